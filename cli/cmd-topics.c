@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmds.h"
+
+static int print_topics(struct cli *cli, json_t *res)
+{
+	static const char *const cols[] = {
+		"NAME", "BRANCH", "ORDER", "NEXT", "TIP", "MOVED",
+	};
+	struct strbuf sb = STRBUF_INIT;
+	struct table *t;
+	json_t *topic;
+	size_t i;
+
+	t = table_new(ARRAY_SIZE(cols), cols);
+	json_array_foreach(json_object_get(res, "topics"), i, topic) {
+		table_add(t, json_str(topic, "name"));
+		table_add(t, short_ref(json_str(topic, "branch")));
+		table_add_json(t, json_object_get(topic, "order"));
+		table_add(t, json_is_false(json_object_get(topic, "into_next")) ?
+			  "no" : "yes");
+		strbuf_reset(&sb);
+		fmt_sha(&sb, json_object_get(topic, "tip"));
+		table_add(t, sb.buf);
+		strbuf_reset(&sb);
+		fmt_time(&sb, json_object_get(topic, "moved_at"));
+		table_add(t, sb.buf);
+	}
+	table_print(t, stdout, true);
+	table_free(t);
+	strbuf_release(&sb);
+	return CLI_OK;
+}
+
+static int topics_add(struct cli *cli, int argc, const char **argv,
+		      const char *branch, long order, bool no_next, bool json)
+{
+	json_t *res;
+	int ret;
+
+	if (argc != 1)
+		cli_usage_error(cli, "'topics add' takes one topic name");
+	if (!branch)
+		cli_usage_error(cli, "'topics add' needs '--branch'");
+	if (order == LONG_MIN)
+		cli_usage_error(cli, "'topics add' needs '--order'");
+
+	ret = cli_post(cli, "/api/v1/topics",
+		       json_pack("{s:s, s:s, s:I, s:b}", "name", argv[0],
+				 "branch", branch, "order", (json_int_t)order,
+				 "into_next", !no_next), &res);
+	if (ret || json)
+		return ret ? ret : cli_print_reply(cli);
+	printf("added topic '%s' (branch %s, order %ld%s)\n", argv[0],
+	       short_ref(branch), order, no_next ? ", not in next" : "");
+	return CLI_OK;
+}
+
+static int topics_remove(struct cli *cli, int argc, const char **argv,
+			 bool json)
+{
+	struct strbuf path = STRBUF_INIT;
+	int ret;
+
+	if (argc != 1)
+		cli_usage_error(cli, "'topics remove' takes one topic name");
+	strbuf_addstr(&path, "/api/v1/topics/");
+	url_escape(&path, argv[0], true);
+	ret = cli_delete(cli, path.buf, NULL);
+	strbuf_release(&path);
+	if (ret || json)
+		return ret ? ret : cli_print_reply(cli);
+	printf("removed topic '%s'\n", argv[0]);
+	return CLI_OK;
+}
+
+int cmd_topics(struct cli *cli, int argc, const char **argv)
+{
+	const char *branch = NULL;
+	long order = LONG_MIN;
+	bool json = false, no_next = false;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json),
+		OPT_STRING("branch", &branch, "BRANCH", "add: the topic's branch"),
+		OPT_INT("order", &order, "N", "add: its place in next, lowest first"),
+		OPT_FLAG("no-next", &no_next, "add: keep it out of next"),
+		OPT_END(),
+	};
+
+	argc = cli_parse(cli, argc, argv, opts);
+	if (argc && !strcmp(argv[0], "add"))
+		return topics_add(cli, argc - 1, argv + 1, branch, order,
+				  no_next, json);
+	if (branch || order != LONG_MIN || no_next)
+		cli_usage_error(cli, "options '--branch', '--order' and '--no-next' are for 'topics add'");
+	if (argc && !strcmp(argv[0], "remove"))
+		return topics_remove(cli, argc - 1, argv + 1, json);
+	if (argc)
+		cli_usage_error(cli, "unknown 'topics' action '%s'", argv[0]);
+	return cli_show(cli, "/api/v1/topics", json, print_topics);
+}

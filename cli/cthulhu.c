@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cthulhu: the maintainer's command line client of cthulhud.
+ *
+ * It parses arguments, sends HTTP requests to the daemon (cli/client.c,
+ * libcurl over the Unix socket or TCP) and formats the answers.  No git,
+ * no SQL, no mail parsing here: the daemon does the work.
+ *
+ * How to add a verb (say "queue"):
+ *
+ *  1. Write cli/cmd-queue.c with
+ *	int cmd_queue(struct cli *cli, int argc, const char **argv)
+ *     which declares its options (OPT_JSON, OPT_FLAG, OPT_STRING, OPT_INT,
+ *     OPT_END from cli/cli.h), calls cli_parse() to get its arguments,
+ *     checks them with cli_usage_error() (exit 2), asks the daemon with
+ *     cli_get()/cli_post()/cli_post_raw()/cli_delete() (which print the
+ *     daemon's error and return exit code 1 or 3), and prints the answer:
+ *     cli_print_reply() for --json, a struct table otherwise.  A read verb
+ *     is often one line: return cli_show(cli, path, json, print_queue);
+ *     Escape names in paths with url_escape(), add queries with
+ *     url_add_query().  cmd-status.c and cmd-topics.c are short examples.
+ *  2. Declare cmd_queue() in cli/cmds.h.
+ *  3. Add a line to the verbs[] table below: name, function, usage (one
+ *     line per form, without "cthulhu "), one-line summary.  Help and the
+ *     verb list of "cthulhu --help" come from there and from the options.
+ *  4. Add cli/cmd-queue.c to cli_libcthulhu_a_SOURCES in Makefile.am, the
+ *     verb to doc/cthulhu.1 and its routes to doc/api.md.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cli/cli.h"
+#include "cli/cmds.h"
+#include "daemon/xalloc.h"
+
+static const struct cmd verbs[] = {
+	{ "status", cmd_status, "status [--json]",
+	  "show the daemon, the tree and the job running" },
+	{ "topics", cmd_topics,
+	  "topics [--json]\n"
+	  "topics add NAME --branch BRANCH --order N [--no-next] [--json]\n"
+	  "topics remove NAME [--json]",
+	  "list the topics, add one, or remove one" },
+	{ "poke", cmd_poke, "poke [--json]",
+	  "look at the topic branches now and record what moved" },
+	{ "events", cmd_events,
+	  "events [--since ID] [--limit N] [--follow] [--json]",
+	  "show topic moves, oldest first; --follow keeps printing new ones" },
+};
+
+static const struct cmd cmd_main = {
+	"cthulhu", NULL,
+	"[--socket PATH | --url URL [--token-file FILE]] VERB [ARGS]\n"
+	"--help | --version | help VERB",
+	"",
+};
+
+static void print_main_help(FILE *f)
+{
+	size_t i;
+
+	cli_print_usage(&cmd_main, f);
+	fprintf(f, "\nThe maintainer's client of cthulhud, which runs a kernel maintainer's\n"
+		   "git tree: topics, next, the review queue.\n\nverbs:\n");
+	for (i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(f, "    %-14s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f, "\nconnection (before or after the verb):\n"
+		   "    --socket PATH          the daemon's Unix socket (default: $CTHULHU_SOCKET,\n"
+		   "                           else %s)\n"
+		   "    --url URL              the daemon's TCP listener, http://HOST:PORT\n"
+		   "    --token-file FILE      the bearer token, for changes over TCP\n"
+		   "\n'cthulhu VERB --help' describes a verb.  Exit codes: 0 done, 1 the daemon\n"
+		   "refused (its message is printed), 2 usage, 3 the daemon cannot be reached.\n",
+		CTHULHU_DEFAULT_SOCKET);
+}
+
+static const struct cmd *find_verb(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (!strcmp(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_print_usage(&cmd_main, stderr);
+	fprintf(stderr, "see 'cthulhu --help'\n");
+	exit(CLI_USAGE);
+}
+
+/* "cthulhu help [VERB]": the same as "cthulhu VERB --help". */
+static int run_help(struct cli *cli, int argc, const char **argv)
+{
+	const char *args[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		print_main_help(stdout);
+		return CLI_OK;
+	}
+	cli->cmd = find_verb(argv[1]);
+	if (!cli->cmd)
+		usage_error("unknown verb '%s'", argv[1]);
+	args[0] = argv[1];
+	return cli->cmd->run(cli, 2, args);
+}
+
+int main(int argc, const char **argv)
+{
+	struct cli cli = { 0 };
+	const char *arg, *val;
+	int i, ret;
+
+	for (i = 1; i < argc; i++) {
+		arg = argv[i];
+		if (arg[0] != '-')
+			break;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			print_main_help(stdout);
+			return CLI_OK;
+		}
+		if (!strcmp(arg, "--version")) {
+			printf("cthulhu %s\n", PACKAGE_VERSION);
+			return CLI_OK;
+		}
+		if (skip_prefix(arg, "--socket", &val) ||
+		    skip_prefix(arg, "--url", &val) ||
+		    skip_prefix(arg, "--token-file", &val)) {
+			if (*val && *val != '=')
+				usage_error("unknown option '%s'", arg);
+			if (*val) {
+				val++;
+			} else if (i + 1 < argc) {
+				val = argv[++i];
+			} else {
+				usage_error("option '%s' needs a value", arg);
+			}
+			if (starts_with(arg, "--socket"))
+				cli.socket_path = val;
+			else if (starts_with(arg, "--url"))
+				cli.url = val;
+			else
+				cli.token_file = val;
+			continue;
+		}
+		usage_error("unknown option '%s'", arg);
+	}
+	if (i == argc) {
+		fprintf(stderr, "error: no verb given\n");
+		cli_print_usage(&cmd_main, stderr);
+		fprintf(stderr, "see 'cthulhu --help'\n");
+		return CLI_USAGE;
+	}
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		die_oom();
+	if (!strcmp(argv[i], "help")) {
+		ret = run_help(&cli, argc - i, argv + i);
+	} else {
+		cli.cmd = find_verb(argv[i]);
+		if (!cli.cmd)
+			usage_error("unknown verb '%s'", argv[i]);
+		ret = cli.cmd->run(&cli, argc - i, argv + i);
+	}
+
+	fflush(stdout);
+	client_reply_release(&cli.reply);
+	if (cli.connected)
+		client_release(&cli.client);
+	curl_global_cleanup();
+	if (ferror(stdout)) {
+		fprintf(stderr, "error: cannot write the output\n");
+		return CLI_REFUSED;
+	}
+	return ret;
+}
