@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_CONFIG_H
+#define CTHULHU_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strbuf;
+
+struct topic_conf {
+	char *name;
+	char *branch;		/* full ref name, "refs/heads/<branch>" */
+	int order;
+	bool into_next;
+};
+
+/*
+ * cthulhu.conf, read with libgit2's config parser (git-config syntax).
+ * The common keys are fields; every key read is also kept as a
+ * (normalised key, value) pair for config_get() so that later sections
+ * need no new fields.  Keys are normalised as git does: section and
+ * variable lower case, subsection as written ("topic.x86/pmu.branch").
+ */
+struct config {
+	char *path;		/* absolute path of the file read */
+
+	char *tree_name;	/* tree.name */
+	char *repo;		/* tree.repo, absolute */
+	char *next;		/* tree.next as a full ref, default refs/heads/next */
+	char *base;		/* tree.base, a commit-ish or "auto" */
+	char *mainline;		/* tree.mainline, a ref, may be NULL */
+	char *committer_name;	/* from tree.committer "Name <email>" */
+	char *committer_email;
+
+	char *state_dir;	/* state.dir, absolute */
+
+	char *http_listen;	/* http.listen "ADDR:PORT", NULL when "0" */
+	size_t http_body_limit;	/* http.body-limit, bytes */
+
+	unsigned int poll_seconds;	/* watch.poll, 0 turns polling off */
+
+	struct topic_conf *topics;	/* sorted by order, then name */
+	size_t nr_topics;
+
+	struct config_entry {
+		char *key;
+		char *value;
+		int line;
+	} *entries;
+	size_t nr_entries;
+};
+
+/*
+ * Read and check the file at path.  Relative paths in it are taken
+ * relative to the file's folder.  On error, err names the file, the line
+ * where known, and the key.  Unknown keys are logged as warnings.
+ * Caller frees the result with config_free().
+ */
+int config_load(const char *path, struct config **out, struct strbuf *err);
+void config_free(struct config *cfg);
+
+/* The last value of a normalised key, or NULL; borrowed from cfg. */
+const char *config_get(const struct config *cfg, const char *key);
+/* Typed readers: return def when the key is absent; -EINVAL on a bad value. */
+int config_get_bool(const struct config *cfg, const char *key, bool def,
+		    bool *out, struct strbuf *err);
+int config_get_int(const struct config *cfg, const char *key, int64_t def,
+		   int64_t *out, struct strbuf *err);
+
+const struct topic_conf *config_topic(const struct config *cfg,
+				      const char *name);
+
+#endif

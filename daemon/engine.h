@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_ENGINE_H
+#define CTHULHU_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+struct strbuf;
+struct db;
+struct config;
+
+/*
+ * The engine: one thread that runs every mutation as a job, in order, so
+ * that no two jobs race on a ref or a row.  Each job is a row of the jobs
+ * table (queued, running, done, failed); a job found running at start-up
+ * was cut short by a crash and is run again when its type says that is
+ * safe, failed otherwise.
+ */
+struct job_ctx {
+	int64_t id;
+	struct db *db;			/* the engine's connection */
+	const struct config *config;	/* current for the job's whole run */
+	/* Set by a job to report progress ("topic 3 of 7"); may be NULL. */
+	void (*progress)(struct job_ctx *ctx, const char *fmt, ...);
+};
+
+/*
+ * A job's work.  args is borrowed; *result (a new reference, may stay
+ * NULL) becomes the job's answer; a negative return fails the job with
+ * err's text.
+ */
+typedef int (*job_fn)(struct job_ctx *ctx, json_t *args, json_t **result,
+		      struct strbuf *err);
+
+struct job_type {
+	const char *name;
+	job_fn run;
+	bool rerun;		/* safe to run again after a crash */
+	bool quiet;		/* do not keep a row once done (internal scans) */
+};
+
+/* Make a job type known; call before engine_start(). */
+void engine_register(const struct job_type *type);
+
+int engine_start(struct strbuf *err);
+/* Stop taking jobs, let the running one finish, join the thread. */
+void engine_stop(void);
+bool engine_on_engine_thread(void);
+
+/*
+ * Queue a job and wait for its end.  args is stolen.  Returns the job's
+ * code; *result gets the job's answer (new reference) when result is not
+ * NULL.  From the engine thread itself the job runs inline.
+ */
+int engine_run(const char *type, json_t *args, json_t **result,
+	       struct strbuf *err);
+/* Queue a job without waiting; its id, or a negative code. */
+int64_t engine_submit(const char *type, json_t *args, struct strbuf *err);
+/*
+ * Queue a job unless one of the same type is already queued and not yet
+ * started (used for scans and rebuilds that a burst of triggers asks for).
+ * delay_ms postpones its start, so a burst inside the delay is one job.
+ */
+void engine_kick(const char *type, json_t *args, unsigned int delay_ms);
+
+/* The running job as JSON {id, type, started}, or NULL; new reference. */
+json_t *engine_current(void);
+
+/* Run fn on the engine thread every interval_ms (0 removes it). */
+void engine_every(const char *type, unsigned int interval_ms);
+
+#endif

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <microhttpd.h>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/db.h"
+#include "daemon/error.h"
+#include "daemon/http.h"
+#include "daemon/log.h"
+#include "daemon/repo.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+/* Every route table; a new api-*.c adds its table here. */
+static const struct route *const route_tables[] = {
+	api_status_routes,
+	api_topics_routes,
+	api_events_routes,
+	web_routes,
+	NULL
+};
+
+/* What each error code becomes at the HTTP boundary (see error.h). */
+static const struct {
+	int code;
+	unsigned int status;
+	const char *name;
+} error_map[] = {
+	{ ERR_INVALID, MHD_HTTP_BAD_REQUEST, "invalid" },
+	{ ERR_UNAUTHORIZED, MHD_HTTP_UNAUTHORIZED, "unauthorized" },
+	{ ERR_NOT_FOUND, MHD_HTTP_NOT_FOUND, "not_found" },
+	{ ERR_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed" },
+	{ ERR_EXISTS, MHD_HTTP_CONFLICT, "exists" },
+	{ ERR_CONFLICT, MHD_HTTP_CONFLICT, "conflict" },
+	{ ERR_STALE, MHD_HTTP_CONFLICT, "ref_moved" },
+	{ ERR_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE, "too_large" },
+	{ ERR_UNPROCESSABLE, MHD_HTTP_UNPROCESSABLE_CONTENT, "unprocessable" },
+	{ ERR_UNAVAILABLE, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable" },
+};
+
+struct conn_state {
+	struct strbuf body;
+	bool too_large;
+	bool over_tcp;
+};
+
+struct listener {
+	struct MHD_Daemon *mhd;
+	bool over_tcp;
+	int fd;
+};
+
+static struct listener unix_listener = { .fd = -1 };
+static struct listener tcp_listener = { .over_tcp = true, .fd = -1 };
+static size_t body_limit = 64 * 1024 * 1024;
+
+const char *http_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->priv, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->priv, MHD_HEADER_KIND, name);
+}
+
+json_t *http_json_body(const struct http_request *req, struct strbuf *err)
+{
+	json_error_t jerr;
+	json_t *obj;
+
+	if (!req->body_len) {
+		error_set(err, ERR_INVALID, "request body is empty: expected a "
+			  "JSON object");
+		return NULL;
+	}
+	obj = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
+			 &jerr);
+	if (!obj) {
+		error_set(err, ERR_INVALID, "invalid JSON at line %d, column "
+			  "%d: %s", jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		error_set(err, ERR_INVALID, "request body must be a JSON object");
+		return NULL;
+	}
+	return obj;
+}
+
+static void error_lookup(int code, unsigned int *status, const char **name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(error_map); i++) {
+		if (error_map[i].code == code) {
+			*status = error_map[i].status;
+			*name = error_map[i].name;
+			return;
+		}
+	}
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	*name = "internal";
+}
+
+static enum MHD_Result queue_buffer(struct MHD_Connection *conn,
+				    unsigned int status,
+				    const char *content_type,
+				    char *data, size_t len,
+				    const char *extra_header,
+				    const char *extra_value)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, data,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (extra_header)
+		MHD_add_response_header(resp, extra_header, extra_value);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result queue_json(struct MHD_Connection *conn,
+				  unsigned int status, json_t *body)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t len;
+
+	strbuf_addstr(&sb, text ? text : "null");
+	strbuf_addch(&sb, '\n');
+	free(text);
+	text = strbuf_detach(&sb, &len);
+	return queue_buffer(conn, status, "application/json", text, len,
+			    "Cache-Control", "no-store");
+}
+
+static enum MHD_Result queue_error(struct MHD_Connection *conn, int code,
+				   const char *message)
+{
+	unsigned int status;
+	const char *name;
+	enum MHD_Result ret;
+	json_t *body;
+
+	error_lookup(code, &status, &name);
+	body = json_pack("{s:{s:s, s:s}}", "error", "code", name, "message",
+			 message && *message ? message : "error");
+	ret = queue_json(conn, status, body);
+	json_decref(body);
+	return ret;
+}
+
+/*
+ * Find the route for method and path.  *param gets what a trailing '*'
+ * matched.  ERR_METHOD when the path is known under another method.
+ */
+static int route_find(const char *method, const char *path,
+		      const struct route **out, const char **param)
+{
+	const struct route *const *table;
+	const struct route *r;
+	bool path_known = false;
+
+	if (!strcmp(method, "HEAD"))
+		method = "GET";
+	for (table = route_tables; *table; table++) {
+		for (r = *table; r->path; r++) {
+			size_t n = strlen(r->path);
+			bool match;
+
+			if (n && r->path[n - 1] == '*')
+				match = !strncmp(path, r->path, n - 1) &&
+					path[n - 1];
+			else
+				match = !strcmp(path, r->path);
+			if (!match)
+				continue;
+			path_known = true;
+			if (strcmp(r->method, method))
+				continue;
+			*out = r;
+			*param = r->path[n - 1] == '*' ? path + n - 1 : NULL;
+			return 0;
+		}
+	}
+	return path_known ? ERR_METHOD : ERR_NOT_FOUND;
+}
+
+/* Compare in time that does not depend on where the strings differ. */
+static bool token_equal(const char *given, const char *token)
+{
+	size_t n = strlen(given), m = strlen(token), i;
+	unsigned char diff = n != m;
+
+	for (i = 0; i < m; i++)
+		diff |= (unsigned char)token[i] ^
+			(unsigned char)(i < n ? given[i] : 0);
+	return !diff;
+}
+
+static bool request_authorized(struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       "Authorization");
+	const char *given;
+
+	if (!auth || !the_daemon.token)
+		return false;
+	if (!skip_prefix(auth, "Bearer ", &given))
+		return false;
+	return token_equal(given, the_daemon.token);
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *conn,
+				struct conn_state *cs, const char *method,
+				const char *url)
+{
+	struct strbuf err = STRBUF_INIT, body = STRBUF_INIT;
+	struct http_request req = { 0 };
+	const struct route *route = NULL;
+	const char *content_type = "text/plain";
+	enum MHD_Result ret;
+	json_t *out = NULL;
+	int code;
+
+	code = route_find(method, url, &route, &req.param);
+	if (code) {
+		if (code == ERR_METHOD)
+			strbuf_addf(&err, "method %s not allowed on '%s'",
+				    method, url);
+		else
+			strbuf_addf(&err, "no such route: %s %s", method, url);
+		ret = queue_error(conn, code, err.buf);
+		goto out;
+	}
+	req.method = method;
+	req.path = url;
+	req.body = cs->body.buf;
+	req.body_len = cs->body.len;
+	req.over_tcp = cs->over_tcp;
+	req.priv = conn;
+
+	if (route->raw) {
+		code = route->raw(&req, &content_type, &body, &err);
+		if (code < 0) {
+			ret = queue_error(conn, code, err.buf);
+		} else {
+			size_t len;
+			char *data = strbuf_detach(&body, &len);
+
+			ret = queue_buffer(conn, code > 0 ? (unsigned int)code :
+					   MHD_HTTP_OK, content_type, data, len,
+					   NULL, NULL);
+		}
+		goto out;
+	}
+	code = route->handler(&req, &out, &err);
+	if (code < 0) {
+		ret = queue_error(conn, code, err.buf);
+	} else {
+		if (!out)
+			out = json_object();
+		ret = queue_json(conn, code > 0 ? (unsigned int)code :
+				 MHD_HTTP_OK, out);
+	}
+out:
+	json_decref(out);
+	strbuf_release(&err);
+	strbuf_release(&body);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct listener *l = cls;
+	struct conn_state *cs = *con_cls;
+
+	if (!cs) {
+		const char *clen;
+
+		cs = xcalloc(1, sizeof(*cs));
+		strbuf_init(&cs->body, 0);
+		cs->over_tcp = l->over_tcp;
+		*con_cls = cs;
+		/*
+		 * Refuse before reading the body: an unauthorised or
+		 * oversized upload is not worth receiving.
+		 */
+		if (l->over_tcp && strcmp(method, "GET") &&
+		    strcmp(method, "HEAD") && !request_authorized(conn))
+			return queue_error(conn, ERR_UNAUTHORIZED,
+					   "this method needs 'Authorization: "
+					   "Bearer <token>' over TCP (the token "
+					   "is in the state dir's 'token' file)");
+		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						   MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (clen && strtoull(clen, NULL, 10) > body_limit) {
+			cs->too_large = true;
+			return queue_error(conn, ERR_TOO_LARGE,
+					   "request body is larger than the "
+					   "limit (http.body-limit)");
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!cs->too_large && cs->body.len + *upload_data_size > body_limit) {
+			cs->too_large = true;
+			strbuf_release(&cs->body);
+		}
+		if (!cs->too_large)
+			strbuf_add(&cs->body, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (cs->too_large)
+		return queue_error(conn, ERR_TOO_LARGE,
+				   "request body is larger than the limit "
+				   "(http.body-limit)");
+	return dispatch(conn, cs, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *cs = *con_cls;
+
+	if (!cs)
+		return;
+	strbuf_release(&cs->body);
+	free(cs);
+	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	/*
+	 * With a thread per connection, the thread ends with its
+	 * connection: close its database and repository handles.
+	 */
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		db_thread_exit();
+		repo_thread_exit();
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_vaddf(&sb, fmt, ap);
+	strbuf_rtrim(&sb);
+	log_warn("http: %s", sb.buf);
+	strbuf_release(&sb);
+}
+
+static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
+				    const struct sockaddr *addr)
+{
+	flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+		 MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	if (l->fd >= 0)
+		return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+			MHD_OPTION_LISTEN_SOCKET, l->fd,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+			MHD_OPTION_CONNECTION_LIMIT, 512,
+			MHD_OPTION_CONNECTION_TIMEOUT, 600,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_END);
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+		MHD_OPTION_SOCK_ADDR, addr,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+		MHD_OPTION_CONNECTION_LIMIT, 512,
+		MHD_OPTION_CONNECTION_TIMEOUT, 60,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 256,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_END);
+}
+
+static int start_unix(const char *path, struct strbuf *err)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return error_set(err, ERR_INVALID, "socket path '%s' is too "
+				 "long for a Unix socket (%zu bytes at most)",
+				 path, sizeof(sun.sun_path) - 1);
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return error_set(err, -errno, "cannot create socket: %s",
+				 strerror(errno));
+	/* The state dir lock is held, so a leftover socket is stale. */
+	unlink(path);
+	old = umask(0077);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+
+		umask(old);
+		close(fd);
+		return error_set(err, -e, "cannot bind '%s': %s", path,
+				 strerror(e));
+	}
+	umask(old);
+	chmod(path, 0600);
+	if (listen(fd, 64) < 0) {
+		int e = errno;
+
+		close(fd);
+		return error_set(err, -e, "cannot listen on '%s': %s", path,
+				 strerror(e));
+	}
+	unix_listener.fd = fd;
+	unix_listener.mhd = start_mhd(&unix_listener, 0, NULL);
+	if (!unix_listener.mhd) {
+		close(fd);
+		unix_listener.fd = -1;
+		return error_set(err, -EIO, "cannot serve on '%s'", path);
+	}
+	return 0;
+}
+
+static int start_tcp(const char *listen, struct strbuf *err)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo *ai = NULL;
+	char *host;
+	int rc;
+
+	host = xstrndup(listen, colon - listen);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	rc = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (rc) {
+		rc = error_set(err, ERR_INVALID, "http.listen '%s': %s", listen,
+			       gai_strerror(rc));
+		goto out;
+	}
+	tcp_listener.mhd = start_mhd(&tcp_listener,
+				     ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0,
+				     ai->ai_addr);
+	if (!tcp_listener.mhd) {
+		rc = error_set(err, -EADDRINUSE, "cannot listen on %s (address "
+			       "in use or not available)", listen);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (ai)
+		freeaddrinfo(ai);
+	free(host);
+	return rc;
+}
+
+int http_start(struct strbuf *err)
+{
+	const struct config *cfg = daemon_config_get();
+	char *listen = xstrdup_or_null(cfg->http_listen);
+	int rc;
+
+	body_limit = cfg->http_body_limit;
+	daemon_config_put();
+
+	rc = start_unix(the_daemon.socket_path, err);
+	if (!rc && listen)
+		rc = start_tcp(listen, err);
+	if (rc)
+		http_stop();
+	else if (listen)
+		log_info("serving on %s and http://%s/", the_daemon.socket_path,
+			 listen);
+	else
+		log_info("serving on %s (TCP off)", the_daemon.socket_path);
+	free(listen);
+	return rc;
+}
+
+void http_stop_accepting(void)
+{
+	MHD_socket fd;
+
+	/* The socket file goes first, so clients fail fast from now on. */
+	if (unix_listener.mhd) {
+		MHD_quiesce_daemon(unix_listener.mhd);
+		unlink(the_daemon.socket_path);
+	}
+	if (tcp_listener.mhd) {
+		fd = MHD_quiesce_daemon(tcp_listener.mhd);
+		if (fd != MHD_INVALID_SOCKET)
+			tcp_listener.fd = fd;
+	}
+}
+
+void http_stop(void)
+{
+	if (tcp_listener.mhd) {
+		MHD_stop_daemon(tcp_listener.mhd);
+		tcp_listener.mhd = NULL;
+	}
+	if (tcp_listener.fd >= 0) {
+		close(tcp_listener.fd);
+		tcp_listener.fd = -1;
+	}
+	if (unix_listener.mhd) {
+		MHD_stop_daemon(unix_listener.mhd);
+		unix_listener.mhd = NULL;
+	}
+	if (unix_listener.fd >= 0) {
+		close(unix_listener.fd);
+		unix_listener.fd = -1;
+		unlink(the_daemon.socket_path);
+	}
+}

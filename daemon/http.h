@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_HTTP_H
+#define CTHULHU_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+struct strbuf;
+
+/*
+ * The HTTP server: one libmicrohttpd instance on the Unix socket (whole
+ * API) and one on TCP (GET for anyone, other methods with the bearer
+ * token).  Only http.c includes <microhttpd.h>; handlers see this.
+ */
+struct http_request {
+	const char *method;
+	const char *path;	/* without the query string */
+	const char *param;	/* what a route's trailing '*' matched, decoded */
+	const char *body;	/* NUL-terminated; may hold NULs before body_len */
+	size_t body_len;
+	bool over_tcp;
+	void *priv;		/* http.c's own */
+};
+
+/* A query-string argument or NULL; borrowed. */
+const char *http_query(const struct http_request *req, const char *name);
+/* A request header or NULL; borrowed. */
+const char *http_header(const struct http_request *req, const char *name);
+/*
+ * Parse the body as a JSON object; a new reference, or NULL with err set
+ * to say what is wrong and where (ERR_INVALID).
+ */
+json_t *http_json_body(const struct http_request *req, struct strbuf *err);
+
+/*
+ * A JSON API handler: set *out (new reference) and return 0 for
+ * 200 OK, or HTTP_CREATED for 201, or a negative ERR_* code with err set.
+ */
+#define HTTP_CREATED 201
+#define HTTP_ACCEPTED 202
+typedef int (*api_handler)(struct http_request *req, json_t **out,
+			   struct strbuf *err);
+
+/*
+ * A raw handler for what is not JSON (pages, event streams): fill
+ * content_type and body (body is then owned by http.c).  Same codes.
+ */
+typedef int (*raw_handler)(struct http_request *req, const char **content_type,
+			   struct strbuf *body, struct strbuf *err);
+
+/*
+ * A route: method and path; a path ending in '*' matches any rest, given
+ * to the handler as req->param ("/api/v1/topics/ *" for "x86/pmu").
+ */
+struct route {
+	const char *method;
+	const char *path;
+	api_handler handler;
+	raw_handler raw;
+};
+
+/* Route tables of the api-*.c files, each ended by an empty entry. */
+extern const struct route api_status_routes[];
+extern const struct route api_topics_routes[];
+extern const struct route api_events_routes[];
+extern const struct route web_routes[];
+
+int http_start(struct strbuf *err);
+/* Stop accepting connections; answered requests are finished. */
+void http_stop_accepting(void);
+void http_stop(void);
+
+#endif

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cthulhud: run a maintainer's tree.  Start-up does everything that can
+ * fail for a reason the maintainer must fix (config, repository, state
+ * dir, lock, database) before serving, and dies with a clear message;
+ * after that the daemon reports errors and keeps serving.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/db.h"
+#include "daemon/demo.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/http.h"
+#include "daemon/log.h"
+#include "daemon/repo.h"
+#include "daemon/strbuf.h"
+#include "daemon/topic.h"
+#include "daemon/watch.h"
+#include "daemon/xalloc.h"
+
+static const char usage_text[] =
+	"usage: cthulhud [-c FILE] [--log-level LEVEL]\n"
+	"       cthulhud --demo DIR [--http ADDR:PORT]\n"
+	"\n"
+	"  -c, --config FILE    the configuration (default " SYSCONFDIR "/cthulhu.conf)\n"
+	"  --demo DIR           make a demo tree in DIR unless it exists, and run on it\n"
+	"  --http ADDR:PORT     with --demo: where the dashboard listens\n"
+	"  --log-level LEVEL    error, warn, info (default) or debug\n"
+	"  -h, --help           this text\n"
+	"  -V, --version        the version\n";
+
+static char *path_join(const char *dir, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/%s", dir, name);
+	return strbuf_detach(&sb, NULL);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			rc = -errno;
+			goto out;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		rc = -errno;
+out:
+	free(p);
+	return rc;
+}
+
+/* Make sure dir exists and this process can write there. */
+static void prepare_state_dir(const char *dir)
+{
+	struct strbuf probe = STRBUF_INIT;
+	int fd, rc = mkdir_p(dir, 0700);
+
+	if (rc < 0)
+		die("cannot create state dir '%s': %s", dir, strerror(-rc));
+	strbuf_addf(&probe, "%s/.write-test.%d", dir, (int)getpid());
+	fd = open(probe.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("state dir '%s' is not writable: %s", dir, strerror(errno));
+	close(fd);
+	unlink(probe.buf);
+	strbuf_release(&probe);
+}
+
+/*
+ * Take the state dir's lock for the life of the process: a second
+ * cthulhud on the same state would race on refs and rows.  An fcntl()
+ * lock ends with the process, however it ends, so no stale lock survives
+ * a kill -9; F_GETLK names the holder.
+ */
+static int lock_state_dir(const char *dir)
+{
+	char *path = path_join(dir, "cthulhud.lock");
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char pid[32];
+	int fd, n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("cannot open lock '%s': %s", path, strerror(errno));
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		struct flock who = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
+			die("state dir '%s' is in use by another cthulhud "
+			    "(pid %d holds '%s')", dir, (int)who.l_pid, path);
+		die("cannot lock '%s': %s", path, strerror(errno));
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, pid, n) != n)
+		log_warn("cannot write pid into '%s'", path);
+	free(path);
+	return fd;
+}
+
+/* Read the token file, creating it (0600) with a random token if absent. */
+static char *load_token(const char *dir)
+{
+	char *path = path_join(dir, "token");
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char raw[32];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+			die("cannot get random bytes for the token");
+		for (i = 0; i < sizeof(raw); i++)
+			strbuf_addf(&sb, "%02x", raw[i]);
+		strbuf_addch(&sb, '\n');
+		if (write(fd, sb.buf, sb.len) != (ssize_t)sb.len || fsync(fd))
+			die("cannot write token '%s': %s", path, strerror(errno));
+		close(fd);
+		log_info("created token file %s", path);
+		strbuf_reset(&sb);
+	} else if (errno != EEXIST) {
+		die("cannot create token '%s': %s", path, strerror(errno));
+	}
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		log_warn("token file '%s' is readable by others; chmod 600 it",
+			 path);
+	if (strbuf_read_file(&sb, path) < 0)
+		die("cannot read token '%s': %s", path, strerror(errno));
+	strbuf_trim(&sb);
+	if (sb.len < 16)
+		die("token file '%s' holds no usable token (16 characters at "
+		    "least); remove it to have a new one made", path);
+	free(path);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The "reload" job: read the config again (SIGHUP). */
+static int reload_run(struct job_ctx *ctx, json_t *args, json_t **result,
+		      struct strbuf *err)
+{
+	struct config *cfg;
+	int rc;
+
+	rc = config_load(the_daemon.config_path, &cfg, err);
+	if (rc) {
+		log_error("reload failed, keeping the running config: %s",
+			  err->buf);
+		return rc;
+	}
+	if (strcmp(cfg->state_dir, the_daemon.state_dir))
+		log_warn("state.dir changed to '%s': takes effect only at the "
+			 "next start", cfg->state_dir);
+	if (strcmp(cfg->repo, ctx->config->repo))
+		log_warn("tree.repo changed to '%s': takes effect only at the "
+			 "next start", cfg->repo);
+	daemon_config_replace(cfg);
+	ctx->config = daemon_config_engine();
+	rc = topic_sync(ctx, "reload", err);
+	if (!rc)
+		log_info("reloaded %s", the_daemon.config_path);
+	return rc;
+}
+
+static const struct job_type reload_job = {
+	.name = "reload", .run = reload_run, .rerun = true,
+};
+
+static void register_jobs(void)
+{
+	engine_register(&reload_job);
+	topic_register_jobs();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "demo", required_argument, NULL, 'D' },
+		{ "http", required_argument, NULL, 'H' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	const char *config_path = SYSCONFDIR "/cthulhu.conf";
+	const char *demo_dir = NULL, *http_listen = NULL;
+	struct strbuf err = STRBUF_INIT;
+	char *demo_config = NULL, *gitdir;
+	struct config *cfg;
+	sigset_t sigs;
+	int c, lock_fd, sig;
+
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'D':
+			demo_dir = optarg;
+			break;
+		case 'H':
+			http_listen = optarg;
+			break;
+		case 'L':
+			if (log_level_parse(optarg) < 0) {
+				fprintf(stderr, "cthulhud: unknown log level '%s'\n%s",
+					optarg, usage_text);
+				return 2;
+			}
+			log_set_level(log_level_parse(optarg));
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("cthulhud %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cthulhud: unexpected argument '%s'\n%s",
+			argv[optind], usage_text);
+		return 2;
+	}
+	if (http_listen && !demo_dir) {
+		fprintf(stderr, "cthulhud: --http goes with --demo; set "
+			"http.listen in the config otherwise\n");
+		return 2;
+	}
+	umask(0077);
+	the_daemon.started = time(NULL);
+
+	if (repo_global_init(&err))
+		die("%s", err.buf);
+	if (demo_dir) {
+		if (demo_prepare(demo_dir, http_listen, &demo_config, &err))
+			die("demo: %s", err.buf);
+		config_path = demo_config;
+		the_daemon.demo = true;
+	}
+	if (config_load(config_path, &cfg, &err))
+		die("%s", err.buf);
+	if (repo_check(cfg->repo, &err))
+		die("%s", err.buf);
+	the_daemon.config_path = xstrdup(cfg->path);
+	the_daemon.state_dir = xstrdup(cfg->state_dir);
+	the_daemon.db_path = path_join(cfg->state_dir, "cthulhu.db");
+	the_daemon.socket_path = path_join(cfg->state_dir, "cthulhud.sock");
+
+	prepare_state_dir(cfg->state_dir);
+	lock_fd = lock_state_dir(cfg->state_dir);
+	the_daemon.token = load_token(cfg->state_dir);
+
+	db_set_path(the_daemon.db_path);
+	if (!db_thread())
+		die("cannot open database '%s'", the_daemon.db_path);
+	if (db_migrate(db_thread(), &err))
+		die("%s", err.buf);
+	gitdir = repo_gitdir(cfg->repo, &err);
+	if (!gitdir)
+		die("%s", err.buf);
+	daemon_config_replace(cfg);
+
+	/*
+	 * Signals are taken by sigwait() in this thread only: block them
+	 * before any other thread starts, so every thread inherits the mask.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	register_jobs();
+	if (engine_start(&err))
+		die("%s", err.buf);
+	if (engine_run("topic-sync", json_pack("{s:s}", "source", "startup"),
+		       NULL, &err))
+		log_error("start-up topic scan: %s", err.buf);
+	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
+		log_warn("ref watcher: %s", err.buf);
+	if (http_start(&err))
+		die("%s", err.buf);
+	log_info("cthulhud %s ready: tree '%s', repository %s, pid %d",
+		 PACKAGE_VERSION, daemon_config_engine()->tree_name,
+		 daemon_config_engine()->repo, (int)getpid());
+	if (demo_dir)
+		demo_print_welcome(demo_dir);
+
+	for (;;) {
+		if (sigwait(&sigs, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: reloading %s", the_daemon.config_path);
+			engine_kick("reload", NULL, 0);
+			continue;
+		}
+		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		break;
+	}
+
+	http_stop_accepting();
+	watch_stop();
+	engine_stop();
+	http_stop();
+	db_thread_exit();
+	repo_thread_exit();
+	daemon_config_replace(NULL);
+	repo_global_shutdown();
+	close(lock_fd);
+	log_info("stopped");
+	free(gitdir);
+	free(demo_config);
+	strbuf_release(&err);
+	return 0;
+}

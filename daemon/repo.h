@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_REPO_H
+#define CTHULHU_REPO_H
+
+#include <stdbool.h>
+
+struct strbuf;
+struct git_repository;
+
+/*
+ * The git repository, through libgit2.  Each thread gets its own
+ * git_repository (libgit2 objects are not shared across threads), opened
+ * with the daemon's tuning: packs looked up before loose objects, larger
+ * object caches.
+ */
+struct repo;
+
+#define REPO_HEXSZ 40		/* a SHA1 in hex, without the NUL */
+
+/* Check that path is a git repository (bare or not); err says why not. */
+int repo_check(const char *path, struct strbuf *err);
+
+/*
+ * libgit2 set-up for the process; once, before any other repo_*() and
+ * before any thread opens a repository (the tuning applies to
+ * repositories opened afterwards).
+ */
+int repo_global_init(struct strbuf *err);
+void repo_global_shutdown(void);
+
+/*
+ * Open the repository at path (a work tree or a git dir, no discovery
+ * upwards).  Caller frees with repo_free().  Use from one thread only.
+ */
+int repo_open(const char *path, struct repo **out, struct strbuf *err);
+void repo_free(struct repo *repo);
+
+/*
+ * The calling thread's repository of the current config (tree.repo),
+ * opened on first use and again when the config names another path.
+ * Borrowed: valid until repo_thread_exit() or the thread's end.
+ */
+struct repo *repo_thread(struct strbuf *err);
+void repo_thread_exit(void);
+
+/* The libgit2 handle, for the git-facing files (merge.c, apply.c ...);
+ * borrowed from repo. */
+struct git_repository *repo_git(struct repo *repo);
+/* The git dir, ending in '/'; borrowed from repo. */
+const char *repo_path(const struct repo *repo);
+
+/* The git directory of path (".git" of a work tree, or path if bare),
+ * without a trailing '/'; caller frees. */
+char *repo_gitdir(const char *path, struct strbuf *err);
+
+/*
+ * Resolve a full ref name (symbolic refs followed) to a hex SHA1; hex
+ * must hold REPO_HEXSZ + 1 bytes.  -ENOENT (err set) if the ref does not
+ * exist.
+ */
+int repo_ref_oid(struct repo *repo, const char *refname, char *hex,
+		 struct strbuf *err);
+/*
+ * Whether commit 'ancestor' is reachable from 'descendant' (or equal);
+ * both hex SHA1s.  False when either object is missing.
+ */
+bool repo_is_ancestor(struct repo *repo, const char *ancestor,
+		      const char *descendant);
+
+/* Whether refname is a well-formed full ref name ("refs/heads/x86/pmu"). */
+bool repo_refname_valid(const char *refname);
+
+/*
+ * Set err to the message made from fmt, followed by ": " and libgit2's
+ * last error message when there is one; return code.  For the git-facing
+ * files, which must copy libgit2's message before the next call.
+ */
+__attribute__((format(printf, 3, 4)))
+int repo_error(struct strbuf *err, int code, const char *fmt, ...);
+
+#endif

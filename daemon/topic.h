@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_TOPIC_H
+#define CTHULHU_TOPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+struct strbuf;
+struct job_ctx;
+struct db;
+
+/*
+ * Topic tracking: the topics table mirrors cthulhu.conf's [topic] sections
+ * plus those added through the API, and every move of a topic's branch
+ * becomes an events row.
+ *
+ * A topic as JSON (the API's shape, what topic_get() and friends return):
+ *   {"name", "branch" (full ref), "order", "into_next" (bool),
+ *    "source" ("config" or "api"), "tip" (hex or null),
+ *    "moved_at" (unix seconds of the last move seen, or null)}
+ * An event (a move) as JSON:
+ *   {"id", "topic", "old" (hex or null: created), "new" (hex or null:
+ *    deleted), "kind" ("created", "fast-forward", "forced", "deleted"),
+ *    "source" ("inotify", "poll", "poke", "startup", "job"), "at"}
+ *
+ * A topic added with the API can be removed with the API; one from
+ * cthulhu.conf cannot (ERR_INVALID): it comes back at the next reload, so
+ * the config file is where to remove it.  A [topic] section whose name an
+ * API topic has takes that topic over at the next sync.
+ */
+
+/*
+ * Register the engine's job types for topics; before engine_start().
+ *   "topic-scan"   {"source": S}  -> {"moves": [event...]}
+ *   "topic-sync"   {"source": S}  -> {"moves": [event...]}; source defaults
+ *                  to "startup" on the process's first sync, "job" after
+ *   "topic-add"    {"name", "branch", "order"?, "into_next"?} -> topic
+ *   "topic-remove" {"name"}       -> the removed topic
+ */
+void topic_register_jobs(void);
+
+/*
+ * Called on the engine thread, after the transaction that records them,
+ * with the moves (an array of events, borrowed) of a scan that found any.
+ * Lets later parts (the Cthulhu merge) react to moves.  Before
+ * engine_start().
+ */
+typedef void (*topic_moves_fn)(struct job_ctx *ctx, json_t *moves);
+void topic_on_moves(topic_moves_fn fn);
+
+/*
+ * Bring the topics table in line with the config (rows of source 'config'
+ * added, changed or removed) and record moves made while the daemon was
+ * not looking.  Runs on the engine thread (start-up and SIGHUP).  *moves
+ * (may be NULL) gets a new array of the moves recorded.
+ */
+int topic_sync(struct job_ctx *ctx, const char *source, json_t **moves,
+	       struct strbuf *err);
+
+/*
+ * Compare every topic's branch with its recorded tip; record each move
+ * as an event of the given source.  Engine thread.  *moves (may be NULL)
+ * gets a new array of the moves recorded.
+ */
+int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves,
+	       struct strbuf *err);
+
+/*
+ * Read-only check, from any thread (the watcher's poll): whether some
+ * topic's branch differs from its recorded tip.
+ */
+int topic_check(bool *moved, struct strbuf *err);
+
+/* Reads for the API, from any thread; results are new references. */
+/* All topics, by order then name. */
+json_t *topic_list(struct db *db, struct strbuf *err);
+/* One topic; ERR_NOT_FOUND for an unknown name. */
+int topic_get(struct db *db, const char *name, json_t **out,
+	      struct strbuf *err);
+/*
+ * Events with id > since, oldest first, at most limit; only those of
+ * topic when it is not NULL.  With newest set: the latest limit events,
+ * newest first (since ignored).
+ */
+json_t *topic_events(struct db *db, const char *topic, int64_t since,
+		     int64_t limit, bool newest, struct strbuf *err);
+
+#endif

@@ -1,0 +1,181 @@
+# Shared helpers for the shell integration tests (tNNNN-area-detail.sh).
+# Each test sources this file, calls test_init, runs checks that print TAP,
+# and ends with done_testing.  Set by the Makefile: top_srcdir, top_builddir,
+# CTHULHUD, CTHULHU, CORPUS.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${CTHULHUD:=$top_builddir/cthulhud}"
+: "${CTHULHU:=$top_builddir/cthulhu}"
+: "${CORPUS:=$top_srcdir/../shared/corpus}"
+
+TAP_N=0
+TAP_FAILED=0
+DAEMON_PID=
+
+export GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL='author@example.com'
+export GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL='committer@example.com'
+export GIT_CONFIG_NOSYSTEM=1 HOME="${TMPDIR:-/tmp}"
+export GIT_CONFIG_GLOBAL=/dev/null
+
+# Make the scratch folder $T; remove it (and stop the daemon) at exit,
+# unless the test failed and KEEP_FAILED is set.
+test_init()
+{
+	T=$(mktemp -d "${TMPDIR:-/tmp}/cthulhu-test.XXXXXX")
+	trap test_cleanup EXIT
+}
+
+test_cleanup()
+{
+	stop_daemon
+	if [ "$TAP_FAILED" -ne 0 ] && [ -n "${KEEP_FAILED:-}" ]; then
+		echo "# kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+
+# ok DESC: passes when the previous command succeeded.  Use as
+#   cmd args; ok "it worked"
+ok()
+{
+	local rc=$?
+	TAP_N=$((TAP_N + 1))
+	if [ $rc -eq 0 ]; then
+		echo "ok $TAP_N - $1"
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $1"
+	fi
+}
+
+# check DESC CMD...: run CMD, pass when it exits 0; show its output if not.
+check()
+{
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N - $desc"
+	else
+		TAP_N=$((TAP_N + 1))
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $desc"
+		printf '%s\n' "$out" | sed 's/^/#   /' | head -40
+	fi
+}
+
+# is GOT WANT DESC
+is()
+{
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $TAP_N - $3"
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2" | head -40
+	fi
+}
+
+# like GOT REGEX DESC (grep -E)
+like()
+{
+	TAP_N=$((TAP_N + 1))
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		echo "ok $TAP_N - $3"
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $3"
+		printf '#   got:  %s\n#   want match: %s\n' "$1" "$2" | head -40
+	fi
+}
+
+done_testing()
+{
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit
+}
+
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+wait_for()
+{
+	local limit=$(($1 * 10)) i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# make_repo DIR: a bare repository at DIR.git and a work clone at DIR with
+# one commit on master, tagged base.
+make_repo()
+{
+	git init -q --bare "$1.git" &&
+	git init -q -b master "$1" &&
+	(cd "$1" && echo base > README && git add README &&
+	 git commit -q -m 'Initial commit' && git tag base &&
+	 git remote add origin "$1.git" && git push -q origin master base)
+}
+
+# write_config FILE REPO [EXTRA...]: a cthulhu.conf with the state in
+# $T/state, TCP off unless EXTRA sets it; EXTRA lines are appended.
+write_config()
+{
+	local file=$1 repo=$2
+	shift 2
+	{
+		printf '[tree]\n\tname = test\n\trepo = %s\n\tbase = base\n' "$repo"
+		printf '\tcommitter = Cthulhu Test <cthulhu@example.com>\n'
+		printf '[state]\n\tdir = %s/state\n' "$T"
+		printf '[http]\n\tlisten = 0\n'
+		printf '[watch]\n\tpoll = 1\n'
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} > "$file"
+}
+
+# start_daemon CONF: start cthulhud in the background, wait for its
+# socket; the log is $T/daemon.log.  Sets DAEMON_PID and CTHULHU_SOCKET.
+start_daemon()
+{
+	local state
+	state=$(git config -f "$1" state.dir)
+	"$CTHULHUD" -c "$1" >>"$T/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	CTHULHU_SOCKET=$state/cthulhud.sock
+	export CTHULHU_SOCKET
+	if ! wait_for 20 "$CTHULHU" status; then
+		echo "# cthulhud did not come up; log:"
+		sed 's/^/#   /' "$T/daemon.log" | tail -30
+		return 1
+	fi
+}
+
+# stop_daemon: SIGTERM, wait for the exit; returns the daemon's status.
+stop_daemon()
+{
+	local rc=0
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" || rc=$?
+	DAEMON_PID=
+	return $rc
+}
+
+# cth ARGS...: the CLI against the running daemon.
+cth()
+{
+	"$CTHULHU" "$@"
+}
+
+# sql QUERY: ask the daemon's database directly (read-only).
+sql()
+{
+	sqlite3 -readonly "$T/state/cthulhu.db" "$1"
+}
