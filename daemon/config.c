@@ -274,10 +274,22 @@ static int config_read_entries(struct config *cfg, struct strbuf *err)
 	ret = git_config_open_ondisk(&gcfg, cfg->path);
 	if (ret < 0) {
 		const git_error *ge = git_error_last();
+		const char *msg = ge ? ge->message : "parse error", *in, *colon;
 
-		/* libgit2's message names the file and the line. */
-		ret = error_set(err, ERR_INVALID, "invalid config: %s",
-				ge ? ge->message : "parse error");
+		/*
+		 * libgit2 says "failed to parse config file: <what> (in
+		 * <file>:<line>)"; turn that into git's "<file>:<line>: <what>".
+		 */
+		skip_prefix(msg, "failed to parse config file: ", &msg);
+		in = strstr(msg, " (in ");
+		colon = in ? strrchr(in, ':') : NULL;
+		if (in && colon)
+			ret = error_set(err, ERR_INVALID, "%s:%d: %.*s",
+					cfg->path, atoi(colon + 1),
+					(int)(in - msg), msg);
+		else
+			ret = error_set(err, ERR_INVALID, "%s: %s", cfg->path,
+					msg);
 		goto out;
 	}
 	ret = git_config_iterator_new(&it, gcfg);

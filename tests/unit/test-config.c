@@ -75,7 +75,7 @@ int main(void)
 
 	rc = config_load(write_conf("[tree]\n\trepo = r\n[http\n"), &cfg, &err);
 	is_int(rc, ERR_INVALID, "a syntax error is refused");
-	ok(strstr(err.buf, "cthulhu.conf") && strstr(err.buf, "line 3"),
+	ok(strstr(err.buf, "cthulhu.conf") && strstr(err.buf, ":3: "),
 	   "and the message names the file and the line: %s", err.buf);
 
 	rc = config_load(write_conf("[tree]\n\tname = x\n"), &cfg, &err);
