@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#include "config.h"
+#include "build-config.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,7 +13,7 @@
 
 /* Topic moves: the event log (events) and asking for a scan (poke). */
 
-static const char *const event_cols[] = {
+const char *const event_cols[EVENT_COLS] = {
 	"ID", "AT", "TOPIC", "KIND", "OLD", "NEW", "SOURCE",
 };
 
@@ -26,7 +26,7 @@ static void add_sha(struct table *t, json_t *v)
 	strbuf_release(&sb);
 }
 
-static void add_event(struct table *t, json_t *ev)
+void event_table_add(struct table *t, json_t *ev)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -57,12 +57,15 @@ static void nap(long ms)
 		;
 }
 
-static void events_path(struct strbuf *path, long long since, long limit)
+static void events_path(struct strbuf *path, const char *topic,
+			long long since, long limit)
 {
 	char buf[32];
 
 	strbuf_reset(path);
 	strbuf_addstr(path, "/api/v1/events");
+	if (topic)
+		url_add_query(path, "topic", topic);
 	if (since != LLONG_MIN) {
 		snprintf(buf, sizeof(buf), "%lld", since);
 		url_add_query(path, "since", buf);
@@ -76,11 +79,13 @@ static void events_path(struct strbuf *path, long long since, long limit)
 int cmd_events(struct cli *cli, int argc, const char **argv)
 {
 	long since_opt = LONG_MIN, limit = LONG_MIN;
+	const char *topic = NULL;
 	bool json = false, follow = false, first = true;
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
 		OPT_INT("since", &since_opt, "ID", "only events after event ID"),
 		OPT_INT("limit", &limit, "N", "at most N events an answer"),
+		OPT_STRING("topic", &topic, "NAME", "only the moves of topic NAME"),
 		OPT_FLAG("follow", &follow, "keep polling and print new events until interrupted"),
 		OPT_END(),
 	};
@@ -97,7 +102,7 @@ int cmd_events(struct cli *cli, int argc, const char **argv)
 		cli_usage_error(cli, "'events' takes no arguments");
 	since = since_opt == LONG_MIN ? LLONG_MIN : since_opt;
 
-	t = table_new(ARRAY_SIZE(event_cols), event_cols);
+	t = table_new(EVENT_COLS, event_cols);
 	if (follow) {
 		/* Rows come batch by batch: keep the columns steady. */
 		table_min_width(t, 0, 4);
@@ -111,7 +116,7 @@ int cmd_events(struct cli *cli, int argc, const char **argv)
 	}
 
 	for (;;) {
-		events_path(&path, since, limit);
+		events_path(&path, topic, since, limit);
 		ret = cli_get(cli, path.buf, &res);
 		if (ret)
 			break;
@@ -120,7 +125,7 @@ int cmd_events(struct cli *cli, int argc, const char **argv)
 			cli_print_reply(cli);
 		json_array_foreach(events, i, ev) {
 			if (!json)
-				add_event(t, ev);
+				event_table_add(t, ev);
 			if (json_int(ev, "id", LLONG_MIN) > since)
 				since = json_int(ev, "id", LLONG_MIN);
 		}

@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#include "config.h"
+#include "build-config.h"
 
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cmds.h"
 
-/*
- * The members of GET /api/v1/status that get a label and a format of
- * their own, in the order shown; any other member is shown after them
- * under its own name, so that a new member needs no change here.
- */
 static void fmt_job(struct strbuf *sb, json_t *job)
 {
 	if (!json_is_object(job)) {
@@ -33,6 +28,22 @@ static void fmt_uptime(struct strbuf *sb, json_t *v)
 		json_text(sb, v);
 }
 
+static void fmt_ref(struct strbuf *sb, json_t *v)
+{
+	if (json_is_string(v))
+		strbuf_addstr(sb, short_ref(json_string_value(v)));
+	else
+		json_text(sb, v);
+}
+
+static void fmt_listen(struct strbuf *sb, json_t *v)
+{
+	if (json_is_null(v))
+		strbuf_addstr(sb, "off");
+	else
+		json_text(sb, v);
+}
+
 /*
  * The members of GET /api/v1/status that get a label and a format of
  * their own, in the order shown; any other member follows under its own
@@ -46,11 +57,13 @@ static const struct {
 	{ "tree", "tree", json_text },
 	{ "repository", "repository", json_text },
 	{ "version", "version", json_text },
+	{ "next", "next", fmt_ref },
 	{ "topics", "topics", json_text },
 	{ "job", "job", fmt_job },
 	{ "uptime", "uptime", fmt_uptime },
 	{ "started", "started", fmt_time },
 	{ "state_dir", "state dir", json_text },
+	{ "listen", "listen", fmt_listen },
 };
 
 static void add_field(struct table *t, const char *label,

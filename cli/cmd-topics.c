@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#include "config.h"
+#include "build-config.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -36,6 +36,60 @@ static int print_topics(struct cli *cli, json_t *res)
 	table_free(t);
 	strbuf_release(&sb);
 	return CLI_OK;
+}
+
+static int print_topic(struct cli *cli, json_t *topic)
+{
+	struct table *t = table_new(2, NULL);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *events, *ev;
+	size_t i;
+
+	table_add(t, "name:");
+	table_add(t, json_str(topic, "name"));
+	table_add(t, "branch:");
+	table_add(t, short_ref(json_str(topic, "branch")));
+	table_add(t, "order:");
+	table_add_json(t, json_object_get(topic, "order"));
+	table_add(t, "in next:");
+	table_add(t, json_is_false(json_object_get(topic, "into_next")) ?
+		  "no" : "yes");
+	table_add(t, "source:");
+	table_add_json(t, json_object_get(topic, "source"));
+	table_add(t, "tip:");
+	table_add_json(t, json_object_get(topic, "tip"));
+	table_add(t, "moved:");
+	fmt_time(&sb, json_object_get(topic, "moved_at"));
+	table_add(t, sb.buf);
+	table_print(t, stdout, false);
+	table_free(t);
+	strbuf_release(&sb);
+
+	events = json_object_get(topic, "events");
+	if (!json_array_size(events))
+		return CLI_OK;
+	printf("\nrecent moves:\n");
+	t = table_new(EVENT_COLS, event_cols);
+	json_array_foreach(events, i, ev)
+		event_table_add(t, ev);
+	table_print(t, stdout, true);
+	table_free(t);
+	return CLI_OK;
+}
+
+static int topics_show(struct cli *cli, int argc, const char **argv,
+		       bool json)
+{
+	struct strbuf path = STRBUF_INIT;
+	int ret;
+
+	if (argc != 1)
+		cli_usage_error(cli, "'topics show' takes one topic name");
+	strbuf_addstr(&path, "/api/v1/topics/");
+	url_escape(&path, argv[0], true);
+	ret = cli_show(cli, path.buf, json, print_topic);
+	strbuf_release(&path);
+	return ret;
 }
 
 static int topics_add(struct cli *cli, int argc, const char **argv,
@@ -101,6 +155,8 @@ int cmd_topics(struct cli *cli, int argc, const char **argv)
 		cli_usage_error(cli, "options '--branch', '--order' and '--no-next' are for 'topics add'");
 	if (argc && !strcmp(argv[0], "remove"))
 		return topics_remove(cli, argc - 1, argv + 1, json);
+	if (argc && !strcmp(argv[0], "show"))
+		return topics_show(cli, argc - 1, argv + 1, json);
 	if (argc)
 		cli_usage_error(cli, "unknown 'topics' action '%s'", argv[0]);
 	return cli_show(cli, "/api/v1/topics", json, print_topics);

@@ -2,6 +2,8 @@
 #ifndef CTHULHU_CMDS_H
 #define CTHULHU_CMDS_H
 
+#include <jansson.h>
+
 struct cli;
 
 /*
@@ -13,5 +15,11 @@ int cmd_status(struct cli *cli, int argc, const char **argv);
 int cmd_topics(struct cli *cli, int argc, const char **argv);
 int cmd_poke(struct cli *cli, int argc, const char **argv);
 int cmd_events(struct cli *cli, int argc, const char **argv);
+
+/* Shared by verbs: the columns of an event table and a row of it. */
+struct table;
+#define EVENT_COLS 7
+extern const char *const event_cols[EVENT_COLS];
+void event_table_add(struct table *t, json_t *ev);
 
 #endif

@@ -26,7 +26,7 @@
  *  4. Add cli/cmd-queue.c to cli_libcthulhu_a_SOURCES in Makefile.am, the
  *     verb to doc/cthulhu.1 and its routes to doc/api.md.
  */
-#include "config.h"
+#include "build-config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,13 +44,14 @@ static const struct cmd verbs[] = {
 	  "show the daemon, the tree and the job running" },
 	{ "topics", cmd_topics,
 	  "topics [--json]\n"
+	  "topics show NAME [--json]\n"
 	  "topics add NAME --branch BRANCH --order N [--no-next] [--json]\n"
 	  "topics remove NAME [--json]",
-	  "list the topics, add one, or remove one" },
+	  "list the topics, show one with its recent moves, add or remove one" },
 	{ "poke", cmd_poke, "poke [--json]",
 	  "look at the topic branches now and record what moved" },
 	{ "events", cmd_events,
-	  "events [--since ID] [--limit N] [--follow] [--json]",
+	  "events [--since ID] [--limit N] [--topic NAME] [--follow] [--json]",
 	  "show topic moves, oldest first; --follow keeps printing new ones" },
 };
 
