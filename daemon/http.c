@@ -385,21 +385,21 @@ static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 		 MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (l->fd >= 0)
 		return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, l->fd,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 			MHD_OPTION_CONNECTION_LIMIT, 512,
 			MHD_OPTION_CONNECTION_TIMEOUT, 600,
-			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_CONNECTION_LIMIT, 512,
 		MHD_OPTION_CONNECTION_TIMEOUT, 60,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 256,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 }
 
