@@ -95,24 +95,28 @@ static int topics_show(struct cli *cli, int argc, const char **argv,
 static int topics_add(struct cli *cli, int argc, const char **argv,
 		      const char *branch, long order, bool no_next, bool json)
 {
-	json_t *res;
+	json_t *body, *res;
 	int ret;
 
 	if (argc != 1)
 		cli_usage_error(cli, "'topics add' takes one topic name");
 	if (!branch)
 		cli_usage_error(cli, "'topics add' needs '--branch'");
-	if (order == LONG_MIN)
-		cli_usage_error(cli, "'topics add' needs '--order'");
 
-	ret = cli_post(cli, "/api/v1/topics",
-		       json_pack("{s:s, s:s, s:I, s:b}", "name", argv[0],
-				 "branch", branch, "order", (json_int_t)order,
-				 "into_next", !no_next), &res);
+	body = json_pack("{s:s, s:s, s:b}", "name", argv[0], "branch", branch,
+			 "into_next", !no_next);
+	/* Without --order the daemon puts the topic last. */
+	if (order != LONG_MIN)
+		json_object_set_new(body, "order", json_integer(order));
+	ret = cli_post(cli, "/api/v1/topics", body, &res);
 	if (ret || json)
 		return ret ? ret : cli_print_reply(cli);
-	printf("added topic '%s' (branch %s, order %ld%s)\n", argv[0],
-	       short_ref(branch), order, no_next ? ", not in next" : "");
+	printf("added topic '%s' (branch %s, order %lld%s)\n", argv[0],
+	       short_ref(json_str(res, "branch") ? json_str(res, "branch") :
+			 branch),
+	       json_int(res, "order", order),
+	       json_is_false(json_object_get(res, "into_next")) ?
+	       ", not in next" : "");
 	return CLI_OK;
 }
 
@@ -142,7 +146,7 @@ int cmd_topics(struct cli *cli, int argc, const char **argv)
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
 		OPT_STRING("branch", &branch, "BRANCH", "add: the topic's branch"),
-		OPT_INT("order", &order, "N", "add: its place in next, lowest first"),
+		OPT_INT("order", &order, "N", "add: its place in next, lowest first (default: last)"),
 		OPT_FLAG("no-next", &no_next, "add: keep it out of next"),
 		OPT_END(),
 	};

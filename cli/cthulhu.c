@@ -45,7 +45,7 @@ static const struct cmd verbs[] = {
 	{ "topics", cmd_topics,
 	  "topics [--json]\n"
 	  "topics show NAME [--json]\n"
-	  "topics add NAME --branch BRANCH --order N [--no-next] [--json]\n"
+	  "topics add NAME --branch BRANCH [--order N] [--no-next] [--json]\n"
 	  "topics remove NAME [--json]",
 	  "list the topics, show one with its recent moves, add or remove one" },
 	{ "poke", cmd_poke, "poke [--json]",

@@ -80,10 +80,6 @@ run topics add x86/pmu --order 1
 is "$rc" 2 "topics add without --branch: exit 2"
 like "$err" "needs '--branch'" "topics add without --branch: named"
 
-run topics add x86/pmu --branch x86/pmu
-is "$rc" 2 "topics add without --order: exit 2"
-like "$err" "needs '--order'" "topics add without --order: named"
-
 run topics add --branch b --order 1
 is "$rc" 2 "topics add without a name: exit 2"
 like "$err" "'topics add' takes one topic name" "topics add without a name: says so"
