@@ -180,6 +180,64 @@ int cli_parse(struct cli *cli, int argc, const char **argv,
 	return nr;
 }
 
+int cli_read_input(const char *path, struct strbuf *sb)
+{
+	int ret;
+
+	if (!strcmp(path, "-"))
+		ret = strbuf_read_fd(sb, 0);
+	else
+		ret = strbuf_read_file(sb, path);
+	if (ret < 0) {
+		cli_error("cannot read '%s': %s",
+			  strcmp(path, "-") ? path : "standard input",
+			  strerror(-ret));
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+/* A positive decimal number at *p, moving *p past it; -1 if none. */
+static long parse_number(const char **p)
+{
+	char *end;
+	long n;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	errno = 0;
+	n = strtol(*p, &end, 10);
+	if (errno || n <= 0 || n > 10000)
+		return -1;
+	*p = end;
+	return n;
+}
+
+json_t *cli_parse_numbers(struct cli *cli, const char *option,
+			  const char *list)
+{
+	json_t *out = json_array();
+	const char *p = list;
+	long from, to;
+
+	for (;;) {
+		from = to = parse_number(&p);
+		if (from > 0 && *p == '-') {
+			p++;
+			to = parse_number(&p);
+		}
+		if (from <= 0 || to < from || (*p && *p != ','))
+			cli_usage_error(cli, "option '--%s' expects numbers and ranges like '1,3-5', not '%s'",
+					option, list);
+		for (; from <= to; from++)
+			json_array_append_new(out, json_integer(from));
+		if (!*p)
+			break;
+		p++;
+	}
+	return out;
+}
+
 /* Set up the client from the connection options, once. */
 static int cli_connect(struct cli *cli)
 {

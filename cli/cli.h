@@ -92,6 +92,21 @@ void cli_print_usage(const struct cmd *cmd, FILE *f);
 /* The full help of cmd (usage, summary, options) to stdout. */
 void cli_print_help(const struct cmd *cmd, const struct cli_opt *opts);
 
+/*
+ * Read the file at path, or standard input for "-", into sb (for submit
+ * FILE|-).  Returns CLI_OK, or prints "error: cannot read ..." and returns
+ * CLI_USAGE.
+ */
+int cli_read_input(const char *path, struct strbuf *sb);
+
+/*
+ * Parse a list of positive numbers and ranges, "1,3-5", into a new JSON
+ * array [1, 3, 4, 5] (caller owns the reference); a malformed list is a
+ * usage error naming option (exit 2).
+ */
+json_t *cli_parse_numbers(struct cli *cli, const char *option,
+			  const char *list);
+
 /* --- requests ------------------------------------------------------- */
 
 /*

@@ -18,7 +18,9 @@
  *     cli_print_reply() for --json, a struct table otherwise.  A read verb
  *     is often one line: return cli_show(cli, path, json, print_queue);
  *     Escape names in paths with url_escape(), add queries with
- *     url_add_query().  cmd-status.c and cmd-topics.c are short examples.
+ *     url_add_query().  For "submit FILE|-" there is cli_read_input() and
+ *     cli_post_raw(); for "--patches 1,3-5" cli_parse_numbers().
+ *     cmd-status.c and cmd-topics.c are short examples.
  *  2. Declare cmd_queue() in cli/cmds.h.
  *  3. Add a line to the verbs[] table below: name, function, usage (one
  *     line per form, without "cthulhu "), one-line summary.  Help and the

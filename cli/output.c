@@ -92,19 +92,24 @@ void table_min_width(struct table *t, size_t col, size_t width)
 		t->width[col] = width;
 }
 
+/* One row, padded to the column widths, without trailing blanks. */
 static void table_print_row(struct table *t, FILE *f, char **row)
 {
+	struct strbuf sb = STRBUF_INIT;
 	size_t i, pad;
 
 	for (i = 0; i < t->ncols; i++) {
-		fputs(row[i], f);
+		strbuf_addstr(&sb, row[i]);
 		if (i + 1 == t->ncols)
 			break;
 		pad = t->width[i] - text_width(row[i]) + 2;
 		while (pad--)
-			fputc(' ', f);
+			strbuf_addch(&sb, ' ');
 	}
-	fputc('\n', f);
+	strbuf_rtrim(&sb);
+	strbuf_addch(&sb, '\n');
+	fwrite(sb.buf, 1, sb.len, f);
+	strbuf_release(&sb);
 }
 
 void table_print(struct table *t, FILE *f, bool header)
