@@ -562,8 +562,10 @@ void mail_prefix_parse(const char *subject, struct mail_prefix *prefix)
 		const char *tag = prefix->tags[i];
 		int v = tag_version(tag), m, t;
 
-		if (v)
+		if (v) {
 			prefix->version = v;
+			prefix->versioned = true;
+		}
 		else if (!strcasecmp(tag, "RFC"))
 			prefix->rfc = true;
 		else if (!strcasecmp(tag, "RESEND"))
@@ -596,8 +598,10 @@ void mail_prefix_parse(const char *subject, struct mail_prefix *prefix)
 				memcpy(buf, open + 1, n);
 				buf[n] = 0;
 				v = tag_version(buf);
-				if (v)
+				if (v) {
 					prefix->version = v;
+					prefix->versioned = true;
+				}
 			}
 		}
 	}

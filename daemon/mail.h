@@ -42,6 +42,7 @@ struct mail_prefix {
 	int version;		/* N of vN; 1 when absent */
 	int number;		/* M of M/T; -1 when absent (0 = cover letter) */
 	int total;		/* T of M/T; -1 when absent */
+	bool versioned;		/* a vN tag or "(vN)" was there */
 	bool patch;		/* the word PATCH (any case) is among the tags */
 	bool rfc;
 	bool resend;
