@@ -22,7 +22,8 @@ struct db;
  * An event (a move) as JSON:
  *   {"id", "topic", "old" (hex or null: created), "new" (hex or null:
  *    deleted), "kind" ("created", "fast-forward", "forced", "deleted"),
- *    "source" ("inotify", "poll", "poke", "startup", "job"), "at"}
+ *    "source" ("inotify", "poll", "poke", "startup", "reload", "job"),
+ *    "at"}
  *
  * A topic added with the API can be removed with the API; one from
  * cthulhu.conf cannot (ERR_INVALID): it comes back at the next reload, so
@@ -52,11 +53,10 @@ void topic_on_moves(topic_moves_fn fn);
 /*
  * Bring the topics table in line with the config (rows of source 'config'
  * added, changed or removed) and record moves made while the daemon was
- * not looking.  Runs on the engine thread (start-up and SIGHUP).  *moves
- * (may be NULL) gets a new array of the moves recorded.
+ * not looking, as events of the given source.  Runs on the engine thread
+ * (start-up, and the reload job on SIGHUP, which passes "reload").
  */
-int topic_sync(struct job_ctx *ctx, const char *source, json_t **moves,
-	       struct strbuf *err);
+int topic_sync(struct job_ctx *ctx, const char *source, struct strbuf *err);
 
 /*
  * Compare every topic's branch with its recorded tip; record each move

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's way into git: libgit2 with the process-wide tuning set
+ * once, and one git_repository per thread, since libgit2's repository
+ * objects (and their caches) must not be shared between threads.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <git2.h>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/repo.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+struct repo {
+	git_repository *git;
+	char *opened_as;	/* the path given to repo_open() */
+};
+
+/*
+ * Object cache tuning.  libgit2 caches commits, trees and tags up to 4 KiB
+ * each and 256 MiB in all by default; the trees of a kernel tree's big
+ * folders and merge commits' walks of thousands of commits want more.
+ */
+#define CACHE_COMMIT_LIMIT	(64 * 1024)
+#define CACHE_TREE_LIMIT	(256 * 1024)
+#define CACHE_TAG_LIMIT		(16 * 1024)
+#define CACHE_MAX_SIZE		((ssize_t)512 * 1024 * 1024)
+/* Above the loose backend's priority (2): look in packs first. */
+#define ODB_PACKED_PRIORITY	3
+
+static pthread_key_t repo_key;
+static pthread_once_t repo_key_once = PTHREAD_ONCE_INIT;
+static __thread struct repo *thread_repo;
+
+int repo_error(struct strbuf *err, int code, const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	va_list ap;
+
+	if (!err)
+		return code;
+	strbuf_reset(err);
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	if (e && e->message && *e->message)
+		strbuf_addf(err, ": %s", e->message);
+	strbuf_rtrim(err);
+	return code;
+}
+
+int repo_global_init(struct strbuf *err)
+{
+	int ret;
+
+	ret = git_libgit2_init();
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot initialise libgit2");
+
+	/*
+	 * A maintainer's repository is mostly packed (fetches, pushes and
+	 * gc all make packs); asking the packs first spares a failed stat()
+	 * of a loose object file per lookup.
+	 */
+	if (git_libgit2_opts(GIT_OPT_SET_ODB_PACKED_PRIORITY,
+			     ODB_PACKED_PRIORITY) < 0)
+		goto out_opt;
+	if (git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT,
+			     (size_t)CACHE_COMMIT_LIMIT) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+			     (size_t)CACHE_TREE_LIMIT) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TAG,
+			     (size_t)CACHE_TAG_LIMIT) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, CACHE_MAX_SIZE) < 0)
+		goto out_opt;
+	/*
+	 * Objects come from git itself, which checked them; hashing every
+	 * object read again costs more than a merge of the whole tree.
+	 */
+	if (git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0) < 0)
+		goto out_opt;
+	return 0;
+
+out_opt:
+	repo_error(err, -EIO, "cannot set libgit2 options");
+	git_libgit2_shutdown();
+	return -EIO;
+}
+
+void repo_global_shutdown(void)
+{
+	repo_thread_exit();
+	git_libgit2_shutdown();
+}
+
+static int open_git(const char *path, git_repository **out,
+		    struct strbuf *err)
+{
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st) < 0)
+		return error_set(err, ERR_INVALID,
+				 "repository '%s' does not exist", path);
+	if (!S_ISDIR(st.st_mode))
+		return error_set(err, ERR_INVALID,
+				 "repository '%s' is not a folder", path);
+	ret = git_repository_open_ext(out, path,
+				      GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (ret == GIT_ENOTFOUND)
+		return error_set(err, ERR_INVALID,
+				 "'%s' is not a git repository", path);
+	if (ret < 0)
+		return repo_error(err, ERR_INVALID,
+				  "cannot open repository '%s'", path);
+	return 0;
+}
+
+int repo_check(const char *path, struct strbuf *err)
+{
+	git_repository *git;
+	int ret;
+
+	ret = open_git(path, &git, err);
+	if (ret < 0)
+		return ret;
+	git_repository_free(git);
+	return 0;
+}
+
+int repo_open(const char *path, struct repo **out, struct strbuf *err)
+{
+	git_repository *git;
+	struct repo *repo;
+	int ret;
+
+	ret = open_git(path, &git, err);
+	if (ret < 0)
+		return ret;
+	repo = xcalloc(1, sizeof(*repo));
+	repo->git = git;
+	repo->opened_as = xstrdup(path);
+	*out = repo;
+	return 0;
+}
+
+void repo_free(struct repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	free(repo->opened_as);
+	free(repo);
+}
+
+static void repo_key_destroy(void *p)
+{
+	repo_free(p);
+}
+
+static void repo_key_create(void)
+{
+	if (pthread_key_create(&repo_key, repo_key_destroy))
+		die("cannot create a thread key");
+}
+
+struct repo *repo_thread(struct strbuf *err)
+{
+	const struct config *cfg;
+	char *path = NULL;
+	struct repo *repo;
+
+	cfg = daemon_config_get();
+	if (cfg && cfg->repo)
+		path = xstrdup(cfg->repo);
+	daemon_config_put();
+	if (!path) {
+		error_set(err, ERR_INVALID, "no repository configured");
+		return NULL;
+	}
+
+	if (thread_repo && !strcmp(thread_repo->opened_as, path)) {
+		free(path);
+		return thread_repo;
+	}
+	repo_thread_exit();
+	if (repo_open(path, &repo, err) < 0) {
+		free(path);
+		return NULL;
+	}
+	free(path);
+	pthread_once(&repo_key_once, repo_key_create);
+	pthread_setspecific(repo_key, repo);
+	thread_repo = repo;
+	return repo;
+}
+
+void repo_thread_exit(void)
+{
+	if (!thread_repo)
+		return;
+	pthread_setspecific(repo_key, NULL);
+	repo_free(thread_repo);
+	thread_repo = NULL;
+}
+
+struct git_repository *repo_git(struct repo *repo)
+{
+	return repo->git;
+}
+
+const char *repo_path(const struct repo *repo)
+{
+	return git_repository_path(repo->git);
+}
+
+char *repo_gitdir(const char *path, struct strbuf *err)
+{
+	git_repository *git;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (open_git(path, &git, err) < 0)
+		return NULL;
+	strbuf_addstr(&sb, git_repository_path(git));
+	while (sb.len > 1 && sb.buf[sb.len - 1] == '/')
+		strbuf_setlen(&sb, sb.len - 1);
+	git_repository_free(git);
+	return strbuf_detach(&sb, NULL);
+}
+
+int repo_ref_oid(struct repo *repo, const char *refname, char *hex,
+		 struct strbuf *err)
+{
+	git_oid oid;
+	int ret;
+
+	ret = git_reference_name_to_id(&oid, repo->git, refname);
+	if (ret == GIT_ENOTFOUND)
+		return error_set(err, ERR_NOT_FOUND, "no ref '%s'", refname);
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot read ref '%s'", refname);
+	git_oid_tostr(hex, REPO_HEXSZ + 1, &oid);
+	return 0;
+}
+
+bool repo_is_ancestor(struct repo *repo, const char *ancestor,
+		      const char *descendant)
+{
+	git_oid a, d;
+
+	if (git_oid_fromstr(&a, ancestor) < 0 ||
+	    git_oid_fromstr(&d, descendant) < 0)
+		return false;
+	if (git_oid_equal(&a, &d))
+		return true;
+	/* 1: descends, 0: does not, < 0: a commit is missing. */
+	return git_graph_descendant_of(repo->git, &d, &a) == 1;
+}
+
+bool repo_refname_valid(const char *refname)
+{
+	int valid = 0;
+
+	if (!starts_with(refname, "refs/"))
+		return false;
+	if (git_reference_name_is_valid(&valid, refname) < 0)
+		return false;
+	return valid;
+}
