@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * GET /api/v1/events?since=ID&limit=N[&topic=NAME]: the topic moves after
+ * event ID, oldest first, and "last_id" to pass as since next time (the
+ * last id returned, or since itself when nothing is newer), so that a
+ * follower polls without missing or repeating an event.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "daemon/db.h"
+#include "daemon/error.h"
+#include "daemon/http.h"
+#include "daemon/strbuf.h"
+#include "daemon/topic.h"
+
+#define EVENTS_LIMIT_DEFAULT 100
+#define EVENTS_LIMIT_MAX 1000
+
+/* A decimal integer in [min, max], nothing else; def when absent. */
+static int query_int(struct http_request *req, const char *name,
+		     long long def, long long min, long long max,
+		     long long *out, struct strbuf *err)
+{
+	const char *s = http_query(req, name);
+	char *end;
+	long long v;
+
+	*out = def;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max || *s == '+' ||
+	    *s == ' ')
+		return error_set(err, ERR_INVALID, "'%s' must be an integer"
+				 " from %lld to %lld, not '%s'", name, min,
+				 max, s);
+	*out = v;
+	return 0;
+}
+
+static int events_list(struct http_request *req, json_t **out,
+		       struct strbuf *err)
+{
+	const char *topic = http_query(req, "topic");
+	struct db *db = db_thread();
+	long long since, limit;
+	json_t *events;
+	int64_t last;
+	size_t n;
+	int ret;
+
+	ret = query_int(req, "since", 0, 0, INT64_MAX, &since, err);
+	if (ret < 0)
+		return ret;
+	ret = query_int(req, "limit", EVENTS_LIMIT_DEFAULT, 1,
+			EVENTS_LIMIT_MAX, &limit, err);
+	if (ret < 0)
+		return ret;
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	events = topic_events(db, topic, since, limit, false, err);
+	if (!events)
+		return -EIO;
+	n = json_array_size(events);
+	last = n ? json_integer_value(json_object_get(
+			json_array_get(events, n - 1), "id")) : since;
+	*out = json_pack("{s:o, s:I}", "events", events, "last_id",
+			 (json_int_t)last);
+	return 0;
+}
+
+const struct route api_events_routes[] = {
+	{ "GET", "/api/v1/events", events_list },
+	{ 0 }
+};
