@@ -197,6 +197,15 @@ int client_request(struct client *c, const char *method, const char *path,
 	}
 
 	code = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply->status);
+	/*
+	 * A daemon that refuses a large body (413) answers before reading
+	 * it and may close the connection while curl still sends: that is
+	 * an answer, not an unreachable daemon.
+	 */
+	if ((code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR) &&
+	    reply->status >= 400)
+		code = CURLE_OK;
 	if (code != CURLE_OK) {
 		curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
 		strbuf_reset(&sb);
@@ -212,7 +221,6 @@ int client_request(struct client *c, const char *method, const char *path,
 					sb.buf, curl_easy_strerror(code));
 		goto out;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply->status);
 
 	if (reply->body.len) {
 		reply->json = json_loadb(reply->body.buf, reply->body.len,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The CLI over TCP: --url reaches the daemon's loopback listener; reads
 # need no token, changes need --token-file, and a missing or wrong token
-# is the daemon's refusal (exit 1), not a usage error.
+# is the daemon's refusal (exit 1), not a usage error.  So is a body over
+# the size limit.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 test_init
 
@@ -22,7 +23,7 @@ for try in 1 2 3 4 5; do
 	port=$((20000 + ($$ * 7 + try * 1009) % 40000))
 	write_config "$T/cthulhu.conf" "$T/work.git" \
 		'[topic "x86/pmu"]' '	branch = x86/pmu' '	order = 1' \
-		'[http]' "	listen = 127.0.0.1:$port"
+		'[http]' "	listen = 127.0.0.1:$port" '	body-limit = 1000'
 	if start_daemon "$T/cthulhu.conf" >/dev/null &&
 	   wait_for 10 curl -sf "http://127.0.0.1:$port/api/v1/status"; then
 		started=1
@@ -55,5 +56,19 @@ is "$rc" 0 "with the token the change is made"
 is "$(sql "SELECT count(*) FROM topics WHERE name = 'x86/mmu'")" 1 "the topic was added"
 run topics add svm --url "$url" --token-file "$T/state/token" --branch svm --order 3
 is "$rc" 0 "connection options after the verb work too"
+
+# A body over the limit is the daemon's refusal (413), not a lost daemon.
+long=$(printf 'x%.0s' $(seq 1200))
+run topics add "$long" --branch x86/long
+is "$rc" 1 "a body over http.body-limit is refused: exit 1"
+like "$err" '^error: .*limit' "the daemon's message about the limit is printed"
+is "$(sql "SELECT count(*) FROM topics WHERE name = '$long'")" 0 "nothing was added"
+
+# A body over the limit is the daemon's refusal (413), not a lost daemon.
+long=$(printf 'x%.0s' $(seq 1200))
+run topics add "$long" --branch x86/long
+is "$rc" 1 "a body over http.body-limit is refused: exit 1"
+like "$err" '^error: .*limit' "the daemon's message about the limit is printed"
+is "$(sql "SELECT count(*) FROM topics WHERE name = '$long'")" 0 "nothing was added"
 
 done_testing
