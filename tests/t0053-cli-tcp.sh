@@ -64,11 +64,4 @@ is "$rc" 1 "a body over http.body-limit is refused: exit 1"
 like "$err" '^error: .*limit' "the daemon's message about the limit is printed"
 is "$(sql "SELECT count(*) FROM topics WHERE name = '$long'")" 0 "nothing was added"
 
-# A body over the limit is the daemon's refusal (413), not a lost daemon.
-long=$(printf 'x%.0s' $(seq 1200))
-run topics add "$long" --branch x86/long
-is "$rc" 1 "a body over http.body-limit is refused: exit 1"
-like "$err" '^error: .*limit' "the daemon's message about the limit is printed"
-is "$(sql "SELECT count(*) FROM topics WHERE name = '$long'")" 0 "nothing was added"
-
 done_testing
