@@ -1,0 +1,1611 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The three-way merge of two commits, exact to git's merge-ort, with a
+ * fast path that costs what the two sides changed where they overlap.
+ *
+ * Merge bases come from a commit DAG kept in memory (parents and commit
+ * dates, read once per commit from the object database), walked with
+ * git's own paint_down_to_common() and remove_redundant(), so that the
+ * thousands of commits between an old topic's base and next are parsed
+ * once per process instead of once per merge.
+ *
+ * The tree merge walks the three trees together and takes an entry by
+ * OID whenever two sides agree; it reads a subtree only when both sides
+ * changed it.  It gives up ("undecided", not "conflict") wherever git's
+ * rename or directory-rename detection could make the result differ
+ * from a plain three-way merge: a path deleted on one side and changed
+ * on the other, a path deleted on both sides, type changes.  A path that
+ * one side deleted and the other left alone cannot be a rename source
+ * that changes the result (merge-ort treats it as irrelevant), so the
+ * many deletions on next's side of an old topic cost nothing.
+ *
+ * Content merges use git_merge_file(), which has no histogram diff while
+ * merge-ort uses histogram: a file merge counts only when the Myers and
+ * the patience diff give the same clean result, which they do wherever
+ * the alignment of lines is not in doubt.  Conflicts always go to the
+ * fallback, so conflicts and conflicted paths are git's own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/merge.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+extern char **environ;
+
+/* Paint flags of paint_down(), as git's commit-reach.c names them. */
+#define PARENT1		(1u << 0)
+#define PARENT2		(1u << 1)
+#define STALE		(1u << 2)
+#define RESULT		(1u << 3)
+#define ALL_FLAGS	(PARENT1 | PARENT2 | STALE | RESULT)
+
+/* git's buffer_is_binary() looks at this many bytes for a NUL. */
+#define FIRST_FEW_BYTES	8000
+/* Forget memoised merges beyond this many (a plain reset, no LRU). */
+#define MEMO_MAX	4096
+
+struct dag_node {
+	git_oid oid;
+	git_oid tree;
+	int64_t date;
+	uint32_t parents;	/* offset into dag.parent_pool */
+	uint32_t nr_parents;
+	unsigned int flags;
+	bool loaded;
+};
+
+struct dag {
+	struct dag_node *nodes;
+	uint32_t nr, alloc;
+	uint32_t *table;	/* open addressing: node index + 1, 0 free */
+	uint32_t table_size;	/* a power of two */
+	uint32_t *parent_pool;
+	uint32_t pool_nr, pool_alloc;
+	uint32_t *touched;	/* nodes whose flags a walk set */
+	uint32_t nr_touched, touched_alloc;
+};
+
+struct memo_entry {
+	git_oid key[3];		/* base, ours and theirs trees */
+	bool used;
+	bool clean;
+	git_oid tree;
+	char **conflicts;
+	size_t nr_conflicts;
+};
+
+struct merge {
+	git_repository *repo;
+	git_odb *odb;
+	char *gitdir;
+	char *git;
+	enum merge_fallback fallback;
+	struct dag dag;
+	struct memo_entry *memo;
+	size_t memo_size, memo_nr;
+	struct merge_stats stats;
+};
+
+/* An entry of one of the three trees. */
+struct tentry {
+	const char *name;
+	unsigned int mode;
+	const git_oid *oid;
+};
+
+/* A level of the tree merge being written. */
+struct tree_out {
+	struct tentry *v;
+	size_t nr, alloc;
+	git_oid *oids;		/* storage for merged subtrees and blobs */
+	size_t nr_oids;
+};
+
+static int git_err(struct strbuf *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int git_err(struct strbuf *err, int code, const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	va_list ap;
+
+	if (!err)
+		return code;
+	strbuf_reset(err);
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	if (e && e->message && *e->message)
+		strbuf_addf(err, ": %s", e->message);
+	strbuf_rtrim(err);
+	return code;
+}
+
+static int parse_hex(const char *hex, git_oid *oid, struct strbuf *err)
+{
+	if (!hex || strlen(hex) != MERGE_HEXSZ || git_oid_fromstr(oid, hex) < 0)
+		return error_set(err, ERR_INVALID, "'%s' is not an object name",
+				 hex ? hex : "(null)");
+	return 0;
+}
+
+/* --- the commit DAG ------------------------------------------------------ */
+
+static uint32_t oid_hash(const git_oid *oid)
+{
+	uint32_t h;
+
+	memcpy(&h, oid->id, sizeof(h));
+	return h;
+}
+
+static void dag_rehash(struct dag *dag)
+{
+	uint32_t size = dag->table_size ? dag->table_size * 2 : 1024;
+	uint32_t i, mask = size - 1;
+
+	free(dag->table);
+	dag->table = xcalloc(size, sizeof(*dag->table));
+	dag->table_size = size;
+	for (i = 0; i < dag->nr; i++) {
+		uint32_t pos = oid_hash(&dag->nodes[i].oid) & mask;
+
+		while (dag->table[pos])
+			pos = (pos + 1) & mask;
+		dag->table[pos] = i + 1;
+	}
+}
+
+/* The node of oid, created (not loaded) when new. */
+static uint32_t dag_get(struct dag *dag, const git_oid *oid)
+{
+	uint32_t pos, mask;
+	struct dag_node *n;
+
+	if ((dag->nr + 1) * 2 > dag->table_size)
+		dag_rehash(dag);
+	mask = dag->table_size - 1;
+	pos = oid_hash(oid) & mask;
+	while (dag->table[pos]) {
+		uint32_t i = dag->table[pos] - 1;
+
+		if (git_oid_equal(&dag->nodes[i].oid, oid))
+			return i;
+		pos = (pos + 1) & mask;
+	}
+	if (dag->nr == dag->alloc) {
+		dag->alloc = dag->alloc ? dag->alloc * 2 : 1024;
+		dag->nodes = xrealloc(dag->nodes,
+				      dag->alloc * sizeof(*dag->nodes));
+	}
+	n = &dag->nodes[dag->nr];
+	memset(n, 0, sizeof(*n));
+	git_oid_cpy(&n->oid, oid);
+	dag->table[pos] = dag->nr + 1;
+	return dag->nr++;
+}
+
+static void dag_add_parent(struct dag *dag, uint32_t idx)
+{
+	if (dag->pool_nr == dag->pool_alloc) {
+		dag->pool_alloc = dag->pool_alloc ? dag->pool_alloc * 2 : 1024;
+		dag->parent_pool = xrealloc(dag->parent_pool,
+					    dag->pool_alloc *
+					    sizeof(*dag->parent_pool));
+	}
+	dag->parent_pool[dag->pool_nr++] = idx;
+}
+
+static void dag_release(struct dag *dag)
+{
+	free(dag->nodes);
+	free(dag->table);
+	free(dag->parent_pool);
+	free(dag->touched);
+	memset(dag, 0, sizeof(*dag));
+}
+
+/*
+ * Read a commit's tree, parents and committer date from its raw object;
+ * cheaper than git_commit_lookup(), which parses and keeps everything.
+ */
+static int dag_load(struct merge *m, uint32_t idx, struct strbuf *err)
+{
+	struct dag *dag = &m->dag;
+	git_oid oid, parent;
+	git_odb_object *obj;
+	const char *p, *end;
+	uint32_t first;
+	int ret;
+
+	if (dag->nodes[idx].loaded)
+		return 0;
+	git_oid_cpy(&oid, &dag->nodes[idx].oid);
+	ret = git_odb_read(&obj, m->odb, &oid);
+	if (ret < 0)
+		return git_err(err, ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
+			       "cannot read commit '%s'", git_oid_tostr_s(&oid));
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+		git_odb_object_free(obj);
+		return error_set(err, ERR_INVALID, "'%s' is not a commit",
+				 git_oid_tostr_s(&oid));
+	}
+	p = git_odb_object_data(obj);
+	end = p + git_odb_object_size(obj);
+	first = dag->pool_nr;
+	while (p < end && *p != '\n') {
+		const char *eol = memchr(p, '\n', end - p);
+
+		if (!eol)
+			eol = end;
+		if (eol - p >= 45 && !memcmp(p, "tree ", 5)) {
+			git_oid_fromstrn(&dag->nodes[idx].tree, p + 5,
+					 MERGE_HEXSZ);
+		} else if (eol - p >= 47 && !memcmp(p, "parent ", 7)) {
+			git_oid_fromstrn(&parent, p + 7, MERGE_HEXSZ);
+			/* dag_get() may move nodes: no pointers across it */
+			dag_add_parent(dag, dag_get(dag, &parent));
+		} else if (eol - p > 10 && !memcmp(p, "committer ", 10)) {
+			const char *gt = eol;
+
+			while (gt > p && gt[-1] != '>')
+				gt--;
+			dag->nodes[idx].date = strtoll(gt, NULL, 10);
+		}
+		p = eol + 1;
+	}
+	git_odb_object_free(obj);
+	dag->nodes[idx].parents = first;
+	dag->nodes[idx].nr_parents = dag->pool_nr - first;
+	dag->nodes[idx].loaded = true;
+	m->stats.dag_commits++;
+	return 0;
+}
+
+static void dag_touch(struct dag *dag, uint32_t idx)
+{
+	if (dag->nodes[idx].flags)
+		return;
+	if (dag->nr_touched == dag->touched_alloc) {
+		dag->touched_alloc = dag->touched_alloc ?
+				     dag->touched_alloc * 2 : 256;
+		dag->touched = xrealloc(dag->touched, dag->touched_alloc *
+					sizeof(*dag->touched));
+	}
+	dag->touched[dag->nr_touched++] = idx;
+}
+
+static void dag_clear_flags(struct dag *dag)
+{
+	uint32_t i;
+
+	for (i = 0; i < dag->nr_touched; i++)
+		dag->nodes[dag->touched[i]].flags = 0;
+	dag->nr_touched = 0;
+}
+
+/* git's prio_queue ordered by commit date, newest first, then FIFO. */
+struct pq_item {
+	uint32_t idx;
+	int64_t date;
+	uint64_t seq;
+};
+
+struct pq {
+	struct pq_item *v;
+	size_t nr, alloc;
+	uint64_t seq;
+};
+
+static bool pq_before(const struct pq_item *a, const struct pq_item *b)
+{
+	if (a->date != b->date)
+		return a->date > b->date;
+	return a->seq < b->seq;
+}
+
+static void pq_put(struct pq *q, uint32_t idx, int64_t date)
+{
+	size_t i;
+
+	if (q->nr == q->alloc) {
+		q->alloc = q->alloc ? q->alloc * 2 : 64;
+		q->v = xrealloc(q->v, q->alloc * sizeof(*q->v));
+	}
+	i = q->nr++;
+	q->v[i].idx = idx;
+	q->v[i].date = date;
+	q->v[i].seq = q->seq++;
+	while (i) {
+		size_t parent = (i - 1) / 2;
+		struct pq_item tmp;
+
+		if (!pq_before(&q->v[i], &q->v[parent]))
+			break;
+		tmp = q->v[i];
+		q->v[i] = q->v[parent];
+		q->v[parent] = tmp;
+		i = parent;
+	}
+}
+
+static uint32_t pq_get(struct pq *q)
+{
+	uint32_t idx = q->v[0].idx;
+	size_t i = 0;
+
+	q->v[0] = q->v[--q->nr];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, best = i;
+		struct pq_item tmp;
+
+		if (l < q->nr && pq_before(&q->v[l], &q->v[best]))
+			best = l;
+		if (r < q->nr && pq_before(&q->v[r], &q->v[best]))
+			best = r;
+		if (best == i)
+			break;
+		tmp = q->v[i];
+		q->v[i] = q->v[best];
+		q->v[best] = tmp;
+		i = best;
+	}
+	return idx;
+}
+
+static bool pq_has_nonstale(struct pq *q, struct dag *dag)
+{
+	size_t i;
+
+	for (i = 0; i < q->nr; i++)
+		if (!(dag->nodes[q->v[i].idx].flags & STALE))
+			return true;
+	return false;
+}
+
+static void set_flags(struct dag *dag, uint32_t idx, unsigned int flags)
+{
+	dag_touch(dag, idx);
+	dag->nodes[idx].flags |= flags;
+}
+
+/*
+ * git's paint_down_to_common() without generation numbers: the commits
+ * reachable from both one and some of twos, newest first, in *out (caller
+ * frees).  Leaves the flags set for the caller; dag_clear_flags() clears.
+ */
+static int paint_down(struct merge *m, uint32_t one, const uint32_t *twos,
+		      size_t nr_twos, uint32_t **out, size_t *nr_out,
+		      struct strbuf *err)
+{
+	struct dag *dag = &m->dag;
+	struct pq q = { 0 };
+	uint32_t *res = NULL;
+	size_t nr = 0, i;
+	int ret = 0;
+
+	*out = NULL;
+	*nr_out = 0;
+	for (i = 0; i < nr_twos; i++) {
+		if (twos[i] == one) {
+			*out = xmalloc(sizeof(**out));
+			(*out)[0] = one;
+			*nr_out = 1;
+			return 0;
+		}
+	}
+	ret = dag_load(m, one, err);
+	if (ret < 0)
+		return ret;
+	set_flags(dag, one, PARENT1);
+	pq_put(&q, one, dag->nodes[one].date);
+	for (i = 0; i < nr_twos; i++) {
+		ret = dag_load(m, twos[i], err);
+		if (ret < 0)
+			goto out;
+		set_flags(dag, twos[i], PARENT2);
+		pq_put(&q, twos[i], dag->nodes[twos[i]].date);
+	}
+	while (pq_has_nonstale(&q, dag)) {
+		uint32_t idx = pq_get(&q), k;
+		unsigned int flags;
+
+		flags = dag->nodes[idx].flags & (PARENT1 | PARENT2 | STALE);
+		if (flags == (PARENT1 | PARENT2)) {
+			if (!(dag->nodes[idx].flags & RESULT)) {
+				set_flags(dag, idx, RESULT);
+				res = xrealloc(res, (nr + 1) * sizeof(*res));
+				res[nr++] = idx;
+			}
+			flags |= STALE;
+		}
+		for (k = 0; k < dag->nodes[idx].nr_parents; k++) {
+			uint32_t p = dag->parent_pool[dag->nodes[idx].parents + k];
+
+			if ((dag->nodes[p].flags & flags) == flags)
+				continue;
+			ret = dag_load(m, p, err);
+			if (ret < 0)
+				goto out;
+			set_flags(dag, p, flags);
+			pq_put(&q, p, dag->nodes[p].date);
+		}
+	}
+	*out = res;
+	*nr_out = nr;
+	res = NULL;
+out:
+	free(res);
+	free(q.v);
+	return ret;
+}
+
+/* git's remove_redundant() before generation numbers. */
+static int remove_redundant(struct merge *m, uint32_t *v, size_t *nr,
+			    struct strbuf *err)
+{
+	struct dag *dag = &m->dag;
+	size_t n = *nr, i, j, filled, kept;
+	uint32_t *work = xcalloc(n, sizeof(*work));
+	size_t *filled_index = xcalloc(n, sizeof(*filled_index));
+	bool *redundant = xcalloc(n, sizeof(*redundant));
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t *common;
+		size_t nr_common;
+
+		if (redundant[i])
+			continue;
+		for (j = filled = 0; j < n; j++) {
+			if (i == j || redundant[j])
+				continue;
+			filled_index[filled] = j;
+			work[filled++] = v[j];
+		}
+		ret = paint_down(m, v[i], work, filled, &common, &nr_common,
+				 err);
+		if (ret < 0) {
+			dag_clear_flags(dag);
+			goto out;
+		}
+		free(common);
+		if (dag->nodes[v[i]].flags & PARENT2)
+			redundant[i] = true;
+		for (j = 0; j < filled; j++)
+			if (dag->nodes[work[j]].flags & PARENT1)
+				redundant[filled_index[j]] = true;
+		dag_clear_flags(dag);
+	}
+	for (i = kept = 0; i < n; i++)
+		if (!redundant[i])
+			v[kept++] = v[i];
+	*nr = kept;
+out:
+	free(work);
+	free(filled_index);
+	free(redundant);
+	return ret;
+}
+
+/* get_merge_bases(): the best common ancestors of one and two. */
+static int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two,
+			   uint32_t **out, size_t *nr_out, struct strbuf *err)
+{
+	struct dag *dag = &m->dag;
+	uint32_t *list, *res;
+	size_t nr, i, n = 0;
+	int ret;
+
+	ret = paint_down(m, one, &two, 1, &list, &nr, err);
+	if (ret < 0) {
+		dag_clear_flags(dag);
+		return ret;
+	}
+	res = xcalloc(nr ? nr : 1, sizeof(*res));
+	for (i = 0; i < nr; i++)
+		if (!(dag->nodes[list[i]].flags & STALE))
+			res[n++] = list[i];
+	free(list);
+	dag_clear_flags(dag);
+	if (n > 1) {
+		ret = remove_redundant(m, res, &n, err);
+		if (ret < 0) {
+			free(res);
+			return ret;
+		}
+	}
+	*out = res;
+	*nr_out = n;
+	return 0;
+}
+
+static int lookup_commit_node(struct merge *m, const char *hex, uint32_t *idx,
+			      struct strbuf *err)
+{
+	git_oid oid;
+	int ret;
+
+	ret = parse_hex(hex, &oid, err);
+	if (ret < 0)
+		return ret;
+	*idx = dag_get(&m->dag, &oid);
+	return dag_load(m, *idx, err);
+}
+
+int merge_bases(struct merge *m, const char *one, const char *two,
+		char (**bases)[MERGE_HEXSZ + 1], size_t *nr,
+		struct strbuf *err)
+{
+	uint32_t a, b, *res;
+	size_t n, i;
+	int ret;
+
+	ret = lookup_commit_node(m, one, &a, err);
+	if (!ret)
+		ret = lookup_commit_node(m, two, &b, err);
+	if (!ret)
+		ret = dag_merge_bases(m, a, b, &res, &n, err);
+	if (ret < 0)
+		return ret;
+	*bases = xcalloc(n ? n : 1, sizeof(**bases));
+	for (i = 0; i < n; i++)
+		git_oid_tostr((*bases)[i], MERGE_HEXSZ + 1,
+			      &m->dag.nodes[res[i]].oid);
+	*nr = n;
+	free(res);
+	return 0;
+}
+
+int merge_is_ancestor(struct merge *m, const char *ancestor,
+		      const char *descendant, bool *result,
+		      struct strbuf *err)
+{
+	uint32_t a, d, *common;
+	size_t nr;
+	int ret;
+
+	ret = lookup_commit_node(m, ancestor, &a, err);
+	if (!ret)
+		ret = lookup_commit_node(m, descendant, &d, err);
+	if (ret < 0)
+		return ret;
+	if (a == d) {
+		*result = true;
+		return 0;
+	}
+	ret = paint_down(m, a, &d, 1, &common, &nr, err);
+	if (!ret)
+		*result = !!(m->dag.nodes[a].flags & PARENT2);
+	free(common);
+	dag_clear_flags(&m->dag);
+	return ret;
+}
+
+/* --- the fast tree merge ------------------------------------------------- */
+
+/* Why the fast path gave up; reported as the result's fallback_reason. */
+struct fast_state {
+	const char *undecided;
+	struct strbuf path;
+};
+
+static bool entry_eq(const struct tentry *a, const struct tentry *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->mode == b->mode && git_oid_equal(a->oid, b->oid);
+}
+
+static int cmp_tentry_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tentry *)a)->name,
+		      ((const struct tentry *)b)->name);
+}
+
+/* git's tree order: a folder sorts as if its name ended in '/'. */
+static int cmp_tentry_git(const void *va, const void *vb)
+{
+	const struct tentry *a = va, *b = vb;
+	size_t la = strlen(a->name), lb = strlen(b->name);
+	size_t len = la < lb ? la : lb;
+	unsigned char ca, cb;
+	int c = memcmp(a->name, b->name, len);
+
+	if (c)
+		return c;
+	ca = la > len ? (unsigned char)a->name[len] :
+	     (a->mode == GIT_FILEMODE_TREE ? '/' : 0);
+	cb = lb > len ? (unsigned char)b->name[len] :
+	     (b->mode == GIT_FILEMODE_TREE ? '/' : 0);
+	return ca < cb ? -1 : ca > cb;
+}
+
+static int read_tree_entries(struct merge *m, const git_oid *oid,
+			     git_tree **tree, struct tentry **v, size_t *nr,
+			     struct strbuf *err)
+{
+	size_t i, n;
+	int ret;
+
+	*tree = NULL;
+	*v = NULL;
+	*nr = 0;
+	if (!oid)
+		return 0;
+	ret = git_tree_lookup(tree, m->repo, oid);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot read tree '%s'",
+			       git_oid_tostr_s(oid));
+	n = git_tree_entrycount(*tree);
+	*v = xcalloc(n ? n : 1, sizeof(**v));
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(*tree, i);
+
+		(*v)[i].name = git_tree_entry_name(e);
+		(*v)[i].mode = git_tree_entry_filemode_raw(e);
+		(*v)[i].oid = git_tree_entry_id(e);
+	}
+	qsort(*v, n, sizeof(**v), cmp_tentry_name);
+	*nr = n;
+	return 0;
+}
+
+static void out_push(struct tree_out *out, const char *name,
+		     unsigned int mode, const git_oid *oid)
+{
+	if (out->nr == out->alloc) {
+		out->alloc = out->alloc ? out->alloc * 2 : 16;
+		out->v = xrealloc(out->v, out->alloc * sizeof(*out->v));
+	}
+	out->v[out->nr].name = name;
+	out->v[out->nr].mode = mode;
+	out->v[out->nr].oid = oid;
+	out->nr++;
+}
+
+/* Room for a merged object name that lives as long as the level. */
+static git_oid *out_oid(struct tree_out *out, size_t max)
+{
+	if (!out->oids)
+		out->oids = xcalloc(max ? max : 1, sizeof(*out->oids));
+	return &out->oids[out->nr_oids++];
+}
+
+static int write_tree(struct merge *m, struct tree_out *out, git_oid *oid,
+		      struct strbuf *err)
+{
+	struct strbuf buf = STRBUF_INIT;
+	size_t i;
+	int ret;
+
+	qsort(out->v, out->nr, sizeof(*out->v), cmp_tentry_git);
+	for (i = 0; i < out->nr; i++) {
+		strbuf_addf(&buf, "%o %s", out->v[i].mode, out->v[i].name);
+		strbuf_addch(&buf, 0);
+		strbuf_add(&buf, out->v[i].oid->id, GIT_OID_RAWSZ);
+	}
+	ret = git_odb_write(oid, m->odb, buf.buf, buf.len, GIT_OBJECT_TREE);
+	strbuf_release(&buf);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot write tree");
+	m->stats.trees_written++;
+	return 0;
+}
+
+static bool is_binary(const void *data, size_t size)
+{
+	return memchr(data, 0, size < FIRST_FEW_BYTES ? size :
+		      FIRST_FEW_BYTES) != NULL;
+}
+
+static void fast_undecided(struct fast_state *st, const char *reason,
+			   const struct strbuf *dir, const char *name)
+{
+	st->undecided = reason;
+	strbuf_reset(&st->path);
+	strbuf_addbuf(&st->path, dir);
+	strbuf_addstr(&st->path, name);
+}
+
+/*
+ * Merge the contents of a regular file both sides changed.  Returns 1
+ * with st->undecided set where the result is not certain to be git's.
+ */
+static int merge_file(struct merge *m, struct fast_state *st,
+		      const struct strbuf *dir, const struct tentry *b,
+		      const struct tentry *o, const struct tentry *t,
+		      git_oid *oid, unsigned int *mode, struct strbuf *err)
+{
+	git_merge_file_input in[3] = { GIT_MERGE_FILE_INPUT_INIT,
+				       GIT_MERGE_FILE_INPUT_INIT,
+				       GIT_MERGE_FILE_INPUT_INIT };
+	git_merge_file_options opts = GIT_MERGE_FILE_OPTIONS_INIT;
+	git_merge_file_result r1 = { 0 }, r2 = { 0 };
+	unsigned int bmode = b ? b->mode : 0;
+	git_blob *blob[3] = { NULL, NULL, NULL };
+	const struct tentry *e[3] = { b, o, t };
+	int ret = 0, i;
+
+	/* merge-ort's handle_content_merge() mode rule */
+	if (o->mode == t->mode || o->mode == bmode) {
+		*mode = t->mode;
+	} else {
+		*mode = o->mode;
+		if (t->mode != bmode) {
+			fast_undecided(st, "mode conflict", dir, o->name);
+			return 1;
+		}
+	}
+	if (git_oid_equal(o->oid, t->oid) || (b && git_oid_equal(o->oid, b->oid))) {
+		git_oid_cpy(oid, t->oid);
+		return 0;
+	}
+	if (b && git_oid_equal(t->oid, b->oid)) {
+		git_oid_cpy(oid, o->oid);
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		if (!e[i]) {
+			in[i].ptr = "";
+			in[i].size = 0;
+			continue;
+		}
+		ret = git_blob_lookup(&blob[i], m->repo, e[i]->oid);
+		if (ret < 0) {
+			ret = git_err(err, -EIO, "cannot read blob '%s'",
+				      git_oid_tostr_s(e[i]->oid));
+			goto out;
+		}
+		in[i].ptr = git_blob_rawcontent(blob[i]);
+		in[i].size = git_blob_rawsize(blob[i]);
+		in[i].path = e[i]->name;
+		in[i].mode = e[i]->mode;
+		if (is_binary(in[i].ptr, in[i].size)) {
+			fast_undecided(st, "binary file", dir, o->name);
+			ret = 1;
+			goto out;
+		}
+	}
+	m->stats.file_merges++;
+	ret = git_merge_file(&r1, &in[0], &in[1], &in[2], &opts);
+	if (ret < 0) {
+		ret = git_err(err, -EIO, "cannot merge '%s%s'", dir->buf,
+			      o->name);
+		goto out;
+	}
+	if (!r1.automergeable) {
+		fast_undecided(st, "content conflict", dir, o->name);
+		ret = 1;
+		goto out;
+	}
+	/*
+	 * merge-ort diffs with the histogram algorithm, which libgit2 lacks;
+	 * where Myers and patience agree, the lines' alignment is not in
+	 * doubt and histogram agrees with them.
+	 */
+	opts.flags = GIT_MERGE_FILE_DIFF_PATIENCE;
+	ret = git_merge_file(&r2, &in[0], &in[1], &in[2], &opts);
+	if (ret < 0) {
+		ret = git_err(err, -EIO, "cannot merge '%s%s'", dir->buf,
+			      o->name);
+		goto out;
+	}
+	if (!r2.automergeable || r1.len != r2.len ||
+	    memcmp(r1.ptr, r2.ptr, r1.len)) {
+		fast_undecided(st, "diff algorithms disagree", dir, o->name);
+		ret = 1;
+		goto out;
+	}
+	ret = git_odb_write(oid, m->odb, r1.ptr, r1.len, GIT_OBJECT_BLOB);
+	if (ret < 0)
+		ret = git_err(err, -EIO, "cannot write blob");
+out:
+	git_merge_file_result_free(&r1);
+	git_merge_file_result_free(&r2);
+	for (i = 0; i < 3; i++)
+		git_blob_free(blob[i]);
+	return ret;
+}
+
+static bool is_regular(const struct tentry *e)
+{
+	return e->mode == GIT_FILEMODE_BLOB ||
+	       e->mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+static bool is_tree(const struct tentry *e)
+{
+	return e->mode == GIT_FILEMODE_TREE;
+}
+
+/*
+ * Merge three trees (any may be NULL: absent).  Returns 0 with *oid the
+ * merged tree and *empty set when nothing is left in it, 1 when
+ * undecided, or a negative error.
+ */
+static int merge_trees_fast(struct merge *m, struct fast_state *st,
+			    struct strbuf *dir, const git_oid *base,
+			    const git_oid *ours, const git_oid *theirs,
+			    git_oid *oid, bool *empty, struct strbuf *err)
+{
+	git_tree *tree[3] = { NULL, NULL, NULL };
+	struct tentry *v[3] = { NULL, NULL, NULL };
+	const git_oid *ids[3] = { base, ours, theirs };
+	size_t nr[3] = { 0, 0, 0 }, pos[3] = { 0, 0, 0 };
+	struct tree_out out = { 0 };
+	size_t dirlen = dir->len;
+	int ret = 0, i;
+
+	for (i = 0; i < 3; i++) {
+		ret = read_tree_entries(m, ids[i], &tree[i], &v[i], &nr[i],
+					err);
+		if (ret < 0)
+			goto out;
+	}
+	for (;;) {
+		const struct tentry *e[3] = { NULL, NULL, NULL };
+		const struct tentry *b, *o, *t;
+		const char *name = NULL;
+
+		/* the smallest name not yet done on any side */
+		for (i = 0; i < 3; i++)
+			if (pos[i] < nr[i] &&
+			    (!name || strcmp(v[i][pos[i]].name, name) < 0))
+				name = v[i][pos[i]].name;
+		if (!name)
+			break;
+		for (i = 0; i < 3; i++)
+			if (pos[i] < nr[i] && !strcmp(v[i][pos[i]].name, name))
+				e[i] = &v[i][pos[i]++];
+		b = e[0];
+		o = e[1];
+		t = e[2];
+
+		if (entry_eq(o, t)) {
+			if (!o) {
+				fast_undecided(st, "deleted on both sides",
+					       dir, name);
+				ret = 1;
+				goto out;
+			}
+			out_push(&out, o->name, o->mode, o->oid);
+		} else if (entry_eq(b, o)) {
+			if (t)
+				out_push(&out, t->name, t->mode, t->oid);
+		} else if (entry_eq(b, t)) {
+			if (o)
+				out_push(&out, o->name, o->mode, o->oid);
+		} else if (!o || !t) {
+			/* a rename or a modify/delete conflict */
+			fast_undecided(st, "deleted on one side, changed on the other",
+				       dir, name);
+			ret = 1;
+			goto out;
+		} else if (is_tree(o) && is_tree(t) && (!b || is_tree(b))) {
+			git_oid *sub = out_oid(&out, nr[1] + nr[2]);
+			bool sub_empty;
+
+			strbuf_addstr(dir, name);
+			strbuf_addch(dir, '/');
+			ret = merge_trees_fast(m, st, dir, b ? b->oid : NULL,
+					       o->oid, t->oid, sub, &sub_empty,
+					       err);
+			strbuf_setlen(dir, dirlen);
+			if (ret)
+				goto out;
+			if (!sub_empty)
+				out_push(&out, name, GIT_FILEMODE_TREE, sub);
+		} else if (is_regular(o) && is_regular(t) &&
+			   (!b || is_regular(b))) {
+			git_oid *blob = out_oid(&out, nr[1] + nr[2]);
+			unsigned int mode;
+
+			ret = merge_file(m, st, dir, b, o, t, blob, &mode, err);
+			if (ret)
+				goto out;
+			out_push(&out, name, mode, blob);
+		} else {
+			fast_undecided(st, "type changed or special file changed on both sides",
+				       dir, name);
+			ret = 1;
+			goto out;
+		}
+	}
+	*empty = !out.nr;
+	if (out.nr || !dirlen)
+		ret = write_tree(m, &out, oid, err);
+out:
+	free(out.v);
+	free(out.oids);
+	for (i = 0; i < 3; i++) {
+		free(v[i]);
+		git_tree_free(tree[i]);
+	}
+	return ret;
+}
+
+/* --- memoised merges ----------------------------------------------------- */
+
+static size_t memo_slot(struct merge *m, const git_oid key[3])
+{
+	uint32_t h = oid_hash(&key[0]) ^ (oid_hash(&key[1]) * 31) ^
+		     (oid_hash(&key[2]) * 131);
+	size_t pos = h & (m->memo_size - 1);
+
+	while (m->memo[pos].used &&
+	       !(git_oid_equal(&m->memo[pos].key[0], &key[0]) &&
+		 git_oid_equal(&m->memo[pos].key[1], &key[1]) &&
+		 git_oid_equal(&m->memo[pos].key[2], &key[2])))
+		pos = (pos + 1) & (m->memo_size - 1);
+	return pos;
+}
+
+static void memo_clear(struct merge *m)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->memo_size; i++) {
+		for (j = 0; j < m->memo[i].nr_conflicts; j++)
+			free(m->memo[i].conflicts[j]);
+		free(m->memo[i].conflicts);
+		memset(&m->memo[i], 0, sizeof(m->memo[i]));
+	}
+	m->memo_nr = 0;
+}
+
+static bool memo_get(struct merge *m, const git_oid key[3],
+		     struct merge_result *res)
+{
+	struct memo_entry *e = &m->memo[memo_slot(m, key)];
+	size_t i;
+
+	if (!e->used)
+		return false;
+	res->clean = e->clean;
+	git_oid_tostr(res->tree, sizeof(res->tree), &e->tree);
+	res->nr_conflicts = e->nr_conflicts;
+	res->conflicts = xcalloc(e->nr_conflicts + 1, sizeof(char *));
+	for (i = 0; i < e->nr_conflicts; i++)
+		res->conflicts[i] = xstrdup(e->conflicts[i]);
+	return true;
+}
+
+static void memo_put(struct merge *m, const git_oid key[3],
+		     const struct merge_result *res)
+{
+	struct memo_entry *e;
+	size_t i;
+
+	if (m->memo_nr >= MEMO_MAX)
+		memo_clear(m);
+	e = &m->memo[memo_slot(m, key)];
+	if (e->used)
+		return;
+	e->used = true;
+	memcpy(e->key, key, sizeof(e->key));
+	e->clean = res->clean;
+	if (res->clean)
+		git_oid_fromstr(&e->tree, res->tree);
+	e->nr_conflicts = res->nr_conflicts;
+	e->conflicts = xcalloc(res->nr_conflicts + 1, sizeof(char *));
+	for (i = 0; i < res->nr_conflicts; i++)
+		e->conflicts[i] = xstrdup(res->conflicts[i]);
+	m->memo_nr++;
+}
+
+/* --- the fallbacks ------------------------------------------------------- */
+
+static void add_conflict(struct merge_result *res, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < res->nr_conflicts; i++)
+		if (!strcmp(res->conflicts[i], path))
+			return;
+	res->conflicts = xrealloc(res->conflicts,
+				  (res->nr_conflicts + 2) * sizeof(char *));
+	res->conflicts[res->nr_conflicts++] = xstrdup(path);
+	res->conflicts[res->nr_conflicts] = NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Run argv with stdout and stderr captured; *status gets the exit code
+ * (or -1 when killed).
+ */
+static int run_capture(char *const *argv, struct strbuf *out,
+		       struct strbuf *errout, int *status, struct strbuf *err)
+{
+	posix_spawn_file_actions_t fa;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	char **envp = NULL;
+	size_t n = 0, i;
+	int ret = 0, wstatus;
+	pid_t pid;
+
+	/* git must find its repository from --git-dir alone */
+	for (i = 0; environ[i]; i++)
+		;
+	envp = xcalloc(i + 1, sizeof(*envp));
+	for (i = 0; environ[i]; i++)
+		if (!starts_with(environ[i], "GIT_DIR=") &&
+		    !starts_with(environ[i], "GIT_WORK_TREE=") &&
+		    !starts_with(environ[i], "GIT_INDEX_FILE=") &&
+		    !starts_with(environ[i], "GIT_OBJECT_DIRECTORY=") &&
+		    !starts_with(environ[i], "GIT_ALTERNATE_OBJECT_DIRECTORIES="))
+			envp[n++] = environ[i];
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		ret = error_set(err, -errno, "cannot make a pipe: %s",
+				strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	ret = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(outp[1]);
+	close(errp[1]);
+	outp[1] = errp[1] = -1;
+	if (ret) {
+		ret = error_set(err, -ret, "cannot run '%s': %s", argv[0],
+				strerror(ret));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd pfd[2] = { { outp[0], POLLIN, 0 },
+					 { errp[0], POLLIN, 0 } };
+		char buf[65536];
+		ssize_t got;
+
+		if (outp[0] < 0 && errp[0] < 0)
+			break;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			int *fd = i ? &errp[0] : &outp[0];
+
+			if (*fd < 0 || !pfd[i].revents)
+				continue;
+			got = read(*fd, buf, sizeof(buf));
+			if (got > 0) {
+				strbuf_add(i ? errout : out, buf, got);
+			} else if (got == 0 || errno != EINTR) {
+				close(*fd);
+				*fd = -1;
+			}
+		}
+	}
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	*status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+out:
+	for (i = 0; i < 2; i++) {
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	free(envp);
+	return ret;
+}
+
+/* `git merge-tree --write-tree`: git's answer, conflicts included. */
+static int fallback_git(struct merge *m, const char *ours, const char *theirs,
+			struct merge_result *res, struct strbuf *err)
+{
+	struct strbuf gitdir = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf errout = STRBUF_INIT;
+	char *argv[] = { m->git, NULL, "merge-tree", "--write-tree",
+			 "--name-only", "-z", "--no-messages",
+			 (char *)ours, (char *)theirs, NULL };
+	const char *p, *end;
+	int status, ret;
+
+	strbuf_addf(&gitdir, "--git-dir=%s", m->gitdir);
+	argv[1] = gitdir.buf;
+	ret = run_capture(argv, &out, &errout, &status, err);
+	if (ret < 0)
+		goto out;
+	if ((status != 0 && status != 1) || out.len < MERGE_HEXSZ ||
+	    (out.len > MERGE_HEXSZ && out.buf[MERGE_HEXSZ])) {
+		strbuf_rtrim(&errout);
+		ret = error_set(err, -EIO, "git merge-tree failed (status %d): %s",
+				status, errout.buf);
+		goto out;
+	}
+	memcpy(res->tree, out.buf, MERGE_HEXSZ);
+	res->tree[MERGE_HEXSZ] = 0;
+	res->clean = status == 0;
+	p = out.buf + MERGE_HEXSZ + 1;
+	end = out.buf + out.len;
+	while (p < end && *p) {
+		add_conflict(res, p);
+		p += strlen(p) + 1;
+	}
+	if (!res->clean && !res->nr_conflicts)
+		add_conflict(res, "");
+	res->method = MERGE_METHOD_GIT;
+out:
+	strbuf_release(&gitdir);
+	strbuf_release(&out);
+	strbuf_release(&errout);
+	return ret;
+}
+
+/* libgit2's own merge, close to git's but not always equal to it. */
+static int fallback_libgit2(struct merge *m, const git_oid *base_tree,
+			    const git_oid *ours, const git_oid *theirs,
+			    const git_oid *ours_tree,
+			    const git_oid *theirs_tree, bool several,
+			    struct merge_result *res, struct strbuf *err)
+{
+	git_merge_options opts = GIT_MERGE_OPTIONS_INIT;
+	git_tree *t[3] = { NULL, NULL, NULL };
+	git_commit *c[2] = { NULL, NULL };
+	git_index *index = NULL;
+	git_index_conflict_iterator *it = NULL;
+	const git_index_entry *ce[3];
+	git_oid tree;
+	int ret, i;
+
+	opts.flags = GIT_MERGE_FIND_RENAMES | GIT_MERGE_SKIP_REUC;
+	opts.rename_threshold = 50;
+	opts.target_limit = 7000;
+	if (several) {
+		if ((ret = git_commit_lookup(&c[0], m->repo, ours)) < 0 ||
+		    (ret = git_commit_lookup(&c[1], m->repo, theirs)) < 0 ||
+		    (ret = git_merge_commits(&index, m->repo, c[0], c[1],
+					     &opts)) < 0) {
+			ret = git_err(err, -EIO, "cannot merge");
+			goto out;
+		}
+	} else {
+		if ((base_tree &&
+		     (ret = git_tree_lookup(&t[0], m->repo, base_tree)) < 0) ||
+		    (ret = git_tree_lookup(&t[1], m->repo, ours_tree)) < 0 ||
+		    (ret = git_tree_lookup(&t[2], m->repo, theirs_tree)) < 0 ||
+		    (ret = git_merge_trees(&index, m->repo, t[0], t[1], t[2],
+					   &opts)) < 0) {
+			ret = git_err(err, -EIO, "cannot merge");
+			goto out;
+		}
+	}
+	res->method = MERGE_METHOD_LIBGIT2;
+	if (git_index_has_conflicts(index)) {
+		res->clean = false;
+		ret = git_index_conflict_iterator_new(&it, index);
+		if (ret < 0) {
+			ret = git_err(err, -EIO, "cannot list conflicts");
+			goto out;
+		}
+		while (!git_index_conflict_next(&ce[0], &ce[1], &ce[2], it))
+			for (i = 0; i < 3; i++)
+				if (ce[i]) {
+					add_conflict(res, ce[i]->path);
+					break;
+				}
+		ret = 0;
+		goto out;
+	}
+	ret = git_index_write_tree_to(&tree, index, m->repo);
+	if (ret < 0) {
+		ret = git_err(err, -EIO, "cannot write merged tree");
+		goto out;
+	}
+	res->clean = true;
+	git_oid_tostr(res->tree, sizeof(res->tree), &tree);
+out:
+	git_index_conflict_iterator_free(it);
+	git_index_free(index);
+	for (i = 0; i < 3; i++)
+		git_tree_free(t[i]);
+	git_commit_free(c[0]);
+	git_commit_free(c[1]);
+	return ret;
+}
+
+/* --- merging two commits ------------------------------------------------- */
+
+const char *merge_method_name(enum merge_method method)
+{
+	switch (method) {
+	case MERGE_METHOD_FAST:
+		return "fast";
+	case MERGE_METHOD_CACHED:
+		return "cached";
+	case MERGE_METHOD_GIT:
+		return "git";
+	case MERGE_METHOD_LIBGIT2:
+		return "libgit2";
+	}
+	return "?";
+}
+
+void merge_result_release(struct merge_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nr_conflicts; i++)
+		free(res->conflicts[i]);
+	free(res->conflicts);
+	memset(res, 0, sizeof(*res));
+}
+
+int merge_commits(struct merge *m, const char *ours, const char *theirs,
+		  struct merge_result *res, struct strbuf *err)
+{
+	struct fast_state st = { NULL, STRBUF_INIT };
+	struct strbuf dir = STRBUF_INIT;
+	git_oid key[3], ours_oid, theirs_oid, tree;
+	uint32_t a, b, *bases = NULL;
+	size_t nr_bases = 0;
+	bool empty, have_git;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	m->stats.merges++;
+	ret = lookup_commit_node(m, ours, &a, err);
+	if (!ret)
+		ret = lookup_commit_node(m, theirs, &b, err);
+	if (ret < 0)
+		goto out;
+	git_oid_cpy(&ours_oid, &m->dag.nodes[a].oid);
+	git_oid_cpy(&theirs_oid, &m->dag.nodes[b].oid);
+	ret = dag_merge_bases(m, a, b, &bases, &nr_bases, err);
+	if (ret < 0)
+		goto out;
+	if (!nr_bases) {
+		ret = error_set(err, ERR_CONFLICT,
+				"'%s' and '%s' have no common history",
+				ours, theirs);
+		goto out;
+	}
+	res->nr_bases = nr_bases;
+	git_oid_tostr(res->base, sizeof(res->base),
+		      &m->dag.nodes[bases[0]].oid);
+
+	if (nr_bases == 1) {
+		git_oid_cpy(&key[0], &m->dag.nodes[bases[0]].tree);
+		git_oid_cpy(&key[1], &m->dag.nodes[a].tree);
+		git_oid_cpy(&key[2], &m->dag.nodes[b].tree);
+		if (memo_get(m, key, res)) {
+			res->method = MERGE_METHOD_CACHED;
+			m->stats.cached++;
+			goto out;
+		}
+		ret = merge_trees_fast(m, &st, &dir, &key[0], &key[1], &key[2],
+				       &tree, &empty, err);
+		if (ret < 0)
+			goto out;
+		if (!ret) {
+			res->clean = true;
+			res->method = MERGE_METHOD_FAST;
+			git_oid_tostr(res->tree, sizeof(res->tree), &tree);
+			m->stats.fast++;
+			memo_put(m, key, res);
+			goto out;
+		}
+		res->fallback_reason = st.undecided;
+		log_debug("merge %s into %s: %s at '%s', asking the fallback",
+			  theirs, ours, st.undecided, st.path.buf);
+	} else {
+		res->fallback_reason = "several merge bases";
+	}
+
+	m->stats.fallbacks++;
+	have_git = m->fallback == MERGE_FALLBACK_GIT;
+	if (m->fallback == MERGE_FALLBACK_NONE) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"fast merge undecided: %s",
+				res->fallback_reason);
+		goto out;
+	}
+	ret = -1;
+	if (have_git) {
+		ret = fallback_git(m, ours, theirs, res, err);
+		if (ret < 0)
+			log_warn("%s; using libgit2's merge", err->buf);
+	}
+	if (ret < 0)
+		ret = fallback_libgit2(m, nr_bases == 1 ? &key[0] : NULL,
+				       &ours_oid, &theirs_oid,
+				       &m->dag.nodes[a].tree,
+				       &m->dag.nodes[b].tree, nr_bases > 1,
+				       res, err);
+	if (ret < 0)
+		goto out;
+	if (res->nr_conflicts > 1)
+		qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
+		      cmp_str);
+	if (nr_bases == 1)
+		memo_put(m, key, res);
+out:
+	if (ret < 0)
+		merge_result_release(res);
+	free(bases);
+	strbuf_release(&st.path);
+	strbuf_release(&dir);
+	return ret;
+}
+
+void merge_get_stats(struct merge *m, struct merge_stats *stats)
+{
+	*stats = m->stats;
+}
+
+/* --- the repository ------------------------------------------------------ */
+
+/*
+ * An object database of the packs and loose objects only: libgit2 1.5's
+ * default one also opens objects/info/commit-graph, which it cannot read
+ * when git >= 2.31 wrote it, and rereads it after every object written.
+ * Repositories with alternates keep the default database.
+ */
+static int setup_odb(struct merge *m, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	git_odb_backend *pack = NULL, *loose = NULL;
+	struct stat st;
+	git_odb *odb;
+	int ret;
+
+	strbuf_addf(&path, "%s/objects/info/alternates", m->gitdir);
+	if (!stat(path.buf, &st)) {
+		strbuf_release(&path);
+		ret = git_repository_odb(&m->odb, m->repo);
+		if (ret < 0)
+			return git_err(err, -EIO, "cannot open object database");
+		return 0;
+	}
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/objects", m->gitdir);
+	ret = git_odb_new(&odb);
+	if (ret < 0)
+		goto out_err;
+	if ((ret = git_odb_backend_pack(&pack, path.buf)) < 0 ||
+	    (ret = git_odb_add_backend(odb, pack, 2)) < 0) {
+		if (pack)
+			pack->free(pack);
+		goto out_odb;
+	}
+	if ((ret = git_odb_backend_loose(&loose, path.buf, -1, 0, 0, 0)) < 0 ||
+	    (ret = git_odb_add_backend(odb, loose, 1)) < 0) {
+		if (loose)
+			loose->free(loose);
+		goto out_odb;
+	}
+	ret = git_repository_set_odb(m->repo, odb);
+	if (ret < 0)
+		goto out_odb;
+	m->odb = odb;
+	strbuf_release(&path);
+	return 0;
+
+out_odb:
+	git_odb_free(odb);
+out_err:
+	strbuf_release(&path);
+	return git_err(err, -EIO, "cannot open object database");
+}
+
+int merge_open(const char *path, struct merge **out, struct strbuf *err)
+{
+	struct merge *m;
+	const char *gitdir;
+	int ret;
+
+	m = xcalloc(1, sizeof(*m));
+	ret = git_repository_open_ext(&m->repo, path,
+				      GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (ret < 0) {
+		ret = git_err(err, ERR_INVALID, "cannot open repository '%s'",
+			      path);
+		free(m);
+		return ret;
+	}
+	gitdir = git_repository_path(m->repo);
+	m->gitdir = xstrdup(gitdir);
+	if (m->gitdir[0] && m->gitdir[strlen(m->gitdir) - 1] == '/')
+		m->gitdir[strlen(m->gitdir) - 1] = 0;
+	m->git = xstrdup("git");
+	m->fallback = MERGE_FALLBACK_GIT;
+	m->memo_size = 2 * MEMO_MAX;
+	m->memo = xcalloc(m->memo_size, sizeof(*m->memo));
+	ret = setup_odb(m, err);
+	if (ret < 0) {
+		merge_free(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
+
+void merge_free(struct merge *m)
+{
+	if (!m)
+		return;
+	memo_clear(m);
+	free(m->memo);
+	dag_release(&m->dag);
+	git_odb_free(m->odb);
+	git_repository_free(m->repo);
+	free(m->gitdir);
+	free(m->git);
+	free(m);
+}
+
+void merge_set_fallback(struct merge *m, enum merge_fallback fallback)
+{
+	m->fallback = fallback;
+}
+
+void merge_set_git(struct merge *m, const char *git_path)
+{
+	free(m->git);
+	m->git = xstrdup(git_path && *git_path ? git_path : "git");
+}
+
+int merge_resolve_commit(struct merge *m, const char *rev, char *hex,
+			 struct strbuf *err)
+{
+	git_object *obj = NULL, *commit = NULL;
+	int ret;
+
+	ret = git_revparse_single(&obj, m->repo, rev);
+	if (ret == GIT_ENOTFOUND || ret == GIT_EAMBIGUOUS ||
+	    ret == GIT_EINVALIDSPEC)
+		return error_set(err, ERR_NOT_FOUND, "unknown revision '%s'",
+				 rev);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot resolve '%s'", rev);
+	ret = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (ret < 0)
+		return error_set(err, ERR_INVALID, "'%s' is not a commit", rev);
+	git_oid_tostr(hex, MERGE_HEXSZ + 1, git_object_id(commit));
+	git_object_free(commit);
+	return 0;
+}
+
+int merge_commit_info(struct merge *m, const char *commit, char *tree,
+		      char (**parents)[MERGE_HEXSZ + 1], size_t *nr,
+		      struct strbuf *err)
+{
+	struct dag_node *n;
+	uint32_t idx, i;
+	int ret;
+
+	ret = lookup_commit_node(m, commit, &idx, err);
+	if (ret < 0)
+		return ret;
+	n = &m->dag.nodes[idx];
+	if (tree)
+		git_oid_tostr(tree, MERGE_HEXSZ + 1, &n->tree);
+	if (parents) {
+		*parents = xcalloc(n->nr_parents + 1, sizeof(**parents));
+		for (i = 0; i < n->nr_parents; i++)
+			git_oid_tostr((*parents)[i], MERGE_HEXSZ + 1,
+				      &m->dag.nodes[m->dag.parent_pool[n->parents + i]].oid);
+		*nr = n->nr_parents;
+	}
+	return 0;
+}
+
+int merge_commit_message(struct merge *m, const char *commit, char **msg,
+			 struct strbuf *err)
+{
+	git_commit *c;
+	git_oid oid;
+	int ret;
+
+	ret = parse_hex(commit, &oid, err);
+	if (ret < 0)
+		return ret;
+	ret = git_commit_lookup(&c, m->repo, &oid);
+	if (ret < 0)
+		return git_err(err, ERR_NOT_FOUND, "cannot read commit '%s'",
+			       commit);
+	*msg = xstrdup(git_commit_message(c));
+	git_commit_free(c);
+	return 0;
+}
+
+int merge_write_commit(struct merge *m, const char *tree,
+		       const char *const *parents, size_t nr_parents,
+		       const char *message, const char *name,
+		       const char *email, int64_t when, char *out,
+		       struct strbuf *err)
+{
+	struct strbuf buf = STRBUF_INIT;
+	git_oid oid;
+	size_t i;
+	int ret;
+
+	ret = parse_hex(tree, &oid, err);
+	for (i = 0; !ret && i < nr_parents; i++)
+		ret = parse_hex(parents[i], &oid, err);
+	if (ret < 0)
+		return ret;
+	strbuf_addf(&buf, "tree %s\n", tree);
+	for (i = 0; i < nr_parents; i++)
+		strbuf_addf(&buf, "parent %s\n", parents[i]);
+	strbuf_addf(&buf, "author %s <%s> %" PRId64 " +0000\n", name, email,
+		    when);
+	strbuf_addf(&buf, "committer %s <%s> %" PRId64 " +0000\n\n", name,
+		    email, when);
+	strbuf_addstr(&buf, message);
+	if (!buf.len || buf.buf[buf.len - 1] != '\n')
+		strbuf_addch(&buf, '\n');
+	ret = git_odb_write(&oid, m->odb, buf.buf, buf.len, GIT_OBJECT_COMMIT);
+	strbuf_release(&buf);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot write commit");
+	git_oid_tostr(out, MERGE_HEXSZ + 1, &oid);
+	return 0;
+}
+
+int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
+		     const char *old_hex, const char *reflog,
+		     struct strbuf *err)
+{
+	git_reference *r = NULL;
+	git_oid new_oid, old_oid;
+	int ret;
+
+	ret = parse_hex(new_hex, &new_oid, err);
+	if (ret < 0)
+		return ret;
+	/* a bare repository logs only refs that have a log already */
+	git_reference_ensure_log(m->repo, ref);
+	if (old_hex && *old_hex) {
+		ret = parse_hex(old_hex, &old_oid, err);
+		if (ret < 0)
+			return ret;
+		ret = git_reference_create_matching(&r, m->repo, ref,
+						    &new_oid, 1, &old_oid,
+						    reflog);
+	} else {
+		ret = git_reference_create(&r, m->repo, ref, &new_oid, 0,
+					   reflog);
+	}
+	git_reference_free(r);
+	if (ret == GIT_EMODIFIED || ret == GIT_EEXISTS)
+		return git_err(err, ERR_STALE, "'%s' moved during the update",
+			       ref);
+	if (ret == GIT_ELOCKED)
+		return git_err(err, ERR_STALE, "'%s' is locked", ref);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot update '%s'", ref);
+	return 0;
+}
+
+void merge_set_ident(struct merge *m, const char *name, const char *email)
+{
+	git_repository_set_ident(m->repo, name, email);
+}

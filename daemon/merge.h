@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_MERGE_H
+#define CTHULHU_MERGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strbuf;
+
+/*
+ * The three-way merge of two commits, in memory, with the result git's
+ * merge-ort gives (`git merge-tree --write-tree OURS THEIRS`).
+ *
+ * A merge tries the fast path first: the merge bases come from a commit
+ * DAG kept in memory between merges, and the trees are merged by OID, a
+ * subtree taken whole wherever two of the three sides agree, descending
+ * only where both sides changed, with git_merge_file() for the files
+ * both changed.  The fast path never guesses: a merge it cannot decide
+ * exactly (several merge bases, a path deleted on one side and changed
+ * on the other or deleted on both, where rename detection could change
+ * the result, type changes, binary files, any conflict, a file merge
+ * whose result depends on the diff algorithm) goes to the fallback,
+ * which is `git merge-tree --write-tree` itself, or libgit2's
+ * git_merge_trees()/git_merge_commits() when git is not there.
+ *
+ * All object names cross this interface as 40-digit hex strings.
+ * A struct merge is not thread-safe; one thread uses it at a time.
+ */
+struct merge;
+
+#define MERGE_HEXSZ 40
+
+enum merge_fallback {
+	MERGE_FALLBACK_GIT,	/* git merge-tree, libgit2 without git */
+	MERGE_FALLBACK_LIBGIT2,	/* libgit2's merge only */
+	MERGE_FALLBACK_NONE,	/* fail with ERR_UNPROCESSABLE (tests) */
+};
+
+enum merge_method {
+	MERGE_METHOD_FAST,	/* decided by the fast path */
+	MERGE_METHOD_CACHED,	/* the same three trees were merged before */
+	MERGE_METHOD_GIT,	/* git merge-tree */
+	MERGE_METHOD_LIBGIT2,	/* git_merge_trees() or git_merge_commits() */
+};
+
+struct merge_result {
+	bool clean;
+	char tree[MERGE_HEXSZ + 1];	/* the merged tree when clean */
+	char base[MERGE_HEXSZ + 1];	/* first merge base, "" if none */
+	unsigned int nr_bases;
+	enum merge_method method;
+	const char *fallback_reason;	/* static string, NULL on fast path */
+	/* Conflicted paths, sorted; owned by the result. */
+	char **conflicts;
+	size_t nr_conflicts;
+};
+
+void merge_result_release(struct merge_result *res);
+const char *merge_method_name(enum merge_method method);
+
+/*
+ * Open the repository at path (git dir or work tree) for merging; the
+ * struct keeps the repository, its object caches and the commit DAG
+ * between merges.  Caller frees with merge_free().
+ */
+int merge_open(const char *path, struct merge **out, struct strbuf *err);
+void merge_free(struct merge *m);
+void merge_set_fallback(struct merge *m, enum merge_fallback fallback);
+/* The git program for the fallback ("git" from PATH by default). */
+void merge_set_git(struct merge *m, const char *git_path);
+
+/*
+ * Merge commit theirs into commit ours.  A clean merge or a conflict
+ * returns 0 with res filled in (caller releases it); errors (unknown
+ * commits, no merge base, I/O) return a negative code with err set.
+ */
+int merge_commits(struct merge *m, const char *ours, const char *theirs,
+		  struct merge_result *res, struct strbuf *err);
+
+/*
+ * The merge bases of two commits as git merge-base --all finds them,
+ * from the in-memory DAG.  *bases (caller frees) gets *nr hex strings
+ * of MERGE_HEXSZ + 1 bytes each.
+ */
+int merge_bases(struct merge *m, const char *one, const char *two,
+		char (**bases)[MERGE_HEXSZ + 1], size_t *nr,
+		struct strbuf *err);
+/* Whether commit ancestor is reachable from descendant (or equal). */
+int merge_is_ancestor(struct merge *m, const char *ancestor,
+		      const char *descendant, bool *result,
+		      struct strbuf *err);
+
+/* Counters since merge_open(), for logs and the benchmark. */
+struct merge_stats {
+	uint64_t merges, fast, cached, fallbacks;
+	uint64_t dag_commits;		/* commits in the in-memory DAG */
+	uint64_t file_merges;		/* git_merge_file() calls */
+	uint64_t trees_written;
+};
+void merge_get_stats(struct merge *m, struct merge_stats *stats);
+
+/*
+ * Object access the Cthulhu merge needs, on the same repository.
+ */
+/* Peel rev (a ref name, tag or hex) to a commit's hex; ERR_NOT_FOUND. */
+int merge_resolve_commit(struct merge *m, const char *rev, char *hex,
+			 struct strbuf *err);
+/* A commit's tree and parents; *parents (caller frees) gets *nr hexes. */
+int merge_commit_info(struct merge *m, const char *commit, char *tree,
+		      char (**parents)[MERGE_HEXSZ + 1], size_t *nr,
+		      struct strbuf *err);
+/* A commit's message; caller frees. */
+int merge_commit_message(struct merge *m, const char *commit, char **msg,
+			 struct strbuf *err);
+/*
+ * Write a commit with the given tree, parents and message, author and
+ * committer both name <email> at time when (seconds, UTC).
+ */
+int merge_write_commit(struct merge *m, const char *tree,
+		       const char *const *parents, size_t nr_parents,
+		       const char *message, const char *name,
+		       const char *email, int64_t when, char *out,
+		       struct strbuf *err);
+/* The identity of the reflog entries merge_update_ref() writes. */
+void merge_set_ident(struct merge *m, const char *name, const char *email);
+/*
+ * Compare-and-swap ref to new_hex: only when it now points at old_hex
+ * (NULL or "": only when it does not exist).  ERR_STALE when it moved.
+ */
+int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
+		     const char *old_hex, const char *reflog,
+		     struct strbuf *err);
+
+#endif

@@ -1,0 +1,67 @@
+# Helpers for the merge tests (t02xx): build histories with the git CLI and
+# compare merge-driver's merges with `git merge-tree --write-tree`.
+# Sourced after tests/lib.sh.
+
+MERGE_DRIVER=${MERGE_DRIVER:-$top_builddir/tests/merge-driver}
+
+# git_merge A B: what git says, in merge-driver's format: the tree, or
+# CONFLICT and the conflicted paths, sorted.
+git_merge()
+{
+	local out rc
+	out=$(git merge-tree --write-tree --name-only --no-messages "$1" "$2")
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		printf '%s\n' "$out" | head -n 1
+	elif [ $rc -eq 1 ]; then
+		printf 'CONFLICT'
+		printf '%s\n' "$out" | tail -n +2 | LC_ALL=C sort -u |
+			while read -r p; do printf ' %s' "$p"; done
+		printf '\n'
+	else
+		echo "ERROR git merge-tree status $rc"
+	fi
+}
+
+# lines N PREFIX: N numbered lines
+lines()
+{
+	awk -v n="$1" -v p="$2" 'BEGIN { for (i = 1; i <= n; i++) print p " line " i }'
+}
+
+# edit_lines FILE FROM COUNT TEXT: replace COUNT lines from line FROM
+edit_lines()
+{
+	awk -v f="$2" -v c="$3" -v t="$4" \
+		'NR >= f && NR < f + c { print t " " NR; next } { print }' \
+		"$1" > "$1.tmp" && mv "$1.tmp" "$1"
+}
+
+# insert_after FILE LINE TEXT
+insert_after()
+{
+	awk -v l="$2" -v t="$3" '{ print } NR == l { print t }' \
+		"$1" > "$1.tmp" && mv "$1.tmp" "$1"
+}
+
+commit_all()
+{
+	git add -A . && git commit -q --allow-empty -m "$1"
+}
+
+# compare_merges FILE: FILE has lines "merge A B"; run the driver (extra
+# driver options in DRIVER_OPTS) and git on each; one TAP result a pair.
+# Sets FAST_COUNT to the merges the fast path decided.
+compare_merges()
+{
+	local list=$1 got want n=0 verb a b
+	"$MERGE_DRIVER" --verbose ${DRIVER_OPTS:-} . < "$list" \
+		> "$list.got" 2> "$list.log"
+	FAST_COUNT=$(awk '$1 == "#" && $2 != "merges" && $4 == "fast"' "$list.log" | wc -l)
+	while read -r verb a b; do
+		n=$((n + 1))
+		got=$(sed -n "${n}p" "$list.got")
+		want=$(git_merge "$a" "$b")
+		is "$got" "$want" "${DESC:-merge} $a $b"
+	done < "$list"
+}
