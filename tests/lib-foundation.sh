@@ -1,0 +1,99 @@
+# Helpers for the foundation's bad-input tests (t0010-t0049), sourced
+# after tests/lib.sh.
+
+# http_req METHOD URL [BODY] [CURL-ARGS...]: one request; sets $status
+# (the HTTP status, 000 for none) and $body.  Over the socket when the
+# URL starts with "unix:", e.g. "unix:/api/v1/topics".
+http_req()
+{
+	local method=$1 url=$2 data=
+	shift 2
+	if [ $# -gt 0 ]; then
+		data=$1
+		shift
+	fi
+	set -- -sS -X "$method" -o "$T/http.out" -w '%{http_code}' "$@"
+	if [ -n "$data" ]; then
+		set -- "$@" -H 'Content-Type: application/json' --data-binary "$data"
+	fi
+	case $url in
+	unix:*)
+		set -- "$@" --unix-socket "$CTHULHU_SOCKET" "http://localhost${url#unix:}" ;;
+	*)
+		set -- "$@" "$url" ;;
+	esac
+	: >"$T/http.out"
+	status=$(curl "$@" 2>"$T/http.err") || status=${status:-000}
+	body=$(cat "$T/http.out")
+}
+
+# is_error_json CODE DESC: $body is {"error": {"code": CODE, "message": ...}}.
+is_error_json()
+{
+	local got
+	printf '%s' "$body" >"$T/err.json"
+	got=$(sqlite3 :memory: "SELECT json_extract(CAST(readfile('$T/err.json') AS TEXT), '\$.error.code') || '|' || (length(json_extract(CAST(readfile('$T/err.json') AS TEXT), '\$.error.message')) > 0)" 2>&1)
+	is "$got" "$1|1" "$2"
+}
+
+# snapshot NAME: what a bad request must not change: every ref of the
+# repository $REPO and the topics and events rows, into $T/NAME.snap.
+snapshot()
+{
+	{
+		git --git-dir="$REPO" for-each-ref --format='%(refname) %(objectname)'
+		if [ -f "$T/state/cthulhu.db" ]; then
+			sqlite3 -readonly "$T/state/cthulhu.db" \
+				'SELECT * FROM topics ORDER BY name' \
+				'SELECT id, topic, old, new, kind FROM events ORDER BY id' 2>&1
+		else
+			echo "no database"
+		fi
+	} >"$T/$1.snap"
+}
+
+# unchanged NAME DESC: the state is as snapshot NAME saw it.
+unchanged()
+{
+	snapshot "$1.now"
+	if cmp -s "$T/$1.snap" "$T/$1.now.snap"; then
+		is same same "$2"
+	else
+		is "$(diff "$T/$1.snap" "$T/$1.now.snap" | tr '\n' ' ')" "" "$2"
+	fi
+}
+
+# start_tcp_daemon CONF-EXTRA...: write $T/cthulhu.conf for $REPO with
+# TCP on a free loopback port and start the daemon; sets $PORT and $URL.
+start_tcp_daemon()
+{
+	local try
+	for try in 1 2 3 4 5 6; do
+		PORT=$((20000 + ($$ * 13 + try * 2027 + $(date +%N | sed 's/^0*//;s/^$/0/') % 997) % 40000))
+		write_config "$T/cthulhu.conf" "$REPO" "$@" \
+			'[http]' "	listen = 127.0.0.1:$PORT"
+		if start_daemon "$T/cthulhu.conf" >/dev/null &&
+		   wait_for 10 curl -sf "http://127.0.0.1:$PORT/api/v1/status"; then
+			URL=http://127.0.0.1:$PORT
+			return 0
+		fi
+		stop_daemon
+	done
+	return 1
+}
+
+# run_daemon_fail CONF: run cthulhud -c CONF in the foreground, expecting
+# it to stop at once; sets $rc and $log (its stderr).  A daemon that keeps
+# running is stopped after 20 s and counts as rc 124.
+run_daemon_fail()
+{
+	timeout 20 "$CTHULHUD" -c "$1" >"$T/fail.out" 2>"$T/fail.err" </dev/null
+	rc=$?
+	log=$(cat "$T/fail.err")
+}
+
+# topic_conf NAME ORDER: the config lines of a topic.
+topic_conf()
+{
+	printf '[topic "%s"]\n\tbranch = %s\n\torder = %s\n' "$1" "$1" "$2"
+}
