@@ -459,7 +459,10 @@ static int config_check(struct config *cfg, struct strbuf *err)
 			return config_error(cfg, err, "topic.branch",
 				"topic '%s' is the next branch itself", t->name);
 	}
-	qsort(cfg->topics, cfg->nr_topics, sizeof(*cfg->topics), topic_cmp);
+	/* qsort() wants a non-NULL array even for no elements. */
+	if (cfg->nr_topics)
+		qsort(cfg->topics, cfg->nr_topics, sizeof(*cfg->topics),
+		      topic_cmp);
 	return 0;
 }
 
