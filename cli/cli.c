@@ -113,11 +113,32 @@ static void set_option(struct cli *cli, const struct cli_opt *o,
 	}
 }
 
+/* Whether "--NAME[=...]" of length len names the option called want. */
+static bool name_is(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && !strncmp(name, want, len);
+}
+
+/*
+ * The value of option name: the text after '=' if given, else the next
+ * argument, moving *i past it.
+ */
+static const char *option_value(struct cli *cli, const char *name,
+				const char *joined, int argc,
+				const char **argv, int *i)
+{
+	if (joined)
+		return joined;
+	if (*i + 1 >= argc)
+		cli_usage_error(cli, "option '--%s' needs a value", name);
+	return argv[++*i];
+}
+
 int cli_parse(struct cli *cli, int argc, const char **argv,
 	      const struct cli_opt *opts)
 {
-	const struct cli_opt *o;
 	const char *arg, *name, *val;
+	const struct cli_opt *o;
 	bool no_more = false;
 	int i, nr = 0;
 	size_t len, k;
@@ -137,45 +158,35 @@ int cli_parse(struct cli *cli, int argc, const char **argv,
 			exit(CLI_OK);
 		}
 		if (!skip_prefix(arg, "--", &name))
-			cli_usage_error(cli, "unknown option '%s' for '%s'", arg,
-					cli->cmd->name);
+			cli_usage_error(cli, "unknown option '%s' for '%s'",
+					arg, cli->cmd->name);
 		val = strchr(name, '=');
-		len = val ? (size_t)(val - name) : strlen(name);
-		if (val)
-			val++;
+		len = val ? (size_t)(val++ - name) : strlen(name);
 
 		for (o = opts; o && o->type != CLI_OPT_END; o++)
-			if (strlen(o->name) == len && !strncmp(o->name, name, len))
+			if (name_is(name, len, o->name))
 				break;
+		if (o && o->type == CLI_OPT_FLAG) {
+			if (val)
+				cli_usage_error(cli, "option '--%s' takes no value",
+						o->name);
+			set_option(cli, o, NULL);
+			continue;
+		}
 		if (o && o->type != CLI_OPT_END) {
-			if (o->type == CLI_OPT_FLAG) {
-				if (val)
-					cli_usage_error(cli, "option '--%s' takes no value",
-							o->name);
-			} else if (!val) {
-				if (i + 1 >= argc)
-					cli_usage_error(cli, "option '--%s' needs a value",
-							o->name);
-				val = argv[++i];
-			}
-			set_option(cli, o, val);
+			set_option(cli, o,
+				   option_value(cli, o->name, val, argc, argv, &i));
 			continue;
 		}
 
 		for (k = 0; k < ARRAY_SIZE(conn_opts); k++)
-			if (strlen(conn_opts[k].name) == len &&
-			    !strncmp(conn_opts[k].name, name, len))
+			if (name_is(name, len, conn_opts[k].name))
 				break;
 		if (k == ARRAY_SIZE(conn_opts))
 			cli_usage_error(cli, "unknown option '--%.*s' for '%s'",
 					(int)len, name, cli->cmd->name);
-		if (!val) {
-			if (i + 1 >= argc)
-				cli_usage_error(cli, "option '--%s' needs a value",
-						conn_opts[k].name);
-			val = argv[++i];
-		}
-		*(const char **)((char *)cli + conn_opts[k].offset) = val;
+		*(const char **)((char *)cli + conn_opts[k].offset) =
+			option_value(cli, conn_opts[k].name, val, argc, argv, &i);
 	}
 	return nr;
 }

@@ -21,7 +21,7 @@
  * request helpers, which return the exit code to pass on.
  */
 
-/* The socket of the default state dir, when neither option nor env names one. */
+/* The default state dir's socket, used when no option or env names one. */
 #define CTHULHU_DEFAULT_SOCKET "/var/lib/cthulhu/cthulhud.sock"
 
 struct cli;
@@ -153,6 +153,9 @@ __attribute__((format(printf, 2, 3)))
 void table_addf(struct table *t, const char *fmt, ...);
 /* Add v as text (see json_text()). */
 void table_add_json(struct table *t, json_t *v);
+/* Add v as fmt writes it: table_add_fmt(t, fmt_sha, tip). */
+void table_add_fmt(struct table *t, void (*fmt)(struct strbuf *, json_t *),
+		   json_t *v);
 /* Widen a column to at least width (for tables printed piecewise). */
 void table_min_width(struct table *t, size_t col, size_t width);
 /* Print the rows (and the header if header) to f and drop the rows. */
@@ -171,7 +174,7 @@ long long json_int(json_t *obj, const char *key, long long def);
 
 /* Append a commit id shortened to 12 characters; "-" for null. */
 void fmt_sha(struct strbuf *sb, json_t *v);
-/* Append a time: Unix seconds as local "YYYY-MM-DD HH:MM:SS"; a string as is. */
+/* Append a time: Unix seconds as local "YYYY-MM-DD HH:MM:SS"; strings as is. */
 void fmt_time(struct strbuf *sb, json_t *v);
 /* Append a duration in seconds as "3d 4h", "2h 5m", "4m 10s" or "12s". */
 void fmt_duration(struct strbuf *sb, long long seconds);

@@ -17,28 +17,15 @@ const char *const event_cols[EVENT_COLS] = {
 	"ID", "AT", "TOPIC", "KIND", "OLD", "NEW", "SOURCE",
 };
 
-static void add_sha(struct table *t, json_t *v)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	fmt_sha(&sb, v);
-	table_add(t, sb.buf);
-	strbuf_release(&sb);
-}
-
 void event_table_add(struct table *t, json_t *ev)
 {
-	struct strbuf sb = STRBUF_INIT;
-
 	table_add_json(t, json_object_get(ev, "id"));
-	fmt_time(&sb, json_object_get(ev, "at"));
-	table_add(t, sb.buf);
+	table_add_fmt(t, fmt_time, json_object_get(ev, "at"));
 	table_add(t, json_str(ev, "topic"));
 	table_add(t, json_str(ev, "kind"));
-	add_sha(t, json_object_get(ev, "old"));
-	add_sha(t, json_object_get(ev, "new"));
+	table_add_fmt(t, fmt_sha, json_object_get(ev, "old"));
+	table_add_fmt(t, fmt_sha, json_object_get(ev, "new"));
 	table_add(t, json_str(ev, "source"));
-	strbuf_release(&sb);
 }
 
 static volatile sig_atomic_t interrupted;
@@ -162,8 +149,8 @@ static int print_moves(struct cli *cli, json_t *res)
 	json_array_foreach(moves, i, mv) {
 		table_add(t, json_str(mv, "topic"));
 		table_add(t, json_str(mv, "kind"));
-		add_sha(t, json_object_get(mv, "old"));
-		add_sha(t, json_object_get(mv, "new"));
+		table_add_fmt(t, fmt_sha, json_object_get(mv, "old"));
+		table_add_fmt(t, fmt_sha, json_object_get(mv, "new"));
 	}
 	table_print(t, stdout, true);
 	table_free(t);

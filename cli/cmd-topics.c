@@ -13,7 +13,6 @@ static int print_topics(struct cli *cli, json_t *res)
 	static const char *const cols[] = {
 		"NAME", "BRANCH", "ORDER", "NEXT", "TIP", "MOVED",
 	};
-	struct strbuf sb = STRBUF_INIT;
 	struct table *t;
 	json_t *topic;
 	size_t i;
@@ -25,23 +24,17 @@ static int print_topics(struct cli *cli, json_t *res)
 		table_add_json(t, json_object_get(topic, "order"));
 		table_add(t, json_is_false(json_object_get(topic, "into_next")) ?
 			  "no" : "yes");
-		strbuf_reset(&sb);
-		fmt_sha(&sb, json_object_get(topic, "tip"));
-		table_add(t, sb.buf);
-		strbuf_reset(&sb);
-		fmt_time(&sb, json_object_get(topic, "moved_at"));
-		table_add(t, sb.buf);
+		table_add_fmt(t, fmt_sha, json_object_get(topic, "tip"));
+		table_add_fmt(t, fmt_time, json_object_get(topic, "moved_at"));
 	}
 	table_print(t, stdout, true);
 	table_free(t);
-	strbuf_release(&sb);
 	return CLI_OK;
 }
 
 static int print_topic(struct cli *cli, json_t *topic)
 {
 	struct table *t = table_new(2, NULL);
-	struct strbuf sb = STRBUF_INIT;
 	json_t *events, *ev;
 	size_t i;
 
@@ -59,11 +52,9 @@ static int print_topic(struct cli *cli, json_t *topic)
 	table_add(t, "tip:");
 	table_add_json(t, json_object_get(topic, "tip"));
 	table_add(t, "moved:");
-	fmt_time(&sb, json_object_get(topic, "moved_at"));
-	table_add(t, sb.buf);
+	table_add_fmt(t, fmt_time, json_object_get(topic, "moved_at"));
 	table_print(t, stdout, false);
 	table_free(t);
-	strbuf_release(&sb);
 
 	events = json_object_get(topic, "events");
 	if (!json_array_size(events))

@@ -77,13 +77,19 @@ void table_addf(struct table *t, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-void table_add_json(struct table *t, json_t *v)
+void table_add_fmt(struct table *t, void (*fmt)(struct strbuf *, json_t *),
+		   json_t *v)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	json_text(&sb, v);
+	fmt(&sb, v);
 	table_add(t, sb.buf);
 	strbuf_release(&sb);
+}
+
+void table_add_json(struct table *t, json_t *v)
+{
+	table_add_fmt(t, json_text, v);
 }
 
 void table_min_width(struct table *t, size_t col, size_t width)
