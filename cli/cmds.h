@@ -15,6 +15,7 @@ int cmd_status(struct cli *cli, int argc, const char **argv);
 int cmd_topics(struct cli *cli, int argc, const char **argv);
 int cmd_poke(struct cli *cli, int argc, const char **argv);
 int cmd_events(struct cli *cli, int argc, const char **argv);
+int cmd_cycle(struct cli *cli, int argc, const char **argv);
 
 /* Shared by verbs: the columns of an event table and a row of it. */
 struct table;

@@ -55,6 +55,8 @@ static const struct cmd verbs[] = {
 	{ "events", cmd_events,
 	  "events [--since ID] [--limit N] [--topic NAME] [--follow] [--json]",
 	  "show topic moves, oldest first; --follow keeps printing new ones" },
+	{ "cycle", cmd_cycle, "cycle [--now SECONDS] [--json]",
+	  "show where mainline is in its release cycle and the soft closes" },
 };
 
 static const struct cmd cmd_main = {

@@ -24,6 +24,7 @@ static const struct route *const route_tables[] = {
 	api_status_routes,
 	api_topics_routes,
 	api_events_routes,
+	api_queue_routes,
 	web_routes,
 	NULL
 };

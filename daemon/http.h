@@ -64,6 +64,7 @@ struct route {
 extern const struct route api_status_routes[];
 extern const struct route api_topics_routes[];
 extern const struct route api_events_routes[];
+extern const struct route api_queue_routes[];
 extern const struct route web_routes[];
 
 int http_start(struct strbuf *err);
