@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "daemon/bus.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
@@ -25,6 +26,8 @@ static const struct route *const route_tables[] = {
 	api_topics_routes,
 	api_events_routes,
 	api_queue_routes,
+	api_stream_routes,
+	api_series_routes,
 	web_routes,
 	NULL
 };
@@ -171,6 +174,76 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, int code,
 	return ret;
 }
 
+/* A streaming answer: what is left of the last fill to hand to MHD. */
+struct stream_state {
+	struct http_stream s;
+	struct strbuf buf;
+	size_t off;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream_state *st = cls;
+	size_t n;
+
+	while (st->off >= st->buf.len) {
+		strbuf_reset(&st->buf);
+		st->off = 0;
+		if (st->s.fill(st->s.cookie, &st->buf) < 0)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	n = st->buf.len - st->off;
+	if (n > max)
+		n = max;
+	memcpy(out, st->buf.buf + st->off, n);
+	st->off += n;
+	return n;
+}
+
+static void stream_done(void *cls)
+{
+	struct stream_state *st = cls;
+
+	if (st->s.free)
+		st->s.free(st->s.cookie);
+	strbuf_release(&st->buf);
+	free(st);
+}
+
+static enum MHD_Result queue_stream(struct MHD_Connection *conn,
+				    const struct route *route,
+				    struct http_request *req,
+				    struct strbuf *err)
+{
+	struct stream_state *st = xcalloc(1, sizeof(*st));
+	const char *content_type = "text/plain";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	int code;
+
+	strbuf_init(&st->buf, 0);
+	code = route->stream(req, &content_type, &st->s, err);
+	if (code < 0) {
+		strbuf_release(&st->buf);
+		free(st);
+		return queue_error(conn, code, err->buf);
+	}
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+						 stream_read, st, stream_done);
+	if (!resp) {
+		stream_done(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				content_type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /*
  * Find the route for method and path.  *param gets what a trailing '*'
  * matched.  ERR_METHOD when the path is known under another method.
@@ -261,6 +334,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn,
 	req.over_tcp = cs->over_tcp;
 	req.priv = conn;
 
+	if (route->stream) {
+		ret = queue_stream(conn, route, &req, &err);
+		goto out;
+	}
 	if (route->raw) {
 		code = route->raw(&req, &content_type, &body, &err);
 		if (code < 0) {
@@ -494,7 +571,9 @@ int http_start(struct strbuf *err)
 	body_limit = cfg->http_body_limit;
 	daemon_config_put();
 
-	rc = start_unix(the_daemon.socket_path, err);
+	rc = bus_start(err);
+	if (!rc)
+		rc = start_unix(the_daemon.socket_path, err);
 	if (!rc && listen)
 		rc = start_tcp(listen, err);
 	if (rc)
@@ -512,6 +591,8 @@ void http_stop_accepting(void)
 {
 	MHD_socket fd;
 
+	/* End the event streams, whose threads would hold up the stop. */
+	bus_stop();
 	/* The socket file goes first, so clients fail fast from now on. */
 	if (unix_listener.mhd) {
 		MHD_quiesce_daemon(unix_listener.mhd);
@@ -526,6 +607,7 @@ void http_stop_accepting(void)
 
 void http_stop(void)
 {
+	bus_stop();
 	if (tcp_listener.mhd) {
 		MHD_stop_daemon(tcp_listener.mhd);
 		tcp_listener.mhd = NULL;

@@ -50,6 +50,25 @@ typedef int (*raw_handler)(struct http_request *req, const char **content_type,
 			   struct strbuf *body, struct strbuf *err);
 
 /*
+ * A streaming answer of unknown length (Server-Sent Events): http.c
+ * answers 200 with the content type, then, from the connection's thread,
+ * calls fill() whenever the client has taken all that was given so far.
+ * fill() may block (a thread serves each connection) until it has text,
+ * appends it to out and returns 0, or returns a negative code to end
+ * the stream; it must give something at least every minute, or the idle
+ * timeout cuts the connection.  free(cookie) runs when the connection
+ * ends.
+ */
+struct http_stream {
+	int (*fill)(void *cookie, struct strbuf *out);
+	void (*free)(void *cookie);
+	void *cookie;
+};
+typedef int (*stream_handler)(struct http_request *req,
+			      const char **content_type,
+			      struct http_stream *stream, struct strbuf *err);
+
+/*
  * A route: method and path; a path ending in '*' matches any rest, given
  * to the handler as req->param ("/api/v1/topics/ *" for "x86/pmu").
  */
@@ -58,6 +77,7 @@ struct route {
 	const char *path;
 	api_handler handler;
 	raw_handler raw;
+	stream_handler stream;
 };
 
 /* Route tables of the api-*.c files, each ended by an empty entry. */
@@ -65,6 +85,8 @@ extern const struct route api_status_routes[];
 extern const struct route api_topics_routes[];
 extern const struct route api_events_routes[];
 extern const struct route api_queue_routes[];
+extern const struct route api_stream_routes[];
+extern const struct route api_series_routes[];
 extern const struct route web_routes[];
 
 int http_start(struct strbuf *err);

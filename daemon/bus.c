@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The change bus (see bus.h): a ring of the latest messages under one
+ * lock, a condition that wakes the followers, and a watcher thread that
+ * turns database commits into messages.
+ *
+ * Message ids start from the daemon's start time in microseconds, so that
+ * an id a browser kept from an earlier run of the daemon is never taken
+ * for one of this run: it is either older than anything kept (resync) or
+ * newer than the latest (resync too).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/bus.h"
+#include "daemon/db.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+/* How many rows of a table one poll publishes at most; then "resync". */
+#define BUS_BATCH 200
+
+struct bus_msg {
+	uint64_t id;
+	char *kind;
+	char *data;		/* compact JSON, one line */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* signalled on every message and at stop */
+	struct bus_msg ring[BUS_RING];
+	uint64_t seed;		/* ids of this run are > seed */
+	uint64_t last;		/* the latest id, seed before the first */
+	bool stopping;
+	bool watching;
+	pthread_t thread;
+} bus = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
+
+struct bus_reader {
+	uint64_t pos;		/* the last id given to this reader */
+	bool greeted;
+	bool resync;
+};
+
+static void bus_init(void)
+{
+	pthread_condattr_t attr;
+	struct timespec ts;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&bus.cond, &attr);
+	pthread_condattr_destroy(&attr);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	bus.seed = (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	bus.last = bus.seed;
+}
+
+static void deadline_after(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+/* The oldest id still in the ring; the caller holds bus.lock. */
+static uint64_t oldest_kept(void)
+{
+	if (bus.last - bus.seed <= BUS_RING)
+		return bus.seed + 1;
+	return bus.last - BUS_RING + 1;
+}
+
+void bus_publish(const char *kind, json_t *data)
+{
+	struct bus_msg *m;
+	char *text;
+
+	pthread_once(&bus_once, bus_init);
+	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	json_decref(data);
+	if (!text)
+		text = xstrdup("{}");
+
+	pthread_mutex_lock(&bus.lock);
+	bus.last++;
+	m = &bus.ring[bus.last % BUS_RING];
+	free(m->kind);
+	free(m->data);
+	m->id = bus.last;
+	m->kind = xstrdup(kind);
+	m->data = text;
+	pthread_cond_broadcast(&bus.cond);
+	pthread_mutex_unlock(&bus.lock);
+}
+
+uint64_t bus_last_id(void)
+{
+	uint64_t id;
+
+	pthread_once(&bus_once, bus_init);
+	pthread_mutex_lock(&bus.lock);
+	id = bus.last == bus.seed ? 0 : bus.last;
+	pthread_mutex_unlock(&bus.lock);
+	return id;
+}
+
+struct bus_reader *bus_reader_new(uint64_t last_id)
+{
+	struct bus_reader *r = xcalloc(1, sizeof(*r));
+
+	pthread_once(&bus_once, bus_init);
+	pthread_mutex_lock(&bus.lock);
+	if (last_id && last_id + 1 >= oldest_kept() && last_id <= bus.last) {
+		r->pos = last_id;
+	} else {
+		r->pos = bus.last;
+		r->resync = last_id != 0;
+	}
+	pthread_mutex_unlock(&bus.lock);
+	return r;
+}
+
+void bus_reader_free(struct bus_reader *r)
+{
+	free(r);
+}
+
+static void add_event(struct strbuf *out, uint64_t id, const char *kind,
+		      const char *data)
+{
+	strbuf_addf(out, "id: %llu\nevent: %s\ndata: %s\n\n",
+		    (unsigned long long)id, kind, data);
+}
+
+int bus_reader_next(struct bus_reader *r, struct strbuf *out,
+		    unsigned int timeout_ms)
+{
+	struct timespec deadline;
+	size_t len = out->len;
+	uint64_t id;
+
+	deadline_after(&deadline, timeout_ms);
+	pthread_mutex_lock(&bus.lock);
+	if (!r->greeted) {
+		/*
+		 * Answer at once, so that the follower knows it is
+		 * connected, and ask it to come back fast after a cut.
+		 */
+		r->greeted = true;
+		strbuf_addf(out, "retry: 1000\nid: %llu\nevent: hello\n"
+			    "data: {\"id\":%llu}\n\n",
+			    (unsigned long long)r->pos,
+			    (unsigned long long)r->pos);
+	}
+	while (!bus.stopping && !r->resync && r->pos >= bus.last &&
+	       out->len == len) {
+		if (pthread_cond_timedwait(&bus.cond, &bus.lock,
+					   &deadline) == ETIMEDOUT)
+			break;
+	}
+	if (bus.stopping) {
+		pthread_mutex_unlock(&bus.lock);
+		return ERR_UNAVAILABLE;
+	}
+	if (r->pos < bus.last && r->pos + 1 < oldest_kept())
+		r->resync = true;
+	if (r->resync) {
+		r->resync = false;
+		r->pos = bus.last;
+		add_event(out, r->pos, "resync", "{}");
+	}
+	for (id = r->pos + 1; id <= bus.last; id++) {
+		struct bus_msg *m = &bus.ring[id % BUS_RING];
+
+		add_event(out, m->id, m->kind, m->data);
+	}
+	r->pos = bus.last;
+	pthread_mutex_unlock(&bus.lock);
+	if (out->len == len)
+		strbuf_addstr(out, ": keepalive\n\n");
+	return 0;
+}
+
+/*
+ * Publish the rows of the query (whose first column is "id") as messages
+ * of kind, and move *mark to the last id seen.  Returns how many, or -1
+ * when the query failed (the table may not exist yet).
+ */
+static int publish_rows(struct db *db, const char *kind, const char *sql,
+			int64_t *mark)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *rows, *row;
+	size_t i;
+	int n;
+
+	rows = db_query(db, &err, sql, "ii", *mark, (int64_t)BUS_BATCH);
+	if (!rows) {
+		log_debug("bus: %s", err.buf);
+		strbuf_release(&err);
+		return -1;
+	}
+	json_array_foreach(rows, i, row) {
+		*mark = json_integer_value(json_object_get(row, "id"));
+		bus_publish(kind, json_incref(row));
+	}
+	n = json_array_size(rows);
+	if (n >= BUS_BATCH)
+		bus_publish("resync", NULL);
+	json_decref(rows);
+	strbuf_release(&err);
+	return n;
+}
+
+static const char events_sql[] =
+	"SELECT id, topic, old, new, kind, source, at FROM events "
+	"WHERE id > ? ORDER BY id LIMIT ?";
+static const char jobs_sql[] =
+	"SELECT id, type, state, error, finished_at FROM jobs "
+	"WHERE id > ? AND state IN ('done', 'failed') ORDER BY id LIMIT ?";
+
+static int64_t max_id(struct db *db, const char *sql)
+{
+	struct strbuf err = STRBUF_INIT;
+	int64_t v = 0;
+
+	if (db_query_int(db, &v, &err, sql, NULL))
+		v = 0;
+	strbuf_release(&err);
+	return v;
+}
+
+/*
+ * The watcher: PRAGMA data_version changes when another connection
+ * commits, which every change the engine makes does; a poll costs one
+ * cheap statement on a connection of this thread's own.
+ */
+static void *bus_watch(void *arg)
+{
+	struct strbuf err = STRBUF_INIT;
+	int64_t version = -1, v, events_mark, jobs_mark;
+	struct timespec deadline;
+	struct db *db = db_thread();
+
+	if (!db) {
+		log_error("bus: no database connection; the event stream "
+			  "tells only what modules publish");
+		return NULL;
+	}
+	events_mark = max_id(db, "SELECT coalesce(max(id), 0) FROM events");
+	jobs_mark = max_id(db, "SELECT coalesce(max(id), 0) FROM jobs "
+			   "WHERE state IN ('done', 'failed')");
+	db_query_int(db, &version, &err, "PRAGMA data_version", NULL);
+
+	pthread_mutex_lock(&bus.lock);
+	while (!bus.stopping) {
+		int n = 0, m;
+
+		deadline_after(&deadline, BUS_POLL_MS);
+		while (!bus.stopping &&
+		       pthread_cond_timedwait(&bus.cond, &bus.lock,
+					      &deadline) != ETIMEDOUT)
+			;
+		if (bus.stopping)
+			break;
+		pthread_mutex_unlock(&bus.lock);
+
+		strbuf_reset(&err);
+		if (db_query_int(db, &v, &err, "PRAGMA data_version", NULL)) {
+			log_warn("bus: %s", err.buf);
+		} else if (v != version) {
+			version = v;
+			m = publish_rows(db, "topic", events_sql, &events_mark);
+			n += m > 0 ? m : 0;
+			m = publish_rows(db, "job", jobs_sql, &jobs_mark);
+			n += m > 0 ? m : 0;
+			if (!n)
+				bus_publish("change", NULL);
+		}
+		pthread_mutex_lock(&bus.lock);
+	}
+	pthread_mutex_unlock(&bus.lock);
+	strbuf_release(&err);
+	db_thread_exit();
+	return NULL;
+}
+
+int bus_start(struct strbuf *err)
+{
+	int rc;
+
+	pthread_once(&bus_once, bus_init);
+	pthread_mutex_lock(&bus.lock);
+	bus.stopping = false;
+	rc = pthread_create(&bus.thread, NULL, bus_watch, NULL);
+	bus.watching = !rc;
+	pthread_mutex_unlock(&bus.lock);
+	if (rc)
+		return error_set(err, -rc, "cannot start the event watcher: %s",
+				 strerror(rc));
+	return 0;
+}
+
+void bus_stop(void)
+{
+	bool join;
+	size_t i;
+
+	pthread_once(&bus_once, bus_init);
+	pthread_mutex_lock(&bus.lock);
+	bus.stopping = true;
+	join = bus.watching;
+	bus.watching = false;
+	pthread_cond_broadcast(&bus.cond);
+	pthread_mutex_unlock(&bus.lock);
+	if (join)
+		pthread_join(bus.thread, NULL);
+	pthread_mutex_lock(&bus.lock);
+	for (i = 0; i < BUS_RING; i++) {
+		free(bus.ring[i].kind);
+		free(bus.ring[i].data);
+		bus.ring[i].kind = bus.ring[i].data = NULL;
+	}
+	pthread_mutex_unlock(&bus.lock);
+}
