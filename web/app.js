@@ -1,0 +1,1270 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The cthulhu dashboard: a read-only view over the JSON API, kept live by
+ * the Server-Sent Events of /api/v1/events/stream.
+ *
+ * Everything shown comes from mail or git and is untrusted: the DOM is
+ * built with createElement() and text nodes only, never from markup, so
+ * a subject such as "<img src=x onerror=...>" stays text.  Links are made
+ * here from ids passed through encodeURIComponent(), never taken from
+ * data.
+ *
+ * An API that answers 404 (a part of the daemon not built yet) shows as
+ * "not available yet"; the section fills in once the daemon has it.
+ *
+ * For the browser tests the body carries data-live (connecting, open,
+ * reconnecting), data-loads (views rendered), data-sse (stream messages
+ * received) and data-view.
+ */
+'use strict';
+
+(function () {
+
+/* --- small DOM helpers ------------------------------------------------ */
+
+/*
+ * h('td', {class: 'x', title: t}, child...): an element; children are
+ * nodes, or strings/numbers made into text nodes; null is skipped.
+ */
+function h(tag, attrs) {
+	var el = document.createElement(tag), i, k, c;
+
+	if (attrs) {
+		for (k in attrs) {
+			if (attrs[k] === null || attrs[k] === undefined ||
+			    attrs[k] === false)
+				continue;
+			if (k === 'text')
+				el.textContent = String(attrs[k]);
+			else
+				el.setAttribute(k, String(attrs[k]));
+		}
+	}
+	for (i = 2; i < arguments.length; i++) {
+		c = arguments[i];
+		if (c === null || c === undefined || c === false)
+			continue;
+		if (Array.isArray(c))
+			c.forEach(function (x) { append(el, x); });
+		else
+			append(el, c);
+	}
+	return el;
+}
+
+function append(el, c) {
+	if (c === null || c === undefined || c === false)
+		return;
+	if (typeof c === 'object' && c.nodeType)
+		el.appendChild(c);
+	else
+		el.appendChild(document.createTextNode(String(c)));
+}
+
+function clear(el) {
+	while (el.firstChild)
+		el.removeChild(el.firstChild);
+	return el;
+}
+
+function $(id) {
+	return document.getElementById(id);
+}
+
+/* The first of obj's fields that is set, or undefined. */
+function pick(obj) {
+	var i, v;
+
+	if (!obj || typeof obj !== 'object')
+		return undefined;
+	for (i = 1; i < arguments.length; i++) {
+		v = obj[arguments[i]];
+		if (v !== undefined && v !== null && v !== '')
+			return v;
+	}
+	return undefined;
+}
+
+function short(sha) {
+	return typeof sha === 'string' ? sha.slice(0, 12) : '';
+}
+
+/* --- time ------------------------------------------------------------- */
+
+function toDate(v) {
+	if (v === undefined || v === null || v === '')
+		return null;
+	if (typeof v === 'number')
+		return new Date(v > 1e12 ? v : v * 1000);
+	if (/^\d+$/.test(v))
+		return toDate(Number(v));
+	var d = new Date(v);
+	return isNaN(d.getTime()) ? null : d;
+}
+
+function span(seconds) {
+	var s = Math.abs(Math.round(seconds));
+
+	if (s < 60)
+		return s + ' s';
+	if (s < 3600)
+		return Math.round(s / 60) + ' min';
+	if (s < 86400 * 2)
+		return Math.round(s / 3600) + ' h';
+	return Math.round(s / 86400) + ' days';
+}
+
+function ago(v) {
+	var d = toDate(v), s;
+
+	if (!d)
+		return '';
+	s = (Date.now() - d.getTime()) / 1000;
+	if (s < 5)
+		return 'just now';
+	return s >= 0 ? span(s) + ' ago' : 'in ' + span(s);
+}
+
+/* A <time> with the relative text and the exact time on hover. */
+function when(v) {
+	var d = toDate(v);
+
+	if (!d)
+		return h('span', { class: 'muted' }, '—');
+	return h('time', { datetime: d.toISOString(),
+			   title: d.toISOString().replace('T', ' ')
+				  .replace(/\.\d+Z$/, ' UTC') }, ago(v));
+}
+
+function duration(ms) {
+	if (typeof ms !== 'number')
+		return '';
+	if (ms < 1000)
+		return ms + ' ms';
+	return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + ' s';
+}
+
+/* --- the API ---------------------------------------------------------- */
+
+var state = {
+	data: {},		/* key -> {status, body, at} */
+	view: 'queue',
+	arg: null,
+	lane: '',
+	search: '',
+	sse: 0,
+	loads: 0
+};
+
+/* What each key of state.data is fetched from. */
+var sources = {
+	status: '/api/v1/status',
+	cycle: '/api/v1/cycle',
+	topics: '/api/v1/topics',
+	next: '/api/v1/next',
+	builds: '/api/v1/next/builds',
+	queue: '/api/v1/queue',
+	outbox: '/api/v1/outbox'
+};
+
+function fetchJSON(url) {
+	return fetch(url, { headers: { Accept: 'application/json' },
+			    cache: 'no-store' })
+		.then(function (r) {
+			return r.text().then(function (t) {
+				var body = null;
+				try {
+					body = t ? JSON.parse(t) : null;
+				} catch (e) {
+					body = null;
+				}
+				return { status: r.status, body: body };
+			});
+		}, function (e) {
+			return { status: 0, body: null, error: String(e) };
+		});
+}
+
+function load(key, url) {
+	return fetchJSON(url || sources[key]).then(function (res) {
+		state.data[key] = res;
+		return res;
+	});
+}
+
+/*
+ * What a section shows instead of its data: "not available yet" for an
+ * API this daemon does not have (404), the API's own message otherwise.
+ * Returns null when res holds data.
+ */
+function unavailable(res, what) {
+	if (!res)
+		return h('p', { class: 'placeholder' }, 'Loading ' + what + '…');
+	if (res.status === 404 && !(res.body && res.body.error &&
+				    res.body.error.code !== 'not_found'))
+		return h('p', { class: 'placeholder unavailable' },
+			 what.charAt(0).toUpperCase() + what.slice(1) +
+			 ': not available yet.');
+	if (res.status === 0)
+		return h('p', { class: 'placeholder error' },
+			 'Cannot reach the daemon.');
+	if (res.status >= 300 || !res.body)
+		return h('p', { class: 'placeholder error' },
+			 (res.body && res.body.error &&
+			  res.body.error.message) ||
+			 ('HTTP ' + res.status));
+	return null;
+}
+
+/* An array out of an API answer: body itself or body[name]. */
+function list(body) {
+	var i;
+
+	if (Array.isArray(body))
+		return body;
+	if (!body || typeof body !== 'object')
+		return [];
+	for (i = 1; i < arguments.length; i++)
+		if (Array.isArray(body[arguments[i]]))
+			return body[arguments[i]];
+	return [];
+}
+
+/* --- rendering pieces -------------------------------------------------- */
+
+function person(v) {
+	if (!v)
+		return '';
+	if (typeof v === 'string')
+		return v;
+	var name = pick(v, 'name'), email = pick(v, 'email');
+	if (name && email)
+		return name + ' <' + email + '>';
+	return name || email || '';
+}
+
+function authorOf(s) {
+	var a = pick(s, 'author', 'from', 'submitter');
+	if (a && typeof a === 'object')
+		return person(a);
+	if (a)
+		return a;
+	return person({ name: pick(s, 'author_name'),
+			email: pick(s, 'author_email') });
+}
+
+function seriesLink(s, text) {
+	var id = pick(s, 'id', 'series_id', 'series');
+	if (id === undefined || typeof id === 'object')
+		return h('span', null, text);
+	return h('a', { href: '#/series/' + encodeURIComponent(String(id)),
+			class: 'series-link' }, text);
+}
+
+function laneOf(s) {
+	var lane = pick(s, 'lane', 'lane_name');
+	if (lane && typeof lane === 'object')
+		return pick(lane, 'name', 'id', 'number');
+	return lane;
+}
+
+function laneReason(s) {
+	var r = pick(s, 'lane_reason', 'reason', 'why');
+	var lane = s && s.lane;
+	if (!r && lane && typeof lane === 'object')
+		r = pick(lane, 'reason', 'why');
+	return r;
+}
+
+var laneNames = { 1: 'current fixes', 2: 'fixes', 3: 'other trees',
+		  4: 'features' };
+
+function laneLabel(lane) {
+	if (lane === undefined || lane === null)
+		return '';
+	if (typeof lane === 'number' || /^\d+$/.test(lane))
+		return lane + (laneNames[lane] ? ' · ' + laneNames[lane] : '');
+	return String(lane);
+}
+
+/* Counts out of a lint summary in whatever form the API gives it. */
+function lintSummary(s) {
+	var l = pick(s, 'lint', 'lint_summary'), e = 0, w = 0, n = 0;
+
+	if (l === undefined)
+		return null;
+	if (typeof l === 'string')
+		return h('span', { class: 'lint' }, l);
+	if (Array.isArray(l)) {
+		l.forEach(function (f) {
+			var sev = f && (f.severity || f.level);
+			if (sev === 'error')
+				e++;
+			else if (sev === 'warning' || sev === 'warn')
+				w++;
+			else
+				n++;
+		});
+	} else if (typeof l === 'object') {
+		e = Number(pick(l, 'errors', 'error') || 0);
+		w = Number(pick(l, 'warnings', 'warning', 'warn') || 0);
+		n = Number(pick(l, 'notes', 'info') || 0);
+	}
+	if (!e && !w && !n)
+		return h('span', { class: 'lint clean' }, 'clean');
+	return h('span', { class: 'lint' },
+		 e ? h('span', { class: 'sev-error' }, e + ' error' +
+		       (e > 1 ? 's' : '')) : null,
+		 e && w ? ' ' : null,
+		 w ? h('span', { class: 'sev-warning' }, w + ' warning' +
+		       (w > 1 ? 's' : '')) : null,
+		 (e || w) && n ? ' ' : null,
+		 n ? h('span', { class: 'sev-note' }, n + ' note' +
+		       (n > 1 ? 's' : '')) : null);
+}
+
+function waitText(s) {
+	var w = pick(s, 'expected_wait', 'wait', 'eta');
+	if (w === undefined)
+		return '';
+	if (typeof w === 'number')
+		return '~' + span(w) + ' (estimate)';
+	if (typeof w === 'object') {
+		var txt = pick(w, 'text', 'label', 'human');
+		if (txt)
+			return String(txt);
+		var secs = pick(w, 'seconds');
+		var days = pick(w, 'days');
+		if (secs !== undefined)
+			return '~' + span(Number(secs)) + ' (estimate)';
+		if (days !== undefined)
+			return '~' + days + ' days (estimate)';
+		return '';
+	}
+	return String(w);
+}
+
+function ageOf(s) {
+	var t = pick(s, 'first_seen', 'arrived_at', 'submitted_at',
+		     'received_at', 'created_at', 'date');
+	if (t !== undefined)
+		return when(t);
+	var age = pick(s, 'age');
+	if (typeof age === 'number')
+		return h('span', null, span(age));
+	return h('span', { class: 'muted' }, age || '—');
+}
+
+/* A table; columns [{label, cell(row) -> node|string, class}]. */
+function table(cols, rows, opts) {
+	opts = opts || {};
+	return h('div', { class: 'table-wrap' },
+		h('table', { id: opts.id || null, class: opts.class || null },
+			h('thead', null, h('tr', null, cols.map(function (c) {
+				return h('th', { class: c.class || null,
+						 scope: 'col' }, c.label);
+			}))),
+			h('tbody', null, rows.map(function (r, i) {
+				var tr = h('tr', opts.rowAttrs ?
+					   opts.rowAttrs(r, i) : null);
+				cols.forEach(function (c) {
+					tr.appendChild(h('td', {
+						class: c.class || null,
+						'data-label': c.label },
+						c.cell(r, i)));
+				});
+				return tr;
+			}))));
+}
+
+function section(title, id) {
+	var body = Array.prototype.slice.call(arguments, 2);
+	return h('section', { id: id || null, class: 'card' },
+		 h('h2', null, title), body);
+}
+
+/* Other scalar fields of obj, as a definition list. */
+function details(obj, skip) {
+	var dl = h('dl', { class: 'details' }), any = false;
+
+	Object.keys(obj || {}).forEach(function (k) {
+		var v = obj[k];
+		if (skip.indexOf(k) >= 0 || v === null || v === undefined ||
+		    typeof v === 'object')
+			return;
+		any = true;
+		dl.appendChild(h('dt', null, k.replace(/_/g, ' ')));
+		dl.appendChild(h('dd', null, /(_at|^at|date)$/.test(k) ?
+				 when(v) : String(v)));
+	});
+	return any ? dl : null;
+}
+
+/* --- header: tree, release cycle, next ---------------------------------- */
+
+function renderHeader() {
+	var st = state.data.status, cy = state.data.cycle, nx = state.data.next;
+	var body, el;
+
+	if (st && st.body && st.status === 200) {
+		$('tree-name').textContent = pick(st.body, 'tree') || '';
+		document.title = 'cthulhu · ' + (pick(st.body, 'tree') || '');
+	}
+
+	el = clear($('cycle'));
+	body = cy && cy.status === 200 && cy.body;
+	if (!body && st && st.body && st.body.cycle)
+		body = st.body.cycle;
+	if (body) {
+		el.appendChild(cycleSummary(body));
+	} else if (cy && cy.status === 404) {
+		el.appendChild(h('span', { class: 'muted' },
+				 'Release cycle: not available yet'));
+	}
+
+	el = clear($('next-summary'));
+	body = nx && nx.status === 200 && nx.body;
+	if (body) {
+		var b = body.build || body.latest || body;
+		var topics = list(b, 'topics', 'results');
+		var bad = topics.filter(function (t) {
+			return /conflict|skip/.test(outcomeOf(t));
+		});
+		el.appendChild(h('a', { href: '#/next',
+				 class: bad.length ? 'badge warn' : 'badge ok' },
+				 'next: ' + (bad.length ?
+					     bad.length + ' conflict' +
+					     (bad.length > 1 ? 's' : '') :
+					     (topics.length ? 'clean' :
+					      (pick(b, 'state', 'status') ||
+					       'built')))));
+	}
+}
+
+function cycleSummary(c) {
+	var phase = pick(c, 'phase', 'name', 'stage');
+	var tag = pick(c, 'tag', 'rc', 'release', 'version');
+	var parts = [];
+	var feat = closeDays(c, 'feature');
+	var fix = closeDays(c, 'fix');
+
+	parts.push(h('strong', { class: 'phase' }, String(phase || '?')));
+	if (tag && tag !== phase)
+		parts.push(' (' + tag + ')');
+	if (feat !== null)
+		parts.push(h('span', { class: 'close' }, ' · ' + feat));
+	if (fix !== null)
+		parts.push(h('span', { class: 'close' }, ' · ' + fix));
+	return h('span', { id: 'cycle-summary' }, parts);
+}
+
+/*
+ * "features close in 5 days" out of whatever the cycle API holds for
+ * the soft close of kind ('feature' or 'fix'): a day count, a date, or
+ * an object with either.
+ */
+function closeDays(c, kind) {
+	var keys = Object.keys(c), i, k, v, d, n;
+	var label = kind === 'feature' ? 'features' : 'fixes';
+
+	for (i = 0; i < keys.length; i++) {
+		k = keys[i];
+		if (k.indexOf(kind) < 0 || !/close|soft/.test(k))
+			continue;
+		v = c[k];
+		if (v && typeof v === 'object') {
+			n = pick(v, 'days', 'days_left', 'in_days');
+			d = pick(v, 'date', 'at', 'when');
+			if (pick(v, 'closed', 'passed') === true)
+				return label + ' closed';
+		} else if (typeof v === 'number' && /day/.test(k)) {
+			n = v;
+		} else {
+			d = v;
+		}
+		if (n === undefined && d !== undefined && toDate(d))
+			n = Math.ceil((toDate(d).getTime() - Date.now()) /
+				      86400000);
+		if (n === undefined)
+			continue;
+		n = Number(n);
+		if (n < 0)
+			return label + ' closed';
+		if (n === 0)
+			return label + ' close today';
+		return label + ' close in ' + n + ' day' + (n === 1 ? '' : 's');
+	}
+	return null;
+}
+
+/* --- queue view ---------------------------------------------------------- */
+
+function queueItems() {
+	var res = state.data.queue;
+	return res && res.status === 200 ? list(res.body, 'series', 'queue',
+						'items') : [];
+}
+
+function messageIds(s) {
+	var ids = [], m = pick(s, 'message_id', 'msgid', 'message_ids');
+	if (Array.isArray(m))
+		ids = ids.concat(m);
+	else if (m)
+		ids.push(m);
+	list(s, 'patches').forEach(function (p) {
+		var x = pick(p, 'message_id', 'msgid');
+		if (x)
+			ids.push(x);
+	});
+	var cover = s && s.cover;
+	if (cover && typeof cover === 'object' && cover.message_id)
+		ids.push(cover.message_id);
+	return ids.map(function (x) {
+		return String(x).replace(/^<|>$/g, '').toLowerCase();
+	});
+}
+
+function matches(s, q) {
+	var needle = q.trim().replace(/^<|>$/g, '').toLowerCase();
+	var hay;
+
+	if (!needle)
+		return true;
+	hay = [pick(s, 'subject', 'title'), authorOf(s),
+	       pick(s, 'author_email')].concat(messageIds(s))
+		.filter(Boolean).join('\n').toLowerCase();
+	return hay.indexOf(needle) >= 0;
+}
+
+function looksLikeMessageId(q) {
+	return /^<?[^\s<>@]+@[^\s<>@]+>?$/.test(q.trim());
+}
+
+var QUEUE_SHOWN = 300;
+
+function mountQueue(root) {
+	var lanes = h('select', { id: 'lane-filter', 'aria-label': 'Lane' },
+		      h('option', { value: '' }, 'All lanes'));
+	var search = h('input', { id: 'queue-search', type: 'search',
+				  placeholder: 'Where is my series? Author, ' +
+				  'subject or Message-ID',
+				  'aria-label': 'Search the queue',
+				  autocomplete: 'off' });
+
+	search.value = state.search;
+	search.addEventListener('input', function () {
+		state.search = search.value;
+		updateQueue();
+	});
+	lanes.addEventListener('change', function () {
+		state.lane = lanes.value;
+		updateQueue();
+	});
+	root.appendChild(section('Review queue', 'queue',
+		h('div', { class: 'controls' }, search, lanes),
+		h('div', { id: 'queue-answer', 'aria-live': 'polite' }),
+		h('div', { id: 'queue-body' })));
+}
+
+function updateLaneOptions(items) {
+	var sel = $('lane-filter'), seen = {}, lanesSorted = [];
+
+	if (!sel)
+		return;
+	items.forEach(function (s) {
+		var l = laneOf(s);
+		if (l !== undefined && !seen[l]) {
+			seen[l] = true;
+			lanesSorted.push(l);
+		}
+	});
+	lanesSorted.sort(function (a, b) {
+		return String(a).localeCompare(String(b), undefined,
+					       { numeric: true });
+	});
+	var want = [''].concat(lanesSorted.map(String));
+	var have = Array.prototype.map.call(sel.options, function (o) {
+		return o.value;
+	});
+	if (want.join('\n') === have.join('\n'))
+		return;
+	while (sel.options.length > 1)
+		sel.remove(1);
+	lanesSorted.forEach(function (l) {
+		sel.appendChild(h('option', { value: String(l) },
+				  'Lane ' + laneLabel(l)));
+	});
+	sel.value = seen[state.lane] ? state.lane : '';
+}
+
+function updateQueue() {
+	var res = state.data.queue, body = $('queue-body'), answer;
+	var items, shown, total, n;
+
+	if (!body)
+		return;
+	clear(body);
+	answer = clear($('queue-answer'));
+	n = unavailable(res, 'the queue');
+	if (n) {
+		body.appendChild(n);
+		return;
+	}
+	items = queueItems();
+	total = items.length;
+	updateLaneOptions(items);
+	shown = items.filter(function (s) {
+		return (!state.lane || String(laneOf(s)) === state.lane) &&
+			matches(s, state.search);
+	});
+	if (state.search.trim())
+		answer.appendChild(searchAnswer(shown, total));
+	if (!total) {
+		body.appendChild(h('p', { class: 'placeholder' },
+				   'The queue is empty.'));
+		return;
+	}
+	body.appendChild(h('p', { class: 'muted count' },
+			   shown.length === total ? total + ' series' :
+			   shown.length + ' of ' + total + ' series'));
+	body.appendChild(table([
+		{ label: '#', class: 'num pos', cell: function (s, i) {
+			var p = pick(s, 'position');
+			return String(p !== undefined ? p : i + 1);
+		} },
+		{ label: 'Lane', class: 'lane', cell: function (s) {
+			var l = laneOf(s), r = laneReason(s);
+			return h('span', { class: 'lane-tag lane-' +
+					   String(l).replace(/\W/g, ''),
+					   title: r || null }, laneLabel(l),
+				 r ? h('small', { class: 'why' }, r) : null);
+		} },
+		{ label: 'Subject', class: 'subject', cell: function (s) {
+			return seriesLink(s, pick(s, 'subject', 'title') ||
+					  '(no subject)');
+		} },
+		{ label: 'Author', class: 'author', cell: authorOf },
+		{ label: 'Age', class: 'age', cell: ageOf },
+		{ label: 'Patches', class: 'num', cell: function (s) {
+			var p = pick(s, 'nr_patches', 'patch_count', 'total',
+				     'patches');
+			return Array.isArray(p) ? String(p.length) :
+				String(p === undefined ? '' : p);
+		} },
+		{ label: 'Ver', class: 'num', cell: function (s) {
+			var v = pick(s, 'version');
+			return v === undefined ? '' : 'v' + v;
+		} },
+		{ label: 'Lint', class: 'lint-col', cell: lintSummary },
+		{ label: 'Expected wait', class: 'wait', cell: waitText }
+	], shown.slice(0, QUEUE_SHOWN), {
+		id: 'queue-table',
+		class: 'queue',
+		rowAttrs: function (s) {
+			return { 'data-series-id': pick(s, 'id'),
+				 'data-position': pick(s, 'position') };
+		}
+	}));
+	if (shown.length > QUEUE_SHOWN)
+		body.appendChild(h('p', { class: 'muted' },
+				   (shown.length - QUEUE_SHOWN) +
+				   ' more: search or pick a lane to narrow.'));
+}
+
+/* The answer to "where is my series?" above the table. */
+function searchAnswer(found, total) {
+	var q = state.search.trim();
+
+	if (!found.length) {
+		var box = h('div', { class: 'answer none' },
+			    'No queued series matches “', q, '”.');
+		if (looksLikeMessageId(q))
+			lookupSeries(q, box);
+		return box;
+	}
+	return h('div', { class: 'answer', id: 'search-answer' },
+		 found.slice(0, 5).map(function (s) {
+			var pos = pick(s, 'position'), w = waitText(s);
+			return h('p', null,
+				 seriesLink(s, pick(s, 'subject') ||
+					    '(no subject)'),
+				 ' is ',
+				 h('strong', null, 'position ' + pos),
+				 ' of ' + total,
+				 laneOf(s) !== undefined ? ', lane ' +
+				 laneLabel(laneOf(s)) : '',
+				 w ? ' — expected wait ' + w : '', '.');
+		}), found.length > 5 ? h('p', { class: 'muted' },
+					 (found.length - 5) +
+					 ' more in the table below.') : null);
+}
+
+/* Ask the daemon about a Message-ID that is not in the queue. */
+function lookupSeries(q, box) {
+	var id = q.replace(/^<|>$/g, '');
+	fetchJSON('/api/v1/series?message_id=' + encodeURIComponent(id))
+		.then(function (res) {
+			var s = res.status === 200 && res.body;
+			if (s && Array.isArray(s.series))
+				s = s.series[0];
+			if (!s || state.search.trim() !== q)
+				return;
+			clear(box);
+			box.className = 'answer';
+			box.appendChild(h('p', null, seriesLink(s,
+				pick(s, 'subject') || '(series)'),
+				' is not in the queue: ',
+				h('strong', null, pick(s, 'state', 'status') ||
+				  'closed'), '.'));
+		});
+}
+
+/* --- series view --------------------------------------------------------- */
+
+function renderSeries(root) {
+	var res = state.data.series, s, n;
+
+	n = unavailable(res, 'series ' + state.arg);
+	if (n) {
+		if (res && res.status === 404 && res.body && res.body.error &&
+		    res.body.error.code === 'not_found')
+			n = h('p', { class: 'placeholder error' },
+			      res.body.error.message);
+		root.appendChild(section('Series', 'series', n));
+		return;
+	}
+	s = res.body.series && !Array.isArray(res.body.series) ?
+		res.body.series : res.body;
+
+	var pos = pick(s, 'position'), w = waitText(s);
+	root.appendChild(section(pick(s, 'subject', 'title') || 'Series',
+		'series',
+		h('p', { class: 'byline' }, authorOf(s),
+		  pick(s, 'version') ? ' · v' + s.version : '',
+		  ' · ', h('span', { class: 'state' },
+			   pick(s, 'state', 'status') || 'queued'),
+		  pos !== undefined ? h('span', { id: 'series-position' },
+			' · position ' + pos) : null,
+		  laneOf(s) !== undefined ? ' · lane ' +
+		  laneLabel(laneOf(s)) : '',
+		  w ? ' · expected wait ' + w : ''),
+		laneReason(s) ? h('p', { class: 'why' }, 'Why this lane: ',
+				  laneReason(s)) : null,
+		details(s, ['subject', 'title', 'author', 'version', 'state',
+			    'status', 'position', 'lane', 'lane_reason',
+			    'reason', 'why'])));
+
+	var patches = list(s, 'patches');
+	root.appendChild(section('Patches', 'patches', patches.length ?
+		patches.map(renderPatch) :
+		h('p', { class: 'placeholder' }, 'No patches.')));
+
+	var hist = list(s, 'history', 'events', 'log');
+	var versions = list(s, 'versions');
+	if (versions.length)
+		root.appendChild(section('Versions', 'versions', table([
+			{ label: 'Version', cell: function (v) {
+				return 'v' + pick(v, 'version'); } },
+			{ label: 'Subject', cell: function (v) {
+				return seriesLink(v, pick(v, 'subject') ||
+						  ''); } },
+			{ label: 'Arrived', cell: function (v) {
+				return when(pick(v, 'received_at',
+						 'submitted_at', 'at',
+						 'date')); } },
+			{ label: 'State', cell: function (v) {
+				return pick(v, 'state', 'status') || ''; } }
+		], versions)));
+	root.appendChild(section('History', 'history', hist.length ?
+		h('ol', { class: 'history' }, hist.map(function (e) {
+			return h('li', null, when(pick(e, 'at', 'when', 'date',
+						       'time')), ' ',
+				 h('strong', null, pick(e, 'kind', 'event',
+							'what', 'action',
+							'type') || ''),
+				 historyDetail(e));
+		})) : h('p', { class: 'placeholder' }, 'Nothing yet.')));
+}
+
+function historyDetail(e) {
+	var parts = [], topic = pick(e, 'topic', 'branch');
+	var sha = pick(e, 'commit', 'sha1', 'new');
+	var commits = list(e, 'commits');
+
+	if (topic)
+		parts.push(' to ', h('code', null, topic));
+	if (sha && typeof sha === 'string')
+		parts.push(' ', h('code', { class: 'sha' }, short(sha)));
+	if (pick(e, 'old') && pick(e, 'new'))
+		parts.push(' (was ', h('code', { class: 'sha' },
+					  short(e.old)), ')');
+	commits.forEach(function (c) {
+		parts.push(' ', h('code', { class: 'sha' },
+				  short(typeof c === 'string' ? c :
+					pick(c, 'commit', 'sha1', 'new'))));
+	});
+	if (pick(e, 'reason'))
+		parts.push(': ', e.reason);
+	if (pick(e, 'message', 'detail', 'text'))
+		parts.push(' — ', pick(e, 'message', 'detail', 'text'));
+	return parts;
+}
+
+function renderPatch(p, i) {
+	var trailers = list(p, 'trailers'), lint = list(p, 'lint', 'findings');
+	var n = pick(p, 'n', 'number', 'index', 'seq');
+	var total = pick(p, 'total', 'of');
+	var commit = pick(p, 'commit', 'sha1', 'applied_commit');
+
+	return h('article', { class: 'patch' },
+		h('h3', null, h('span', { class: 'patch-n' },
+			       '[' + (n !== undefined ? n : i + 1) +
+			       (total ? '/' + total : '') + '] '),
+		  pick(p, 'subject', 'title') || '(no subject)'),
+		h('p', { class: 'byline' }, authorOf(p),
+		  commit ? h('span', null, ' · applied as ',
+			     h('code', { class: 'sha' }, short(commit)),
+			     pick(p, 'topic') ? ' on ' + p.topic : '') : null),
+		trailers.length ? h('ul', { class: 'trailers' },
+			trailers.map(function (t) {
+				if (typeof t === 'string')
+					return h('li', null, t);
+				return h('li', null,
+					 h('span', { class: 'trailer-key' },
+					   (pick(t, 'key', 'name', 'tag') ||
+					    '') + ': '),
+					 pick(t, 'value', 'who', 'text') || '');
+			})) : null,
+		lint.length ? h('ul', { class: 'findings' },
+			lint.map(function (f) {
+				var sev = pick(f, 'severity', 'level') ||
+					'note';
+				return h('li', { class: 'sev-' + sev },
+					 h('span', { class: 'sev' }, sev),
+					 ' ', h('code', null,
+						pick(f, 'rule') || ''),
+					 ' ', pick(f, 'message') || '');
+			})) : h('p', { class: 'lint clean' }, 'Lint: clean'));
+}
+
+/* --- topics view ---------------------------------------------------------- */
+
+function outcomeOf(t) {
+	var o = pick(t, 'outcome', 'result', 'state', 'status');
+	return typeof o === 'string' ? o : '';
+}
+
+/* The latest build's entry for topic name, or undefined. */
+function buildEntry(name) {
+	var nx = state.data.next, b, found;
+
+	if (!nx || nx.status !== 200 || !nx.body)
+		return undefined;
+	b = nx.body.build || nx.body.latest || nx.body;
+	list(b, 'topics', 'results').forEach(function (t) {
+		if (pick(t, 'topic', 'name') === name)
+			found = t;
+	});
+	return found;
+}
+
+function outcomeTag(o) {
+	if (!o)
+		return h('span', { class: 'muted' }, '—');
+	return h('span', { class: 'outcome outcome-' +
+			   o.replace(/[^a-z]/gi, '-') }, o);
+}
+
+function renderTopics(root) {
+	var res = state.data.topics, n = unavailable(res, 'topics');
+	var topics;
+
+	if (n) {
+		root.appendChild(section('Topics', 'topics', n));
+		return;
+	}
+	topics = list(res.body, 'topics');
+	root.appendChild(section('Topics', 'topics', !topics.length ?
+		h('p', { class: 'placeholder' }, 'No topics configured.') :
+		table([
+			{ label: 'Topic', class: 'topic', cell: function (t) {
+				return h('span', null,
+					 h('strong', null, t.name),
+					 t.branch && t.branch !==
+					 'refs/heads/' + t.name ?
+					 h('small', { class: 'muted branch' },
+					   ' ' + t.branch.replace(
+						   /^refs\/heads\//, '')) :
+					 null);
+			} },
+			{ label: 'Tip', class: 'tip', cell: function (t) {
+				return t.tip ? h('code', { class: 'sha',
+					title: t.tip }, short(t.tip)) :
+					h('span', { class: 'muted' },
+					  'no branch');
+			} },
+			{ label: 'Over base', class: 'num', cell: function (t) {
+				var e = buildEntry(t.name);
+				var c = pick(t, 'commits', 'ahead',
+					     'commits_over_base');
+				if (c === undefined && e)
+					c = pick(e, 'commits', 'ahead',
+						 'commits_over_base');
+				return c === undefined ? '' : String(c);
+			} },
+			{ label: 'Last move', class: 'moved', cell: function (t) {
+				return when(t.moved_at);
+			} },
+			{ label: 'In next', class: 'into', cell: function (t) {
+				return t.into_next === false ? 'no' :
+					'#' + (t.order !== undefined ?
+					       t.order : '');
+			} },
+			{ label: 'Last next build', class: 'outcome-col',
+			  cell: function (t) {
+				var e = buildEntry(t.name);
+				return e ? outcomeTag(outcomeOf(e)) :
+					h('span', { class: 'muted' },
+					  t.into_next === false ? 'not merged' :
+					  '—');
+			} }
+		], topics, {
+			id: 'topics-table',
+			rowAttrs: function (t) {
+				return { 'data-topic': t.name,
+					 'data-tip': t.tip || '' };
+			}
+		})));
+	root.appendChild(section('Recent activity', 'activity-feed',
+		activity.length ? h('ol', { class: 'feed' },
+			activity.slice(0, 30).map(function (a) {
+				return h('li', null, when(a.at), ' ', a.text);
+			})) : h('p', { class: 'placeholder' },
+				'Moves, builds and applies show here as they ' +
+				'happen.')));
+}
+
+/* --- next view -------------------------------------------------------------- */
+
+function conflictPaths(t) {
+	var c = pick(t, 'conflicts', 'paths', 'conflict_paths');
+	if (typeof c === 'string')
+		return [c];
+	return Array.isArray(c) ? c.map(function (x) {
+		return typeof x === 'string' ? x : pick(x, 'path') || '';
+	}) : [];
+}
+
+function buildRows(b) {
+	return list(b, 'topics', 'results');
+}
+
+function renderNext(root) {
+	var res = state.data.next, n = unavailable(res, 'next builds'), b;
+
+	if (n) {
+		root.appendChild(section('Latest next build', 'next', n));
+	} else {
+		b = res.body.build || res.body.latest || res.body;
+		var reused = pick(b, 'merges_reused', 'reused');
+		root.appendChild(section('Latest next build', 'next',
+			h('p', { class: 'byline' },
+			  'Build ', h('strong', null, '#' +
+				      (pick(b, 'id', 'build') || '?')),
+			  ' · ', when(pick(b, 'finished_at', 'started_at',
+					   'at', 'created_at')),
+			  pick(b, 'trigger') ? ' · trigger ' + b.trigger : '',
+			  pick(b, 'duration_ms') !== undefined ?
+			  ' · took ' + duration(b.duration_ms) : '',
+			  reused !== undefined ? ' · ' + reused +
+			  ' merge' + (reused === 1 ? '' : 's') + ' reused' :
+			  ''),
+			h('p', { class: 'byline' },
+			  pick(b, 'base') ? h('span', null, 'base ',
+				h('code', { class: 'sha' }, short(b.base))) :
+			  null,
+			  pick(b, 'commit', 'result', 'next') ?
+			  h('span', null, ' → next ', h('code',
+				{ class: 'sha' }, short(pick(b, 'commit',
+						'result', 'next')))) : null),
+			table([
+				{ label: 'Topic', cell: function (t) {
+					return h('strong', null,
+						 pick(t, 'topic', 'name'));
+				} },
+				{ label: 'Tip', cell: function (t) {
+					return h('code', { class: 'sha' },
+						 short(pick(t, 'tip')));
+				} },
+				{ label: 'Outcome', cell: function (t) {
+					return outcomeTag(outcomeOf(t));
+				} },
+				{ label: 'Details', class: 'paths',
+				  cell: function (t) {
+					var p = conflictPaths(t);
+					var r = pick(t, 'resolution',
+						     'resolution_id');
+					return h('span', null,
+						 p.length ? h('ul',
+						   { class: 'paths' },
+						   p.map(function (x) {
+							return h('li', null,
+							  h('code', null, x));
+						   })) : null,
+						 r !== undefined ?
+						 'resolved by record ' +
+						 (typeof r === 'object' ?
+						  pick(r, 'id') : r) : null);
+				} }
+			], buildRows(b), { id: 'next-table' })));
+	}
+
+	res = state.data.builds;
+	n = unavailable(res, 'the build history');
+	if (n) {
+		root.appendChild(section('Build history', 'builds', n));
+		return;
+	}
+	var builds = list(res.body, 'builds');
+	root.appendChild(section('Build history', 'builds', table([
+		{ label: 'Build', cell: function (x) {
+			return '#' + pick(x, 'id'); } },
+		{ label: 'When', cell: function (x) {
+			return when(pick(x, 'finished_at', 'started_at', 'at',
+					 'created_at')); } },
+		{ label: 'Trigger', cell: function (x) {
+			return pick(x, 'trigger') || ''; } },
+		{ label: 'Result', cell: function (x) {
+			var t = buildRows(x), bad = t.filter(function (y) {
+				return /conflict|skip/.test(outcomeOf(y));
+			});
+			var o = pick(x, 'outcome', 'state', 'status');
+			return outcomeTag(typeof o === 'string' ? o :
+					  bad.length ? bad.length +
+					  ' conflicted' : 'ok');
+		} },
+		{ label: 'Reused', class: 'num', cell: function (x) {
+			var r = pick(x, 'merges_reused', 'reused');
+			return r === undefined ? '' : String(r); } },
+		{ label: 'Took', class: 'num', cell: function (x) {
+			return duration(pick(x, 'duration_ms')); } },
+		{ label: 'next', cell: function (x) {
+			return h('code', { class: 'sha' },
+				 short(pick(x, 'commit', 'result', 'next')));
+		} }
+	], builds.slice(0, 50), { id: 'builds-table' })));
+}
+
+/* --- notifications view ----------------------------------------------------- */
+
+function renderNotifications(root) {
+	var res = state.data.outbox, n = unavailable(res, 'notifications');
+	var items;
+
+	if (n) {
+		root.appendChild(section('Notifications sent', 'outbox', n));
+		return;
+	}
+	items = list(res.body, 'notifications', 'messages', 'outbox',
+		     'mails');
+	root.appendChild(section('Notifications sent', 'outbox',
+		!items.length ? h('p', { class: 'placeholder' },
+				  'No notifications yet.') :
+		table([
+			{ label: 'When', cell: function (m) {
+				return when(pick(m, 'sent_at', 'created_at',
+						 'at', 'date'));
+			} },
+			{ label: 'Kind', cell: function (m) {
+				return pick(m, 'kind', 'type') || '';
+			} },
+			{ label: 'Subject', class: 'subject', cell: function (m) {
+				return pick(m, 'subject') || '';
+			} },
+			{ label: 'To', cell: function (m) {
+				var to = pick(m, 'to', 'recipients');
+				return Array.isArray(to) ?
+					to.map(person).join(', ') : person(to);
+			} },
+			{ label: 'State', cell: function (m) {
+				var s = pick(m, 'state', 'status');
+				if (s === undefined && 'sent' in m)
+					s = m.sent ? 'sent' : 'pending';
+				return s === undefined ? '' : String(s);
+			} }
+		], items.slice(0, 200), { id: 'outbox-table' })));
+}
+
+/* --- views and refresh ------------------------------------------------------- */
+
+var views = {
+	queue: { keys: ['queue'], mount: mountQueue, update: updateQueue },
+	topics: { keys: ['topics', 'next'], render: renderTopics },
+	next: { keys: ['next', 'builds'], render: renderNext },
+	notifications: { keys: ['outbox'], render: renderNotifications },
+	series: { keys: [], render: renderSeries }
+};
+
+/* Keys fetched for the header on every refresh. */
+var headerKeys = ['status', 'cycle', 'next'];
+
+function route() {
+	var m = /^#\/([a-z]+)(?:\/(.*))?$/.exec(location.hash || '');
+	var view = m && views[m[1]] ? m[1] : 'queue';
+
+	state.view = view;
+	state.arg = m && m[2] ? decodeURIComponent(m[2]) : null;
+	document.body.setAttribute('data-view', view);
+	Array.prototype.forEach.call($('nav').querySelectorAll('a'),
+		function (a) {
+			if (a.getAttribute('data-view') === view)
+				a.setAttribute('aria-current', 'page');
+			else
+				a.removeAttribute('aria-current');
+		});
+	clear($('view'));
+	if (views[view].mount)
+		views[view].mount($('view'));
+	if (view === 'series')
+		delete state.data.series;
+	render();
+	refresh();
+}
+
+function render() {
+	var v = views[state.view], root = $('view');
+
+	renderHeader();
+	if (v.update) {
+		v.update();
+	} else {
+		clear(root);
+		v.render(root);
+	}
+}
+
+var refreshing = false, again = false, timer = null;
+
+/* Fetch what the header and the view show, then render; one at a time. */
+function refresh() {
+	var keys, jobs;
+
+	if (refreshing) {
+		again = true;
+		return;
+	}
+	refreshing = true;
+	keys = headerKeys.concat(views[state.view].keys);
+	jobs = keys.filter(function (k, i) {
+		return keys.indexOf(k) === i;
+	}).map(function (k) { return load(k); });
+	if (state.view === 'series')
+		jobs.push(load('series', '/api/v1/series/' +
+			       encodeURIComponent(state.arg || '')));
+	Promise.all(jobs).then(function () {
+		render();
+		state.loads++;
+		document.body.setAttribute('data-loads', state.loads);
+		refreshing = false;
+		if (again) {
+			again = false;
+			refresh();
+		}
+	});
+}
+
+/* Coalesce the stream's bursts (a push is a move, a job, a build). */
+function refreshSoon() {
+	if (timer)
+		return;
+	timer = setTimeout(function () {
+		timer = null;
+		refresh();
+	}, 150);
+}
+
+/* --- the live stream -------------------------------------------------------- */
+
+var activity = [];
+
+function describe(kind, d) {
+	switch (kind) {
+	case 'topic':
+		return 'topic ' + d.topic + ': ' + (d.kind || 'moved') +
+			(d.new ? ' to ' + short(d.new) : '');
+	case 'job':
+		return (d.type || 'job') + ' ' + (d.state || 'ended') +
+			(d.error ? ': ' + d.error : '');
+	default:
+		return null;
+	}
+}
+
+function onMessage(kind, ev) {
+	var d = {}, text;
+
+	try {
+		d = JSON.parse(ev.data || '{}') || {};
+	} catch (e) {
+		d = {};
+	}
+	state.sse++;
+	document.body.setAttribute('data-sse', state.sse);
+	if (kind === 'hello')
+		return;
+	text = describe(kind, d);
+	if (text) {
+		activity.unshift({ at: Date.now(), text: text });
+		activity.length = Math.min(activity.length, 100);
+		$('activity').textContent = 'Last: ' + text;
+	}
+	refreshSoon();
+}
+
+function connect() {
+	var es, kinds = ['hello', 'topic', 'job', 'change', 'resync', 'next',
+			 'queue', 'series', 'apply', 'drop', 'notify',
+			 'cycle', 'build'];
+
+	if (!window.EventSource) {
+		setLive('off', 'no live updates');
+		return;
+	}
+	es = new EventSource('/api/v1/events/stream');
+	es.onopen = function () {
+		setLive('open', 'live');
+		/* What happened while the stream was down. */
+		refreshSoon();
+	};
+	es.onerror = function () {
+		setLive('reconnecting', 'reconnecting');
+	};
+	kinds.forEach(function (k) {
+		es.addEventListener(k, function (ev) { onMessage(k, ev); });
+	});
+	es.onmessage = function (ev) { onMessage('message', ev); };
+}
+
+function setLive(st, text) {
+	document.body.setAttribute('data-live', st);
+	$('live-text').textContent = text;
+}
+
+/* Keep "3 min ago" true without a refresh. */
+function tick() {
+	Array.prototype.forEach.call(document.querySelectorAll('time'),
+		function (t) {
+			var d = t.getAttribute('datetime');
+			if (d)
+				t.textContent = ago(d);
+		});
+}
+
+window.addEventListener('hashchange', route);
+document.addEventListener('DOMContentLoaded', function () {
+	route();
+	connect();
+	setInterval(tick, 30000);
+});
+
+})();
