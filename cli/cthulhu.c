@@ -57,6 +57,14 @@ static const struct cmd verbs[] = {
 	  "show topic moves, oldest first; --follow keeps printing new ones" },
 	{ "cycle", cmd_cycle, "cycle [--now SECONDS] [--json]",
 	  "show where mainline is in its release cycle and the soft closes" },
+	{ "submit", cmd_submit, "submit [--mboxrd] [--json] FILE|-",
+	  "hand patch mail (an mbox or one message) to the intake" },
+	{ "series", cmd_series,
+	  "series [--author WHO | --msgid ID] [--json]\n"
+	  "series ID [--json]",
+	  "list the patch series received, or show one with its patches" },
+	{ "supersede", cmd_supersede, "supersede [--json] NEW OLD",
+	  "record that series NEW replaces series OLD" },
 };
 
 static const struct cmd cmd_main = {

@@ -27,6 +27,7 @@
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/repo.h"
+#include "daemon/series.h"
 #include "daemon/strbuf.h"
 #include "daemon/topic.h"
 #include "daemon/watch.h"
@@ -194,6 +195,7 @@ static void register_jobs(void)
 {
 	engine_register(&reload_job);
 	topic_register_jobs();
+	series_register_jobs();
 }
 
 int main(int argc, char **argv)

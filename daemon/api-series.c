@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /api/v1/submit, /api/v1/series and /api/v1/supersede.  Reads go to the
+ * database from the request's thread; submitting mail and superseding
+ * run as engine jobs (daemon/series.c), so the answer is what the engine
+ * did.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/db.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/http.h"
+#include "daemon/series.h"
+#include "daemon/strbuf.h"
+
+/*
+ * POST /api/v1/submit[?format=mbox|mboxrd]: the body is an mbox or one
+ * RFC 5322 message, as is (any Content-Type).  The answer is the one of
+ * series_ingest_mbox(); 201 when a series was created.
+ */
+static int submit(struct http_request *req, json_t **out, struct strbuf *err)
+{
+	const char *fmt = http_query(req, "format");
+	enum mbox_format format = MBOX_AUTO;
+	json_t *result = NULL, *s;
+	size_t i;
+	int ret;
+
+	if (fmt && !strcmp(fmt, "mbox"))
+		format = MBOX_MBOXO;
+	else if (fmt && !strcmp(fmt, "mboxrd"))
+		format = MBOX_MBOXRD;
+	else if (fmt && strcmp(fmt, "auto"))
+		return error_set(err, ERR_INVALID,
+				 "unknown format '%s' (mbox, mboxrd or auto)",
+				 fmt);
+	if (!req->body_len)
+		return error_set(err, ERR_INVALID, "no mail in the request body");
+	ret = engine_run("submit", series_submit_args(req->body, req->body_len,
+						      format), &result, err);
+	if (ret < 0) {
+		json_decref(result);
+		return ret;
+	}
+	*out = result ? result : json_object();
+	json_array_foreach(json_object_get(*out, "series"), i, s)
+		if (json_is_true(json_object_get(s, "created")))
+			return HTTP_CREATED;
+	return 0;
+}
+
+static int parse_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end || v <= 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+/* GET /api/v1/series[?msgid=ID|author=WHO][&limit=N]: {"series": [...]} */
+static int series_index(struct http_request *req, json_t **out,
+			struct strbuf *err)
+{
+	const char *limit = http_query(req, "limit");
+	struct db *db = db_thread();
+	json_t *list;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	list = series_list(db, http_query(req, "msgid"),
+			   http_query(req, "author"), limit ? atoi(limit) : 100,
+			   err);
+	if (!list)
+		return -EIO;
+	*out = json_pack("{s:o}", "series", list);
+	return 0;
+}
+
+/*
+ * GET /api/v1/series/ID: the series with its cover letter, patches and
+ * their trailers.  A Message-ID in place of ID names the series holding
+ * that message.
+ */
+static int series_show(struct http_request *req, json_t **out,
+		       struct strbuf *err)
+{
+	struct db *db = db_thread();
+	int64_t id;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	if (parse_id(req->param, &id) < 0) {
+		json_t *list = series_list(db, req->param, NULL, 1, err);
+
+		if (!list)
+			return -EIO;
+		if (!json_array_size(list)) {
+			json_decref(list);
+			return error_set(err, ERR_NOT_FOUND,
+					 "no series '%s'", req->param);
+		}
+		id = json_integer_value(json_object_get(json_array_get(list, 0),
+							"id"));
+		json_decref(list);
+	}
+	return series_get(db, id, out, err);
+}
+
+/* POST /api/v1/supersede {"new": ID, "old": ID}: the new series. */
+static int supersede(struct http_request *req, json_t **out,
+		     struct strbuf *err)
+{
+	json_t *body = http_json_body(req, err), *args;
+	json_int_t new_id, old_id;
+
+	if (!body)
+		return ERR_INVALID;
+	if (!json_is_integer(json_object_get(body, "new")) ||
+	    !json_is_integer(json_object_get(body, "old"))) {
+		json_decref(body);
+		return error_set(err, ERR_INVALID,
+				 "'new' and 'old' must be series ids");
+	}
+	new_id = json_integer_value(json_object_get(body, "new"));
+	old_id = json_integer_value(json_object_get(body, "old"));
+	json_decref(body);
+	args = json_pack("{s:I, s:I}", "new", new_id, "old", old_id);
+	return engine_run("supersede", args, out, err);
+}
+
+const struct route api_series_routes[] = {
+	{ "POST", "/api/v1/submit", submit },
+	{ "GET", "/api/v1/series", series_index },
+	{ "GET", "/api/v1/series/*", series_show },
+	{ "POST", "/api/v1/supersede", supersede },
+	{ 0 }
+};

@@ -1,0 +1,1045 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Series: sort incoming mail into patch series, after patchwork's rules.
+ *
+ * A patch or cover letter joins the series of the nearest message it
+ * refers to (In-Reply-To, then References newest first) when that series
+ * fits: same author, same total, no other mail in its slot (M of M/T, or
+ * the cover), and the same version unless the mail names none (a cover
+ * "[PATCH v3 0/4]" above bare "[PATCH n/4]" patches is one series).
+ * Without a known reference, a numbered mail joins the newest series of
+ * the same author, version and total from within a day that has its slot
+ * free.  A patch without M/T always starts its own series.  Replies are
+ * kept and their trailers collected onto what they answer.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "daemon/config.h"
+#include "daemon/db.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/mail.h"
+#include "daemon/series.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+/* How far apart in time unthreaded mails of one series may be. */
+#define SERIES_WINDOW_SECONDS (12 * 3600)
+
+/* The trailers that replies give and that follow the patch into git. */
+static const char *const collected_keys[] = {
+	"Reviewed-by", "Acked-by", "Tested-by", "Reported-by",
+};
+
+enum msg_kind { KIND_PATCH, KIND_COVER, KIND_REPLY, KIND_OTHER };
+static const char *const kind_names[] = { "patch", "cover", "reply", "other" };
+
+/* What one submission did, for its answer. */
+struct ingest {
+	json_t *touched;	/* [{"id", "created"}] in order of first touch */
+	json_t *dups;
+	json_t *errors;
+	int ingested, duplicates;
+};
+
+static int64_t jint(json_t *row, const char *key)
+{
+	return json_integer_value(json_object_get(row, key));
+}
+
+static const char *jstr(json_t *row, const char *key)
+{
+	const char *s = json_string_value(json_object_get(row, key));
+
+	return s ? s : "";
+}
+
+static void touch(struct ingest *in, int64_t id, bool created)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(in->touched, i, t)
+		if (jint(t, "id") == id)
+			return;
+	json_array_append_new(in->touched, json_pack("{s:I, s:b}", "id",
+			      (json_int_t)id, "created", created));
+}
+
+static bool subject_is_reply(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return !strncasecmp(s, "re:", 3) || !strncasecmp(s, "aw:", 3) ||
+	       !strncasecmp(s, "fwd:", 4) || !strncasecmp(s, "fw:", 3);
+}
+
+static enum msg_kind classify(const struct mail *m)
+{
+	bool reply = subject_is_reply(m->subject);
+
+	if (!reply && m->has_diff)
+		return KIND_PATCH;
+	if (!reply && m->prefix.number == 0 && m->prefix.total > 0)
+		return KIND_COVER;
+	if (m->nr_references)
+		return KIND_REPLY;
+	return KIND_OTHER;
+}
+
+/* Prefix tags worth keeping: not PATCH, vN, M/T or "M of T". */
+static json_t *extra_tags(const struct mail_prefix *p)
+{
+	json_t *tags = json_array();
+	size_t i;
+
+	for (i = 0; i < p->nr_tags; i++) {
+		const char *t = p->tags[i];
+		const char *slash = strchr(t, '/');
+
+		if (!strcasecmp(t, "PATCH") || !strcasecmp(t, "of") ||
+		    ((t[0] == 'v' || t[0] == 'V') && isdigit((unsigned char)t[1]) &&
+		     strspn(t + 1, "0123456789") == strlen(t + 1)) ||
+		    strspn(t, "0123456789") == strlen(t) ||
+		    (slash && slash > t && isdigit((unsigned char)slash[-1]) &&
+		     isdigit((unsigned char)slash[1])))
+			continue;
+		json_array_append_new(tags, json_string(t));
+	}
+	return tags;
+}
+
+static json_t *refs_json(const struct mail *m)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < m->nr_references; i++)
+		json_array_append_new(a, json_string(m->references[i]));
+	return a;
+}
+
+/* --- trailers ----------------------------------------------------------- */
+
+static const char *collected_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(collected_keys); i++)
+		if (!strcasecmp(key, collected_keys[i]))
+			return collected_keys[i];
+	return NULL;
+}
+
+/* Add m's collected trailers to a patch (patch_id > 0) or a whole series. */
+static int add_trailers(struct db *db, int64_t series_id, int64_t patch_id,
+			int64_t msg_row, const struct mail *m,
+			struct strbuf *err)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < m->nr_trailers; i++) {
+		const char *key = collected_key(m->trailers[i].key);
+		const char *value = m->trailers[i].value;
+		int64_t n = 0;
+
+		if (!key || !*value)
+			continue;
+		if (patch_id > 0)
+			ret = db_query_int(db, &n, err,
+				"SELECT COUNT(*) FROM trailers WHERE series_id = ? "
+				"AND patch_id = ? AND key = ? AND value = ?",
+				"iitt", series_id, patch_id, key, value);
+		else
+			ret = db_query_int(db, &n, err,
+				"SELECT COUNT(*) FROM trailers WHERE series_id = ? "
+				"AND patch_id IS NULL AND key = ? AND value = ?",
+				"itt", series_id, key, value);
+		if (ret < 0)
+			return ret;
+		if (n)
+			continue;
+		if (patch_id > 0)
+			ret = db_exec(db, err, "INSERT INTO trailers (series_id, "
+				"patch_id, key, value, message_id) VALUES "
+				"(?, ?, ?, ?, ?)", "iitti", series_id, patch_id,
+				key, value, msg_row);
+		else
+			ret = db_exec(db, err, "INSERT INTO trailers (series_id, "
+				"key, value, message_id) VALUES (?, ?, ?, ?)",
+				"itti", series_id, key, value, msg_row);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * A reply: find the nearest patch or cover it answers (through other
+ * replies) and collect its trailers there.  Nothing found is no error:
+ * the patch may arrive later (see attach_pending()).
+ */
+static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
+			struct strbuf *err)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < m->nr_references; i++) {
+		json_t *row = NULL;
+		int64_t sid, pid = 0;
+		const char *kind;
+
+		ret = db_query_row(db, &row, err, "SELECT id, kind, series_id "
+				   "FROM messages WHERE msgid = ?", "t",
+				   m->references[i]);
+		if (ret < 0)
+			return ret;
+		if (!row)
+			continue;
+		kind = jstr(row, "kind");
+		sid = jint(row, "series_id");
+		if (!sid || (strcmp(kind, "patch") && strcmp(kind, "cover"))) {
+			json_decref(row);
+			continue;
+		}
+		if (!strcmp(kind, "patch"))
+			ret = db_query_int(db, &pid, err, "SELECT id FROM patches "
+					   "WHERE message_id = ?", "i",
+					   jint(row, "id"));
+		json_decref(row);
+		if (ret < 0)
+			return ret;
+		ret = add_trailers(db, sid, pid, msg_row, m, err);
+		if (ret < 0)
+			return ret;
+		return db_exec(db, err, "UPDATE messages SET series_id = ? "
+			       "WHERE id = ?", "ii", sid, msg_row);
+	}
+	return 0;
+}
+
+/* Replies that arrived before the mail msgid answers: attach them now. */
+static int attach_pending(struct db *db, const char *msgid, struct strbuf *err)
+{
+	json_t *rows, *row;
+	size_t i;
+	int ret = 0;
+
+	rows = db_query(db, err, "SELECT id FROM messages WHERE kind = 'reply' "
+			"AND series_id IS NULL AND EXISTS (SELECT 1 FROM "
+			"json_each(messages.refs) WHERE json_each.value = ?)",
+			"t", msgid);
+	if (!rows)
+		return -EIO;
+	json_array_foreach(rows, i, row) {
+		struct strbuf raw = STRBUF_INIT, perr = STRBUF_INIT;
+		struct mail *m;
+
+		ret = db_query_blob(db, &raw, err, "SELECT raw FROM messages "
+				    "WHERE id = ?", "i", jint(row, "id"));
+		if (ret < 0) {
+			strbuf_release(&raw);
+			break;
+		}
+		if (!mail_parse(raw.buf, raw.len, &m, &perr)) {
+			ret = attach_reply(db, m, jint(row, "id"), err);
+			mail_free(m);
+		}
+		strbuf_release(&raw);
+		strbuf_release(&perr);
+		if (ret < 0)
+			break;
+	}
+	json_decref(rows);
+	return ret;
+}
+
+/* --- series ------------------------------------------------------------- */
+
+/* Can m take its slot in the series of row (id, version, total, ...)? */
+static int series_fits(struct db *db, json_t *row, const struct mail *m,
+		       enum msg_kind kind, int number, int total, bool *fits,
+		       struct strbuf *err)
+{
+	int64_t n = 0;
+	int ret;
+
+	*fits = false;
+	if (strcasecmp(jstr(row, "author_email"), m->from_email) ||
+	    jint(row, "total") != total ||
+	    (m->prefix.versioned && jint(row, "version") != m->prefix.version))
+		return 0;
+	if (kind == KIND_COVER) {
+		*fits = !json_is_integer(json_object_get(row, "cover_id"));
+		return 0;
+	}
+	ret = db_query_int(db, &n, err, "SELECT COUNT(*) FROM patches WHERE "
+			   "series_id = ? AND number = ?", "id",
+			   jint(row, "id"), number);
+	if (ret < 0)
+		return ret;
+	*fits = !n;
+	return 0;
+}
+
+#define SERIES_COLS "s.id, s.version, s.total, s.author_email, s.cover_id"
+
+/* The series m belongs to, or 0 for a new one. */
+static int find_series(struct db *db, const struct mail *m,
+		       enum msg_kind kind, int number, int total,
+		       int64_t *out, struct strbuf *err)
+{
+	json_t *row = NULL, *rows;
+	bool fits = false;
+	size_t i;
+	int ret = 0;
+
+	*out = 0;
+	if (m->prefix.number < 0 || m->prefix.total <= 0)
+		return 0;
+	for (i = 0; i < m->nr_references; i++) {
+		ret = db_query_row(db, &row, err, "SELECT " SERIES_COLS " FROM "
+				   "messages msg JOIN series s ON s.id = "
+				   "msg.series_id WHERE msg.msgid = ? AND "
+				   "msg.kind IN ('patch', 'cover')", "t",
+				   m->references[i]);
+		if (ret < 0 || row)
+			break;
+	}
+	if (ret < 0)
+		return ret;
+	if (row) {
+		/* The thread decides: join it or start a new series. */
+		ret = series_fits(db, row, m, kind, number, total, &fits, err);
+		if (!ret && fits)
+			*out = jint(row, "id");
+		json_decref(row);
+		return ret;
+	}
+	rows = db_query(db, err, "SELECT " SERIES_COLS " FROM series s WHERE "
+			"lower(s.author_email) = lower(?) AND s.total = ? AND "
+			"s.version = ? AND s.date BETWEEN ? AND ? "
+			"ORDER BY s.id DESC", "tddii", m->from_email, total,
+			m->prefix.version,
+			(int64_t)m->date - SERIES_WINDOW_SECONDS,
+			(int64_t)m->date + SERIES_WINDOW_SECONDS);
+	if (!rows)
+		return -EIO;
+	json_array_foreach(rows, i, row) {
+		ret = series_fits(db, row, m, kind, number, total, &fits, err);
+		if (ret < 0 || fits) {
+			if (fits)
+				*out = jint(row, "id");
+			break;
+		}
+	}
+	json_decref(rows);
+	return ret;
+}
+
+static int create_series(struct db *db, const struct mail *m, int total,
+			 int64_t *out, struct strbuf *err)
+{
+	json_t *tags = extra_tags(&m->prefix);
+	char *tags_text = json_dumps(tags, JSON_COMPACT);
+	int64_t now = time(NULL);
+	int ret;
+
+	ret = db_exec(db, err, "INSERT INTO series (author_name, author_email, "
+		      "version, total, tags, rfc, resend, date, created_at, "
+		      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      "ttddtddiii", m->from_name, m->from_email,
+		      m->prefix.version, total, tags_text,
+		      (int)m->prefix.rfc, (int)m->prefix.resend,
+		      (int64_t)(m->date ? m->date : now), now, now);
+	free(tags_text);
+	json_decref(tags);
+	if (ret < 0)
+		return ret;
+	*out = db_last_insert_id(db);
+	return 0;
+}
+
+/*
+ * Mark an older series of the same author with the same cover or
+ * first-patch subject as superseded by id, unless id already supersedes
+ * one.
+ */
+static int auto_supersede(struct db *db, int64_t id, struct strbuf *err)
+{
+	json_t *row = NULL;
+	int64_t old = 0;
+	int ret;
+
+	ret = db_query_row(db, &row, err, "SELECT s.supersedes, s.name, "
+			   "s.author_email, s.version, s.cover_id, (SELECT "
+			   "subject FROM patches WHERE series_id = s.id ORDER "
+			   "BY number LIMIT 1) AS first FROM series s WHERE "
+			   "s.id = ?", "i", id);
+	if (ret < 0 || !row)
+		return ret;
+	if (json_is_integer(json_object_get(row, "supersedes")))
+		goto out;
+	ret = db_query_int(db, &old, err,
+		"SELECT o.id FROM series o WHERE o.id < ? AND "
+		"lower(o.author_email) = lower(?) AND o.superseded_by IS NULL "
+		"AND o.version <= ? AND ((? <> '' AND o.cover_id IS NOT NULL "
+		"AND o.name = ?) OR (SELECT subject FROM patches WHERE "
+		"series_id = o.id ORDER BY number LIMIT 1) = ?) "
+		"ORDER BY o.version DESC, o.id DESC LIMIT 1", "itdttt", id,
+		jstr(row, "author_email"), (int)jint(row, "version"),
+		json_is_integer(json_object_get(row, "cover_id")) ?
+			jstr(row, "name") : "",
+		jstr(row, "name"), jstr(row, "first"));
+	if (ret == -ENOENT) {
+		ret = 0;
+		goto out;
+	}
+	if (ret < 0)
+		goto out;
+	ret = db_exec(db, err, "UPDATE series SET supersedes = ? WHERE id = ?",
+		      "ii", old, id);
+	if (!ret)
+		ret = db_exec(db, err, "UPDATE series SET superseded_by = ?, "
+			      "state = CASE state WHEN 'new' THEN 'superseded' "
+			      "ELSE state END WHERE id = ?", "ii", id, old);
+out:
+	json_decref(row);
+	return ret;
+}
+
+/* Name, completeness and base of series id after a mail joined it. */
+static int update_series(struct db *db, int64_t id, const struct mail *m,
+			 enum msg_kind kind, struct strbuf *err)
+{
+	json_t *row = NULL;
+	int64_t total = 0, have = 0;
+	size_t i;
+	int ret;
+
+	if (kind == KIND_COVER) {
+		char *name = mail_subject_name(m->subject);
+
+		ret = db_exec(db, err, "UPDATE series SET name = ?, subject = ? "
+			      "WHERE id = ?", "tti", name, m->subject, id);
+		free(name);
+	} else {
+		ret = db_query_row(db, &row, err, "SELECT msg.subject FROM "
+				   "patches p JOIN messages msg ON msg.id = "
+				   "p.message_id JOIN series s ON s.id = "
+				   "p.series_id WHERE p.series_id = ? AND "
+				   "s.cover_id IS NULL ORDER BY p.number "
+				   "LIMIT 1", "i", id);
+		if (!ret && row) {
+			char *name = mail_subject_name(jstr(row, "subject"));
+
+			ret = db_exec(db, err, "UPDATE series SET name = ?, "
+				      "subject = ? WHERE id = ?", "tti", name,
+				      jstr(row, "subject"), id);
+			free(name);
+		}
+		json_decref(row);
+	}
+	if (ret < 0)
+		return ret;
+	if (*m->base_commit) {
+		ret = db_exec(db, err, "UPDATE series SET base_commit = ? WHERE "
+			      "id = ? AND (base_commit IS NULL OR ?)", "tid",
+			      m->base_commit, id, kind == KIND_COVER);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < m->nr_prereq_patch_ids; i++) {
+		ret = db_exec(db, err, "INSERT OR IGNORE INTO series_prereqs "
+			      "(series_id, patch_id) VALUES (?, ?)", "it", id,
+			      m->prereq_patch_ids[i]);
+		if (ret < 0)
+			return ret;
+	}
+	ret = db_query_int(db, &total, err, "SELECT total FROM series WHERE "
+			   "id = ?", "i", id);
+	if (!ret)
+		ret = db_query_int(db, &have, err, "SELECT COUNT(DISTINCT number) "
+				   "FROM patches WHERE series_id = ? AND number "
+				   "BETWEEN 1 AND ?", "ii", id, total);
+	if (!ret)
+		ret = db_exec(db, err, "UPDATE series SET complete = ?, "
+			      "updated_at = ? WHERE id = ?", "dii",
+			      (int)(have == total), (int64_t)time(NULL), id);
+	if (!ret)
+		ret = auto_supersede(db, id, err);
+	return ret;
+}
+
+/* Put the patch or cover m (message row msg_row) into its series. */
+static int place(struct db *db, const struct mail *m, enum msg_kind kind,
+		 int64_t msg_row, int64_t *series_id, bool *created,
+		 struct strbuf *err)
+{
+	int number, total;
+	int ret;
+
+	total = m->prefix.total > 0 ? m->prefix.total : 1;
+	if (kind == KIND_COVER)
+		number = 0;
+	else
+		number = m->prefix.number > 0 ? m->prefix.number : 1;
+	ret = find_series(db, m, kind, number, total, series_id, err);
+	if (ret < 0)
+		return ret;
+	*created = !*series_id;
+	if (*created) {
+		ret = create_series(db, m, total, series_id, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (kind == KIND_COVER)
+		ret = db_exec(db, err, "UPDATE series SET cover_id = ? WHERE "
+			      "id = ?", "ii", msg_row, *series_id);
+	else
+		ret = db_exec(db, err, "INSERT INTO patches (series_id, "
+			      "message_id, number, subject, author_name, "
+			      "author_email, author_date, author_tz, has_diff) "
+			      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "iidtttidd",
+			      *series_id, msg_row, number, m->subject_clean,
+			      m->author_name, m->author_email,
+			      (int64_t)m->author_date, m->author_tz_offset,
+			      (int)m->has_diff);
+	if (!ret)
+		ret = db_exec(db, err, "UPDATE messages SET series_id = ? WHERE "
+			      "id = ?", "ii", *series_id, msg_row);
+	if (!ret)
+		ret = update_series(db, *series_id, m, kind, err);
+	if (!ret)
+		ret = attach_pending(db, m->message_id, err);
+	return ret;
+}
+
+/*
+ * One message, in one transaction.  1: a duplicate; 0: taken;
+ * negative: refused, err says why, nothing written.
+ */
+static int ingest_one(struct db *db, const char *raw, size_t len,
+		      struct ingest *in, char **msgid, struct strbuf *err)
+{
+	struct strbuf flags = STRBUF_INIT;
+	struct mail *m = NULL;
+	enum msg_kind kind;
+	int64_t msg_row, sid = 0, dup = 0;
+	bool created = false;
+	char *refs = NULL;
+	int ret;
+
+	ret = mail_parse(raw, len, &m, err);
+	if (ret < 0)
+		return ret;
+	*msgid = xstrdup(m->message_id);
+	if (m->flags & MAIL_NO_FROM) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"no sender: the From: header has no address");
+		goto out;
+	}
+	ret = db_query_int(db, &dup, err, "SELECT id FROM messages WHERE "
+			   "msgid = ?", "t", m->message_id);
+	if (!ret) {
+		ret = 1;
+		goto out;
+	}
+	if (ret != -ENOENT)
+		goto out;
+
+	kind = classify(m);
+	mail_flags_describe(m->flags, &flags);
+	refs = json_dumps(refs_json(m), JSON_COMPACT);
+	ret = db_begin(db, err);
+	if (ret < 0)
+		goto out;
+	ret = db_exec(db, err, "INSERT INTO messages (msgid, in_reply_to, refs, "
+		      "from_name, from_email, date, tz, subject, kind, flags, "
+		      "raw, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		      "?, ?)", "tttttidtttbi", m->message_id,
+		      *m->in_reply_to ? m->in_reply_to : NULL, refs,
+		      m->from_name, m->from_email, (int64_t)m->date,
+		      m->tz_offset, m->subject, kind_names[kind], flags.buf,
+		      (const void *)raw, len, (int64_t)time(NULL));
+	if (ret < 0)
+		goto out_rollback;
+	msg_row = db_last_insert_id(db);
+	if (kind == KIND_PATCH || kind == KIND_COVER)
+		ret = place(db, m, kind, msg_row, &sid, &created, err);
+	else if (kind == KIND_REPLY)
+		ret = attach_reply(db, m, msg_row, err);
+	if (ret < 0)
+		goto out_rollback;
+	ret = db_commit(db, err);
+	if (ret < 0)
+		goto out_rollback;
+	if (sid)
+		touch(in, sid, created);
+	goto out;
+
+out_rollback:
+	db_rollback(db);
+out:
+	free(refs);
+	strbuf_release(&flags);
+	mail_free(m);
+	return ret;
+}
+
+static json_t *series_summary(struct db *db, int64_t id, struct strbuf *err)
+{
+	static const char *const bools[] = { "complete", "cover", "rfc", "resend" };
+	json_t *row = NULL, *tags;
+	size_t i;
+
+	if (db_query_row(db, &row, err, "SELECT s.id, s.name, s.subject, "
+			 "s.version, s.total, s.complete, s.cover_id IS NOT "
+			 "NULL AS cover, (SELECT COUNT(*) FROM patches p "
+			 "WHERE p.series_id = s.id) AS patches, s.author_name, "
+			 "s.author_email, s.tags, s.rfc, s.resend, "
+			 "s.base_commit, s.supersedes, s.superseded_by, "
+			 "s.state, s.date, s.created_at, s.updated_at "
+			 "FROM series s WHERE s.id = ?", "i", id) < 0 || !row)
+		return row;
+	for (i = 0; i < ARRAY_SIZE(bools); i++)
+		json_object_set_new(row, bools[i],
+				    json_boolean(jint(row, bools[i])));
+	tags = json_loads(jstr(row, "tags"), 0, NULL);
+	json_object_set_new(row, "tags", tags ? tags : json_array());
+	return row;
+}
+
+int series_ingest_mbox(struct db *db, const char *buf, size_t len,
+		       enum mbox_format format, json_t **result,
+		       struct strbuf *err)
+{
+	struct ingest in = { 0 };
+	struct strbuf perr = STRBUF_INIT;
+	struct mbox mbox;
+	json_t *series, *t;
+	size_t i;
+	int ret;
+
+	*result = NULL;
+	ret = mbox_split(buf, len, format, &mbox, err);
+	if (ret < 0)
+		return ret;
+	in.touched = json_array();
+	in.dups = json_array();
+	in.errors = json_array();
+	for (i = 0; i < mbox.nr; i++) {
+		char *msgid = NULL;
+
+		strbuf_reset(&perr);
+		ret = ingest_one(db, mbox.msgs[i].data, mbox.msgs[i].len, &in,
+				 &msgid, &perr);
+		if (ret == 1) {
+			in.duplicates++;
+			json_array_append_new(in.dups, json_string(msgid));
+		} else if (ret == 0) {
+			in.ingested++;
+		} else {
+			json_t *e = json_pack("{s:I, s:s}", "index",
+					      (json_int_t)(i + 1), "error",
+					      perr.buf);
+
+			if (msgid)
+				json_object_set_new(e, "message_id",
+						    json_string(msgid));
+			json_array_append_new(in.errors, e);
+			log_warn("submit: message %zu: %s", i + 1, perr.buf);
+		}
+		free(msgid);
+	}
+	series = json_array();
+	json_array_foreach(in.touched, i, t) {
+		json_t *s = series_summary(db, jint(t, "id"), err);
+		bool created = json_is_true(json_object_get(t, "created"));
+
+		if (!s)
+			continue;
+		json_object_set_new(s, "created", json_boolean(created));
+		json_object_set_new(s, "action",
+				    json_string(created ? "created" : "extended"));
+		json_array_append_new(series, s);
+	}
+	*result = json_pack("{s:o, s:{s:i, s:i, s:o, s:o}}", "series", series,
+			    "messages", "ingested", in.ingested, "duplicates",
+			    in.duplicates, "duplicate_ids", in.dups, "errors",
+			    in.errors);
+	json_decref(in.touched);
+	ret = 0;
+	if (!in.ingested && !in.duplicates && mbox.nr)
+		ret = error_set(err, ERR_UNPROCESSABLE, "%s%s",
+				mbox.nr > 1 ? "no message could be taken: " : "",
+				json_string_value(json_object_get(
+					json_array_get(in.errors, 0), "error")));
+	mbox_release(&mbox);
+	strbuf_release(&perr);
+	return ret;
+}
+
+/* --- reads -------------------------------------------------------------- */
+
+json_t *series_patch_trailers(struct db *db, int64_t patch_id,
+			      struct strbuf *err)
+{
+	json_t *rows, *row, *out;
+	size_t i;
+
+	rows = db_query(db, err, "SELECT t.key, t.value FROM trailers t JOIN "
+			"patches p ON p.series_id = t.series_id WHERE p.id = ? "
+			"AND (t.patch_id = p.id OR t.patch_id IS NULL) "
+			"ORDER BY t.id", "i", patch_id);
+	if (!rows)
+		return NULL;
+	out = json_array();
+	json_array_foreach(rows, i, row) {
+		struct strbuf sb = STRBUF_INIT;
+		json_t *x;
+		size_t j;
+		bool seen = false;
+
+		strbuf_addf(&sb, "%s: %s", jstr(row, "key"), jstr(row, "value"));
+		json_array_foreach(out, j, x)
+			if (!strcmp(json_string_value(x), sb.buf))
+				seen = true;
+		if (!seen)
+			json_array_append_new(out, json_string(sb.buf));
+		strbuf_release(&sb);
+	}
+	json_decref(rows);
+	return out;
+}
+
+int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
+{
+	json_t *s, *patches, *p, *x;
+	size_t i;
+
+	*out = NULL;
+	s = series_summary(db, id, err);
+	if (!s)
+		return err->len ? -EIO :
+			error_set(err, ERR_NOT_FOUND, "no series %lld",
+				  (long long)id);
+	x = NULL;
+	if (json_is_true(json_object_get(s, "cover")) &&
+	    db_query_row(db, &x, err, "SELECT m.msgid, m.subject, m.from_name, "
+			 "m.from_email, m.date FROM messages m JOIN series s "
+			 "ON s.cover_id = m.id WHERE s.id = ?", "i", id) < 0)
+		goto out_fail;
+	json_object_set_new(s, "cover_letter", x ? x : json_null());
+	patches = db_query(db, err, "SELECT p.id, p.number, p.subject, "
+			   "p.author_name, p.author_email, p.author_date, "
+			   "p.author_tz, p.has_diff, m.msgid, m.subject AS "
+			   "mail_subject FROM patches p JOIN messages m ON m.id = "
+			   "p.message_id WHERE p.series_id = ? ORDER BY p.number",
+			   "i", id);
+	if (!patches)
+		goto out_fail;
+	json_array_foreach(patches, i, p) {
+		x = series_patch_trailers(db, jint(p, "id"), err);
+		if (!x) {
+			json_decref(patches);
+			goto out_fail;
+		}
+		json_object_set_new(p, "trailers", x);
+		json_object_set_new(p, "has_diff",
+				    json_boolean(jint(p, "has_diff")));
+	}
+	json_object_set_new(s, "patches", patches);
+	x = db_query(db, err, "SELECT patch_id FROM series_prereqs WHERE "
+		     "series_id = ? ORDER BY rowid", "i", id);
+	if (!x)
+		goto out_fail;
+	json_object_set_new(s, "prerequisite_patch_ids", x);
+	x = db_query(db, err, "SELECT t.key, t.value, m.msgid FROM trailers t "
+		     "JOIN messages m ON m.id = t.message_id WHERE t.series_id "
+		     "= ? AND t.patch_id IS NULL ORDER BY t.id", "i", id);
+	if (!x)
+		goto out_fail;
+	json_object_set_new(s, "series_trailers", x);
+	x = db_query(db, err, "SELECT msgid, subject, from_name, from_email, "
+		     "date FROM messages WHERE series_id = ? AND kind = 'reply' "
+		     "ORDER BY id", "i", id);
+	if (!x)
+		goto out_fail;
+	json_object_set_new(s, "replies", x);
+	*out = s;
+	return 0;
+out_fail:
+	json_decref(s);
+	return -EIO;
+}
+
+static char *strip_brackets(const char *id)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*id) || *id == '<')
+		id++;
+	n = strlen(id);
+	while (n && (isspace((unsigned char)id[n - 1]) || id[n - 1] == '>'))
+		n--;
+	return xstrndup(id, n);
+}
+
+json_t *series_list(struct db *db, const char *msgid, const char *author,
+		    int limit, struct strbuf *err)
+{
+	json_t *ids, *row, *out;
+	size_t i;
+
+	if (limit <= 0)
+		limit = 100;
+	if (msgid) {
+		char *id = strip_brackets(msgid);
+
+		ids = db_query(db, err, "SELECT DISTINCT series_id AS id FROM "
+			       "messages WHERE msgid = ? AND series_id IS NOT "
+			       "NULL ORDER BY series_id DESC", "t", id);
+		free(id);
+	} else if (author) {
+		ids = db_query(db, err, "SELECT id FROM series WHERE "
+			       "lower(author_email) = lower(?) OR instr("
+			       "lower(author_name), lower(?)) > 0 ORDER BY id "
+			       "DESC LIMIT ?", "ttd", author, author, limit);
+	} else {
+		ids = db_query(db, err, "SELECT id FROM series ORDER BY id DESC "
+			       "LIMIT ?", "d", limit);
+	}
+	if (!ids)
+		return NULL;
+	out = json_array();
+	json_array_foreach(ids, i, row) {
+		json_t *s = series_summary(db, jint(row, "id"), err);
+
+		if (s)
+			json_array_append_new(out, s);
+	}
+	json_decref(ids);
+	return out;
+}
+
+int series_message_raw(struct db *db, const char *msgid, struct strbuf *out,
+		       struct strbuf *err)
+{
+	char *id = strip_brackets(msgid);
+	int ret;
+
+	ret = db_query_blob(db, out, err, "SELECT raw FROM messages WHERE "
+			    "msgid = ?", "t", id);
+	if (ret == -ENOENT)
+		ret = error_set(err, ERR_NOT_FOUND, "no message '%s'", id);
+	free(id);
+	return ret;
+}
+
+int series_supersede(struct db *db, int64_t new_id, int64_t old_id,
+		     struct strbuf *err)
+{
+	json_t *n = NULL, *o = NULL;
+	int ret;
+
+	if (new_id == old_id)
+		return error_set(err, ERR_INVALID,
+				 "series %lld cannot supersede itself",
+				 (long long)new_id);
+	ret = db_query_row(db, &n, err, "SELECT id, supersedes FROM series "
+			   "WHERE id = ?", "i", new_id);
+	if (!ret && !n)
+		ret = error_set(err, ERR_NOT_FOUND, "no series %lld",
+				(long long)new_id);
+	if (!ret)
+		ret = db_query_row(db, &o, err, "SELECT id, supersedes FROM "
+				   "series WHERE id = ?", "i", old_id);
+	if (!ret && !o)
+		ret = error_set(err, ERR_NOT_FOUND, "no series %lld",
+				(long long)old_id);
+	if (!ret && jint(o, "supersedes") == new_id)
+		ret = error_set(err, ERR_INVALID, "series %lld already "
+				"supersedes %lld", (long long)old_id,
+				(long long)new_id);
+	if (ret < 0)
+		goto out;
+	ret = db_begin(db, err);
+	if (ret < 0)
+		goto out;
+	/* The one new_id superseded before is no longer superseded by it. */
+	ret = db_exec(db, err, "UPDATE series SET superseded_by = NULL, state = "
+		      "CASE state WHEN 'superseded' THEN 'new' ELSE state END "
+		      "WHERE superseded_by = ? AND id <> ?", "ii", new_id, old_id);
+	if (!ret)
+		ret = db_exec(db, err, "UPDATE series SET supersedes = ?, "
+			      "updated_at = ? WHERE id = ?", "iii", old_id,
+			      (int64_t)time(NULL), new_id);
+	if (!ret)
+		ret = db_exec(db, err, "UPDATE series SET superseded_by = ?, "
+			      "state = CASE state WHEN 'new' THEN 'superseded' "
+			      "ELSE state END, updated_at = ? WHERE id = ?", "iii",
+			      new_id, (int64_t)time(NULL), old_id);
+	if (!ret)
+		ret = db_commit(db, err);
+	if (ret < 0)
+		db_rollback(db);
+out:
+	json_decref(n);
+	json_decref(o);
+	return ret;
+}
+
+/* --- jobs --------------------------------------------------------------- */
+
+json_t *series_submit_args(const char *buf, size_t len, enum mbox_format format)
+{
+	static const char *const names[] = { "auto", "mbox", "mboxrd" };
+	gchar *b64 = g_base64_encode((const guchar *)buf, len);
+	json_t *args = json_pack("{s:s, s:s}", "data", b64, "format",
+				 names[format]);
+
+	g_free(b64);
+	return args;
+}
+
+static int run_submit(struct job_ctx *ctx, json_t *args, json_t **result,
+		      struct strbuf *err)
+{
+	const char *data = json_string_value(json_object_get(args, "data"));
+	const char *fmt = json_string_value(json_object_get(args, "format"));
+	enum mbox_format format = MBOX_AUTO;
+	guchar *raw;
+	gsize len = 0;
+	int ret;
+
+	if (!data)
+		return error_set(err, ERR_INVALID, "submit: no mail given");
+	if (fmt && !strcmp(fmt, "mbox"))
+		format = MBOX_MBOXO;
+	else if (fmt && !strcmp(fmt, "mboxrd"))
+		format = MBOX_MBOXRD;
+	raw = g_base64_decode(data, &len);
+	ret = series_ingest_mbox(ctx->db, (const char *)raw, len, format,
+				 result, err);
+	g_free(raw);
+	return ret;
+}
+
+static int run_supersede(struct job_ctx *ctx, json_t *args, json_t **result,
+			 struct strbuf *err)
+{
+	int64_t new_id = jint(args, "new"), old_id = jint(args, "old");
+	int ret;
+
+	ret = series_supersede(ctx->db, new_id, old_id, err);
+	if (ret < 0)
+		return ret;
+	return series_get(ctx->db, new_id, result, err);
+}
+
+/* Move new/NAME to cur/NAME:2, as a mail reader does once it has seen it. */
+static void maildir_done(const char *dir, const char *name)
+{
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+
+	strbuf_addf(&from, "%s/new/%s", dir, name);
+	strbuf_addf(&to, "%s/cur/%s%s", dir, name, strchr(name, ':') ? "" : ":2,");
+	if (rename(from.buf, to.buf) < 0) {
+		log_error("intake: cannot move %s to %s: %s", from.buf, to.buf,
+			  strerror(errno));
+		/* Do not read it again and again. */
+		unlink(from.buf);
+	}
+	strbuf_release(&from);
+	strbuf_release(&to);
+}
+
+static int run_intake_scan(struct job_ctx *ctx, json_t *args, json_t **result,
+			   struct strbuf *err)
+{
+	const char *conf = config_get(ctx->config, "intake.maildir");
+	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d;
+
+	*result = NULL;
+	if (!conf || !*conf)
+		return 0;
+	if (conf[0] != '/' && ctx->config->path) {
+		char *cp = xstrdup(ctx->config->path);
+
+		strbuf_addf(&dir, "%s/", dirname(cp));
+		free(cp);
+	}
+	strbuf_addstr(&dir, conf);
+	strbuf_addf(&path, "%s/new", dir.buf);
+	d = opendir(path.buf);
+	if (!d)
+		goto out;
+	while ((de = readdir(d))) {
+		struct strbuf buf = STRBUF_INIT, ierr = STRBUF_INIT;
+		json_t *res = NULL;
+		int ret;
+
+		if (de->d_name[0] == '.')
+			continue;
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/new/%s", dir.buf, de->d_name);
+		if (strbuf_read_file(&buf, path.buf) < 0) {
+			strbuf_release(&buf);
+			continue;
+		}
+		ret = series_ingest_mbox(ctx->db, buf.buf, buf.len, MBOX_AUTO,
+					 &res, &ierr);
+		if (ret < 0)
+			log_warn("intake: %s: %s", de->d_name, ierr.buf);
+		else
+			log_info("intake: %s: %d ingested, %d duplicates",
+				 de->d_name,
+				 (int)jint(json_object_get(res, "messages"),
+					   "ingested"),
+				 (int)jint(json_object_get(res, "messages"),
+					   "duplicates"));
+		json_decref(res);
+		maildir_done(dir.buf, de->d_name);
+		strbuf_release(&buf);
+		strbuf_release(&ierr);
+	}
+	closedir(d);
+out:
+	strbuf_release(&dir);
+	strbuf_release(&path);
+	(void)args;
+	(void)err;
+	return 0;
+}
+
+void series_register_jobs(void)
+{
+	static const struct job_type types[] = {
+		{ .name = "submit", .run = run_submit },
+		{ .name = "supersede", .run = run_supersede },
+		{ .name = "intake-scan", .run = run_intake_scan, .rerun = true,
+		  .quiet = true },
+	};
+	size_t i;
+
+	mail_global_init();
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		engine_register(&types[i]);
+	engine_every("intake-scan", 2000);
+}

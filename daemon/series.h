@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_SERIES_H
+#define CTHULHU_SERIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "daemon/mail.h"
+
+struct db;
+struct strbuf;
+
+/*
+ * Patch intake: mail in, series out.  Every message is kept (raw bytes,
+ * Message-ID unique) in schema/0003-mail.sql's tables and sorted into a
+ * series by threading (In-Reply-To/References), the [PATCH vN M/T]
+ * prefix, and for mail without references by author, version and total
+ * within a day; trailers of replies are collected onto their patch (onto
+ * every patch for a reply to the cover letter).  Each message is one
+ * transaction: a mail that fails leaves no row behind.
+ *
+ * Writers (series_ingest*(), series_supersede()) run on the engine
+ * thread, through the "submit", "supersede" and "intake-scan" jobs.
+ */
+
+/*
+ * Ingest every message of an mbox (or a single RFC 5322 message) into
+ * db.  *result is a new object:
+ *   {"series": [{"id", "name", "subject", "version", "total",
+ *                "complete", "cover", "patches", "action":
+ *                "created"|"extended", "created": bool, "supersedes"}],
+ *    "messages": {"ingested": N, "duplicates": N,
+ *                 "duplicate_ids": [msgid...],
+ *                 "errors": [{"index": n (1-based), "message_id"?,
+ *                             "error": "..."}]}}
+ * Returns 0, or ERR_UNPROCESSABLE when no message at all could be taken
+ * (err says why; *result is still set), or another negative code.
+ */
+int series_ingest_mbox(struct db *db, const char *buf, size_t len,
+		       enum mbox_format format, json_t **result,
+		       struct strbuf *err);
+
+/* The series with its cover, patches (with trailers) and prerequisites. */
+int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err);
+
+/*
+ * Series, newest first: those holding the message msgid (any of its
+ * messages, with or without <>), or by author (email, or a part of the
+ * name), or the latest limit when both are NULL.  New array or NULL.
+ */
+json_t *series_list(struct db *db, const char *msgid, const char *author,
+		    int limit, struct strbuf *err);
+
+/*
+ * Record by hand that series new_id supersedes old_id (old_id's state
+ * becomes "superseded").  ERR_NOT_FOUND, ERR_INVALID for a series
+ * superseding itself or a newer one that already supersedes it.
+ */
+int series_supersede(struct db *db, int64_t new_id, int64_t old_id,
+		     struct strbuf *err);
+
+/*
+ * The collected trailers of a patch (its own and its series' cover
+ * replies), as "Key: value" lines in arrival order, de-duplicated; a new
+ * array of strings.  For apply: they go after the body, before Link:.
+ */
+json_t *series_patch_trailers(struct db *db, int64_t patch_id,
+			      struct strbuf *err);
+
+/*
+ * The raw bytes of the message with that Message-ID (no <>), appended to
+ * out; ERR_NOT_FOUND.  For replies and for re-parsing at apply time.
+ */
+int series_message_raw(struct db *db, const char *msgid, struct strbuf *out,
+		       struct strbuf *err);
+
+/*
+ * Job arguments for "submit" from raw mbox bytes (which may hold any
+ * byte, so they travel base64-encoded); a new object.
+ */
+json_t *series_submit_args(const char *buf, size_t len,
+			   enum mbox_format format);
+
+/*
+ * Register the job types "submit" (args from series_submit_args()),
+ * "supersede" {"new", "old"} and "intake-scan" (run every 2 s: when
+ * [intake] maildir is set, mail in its new/ is ingested, then moved to
+ * cur/); call before engine_start().  Also initialises GMime
+ * (mail_global_init()).
+ */
+void series_register_jobs(void);
+
+#endif
