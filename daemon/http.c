@@ -27,6 +27,7 @@ static const struct route *const route_tables[] = {
 	api_events_routes,
 	api_queue_routes,
 	api_stream_routes,
+	api_next_routes,
 	api_series_routes,
 	web_routes,
 	NULL

@@ -86,6 +86,7 @@ extern const struct route api_topics_routes[];
 extern const struct route api_events_routes[];
 extern const struct route api_queue_routes[];
 extern const struct route api_stream_routes[];
+extern const struct route api_next_routes[];
 extern const struct route api_series_routes[];
 extern const struct route web_routes[];
 

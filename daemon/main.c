@@ -26,6 +26,7 @@
 #include "daemon/error.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/next.h"
 #include "daemon/repo.h"
 #include "daemon/series.h"
 #include "daemon/strbuf.h"
@@ -195,6 +196,7 @@ static void register_jobs(void)
 {
 	engine_register(&reload_job);
 	topic_register_jobs();
+	next_register_jobs();
 	series_register_jobs();
 }
 

@@ -95,6 +95,7 @@ struct merge {
 	git_odb *odb;
 	char *gitdir;
 	char *git;
+	char *ident_name, *ident_email;
 	enum merge_fallback fallback;
 	struct dag dag;
 	struct memo_entry *memo;
@@ -1457,6 +1458,8 @@ void merge_free(struct merge *m)
 	git_repository_free(m->repo);
 	free(m->gitdir);
 	free(m->git);
+	free(m->ident_name);
+	free(m->ident_email);
 	free(m);
 }
 
@@ -1570,19 +1573,61 @@ int merge_write_commit(struct merge *m, const char *tree,
 	return 0;
 }
 
+static size_t log_entries(struct merge *m, const char *ref)
+{
+	git_reflog *log;
+	size_t n;
+
+	if (git_reflog_read(&log, m->repo, ref) < 0)
+		return 0;
+	n = git_reflog_entrycount(log);
+	git_reflog_free(log);
+	return n;
+}
+
+/*
+ * libgit2 writes no reflog in a bare repository (core.logAllRefUpdates
+ * defaults to false there, as in git); the builds of next want one.
+ */
+static int append_reflog(struct merge *m, const char *ref,
+			 const char *new_hex, const char *old_hex,
+			 const char *msg, struct strbuf *err)
+{
+	git_signature *sig = NULL;
+	git_reflog *log = NULL;
+	git_oid oid;
+	int ret;
+
+	git_oid_fromstr(&oid, new_hex);
+	ret = git_signature_now(&sig, m->ident_name ? m->ident_name : "cthulhu",
+				m->ident_email ? m->ident_email : "cthulhu@localhost");
+	if (!ret)
+		ret = git_reflog_read(&log, m->repo, ref);
+	if (!ret)
+		ret = git_reflog_append(log, &oid, sig, msg);
+	if (!ret)
+		ret = git_reflog_write(log);
+	git_reflog_free(log);
+	git_signature_free(sig);
+	if (ret < 0)
+		log_warn("cannot write the reflog of '%s': %s", ref,
+			 git_error_last() ? git_error_last()->message : "?");
+	return 0;
+}
+
 int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 		     const char *old_hex, const char *reflog,
 		     struct strbuf *err)
 {
 	git_reference *r = NULL;
 	git_oid new_oid, old_oid;
+	size_t before;
 	int ret;
 
 	ret = parse_hex(new_hex, &new_oid, err);
 	if (ret < 0)
 		return ret;
-	/* a bare repository logs only refs that have a log already */
-	git_reference_ensure_log(m->repo, ref);
+	before = log_entries(m, ref);
 	if (old_hex && *old_hex) {
 		ret = parse_hex(old_hex, &old_oid, err);
 		if (ret < 0)
@@ -1595,6 +1640,8 @@ int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 					   reflog);
 	}
 	git_reference_free(r);
+	if (!ret && log_entries(m, ref) == before)
+		ret = append_reflog(m, ref, new_hex, old_hex, reflog, err);
 	if (ret == GIT_EMODIFIED || ret == GIT_EEXISTS)
 		return git_err(err, ERR_STALE, "'%s' moved during the update",
 			       ref);
@@ -1607,5 +1654,79 @@ int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 
 void merge_set_ident(struct merge *m, const char *name, const char *email)
 {
+	free(m->ident_name);
+	free(m->ident_email);
+	m->ident_name = xstrdup_or_null(name);
+	m->ident_email = xstrdup_or_null(email);
 	git_repository_set_ident(m->repo, name, email);
+}
+
+int merge_newest_tag(struct merge *m, const char *pattern,
+		     const char *reachable_from, char *hex, char **name,
+		     struct strbuf *err)
+{
+	char tip[MERGE_HEXSZ + 1], cand[MERGE_HEXSZ + 1];
+	git_strarray names = { 0 };
+	struct strbuf ref = STRBUF_INIT;
+	int64_t best_date = INT64_MIN;
+	uint32_t idx;
+	size_t i;
+	bool yes;
+	int ret;
+
+	*name = NULL;
+	if (reachable_from) {
+		ret = merge_resolve_commit(m, reachable_from, tip, err);
+		if (ret < 0)
+			return ret;
+	}
+	ret = git_tag_list_match(&names, pattern, m->repo);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot list tags");
+	for (i = 0; i < names.count; i++) {
+		strbuf_reset(&ref);
+		strbuf_addf(&ref, "refs/tags/%s", names.strings[i]);
+		if (merge_resolve_commit(m, ref.buf, cand, NULL) < 0)
+			continue;
+		if (reachable_from &&
+		    (merge_is_ancestor(m, cand, tip, &yes, NULL) < 0 || !yes))
+			continue;
+		if (lookup_commit_node(m, cand, &idx, NULL) < 0)
+			continue;
+		if (m->dag.nodes[idx].date <= best_date)
+			continue;
+		best_date = m->dag.nodes[idx].date;
+		memcpy(hex, cand, sizeof(cand));
+		free(*name);
+		*name = xstrdup(names.strings[i]);
+	}
+	git_strarray_dispose(&names);
+	strbuf_release(&ref);
+	if (!*name)
+		return error_set(err, ERR_NOT_FOUND, "no tag '%s'%s%s", pattern,
+				 reachable_from ? " on " : "",
+				 reachable_from ? reachable_from : "");
+	return 0;
+}
+
+int merge_push(struct merge *m, const char *remote_name,
+	       const char *const *refspecs, size_t nr, struct strbuf *err)
+{
+	git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+	git_strarray specs = { (char **)refspecs, nr };
+	git_remote *remote = NULL;
+	int ret;
+
+	ret = git_remote_lookup(&remote, m->repo, remote_name);
+	if (ret == GIT_ENOTFOUND || ret == GIT_EINVALIDSPEC)
+		ret = git_remote_create_anonymous(&remote, m->repo,
+						  remote_name);
+	if (ret < 0)
+		return git_err(err, ERR_INVALID, "unknown remote '%s'",
+			       remote_name);
+	ret = git_remote_push(remote, &specs, &opts);
+	git_remote_free(remote);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot push to '%s'", remote_name);
+	return 0;
 }

@@ -131,5 +131,16 @@ void merge_set_ident(struct merge *m, const char *name, const char *email);
 int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 		     const char *old_hex, const char *reflog,
 		     struct strbuf *err);
+/*
+ * The newest (by commit date) tag matching pattern whose commit is
+ * reachable from reachable_from (NULL: any); hex gets its commit, *name
+ * (caller frees) its name.  ERR_NOT_FOUND when there is none.
+ */
+int merge_newest_tag(struct merge *m, const char *pattern,
+		     const char *reachable_from, char *hex, char **name,
+		     struct strbuf *err);
+/* Push refspecs to a remote (a configured name, a path or a URL). */
+int merge_push(struct merge *m, const char *remote_name,
+	       const char *const *refspecs, size_t nr, struct strbuf *err);
 
 #endif

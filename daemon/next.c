@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Cthulhu merge: rebuild next from the base and every topic, as a
+ * job on the engine thread.
+ *
+ * Order of writes, for crash safety: git objects first (harmless when
+ * orphaned), then the build's row moves to 'updating' with the result it
+ * is about to publish, then next moves (compare-and-swap against the
+ * value the build began from), then the row becomes 'done'.  A build
+ * found 'running' at the next build was cut short before next moved
+ * ('interrupted'); one found 'updating' is 'done' when next is its
+ * result, 'interrupted' otherwise.  The job type reruns after a crash.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/config.h"
+#include "daemon/db.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/merge.h"
+#include "daemon/next.h"
+#include "daemon/strbuf.h"
+#include "daemon/topic.h"
+#include "daemon/xalloc.h"
+
+#define DEFAULT_DEBOUNCE_MS 2000
+
+/* The engine thread's merge handle, kept between builds for its caches. */
+static struct merge *the_merge;
+static char *the_merge_repo;
+
+struct build_topic {
+	const char *name;	/* borrowed from the topics query */
+	const char *branch;
+	char tip[MERGE_HEXSZ + 1];	/* "" when the branch is missing */
+	const char *outcome;
+	char commit[MERGE_HEXSZ + 1];	/* next after this topic, or "" */
+	json_t *conflicts;		/* array of paths, or NULL */
+	const char *method;
+	int64_t ms;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int open_merge(const struct config *cfg, struct strbuf *err)
+{
+	int ret;
+
+	if (the_merge && the_merge_repo && !strcmp(the_merge_repo, cfg->repo))
+		return 0;
+	merge_free(the_merge);
+	the_merge = NULL;
+	free(the_merge_repo);
+	the_merge_repo = NULL;
+	ret = merge_open(cfg->repo, &the_merge, err);
+	if (ret < 0)
+		return ret;
+	the_merge_repo = xstrdup(cfg->repo);
+	return 0;
+}
+
+/* [tree] base as a commit: a commit-ish, or "auto", the newest v* tag. */
+static int resolve_base(const struct config *cfg, char *hex,
+			struct strbuf *err)
+{
+	char *name = NULL;
+	int ret;
+
+	if (!cfg->base || !*cfg->base)
+		return error_set(err, ERR_INVALID, "no [tree] base configured");
+	if (strcmp(cfg->base, "auto"))
+		return merge_resolve_commit(the_merge, cfg->base, hex, err);
+	ret = merge_newest_tag(the_merge, "v*", cfg->mainline, hex, &name,
+			       err);
+	if (!ret)
+		log_debug("next: base auto is '%s'", name);
+	free(name);
+	return ret;
+}
+
+/*
+ * Settle the builds a crash cut short: the engine is serial, so any
+ * build still 'running' or 'updating' when a build starts is one.
+ */
+static int reconcile(struct db *db, const char *next_now, struct strbuf *err)
+{
+	int ret;
+
+	ret = db_exec(db, err,
+		      "UPDATE builds SET state = 'done' WHERE state = 'updating' AND result = ?",
+		      "t", next_now);
+	if (!ret)
+		ret = db_exec(db, err,
+			      "UPDATE builds SET state = 'interrupted', "
+			      "error = 'cut short before next moved' "
+			      "WHERE state IN ('running', 'updating')",
+			      NULL);
+	return ret;
+}
+
+/*
+ * The previous build whose result next still is: its topics (new
+ * reference) in *prev, and its base in prev_base.  *prev stays NULL when
+ * there is none.
+ */
+static int previous_build(struct db *db, const char *next_now, json_t **prev,
+			  char *prev_base, struct strbuf *err)
+{
+	json_t *row = NULL;
+	int ret;
+
+	*prev = NULL;
+	if (!*next_now)
+		return 0;
+	ret = db_query_row(db, &row, err,
+			   "SELECT id, base FROM builds WHERE state = 'done' "
+			   "AND result = ? ORDER BY id DESC LIMIT 1",
+			   "t", next_now);
+	if (ret < 0 || !row)
+		return ret;
+	snprintf(prev_base, MERGE_HEXSZ + 1, "%s",
+		 json_string_value(json_object_get(row, "base")) ?: "");
+	*prev = db_query(db, err,
+			 "SELECT pos, topic, tip, outcome, merge_commit, conflicts FROM build_topics "
+			 "WHERE build = ? ORDER BY pos",
+			 "i", (int64_t)json_integer_value(json_object_get(row, "id")));
+	json_decref(row);
+	return *prev ? 0 : -EIO;
+}
+
+/*
+ * Whether a resolution is recorded for topic: a conflict of the previous
+ * build is then merged again rather than kept, so the resolution can
+ * apply.
+ */
+static bool has_resolutions(struct db *db, const char *topic)
+{
+	int64_t n = 1;
+
+	db_query_int(db, &n, NULL,
+		     "SELECT count(*) FROM resolutions WHERE topic = ?", "t",
+		     topic);
+	return n > 0;
+}
+
+static const char *jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+/* Merge one topic into head; head moves when the topic merges. */
+static int merge_topic(const struct config *cfg, struct build_topic *bt,
+		       char *head, int64_t when, unsigned int *fallbacks,
+		       struct strbuf *err)
+{
+	struct merge_result res;
+	struct strbuf msg = STRBUF_INIT;
+	const char *parents[2];
+	bool in;
+	size_t i;
+	int ret;
+
+	ret = merge_is_ancestor(the_merge, bt->tip, head, &in, err);
+	if (ret < 0)
+		return ret;
+	if (in) {
+		bt->outcome = "nothing";
+		memcpy(bt->commit, head, MERGE_HEXSZ + 1);
+		return 0;
+	}
+	ret = merge_commits(the_merge, head, bt->tip, &res, err);
+	if (ret < 0)
+		return ret;
+	bt->method = merge_method_name(res.method);
+	if (res.method == MERGE_METHOD_GIT || res.method == MERGE_METHOD_LIBGIT2)
+		(*fallbacks)++;
+	if (!res.clean) {
+		bt->outcome = "conflict";
+		bt->conflicts = json_array();
+		for (i = 0; i < res.nr_conflicts; i++)
+			json_array_append_new(bt->conflicts,
+					      json_string(res.conflicts[i]));
+		memcpy(bt->commit, head, MERGE_HEXSZ + 1);
+		merge_result_release(&res);
+		return 0;
+	}
+	strbuf_addf(&msg, "Merge branch '%s' into next\n", bt->name);
+	parents[0] = head;
+	parents[1] = bt->tip;
+	ret = merge_write_commit(the_merge, res.tree, parents, 2, msg.buf,
+				 cfg->committer_name ? cfg->committer_name : "Cthulhu",
+				 cfg->committer_email ? cfg->committer_email : "cthulhu@localhost",
+				 when, bt->commit, err);
+	merge_result_release(&res);
+	strbuf_release(&msg);
+	if (ret < 0)
+		return ret;
+	bt->outcome = "merged";
+	memcpy(head, bt->commit, MERGE_HEXSZ + 1);
+	return 0;
+}
+
+static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
+			 size_t nr, struct strbuf *err)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < nr; i++) {
+		char *conflicts = bt[i].conflicts ?
+			json_dumps(bt[i].conflicts, JSON_COMPACT) : NULL;
+
+		ret = db_exec(db, err,
+			      "INSERT INTO build_topics (build, pos, topic, branch, tip, "
+			      "outcome, merge_commit, conflicts, method, duration_ms) "
+			      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      "iittttttti", id, (int64_t)i, bt[i].name,
+			      bt[i].branch, *bt[i].tip ? bt[i].tip : NULL,
+			      bt[i].outcome,
+			      *bt[i].commit ? bt[i].commit : NULL, conflicts,
+			      bt[i].method, bt[i].ms);
+		free(conflicts);
+	}
+	return ret;
+}
+
+static void push_next(const struct config *cfg, json_t *topics,
+		      struct strbuf *pushed)
+{
+	const char *remote = config_get(cfg, "next.push");
+	struct strbuf err = STRBUF_INIT;
+	struct strbuf spec = STRBUF_INIT;
+	const char **specs;
+	size_t n = 0, i;
+	json_t *t;
+
+	if (!remote || !*remote)
+		return;
+	specs = xcalloc(json_array_size(topics) + 1, sizeof(*specs));
+	strbuf_addf(&spec, "+%s:%s", cfg->next, cfg->next);
+	specs[n++] = strbuf_detach(&spec, NULL);
+	json_array_foreach(topics, i, t) {
+		strbuf_addf(&spec, "+%s:%s", jstr(t, "branch"), jstr(t, "branch"));
+		specs[n++] = strbuf_detach(&spec, NULL);
+	}
+	if (merge_push(the_merge, remote, specs, n, &err) < 0)
+		log_warn("next: %s", err.buf);
+	else
+		strbuf_addstr(pushed, remote);
+	for (i = 0; i < n; i++)
+		free((char *)specs[i]);
+	free(specs);
+	strbuf_release(&err);
+}
+
+static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
+		       struct strbuf *err)
+{
+	const struct config *cfg = ctx->config;
+	const char *trigger = json_string_value(json_object_get(args, "trigger"));
+	bool full = json_is_true(json_object_get(args, "full"));
+	char base[MERGE_HEXSZ + 1], head[MERGE_HEXSZ + 1];
+	char next_now[MERGE_HEXSZ + 1] = "", prev_base[MERGE_HEXSZ + 1] = "";
+	const char *policy = config_get(cfg, "next.on-conflict");
+	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
+	struct build_topic *bt = NULL;
+	json_t *topics = NULL, *prev = NULL, *t;
+	unsigned int reused = 0, done = 0, conflicts = 0, fallbacks = 0;
+	int64_t start = now_ms(), when = time(NULL), id = 0;
+	bool stop = policy && !strcmp(policy, "stop"), stopped = false;
+	bool reusing;
+	size_t nr, i;
+	int ret;
+
+	if (!trigger)
+		trigger = "api";
+	if (policy && strcmp(policy, "stop") && strcmp(policy, "skip"))
+		return error_set(err, ERR_INVALID,
+				 "bad [next] on-conflict '%s': skip or stop",
+				 policy);
+	ret = open_merge(cfg, err);
+	if (ret < 0)
+		return ret;
+	if (cfg->committer_name)
+		merge_set_ident(the_merge, cfg->committer_name,
+				cfg->committer_email);
+	ret = merge_resolve_commit(the_merge, cfg->next, next_now, NULL);
+	if (ret == ERR_NOT_FOUND)
+		next_now[0] = 0;
+	ret = reconcile(ctx->db, next_now, err);
+	if (ret < 0)
+		return ret;
+	ret = db_exec(ctx->db, err,
+		      "INSERT INTO builds (trigger, full, state, base_rev, old_next, started_at) "
+		      "VALUES (?, ?, 'running', ?, ?, ?)",
+		      "tdtti", trigger, (int)full, cfg->base,
+		      *next_now ? next_now : NULL, (int64_t)when);
+	if (ret < 0)
+		return ret;
+	id = db_last_insert_id(ctx->db);
+
+	ret = resolve_base(cfg, base, err);
+	if (ret < 0)
+		goto out_fail;
+	topics = db_query(ctx->db, err,
+			  "SELECT name, branch FROM topics WHERE into_next = 1 "
+			  "ORDER BY ord, name", NULL);
+	if (!topics) {
+		ret = -EIO;
+		goto out_fail;
+	}
+	nr = json_array_size(topics);
+	bt = xcalloc(nr ? nr : 1, sizeof(*bt));
+	if (!full) {
+		ret = previous_build(ctx->db, next_now, &prev, prev_base, err);
+		if (ret < 0)
+			goto out_fail;
+	}
+	reusing = prev && !strcmp(prev_base, base);
+	memcpy(head, base, sizeof(head));
+
+	json_array_foreach(topics, i, t) {
+		json_t *p = reusing ? json_array_get(prev, i) : NULL;
+		int64_t t0 = now_ms();
+
+		bt[i].name = jstr(t, "name");
+		bt[i].branch = jstr(t, "branch");
+		if (ctx->progress)
+			ctx->progress(ctx, "topic %zu of %zu", i + 1, nr);
+		if (merge_resolve_commit(the_merge, bt[i].branch, bt[i].tip,
+					 NULL) < 0)
+			bt[i].tip[0] = 0;
+		/*
+		 * Keep the previous next's merge for this topic while
+		 * everything before it is as it was.  A conflict is made
+		 * again: a resolution may have been recorded since.
+		 */
+		if (reusing && p && !strcmp(jstr(p, "topic"), bt[i].name) &&
+		    !strcmp(jstr(p, "tip"), bt[i].tip) &&
+		    *jstr(p, "merge_commit") &&
+		    (strcmp(jstr(p, "outcome"), "conflict") ||
+		     !has_resolutions(ctx->db, bt[i].name))) {
+			memcpy(head, jstr(p, "merge_commit"), MERGE_HEXSZ);
+			head[MERGE_HEXSZ] = 0;
+			memcpy(bt[i].commit, head, sizeof(head));
+			/* static strings: prev goes before bt is recorded */
+			if (!strcmp(jstr(p, "outcome"), "missing"))
+				bt[i].outcome = "missing";
+			else if (!strcmp(jstr(p, "outcome"), "nothing"))
+				bt[i].outcome = "nothing";
+			else if (!strcmp(jstr(p, "outcome"), "conflict"))
+				bt[i].outcome = "conflict";
+			else
+				bt[i].outcome = "reused";
+			if (!strcmp(bt[i].outcome, "reused"))
+				reused++;
+			if (!strcmp(bt[i].outcome, "conflict")) {
+				const char *c = jstr(p, "conflicts");
+
+				bt[i].conflicts = json_loads(c, 0, NULL);
+				bt[i].method = "reused";
+				conflicts++;
+				if (stop) {
+					stopped = true;
+					nr = i + 1;
+					break;
+				}
+			}
+			continue;
+		}
+		reusing = false;
+		if (!*bt[i].tip) {
+			bt[i].outcome = "missing";
+			memcpy(bt[i].commit, head, sizeof(head));
+			continue;
+		}
+		ret = merge_topic(cfg, &bt[i], head, when, &fallbacks, err);
+		bt[i].ms = now_ms() - t0;
+		if (ret < 0)
+			goto out_fail;
+		if (!strcmp(bt[i].outcome, "merged"))
+			done++;
+		if (!strcmp(bt[i].outcome, "conflict")) {
+			conflicts++;
+			log_info("next: '%s' conflicts", bt[i].name);
+			if (stop) {
+				stopped = true;
+				nr = i + 1;
+				break;
+			}
+		}
+	}
+
+	ret = db_begin(ctx->db, err);
+	if (ret < 0)
+		goto out_fail;
+	ret = record_topics(ctx->db, id, bt, nr, err);
+	if (!ret)
+		ret = db_exec(ctx->db, err,
+			      "UPDATE builds SET state = ?, base = ?, result = ?, "
+			      "merges_reused = ?, merges_done = ?, conflicts = ?, "
+			      "fallbacks = ? WHERE id = ?",
+			      "tttddddi", stopped ? "stopped" : "updating", base,
+			      stopped ? NULL : head, reused, done, conflicts,
+			      fallbacks, id);
+	if (ret < 0) {
+		db_rollback(ctx->db);
+		goto out_fail;
+	}
+	ret = db_commit(ctx->db, err);
+	if (ret < 0)
+		goto out_fail;
+
+	if (!stopped && strcmp(head, next_now)) {
+		strbuf_addf(&reflog, "cthulhu: build %" PRId64 " (%s)%s", id,
+			    trigger, full ? ", full" : "");
+		ret = merge_update_ref(the_merge, cfg->next, head, next_now,
+				       reflog.buf, err);
+		if (ret < 0)
+			goto out_fail;
+	}
+	if (!stopped)
+		push_next(cfg, topics, &pushed);
+	ret = db_exec(ctx->db, err,
+		      "UPDATE builds SET state = ?, pushed = ?, finished_at = ?, "
+		      "duration_ms = ? WHERE id = ?",
+		      "ttiii", stopped ? "stopped" : "done",
+		      pushed.len ? pushed.buf : NULL, (int64_t)time(NULL),
+		      now_ms() - start, id);
+	if (ret < 0)
+		goto out;
+	log_info("next: build %" PRId64 " %s: %u merged, %u reused, %u conflicts, %" PRId64 " ms",
+		 id, stopped ? "stopped" : head, done, reused, conflicts,
+		 now_ms() - start);
+	ret = next_build_get(ctx->db, id, result, err);
+	goto out;
+
+out_fail:
+	{
+		struct strbuf e2 = STRBUF_INIT;
+
+		db_exec(ctx->db, &e2,
+			"UPDATE builds SET state = 'failed', error = ?, finished_at = ?, "
+			"duration_ms = ? WHERE id = ?",
+			"tiii", err->buf, (int64_t)time(NULL), now_ms() - start,
+			id);
+		strbuf_release(&e2);
+	}
+out:
+	if (bt)
+		for (i = 0; i < json_array_size(topics); i++)
+			json_decref(bt[i].conflicts);
+	free(bt);
+	json_decref(topics);
+	json_decref(prev);
+	strbuf_release(&reflog);
+	strbuf_release(&pushed);
+	return ret;
+}
+
+static void on_moves(struct job_ctx *ctx, json_t *moves)
+{
+	int64_t delay = DEFAULT_DEBOUNCE_MS;
+
+	config_get_int(ctx->config, "next.debounce", DEFAULT_DEBOUNCE_MS,
+		       &delay, NULL);
+	if (delay < 0)
+		delay = DEFAULT_DEBOUNCE_MS;
+	engine_kick("next-rebuild", json_pack("{s:s}", "trigger", "topic"),
+		    (unsigned int)delay);
+}
+
+static const struct job_type rebuild_job = {
+	.name = "next-rebuild", .run = rebuild_run, .rerun = true,
+};
+
+void next_register_jobs(void)
+{
+	engine_register(&rebuild_job);
+	topic_on_moves(on_moves);
+}
+
+/* --- reads ------------------------------------------------------------- */
+
+static void decode_conflicts(json_t *topics)
+{
+	json_t *t, *c;
+	size_t i;
+
+	json_array_foreach(topics, i, t) {
+		const char *s = json_string_value(json_object_get(t, "conflicts"));
+
+		c = s ? json_loads(s, 0, NULL) : NULL;
+		json_object_set_new(t, "conflicts", c ? c : json_array());
+	}
+}
+
+int next_build_get(struct db *db, int64_t id, json_t **out,
+		   struct strbuf *err)
+{
+	json_t *row = NULL, *topics;
+	int ret;
+
+	ret = db_query_row(db, &row, err, "SELECT * FROM builds WHERE id = ?",
+			   "i", id);
+	if (ret < 0)
+		return ret;
+	if (!row)
+		return error_set(err, ERR_NOT_FOUND, "unknown build '%" PRId64 "'",
+				 id);
+	json_object_set_new(row, "full",
+			    json_boolean(json_integer_value(json_object_get(row, "full"))));
+	topics = db_query(db, err,
+			  "SELECT pos, topic, branch, tip, outcome, merge_commit, "
+			  "conflicts, method, resolution, duration_ms "
+			  "FROM build_topics WHERE build = ? ORDER BY pos",
+			  "i", id);
+	if (!topics) {
+		json_decref(row);
+		return -EIO;
+	}
+	decode_conflicts(topics);
+	json_object_set_new(row, "topics", topics);
+	*out = row;
+	return 0;
+}
+
+int next_latest_build(struct db *db, json_t **out, struct strbuf *err)
+{
+	int64_t id;
+	int ret;
+
+	ret = db_query_int(db, &id, err, "SELECT max(id) FROM builds WHERE id IS NOT NULL", NULL);
+	if (ret == -ENOENT || (!ret && id <= 0)) {
+		*out = json_null();
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	return next_build_get(db, id, out, err);
+}
+
+json_t *next_build_list(struct db *db, int64_t limit, struct strbuf *err)
+{
+	json_t *rows, *row;
+	size_t i;
+
+	rows = db_query(db, err, "SELECT * FROM builds ORDER BY id DESC LIMIT ?",
+			"i", limit);
+	json_array_foreach(rows, i, row)
+		json_object_set_new(row, "full",
+				    json_boolean(json_integer_value(json_object_get(row, "full"))));
+	return rows;
+}

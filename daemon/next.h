@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_NEXT_H
+#define CTHULHU_NEXT_H
+
+#include <jansson.h>
+
+struct db;
+struct strbuf;
+
+/*
+ * The Cthulhu merge: next rebuilt from [tree] base by merging every topic
+ * with into-next, in order, each as a two-parent merge commit
+ * "Merge branch '<topic>' into next", in memory (merge.c), then next
+ * moved compare-and-swap.  When the base and the first k-1 topics are as
+ * the last build found them, their merge commits are kept as they are
+ * and only merges k..n are made again.
+ *
+ * A build as JSON (the API's shape):
+ *   {"id", "trigger", "full", "state", "base_rev", "base", "old_next",
+ *    "result", "merges_reused", "merges_done", "conflicts", "fallbacks",
+ *    "pushed", "error", "started_at", "finished_at", "duration_ms",
+ *    "topics": [{"pos", "topic", "branch", "tip", "outcome",
+ *                "merge_commit", "conflicts": [path...], "method",
+ *                "resolution", "duration_ms"}]}
+ */
+
+/*
+ * Register the "next-rebuild" job ({"trigger"?, "full"?} -> build) and
+ * the hook that kicks it, debounced by [next] debounce (milliseconds,
+ * default 2000), whenever topics move.  Before engine_start().
+ */
+void next_register_jobs(void);
+
+/* Reads for the API, from any thread; results are new references. */
+/* The latest build with its topics, or JSON null when there is none. */
+int next_latest_build(struct db *db, json_t **out, struct strbuf *err);
+/* One build with its topics; ERR_NOT_FOUND for an unknown id. */
+int next_build_get(struct db *db, int64_t id, json_t **out,
+		   struct strbuf *err);
+/* The latest builds, newest first, without their topics. */
+json_t *next_build_list(struct db *db, int64_t limit, struct strbuf *err);
+
+#endif
