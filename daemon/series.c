@@ -187,9 +187,11 @@ static int add_trailers(struct db *db, int64_t series_id, int64_t patch_id,
 }
 
 /*
- * A reply: find the nearest patch or cover it answers (through other
- * replies) and collect its trailers there.  Nothing found is no error:
- * the patch may arrive later (see attach_pending()).
+ * A reply: find the patch or cover it answers, going up through other
+ * replies, and collect its trailers there.  When the message answered is
+ * not here yet, or the reply names patch M ("Re: [PATCH 2/5]") of a
+ * series whose patch M has not arrived, the reply waits: attach_pending()
+ * tries again when that mail comes.
  */
 static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 			struct strbuf *err)
@@ -208,18 +210,28 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 		if (ret < 0)
 			return ret;
 		if (!row)
-			continue;
+			return 0;
 		kind = jstr(row, "kind");
 		sid = jint(row, "series_id");
-		if (!sid || (strcmp(kind, "patch") && strcmp(kind, "cover"))) {
+		if (!strcmp(kind, "reply") || !strcmp(kind, "other")) {
 			json_decref(row);
 			continue;
+		}
+		if (!sid) {
+			json_decref(row);
+			return 0;
 		}
 		if (!strcmp(kind, "patch"))
 			ret = db_query_int(db, &pid, err, "SELECT id FROM patches "
 					   "WHERE message_id = ?", "i",
 					   jint(row, "id"));
+		else if (m->prefix.number > 0)
+			ret = db_query_int(db, &pid, err, "SELECT id FROM patches "
+					   "WHERE series_id = ? AND number = ?",
+					   "id", sid, m->prefix.number);
 		json_decref(row);
+		if (ret == -ENOENT)
+			return 0;
 		if (ret < 0)
 			return ret;
 		ret = add_trailers(db, sid, pid, msg_row, m, err);
@@ -297,6 +309,31 @@ static int series_fits(struct db *db, json_t *row, const struct mail *m,
 
 #define SERIES_COLS "s.id, s.version, s.total, s.author_email, s.cover_id"
 
+/*
+ * The series that the Message-ID id belongs to: the series of the patch
+ * or cover with that id, or else of the newest patch or cover that
+ * refers to it (a cover that arrives after the patches that answer it).
+ * *row is NULL when there is none.
+ */
+static int series_by_ref(struct db *db, const char *id, json_t **row,
+			 struct strbuf *err)
+{
+	int ret;
+
+	ret = db_query_row(db, row, err, "SELECT " SERIES_COLS " FROM "
+			   "messages msg JOIN series s ON s.id = msg.series_id "
+			   "WHERE msg.msgid = ? AND msg.kind IN ('patch', "
+			   "'cover')", "t", id);
+	if (ret < 0 || *row)
+		return ret;
+	return db_query_row(db, row, err, "SELECT " SERIES_COLS " FROM "
+			    "messages msg JOIN series s ON s.id = msg.series_id "
+			    "WHERE msg.kind IN ('patch', 'cover') AND EXISTS "
+			    "(SELECT 1 FROM json_each(msg.refs) WHERE "
+			    "json_each.value = ?) ORDER BY msg.id DESC LIMIT 1",
+			    "t", id);
+}
+
 /* The series m belongs to, or 0 for a new one. */
 static int find_series(struct db *db, const struct mail *m,
 		       enum msg_kind kind, int number, int total,
@@ -310,15 +347,10 @@ static int find_series(struct db *db, const struct mail *m,
 	*out = 0;
 	if (m->prefix.number < 0 || m->prefix.total <= 0)
 		return 0;
-	for (i = 0; i < m->nr_references; i++) {
-		ret = db_query_row(db, &row, err, "SELECT " SERIES_COLS " FROM "
-				   "messages msg JOIN series s ON s.id = "
-				   "msg.series_id WHERE msg.msgid = ? AND "
-				   "msg.kind IN ('patch', 'cover')", "t",
-				   m->references[i]);
-		if (ret < 0 || row)
-			break;
-	}
+	/* The mail's own id first: patches may have arrived before it. */
+	ret = series_by_ref(db, m->message_id, &row, err);
+	for (i = 0; !ret && !row && i < m->nr_references; i++)
+		ret = series_by_ref(db, m->references[i], &row, err);
 	if (ret < 0)
 		return ret;
 	if (row) {

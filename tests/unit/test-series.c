@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Series grouping on patchwork's series fixtures ($CORPUS/patchwork/
+ * series): each mbox goes into a fresh database through
+ * series_ingest_mbox(), and the covers, patches, comments and the split
+ * into series (ordered by date) must be those test_series.py asserts.
+ * Then duplicates, reply trailers, supersedes and refused mail.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/db.h"
+#include "daemon/error.h"
+#include "daemon/mail.h"
+#include "daemon/series.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+#include "tests/unit/tap.h"
+
+static char dir[] = "/tmp/cthulhu-test-series.XXXXXX";
+static int nr_db;
+
+static struct db *fresh_db(void)
+{
+	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+	struct db *db = NULL;
+
+	strbuf_addf(&path, "%s/db%d.sqlite", dir, nr_db++);
+	if (db_open(path.buf, &db, &err) || db_migrate(db, &err)) {
+		printf("# cannot make database: %s\n", err.buf);
+		exit(1);
+	}
+	strbuf_release(&path);
+	strbuf_release(&err);
+	return db;
+}
+
+static json_t *submit(struct db *db, const char *buf, size_t len, int *ret)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *res = NULL;
+
+	*ret = series_ingest_mbox(db, buf, len, MBOX_AUTO, &res, &err);
+	if (*ret < 0)
+		printf("# submit: %s\n", err.buf);
+	strbuf_release(&err);
+	return res;
+}
+
+static json_t *submit_file(struct db *db, const char *name)
+{
+	struct strbuf path = STRBUF_INIT, buf = STRBUF_INIT;
+	const char *corpus = getenv("CORPUS");
+	json_t *res;
+	int ret;
+
+	strbuf_addf(&path, "%s/patchwork/series/%s",
+		    corpus ? corpus : "../shared/corpus", name);
+	if (strbuf_read_file(&buf, path.buf) < 0) {
+		printf("# cannot read %s\n", path.buf);
+		exit(1);
+	}
+	res = submit(db, buf.buf, buf.len, &ret);
+	strbuf_release(&path);
+	strbuf_release(&buf);
+	return res;
+}
+
+/* One text line of the query's first column, values joined with ','. */
+static char *column(struct db *db, const char *sql)
+{
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	json_t *rows = db_query(db, &err, sql, ""), *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		json_t *v = json_object_iter_value(json_object_iter(row));
+
+		if (i)
+			strbuf_addch(&sb, ',');
+		if (json_is_integer(v))
+			strbuf_addf(&sb, "%lld", (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			strbuf_addstr(&sb, json_string_value(v));
+		else
+			strbuf_addstr(&sb, "null");
+	}
+	json_decref(rows);
+	strbuf_release(&err);
+	return strbuf_detach(&sb, NULL);
+}
+
+static const struct {
+	const char *file;
+	const char *kinds;	/* covers,patches,comments */
+	const char *patches;	/* patches per series, by date */
+	const char *covers;	/* cover or not per series, by date */
+} cases[] = {
+	{ "base-single-patch.mbox", "0,1,0", "1", "0" },
+	{ "base-cover-letter.mbox", "1,2,0", "2", "1" },
+	{ "base-deep-threaded.mbox", "1,2,0", "2", "1" },
+	{ "base-out-of-order.mbox", "1,2,0", "2", "1" },
+	{ "base-no-cover-letter.mbox", "0,2,0", "2", "0" },
+	{ "base-different-versions.mbox", "1,4,0", "4", "1" },
+	{ "bugs-multiple-references.mbox", "1,4,0", "4", "1" },
+	{ "base-no-references.mbox", "0,2,0", "2", "0" },
+	{ "base-no-references-no-cover.mbox", "1,2,0", "2", "1" },
+	{ "bugs-multiple-content-types.mbox", "0,1,1", "1", "0" },
+	{ "revision-basic.mbox", "2,4,0", "2,2", "1,1" },
+	{ "revision-threaded-to-single-patch.mbox", "0,2,0", "1,1", "0,0" },
+	{ "revision-threaded-to-cover.mbox", "2,4,0", "2,2", "1,1" },
+	{ "revision-threaded-to-patch.mbox", "2,4,0", "2,2", "1,1" },
+	{ "revision-out-of-order.mbox", "2,4,0", "2,2", "1,1" },
+	{ "revision-no-cover-letter.mbox", "1,4,0", "2,2", "1,0" },
+	{ "revision-unlabeled.mbox", "2,4,0", "2,2", "1,1" },
+	{ "revision-unlabeled-noreferences.mbox", "0,4,0", "2,2", "0,0" },
+	{ "bugs-unnumbered.mbox", "1,2,0", "1,1", "1,0" },
+	{ "bugs-nocover-noversion.mbox", "0,4,0", "2,2", "0,0" },
+	{ "bugs-nocover.mbox", "0,4,0", "2,2", "0,0" },
+	{ "bugs-spamming.mbox", "0,3,0", "1,1,1", "0,0,0" },
+	{ "bugs-mixed-versions.mbox", "0,2,0", "1,1", "0,0" },
+	{ "base-incomplete.mbox", "1,1,0", "1", "1" },
+	{ "base-extra-patches.mbox", "1,3,0", "3", "1" },
+	{ "mercurial-cover-letter.mbox", "1,2,0", "2", "1" },
+	{ "mercurial-no-cover-letter.mbox", "0,2,0", "2", "0" },
+	{ "dependency-base-patch.mbox", "1,2,0", "2", "1" },
+};
+
+static void test_corpus(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct db *db = fresh_db();
+		json_t *res = submit_file(db, cases[i].file);
+		char *kinds, *patches, *covers;
+
+		kinds = column(db, "SELECT (SELECT COUNT(*) FROM messages WHERE "
+			       "kind = 'cover') || ',' || (SELECT COUNT(*) FROM "
+			       "messages WHERE kind = 'patch') || ',' || (SELECT "
+			       "COUNT(*) FROM messages WHERE kind IN ('reply', "
+			       "'other'))");
+		patches = column(db, "SELECT (SELECT COUNT(*) FROM patches p "
+				 "WHERE p.series_id = s.id) FROM series s "
+				 "ORDER BY s.date, s.id");
+		covers = column(db, "SELECT cover_id IS NOT NULL FROM series "
+				"ORDER BY date, id");
+		is_str(kinds, cases[i].kinds, "%s: [covers, patches, comments]",
+		       cases[i].file);
+		is_str(patches, cases[i].patches, "%s: patches per series",
+		       cases[i].file);
+		is_str(covers, cases[i].covers, "%s: covers per series",
+		       cases[i].file);
+		free(kinds);
+		free(patches);
+		free(covers);
+		json_decref(res);
+		db_close(db);
+	}
+}
+
+static void test_details(void)
+{
+	struct db *db;
+	json_t *res, *s;
+	char *v;
+	int ret;
+
+	db = fresh_db();
+	res = submit_file(db, "base-cover-letter.mbox");
+	s = json_array_get(json_object_get(res, "series"), 0);
+	is_str(json_string_value(json_object_get(s, "name")), "A sample series",
+	       "cover letter names the series");
+	ok(json_is_true(json_object_get(s, "complete")), "2 of 2: complete");
+	is_str(json_string_value(json_object_get(s, "action")), "created",
+	       "answer says created");
+	is_int(json_integer_value(json_object_get(json_object_get(res,
+		"messages"), "ingested")), 3, "3 ingested");
+	json_decref(res);
+	/* the same mail again: all duplicates, nothing new */
+	res = submit_file(db, "base-cover-letter.mbox");
+	is_int(json_integer_value(json_object_get(json_object_get(res,
+		"messages"), "duplicates")), 3, "submitted twice: 3 duplicates");
+	is_int(json_array_size(json_object_get(res, "series")), 0,
+	       "no series touched the second time");
+	v = column(db, "SELECT COUNT(*) FROM messages");
+	is_str(v, "3", "still 3 messages");
+	free(v);
+	json_decref(res);
+	db_close(db);
+
+	db = fresh_db();
+	res = submit_file(db, "base-incomplete.mbox");
+	s = json_array_get(json_object_get(res, "series"), 0);
+	ok(json_is_false(json_object_get(s, "complete")), "1 of 2: incomplete");
+	json_decref(res);
+	db_close(db);
+
+	db = fresh_db();
+	res = submit_file(db, "base-out-of-order.mbox");
+	v = column(db, "SELECT name FROM series");
+	is_str(v, "A sample series", "out of order: the cover names it at last");
+	free(v);
+	json_decref(res);
+	db_close(db);
+
+	db = fresh_db();
+	res = submit_file(db, "base-different-versions.mbox");
+	v = column(db, "SELECT version || ' ' || name FROM series");
+	is_str(v, "3 net: dsa: Multi-CPU ground work",
+	       "v3 from the cover, (v3) dropped from the name");
+	free(v);
+	v = column(db, "SELECT tags FROM series");
+	is_str(v, "[\"net-next\"]", "extra prefix tag kept");
+	free(v);
+	json_decref(res);
+	db_close(db);
+
+	db = fresh_db();
+	res = submit_file(db, "revision-basic.mbox");
+	v = column(db, "SELECT ifnull(supersedes, 0) || '/' || state FROM "
+		   "series ORDER BY id");
+	is_str(v, "0/superseded,1/new", "v2 supersedes v1 (same cover subject)");
+	free(v);
+	json_decref(res);
+	db_close(db);
+
+	db = fresh_db();
+	res = submit_file(db, "revision-no-cover-letter.mbox");
+	v = column(db, "SELECT ifnull(supersedes, 0) FROM series ORDER BY id");
+	is_str(v, "0,1", "v2 without cover supersedes v1 (same first patch)");
+	free(v);
+	json_decref(res);
+	db_close(db);
+
+	db = fresh_db();
+	res = submit_file(db, "bugs-multiple-content-types.mbox");
+	v = column(db, "SELECT key || ': ' || value FROM trailers");
+	is_str(v, "Acked-by: Björn Töpel <bjorn.topel@intel.com>",
+	       "utf-8 Acked-by of a reply collected onto the patch");
+	free(v);
+	json_decref(res);
+	db_close(db);
+
+	/* refused mail leaves no row */
+	db = fresh_db();
+	res = submit(db, "Subject: no sender\nMessage-Id: <x@y>\n\nhi\n", 40,
+		     &ret);
+	is_int(ret, ERR_UNPROCESSABLE, "mail without From: refused");
+	v = column(db, "SELECT COUNT(*) FROM messages");
+	is_str(v, "0", "and nothing written");
+	free(v);
+	json_decref(res);
+	res = submit(db, "\x01\x02junk\xff\xfe\x00\x00", 10, &ret);
+	is_int(ret, ERR_UNPROCESSABLE, "binary junk refused");
+	json_decref(res);
+	db_close(db);
+}
+
+static void test_trailers(void)
+{
+	static const char mbox[] =
+		"From x Mon Sep 17 00:00:00 2001\n"
+		"From: Au Thor <au@example.org>\n"
+		"Subject: [PATCH v2 0/2] KVM: x86: Two fixes\n"
+		"Message-Id: <c@x>\nDate: Tue, 13 Jun 2017 12:00:00 +0000\n\n"
+		"Cover.\n\nbase-commit: 0123456789abcdef0123456789abcdef01234567\n"
+		"From x Mon Sep 17 00:00:00 2001\n"
+		"From: Au Thor <au@example.org>\n"
+		"Subject: [PATCH v2 1/2] KVM: x86: One\n"
+		"Message-Id: <p1@x>\nIn-Reply-To: <c@x>\nReferences: <c@x>\n"
+		"Date: Tue, 13 Jun 2017 12:00:01 +0000\n\n"
+		"One.\n\nSigned-off-by: Au Thor <au@example.org>\n---\n"
+		"diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n"
+		"From x Mon Sep 17 00:00:00 2001\n"
+		"From: Rev Iewer <rev@example.org>\n"
+		"Subject: Re: [PATCH v2 2/2] KVM: x86: Two\n"
+		"Message-Id: <r2@x>\nIn-Reply-To: <p2@x>\n"
+		"References: <c@x> <p2@x>\n"
+		"Date: Tue, 13 Jun 2017 13:00:00 +0000\n\n"
+		"> Acked-by: Someone <quoted@example.org>\n\n"
+		"Tested-by: Rev Iewer <rev@example.org>\n"
+		"From x Mon Sep 17 00:00:00 2001\n"
+		"From: Au Thor <au@example.org>\n"
+		"Subject: [PATCH v2 2/2] KVM: x86: Two\n"
+		"Message-Id: <p2@x>\nIn-Reply-To: <c@x>\nReferences: <c@x>\n"
+		"Date: Tue, 13 Jun 2017 12:00:02 +0000\n\n"
+		"Two.\n---\n"
+		"diff --git a/b b/b\n--- a/b\n+++ b/b\n@@ -1 +1 @@\n-a\n+b\n"
+		"From x Mon Sep 17 00:00:00 2001\n"
+		"From: Main Tainer <m@example.org>\n"
+		"Subject: Re: [PATCH v2 0/2] KVM: x86: Two fixes\n"
+		"Message-Id: <r0@x>\nIn-Reply-To: <c@x>\nReferences: <c@x>\n"
+		"Date: Tue, 13 Jun 2017 14:00:00 +0000\n\n"
+		"> Reviewed-by: Not <me@example.org>\n"
+		"For the series:\n\nReviewed-by: Main Tainer <m@example.org>\n";
+	struct strbuf err = STRBUF_INIT;
+	struct db *db = fresh_db();
+	json_t *res, *t, *s = NULL;
+	int64_t p1 = 0, p2 = 0;
+	char *v;
+	int ret;
+
+	res = submit(db, mbox, sizeof(mbox) - 1, &ret);
+	is_int(ret, 0, "threaded series with replies ingested");
+	db_query_int(db, &p1, &err, "SELECT id FROM patches WHERE number = 1", "");
+	db_query_int(db, &p2, &err, "SELECT id FROM patches WHERE number = 2", "");
+	t = series_patch_trailers(db, p1, &err);
+	v = json_dumps(t, JSON_COMPACT);
+	is_str(v, "[\"Reviewed-by: Main Tainer <m@example.org>\"]",
+	       "a reply to the cover reaches patch 1");
+	free(v);
+	json_decref(t);
+	t = series_patch_trailers(db, p2, &err);
+	v = json_dumps(t, JSON_COMPACT);
+	is_str(v, "[\"Tested-by: Rev Iewer <rev@example.org>\","
+	       "\"Reviewed-by: Main Tainer <m@example.org>\"]",
+	       "a reply that came before its patch is attached later; "
+	       "quoted trailers ignored");
+	free(v);
+	json_decref(t);
+	v = column(db, "SELECT base_commit || ' ' || complete FROM series");
+	is_str(v, "0123456789abcdef0123456789abcdef01234567 1",
+	       "base-commit of the cover, complete");
+	free(v);
+	json_decref(res);
+
+	is_int(series_get(db, 1, &s, &err), 0, "series_get");
+	is_int(json_array_size(json_object_get(s, "patches")), 2,
+	       "series_get: two patches");
+	is_int(json_array_size(json_object_get(s, "replies")), 2,
+	       "series_get: two replies");
+	json_decref(s);
+	is_int(series_supersede(db, 1, 1, &err), ERR_INVALID,
+	       "a series does not supersede itself");
+	is_int(series_supersede(db, 1, 99, &err), ERR_NOT_FOUND,
+	       "superseding an unknown series: not found");
+	strbuf_release(&err);
+	db_close(db);
+}
+
+int main(void)
+{
+	struct strbuf cmd = STRBUF_INIT;
+
+	if (!mkdtemp(dir))
+		return 1;
+	mail_global_init();
+	test_corpus();
+	test_details();
+	test_trailers();
+	strbuf_addf(&cmd, "rm -rf '%s'", dir);
+	if (system(cmd.buf))
+		printf("# cannot remove %s\n", dir);
+	strbuf_release(&cmd);
+	mail_global_release();
+	return done_testing();
+}
