@@ -35,9 +35,10 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 	libgit2-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev
 	libgmime-3.0-dev libcurl4-openssl-dev ca-certificates"
 # What the tests drive or compare against: git and sqlite3 as oracles,
-# curl for raw HTTP, chromium for the dashboard, groff to check the man
-# pages.
-TEST_PKGS="git sqlite3 curl chromium fonts-dejavu-core groff-base procps"
+# curl for raw HTTP, jq to read JSON answers, chromium (driven by a node
+# script) for the dashboard, groff for the man pages.
+TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
+	groff-base procps"
 
 as_root()
 {
