@@ -136,6 +136,19 @@ is "$(jget "$body" '$.topics[3].outcome'),$(jget "$body" '$.topics[3].conflicts[
 is "$(sql "SELECT result FROM builds ORDER BY id DESC LIMIT 1")" \
 	"$(rev next)" "the database agrees with next"
 
+# the CLI
+out=$(cth next)
+like "$out" "^build [0-9]+ \\(api\\): done" "cthulhu next: the build line"
+like "$(printf '%s\n' "$out" | grep ' t4 ')" "conflict .* b$" \
+	"cthulhu next: t4's conflict and its path"
+is "$(cth next --json | jget "$(cat)" '$.build.result')" "$(rev next)" \
+	"cthulhu next --json is the API's JSON"
+out=$(cth rebuild --wait --full)
+like "$out" "^build [0-9]+ \\(api, full\\): done" "cthulhu rebuild --wait --full"
+like "$(cth rebuild)" "^rebuild queued as job [0-9]+" "cthulhu rebuild queues a job"
+cth rebuild extra >/dev/null 2>&1
+is "$?" 2 "cthulhu rebuild with an argument is a usage error"
+
 stop_daemon
 ok "cthulhud stops"
 done_testing
