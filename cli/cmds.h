@@ -16,6 +16,8 @@ int cmd_topics(struct cli *cli, int argc, const char **argv);
 int cmd_poke(struct cli *cli, int argc, const char **argv);
 int cmd_events(struct cli *cli, int argc, const char **argv);
 int cmd_cycle(struct cli *cli, int argc, const char **argv);
+int cmd_next(struct cli *cli, int argc, const char **argv);
+int cmd_rebuild(struct cli *cli, int argc, const char **argv);
 int cmd_submit(struct cli *cli, int argc, const char **argv);
 int cmd_supersede(struct cli *cli, int argc, const char **argv);
 int cmd_series(struct cli *cli, int argc, const char **argv);
