@@ -132,6 +132,8 @@ static int read_tip(struct repo *repo, const char *branch, char *hex,
 	ret = repo_ref_oid(repo, branch, hex, err);
 	if (ret == ERR_NOT_FOUND) {
 		hex[0] = '\0';
+		if (err)
+			strbuf_reset(err);
 		return 0;
 	}
 	return ret;
@@ -180,6 +182,7 @@ static json_t *find_moves(struct repo *repo, json_t *rows, const char *source)
 			strbuf_release(&err);
 			continue;
 		}
+		strbuf_release(&err);
 		new = hex[0] ? hex : NULL;
 		if ((!tip && !new) || (tip && new && !strcmp(tip, new)))
 			continue;
