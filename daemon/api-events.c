@@ -34,9 +34,9 @@ static int query_int(struct http_request *req, const char *name,
 	v = strtoll(s, &end, 10);
 	if (!*s || *end || errno || v < min || v > max || *s == '+' ||
 	    *s == ' ')
-		return error_set(err, ERR_INVALID, "'%s' must be an integer"
-				 " from %lld to %lld, not '%s'", name, min,
-				 max, s);
+		return error_set(err, ERR_INVALID,
+				 "'%s' must be an integer from %lld to %lld, not '%s'",
+				 name, min, max, s);
 	*out = v;
 	return 0;
 }

@@ -35,7 +35,8 @@ static bool synced_once;
 
 void topic_on_moves(topic_moves_fn fn)
 {
-	moves_fns = xrealloc(moves_fns, (nr_moves_fns + 1) * sizeof(*moves_fns));
+	moves_fns = xrealloc(moves_fns,
+			     (nr_moves_fns + 1) * sizeof(*moves_fns));
 	moves_fns[nr_moves_fns++] = fn;
 }
 
@@ -106,16 +107,21 @@ json_t *topic_events(struct db *db, const char *topic, int64_t since,
 {
 #define EVENT_SELECT "SELECT id, topic, old, new, kind, source, at FROM events"
 	if (newest && topic)
-		return db_query(db, err, EVENT_SELECT " WHERE topic = ?"
-				" ORDER BY id DESC LIMIT ?", "ti", topic, limit);
+		return db_query(db, err,
+				EVENT_SELECT " WHERE topic = ?"
+				" ORDER BY id DESC LIMIT ?",
+				"ti", topic, limit);
 	if (newest)
-		return db_query(db, err, EVENT_SELECT " ORDER BY id DESC LIMIT ?",
+		return db_query(db, err,
+				EVENT_SELECT " ORDER BY id DESC LIMIT ?",
 				"i", limit);
 	if (topic)
-		return db_query(db, err, EVENT_SELECT " WHERE topic = ? AND id > ?"
-				" ORDER BY id LIMIT ?", "tii", topic, since,
-				limit);
-	return db_query(db, err, EVENT_SELECT " WHERE id > ? ORDER BY id LIMIT ?",
+		return db_query(db, err,
+				EVENT_SELECT " WHERE topic = ? AND id > ?"
+				" ORDER BY id LIMIT ?",
+				"tii", topic, since, limit);
+	return db_query(db, err,
+			EVENT_SELECT " WHERE id > ? ORDER BY id LIMIT ?",
 			"ii", since, limit);
 #undef EVENT_SELECT
 }
@@ -174,6 +180,7 @@ static json_t *find_moves(struct repo *repo, json_t *rows, const char *source)
 		const char *tip = str_or_null(json_object_get(row, "tip"));
 		struct strbuf err = STRBUF_INIT;
 		const char *new;
+		json_t *move;
 
 		if (!name || !branch)
 			continue;
@@ -186,10 +193,11 @@ static json_t *find_moves(struct repo *repo, json_t *rows, const char *source)
 		new = hex[0] ? hex : NULL;
 		if ((!tip && !new) || (tip && new && !strcmp(tip, new)))
 			continue;
-		json_array_append_new(moves, json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:I}",
-			"topic", name, "old", tip, "new", new,
-			"kind", move_kind(repo, tip, new),
-			"source", source, "at", (json_int_t)now));
+		move = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:I}",
+				 "topic", name, "old", tip, "new", new,
+				 "kind", move_kind(repo, tip, new),
+				 "source", source, "at", (json_int_t)now);
+		json_array_append_new(moves, move);
 	}
 	return moves;
 }
@@ -205,11 +213,11 @@ static int record_moves(struct db *db, json_t *moves, struct strbuf *err)
 	if (ret < 0)
 		return ret;
 	json_array_foreach(moves, i, move) {
-		const char *topic = json_string_value(json_object_get(move, "topic"));
+		const char *topic = str_or_null(json_object_get(move, "topic"));
 		const char *old = str_or_null(json_object_get(move, "old"));
 		const char *new = str_or_null(json_object_get(move, "new"));
-		const char *kind = json_string_value(json_object_get(move, "kind"));
-		const char *source = json_string_value(json_object_get(move, "source"));
+		const char *kind = str_or_null(json_object_get(move, "kind"));
+		const char *source = str_or_null(json_object_get(move, "source"));
 		int64_t at = json_integer_value(json_object_get(move, "at"));
 
 		ret = db_exec(db, err, "INSERT INTO events (topic, old, new,"
@@ -262,9 +270,8 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 	repo = repo_thread(err);
 	if (!repo)
 		return -EIO;
-	rows = db_query(ctx->db, err,
-			"SELECT name, branch, tip FROM topics ORDER BY ord, name",
-			"");
+	rows = db_query(ctx->db, err, "SELECT name, branch, tip FROM topics"
+			" ORDER BY ord, name", "");
 	if (!rows)
 		return -EIO;
 	moves = find_moves(repo, rows, source);
@@ -298,8 +305,8 @@ int topic_check(bool *moved, struct strbuf *err)
 	repo = repo_thread(err);
 	if (!repo)
 		return -EIO;
-	rows = db_query(db_thread(), err, "SELECT name, branch, tip FROM topics",
-			"");
+	rows = db_query(db_thread(), err,
+			"SELECT name, branch, tip FROM topics", "");
 	if (!rows)
 		return -EIO;
 	json_array_foreach(rows, i, row) {
@@ -363,7 +370,7 @@ static int sync_config_topics(struct job_ctx *ctx, struct repo *repo,
 			goto out_rollback;
 	}
 	json_array_foreach(rows, i, row) {
-		const char *name = json_string_value(json_object_get(row, "name"));
+		const char *name = str_or_null(json_object_get(row, "name"));
 
 		if (!name || config_topic(cfg, name))
 			continue;
@@ -413,8 +420,8 @@ static const char *job_source(json_t *args, const char *def,
 	if (!v)
 		return def;
 	if (!json_is_string(v) || !valid_source(json_string_value(v))) {
-		error_set(err, ERR_INVALID, "'source' must be one of inotify,"
-			  " poll, poke, startup, reload, job");
+		error_set(err, ERR_INVALID,
+			  "'source' must be one of inotify, poll, poke, startup, reload, job");
 		return NULL;
 	}
 	return json_string_value(v);
@@ -490,8 +497,8 @@ static int parse_add_args(json_t *args, const char **name,
 	if (!v)
 		return error_set(err, ERR_INVALID, "missing 'name'");
 	if (!json_is_string(v) || !valid_topic_name(json_string_value(v)))
-		return error_set(err, ERR_INVALID, "'name' must be a non-empty"
-				 " string without spaces or control characters");
+		return error_set(err, ERR_INVALID,
+				 "'name' must be a non-empty string without spaces or control characters");
 	*name = json_string_value(v);
 
 	v = json_object_get(args, "branch");
@@ -512,7 +519,8 @@ static int parse_add_args(json_t *args, const char **name,
 	*order_given = v != NULL;
 	if (v && (!json_is_integer(v) || json_integer_value(v) < INT32_MIN ||
 		  json_integer_value(v) > INT32_MAX))
-		return error_set(err, ERR_INVALID, "'order' must be an integer");
+		return error_set(err, ERR_INVALID,
+				 "'order' must be an integer");
 	*order = v ? json_integer_value(v) : 0;
 
 	v = json_object_get(args, "into_next");
@@ -542,8 +550,8 @@ static int run_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out;
 	if (ctx->config->next && !strcmp(branch.buf, ctx->config->next)) {
-		ret = error_set(err, ERR_INVALID, "'%s' is the next branch,"
-				" which cthulhu rebuilds; it cannot be a topic",
+		ret = error_set(err, ERR_INVALID,
+				"'%s' is the next branch, which cthulhu rebuilds; it cannot be a topic",
 				branch.buf);
 		goto out;
 	}
@@ -562,14 +570,15 @@ static int run_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out;
 	if (row) {
-		ret = error_set(err, ERR_EXISTS, "branch '%s' is already"
-				" topic '%s'", branch.buf, json_string_value(
-				json_object_get(row, "name")));
+		ret = error_set(err, ERR_EXISTS,
+				"branch '%s' is already topic '%s'", branch.buf,
+				str_or_null(json_object_get(row, "name")));
 		goto out;
 	}
 	if (!order_given) {
 		ret = db_query_int(ctx->db, &max_ord, err,
-				   "SELECT coalesce(max(ord), 0) FROM topics", "");
+				   "SELECT coalesce(max(ord), 0) FROM topics",
+				   "");
 		if (ret < 0)
 			goto out;
 		order = max_ord + 1;
@@ -615,9 +624,9 @@ static int run_remove(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (!strcmp(json_string_value(json_object_get(topic, "source")),
 		    "config")) {
 		json_decref(topic);
-		return error_set(err, ERR_INVALID, "topic '%s' is set in %s;"
-				 " remove its [topic] section there and"
-				 " reload", name,
+		return error_set(err, ERR_INVALID,
+				 "topic '%s' is set in %s; remove its [topic] section there and reload",
+				 name,
 				 ctx->config->path ? ctx->config->path :
 				 "cthulhu.conf");
 	}

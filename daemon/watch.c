@@ -233,7 +233,8 @@ static void poll_topics(struct watch *w)
 	bool moved = false;
 
 	if (topic_check(&moved, &err) < 0) {
-		if (!w->last_poll_error || strcmp(w->last_poll_error, err.buf)) {
+		if (!w->last_poll_error ||
+		    strcmp(w->last_poll_error, err.buf)) {
 			log_warn("poll: %s", err.buf);
 			free(w->last_poll_error);
 			w->last_poll_error = xstrdup(err.buf);
@@ -353,14 +354,14 @@ int watch_start(const char *gitdir, unsigned int poll_seconds,
 			watch_all(w);
 	}
 	if (w->ifd < 0 && !poll_seconds)
-		log_warn("watch: inotify off and the poll off ([watch] poll = 0):"
-			 " only pokes and restarts will notice topic moves");
+		log_warn("watch: inotify and the poll ([watch] poll) are off: only pokes and restarts will notice topic moves");
 
 	log_debug("watch: %zu folders under '%s', poll every %u s",
 		  w->nr_dirs, w->heads, poll_seconds);
 	ret = pthread_create(&w->thread, NULL, watch_thread, w);
 	if (ret) {
-		ret = error_set(err, -ret, "cannot start the watcher thread: %s",
+		ret = error_set(err, -ret,
+				"cannot start the watcher thread: %s",
 				strerror(ret));
 		goto out_release;
 	}
