@@ -37,7 +37,7 @@ for v in $verbs; do
 	run "$v" --help
 	is "$rc" 0 "$v --help exits 0"
 	like "$out" "^usage: cthulhu $v" "$v --help starts with its usage"
-	like "$out" '--json' "$v --help names --json"
+	like "$out" '--socket PATH' "$v --help names the connection options"
 	run help "$v"
 	is "$rc" 0 "help $v exits 0"
 	like "$out" "^usage: cthulhu $v" "help $v prints the same usage"
