@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,22 @@ struct build_topic {
 	const char *method;
 	int64_t ms;
 };
+
+/*
+ * Crash injection for the kill -9 tests: CTHULHU_CRASH_AT=merged (merge
+ * commits written, nothing recorded), updating (the row says what next
+ * will be, next not moved) or moved (next moved, the row not done) ends
+ * the process there as kill -9 would.
+ */
+static void crash_point(const char *point)
+{
+	const char *at = getenv("CTHULHU_CRASH_AT");
+
+	if (at && !strcmp(at, point)) {
+		log_warn("next: crashing at '%s' as CTHULHU_CRASH_AT asks", point);
+		raise(SIGKILL);
+	}
+}
 
 static int64_t now_ms(void)
 {
@@ -404,6 +421,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		}
 	}
 
+	crash_point("merged");
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
 		goto out_fail;
@@ -424,6 +442,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out_fail;
 
+	crash_point("updating");
 	if (!stopped && strcmp(head, next_now)) {
 		strbuf_addf(&reflog, "cthulhu: build %" PRId64 " (%s)%s", id,
 			    trigger, full ? ", full" : "");
@@ -432,6 +451,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		if (ret < 0)
 			goto out_fail;
 	}
+	crash_point("moved");
 	if (!stopped)
 		push_next(cfg, topics, &pushed);
 	ret = db_exec(ctx->db, err,
