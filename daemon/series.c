@@ -250,10 +250,10 @@ static int attach_pending(struct db *db, const char *msgid, struct strbuf *err)
 	size_t i;
 	int ret = 0;
 
-	rows = db_query(db, err, "SELECT id FROM messages WHERE kind = 'reply' "
-			"AND series_id IS NULL AND EXISTS (SELECT 1 FROM "
-			"json_each(messages.refs) WHERE json_each.value = ?)",
-			"t", msgid);
+	rows = db_query(db, err, "SELECT m.id FROM message_refs r JOIN messages "
+			"m ON m.id = r.message_id WHERE r.ref = ? AND m.kind = "
+			"'reply' AND m.series_id IS NULL ORDER BY m.id", "t",
+			msgid);
 	if (!rows)
 		return -EIO;
 	json_array_foreach(rows, i, row) {
@@ -327,11 +327,10 @@ static int series_by_ref(struct db *db, const char *id, json_t **row,
 	if (ret < 0 || *row)
 		return ret;
 	return db_query_row(db, row, err, "SELECT " SERIES_COLS " FROM "
-			    "messages msg JOIN series s ON s.id = msg.series_id "
-			    "WHERE msg.kind IN ('patch', 'cover') AND EXISTS "
-			    "(SELECT 1 FROM json_each(msg.refs) WHERE "
-			    "json_each.value = ?) ORDER BY msg.id DESC LIMIT 1",
-			    "t", id);
+			    "message_refs r JOIN messages msg ON msg.id = "
+			    "r.message_id JOIN series s ON s.id = msg.series_id "
+			    "WHERE r.ref = ? AND msg.kind IN ('patch', 'cover') "
+			    "ORDER BY msg.id DESC LIMIT 1", "t", id);
 }
 
 /* The series m belongs to, or 0 for a new one. */
@@ -573,6 +572,7 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 	int64_t msg_row, sid = 0, dup = 0;
 	bool created = false;
 	char *refs = NULL;
+	size_t i;
 	int ret;
 
 	ret = mail_parse(raw, len, &m, err);
@@ -610,6 +610,12 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 	if (ret < 0)
 		goto out_rollback;
 	msg_row = db_last_insert_id(db);
+	for (i = 0; !ret && i < m->nr_references; i++)
+		ret = db_exec(db, err, "INSERT OR IGNORE INTO message_refs "
+			      "(ref, message_id) VALUES (?, ?)", "ti",
+			      m->references[i], msg_row);
+	if (ret < 0)
+		goto out_rollback;
 	if (kind == KIND_PATCH || kind == KIND_COVER)
 		ret = place(db, m, kind, msg_row, &sid, &created, err);
 	else if (kind == KIND_REPLY)

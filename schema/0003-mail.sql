@@ -21,6 +21,13 @@ CREATE TABLE messages (
 	received_at INTEGER NOT NULL
 );
 CREATE INDEX messages_irt ON messages (in_reply_to);
+
+-- messages.refs, one row per id, to find who refers to a Message-ID.
+CREATE TABLE message_refs (
+	ref TEXT NOT NULL,
+	message_id INTEGER NOT NULL REFERENCES messages (id),
+	PRIMARY KEY (ref, message_id)
+) WITHOUT ROWID;
 CREATE INDEX messages_series ON messages (series_id);
 CREATE INDEX messages_from ON messages (from_email);
 
