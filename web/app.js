@@ -55,7 +55,9 @@ function h(tag, attrs) {
 function append(el, c) {
 	if (c === null || c === undefined || c === false)
 		return;
-	if (typeof c === 'object' && c.nodeType)
+	if (Array.isArray(c))
+		c.forEach(function (x) { append(el, x); });
+	else if (typeof c === 'object' && c.nodeType)
 		el.appendChild(c);
 	else
 		el.appendChild(document.createTextNode(String(c)));
@@ -238,7 +240,7 @@ function person(v) {
 	if (typeof v === 'string')
 		return v;
 	var name = pick(v, 'name'), email = pick(v, 'email');
-	if (name && email)
+	if (name && email && name !== email)
 		return name + ' <' + email + '>';
 	return name || email || '';
 }
@@ -308,7 +310,7 @@ function lintSummary(s) {
 	} else if (typeof l === 'object') {
 		e = Number(pick(l, 'errors', 'error') || 0);
 		w = Number(pick(l, 'warnings', 'warning', 'warn') || 0);
-		n = Number(pick(l, 'notes', 'info') || 0);
+		n = Number(pick(l, 'notes', 'infos', 'info') || 0);
 	}
 	if (!e && !w && !n)
 		return h('span', { class: 'lint clean' }, 'clean');
@@ -338,14 +340,16 @@ function waitText(s) {
 		if (secs !== undefined)
 			return '~' + span(Number(secs)) + ' (estimate)';
 		if (days !== undefined)
-			return '~' + days + ' days (estimate)';
+			return (Number(days) < 1 ? 'under a day' :
+				'~' + days + ' day' + (days == 1 ? '' : 's')) +
+				(w.estimate === false ? '' : ' (estimate)');
 		return '';
 	}
 	return String(w);
 }
 
 function ageOf(s) {
-	var t = pick(s, 'first_seen', 'arrived_at', 'submitted_at',
+	var t = pick(s, 'arrival', 'first_seen', 'arrived_at', 'submitted_at',
 		     'received_at', 'created_at', 'date');
 	if (t !== undefined)
 		return when(t);
@@ -424,8 +428,11 @@ function renderHeader() {
 
 	el = clear($('next-summary'));
 	body = nx && nx.status === 200 && nx.body;
-	if (body) {
-		var b = body.build || body.latest || body;
+	if (body && 'build' in body && !body.build) {
+		el.appendChild(h('a', { href: '#/next', class: 'badge' },
+				 'next: not built yet'));
+	} else if (body) {
+		var b = latestBuild(body);
 		var topics = list(b, 'topics', 'results');
 		var bad = topics.filter(function (t) {
 			return /conflict|skip/.test(outcomeOf(t));
@@ -441,60 +448,62 @@ function renderHeader() {
 	}
 }
 
+/* The build out of GET /api/v1/next: {ref, commit, build}. */
+function latestBuild(body) {
+	if (body && 'build' in body)
+		return body.build;
+	return body && (body.latest || body);
+}
+
 function cycleSummary(c) {
 	var phase = pick(c, 'phase', 'name', 'stage');
-	var tag = pick(c, 'tag', 'rc', 'release', 'version');
-	var parts = [];
-	var feat = closeDays(c, 'feature');
-	var fix = closeDays(c, 'fix');
+	var tag = pick(c, 'tag', 'release', 'version');
+	var parts = [h('strong', { class: 'phase' }, String(phase || '?'))];
 
-	parts.push(h('strong', { class: 'phase' }, String(phase || '?')));
 	if (tag && tag !== phase)
 		parts.push(' (' + tag + ')');
-	if (feat !== null)
-		parts.push(h('span', { class: 'close' }, ' · ' + feat));
-	if (fix !== null)
-		parts.push(h('span', { class: 'close' }, ' · ' + fix));
-	return h('span', { id: 'cycle-summary' }, parts);
+	[['features', 'features_close', 'features_closed'],
+	 ['fixes', 'fixes_close', 'fixes_closed']].forEach(function (k) {
+		var t = closeText(k[0], c[k[1]], c[k[2]]);
+		if (t)
+			parts.push(h('span', { class: 'close' }, ' · ' + t));
+	});
+	return h('span', { id: 'cycle-summary',
+			   title: pick(c, 'summary') || null }, parts);
 }
 
 /*
- * "features close in 5 days" out of whatever the cycle API holds for
- * the soft close of kind ('feature' or 'fix'): a day count, a date, or
- * an object with either.
+ * "features close in 5 days" for a soft close given as {days_left, date,
+ * tag, estimate}, a day count or a date; closed says it has passed.
  */
-function closeDays(c, kind) {
-	var keys = Object.keys(c), i, k, v, d, n;
-	var label = kind === 'feature' ? 'features' : 'fixes';
+function closeText(label, v, closed) {
+	var n, d, tag = '';
 
-	for (i = 0; i < keys.length; i++) {
-		k = keys[i];
-		if (k.indexOf(kind) < 0 || !/close|soft/.test(k))
-			continue;
-		v = c[k];
-		if (v && typeof v === 'object') {
-			n = pick(v, 'days', 'days_left', 'in_days');
-			d = pick(v, 'date', 'at', 'when');
-			if (pick(v, 'closed', 'passed') === true)
-				return label + ' closed';
-		} else if (typeof v === 'number' && /day/.test(k)) {
-			n = v;
-		} else {
-			d = v;
-		}
-		if (n === undefined && d !== undefined && toDate(d))
-			n = Math.ceil((toDate(d).getTime() - Date.now()) /
-				      86400000);
-		if (n === undefined)
-			continue;
-		n = Number(n);
-		if (n < 0)
-			return label + ' closed';
-		if (n === 0)
-			return label + ' close today';
-		return label + ' close in ' + n + ' day' + (n === 1 ? '' : 's');
+	if (closed === true)
+		return label + ' closed';
+	if (v === undefined || v === null)
+		return null;
+	if (typeof v === 'object') {
+		n = pick(v, 'days_left', 'days', 'in_days');
+		d = pick(v, 'date', 'at');
+		if (pick(v, 'tag'))
+			tag = ' (' + v.tag + (v.estimate ? ', estimated' : '') +
+				')';
+	} else if (typeof v === 'number' && v < 10000) {
+		n = v;
+	} else {
+		d = v;
 	}
-	return null;
+	if (n === undefined && d !== undefined && toDate(d))
+		n = Math.ceil((toDate(d).getTime() - Date.now()) / 86400000);
+	if (n === undefined)
+		return null;
+	n = Number(n);
+	if (n < 0)
+		return label + ' closed';
+	if (n === 0)
+		return label + ' close today' + tag;
+	return label + ' close in ' + n + ' day' + (n === 1 ? '' : 's') + tag;
 }
 
 /* --- queue view ---------------------------------------------------------- */
@@ -516,10 +525,10 @@ function messageIds(s) {
 		if (x)
 			ids.push(x);
 	});
-	var cover = s && s.cover;
-	if (cover && typeof cover === 'object' && cover.message_id)
-		ids.push(cover.message_id);
-	return ids.map(function (x) {
+	var cover = s && (s.cover_letter || s.cover);
+	if (cover && typeof cover === 'object')
+		ids.push(pick(cover, 'message_id', 'msgid'));
+	return ids.filter(Boolean).map(function (x) {
 		return String(x).replace(/^<|>$/g, '').toLowerCase();
 	});
 }
@@ -608,6 +617,12 @@ function updateQueue() {
 	n = unavailable(res, 'the queue');
 	if (n) {
 		body.appendChild(n);
+		if (res && looksLikeMessageId(state.search)) {
+			n = h('div', { class: 'answer none' }, 'Looking up “',
+			      state.search.trim(), '”…');
+			answer.appendChild(n);
+			lookupSeries(state.search.trim(), n, false);
+		}
 		return;
 	}
 	items = queueItems();
@@ -679,43 +694,64 @@ function searchAnswer(found, total) {
 		var box = h('div', { class: 'answer none' },
 			    'No queued series matches “', q, '”.');
 		if (looksLikeMessageId(q))
-			lookupSeries(q, box);
+			lookupSeries(q, box, true);
 		return box;
 	}
 	return h('div', { class: 'answer', id: 'search-answer' },
 		 found.slice(0, 5).map(function (s) {
-			var pos = pick(s, 'position'), w = waitText(s);
-			return h('p', null,
-				 seriesLink(s, pick(s, 'subject') ||
-					    '(no subject)'),
-				 ' is ',
-				 h('strong', null, 'position ' + pos),
-				 ' of ' + total,
-				 laneOf(s) !== undefined ? ', lane ' +
-				 laneLabel(laneOf(s)) : '',
-				 w ? ' — expected wait ' + w : '', '.');
-		}), found.length > 5 ? h('p', { class: 'muted' },
-					 (found.length - 5) +
-					 ' more in the table below.') : null);
+			return queuedAnswer(s, total);
+		 }), found.length > 5 ? h('p', { class: 'muted' },
+					  (found.length - 5) +
+					  ' more in the table below.') : null);
 }
 
-/* Ask the daemon about a Message-ID that is not in the queue. */
-function lookupSeries(q, box) {
+/* "SUBJECT is position 3 of 40, lane 2 — expected wait ..." */
+function queuedAnswer(s, total) {
+	var pos = pick(s, 'position'), w = waitText(s);
+
+	return h('p', null,
+		 seriesLink(s, pick(s, 'subject') || '(no subject)'),
+		 ' is ', h('strong', null, 'position ' + pos), ' of ' + total,
+		 laneOf(s) !== undefined ? ', lane ' + laneLabel(laneOf(s)) :
+		 '', w ? ' — expected wait ' + w : '', '.');
+}
+
+/*
+ * Ask the daemon about a Message-ID that is not in the queue (or when
+ * there is no queue to look in: queued false).
+ */
+function lookupSeries(q, box, queued) {
 	var id = q.replace(/^<|>$/g, '');
-	fetchJSON('/api/v1/series?message_id=' + encodeURIComponent(id))
+	fetchJSON('/api/v1/series?msgid=' + encodeURIComponent(id))
 		.then(function (res) {
 			var s = res.status === 200 && res.body;
 			if (s && Array.isArray(s.series))
 				s = s.series[0];
-			if (!s || state.search.trim() !== q)
+			if (state.search.trim() !== q)
 				return;
 			clear(box);
+			if (!s) {
+				box.appendChild(h('p', null, 'No series holds ' +
+						  'the message “', q, '”.'));
+				return;
+			}
 			box.className = 'answer';
+			box.id = 'search-answer';
+			var items = queueItems(), i;
+			for (i = 0; queued && i < items.length; i++) {
+				if (items[i].id === s.id) {
+					box.appendChild(queuedAnswer(items[i],
+								     items.length));
+					return;
+				}
+			}
 			box.appendChild(h('p', null, seriesLink(s,
 				pick(s, 'subject') || '(series)'),
-				' is not in the queue: ',
+				queued ? ' is not in the queue: ' : ': ',
 				h('strong', null, pick(s, 'state', 'status') ||
-				  'closed'), '.'));
+				  'closed'),
+				pick(s, 'position') !== undefined ?
+				', position ' + s.position : '', '.'));
 		});
 }
 
@@ -735,6 +771,11 @@ function renderSeries(root) {
 	}
 	s = res.body.series && !Array.isArray(res.body.series) ?
 		res.body.series : res.body;
+	if (s.queue && typeof s.queue === 'object')
+		['lane', 'reason', 'wait', 'position'].forEach(function (k) {
+			if (s[k] === undefined || s[k] === null)
+				s[k] = s.queue[k];
+		});
 
 	var pos = pick(s, 'position'), w = waitText(s);
 	root.appendChild(section(pick(s, 'subject', 'title') || 'Series',
@@ -750,16 +791,31 @@ function renderSeries(root) {
 		  w ? ' · expected wait ' + w : ''),
 		laneReason(s) ? h('p', { class: 'why' }, 'Why this lane: ',
 				  laneReason(s)) : null,
-		details(s, ['subject', 'title', 'author', 'version', 'state',
-			    'status', 'position', 'lane', 'lane_reason',
-			    'reason', 'why'])));
+		details(s, ['id', 'name', 'subject', 'title', 'author', 'author_name',
+			    'author_email', 'version', 'state', 'status',
+			    'position', 'lane', 'lane_reason', 'reason', 'why',
+			    'cover', 'patches', 'tags', 'rfc', 'resend',
+			    'supersedes', 'superseded_by'])));
 
 	var patches = list(s, 'patches');
-	root.appendChild(section('Patches', 'patches', patches.length ?
-		patches.map(renderPatch) :
-		h('p', { class: 'placeholder' }, 'No patches.')));
+	var total = pick(s, 'total');
+	var cover = list(s, 'series_trailers');
+	root.appendChild(section('Patches', 'patches',
+		cover.length ? h('div', { class: 'cover-trailers' },
+			h('p', { class: 'muted' }, 'Trailers given to the ' +
+			  'whole series:'),
+			h('ul', { class: 'trailers' }, cover.map(function (t) {
+				return h('li', null, typeof t === 'string' ?
+					 t : (pick(t, 'key') + ': ' +
+					      pick(t, 'value')));
+			}))) : null,
+		patches.length ? patches.map(function (p, i) {
+			return renderPatch(p, i, total);
+		}) : h('p', { class: 'placeholder' }, 'No patches.')));
 
 	var hist = list(s, 'history', 'events', 'log');
+	if (!hist.length)
+		hist = seriesHistory(s);
 	var versions = list(s, 'versions');
 	if (versions.length)
 		root.appendChild(section('Versions', 'versions', table([
@@ -786,6 +842,39 @@ function renderSeries(root) {
 		})) : h('p', { class: 'placeholder' }, 'Nothing yet.')));
 }
 
+/* A history out of what the series answer holds, oldest first. */
+function seriesHistory(s) {
+	var hist = [];
+
+	hist.push({ at: pick(s, 'date', 'created_at'), kind: 'submitted',
+		    message: 'v' + (pick(s, 'version') || 1) + ', ' +
+		    (pick(s, 'total') || list(s, 'patches').length) +
+		    ' patch(es)' });
+	if (pick(s, 'supersedes'))
+		hist.push({ at: pick(s, 'created_at', 'date'),
+			    kind: 'supersedes', series: s.supersedes });
+	list(s, 'replies').forEach(function (r) {
+		hist.push({ at: pick(r, 'date'), kind: 'reply',
+			    message: person({ name: pick(r, 'from_name'),
+					      email: pick(r, 'from_email') }) +
+			    ': ' + (pick(r, 'subject') || '') });
+	});
+	list(s, 'applied', 'commits').forEach(function (c) {
+		hist.push({ at: pick(c, 'applied_at', 'at'), kind: 'applied',
+			    topic: pick(c, 'topic'),
+			    commit: pick(c, 'commit', 'sha1') });
+	});
+	if (pick(s, 'superseded_by'))
+		hist.push({ at: pick(s, 'updated_at'), kind: 'superseded',
+			    series: s.superseded_by });
+	return hist.map(function (e, i) {
+		var d = toDate(e.at);
+		return { e: e, i: i, t: d ? d.getTime() : Infinity };
+	}).sort(function (a, b) {
+		return a.t - b.t || a.i - b.i;
+	}).map(function (x) { return x.e; });
+}
+
 function historyDetail(e) {
 	var parts = [], topic = pick(e, 'topic', 'branch');
 	var sha = pick(e, 'commit', 'sha1', 'new');
@@ -803,6 +892,10 @@ function historyDetail(e) {
 				  short(typeof c === 'string' ? c :
 					pick(c, 'commit', 'sha1', 'new'))));
 	});
+	if (pick(e, 'series') && typeof e.series !== 'object')
+		parts.push(' ', h('a', { href: '#/series/' +
+			encodeURIComponent(String(e.series)) },
+			'series ' + e.series));
 	if (pick(e, 'reason'))
 		parts.push(': ', e.reason);
 	if (pick(e, 'message', 'detail', 'text'))
@@ -810,10 +903,10 @@ function historyDetail(e) {
 	return parts;
 }
 
-function renderPatch(p, i) {
+function renderPatch(p, i, seriesTotal) {
 	var trailers = list(p, 'trailers'), lint = list(p, 'lint', 'findings');
 	var n = pick(p, 'n', 'number', 'index', 'seq');
-	var total = pick(p, 'total', 'of');
+	var total = pick(p, 'total', 'of') || seriesTotal;
 	var commit = pick(p, 'commit', 'sha1', 'applied_commit');
 
 	return h('article', { class: 'patch' },
@@ -860,7 +953,7 @@ function buildEntry(name) {
 
 	if (!nx || nx.status !== 200 || !nx.body)
 		return undefined;
-	b = nx.body.build || nx.body.latest || nx.body;
+	b = latestBuild(nx.body);
 	list(b, 'topics', 'results').forEach(function (t) {
 		if (pick(t, 'topic', 'name') === name)
 			found = t;
@@ -915,9 +1008,9 @@ function renderTopics(root) {
 			{ label: 'Last move', class: 'moved', cell: function (t) {
 				return when(t.moved_at);
 			} },
-			{ label: 'In next', class: 'into', cell: function (t) {
-				return t.into_next === false ? 'no' :
-					'#' + (t.order !== undefined ?
+			{ label: 'Order', class: 'into', cell: function (t) {
+				return t.into_next === false ? 'not in next' :
+					String(t.order !== undefined ?
 					       t.order : '');
 			} },
 			{ label: 'Last next build', class: 'outcome-col',
@@ -962,10 +1055,13 @@ function buildRows(b) {
 function renderNext(root) {
 	var res = state.data.next, n = unavailable(res, 'next builds'), b;
 
+	if (!n && !latestBuild(res.body))
+		n = h('p', { class: 'placeholder', id: 'next-none' },
+		      'No build of next yet.');
 	if (n) {
 		root.appendChild(section('Latest next build', 'next', n));
 	} else {
-		b = res.body.build || res.body.latest || res.body;
+		b = latestBuild(res.body);
 		var reused = pick(b, 'merges_reused', 'reused');
 		root.appendChild(section('Latest next build', 'next',
 			h('p', { class: 'byline' },
@@ -978,7 +1074,10 @@ function renderNext(root) {
 			  ' · took ' + duration(b.duration_ms) : '',
 			  reused !== undefined ? ' · ' + reused +
 			  ' merge' + (reused === 1 ? '' : 's') + ' reused' :
-			  ''),
+			  '',
+			  pick(b, 'state') ? ' · ' + b.state : ''),
+			pick(b, 'error') ? h('p', { class: 'placeholder error' },
+					     b.error) : null,
 			h('p', { class: 'byline' },
 			  pick(b, 'base') ? h('span', null, 'base ',
 				h('code', { class: 'sha' }, short(b.base))) :
@@ -998,6 +1097,14 @@ function renderNext(root) {
 				} },
 				{ label: 'Outcome', cell: function (t) {
 					return outcomeTag(outcomeOf(t));
+				} },
+				{ label: 'Merge', cell: function (t) {
+					return h('span', null,
+						 h('code', { class: 'sha' },
+						   short(pick(t, 'merge_commit'))),
+						 pick(t, 'method') ?
+						 h('small', { class: 'muted' },
+						   ' ' + t.method) : null);
 				} },
 				{ label: 'Details', class: 'paths',
 				  cell: function (t) {
@@ -1035,13 +1142,13 @@ function renderNext(root) {
 		{ label: 'Trigger', cell: function (x) {
 			return pick(x, 'trigger') || ''; } },
 		{ label: 'Result', cell: function (x) {
-			var t = buildRows(x), bad = t.filter(function (y) {
-				return /conflict|skip/.test(outcomeOf(y));
-			});
+			var c = pick(x, 'conflicts');
 			var o = pick(x, 'outcome', 'state', 'status');
-			return outcomeTag(typeof o === 'string' ? o :
-					  bad.length ? bad.length +
-					  ' conflicted' : 'ok');
+			if (typeof c === 'number' && c > 0)
+				return h('span', null, outcomeTag(o || ''), ' ',
+					 outcomeTag(c + ' conflict' +
+						    (c > 1 ? 's' : '')));
+			return outcomeTag(typeof o === 'string' ? o : 'ok');
 		} },
 		{ label: 'Reused', class: 'num', cell: function (x) {
 			var r = pick(x, 'merges_reused', 'reused');
