@@ -137,6 +137,25 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Make the folders above path, as mkdir -p does for its dirname. */
+static int make_parents(const char *path, struct strbuf *err)
+{
+	char *p = xstrdup(path), *s;
+	int ret = 0;
+
+	for (s = p + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			ret = error_set(err, -errno, "cannot create '%s': %s", p,
+					strerror(errno));
+			break;
+		}
+		*s = '/';
+	}
+	free(p);
+	return ret;
+}
+
 static bool dir_is_empty(const char *path)
 {
 	struct dirent *de;
@@ -927,6 +946,9 @@ int demo_prepare(const char *dir, const char *http_listen, char **config_path,
 	demo.build = build.buf;
 	remove_tree(build.buf);
 	log_info("demo: making a kvm-x86 tree in %s", abs);
+	ret = make_parents(abs, err);
+	if (ret)
+		goto out;
 	if (mkdir(build.buf, 0755)) {
 		ret = error_set(err, -errno, "cannot create '%s': %s",
 				build.buf, strerror(errno));

@@ -141,4 +141,18 @@ rc=$?
 is "$([ "$rc" -ne 0 ] && echo refused)" refused "a non-empty folder without cthulhu.conf is refused"
 like "$(cat "$T/other.out")" "$T/other" "the message names the folder"
 is "$(ls "$T/other")" notes.txt "and the folder is untouched"
+
+# An empty folder, or one whose parents do not exist yet, is made a demo.
+for D in "$T/empty" "$T/deep/er/demo"; do
+	G="git --git-dir=$D/repo.git"
+	CTHULHU_SOCKET=$D/state/cthulhud.sock
+	case $D in */empty) mkdir "$D" ;; esac
+	start_demo --http 0
+	ok "a demo in ${D#$T/} starts"
+	is "$($G rev-parse -q --verify refs/heads/x86/pmu >/dev/null && echo yes)" yes \
+		"and has its topics"
+	stop_daemon
+done
+ls -d "$T"/*.new-* >/dev/null 2>&1
+is "$?" 2 "no half-made demo folder is left behind"
 done_testing
