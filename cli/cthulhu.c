@@ -67,6 +67,12 @@ static const struct cmd verbs[] = {
 	  "series [--author WHO | --msgid ID] [--json]\n"
 	  "series ID [--json]",
 	  "list the patch series received, or show one with its patches" },
+	{ "apply", cmd_apply, "apply [--patches LIST] [--json] SERIES TOPIC",
+	  "apply a series, or some of its patches, to a topic as git am -s does" },
+	{ "drop", cmd_drop, "drop --reason TEXT [--json] COMMIT",
+	  "remove an applied commit from its topic and tell its author why" },
+	{ "outbox", cmd_outbox, "outbox [--limit N] [--json]",
+	  "list the notifications sent to patch authors" },
 	{ "supersede", cmd_supersede, "supersede [--json] NEW OLD",
 	  "record that series NEW replaces series OLD" },
 };

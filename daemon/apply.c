@@ -1405,6 +1405,26 @@ int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 	return 0;
 }
 
+int apply_ref_cas(struct repo *repo, const char *refname, const char *old_hex,
+		  const char *new_hex, struct strbuf *err)
+{
+	git_reference *ref = NULL;
+	git_oid old, new;
+	int ret;
+
+	if (git_oid_fromstr(&old, old_hex) < 0 ||
+	    git_oid_fromstr(&new, new_hex) < 0)
+		return error_set(err, ERR_INVALID, "bad commit id");
+	ret = git_reference_create_matching(&ref, repo_git(repo), refname, &new,
+					    1, &old, "cthulhu: restore");
+	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)
+		return apply_git_error(err, ERR_STALE, "'%s' moved", refname);
+	if (ret < 0)
+		return apply_git_error(err, -EIO, "cannot update '%s'", refname);
+	git_reference_free(ref);
+	return 0;
+}
+
 void apply_patch_from_mail(struct apply_patch *p, const struct mail *m,
 			   const char *name, struct strbuf *msg)
 {

@@ -90,6 +90,13 @@ int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 		 char *new_tip, struct strbuf *err);
 
 /*
+ * Move refname from old_hex to new_hex by compare-and-swap (ERR_STALE if
+ * it is not at old_hex).
+ */
+int apply_ref_cas(struct repo *repo, const char *refname, const char *old_hex,
+		  const char *new_hex, struct strbuf *err);
+
+/*
  * Fill p from the parsed mail m; p borrows m's strings and msg's buffer
  * (msg holds the message, caller releases it).  name is borrowed too.
  */

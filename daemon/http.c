@@ -29,6 +29,7 @@ static const struct route *const route_tables[] = {
 	api_stream_routes,
 	api_next_routes,
 	api_series_routes,
+	api_apply_routes,
 	web_routes,
 	NULL
 };

@@ -88,6 +88,7 @@ extern const struct route api_queue_routes[];
 extern const struct route api_stream_routes[];
 extern const struct route api_next_routes[];
 extern const struct route api_series_routes[];
+extern const struct route api_apply_routes[];
 extern const struct route web_routes[];
 
 int http_start(struct strbuf *err);

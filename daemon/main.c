@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "daemon/apply.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
@@ -196,6 +197,7 @@ static void register_jobs(void)
 {
 	engine_register(&reload_job);
 	topic_register_jobs();
+	apply_register_jobs();
 	next_register_jobs();
 	series_register_jobs();
 }

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The apply, drop and outbox routes.  Mutations go through the engine
+ * ("apply" and "drop" jobs of applied.c); reads ask SQLite directly.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "daemon/db.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/http.h"
+#include "daemon/strbuf.h"
+
+/*
+ * POST /api/v1/apply {series, topic, patches?: [n...]}: the applied
+ * commits (see run_apply() in applied.c).
+ */
+static int apply_post(struct http_request *req, json_t **out,
+		      struct strbuf *err)
+{
+	json_t *args = http_json_body(req, err);
+
+	if (!args)
+		return ERR_INVALID;
+	if (!json_is_integer(json_object_get(args, "series")) ||
+	    !json_is_string(json_object_get(args, "topic"))) {
+		json_decref(args);
+		return error_set(err, ERR_INVALID,
+				 "apply needs 'series' (a number) and 'topic'");
+	}
+	return engine_run("apply", args, out, err);
+}
+
+/* POST /api/v1/drop {commit, reason}: the new tip and replayed commits. */
+static int drop_post(struct http_request *req, json_t **out,
+		     struct strbuf *err)
+{
+	json_t *args = http_json_body(req, err);
+
+	if (!args)
+		return ERR_INVALID;
+	if (!json_is_string(json_object_get(args, "commit")) ||
+	    !json_is_string(json_object_get(args, "reason"))) {
+		json_decref(args);
+		return error_set(err, ERR_INVALID,
+				 "drop needs 'commit' and 'reason'");
+	}
+	return engine_run("drop", args, out, err);
+}
+
+/*
+ * GET /api/v1/outbox: {"notifications": [{id, kind, series_id, topic,
+ * msgid, in_reply_to, to, subject, state, file, error, created_at,
+ * sent_at}...]}, newest first; ?limit=N (default 50).
+ */
+static int outbox_list(struct http_request *req, json_t **out,
+		       struct strbuf *err)
+{
+	const char *limit = http_query(req, "limit");
+	struct db *db = db_thread();
+	json_t *rows;
+	long n = limit ? strtol(limit, NULL, 10) : 50;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	if (n <= 0)
+		n = 50;
+	rows = db_query(db, err,
+			"SELECT id, kind, series_id, topic, msgid, in_reply_to, to_addr AS \"to\", subject, state, file, error, created_at, sent_at FROM notifications ORDER BY id DESC LIMIT ?",
+			"i", (int64_t)n);
+	if (!rows)
+		return -EIO;
+	*out = json_pack("{s:o}", "notifications", rows);
+	return 0;
+}
+
+/*
+ * GET /api/v1/applied?topic=T&series=N: {"applied": [row...]}, the
+ * patches applied (state applied, dropped or gone) in applying order.
+ */
+static int applied_list(struct http_request *req, json_t **out,
+			struct strbuf *err)
+{
+	const char *topic = http_query(req, "topic");
+	const char *series = http_query(req, "series");
+	struct db *db = db_thread();
+	json_t *rows;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	rows = db_query(db, err,
+			"SELECT id, series_id, number, total, topic, commit_sha AS \"commit\", patchid AS patch_id, subject, author_name, author_email, method, state, reason, applied_at, changed_at FROM applied WHERE (? IS NULL OR topic = ?) AND (? IS NULL OR series_id = ?) ORDER BY id",
+			"tttt", topic, topic, series, series);
+	if (!rows)
+		return -EIO;
+	*out = json_pack("{s:o}", "applied", rows);
+	return 0;
+}
+
+const struct route api_apply_routes[] = {
+	{ "POST", "/api/v1/apply", apply_post },
+	{ "POST", "/api/v1/drop", drop_post },
+	{ "GET", "/api/v1/outbox", outbox_list },
+	{ "GET", "/api/v1/applied", applied_list },
+	{ 0 }
+};

@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The engine's apply and drop jobs and the applied table: which patch
+ * became which commit on which topic, kept true when commits change SHA1
+ * (a drop replays the later commits; a topic rebased by hand is matched
+ * by patch-id, then by subject and author), with a notification to the
+ * author for each of these.
+ *
+ * The order of writes is the daemon's rule: git objects, then the ref
+ * (compare-and-swap), then one SQLite transaction with the rows and the
+ * notification; should that transaction fail, the ref is put back.  The
+ * mail goes out after the commit (notify_deliver()).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/apply.h"
+#include "daemon/config.h"
+#include "daemon/db.h"
+#include "daemon/drop.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/mail.h"
+#include "daemon/notify.h"
+#include "daemon/repo.h"
+#include "daemon/strbuf.h"
+#include "daemon/topic.h"
+#include "daemon/xalloc.h"
+
+/* How many commits of a rebased topic are searched for moved patches. */
+#define REBASE_SEARCH_MIN 200
+
+static const char *jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+static int64_t jint(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+static int topic_branch(struct db *db, const char *topic, char **branch,
+			struct strbuf *err)
+{
+	json_t *row = NULL;
+	int ret;
+
+	ret = db_query_row(db, &row, err,
+			   "SELECT branch FROM topics WHERE name = ?", "t",
+			   topic);
+	if (ret < 0)
+		return ret;
+	if (!row)
+		return error_set(err, ERR_NOT_FOUND, "unknown topic '%s'", topic);
+	*branch = xstrdup(jstr(row, "branch"));
+	json_decref(row);
+	return 0;
+}
+
+static void opts_from_config(struct apply_opts *opts,
+			     const struct config *cfg)
+{
+	const char *link = config_get(cfg, "apply.link");
+	bool signoff = true;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->committer_name = cfg->committer_name ? cfg->committer_name :
+			       "cthulhu";
+	opts->committer_email = cfg->committer_email ?
+				cfg->committer_email : "cthulhu@localhost";
+	opts->link = link ? link : "https://lore.kernel.org/r/%s";
+	config_get_bool(cfg, "apply.signoff", true, &signoff, NULL);
+	opts->signoff = signoff;
+	opts->three_way = true;
+}
+
+/*
+ * The mail a notification answers, as notify.h's REPLY: the message row
+ * msg_row_id, re-parsed for its Cc and References.
+ */
+static json_t *reply_info(struct db *db, int64_t msg_row_id)
+{
+	struct strbuf raw = STRBUF_INIT;
+	struct mail *m = NULL;
+	json_t *reply, *cc, *refs;
+	size_t i;
+
+	reply = json_object();
+	if (db_query_blob(db, &raw, NULL,
+			  "SELECT raw FROM messages WHERE id = ?", "i",
+			  msg_row_id) < 0 ||
+	    mail_parse(raw.buf, raw.len, &m, NULL) < 0) {
+		strbuf_release(&raw);
+		return reply;
+	}
+	json_object_set_new(reply, "msgid", json_string(m->message_id));
+	json_object_set_new(reply, "subject", json_string(m->subject));
+	json_object_set_new(reply, "from_name", json_string(m->from_name));
+	json_object_set_new(reply, "from_email", json_string(m->from_email));
+	cc = json_array();
+	for (i = 0; i < m->nr_cc; i++)
+		json_array_append_new(cc, json_pack("{s:s, s:s}",
+						    "name", m->cc[i].name,
+						    "email", m->cc[i].email));
+	json_object_set_new(reply, "cc", cc);
+	refs = json_array();
+	for (i = 0; i < m->nr_references; i++)
+		json_array_append_new(refs, json_string(m->references[i]));
+	json_object_set_new(reply, "references", refs);
+	mail_free(m);
+	strbuf_release(&raw);
+	return reply;
+}
+
+/* The message a series' notifications answer: its cover, else patch 1. */
+static int64_t series_reply_msg(struct db *db, int64_t series_id)
+{
+	int64_t id;
+
+	if (db_query_int(db, &id, NULL,
+			 "SELECT cover_id FROM series WHERE id = ? AND cover_id IS NOT NULL",
+			 "i", series_id) == 0)
+		return id;
+	if (db_query_int(db, &id, NULL,
+			 "SELECT message_id FROM patches WHERE series_id = ? ORDER BY number LIMIT 1",
+			 "i", series_id) == 0)
+		return id;
+	return 0;
+}
+
+/* Whether n is in the JSON array of numbers (NULL: every n). */
+static bool wanted(json_t *numbers, int64_t n)
+{
+	json_t *v;
+	size_t i;
+
+	if (!numbers)
+		return true;
+	json_array_foreach(numbers, i, v)
+		if (json_integer_value(v) == n)
+			return true;
+	return false;
+}
+
+struct pending {
+	struct mail *mail;
+	struct strbuf msg;
+	char **trailers;
+	size_t nr_trailers;
+	char name[64];
+};
+
+static void pending_release(struct pending *p)
+{
+	size_t i;
+
+	mail_free(p->mail);
+	strbuf_release(&p->msg);
+	for (i = 0; i < p->nr_trailers; i++)
+		free(p->trailers[i]);
+	free(p->trailers);
+}
+
+/* Put refname back to old after a failed transaction (best effort). */
+static void ref_restore(struct repo *repo, const char *refname,
+			const char *old, const char *cur)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (apply_ref_cas(repo, refname, cur, old, &err) < 0)
+		log_error("cannot restore '%s' to %s: %s", refname, old, err.buf);
+	strbuf_release(&err);
+}
+
+/*
+ * "apply" {series, topic, patches?} -> {series, topic, branch, old, new,
+ * applied: [{number, total, subject, commit, patch_id, method}],
+ * not_applied: [n...], notification}
+ */
+static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err)
+{
+	const struct config *cfg = ctx->config;
+	struct db *db = ctx->db;
+	int64_t series_id = jint(args, "series");
+	const char *topic = jstr(args, "topic");
+	json_t *numbers = json_object_get(args, "patches");
+	json_t *series = NULL, *rows = NULL, *row, *applied, *missing;
+	json_t *info = NULL, *res = NULL, *v;
+	struct pending *pend = NULL;
+	struct apply_patch *ps = NULL;
+	struct apply_done *done = NULL;
+	struct apply_opts opts;
+	struct repo *repo;
+	char old[APPLY_HEXSZ + 1], new[APPLY_HEXSZ + 1];
+	char *branch = NULL;
+	size_t nr = 0, i, j;
+	int64_t total, nid = 0;
+	int ret;
+
+	if (!series_id || !*topic)
+		return error_set(err, ERR_INVALID,
+				 "apply needs 'series' and 'topic'");
+	if (numbers && (!json_is_array(numbers) || !json_array_size(numbers)))
+		return error_set(err, ERR_INVALID,
+				 "'patches' must be a list of numbers");
+	ret = topic_branch(db, topic, &branch, err);
+	if (ret < 0)
+		return ret;
+	ret = db_query_row(db, &series, err,
+			   "SELECT id, total, complete, name, cover_id FROM series WHERE id = ?",
+			   "i", series_id);
+	if (ret < 0)
+		goto out;
+	if (!series) {
+		ret = error_set(err, ERR_NOT_FOUND, "unknown series %lld",
+				(long long)series_id);
+		goto out;
+	}
+	total = jint(series, "total");
+	rows = db_query(db, err,
+			"SELECT id, number, subject, message_id FROM patches WHERE series_id = ? AND has_diff ORDER BY number",
+			"i", series_id);
+	if (!rows) {
+		ret = -EIO;
+		goto out;
+	}
+	json_array_foreach(numbers, i, v) {
+		bool found = false;
+
+		json_array_foreach(rows, j, row)
+			found |= jint(row, "number") == json_integer_value(v);
+		if (!found) {
+			ret = error_set(err, ERR_NOT_FOUND,
+					"series %lld has no patch %lld",
+					(long long)series_id,
+					(long long)json_integer_value(v));
+			goto out;
+		}
+	}
+	if (!numbers && !jint(series, "complete")) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"series %lld is incomplete; name the patches to apply with 'patches'",
+				(long long)series_id);
+		goto out;
+	}
+
+	pend = xcalloc(json_array_size(rows) + 1, sizeof(*pend));
+	ps = xcalloc(json_array_size(rows) + 1, sizeof(*ps));
+	done = xcalloc(json_array_size(rows) + 1, sizeof(*done));
+	json_array_foreach(rows, i, row) {
+		struct pending *p = &pend[nr];
+		struct strbuf raw = STRBUF_INIT;
+		json_t *tr, *t;
+		char *sha = NULL;
+		size_t k;
+
+		if (!wanted(numbers, jint(row, "number")))
+			continue;
+		strbuf_init(&p->msg, 0);
+		if (total > 1)
+			snprintf(p->name, sizeof(p->name), "patch %lld/%lld",
+				 (long long)jint(row, "number"), (long long)total);
+		else
+			snprintf(p->name, sizeof(p->name), "patch");
+		nr++;
+
+		if (db_query_row(db, &tr, NULL,
+				 "SELECT commit_sha, topic FROM applied WHERE patch_id = ? AND state = 'applied'",
+				 "i", jint(row, "id")) == 0 && tr) {
+			sha = xstrdup(jstr(tr, "commit_sha"));
+			ret = error_set(err, ERR_EXISTS,
+					"'%s' of series %lld is already applied to '%s' as %.12s",
+					p->name, (long long)series_id,
+					jstr(tr, "topic"), sha);
+			free(sha);
+			json_decref(tr);
+			goto out;
+		}
+		ret = db_query_blob(db, &raw, err,
+				    "SELECT raw FROM messages WHERE id = ?", "i",
+				    jint(row, "message_id"));
+		if (ret == 0)
+			ret = mail_parse(raw.buf, raw.len, &p->mail, err);
+		strbuf_release(&raw);
+		if (ret < 0)
+			goto out;
+		apply_patch_from_mail(&ps[nr - 1], p->mail, p->name, &p->msg);
+
+		tr = db_query(db, err,
+			      "SELECT key, value FROM trailers WHERE series_id = ? AND (patch_id = ? OR patch_id IS NULL) ORDER BY id",
+			      "ii", series_id, jint(row, "id"));
+		if (!tr) {
+			ret = -EIO;
+			goto out;
+		}
+		p->trailers = xcalloc(json_array_size(tr) + 1,
+				      sizeof(*p->trailers));
+		json_array_foreach(tr, k, t) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%s: %s", jstr(t, "key"),
+				    jstr(t, "value"));
+			p->trailers[p->nr_trailers++] = strbuf_detach(&sb, NULL);
+		}
+		json_decref(tr);
+		ps[nr - 1].trailers = (const char *const *)p->trailers;
+		ps[nr - 1].nr_trailers = p->nr_trailers;
+	}
+
+	repo = repo_thread(err);
+	if (!repo) {
+		ret = -EIO;
+		goto out;
+	}
+	ret = repo_ref_oid(repo, branch, old, err);
+	if (ret < 0)
+		goto out;
+	opts_from_config(&opts, cfg);
+	ret = apply_to_ref(repo, branch, old, ps, nr, &opts, done, new, err);
+	if (ret < 0)
+		goto out;
+
+	/* The rows, the series' state and the notification: one transaction. */
+	applied = json_array();
+	missing = json_array();
+	info = json_pack("{s:I, s:s, s:s, s:o, s:o}", "series_id",
+			 (json_int_t)series_id, "topic", topic, "branch", branch,
+			 "applied", applied, "not_applied", missing);
+	ret = db_begin(db, err);
+	if (ret < 0) {
+		ref_restore(repo, branch, old, new);
+		goto out;
+	}
+	j = 0;
+	json_array_foreach(rows, i, row) {
+		const char *subject = jstr(row, "subject");
+
+		if (!wanted(numbers, jint(row, "number"))) {
+			json_array_append_new(missing, json_pack("{s:I, s:I, s:s}",
+				"number", (json_int_t)jint(row, "number"),
+				"total", (json_int_t)total, "subject", subject));
+			continue;
+		}
+		ret = db_exec(db, err,
+			      "INSERT INTO applied (patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_name, author_email, method, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      "iiiittttttti", jint(row, "id"), series_id,
+			      jint(row, "number"), total, topic, done[j].commit,
+			      done[j].patch_id, subject, ps[j].author_name,
+			      ps[j].author_email,
+			      done[j].three_way ? "3way" : "apply",
+			      (int64_t)time(NULL));
+		if (ret < 0)
+			break;
+		json_array_append_new(applied, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
+			"number", (json_int_t)jint(row, "number"),
+			"total", (json_int_t)total, "subject", subject,
+			"commit", done[j].commit, "patch_id", done[j].patch_id,
+			"method", done[j].three_way ? "3way" : "apply"));
+		j++;
+	}
+	if (!ret)
+		ret = db_exec(db, err,
+			      "UPDATE series SET state = 'applied', updated_at = ? WHERE id = ?",
+			      "ii", (int64_t)time(NULL), series_id);
+	if (!ret) {
+		json_object_set_new(info, "reply",
+				    reply_info(db, series_reply_msg(db, series_id)));
+		ret = notify_applied(db, cfg, info, &nid, err);
+	}
+	if (!ret)
+		ret = db_exec(db, err,
+			      "UPDATE applied SET notification_id = ? WHERE series_id = ? AND topic = ? AND notification_id IS NULL",
+			      "iit", nid, series_id, topic);
+	if (!ret)
+		ret = db_commit(db, err);
+	if (ret < 0) {
+		db_rollback(db);
+		ref_restore(repo, branch, old, new);
+		goto out;
+	}
+
+	notify_deliver(db, cfg, NULL);
+	engine_kick("next-rebuild", NULL, 0);
+	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:[], s:I}",
+			"series", (json_int_t)series_id, "topic", topic,
+			"branch", branch, "old", old, "new", new,
+			"applied", applied, "not_applied",
+			"notification", (json_int_t)nid);
+	json_array_foreach(missing, i, v)
+		json_array_append_new(json_object_get(res, "not_applied"),
+				      json_integer(jint(v, "number")));
+	*result = res;
+	log_info("applied %zu patch(es) of series %lld to '%s': %.12s",
+		 nr, (long long)series_id, topic, new);
+out:
+	for (i = 0; pend && i < nr; i++)
+		pending_release(&pend[i]);
+	free(pend);
+	free(ps);
+	free(done);
+	json_decref(info);
+	json_decref(rows);
+	json_decref(series);
+	free(branch);
+	return ret;
+}
+
+/*
+ * The REPLY of a follow-up threaded under notification nid: the earlier
+ * notification's Message-ID, with the original mail's references before
+ * it and the original subject and author.
+ */
+static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
+{
+	json_t *reply = reply_info(db, series_reply_msg(db, series_id));
+	json_t *row = NULL, *refs;
+
+	if (!nid || db_query_row(db, &row, NULL,
+				 "SELECT msgid, in_reply_to FROM notifications WHERE id = ?",
+				 "i", nid) < 0 || !row)
+		return reply;
+	refs = json_object_get(reply, "references");
+	if (!refs) {
+		refs = json_array();
+		json_object_set_new(reply, "references", refs);
+	}
+	if (*jstr(row, "in_reply_to"))
+		json_array_insert_new(refs, 0, json_string(jstr(row, "in_reply_to")));
+	json_object_set_new(reply, "msgid", json_string(jstr(row, "msgid")));
+	json_decref(row);
+	return reply;
+}
+
+/*
+ * Record that applied row `row` is now commit new_sha, and add it to
+ * changed (an object: series id -> {nid, list}).
+ */
+static int follow_commit(struct db *db, json_t *row, const char *new_sha,
+			 const char *why, json_t *changed, struct strbuf *err)
+{
+	char key[32];
+	json_t *grp;
+	int ret;
+
+	ret = db_exec(db, err,
+		      "INSERT INTO applied_history (applied_id, old_sha, new_sha, why, at) VALUES (?, ?, ?, ?, ?)",
+		      "ittti", jint(row, "id"),
+		      jstr(row, "commit_sha"), new_sha, why,
+		      (int64_t)time(NULL));
+	if (!ret)
+		ret = db_exec(db, err,
+			      "UPDATE applied SET commit_sha = ?, changed_at = ? WHERE id = ?",
+			      "tii", new_sha, (int64_t)time(NULL),
+			      jint(row, "id"));
+	if (ret < 0)
+		return ret;
+	snprintf(key, sizeof(key), "%lld", (long long)jint(row, "series_id"));
+	grp = json_object_get(changed, key);
+	if (!grp) {
+		grp = json_pack("{s:I, s:I, s:[]}", "series_id",
+				(json_int_t)jint(row, "series_id"), "nid",
+				(json_int_t)jint(row, "notification_id"),
+				"changed");
+		json_object_set_new(changed, key, grp);
+	}
+	json_array_append_new(json_object_get(grp, "changed"),
+		json_pack("{s:I, s:I, s:s, s:s, s:s}",
+			  "number", (json_int_t)jint(row, "number"),
+			  "total", (json_int_t)jint(row, "total"),
+			  "subject", jstr(row, "subject"),
+			  "old", jstr(row, "commit_sha"), "new", new_sha));
+	return 0;
+}
+
+/* One "sha1-changed" notification per series of changed. */
+static int tell_changed(struct db *db, const struct config *cfg,
+			const char *topic, const char *branch, const char *why,
+			json_t *changed, struct strbuf *err)
+{
+	const char *key;
+	json_t *grp;
+	int64_t nid;
+	int ret;
+
+	json_object_foreach(changed, key, grp) {
+		json_t *info;
+
+		if (!jint(grp, "series_id"))
+			continue;
+		info = json_pack("{s:I, s:s, s:s, s:s, s:O, s:o}",
+				 "series_id", (json_int_t)jint(grp, "series_id"),
+				 "topic", topic, "branch", branch, "why", why,
+				 "changed", json_object_get(grp, "changed"),
+				 "reply", followup_reply(db, jint(grp, "series_id"),
+							 jint(grp, "nid")));
+		ret = notify_sha1_changed(db, cfg, info, &nid, err);
+		json_decref(info);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+#define APPLIED_COLS "id, patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_email, notification_id"
+
+/* "drop" {commit, reason} -> {commit, topic, branch, old, new, replayed} */
+static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err)
+{
+	const struct config *cfg = ctx->config;
+	struct db *db = ctx->db;
+	const char *commit = jstr(args, "commit");
+	const char *reason = jstr(args, "reason");
+	struct drop_result res = { 0 };
+	json_t *rows = NULL, *row, *changed = NULL, *info, *replayed;
+	const char *topic;
+	struct repo *repo;
+	char *branch = NULL;
+	int64_t nid = 0, msg_id;
+	size_t i, len = strlen(commit);
+	int ret;
+
+	if (len < 4 || len > APPLY_HEXSZ || strspn(commit, "0123456789abcdef") != len)
+		return error_set(err, ERR_INVALID, "'%s' is not a commit id",
+				 commit);
+	if (!*reason)
+		return error_set(err, ERR_INVALID, "drop needs a reason");
+	rows = db_query(db, err,
+			"SELECT " APPLIED_COLS " FROM applied WHERE state = 'applied' AND substr(commit_sha, 1, ?) = ?",
+			"it", (int64_t)len, commit);
+	if (!rows)
+		return -EIO;
+	if (json_array_size(rows) != 1) {
+		ret = json_array_size(rows) ?
+		      error_set(err, ERR_INVALID, "commit '%s' is ambiguous", commit) :
+		      error_set(err, ERR_NOT_FOUND,
+				"commit '%s' is not an applied patch", commit);
+		goto out;
+	}
+	row = json_array_get(rows, 0);
+	topic = jstr(row, "topic");
+	ret = topic_branch(db, topic, &branch, err);
+	if (ret < 0)
+		goto out;
+	repo = repo_thread(err);
+	if (!repo) {
+		ret = -EIO;
+		goto out;
+	}
+	ret = drop_commit(repo, branch, jstr(row, "commit_sha"),
+			  cfg->committer_name ? cfg->committer_name : "cthulhu",
+			  cfg->committer_email ? cfg->committer_email :
+			  "cthulhu@localhost", &res, err);
+	if (ret < 0)
+		goto out;
+
+	changed = json_object();
+	ret = db_begin(db, err);
+	if (ret < 0) {
+		ref_restore(repo, branch, res.old_tip, res.new_tip);
+		goto out;
+	}
+	ret = db_exec(db, err,
+		      "UPDATE applied SET state = 'dropped', reason = ?, changed_at = ? WHERE id = ?",
+		      "tii", reason, (int64_t)time(NULL), jint(row, "id"));
+	for (i = 0; !ret && i < res.nr; i++) {
+		json_t *later = NULL;
+
+		ret = db_query_row(db, &later, err,
+				   "SELECT " APPLIED_COLS " FROM applied WHERE state = 'applied' AND commit_sha = ?",
+				   "t", res.map[i].old);
+		if (!ret && later)
+			ret = follow_commit(db, later, res.map[i].new, "drop",
+					    changed, err);
+		json_decref(later);
+	}
+	if (!ret && jint(row, "patch_id") &&
+	    db_query_int(db, &msg_id, NULL,
+			 "SELECT message_id FROM patches WHERE id = ?", "i",
+			 jint(row, "patch_id")) == 0) {
+		info = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}",
+				 "series_id", (json_int_t)jint(row, "series_id"),
+				 "topic", topic, "branch", branch,
+				 "commit", jstr(row, "commit_sha"),
+				 "number", (json_int_t)jint(row, "number"),
+				 "total", (json_int_t)jint(row, "total"),
+				 "subject", jstr(row, "subject"),
+				 "reason", reason,
+				 "reply", reply_info(db, msg_id));
+		ret = notify_dropped(db, cfg, info, &nid, err);
+		json_decref(info);
+	}
+	if (!ret)
+		ret = tell_changed(db, cfg, topic, branch,
+				   "a commit before them was dropped", changed,
+				   err);
+	if (!ret)
+		ret = db_commit(db, err);
+	if (ret < 0) {
+		db_rollback(db);
+		ref_restore(repo, branch, res.old_tip, res.new_tip);
+		goto out;
+	}
+
+	notify_deliver(db, cfg, NULL);
+	engine_kick("next-rebuild", NULL, 0);
+	replayed = json_array();
+	for (i = 0; i < res.nr; i++)
+		json_array_append_new(replayed, json_pack("{s:s, s:s}",
+			"old", res.map[i].old, "new", res.map[i].new));
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I}",
+			    "commit", jstr(row, "commit_sha"), "topic", topic,
+			    "branch", branch, "old", res.old_tip,
+			    "new", res.new_tip, "replayed", replayed,
+			    "notification", (json_int_t)nid);
+	log_info("dropped %.12s from '%s' (%zu commit(s) replayed)",
+		 jstr(row, "commit_sha"), topic, res.nr);
+out:
+	free(res.map);
+	json_decref(changed);
+	json_decref(rows);
+	free(branch);
+	return ret;
+}
+
+/*
+ * Follow applied patches across a topic's forced move: each applied
+ * commit no longer on the branch is looked for among the branch's
+ * commits, by patch-id, then by subject and author; a found one has its
+ * row updated and its author told, a missing one is marked gone.  When
+ * every topic was rebased in the same scan, no mail is sent: a rebase of
+ * the whole tree (onto a new rc) is announced by the maintainer, so one
+ * summary goes to the log.
+ */
+static int follow_topic(struct job_ctx *ctx, struct repo *repo,
+			const char *topic, const char *tip, bool quiet,
+			size_t *nr_changed, struct strbuf *err)
+{
+	struct db *db = ctx->db;
+	json_t *rows, *row, *cands = NULL, *changed = NULL, *lost;
+	char *branch = NULL;
+	size_t i, j, limit;
+	int ret;
+
+	rows = db_query(db, err,
+			"SELECT " APPLIED_COLS " FROM applied WHERE topic = ? AND state = 'applied' ORDER BY id",
+			"t", topic);
+	if (!rows)
+		return -EIO;
+	lost = json_array();
+	json_array_foreach(rows, i, row)
+		if (!repo_is_ancestor(repo, jstr(row, "commit_sha"), tip))
+			json_array_append(lost, row);
+	if (!json_array_size(lost)) {
+		ret = 0;
+		goto out;
+	}
+	limit = 4 * json_array_size(rows);
+	if (limit < REBASE_SEARCH_MIN)
+		limit = REBASE_SEARCH_MIN;
+	cands = json_array();
+	ret = drop_list_commits(repo, tip, NULL, limit, cands, err);
+	if (ret < 0)
+		goto out;
+	ret = topic_branch(db, topic, &branch, err);
+	if (ret < 0)
+		goto out;
+
+	changed = json_object();
+	ret = db_begin(db, err);
+	if (ret < 0)
+		goto out;
+	json_array_foreach(lost, i, row) {
+		json_t *old = json_object(), *c, *hit = NULL;
+		const char *pid = jstr(row, "patchid");
+
+		if (drop_commit_info(repo, jstr(row, "commit_sha"), old, NULL) == 0 &&
+		    *jstr(old, "patch_id"))
+			pid = jstr(old, "patch_id");
+		json_array_foreach(cands, j, c)
+			if (!json_object_get(c, "used") &&
+			    !strcmp(jstr(c, "patch_id"), pid)) {
+				hit = c;
+				break;
+			}
+		if (!hit)
+			json_array_foreach(cands, j, c)
+				if (!json_object_get(c, "used") &&
+				    !strcmp(jstr(c, "subject"), jstr(row, "subject")) &&
+				    !strcasecmp(jstr(c, "author_email"),
+						jstr(row, "author_email"))) {
+					hit = c;
+					break;
+				}
+		if (hit) {
+			json_object_set_new(hit, "used", json_true());
+			ret = follow_commit(db, row, jstr(hit, "commit"),
+					    "rebase", changed, err);
+			(*nr_changed)++;
+		} else {
+			ret = db_exec(db, err,
+				      "UPDATE applied SET state = 'gone', changed_at = ? WHERE id = ?",
+				      "ii", (int64_t)time(NULL), jint(row, "id"));
+		}
+		json_decref(old);
+		if (ret < 0)
+			break;
+	}
+	if (!ret && !quiet)
+		ret = tell_changed(db, ctx->config, topic, branch,
+				   "the topic was rebased", changed, err);
+	if (!ret)
+		ret = db_commit(db, err);
+	if (ret < 0)
+		db_rollback(db);
+out:
+	json_decref(changed);
+	json_decref(cands);
+	json_decref(lost);
+	json_decref(rows);
+	free(branch);
+	return ret;
+}
+
+static void on_moves(struct job_ctx *ctx, json_t *moves)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *mv, *forced = json_object();
+	struct repo *repo;
+	const char *topic;
+	size_t i, nr_changed = 0;
+	int64_t nr_topics = 0;
+	bool all;
+
+	json_array_foreach(moves, i, mv)
+		if (!strcmp(jstr(mv, "kind"), "forced") && *jstr(mv, "new"))
+			json_object_set_new(forced, jstr(mv, "topic"),
+					    json_string(jstr(mv, "new")));
+	if (!json_object_size(forced))
+		goto out;
+	repo = repo_thread(&err);
+	if (!repo)
+		goto out;
+	db_query_int(ctx->db, &nr_topics, NULL, "SELECT count(*) FROM topics", "");
+	all = nr_topics > 1 && (int64_t)json_object_size(forced) >= nr_topics;
+	json_object_foreach(forced, topic, mv) {
+		if (follow_topic(ctx, repo, topic, json_string_value(mv), all,
+				 &nr_changed, &err) < 0)
+			log_error("cannot follow the applied patches of '%s': %s",
+				  topic, err.buf);
+	}
+	if (all && nr_changed)
+		log_info("every topic was rebased at once: %zu applied commit(s) changed SHA1; no notifications sent",
+			 nr_changed);
+	notify_deliver(ctx->db, ctx->config, NULL);
+out:
+	json_decref(forced);
+	strbuf_release(&err);
+}
+
+void apply_register_jobs(void)
+{
+	static const struct job_type types[] = {
+		{ .name = "apply", .run = run_apply },
+		{ .name = "drop", .run = run_drop },
+	};
+	size_t i;
+
+	mail_global_init();
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		engine_register(&types[i]);
+	notify_register_jobs();
+	topic_on_moves(on_moves);
+}

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Notifications to patch authors, built with GMime and delivered to the
+ * outbox Maildir and, when configured, a sendmail-compatible command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <gmime/gmime.h>
+
+#include "daemon/config.h"
+#include "daemon/db.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/mail.h"
+#include "daemon/notify.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+static const char *jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+static json_int_t jint(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+/* The subject of the mail answered, without any "Re:" it had. */
+static void reply_subject(struct strbuf *out, const char *prefix,
+			  const char *subject)
+{
+	while (!strncasecmp(subject, "re:", 3)) {
+		subject += 3;
+		while (*subject == ' ' || *subject == '\t')
+			subject++;
+	}
+	strbuf_addstr(out, prefix);
+	strbuf_addstr(out, subject);
+}
+
+/* "[n/T] subject" as b4 and the tip tree write them. */
+static void patch_line(struct strbuf *out, json_t *p)
+{
+	if (jint(p, "total") > 1)
+		strbuf_addf(out, "[%lld/%lld] ", (long long)jint(p, "number"),
+			    (long long)jint(p, "total"));
+	strbuf_addstr(out, jstr(p, "subject"));
+	strbuf_addch(out, '\n');
+}
+
+static char *make_msgid(const struct config *cfg)
+{
+	static unsigned int seq;
+	struct strbuf sb = STRBUF_INIT;
+	const char *from = config_get(cfg, "notify.from");
+	const char *at = NULL;
+	char host[128] = "localhost";
+	struct timespec ts;
+
+	if (from)
+		at = strrchr(from, '@');
+	if (!at && cfg->committer_email)
+		at = strrchr(cfg->committer_email, '@');
+	if (at) {
+		snprintf(host, sizeof(host), "%s", at + 1);
+		host[strcspn(host, ">\" ")] = '\0';
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	strbuf_addf(&sb, "cthulhu-%lld.%09ld.%d.%u@%s", (long long)ts.tv_sec,
+		    ts.tv_nsec, (int)getpid(), seq++, host);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void add_from(GMimeMessage *msg, const struct config *cfg)
+{
+	const char *from = config_get(cfg, "notify.from");
+	InternetAddressList *list;
+
+	if (from && *from) {
+		list = internet_address_list_parse(NULL, from);
+		if (list && internet_address_list_length(list)) {
+			internet_address_list_append(
+				g_mime_message_get_from(msg), list);
+			g_object_unref(list);
+			return;
+		}
+		if (list)
+			g_object_unref(list);
+	}
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM,
+				   cfg->committer_name ? cfg->committer_name : "",
+				   cfg->committer_email ? cfg->committer_email :
+				   "cthulhu@localhost");
+}
+
+/*
+ * Build the message: From, To the author, Cc, Subject, In-Reply-To and
+ * References to thread it under the mail answered, and body as a UTF-8
+ * text/plain part.  Then insert the row.
+ */
+static int notify_record(struct db *db, const struct config *cfg,
+			 const char *kind, json_t *info, const char *subject,
+			 const char *body, int64_t *id, struct strbuf *err)
+{
+	json_t *reply = json_object_get(info, "reply");
+	json_t *refs = json_object_get(reply, "references"), *v;
+	struct strbuf sb = STRBUF_INIT;
+	GMimeMessage *msg;
+	GMimeTextPart *part;
+	GDateTime *now;
+	char *msgid, *raw;
+	size_t i;
+	int ret;
+
+	msg = g_mime_message_new(TRUE);
+	add_from(msg, cfg);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
+				   jstr(reply, "from_name"),
+				   jstr(reply, "from_email"));
+	json_array_foreach(json_object_get(reply, "cc"), i, v) {
+		if (!strcasecmp(jstr(v, "email"), jstr(reply, "from_email")))
+			continue;
+		g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC,
+					   jstr(v, "name"), jstr(v, "email"));
+	}
+	g_mime_message_set_subject(msg, subject, "utf-8");
+	now = g_date_time_new_now_local();
+	g_mime_message_set_date(msg, now);
+	g_date_time_unref(now);
+	msgid = make_msgid(cfg);
+	g_mime_message_set_message_id(msg, msgid);
+	if (*jstr(reply, "msgid")) {
+		strbuf_addf(&sb, "<%s>", jstr(reply, "msgid"));
+		g_mime_object_set_header(GMIME_OBJECT(msg), "In-Reply-To",
+					 sb.buf, NULL);
+		/* References: oldest first, then the mail answered. */
+		strbuf_reset(&sb);
+		for (i = json_array_size(refs); i-- > 0;)
+			strbuf_addf(&sb, "<%s> ",
+				    json_string_value(json_array_get(refs, i)));
+		strbuf_addf(&sb, "<%s>", jstr(reply, "msgid"));
+		g_mime_object_set_header(GMIME_OBJECT(msg), "References",
+					 sb.buf, NULL);
+	}
+	g_mime_object_set_header(GMIME_OBJECT(msg), "X-Cthulhu", kind, NULL);
+
+	part = g_mime_text_part_new_with_subtype("plain");
+	g_mime_text_part_set_text(part, body);
+	g_mime_part_set_content_encoding(GMIME_PART(part),
+		g_mime_part_get_best_content_encoding(GMIME_PART(part),
+			GMIME_ENCODING_CONSTRAINT_7BIT));
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	g_object_unref(part);
+	raw = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
+	g_object_unref(msg);
+
+	ret = db_exec(db, err,
+		      "INSERT INTO notifications (kind, series_id, topic, msgid, in_reply_to, to_addr, subject, raw, created_at) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
+		      "titttttbi", kind, (int64_t)jint(info, "series_id"),
+		      jstr(info, "topic"), msgid,
+		      *jstr(reply, "msgid") ? jstr(reply, "msgid") : NULL,
+		      jstr(reply, "from_email"), subject, raw, strlen(raw),
+		      (int64_t)time(NULL));
+	if (ret == 0)
+		*id = db_last_insert_id(db);
+	g_free(raw);
+	free(msgid);
+	strbuf_release(&sb);
+	return ret;
+}
+
+static void add_greeting(struct strbuf *body, json_t *info)
+{
+	json_t *reply = json_object_get(info, "reply");
+	const char *name = jstr(reply, "from_name");
+
+	strbuf_addf(body, "Hi %s,\n\n", *name ? name : jstr(reply, "from_email"));
+}
+
+static void add_tree(struct strbuf *body, const struct config *cfg,
+		     json_t *info)
+{
+	const char *branch = jstr(info, "branch");
+
+	skip_prefix(branch, "refs/heads/", &branch);
+	strbuf_addf(body, "tree %s, topic %s (branch %s)",
+		    cfg->tree_name ? cfg->tree_name : "", jstr(info, "topic"),
+		    branch);
+}
+
+int notify_applied(struct db *db, const struct config *cfg, json_t *info,
+		   int64_t *id, struct strbuf *err)
+{
+	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
+	json_t *applied = json_object_get(info, "applied");
+	json_t *missing = json_object_get(info, "not_applied"), *p;
+	size_t i;
+	int ret;
+
+	reply_subject(&subject, json_array_size(missing) ? "Re: (subset) " :
+		      "Re: ", jstr(json_object_get(info, "reply"), "subject"));
+	add_greeting(&body, info);
+	strbuf_addstr(&body, "Applied to ");
+	add_tree(&body, cfg, info);
+	strbuf_addstr(&body, ", thanks!\n\n");
+	json_array_foreach(applied, i, p) {
+		patch_line(&body, p);
+		strbuf_addf(&body, "      %.12s\n", jstr(p, "commit"));
+	}
+	if (json_array_size(missing)) {
+		strbuf_addstr(&body, "\nNot applied:\n\n");
+		json_array_foreach(missing, i, p)
+			patch_line(&body, p);
+	}
+	strbuf_addstr(&body,
+		      "\nThe SHA1s may change if the topic is rebased; you will be told.\n");
+	ret = notify_record(db, cfg, "applied", info, subject.buf, body.buf,
+			    id, err);
+	strbuf_release(&subject);
+	strbuf_release(&body);
+	return ret;
+}
+
+int notify_dropped(struct db *db, const struct config *cfg, json_t *info,
+		   int64_t *id, struct strbuf *err)
+{
+	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
+	int ret;
+
+	reply_subject(&subject, "Re: ",
+		      jstr(json_object_get(info, "reply"), "subject"));
+	add_greeting(&body, info);
+	strbuf_addf(&body, "Commit %.12s (\"%s\") was dropped from ",
+		    jstr(info, "commit"), jstr(info, "subject"));
+	add_tree(&body, cfg, info);
+	strbuf_addstr(&body, ".\n\nReason:\n\n");
+	strbuf_addstr(&body, jstr(info, "reason"));
+	strbuf_rtrim(&body);
+	strbuf_addstr(&body,
+		      "\n\nPlease send a new version of the patch once this is resolved.\n");
+	ret = notify_record(db, cfg, "dropped", info, subject.buf, body.buf,
+			    id, err);
+	strbuf_release(&subject);
+	strbuf_release(&body);
+	return ret;
+}
+
+int notify_sha1_changed(struct db *db, const struct config *cfg,
+			json_t *info, int64_t *id, struct strbuf *err)
+{
+	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
+	json_t *p;
+	size_t i;
+	int ret;
+
+	reply_subject(&subject, "Re: ",
+		      jstr(json_object_get(info, "reply"), "subject"));
+	add_greeting(&body, info);
+	strbuf_addstr(&body, "The commits of your patches changed SHA1 in ");
+	add_tree(&body, cfg, info);
+	strbuf_addf(&body, " (%s):\n\n", jstr(info, "why"));
+	json_array_foreach(json_object_get(info, "changed"), i, p) {
+		patch_line(&body, p);
+		strbuf_addf(&body, "      %.12s -> %.12s\n", jstr(p, "old"),
+			    jstr(p, "new"));
+	}
+	ret = notify_record(db, cfg, "sha1-changed", info, subject.buf,
+			    body.buf, id, err);
+	strbuf_release(&subject);
+	strbuf_release(&body);
+	return ret;
+}
+
+/* --- delivery ------------------------------------------------------------ */
+
+static int mkdir_p(const char *path)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Write raw into <outbox>/new/<name> by way of tmp/ (the Maildir rule: a
+ * file in new/ is always whole).  A file already in new/ was written by
+ * an earlier try that was cut short: leave it.
+ */
+static int outbox_write(const char *outbox, const char *name,
+			const char *raw, size_t len, struct strbuf *err)
+{
+	struct strbuf tmp = STRBUF_INIT, dst = STRBUF_INIT, sb = STRBUF_INIT;
+	const char *sub[] = { "", "/tmp", "/new", "/cur" };
+	struct stat st;
+	size_t i, done = 0;
+	int fd = -1, ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sub); i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s%s", outbox, sub[i]);
+		ret = mkdir_p(sb.buf);
+		if (ret < 0) {
+			error_set(err, ret, "cannot create '%s': %s", sb.buf,
+				  strerror(-ret));
+			goto out;
+		}
+	}
+	strbuf_addf(&dst, "%s/new/%s", outbox, name);
+	if (stat(dst.buf, &st) == 0)
+		goto out;
+	strbuf_addf(&tmp, "%s/tmp/%s", outbox, name);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = error_set(err, -errno, "cannot write '%s': %s", tmp.buf,
+				strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, raw + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = error_set(err, -errno, "cannot write '%s': %s",
+					tmp.buf, strerror(errno));
+			goto out;
+		}
+		done += n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		ret = error_set(err, -errno, "cannot write '%s': %s", tmp.buf,
+				strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.buf, dst.buf) < 0)
+		ret = error_set(err, -errno, "cannot move '%s' to new/: %s",
+				tmp.buf, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&sb);
+	strbuf_release(&tmp);
+	strbuf_release(&dst);
+	return ret;
+}
+
+/* Pipe raw to the sendmail command (run by /bin/sh). */
+static int run_sendmail(const char *cmd, const char *raw, size_t len,
+			struct strbuf *err)
+{
+	FILE *f;
+	int status;
+
+	f = popen(cmd, "we");
+	if (!f)
+		return error_set(err, -errno, "cannot run '%s': %s", cmd,
+				 strerror(errno));
+	fwrite(raw, 1, len, f);
+	status = pclose(f);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return error_set(err, -EIO, "'%s' failed (status %d)", cmd,
+				 status);
+	return 0;
+}
+
+int notify_deliver(struct db *db, const struct config *cfg,
+		   struct strbuf *err)
+{
+	const char *sendmail = config_get(cfg, "notify.sendmail");
+	struct strbuf outbox = STRBUF_INIT, raw = STRBUF_INIT;
+	struct strbuf name = STRBUF_INIT, e = STRBUF_INIT;
+	json_t *rows, *row;
+	size_t i;
+	int ret = 0, r;
+
+	rows = db_query(db, err,
+			"SELECT id, created_at FROM notifications WHERE state = 'pending' ORDER BY id",
+			"");
+	if (!rows)
+		return -EIO;
+	strbuf_addf(&outbox, "%s/outbox", cfg->state_dir);
+	json_array_foreach(rows, i, row) {
+		int64_t id = jint(row, "id");
+
+		strbuf_reset(&raw);
+		strbuf_reset(&name);
+		strbuf_reset(&e);
+		strbuf_addf(&name, "%lld.cthulhu-%lld", (long long)jint(row, "created_at"),
+			    (long long)id);
+		r = db_query_blob(db, &raw, &e,
+				  "SELECT raw FROM notifications WHERE id = ?",
+				  "i", id);
+		if (!r)
+			r = outbox_write(outbox.buf, name.buf, raw.buf, raw.len,
+					 &e);
+		if (r < 0) {
+			/* Stays pending: the next round tries again. */
+			log_warn("notification %lld: %s", (long long)id, e.buf);
+			if (!ret)
+				ret = error_set(err, r, "%s", e.buf);
+			continue;
+		}
+		if (sendmail && *sendmail) {
+			/*
+			 * Mark it first: a crash inside sendmail must not
+			 * make the mail go out twice.
+			 */
+			db_exec(db, NULL,
+				"UPDATE notifications SET state = 'sending', file = ? WHERE id = ?",
+				"ti", name.buf, id);
+			r = run_sendmail(sendmail, raw.buf, raw.len, &e);
+			if (r < 0) {
+				log_error("notification %lld: %s", (long long)id,
+					  e.buf);
+				db_exec(db, NULL,
+					"UPDATE notifications SET state = 'failed', error = ? WHERE id = ?",
+					"ti", e.buf, id);
+				continue;
+			}
+		}
+		db_exec(db, NULL,
+			"UPDATE notifications SET state = 'sent', file = ?, sent_at = ? WHERE id = ?",
+			"tii", name.buf, (int64_t)time(NULL), id);
+		log_info("notification %lld sent (%s)", (long long)id, name.buf);
+	}
+	json_decref(rows);
+	strbuf_release(&outbox);
+	strbuf_release(&raw);
+	strbuf_release(&name);
+	strbuf_release(&e);
+	return ret;
+}
+
+static int run_deliver(struct job_ctx *ctx, json_t *args, json_t **result,
+		       struct strbuf *err)
+{
+	notify_deliver(ctx->db, ctx->config, err);
+	/* A failed delivery stays pending; the job itself does not fail. */
+	return 0;
+}
+
+void notify_register_jobs(void)
+{
+	static const struct job_type type = {
+		.name = "notify-deliver", .run = run_deliver, .rerun = true,
+		.quiet = true,
+	};
+
+	mail_global_init();
+	engine_register(&type);
+	engine_every("notify-deliver", 1000);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_NOTIFY_H
+#define CTHULHU_NOTIFY_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+struct config;
+struct db;
+struct strbuf;
+
+/*
+ * Notifications to patch authors: RFC 5322 messages built with GMime.
+ * A notification is a row first (notifications table, with the whole
+ * message) and a mail second: notify_deliver() writes it into the outbox
+ * Maildir <state>/outbox (tmp/, then new/) and pipes it to [notify]
+ * sendmail when that is set.  Rows left pending by a crash are delivered
+ * by the next notify_deliver() (the "notify-deliver" job runs it every
+ * second), and a row is never delivered twice.
+ *
+ * The notify_*() builders insert the row with the caller's db inside the
+ * caller's transaction and set *id to it.  Their info is borrowed:
+ *
+ * applied: {series_id, topic, branch, reply: REPLY, applied: [{number,
+ *   total, subject, commit}], not_applied: [{number, total, subject}]}
+ * dropped: {series_id, topic, branch, reply: REPLY, commit, number,
+ *   total, subject, reason}
+ * sha1-changed: {series_id, topic, branch, reply: REPLY, why,
+ *   changed: [{number, total, subject, old, new}]}
+ *
+ * REPLY is the mail answered: {msgid, subject, from_name, from_email,
+ * cc: [{name, email}], references: [id...] (nearest first)}.
+ */
+int notify_applied(struct db *db, const struct config *cfg, json_t *info,
+		   int64_t *id, struct strbuf *err);
+int notify_dropped(struct db *db, const struct config *cfg, json_t *info,
+		   int64_t *id, struct strbuf *err);
+int notify_sha1_changed(struct db *db, const struct config *cfg,
+			json_t *info, int64_t *id, struct strbuf *err);
+
+/* Deliver every pending notification; 0, or the first error. */
+int notify_deliver(struct db *db, const struct config *cfg,
+		   struct strbuf *err);
+
+/* Register "notify-deliver" (periodic, quiet); before engine_start(). */
+void notify_register_jobs(void);
+
+#endif
