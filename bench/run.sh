@@ -1,0 +1,180 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The Cthulhu merge against its git peers on a kernel-sized repository.
+#
+#   bench/run.sh [BUILD_DIR [WORK_DIR]]
+#
+# BUILD_DIR holds cthulhud and cthulhu (build without sanitizers for
+# numbers worth quoting: configure CFLAGS=-O2); WORK_DIR (default a new
+# temporary folder) gets the repository from bench/gen-repo.py, which is
+# reused when it is there.  TOPICS=N sets the number of topics (30).
+#
+# Peers, each given a commit-graph (git commit-graph write --reachable):
+#   merge-tree loop   git merge-tree --write-tree + git commit-tree per
+#                     topic, conflicting topics skipped
+#   work-tree loop    git checkout -B next base; git merge --no-edit per
+#                     topic (git merge --abort on conflict)
+# cthulhud: a full rebuild (cold, just started; then warm), the rebuild
+# after the last topic moved, after the first topic moved; the daemon's
+# own build time (duration_ms) and the CLI's wall time; peak RSS.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(cd "${1:-.}" && pwd)
+WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/cthulhu-bench.XXXXXX")}
+TOPICS=${TOPICS:-30}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+R=$WORK/repo.git
+G="git --git-dir=$R"
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+
+if [ ! -d "$R" ]; then
+	echo "# generating $R"
+	python3 "$here/gen-repo.py" --topics "$TOPICS" "$R" > "$WORK/topics"
+fi
+$G commit-graph write --reachable 2>/dev/null
+BASE=v1.0-rc6
+nfiles=$($G ls-tree -r --name-only "$BASE" | wc -l)
+echo "# $nfiles files at $BASE, $(wc -l < "$WORK/topics") topics"
+
+# time_of OUTFILE CMD...: run CMD, write "seconds max-rss-KiB"
+time_of()
+{
+	local out=$1
+	shift
+	/usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null
+}
+
+# --- the merge-tree loop ------------------------------------------------
+cat > "$WORK/merge-tree-loop.sh" <<'EOF'
+#!/bin/sh
+# merge-tree-loop.sh GITDIR BASE REF TOPIC...: next built by git merge-tree
+G="git --git-dir=$1"
+next=$($G rev-parse "$2^{commit}")
+ref=$3
+shift 3
+for t in "$@"; do
+	if tree=$($G merge-tree --write-tree "$next" "$t" 2>/dev/null); then
+		next=$($G commit-tree -p "$next" -p "$t" \
+			-m "Merge branch '$t' into next" "$tree")
+	else
+		echo "conflict $t" >&2
+	fi
+done
+$G update-ref "$ref" "$next"
+EOF
+time_of "$WORK/t.loop" sh "$WORK/merge-tree-loop.sh" "$R" "$BASE" \
+	refs/heads/next-git $(cat "$WORK/topics")
+last=$(tail -n 1 "$WORK/topics")
+time_of "$WORK/t.loop1" sh "$WORK/merge-tree-loop.sh" "$R" \
+	"refs/heads/next-git~1" refs/heads/next-git-one "$last"
+
+# --- the work-tree loop -------------------------------------------------
+rm -rf "$WORK/wt"
+git clone -q --no-checkout "$R" "$WORK/wt"
+cat > "$WORK/worktree-loop.sh" <<'EOF'
+#!/bin/sh
+# worktree-loop.sh WORKTREE BASE TOPIC...: next built by git merge
+cd "$1" || exit 1
+git checkout -q -B next "$2"
+shift 2
+for t in "$@"; do
+	git merge -q --no-edit "origin/$t" >/dev/null 2>&1 || git merge --abort
+done
+EOF
+git -C "$WORK/wt" commit-graph write --reachable 2>/dev/null
+time_of "$WORK/t.wt" sh "$WORK/worktree-loop.sh" "$WORK/wt" "$BASE" \
+	$(cat "$WORK/topics")
+
+# --- cthulhud -----------------------------------------------------------
+rm -rf "$WORK/state"
+{
+	printf '[tree]\n\tname = bench\n\trepo = %s\n\tbase = %s\n' "$R" "$BASE"
+	printf '\tcommitter = Cthulhu Bench <cthulhu@example.com>\n'
+	printf '[state]\n\tdir = %s/state\n[http]\n\tlisten = 0\n' "$WORK"
+	printf '[watch]\n\tpoll = 0\n'
+	# builds only on request here: a debounce longer than the run
+	printf '[next]\n\tdebounce = 3600000\n'
+	n=1
+	for t in $(cat "$WORK/topics"); do
+		printf '[topic "%s"]\n\tbranch = %s\n\torder = %d\n' "$t" "$t" $n
+		n=$((n + 1))
+	done
+} > "$WORK/cthulhu.conf"
+"$BUILD/cthulhud" -c "$WORK/cthulhu.conf" > "$WORK/daemon.log" 2>&1 &
+pid=$!
+export CTHULHU_SOCKET=$WORK/state/cthulhud.sock
+i=0
+until "$BUILD/cthulhu" status >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "cthulhud did not start"; cat "$WORK/daemon.log"; exit 1; }
+	sleep 0.1
+done
+
+# rebuild NAME ARGS...: a build; records "wall-seconds daemon-ms reused"
+rebuild()
+{
+	local name=$1 t0 t1
+	shift
+	t0=$(date +%s.%N)
+	"$BUILD/cthulhu" rebuild --wait --json "$@" > "$WORK/b.$name.json"
+	t1=$(date +%s.%N)
+	python3 - "$WORK/b.$name.json" "$t0" "$t1" > "$WORK/t.$name" <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))
+print("%.3f %d %d %s" % (float(sys.argv[3]) - float(sys.argv[2]),
+      b["duration_ms"], b["merges_reused"], b["result"]))
+EOF
+}
+
+# move_topic T: a new commit on T changing one of its files
+move_topic()
+{
+	local t=$1 path blob tree commit
+	path=$($G diff --name-only "$BASE...$t" | head -n 1)
+	blob=$( ($G cat-file blob "$t:$path"; echo "moved $(date +%s%N)") |
+		$G hash-object -w --stdin)
+	GIT_INDEX_FILE=$WORK/index $G read-tree "$t"
+	GIT_INDEX_FILE=$WORK/index $G update-index --cacheinfo "100644,$blob,$path"
+	tree=$(GIT_INDEX_FILE=$WORK/index $G write-tree)
+	commit=$($G commit-tree -p "$t" -m "$t: moved" "$tree")
+	$G update-ref "refs/heads/$t" "$commit"
+}
+
+rebuild cold --full
+rebuild full --full
+move_topic "$last"
+rebuild last
+move_topic "$(head -n 1 "$WORK/topics")"
+rebuild first
+rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+kill "$pid"
+wait "$pid" || true
+
+# the same result as git: cthulhud's full build against the git loop
+same=no
+if [ "$($G rev-parse "$(awk '{ print $4 }' "$WORK/t.full")^{tree}")" = \
+     "$($G rev-parse "next-git^{tree}")" ]; then
+	same=yes
+fi
+
+awk -v loop="$(cat "$WORK/t.loop")" -v loop1="$(cat "$WORK/t.loop1")" \
+    -v wt="$(cat "$WORK/t.wt")" -v cold="$(cat "$WORK/t.cold")" \
+    -v full="$(cat "$WORK/t.full")" -v lastb="$(cat "$WORK/t.last")" \
+    -v first="$(cat "$WORK/t.first")" -v rss="$rss" -v same="$same" '
+function f(s, i) { split(s, a, " "); return a[i] }
+BEGIN {
+	L = f(loop, 1)
+	printf "%-42s %9s %9s %9s\n", "", "wall s", "build s", "loop/x"
+	printf "%-42s %9.3f %9s %9s   (peak RSS %d MiB)\n", "git merge-tree loop, full", L, "-", "1.0", f(loop, 2) / 1024
+	printf "%-42s %9.3f %9s %9.1f\n", "git merge-tree, one merge (last topic)", f(loop1, 1), "-", L / f(loop1, 1)
+	printf "%-42s %9.3f %9s %9.2f   (peak RSS %d MiB)\n", "git work-tree loop (checkout + merge)", f(wt, 1), "-", L / f(wt, 1), f(wt, 2) / 1024
+	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud full rebuild, cold", f(cold, 1), f(cold, 2) / 1000, L / f(cold, 1)
+	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud full rebuild, warm", f(full, 1), f(full, 2) / 1000, L / f(full, 1)
+	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the last topic moved", f(lastb, 1), f(lastb, 2) / 1000, L / f(lastb, 1), f(lastb, 3)
+	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the first topic moved", f(first, 1), f(first, 2) / 1000, L / f(first, 1), f(first, 3)
+	printf "cthulhud peak RSS %d MiB; full rebuild tree equal to the git loop: %s\n", rss / 1024, same
+}'
+echo "# work folder: $WORK"
