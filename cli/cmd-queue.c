@@ -2,6 +2,7 @@
 #include "build-config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -75,4 +76,220 @@ int cmd_cycle(struct cli *cli, int argc, const char **argv)
 	ret = cli_show(cli, path.buf, json, print_cycle);
 	strbuf_release(&path);
 	return ret;
+}
+
+/* --- the queue -------------------------------------------------------- */
+
+static void fmt_age(struct strbuf *sb, json_t *v)
+{
+	if (json_is_integer(v))
+		fmt_duration(sb, json_integer_value(v));
+	else
+		json_text(sb, v);
+}
+
+static void fmt_wait(struct strbuf *sb, json_t *wait)
+{
+	json_t *days = json_object_get(wait, "days");
+
+	if (json_is_integer(days))
+		strbuf_addf(sb, "~%lldd", (long long)json_integer_value(days));
+	else
+		strbuf_addstr(sb, "?");
+}
+
+static void fmt_lint(struct strbuf *sb, json_t *lint)
+{
+	long long e = json_int(lint, "errors", 0), w = json_int(lint, "warnings", 0);
+
+	if (!e && !w)
+		strbuf_addstr(sb, "ok");
+	else if (!w)
+		strbuf_addf(sb, "%lldE", e);
+	else if (!e)
+		strbuf_addf(sb, "%lldW", w);
+	else
+		strbuf_addf(sb, "%lldE %lldW", e, w);
+}
+
+static void fmt_author(struct strbuf *sb, json_t *entry)
+{
+	const char *name = json_str(entry, "author_name");
+
+	strbuf_addstr(sb, name && *name ? name : json_str(entry, "author_email"));
+}
+
+static bool show_reasons;
+
+static int print_queue(struct cli *cli, json_t *res)
+{
+	static const char *const cols[] = {
+		"POS", "ID", "LANE", "AGE", "WAIT", "VER", "PATCHES", "LINT",
+		"STATE", "AUTHOR", "SUBJECT",
+	};
+	struct table *t = table_new(ARRAY_SIZE(cols), cols);
+	json_t *queue = json_object_get(res, "queue"), *e, *lane;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	json_array_foreach(queue, i, e) {
+		table_add_json(t, json_object_get(e, "position"));
+		table_add_json(t, json_object_get(e, "id"));
+		table_add_json(t, json_object_get(e, "lane"));
+		table_add_fmt(t, fmt_age, json_object_get(e, "age"));
+		table_add_fmt(t, fmt_wait, json_object_get(e, "wait"));
+		table_addf(t, "v%lld", json_int(e, "version", 1));
+		table_add_json(t, json_object_get(e, "patches"));
+		table_add_fmt(t, fmt_lint, json_object_get(e, "lint"));
+		table_add(t, json_str(e, "state"));
+		strbuf_reset(&sb);
+		fmt_author(&sb, e);
+		table_add(t, sb.buf);
+		table_add(t, json_str(e, "subject"));
+	}
+	table_print(t, stdout, true);
+	table_free(t);
+	if (show_reasons) {
+		printf("\n");
+		json_array_foreach(queue, i, e) {
+			printf("%lld: lane %lld: %s", json_int(e, "position", 0),
+			       json_int(e, "lane", 0), json_str(e, "reason"));
+			if (json_is_object(json_object_get(e, "bump")))
+				printf("; bumped: %s",
+				       json_str(json_object_get(e, "bump"),
+						"reason"));
+			printf("\n");
+		}
+	}
+	strbuf_reset(&sb);
+	json_array_foreach(json_object_get(res, "lanes"), i, lane)
+		strbuf_addf(&sb, "%slane %lld: %lld", i ? ", " : "",
+			    json_int(lane, "lane", 0), json_int(lane, "count", 0));
+	printf("\n%lld queued (%s); waits are estimates from the last weeks' throughput\n",
+	       json_int(res, "total", 0), sb.buf);
+	strbuf_release(&sb);
+	return CLI_OK;
+}
+
+int cmd_queue(struct cli *cli, int argc, const char **argv)
+{
+	long lane = 0, limit = 0, offset = 0;
+	bool json = false;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json),
+		OPT_INT("lane", &lane, "L", "only lane L (1 to 4)"),
+		OPT_INT("limit", &limit, "N", "at most N series"),
+		OPT_INT("offset", &offset, "N", "skip the first N series"),
+		OPT_FLAG("why", &show_reasons, "say why each series is in its lane"),
+		OPT_END(),
+	};
+	struct strbuf path = STRBUF_INIT;
+	char buf[32];
+	int ret;
+
+	if (cli_parse(cli, argc, argv, opts))
+		cli_usage_error(cli, "'queue' takes no arguments");
+	if (lane < 0 || lane > 4)
+		cli_usage_error(cli, "'--lane' must be 1, 2, 3 or 4");
+	strbuf_addstr(&path, "/api/v1/queue");
+	if (lane) {
+		snprintf(buf, sizeof(buf), "%ld", lane);
+		url_add_query(&path, "lane", buf);
+	}
+	if (limit > 0) {
+		snprintf(buf, sizeof(buf), "%ld", limit);
+		url_add_query(&path, "limit", buf);
+	}
+	if (offset > 0) {
+		snprintf(buf, sizeof(buf), "%ld", offset);
+		url_add_query(&path, "offset", buf);
+	}
+	ret = cli_show(cli, path.buf, json, print_queue);
+	strbuf_release(&path);
+	return ret;
+}
+
+/* A series id argument, checked; exits 2 on a bad one. */
+static long series_id_arg(struct cli *cli, const char *s)
+{
+	char *end;
+	long id = strtol(s, &end, 10);
+
+	if (!*s || *end || id <= 0)
+		cli_usage_error(cli, "'%s' is not a series id", s);
+	return id;
+}
+
+static void print_entry(json_t *e)
+{
+	printf("series %lld: position %lld, lane %lld (%s), state %s\n",
+	       json_int(e, "id", 0), json_int(e, "position", 0),
+	       json_int(e, "lane", 0), json_str(e, "reason"),
+	       json_str(e, "state"));
+}
+
+static int post_series(struct cli *cli, long id, const char *action,
+		       json_t *body, bool json)
+{
+	struct strbuf path = STRBUF_INIT;
+	json_t *res;
+	int ret;
+
+	strbuf_addf(&path, "/api/v1/series/%ld/%s", id, action);
+	ret = cli_post(cli, path.buf, body, &res);
+	strbuf_release(&path);
+	if (ret != CLI_OK)
+		return ret;
+	if (json)
+		return cli_print_reply(cli);
+	print_entry(res);
+	return CLI_OK;
+}
+
+int cmd_bump(struct cli *cli, int argc, const char **argv)
+{
+	const char *reason = NULL;
+	long to = 1;
+	bool json = false;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json),
+		OPT_INT("to", &to, "N", "the position to move to (default 1)"),
+		OPT_STRING("reason", &reason, "TEXT", "why (cache hot, size, ...)"),
+		OPT_END(),
+	};
+	int n = cli_parse(cli, argc, argv, opts);
+
+	if (n != 1)
+		cli_usage_error(cli, "'bump' takes one series id");
+	if (!reason || !*reason)
+		cli_usage_error(cli, "'bump' needs '--reason'");
+	if (to < 1)
+		cli_usage_error(cli, "'--to' must be a position from 1");
+	return post_series(cli, series_id_arg(cli, argv[0]), "bump",
+			   json_pack("{s:i, s:s}", "to", (int)to, "reason",
+				     reason), json);
+}
+
+int cmd_state(struct cli *cli, int argc, const char **argv)
+{
+	static const char *const states[] = {
+		"reviewing", "changes-requested", "deferred", "rejected", "new",
+	};
+	bool json = false;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json),
+		OPT_END(),
+	};
+	int n = cli_parse(cli, argc, argv, opts);
+	size_t i;
+
+	if (n != 2)
+		cli_usage_error(cli, "'state' takes a series id and a state");
+	for (i = 0; i < ARRAY_SIZE(states); i++)
+		if (!strcmp(argv[1], states[i]))
+			break;
+	if (i == ARRAY_SIZE(states))
+		cli_usage_error(cli, "unknown state '%s'", argv[1]);
+	return post_series(cli, series_id_arg(cli, argv[0]), "state",
+			   json_pack("{s:s}", "state", argv[1]), json);
 }

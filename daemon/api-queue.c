@@ -6,11 +6,15 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "daemon/cycle.h"
+#include "daemon/db.h"
+#include "daemon/engine.h"
 #include "daemon/error.h"
 #include "daemon/http.h"
+#include "daemon/queue.h"
 #include "daemon/strbuf.h"
 
 /* A ?now=UNIX-SECONDS argument (to ask about another day), else now. */
@@ -50,7 +54,144 @@ static int cycle_get(struct http_request *req, json_t **out,
 	return 0;
 }
 
+/* A non-negative integer query argument, def when absent. */
+static int query_int(struct http_request *req, const char *name, long long def,
+		     long long max, long long *out, struct strbuf *err)
+{
+	const char *v = http_query(req, name);
+	char *end;
+
+	*out = def;
+	if (!v)
+		return 0;
+	*out = strtoll(v, &end, 10);
+	if (!*v || *end || *out < 0 || *out > max)
+		return error_set(err, ERR_INVALID,
+				 "bad value '%s' for '%s': expected 0 to %lld",
+				 v, name, max);
+	return 0;
+}
+
+/* A series id at the start of s, up to '/' or the end; *rest after it. */
+static int parse_series_id(const char *s, int64_t *id, const char **rest,
+			   struct strbuf *err)
+{
+	char *end;
+	long long n;
+
+	n = strtoll(s, &end, 10);
+	if (end == s || n <= 0 || (*end && *end != '/'))
+		return error_set(err, ERR_NOT_FOUND, "unknown series '%s'", s);
+	*id = n;
+	*rest = end;
+	return 0;
+}
+
+/*
+ * GET /api/v1/queue[?lane=L&limit=N&offset=M]: the queued series in
+ * order, with the cycle the lanes were worked out against.
+ */
+static int queue_get(struct http_request *req, json_t **out,
+		     struct strbuf *err)
+{
+	struct db *db = db_thread();
+	struct strbuf ignore = STRBUF_INIT;
+	long long lane, limit, offset;
+	struct cycle c;
+	json_t *res;
+	int ret;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	ret = query_int(req, "lane", 0, 4, &lane, err);
+	if (!ret)
+		ret = query_int(req, "limit", 0, 1000000, &limit, err);
+	if (!ret)
+		ret = query_int(req, "offset", 0, 1LL << 40, &offset, err);
+	if (ret < 0)
+		return ret;
+	res = queue_list(db, lane, offset, limit, err);
+	if (!res)
+		return -EIO;
+	json_object_set_new(res, "cycle", cycle_current(&c, &ignore) ?
+			    json_null() : cycle_json(&c, time(NULL)));
+	strbuf_release(&ignore);
+	*out = res;
+	return 0;
+}
+
+/*
+ * GET /api/v1/queue/ID: where series ID stands and its lint findings,
+ * {"id", "position", "lane", "reason", ..., "findings": {"series",
+ * "patches"}}.
+ */
+static int queue_get_one(struct http_request *req, json_t **out,
+			 struct strbuf *err)
+{
+	struct db *db = db_thread();
+	const char *rest;
+	json_t *lint;
+	int64_t id;
+	int ret;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	ret = parse_series_id(req->param, &id, &rest, err);
+	if (ret < 0)
+		return ret;
+	if (*rest)
+		return error_set(err, ERR_NOT_FOUND, "unknown path");
+	ret = queue_series_json(db, id, out, err);
+	if (ret < 0)
+		return ret;
+	if (!*out)
+		return error_set(err, ERR_NOT_FOUND,
+				 "series %lld is not known to the queue (yet)",
+				 (long long)id);
+	lint = queue_lint_json(db, id, err);
+	if (!lint) {
+		json_decref(*out);
+		*out = NULL;
+		return -EIO;
+	}
+	json_object_set_new(*out, "findings", lint);
+	return 0;
+}
+
+/*
+ * POST /api/v1/series/ID/bump {"to"?, "reason"} and POST
+ * /api/v1/series/ID/state {"state"}: the series' queue entry after it.
+ * Other POSTs under /api/v1/series/ID/ are not the queue's: 404.
+ */
+static int series_post(struct http_request *req, json_t **out,
+		       struct strbuf *err)
+{
+	const char *rest, *job;
+	json_t *args;
+	int64_t id;
+	int ret;
+
+	ret = parse_series_id(req->param, &id, &rest, err);
+	if (ret < 0)
+		return ret;
+	if (!strcmp(rest, "/bump"))
+		job = "queue-bump";
+	else if (!strcmp(rest, "/state"))
+		job = "queue-state";
+	else
+		return error_set(err, ERR_NOT_FOUND, "unknown series action '%s'",
+				 req->param);
+	args = http_json_body(req, err);
+	if (!args)
+		return ERR_INVALID;
+	json_object_set_new(args, "series", json_integer(id));
+	return engine_run(job, args, out, err);
+}
+
 const struct route api_queue_routes[] = {
 	{ "GET", "/api/v1/cycle", cycle_get },
+	{ "GET", "/api/v1/queue", queue_get },
+	{ "GET", "/api/v1/queue/*", queue_get_one },
+	{ "POST", "/api/v1/series/*", series_post },
 	{ 0 }
 };

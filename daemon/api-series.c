@@ -13,6 +13,7 @@
 #include "daemon/engine.h"
 #include "daemon/error.h"
 #include "daemon/http.h"
+#include "daemon/queue.h"
 #include "daemon/series.h"
 #include "daemon/strbuf.h"
 
@@ -95,6 +96,7 @@ static int series_show(struct http_request *req, json_t **out,
 {
 	struct db *db = db_thread();
 	int64_t id;
+	int ret;
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
@@ -112,7 +114,10 @@ static int series_show(struct http_request *req, json_t **out,
 							"id"));
 		json_decref(list);
 	}
-	return series_get(db, id, out, err);
+	ret = series_get(db, id, out, err);
+	if (!ret)
+		queue_series_decorate(db, id, *out);
+	return ret;
 }
 
 /* POST /api/v1/supersede {"new": ID, "old": ID}: the new series. */

@@ -226,9 +226,12 @@ int cycle_compute(struct repo *repo, const char *mainline_ref,
 
 	strcpy(out->tag, cur->name);
 	out->tag_date = cur->date;
+	git_oid_tostr(out->tip_oid, sizeof(out->tip_oid), &tags.tip);
 	if (prev) {
 		strcpy(out->previous, prev->name);
 		out->previous_date = prev->date;
+		git_oid_tostr(out->previous_oid, sizeof(out->previous_oid),
+			      &prev->commit);
 	}
 
 	if (cur->rc == FINAL_RC) {
@@ -429,4 +432,41 @@ bool cycle_feature_closed(struct strbuf *why)
 bool cycle_fixes_closed(struct strbuf *why)
 {
 	return closed(false, why);
+}
+
+int cycle_lookup_commit(struct repo *repo, const char *hex, char *full,
+			struct strbuf *subject)
+{
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	git_oid oid;
+	size_t n = strlen(hex);
+	int ret = -ENOENT;
+
+	if (n < 4 || n > GIT_OID_HEXSZ || git_oid_fromstrn(&oid, hex, n) < 0)
+		return -ENOENT;
+	if (git_object_lookup_prefix(&obj, repo_git(repo), &oid, n,
+				     GIT_OBJECT_ANY) < 0)
+		goto out;
+	if (git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0)
+		goto out;
+	git_oid_tostr(full, GIT_OID_HEXSZ + 1, git_commit_id(commit));
+	if (subject)
+		strbuf_addstr(subject, git_commit_summary(commit) ?
+			      git_commit_summary(commit) : "");
+	ret = 0;
+out:
+	git_commit_free(commit);
+	git_object_free(obj);
+	return ret;
+}
+
+enum cycle_where cycle_commit_where(struct repo *repo, const struct cycle *c,
+				    const char *full)
+{
+	if (!*c->tip_oid || !repo_is_ancestor(repo, full, c->tip_oid))
+		return CYCLE_NOT_MAINLINE;
+	if (*c->previous_oid && repo_is_ancestor(repo, full, c->previous_oid))
+		return CYCLE_OLDER;
+	return CYCLE_CURRENT;
 }

@@ -52,6 +52,8 @@ struct cycle {
 	bool fixes_closed;	/* rc6 until the next rc1 */
 	bool pull_request_week;	/* rc7 and later */
 	struct cycle_mark rc1, features_close, fixes_close, pull_requests;
+	char tip_oid[41];	/* mainline's commit */
+	char previous_oid[41];	/* the last release's commit; "" if none */
 };
 
 /*
@@ -87,5 +89,22 @@ int cycle_current(struct cycle *out, struct strbuf *err);
  */
 bool cycle_feature_closed(struct strbuf *why);
 bool cycle_fixes_closed(struct strbuf *why);
+
+/*
+ * Look a commit up by a (possibly abbreviated) hex id: its full id into
+ * full (41 bytes) and its subject appended to subject (may be NULL).
+ * -ENOENT when it is not in repo or the abbreviation is ambiguous.
+ */
+int cycle_lookup_commit(struct repo *repo, const char *hex, char *full,
+			struct strbuf *subject);
+
+/* Where a commit (full hex id) is, seen from the cycle c. */
+enum cycle_where {
+	CYCLE_NOT_MAINLINE,	/* not reachable from mainline (next, a topic) */
+	CYCLE_CURRENT,		/* since the last release: the rc range */
+	CYCLE_OLDER,		/* in the last release or an older one */
+};
+enum cycle_where cycle_commit_where(struct repo *repo, const struct cycle *c,
+				    const char *full);
 
 #endif

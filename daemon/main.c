@@ -29,6 +29,7 @@
 #include "daemon/log.h"
 #include "daemon/next.h"
 #include "daemon/repo.h"
+#include "daemon/queue.h"
 #include "daemon/series.h"
 #include "daemon/strbuf.h"
 #include "daemon/topic.h"
@@ -200,6 +201,7 @@ static void register_jobs(void)
 	apply_register_jobs();
 	next_register_jobs();
 	series_register_jobs();
+	queue_register_jobs();
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,1285 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The review queue: which series wait, in which lane and why, in what
+ * order, and how long the wait may be.  The tables are schema/0005's;
+ * the order is also kept in memory (a sorted array of sort keys and the
+ * key of every series by id) so that GET /api/v1/series/ID can tell a
+ * series' position among 100,000 with a binary search.
+ *
+ * Writers run on the engine thread: "queue-scan" looks at the series the
+ * triggers noted (lint, lane, queued or not), "queue-bump" and
+ * "queue-state" do what the maintainer asked.  Each updates the in-memory
+ * order only after its transaction committed.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/config.h"
+#include "daemon/cycle.h"
+#include "daemon/db.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/lint.h"
+#include "daemon/log.h"
+#include "daemon/mail.h"
+#include "daemon/queue.h"
+#include "daemon/repo.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+#define NR_LANES 4
+#define WEEK 604800
+#define THROUGHPUT_WEEKS 8	/* recent throughput: the last 8 weeks */
+#define SCAN_BATCH 64		/* series per queue-scan transaction */
+
+/*
+ * The rank of a series that no bump moved: its arrival in 1/2^20 s, plus
+ * the low bits of its first version's id to part series of the same
+ * second, leaving room between neighbours for bumps to land.
+ */
+#define RANK_SECOND ((int64_t)1 << 20)
+#define RANK(arrival, root) \
+	((int64_t)(arrival) * RANK_SECOND + ((int64_t)(root) & 0x3ff) * 1024)
+
+static const char *const review_states[] = {
+	"new", "reviewing", "changes-requested", "deferred", "rejected",
+};
+
+bool queue_state_valid(const char *state)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(review_states); i++)
+		if (!strcmp(state, review_states[i]))
+			return true;
+	return false;
+}
+
+/* The states that take a series out of the queue. */
+static bool state_leaves(const char *state)
+{
+	return !strcmp(state, "applied") || !strcmp(state, "dropped") ||
+	       !strcmp(state, "rejected") || !strcmp(state, "superseded");
+}
+
+/* --- the in-memory order ---------------------------------------------- */
+
+struct qkey {
+	int olane;
+	int64_t rank;
+	int64_t id;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	bool loaded;
+	struct qkey *v;		/* queued series, sorted */
+	size_t nr, alloc;
+	struct qkey *by_id;	/* by_id[id]: its key; id 0 when not queued */
+	size_t nr_ids;
+} qi = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int qkey_cmp(const struct qkey *a, const struct qkey *b)
+{
+	if (a->olane != b->olane)
+		return a->olane < b->olane ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return 0;
+}
+
+/* The index of the first key not less than k. */
+static size_t lower_bound(const struct qkey *k)
+{
+	size_t lo = 0, hi = qi.nr, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (qkey_cmp(&qi.v[mid], k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The number of queued series whose olane is below olane. */
+static size_t count_below_olane(int olane)
+{
+	struct qkey k = { olane, INT64_MIN, INT64_MIN };
+
+	return lower_bound(&k);
+}
+
+static void index_remove_locked(int64_t id)
+{
+	size_t i;
+
+	if (id <= 0 || (size_t)id >= qi.nr_ids || !qi.by_id[id].id)
+		return;
+	i = lower_bound(&qi.by_id[id]);
+	if (i < qi.nr && qi.v[i].id == id) {
+		memmove(&qi.v[i], &qi.v[i + 1], (qi.nr - i - 1) * sizeof(*qi.v));
+		qi.nr--;
+	}
+	qi.by_id[id].id = 0;
+}
+
+static void index_insert_locked(const struct qkey *k)
+{
+	size_t i, n;
+
+	if ((size_t)k->id >= qi.nr_ids) {
+		n = qi.nr_ids ? qi.nr_ids : 1024;
+		while (n <= (size_t)k->id)
+			n *= 2;
+		qi.by_id = xrealloc(qi.by_id, n * sizeof(*qi.by_id));
+		memset(qi.by_id + qi.nr_ids, 0,
+		       (n - qi.nr_ids) * sizeof(*qi.by_id));
+		qi.nr_ids = n;
+	}
+	if (qi.nr == qi.alloc) {
+		qi.alloc = qi.alloc ? 2 * qi.alloc : 1024;
+		qi.v = xrealloc(qi.v, qi.alloc * sizeof(*qi.v));
+	}
+	i = lower_bound(k);
+	memmove(&qi.v[i + 1], &qi.v[i], (qi.nr - i) * sizeof(*qi.v));
+	qi.v[i] = *k;
+	qi.nr++;
+	qi.by_id[k->id] = *k;
+}
+
+void queue_index_set(int64_t id, bool queued, int olane, int64_t rank)
+{
+	struct qkey k = { olane, rank, id };
+
+	if (id <= 0)
+		return;
+	pthread_mutex_lock(&qi.lock);
+	if (qi.loaded) {
+		index_remove_locked(id);
+		if (queued)
+			index_insert_locked(&k);
+	}
+	pthread_mutex_unlock(&qi.lock);
+}
+
+void queue_index_reset(void)
+{
+	pthread_mutex_lock(&qi.lock);
+	free(qi.v);
+	free(qi.by_id);
+	qi.v = qi.by_id = NULL;
+	qi.nr = qi.alloc = qi.nr_ids = 0;
+	qi.loaded = false;
+	pthread_mutex_unlock(&qi.lock);
+}
+
+static int index_load_locked(struct db *db, struct strbuf *err)
+{
+	json_t *rows, *row;
+	struct qkey k;
+	size_t i;
+
+	rows = db_query(db, err, "SELECT series_id, olane, rank FROM queue "
+			"WHERE queued ORDER BY olane, rank, series_id", NULL);
+	if (!rows)
+		return -EIO;
+	free(qi.v);
+	free(qi.by_id);
+	qi.v = qi.by_id = NULL;
+	qi.nr = qi.alloc = qi.nr_ids = 0;
+	json_array_foreach(rows, i, row) {
+		k.id = json_integer_value(json_object_get(row, "series_id"));
+		k.olane = json_integer_value(json_object_get(row, "olane"));
+		k.rank = json_integer_value(json_object_get(row, "rank"));
+		index_insert_locked(&k);
+	}
+	json_decref(rows);
+	qi.loaded = true;
+	return 0;
+}
+
+int queue_index_load(struct db *db, struct strbuf *err)
+{
+	int ret;
+
+	pthread_mutex_lock(&qi.lock);
+	ret = index_load_locked(db, err);
+	pthread_mutex_unlock(&qi.lock);
+	return ret;
+}
+
+/* Take the lock with the order loaded; 0 or -errno (lock not held). */
+static int index_lock(struct db *db, struct strbuf *err)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&qi.lock);
+	if (!qi.loaded)
+		ret = index_load_locked(db, err);
+	if (ret < 0)
+		pthread_mutex_unlock(&qi.lock);
+	return ret;
+}
+
+/* Position of id (1-based) or 0; with the lock held. */
+static int64_t position_locked(int64_t id)
+{
+	size_t i;
+
+	if (id <= 0 || (size_t)id >= qi.nr_ids || !qi.by_id[id].id)
+		return 0;
+	i = lower_bound(&qi.by_id[id]);
+	return i < qi.nr && qi.v[i].id == id ? (int64_t)i + 1 : 0;
+}
+
+int queue_position(struct db *db, int64_t id, int64_t *position,
+		   struct strbuf *err)
+{
+	int ret = index_lock(db, err);
+
+	if (ret < 0)
+		return ret;
+	*position = position_locked(id);
+	pthread_mutex_unlock(&qi.lock);
+	return 0;
+}
+
+/* --- expected wait ---------------------------------------------------- */
+
+/* Series closed per week in each lane over the recent weeks. */
+struct throughput {
+	double per_week[NR_LANES + 1];	/* [0]: all lanes */
+	double weeks;
+};
+
+static int throughput_get(struct db *db, time_t now, struct throughput *tp,
+			  struct strbuf *err)
+{
+	json_t *rows, *row;
+	int64_t first = now;
+	double weeks;
+	size_t i;
+	int lane;
+
+	memset(tp, 0, sizeof(*tp));
+	if (db_query_int(db, &first, NULL,
+			 "SELECT min(entered_at) FROM queue", NULL) < 0 || !first)
+		first = now;
+	weeks = (double)(now - first) / WEEK;
+	if (weeks > THROUGHPUT_WEEKS)
+		weeks = THROUGHPUT_WEEKS;
+	if (weeks < 1)
+		weeks = 1;
+	tp->weeks = weeks;
+	rows = db_query(db, err,
+			"SELECT lane, count(*) AS n FROM queue "
+			"WHERE left_at >= ? AND left_state <> 'superseded' "
+			"GROUP BY lane", "i",
+			(int64_t)(now - (time_t)(weeks * WEEK)));
+	if (!rows)
+		return -EIO;
+	json_array_foreach(rows, i, row) {
+		lane = json_integer_value(json_object_get(row, "lane"));
+		if (lane < 1 || lane > NR_LANES)
+			continue;
+		tp->per_week[lane] =
+			json_integer_value(json_object_get(row, "n")) / weeks;
+		tp->per_week[0] += tp->per_week[lane];
+	}
+	json_decref(rows);
+	return 0;
+}
+
+/*
+ * The expected wait of the series at position pos (1-based) whose sort
+ * key is in lane olane / 10: for each lane up to its own, the series
+ * ahead of it in that lane divided by that lane's throughput (the whole
+ * queue's when the lane closed none).  With the lock held.
+ */
+static json_t *wait_locked(int64_t pos, int olane, const struct throughput *tp)
+{
+	struct strbuf basis = STRBUF_INIT;
+	double weeks = 0, rate;
+	size_t start, end, ahead;
+	int lane, own = olane / 10;
+	json_t *o;
+
+	for (lane = 1; lane <= own && lane <= NR_LANES; lane++) {
+		start = count_below_olane(lane * 10);
+		end = count_below_olane((lane + 1) * 10);
+		if (end > (size_t)pos - 1)
+			end = pos - 1;
+		ahead = end > start ? end - start : 0;
+		if (!ahead)
+			continue;
+		rate = tp->per_week[lane] > 0 ? tp->per_week[lane] :
+		       tp->per_week[0];
+		if (rate <= 0) {
+			o = json_pack("{s:n, s:b, s:s}", "days", "estimate", 1,
+				      "basis", "no series closed recently: no estimate");
+			return o;
+		}
+		weeks += ahead / rate;
+		strbuf_addf(&basis, "%s%zu ahead in lane %d at %.1f/week",
+			    basis.len ? ", " : "", ahead, lane, rate);
+	}
+	if (!basis.len)
+		strbuf_addstr(&basis, "first in line");
+	strbuf_addf(&basis, " (series closed over the last %.0f weeks)",
+		    tp->weeks);
+	o = json_pack("{s:I, s:b, s:s}", "days", (json_int_t)(weeks * 7 + 0.5),
+		      "estimate", 1, "basis", basis.buf);
+	strbuf_release(&basis);
+	return o;
+}
+
+/* --- reading ---------------------------------------------------------- */
+
+#define ENTRY_COLUMNS \
+	"q.series_id AS id, q.queued, q.lane, q.reason, q.arrival, " \
+	"q.olane, q.rank, q.lint_errors, q.lint_warnings, q.lint_infos, " \
+	"q.left_at, q.left_state, s.state, s.subject, s.name, " \
+	"s.author_name, s.author_email, s.version, s.total, " \
+	"(SELECT count(*) FROM patches p WHERE p.series_id = s.id) AS patches, " \
+	"b.reason AS bump_reason, b.position AS bump_position, b.at AS bump_at "
+#define ENTRY_FROM \
+	"FROM queue q JOIN series s ON s.id = q.series_id " \
+	"LEFT JOIN queue_bumps b ON b.root_id = q.root_id "
+
+/* Turn a row of ENTRY_COLUMNS into the API's entry; with the lock held. */
+static void entry_finish_locked(json_t *row, time_t now,
+				const struct throughput *tp)
+{
+	int64_t id = json_integer_value(json_object_get(row, "id"));
+	int64_t pos = position_locked(id);
+	int olane = json_integer_value(json_object_get(row, "olane"));
+	json_t *v;
+
+	json_object_set_new(row, "position", json_integer(pos));
+	json_object_set_new(row, "queued", json_boolean(pos > 0));
+	json_object_set_new(row, "age", json_integer(now -
+		json_integer_value(json_object_get(row, "arrival"))));
+	json_object_set_new(row, "lint", json_pack("{s:O, s:O, s:O}",
+		"errors", json_object_get(row, "lint_errors"),
+		"warnings", json_object_get(row, "lint_warnings"),
+		"infos", json_object_get(row, "lint_infos")));
+	json_object_del(row, "lint_errors");
+	json_object_del(row, "lint_warnings");
+	json_object_del(row, "lint_infos");
+	v = json_object_get(row, "bump_reason");
+	if (json_is_string(v))
+		json_object_set_new(row, "bump", json_pack("{s:O, s:O, s:O}",
+			"reason", v,
+			"to", json_object_get(row, "bump_position"),
+			"at", json_object_get(row, "bump_at")));
+	else
+		json_object_set_new(row, "bump", json_null());
+	json_object_del(row, "bump_reason");
+	json_object_del(row, "bump_position");
+	json_object_del(row, "bump_at");
+	json_object_del(row, "olane");
+	json_object_del(row, "rank");
+	json_object_set_new(row, "wait", pos ? wait_locked(pos, olane, tp) :
+			    json_null());
+}
+
+int queue_series_json(struct db *db, int64_t id, json_t **out,
+		      struct strbuf *err)
+{
+	struct throughput tp;
+	time_t now = time(NULL);
+	json_t *row = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = db_query_row(db, &row, err, "SELECT " ENTRY_COLUMNS ENTRY_FROM
+			   "WHERE q.series_id = ?", "i", id);
+	if (ret < 0 || !row)
+		return ret;
+	ret = throughput_get(db, now, &tp, err);
+	if (ret < 0)
+		goto out;
+	ret = index_lock(db, err);
+	if (ret < 0)
+		goto out;
+	entry_finish_locked(row, now, &tp);
+	pthread_mutex_unlock(&qi.lock);
+	*out = row;
+	row = NULL;
+out:
+	json_decref(row);
+	return ret;
+}
+
+json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err)
+{
+	json_t *rows, *row, *res, *patches, *arr;
+	json_int_t pid;
+	char key[32];
+	size_t i;
+
+	rows = db_query(db, err, "SELECT patch_id, rule, severity, message "
+			"FROM lint_findings WHERE series_id = ? ORDER BY id",
+			"i", id);
+	if (!rows)
+		return NULL;
+	res = json_pack("{s:[], s:{}}", "series", "patches");
+	patches = json_object_get(res, "patches");
+	json_array_foreach(rows, i, row) {
+		json_t *f = json_pack("{s:O, s:O, s:O}",
+				      "rule", json_object_get(row, "rule"),
+				      "severity", json_object_get(row, "severity"),
+				      "message", json_object_get(row, "message"));
+
+		if (json_is_null(json_object_get(row, "patch_id"))) {
+			json_array_append_new(json_object_get(res, "series"), f);
+			continue;
+		}
+		pid = json_integer_value(json_object_get(row, "patch_id"));
+		snprintf(key, sizeof(key), "%lld", (long long)pid);
+		arr = json_object_get(patches, key);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(patches, key, arr);
+		}
+		json_array_append_new(arr, f);
+	}
+	json_decref(rows);
+	return res;
+}
+
+void queue_series_decorate(struct db *db, int64_t id, json_t *series)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *entry = NULL, *lint, *p, *f;
+	char key[32];
+	size_t i;
+
+	if (queue_series_json(db, id, &entry, &err) < 0)
+		goto out;
+	lint = queue_lint_json(db, id, &err);
+	if (!lint)
+		goto out;
+	json_object_set_new(series, "position", entry &&
+			    json_integer_value(json_object_get(entry, "position")) ?
+			    json_incref(json_object_get(entry, "position")) :
+			    json_null());
+	json_object_set(series, "lint", json_object_get(lint, "series"));
+	json_array_foreach(json_object_get(series, "patches"), i, p) {
+		snprintf(key, sizeof(key), "%lld", (long long)
+			 json_integer_value(json_object_get(p, "id")));
+		f = json_object_get(json_object_get(lint, "patches"), key);
+		json_object_set_new(p, "lint", f ? json_incref(f) : json_array());
+	}
+	json_decref(lint);
+	json_object_set_new(series, "queue", entry ? entry : json_null());
+	entry = NULL;
+out:
+	json_decref(entry);
+	strbuf_release(&err);
+}
+
+json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
+		   struct strbuf *err)
+{
+	struct throughput tp;
+	time_t now = time(NULL);
+	json_t *rows, *row, *lanes, *counts;
+	int64_t total = 0;
+	size_t i;
+	int l;
+
+	if (throughput_get(db, now, &tp, err) < 0)
+		return NULL;
+	rows = db_query(db, err, "SELECT " ENTRY_COLUMNS ENTRY_FROM
+			"WHERE q.queued AND (?1 = 0 OR q.lane = ?1) "
+			"ORDER BY q.olane, q.rank, q.series_id "
+			"LIMIT ?2 OFFSET ?3", "dii", lane,
+			limit > 0 ? limit : (int64_t)-1, offset);
+	if (!rows)
+		return NULL;
+	counts = db_query(db, err, "SELECT lane, count(*) AS count FROM queue "
+			  "WHERE queued GROUP BY lane ORDER BY lane", NULL);
+	if (!counts) {
+		json_decref(rows);
+		return NULL;
+	}
+	lanes = json_array();
+	for (l = 1; l <= NR_LANES; l++) {
+		json_int_t n = 0;
+
+		json_array_foreach(counts, i, row)
+			if (json_integer_value(json_object_get(row, "lane")) == l)
+				n = json_integer_value(json_object_get(row, "count"));
+		total += n;
+		json_array_append_new(lanes, json_pack("{s:i, s:I, s:f}",
+			"lane", l, "count", n, "per_week",
+			(double)(long)(tp.per_week[l] * 10 + 0.5) / 10));
+	}
+	json_decref(counts);
+	if (index_lock(db, err) < 0) {
+		json_decref(rows);
+		json_decref(lanes);
+		return NULL;
+	}
+	json_array_foreach(rows, i, row)
+		entry_finish_locked(row, now, &tp);
+	pthread_mutex_unlock(&qi.lock);
+	return json_pack("{s:o, s:I, s:o}", "queue", rows,
+			 "total", (json_int_t)total, "lanes", lanes);
+}
+
+/* --- looking at a series ---------------------------------------------- */
+
+/* What a scan needs once per run. */
+struct scan {
+	struct db *db;
+	const struct config *cfg;
+	struct repo *repo;		/* NULL without a usable repository */
+	struct cycle cycle;
+	bool have_cycle;
+	struct lint_config lint;
+	const char *fixes_topic;
+	const char *other_maintainers;
+	const char *other_trees;
+	bool stable_first;
+	time_t now;
+};
+
+static int lint_lookup(void *data, const char *hex, struct strbuf *subject)
+{
+	struct scan *sc = data;
+	char full[41];
+
+	if (!sc->repo)
+		return -ENOENT;
+	return cycle_lookup_commit(sc->repo, hex, full, subject);
+}
+
+static int scan_init(struct scan *sc, struct db *db, const struct config *cfg,
+		     struct strbuf *err)
+{
+	struct strbuf ignore = STRBUF_INIT;
+	int ret;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->db = db;
+	sc->cfg = cfg;
+	sc->now = time(NULL);
+	sc->repo = repo_thread(&ignore);
+	if (sc->repo && cfg->mainline)
+		sc->have_cycle = !cycle_compute(sc->repo, cfg->mainline,
+						&sc->cycle, &ignore);
+	strbuf_release(&ignore);
+	lint_config_init(&sc->lint);
+	ret = lint_config_load(&sc->lint, cfg, err);
+	if (ret < 0)
+		return ret;
+	sc->lint.lookup = lint_lookup;
+	sc->lint.lookup_data = sc;
+	sc->fixes_topic = config_get(cfg, "queue.fixes-topic");
+	if (!sc->fixes_topic)
+		sc->fixes_topic = "fixes";
+	sc->other_maintainers = config_get(cfg, "queue.other-maintainers");
+	sc->other_trees = config_get(cfg, "queue.other-trees");
+	return config_get_bool(cfg, "queue.stable-first", true,
+			       &sc->stable_first, err);
+}
+
+static void scan_release(struct scan *sc)
+{
+	lint_config_release(&sc->lint);
+}
+
+/* Whether word is one of the comma- or space-separated list (any case). */
+static bool in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	if (!list || !n)
+		return false;
+	while (*p) {
+		p += strspn(p, ", \t");
+		if (!strncasecmp(p, word, n) &&
+		    (!p[n] || strchr(", \t", p[n])))
+			return true;
+		p += strcspn(p, ", \t");
+	}
+	return false;
+}
+
+/* The e-mail address of "Name <addr>" or of a bare address; in buf. */
+static const char *trailer_email(const char *value, char *buf, size_t size)
+{
+	const char *lt = strchr(value, '<'), *gt;
+	size_t n;
+
+	if (lt && (gt = strchr(lt, '>'))) {
+		n = gt - lt - 1;
+		value = lt + 1;
+	} else {
+		n = strcspn(value, " \t");
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, value, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The lane of a series, best first, with its reason. */
+struct lane {
+	int lane, sub;
+	struct strbuf reason;
+};
+
+static void lane_offer(struct lane *l, int lane, int sub, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void lane_offer(struct lane *l, int lane, int sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lane > l->lane || (lane == l->lane && sub >= l->sub))
+		return;
+	l->lane = lane;
+	l->sub = sub;
+	strbuf_reset(&l->reason);
+	va_start(ap, fmt);
+	strbuf_vaddf(&l->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* Place a Fixes: tag: lane 1 for the rc range, lane 2 otherwise. */
+static void lane_fixes(struct scan *sc, struct lane *l, const char *value)
+{
+	struct strbuf subject = STRBUF_INIT;
+	char *hex = NULL, *quoted = NULL, full[41];
+	enum cycle_where where;
+
+	if (!lint_fixes_parse(value, &hex, &quoted)) {
+		lane_offer(l, 2, 1, "Fixes: %s", value);
+		return;
+	}
+	if (!sc->repo || cycle_lookup_commit(sc->repo, hex, full, &subject)) {
+		lane_offer(l, 2, 1, "Fixes: %.12s (not in the repository)", hex);
+		goto out;
+	}
+	where = sc->have_cycle ? cycle_commit_where(sc->repo, &sc->cycle, full) :
+		CYCLE_NOT_MAINLINE;
+	if (where == CYCLE_CURRENT)
+		lane_offer(l, 1, 0, "fix for the current release: Fixes: %.12s (\"%s\") is after %s",
+			   full, subject.buf,
+			   *sc->cycle.previous ? sc->cycle.previous : "the last release");
+	else if (where == CYCLE_OLDER)
+		lane_offer(l, 2, sc->stable_first ? 0 : 1,
+			   "fix for an older release: Fixes: %.12s (\"%s\") is in %s or earlier",
+			   full, subject.buf, sc->cycle.previous);
+	else
+		lane_offer(l, 2, 1, "fix: Fixes: %.12s (\"%s\") is not in mainline",
+			   full, subject.buf);
+out:
+	strbuf_release(&subject);
+	free(hex);
+	free(quoted);
+}
+
+/* The parsed mails of a series: its patches in order, then its cover. */
+struct smail {
+	struct mail *m;
+	int64_t patch_id;	/* 0 for the cover letter */
+};
+
+static void smails_free(struct smail *v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		mail_free(v[i].m);
+	free(v);
+}
+
+static int load_mails(struct scan *sc, int64_t id, json_t *series,
+		      struct smail **out, size_t *nr, struct strbuf *err)
+{
+	struct strbuf raw = STRBUF_INIT, perr = STRBUF_INIT;
+	json_t *rows, *row;
+	struct smail *v;
+	size_t i, n = 0;
+	int64_t cover = json_integer_value(json_object_get(series, "cover_id"));
+
+	rows = db_query(sc->db, err, "SELECT p.id AS patch_id, p.message_id "
+			"FROM patches p WHERE p.series_id = ? ORDER BY p.number",
+			"i", id);
+	if (!rows)
+		return -EIO;
+	if (cover)
+		json_array_append_new(rows, json_pack("{s:i, s:I}", "patch_id",
+			0, "message_id", (json_int_t)cover));
+	ALLOC_ARRAY(v, json_array_size(rows) + 1);
+	json_array_foreach(rows, i, row) {
+		strbuf_reset(&raw);
+		if (db_query_blob(sc->db, &raw, err,
+				  "SELECT raw FROM messages WHERE id = ?", "i",
+				  (int64_t)json_integer_value(
+					json_object_get(row, "message_id"))) < 0)
+			continue;
+		strbuf_reset(&perr);
+		if (mail_parse(raw.buf, raw.len, &v[n].m, &perr) < 0)
+			continue;
+		v[n].patch_id = json_integer_value(json_object_get(row,
+								   "patch_id"));
+		n++;
+	}
+	json_decref(rows);
+	strbuf_release(&raw);
+	strbuf_release(&perr);
+	*out = v;
+	*nr = n;
+	return 0;
+}
+
+static bool mail_to_stable(const struct mail *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_cc; i++)
+		if (!strcasecmp(m->cc[i].email, "stable@vger.kernel.org"))
+			return true;
+	for (i = 0; i < m->nr_to; i++)
+		if (!strcasecmp(m->to[i].email, "stable@vger.kernel.org"))
+			return true;
+	return false;
+}
+
+static int store_findings(struct scan *sc, int64_t series_id,
+			  int64_t patch_id, const struct lint_findings *f,
+			  int64_t counts[3], struct strbuf *err)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < f->nr; i++) {
+		if (patch_id)
+			ret = db_exec(sc->db, err, "INSERT INTO lint_findings "
+				      "(series_id, patch_id, rule, severity, "
+				      "message) VALUES (?, ?, ?, ?, ?)", "iittt",
+				      series_id, patch_id,
+				      lint_rule_name(f->v[i].rule),
+				      lint_severity_name(f->v[i].severity),
+				      f->v[i].message);
+		else
+			ret = db_exec(sc->db, err, "INSERT INTO lint_findings "
+				      "(series_id, patch_id, rule, severity, "
+				      "message) VALUES (?, NULL, ?, ?, ?)", "ittt",
+				      series_id, lint_rule_name(f->v[i].rule),
+				      lint_severity_name(f->v[i].severity),
+				      f->v[i].message);
+		if (ret < 0)
+			return ret;
+		if (f->v[i].severity >= LINT_INFO)
+			counts[f->v[i].severity - LINT_INFO]++;
+	}
+	return 0;
+}
+
+/*
+ * Look at series id again: lint it, find its lane and whether it is
+ * queued, and write its queue row.  *key gets its place for the
+ * in-memory order.  Inside the caller's transaction.
+ */
+static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
+		       bool *queued, struct strbuf *err)
+{
+	struct lint_findings found = LINT_FINDINGS_INIT;
+	struct lane lane = { 5, 0, STRBUF_INIT };
+	struct lint_patch *lp = NULL;
+	struct lint_trailer *lt = NULL;
+	struct lint_series ls = { 0 };
+	struct smail *mails = NULL;
+	json_t *series = NULL, *rows = NULL, *bump = NULL, *old = NULL, *row;
+	int64_t root = id, arrival, sup, counts[3] = { 0, 0, 0 };
+	size_t nr_mails = 0, i, j, k, nr_lt = 0, nr_lp = 0;
+	const char *state, *base;
+	char email[256];
+	bool has_base;
+	int ret, depth;
+
+	ret = db_query_row(sc->db, &series, err,
+			   "SELECT id, state, superseded_by, supersedes, date, "
+			   "tags, version, cover_id, base_commit FROM series "
+			   "WHERE id = ?", "i", id);
+	if (ret < 0)
+		goto out;
+	if (!series) {
+		/* Gone: take it out. */
+		ret = db_exec(sc->db, err, "UPDATE queue SET queued = 0 "
+			      "WHERE series_id = ?", "i", id);
+		*queued = false;
+		key->id = id;
+		goto out;
+	}
+	state = json_string_value(json_object_get(series, "state"));
+	*queued = !state_leaves(state ? state : "") &&
+		  json_is_null(json_object_get(series, "superseded_by"));
+
+	/* The first version: its arrival is the series' place in line. */
+	arrival = json_integer_value(json_object_get(series, "date"));
+	sup = json_integer_value(json_object_get(series, "supersedes"));
+	for (depth = 0; sup && depth < 100; depth++) {
+		int64_t d = 0, next = 0;
+
+		if (db_query_int(sc->db, &d, NULL, "SELECT date FROM series "
+				 "WHERE id = ?", "i", sup) < 0)
+			break;
+		root = sup;
+		if (d && d < arrival)
+			arrival = d;
+		if (db_query_int(sc->db, &next, NULL, "SELECT supersedes FROM "
+				 "series WHERE id = ?", "i", sup) < 0)
+			break;
+		sup = next;
+	}
+
+	ret = load_mails(sc, id, series, &mails, &nr_mails, err);
+	if (ret < 0)
+		goto out;
+
+	/* Lint: each patch, then the series. */
+	ret = db_exec(sc->db, err, "DELETE FROM lint_findings WHERE "
+		      "series_id = ?", "i", id);
+	if (ret < 0)
+		goto out;
+	ALLOC_ARRAY(lp, nr_mails + 1);
+	base = json_string_value(json_object_get(series, "base_commit"));
+	has_base = base && *base;
+	for (i = 0; i < nr_mails; i++) {
+		struct mail *m = mails[i].m;
+
+		has_base |= *m->base_commit != '\0';
+		if (!mails[i].patch_id)
+			continue;
+		lt = xrealloc(lt, (nr_lt + m->nr_trailers + 1) * sizeof(*lt));
+		lp[nr_lp].subject_raw = m->subject;
+		lp[nr_lp].subject = m->subject_clean;
+		lp[nr_lp].body = m->body;
+		lp[nr_lp].diff = m->patch;
+		lp[nr_lp].cc_stable = mail_to_stable(m);
+		lp[nr_lp].nr_trailers = m->nr_trailers;
+		/* lp[].trailers is set once lt stops moving. */
+		for (j = 0; j < m->nr_trailers; j++) {
+			lt[nr_lt + j].key = m->trailers[j].key;
+			lt[nr_lt + j].value = m->trailers[j].value;
+		}
+		nr_lt += m->nr_trailers;
+		nr_lp++;
+	}
+	for (i = 0, k = 0; i < nr_lp; i++) {
+		lp[i].trailers = lt + k;
+		k += lp[i].nr_trailers;
+	}
+	for (i = 0, j = 0; i < nr_mails; i++) {
+		if (!mails[i].patch_id)
+			continue;
+		lint_patch(&sc->lint, &lp[j++], &found);
+		ret = store_findings(sc, id, mails[i].patch_id, &found, counts,
+				     err);
+		lint_findings_release(&found);
+		if (ret < 0)
+			goto out;
+	}
+	ls.version = json_integer_value(json_object_get(series, "version"));
+	ls.has_base_commit = has_base;
+	ls.patches = lp;
+	ls.nr_patches = nr_lp;
+	/* The thread's first mail: the cover letter, else patch 1. */
+	if (nr_mails) {
+		struct mail *first = mails[nr_mails - 1].patch_id ?
+				     mails[0].m : mails[nr_mails - 1].m;
+		int64_t n = 0;
+
+		ls.in_reply_to = first->in_reply_to;
+		if (*first->in_reply_to && root != id)
+			ls.in_reply_to_earlier = !db_query_int(sc->db, &n, NULL,
+				"SELECT count(*) FROM messages m "
+				"JOIN queue q ON q.series_id = m.series_id "
+				"WHERE m.msgid = ? AND q.root_id = ?", "ti",
+				first->in_reply_to, root) && n > 0;
+	}
+	lint_series(&sc->lint, &ls, &found);
+	ret = store_findings(sc, id, 0, &found, counts, err);
+	lint_findings_release(&found);
+	if (ret < 0)
+		goto out;
+
+	/* The lane. */
+	rows = json_loads(json_string_value(json_object_get(series, "tags")) ?
+			  json_string_value(json_object_get(series, "tags")) :
+			  "[]", 0, NULL);
+	json_array_foreach(rows, i, row) {
+		const char *tag = json_string_value(row);
+
+		if (!tag)
+			continue;
+		if (!strcasecmp(tag, sc->fixes_topic))
+			lane_offer(&lane, 1, 0, "aimed at the %s topic ([PATCH %s])",
+				   sc->fixes_topic, tag);
+		else if (in_list(sc->other_trees, tag))
+			lane_offer(&lane, 3, 0, "goes through another tree ([PATCH %s])",
+				   tag);
+	}
+	json_decref(rows);
+	rows = NULL;
+	for (i = 0; i < nr_lt; i++) {
+		if (!strcasecmp(lt[i].key, "Fixes"))
+			lane_fixes(sc, &lane, lt[i].value);
+		else if (!strcasecmp(lt[i].key, "Cc") &&
+			 strcasestr(lt[i].value, "stable@vger.kernel.org"))
+			lane_offer(&lane, 2, sc->stable_first ? 0 : 1,
+				   "fix for stable: Cc: stable@vger.kernel.org");
+		else if ((!strcasecmp(lt[i].key, "Acked-by") ||
+			  !strcasecmp(lt[i].key, "Reviewed-by")) &&
+			 in_list(sc->other_maintainers,
+				 trailer_email(lt[i].value, email, sizeof(email))))
+			lane_offer(&lane, 3, 0, "%s: %s (another maintainer)",
+				   lt[i].key, lt[i].value);
+	}
+	/* Acks and reviews that came as replies. */
+	if (sc->other_maintainers) {
+		rows = db_query(sc->db, err, "SELECT key, value FROM trailers "
+				"WHERE series_id = ? AND key IN ('Acked-by', "
+				"'Reviewed-by') ORDER BY id", "i", id);
+		if (!rows) {
+			ret = -EIO;
+			goto out;
+		}
+		json_array_foreach(rows, i, row) {
+			const char *v = json_string_value(json_object_get(row, "value"));
+
+			if (v && in_list(sc->other_maintainers,
+					 trailer_email(v, email, sizeof(email))))
+				lane_offer(&lane, 3, 0, "%s: %s (another maintainer)",
+					   json_string_value(json_object_get(row, "key")),
+					   v);
+		}
+	}
+	lane_offer(&lane, 4, 0, "in order of arrival");
+
+	/* The place: a bump of any version wins over lane and arrival. */
+	ret = db_query_row(sc->db, &bump, err, "SELECT olane, rank FROM "
+			   "queue_bumps WHERE root_id = ?", "i", root);
+	if (ret < 0)
+		goto out;
+	key->id = id;
+	if (bump) {
+		key->olane = json_integer_value(json_object_get(bump, "olane"));
+		key->rank = json_integer_value(json_object_get(bump, "rank"));
+	} else {
+		key->olane = lane.lane * 10 + lane.sub;
+		key->rank = RANK(arrival, root);
+	}
+
+	ret = db_query_row(sc->db, &old, err, "SELECT queued, left_at FROM "
+			   "queue WHERE series_id = ?", "i", id);
+	if (ret < 0)
+		goto out;
+	ret = db_exec(sc->db, err,
+		      "INSERT INTO queue (series_id, root_id, queued, lane, "
+		      "sublane, reason, arrival, olane, rank, lint_errors, "
+		      "lint_warnings, lint_infos, entered_at, left_at, "
+		      "left_state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		      "?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?3 THEN NULL "
+		      "ELSE ?13 END, CASE WHEN ?3 THEN NULL ELSE ?14 END, ?13) "
+		      "ON CONFLICT (series_id) DO UPDATE SET root_id = ?2, "
+		      "queued = ?3, lane = ?4, sublane = ?5, reason = ?6, "
+		      "arrival = ?7, olane = ?8, rank = ?9, lint_errors = ?10, "
+		      "lint_warnings = ?11, lint_infos = ?12, "
+		      "entered_at = CASE WHEN ?3 AND NOT queued THEN ?13 "
+		      "ELSE entered_at END, "
+		      "left_at = CASE WHEN ?3 THEN NULL WHEN queued THEN ?13 "
+		      "ELSE left_at END, "
+		      "left_state = CASE WHEN ?3 THEN NULL ELSE ?14 END, "
+		      "updated_at = ?13",
+		      "iidddtidiiiiit", id, root, (int)*queued, lane.lane,
+		      lane.sub, lane.reason.buf, arrival, key->olane, key->rank,
+		      counts[LINT_ERROR - LINT_INFO],
+		      counts[LINT_WARNING - LINT_INFO],
+		      counts[0], (int64_t)sc->now,
+		      json_is_null(json_object_get(series, "superseded_by")) ?
+		      state : "superseded");
+out:
+	json_decref(old);
+	json_decref(bump);
+	json_decref(rows);
+	json_decref(series);
+	free(lp);
+	free(lt);
+	smails_free(mails, nr_mails);
+	strbuf_release(&lane.reason);
+	return ret;
+}
+
+/*
+ * Look at up to max noted series in one transaction, then update the
+ * in-memory order.  *done gets how many were looked at.
+ */
+static int scan_batch(struct db *db, const struct config *cfg, size_t max,
+		      size_t *done, struct strbuf *err)
+{
+	struct scan sc;
+	struct qkey *keys = NULL;
+	bool *queued = NULL;
+	json_t *ids = NULL, *row;
+	size_t i, n = 0;
+	int ret;
+
+	*done = 0;
+	ids = db_query(db, err, "SELECT series_id FROM queue_dirty "
+		       "ORDER BY series_id LIMIT ?", "i", (int64_t)max);
+	if (!ids)
+		return -EIO;
+	if (!json_array_size(ids)) {
+		json_decref(ids);
+		return 0;
+	}
+	ret = scan_init(&sc, db, cfg, err);
+	if (ret < 0)
+		goto out;
+	ALLOC_ARRAY(keys, json_array_size(ids));
+	ALLOC_ARRAY(queued, json_array_size(ids));
+	ret = db_begin(db, err);
+	if (ret < 0)
+		goto out;
+	json_array_foreach(ids, i, row) {
+		int64_t id = json_integer_value(json_object_get(row, "series_id"));
+
+		ret = scan_series(&sc, id, &keys[n], &queued[n], err);
+		if (ret < 0)
+			break;
+		ret = db_exec(db, err, "DELETE FROM queue_dirty WHERE "
+			      "series_id = ?", "i", id);
+		if (ret < 0)
+			break;
+		n++;
+	}
+	if (ret < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	ret = db_commit(db, err);
+	if (ret < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		queue_index_set(keys[i].id, queued[i], keys[i].olane,
+				keys[i].rank);
+	*done = n;
+out:
+	scan_release(&sc);
+	free(keys);
+	free(queued);
+	json_decref(ids);
+	return ret;
+}
+
+/* Look at every noted series. */
+static int scan_all(struct db *db, const struct config *cfg,
+		    struct strbuf *err)
+{
+	size_t done;
+	int ret;
+
+	do {
+		ret = scan_batch(db, cfg, SCAN_BATCH, &done, err);
+	} while (!ret && done == SCAN_BATCH);
+	return ret;
+}
+
+static int run_scan(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err)
+{
+	size_t done;
+	int ret;
+
+	/* One batch a run keeps the engine free for other jobs. */
+	ret = scan_batch(ctx->db, ctx->config, SCAN_BATCH, &done, err);
+	if (ret < 0)
+		log_warn("queue: %s", err->buf);
+	else if (done == SCAN_BATCH)
+		engine_kick("queue-scan", NULL, 0);
+	return ret;
+}
+
+/* --- bump and state --------------------------------------------------- */
+
+static int series_arg(json_t *args, int64_t *id, struct strbuf *err)
+{
+	json_t *v = json_object_get(args, "series");
+
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return error_set(err, ERR_INVALID, "'series' must be a series id");
+	*id = json_integer_value(v);
+	return 0;
+}
+
+/*
+ * The key that puts a series at position to (1-based) among the queued
+ * series other than itself; with the lock held.
+ */
+static void bump_key_locked(int64_t id, int64_t to, struct qkey *k)
+{
+	struct qkey *prev = NULL, *next = NULL;
+	size_t i, n = 0;
+
+	/* others[to - 2] and others[to - 1], skipping the series itself. */
+	for (i = 0; i < qi.nr && n < (size_t)to; i++) {
+		if (qi.v[i].id == id)
+			continue;
+		n++;
+		if (n == (size_t)to - 1)
+			prev = &qi.v[i];
+		else if (n == (size_t)to)
+			next = &qi.v[i];
+	}
+	if (!next && !prev) {
+		k->olane = 10;
+		k->rank = 0;
+	} else if (!next) {
+		k->olane = prev->olane;
+		k->rank = prev->rank + RANK_SECOND;
+	} else if (!prev || prev->olane != next->olane) {
+		k->olane = next->olane;
+		k->rank = next->rank - 1;
+	} else {
+		k->olane = next->olane;
+		k->rank = prev->rank + (next->rank - prev->rank) / 2;
+	}
+}
+
+static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err)
+{
+	json_t *row = NULL, *v;
+	const char *reason;
+	struct qkey k;
+	int64_t id, to = 1, root;
+	int ret;
+
+	ret = series_arg(args, &id, err);
+	if (ret < 0)
+		return ret;
+	v = json_object_get(args, "to");
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return error_set(err, ERR_INVALID,
+					 "'to' must be a position from 1");
+		to = json_integer_value(v);
+	}
+	reason = json_string_value(json_object_get(args, "reason"));
+	if (!reason || !*reason)
+		return error_set(err, ERR_INVALID, "a bump needs a 'reason'");
+
+	/* Make sure the queue has seen everything first. */
+	ret = scan_all(ctx->db, ctx->config, err);
+	if (ret < 0)
+		return ret;
+	ret = db_query_row(ctx->db, &row, err, "SELECT root_id, queued FROM "
+			   "queue WHERE series_id = ?", "i", id);
+	if (ret < 0)
+		return ret;
+	if (!row || !json_integer_value(json_object_get(row, "queued"))) {
+		ret = error_set(err, row ? ERR_CONFLICT : ERR_NOT_FOUND,
+				row ? "series %lld is not in the queue" :
+				"unknown series %lld", (long long)id);
+		goto out;
+	}
+	root = json_integer_value(json_object_get(row, "root_id"));
+
+	ret = index_lock(ctx->db, err);
+	if (ret < 0)
+		goto out;
+	if (to > (int64_t)qi.nr)
+		to = qi.nr ? qi.nr : 1;
+	bump_key_locked(id, to, &k);
+	pthread_mutex_unlock(&qi.lock);
+	k.id = id;
+
+	ret = db_begin(ctx->db, err);
+	if (ret < 0)
+		goto out;
+	ret = db_exec(ctx->db, err, "INSERT OR REPLACE INTO queue_bumps "
+		      "(root_id, olane, rank, reason, position, at) "
+		      "VALUES (?, ?, ?, ?, ?, ?)", "iditii", root, k.olane,
+		      k.rank, reason, to, (int64_t)time(NULL));
+	if (!ret)
+		ret = db_exec(ctx->db, err, "UPDATE queue SET olane = ?, "
+			      "rank = ? WHERE series_id = ?", "dii", k.olane,
+			      k.rank, id);
+	if (ret < 0) {
+		db_rollback(ctx->db);
+		goto out;
+	}
+	ret = db_commit(ctx->db, err);
+	if (ret < 0)
+		goto out;
+	queue_index_set(id, true, k.olane, k.rank);
+	ret = queue_series_json(ctx->db, id, result, err);
+out:
+	json_decref(row);
+	return ret;
+}
+
+static int run_state(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err)
+{
+	const char *state;
+	int64_t id;
+	int ret;
+
+	ret = series_arg(args, &id, err);
+	if (ret < 0)
+		return ret;
+	state = json_string_value(json_object_get(args, "state"));
+	if (!state || !queue_state_valid(state))
+		return error_set(err, ERR_INVALID,
+				 "bad state '%s': expected new, reviewing, changes-requested, deferred or rejected",
+				 state ? state : "");
+	ret = db_exec(ctx->db, err, "UPDATE series SET state = ?, "
+		      "updated_at = ? WHERE id = ?", "tii", state,
+		      (int64_t)time(NULL), id);
+	if (ret < 0)
+		return ret;
+	if (!db_changes(ctx->db))
+		return error_set(err, ERR_NOT_FOUND, "unknown series %lld",
+				 (long long)id);
+	ret = scan_all(ctx->db, ctx->config, err);
+	if (ret < 0)
+		return ret;
+	ret = queue_series_json(ctx->db, id, result, err);
+	if (!ret && *result)
+		json_object_set_new(*result, "state", json_string(state));
+	return ret;
+}
+
+void queue_register_jobs(void)
+{
+	static const struct job_type types[] = {
+		{ .name = "queue-scan", .run = run_scan, .rerun = true,
+		  .quiet = true },
+		{ .name = "queue-bump", .run = run_bump },
+		{ .name = "queue-state", .run = run_state },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		engine_register(&types[i]);
+	engine_every("queue-scan", 1000);
+}
