@@ -89,10 +89,11 @@ static enum msg_kind classify(const struct mail *m)
 {
 	bool reply = subject_is_reply(m->subject);
 
-	if (!reply && m->has_diff)
-		return KIND_PATCH;
+	/* 0/T is the cover letter even when it quotes a diff */
 	if (!reply && m->prefix.number == 0 && m->prefix.total > 0)
 		return KIND_COVER;
+	if (!reply && m->has_diff)
+		return KIND_PATCH;
 	if (m->nr_references)
 		return KIND_REPLY;
 	return KIND_OTHER;
