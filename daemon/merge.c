@@ -1693,7 +1693,10 @@ int merge_newest_tag(struct merge *m, const char *pattern,
 			continue;
 		if (lookup_commit_node(m, cand, &idx, NULL) < 0)
 			continue;
-		if (m->dag.nodes[idx].date <= best_date)
+		/* equal dates: the one that has the other in its history */
+		if (m->dag.nodes[idx].date < best_date ||
+		    (m->dag.nodes[idx].date == best_date &&
+		     (merge_is_ancestor(m, hex, cand, &yes, NULL) < 0 || !yes)))
 			continue;
 		best_date = m->dag.nodes[idx].date;
 		memcpy(hex, cand, sizeof(cand));
