@@ -69,6 +69,11 @@ raw=$(sql "SELECT length(raw) FROM messages WHERE msgid =
 	'1473632524-8585-3-git-send-email-stephenfinucane@gmail.com'")
 is "$raw" 1881 "the raw bytes of a message are kept"
 
+"$CTHULHU" submit --json - <"$PW/series/base-cover-letter.mbox" >"$T/out"
+is "$(jq_int duplicates)" 3 "submit - reads the mbox from standard input"
+run submit "$T/does-not-exist"
+is "$rc" 2 "submit of a missing file is a usage error"
+
 # --- CLI reads --------------------------------------------------------------
 
 run series "$id"
