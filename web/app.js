@@ -658,7 +658,13 @@ function updateQueue() {
 			return seriesLink(s, pick(s, 'subject', 'title') ||
 					  '(no subject)');
 		} },
-		{ label: 'Author', class: 'author', cell: authorOf },
+		{ label: 'Author', class: 'author', cell: function (s) {
+			var name = pick(s, 'author_name');
+			var email = pick(s, 'author_email');
+			if (name && email && name !== email)
+				return h('span', { title: email }, name);
+			return authorOf(s);
+		} },
 		{ label: 'Age', class: 'age', cell: ageOf },
 		{ label: 'Patches', class: 'num', cell: function (s) {
 			var p = pick(s, 'nr_patches', 'patch_count', 'total',
@@ -810,6 +816,13 @@ function renderSeries(root) {
 					      pick(t, 'value')));
 			}))) : null,
 		patches.length ? patches.map(function (p, i) {
+			var a = appliedRows(s).filter(function (r) {
+				return r.number === p.number &&
+					r.state !== 'dropped';
+			})[0];
+			if (a && !pick(p, 'commit'))
+				p = Object.assign({}, p, { commit: a.commit,
+							   topic: a.topic });
 			return renderPatch(p, i, total);
 		}) : h('p', { class: 'placeholder' }, 'No patches.')));
 
@@ -842,6 +855,17 @@ function renderSeries(root) {
 		})) : h('p', { class: 'placeholder' }, 'Nothing yet.')));
 }
 
+/* The applied commits of the series on screen (GET /api/v1/applied). */
+function appliedRows(s) {
+	var res = state.data.applied, rows;
+
+	rows = res && res.status === 200 ? list(res.body, 'applied') : [];
+	rows = rows.filter(function (r) {
+		return String(pick(r, 'series_id', 'series')) === String(s.id);
+	});
+	return rows.length ? rows : list(s, 'applied', 'commits');
+}
+
 /* A history out of what the series answer holds, oldest first. */
 function seriesHistory(s) {
 	var hist = [];
@@ -859,10 +883,23 @@ function seriesHistory(s) {
 					      email: pick(r, 'from_email') }) +
 			    ': ' + (pick(r, 'subject') || '') });
 	});
-	list(s, 'applied', 'commits').forEach(function (c) {
+	appliedRows(s).forEach(function (c) {
+		var n = pick(c, 'number');
+		var what = n !== undefined ? '[' + n + '/' +
+			(pick(c, 'total') || '?') + '] ' : '';
 		hist.push({ at: pick(c, 'applied_at', 'at'), kind: 'applied',
 			    topic: pick(c, 'topic'),
-			    commit: pick(c, 'commit', 'sha1') });
+			    commit: pick(c, 'commit', 'sha1'),
+			    message: what + (pick(c, 'subject') || '') });
+		if (c.state === 'dropped')
+			hist.push({ at: pick(c, 'changed_at'), kind: 'dropped',
+				    topic: pick(c, 'topic'),
+				    commit: pick(c, 'commit'),
+				    reason: pick(c, 'reason') });
+		else if (c.state === 'gone')
+			hist.push({ at: pick(c, 'changed_at'), kind: 'gone',
+				    topic: pick(c, 'topic'),
+				    commit: pick(c, 'commit') });
 	});
 	if (pick(s, 'superseded_by'))
 		hist.push({ at: pick(s, 'updated_at'), kind: 'superseded',
@@ -1265,9 +1302,13 @@ function refresh() {
 	jobs = keys.filter(function (k, i) {
 		return keys.indexOf(k) === i;
 	}).map(function (k) { return load(k); });
-	if (state.view === 'series')
+	if (state.view === 'series') {
 		jobs.push(load('series', '/api/v1/series/' +
 			       encodeURIComponent(state.arg || '')));
+		if (/^\d+$/.test(state.arg || ''))
+			jobs.push(load('applied', '/api/v1/applied?series=' +
+				       state.arg));
+	}
 	Promise.all(jobs).then(function () {
 		render();
 		state.loads++;
