@@ -729,40 +729,79 @@ out:
 	return ret;
 }
 
-static void on_moves(struct job_ctx *ctx, json_t *moves)
+/*
+ * "applied-follow": the forced moves recorded since the last run, as one
+ * batch.  It is kicked with a delay by every scan that saw a forced move,
+ * so that a push of every topic at once (which inotify may see as several
+ * scans) is one batch, and so one rebase of the whole tree.
+ */
+static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
+		      struct strbuf *err)
 {
-	struct strbuf err = STRBUF_INIT;
-	json_t *mv, *forced = json_object();
+	json_t *events, *ev, *forced = json_object(), *tip;
 	struct repo *repo;
 	const char *topic;
 	size_t i, nr_changed = 0;
-	int64_t nr_topics = 0;
+	int64_t last = 0, nr_topics = 0, max_id = 0;
 	bool all;
+	int ret = 0;
 
-	json_array_foreach(moves, i, mv)
-		if (!strcmp(jstr(mv, "kind"), "forced") && *jstr(mv, "new"))
-			json_object_set_new(forced, jstr(mv, "topic"),
-					    json_string(jstr(mv, "new")));
-	if (!json_object_size(forced))
+	/* Without a mark, every recorded move: only lost commits matter. */
+	db_query_int(ctx->db, &last, NULL,
+		     "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied.followed'",
+		     "");
+	events = db_query(ctx->db, err,
+			  "SELECT id, topic, new, kind FROM events WHERE id > ? ORDER BY id",
+			  "i", last);
+	if (!events) {
+		ret = -EIO;
 		goto out;
-	repo = repo_thread(&err);
-	if (!repo)
+	}
+	json_array_foreach(events, i, ev) {
+		max_id = jint(ev, "id");
+		if (!strcmp(jstr(ev, "kind"), "forced") && *jstr(ev, "new"))
+			json_object_set_new(forced, jstr(ev, "topic"),
+					    json_string(jstr(ev, "new")));
+	}
+	json_decref(events);
+	if (!max_id)
 		goto out;
+	repo = json_object_size(forced) ? repo_thread(err) : NULL;
 	db_query_int(ctx->db, &nr_topics, NULL, "SELECT count(*) FROM topics", "");
 	all = nr_topics > 1 && (int64_t)json_object_size(forced) >= nr_topics;
-	json_object_foreach(forced, topic, mv) {
-		if (follow_topic(ctx, repo, topic, json_string_value(mv), all,
-				 &nr_changed, &err) < 0)
+	json_object_foreach(forced, topic, tip) {
+		if (!repo)
+			break;
+		if (follow_topic(ctx, repo, topic, json_string_value(tip), all,
+				 &nr_changed, err) < 0)
 			log_error("cannot follow the applied patches of '%s': %s",
-				  topic, err.buf);
+				  topic, err->buf);
 	}
 	if (all && nr_changed)
 		log_info("every topic was rebased at once: %zu applied commit(s) changed SHA1; no notifications sent",
 			 nr_changed);
+	ret = db_exec(ctx->db, err,
+		      "INSERT OR REPLACE INTO meta (key, value) VALUES ('applied.followed', ?)",
+		      "i", max_id);
 	notify_deliver(ctx->db, ctx->config, NULL);
 out:
 	json_decref(forced);
-	strbuf_release(&err);
+	return ret;
+}
+
+/* How long a burst of forced moves is gathered into one batch. */
+#define FOLLOW_DELAY_MS 1500
+
+static void on_moves(struct job_ctx *ctx, json_t *moves)
+{
+	json_t *mv;
+	size_t i;
+
+	json_array_foreach(moves, i, mv)
+		if (!strcmp(jstr(mv, "kind"), "forced")) {
+			engine_kick("applied-follow", NULL, FOLLOW_DELAY_MS);
+			return;
+		}
 }
 
 void apply_register_jobs(void)
@@ -770,6 +809,8 @@ void apply_register_jobs(void)
 	static const struct job_type types[] = {
 		{ .name = "apply", .run = run_apply },
 		{ .name = "drop", .run = run_drop },
+		{ .name = "applied-follow", .run = run_follow, .rerun = true,
+		  .quiet = true },
 	};
 	size_t i;
 

@@ -130,7 +130,11 @@ is "$(sql "SELECT patchid FROM applied WHERE number = 2")" "$pid" \
 
 # --- the notification ---------------------------------------------------------
 
-wait_for 10 test -n "$(ls "$T/state/outbox/new" 2>/dev/null)"
+outbox_has()
+{
+	[ "$(ls "$T/state/outbox/new" 2>/dev/null | wc -l)" -ge "$1" ]
+}
+wait_for 10 outbox_has 1
 ok "a notification is in the outbox"
 n=$(ls "$T/state/outbox/new" | head -n 1)
 mail=$(cat "$T/state/outbox/new/$n")
@@ -161,7 +165,7 @@ is "$rc" 0 "a subset applies"
 is "$(git --git-dir="$T/src.git" log --format=%s base..mmu | tr '\n' '|')" \
 	"mmu: Add c3|mmu: Add c1|" "patches 1 and 3"
 like "$out" 'not applied: 2' "the answer says what was left out"
-wait_for 10 test "$(ls "$T/state/outbox/new" | wc -l)" -eq 2
+wait_for 10 outbox_has 2
 sub=$(sql "SELECT raw FROM notifications WHERE series_id = $msid")
 like "$sub" 'Subject: Re: \(subset\) \[PATCH v2 0/3\] mmu: Add files' \
 	"the subset's notification says (subset)"
@@ -209,7 +213,11 @@ is "$(sql "SELECT state || ' ' || reason FROM applied WHERE commit_sha = '$c2'")
 is "$(sql "SELECT commit_sha FROM applied WHERE number = 3 AND topic = 'pmu'")" "$(rev pmu)" \
 	"the replayed row follows its new SHA1"
 is "$(sql "SELECT old_sha FROM applied_history")" "$c3" "the old SHA1 is kept"
-wait_for 10 test "$(sql "SELECT count(*) FROM notifications WHERE state = 'sent'")" -eq 4
+sent_is()
+{
+	[ "$(sql "SELECT count(*) FROM notifications WHERE state = 'sent'")" -eq "$1" ]
+}
+wait_for 10 sent_is 4
 ok "a dropped and a SHA1-changed notification went out"
 drop_mail=$(sql "SELECT raw FROM notifications WHERE kind = 'dropped'")
 p2=$(sed -n 's/^Message-I[dD]: <\(.*\)>$/\1/p' "$T"/series/0002-*.patch)
