@@ -21,8 +21,8 @@ static void series_row(struct table *t, json_t *s)
 	table_addf(t, "%lld/%lld%s", json_int(s, "patches", 0),
 		   json_int(s, "total", 0),
 		   json_is_true(json_object_get(s, "cover")) ? "+c" : "");
-	table_add(t, json_is_true(json_object_get(s, "complete")) ?
-		  "yes" : "no");
+	table_add(t,
+		  json_is_true(json_object_get(s, "complete")) ? "yes" : "no");
 	table_add(t, json_str(s, "state"));
 	table_add(t, json_str(s, "author_email"));
 	strbuf_addstr(&sb, json_str(s, "name") ? json_str(s, "name") : "");
@@ -77,13 +77,13 @@ int cmd_submit(struct cli *cli, int argc, const char **argv)
 	argc = cli_parse(cli, argc, argv, opts);
 	if (argc != 1)
 		cli_usage_error(cli, "'submit' takes one FILE, or - for "
-				"standard input");
+				     "standard input");
 	ret = cli_read_input(argv[0], &in);
 	if (ret)
 		return ret;
-	ret = cli_post_raw(cli, mboxrd ? "/api/v1/submit?format=mboxrd" :
-			   "/api/v1/submit", "application/mbox", in.buf, in.len,
-			   &res);
+	ret = cli_post_raw(
+		cli, mboxrd ? "/api/v1/submit?format=mboxrd" : "/api/v1/submit",
+		"application/mbox", in.buf, in.len, &res);
 	strbuf_release(&in);
 	if (ret)
 		return ret;
@@ -147,12 +147,14 @@ int cmd_supersede(struct cli *cli, int argc, const char **argv)
 
 	argc = cli_parse(cli, argc, argv, opts);
 	if (argc != 2)
-		cli_usage_error(cli, "'supersede' takes NEW and OLD series ids");
+		cli_usage_error(cli,
+				"'supersede' takes NEW and OLD series ids");
 	parse_series_id(cli, argv[0], &new_id);
 	parse_series_id(cli, argv[1], &old_id);
 	ret = cli_post(cli, "/api/v1/supersede",
 		       json_pack("{s:I, s:I}", "new", (json_int_t)new_id, "old",
-				 (json_int_t)old_id), &res);
+				 (json_int_t)old_id),
+		       &res);
 	if (ret)
 		return ret;
 	if (json)
@@ -166,8 +168,10 @@ int cmd_series(struct cli *cli, int argc, const char **argv)
 	bool json = false;
 	const char *author = NULL, *msgid = NULL;
 	const struct cli_opt opts[] = {
-		OPT_STRING("author", &author, "WHO", "only series by this author"),
-		OPT_STRING("msgid", &msgid, "ID", "the series holding this message"),
+		OPT_STRING("author", &author, "WHO",
+			   "only series by this author"),
+		OPT_STRING("msgid", &msgid, "ID",
+			   "the series holding this message"),
 		OPT_JSON(&json),
 		OPT_END(),
 	};

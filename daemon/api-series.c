@@ -39,9 +39,11 @@ static int submit(struct http_request *req, json_t **out, struct strbuf *err)
 				 "unknown format '%s' (mbox, mboxrd or auto)",
 				 fmt);
 	if (!req->body_len)
-		return error_set(err, ERR_INVALID, "no mail in the request body");
-	ret = engine_run("submit", series_submit_args(req->body, req->body_len,
-						      format), &result, err);
+		return error_set(err, ERR_INVALID,
+				 "no mail in the request body");
+	ret = engine_run("submit",
+			 series_submit_args(req->body, req->body_len, format),
+			 &result, err);
 	if (ret < 0) {
 		json_decref(result);
 		return ret;
@@ -107,11 +109,11 @@ static int series_show(struct http_request *req, json_t **out,
 			return -EIO;
 		if (!json_array_size(list)) {
 			json_decref(list);
-			return error_set(err, ERR_NOT_FOUND,
-					 "no series '%s'", req->param);
+			return error_set(err, ERR_NOT_FOUND, "no series '%s'",
+					 req->param);
 		}
-		id = json_integer_value(json_object_get(json_array_get(list, 0),
-							"id"));
+		id = json_integer_value(
+			json_object_get(json_array_get(list, 0), "id"));
 		json_decref(list);
 	}
 	ret = series_get(db, id, out, err);
@@ -121,8 +123,7 @@ static int series_show(struct http_request *req, json_t **out,
 }
 
 /* POST /api/v1/supersede {"new": ID, "old": ID}: the new series. */
-static int supersede(struct http_request *req, json_t **out,
-		     struct strbuf *err)
+static int supersede(struct http_request *req, json_t **out, struct strbuf *err)
 {
 	json_t *body = http_json_body(req, err), *args;
 	json_int_t new_id, old_id;

@@ -27,12 +27,12 @@ void mail_global_init(void)
 		return;
 	g_mime_init();
 	parser_opts = g_mime_parser_options_new();
-	g_mime_parser_options_set_rfc2047_compliance_mode(parser_opts,
-			GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_address_compliance_mode(parser_opts,
-			GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_parameter_compliance_mode(parser_opts,
-			GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_rfc2047_compliance_mode(
+		parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(
+		parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(
+		parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
 }
 
@@ -565,8 +565,7 @@ void mail_prefix_parse(const char *subject, struct mail_prefix *prefix)
 		if (v) {
 			prefix->version = v;
 			prefix->versioned = true;
-		}
-		else if (!strcasecmp(tag, "RFC"))
+		} else if (!strcasecmp(tag, "RFC"))
 			prefix->rfc = true;
 		else if (!strcasecmp(tag, "RESEND"))
 			prefix->resend = true;
@@ -635,8 +634,8 @@ struct splitter {
 	struct strbuf msg;
 	struct strbuf patch;
 	size_t patch_lines;
-	struct strbuf accum;		/* an in-body header being read */
-	struct strbuf *inbody[NR_HDR];	/* in-body From/Subject/Date */
+	struct strbuf accum; /* an in-body header being read */
+	struct strbuf *inbody[NR_HDR]; /* in-body From/Subject/Date */
 	bool header_stage;
 	bool in_patch;
 	/* format=flowed */
@@ -688,8 +687,7 @@ static bool line_is_header(const char *line, size_t len, const char *name)
 	       isspace((unsigned char)line[n + 1]);
 }
 
-static void set_inbody(struct splitter *s, int i, const char *value,
-		       size_t len)
+static void set_inbody(struct splitter *s, int i, const char *value, size_t len)
 {
 	if (!s->inbody[i]) {
 		s->inbody[i] = xmalloc(sizeof(*s->inbody[i]));
@@ -778,8 +776,7 @@ static bool is_format_patch_from(const char *line, size_t len)
 }
 
 /* Still reading in-body headers after this line? */
-static bool inbody_header_line(struct splitter *s, const char *line,
-			       size_t len)
+static bool inbody_header_line(struct splitter *s, const char *line, size_t len)
 {
 	int i;
 
@@ -803,7 +800,8 @@ static bool inbody_header_line(struct splitter *s, const char *line,
 		return true;
 	}
 	for (i = 0; i < NR_HDR; i++)
-		if (!s->inbody[i] && line_is_header(line, len, inbody_names[i])) {
+		if (!s->inbody[i] &&
+		    line_is_header(line, len, inbody_names[i])) {
 			strbuf_add(&s->accum, line, len);
 			return true;
 		}
@@ -952,14 +950,18 @@ static bool part_wanted(GMimeObject *obj)
 static void part_text(struct mail *m, const struct mail_opts *opts,
 		      GMimePart *part, struct strbuf *out, struct splitter *s)
 {
-	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	GMimeContentType *ct =
+		g_mime_object_get_content_type(GMIME_OBJECT(part));
 	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *st;
 	GByteArray *arr;
-	const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-	const char *fmt = ct ? g_mime_content_type_get_parameter(ct, "format") : NULL;
-	const char *ds = ct ? g_mime_content_type_get_parameter(ct, "delsp") : NULL;
+	const char *charset =
+		ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+	const char *fmt = ct ? g_mime_content_type_get_parameter(ct, "format") :
+			       NULL;
+	const char *ds = ct ? g_mime_content_type_get_parameter(ct, "delsp") :
+			      NULL;
 	bool encoded = enc == GMIME_CONTENT_ENCODING_BASE64 ||
 		       enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
 	struct strbuf raw = STRBUF_INIT;
@@ -1022,8 +1024,8 @@ static void walk_parts(struct mail *m, const struct mail_opts *opts,
 		int i, n = g_mime_multipart_get_count(mp);
 
 		for (i = 0; i < n; i++)
-			walk_parts(m, opts, g_mime_multipart_get_part(mp, i),
-				   s, false, depth + 1);
+			walk_parts(m, opts, g_mime_multipart_get_part(mp, i), s,
+				   false, depth + 1);
 		/* git sees the newline before the closing boundary */
 		if (!top || n)
 			feed_text(s, "\n", 1);
@@ -1097,7 +1099,8 @@ static void scan_lines(struct mail *m, const char *text, bool trailers)
 			strbuf_addstr(&val, line + keylen + 1);
 			strbuf_trim(&val);
 			m->trailers = xrealloc(m->trailers,
-				(m->nr_trailers + 1) * sizeof(*m->trailers));
+					       (m->nr_trailers + 1) *
+						       sizeof(*m->trailers));
 			t = &m->trailers[m->nr_trailers++];
 			t->key = xstrndup(line, keylen);
 			t->value = strbuf_detach(&val, NULL);
@@ -1161,8 +1164,9 @@ static void add_addresses(const char *value, struct mail_addr **v, size_t *nr)
 			continue;
 		*v = xrealloc(*v, (*nr + 1) * sizeof(**v));
 		(*v)[*nr].name = xstrdup(name ? name : "");
-		(*v)[*nr].email = xstrdup(internet_address_mailbox_get_addr(
-					INTERNET_ADDRESS_MAILBOX(a)) ?: "");
+		(*v)[*nr].email = xstrdup(
+			internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) ?:
+				"");
 		(*nr)++;
 	}
 	g_object_unref(list);
@@ -1410,8 +1414,8 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 		m->author_tz_offset = m->tz_offset;
 	}
 	if (s.patch_lines && s.inbody[HDR_SUBJECT])
-		m->subject_clean = mail_subject_clean(s.inbody[HDR_SUBJECT]->buf,
-						      opts);
+		m->subject_clean =
+			mail_subject_clean(s.inbody[HDR_SUBJECT]->buf, opts);
 	else
 		m->subject_clean = mail_subject_clean(m->subject, opts);
 	(void)have_subject;
@@ -1554,9 +1558,9 @@ size_t mail_count_trailers(const struct mail *m, const char *key)
 void mail_flags_describe(unsigned int flags, struct strbuf *out)
 {
 	static const char *const names[] = {
-		"no-message-id", "bad-message-id", "no-from", "bad-date",
-		"bad-charset", "bad-encoding", "quoted-cr", "format-flowed",
-		"binary-junk",
+		"no-message-id", "bad-message-id", "no-from",
+		"bad-date",	 "bad-charset",	   "bad-encoding",
+		"quoted-cr",	 "format-flowed",  "binary-junk",
 	};
 	size_t i;
 	bool first = true;

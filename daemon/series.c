@@ -39,7 +39,10 @@
 
 /* The trailers that replies give and that follow the patch into git. */
 static const char *const collected_keys[] = {
-	"Reviewed-by", "Acked-by", "Tested-by", "Reported-by",
+	"Reviewed-by",
+	"Acked-by",
+	"Tested-by",
+	"Reported-by",
 };
 
 enum msg_kind { KIND_PATCH, KIND_COVER, KIND_REPLY, KIND_OTHER };
@@ -47,7 +50,7 @@ static const char *const kind_names[] = { "patch", "cover", "reply", "other" };
 
 /* What one submission did, for its answer. */
 struct ingest {
-	json_t *touched;	/* [{"id", "created"}] in order of first touch */
+	json_t *touched; /* [{"id", "created"}] in order of first touch */
 	json_t *dups;
 	json_t *errors;
 	int ingested, duplicates;
@@ -73,8 +76,9 @@ static void touch(struct ingest *in, int64_t id, bool created)
 	json_array_foreach(in->touched, i, t)
 		if (jint(t, "id") == id)
 			return;
-	json_array_append_new(in->touched, json_pack("{s:I, s:b}", "id",
-			      (json_int_t)id, "created", created));
+	json_array_append_new(in->touched,
+			      json_pack("{s:I, s:b}", "id", (json_int_t)id,
+					"created", created));
 }
 
 static bool subject_is_reply(const char *s)
@@ -110,7 +114,8 @@ static json_t *extra_tags(const struct mail_prefix *p)
 		const char *slash = strchr(t, '/');
 
 		if (!strcasecmp(t, "PATCH") || !strcasecmp(t, "of") ||
-		    ((t[0] == 'v' || t[0] == 'V') && isdigit((unsigned char)t[1]) &&
+		    ((t[0] == 'v' || t[0] == 'V') &&
+		     isdigit((unsigned char)t[1]) &&
 		     strspn(t + 1, "0123456789") == strlen(t + 1)) ||
 		    strspn(t, "0123456789") == strlen(t) ||
 		    (slash && slash > t && isdigit((unsigned char)slash[-1]) &&
@@ -159,12 +164,14 @@ static int add_trailers(struct db *db, int64_t series_id, int64_t patch_id,
 		if (!key || !*value)
 			continue;
 		if (patch_id > 0)
-			ret = db_query_int(db, &n, err,
+			ret = db_query_int(
+				db, &n, err,
 				"SELECT COUNT(*) FROM trailers WHERE series_id = ? "
 				"AND patch_id = ? AND key = ? AND value = ?",
 				"iitt", series_id, patch_id, key, value);
 		else
-			ret = db_query_int(db, &n, err,
+			ret = db_query_int(
+				db, &n, err,
 				"SELECT COUNT(*) FROM trailers WHERE series_id = ? "
 				"AND patch_id IS NULL AND key = ? AND value = ?",
 				"itt", series_id, key, value);
@@ -173,12 +180,17 @@ static int add_trailers(struct db *db, int64_t series_id, int64_t patch_id,
 		if (n)
 			continue;
 		if (patch_id > 0)
-			ret = db_exec(db, err, "INSERT INTO trailers (series_id, "
+			ret = db_exec(
+				db, err,
+				"INSERT INTO trailers (series_id, "
 				"patch_id, key, value, message_id) VALUES "
-				"(?, ?, ?, ?, ?)", "iitti", series_id, patch_id,
-				key, value, msg_row);
+				"(?, ?, ?, ?, ?)",
+				"iitti", series_id, patch_id, key, value,
+				msg_row);
 		else
-			ret = db_exec(db, err, "INSERT INTO trailers (series_id, "
+			ret = db_exec(
+				db, err,
+				"INSERT INTO trailers (series_id, "
 				"key, value, message_id) VALUES (?, ?, ?, ?)",
 				"itti", series_id, key, value, msg_row);
 		if (ret < 0)
@@ -205,9 +217,10 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 		int64_t sid, pid = 0;
 		const char *kind;
 
-		ret = db_query_row(db, &row, err, "SELECT id, kind, series_id "
-				   "FROM messages WHERE msgid = ?", "t",
-				   m->references[i]);
+		ret = db_query_row(db, &row, err,
+				   "SELECT id, kind, series_id "
+				   "FROM messages WHERE msgid = ?",
+				   "t", m->references[i]);
 		if (ret < 0)
 			return ret;
 		if (!row)
@@ -223,11 +236,13 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 			return 0;
 		}
 		if (!strcmp(kind, "patch"))
-			ret = db_query_int(db, &pid, err, "SELECT id FROM patches "
-					   "WHERE message_id = ?", "i",
-					   jint(row, "id"));
+			ret = db_query_int(db, &pid, err,
+					   "SELECT id FROM patches "
+					   "WHERE message_id = ?",
+					   "i", jint(row, "id"));
 		else if (m->prefix.number > 0)
-			ret = db_query_int(db, &pid, err, "SELECT id FROM patches "
+			ret = db_query_int(db, &pid, err,
+					   "SELECT id FROM patches "
 					   "WHERE series_id = ? AND number = ?",
 					   "id", sid, m->prefix.number);
 		json_decref(row);
@@ -238,8 +253,10 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 		ret = add_trailers(db, sid, pid, msg_row, m, err);
 		if (ret < 0)
 			return ret;
-		return db_exec(db, err, "UPDATE messages SET series_id = ? "
-			       "WHERE id = ?", "ii", sid, msg_row);
+		return db_exec(db, err,
+			       "UPDATE messages SET series_id = ? "
+			       "WHERE id = ?",
+			       "ii", sid, msg_row);
 	}
 	return 0;
 }
@@ -251,18 +268,21 @@ static int attach_pending(struct db *db, const char *msgid, struct strbuf *err)
 	size_t i;
 	int ret = 0;
 
-	rows = db_query(db, err, "SELECT m.id FROM message_refs r JOIN messages "
+	rows = db_query(db, err,
+			"SELECT m.id FROM message_refs r JOIN messages "
 			"m ON m.id = r.message_id WHERE r.ref = ? AND m.kind = "
-			"'reply' AND m.series_id IS NULL ORDER BY m.id", "t",
-			msgid);
+			"'reply' AND m.series_id IS NULL ORDER BY m.id",
+			"t", msgid);
 	if (!rows)
 		return -EIO;
 	json_array_foreach(rows, i, row) {
 		struct strbuf raw = STRBUF_INIT, perr = STRBUF_INIT;
 		struct mail *m;
 
-		ret = db_query_blob(db, &raw, err, "SELECT raw FROM messages "
-				    "WHERE id = ?", "i", jint(row, "id"));
+		ret = db_query_blob(db, &raw, err,
+				    "SELECT raw FROM messages "
+				    "WHERE id = ?",
+				    "i", jint(row, "id"));
 		if (ret < 0) {
 			strbuf_release(&raw);
 			break;
@@ -299,9 +319,10 @@ static int series_fits(struct db *db, json_t *row, const struct mail *m,
 		*fits = !json_is_integer(json_object_get(row, "cover_id"));
 		return 0;
 	}
-	ret = db_query_int(db, &n, err, "SELECT COUNT(*) FROM patches WHERE "
-			   "series_id = ? AND number = ?", "id",
-			   jint(row, "id"), number);
+	ret = db_query_int(db, &n, err,
+			   "SELECT COUNT(*) FROM patches WHERE "
+			   "series_id = ? AND number = ?",
+			   "id", jint(row, "id"), number);
 	if (ret < 0)
 		return ret;
 	*fits = !n;
@@ -321,23 +342,27 @@ static int series_by_ref(struct db *db, const char *id, json_t **row,
 {
 	int ret;
 
-	ret = db_query_row(db, row, err, "SELECT " SERIES_COLS " FROM "
+	ret = db_query_row(db, row, err,
+			   "SELECT " SERIES_COLS " FROM "
 			   "messages msg JOIN series s ON s.id = msg.series_id "
 			   "WHERE msg.msgid = ? AND msg.kind IN ('patch', "
-			   "'cover')", "t", id);
+			   "'cover')",
+			   "t", id);
 	if (ret < 0 || *row)
 		return ret;
-	return db_query_row(db, row, err, "SELECT " SERIES_COLS " FROM "
-			    "message_refs r JOIN messages msg ON msg.id = "
-			    "r.message_id JOIN series s ON s.id = msg.series_id "
-			    "WHERE r.ref = ? AND msg.kind IN ('patch', 'cover') "
-			    "ORDER BY msg.id DESC LIMIT 1", "t", id);
+	return db_query_row(
+		db, row, err,
+		"SELECT " SERIES_COLS " FROM "
+		"message_refs r JOIN messages msg ON msg.id = "
+		"r.message_id JOIN series s ON s.id = msg.series_id "
+		"WHERE r.ref = ? AND msg.kind IN ('patch', 'cover') "
+		"ORDER BY msg.id DESC LIMIT 1",
+		"t", id);
 }
 
 /* The series m belongs to, or 0 for a new one. */
-static int find_series(struct db *db, const struct mail *m,
-		       enum msg_kind kind, int number, int total,
-		       int64_t *out, struct strbuf *err)
+static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
+		       int number, int total, int64_t *out, struct strbuf *err)
 {
 	json_t *row = NULL, *rows;
 	bool fits = false;
@@ -361,11 +386,12 @@ static int find_series(struct db *db, const struct mail *m,
 		json_decref(row);
 		return ret;
 	}
-	rows = db_query(db, err, "SELECT " SERIES_COLS " FROM series s WHERE "
+	rows = db_query(db, err,
+			"SELECT " SERIES_COLS " FROM series s WHERE "
 			"lower(s.author_email) = lower(?) AND s.total = ? AND "
 			"s.version = ? AND s.date BETWEEN ? AND ? "
-			"ORDER BY s.id DESC", "tddii", m->from_email, total,
-			m->prefix.version,
+			"ORDER BY s.id DESC",
+			"tddii", m->from_email, total, m->prefix.version,
 			(int64_t)m->date - SERIES_WINDOW_SECONDS,
 			(int64_t)m->date + SERIES_WINDOW_SECONDS);
 	if (!rows)
@@ -390,13 +416,14 @@ static int create_series(struct db *db, const struct mail *m, int total,
 	int64_t now = time(NULL);
 	int ret;
 
-	ret = db_exec(db, err, "INSERT INTO series (author_name, author_email, "
+	ret = db_exec(db, err,
+		      "INSERT INTO series (author_name, author_email, "
 		      "version, total, tags, rfc, resend, date, created_at, "
 		      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		      "ttddtddiii", m->from_name, m->from_email,
-		      m->prefix.version, total, tags_text,
-		      (int)m->prefix.rfc, (int)m->prefix.resend,
-		      (int64_t)(m->date ? m->date : now), now, now);
+		      m->prefix.version, total, tags_text, (int)m->prefix.rfc,
+		      (int)m->prefix.resend, (int64_t)(m->date ? m->date : now),
+		      now, now);
 	free(tags_text);
 	json_decref(tags);
 	if (ret < 0)
@@ -416,25 +443,30 @@ static int auto_supersede(struct db *db, int64_t id, struct strbuf *err)
 	int64_t old = 0;
 	int ret;
 
-	ret = db_query_row(db, &row, err, "SELECT s.supersedes, s.name, "
+	ret = db_query_row(db, &row, err,
+			   "SELECT s.supersedes, s.name, "
 			   "s.author_email, s.version, s.cover_id, (SELECT "
 			   "subject FROM patches WHERE series_id = s.id ORDER "
 			   "BY number LIMIT 1) AS first FROM series s WHERE "
-			   "s.id = ?", "i", id);
+			   "s.id = ?",
+			   "i", id);
 	if (ret < 0 || !row)
 		return ret;
 	if (json_is_integer(json_object_get(row, "supersedes")))
 		goto out;
-	ret = db_query_int(db, &old, err,
+	ret = db_query_int(
+		db, &old, err,
 		"SELECT o.id FROM series o WHERE o.id < ? AND "
 		"lower(o.author_email) = lower(?) AND o.superseded_by IS NULL "
 		"AND o.version <= ? AND ((? <> '' AND o.cover_id IS NOT NULL "
 		"AND o.name = ?) OR (SELECT subject FROM patches WHERE "
 		"series_id = o.id ORDER BY number LIMIT 1) = ?) "
-		"ORDER BY o.version DESC, o.id DESC LIMIT 1", "itdttt", id,
-		jstr(row, "author_email"), (int)jint(row, "version"),
+		"ORDER BY o.version DESC, o.id DESC LIMIT 1",
+		"itdttt", id, jstr(row, "author_email"),
+		(int)jint(row, "version"),
 		json_is_integer(json_object_get(row, "cover_id")) ?
-			jstr(row, "name") : "",
+			jstr(row, "name") :
+			"",
 		jstr(row, "name"), jstr(row, "first"));
 	if (ret == -ENOENT) {
 		ret = 0;
@@ -445,9 +477,11 @@ static int auto_supersede(struct db *db, int64_t id, struct strbuf *err)
 	ret = db_exec(db, err, "UPDATE series SET supersedes = ? WHERE id = ?",
 		      "ii", old, id);
 	if (!ret)
-		ret = db_exec(db, err, "UPDATE series SET superseded_by = ?, "
+		ret = db_exec(db, err,
+			      "UPDATE series SET superseded_by = ?, "
 			      "state = CASE state WHEN 'new' THEN 'superseded' "
-			      "ELSE state END WHERE id = ?", "ii", id, old);
+			      "ELSE state END WHERE id = ?",
+			      "ii", id, old);
 out:
 	json_decref(row);
 	return ret;
@@ -465,22 +499,27 @@ static int update_series(struct db *db, int64_t id, const struct mail *m,
 	if (kind == KIND_COVER) {
 		char *name = mail_subject_name(m->subject);
 
-		ret = db_exec(db, err, "UPDATE series SET name = ?, subject = ? "
-			      "WHERE id = ?", "tti", name, m->subject, id);
+		ret = db_exec(db, err,
+			      "UPDATE series SET name = ?, subject = ? "
+			      "WHERE id = ?",
+			      "tti", name, m->subject, id);
 		free(name);
 	} else {
-		ret = db_query_row(db, &row, err, "SELECT msg.subject FROM "
+		ret = db_query_row(db, &row, err,
+				   "SELECT msg.subject FROM "
 				   "patches p JOIN messages msg ON msg.id = "
 				   "p.message_id JOIN series s ON s.id = "
 				   "p.series_id WHERE p.series_id = ? AND "
 				   "s.cover_id IS NULL ORDER BY p.number "
-				   "LIMIT 1", "i", id);
+				   "LIMIT 1",
+				   "i", id);
 		if (!ret && row) {
 			char *name = mail_subject_name(jstr(row, "subject"));
 
-			ret = db_exec(db, err, "UPDATE series SET name = ?, "
-				      "subject = ? WHERE id = ?", "tti", name,
-				      jstr(row, "subject"), id);
+			ret = db_exec(db, err,
+				      "UPDATE series SET name = ?, "
+				      "subject = ? WHERE id = ?",
+				      "tti", name, jstr(row, "subject"), id);
 			free(name);
 		}
 		json_decref(row);
@@ -488,29 +527,38 @@ static int update_series(struct db *db, int64_t id, const struct mail *m,
 	if (ret < 0)
 		return ret;
 	if (*m->base_commit) {
-		ret = db_exec(db, err, "UPDATE series SET base_commit = ? WHERE "
-			      "id = ? AND (base_commit IS NULL OR ?)", "tid",
-			      m->base_commit, id, kind == KIND_COVER);
+		ret = db_exec(db, err,
+			      "UPDATE series SET base_commit = ? WHERE "
+			      "id = ? AND (base_commit IS NULL OR ?)",
+			      "tid", m->base_commit, id, kind == KIND_COVER);
 		if (ret < 0)
 			return ret;
 	}
 	for (i = 0; i < m->nr_prereq_patch_ids; i++) {
-		ret = db_exec(db, err, "INSERT OR IGNORE INTO series_prereqs "
-			      "(series_id, patch_id) VALUES (?, ?)", "it", id,
-			      m->prereq_patch_ids[i]);
+		ret = db_exec(db, err,
+			      "INSERT OR IGNORE INTO series_prereqs "
+			      "(series_id, patch_id) VALUES (?, ?)",
+			      "it", id, m->prereq_patch_ids[i]);
 		if (ret < 0)
 			return ret;
 	}
-	ret = db_query_int(db, &total, err, "SELECT total FROM series WHERE "
-			   "id = ?", "i", id);
+	ret = db_query_int(db, &total, err,
+			   "SELECT total FROM series WHERE "
+			   "id = ?",
+			   "i", id);
 	if (!ret)
-		ret = db_query_int(db, &have, err, "SELECT COUNT(DISTINCT number) "
-				   "FROM patches WHERE series_id = ? AND number "
-				   "BETWEEN 1 AND ?", "ii", id, total);
+		ret = db_query_int(
+			db, &have, err,
+			"SELECT COUNT(DISTINCT number) "
+			"FROM patches WHERE series_id = ? AND number "
+			"BETWEEN 1 AND ?",
+			"ii", id, total);
 	if (!ret)
-		ret = db_exec(db, err, "UPDATE series SET complete = ?, "
-			      "updated_at = ? WHERE id = ?", "dii",
-			      (int)(have == total), (int64_t)time(NULL), id);
+		ret = db_exec(db, err,
+			      "UPDATE series SET complete = ?, "
+			      "updated_at = ? WHERE id = ?",
+			      "dii", (int)(have == total), (int64_t)time(NULL),
+			      id);
 	if (!ret)
 		ret = auto_supersede(db, id, err);
 	return ret;
@@ -539,20 +587,25 @@ static int place(struct db *db, const struct mail *m, enum msg_kind kind,
 			return ret;
 	}
 	if (kind == KIND_COVER)
-		ret = db_exec(db, err, "UPDATE series SET cover_id = ? WHERE "
-			      "id = ?", "ii", msg_row, *series_id);
+		ret = db_exec(db, err,
+			      "UPDATE series SET cover_id = ? WHERE "
+			      "id = ?",
+			      "ii", msg_row, *series_id);
 	else
-		ret = db_exec(db, err, "INSERT INTO patches (series_id, "
+		ret = db_exec(db, err,
+			      "INSERT INTO patches (series_id, "
 			      "message_id, number, subject, author_name, "
 			      "author_email, author_date, author_tz, has_diff) "
-			      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "iidtttidd",
-			      *series_id, msg_row, number, m->subject_clean,
-			      m->author_name, m->author_email,
+			      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      "iidtttidd", *series_id, msg_row, number,
+			      m->subject_clean, m->author_name, m->author_email,
 			      (int64_t)m->author_date, m->author_tz_offset,
 			      (int)m->has_diff);
 	if (!ret)
-		ret = db_exec(db, err, "UPDATE messages SET series_id = ? WHERE "
-			      "id = ?", "ii", *series_id, msg_row);
+		ret = db_exec(db, err,
+			      "UPDATE messages SET series_id = ? WHERE "
+			      "id = ?",
+			      "ii", *series_id, msg_row);
 	if (!ret)
 		ret = update_series(db, *series_id, m, kind, err);
 	if (!ret)
@@ -585,8 +638,10 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 				"no sender: the From: header has no address");
 		goto out;
 	}
-	ret = db_query_int(db, &dup, err, "SELECT id FROM messages WHERE "
-			   "msgid = ?", "t", m->message_id);
+	ret = db_query_int(db, &dup, err,
+			   "SELECT id FROM messages WHERE "
+			   "msgid = ?",
+			   "t", m->message_id);
 	if (!ret) {
 		ret = 1;
 		goto out;
@@ -600,10 +655,12 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 	ret = db_begin(db, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(db, err, "INSERT INTO messages (msgid, in_reply_to, refs, "
+	ret = db_exec(db, err,
+		      "INSERT INTO messages (msgid, in_reply_to, refs, "
 		      "from_name, from_email, date, tz, subject, kind, flags, "
 		      "raw, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		      "?, ?)", "tttttidtttbi", m->message_id,
+		      "?, ?)",
+		      "tttttidtttbi", m->message_id,
 		      *m->in_reply_to ? m->in_reply_to : NULL, refs,
 		      m->from_name, m->from_email, (int64_t)m->date,
 		      m->tz_offset, m->subject, kind_names[kind], flags.buf,
@@ -612,9 +669,10 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 		goto out_rollback;
 	msg_row = db_last_insert_id(db);
 	for (i = 0; !ret && i < m->nr_references; i++)
-		ret = db_exec(db, err, "INSERT OR IGNORE INTO message_refs "
-			      "(ref, message_id) VALUES (?, ?)", "ti",
-			      m->references[i], msg_row);
+		ret = db_exec(db, err,
+			      "INSERT OR IGNORE INTO message_refs "
+			      "(ref, message_id) VALUES (?, ?)",
+			      "ti", m->references[i], msg_row);
 	if (ret < 0)
 		goto out_rollback;
 	if (kind == KIND_PATCH || kind == KIND_COVER)
@@ -641,18 +699,22 @@ out:
 
 static json_t *series_summary(struct db *db, int64_t id, struct strbuf *err)
 {
-	static const char *const bools[] = { "complete", "cover", "rfc", "resend" };
+	static const char *const bools[] = { "complete", "cover", "rfc",
+					     "resend" };
 	json_t *row = NULL, *tags;
 	size_t i;
 
-	if (db_query_row(db, &row, err, "SELECT s.id, s.name, s.subject, "
+	if (db_query_row(db, &row, err,
+			 "SELECT s.id, s.name, s.subject, "
 			 "s.version, s.total, s.complete, s.cover_id IS NOT "
 			 "NULL AS cover, (SELECT COUNT(*) FROM patches p "
 			 "WHERE p.series_id = s.id) AS patches, s.author_name, "
 			 "s.author_email, s.tags, s.rfc, s.resend, "
 			 "s.base_commit, s.supersedes, s.superseded_by, "
 			 "s.state, s.date, s.created_at, s.updated_at "
-			 "FROM series s WHERE s.id = ?", "i", id) < 0 || !row)
+			 "FROM series s WHERE s.id = ?",
+			 "i", id) < 0 ||
+	    !row)
 		return row;
 	for (i = 0; i < ARRAY_SIZE(bools); i++)
 		json_object_set_new(row, bools[i],
@@ -713,7 +775,8 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 			continue;
 		json_object_set_new(s, "created", json_boolean(created));
 		json_object_set_new(s, "action",
-				    json_string(created ? "created" : "extended"));
+				    json_string(created ? "created" :
+							  "extended"));
 		json_array_append_new(series, s);
 	}
 	*result = json_pack("{s:o, s:{s:i, s:i, s:o, s:o}}", "series", series,
@@ -723,10 +786,11 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 	json_decref(in.touched);
 	ret = 0;
 	if (!in.ingested && !in.duplicates && mbox.nr)
-		ret = error_set(err, ERR_UNPROCESSABLE, "%s%s",
-				mbox.nr > 1 ? "no message could be taken: " : "",
-				json_string_value(json_object_get(
-					json_array_get(in.errors, 0), "error")));
+		ret = error_set(
+			err, ERR_UNPROCESSABLE, "%s%s",
+			mbox.nr > 1 ? "no message could be taken: " : "",
+			json_string_value(json_object_get(
+				json_array_get(in.errors, 0), "error")));
 	mbox_release(&mbox);
 	strbuf_release(&perr);
 	return ret;
@@ -740,10 +804,12 @@ json_t *series_patch_trailers(struct db *db, int64_t patch_id,
 	json_t *rows, *row, *out;
 	size_t i;
 
-	rows = db_query(db, err, "SELECT t.key, t.value FROM trailers t JOIN "
+	rows = db_query(db, err,
+			"SELECT t.key, t.value FROM trailers t JOIN "
 			"patches p ON p.series_id = t.series_id WHERE p.id = ? "
 			"AND (t.patch_id = p.id OR t.patch_id IS NULL) "
-			"ORDER BY t.id", "i", patch_id);
+			"ORDER BY t.id",
+			"i", patch_id);
 	if (!rows)
 		return NULL;
 	out = json_array();
@@ -753,7 +819,8 @@ json_t *series_patch_trailers(struct db *db, int64_t patch_id,
 		size_t j;
 		bool seen = false;
 
-		strbuf_addf(&sb, "%s: %s", jstr(row, "key"), jstr(row, "value"));
+		strbuf_addf(&sb, "%s: %s", jstr(row, "key"),
+			    jstr(row, "value"));
 		json_array_foreach(out, j, x)
 			if (!strcmp(json_string_value(x), sb.buf))
 				seen = true;
@@ -774,21 +841,25 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	s = series_summary(db, id, err);
 	if (!s)
 		return err->len ? -EIO :
-			error_set(err, ERR_NOT_FOUND, "no series %lld",
-				  (long long)id);
+				  error_set(err, ERR_NOT_FOUND,
+					    "no series %lld", (long long)id);
 	x = NULL;
 	if (json_is_true(json_object_get(s, "cover")) &&
-	    db_query_row(db, &x, err, "SELECT m.msgid, m.subject, m.from_name, "
+	    db_query_row(db, &x, err,
+			 "SELECT m.msgid, m.subject, m.from_name, "
 			 "m.from_email, m.date FROM messages m JOIN series s "
-			 "ON s.cover_id = m.id WHERE s.id = ?", "i", id) < 0)
+			 "ON s.cover_id = m.id WHERE s.id = ?",
+			 "i", id) < 0)
 		goto out_fail;
 	json_object_set_new(s, "cover_letter", x ? x : json_null());
-	patches = db_query(db, err, "SELECT p.id, p.number, p.subject, "
-			   "p.author_name, p.author_email, p.author_date, "
-			   "p.author_tz, p.has_diff, m.msgid, m.subject AS "
-			   "mail_subject FROM patches p JOIN messages m ON m.id = "
-			   "p.message_id WHERE p.series_id = ? ORDER BY p.number",
-			   "i", id);
+	patches = db_query(
+		db, err,
+		"SELECT p.id, p.number, p.subject, "
+		"p.author_name, p.author_email, p.author_date, "
+		"p.author_tz, p.has_diff, m.msgid, m.subject AS "
+		"mail_subject FROM patches p JOIN messages m ON m.id = "
+		"p.message_id WHERE p.series_id = ? ORDER BY p.number",
+		"i", id);
 	if (!patches)
 		goto out_fail;
 	json_array_foreach(patches, i, p) {
@@ -802,20 +873,27 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 				    json_boolean(jint(p, "has_diff")));
 	}
 	json_object_set_new(s, "patches", patches);
-	x = db_query(db, err, "SELECT patch_id FROM series_prereqs WHERE "
-		     "series_id = ? ORDER BY rowid", "i", id);
+	x = db_query(db, err,
+		     "SELECT patch_id FROM series_prereqs WHERE "
+		     "series_id = ? ORDER BY rowid",
+		     "i", id);
 	if (!x)
 		goto out_fail;
 	json_object_set_new(s, "prerequisite_patch_ids", x);
-	x = db_query(db, err, "SELECT t.key, t.value, m.msgid FROM trailers t "
+	x = db_query(db, err,
+		     "SELECT t.key, t.value, m.msgid FROM trailers t "
 		     "JOIN messages m ON m.id = t.message_id WHERE t.series_id "
-		     "= ? AND t.patch_id IS NULL ORDER BY t.id", "i", id);
+		     "= ? AND t.patch_id IS NULL ORDER BY t.id",
+		     "i", id);
 	if (!x)
 		goto out_fail;
 	json_object_set_new(s, "series_trailers", x);
-	x = db_query(db, err, "SELECT msgid, subject, from_name, from_email, "
-		     "date FROM messages WHERE series_id = ? AND kind = 'reply' "
-		     "ORDER BY id", "i", id);
+	x = db_query(
+		db, err,
+		"SELECT msgid, subject, from_name, from_email, "
+		"date FROM messages WHERE series_id = ? AND kind = 'reply' "
+		"ORDER BY id",
+		"i", id);
 	if (!x)
 		goto out_fail;
 	json_object_set_new(s, "replies", x);
@@ -849,18 +927,24 @@ json_t *series_list(struct db *db, const char *msgid, const char *author,
 	if (msgid) {
 		char *id = strip_brackets(msgid);
 
-		ids = db_query(db, err, "SELECT DISTINCT series_id AS id FROM "
+		ids = db_query(db, err,
+			       "SELECT DISTINCT series_id AS id FROM "
 			       "messages WHERE msgid = ? AND series_id IS NOT "
-			       "NULL ORDER BY series_id DESC", "t", id);
+			       "NULL ORDER BY series_id DESC",
+			       "t", id);
 		free(id);
 	} else if (author) {
-		ids = db_query(db, err, "SELECT id FROM series WHERE "
+		ids = db_query(db, err,
+			       "SELECT id FROM series WHERE "
 			       "lower(author_email) = lower(?) OR instr("
 			       "lower(author_name), lower(?)) > 0 ORDER BY id "
-			       "DESC LIMIT ?", "ttd", author, author, limit);
+			       "DESC LIMIT ?",
+			       "ttd", author, author, limit);
 	} else {
-		ids = db_query(db, err, "SELECT id FROM series ORDER BY id DESC "
-			       "LIMIT ?", "d", limit);
+		ids = db_query(db, err,
+			       "SELECT id FROM series ORDER BY id DESC "
+			       "LIMIT ?",
+			       "d", limit);
 	}
 	if (!ids)
 		return NULL;
@@ -881,8 +965,10 @@ int series_message_raw(struct db *db, const char *msgid, struct strbuf *out,
 	char *id = strip_brackets(msgid);
 	int ret;
 
-	ret = db_query_blob(db, out, err, "SELECT raw FROM messages WHERE "
-			    "msgid = ?", "t", id);
+	ret = db_query_blob(db, out, err,
+			    "SELECT raw FROM messages WHERE "
+			    "msgid = ?",
+			    "t", id);
 	if (ret == -ENOENT)
 		ret = error_set(err, ERR_NOT_FOUND, "no message '%s'", id);
 	free(id);
@@ -899,39 +985,48 @@ int series_supersede(struct db *db, int64_t new_id, int64_t old_id,
 		return error_set(err, ERR_INVALID,
 				 "series %lld cannot supersede itself",
 				 (long long)new_id);
-	ret = db_query_row(db, &n, err, "SELECT id, supersedes FROM series "
-			   "WHERE id = ?", "i", new_id);
+	ret = db_query_row(db, &n, err,
+			   "SELECT id, supersedes FROM series "
+			   "WHERE id = ?",
+			   "i", new_id);
 	if (!ret && !n)
 		ret = error_set(err, ERR_NOT_FOUND, "no series %lld",
 				(long long)new_id);
 	if (!ret)
-		ret = db_query_row(db, &o, err, "SELECT id, supersedes FROM "
-				   "series WHERE id = ?", "i", old_id);
+		ret = db_query_row(db, &o, err,
+				   "SELECT id, supersedes FROM "
+				   "series WHERE id = ?",
+				   "i", old_id);
 	if (!ret && !o)
 		ret = error_set(err, ERR_NOT_FOUND, "no series %lld",
 				(long long)old_id);
 	if (!ret && jint(o, "supersedes") == new_id)
-		ret = error_set(err, ERR_INVALID, "series %lld already "
-				"supersedes %lld", (long long)old_id,
-				(long long)new_id);
+		ret = error_set(err, ERR_INVALID,
+				"series %lld already "
+				"supersedes %lld",
+				(long long)old_id, (long long)new_id);
 	if (ret < 0)
 		goto out;
 	ret = db_begin(db, err);
 	if (ret < 0)
 		goto out;
 	/* The one new_id superseded before is no longer superseded by it. */
-	ret = db_exec(db, err, "UPDATE series SET superseded_by = NULL, state = "
+	ret = db_exec(db, err,
+		      "UPDATE series SET superseded_by = NULL, state = "
 		      "CASE state WHEN 'superseded' THEN 'new' ELSE state END "
-		      "WHERE superseded_by = ? AND id <> ?", "ii", new_id, old_id);
+		      "WHERE superseded_by = ? AND id <> ?",
+		      "ii", new_id, old_id);
 	if (!ret)
-		ret = db_exec(db, err, "UPDATE series SET supersedes = ?, "
-			      "updated_at = ? WHERE id = ?", "iii", old_id,
-			      (int64_t)time(NULL), new_id);
+		ret = db_exec(db, err,
+			      "UPDATE series SET supersedes = ?, "
+			      "updated_at = ? WHERE id = ?",
+			      "iii", old_id, (int64_t)time(NULL), new_id);
 	if (!ret)
-		ret = db_exec(db, err, "UPDATE series SET superseded_by = ?, "
+		ret = db_exec(db, err,
+			      "UPDATE series SET superseded_by = ?, "
 			      "state = CASE state WHEN 'new' THEN 'superseded' "
-			      "ELSE state END, updated_at = ? WHERE id = ?", "iii",
-			      new_id, (int64_t)time(NULL), old_id);
+			      "ELSE state END, updated_at = ? WHERE id = ?",
+			      "iii", new_id, (int64_t)time(NULL), old_id);
 	if (!ret)
 		ret = db_commit(db, err);
 	if (ret < 0)
@@ -948,8 +1043,8 @@ json_t *series_submit_args(const char *buf, size_t len, enum mbox_format format)
 {
 	static const char *const names[] = { "auto", "mbox", "mboxrd" };
 	gchar *b64 = g_base64_encode((const guchar *)buf, len);
-	json_t *args = json_pack("{s:s, s:s}", "data", b64, "format",
-				 names[format]);
+	json_t *args =
+		json_pack("{s:s, s:s}", "data", b64, "format", names[format]);
 
 	g_free(b64);
 	return args;
@@ -996,7 +1091,8 @@ static void maildir_done(const char *dir, const char *name)
 	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
 
 	strbuf_addf(&from, "%s/new/%s", dir, name);
-	strbuf_addf(&to, "%s/cur/%s%s", dir, name, strchr(name, ':') ? "" : ":2,");
+	strbuf_addf(&to, "%s/cur/%s%s", dir, name,
+		    strchr(name, ':') ? "" : ":2,");
 	if (rename(from.buf, to.buf) < 0) {
 		log_error("intake: cannot move %s to %s: %s", from.buf, to.buf,
 			  strerror(errno));
@@ -1072,7 +1168,9 @@ void series_register_jobs(void)
 	static const struct job_type types[] = {
 		{ .name = "submit", .run = run_submit },
 		{ .name = "supersede", .run = run_supersede },
-		{ .name = "intake-scan", .run = run_intake_scan, .rerun = true,
+		{ .name = "intake-scan",
+		  .run = run_intake_scan,
+		  .rerun = true,
 		  .quiet = true },
 	};
 	size_t i;

@@ -75,8 +75,8 @@ static int do_split(const char *path, enum mbox_format fmt, const char *dir)
 			strbuf_reset(&fl);
 			strbuf_release(&out);
 		}
-		if (mail_parse(mbox.msgs[i].data, mbox.msgs[i].len, &m,
-			       &err) < 0) {
+		if (mail_parse(mbox.msgs[i].data, mbox.msgs[i].len, &m, &err) <
+		    0) {
 			printf("%zu %zu error: %s\n", i + 1, mbox.msgs[i].len,
 			       err.buf);
 			continue;
@@ -84,8 +84,8 @@ static int do_split(const char *path, enum mbox_format fmt, const char *dir)
 		mail_flags_describe(m->flags, &fl);
 		printf("%zu %zu <%s> v%d %d/%d diff=%d [%s] %s\n", i + 1,
 		       mbox.msgs[i].len, m->message_id, m->prefix.version,
-		       m->prefix.number, m->prefix.total, m->has_diff,
-		       fl.buf, m->subject_clean);
+		       m->prefix.number, m->prefix.total, m->has_diff, fl.buf,
+		       m->subject_clean);
 		strbuf_release(&fl);
 		mail_free(m);
 	}
@@ -217,7 +217,8 @@ out:
 	mail_global_release();
 	return ret;
 usage:
-	fprintf(stderr, "usage: mailinfo-driver [options] MSG PATCH < MAIL\n"
+	fprintf(stderr,
+		"usage: mailinfo-driver [options] MSG PATCH < MAIL\n"
 		"   or: mailinfo-driver --split [--mboxrd] [-o DIR] MBOX\n"
 		"   or: mailinfo-driver --show MAIL\n");
 	return 2;

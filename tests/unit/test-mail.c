@@ -39,8 +39,8 @@ static void test_clean_subject(void)
 		{ "re: [PATCH] another patch", "another patch", NULL, NULL },
 		{ "[Patch 2/2]: powerpc: fix", "powerpc: fix", NULL, NULL },
 		{ "[net,v2,1/2] net: fix", "net: fix", NULL, NULL },
-		{ "  [PATCH v3 0/7]   KVM:  x86: a	tab ", "KVM: x86: a tab",
-		  NULL, NULL },
+		{ "  [PATCH v3 0/7]   KVM:  x86: a	tab ",
+		  "KVM: x86: a tab", NULL, NULL },
 	};
 	struct mail_opts k = { .keep_subject = true };
 	struct mail_opts b = { .keep_non_patch = true };
@@ -72,14 +72,18 @@ static void test_prefix(void)
 		bool rfc, resend;
 		const char *tags;
 	} t[] = {
-		{ "[PATCH RFC 1/2] meep", 1, 1, 2, true, false, "PATCH,RFC,1/2" },
-		{ "[PATCH 1 of 2] meep", 1, 1, 2, false, false, "PATCH,1,of,2" },
+		{ "[PATCH RFC 1/2] meep", 1, 1, 2, true, false,
+		  "PATCH,RFC,1/2" },
+		{ "[PATCH 1 of 2] meep", 1, 1, 2, false, false,
+		  "PATCH,1,of,2" },
 		{ "[PATCH1/8] meep", 1, 1, 8, false, false, "PATCH1/8" },
-		{ "[v2.3PATCH1/4] meep", 1, 1, 4, false, false, "v2.3PATCH1/4" },
+		{ "[v2.3PATCH1/4] meep", 1, 1, 4, false, false,
+		  "v2.3PATCH1/4" },
 		{ "[0/12] meep", 1, 0, 12, false, false, "0/12" },
 		{ "[PATCH V6] meep", 6, -1, -1, false, false, "PATCH,V6" },
 		{ "Hello, world (v2)", 2, -1, -1, false, false, "" },
-		{ "[PATCH version] meep", 1, -1, -1, false, false, "PATCH,version" },
+		{ "[PATCH version] meep", 1, -1, -1, false, false,
+		  "PATCH,version" },
 		{ "[PATCH,RFC] meep", 1, -1, -1, true, false, "PATCH,RFC" },
 		{ "[net,v2,1/2] net: x", 2, 1, 2, false, false, "net,v2,1/2" },
 		{ "[PATCH kvm-unit-tests v3 2/5] x86: y", 3, 2, 5, false, false,
@@ -103,7 +107,8 @@ static void test_prefix(void)
 		mail_prefix_parse(t[i].subject, &p);
 		for (j = 0; j < p.nr_tags; j++)
 			strbuf_addf(&tags, "%s%s", j ? "," : "", p.tags[j]);
-		is_int(p.version, t[i].version, "version of '%s'", t[i].subject);
+		is_int(p.version, t[i].version, "version of '%s'",
+		       t[i].subject);
 		is_int(p.number, t[i].number, "number of '%s'", t[i].subject);
 		is_int(p.total, t[i].total, "total of '%s'", t[i].subject);
 		is_int(p.rfc, t[i].rfc, "rfc of '%s'", t[i].subject);
@@ -116,7 +121,8 @@ static void test_prefix(void)
 
 static void test_subject_name(void)
 {
-	char *s = mail_subject_name("[PATCH net-next v3 0/4] net: dsa: Multi-CPU ground work (v3)");
+	char *s = mail_subject_name(
+		"[PATCH net-next v3 0/4] net: dsa: Multi-CPU ground work (v3)");
 
 	is_str(s, "net: dsa: Multi-CPU ground work", "name drops '(v3)'");
 	free(s);
@@ -129,14 +135,16 @@ static void test_msgid(void)
 {
 	char *s;
 
-	s = mail_msgid_parse("<xnzgy1de8d.fsf@rhel8.vm> (message ID with a comment)");
+	s = mail_msgid_parse(
+		"<xnzgy1de8d.fsf@rhel8.vm> (message ID with a comment)");
 	is_str(s, "xnzgy1de8d.fsf@rhel8.vm", "Message-ID comment stripped");
 	free(s);
 	s = mail_msgid_parse("(comment <not@this>) <real@id>");
 	is_str(s, "real@id", "an id inside a comment is skipped");
 	free(s);
 	s = mail_msgid_parse(" 5899d592-9bb7-4ccb@radware.com>");
-	is_str(s, "5899d592-9bb7-4ccb@radware.com", "broken id without '<' accepted");
+	is_str(s, "5899d592-9bb7-4ccb@radware.com",
+	       "broken id without '<' accepted");
 	free(s);
 	s = mail_msgid_parse("   ");
 	ok(s == NULL, "blank Message-ID gives nothing");
@@ -148,16 +156,17 @@ static void test_headers(void)
 	struct mail *m;
 	struct strbuf fl = STRBUF_INIT;
 
-	m = parse("From: =?utf-8?q?Rafa=C5=82_Mi=C5=82ecki?= <zajec5@gmail.com>\n"
-		  "Subject: =?utf-8?q?test=20s=c3=bcbject?=\n"
-		  "Message-Id: <a@b> (comment)\n"
-		  "In-Reply-To: <irt@x> (with a comment)\n"
-		  "References: <one@x> <two@x>\n <irt@x> <one@x>\n"
-		  "To: Maintainer <m@example.org>, other@example.org\n"
-		  "Cc: \"Last, First\" <lf@example.org>\n"
-		  "Date: Tue, 13 Jun 2017 12:17:22 -0700\n"
-		  "\n"
-		  "Body.\n");
+	m = parse(
+		"From: =?utf-8?q?Rafa=C5=82_Mi=C5=82ecki?= <zajec5@gmail.com>\n"
+		"Subject: =?utf-8?q?test=20s=c3=bcbject?=\n"
+		"Message-Id: <a@b> (comment)\n"
+		"In-Reply-To: <irt@x> (with a comment)\n"
+		"References: <one@x> <two@x>\n <irt@x> <one@x>\n"
+		"To: Maintainer <m@example.org>, other@example.org\n"
+		"Cc: \"Last, First\" <lf@example.org>\n"
+		"Date: Tue, 13 Jun 2017 12:17:22 -0700\n"
+		"\n"
+		"Body.\n");
 	if (!ok(m != NULL, "headers mail parses"))
 		return;
 	is_str(m->subject, "test sübject", "q-encoded subject decoded");
@@ -168,7 +177,8 @@ static void test_headers(void)
 	is_int(m->nr_references, 3, "references de-duplicated");
 	if (m->nr_references == 3) {
 		is_str(m->references[0], "irt@x", "In-Reply-To first");
-		is_str(m->references[1], "two@x", "then References newest first");
+		is_str(m->references[1], "two@x",
+		       "then References newest first");
 		is_str(m->references[2], "one@x", "oldest last");
 	}
 	is_int(m->nr_to, 2, "two To addresses");
@@ -194,14 +204,16 @@ static void test_headers(void)
 		ok(strstr(m->message_id, "@cthulhu.invalid") != NULL,
 		   "missing Message-ID replaced by a hash id");
 		mail_flags_describe(m->flags, &fl);
-		is_str(fl.buf, "no-message-id,no-from,bad-date", "flags described");
+		is_str(fl.buf, "no-message-id,no-from,bad-date",
+		       "flags described");
 	}
 	mail_free(m);
 	strbuf_release(&fl);
 
 	m = parse("From:Real Name <real@example.org>\nSubject: s\n\nb\n");
 	if (ok(m != NULL, "From: without a space parses")) {
-		is_str(m->from_name, "Real Name", "From: without a space, name");
+		is_str(m->from_name, "Real Name",
+		       "From: without a space, name");
 		is_str(m->from_email, "real@example.org", "and address");
 	}
 	mail_free(m);
@@ -212,41 +224,44 @@ static void test_body(void)
 	struct strbuf msg = STRBUF_INIT;
 	struct mail *m;
 
-	m = parse("From: Sender <sender@example.org>\n"
-		  "Subject: [PATCH v2 1/2] KVM: x86: Fix the thing\n"
-		  "Message-Id: <p1@x>\n"
-		  "Date: Tue, 13 Jun 2017 12:17:22 -0700\n"
-		  "\n"
-		  "From: Real Author <real@example.org>\n"
-		  "Date: Mon, 12 Jun 2017 10:00:00 +0200\n"
-		  "\n"
-		  "Explain the fix.\n"
-		  "\n"
-		  "> Acked-by: Quoted <q@example.org>\n"
-		  "Reviewed-by: Rev Iewer <rev@example.org>\n"
-		  "Signed-off-by: Real Author <real@example.org>\n"
-		  "---\n"
-		  " a | 2 +-\n"
-		  "\n"
-		  "diff --git a/a b/a\n"
-		  "--- a/a\n"
-		  "+++ b/a\n"
-		  "@@ -1 +1 @@\n"
-		  "-a\n"
-		  "+b\n"
-		  "\n"
-		  "base-commit: 0123456789abcdef0123456789abcdef01234567\n"
-		  "prerequisite-patch-id: fedcba9876543210fedcba9876543210fedcba98\n"
-		  "-- \n2.40.0\n");
+	m = parse(
+		"From: Sender <sender@example.org>\n"
+		"Subject: [PATCH v2 1/2] KVM: x86: Fix the thing\n"
+		"Message-Id: <p1@x>\n"
+		"Date: Tue, 13 Jun 2017 12:17:22 -0700\n"
+		"\n"
+		"From: Real Author <real@example.org>\n"
+		"Date: Mon, 12 Jun 2017 10:00:00 +0200\n"
+		"\n"
+		"Explain the fix.\n"
+		"\n"
+		"> Acked-by: Quoted <q@example.org>\n"
+		"Reviewed-by: Rev Iewer <rev@example.org>\n"
+		"Signed-off-by: Real Author <real@example.org>\n"
+		"---\n"
+		" a | 2 +-\n"
+		"\n"
+		"diff --git a/a b/a\n"
+		"--- a/a\n"
+		"+++ b/a\n"
+		"@@ -1 +1 @@\n"
+		"-a\n"
+		"+b\n"
+		"\n"
+		"base-commit: 0123456789abcdef0123456789abcdef01234567\n"
+		"prerequisite-patch-id: fedcba9876543210fedcba9876543210fedcba98\n"
+		"-- \n2.40.0\n");
 	if (!ok(m != NULL, "patch mail parses"))
 		return;
-	is_str(m->author_name, "Real Author", "in-body From: wins for the author");
+	is_str(m->author_name, "Real Author",
+	       "in-body From: wins for the author");
 	is_str(m->author_email, "real@example.org", "in-body From: address");
 	is_str(m->from_email, "sender@example.org", "From: header kept");
 	is_int(m->author_date, 1497254400, "in-body Date: wins");
 	is_int(m->author_tz_offset, 120, "in-body Date: zone");
 	is_str(m->subject_clean, "KVM: x86: Fix the thing", "cleaned subject");
-	is_str(m->body, "Explain the fix.\n\n> Acked-by: Quoted <q@example.org>\n"
+	is_str(m->body,
+	       "Explain the fix.\n\n> Acked-by: Quoted <q@example.org>\n"
 	       "Reviewed-by: Rev Iewer <rev@example.org>\n"
 	       "Signed-off-by: Real Author <real@example.org>\n",
 	       "body up to ---, in-body headers consumed");
@@ -259,7 +274,8 @@ static void test_body(void)
 	       "base-commit");
 	is_int(m->nr_prereq_patch_ids, 1, "one prerequisite-patch-id");
 	mail_commit_message(m, &msg);
-	is_str(msg.buf, "KVM: x86: Fix the thing\n\nExplain the fix.\n\n"
+	is_str(msg.buf,
+	       "KVM: x86: Fix the thing\n\nExplain the fix.\n\n"
 	       "> Acked-by: Quoted <q@example.org>\n"
 	       "Reviewed-by: Rev Iewer <rev@example.org>\n"
 	       "Signed-off-by: Real Author <real@example.org>\n",
@@ -275,7 +291,8 @@ static void test_body(void)
 		  "K=E5gedal wrote this.\n---\n-K=E5\n+Ka\n");
 	if (ok(m != NULL, "quoted-printable mail parses")) {
 		is_str(m->body, "Kågedal wrote this.\n", "QP body to UTF-8");
-		is_str(m->patch, "---\n-K\xe5\n+Ka\n", "patch bytes unconverted");
+		is_str(m->patch, "---\n-K\xe5\n+Ka\n",
+		       "patch bytes unconverted");
 	}
 	mail_free(m);
 }
@@ -286,7 +303,8 @@ static void test_malformed(void)
 	struct mail *m = NULL;
 	static const char junk[] = "\x01\x02\x03\xff\xfe binary junk\x00\x00 x";
 
-	is_int(mail_parse("", 0, &m, &err), ERR_UNPROCESSABLE, "empty mail refused");
+	is_int(mail_parse("", 0, &m, &err), ERR_UNPROCESSABLE,
+	       "empty mail refused");
 	ok(m == NULL && err.len, "with a message: %s", err.buf);
 	is_int(mail_parse(junk, sizeof(junk) - 1, &m, &err), ERR_UNPROCESSABLE,
 	       "binary junk refused");
@@ -298,28 +316,32 @@ static void test_malformed(void)
 
 static void test_mbox(void)
 {
-	static const char rd[] =
-		"From a@b Mon Sep 17 00:00:00 2001\n"
-		"Subject: one\n\n>From here\n>>From there\n"
-		"From not a separator\n"
-		"From b@c Tue Sep 18 00:00:00 2001\n"
-		"Subject: two\r\n\r\nbody\r\n";
+	static const char rd[] = "From a@b Mon Sep 17 00:00:00 2001\n"
+				 "Subject: one\n\n>From here\n>>From there\n"
+				 "From not a separator\n"
+				 "From b@c Tue Sep 18 00:00:00 2001\n"
+				 "Subject: two\r\n\r\nbody\r\n";
 	static const char single[] = "\n\nSubject: only\n\nFrom me\n";
 	struct strbuf err = STRBUF_INIT;
 	struct mbox mb;
 
 	if (ok(!mbox_split(rd, sizeof(rd) - 1, MBOX_MBOXRD, &mb, &err),
 	       "mboxrd splits")) {
-		is_int(mb.nr, 2, "two messages (a 'From ' line without a date is body)");
-		is_str(mb.msgs[0].data, "Subject: one\n\nFrom here\n>From there\n"
-		       "From not a separator\n", "mboxrd unescaped");
+		is_int(mb.nr, 2,
+		       "two messages (a 'From ' line without a date is body)");
+		is_str(mb.msgs[0].data,
+		       "Subject: one\n\nFrom here\n>From there\n"
+		       "From not a separator\n",
+		       "mboxrd unescaped");
 		is_str(mb.msgs[1].data, "Subject: two\n\nbody\n", "CRLF to LF");
 		mbox_release(&mb);
 	}
 	if (ok(!mbox_split(rd, sizeof(rd) - 1, MBOX_MBOXO, &mb, &err),
 	       "mboxo splits")) {
-		is_str(mb.msgs[0].data, "Subject: one\n\n>From here\n>>From there\n"
-		       "From not a separator\n", "mboxo leaves >From alone");
+		is_str(mb.msgs[0].data,
+		       "Subject: one\n\n>From here\n>>From there\n"
+		       "From not a separator\n",
+		       "mboxo leaves >From alone");
 		mbox_release(&mb);
 	}
 	if (ok(!mbox_split(single, sizeof(single) - 1, MBOX_AUTO, &mb, &err),

@@ -81,7 +81,8 @@ static char *column(struct db *db, const char *sql)
 		if (i)
 			strbuf_addch(&sb, ',');
 		if (json_is_integer(v))
-			strbuf_addf(&sb, "%lld", (long long)json_integer_value(v));
+			strbuf_addf(&sb, "%lld",
+				    (long long)json_integer_value(v));
 		else if (json_is_string(v))
 			strbuf_addstr(&sb, json_string_value(v));
 		else
@@ -94,9 +95,9 @@ static char *column(struct db *db, const char *sql)
 
 static const struct {
 	const char *file;
-	const char *kinds;	/* covers,patches,comments */
-	const char *patches;	/* patches per series, by date */
-	const char *covers;	/* cover or not per series, by date */
+	const char *kinds; /* covers,patches,comments */
+	const char *patches; /* patches per series, by date */
+	const char *covers; /* cover or not per series, by date */
 } cases[] = {
 	{ "base-single-patch.mbox", "0,1,0", "1", "0" },
 	{ "base-cover-letter.mbox", "1,2,0", "2", "1" },
@@ -137,16 +138,17 @@ static void test_corpus(void)
 		json_t *res = submit_file(db, cases[i].file);
 		char *kinds, *patches, *covers;
 
-		kinds = column(db, "SELECT (SELECT COUNT(*) FROM messages WHERE "
-			       "kind = 'cover') || ',' || (SELECT COUNT(*) FROM "
-			       "messages WHERE kind = 'patch') || ',' || (SELECT "
-			       "COUNT(*) FROM messages WHERE kind IN ('reply', "
-			       "'other'))");
+		kinds = column(
+			db, "SELECT (SELECT COUNT(*) FROM messages WHERE "
+			    "kind = 'cover') || ',' || (SELECT COUNT(*) FROM "
+			    "messages WHERE kind = 'patch') || ',' || (SELECT "
+			    "COUNT(*) FROM messages WHERE kind IN ('reply', "
+			    "'other'))");
 		patches = column(db, "SELECT (SELECT COUNT(*) FROM patches p "
-				 "WHERE p.series_id = s.id) FROM series s "
-				 "ORDER BY s.date, s.id");
+				     "WHERE p.series_id = s.id) FROM series s "
+				     "ORDER BY s.date, s.id");
 		covers = column(db, "SELECT cover_id IS NOT NULL FROM series "
-				"ORDER BY date, id");
+				    "ORDER BY date, id");
 		is_str(kinds, cases[i].kinds, "%s: [covers, patches, comments]",
 		       cases[i].file);
 		is_str(patches, cases[i].patches, "%s: patches per series",
@@ -176,13 +178,15 @@ static void test_details(void)
 	ok(json_is_true(json_object_get(s, "complete")), "2 of 2: complete");
 	is_str(json_string_value(json_object_get(s, "action")), "created",
 	       "answer says created");
-	is_int(json_integer_value(json_object_get(json_object_get(res,
-		"messages"), "ingested")), 3, "3 ingested");
+	is_int(json_integer_value(json_object_get(
+		       json_object_get(res, "messages"), "ingested")),
+	       3, "3 ingested");
 	json_decref(res);
 	/* the same mail again: all duplicates, nothing new */
 	res = submit_file(db, "base-cover-letter.mbox");
-	is_int(json_integer_value(json_object_get(json_object_get(res,
-		"messages"), "duplicates")), 3, "submitted twice: 3 duplicates");
+	is_int(json_integer_value(json_object_get(
+		       json_object_get(res, "messages"), "duplicates")),
+	       3, "submitted twice: 3 duplicates");
 	is_int(json_array_size(json_object_get(res, "series")), 0,
 	       "no series touched the second time");
 	v = column(db, "SELECT COUNT(*) FROM messages");
@@ -201,7 +205,8 @@ static void test_details(void)
 	db = fresh_db();
 	res = submit_file(db, "base-out-of-order.mbox");
 	v = column(db, "SELECT name FROM series");
-	is_str(v, "A sample series", "out of order: the cover names it at last");
+	is_str(v, "A sample series",
+	       "out of order: the cover names it at last");
 	free(v);
 	json_decref(res);
 	db_close(db);
@@ -221,8 +226,9 @@ static void test_details(void)
 	db = fresh_db();
 	res = submit_file(db, "revision-basic.mbox");
 	v = column(db, "SELECT ifnull(supersedes, 0) || '/' || state FROM "
-		   "series ORDER BY id");
-	is_str(v, "0/superseded,1/new", "v2 supersedes v1 (same cover subject)");
+		       "series ORDER BY id");
+	is_str(v, "0/superseded,1/new",
+	       "v2 supersedes v1 (same cover subject)");
 	free(v);
 	json_decref(res);
 	db_close(db);
@@ -305,8 +311,10 @@ static void test_trailers(void)
 
 	res = submit(db, mbox, sizeof(mbox) - 1, &ret);
 	is_int(ret, 0, "threaded series with replies ingested");
-	db_query_int(db, &p1, &err, "SELECT id FROM patches WHERE number = 1", "");
-	db_query_int(db, &p2, &err, "SELECT id FROM patches WHERE number = 2", "");
+	db_query_int(db, &p1, &err, "SELECT id FROM patches WHERE number = 1",
+		     "");
+	db_query_int(db, &p2, &err, "SELECT id FROM patches WHERE number = 2",
+		     "");
 	t = series_patch_trailers(db, p1, &err);
 	v = json_dumps(t, JSON_COMPACT);
 	is_str(v, "[\"Reviewed-by: Main Tainer <m@example.org>\"]",
@@ -315,7 +323,8 @@ static void test_trailers(void)
 	json_decref(t);
 	t = series_patch_trailers(db, p2, &err);
 	v = json_dumps(t, JSON_COMPACT);
-	is_str(v, "[\"Tested-by: Rev Iewer <rev@example.org>\","
+	is_str(v,
+	       "[\"Tested-by: Rev Iewer <rev@example.org>\","
 	       "\"Reviewed-by: Main Tainer <m@example.org>\"]",
 	       "a reply that came before its patch is attached later; "
 	       "quoted trailers ignored");
