@@ -212,4 +212,34 @@ ok "0001: a pull request has no diff"
 like "$(show 0008-git-rename.mbox | grep '^flags:')" 'no-message-id' \
 	"0008: missing Message-Id flagged"
 
+# patchwork's InlinePatchTest / AttachmentPatchTest / UTF8*PatchTest: a bare
+# diff sent inline, as a text/x-patch attachment, or base64 encoded, must
+# come out as the patch byte for byte
+hdr='From: A U Thor <author@example.com>
+Subject: [PATCH] meep
+Message-Id: <wrap@example.com>
+Date: Mon, 1 Jan 2024 00:00:00 +0000
+MIME-Version: 1.0'
+for p in 0001-add-line 0002-utf-8; do
+	diff=$PW/patches/$p.patch
+	{ printf '%s\nContent-Type: text/plain; charset=utf-8\n\nComment.\n\n' "$hdr"
+	  cat "$diff"; } >"$T/inline"
+	{ printf '%s\nContent-Type: multipart/mixed; boundary="b"\n\n' "$hdr"
+	  printf -- '--b\nContent-Type: text/plain; charset=utf-8\n\nComment.\n'
+	  printf -- '--b\nContent-Type: text/x-patch; charset=utf-8\n'
+	  printf 'Content-Disposition: attachment; filename="%s.patch"\n\n' $p
+	  cat "$diff"; printf -- '--b--\n'; } >"$T/attach"
+	{ printf '%s\nContent-Type: multipart/mixed; boundary="b"\n\n' "$hdr"
+	  printf -- '--b\nContent-Type: text/plain; charset=utf-8\n\nComment.\n'
+	  printf -- '--b\nContent-Type: text/plain; charset=utf-8\n'
+	  printf 'Content-Transfer-Encoding: base64\n\n'
+	  base64 "$diff"; printf -- '--b--\n'; } >"$T/b64"
+	for kind in inline attach b64; do
+		mailinfo_both "$T/$kind" "$T/w"
+		head -c "$(wc -c <"$diff")" "$T/w.drv.patch" | cmp -s - "$diff"
+		ok "$p sent $kind: the patch is the diff byte for byte"
+		is "$(cat "$T/w.drv.msg")" "Comment." "$p sent $kind: the message"
+	done
+done
+
 done_testing
