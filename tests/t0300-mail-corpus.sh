@@ -212,6 +212,36 @@ ok "0001: a pull request has no diff"
 like "$(show 0008-git-rename.mbox | grep '^flags:')" 'no-message-id' \
 	"0008: missing Message-Id flagged"
 
+# t5100's inline cases: odd From: lines and the subject options, against git
+i=0
+while IFS= read -r from; do
+	i=$((i + 1))
+	printf '%s\nSubject: [PATCH] [other] [PATCH] message\n%s\n\n%s\n' \
+		"$from" 'Date: Mon, 1 Jan 2024 00:00:00 +0000' \
+		'body
+---
+diff --git a/a b/a' >"$T/from$i"
+	mailinfo_both "$T/from$i" "$T/from$i"
+	same_as_git "$T/from$i"
+	ok "'$from': same as git mailinfo -u"
+done <<'EOF'
+From:Real Name <real@example.com>
+From: "Unterminated <quote@example.com>
+From: Unterminated (comment <c@example.com>
+From: A (B) <a@b.c> (C (nested) D)
+From: "Last, First" <lf@example.com>
+From: <only@example.com>
+From: bare@example.com
+From: =?UTF-8?q?J=C3=B6rg?= <j@example.com>
+EOF
+for opt in -k -b; do
+	mailinfo_both "$T/from1" "$T/subj$opt" $opt
+	same_as_git "$T/subj$opt"
+	ok "subject '[PATCH] [other] [PATCH] message' with $opt: same as git"
+done
+like "$(cat "$T/subj-b.drv.info")" "Subject: \\[other\\] message" \
+	"-b keeps the non-PATCH bracket"
+
 # patchwork's InlinePatchTest / AttachmentPatchTest / UTF8*PatchTest: a bare
 # diff sent inline, as a text/x-patch attachment, or base64 encoded, must
 # come out as the patch byte for byte
