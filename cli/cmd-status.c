@@ -44,6 +44,15 @@ static void fmt_listen(struct strbuf *sb, json_t *v)
 		json_text(sb, v);
 }
 
+/* The release cycle: its summary, or why it is not known. */
+static void fmt_cycle(struct strbuf *sb, json_t *v)
+{
+	if (json_is_object(v))
+		strbuf_addstr(sb, json_str(v, "summary"));
+	else
+		strbuf_addstr(sb, "unknown (no [tree] mainline or no version tag on it)");
+}
+
 /*
  * The members of GET /api/v1/status that get a label and a format of
  * their own, in the order shown; any other member follows under its own
@@ -58,6 +67,7 @@ static const struct {
 	{ "repository", "repository", json_text },
 	{ "version", "version", json_text },
 	{ "next", "next", fmt_ref },
+	{ "cycle", "cycle", fmt_cycle },
 	{ "topics", "topics", json_text },
 	{ "job", "job", fmt_job },
 	{ "uptime", "uptime", fmt_uptime },

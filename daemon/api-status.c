@@ -3,6 +3,7 @@
 
 #include "build-config.h"
 #include "daemon/config.h"
+#include "daemon/cycle.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
@@ -39,6 +40,7 @@ static int status_get(struct http_request *req, json_t **out,
 			 "job", job ? job : json_null(),
 			 "listen", cfg->http_listen);
 	daemon_config_put();
+	json_object_set_new(*out, "cycle", cycle_current_json());
 	return 0;
 }
 

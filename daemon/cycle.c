@@ -404,6 +404,17 @@ out:
 	return ret;
 }
 
+json_t *cycle_current_json(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct cycle c;
+	json_t *o;
+
+	o = cycle_current(&c, &err) ? json_null() : cycle_json(&c, time(NULL));
+	strbuf_release(&err);
+	return o;
+}
+
 static bool closed(bool features, struct strbuf *why)
 {
 	struct strbuf err = STRBUF_INIT;

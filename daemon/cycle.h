@@ -70,6 +70,12 @@ int cycle_compute(struct repo *repo, const char *mainline_ref,
  */
 json_t *cycle_json(const struct cycle *c, time_t now);
 
+/*
+ * cycle_json() of cycle_current() as of now, or JSON null when the cycle
+ * cannot be known; a new reference.  For GET /api/v1/status.
+ */
+json_t *cycle_current_json(void);
+
 /* "merge-window", "review", "features-closed", ... ; static. */
 const char *cycle_phase_name(enum cycle_phase phase);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/bus.h"
 #include "daemon/config.h"
 #include "daemon/cycle.h"
 #include "daemon/db.h"
@@ -1038,7 +1039,7 @@ static int scan_batch(struct db *db, const struct config *cfg, size_t max,
 	struct scan sc;
 	struct qkey *keys = NULL;
 	bool *queued = NULL;
-	json_t *ids = NULL, *row;
+	json_t *ids = NULL, *row, *changed;
 	size_t i, n = 0;
 	int ret;
 
@@ -1078,9 +1079,13 @@ static int scan_batch(struct db *db, const struct config *cfg, size_t max,
 	ret = db_commit(db, err);
 	if (ret < 0)
 		goto out;
-	for (i = 0; i < n; i++)
+	changed = json_array();
+	for (i = 0; i < n; i++) {
 		queue_index_set(keys[i].id, queued[i], keys[i].olane,
 				keys[i].rank);
+		json_array_append_new(changed, json_integer(keys[i].id));
+	}
+	bus_publish("queue", json_pack("{s:o}", "series", changed));
 	*done = n;
 out:
 	scan_release(&sc);
@@ -1231,6 +1236,7 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out;
 	queue_index_set(id, true, k.olane, k.rank);
+	bus_publish("queue", json_pack("{s:[I]}", "series", (json_int_t)id));
 	ret = queue_series_json(ctx->db, id, result, err);
 out:
 	json_decref(row);

@@ -30,6 +30,7 @@ CREATE TABLE queue (
 CREATE INDEX queue_order ON queue (olane, rank, series_id) WHERE queued;
 CREATE INDEX queue_left ON queue (left_at) WHERE left_at IS NOT NULL;
 CREATE INDEX queue_root ON queue (root_id);
+CREATE INDEX queue_entered ON queue (entered_at);
 
 -- Manual bumps, kept by the first version so that a new version keeps
 -- the place its predecessor was bumped to.

@@ -115,6 +115,10 @@ is "$(cyc 22 .tag)" v6.9-rc2 "tags past mainline are ignored"
 like "$(cth cycle --now $((D0 + 22 * DAY)))" \
 	'cycle: +v6.9-rc2: review window; features close in ~20 days' \
 	"cthulhu cycle prints the summary"
+like "$(cth status)" '^cycle: +v6.9-rc2: review window' \
+	"cthulhu status shows the cycle"
+is "$(cth status --json | jq -r .cycle.tag)" v6.9-rc2 \
+	"GET /api/v1/status has a cycle object"
 
 # Without [tree] mainline the cycle is unknown: 404 and exit 1.
 stop_daemon
@@ -123,5 +127,6 @@ start_daemon "$T/cthulhu.conf"
 cth cycle >"$T/out" 2>&1
 is $? 1 "no mainline: cthulhu cycle exits 1"
 like "$(cat "$T/out")" "no mainline ref configured" "no mainline: the reason"
+like "$(cth status)" '^cycle: +unknown' "no mainline: status says the cycle is unknown"
 
 done_testing
