@@ -26,8 +26,11 @@
 #include "daemon/daemon.h"
 #include "daemon/demo-data.h"
 #include "daemon/demo.h"
+#include "daemon/engine.h"
 #include "daemon/error.h"
 #include "daemon/log.h"
+#include "daemon/mail.h"
+#include "daemon/series.h"
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 
@@ -993,7 +996,12 @@ int demo_seed_mail(const char *dir,
 		mail = path_join(abs, "mail");
 		free(abs);
 	}
-	mark = path_join(mail, ".submitted");
+	{
+		char *abs = absolute_path(dir);
+
+		mark = path_join(abs, "state/demo-mail-submitted");
+		free(abs);
+	}
 	if (!access(mark, F_OK))
 		goto out;
 	d = opendir(mail);
@@ -1024,6 +1032,30 @@ out:
 	free(mail);
 	strbuf_release(&sb);
 	return ret;
+}
+
+static int demo_submit_file(const char *path, void *data, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret = strbuf_read_file(&sb, path);
+
+	if (ret < 0) {
+		strbuf_release(&sb);
+		return error_set(err, ret, "cannot read '%s': %s", path,
+				 strerror(-ret));
+	}
+	ret = engine_run("submit", series_submit_args(sb.buf, sb.len, MBOX_AUTO),
+			 NULL, err);
+	strbuf_release(&sb);
+	if (ret)
+		return ret;
+	log_info("demo: submitted %s", path);
+	return 0;
+}
+
+int demo_submit_mail(const char *dir, struct strbuf *err)
+{
+	return demo_seed_mail(dir, demo_submit_file, NULL, err);
 }
 
 /* The cthulhu next to this cthulhud when run from a build, else the PATH's. */

@@ -18,12 +18,19 @@ int demo_prepare(const char *dir, const char *http_listen, char **config_path,
 /*
  * Hand the demo's patch mail to intake: call submit() on each
  * "*.mbox" file of dir/mail in name order (01-..., 02-...: a v1 before its v2),
- * then mark dir/mail as submitted so that a later run does not submit
- * again.  Stops at the first submit() that fails and returns its code.
+ * then mark them submitted (dir/state/demo-mail-submitted) so that a
+ * later run does not submit again.  Stops at the first submit() that fails and returns its code.
  */
 int demo_seed_mail(const char *dir,
 		   int (*submit)(const char *path, void *data, struct strbuf *err),
 		   void *data, struct strbuf *err);
+
+/*
+ * demo_seed_mail() through intake's "submit" job: for main() once the
+ * engine runs.  A series seen before is ignored by intake, so a repeat
+ * does no harm; the mark (dir/state/demo-mail-submitted) saves the work.
+ */
+int demo_submit_mail(const char *dir, struct strbuf *err);
 
 /*
  * After the daemon serves: print the dashboard URL, the socket and three

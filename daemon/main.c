@@ -321,8 +321,11 @@ int main(int argc, char **argv)
 	log_info("cthulhud %s ready: tree '%s', repository %s, pid %d",
 		 PACKAGE_VERSION, daemon_config_engine()->tree_name,
 		 daemon_config_engine()->repo, (int)getpid());
-	if (demo_dir)
+	if (demo_dir) {
+		if (demo_submit_mail(demo_dir, &err))
+			log_warn("demo: cannot submit the demo mail: %s", err.buf);
 		demo_print_welcome(demo_dir);
+	}
 
 	for (;;) {
 		if (sigwait(&sigs, &sig))

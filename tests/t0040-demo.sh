@@ -87,6 +87,17 @@ like "$(cat "$T/status.out")" "kvm-x86" "status names the tree"
 is "$(cth topics | grep -c -e '^x86/pmu ' -e '^x86/mmu ' -e '^svm ' -e '^vmx ' -e '^selftests ' -e '^fixes ' | tr -d ' ')" 6 \
 	"cthulhu topics lists the six topics"
 
+# The mail went to intake: every series is in the database, the v2
+# supersedes its v1.
+nmbox=$(ls "$D"/mail/*.mbox | wc -l | tr -d ' ')
+is "$(sqlite3 -readonly "$D/state/cthulhu.db" 'SELECT count(*) FROM series')" "$nmbox" \
+	"each of the $nmbox mbox files became a series"
+is "$(sqlite3 -readonly "$D/state/cthulhu.db" 'SELECT count(*) FROM messages')" \
+	"$(grep -c '^From [0-9a-f]\{40\} ' "$D"/mail/*.mbox | awk -F: '{ n += $2 } END { print n }')" \
+	"every message was ingested"
+grep -q 'submitted' "$T/demo.out"
+ok "the log says the mail was submitted"
+
 # The mail: every series applies with git am to the commit it names.
 ls "$D"/mail/*.mbox >"$T/mail.list"
 [ "$(wc -l <"$T/mail.list")" -ge 4 ]
@@ -131,6 +142,10 @@ cmp -s "$T/conf.before" "$D/cthulhu.conf"
 ok "the config is as it was"
 cth status >/dev/null
 ok "cthulhu status works after the second start"
+grep -q 'demo: submitted' "$T/demo.out"
+is "$?" 1 "the mail is not submitted again"
+is "$(sqlite3 -readonly "$D/state/cthulhu.db" 'SELECT count(*) FROM series')" "$nmbox" \
+	"the series are as they were"
 stop_daemon
 
 # A folder with other things in it is not taken for a demo.
