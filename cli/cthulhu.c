@@ -59,6 +59,12 @@ static const struct cmd verbs[] = {
 	  "show the latest build of next, a line per topic" },
 	{ "rebuild", cmd_rebuild, "rebuild [--full] [--wait] [--json]",
 	  "rebuild next now; --wait shows the build when it is done" },
+	{ "resolve", cmd_resolve,
+	  "resolve TOPIC --checkout DIR [--json]\n"
+	  "resolve TOPIC --record DIR [--json]\n"
+	  "resolve --list [--json]\n"
+	  "resolve --forget ID [--json]",
+	  "record how a topic's conflict in next is resolved, for later builds" },
 	{ "cycle", cmd_cycle, "cycle [--now SECONDS] [--json]",
 	  "show where mainline is in its release cycle and the soft closes" },
 	{ "queue", cmd_queue,

@@ -6,6 +6,12 @@
  *   GET  /api/v1/next/builds/ID       one build with its topics
  *   POST /api/v1/next/rebuild       {"full"?, "wait"?}: with wait, the
  *        build (200); without, 202 {"job": id} and the build follows
+ *   GET  /api/v1/next/conflicts/TOPIC   the conflicted files of TOPIC's
+ *        merge in the latest build where it conflicted (resolve.h)
+ *   GET  /api/v1/next/resolutions       the recorded resolutions
+ *   POST /api/v1/next/resolutions/TOPIC {"files": [{"path", "content"}]}
+ *        records the resolution of TOPIC's conflict (201)
+ *   DELETE /api/v1/next/resolutions/ID  forgets one
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,6 +25,7 @@
 #include "daemon/http.h"
 #include "daemon/next.h"
 #include "daemon/repo.h"
+#include "daemon/resolve.h"
 #include "daemon/strbuf.h"
 
 #define BUILDS_LIMIT_DEFAULT 20
@@ -114,10 +121,64 @@ static int rebuild(struct http_request *req, json_t **out,
 	return HTTP_ACCEPTED;
 }
 
+static int conflicts_get(struct http_request *req, json_t **out,
+			 struct strbuf *err)
+{
+	return engine_run("next-conflicts",
+			  json_pack("{s:s}", "topic", req->param), out, err);
+}
+
+static int resolutions_list(struct http_request *req, json_t **out,
+			    struct strbuf *err)
+{
+	struct db *db = db_thread();
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	*out = resolve_list(db, err);
+	return *out ? 0 : -EIO;
+}
+
+static int resolution_record(struct http_request *req, json_t **out,
+			     struct strbuf *err)
+{
+	json_t *body;
+	int ret;
+
+	body = http_json_body(req, err);
+	if (!body)
+		return ERR_INVALID;
+	ret = engine_run("next-resolve-record",
+			 json_pack("{s:s, s:O}", "topic", req->param, "files",
+				   json_object_get(body, "files") ?
+				   json_object_get(body, "files") : json_null()),
+			 out, err);
+	json_decref(body);
+	return ret < 0 ? ret : HTTP_CREATED;
+}
+
+static int resolution_forget(struct http_request *req, json_t **out,
+			     struct strbuf *err)
+{
+	char *end;
+	long long id;
+
+	id = strtoll(req->param, &end, 10);
+	if (!*req->param || *end || id < 1)
+		return error_set(err, ERR_NOT_FOUND, "unknown resolution '%s'",
+				 req->param);
+	return engine_run("next-resolve-forget",
+			  json_pack("{s:I}", "id", (json_int_t)id), out, err);
+}
+
 const struct route api_next_routes[] = {
 	{ "GET", "/api/v1/next", next_get },
 	{ "GET", "/api/v1/next/builds", builds_list },
 	{ "GET", "/api/v1/next/builds/*", build_show },
 	{ "POST", "/api/v1/next/rebuild", rebuild },
+	{ "GET", "/api/v1/next/conflicts/*", conflicts_get },
+	{ "GET", "/api/v1/next/resolutions", resolutions_list },
+	{ "POST", "/api/v1/next/resolutions/*", resolution_record },
+	{ "DELETE", "/api/v1/next/resolutions/*", resolution_forget },
 	{ 0 }
 };

@@ -980,7 +980,8 @@ static bool memo_get(struct merge *m, const git_oid key[3],
 	if (!e->used)
 		return false;
 	res->clean = e->clean;
-	git_oid_tostr(res->tree, sizeof(res->tree), &e->tree);
+	if (!git_oid_is_zero(&e->tree))
+		git_oid_tostr(res->tree, sizeof(res->tree), &e->tree);
 	res->nr_conflicts = e->nr_conflicts;
 	res->conflicts = xcalloc(e->nr_conflicts + 1, sizeof(char *));
 	for (i = 0; i < e->nr_conflicts; i++)
@@ -1002,7 +1003,7 @@ static void memo_put(struct merge *m, const git_oid key[3],
 	e->used = true;
 	memcpy(e->key, key, sizeof(e->key));
 	e->clean = res->clean;
-	if (res->clean)
+	if (*res->tree)
 		git_oid_fromstr(&e->tree, res->tree);
 	e->nr_conflicts = res->nr_conflicts;
 	e->conflicts = xcalloc(res->nr_conflicts + 1, sizeof(char *));
@@ -1732,4 +1733,119 @@ int merge_push(struct merge *m, const char *remote_name,
 	if (ret < 0)
 		return git_err(err, -EIO, "cannot push to '%s'", remote_name);
 	return 0;
+}
+
+int merge_read_path(struct merge *m, const char *tree, const char *path,
+		    struct strbuf *out, struct strbuf *err)
+{
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	git_blob *blob = NULL;
+	git_oid oid;
+	int ret;
+
+	ret = parse_hex(tree, &oid, err);
+	if (ret < 0)
+		return ret;
+	ret = git_tree_lookup(&t, m->repo, &oid);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot read tree '%s'", tree);
+	ret = git_tree_entry_bypath(&e, t, path);
+	if (ret < 0 || git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		ret = error_set(err, ERR_NOT_FOUND, "no file '%s' in '%s'",
+				path, tree);
+		goto out;
+	}
+	ret = git_blob_lookup(&blob, m->repo, git_tree_entry_id(e));
+	if (ret < 0) {
+		ret = git_err(err, -EIO, "cannot read '%s'", path);
+		goto out;
+	}
+	strbuf_add(out, git_blob_rawcontent(blob), git_blob_rawsize(blob));
+	ret = 0;
+out:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return ret;
+}
+
+int merge_replace_paths(struct merge *m, const char *tree,
+			const char *const *paths, const struct strbuf *contents,
+			size_t nr, char *out, struct strbuf *err)
+{
+	git_tree_update *up = xcalloc(nr ? nr : 1, sizeof(*up));
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	git_oid oid;
+	size_t i;
+	int ret;
+
+	ret = parse_hex(tree, &oid, err);
+	if (ret < 0)
+		goto out;
+	ret = git_tree_lookup(&t, m->repo, &oid);
+	if (ret < 0) {
+		ret = git_err(err, -EIO, "cannot read tree '%s'", tree);
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		up[i].action = GIT_TREE_UPDATE_UPSERT;
+		up[i].path = paths[i];
+		up[i].filemode = GIT_FILEMODE_BLOB;
+		if (!git_tree_entry_bypath(&e, t, paths[i])) {
+			if (git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE)
+				up[i].filemode = GIT_FILEMODE_BLOB_EXECUTABLE;
+			git_tree_entry_free(e);
+			e = NULL;
+		}
+		ret = git_odb_write(&up[i].id, m->odb, contents[i].buf,
+				    contents[i].len, GIT_OBJECT_BLOB);
+		if (ret < 0) {
+			ret = git_err(err, -EIO, "cannot write blob");
+			goto out;
+		}
+	}
+	ret = git_tree_create_updated(&oid, m->repo, t, nr, up);
+	if (ret < 0) {
+		ret = git_err(err, -EIO, "cannot write tree");
+		goto out;
+	}
+	git_oid_tostr(out, MERGE_HEXSZ + 1, &oid);
+out:
+	git_tree_free(t);
+	free(up);
+	return ret;
+}
+
+int merge_file_contents(const struct strbuf *base, const struct strbuf *ours,
+			const struct strbuf *theirs, struct strbuf *out,
+			bool *clean, struct strbuf *err)
+{
+	git_merge_file_input in[3] = { GIT_MERGE_FILE_INPUT_INIT,
+				       GIT_MERGE_FILE_INPUT_INIT,
+				       GIT_MERGE_FILE_INPUT_INIT };
+	const struct strbuf *sb[3] = { base, ours, theirs };
+	git_merge_file_result r = { 0 };
+	int ret, i;
+
+	for (i = 0; i < 3; i++) {
+		in[i].ptr = sb[i]->buf;
+		in[i].size = sb[i]->len;
+	}
+	ret = git_merge_file(&r, &in[0], &in[1], &in[2], NULL);
+	if (ret < 0)
+		return git_err(err, -EIO, "cannot merge");
+	*clean = r.automergeable;
+	strbuf_add(out, r.ptr, r.len);
+	git_merge_file_result_free(&r);
+	return 0;
+}
+
+void merge_hash_hex(const void *data, size_t len, char *hex)
+{
+	git_oid oid;
+
+	git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
+	git_oid_tostr(hex, MERGE_HEXSZ + 1, &oid);
 }

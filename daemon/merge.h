@@ -143,4 +143,18 @@ int merge_newest_tag(struct merge *m, const char *pattern,
 int merge_push(struct merge *m, const char *remote_name,
 	       const char *const *refspecs, size_t nr, struct strbuf *err);
 
+/* Append the file at path in tree to out; ERR_NOT_FOUND if none. */
+int merge_read_path(struct merge *m, const char *tree, const char *path,
+		    struct strbuf *out, struct strbuf *err);
+/* tree with the files at paths[i] set to contents[i] (modes kept). */
+int merge_replace_paths(struct merge *m, const char *tree,
+			const char *const *paths, const struct strbuf *contents,
+			size_t nr, char *out, struct strbuf *err);
+/* A three-way file merge (git_merge_file()); *clean when no conflict. */
+int merge_file_contents(const struct strbuf *base, const struct strbuf *ours,
+			const struct strbuf *theirs, struct strbuf *out,
+			bool *clean, struct strbuf *err);
+/* The SHA1 of data as a blob, in hex (MERGE_HEXSZ + 1 bytes). */
+void merge_hash_hex(const void *data, size_t len, char *hex);
+
 #endif

@@ -25,6 +25,7 @@
 #include "daemon/log.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
+#include "daemon/resolve.h"
 #include "daemon/strbuf.h"
 #include "daemon/topic.h"
 #include "daemon/xalloc.h"
@@ -43,6 +44,7 @@ struct build_topic {
 	char commit[MERGE_HEXSZ + 1];	/* next after this topic, or "" */
 	json_t *conflicts;		/* array of paths, or NULL */
 	const char *method;
+	int64_t resolution;		/* resolutions.id when resolved */
 	int64_t ms;
 };
 
@@ -179,9 +181,9 @@ static const char *jstr(json_t *obj, const char *key)
 }
 
 /* Merge one topic into head; head moves when the topic merges. */
-static int merge_topic(const struct config *cfg, struct build_topic *bt,
-		       char *head, int64_t when, unsigned int *fallbacks,
-		       struct strbuf *err)
+static int merge_topic(struct db *db, const struct config *cfg,
+		       struct build_topic *bt, char *head, int64_t when,
+		       unsigned int *fallbacks, struct strbuf *err)
 {
 	struct merge_result res;
 	struct strbuf msg = STRBUF_INIT;
@@ -205,6 +207,20 @@ static int merge_topic(const struct config *cfg, struct build_topic *bt,
 	if (res.method == MERGE_METHOD_GIT || res.method == MERGE_METHOD_LIBGIT2)
 		(*fallbacks)++;
 	if (!res.clean) {
+		char tree[MERGE_HEXSZ + 1];
+
+		ret = resolve_try(db, the_merge, res.tree, res.conflicts,
+				  res.nr_conflicts, tree, &bt->resolution, err);
+		if (ret < 0) {
+			merge_result_release(&res);
+			return ret;
+		}
+		if (ret > 0) {
+			memcpy(res.tree, tree, sizeof(tree));
+			res.clean = true;
+		}
+	}
+	if (!res.clean) {
 		bt->outcome = "conflict";
 		bt->conflicts = json_array();
 		for (i = 0; i < res.nr_conflicts; i++)
@@ -225,7 +241,7 @@ static int merge_topic(const struct config *cfg, struct build_topic *bt,
 	strbuf_release(&msg);
 	if (ret < 0)
 		return ret;
-	bt->outcome = "merged";
+	bt->outcome = bt->resolution ? "resolved" : "merged";
 	memcpy(head, bt->commit, MERGE_HEXSZ + 1);
 	return 0;
 }
@@ -242,13 +258,13 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 
 		ret = db_exec(db, err,
 			      "INSERT INTO build_topics (build, pos, topic, branch, tip, "
-			      "outcome, merge_commit, conflicts, method, duration_ms) "
-			      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			      "iittttttti", id, (int64_t)i, bt[i].name,
+			      "outcome, merge_commit, conflicts, method, resolution, "
+			      "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      "iitttttttii", id, (int64_t)i, bt[i].name,
 			      bt[i].branch, *bt[i].tip ? bt[i].tip : NULL,
 			      bt[i].outcome,
 			      *bt[i].commit ? bt[i].commit : NULL, conflicts,
-			      bt[i].method, bt[i].ms);
+			      bt[i].method, bt[i].resolution, bt[i].ms);
 		free(conflicts);
 	}
 	return ret;
@@ -404,11 +420,13 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 			memcpy(bt[i].commit, head, sizeof(head));
 			continue;
 		}
-		ret = merge_topic(cfg, &bt[i], head, when, &fallbacks, err);
+		ret = merge_topic(ctx->db, cfg, &bt[i], head, when, &fallbacks,
+				  err);
 		bt[i].ms = now_ms() - t0;
 		if (ret < 0)
 			goto out_fail;
-		if (!strcmp(bt[i].outcome, "merged"))
+		if (!strcmp(bt[i].outcome, "merged") ||
+		    !strcmp(bt[i].outcome, "resolved"))
 			done++;
 		if (!strcmp(bt[i].outcome, "conflict")) {
 			conflicts++;
@@ -503,13 +521,63 @@ static void on_moves(struct job_ctx *ctx, json_t *moves)
 		    (unsigned int)delay);
 }
 
-static const struct job_type rebuild_job = {
-	.name = "next-rebuild", .run = rebuild_run, .rerun = true,
+static int conflicts_run(struct job_ctx *ctx, json_t *args, json_t **result,
+			 struct strbuf *err)
+{
+	const char *topic = json_string_value(json_object_get(args, "topic"));
+	int ret;
+
+	if (!topic)
+		return error_set(err, ERR_INVALID, "no topic given");
+	ret = open_merge(ctx->config, err);
+	if (ret < 0)
+		return ret;
+	return resolve_conflicts(ctx->db, the_merge, topic, result, err);
+}
+
+static int record_run(struct job_ctx *ctx, json_t *args, json_t **result,
+		      struct strbuf *err)
+{
+	const char *topic = json_string_value(json_object_get(args, "topic"));
+	int ret;
+
+	if (!topic)
+		return error_set(err, ERR_INVALID, "no topic given");
+	ret = open_merge(ctx->config, err);
+	if (ret < 0)
+		return ret;
+	return resolve_record(ctx->db, the_merge, topic,
+			      json_object_get(args, "files"), result, err);
+}
+
+static int forget_run(struct job_ctx *ctx, json_t *args, json_t **result,
+		      struct strbuf *err)
+{
+	json_t *id = json_object_get(args, "id");
+	int ret;
+
+	if (!json_is_integer(id))
+		return error_set(err, ERR_INVALID, "no resolution id given");
+	ret = resolve_forget(ctx->db, json_integer_value(id), err);
+	if (!ret)
+		*result = json_pack("{s:O}", "forgotten", id);
+	return ret;
+}
+
+static const struct job_type next_jobs[] = {
+	{ .name = "next-rebuild", .run = rebuild_run, .rerun = true },
+	{ .name = "next-conflicts", .run = conflicts_run, .rerun = true,
+	  .quiet = true },
+	{ .name = "next-resolve-record", .run = record_run },
+	{ .name = "next-resolve-forget", .run = forget_run },
 };
 
 void next_register_jobs(void)
 {
-	engine_register(&rebuild_job);
+	size_t i;
+
+	for (i = 0; i < sizeof(next_jobs) / sizeof(next_jobs[0]); i++)
+		engine_register(&next_jobs[i]);
 	topic_on_moves(on_moves);
 }
 

@@ -25,7 +25,9 @@ struct strbuf;
  */
 
 /*
- * Register the "next-rebuild" job ({"trigger"?, "full"?} -> build) and
+ * Register the jobs ("next-rebuild" {"trigger"?, "full"?} -> build;
+ * "next-conflicts" {"topic"}, "next-resolve-record" {"topic", "files"},
+ * "next-resolve-forget" {"id"}, see resolve.h) and
  * the hook that kicks it, debounced by [next] debounce (milliseconds,
  * default 2000), whenever topics move.  Before engine_start().
  */

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Recorded resolutions (see resolve.h): conflict hunks parsed from the
+ * files git merge-tree writes, normalised and hashed as git rerere does,
+ * resolutions applied by a three-way merge so that they survive changes
+ * elsewhere in the file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/db.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/merge.h"
+#include "daemon/resolve.h"
+#include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
+
+#define MARKER_LEN 7
+
+static bool is_marker(const char *line, size_t len, char c)
+{
+	size_t i;
+
+	if (len < MARKER_LEN)
+		return false;
+	for (i = 0; i < MARKER_LEN; i++)
+		if (line[i] != c)
+			return false;
+	return len == MARKER_LEN || line[MARKER_LEN] == ' ' ||
+	       line[MARKER_LEN] == '\n';
+}
+
+/*
+ * Drop the labels of conflict markers, so that the same conflict reads
+ * the same whatever commits were merged; out gets the normalised text,
+ * key the hash of its hunks (sides sorted).  Returns the hunk count.
+ */
+static int normalise(const struct strbuf *in, struct strbuf *out, char *key)
+{
+	struct strbuf side[2] = { STRBUF_INIT, STRBUF_INIT };
+	struct strbuf hunks = STRBUF_INIT;
+	const char *p = in->buf, *end = in->buf + in->len;
+	int state = 0, nr = 0;	/* 0 outside, 1 first side, 2 second */
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+		size_t len = eol ? (size_t)(eol - p + 1) : (size_t)(end - p);
+
+		if (state == 0 && is_marker(p, len, '<')) {
+			strbuf_addstr(out, "<<<<<<<\n");
+			state = 1;
+		} else if (state == 1 && is_marker(p, len, '=')) {
+			strbuf_addstr(out, "=======\n");
+			state = 2;
+		} else if (state == 2 && is_marker(p, len, '>')) {
+			int first = strcmp(side[0].buf, side[1].buf) <= 0 ? 0 : 1;
+
+			strbuf_addstr(out, ">>>>>>>\n");
+			strbuf_addbuf(&hunks, &side[first]);
+			strbuf_addch(&hunks, 0);
+			strbuf_addbuf(&hunks, &side[1 - first]);
+			strbuf_addch(&hunks, 0);
+			strbuf_reset(&side[0]);
+			strbuf_reset(&side[1]);
+			state = 0;
+			nr++;
+		} else {
+			strbuf_add(out, p, len);
+			if (state)
+				strbuf_add(&side[state - 1], p, len);
+		}
+		p += len;
+	}
+	merge_hash_hex(hunks.buf, hunks.len, key);
+	strbuf_release(&side[0]);
+	strbuf_release(&side[1]);
+	strbuf_release(&hunks);
+	return state ? 0 : nr;
+}
+
+static bool has_markers(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+		size_t l = eol ? (size_t)(eol - p + 1) : (size_t)(end - p);
+
+		if (is_marker(p, l, '<') || is_marker(p, l, '>'))
+			return true;
+		p += l;
+	}
+	return false;
+}
+
+/* Resolve one conflicted file; 1 with out set, 0 when not resolved. */
+static int resolve_file(struct db *db, const struct strbuf *conflicted,
+			struct strbuf *out, int64_t *id, struct strbuf *err)
+{
+	struct strbuf cur = STRBUF_INIT, pre = STRBUF_INIT;
+	struct strbuf post = STRBUF_INIT;
+	char key[MERGE_HEXSZ + 1];
+	bool clean = false;
+	int ret;
+
+	if (normalise(conflicted, &cur, key) <= 0) {
+		ret = 0;
+		goto out;
+	}
+	ret = db_query_int(db, id, err,
+			   "SELECT id FROM resolutions WHERE key = ?", "t", key);
+	if (ret == -ENOENT) {
+		ret = 0;
+		goto out;
+	}
+	if (!ret)
+		ret = db_query_blob(db, &pre, err,
+				    "SELECT conflict FROM resolutions WHERE id = ?",
+				    "i", *id);
+	if (!ret)
+		ret = db_query_blob(db, &post, err,
+				    "SELECT resolution FROM resolutions WHERE id = ?",
+				    "i", *id);
+	if (!ret)
+		ret = merge_file_contents(&pre, &cur, &post, out, &clean, err);
+	if (ret < 0)
+		goto out;
+	ret = clean ? 1 : 0;
+out:
+	strbuf_release(&cur);
+	strbuf_release(&pre);
+	strbuf_release(&post);
+	return ret;
+}
+
+int resolve_try(struct db *db, struct merge *m, const char *tree,
+		char *const *paths, size_t nr, char *out, int64_t *resolution,
+		struct strbuf *err)
+{
+	struct strbuf *res = xcalloc(nr ? nr : 1, sizeof(*res));
+	struct strbuf cur = STRBUF_INIT;
+	int64_t *ids = xcalloc(nr ? nr : 1, sizeof(*ids));
+	size_t i;
+	int ret = 0;
+
+	if (!nr || !tree || !*tree)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		strbuf_init(&res[i], 0);
+		strbuf_reset(&cur);
+		ret = merge_read_path(m, tree, paths[i], &cur, err);
+		if (ret == ERR_NOT_FOUND) {
+			ret = 0;
+			goto out;
+		}
+		if (ret < 0)
+			goto out;
+		ret = resolve_file(db, &cur, &res[i], &ids[i], err);
+		if (ret <= 0)
+			goto out;
+	}
+	ret = merge_replace_paths(m, tree, (const char *const *)paths, res, nr,
+				  out, err);
+	if (ret < 0)
+		goto out;
+	*resolution = ids[0];
+	for (i = 0; i < nr; i++)
+		db_exec(db, NULL,
+			"UPDATE resolutions SET uses = uses + 1, used_at = ? WHERE id = ?",
+			"ii", (int64_t)time(NULL), ids[i]);
+	ret = 1;
+out:
+	for (i = 0; i < nr; i++)
+		strbuf_release(&res[i]);
+	free(res);
+	free(ids);
+	strbuf_release(&cur);
+	return ret;
+}
+
+/* The topic's conflicted merge in the latest build where it conflicted. */
+static int conflicted_merge(struct db *db, struct merge *m, const char *topic,
+			    json_t **row, struct merge_result *res,
+			    struct strbuf *err)
+{
+	const char *ours, *theirs;
+	int ret;
+
+	ret = db_query_row(db, row, err,
+			   "SELECT build, merge_commit AS ours, tip AS theirs "
+			   "FROM build_topics WHERE topic = ? AND outcome = 'conflict' "
+			   "ORDER BY build DESC LIMIT 1", "t", topic);
+	if (ret < 0)
+		return ret;
+	if (!*row)
+		return error_set(err, ERR_NOT_FOUND,
+				 "no conflict of topic '%s' in the builds of next",
+				 topic);
+	ours = json_string_value(json_object_get(*row, "ours"));
+	theirs = json_string_value(json_object_get(*row, "theirs"));
+	if (!ours || !theirs)
+		return error_set(err, ERR_NOT_FOUND,
+				 "no conflict of topic '%s' in the builds of next",
+				 topic);
+	ret = merge_commits(m, ours, theirs, res, err);
+	if (ret < 0)
+		return ret;
+	if (res->clean || !*res->tree) {
+		merge_result_release(res);
+		return error_set(err, ERR_NOT_FOUND,
+				 "topic '%s' merges cleanly now", topic);
+	}
+	return 0;
+}
+
+int resolve_conflicts(struct db *db, struct merge *m, const char *topic,
+		      json_t **out, struct strbuf *err)
+{
+	struct strbuf content = STRBUF_INIT;
+	struct merge_result res;
+	json_t *row = NULL, *files;
+	size_t i;
+	int ret;
+
+	ret = conflicted_merge(db, m, topic, &row, &res, err);
+	if (ret < 0)
+		goto out;
+	files = json_array();
+	for (i = 0; i < res.nr_conflicts; i++) {
+		strbuf_reset(&content);
+		if (merge_read_path(m, res.tree, res.conflicts[i], &content,
+				    NULL) < 0)
+			continue;
+		json_array_append_new(files,
+			json_pack("{s:s, s:s%}", "path", res.conflicts[i],
+				  "content", content.buf, content.len));
+	}
+	*out = json_pack("{s:s, s:O, s:O, s:O, s:o}", "topic", topic,
+			 "build", json_object_get(row, "build"),
+			 "ours", json_object_get(row, "ours"),
+			 "theirs", json_object_get(row, "theirs"),
+			 "files", files);
+	merge_result_release(&res);
+out:
+	json_decref(row);
+	strbuf_release(&content);
+	return ret;
+}
+
+int resolve_record(struct db *db, struct merge *m, const char *topic,
+		   json_t *files, json_t **out, struct strbuf *err)
+{
+	struct strbuf cur = STRBUF_INIT, pre = STRBUF_INIT;
+	struct merge_result res;
+	char key[MERGE_HEXSZ + 1];
+	json_t *row = NULL, *rec = NULL, *f, *r;
+	size_t i, k;
+	int ret;
+
+	if (!json_is_array(files) || !json_array_size(files))
+		return error_set(err, ERR_INVALID,
+				 "'files' must be a non-empty array");
+	ret = conflicted_merge(db, m, topic, &row, &res, err);
+	if (ret < 0)
+		goto out_row;
+	rec = json_array();
+	ret = db_begin(db, err);
+	if (ret < 0)
+		goto out;
+	json_array_foreach(files, i, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+		json_t *c = json_object_get(f, "content");
+		bool known = false;
+
+		for (k = 0; path && k < res.nr_conflicts; k++)
+			known |= !strcmp(path, res.conflicts[k]);
+		if (!known || !json_is_string(c)) {
+			ret = error_set(err, ERR_INVALID,
+					"'%s' is not a conflicted file of '%s'",
+					path ? path : "(null)", topic);
+			goto out_rollback;
+		}
+		if (has_markers(json_string_value(c), json_string_length(c))) {
+			ret = error_set(err, ERR_INVALID,
+					"'%s' still has conflict markers", path);
+			goto out_rollback;
+		}
+		strbuf_reset(&cur);
+		strbuf_reset(&pre);
+		ret = merge_read_path(m, res.tree, path, &cur, err);
+		if (ret < 0)
+			goto out_rollback;
+		if (normalise(&cur, &pre, key) <= 0) {
+			ret = error_set(err, ERR_UNPROCESSABLE,
+					"'%s' has no conflict hunks to record (a conflict of names, not lines)",
+					path);
+			goto out_rollback;
+		}
+		ret = db_exec(db, err,
+			      "INSERT INTO resolutions (topic, path, key, conflict, resolution, created_at) "
+			      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+			      "topic = excluded.topic, path = excluded.path, "
+			      "resolution = excluded.resolution, created_at = excluded.created_at",
+			      "tttbbi", topic, path, key, pre.buf, pre.len,
+			      json_string_value(c), json_string_length(c),
+			      (int64_t)time(NULL));
+		if (ret < 0)
+			goto out_rollback;
+		ret = db_query_row(db, &r, err,
+				   "SELECT id, topic, path, key, created_at, used_at, uses "
+				   "FROM resolutions WHERE key = ?", "t", key);
+		if (ret < 0)
+			goto out_rollback;
+		if (r)
+			json_array_append_new(rec, r);
+	}
+	ret = db_commit(db, err);
+	if (ret < 0)
+		goto out;
+	*out = json_pack("{s:O}", "recorded", rec);
+	goto out;
+
+out_rollback:
+	db_rollback(db);
+out:
+	merge_result_release(&res);
+out_row:
+	json_decref(rec);
+	json_decref(row);
+	strbuf_release(&cur);
+	strbuf_release(&pre);
+	return ret;
+}
+
+json_t *resolve_list(struct db *db, struct strbuf *err)
+{
+	return db_query(db, err,
+			"SELECT id, topic, path, key, created_at, used_at, uses "
+			"FROM resolutions ORDER BY id DESC", NULL);
+}
+
+int resolve_forget(struct db *db, int64_t id, struct strbuf *err)
+{
+	int ret;
+
+	ret = db_exec(db, err, "DELETE FROM resolutions WHERE id = ?", "i", id);
+	if (ret < 0)
+		return ret;
+	if (!db_changes(db))
+		return error_set(err, ERR_NOT_FOUND,
+				 "unknown resolution '%" PRId64 "'", id);
+	return 0;
+}
