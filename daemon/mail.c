@@ -641,6 +641,7 @@ struct splitter {
 	/* format=flowed */
 	bool flowed, delsp;
 	struct strbuf flow;
+	const char *message_id;	/* for opts->add_message_id */
 	/* the current part's charset, when not UTF-8 */
 	char *charset;
 	bool bad_charset;
@@ -858,8 +859,12 @@ static bool message_line(struct splitter *s, const char *line, size_t len)
 		}
 		return false;
 	}
-	if (is_patch_break(line, len))
+	if (is_patch_break(line, len)) {
+		if (s->opts->add_message_id && s->message_id)
+			strbuf_addf(&s->msg, "Message-ID: <%s>\n",
+				    s->message_id);
 		return true;
+	}
 	add_message_line(s, line, len);
 	return false;
 }
@@ -1385,6 +1390,7 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 
 	/* The body, line by line, as git mailinfo splits it. */
 	s.opts = opts;
+	s.message_id = m->message_id;
 	s.header_stage = true;
 	walk_parts(m, opts, g_mime_message_get_mime_part(msg), &s, true, 0);
 	if (s.flow.len)

@@ -151,6 +151,7 @@ struct mail_opts {
 	bool keep_subject;	/* -k: keep the subject as is */
 	bool keep_non_patch;	/* -b: remove only [PATCH] brackets */
 	bool strip_quoted_cr;	/* --quoted-cr=strip */
+	bool add_message_id;	/* -m: "Message-ID: <id>" ends the message */
 };
 
 /*

@@ -3,7 +3,7 @@
  * A check program for daemon/mail.c that speaks like git's plumbing, so
  * the tests can compare it with the real thing byte for byte:
  *
- *   mailinfo-driver [-k] [-b] [--scissors] [--no-inbody-headers]
+ *   mailinfo-driver [-k] [-b] [-m] [--scissors] [--no-inbody-headers]
  *                   [--quoted-cr=strip] MSG PATCH < MAIL > INFO
  *	as `git mailinfo -u`: the commit message to MSG, the patch to
  *	PATCH, Author/Email/Subject/Date to standard output.
@@ -154,6 +154,9 @@ int main(int argc, char **argv)
 			opts.scissors = true;
 		else if (!strcmp(argv[i], "--no-inbody-headers"))
 			opts.no_inbody_headers = true;
+		else if (!strcmp(argv[i], "-m") ||
+			 !strcmp(argv[i], "--message-id"))
+			opts.add_message_id = true;
 		else if (!strcmp(argv[i], "--quoted-cr=strip"))
 			opts.strip_quoted_cr = true;
 		else if (!strcmp(argv[i], "--split"))
