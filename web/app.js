@@ -783,7 +783,9 @@ function renderSeries(root) {
 				s[k] = s.queue[k];
 		});
 
-	var pos = pick(s, 'position'), w = waitText(s);
+	var pos = pick(s, 'position') || undefined;
+	var w = pos ? waitText(s) : '';
+	var lane = pos ? laneOf(s) : undefined;
 	root.appendChild(section(pick(s, 'subject', 'title') || 'Series',
 		'series',
 		h('p', { class: 'byline' }, authorOf(s),
@@ -792,10 +794,9 @@ function renderSeries(root) {
 			   pick(s, 'state', 'status') || 'queued'),
 		  pos !== undefined ? h('span', { id: 'series-position' },
 			' · position ' + pos) : null,
-		  laneOf(s) !== undefined ? ' · lane ' +
-		  laneLabel(laneOf(s)) : '',
+		  lane !== undefined ? ' · lane ' + laneLabel(lane) : '',
 		  w ? ' · expected wait ' + w : ''),
-		laneReason(s) ? h('p', { class: 'why' }, 'Why this lane: ',
+		pos && laneReason(s) ? h('p', { class: 'why' }, 'Why this lane: ',
 				  laneReason(s)) : null,
 		details(s, ['id', 'name', 'subject', 'title', 'author', 'author_name',
 			    'author_email', 'version', 'state', 'status',
@@ -1147,7 +1148,7 @@ function renderNext(root) {
 				  cell: function (t) {
 					var p = conflictPaths(t);
 					var r = pick(t, 'resolution',
-						     'resolution_id');
+						     'resolution_id') || undefined;
 					return h('span', null,
 						 p.length ? h('ul',
 						   { class: 'paths' },
