@@ -367,6 +367,7 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 	json_t *row = NULL, *rows;
 	bool fits = false;
 	size_t i;
+	int64_t date;
 	int ret = 0;
 
 	*out = 0;
@@ -386,14 +387,16 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 		json_decref(row);
 		return ret;
 	}
+	/* A mail without a usable Date: counts as sent now (see create_series()) */
+	date = m->date ? (int64_t)m->date : (int64_t)time(NULL);
 	rows = db_query(db, err,
 			"SELECT " SERIES_COLS " FROM series s WHERE "
 			"lower(s.author_email) = lower(?) AND s.total = ? AND "
 			"s.version = ? AND s.date BETWEEN ? AND ? "
 			"ORDER BY s.id DESC",
 			"tddii", m->from_email, total, m->prefix.version,
-			(int64_t)m->date - SERIES_WINDOW_SECONDS,
-			(int64_t)m->date + SERIES_WINDOW_SECONDS);
+			date - SERIES_WINDOW_SECONDS,
+			date + SERIES_WINDOW_SECONDS);
 	if (!rows)
 		return -EIO;
 	json_array_foreach(rows, i, row) {

@@ -250,6 +250,29 @@ static void test_details(void)
 	json_decref(res);
 	db_close(db);
 
+	/* unthreaded mail without Date: grouped as sent now */
+	db = fresh_db();
+	{
+		static const char nodate[] =
+			"From x Mon Sep 17 00:00:00 2001\n"
+			"From: A <a@example.org>\nSubject: [PATCH 1/2] one\n"
+			"Message-Id: <nd1@x>\n\n---\ndiff --git a/a b/a\n"
+			"From x Mon Sep 17 00:00:00 2001\n"
+			"From: A <a@example.org>\nSubject: [PATCH 2/2] two\n"
+			"Message-Id: <nd2@x>\n\n---\ndiff --git a/b b/b\n";
+
+		res = submit(db, nodate, sizeof(nodate) - 1, &ret);
+		v = column(db, "SELECT count(*) || ' ' || sum(complete) FROM "
+			       "series");
+		is_str(v, "1 1", "two unthreaded mails without Date: one series");
+		free(v);
+		v = column(db, "SELECT flags FROM messages ORDER BY id");
+		is_str(v, "bad-date,bad-date", "flagged bad-date");
+		free(v);
+		json_decref(res);
+	}
+	db_close(db);
+
 	/* refused mail leaves no row */
 	db = fresh_db();
 	res = submit(db, "Subject: no sender\nMessage-Id: <x@y>\n\nhi\n", 40,
