@@ -28,6 +28,7 @@ int cmd_resolve(struct cli *cli, int argc, const char **argv);
 int cmd_submit(struct cli *cli, int argc, const char **argv);
 int cmd_supersede(struct cli *cli, int argc, const char **argv);
 int cmd_series(struct cli *cli, int argc, const char **argv);
+int cmd_pullreq(struct cli *cli, int argc, const char **argv);
 
 /* Shared by verbs: the columns of an event table and a row of it. */
 struct table;

@@ -89,6 +89,9 @@ static const struct cmd verbs[] = {
 	  "list the notifications sent to patch authors" },
 	{ "supersede", cmd_supersede, "supersede [--json] NEW OLD",
 	  "record that series NEW replaces series OLD" },
+	{ "pull-request", cmd_pullreq,
+	  "pull-request TOPIC [--tag NAME] [--message TEXT] [--json]",
+	  "tag a topic and write its pull request as git request-pull does" },
 };
 
 static const struct cmd cmd_main = {

@@ -34,7 +34,7 @@ static const char *const known_keys[] = {
 	"notify.from", "notify.sendmail",
 	"queue.*",
 	"lint.*",
-	"pull.signingkey",
+	"pull.*",
 	"cycle.*",
 	NULL
 };

@@ -30,6 +30,7 @@ static const struct route *const route_tables[] = {
 	api_next_routes,
 	api_series_routes,
 	api_apply_routes,
+	api_pullreq_routes,
 	web_routes,
 	NULL
 };

@@ -28,6 +28,7 @@
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/next.h"
+#include "daemon/pullreq.h"
 #include "daemon/repo.h"
 #include "daemon/queue.h"
 #include "daemon/series.h"
@@ -202,6 +203,7 @@ static void register_jobs(void)
 	next_register_jobs();
 	series_register_jobs();
 	queue_register_jobs();
+	pullreq_register_jobs();
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,1409 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per-topic pull requests (git request-pull)
  *
- * Work in progress: tags a topic's tip and writes the request text as
- * git request-pull does, plus the conflicts the topic met in next.
+ * The "pull-request" job tags a topic's tip (an annotated tag, signed
+ * with gpg as `git tag -s` does when [pull] signingkey is set) and writes
+ * the request as `git request-pull BASE URL TAG` prints it: the merge
+ * base and the tip with their subjects and dates, the URL and the tag,
+ * the tag's message, the shortlog grouped by author and the diffstat
+ * with its summary.  BASE is [tree] base ("auto": the newest v* tag on
+ * mainline), else [tree] mainline.  After git's text comes a section
+ * that lists the conflicts the topic met in recent builds of next, so
+ * that the upstream maintainer sees them before merging.
+ *
+ * Everything that can fail is worked out before the tag is written: an
+ * error leaves no tag behind.  The text is saved under
+ * <state>/pull-requests/ and returned.
+ *
+ * The shortlog and the diffstat follow git's builtin/shortlog.c and
+ * diff.c (show_stats(), pprint_rename(), the --summary lines) rather than
+ * libgit2's git_diff_stats_to_buf(), whose column widths and scaling are
+ * not git's (a file of 9 changed lines gets a two-digit column there).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <git2.h>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/db.h"
+#include "daemon/engine.h"
+#include "daemon/error.h"
+#include "daemon/log.h"
+#include "daemon/merge.h"
+#include "daemon/pullreq.h"
+#include "daemon/repo.h"
+#include "daemon/strbuf.h"
+#include "daemon/topic.h"
+#include "daemon/xalloc.h"
+
+extern char **environ;
+
+#define SEPARATOR "----------------------------------------------------------------\n"
+#define CONFLICTS_HEADER "Conflicts met in recent builds of next"
+/* How many of the latest builds that merged the topic are looked at. */
+#define CONFLICT_BUILDS 10
+/* git diff --stat's width when its output is not a terminal. */
+#define STAT_WIDTH 80
+#define DEFAULT_TAG_FORMAT "%n-%t-%d"
+
+struct pullreq {
+	const struct config *cfg;
+	git_repository *repo;
+	const char *topic;
+	char *branch;			/* full ref */
+	const char *base_name;		/* [tree] base or mainline as written */
+	git_oid base_rev;		/* base_name as a commit */
+	git_oid base;			/* merge base of base_rev and tip */
+	git_oid tip;
+	char *tag;
+	char *url;
+	struct strbuf message;		/* the tag's message, cleaned up */
+	struct strbuf request;		/* git request-pull's text */
+	struct strbuf conflicts_text;
+	json_t *conflicts;
+	json_t *warnings;
+	bool signed_tag;
+	git_oid tag_oid;
+};
+
+/* --- text as git writes it -------------------------------------------- */
+
+/* The length of line (up to and with its '\n') with trailing space cut. */
+static size_t trimmed_len(const char *line, size_t len)
+{
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
+		       line[len - 1] == '\n' || line[len - 1] == '\r' ||
+		       line[len - 1] == '\v' || line[len - 1] == '\f'))
+		len--;
+	return len;
+}
+
+static size_t line_len(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return nl ? (size_t)(nl - s + 1) : strlen(s);
+}
+
+static const char *skip_blank_lines(const char *s)
+{
+	size_t len;
+
+	while (*s) {
+		len = line_len(s);
+		if (trimmed_len(s, len))
+			break;
+		s += len;
+	}
+	return s;
+}
+
+/* git's format_subject(): the first paragraph's lines joined by spaces. */
+static void add_subject(struct strbuf *sb, const char *msg)
+{
+	bool first = true;
+	size_t len, trim;
+
+	msg = skip_blank_lines(msg);
+	while (*msg) {
+		len = line_len(msg);
+		trim = trimmed_len(msg, len);
+		if (!trim)
+			break;
+		if (!first)
+			strbuf_addch(sb, ' ');
+		strbuf_add(sb, msg, trim);
+		first = false;
+		msg += len;
+	}
+}
+
+/* "  <subject> (<committer date as %ci>)\n" */
+static void add_commit_line(struct strbuf *sb, const git_commit *c)
+{
+	const git_signature *who = git_commit_committer(c);
+	int off = who->when.offset, aoff = off < 0 ? -off : off;
+	time_t t = (time_t)who->when.time + (time_t)off * 60;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strbuf_addstr(sb, "  ");
+	add_subject(sb, git_commit_message(c));
+	strbuf_addf(sb, " (%04d-%02d-%02d %02d:%02d:%02d %c%02d%02d)\n",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', aoff / 60,
+		    aoff % 60);
+}
+
+/*
+ * git's stripspace() without comments: trailing space cut from every
+ * line, blank lines at both ends dropped, runs of blank lines made one,
+ * a final newline.
+ */
+static void stripspace(struct strbuf *out, const char *in)
+{
+	bool pending_blank = false, any = false;
+	size_t len, trim;
+
+	while (*in) {
+		len = line_len(in);
+		trim = trimmed_len(in, len);
+		if (!trim) {
+			pending_blank = any;
+		} else {
+			if (pending_blank)
+				strbuf_addch(out, '\n');
+			strbuf_add(out, in, trim);
+			strbuf_addch(out, '\n');
+			pending_blank = false;
+			any = true;
+		}
+		in += len;
+	}
+}
+
+/* Whether git quotes path (core.quotePath on, as by default). */
+static bool path_needs_quote(const char *path)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x20 || *p == '"' || *p == '\\' || *p >= 0x7f)
+			return true;
+	return false;
+}
+
+/* git's quote_c_style(): the path as is, or in quotes with escapes. */
+static void add_path(struct strbuf *sb, const char *path)
+{
+	const unsigned char *p;
+
+	if (!path_needs_quote(path)) {
+		strbuf_addstr(sb, path);
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (p = (const unsigned char *)path; *p; p++) {
+		switch (*p) {
+		case '\a': strbuf_addstr(sb, "\\a"); break;
+		case '\b': strbuf_addstr(sb, "\\b"); break;
+		case '\t': strbuf_addstr(sb, "\\t"); break;
+		case '\n': strbuf_addstr(sb, "\\n"); break;
+		case '\v': strbuf_addstr(sb, "\\v"); break;
+		case '\f': strbuf_addstr(sb, "\\f"); break;
+		case '\r': strbuf_addstr(sb, "\\r"); break;
+		case '"': strbuf_addstr(sb, "\\\""); break;
+		case '\\': strbuf_addstr(sb, "\\\\"); break;
+		default:
+			if (*p < 0x20 || *p >= 0x7f)
+				strbuf_addf(sb, "\\%03o", *p);
+			else
+				strbuf_addch(sb, *p);
+		}
+	}
+	strbuf_addch(sb, '"');
+}
+
+/*
+ * git's pprint_rename(): "dir/{old => new}/rest", the common leading and
+ * trailing directories taken out.
+ */
+static void add_rename(struct strbuf *sb, const char *a, const char *b)
+{
+	int len_a = strlen(a), len_b = strlen(b);
+	int pfx = 0, sfx = 0, adjust, a_mid, b_mid;
+	const char *o = a, *n = b;
+
+	if (path_needs_quote(a) || path_needs_quote(b)) {
+		add_path(sb, a);
+		strbuf_addstr(sb, " => ");
+		add_path(sb, b);
+		return;
+	}
+	while (*o && *n && *o == *n) {
+		if (*o == '/')
+			pfx = o - a + 1;
+		o++;
+		n++;
+	}
+	o = a + len_a;
+	n = b + len_b;
+	adjust = pfx ? 1 : 0;
+	while (a + pfx - adjust <= o && b + pfx - adjust <= n && *o == *n) {
+		if (*o == '/')
+			sfx = len_a - (o - a);
+		o--;
+		n--;
+	}
+	a_mid = len_a - pfx - sfx;
+	b_mid = len_b - pfx - sfx;
+	if (a_mid < 0)
+		a_mid = 0;
+	if (b_mid < 0)
+		b_mid = 0;
+	if (pfx + sfx) {
+		strbuf_add(sb, a, pfx);
+		strbuf_addch(sb, '{');
+	}
+	strbuf_add(sb, a + pfx, a_mid);
+	strbuf_addstr(sb, " => ");
+	strbuf_add(sb, b + pfx, b_mid);
+	if (pfx + sfx) {
+		strbuf_addch(sb, '}');
+		strbuf_add(sb, a + len_a - sfx, sfx);
+	}
+}
+
+/* Display width of UTF-8 text, one column a character. */
+static int str_width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static int decimal_width(uintmax_t n)
+{
+	int w = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		w++;
+	}
+	return w;
+}
+
+/* --- the shortlog ------------------------------------------------------ */
+
+struct shortlog_item {
+	char *name;
+	char *subject;
+	size_t seq;		/* place in the walk, newest first */
+};
+
+static int cmp_shortlog(const void *x, const void *y)
+{
+	const struct shortlog_item *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	if (c)
+		return c;
+	/* git prints an author's commits oldest first */
+	return a->seq < b->seq ? 1 : a->seq > b->seq ? -1 : 0;
+}
+
+/*
+ * The subject as git shortlog shows it: a leading "[PATCH ...]" taken
+ * off, as insert_one_record() does.
+ */
+static char *shortlog_subject(const char *msg)
+{
+	struct strbuf one = STRBUF_INIT, out = STRBUF_INIT;
+	const char *p, *eol, *eob;
+
+	add_subject(&one, msg);
+	p = one.buf;
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	eol = p + strlen(p);
+	if (starts_with(p, "[PATCH")) {
+		eob = strchr(p, ']');
+		if (eob && eob < eol)
+			p = eob + 1;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	add_subject(&out, p);
+	strbuf_release(&one);
+	return strbuf_detach(&out, NULL);
+}
+
+/* `git shortlog ^base_rev tip`; *count gets the number of commits. */
+static int add_shortlog(struct pullreq *pr, struct strbuf *out,
+			size_t *count, struct strbuf *err)
+{
+	struct shortlog_item *items = NULL;
+	git_mailmap *mailmap = NULL;
+	git_revwalk *walk = NULL;
+	size_t nr = 0, alloc = 0, i, j;
+	git_commit *c;
+	git_oid oid;
+	int ret;
+
+	if (git_mailmap_from_repository(&mailmap, pr->repo) < 0)
+		mailmap = NULL;
+	if (git_revwalk_new(&walk, pr->repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TIME) < 0 ||
+	    git_revwalk_push(walk, &pr->tip) < 0 ||
+	    git_revwalk_hide(walk, &pr->base_rev) < 0) {
+		ret = repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
+		goto out;
+	}
+	while (!(ret = git_revwalk_next(&oid, walk))) {
+		git_signature *author = NULL;
+
+		if (git_commit_lookup(&c, pr->repo, &oid) < 0) {
+			ret = repo_error(err, -EIO, "cannot read commit %s",
+					 git_oid_tostr_s(&oid));
+			goto out;
+		}
+		if (nr == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			items = xrealloc(items, alloc * sizeof(*items));
+		}
+		if (mailmap &&
+		    !git_commit_author_with_mailmap(&author, c, mailmap)) {
+			items[nr].name = xstrdup(author->name);
+			git_signature_free(author);
+		} else {
+			items[nr].name = xstrdup(git_commit_author(c)->name);
+		}
+		items[nr].subject = shortlog_subject(git_commit_message(c));
+		items[nr].seq = nr;
+		nr++;
+		git_commit_free(c);
+	}
+	if (ret != GIT_ITEROVER) {
+		ret = repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
+		goto out;
+	}
+	ret = 0;
+	if (nr)
+		qsort(items, nr, sizeof(*items), cmp_shortlog);
+	for (i = 0; i < nr; i = j) {
+		for (j = i; j < nr && !strcmp(items[j].name, items[i].name); j++)
+			;
+		strbuf_addf(out, "%s (%zu):\n", items[i].name, j - i);
+		for (; i < j; i++)
+			strbuf_addf(out, "      %s\n", items[i].subject);
+		strbuf_addch(out, '\n');
+	}
+	*count = nr;
+out:
+	for (i = 0; i < nr; i++) {
+		free(items[i].name);
+		free(items[i].subject);
+	}
+	free(items);
+	git_revwalk_free(walk);
+	git_mailmap_free(mailmap);
+	return ret;
+}
+
+/* --- the diffstat ------------------------------------------------------ */
+
+struct stat_file {
+	struct strbuf name;	/* as printed */
+	uintmax_t added, deleted;
+	bool binary;
+};
+
+static uintmax_t blob_size(git_repository *repo, const git_oid *id)
+{
+	git_blob *blob;
+	uintmax_t size;
+
+	if (git_oid_is_zero(id) || git_blob_lookup(&blob, repo, id) < 0)
+		return 0;
+	size = git_blob_rawsize(blob);
+	git_blob_free(blob);
+	return size;
+}
+
+static int scale_linear(int it, int width, int max_change)
+{
+	if (!it)
+		return 0;
+	/* at least one column for any change, as git does */
+	return 1 + (it * (width - 1) / max_change);
+}
+
+/* git diff --stat's lines and summary line, as show_stats() makes them. */
+static void add_stat_lines(struct strbuf *out, struct stat_file *files,
+			   size_t nr)
+{
+	int width = STAT_WIDTH, name_width, graph_width, number_width = 0;
+	int bin_width = 0, total_files = nr, len, name_len, padding;
+	uintmax_t max_change = 0, max_len = 0, adds = 0, dels = 0;
+	size_t i;
+
+	if (!nr)
+		return;
+	for (i = 0; i < nr; i++) {
+		uintmax_t change = files[i].added + files[i].deleted;
+
+		len = str_width(files[i].name.buf);
+		if (max_len < (uintmax_t)len)
+			max_len = len;
+		if (files[i].binary) {
+			/* "Bin XXX -> YYY bytes" */
+			int w = 14 + decimal_width(files[i].added) +
+				decimal_width(files[i].deleted);
+
+			bin_width = bin_width < w ? w : bin_width;
+			number_width = 3;
+			continue;
+		}
+		if (max_change < change)
+			max_change = change;
+	}
+	if (decimal_width(max_change) > number_width)
+		number_width = decimal_width(max_change);
+	if (width < 16 + 6 + number_width)
+		width = 16 + 6 + number_width;
+	graph_width = max_change + 4 > (uintmax_t)bin_width ?
+		(int)max_change : bin_width - 4;
+	name_width = max_len;
+	if (name_width + number_width + 6 + graph_width > width) {
+		if (graph_width > width * 3 / 8 - number_width - 6) {
+			graph_width = width * 3 / 8 - number_width - 6;
+			if (graph_width < 6)
+				graph_width = 6;
+		}
+		if (name_width > width - number_width - 6 - graph_width)
+			name_width = width - number_width - 6 - graph_width;
+		else
+			graph_width = width - number_width - 6 - name_width;
+	}
+
+	for (i = 0; i < nr; i++) {
+		const char *prefix = "", *name = files[i].name.buf, *slash;
+		uintmax_t added = files[i].added, deleted = files[i].deleted;
+		int add, del, total;
+
+		len = name_width;
+		name_len = str_width(name);
+		if (name_width < name_len) {
+			prefix = "...";
+			len -= 3;
+			if (len < 0)
+				len = 0;
+			while (name_len > len) {
+				/* one character, however many bytes */
+				name++;
+				while (((unsigned char)*name & 0xc0) == 0x80)
+					name++;
+				name_len--;
+			}
+			slash = strchr(name, '/');
+			if (slash)
+				name = slash;
+		}
+		padding = len - str_width(name);
+		if (padding < 0)
+			padding = 0;
+
+		if (files[i].binary) {
+			strbuf_addf(out, " %s%s%*s | %*s", prefix, name,
+				    padding, "", number_width, "Bin");
+			if (!added && !deleted) {
+				strbuf_addch(out, '\n');
+				continue;
+			}
+			strbuf_addf(out, " %ju -> %ju bytes\n", deleted, added);
+			continue;
+		}
+		add = added;
+		del = deleted;
+		if ((uintmax_t)graph_width <= max_change) {
+			total = scale_linear(add + del, graph_width, max_change);
+			if (total < 2 && add && del)
+				total = 2;
+			if (add < del) {
+				add = scale_linear(add, graph_width, max_change);
+				del = total - add;
+			} else {
+				del = scale_linear(del, graph_width, max_change);
+				add = total - del;
+			}
+		}
+		strbuf_addf(out, " %s%s%*s | %*ju%s", prefix, name, padding, "",
+			    number_width, added + deleted,
+			    added + deleted ? " " : "");
+		for (; add > 0; add--)
+			strbuf_addch(out, '+');
+		for (; del > 0; del--)
+			strbuf_addch(out, '-');
+		strbuf_addch(out, '\n');
+	}
+
+	for (i = 0; i < nr; i++) {
+		if (files[i].binary)
+			continue;
+		adds += files[i].added;
+		dels += files[i].deleted;
+	}
+	strbuf_addf(out, total_files == 1 ? " %d file changed" :
+		    " %d files changed", total_files);
+	if (adds || !dels)
+		strbuf_addf(out, adds == 1 ? ", %ju insertion(+)" :
+			    ", %ju insertions(+)", adds);
+	if (dels || !adds)
+		strbuf_addf(out, dels == 1 ? ", %ju deletion(-)" :
+			    ", %ju deletions(-)", dels);
+	strbuf_addch(out, '\n');
+}
+
+static void add_mode_change(struct strbuf *out, const git_diff_delta *d,
+			    bool show_name)
+{
+	if (!d->old_file.mode || !d->new_file.mode ||
+	    d->old_file.mode == d->new_file.mode)
+		return;
+	strbuf_addf(out, " mode change %06o => %06o", d->old_file.mode,
+		    d->new_file.mode);
+	if (show_name) {
+		strbuf_addch(out, ' ');
+		add_path(out, d->new_file.path);
+	}
+	strbuf_addch(out, '\n');
+}
+
+/* git diff --summary's lines for one file. */
+static void add_summary_line(struct strbuf *out, const git_diff_delta *d)
+{
+	switch (d->status) {
+	case GIT_DELTA_DELETED:
+		strbuf_addf(out, " delete mode %06o ", d->old_file.mode);
+		add_path(out, d->old_file.path);
+		strbuf_addch(out, '\n');
+		break;
+	case GIT_DELTA_ADDED:
+		strbuf_addf(out, " create mode %06o ", d->new_file.mode);
+		add_path(out, d->new_file.path);
+		strbuf_addch(out, '\n');
+		break;
+	case GIT_DELTA_RENAMED:
+	case GIT_DELTA_COPIED:
+		strbuf_addstr(out, d->status == GIT_DELTA_RENAMED ?
+			      " rename " : " copy ");
+		add_rename(out, d->old_file.path, d->new_file.path);
+		strbuf_addf(out, " (%d%%)\n", (int)d->similarity);
+		add_mode_change(out, d, false);
+		break;
+	default:
+		add_mode_change(out, d, true);
+		break;
+	}
+}
+
+/* `git diff -M --stat --summary base..tip` */
+static int add_diffstat(struct pullreq *pr, struct strbuf *out,
+			struct strbuf *err)
+{
+	git_diff_find_options find = GIT_DIFF_FIND_OPTIONS_INIT;
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	git_commit *old_c = NULL, *new_c = NULL;
+	git_tree *old_t = NULL, *new_t = NULL;
+	struct stat_file *files = NULL;
+	git_diff *diff = NULL;
+	size_t nr = 0, i;
+	int ret;
+
+	if (git_commit_lookup(&old_c, pr->repo, &pr->base) < 0 ||
+	    git_commit_lookup(&new_c, pr->repo, &pr->tip) < 0 ||
+	    git_commit_tree(&old_t, old_c) < 0 ||
+	    git_commit_tree(&new_t, new_c) < 0 ||
+	    git_diff_tree_to_tree(&diff, pr->repo, old_t, new_t, &opts) < 0) {
+		ret = repo_error(err, -EIO, "cannot diff '%s' against its base",
+				 pr->topic);
+		goto out;
+	}
+	find.flags = GIT_DIFF_FIND_RENAMES;
+	if (git_diff_find_similar(diff, &find) < 0) {
+		ret = repo_error(err, -EIO, "cannot find renames in '%s'",
+				 pr->topic);
+		goto out;
+	}
+	nr = git_diff_num_deltas(diff);
+	ALLOC_ARRAY(files, nr ? nr : 1);
+	for (i = 0; i < nr; i++) {
+		const git_diff_delta *d;
+		git_patch *patch = NULL;
+		size_t add = 0, del = 0;
+
+		strbuf_init(&files[i].name, 0);
+		if (git_patch_from_diff(&patch, diff, i) < 0) {
+			ret = repo_error(err, -EIO, "cannot diff '%s'",
+					 git_diff_get_delta(diff, i)->new_file.path);
+			goto out;
+		}
+		d = patch ? git_patch_get_delta(patch) :
+			git_diff_get_delta(diff, i);
+		if (d->status == GIT_DELTA_RENAMED ||
+		    d->status == GIT_DELTA_COPIED)
+			add_rename(&files[i].name, d->old_file.path,
+				   d->new_file.path);
+		else
+			add_path(&files[i].name, d->new_file.path ?
+				 d->new_file.path : d->old_file.path);
+		if (d->flags & GIT_DIFF_FLAG_BINARY) {
+			files[i].binary = true;
+			if (!git_oid_equal(&d->old_file.id, &d->new_file.id)) {
+				files[i].added = blob_size(pr->repo,
+							   &d->new_file.id);
+				files[i].deleted = blob_size(pr->repo,
+							     &d->old_file.id);
+			}
+		} else if (patch) {
+			git_patch_line_stats(NULL, &add, &del, patch);
+			files[i].added = add;
+			files[i].deleted = del;
+		}
+		git_patch_free(patch);
+	}
+	add_stat_lines(out, files, nr);
+	for (i = 0; i < nr; i++)
+		add_summary_line(out, git_diff_get_delta(diff, i));
+	ret = 0;
+out:
+	for (i = 0; files && i < nr; i++)
+		strbuf_release(&files[i].name);
+	free(files);
+	git_diff_free(diff);
+	git_tree_free(old_t);
+	git_tree_free(new_t);
+	git_commit_free(old_c);
+	git_commit_free(new_c);
+	return ret;
+}
+
+/* --- the request ------------------------------------------------------- */
+
+static int lookup_commit(struct pullreq *pr, const git_oid *id,
+			 git_commit **c, struct strbuf *err)
+{
+	if (git_commit_lookup(c, pr->repo, id) < 0)
+		return repo_error(err, -EIO, "cannot read commit %s",
+				  git_oid_tostr_s(id));
+	return 0;
+}
+
+/*
+ * git request-pull's text for the tag whose object is tag_buf (the tag
+ * as written, signature and all): everything but the shortlog and the
+ * diffstat, which the caller made before the tag existed.
+ */
+static int write_request(struct pullreq *pr, const char *tag_buf,
+			 const struct strbuf *log_and_stat, struct strbuf *err)
+{
+	git_commit *base = NULL, *tip = NULL;
+	struct strbuf *out = &pr->request;
+	const char *p;
+	size_t len;
+	int ret;
+
+	ret = lookup_commit(pr, &pr->base, &base, err);
+	if (!ret)
+		ret = lookup_commit(pr, &pr->tip, &tip, err);
+	if (ret)
+		goto out;
+	strbuf_addf(out, "The following changes since commit %s:\n\n",
+		    git_oid_tostr_s(&pr->base));
+	add_commit_line(out, base);
+	strbuf_addf(out, "\nare available in the Git repository at:\n\n"
+		    "  %s tags/%s\n\nfor you to fetch changes up to %s:\n\n",
+		    pr->url, pr->tag, git_oid_tostr_s(&pr->tip));
+	add_commit_line(out, tip);
+	strbuf_addstr(out, "\n" SEPARATOR);
+
+	/* sed -n -e '1,/^$/d' -e '/^-----BEGIN PGP /q' -e p */
+	p = strstr(tag_buf, "\n\n");
+	p = p ? p + 2 : tag_buf + strlen(tag_buf);
+	while (*p && !starts_with(p, "-----BEGIN PGP ")) {
+		len = line_len(p);
+		strbuf_add(out, p, len);
+		if (p[len - 1] != '\n')
+			strbuf_addch(out, '\n');
+		p += len;
+	}
+	strbuf_addstr(out, "\n" SEPARATOR);
+	strbuf_addbuf(out, log_and_stat);
+out:
+	git_commit_free(base);
+	git_commit_free(tip);
+	return ret;
+}
+
+/* --- the tag ----------------------------------------------------------- */
+
+/* Lower case, anything but [a-z0-9._-] made '-'. */
+static void add_slug(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			c = '-';
+		strbuf_addch(sb, c);
+	}
+}
+
+/*
+ * The default tag name from [pull] tag-format: %n the tree's name, %t
+ * the topic with '/' made '-' (its first component left out when the
+ * tree's name already ends with it: tree "kvm-x86", topic "x86/pmu" ->
+ * "pmu"), %d today as YYYY.MM.DD, %% a '%'.
+ */
+static int format_tag(struct pullreq *pr, struct strbuf *out,
+		      struct strbuf *err)
+{
+	const char *fmt = config_get(pr->cfg, "pull.tag-format");
+	struct strbuf tree = STRBUF_INIT;
+	const char *topic = pr->topic, *slash;
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret = 0;
+
+	if (!fmt || !*fmt)
+		fmt = DEFAULT_TAG_FORMAT;
+	add_slug(&tree, pr->cfg->tree_name);
+	slash = strchr(topic, '/');
+	if (slash && (size_t)(slash - topic) < tree.len &&
+	    tree.buf[tree.len - (slash - topic) - 1] == '-' &&
+	    !strncasecmp(tree.buf + tree.len - (slash - topic), topic,
+			 slash - topic))
+		topic = slash + 1;
+	localtime_r(&now, &tm);
+	for (; *fmt; fmt++) {
+		if (*fmt != '%') {
+			strbuf_addch(out, *fmt);
+			continue;
+		}
+		switch (*++fmt) {
+		case 'n':
+			strbuf_addbuf(out, &tree);
+			break;
+		case 't':
+			add_slug(out, topic);
+			break;
+		case 'd':
+			strbuf_addf(out, "%04d.%02d.%02d", tm.tm_year + 1900,
+				    tm.tm_mon + 1, tm.tm_mday);
+			break;
+		case '%':
+			strbuf_addch(out, '%');
+			break;
+		default:
+			ret = error_set(err, ERR_INVALID,
+					"pull.tag-format: unknown placeholder '%%%.1s' in '%s'",
+					fmt, config_get(pr->cfg, "pull.tag-format"));
+			goto out;
+		}
+	}
+out:
+	strbuf_release(&tree);
+	return ret;
+}
+
+static int check_tag_name(struct pullreq *pr, struct strbuf *err)
+{
+	struct strbuf ref = STRBUF_INIT;
+	git_reference *existing = NULL;
+	int valid = 0, ret = 0;
+
+	strbuf_addf(&ref, "refs/tags/%s", pr->tag);
+	if (!*pr->tag || *pr->tag == '-' ||
+	    git_reference_name_is_valid(&valid, ref.buf) < 0 || !valid) {
+		ret = error_set(err, ERR_INVALID, "'%s' is not a valid tag name",
+				pr->tag);
+		goto out;
+	}
+	if (!git_reference_lookup(&existing, pr->repo, ref.buf))
+		ret = error_set(err, ERR_EXISTS, "tag '%s' already exists",
+				pr->tag);
+out:
+	git_reference_free(existing);
+	strbuf_release(&ref);
+	return ret;
+}
+
+/*
+ * The default message: "<tree> <topic> changes for <date>:" and a line
+ * per commit, oldest first, for the maintainer to turn into prose (or
+ * replace with --message).
+ */
+static int default_message(struct pullreq *pr, struct strbuf *out,
+			   struct strbuf *err)
+{
+	git_revwalk *walk = NULL;
+	time_t now = time(NULL);
+	git_commit *c;
+	struct tm tm;
+	git_oid oid;
+	int ret;
+
+	localtime_r(&now, &tm);
+	strbuf_addf(out, "%s %s changes for %04d-%02d-%02d:\n\n",
+		    pr->cfg->tree_name, pr->topic, tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday);
+	if (git_revwalk_new(&walk, pr->repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL |
+				GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, &pr->tip) < 0 ||
+	    git_revwalk_hide(walk, &pr->base_rev) < 0) {
+		ret = repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
+		goto out;
+	}
+	while (!(ret = git_revwalk_next(&oid, walk))) {
+		if (git_commit_lookup(&c, pr->repo, &oid) < 0)
+			continue;
+		if (git_commit_parentcount(c) < 2) {
+			strbuf_addstr(out, " - ");
+			add_subject(out, git_commit_message(c));
+			strbuf_addch(out, '\n');
+		}
+		git_commit_free(c);
+	}
+	ret = ret == GIT_ITEROVER ? 0 :
+		repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
+out:
+	git_revwalk_free(walk);
+	return ret;
+}
+
+/* The program named, found on PATH unless it has a '/'; caller frees. */
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) ? NULL : xstrdup(name);
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		strbuf_reset(&sb);
+		if (end == p)
+			strbuf_addstr(&sb, ".");
+		else
+			strbuf_add(&sb, p, end - p);
+		strbuf_addf(&sb, "/%s", name);
+		if (!access(sb.buf, X_OK))
+			return strbuf_detach(&sb, NULL);
+	}
+	strbuf_release(&sb);
+	return NULL;
+}
+
+/*
+ * Sign payload as `git tag -s` does: `gpg --status-fd=2 -bsau KEY` with
+ * the payload on standard input; the armored signature is appended to
+ * sig.  The payload goes through a file so that no pipe can fill.
+ */
+static int gpg_sign(const char *gpg, const char *key, const char *payload,
+		    struct strbuf *sig, struct strbuf *err)
+{
+	char *argv[] = { (char *)gpg, "--status-fd=2", "-bsau", (char *)key,
+			 NULL };
+	struct strbuf tmp = STRBUF_INIT, errout = STRBUF_INIT;
+	int in = -1, outp[2] = { -1, -1 }, ret, status;
+	posix_spawn_file_actions_t fa;
+	char buf[4096];
+	ssize_t got;
+	pid_t pid;
+
+	strbuf_addf(&tmp, "%s/pull-requests/.payload.XXXXXX",
+		    the_daemon.state_dir);
+	in = mkstemp(tmp.buf);
+	if (in < 0) {
+		ret = error_set(err, -errno, "cannot make '%s': %s", tmp.buf,
+				strerror(errno));
+		goto out;
+	}
+	if (write(in, payload, strlen(payload)) != (ssize_t)strlen(payload) ||
+	    lseek(in, 0, SEEK_SET) < 0) {
+		ret = error_set(err, -EIO, "cannot write '%s'", tmp.buf);
+		goto out;
+	}
+	if (pipe2(outp, O_CLOEXEC) < 0) {
+		ret = error_set(err, -errno, "cannot make a pipe: %s",
+				strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	ret = posix_spawn(&pid, gpg, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(outp[1]);
+	outp[1] = -1;
+	if (ret) {
+		ret = error_set(err, -ret, "cannot run '%s': %s", gpg,
+				strerror(ret));
+		goto out;
+	}
+	while ((got = read(outp[0], buf, sizeof(buf))) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		strbuf_add(sig, buf, got);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    !starts_with(sig->buf, "-----BEGIN PGP SIGNATURE-----")) {
+		ret = error_set(err, -EIO,
+				"gpg failed to sign the tag with key '%s'", key);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (in >= 0) {
+		close(in);
+		unlink(tmp.buf);
+	}
+	if (outp[0] >= 0)
+		close(outp[0]);
+	if (outp[1] >= 0)
+		close(outp[1]);
+	strbuf_release(&tmp);
+	strbuf_release(&errout);
+	return ret;
+}
+
+/*
+ * Write the tag object and refs/tags/<tag> (never over an existing
+ * one); buf gets the tag object's text.
+ */
+static int create_tag(struct pullreq *pr, struct strbuf *buf,
+		      struct strbuf *err)
+{
+	const char *key = config_get(pr->cfg, "pull.signingkey");
+	const char *program = config_get(pr->cfg, "pull.gpg-program");
+	struct strbuf sig = STRBUF_INIT;
+	git_signature *tagger = NULL;
+	char *gpg = NULL;
+	int off, aoff, ret;
+
+	if (git_signature_now(&tagger, pr->cfg->committer_name,
+			      pr->cfg->committer_email) < 0) {
+		ret = repo_error(err, -EIO, "cannot make the tagger");
+		goto out;
+	}
+	off = tagger->when.offset;
+	aoff = off < 0 ? -off : off;
+	strbuf_addf(buf, "object %s\ntype commit\ntag %s\n"
+		    "tagger %s <%s> %lld %c%02d%02d\n\n%s",
+		    git_oid_tostr_s(&pr->tip), pr->tag, tagger->name,
+		    tagger->email, (long long)tagger->when.time,
+		    off < 0 ? '-' : '+', aoff / 60, aoff % 60,
+		    pr->message.buf);
+
+	if (key && *key) {
+		gpg = find_program(program && *program ? program : "gpg");
+		if (!gpg) {
+			json_array_append_new(pr->warnings, json_sprintf(
+				"gpg not found ('%s'): tag '%s' is not signed",
+				program && *program ? program : "gpg",
+				pr->tag));
+			log_warn("pull-request: gpg not found, tag '%s' not signed",
+				 pr->tag);
+		} else {
+			ret = gpg_sign(gpg, key, buf->buf, &sig, err);
+			if (ret)
+				goto out;
+			strbuf_addbuf(buf, &sig);
+			pr->signed_tag = true;
+		}
+	}
+	ret = git_tag_create_from_buffer(&pr->tag_oid, pr->repo, buf->buf, 0);
+	if (ret == GIT_EEXISTS) {
+		ret = error_set(err, ERR_EXISTS, "tag '%s' already exists",
+				pr->tag);
+		goto out;
+	}
+	if (ret < 0) {
+		ret = repo_error(err, -EIO, "cannot write tag '%s'", pr->tag);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(gpg);
+	strbuf_release(&sig);
+	git_signature_free(tagger);
+	return ret;
+}
+
+/* --- conflicts in next ------------------------------------------------- */
+
+static void add_time(struct strbuf *sb, json_int_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strbuf_addf(sb, "%04d-%02d-%02d %02d:%02d UTC", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+/*
+ * The conflicts of the topic in the latest CONFLICT_BUILDS builds of
+ * next that merged it, newest first: pr->conflicts as JSON and
+ * pr->conflicts_text.  Without the builds table (no merge engine) there
+ * are none.
+ */
+static void find_conflicts(struct pullreq *pr, struct db *db)
+{
+	struct strbuf *out = &pr->conflicts_text;
+	struct strbuf err = STRBUF_INIT;
+	json_t *rows, *row, *entry, *paths, *after, *p;
+	const char *tip = git_oid_tostr_s(&pr->tip);
+	char tip_hex[GIT_OID_HEXSZ + 1];
+	size_t i, j;
+
+	snprintf(tip_hex, sizeof(tip_hex), "%s", tip);
+	pr->conflicts = json_array();
+	rows = db_query(db, &err,
+			"SELECT b.id AS build, b.started_at AS at, t.pos, t.tip, "
+			"t.outcome, t.conflicts FROM build_topics t "
+			"JOIN builds b ON b.id = t.build "
+			"WHERE t.topic = ? AND b.state <> 'running' "
+			"ORDER BY b.id DESC LIMIT ?",
+			"ti", pr->topic, (int64_t)CONFLICT_BUILDS);
+	if (!rows) {
+		log_warn("pull-request: no builds of next to read: %s", err.buf);
+		rows = json_array();
+	}
+	json_array_foreach(rows, i, row) {
+		const char *outcome = json_string_value(json_object_get(row, "outcome"));
+		const char *conf = json_string_value(json_object_get(row, "conflicts"));
+		const char *rtip = json_string_value(json_object_get(row, "tip"));
+		json_t *topics;
+
+		if (!outcome || (strcmp(outcome, "conflict") &&
+				 strcmp(outcome, "resolved")))
+			continue;
+		paths = conf ? json_loads(conf, 0, NULL) : NULL;
+		if (!json_is_array(paths)) {
+			json_decref(paths);
+			paths = json_array();
+		}
+		after = json_array();
+		topics = db_query(db, &err,
+				  "SELECT topic FROM build_topics WHERE build = ? "
+				  "AND pos < ? AND outcome IN ('merged', 'reused', 'resolved') "
+				  "ORDER BY pos",
+				  "ii",
+				  (int64_t)json_integer_value(json_object_get(row, "build")),
+				  (int64_t)json_integer_value(json_object_get(row, "pos")));
+		json_array_foreach(topics, j, p)
+			json_array_append(after, json_object_get(p, "topic"));
+		json_decref(topics);
+		entry = json_pack("{s:O, s:O, s:s, s:s*, s:b, s:o, s:o}",
+				  "build", json_object_get(row, "build"),
+				  "at", json_object_get(row, "at"),
+				  "outcome", outcome, "tip", rtip,
+				  "current_tip", rtip && !strcmp(rtip, tip_hex),
+				  "paths", paths, "after", after);
+		json_array_append_new(pr->conflicts, entry);
+	}
+
+	strbuf_addstr(out, "\n" CONFLICTS_HEADER);
+	if (!json_array_size(pr->conflicts)) {
+		strbuf_addf(out, ": none%s\n",
+			    json_array_size(rows) ? "" :
+			    " (no build of next has merged this topic yet)");
+		goto out;
+	}
+	strbuf_addstr(out, ":\n");
+	json_array_foreach(pr->conflicts, i, entry) {
+		const char *etip = json_string_value(json_object_get(entry, "tip"));
+
+		strbuf_addf(out, "\n  build %lld (",
+			    (long long)json_integer_value(json_object_get(entry, "build")));
+		add_time(out, json_integer_value(json_object_get(entry, "at")));
+		strbuf_addf(out, "), %s at %.12s%s: %s\n", pr->topic,
+			    etip ? etip : "?",
+			    json_is_true(json_object_get(entry, "current_tip")) ?
+			    " (this tip)" : " (an earlier tip)",
+			    !strcmp(json_string_value(json_object_get(entry, "outcome")),
+				    "resolved") ?
+			    "conflict, settled by a recorded resolution" :
+			    "conflict, left out of next");
+		after = json_object_get(entry, "after");
+		if (json_array_size(after)) {
+			strbuf_addstr(out, "    with next made of the base and");
+			json_array_foreach(after, j, p)
+				strbuf_addf(out, "%s %s", j ? "," : "",
+					    json_string_value(p));
+			strbuf_addch(out, '\n');
+		}
+		json_array_foreach(json_object_get(entry, "paths"), j, p)
+			strbuf_addf(out, "      %s\n", json_string_value(p));
+	}
+out:
+	json_decref(rows);
+	strbuf_release(&err);
+}
+
+/* --- the job ----------------------------------------------------------- */
+
+/* Save text as <state>/pull-requests/<tag>.txt; the path, caller frees. */
+static char *save_request(const char *tag, const struct strbuf *text,
+			  struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, tmp = STRBUF_INIT;
+	const char *p;
+	int fd;
+
+	strbuf_addf(&path, "%s/pull-requests/", the_daemon.state_dir);
+	for (p = tag; *p; p++)
+		strbuf_addch(&path, *p == '/' ? '-' : *p);
+	strbuf_addstr(&path, ".txt");
+	strbuf_addf(&tmp, "%s.XXXXXX", path.buf);
+	fd = mkstemp(tmp.buf);
+	if (fd < 0)
+		goto fail;
+	if (write(fd, text->buf, text->len) != (ssize_t)text->len) {
+		close(fd);
+		unlink(tmp.buf);
+		goto fail;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp.buf, path.buf) < 0) {
+		unlink(tmp.buf);
+		goto fail;
+	}
+	strbuf_release(&tmp);
+	return strbuf_detach(&path, NULL);
+fail:
+	error_set(err, -errno, "cannot write '%s': %s", path.buf,
+		  strerror(errno));
+	strbuf_release(&tmp);
+	strbuf_release(&path);
+	return NULL;
+}
+
+/* [tree] base ("auto": the newest v* tag on mainline), else mainline. */
+static int resolve_base(struct pullreq *pr, struct strbuf *err)
+{
+	const struct config *cfg = pr->cfg;
+	char hex[MERGE_HEXSZ + 1];
+	struct merge *m = NULL;
+	git_object *obj = NULL, *peeled = NULL;
+	char *name = NULL;
+	int ret;
+
+	pr->base_name = cfg->base ? cfg->base : cfg->mainline;
+	if (!pr->base_name)
+		return error_set(err, ERR_INVALID,
+				 "no [tree] base or [tree] mainline configured");
+	if (!strcmp(pr->base_name, "auto")) {
+		ret = merge_open(cfg->repo, &m, err);
+		if (!ret)
+			ret = merge_newest_tag(m, "v*", cfg->mainline, hex,
+					       &name, err);
+		if (!ret && git_oid_fromstr(&pr->base_rev, hex) < 0)
+			ret = error_set(err, -EIO, "bad commit id '%s'", hex);
+		free(name);
+		merge_free(m);
+		return ret;
+	}
+	if (git_revparse_single(&obj, pr->repo, pr->base_name) < 0) {
+		ret = repo_error(err, ERR_NOT_FOUND, "unknown base '%s'",
+				 pr->base_name);
+		goto out;
+	}
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+		ret = repo_error(err, ERR_INVALID, "base '%s' is not a commit",
+				 pr->base_name);
+		goto out;
+	}
+	git_oid_cpy(&pr->base_rev, git_object_id(peeled));
+	ret = 0;
+out:
+	git_object_free(peeled);
+	git_object_free(obj);
+	return ret;
+}
+
+static int make_state_dir(struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	int ret = 0;
+
+	strbuf_addf(&path, "%s/pull-requests", the_daemon.state_dir);
+	if (mkdir(path.buf, 0700) < 0 && errno != EEXIST)
+		ret = error_set(err, -errno, "cannot make '%s': %s", path.buf,
+				strerror(errno));
+	strbuf_release(&path);
+	return ret;
+}
+
+static int run_pull_request(struct job_ctx *ctx, json_t *args,
+			    json_t **result, struct strbuf *err)
+{
+	const char *tag = json_string_value(json_object_get(args, "tag"));
+	const char *msg = json_string_value(json_object_get(args, "message"));
+	struct strbuf log_and_stat = STRBUF_INIT, buf = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, base_hex = STRBUF_INIT;
+	struct pullreq pr = { 0 };
+	const char *url;
+	char hex[REPO_HEXSZ + 1];
+	json_t *topic = NULL;
+	struct repo *repo;
+	size_t count = 0;
+	char *file = NULL;
+	git_oid mb;
+	int ret;
+
+	pr.cfg = ctx->config;
+	pr.topic = json_string_value(json_object_get(args, "topic"));
+	strbuf_init(&pr.message, 0);
+	strbuf_init(&pr.request, 0);
+	strbuf_init(&pr.conflicts_text, 0);
+	pr.warnings = json_array();
+	if (!pr.topic || !*pr.topic) {
+		ret = error_set(err, ERR_INVALID, "pull-request needs a 'topic'");
+		goto out;
+	}
+	ret = topic_get(ctx->db, pr.topic, &topic, err);
+	if (ret)
+		goto out;
+	pr.branch = xstrdup(json_string_value(json_object_get(topic, "branch")));
+	repo = repo_thread(err);
+	if (!repo) {
+		ret = -EIO;
+		goto out;
+	}
+	pr.repo = repo_git(repo);
+	ret = repo_ref_oid(repo, pr.branch, hex, NULL);
+	if (ret) {
+		ret = error_set(err, ERR_NOT_FOUND,
+				"topic '%s' has no branch '%s'", pr.topic,
+				pr.branch);
+		goto out;
+	}
+	git_oid_fromstr(&pr.tip, hex);
+	ret = resolve_base(&pr, err);
+	if (ret)
+		goto out;
+	if (git_merge_base(&mb, pr.repo, &pr.base_rev, &pr.tip) < 0) {
+		ret = repo_error(err, ERR_INVALID,
+				 "topic '%s' has no commits in common with the base '%s'",
+				 pr.topic, pr.base_name);
+		goto out;
+	}
+	git_oid_cpy(&pr.base, &mb);
+	if (git_oid_equal(&pr.base, &pr.tip)) {
+		ret = error_set(err, ERR_INVALID,
+				"topic '%s' has no commits over the base '%s'",
+				pr.topic, pr.base_name);
+		goto out;
+	}
+
+	if (tag && *tag) {
+		pr.tag = xstrdup(tag);
+	} else {
+		struct strbuf name = STRBUF_INIT;
+
+		ret = format_tag(&pr, &name, err);
+		pr.tag = strbuf_detach(&name, NULL);
+		if (ret)
+			goto out;
+	}
+	ret = check_tag_name(&pr, err);
+	if (ret)
+		goto out;
+	url = config_get(pr.cfg, "pull.url");
+	pr.url = xstrdup(url && *url ? url : pr.cfg->repo);
+
+	if (msg && *msg) {
+		stripspace(&pr.message, msg);
+	} else {
+		struct strbuf def = STRBUF_INIT;
+
+		ret = default_message(&pr, &def, err);
+		stripspace(&pr.message, def.buf);
+		strbuf_release(&def);
+		if (ret)
+			goto out;
+	}
+	if (!pr.message.len) {
+		ret = error_set(err, ERR_INVALID, "the tag message is empty");
+		goto out;
+	}
+
+	/* All that can fail before the tag exists. */
+	ret = add_shortlog(&pr, &log_and_stat, &count, err);
+	if (!ret)
+		ret = add_diffstat(&pr, &log_and_stat, err);
+	if (!ret)
+		ret = make_state_dir(err);
+	if (ret)
+		goto out;
+	find_conflicts(&pr, ctx->db);
+
+	ret = create_tag(&pr, &buf, err);
+	if (ret)
+		goto out;
+	log_info("pull-request: tag '%s' at %.12s for '%s'%s", pr.tag, hex,
+		 pr.topic, pr.signed_tag ? ", signed" : "");
+	ret = write_request(&pr, buf.buf, &log_and_stat, err);
+	if (ret)
+		goto out;
+	strbuf_addbuf(&text, &pr.request);
+	strbuf_addbuf(&text, &pr.conflicts_text);
+	file = save_request(pr.tag, &text, err);
+	if (!file) {
+		json_array_append_new(pr.warnings, json_string(err->buf));
+		log_warn("pull-request: %s", err->buf);
+		strbuf_reset(err);
+	}
+	strbuf_addstr(&base_hex, git_oid_tostr_s(&pr.base));
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
+			    "s:s*, s:I, s:s, s:O, s:s, s:O}",
+			    "topic", pr.topic, "branch", pr.branch,
+			    "tag", pr.tag,
+			    "tag_object", git_oid_tostr_s(&pr.tag_oid),
+			    "commit", hex, "base", base_hex.buf,
+			    "base_rev", pr.base_name, "url", pr.url,
+			    "signed", pr.signed_tag, "file", file,
+			    "commits", (json_int_t)count,
+			    "request", pr.request.buf,
+			    "conflicts", pr.conflicts,
+			    "text", text.buf, "warnings", pr.warnings);
+	ret = 0;
+out:
+	free(file);
+	free(pr.branch);
+	free(pr.tag);
+	free(pr.url);
+	strbuf_release(&pr.message);
+	strbuf_release(&pr.request);
+	strbuf_release(&pr.conflicts_text);
+	json_decref(pr.conflicts);
+	json_decref(pr.warnings);
+	json_decref(topic);
+	strbuf_release(&log_and_stat);
+	strbuf_release(&buf);
+	strbuf_release(&text);
+	strbuf_release(&base_hex);
+	return ret;
+}
+
+void pullreq_register_jobs(void)
+{
+	static const struct job_type type = {
+		.name = "pull-request", .run = run_pull_request,
+	};
+
+	engine_register(&type);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_PULLREQ_H
+#define CTHULHU_PULLREQ_H
+
+/*
+ * Per-topic pull requests: an annotated tag at a topic's tip (signed
+ * when [pull] signingkey is set and gpg is there) and the request text
+ * exactly as `git request-pull BASE URL TAG` writes it, followed by the
+ * conflicts the topic met in recent builds of next.
+ *
+ * The "pull-request" job:
+ *   {"topic", "tag"?, "message"?} ->
+ *   {"topic", "branch", "tag", "tag_object", "commit", "base",
+ *    "base_rev", "url", "signed", "file", "request", "conflicts": [...],
+ *    "text", "warnings": [...]}
+ * "request" is git request-pull's text, "text" the request with the
+ * conflicts section after it; "file" is where the text was saved
+ * (<state>/pull-requests/<tag>.txt).
+ *
+ * Errors: ERR_NOT_FOUND for an unknown topic or a topic without its
+ * branch, ERR_INVALID for a topic with no commits over the base, a bad
+ * tag name or no base configured, ERR_EXISTS when the tag exists.  On
+ * any error no tag is made.
+ */
+void pullreq_register_jobs(void);
+
+#endif
