@@ -654,7 +654,12 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 
 	kind = classify(m);
 	mail_flags_describe(m->flags, &flags);
-	refs = json_dumps(refs_json(m), JSON_COMPACT);
+	{
+		json_t *a = refs_json(m);
+
+		refs = json_dumps(a, JSON_COMPACT);
+		json_decref(a);
+	}
 	ret = db_begin(db, err);
 	if (ret < 0)
 		goto out;
