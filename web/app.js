@@ -165,7 +165,7 @@ var sources = {
 	topics: '/api/v1/topics',
 	next: '/api/v1/next',
 	builds: '/api/v1/next/builds',
-	queue: '/api/v1/queue',
+	queue: queueURL,
 	outbox: '/api/v1/outbox'
 };
 
@@ -188,7 +188,10 @@ function fetchJSON(url) {
 }
 
 function load(key, url) {
-	return fetchJSON(url || sources[key]).then(function (res) {
+	url = url || (typeof sources[key] === 'function' ? sources[key]() :
+		      sources[key]);
+	return fetchJSON(url).then(function (res) {
+		res.url = url;
 		state.data[key] = res;
 		return res;
 	});
@@ -508,6 +511,55 @@ function closeText(label, v, closed) {
 
 /* --- queue view ---------------------------------------------------------- */
 
+/*
+ * The queue as the page needs it: the first rows of the lane picked,
+ * and the whole queue only while a search needs it, so that a live
+ * refresh of a queue of 10,000 series stays small.
+ */
+function queueURL() {
+	var q = '/api/v1/queue';
+
+	if (state.search.trim())
+		return q;
+	q += '?limit=' + QUEUE_SHOWN;
+	if (state.lane && /^\d+$/.test(state.lane))
+		q += '&lane=' + state.lane;
+	return q;
+}
+
+var queueTimer = null;
+
+/* Fetch the queue again when the search or lane asks for other rows. */
+function queueReload() {
+	clearTimeout(queueTimer);
+	queueTimer = setTimeout(function () {
+		var res = state.data.queue;
+		if (res && res.url === queueURL())
+			return;
+		load('queue').then(function () {
+			if (state.view === 'queue')
+				updateQueue();
+		});
+	}, 200);
+}
+
+/* How many series the queue holds (in the lane picked). */
+function queueTotal(items) {
+	var body = state.data.queue && state.data.queue.body, n;
+
+	if (body && state.lane && Array.isArray(body.lanes)) {
+		body.lanes.forEach(function (l) {
+			if (String(l.lane) === state.lane)
+				n = l.count;
+		});
+		if (typeof n === 'number')
+			return n;
+	}
+	if (body && typeof body.total === 'number' && !state.lane)
+		return body.total;
+	return items.length;
+}
+
 function queueItems() {
 	var res = state.data.queue;
 	return res && res.status === 200 ? list(res.body, 'series', 'queue',
@@ -564,10 +616,12 @@ function mountQueue(root) {
 	search.addEventListener('input', function () {
 		state.search = search.value;
 		updateQueue();
+		queueReload();
 	});
 	lanes.addEventListener('change', function () {
 		state.lane = lanes.value;
 		updateQueue();
+		queueReload();
 	});
 	root.appendChild(section('Review queue', 'queue',
 		h('div', { class: 'controls' }, search, lanes),
@@ -577,9 +631,14 @@ function mountQueue(root) {
 
 function updateLaneOptions(items) {
 	var sel = $('lane-filter'), seen = {}, lanesSorted = [];
+	var body = state.data.queue && state.data.queue.body;
 
 	if (!sel)
 		return;
+	if (body && Array.isArray(body.lanes))
+		items = body.lanes.filter(function (l) {
+			return l.count > 0 || String(l.lane) === state.lane;
+		});
 	items.forEach(function (s) {
 		var l = laneOf(s);
 		if (l !== undefined && !seen[l]) {
@@ -626,7 +685,7 @@ function updateQueue() {
 		return;
 	}
 	items = queueItems();
-	total = items.length;
+	total = queueTotal(items);
 	updateLaneOptions(items);
 	shown = items.filter(function (s) {
 		return (!state.lane || String(laneOf(s)) === state.lane) &&
@@ -641,7 +700,10 @@ function updateQueue() {
 	}
 	body.appendChild(h('p', { class: 'muted count' },
 			   shown.length === total ? total + ' series' :
-			   shown.length + ' of ' + total + ' series'));
+			   (state.search.trim() ? shown.length + ' of ' :
+			    'the first ' + Math.min(shown.length,
+						    QUEUE_SHOWN) + ' of ') +
+			   total + ' series'));
 	body.appendChild(table([
 		{ label: '#', class: 'num pos', cell: function (s, i) {
 			var p = pick(s, 'position');
@@ -686,10 +748,16 @@ function updateQueue() {
 				 'data-position': pick(s, 'position') };
 		}
 	}));
-	if (shown.length > QUEUE_SHOWN)
+	if (Math.max(shown.length, total) > QUEUE_SHOWN &&
+	    !state.search.trim())
+		body.appendChild(h('p', { class: 'muted' },
+				   (total - Math.min(shown.length,
+						     QUEUE_SHOWN)) +
+				   ' more: search to find a series.'));
+	else if (shown.length > QUEUE_SHOWN)
 		body.appendChild(h('p', { class: 'muted' },
 				   (shown.length - QUEUE_SHOWN) +
-				   ' more: search or pick a lane to narrow.'));
+				   ' more: narrow the search or pick a lane.'));
 }
 
 /* The answer to "where is my series?" above the table. */
@@ -1006,6 +1074,16 @@ function outcomeTag(o) {
 			   o.replace(/[^a-z]/gi, '-') }, o);
 }
 
+/* Commits of topic t over the base, when the API tells. */
+function overBase(t) {
+	var e = buildEntry(t.name);
+	var c = pick(t, 'commits', 'ahead', 'commits_over_base');
+
+	if (c === undefined && e)
+		c = pick(e, 'commits', 'ahead', 'commits_over_base');
+	return c;
+}
+
 function renderTopics(root) {
 	var res = state.data.topics, n = unavailable(res, 'topics');
 	var topics;
@@ -1034,13 +1112,9 @@ function renderTopics(root) {
 					h('span', { class: 'muted' },
 					  'no branch');
 			} },
-			{ label: 'Over base', class: 'num', cell: function (t) {
-				var e = buildEntry(t.name);
-				var c = pick(t, 'commits', 'ahead',
-					     'commits_over_base');
-				if (c === undefined && e)
-					c = pick(e, 'commits', 'ahead',
-						 'commits_over_base');
+			{ label: 'Over base', class: 'num', over: true,
+			  cell: function (t) {
+				var c = overBase(t);
 				return c === undefined ? '' : String(c);
 			} },
 			{ label: 'Last move', class: 'moved', cell: function (t) {
@@ -1059,7 +1133,12 @@ function renderTopics(root) {
 					  t.into_next === false ? 'not merged' :
 					  '—');
 			} }
-		], topics, {
+		].filter(function (c) {
+			/* Only when the API says how many commits. */
+			return !c.over || topics.some(function (t) {
+				return overBase(t) !== undefined;
+			});
+		}), topics, {
 			id: 'topics-table',
 			rowAttrs: function (t) {
 				return { 'data-topic': t.name,
