@@ -1055,21 +1055,89 @@ static void add_time(struct strbuf *sb, json_int_t t)
 }
 
 /*
+ * An entry of pr->conflicts equal to entry but for its builds (the same
+ * tip, outcome, paths and topics before it), or NULL; borrowed.
+ */
+static json_t *same_conflict(json_t *list, json_t *entry)
+{
+	static const char *const keys[] = { "tip", "outcome", "paths", "after" };
+	json_t *e;
+	size_t i, k;
+
+	json_array_foreach(list, i, e) {
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			if (!json_equal(json_object_get(e, keys[k]),
+					json_object_get(entry, keys[k])))
+				break;
+		if (k == ARRAY_SIZE(keys))
+			return e;
+	}
+	return NULL;
+}
+
+/* The conflicts as text: CONFLICTS_HEADER, then a paragraph each. */
+static void write_conflicts(struct pullreq *pr, size_t nr_builds)
+{
+	struct strbuf *out = &pr->conflicts_text;
+	json_t *entry, *builds, *after, *p;
+	size_t i, j;
+
+	strbuf_addstr(out, "\n" CONFLICTS_HEADER);
+	if (!json_array_size(pr->conflicts)) {
+		strbuf_addf(out, ": none%s\n", nr_builds ? "" :
+			    " (no build of next has merged this topic yet)");
+		return;
+	}
+	strbuf_addstr(out, ":\n");
+	json_array_foreach(pr->conflicts, i, entry) {
+		const char *tip = json_string_value(json_object_get(entry, "tip"));
+		const char *outcome = json_string_value(json_object_get(entry, "outcome"));
+
+		builds = json_object_get(entry, "builds");
+		strbuf_addstr(out, json_array_size(builds) > 1 ?
+			      "\n  builds" : "\n  build");
+		json_array_foreach(builds, j, p)
+			strbuf_addf(out, "%s %lld", j ? "," : "",
+				    (long long)json_integer_value(p));
+		strbuf_addstr(out, " (");
+		add_time(out, json_integer_value(json_object_get(entry, "at")));
+		strbuf_addf(out, "), %s at %.12s%s: %s\n", pr->topic,
+			    tip ? tip : "?",
+			    json_is_true(json_object_get(entry, "current_tip")) ?
+			    " (this tip)" : " (an earlier tip)",
+			    outcome && !strcmp(outcome, "resolved") ?
+			    "conflict, settled by a recorded resolution" :
+			    "conflict, left out of next");
+		after = json_object_get(entry, "after");
+		if (json_array_size(after)) {
+			strbuf_addstr(out, "    merged after the base and");
+			json_array_foreach(after, j, p)
+				strbuf_addf(out, "%s %s", j ? "," : "",
+					    json_string_value(p));
+			strbuf_addch(out, '\n');
+		}
+		json_array_foreach(json_object_get(entry, "paths"), j, p)
+			strbuf_addf(out, "      %s\n", json_string_value(p));
+	}
+}
+
+/*
  * The conflicts of the topic in the latest CONFLICT_BUILDS builds of
- * next that merged it, newest first: pr->conflicts as JSON and
- * pr->conflicts_text.  Without the builds table (no merge engine) there
- * are none.
+ * next that merged it, newest first, the builds that met the same
+ * conflict as one entry: pr->conflicts as JSON
+ *   [{"builds": [id...], "at" (the newest's start), "outcome"
+ *     ("conflict" or "resolved"), "tip", "current_tip", "paths",
+ *     "after" (the topics merged before it)}]
+ * and pr->conflicts_text.  Without the builds table there are none.
  */
 static void find_conflicts(struct pullreq *pr, struct db *db)
 {
-	struct strbuf *out = &pr->conflicts_text;
 	struct strbuf err = STRBUF_INIT;
-	json_t *rows, *row, *entry, *paths, *after, *p;
-	const char *tip = git_oid_tostr_s(&pr->tip);
+	json_t *rows, *row, *entry, *paths, *after, *topics, *p, *same;
 	char tip_hex[GIT_OID_HEXSZ + 1];
 	size_t i, j;
 
-	snprintf(tip_hex, sizeof(tip_hex), "%s", tip);
+	git_oid_tostr(tip_hex, sizeof(tip_hex), &pr->tip);
 	pr->conflicts = json_array();
 	rows = db_query(db, &err,
 			"SELECT b.id AS build, b.started_at AS at, t.pos, t.tip, "
@@ -1079,14 +1147,15 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 			"ORDER BY b.id DESC LIMIT ?",
 			"ti", pr->topic, (int64_t)CONFLICT_BUILDS);
 	if (!rows) {
-		log_warn("pull-request: no builds of next to read: %s", err.buf);
+		log_warn("pull-request: cannot read the builds of next: %s",
+			 err.buf);
 		rows = json_array();
 	}
 	json_array_foreach(rows, i, row) {
 		const char *outcome = json_string_value(json_object_get(row, "outcome"));
 		const char *conf = json_string_value(json_object_get(row, "conflicts"));
-		const char *rtip = json_string_value(json_object_get(row, "tip"));
-		json_t *topics;
+		const char *tip = json_string_value(json_object_get(row, "tip"));
+		json_t *build = json_object_get(row, "build");
 
 		if (!outcome || (strcmp(outcome, "conflict") &&
 				 strcmp(outcome, "resolved")))
@@ -1101,55 +1170,25 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 				  "SELECT topic FROM build_topics WHERE build = ? "
 				  "AND pos < ? AND outcome IN ('merged', 'reused', 'resolved') "
 				  "ORDER BY pos",
-				  "ii",
-				  (int64_t)json_integer_value(json_object_get(row, "build")),
+				  "ii", (int64_t)json_integer_value(build),
 				  (int64_t)json_integer_value(json_object_get(row, "pos")));
 		json_array_foreach(topics, j, p)
 			json_array_append(after, json_object_get(p, "topic"));
 		json_decref(topics);
-		entry = json_pack("{s:O, s:O, s:s, s:s*, s:b, s:o, s:o}",
-				  "build", json_object_get(row, "build"),
+		entry = json_pack("{s:[O], s:O, s:s, s:s*, s:b, s:o, s:o}",
+				  "builds", build,
 				  "at", json_object_get(row, "at"),
-				  "outcome", outcome, "tip", rtip,
-				  "current_tip", rtip && !strcmp(rtip, tip_hex),
+				  "outcome", outcome, "tip", tip,
+				  "current_tip", tip && !strcmp(tip, tip_hex),
 				  "paths", paths, "after", after);
-		json_array_append_new(pr->conflicts, entry);
+		same = same_conflict(pr->conflicts, entry);
+		if (same)
+			json_array_append(json_object_get(same, "builds"), build);
+		else
+			json_array_append(pr->conflicts, entry);
+		json_decref(entry);
 	}
-
-	strbuf_addstr(out, "\n" CONFLICTS_HEADER);
-	if (!json_array_size(pr->conflicts)) {
-		strbuf_addf(out, ": none%s\n",
-			    json_array_size(rows) ? "" :
-			    " (no build of next has merged this topic yet)");
-		goto out;
-	}
-	strbuf_addstr(out, ":\n");
-	json_array_foreach(pr->conflicts, i, entry) {
-		const char *etip = json_string_value(json_object_get(entry, "tip"));
-
-		strbuf_addf(out, "\n  build %lld (",
-			    (long long)json_integer_value(json_object_get(entry, "build")));
-		add_time(out, json_integer_value(json_object_get(entry, "at")));
-		strbuf_addf(out, "), %s at %.12s%s: %s\n", pr->topic,
-			    etip ? etip : "?",
-			    json_is_true(json_object_get(entry, "current_tip")) ?
-			    " (this tip)" : " (an earlier tip)",
-			    !strcmp(json_string_value(json_object_get(entry, "outcome")),
-				    "resolved") ?
-			    "conflict, settled by a recorded resolution" :
-			    "conflict, left out of next");
-		after = json_object_get(entry, "after");
-		if (json_array_size(after)) {
-			strbuf_addstr(out, "    with next made of the base and");
-			json_array_foreach(after, j, p)
-				strbuf_addf(out, "%s %s", j ? "," : "",
-					    json_string_value(p));
-			strbuf_addch(out, '\n');
-		}
-		json_array_foreach(json_object_get(entry, "paths"), j, p)
-			strbuf_addf(out, "      %s\n", json_string_value(p));
-	}
-out:
+	write_conflicts(pr, json_array_size(rows));
 	json_decref(rows);
 	strbuf_release(&err);
 }

@@ -22,7 +22,7 @@ commit()
 	seq 1 300 > big.c && seq 1 40 > gone.c && seq 1 30 > old-name.c &&
 	echo '#!/bin/sh' > run.sh && seq 1 20 > nine.c &&
 	git add . && commit 'A U Thor' 1700000000 'Add the files' &&
-	git tag -f base && git push -q -f origin master base &&
+	git tag -f base >/dev/null && git push -q -f origin master base &&
 	git checkout -q -b x86/pmu &&
 	seq 1 200 | sed 's/$/ changed/' > big.c && git add big.c &&
 	commit 'Zed Zebra' 1700000100 'KVM: x86/pmu: Rewrite most of big.c' &&
