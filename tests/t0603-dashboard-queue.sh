@@ -77,6 +77,25 @@ browser eval "$rows[0].querySelector('td.wait').textContent"
 like "$reply" 'estimate' "and an expected wait, labelled an estimate"
 shot queue
 
+# The fix's page: its lint findings, as GET /api/v1/series/ID has them.
+curl -s "$url/api/v1/series/$c" >"$T/c.json"
+nlint=$(jq '[.patches[].lint // [] | length] | add' "$T/c.json")
+bcheck "the fix's page loads" goto "$url/#/series/$c"
+bcheck "it shows its patch" wait 20000 "document.querySelector('.patch')"
+browser eval "document.querySelectorAll('.patch .findings li').length"
+is "$reply" "$nlint" "with the $nlint lint findings of its patches"
+if [ "$nlint" -gt 0 ]; then
+	rule=$(jq -r '[.patches[].lint // [] | .[]][0].rule' "$T/c.json")
+	browser eval "document.querySelector('.patch .findings li code').textContent"
+	is "$reply" "\"$rule\"" "naming the rule ($rule)"
+else
+	browser eval "document.querySelector('.patch .lint.clean') !== null"
+	is "$reply" true "and says its lint is clean"
+fi
+shot series-lint
+browser goto "$url/#/queue"
+browser wait 20000 "$rows.length === 3"
+
 # The lane filter.
 browser eval "(() => { const s = document.getElementById('lane-filter'); s.value = '$lane'; s.dispatchEvent(new Event('change')); return s.value; })()"
 is "$reply" "\"$lane\"" "lane $lane can be picked"

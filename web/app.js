@@ -340,6 +340,8 @@ function waitText(s) {
 			return String(txt);
 		var secs = pick(w, 'seconds');
 		var days = pick(w, 'days');
+		if ('days' in w && w.days === null)
+			return 'no estimate yet';
 		if (secs !== undefined)
 			return '~' + span(Number(secs)) + ' (estimate)';
 		if (days !== undefined)
@@ -377,7 +379,8 @@ function table(cols, rows, opts) {
 				cols.forEach(function (c) {
 					tr.appendChild(h('td', {
 						class: c.class || null,
-						'data-label': c.label },
+						'data-label': c.mlabel ||
+							c.label },
 						c.cell(r, i)));
 				});
 				return tr;
@@ -705,7 +708,8 @@ function updateQueue() {
 						    QUEUE_SHOWN) + ' of ') +
 			   total + ' series'));
 	body.appendChild(table([
-		{ label: '#', class: 'num pos', cell: function (s, i) {
+		{ label: '#', mlabel: 'Position', class: 'num pos',
+		  cell: function (s, i) {
 			var p = pick(s, 'position');
 			return String(p !== undefined ? p : i + 1);
 		} },
@@ -866,6 +870,9 @@ function renderSeries(root) {
 		  w ? ' · expected wait ' + w : ''),
 		pos && laneReason(s) ? h('p', { class: 'why' }, 'Why this lane: ',
 				  laneReason(s)) : null,
+		Array.isArray(s.lint) && s.lint.length ?
+		h('div', { id: 'series-lint' }, h('p', { class: 'muted' },
+			'Lint of the whole series:'), findings(s.lint)) : null,
 		details(s, ['id', 'name', 'subject', 'title', 'author', 'author_name',
 			    'author_email', 'version', 'state', 'status',
 			    'position', 'lane', 'lane_reason', 'reason', 'why',
@@ -1034,16 +1041,19 @@ function renderPatch(p, i, seriesTotal) {
 					    '') + ': '),
 					 pick(t, 'value', 'who', 'text') || '');
 			})) : null,
-		lint.length ? h('ul', { class: 'findings' },
-			lint.map(function (f) {
-				var sev = pick(f, 'severity', 'level') ||
-					'note';
-				return h('li', { class: 'sev-' + sev },
-					 h('span', { class: 'sev' }, sev),
-					 ' ', h('code', null,
-						pick(f, 'rule') || ''),
-					 ' ', pick(f, 'message') || '');
-			})) : h('p', { class: 'lint clean' }, 'Lint: clean'));
+		lint.length ? findings(lint) :
+		h('p', { class: 'lint clean' }, 'Lint: clean'));
+}
+
+/* Lint findings {rule, severity, message} as a list. */
+function findings(lint) {
+	return h('ul', { class: 'findings' }, lint.map(function (f) {
+		var sev = String(pick(f, 'severity', 'level') || 'note');
+		return h('li', { class: 'sev-' + sev.replace(/\W/g, '') },
+			 h('span', { class: 'sev' }, sev), ' ',
+			 h('code', null, pick(f, 'rule') || ''), ' ',
+			 pick(f, 'message') || '');
+	}));
 }
 
 /* --- topics view ---------------------------------------------------------- */
