@@ -542,8 +542,12 @@ static void names_release(struct names *ns)
 /*
  * Collect the names called or defined in text ("name(" with a
  * lower-case letter in it: upper-case names are macros and constants).
+ * With kernel_only, only names that start in lower case and hold a '_'
+ * (kvm_mmu_page_fault, not a Python class or an English word that a
+ * diff happens to call).
  */
-static void collect_calls(const char *text, struct names *ns)
+static void collect_calls(const char *text, bool kernel_only,
+			  struct names *ns)
 {
 	const char *p = text, *s;
 	bool lower;
@@ -562,8 +566,12 @@ static void collect_calls(const char *text, struct names *ns)
 			lower |= islower((unsigned char)*p);
 			p++;
 		}
-		if (*p == '(' && lower && p - s > 2 && !is_c_keyword(s, p - s))
-			names_add(ns, s, p - s);
+		if (*p != '(' || !lower || p - s <= 2 || is_c_keyword(s, p - s))
+			continue;
+		if (kernel_only && (isupper((unsigned char)*s) ||
+				    !memchr(s, '_', p - s)))
+			continue;
+		names_add(ns, s, p - s);
 	}
 }
 
@@ -633,9 +641,9 @@ static void lint_functions(const struct lint_config *lc,
 
 	if (lc->severity[LINT_FUNCTION_PARENS] == LINT_OFF)
 		return;
-	collect_calls(p->diff, &fns);
-	collect_calls(p->subject, &fns);
-	collect_calls(p->body, &fns);
+	collect_calls(p->diff, true, &fns);
+	collect_calls(p->subject, false, &fns);
+	collect_calls(p->body, false, &fns);
 	find_bare(lc, p->subject, "shortlog", &fns, &reported, out);
 	find_bare(lc, p->body, "changelog", &fns, &reported, out);
 	names_release(&fns);
