@@ -1459,6 +1459,8 @@ function onMessage(kind, ev) {
 	refreshSoon();
 }
 
+var source = null;
+
 function connect() {
 	var es, kinds = ['hello', 'topic', 'job', 'change', 'resync', 'next',
 			 'queue', 'series', 'apply', 'drop', 'notify',
@@ -1468,7 +1470,9 @@ function connect() {
 		setLive('off', 'no live updates');
 		return;
 	}
-	es = new EventSource('/api/v1/events/stream');
+	if (source)
+		return;
+	es = source = new EventSource('/api/v1/events/stream');
 	es.onopen = function () {
 		setLive('open', 'live');
 		/* What happened while the stream was down. */
@@ -1498,7 +1502,25 @@ function tick() {
 		});
 }
 
+/*
+ * A browser keeps six connections to a host, and each open stream holds
+ * one: a tab in the background lets go of its stream, and catches up
+ * when it comes back.
+ */
+function onVisibility() {
+	if (document.hidden) {
+		if (source) {
+			source.close();
+			source = null;
+		}
+		setLive('paused', 'paused');
+	} else {
+		connect();
+	}
+}
+
 window.addEventListener('hashchange', route);
+document.addEventListener('visibilitychange', onVisibility);
 document.addEventListener('DOMContentLoaded', function () {
 	route();
 	connect();
