@@ -457,6 +457,16 @@ json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err)
 	return res;
 }
 
+int queue_series_lane(struct db *db, int64_t id)
+{
+	int64_t lane = 0;
+
+	if (db_query_int(db, &lane, NULL, "SELECT lane FROM queue WHERE "
+			 "series_id = ?", "i", id) < 0)
+		return 0;
+	return lane;
+}
+
 void queue_series_decorate(struct db *db, int64_t id, json_t *series)
 {
 	struct strbuf err = STRBUF_INIT;

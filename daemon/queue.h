@@ -58,6 +58,14 @@ int queue_series_json(struct db *db, int64_t id, json_t **out,
 json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err);
 
 /*
+ * The lane of series id (1..4; 0 when the queue has not seen it).  For
+ * apply: lanes 1 and 2 are fixes, 3 and 4 features, so a feature for a
+ * topic of next after cycle_feature_closed() (and a fix after
+ * cycle_fixes_closed()) can ask for --force.
+ */
+int queue_series_lane(struct db *db, int64_t id);
+
+/*
  * Add the queue's view to a series object of series_get(): "position"
  * (null when not queued or not yet seen), "queue" (queue_series_json()),
  * "lint" (series-wide findings) and a "lint" array on each element of
