@@ -145,25 +145,25 @@ int lint_config_load(struct lint_config *lc, const struct config *cfg,
 		strbuf_reset(&key);
 		strbuf_addf(&key, "lint.%s", lint_rules[i].name);
 		v = config_get(cfg, key.buf);
-		if (v && lint_severity_parse(v, &lc->severity[i]) < 0) {
+		/* A bad value keeps the default; the first one is reported. */
+		if (v && lint_severity_parse(v, &lc->severity[i]) < 0 && !ret)
 			ret = error_set(err, -EINVAL,
 					"bad value '%s' for '%s': expected off, info, warning or error",
 					v, key.buf);
-			goto out;
-		}
 	}
 	v = config_get(cfg, "lint.topics");
 	if (v)
 		parse_topics(lc, v);
-	ret = config_get_int(cfg, "lint.soft-limit", lc->soft_limit, &n, err);
-	if (ret < 0)
-		goto out;
-	lc->soft_limit = n > 0 ? n : 0;
-	ret = config_get_int(cfg, "lint.hard-limit", lc->hard_limit, &n, err);
-	if (ret < 0)
-		goto out;
-	lc->hard_limit = n > 0 ? n : 0;
-out:
+	if (!config_get_int(cfg, "lint.soft-limit", lc->soft_limit, &n,
+			    ret ? NULL : err))
+		lc->soft_limit = n > 0 ? n : 0;
+	else if (!ret)
+		ret = -EINVAL;
+	if (!config_get_int(cfg, "lint.hard-limit", lc->hard_limit, &n,
+			    ret ? NULL : err))
+		lc->hard_limit = n > 0 ? n : 0;
+	else if (!ret)
+		ret = -EINVAL;
 	strbuf_release(&key);
 	return ret;
 }

@@ -73,7 +73,9 @@ void lint_config_init(struct lint_config *lc);
 /*
  * Read [lint] from cfg over the defaults: lint.<rule> = off|info|warning|
  * error, lint.topics = "x86, x86/mmu, ..." (commas or spaces),
- * lint.soft-limit, lint.hard-limit.  -EINVAL with err naming the key.
+ * lint.soft-limit, lint.hard-limit.  A bad value leaves that setting at
+ * its default and the others are still read; -EINVAL with err naming the
+ * first bad key.
  */
 int lint_config_load(struct lint_config *lc, const struct config *cfg,
 		     struct strbuf *err);

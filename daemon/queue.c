@@ -590,10 +590,13 @@ static int scan_init(struct scan *sc, struct db *db, const struct config *cfg,
 		sc->have_cycle = !cycle_compute(sc->repo, cfg->mainline,
 						&sc->cycle, &ignore);
 	strbuf_release(&ignore);
+	/* A bad [lint] or [queue] value must not stop the queue: say so. */
 	lint_config_init(&sc->lint);
 	ret = lint_config_load(&sc->lint, cfg, err);
-	if (ret < 0)
-		return ret;
+	if (ret < 0) {
+		log_warn("queue: %s; using the defaults from there on", err->buf);
+		strbuf_reset(err);
+	}
 	sc->lint.lookup = lint_lookup;
 	sc->lint.lookup_data = sc;
 	sc->fixes_topic = config_get(cfg, "queue.fixes-topic");
@@ -601,8 +604,13 @@ static int scan_init(struct scan *sc, struct db *db, const struct config *cfg,
 		sc->fixes_topic = "fixes";
 	sc->other_maintainers = config_get(cfg, "queue.other-maintainers");
 	sc->other_trees = config_get(cfg, "queue.other-trees");
-	return config_get_bool(cfg, "queue.stable-first", true,
-			       &sc->stable_first, err);
+	if (config_get_bool(cfg, "queue.stable-first", true, &sc->stable_first,
+			    err) < 0) {
+		log_warn("queue: %s; taking true", err->buf);
+		strbuf_reset(err);
+		sc->stable_first = true;
+	}
+	return 0;
 }
 
 static void scan_release(struct scan *sc)
@@ -817,7 +825,7 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 	struct lint_trailer *lt = NULL;
 	struct lint_series ls = { 0 };
 	struct smail *mails = NULL;
-	json_t *series = NULL, *rows = NULL, *bump = NULL, *old = NULL, *row;
+	json_t *series = NULL, *rows = NULL, *bump = NULL, *row;
 	int64_t root = id, arrival, sup, counts[3] = { 0, 0, 0 };
 	size_t nr_mails = 0, i, j, k, nr_lt = 0, nr_lp = 0;
 	const char *state, *base;
@@ -999,10 +1007,6 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 		key->rank = RANK(arrival, root);
 	}
 
-	ret = db_query_row(sc->db, &old, err, "SELECT queued, left_at FROM "
-			   "queue WHERE series_id = ?", "i", id);
-	if (ret < 0)
-		goto out;
 	ret = db_exec(sc->db, err,
 		      "INSERT INTO queue (series_id, root_id, queued, lane, "
 		      "sublane, reason, arrival, olane, rank, lint_errors, "
@@ -1028,7 +1032,6 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 		      json_is_null(json_object_get(series, "superseded_by")) ?
 		      state : "superseded");
 out:
-	json_decref(old);
 	json_decref(bump);
 	json_decref(rows);
 	json_decref(series);

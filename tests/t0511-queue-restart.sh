@@ -47,7 +47,7 @@ mail 50 14 'Re: [PATCH 0/2] KVM: SEV: Add the feature' m10@example.com \
 write_config "$T/cthulhu.conf" "$T/src.git" \
 	'[queue]' '	other-maintainers = mingo@redhat.com' \
 	'	other-trees = tip' \
-	'[lint]' '	topics = x86, SEV'
+	'[lint]' '	topics = x86, SEV' '	prefix = loud'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts"
 
@@ -81,6 +81,8 @@ is "$(field "$sev" .lane)" 4 "the SEV feature is lane 4 before the ack"
 is "$(order)" "$fix $tip $sev $plain" "lanes, then arrival"
 is "$(cth series "$sev" --json | jq -r '[.patches[].lint[].rule] | join(",")')" \
 	"" "lint.topics = x86, SEV: 'KVM: SEV:' passes"
+like "$(cat "$T/daemon.log")" "bad value 'loud' for 'lint.prefix'" \
+	"a bad lint value is reported, and the queue goes on"
 
 # The ack of another maintainer comes as a reply to the cover letter.
 cth submit "$T/ack.mbox" >/dev/null
