@@ -765,43 +765,75 @@ out:
 	return ret;
 }
 
-static int index_blob(git_repository *git, git_index *index, const char *path,
-		      git_blob **out)
+static int tree_blob(git_repository *git, git_tree *tree, const char *path,
+		     git_blob **out, unsigned int *mode)
 {
-	const git_index_entry *e = git_index_get_bypath(index, path, 0);
+	git_tree_entry *e;
+	int ret;
 
-	if (!e)
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
 		return GIT_ENOTFOUND;
-	return git_blob_lookup(out, git, &e->id);
+	*mode = git_tree_entry_filemode(e);
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		git_tree_entry_free(e);
+		return GIT_ENOTFOUND;
+	}
+	ret = git_blob_lookup(out, git, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return ret;
+}
+
+static bool tree_has(git_tree *tree, const char *path)
+{
+	git_tree_entry *e;
+
+	if (git_tree_entry_bypath(&e, tree, path) < 0)
+		return false;
+	git_tree_entry_free(e);
+	return true;
 }
 
 /*
- * Apply diff to tree with offsets as `git apply` does; *out is the new
- * tree.  1 when a delta is of a kind this does not handle (binary).
+ * Apply diff to tree as `git apply` does (offsets, anchored hunks, no
+ * fuzz); *out is the new tree, made with git_tree_create_updated() so
+ * that only the folders on the touched paths are rewritten, however big
+ * the tree.  1 when the diff has what this does not handle: a binary
+ * delta, or a path named twice; git_apply_to_tree() takes those.
  */
-static int apply_offset(git_repository *git, git_tree *tree, git_diff *diff,
-			git_oid *out, struct apply_where *where,
-			struct strbuf *why)
+static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
+		      git_oid *out, struct apply_where *where,
+		      struct strbuf *why)
 {
-	size_t i, n = git_diff_num_deltas(diff);
+	size_t i, j, n = git_diff_num_deltas(diff), nr_up = 0;
 	struct strbuf content = STRBUF_INIT;
-	git_index *index = NULL;
+	git_tree_update *up;
 	int ret;
 
-	for (i = 0; i < n; i++)
-		if (git_diff_get_delta(diff, i)->flags & GIT_DIFF_FLAG_BINARY)
-			return 1;
-	if (git_index_new(&index) < 0 || git_index_read_tree(index, tree) < 0) {
-		ret = apply_git_error(why, -EIO, "cannot read the tree");
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		git_index_entry entry;
+
+		if (d->flags & GIT_DIFF_FLAG_BINARY ||
+		    d->status == GIT_DELTA_COPIED)
+			return 1;
+		for (j = 0; j < i; j++) {
+			const git_diff_delta *e = git_diff_get_delta(diff, j);
+
+			if (!strcmp(e->new_file.path, d->new_file.path) ||
+			    !strcmp(e->old_file.path, d->old_file.path) ||
+			    !strcmp(e->old_file.path, d->new_file.path) ||
+			    !strcmp(e->new_file.path, d->old_file.path))
+				return 1;
+		}
+	}
+	up = xcalloc(2 * n + 1, sizeof(*up));
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		git_patch *patch = NULL;
 		git_blob *blob = NULL;
+		unsigned int mode = 0;
 		const char *old = "";
 		size_t old_len = 0;
+		git_oid id;
 
 		where_delta(d, where);
 		if (git_patch_from_diff(&patch, diff, i) < 0) {
@@ -809,7 +841,8 @@ static int apply_offset(git_repository *git, git_tree *tree, git_diff *diff,
 			goto out;
 		}
 		if (d->status != GIT_DELTA_ADDED) {
-			if (index_blob(git, index, d->old_file.path, &blob) < 0) {
+			if (tree_blob(git, tree, d->old_file.path, &blob,
+				      &mode) < 0) {
 				git_patch_free(patch);
 				ret = error_set(why, ERR_UNPROCESSABLE,
 						"'%s' does not exist",
@@ -818,7 +851,11 @@ static int apply_offset(git_repository *git, git_tree *tree, git_diff *diff,
 			}
 			old = git_blob_rawcontent(blob);
 			old_len = git_blob_rawsize(blob);
-		} else if (git_index_get_bypath(index, d->new_file.path, 0)) {
+		}
+		if ((d->status == GIT_DELTA_ADDED ||
+		     d->status == GIT_DELTA_RENAMED) &&
+		    tree_has(tree, d->new_file.path)) {
+			git_blob_free(blob);
 			git_patch_free(patch);
 			ret = error_set(why, ERR_UNPROCESSABLE,
 					"'%s' already exists", d->new_file.path);
@@ -835,8 +872,10 @@ static int apply_offset(git_repository *git, git_tree *tree, git_diff *diff,
 		}
 
 		if (d->status == GIT_DELTA_DELETED ||
-		    d->status == GIT_DELTA_RENAMED)
-			git_index_remove_bypath(index, d->old_file.path);
+		    d->status == GIT_DELTA_RENAMED) {
+			up[nr_up].action = GIT_TREE_UPDATE_REMOVE;
+			up[nr_up++].path = d->old_file.path;
+		}
 		if (d->status == GIT_DELTA_DELETED) {
 			if (content.len) {
 				ret = error_set(why, ERR_UNPROCESSABLE,
@@ -846,27 +885,26 @@ static int apply_offset(git_repository *git, git_tree *tree, git_diff *diff,
 			}
 			continue;
 		}
-		memset(&entry, 0, sizeof(entry));
-		entry.path = d->new_file.path;
-		entry.mode = d->new_file.mode ? d->new_file.mode :
-			     d->old_file.mode ? d->old_file.mode :
-			     GIT_FILEMODE_BLOB;
-		if (git_blob_create_from_buffer(&entry.id, git, content.buf,
-						content.len) < 0 ||
-		    git_index_add(index, &entry) < 0) {
+		if (git_blob_create_from_buffer(&id, git, content.buf,
+						content.len) < 0) {
 			ret = apply_git_error(why, -EIO, "cannot write '%s'",
-					      entry.path);
+					      d->new_file.path);
 			goto out;
 		}
+		up[nr_up].action = GIT_TREE_UPDATE_UPSERT;
+		git_oid_cpy(&up[nr_up].id, &id);
+		up[nr_up].filemode = d->new_file.mode ? d->new_file.mode :
+				     mode ? mode : GIT_FILEMODE_BLOB;
+		up[nr_up++].path = d->new_file.path;
 	}
-	if (git_index_write_tree_to(out, index, git) < 0) {
+	if (git_tree_create_updated(out, git, tree, nr_up, up) < 0) {
 		ret = apply_git_error(why, -EIO, "cannot write the tree");
 		goto out;
 	}
 	ret = 0;
 out:
+	free(up);
 	strbuf_release(&content);
-	git_index_free(index);
 	return ret;
 }
 
@@ -1258,18 +1296,14 @@ static int apply_one(git_repository *git, git_oid *tip,
 	}
 
 	done->three_way = false;
-	ret = apply_plain(git, tree, diff, &new_tree, &where);
-	if (ret < 0) {
-		struct strbuf lg2 = STRBUF_INIT;
-
-		apply_git_error(&lg2, ret, "libgit2");
-		ret = apply_offset(git, tree, diff, &new_tree, &where, &why);
-		/* A binary delta: libgit2's account is the one to give. */
-		if (ret > 0) {
-			strbuf_reset(&why);
-			strbuf_addstr(&why, lg2.len > 9 ? lg2.buf + 9 : "failed");
-		}
-		strbuf_release(&lg2);
+	ret = apply_text(git, tree, diff, &new_tree, &where, &why);
+	if (ret > 0) {
+		/* Binary deltas and the like: libgit2 applies those. */
+		free(where.path);
+		memset(&where, 0, sizeof(where));
+		ret = apply_plain(git, tree, diff, &new_tree, &where);
+		if (ret < 0)
+			apply_git_error(&why, ret, "libgit2 refused it");
 	}
 	if (ret != 0) {
 		struct strbuf first = STRBUF_INIT;
