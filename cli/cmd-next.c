@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include "build-config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmds.h"
@@ -90,6 +93,78 @@ int cmd_next(struct cli *cli, int argc, const char **argv)
 	return cli_show(cli, "/api/v1/next", json, print_next);
 }
 
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The id of the latest build, 0 when there is none. */
+static long long latest_build(struct cli *cli, const char **state)
+{
+	json_t *res;
+
+	if (cli_get(cli, "/api/v1/next/builds?limit=1", &res) ||
+	    !json_array_size(res))
+		return 0;
+	if (state)
+		*state = json_str(json_array_get(res, 0), "state");
+	return json_int(json_array_get(res, 0), "id", 0);
+}
+
+/*
+ * rebuild --wait on a terminal: queue the job, show its progress ("topic
+ * 3 of 7") on stderr while it runs, then the build it made.
+ */
+static int rebuild_progress(struct cli *cli, bool full)
+{
+	struct strbuf path = STRBUF_INIT;
+	long long before, job, id;
+	const char *state;
+	json_t *res, *cur;
+	int ret, shown = 0, idle = 0;
+
+	before = latest_build(cli, NULL);
+	ret = cli_post(cli, "/api/v1/next/rebuild",
+		       json_pack("{s:b, s:b}", "full", full, "wait", 0), &res);
+	if (ret)
+		return ret;
+	job = json_int(res, "job", 0);
+	for (;;) {
+		nap_ms(100);
+		if (cli_get(cli, "/api/v1/status", &res))
+			continue;
+		cur = json_object_get(res, "job");
+		if (json_int(cur, "id", 0) == job) {
+			fprintf(stderr, "\rrebuilding next: %s   ",
+				json_str(cur, "progress") ?
+				json_str(cur, "progress") : "starting");
+			shown = 1;
+			continue;
+		}
+		id = latest_build(cli, &state);
+		if (id > before && state && strcmp(state, "running") &&
+		    strcmp(state, "updating"))
+			break;
+		/* queued behind other jobs, or failed before any build */
+		if (++idle > 600) {
+			cli_error("no build after a minute; see the daemon's log");
+			return CLI_REFUSED;
+		}
+	}
+	if (shown)
+		fprintf(stderr, "\r%40s\r", "");
+	strbuf_addf(&path, "/api/v1/next/builds/%lld", id);
+	ret = cli_get(cli, path.buf, &res);
+	strbuf_release(&path);
+	if (ret)
+		return ret;
+	print_build(res);
+	return CLI_OK;
+}
+
 int cmd_rebuild(struct cli *cli, int argc, const char **argv)
 {
 	bool json = false, full = false, wait = false;
@@ -105,6 +180,8 @@ int cmd_rebuild(struct cli *cli, int argc, const char **argv)
 	argc = cli_parse(cli, argc, argv, opts);
 	if (argc)
 		cli_usage_error(cli, "'rebuild' takes no arguments");
+	if (wait && !json && isatty(STDERR_FILENO) && isatty(STDOUT_FILENO))
+		return rebuild_progress(cli, full);
 	ret = cli_post(cli, "/api/v1/next/rebuild",
 		       json_pack("{s:b, s:b}", "full", full, "wait", wait),
 		       &res);

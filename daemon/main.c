@@ -316,6 +316,7 @@ int main(int argc, char **argv)
 	if (engine_run("topic-sync", json_pack("{s:s}", "source", "startup"),
 		       NULL, &err))
 		log_error("start-up topic scan: %s", err.buf);
+	next_start();
 	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
 		log_warn("ref watcher: %s", err.buf);
 	if (http_start(&err))

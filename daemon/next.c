@@ -31,6 +31,7 @@
 #include "daemon/xalloc.h"
 
 #define DEFAULT_DEBOUNCE_MS 2000
+#define CHECK_INTERVAL_MS (5 * 60 * 1000)
 
 /* The engine thread's merge handle, kept between builds for its caches. */
 static struct merge *the_merge;
@@ -319,7 +320,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	int ret;
 
 	if (!trigger)
-		trigger = "api";
+		trigger = "job";
 	if (policy && strcmp(policy, "stop") && strcmp(policy, "skip"))
 		return error_set(err, ERR_INVALID,
 				 "bad [next] on-conflict '%s': skip or stop",
@@ -564,12 +565,122 @@ static int forget_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	return ret;
 }
 
+/*
+ * Whether next is what a build would make now: the latest finished build
+ * (done, or stopped by a conflict) had this base and these topic tips,
+ * and next is still its result.  *why says what changed.
+ */
+static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
+			 struct strbuf *err)
+{
+	const struct config *cfg = ctx->config;
+	char base[MERGE_HEXSZ + 1], next_now[MERGE_HEXSZ + 1] = "";
+	char tip[MERGE_HEXSZ + 1];
+	json_t *last = NULL, *was = NULL, *topics = NULL, *t;
+	const char *state;
+	size_t i;
+	int ret;
+
+	*stale = true;
+	*why = "stale";
+	ret = resolve_base(cfg, base, err);
+	if (ret < 0)
+		return ret;
+	if (merge_resolve_commit(the_merge, cfg->next, next_now, NULL) < 0)
+		next_now[0] = 0;
+	ret = db_query_row(ctx->db, &last, err,
+			   "SELECT id, state, base, result FROM builds "
+			   "WHERE state IN ('done', 'stopped') ORDER BY id DESC LIMIT 1",
+			   NULL);
+	if (ret < 0 || !last)
+		goto out;
+	if (strcmp(jstr(last, "base"), base)) {
+		*why = "base";
+		goto out;
+	}
+	state = jstr(last, "state");
+	if (!strcmp(state, "done") && strcmp(jstr(last, "result"), next_now))
+		goto out;
+	was = db_query(ctx->db, err,
+		       "SELECT topic, tip FROM build_topics WHERE build = ? ORDER BY pos",
+		       "i", (int64_t)json_integer_value(json_object_get(last, "id")));
+	topics = db_query(ctx->db, err,
+			  "SELECT name, branch FROM topics WHERE into_next = 1 "
+			  "ORDER BY ord, name", NULL);
+	if (!was || !topics) {
+		ret = -EIO;
+		goto out;
+	}
+	/* a stopped build records the topics up to the conflict only */
+	if (json_array_size(was) > json_array_size(topics) ||
+	    (!strcmp(state, "done") &&
+	     json_array_size(was) != json_array_size(topics)))
+		goto out;
+	json_array_foreach(was, i, t) {
+		json_t *now = json_array_get(topics, i);
+
+		if (merge_resolve_commit(the_merge, jstr(now, "branch"), tip,
+					 NULL) < 0)
+			tip[0] = 0;
+		if (strcmp(jstr(t, "topic"), jstr(now, "name")) ||
+		    strcmp(jstr(t, "tip"), tip))
+			goto out;
+	}
+	*stale = false;
+out:
+	json_decref(last);
+	json_decref(was);
+	json_decref(topics);
+	return ret;
+}
+
+/*
+ * "next-check": rebuild when next is stale (at start-up, and every few
+ * minutes for a base that moved: a new tag under base = auto).
+ */
+static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err)
+{
+	bool startup = json_is_true(json_object_get(args, "startup"));
+	const char *why;
+	int64_t recent = 0;
+	bool stale;
+	int ret;
+
+	ret = open_merge(ctx->config, err);
+	if (ret < 0)
+		return ret;
+	ret = next_is_stale(ctx, &stale, &why, err);
+	if (ret < 0)
+		return ret;
+	/* do not retry a failing build more than every few minutes */
+	db_query_int(ctx->db, &recent, NULL,
+		     "SELECT count(*) FROM builds WHERE id = (SELECT max(id) FROM builds) "
+		     "AND state = 'failed' AND started_at > ?",
+		     "i", (int64_t)time(NULL) - CHECK_INTERVAL_MS / 1000);
+	if (stale && (startup || !recent)) {
+		log_info("next: stale (%s), rebuilding", why);
+		engine_kick("next-rebuild",
+			    json_pack("{s:s}", "trigger", startup ? "startup" : why),
+			    0);
+	}
+	*result = json_pack("{s:b, s:s}", "stale", stale, "why", why);
+	return 0;
+}
+
+void next_start(void)
+{
+	engine_kick("next-check", json_pack("{s:b}", "startup", 1), 0);
+	engine_every("next-check", CHECK_INTERVAL_MS);
+}
+
 static const struct job_type next_jobs[] = {
 	{ .name = "next-rebuild", .run = rebuild_run, .rerun = true },
 	{ .name = "next-conflicts", .run = conflicts_run, .rerun = true,
 	  .quiet = true },
 	{ .name = "next-resolve-record", .run = record_run },
 	{ .name = "next-resolve-forget", .run = forget_run },
+	{ .name = "next-check", .run = check_run, .rerun = true, .quiet = true },
 };
 
 void next_register_jobs(void)

@@ -33,6 +33,13 @@ struct strbuf;
  */
 void next_register_jobs(void);
 
+/*
+ * After engine_start(): check now, and every five minutes, whether next is
+ * what a build would make (base, topic tips, next itself) and rebuild it
+ * when not ("startup", "base" or "stale" builds).
+ */
+void next_start(void);
+
 /* Reads for the API, from any thread; results are new references. */
 /* The latest build with its topics, or JSON null when there is none. */
 int next_latest_build(struct db *db, json_t **out, struct strbuf *err);

@@ -48,7 +48,14 @@ git config -f "$T/cthulhu.conf" tree.base v1.0
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts"
 
-api POST /api/v1/next/rebuild '{"wait": true}'
+startup_build_done()
+{
+	[ "$(sql "SELECT count(*) FROM builds WHERE trigger = 'startup' AND
+		state = 'done'")" = 1 ]
+}
+check "a stale next is built at start-up" wait_for 30 startup_build_done
+
+api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
 is "$status" 200 "POST /api/v1/next/rebuild with wait answers the build"
 id1=$(jget "$body" '$.id')
 is "$(jget "$body" '$.state')" done "the build is done"
@@ -81,8 +88,11 @@ done
 # git agrees that t4 conflicts with next as it was before t4
 $G merge-tree --write-tree next~1 t4 >/dev/null 2>&1
 is "$?" 1 "git merge-tree also finds t4 conflicting"
-like "$($G reflog show --format=%gs next | head -n 1)" \
-	"^cthulhu: build $id1 \\(api\\)" "next's reflog names the build"
+# (a full build in the same second makes the same commits: no new entry)
+logged=$($G reflog show --format=%gs next | head -n 1 |
+	sed -n 's/^cthulhu: build \([0-9]*\) (\(startup\|api\)).*/\1/p')
+is "$(sql "SELECT result FROM builds WHERE id = '$logged'")" "$next1" \
+	"next's reflog names the build that made it"
 
 # t5 (last) moves: a build follows by itself and keeps the first merges
 (cd "$T/src" && git checkout -q t5 && echo more >> five &&
@@ -146,6 +156,9 @@ is "$(cth next --json | jget "$(cat)" '$.build.result')" "$(rev next)" \
 out=$(cth rebuild --wait --full)
 like "$out" "^build [0-9]+ \\(api, full\\): done" "cthulhu rebuild --wait --full"
 like "$(cth rebuild)" "^rebuild queued as job [0-9]+" "cthulhu rebuild queues a job"
+# on a terminal --wait shows progress, then the build
+out=$(script -qec "'$CTHULHU' rebuild --wait" /dev/null | tr -d '\r')
+like "$out" "build [0-9]+ \\(api\\): done" "cthulhu rebuild --wait on a terminal"
 cth rebuild extra >/dev/null 2>&1
 is "$?" 2 "cthulhu rebuild with an argument is a usage error"
 
