@@ -1226,6 +1226,10 @@ function renderNext(root) {
 					return outcomeTag(outcomeOf(t));
 				} },
 				{ label: 'Merge', cell: function (t) {
+					/* A skipped topic made no merge. */
+					if (/conflict|missing|nothing/.test(
+						outcomeOf(t)))
+						return '';
 					return h('span', null,
 						 h('code', { class: 'sha' },
 						   short(pick(t, 'merge_commit'))),
