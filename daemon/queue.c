@@ -73,6 +73,7 @@ struct qkey {
 	int olane;
 	int64_t rank;
 	int64_t id;
+	int lane;		/* the lane by the rules, for the counts only */
 };
 
 static struct {
@@ -82,6 +83,7 @@ static struct {
 	size_t nr, alloc;
 	struct qkey *by_id;	/* by_id[id]: its key; id 0 when not queued */
 	size_t nr_ids;
+	int64_t lane_count[NR_LANES + 1];	/* queued series per lane */
 } qi = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int qkey_cmp(const struct qkey *a, const struct qkey *b)
@@ -128,6 +130,8 @@ static void index_remove_locked(int64_t id)
 	if (i < qi.nr && qi.v[i].id == id) {
 		memmove(&qi.v[i], &qi.v[i + 1], (qi.nr - i - 1) * sizeof(*qi.v));
 		qi.nr--;
+		if (qi.by_id[id].lane >= 1 && qi.by_id[id].lane <= NR_LANES)
+			qi.lane_count[qi.by_id[id].lane]--;
 	}
 	qi.by_id[id].id = 0;
 }
@@ -154,11 +158,14 @@ static void index_insert_locked(const struct qkey *k)
 	qi.v[i] = *k;
 	qi.nr++;
 	qi.by_id[k->id] = *k;
+	if (k->lane >= 1 && k->lane <= NR_LANES)
+		qi.lane_count[k->lane]++;
 }
 
-void queue_index_set(int64_t id, bool queued, int olane, int64_t rank)
+void queue_index_set(int64_t id, bool queued, int lane, int olane,
+		     int64_t rank)
 {
-	struct qkey k = { olane, rank, id };
+	struct qkey k = { olane, rank, id, lane };
 
 	if (id <= 0)
 		return;
@@ -178,6 +185,7 @@ void queue_index_reset(void)
 	free(qi.by_id);
 	qi.v = qi.by_id = NULL;
 	qi.nr = qi.alloc = qi.nr_ids = 0;
+	memset(qi.lane_count, 0, sizeof(qi.lane_count));
 	qi.loaded = false;
 	pthread_mutex_unlock(&qi.lock);
 }
@@ -188,16 +196,19 @@ static int index_load_locked(struct db *db, struct strbuf *err)
 	struct qkey k;
 	size_t i;
 
-	rows = db_query(db, err, "SELECT series_id, olane, rank FROM queue "
-			"WHERE queued ORDER BY olane, rank, series_id", NULL);
+	rows = db_query(db, err, "SELECT series_id, lane, olane, rank FROM "
+			"queue WHERE queued ORDER BY olane, rank, series_id",
+			NULL);
 	if (!rows)
 		return -EIO;
 	free(qi.v);
 	free(qi.by_id);
 	qi.v = qi.by_id = NULL;
 	qi.nr = qi.alloc = qi.nr_ids = 0;
+	memset(qi.lane_count, 0, sizeof(qi.lane_count));
 	json_array_foreach(rows, i, row) {
 		k.id = json_integer_value(json_object_get(row, "series_id"));
+		k.lane = json_integer_value(json_object_get(row, "lane"));
 		k.olane = json_integer_value(json_object_get(row, "olane"));
 		k.rank = json_integer_value(json_object_get(row, "rank"));
 		index_insert_locked(&k);
@@ -503,7 +514,7 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 {
 	struct throughput tp;
 	time_t now = time(NULL);
-	json_t *rows, *row, *lanes, *counts;
+	json_t *rows, *row, *lanes;
 	int64_t total = 0;
 	size_t i;
 	int l;
@@ -517,29 +528,18 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 			limit > 0 ? limit : (int64_t)-1, offset);
 	if (!rows)
 		return NULL;
-	counts = db_query(db, err, "SELECT lane, count(*) AS count FROM queue "
-			  "WHERE queued GROUP BY lane ORDER BY lane", NULL);
-	if (!counts) {
-		json_decref(rows);
-		return NULL;
-	}
-	lanes = json_array();
-	for (l = 1; l <= NR_LANES; l++) {
-		json_int_t n = 0;
-
-		json_array_foreach(counts, i, row)
-			if (json_integer_value(json_object_get(row, "lane")) == l)
-				n = json_integer_value(json_object_get(row, "count"));
-		total += n;
-		json_array_append_new(lanes, json_pack("{s:i, s:I, s:f}",
-			"lane", l, "count", n, "per_week",
-			(double)(long)(tp.per_week[l] * 10 + 0.5) / 10));
-	}
-	json_decref(counts);
 	if (index_lock(db, err) < 0) {
 		json_decref(rows);
-		json_decref(lanes);
 		return NULL;
+	}
+	/* The counts come from the in-memory order: no scan of the table. */
+	lanes = json_array();
+	for (l = 1; l <= NR_LANES; l++) {
+		total += qi.lane_count[l];
+		json_array_append_new(lanes, json_pack("{s:i, s:I, s:f}",
+			"lane", l, "count", (json_int_t)qi.lane_count[l],
+			"per_week",
+			(double)(long)(tp.per_week[l] * 10 + 0.5) / 10));
 	}
 	json_array_foreach(rows, i, row)
 		entry_finish_locked(row, now, &tp);
@@ -999,6 +999,7 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 	if (ret < 0)
 		goto out;
 	key->id = id;
+	key->lane = lane.lane;
 	if (bump) {
 		key->olane = json_integer_value(json_object_get(bump, "olane"));
 		key->rank = json_integer_value(json_object_get(bump, "rank"));
@@ -1094,8 +1095,8 @@ static int scan_batch(struct db *db, const struct config *cfg, size_t max,
 		goto out;
 	changed = json_array();
 	for (i = 0; i < n; i++) {
-		queue_index_set(keys[i].id, queued[i], keys[i].olane,
-				keys[i].rank);
+		queue_index_set(keys[i].id, queued[i], keys[i].lane,
+				keys[i].olane, keys[i].rank);
 		json_array_append_new(changed, json_integer(keys[i].id));
 	}
 	bus_publish("queue", json_pack("{s:o}", "series", changed));
@@ -1189,7 +1190,7 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *reason;
 	struct qkey k;
 	int64_t id, to = 1, root;
-	int ret;
+	int ret, lane;
 
 	ret = series_arg(args, &id, err);
 	if (ret < 0)
@@ -1209,8 +1210,8 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = scan_all(ctx->db, ctx->config, err);
 	if (ret < 0)
 		return ret;
-	ret = db_query_row(ctx->db, &row, err, "SELECT root_id, queued FROM "
-			   "queue WHERE series_id = ?", "i", id);
+	ret = db_query_row(ctx->db, &row, err, "SELECT root_id, queued, lane "
+			   "FROM queue WHERE series_id = ?", "i", id);
 	if (ret < 0)
 		return ret;
 	if (!row || !json_integer_value(json_object_get(row, "queued"))) {
@@ -1220,6 +1221,7 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out;
 	}
 	root = json_integer_value(json_object_get(row, "root_id"));
+	lane = json_integer_value(json_object_get(row, "lane"));
 
 	ret = index_lock(ctx->db, err);
 	if (ret < 0)
@@ -1248,7 +1250,7 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = db_commit(ctx->db, err);
 	if (ret < 0)
 		goto out;
-	queue_index_set(id, true, k.olane, k.rank);
+	queue_index_set(id, true, lane, k.olane, k.rank);
 	bus_publish("queue", json_pack("{s:[I]}", "series", (json_int_t)id));
 	ret = queue_series_json(ctx->db, id, result, err);
 out:

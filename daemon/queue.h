@@ -93,8 +93,12 @@ void queue_register_jobs(void);
 
 /* Load the order from db now (drops what was loaded).  0 or -errno. */
 int queue_index_load(struct db *db, struct strbuf *err);
-/* Put series id at (olane, rank), or take it out when !queued. */
-void queue_index_set(int64_t id, bool queued, int olane, int64_t rank);
+/*
+ * Put series id at (olane, rank), or take it out when !queued; lane is
+ * the lane its rules gave it (1..4), counted for GET /api/v1/queue.
+ */
+void queue_index_set(int64_t id, bool queued, int lane, int olane,
+		     int64_t rank);
 /* Forget the loaded order; the next reader loads it again. */
 void queue_index_reset(void);
 

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < 1000; i++) {
 		id = 1 + rand() % n;
 		t = now_us();
-		queue_index_set(id, true, 10, (int64_t)i);
+		queue_index_set(id, true, 1, 10, (int64_t)i);
 		samples[i] = now_us() - t;
 	}
 	report("queue_index_set(), move a series (bump, state)", samples, 1000);

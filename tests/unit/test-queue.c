@@ -106,12 +106,31 @@ int main(void)
 		keys[id].queued = rand() % 4 != 0;
 		keys[id].olane = 10 * (1 + rand() % 4);
 		keys[id].rank = rand() % 50;
-		queue_index_set(id, keys[id].queued, keys[id].olane,
-				keys[id].rank);
+		queue_index_set(id, keys[id].queued, keys[id].olane / 10,
+				keys[id].olane, keys[id].rank);
 	}
 	ok(check_all(db, "moved"), "positions after 2000 random moves and removals");
+	{
+		int64_t want[5] = { 0 }, total = 0;
+		json_t *res = queue_list(db, 0, 0, 5, &err), *lane;
+		size_t k;
+		int same = res != NULL;
 
-	queue_index_set(5, true, 0, -1);
+		for (id = 1; id <= N; id++)
+			if (keys[id].queued) {
+				want[keys[id].olane / 10]++;
+				total++;
+			}
+		json_array_foreach(json_object_get(res, "lanes"), k, lane)
+			same &= json_integer_value(json_object_get(lane, "count")) ==
+				want[json_integer_value(json_object_get(lane, "lane"))];
+		ok(same, "queue_list(): the lane counts follow the moves");
+		is_int(json_integer_value(json_object_get(res, "total")), total,
+		       "queue_list(): the total follows the moves");
+		json_decref(res);
+	}
+
+	queue_index_set(5, true, 1, 0, -1);
 	keys[5].queued = 1;
 	keys[5].olane = 0;
 	keys[5].rank = -1;
