@@ -111,9 +111,10 @@ browser navigations
 navs=$reply
 cth apply "$a" x86 >"$T/apply.out" 2>&1
 ok "cthulhu apply $a x86"
-check "the queue API drops it" wait_for 20 queued 2
 bcheck "the applied series leaves the page" wait 20000 \
 	"$rows.map(r => r.dataset.seriesId).join(' ') === '$c $b'"
+echo "# the page changed $(printf '%s' "$reply" | sed 's/.*"ms":\([0-9]*\).*/\1/') ms after cthulhu apply returned"
+check "the queue API drops it" wait_for 20 queued 2
 browser eval "$rows.map(r => r.querySelector('td.pos').textContent).join(' ')"
 is "$reply" '"1 2"' "the others move up"
 series 4 23 'KVM: x86: Add the fourth feature' >"$T/d.mbox"
