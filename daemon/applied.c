@@ -173,9 +173,53 @@ static void ref_restore(struct repo *repo, const char *refname,
 {
 	struct strbuf err = STRBUF_INIT;
 
+	if (!strcmp(old, cur))
+		return;
 	if (apply_ref_cas(repo, refname, cur, old, &err) < 0)
 		log_error("cannot restore '%s' to %s: %s", refname, old, err.buf);
 	strbuf_release(&err);
+}
+
+/*
+ * Whether the last nr commits of the first-parent history of tip have the
+ * patch-ids of patches[0..nr), in order, and none of them is recorded as
+ * applied; if so, done[] gets them.
+ */
+static bool topic_ends_with(struct db *db, struct repo *repo, const char *tip,
+			    const struct apply_patch *patches, size_t nr,
+			    struct apply_done *done)
+{
+	json_t *commits = json_array(), *c;
+	char pid[APPLY_HEXSZ + 1];
+	bool match = false;
+	int64_t known = 1;
+	size_t i;
+
+	if (!nr || drop_list_commits(repo, tip, NULL, nr, commits, NULL) < 0 ||
+	    json_array_size(commits) != nr)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		c = json_array_get(commits, nr - 1 - i);
+		if (apply_patch_id(patches[i].diff, patches[i].diff_len, pid,
+				   NULL) < 0 || strcmp(pid, jstr(c, "patch_id")))
+			goto out;
+		if (db_query_int(db, &known, NULL,
+				 "SELECT count(*) FROM applied WHERE commit_sha = ? AND state = 'applied'",
+				 "t", jstr(c, "commit")) < 0 || known)
+			goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		c = json_array_get(commits, nr - 1 - i);
+		snprintf(done[i].commit, sizeof(done[i].commit), "%s",
+			 jstr(c, "commit"));
+		snprintf(done[i].patch_id, sizeof(done[i].patch_id), "%s",
+			 jstr(c, "patch_id"));
+		done[i].three_way = false;
+	}
+	match = true;
+out:
+	json_decref(commits);
+	return match;
 }
 
 /*
@@ -323,9 +367,22 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out;
 	opts_from_config(&opts, cfg);
-	ret = apply_to_ref(repo, branch, old, ps, nr, &opts, done, new, err);
-	if (ret < 0)
-		goto out;
+	if (topic_ends_with(db, repo, old, ps, nr, done)) {
+		/*
+		 * The topic already ends with these patches: the daemon died
+		 * between moving the ref and recording the rows (this job is
+		 * then run again), or someone ran git am by hand.  Record
+		 * them rather than apply them twice.
+		 */
+		log_info("'%s' already ends with the %zu patch(es) of series %lld: recording them",
+			 topic, nr, (long long)series_id);
+		memcpy(new, old, sizeof(new));
+	} else {
+		ret = apply_to_ref(repo, branch, old, ps, nr, &opts, done, new,
+				   err);
+		if (ret < 0)
+			goto out;
+	}
 
 	/* The rows, the series' state and the notification: one transaction. */
 	applied = json_array();
@@ -807,7 +864,8 @@ static void on_moves(struct job_ctx *ctx, json_t *moves)
 void apply_register_jobs(void)
 {
 	static const struct job_type types[] = {
-		{ .name = "apply", .run = run_apply },
+		/* Run again after a crash: topic_ends_with() finds a move done. */
+		{ .name = "apply", .run = run_apply, .rerun = true },
 		{ .name = "drop", .run = run_drop },
 		{ .name = "applied-follow", .run = run_follow, .rerun = true,
 		  .quiet = true },

@@ -246,6 +246,23 @@ is "$(printf '%s\n' "$msg" | sed '/^$/d' | tail -n 2 | tr '\n' '|')" \
 	"Link: https://lore.kernel.org/r/$p1|Signed-off-by: Cthulhu Test <cthulhu@example.com>|" \
 	"Link: then the maintainer's Signed-off-by"
 
+# --- patches already on the topic (git am by hand, or a crash) -----------------
+
+# A topic where the bad patch applies; the patch goes in with git am by
+# hand.  cthulhu apply then records the commit instead of applying twice.
+git --git-dir="$T/dev/.git" push -q "$T/src.git" other:refs/heads/other
+run topics add other --branch other
+(cd "$T/dev" && git checkout -q -B byhand other &&
+ GIT_COMMITTER_NAME='Cthulhu Test' GIT_COMMITTER_EMAIL=cthulhu@example.com \
+	git am -q -s "$T/bad.mbox" && git push -q "$T/src.git" byhand:other)
+byhand=$(rev other)
+run apply "$bad" other
+is "$rc" 0 "applying a series already on the topic succeeds"
+is "$(rev other)" "$byhand" "without a second commit"
+is "$(sql "SELECT commit_sha FROM applied WHERE series_id = $bad")" "$byhand" \
+	"the commit on the topic is recorded"
+like "$(cat "$T/daemon.log")" "already ends with the 1 patch" "and the log says so"
+
 stop_daemon
 ok "cthulhud stops"
 done_testing
