@@ -39,8 +39,9 @@ static int events_stream(struct http_request *req, const char **content_type,
 		errno = 0;
 		id = strtoull(last, &end, 10);
 		if (*end || errno || *last == '-' || *last == '+')
-			return error_set(err, ERR_INVALID, "'last_id' must be "
-					 "an event id, not '%s'", last);
+			return error_set(err, ERR_INVALID,
+					 "'last_id' must be an event id, not '%s'",
+					 last);
 	}
 	stream->cookie = bus_reader_new(id);
 	stream->fill = stream_fill;

@@ -257,8 +257,7 @@ static void *bus_watch(void *arg)
 	struct db *db = db_thread();
 
 	if (!db) {
-		log_error("bus: no database connection; the event stream "
-			  "tells only what modules publish");
+		log_error("bus: no database connection; the event stream tells only what modules publish");
 		return NULL;
 	}
 	events_mark = max_id(db, "SELECT coalesce(max(id), 0) FROM events");
