@@ -1529,6 +1529,14 @@ document.addEventListener('DOMContentLoaded', function () {
 	route();
 	connect();
 	setInterval(tick, 30000);
+	/*
+	 * What commits nothing to the database (a new mainline tag moves
+	 * the release phase) sends no event: look again once a minute.
+	 */
+	setInterval(function () {
+		if (!document.hidden)
+			refreshSoon();
+	}, 60000);
 });
 
 })();
