@@ -14,7 +14,7 @@
 #                     topic, conflicting topics skipped
 #   work-tree loop    git checkout -B next base; git merge --no-edit per
 #                     topic (git merge --abort on conflict)
-# cthulhud: a full rebuild (cold, just started; then warm), the rebuild
+# cthulhud: a full rebuild (cold: the one it makes at start-up; then warm), the rebuild
 # after the last topic moved, after the first topic moved; the daemon's
 # own build time (duration_ms) and the CLI's wall time; peak RSS.
 set -eu
@@ -143,7 +143,18 @@ move_topic()
 	$G update-ref "refs/heads/$t" "$commit"
 }
 
-rebuild cold --full
+# the build cthulhud makes by itself at start-up (next is stale) is the
+# cold one: empty commit DAG, cold object caches
+i=0
+until [ "$("$BUILD/cthulhu" next --json | python3 -c 'import json,sys; b=json.load(sys.stdin)["build"]; print(b and b["state"])')" = done ]; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { echo "no start-up build"; exit 1; }
+	sleep 0.1
+done
+"$BUILD/cthulhu" next --json | python3 -c '
+import json, sys
+b = json.load(sys.stdin)["build"]
+print("- %d %d %s" % (b["duration_ms"], b["merges_reused"], b["result"]))' > "$WORK/t.cold"
 rebuild full --full
 move_topic "$last"
 rebuild last
@@ -171,7 +182,7 @@ BEGIN {
 	printf "%-42s %9.3f %9s %9s   (peak RSS %d MiB)\n", "git merge-tree loop, full", L, "-", "1.0", f(loop, 2) / 1024
 	printf "%-42s %9.3f %9s %9.1f\n", "git merge-tree, one merge (last topic)", f(loop1, 1), "-", L / f(loop1, 1)
 	printf "%-42s %9.3f %9s %9.2f   (peak RSS %d MiB)\n", "git work-tree loop (checkout + merge)", f(wt, 1), "-", L / f(wt, 1), f(wt, 2) / 1024
-	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud full rebuild, cold", f(cold, 1), f(cold, 2) / 1000, L / f(cold, 1)
+	printf "%-42s %9s %9.3f %9.1f\n", "cthulhud full rebuild, cold (start-up)", "-", f(cold, 2) / 1000, L / (f(cold, 2) / 1000)
 	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud full rebuild, warm", f(full, 1), f(full, 2) / 1000, L / f(full, 1)
 	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the last topic moved", f(lastb, 1), f(lastb, 2) / 1000, L / f(lastb, 1), f(lastb, 3)
 	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the first topic moved", f(first, 1), f(first, 2) / 1000, L / f(first, 1), f(first, 3)
