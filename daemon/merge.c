@@ -1662,16 +1662,33 @@ void merge_set_ident(struct merge *m, const char *name, const char *email)
 	git_repository_set_ident(m->repo, name, email);
 }
 
+struct tag_cand {
+	int64_t date;
+	char hex[MERGE_HEXSZ + 1];
+	const char *name;	/* borrowed from the tag list */
+};
+
+static int cmp_tag_cand(const void *va, const void *vb)
+{
+	const struct tag_cand *a = va, *b = vb;
+
+	return a->date > b->date ? -1 : a->date < b->date;
+}
+
+/*
+ * Test the candidates newest first, so that a kernel's 1,500 v* tags cost
+ * one ancestry walk rather than one walk down the whole history each.
+ */
 int merge_newest_tag(struct merge *m, const char *pattern,
 		     const char *reachable_from, char *hex, char **name,
 		     struct strbuf *err)
 {
-	char tip[MERGE_HEXSZ + 1], cand[MERGE_HEXSZ + 1];
+	struct tag_cand *c = NULL, *best = NULL;
+	char tip[MERGE_HEXSZ + 1];
 	git_strarray names = { 0 };
 	struct strbuf ref = STRBUF_INIT;
-	int64_t best_date = INT64_MIN;
+	size_t i, nr = 0;
 	uint32_t idx;
-	size_t i;
 	bool yes;
 	int ret;
 
@@ -1684,26 +1701,35 @@ int merge_newest_tag(struct merge *m, const char *pattern,
 	ret = git_tag_list_match(&names, pattern, m->repo);
 	if (ret < 0)
 		return git_err(err, -EIO, "cannot list tags");
+	c = xcalloc(names.count + 1, sizeof(*c));
 	for (i = 0; i < names.count; i++) {
 		strbuf_reset(&ref);
 		strbuf_addf(&ref, "refs/tags/%s", names.strings[i]);
-		if (merge_resolve_commit(m, ref.buf, cand, NULL) < 0)
+		if (merge_resolve_commit(m, ref.buf, c[nr].hex, NULL) < 0 ||
+		    lookup_commit_node(m, c[nr].hex, &idx, NULL) < 0)
 			continue;
+		c[nr].date = m->dag.nodes[idx].date;
+		c[nr].name = names.strings[i];
+		nr++;
+	}
+	qsort(c, nr, sizeof(*c), cmp_tag_cand);
+	for (i = 0; i < nr; i++) {
+		if (best && c[i].date < best->date)
+			break;
 		if (reachable_from &&
-		    (merge_is_ancestor(m, cand, tip, &yes, NULL) < 0 || !yes))
-			continue;
-		if (lookup_commit_node(m, cand, &idx, NULL) < 0)
+		    (merge_is_ancestor(m, c[i].hex, tip, &yes, NULL) < 0 || !yes))
 			continue;
 		/* equal dates: the one that has the other in its history */
-		if (m->dag.nodes[idx].date < best_date ||
-		    (m->dag.nodes[idx].date == best_date &&
-		     (merge_is_ancestor(m, hex, cand, &yes, NULL) < 0 || !yes)))
+		if (best && (merge_is_ancestor(m, best->hex, c[i].hex, &yes,
+					       NULL) < 0 || !yes))
 			continue;
-		best_date = m->dag.nodes[idx].date;
-		memcpy(hex, cand, sizeof(cand));
-		free(*name);
-		*name = xstrdup(names.strings[i]);
+		best = &c[i];
 	}
+	if (best) {
+		memcpy(hex, best->hex, MERGE_HEXSZ + 1);
+		*name = xstrdup(best->name);
+	}
+	free(c);
 	git_strarray_dispose(&names);
 	strbuf_release(&ref);
 	if (!*name)
