@@ -50,18 +50,28 @@ struct build_topic {
 };
 
 /*
- * Crash injection for the kill -9 tests: CTHULHU_CRASH_AT=merged (merge
- * commits written, nothing recorded), updating (the row says what next
- * will be, next not moved) or moved (next moved, the row not done) ends
- * the process there as kill -9 would.
+ * Test points: CTHULHU_CRASH_AT=merged (merge commits written, nothing
+ * recorded), updating (the row says what next will be, next not moved)
+ * or moved (next moved, the row not done) ends the process there as
+ * kill -9 would; CTHULHU_NEXT_HOOK runs a program at each point.
  */
 static void crash_point(const char *point)
 {
 	const char *at = getenv("CTHULHU_CRASH_AT");
 
+	const char *hook = getenv("CTHULHU_NEXT_HOOK");
+	struct strbuf cmd = STRBUF_INIT;
+
 	if (at && !strcmp(at, point)) {
 		log_warn("next: crashing at '%s' as CTHULHU_CRASH_AT asks", point);
 		raise(SIGKILL);
+	}
+	/* CTHULHU_NEXT_HOOK: a program run as "HOOK POINT" (the CAS test) */
+	if (hook && *hook) {
+		strbuf_addf(&cmd, "'%s' %s", hook, point);
+		if (system(cmd.buf))
+			log_warn("next: '%s' failed", cmd.buf);
+		strbuf_release(&cmd);
 	}
 }
 
@@ -467,6 +477,11 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 			    trigger, full ? ", full" : "");
 		ret = merge_update_ref(the_merge, cfg->next, head, next_now,
 				       reflog.buf, err);
+		/* next moved under the build: build again from its new value */
+		if (ret == ERR_STALE)
+			engine_kick("next-rebuild",
+				    json_pack("{s:s}", "trigger", "stale"),
+				    DEFAULT_DEBOUNCE_MS);
 		if (ret < 0)
 			goto out_fail;
 	}
