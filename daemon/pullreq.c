@@ -330,56 +330,160 @@ static char *shortlog_subject(const char *msg)
 	return strbuf_detach(&out, NULL);
 }
 
-/* `git shortlog ^base_rev tip`; *count gets the number of commits. */
-static int add_shortlog(struct pullreq *pr, struct strbuf *out,
-			size_t *count, struct strbuf *err)
+/*
+ * The commits of base_rev..tip in the order git's default revision walk
+ * gives them (what git shortlog reads): a list kept by committer date,
+ * newest first, a commit's parents inserted after every commit of the
+ * same date or newer, in parent order, when the commit is taken from
+ * the list.  libgit2's GIT_SORT_TIME breaks ties of equal dates its own
+ * way, and commits made within a second (git am, rebase) are common.
+ * Commits outside the range cannot change the order of those inside, so
+ * only the range is walked.  *order (caller frees) gets the commits.
+ */
+struct walk_node {
+	git_oid oid;
+	git_time_t date;
+	size_t *parents;	/* indexes of the parents in the range */
+	size_t nr_parents;
+	size_t next;		/* the next in the date list, or WALK_END */
+	bool seen;
+};
+#define WALK_END ((size_t)-1)
+
+static int cmp_walk_node(const void *a, const void *b)
 {
-	struct shortlog_item *items = NULL;
-	git_mailmap *mailmap = NULL;
+	return git_oid_cmp(&((const struct walk_node *)a)->oid,
+			   &((const struct walk_node *)b)->oid);
+}
+
+static size_t walk_find(struct walk_node *nodes, size_t nr, const git_oid *id)
+{
+	struct walk_node key, *n;
+
+	git_oid_cpy(&key.oid, id);
+	n = bsearch(&key, nodes, nr, sizeof(*nodes), cmp_walk_node);
+	return n ? (size_t)(n - nodes) : WALK_END;
+}
+
+static int walk_range(struct pullreq *pr, git_oid **order, size_t *nr_out,
+		      struct strbuf *err)
+{
+	struct walk_node *nodes = NULL;
+	size_t nr = 0, alloc = 0, i, k, p, head, *pp, nr_out_ = 0;
 	git_revwalk *walk = NULL;
-	size_t nr = 0, alloc = 0, i, j;
-	git_commit *c;
+	git_commit *c = NULL;
 	git_oid oid;
 	int ret;
 
-	if (git_mailmap_from_repository(&mailmap, pr->repo) < 0)
-		mailmap = NULL;
+	*order = NULL;
+	*nr_out = 0;
 	if (git_revwalk_new(&walk, pr->repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TIME) < 0 ||
 	    git_revwalk_push(walk, &pr->tip) < 0 ||
 	    git_revwalk_hide(walk, &pr->base_rev) < 0) {
 		ret = repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
 		goto out;
 	}
 	while (!(ret = git_revwalk_next(&oid, walk))) {
-		git_signature *author = NULL;
-
-		if (git_commit_lookup(&c, pr->repo, &oid) < 0) {
-			ret = repo_error(err, -EIO, "cannot read commit %s",
-					 git_oid_tostr_s(&oid));
-			goto out;
-		}
 		if (nr == alloc) {
 			alloc = alloc ? alloc * 2 : 64;
-			items = xrealloc(items, alloc * sizeof(*items));
+			nodes = xrealloc(nodes, alloc * sizeof(*nodes));
 		}
-		if (mailmap &&
-		    !git_commit_author_with_mailmap(&author, c, mailmap)) {
-			items[nr].name = xstrdup(author->name);
-			git_signature_free(author);
-		} else {
-			items[nr].name = xstrdup(git_commit_author(c)->name);
-		}
-		items[nr].subject = shortlog_subject(git_commit_message(c));
-		items[nr].seq = nr;
-		nr++;
-		git_commit_free(c);
+		memset(&nodes[nr], 0, sizeof(nodes[nr]));
+		git_oid_cpy(&nodes[nr++].oid, &oid);
 	}
 	if (ret != GIT_ITEROVER) {
 		ret = repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
 		goto out;
 	}
 	ret = 0;
+	if (!nr)
+		goto out;
+	qsort(nodes, nr, sizeof(*nodes), cmp_walk_node);
+	for (i = 0; i < nr; i++) {
+		if (git_commit_lookup(&c, pr->repo, &nodes[i].oid) < 0) {
+			ret = repo_error(err, -EIO, "cannot read commit %s",
+					 git_oid_tostr_s(&nodes[i].oid));
+			goto out;
+		}
+		nodes[i].date = git_commit_time(c);
+		nodes[i].next = WALK_END;
+		ALLOC_ARRAY(nodes[i].parents, git_commit_parentcount(c) + 1);
+		for (k = 0; k < git_commit_parentcount(c); k++) {
+			p = walk_find(nodes, nr, git_commit_parent_id(c, k));
+			if (p != WALK_END)
+				nodes[i].parents[nodes[i].nr_parents++] = p;
+		}
+		git_commit_free(c);
+		c = NULL;
+	}
+
+	*order = xcalloc(nr, sizeof(**order));
+	head = walk_find(nodes, nr, &pr->tip);
+	if (head == WALK_END)
+		goto out;
+	nodes[head].seen = true;
+	while (head != WALK_END) {
+		i = head;
+		head = nodes[i].next;
+		git_oid_cpy(&(*order)[nr_out_++], &nodes[i].oid);
+		for (k = 0; k < nodes[i].nr_parents; k++) {
+			p = nodes[i].parents[k];
+			if (nodes[p].seen)
+				continue;
+			nodes[p].seen = true;
+			for (pp = &head; *pp != WALK_END &&
+			     nodes[*pp].date >= nodes[p].date;
+			     pp = &nodes[*pp].next)
+				;
+			nodes[p].next = *pp;
+			*pp = p;
+		}
+	}
+	*nr_out = nr_out_;
+out:
+	for (i = 0; i < nr; i++)
+		free(nodes[i].parents);
+	free(nodes);
+	git_revwalk_free(walk);
+	return ret;
+}
+
+/* `git shortlog ^base_rev tip`; *count gets the number of commits. */
+static int add_shortlog(struct pullreq *pr, struct strbuf *out,
+			size_t *count, struct strbuf *err)
+{
+	struct shortlog_item *items = NULL;
+	git_mailmap *mailmap = NULL;
+	git_oid *order = NULL;
+	size_t nr = 0, i, j;
+	git_commit *c;
+	int ret;
+
+	if (git_mailmap_from_repository(&mailmap, pr->repo) < 0)
+		mailmap = NULL;
+	ret = walk_range(pr, &order, &nr, err);
+	if (ret)
+		goto out;
+	items = xcalloc(nr + 1, sizeof(*items));
+	for (i = 0; i < nr; i++) {
+		git_signature *author = NULL;
+
+		if (git_commit_lookup(&c, pr->repo, &order[i]) < 0) {
+			ret = repo_error(err, -EIO, "cannot read commit %s",
+					 git_oid_tostr_s(&order[i]));
+			goto out;
+		}
+		if (mailmap &&
+		    !git_commit_author_with_mailmap(&author, c, mailmap)) {
+			items[i].name = xstrdup(author->name);
+			git_signature_free(author);
+		} else {
+			items[i].name = xstrdup(git_commit_author(c)->name);
+		}
+		items[i].subject = shortlog_subject(git_commit_message(c));
+		items[i].seq = i;
+		git_commit_free(c);
+	}
 	if (nr)
 		qsort(items, nr, sizeof(*items), cmp_shortlog);
 	for (i = 0; i < nr; i = j) {
@@ -392,12 +496,12 @@ static int add_shortlog(struct pullreq *pr, struct strbuf *out,
 	}
 	*count = nr;
 out:
-	for (i = 0; i < nr; i++) {
+	for (i = 0; items && i < nr; i++) {
 		free(items[i].name);
 		free(items[i].subject);
 	}
 	free(items);
-	git_revwalk_free(walk);
+	free(order);
 	git_mailmap_free(mailmap);
 	return ret;
 }
@@ -571,8 +675,180 @@ static void add_mode_change(struct strbuf *out, const git_diff_delta *d,
 	strbuf_addch(out, '\n');
 }
 
+/*
+ * Renames as git finds and prints them ("rename a => b (87%)"): the
+ * similarity of diffcore-delta.c and estimate_similarity(), both files
+ * cut into spans (a line, or 64 bytes), each span hashed, the bytes of
+ * the old file's spans found again in the new one over the larger size,
+ * and no pair whose sizes differ by more than half.  It is given to
+ * git_diff_find_similar() as its metric, so that libgit2 pairs the files
+ * git would pair, and used again for the percentage.
+ */
+#define SIM_MAX_SCORE 60000
+#define SIM_MIN_SCORE 30000	/* -M's default, 50% */
+#define SIM_HASHBASE 107927
+
+struct span {
+	unsigned int hashval;
+	unsigned int cnt;
+};
+
+struct sim_sig {
+	struct span *spans;	/* sorted by hash, equal hashes summed */
+	size_t nr;
+	uintmax_t size;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->hashval < y->hashval ? -1 : x->hashval > y->hashval;
+}
+
+/* The signature of a file's content; caller frees with sim_sig_free(). */
+static struct sim_sig *sim_sig_new(const unsigned char *buf, size_t sz)
+{
+	struct sim_sig *sig = xcalloc(1, sizeof(*sig));
+	unsigned int accum1 = 0, accum2 = 0, old_1, c;
+	bool text = !memchr(buf, 0, sz < 8000 ? sz : 8000);
+	size_t alloc = 0, i, j;
+	int n = 0;
+
+	sig->size = sz;
+	while (sz) {
+		c = *buf++;
+		old_1 = accum1;
+		sz--;
+		/* a CR before LF does not count in text */
+		if (text && c == '\r' && sz && *buf == '\n')
+			continue;
+		accum1 = (accum1 << 7) ^ (accum2 >> 25);
+		accum2 = (accum2 << 7) ^ (old_1 >> 25);
+		accum1 += c;
+		if (++n < 64 && c != '\n' && sz)
+			continue;
+		if (sig->nr == alloc) {
+			alloc = alloc ? alloc * 2 : 256;
+			sig->spans = xrealloc(sig->spans,
+					      alloc * sizeof(*sig->spans));
+		}
+		sig->spans[sig->nr].hashval = (accum1 + accum2 * 0x61) %
+					      SIM_HASHBASE;
+		sig->spans[sig->nr++].cnt = n;
+		n = 0;
+		accum1 = accum2 = 0;
+	}
+	if (sig->nr)
+		qsort(sig->spans, sig->nr, sizeof(*sig->spans), cmp_span);
+	for (i = j = 0; i < sig->nr; i++) {
+		if (j && sig->spans[j - 1].hashval == sig->spans[i].hashval)
+			sig->spans[j - 1].cnt += sig->spans[i].cnt;
+		else
+			sig->spans[j++] = sig->spans[i];
+	}
+	sig->nr = j;
+	return sig;
+}
+
+static void sim_sig_free(struct sim_sig *sig)
+{
+	if (!sig)
+		return;
+	free(sig->spans);
+	free(sig);
+}
+
+/* git's score of a rename from a to b, 0 to SIM_MAX_SCORE. */
+static int sim_score(const struct sim_sig *a, const struct sim_sig *b)
+{
+	uintmax_t max_size, base_size, copied = 0;
+	size_t i, k = 0;
+
+	max_size = a->size > b->size ? a->size : b->size;
+	base_size = a->size < b->size ? a->size : b->size;
+	if (max_size * (SIM_MAX_SCORE - SIM_MIN_SCORE) <
+	    (max_size - base_size) * SIM_MAX_SCORE)
+		return 0;
+	if (!b->size)
+		return 0;
+	for (i = 0; i < a->nr; i++) {
+		while (k < b->nr && b->spans[k].hashval < a->spans[i].hashval)
+			k++;
+		if (k < b->nr && b->spans[k].hashval == a->spans[i].hashval) {
+			copied += a->spans[i].cnt < b->spans[k].cnt ?
+				  a->spans[i].cnt : b->spans[k].cnt;
+			k++;
+		}
+	}
+	return (int)(copied * SIM_MAX_SCORE / max_size);
+}
+
+static int metric_buffer_sig(void **out, const git_diff_file *file,
+			     const char *buf, size_t len, void *payload)
+{
+	*out = sim_sig_new((const unsigned char *)buf, len);
+	return 0;
+}
+
+static int metric_file_sig(void **out, const git_diff_file *file,
+			   const char *path, void *payload)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	*out = NULL;
+	if (strbuf_read_file(&sb, path) < 0)
+		return 0;
+	*out = sim_sig_new((const unsigned char *)sb.buf, sb.len);
+	strbuf_release(&sb);
+	return 0;
+}
+
+static void metric_free_sig(void *sig, void *payload)
+{
+	sim_sig_free(sig);
+}
+
+/* libgit2 wants 0 to 100 and pairs at or above its threshold, 50. */
+static int metric_similarity(int *score, void *a, void *b, void *payload)
+{
+	*score = sim_score(a, b) * 100 / SIM_MAX_SCORE;
+	return 0;
+}
+
+static const git_diff_similarity_metric git_metric = {
+	.file_signature = metric_file_sig,
+	.buffer_signature = metric_buffer_sig,
+	.free_signature = metric_free_sig,
+	.similarity = metric_similarity,
+};
+
+/* The percentage git prints for a rename. */
+static int rename_similarity(git_repository *repo, const git_diff_delta *d)
+{
+	struct sim_sig *sa = NULL, *sb = NULL;
+	git_blob *a = NULL, *b = NULL;
+	int score = 0;
+
+	if (git_oid_equal(&d->old_file.id, &d->new_file.id))
+		return 100;
+	if (git_blob_lookup(&a, repo, &d->old_file.id) < 0 ||
+	    git_blob_lookup(&b, repo, &d->new_file.id) < 0)
+		goto out;
+	sa = sim_sig_new(git_blob_rawcontent(a), git_blob_rawsize(a));
+	sb = sim_sig_new(git_blob_rawcontent(b), git_blob_rawsize(b));
+	score = sim_score(sa, sb) * 100 / SIM_MAX_SCORE;
+out:
+	sim_sig_free(sa);
+	sim_sig_free(sb);
+	git_blob_free(a);
+	git_blob_free(b);
+	return score;
+}
+
 /* git diff --summary's lines for one file. */
-static void add_summary_line(struct strbuf *out, const git_diff_delta *d)
+static void add_summary_line(struct strbuf *out, git_repository *repo,
+			     const git_diff_delta *d)
 {
 	switch (d->status) {
 	case GIT_DELTA_DELETED:
@@ -590,7 +866,7 @@ static void add_summary_line(struct strbuf *out, const git_diff_delta *d)
 		strbuf_addstr(out, d->status == GIT_DELTA_RENAMED ?
 			      " rename " : " copy ");
 		add_rename(out, d->old_file.path, d->new_file.path);
-		strbuf_addf(out, " (%d%%)\n", (int)d->similarity);
+		strbuf_addf(out, " (%d%%)\n", rename_similarity(repo, d));
 		add_mode_change(out, d, false);
 		break;
 	default:
@@ -622,6 +898,7 @@ static int add_diffstat(struct pullreq *pr, struct strbuf *out,
 		goto out;
 	}
 	find.flags = GIT_DIFF_FIND_RENAMES;
+	find.metric = (git_diff_similarity_metric *)&git_metric;
 	if (git_diff_find_similar(diff, &find) < 0) {
 		ret = repo_error(err, -EIO, "cannot find renames in '%s'",
 				 pr->topic);
@@ -666,7 +943,7 @@ static int add_diffstat(struct pullreq *pr, struct strbuf *out,
 	}
 	add_stat_lines(out, files, nr);
 	for (i = 0; i < nr; i++)
-		add_summary_line(out, git_diff_get_delta(diff, i));
+		add_summary_line(out, pr->repo, git_diff_get_delta(diff, i));
 	ret = 0;
 out:
 	for (i = 0; files && i < nr; i++)
