@@ -125,7 +125,9 @@ int cmd_events(struct cli *cli, int argc, const char **argv)
 		first = false;
 		if (!follow)
 			break;
-		nap(500);
+		/* Catch up at once on a long log; wait when nothing is new. */
+		if (!json_array_size(events))
+			nap(500);
 		if (interrupted)
 			break;
 	}
