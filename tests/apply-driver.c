@@ -5,12 +5,15 @@
  *
  *   apply-driver [options] REPO REF --mbox FILE
  *   apply-driver [options] REPO REF --mailinfo DIR...
+ *   apply-driver [options] --each REPO (--mbox|--mailinfo) REF=PATH...
  *
  * --mbox parses FILE with mail.c and applies every message holding a
  * diff, in file order; --mailinfo takes, per DIR, the info, msg and patch
  * files that `git mailinfo -u DIR/msg DIR/patch <mail >DIR/info` writes.
  * REF moves (compare-and-swap) unless --dry-run.  Prints one line per
- * patch: "<commit> <patch-id> apply|3way".
+ * patch: "<commit> <patch-id> apply|3way".  With --each, every PATH is
+ * applied to its own REF, the lines start with "REF ", a failure is
+ * reported on stderr and the others go on (exit 1 if any failed).
  *
  * Options: --committer "Name <email>" (required), --committer-date
  * "EPOCH +HHMM", --no-signoff, --link TEMPLATE, -3.
@@ -130,19 +133,109 @@ fail:
 	return -1;
 }
 
+/* Append the patches of one mailinfo folder to in[]; -1 on error. */
+static int load_mailinfo(const char *dir, struct input **in, size_t *nr)
+{
+	*in = xrealloc(*in, (*nr + 1) * sizeof(**in));
+	memset(&(*in)[*nr], 0, sizeof(**in));
+	strbuf_init(&(*in)[*nr].info, 0);
+	strbuf_init(&(*in)[*nr].msg, 0);
+	strbuf_init(&(*in)[*nr].patch, 0);
+	if (read_mailinfo(&(*in)[*nr], dir) < 0)
+		return -1;
+	(*nr)++;
+	return 0;
+}
+
+/* Append every message with a diff of an mbox file to in[]. */
+static int load_mbox(const char *path, struct input **in, size_t *nr)
+{
+	struct strbuf err = STRBUF_INIT, file = STRBUF_INIT;
+	struct mbox mbox = { 0 };
+	size_t i;
+	int ret = -1;
+
+	mail_global_init();
+	if (strbuf_read_file(&file, path) < 0 ||
+	    mbox_split(file.buf, file.len, MBOX_AUTO, &mbox, &err) < 0) {
+		fprintf(stderr, "apply-driver: cannot read %s: %s\n", path,
+			err.buf);
+		goto out;
+	}
+	for (i = 0; i < mbox.nr; i++) {
+		struct mail *m;
+		char name[64];
+
+		if (mail_parse(mbox.msgs[i].data, mbox.msgs[i].len, &m,
+			       &err) < 0) {
+			fprintf(stderr, "apply-driver: %s: message %zu: %s\n",
+				path, i + 1, err.buf);
+			goto out;
+		}
+		if (!m->has_diff) {
+			mail_free(m);
+			continue;
+		}
+		*in = xrealloc(*in, (*nr + 1) * sizeof(**in));
+		memset(&(*in)[*nr], 0, sizeof(**in));
+		strbuf_init(&(*in)[*nr].msg, 0);
+		snprintf(name, sizeof(name), "message %zu", i + 1);
+		apply_patch_from_mail(&(*in)[*nr].p, m, xstrdup(name),
+				      &(*in)[*nr].msg);
+		(*in)[*nr].mail = m;
+		(*nr)++;
+	}
+	ret = 0;
+out:
+	mbox_release(&mbox);
+	strbuf_release(&file);
+	strbuf_release(&err);
+	return ret;
+}
+
+/* Apply in[0..nr) to ref; print one line per patch. */
+static int run(struct repo *repo, const char *ref, struct input *in,
+	       size_t nr, const struct apply_opts *opts, bool dry_run,
+	       const char *prefix)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct apply_done *done = xcalloc(nr ? nr : 1, sizeof(*done));
+	struct apply_patch *ps = xcalloc(nr ? nr : 1, sizeof(*ps));
+	char tip[APPLY_HEXSZ + 1];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < nr; i++)
+		ps[i] = in[i].p;
+	if (dry_run) {
+		ret = repo_ref_oid(repo, ref, tip, &err);
+		if (!ret)
+			ret = apply_onto(repo, tip, ps, nr, opts, done, &err);
+	} else {
+		ret = apply_to_ref(repo, ref, NULL, ps, nr, opts, done, tip,
+				   &err);
+	}
+	if (ret < 0)
+		fprintf(stderr, "apply-driver: %s%s\n", prefix, err.buf);
+	for (i = 0; !ret && i < nr; i++)
+		printf("%s%s %s %s\n", prefix, done[i].commit, done[i].patch_id,
+		       done[i].three_way ? "3way" : "apply");
+	free(ps);
+	free(done);
+	strbuf_release(&err);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct apply_opts opts = { .signoff = true };
-	struct strbuf err = STRBUF_INIT, file = STRBUF_INIT;
-	const char *repo_path, *ref, *mbox_path = NULL;
+	struct strbuf err = STRBUF_INIT;
+	const char *repo_path, *ref;
 	struct input *in = NULL;
-	struct apply_done *done;
-	struct apply_patch *ps;
 	struct repo *repo;
-	bool dry_run = false;
-	char tip[APPLY_HEXSZ + 1];
-	size_t nr = 0, i;
-	int ret;
+	bool dry_run = false, each = false;
+	size_t nr = 0;
+	int failed = 0;
 
 	argv++;
 	for (; *argv && argv[0][0] == '-'; argv++) {
@@ -168,6 +261,8 @@ int main(int argc, char **argv)
 			opts.three_way = true;
 		} else if (!strcmp(*argv, "--dry-run")) {
 			dry_run = true;
+		} else if (!strcmp(*argv, "--each")) {
+			each = true;
 		} else {
 			usage();
 		}
@@ -175,84 +270,48 @@ int main(int argc, char **argv)
 	if (!opts.committer_name || !argv[0] || !argv[1] || !argv[2])
 		usage();
 	repo_path = argv[0];
-	ref = argv[1];
-	argv += 2;
-
 	g_mime_init();
 	if (repo_global_init(&err) < 0 || repo_open(repo_path, &repo, &err) < 0) {
 		fprintf(stderr, "apply-driver: %s\n", err.buf);
 		return 1;
 	}
 
+	if (each) {
+		/* --each --mailinfo|--mbox REF=PATH...: each on its own ref */
+		bool mbox = !strcmp(argv[1], "--mbox");
+		char **a;
+
+		if (!mbox && strcmp(argv[1], "--mailinfo"))
+			usage();
+		for (a = argv + 2; *a; a++) {
+			char *eq = strchr(*a, '='), *r, prefix[256];
+
+			if (!eq)
+				usage();
+			r = xstrndup(*a, eq - *a);
+			snprintf(prefix, sizeof(prefix), "%s ", r);
+			nr = 0;
+			in = NULL;
+			if ((mbox ? load_mbox(eq + 1, &in, &nr) :
+			     load_mailinfo(eq + 1, &in, &nr)) < 0 ||
+			    run(repo, r, in, nr, &opts, dry_run, prefix) < 0)
+				failed = 1;
+			free(r);
+		}
+		return failed;
+	}
+
+	ref = argv[1];
+	argv += 2;
 	if (!strcmp(argv[0], "--mailinfo")) {
-		for (argv++; *argv; argv++) {
-			in = xrealloc(in, (nr + 1) * sizeof(*in));
-			memset(&in[nr], 0, sizeof(*in));
-			strbuf_init(&in[nr].info, 0);
-			strbuf_init(&in[nr].msg, 0);
-			strbuf_init(&in[nr].patch, 0);
-			if (read_mailinfo(&in[nr], *argv) < 0)
+		for (argv++; *argv; argv++)
+			if (load_mailinfo(*argv, &in, &nr) < 0)
 				return 1;
-			nr++;
-		}
 	} else if (!strcmp(argv[0], "--mbox") && argv[1]) {
-		struct mbox mbox = { 0 };
-
-		mbox_path = argv[1];
-		mail_global_init();
-		if (strbuf_read_file(&file, mbox_path) < 0 ||
-		    mbox_split(file.buf, file.len, MBOX_AUTO, &mbox, &err) < 0) {
-			fprintf(stderr, "apply-driver: cannot read %s: %s\n",
-				mbox_path, err.buf);
+		if (load_mbox(argv[1], &in, &nr) < 0)
 			return 1;
-		}
-		for (i = 0; i < mbox.nr; i++) {
-			struct mail *m;
-			char name[64];
-
-			if (mail_parse(mbox.msgs[i].data, mbox.msgs[i].len, &m,
-				       &err) < 0) {
-				fprintf(stderr, "apply-driver: message %zu: %s\n",
-					i + 1, err.buf);
-				return 1;
-			}
-			if (!m->has_diff) {
-				mail_free(m);
-				continue;
-			}
-			in = xrealloc(in, (nr + 1) * sizeof(*in));
-			memset(&in[nr], 0, sizeof(*in));
-			strbuf_init(&in[nr].msg, 0);
-			snprintf(name, sizeof(name), "message %zu", i + 1);
-			apply_patch_from_mail(&in[nr].p, m, xstrdup(name),
-					      &in[nr].msg);
-			in[nr].mail = m;
-			nr++;
-		}
-		mbox_release(&mbox);
 	} else {
 		usage();
 	}
-
-	done = xcalloc(nr ? nr : 1, sizeof(*done));
-	ps = xcalloc(nr ? nr : 1, sizeof(*ps));
-	for (i = 0; i < nr; i++)
-		ps[i] = in[i].p;
-	if (dry_run) {
-		ret = repo_ref_oid(repo, ref, tip, &err);
-		if (!ret)
-			ret = apply_onto(repo, tip, ps, nr, &opts, done, &err);
-	} else {
-		ret = apply_to_ref(repo, ref, NULL, ps, nr, &opts, done, tip,
-				   &err);
-	}
-	free(ps);
-	if (ret < 0) {
-		fprintf(stderr, "apply-driver: %s\n", err.buf);
-		return 1;
-	}
-	for (i = 0; i < nr; i++)
-		printf("%s %s %s\n", done[i].commit, done[i].patch_id,
-		       done[i].three_way ? "3way" : "apply");
-	return 0;
+	return run(repo, ref, in, nr, &opts, dry_run, "") < 0 ? 1 : 0;
 }

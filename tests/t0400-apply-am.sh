@@ -170,8 +170,8 @@ mailinfo "$T/off-mi" "$T"/off-p/*.patch
 # a clone of the topic alone lacks the preimage blob, so only an offset
 # can make the patch apply, as in plain git am
 git clone -q --no-local --single-branch -b topic "$O" "$T/off2"
-git -C "$T/off2" branch am-off origin/topic
-git -C "$T/off2" branch our-off origin/topic
+git -C "$T/off2" branch --no-track am-off origin/topic
+git -C "$T/off2" branch --no-track our-off origin/topic
 want=$(am_like "$T/off2" am-off "$T"/off-p/*.patch)
 like "$want" '^[0-9a-f]{40}$' "git am applies with an offset"
 out=$(drive "$T/off2" refs/heads/our-off --mailinfo "$T/off-mi")
@@ -243,43 +243,38 @@ like "$(cat "$T/err")" "outside the tree" "and says why"
 
 # --- the corpus ----------------------------------------------------------
 
-# Each message with a diff, alone, on a repository built from its own
-# preimage: git am -s and apply.c must agree (same SHA1, or both fail).
+# Each message with a diff, alone, on a root commit made from its own
+# preimage: git am -s and apply.c (through git mailinfo's output, and
+# through mail.c) must agree (same SHA1, or both fail).  One repository
+# holds every message's branches; the driver runs once per way.
+C=$T/corpus
+git init -q -b master "$C/repo"
+corpus_list=
 corpus_one()	# corpus_one NAME MAILFILE
 {
-	local name=$1 mail=$2 dir=$T/corpus/$1 want got
-	mkdir -p "$dir"
+	local name=$1 mail=$2 dir=$C/$1 tree base
+	mkdir -p "$dir/pre"
 	mailinfo "$dir/mi" "$mail"
 	[ -s "$dir/mi/patch" ] || return 0
-	git init -q -b master "$dir/repo"
-	mkdir -p "$dir/repo"
-	$AWK -v out="$dir/repo" -f "$top_srcdir/tests/preimage.awk" "$dir/mi/patch"
-	(cd "$dir/repo" && echo seed >.seed && git add -A &&
-	 git commit -q -m preimage && git branch am && git branch ours &&
-	 git branch ours-mbox)
-	want=$(am_like "$dir/repo" am "$mail")
-	drive "$dir/repo" refs/heads/ours --mailinfo "$dir/mi" >/dev/null 2>"$dir/err"
-	got=$(git -C "$dir/repo" rev-parse ours)
-	# the whole way: mail.c parses the message, apply.c applies it
-	drive "$dir/repo" refs/heads/ours-mbox --mbox "$mail" >/dev/null 2>"$dir/err-mbox"
-	if [ "$(git -C "$dir/repo" rev-parse ours-mbox)" != "$got" ]; then
-		corpus_mbox_bad="$corpus_mbox_bad $name"
-	fi
-	corpus_n=$((corpus_n + 1))
-	if [ -z "$want" ]; then
-		# git am refused it: so must apply.c
-		if [ "$got" != "$(git -C "$dir/repo" rev-parse master)" ]; then
-			corpus_bad="$corpus_bad $name(git-am-failed)"
-		fi
-		corpus_refused=$((corpus_refused + 1))
-	elif [ "$want" != "$got" ]; then
-		corpus_bad="$corpus_bad $name"
-	else
-		corpus_same=$((corpus_same + 1))
-	fi
+	$AWK -v out="$dir/pre" -f "$top_srcdir/tests/preimage.awk" "$dir/mi/patch"
+	echo seed >"$dir/pre/.seed"
+	tree=$(cd "$dir/pre" && GIT_INDEX_FILE="$dir/index" \
+		git --git-dir="$C/repo/.git" --work-tree=. add -A &&
+		GIT_INDEX_FILE="$dir/index" git --git-dir="$C/repo/.git" write-tree)
+	base=$(echo preimage | git --git-dir="$C/repo/.git" commit-tree "$tree")
+	(cd "$C/repo" && git checkout -q -f --detach "$base" && git clean -qfdx &&
+	 GIT_COMMITTER_NAME='Maint Ainer' GIT_COMMITTER_EMAIL=maint@example.org \
+	 GIT_COMMITTER_DATE="$CDATE" git am -q -s "$mail" >/dev/null 2>&1) ||
+		(cd "$C/repo" && git am --abort >/dev/null 2>&1)
+	printf 'create refs/heads/%s %s\n' "base-$name" "$base" "ours-$name" "$base" \
+		"mbox-$name" "$base" "am-$name" "$(git -C "$C/repo" rev-parse HEAD)" \
+		>>"$C/refs"
+	corpus_list="$corpus_list $name"
+	mi_args="$mi_args refs/heads/ours-$name=$dir/mi"
+	mbox_args="$mbox_args refs/heads/mbox-$name=$mail"
 }
 
-corpus_n=0 corpus_same=0 corpus_refused=0 corpus_bad= corpus_mbox_bad=
+mi_args= mbox_args=
 mkdir -p "$T/split"
 git mailsplit -o"$T/split" "$CORPUS/git-t5100/sample.mbox" >/dev/null
 for m in "$T"/split/*; do
@@ -292,8 +287,33 @@ for mb in "$CORPUS"/patchwork/series/*.mbox; do
 	rm -rf "$T/split2" && mkdir -p "$T/split2"
 	git mailsplit -o"$T/split2" "$mb" >/dev/null 2>&1 || continue
 	for m in "$T"/split2/*; do
-		corpus_one "series-$(basename "$mb" .mbox)-$(basename "$m")" "$m"
+		mkdir -p "$T/msgs"
+		cp "$m" "$T/msgs/$(basename "$mb" .mbox)-$(basename "$m")"
+		corpus_one "series-$(basename "$mb" .mbox)-$(basename "$m")" \
+			"$T/msgs/$(basename "$mb" .mbox)-$(basename "$m")"
 	done
+done
+git -C "$C/repo" update-ref --stdin <"$C/refs"
+drive --each "$C/repo" --mailinfo $mi_args >/dev/null 2>"$T/err-mi"
+drive --each "$C/repo" --mbox $mbox_args >/dev/null 2>"$T/err-mbox"
+
+corpus_n=0 corpus_same=0 corpus_refused=0 corpus_bad= corpus_mbox_bad=
+for name in $corpus_list; do
+	base=$(git -C "$C/repo" rev-parse "base-$name")
+	want=$(git -C "$C/repo" rev-parse "am-$name")
+	got=$(git -C "$C/repo" rev-parse "ours-$name")
+	corpus_n=$((corpus_n + 1))
+	if [ "$want" = "$base" ]; then
+		# git am refused it: so must apply.c
+		[ "$got" = "$base" ] || corpus_bad="$corpus_bad $name(git-am-failed)"
+		corpus_refused=$((corpus_refused + 1))
+	elif [ "$want" != "$got" ]; then
+		corpus_bad="$corpus_bad $name"
+	else
+		corpus_same=$((corpus_same + 1))
+	fi
+	[ "$(git -C "$C/repo" rev-parse "mbox-$name")" = "$got" ] ||
+		corpus_mbox_bad="$corpus_mbox_bad $name"
 done
 echo "# corpus: $corpus_n patches, $corpus_same same SHA1 as git am, $corpus_refused refused by both"
 is "$corpus_bad" "" "corpus: every patch gives git am's commit, or fails as git am does"
