@@ -84,6 +84,7 @@ static int series_index(struct http_request *req, json_t **out,
 			   err);
 	if (!list)
 		return -EIO;
+	queue_positions_decorate(db, list);
 	*out = json_pack("{s:o}", "series", list);
 	return 0;
 }

@@ -478,6 +478,25 @@ int queue_series_lane(struct db *db, int64_t id)
 	return lane;
 }
 
+void queue_positions_decorate(struct db *db, json_t *list)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *s;
+	int64_t pos;
+	size_t i;
+
+	if (index_lock(db, &err) < 0) {
+		strbuf_release(&err);
+		return;
+	}
+	json_array_foreach(list, i, s) {
+		pos = position_locked(json_integer_value(json_object_get(s, "id")));
+		json_object_set_new(s, "position",
+				    pos ? json_integer(pos) : json_null());
+	}
+	pthread_mutex_unlock(&qi.lock);
+}
+
 void queue_series_decorate(struct db *db, int64_t id, json_t *series)
 {
 	struct strbuf err = STRBUF_INIT;

@@ -66,6 +66,12 @@ json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err);
 int queue_series_lane(struct db *db, int64_t id);
 
 /*
+ * Set "position" (null when not queued) on each series object of the
+ * array list (matched by "id").  Errors leave list as it was.
+ */
+void queue_positions_decorate(struct db *db, json_t *list);
+
+/*
  * Add the queue's view to a series object of series_get(): "position"
  * (null when not queued or not yet seen), "queue" (queue_series_json()),
  * "lint" (series-wide findings) and a "lint" array on each element of

@@ -103,6 +103,8 @@ like "$(field "$id_acked" .reason)" 'tglx@linutronix.de' "lane 3: who reviewed"
 is "$(field "$id_feat" .lane)" 4 "a feature is lane 4"
 is "$(field "$id_feat" .position)" 5 "the feature is fifth"
 is "$(field "$id_feat" .wait.estimate)" true "the wait is labelled an estimate"
+is "$(cth series --json | jq -r ".series[] | select(.id == $id_feat) | .position")" 5 \
+	"GET /api/v1/series gives each series its position"
 is "$(cth queue --json --lane 2 | jq -r '[.queue[].id] | map(tostring) | join(" ")')" \
 	"$id_stable $id_other" "--lane 2 lists lane 2 only, stable first"
 like "$(cth queue)" "^POS +ID +LANE" "the table has a header"
