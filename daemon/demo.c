@@ -219,6 +219,45 @@ static const git_oid *demo_commit_by_subject(const struct demo *demo,
 	return NULL;
 }
 
+/* Append the content of path in tree to sb. */
+static int demo_read_blob(struct demo *demo, git_tree *tree, const char *path,
+			  struct strbuf *sb, struct strbuf *err)
+{
+	git_tree_entry *te;
+	git_blob *blob;
+	int ret = 0;
+
+	if (git_tree_entry_bypath(&te, tree, path) < 0)
+		return demo_git_error(err, "demo data: no '%s'", path);
+	if (git_blob_lookup(&blob, demo->repo, git_tree_entry_id(te)) < 0) {
+		ret = demo_git_error(err, "demo data: cannot read '%s'", path);
+		goto out;
+	}
+	strbuf_add(sb, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+out:
+	git_tree_entry_free(te);
+	return ret;
+}
+
+/* Replace the one occurrence of old in sb by new. */
+static int demo_replace(struct strbuf *sb, const char *path, const char *old,
+			const char *new, struct strbuf *err)
+{
+	struct strbuf next = STRBUF_INIT;
+	const char *at = strstr(sb->buf, old);
+
+	if (!at || strstr(at + 1, old))
+		return error_set(err, -EINVAL,
+				 "demo data: edit of '%s' does not apply", path);
+	strbuf_add(&next, sb->buf, (size_t)(at - sb->buf));
+	strbuf_addstr(&next, new);
+	strbuf_addstr(&next, at + strlen(old));
+	strbuf_release(sb);
+	*sb = next;
+	return 0;
+}
+
 /*
  * The tree of base with the edits done; its id goes to *out.  Each edit
  * replaces the one occurrence of its old text, so a typo in demo-data.c
@@ -234,11 +273,11 @@ static int demo_apply_edits(struct demo *demo, git_tree *base,
 	size_t nr = 0, i, j;
 	int ret = 0;
 
-	for (i = 0; i < DEMO_MAX_EDITS && edits[i].path; i++) {
+	for (i = 0; !ret && i < DEMO_MAX_EDITS && edits[i].path; i++) {
 		const struct demo_edit *e = &edits[i];
 		struct strbuf *sb = NULL;
-		const char *at;
 
+		/* Several edits of one file apply one after the other. */
 		for (j = 0; j < nr; j++)
 			if (!strcmp(paths[j], e->path))
 				sb = &text[j];
@@ -246,45 +285,20 @@ static int demo_apply_edits(struct demo *demo, git_tree *base,
 			sb = &text[nr];
 			paths[nr++] = e->path;
 			strbuf_init(sb, 0);
-			if (e->old) {
-				git_tree_entry *te;
-				git_blob *blob;
-
-				if (git_tree_entry_bypath(&te, base, e->path) < 0 ||
-				    git_blob_lookup(&blob, demo->repo,
-						    git_tree_entry_id(te)) < 0) {
-					ret = demo_git_error(err, "demo data: no '%s'",
-							     e->path);
-					goto out;
-				}
-				strbuf_add(sb, git_blob_rawcontent(blob),
-					   (size_t)git_blob_rawsize(blob));
-				git_blob_free(blob);
-				git_tree_entry_free(te);
-			}
+			if (e->old)
+				ret = demo_read_blob(demo, base, e->path, sb, err);
 		}
-		if (!e->old) {
+		if (ret)
+			break;
+		if (e->old) {
+			ret = demo_replace(sb, e->path, e->old, e->new, err);
+		} else {
 			strbuf_reset(sb);
 			strbuf_addstr(sb, e->new);
-			continue;
-		}
-		at = strstr(sb->buf, e->old);
-		if (!at || strstr(at + 1, e->old)) {
-			ret = error_set(err, -EINVAL,
-					"demo data: edit of '%s' does not apply",
-					e->path);
-			goto out;
-		}
-		{
-			struct strbuf next = STRBUF_INIT;
-
-			strbuf_add(&next, sb->buf, (size_t)(at - sb->buf));
-			strbuf_addstr(&next, e->new);
-			strbuf_addstr(&next, at + strlen(e->old));
-			strbuf_release(sb);
-			*sb = next;
 		}
 	}
+	if (ret)
+		goto out;
 
 	memset(updates, 0, sizeof(updates));
 	for (j = 0; j < nr; j++) {
