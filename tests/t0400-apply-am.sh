@@ -241,6 +241,23 @@ drive "$R" refs/heads/our-half --mailinfo "$T/evil" >/dev/null 2>"$T/err"
 is "$?" 1 "a patch with .git/ is refused"
 like "$(cat "$T/err")" "outside the tree" "and says why"
 
+# --- format=flowed (git's t4256) --------------------------------------------
+
+F=$T/flowed
+git init -q -b master "$F"
+cp "$CORPUS/git-t5100/t4256/1/mailinfo.c.orig" "$F/mailinfo.c"
+(cd "$F" && git add mailinfo.c && git commit -q -m base && git branch ours &&
+ git branch ours-mi && GIT_COMMITTER_NAME='Maint Ainer' \
+ GIT_COMMITTER_EMAIL=maint@example.org GIT_COMMITTER_DATE="$CDATE" \
+	git am -q -s "$CORPUS/git-t5100/t4256/1/patch" 2>/dev/null)
+check "git am applies the format=flowed patch to mailinfo.c.orig" \
+	cmp "$F/mailinfo.c" "$CORPUS/git-t5100/t4256/1/mailinfo.c"
+drive "$F" refs/heads/ours --mbox "$CORPUS/git-t5100/t4256/1/patch" >/dev/null 2>&1
+is "$(git -C "$F" rev-parse ours)" "$(git -C "$F" rev-parse master)" \
+	"format=flowed: the same commit as git am (through mail.c)"
+check "format=flowed: mailinfo.c as t4256 expects" sh -c \
+	"git -C '$F' show ours:mailinfo.c | cmp - '$CORPUS/git-t5100/t4256/1/mailinfo.c'"
+
 # --- the corpus ----------------------------------------------------------
 
 # Each message with a diff, alone, on a root commit made from its own
