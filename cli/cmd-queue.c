@@ -293,3 +293,75 @@ int cmd_state(struct cli *cli, int argc, const char **argv)
 	return post_series(cli, series_id_arg(cli, argv[0]), "state",
 			   json_pack("{s:s}", "state", argv[1]), json);
 }
+
+/* --- show: a series as the reviewer sees it --------------------------- */
+
+static void print_findings(json_t *findings, const char *indent)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(findings, i, f)
+		printf("%s%s: %s [%s]\n", indent, json_str(f, "severity"),
+		       json_str(f, "message"), json_str(f, "rule"));
+}
+
+static int print_show(struct cli *cli, json_t *res)
+{
+	json_t *q = json_object_get(res, "queue"), *p, *bump;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	printf("series %lld: %s\n", json_int(res, "id", 0),
+	       json_str(res, "subject") ? json_str(res, "subject") : "");
+	printf("author:   %s <%s>\n", json_str(res, "author_name"),
+	       json_str(res, "author_email"));
+	printf("version:  v%lld, %lld patch%s, state %s\n",
+	       json_int(res, "version", 1), json_int(res, "total", 0),
+	       json_int(res, "total", 0) == 1 ? "" : "es",
+	       json_str(res, "state"));
+	if (json_is_object(q) && json_is_true(json_object_get(q, "queued"))) {
+		fmt_wait(&sb, json_object_get(q, "wait"));
+		printf("queue:    position %lld, lane %lld: %s\n",
+		       json_int(q, "position", 0), json_int(q, "lane", 0),
+		       json_str(q, "reason"));
+		printf("wait:     %s (estimate: %s)\n", sb.buf,
+		       json_str(json_object_get(q, "wait"), "basis"));
+		bump = json_object_get(q, "bump");
+		if (json_is_object(bump))
+			printf("bumped:   to %lld: %s\n", json_int(bump, "to", 0),
+			       json_str(bump, "reason"));
+	} else {
+		printf("queue:    not queued\n");
+	}
+	if (json_array_size(json_object_get(res, "lint"))) {
+		printf("lint (series):\n");
+		print_findings(json_object_get(res, "lint"), "    ");
+	}
+	json_array_foreach(json_object_get(res, "patches"), i, p) {
+		printf("[%lld] %s\n", json_int(p, "number", 0),
+		       json_str(p, "subject"));
+		print_findings(json_object_get(p, "lint"), "    ");
+	}
+	strbuf_release(&sb);
+	return CLI_OK;
+}
+
+int cmd_show(struct cli *cli, int argc, const char **argv)
+{
+	bool json = false;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json),
+		OPT_END(),
+	};
+	struct strbuf path = STRBUF_INIT;
+	int n = cli_parse(cli, argc, argv, opts), ret;
+
+	if (n != 1)
+		cli_usage_error(cli, "'show' takes one series (an id or a Message-ID)");
+	strbuf_addstr(&path, "/api/v1/series/");
+	url_escape(&path, argv[0], false);
+	ret = cli_show(cli, path.buf, json, print_show);
+	strbuf_release(&path);
+	return ret;
+}

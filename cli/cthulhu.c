@@ -75,6 +75,8 @@ static const struct cmd verbs[] = {
 	{ "state", cmd_state,
 	  "state SERIES reviewing|changes-requested|deferred|rejected|new [--json]",
 	  "set the review state of a series" },
+	{ "show", cmd_show, "show SERIES [--json]",
+	  "show a series with its place in the queue and its lint findings" },
 	{ "submit", cmd_submit, "submit [--mboxrd] [--json] FILE|-",
 	  "hand patch mail (an mbox or one message) to the intake" },
 	{ "series", cmd_series,

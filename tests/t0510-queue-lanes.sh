@@ -121,6 +121,11 @@ is "$(cth series "$id_feat" --json | jq -r '[.patches[0].lint[].rule] | join(","
 is "$(sql "SELECT count(*) FROM lint_findings WHERE series_id = $id_badlint")" 3 \
 	"the findings are rows of lint_findings"
 is "$(field "$id_badlint" .lint.errors)" 2 "the queue entry counts the errors"
+cth show "$id_badlint" > "$T/show.txt"
+like "$(cat "$T/show.txt")" '^queue: +position 6, lane 4: in order of arrival' \
+	"cthulhu show: the place in the queue and why"
+like "$(cat "$T/show.txt")" "^    error: 'kvm:' must be written 'KVM:'.*\\[prefix\\]\$" \
+	"cthulhu show: each patch's findings"
 
 # Bump: the series with lint errors is cache hot.
 cth bump "$id_badlint" --to 2 --reason 'cache hot' >/dev/null
