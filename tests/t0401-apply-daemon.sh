@@ -160,11 +160,34 @@ like "$err" "already applied" "because it is applied"
 
 run submit "$T/mseries.mbox"
 msid=$(sql "SELECT id FROM series WHERE name = 'mmu: Add files'")
+# a review of patch 1 arrives: its Reviewed-by goes into the commit
+m1=$(sed -n 's/^Message-I[dD]: <\(.*\)>$/\1/p' "$T"/mseries/0001-*.patch)
+cat >"$T/review.mbox" <<EOF
+From rev@example.org Mon Sep 17 00:00:00 2001
+From: Rev Iewer <rev@example.org>
+To: Mo Mmu <mo@example.org>
+Subject: Re: [PATCH v2 1/3] mmu: Add c1
+Date: $(date -R)
+Message-Id: <review-1@example.org>
+In-Reply-To: <$m1>
+References: <$m1>
+
+> +new 1
+> Acked-by: Not Me <quoted@example.org>
+
+Looks good.
+
+Reviewed-by: Rev Iewer <rev@example.org>
+EOF
+run submit "$T/review.mbox"
 run apply --patches 1,3 "$msid" mmu
 is "$rc" 0 "a subset applies"
 is "$(git --git-dir="$T/src.git" log --format=%s base..mmu | tr '\n' '|')" \
 	"mmu: Add c3|mmu: Add c1|" "patches 1 and 3"
 like "$out" 'not applied: 2' "the answer says what was left out"
+is "$(git --git-dir="$T/src.git" log -1 --format=%B mmu~1 | sed '/^$/d' | tail -n 2 | tr '\n' '|')" \
+	"Reviewed-by: Rev Iewer <rev@example.org>|Signed-off-by: Cthulhu Test <cthulhu@example.com>|" \
+	"the collected Reviewed-by is in the commit, before the sign-off"
 wait_for 10 outbox_has 2
 sub=$(sql "SELECT raw FROM notifications WHERE series_id = $msid")
 like "$sub" 'Subject: Re: \(subset\) \[PATCH v2 0/3\] mmu: Add files' \
