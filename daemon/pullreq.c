@@ -47,7 +47,8 @@
 
 extern char **environ;
 
-#define SEPARATOR "----------------------------------------------------------------\n"
+#define SEPARATOR \
+	"----------------------------------------------------------------\n"
 #define CONFLICTS_HEADER "Conflicts met in recent builds of next"
 /* How many of the latest builds that merged the topic are looked at. */
 #define CONFLICT_BUILDS 10
@@ -74,6 +75,16 @@ struct pullreq {
 	bool signed_tag;
 	git_oid tag_oid;
 };
+
+static const char *jstr(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static json_int_t jint(json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
 
 /* --- text as git writes it -------------------------------------------- */
 
@@ -487,8 +498,9 @@ static int add_shortlog(struct pullreq *pr, struct strbuf *out,
 	if (nr)
 		qsort(items, nr, sizeof(*items), cmp_shortlog);
 	for (i = 0; i < nr; i = j) {
-		for (j = i; j < nr && !strcmp(items[j].name, items[i].name); j++)
-			;
+		j = i;
+		while (j < nr && !strcmp(items[j].name, items[i].name))
+			j++;
 		strbuf_addf(out, "%s (%zu):\n", items[i].name, j - i);
 		for (; i < j; i++)
 			strbuf_addf(out, "      %s\n", items[i].subject);
@@ -622,14 +634,17 @@ static void add_stat_lines(struct strbuf *out, struct stat_file *files,
 		add = added;
 		del = deleted;
 		if ((uintmax_t)graph_width <= max_change) {
-			total = scale_linear(add + del, graph_width, max_change);
+			total = scale_linear(add + del, graph_width,
+					     max_change);
 			if (total < 2 && add && del)
 				total = 2;
 			if (add < del) {
-				add = scale_linear(add, graph_width, max_change);
+				add = scale_linear(add, graph_width,
+						   max_change);
 				del = total - add;
 			} else {
-				del = scale_linear(del, graph_width, max_change);
+				del = scale_linear(del, graph_width,
+						   max_change);
 				add = total - del;
 			}
 		}
@@ -913,8 +928,9 @@ static int add_diffstat(struct pullreq *pr, struct strbuf *out,
 
 		strbuf_init(&files[i].name, 0);
 		if (git_patch_from_diff(&patch, diff, i) < 0) {
+			d = git_diff_get_delta(diff, i);
 			ret = repo_error(err, -EIO, "cannot diff '%s'",
-					 git_diff_get_delta(diff, i)->new_file.path);
+					 d->new_file.path);
 			goto out;
 		}
 		d = patch ? git_patch_get_delta(patch) :
@@ -1079,7 +1095,8 @@ static int format_tag(struct pullreq *pr, struct strbuf *out,
 		default:
 			ret = error_set(err, ERR_INVALID,
 					"pull.tag-format: unknown placeholder '%%%.1s' in '%s'",
-					fmt, config_get(pr->cfg, "pull.tag-format"));
+					fmt,
+					config_get(pr->cfg, "pull.tag-format"));
 			goto out;
 		}
 	}
@@ -1180,31 +1197,38 @@ static char *find_program(const char *name)
 /*
  * Sign payload as `git tag -s` does: `gpg --status-fd=2 -bsau KEY` with
  * the payload on standard input; the armored signature is appended to
- * sig.  The payload goes through a file so that no pipe can fill.
+ * sig.  The payload and gpg's messages go through files so that no pipe
+ * can fill; when gpg fails, err gets its "gpg: " lines.
  */
 static int gpg_sign(const char *gpg, const char *key, const char *payload,
 		    struct strbuf *sig, struct strbuf *err)
 {
 	char *argv[] = { (char *)gpg, "--status-fd=2", "-bsau", (char *)key,
 			 NULL };
-	struct strbuf tmp = STRBUF_INIT, errout = STRBUF_INIT;
-	int in = -1, outp[2] = { -1, -1 }, ret, status;
+	struct strbuf in_path = STRBUF_INIT, err_path = STRBUF_INIT;
+	struct strbuf errout = STRBUF_INIT, said = STRBUF_INIT;
+	int in = -1, errfd = -1, outp[2] = { -1, -1 }, ret, status = -1;
+	size_t len = strlen(payload);
 	posix_spawn_file_actions_t fa;
+	const char *p;
 	char buf[4096];
 	ssize_t got;
 	pid_t pid;
 
-	strbuf_addf(&tmp, "%s/pull-requests/.payload.XXXXXX",
+	strbuf_addf(&in_path, "%s/pull-requests/.payload.XXXXXX",
 		    the_daemon.state_dir);
-	in = mkstemp(tmp.buf);
-	if (in < 0) {
-		ret = error_set(err, -errno, "cannot make '%s': %s", tmp.buf,
-				strerror(errno));
+	strbuf_addf(&err_path, "%s/pull-requests/.gpg-err.XXXXXX",
+		    the_daemon.state_dir);
+	in = mkstemp(in_path.buf);
+	errfd = in < 0 ? -1 : mkstemp(err_path.buf);
+	if (in < 0 || errfd < 0) {
+		ret = error_set(err, -errno, "cannot make a file in '%s/pull-requests': %s",
+				the_daemon.state_dir, strerror(errno));
 		goto out;
 	}
-	if (write(in, payload, strlen(payload)) != (ssize_t)strlen(payload) ||
+	if (write(in, payload, len) != (ssize_t)len ||
 	    lseek(in, 0, SEEK_SET) < 0) {
-		ret = error_set(err, -EIO, "cannot write '%s'", tmp.buf);
+		ret = error_set(err, -EIO, "cannot write '%s'", in_path.buf);
 		goto out;
 	}
 	if (pipe2(outp, O_CLOEXEC) < 0) {
@@ -1215,7 +1239,7 @@ static int gpg_sign(const char *gpg, const char *key, const char *payload,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
 	ret = posix_spawn(&pid, gpg, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(outp[1]);
@@ -1235,24 +1259,37 @@ static int gpg_sign(const char *gpg, const char *key, const char *payload,
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
-	    !starts_with(sig->buf, "-----BEGIN PGP SIGNATURE-----")) {
-		ret = error_set(err, -EIO,
-				"gpg failed to sign the tag with key '%s'", key);
+	if (WIFEXITED(status) && !WEXITSTATUS(status) &&
+	    starts_with(sig->buf, "-----BEGIN PGP SIGNATURE-----")) {
+		ret = 0;
 		goto out;
 	}
-	ret = 0;
+	strbuf_read_file(&errout, err_path.buf);
+	for (p = errout.buf; *p; p += line_len(p))
+		if (starts_with(p, "gpg: ")) {
+			strbuf_addstr(&said, said.len ? "; " : ": ");
+			strbuf_add(&said, p + 5,
+				   trimmed_len(p + 5, line_len(p + 5)));
+		}
+	ret = error_set(err, -EIO, "gpg failed to sign the tag with key '%s'%s",
+			key, said.buf);
 out:
 	if (in >= 0) {
 		close(in);
-		unlink(tmp.buf);
+		unlink(in_path.buf);
+	}
+	if (errfd >= 0) {
+		close(errfd);
+		unlink(err_path.buf);
 	}
 	if (outp[0] >= 0)
 		close(outp[0]);
 	if (outp[1] >= 0)
 		close(outp[1]);
-	strbuf_release(&tmp);
+	strbuf_release(&in_path);
+	strbuf_release(&err_path);
 	strbuf_release(&errout);
+	strbuf_release(&said);
 	return ret;
 }
 
@@ -1337,7 +1374,9 @@ static void add_time(struct strbuf *sb, json_int_t t)
  */
 static json_t *same_conflict(json_t *list, json_t *entry)
 {
-	static const char *const keys[] = { "tip", "outcome", "paths", "after" };
+	static const char *const keys[] = {
+		"tip", "outcome", "paths", "after",
+	};
 	json_t *e;
 	size_t i, k;
 
@@ -1367,8 +1406,10 @@ static void write_conflicts(struct pullreq *pr, size_t nr_builds)
 	}
 	strbuf_addstr(out, ":\n");
 	json_array_foreach(pr->conflicts, i, entry) {
-		const char *tip = json_string_value(json_object_get(entry, "tip"));
-		const char *outcome = json_string_value(json_object_get(entry, "outcome"));
+		const char *tip = jstr(entry, "tip");
+		const char *outcome = jstr(entry, "outcome");
+		bool current = json_is_true(json_object_get(entry,
+							    "current_tip"));
 
 		builds = json_object_get(entry, "builds");
 		strbuf_addstr(out, json_array_size(builds) > 1 ?
@@ -1377,11 +1418,10 @@ static void write_conflicts(struct pullreq *pr, size_t nr_builds)
 			strbuf_addf(out, "%s %lld", j ? "," : "",
 				    (long long)json_integer_value(p));
 		strbuf_addstr(out, " (");
-		add_time(out, json_integer_value(json_object_get(entry, "at")));
+		add_time(out, jint(entry, "at"));
 		strbuf_addf(out, "), %s at %.12s%s: %s\n", pr->topic,
 			    tip ? tip : "?",
-			    json_is_true(json_object_get(entry, "current_tip")) ?
-			    " (this tip)" : " (an earlier tip)",
+			    current ? " (this tip)" : " (an earlier tip)",
 			    outcome && !strcmp(outcome, "resolved") ?
 			    "conflict, settled by a recorded resolution" :
 			    "conflict, left out of next");
@@ -1417,8 +1457,8 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 	git_oid_tostr(tip_hex, sizeof(tip_hex), &pr->tip);
 	pr->conflicts = json_array();
 	rows = db_query(db, &err,
-			"SELECT b.id AS build, b.started_at AS at, t.pos, t.tip, "
-			"t.outcome, t.conflicts FROM build_topics t "
+			"SELECT b.id AS build, b.started_at AS at, t.pos, "
+			"t.tip, t.outcome, t.conflicts FROM build_topics t "
 			"JOIN builds b ON b.id = t.build "
 			"WHERE t.topic = ? AND b.state <> 'running' "
 			"ORDER BY b.id DESC LIMIT ?",
@@ -1429,9 +1469,9 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 		rows = json_array();
 	}
 	json_array_foreach(rows, i, row) {
-		const char *outcome = json_string_value(json_object_get(row, "outcome"));
-		const char *conf = json_string_value(json_object_get(row, "conflicts"));
-		const char *tip = json_string_value(json_object_get(row, "tip"));
+		const char *outcome = jstr(row, "outcome");
+		const char *conf = jstr(row, "conflicts");
+		const char *tip = jstr(row, "tip");
 		json_t *build = json_object_get(row, "build");
 
 		if (!outcome || (strcmp(outcome, "conflict") &&
@@ -1444,11 +1484,12 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 		}
 		after = json_array();
 		topics = db_query(db, &err,
-				  "SELECT topic FROM build_topics WHERE build = ? "
-				  "AND pos < ? AND outcome IN ('merged', 'reused', 'resolved') "
+				  "SELECT topic FROM build_topics "
+				  "WHERE build = ? AND pos < ? "
+				  "AND outcome IN ('merged', 'reused', 'resolved') "
 				  "ORDER BY pos",
 				  "ii", (int64_t)json_integer_value(build),
-				  (int64_t)json_integer_value(json_object_get(row, "pos")));
+				  (int64_t)jint(row, "pos"));
 		json_array_foreach(topics, j, p)
 			json_array_append(after, json_object_get(p, "topic"));
 		json_decref(topics);
@@ -1460,7 +1501,8 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 				  "paths", paths, "after", after);
 		same = same_conflict(pr->conflicts, entry);
 		if (same)
-			json_array_append(json_object_get(same, "builds"), build);
+			json_array_append(json_object_get(same, "builds"),
+					  build);
 		else
 			json_array_append(pr->conflicts, entry);
 		json_decref(entry);
@@ -1566,8 +1608,8 @@ static int make_state_dir(struct strbuf *err)
 static int run_pull_request(struct job_ctx *ctx, json_t *args,
 			    json_t **result, struct strbuf *err)
 {
-	const char *tag = json_string_value(json_object_get(args, "tag"));
-	const char *msg = json_string_value(json_object_get(args, "message"));
+	const char *tag = jstr(args, "tag");
+	const char *msg = jstr(args, "message");
 	struct strbuf log_and_stat = STRBUF_INIT, buf = STRBUF_INIT;
 	struct strbuf text = STRBUF_INIT, base_hex = STRBUF_INIT;
 	struct pullreq pr = { 0 };
@@ -1581,7 +1623,7 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	int ret;
 
 	pr.cfg = ctx->config;
-	pr.topic = json_string_value(json_object_get(args, "topic"));
+	pr.topic = jstr(args, "topic");
 	strbuf_init(&pr.message, 0);
 	strbuf_init(&pr.request, 0);
 	strbuf_init(&pr.conflicts_text, 0);
@@ -1593,7 +1635,7 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	ret = topic_get(ctx->db, pr.topic, &topic, err);
 	if (ret)
 		goto out;
-	pr.branch = xstrdup(json_string_value(json_object_get(topic, "branch")));
+	pr.branch = xstrdup(jstr(topic, "branch"));
 	repo = repo_thread(err);
 	if (!repo) {
 		ret = -EIO;

@@ -120,7 +120,7 @@ restart '[pull]' '	signingkey = no-such-key@example.com' || done_testing
 tags_before=$(git -C "$T/work.git" for-each-ref refs/tags)
 cth pull-request x86/pmu --tag badkey >"$T/out" 2>"$T/err"
 is "$?" 1 "gpg failing: exit 1"
-like "$(cat "$T/err")" "gpg failed to sign the tag with key 'no-such-key@example.com'" \
-	"gpg failing: said so"
+like "$(cat "$T/err")" "gpg failed to sign the tag with key 'no-such-key@example.com': .*No secret key" \
+	"gpg failing: said so, with gpg's reason"
 is "$(git -C "$T/work.git" for-each-ref refs/tags)" "$tags_before" "gpg failing: no tag made"
 done_testing
