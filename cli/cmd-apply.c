@@ -42,11 +42,12 @@ int cmd_apply(struct cli *cli, int argc, const char **argv)
 		cli_usage_error(cli, "'apply' takes a series and a topic");
 	if (parse_id(argv[0], &series))
 		cli_usage_error(cli, "'%s' is not a series number", argv[0]);
-	body = json_pack("{s:I, s:s}", "series", (json_int_t)series,
-			 "topic", argv[1]);
+	body = json_pack("{s:I, s:s}", "series", (json_int_t)series, "topic",
+			 argv[1]);
 	if (patches)
 		json_object_set_new(body, "patches",
-				    cli_parse_numbers(cli, "--patches", patches));
+				    cli_parse_numbers(cli, "--patches",
+						      patches));
 	ret = cli_post(cli, "/api/v1/apply", body, &res);
 	if (ret || json)
 		return ret ? ret : cli_print_reply(cli);
@@ -59,8 +60,11 @@ int cmd_apply(struct cli *cli, int argc, const char **argv)
 			printf("[%lld/%lld] ", json_int(v, "number", 0),
 			       json_int(v, "total", 0));
 		printf("%s%s\n", json_str(v, "subject"),
-		       !strcmp(json_str(v, "method") ? json_str(v, "method") : "",
-			       "3way") ? " (three-way)" : "");
+		       !strcmp(json_str(v, "method") ? json_str(v, "method") :
+						       "",
+			       "3way") ?
+			       " (three-way)" :
+			       "");
 	}
 	if (json_array_size(json_object_get(res, "not_applied"))) {
 		printf("not applied:");
@@ -91,7 +95,8 @@ int cmd_drop(struct cli *cli, int argc, const char **argv)
 		cli_usage_error(cli, "'drop' needs '--reason'");
 	ret = cli_post(cli, "/api/v1/drop",
 		       json_pack("{s:s, s:s}", "commit", argv[0], "reason",
-				 reason), &res);
+				 reason),
+		       &res);
 	if (ret || json)
 		return ret ? ret : cli_print_reply(cli);
 	printf("dropped %.12s from '%s' (%s), now at %.12s; %zu commit(s) replayed\n",

@@ -33,8 +33,7 @@ static int apply_post(struct http_request *req, json_t **out,
 }
 
 /* POST /api/v1/drop {commit, reason}: the new tip and replayed commits. */
-static int drop_post(struct http_request *req, json_t **out,
-		     struct strbuf *err)
+static int drop_post(struct http_request *req, json_t **out, struct strbuf *err)
 {
 	json_t *args = http_json_body(req, err);
 
@@ -66,9 +65,10 @@ static int outbox_list(struct http_request *req, json_t **out,
 		return error_set(err, -EIO, "no database connection");
 	if (n <= 0)
 		n = 50;
-	rows = db_query(db, err,
-			"SELECT id, kind, series_id, topic, msgid, in_reply_to, to_addr AS \"to\", subject, state, file, error, created_at, sent_at FROM notifications ORDER BY id DESC LIMIT ?",
-			"i", (int64_t)n);
+	rows = db_query(
+		db, err,
+		"SELECT id, kind, series_id, topic, msgid, in_reply_to, to_addr AS \"to\", subject, state, file, error, created_at, sent_at FROM notifications ORDER BY id DESC LIMIT ?",
+		"i", (int64_t)n);
 	if (!rows)
 		return -EIO;
 	*out = json_pack("{s:o}", "notifications", rows);
@@ -89,9 +89,10 @@ static int applied_list(struct http_request *req, json_t **out,
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	rows = db_query(db, err,
-			"SELECT id, series_id, number, total, topic, commit_sha AS \"commit\", patchid AS patch_id, subject, author_name, author_email, method, state, reason, applied_at, changed_at FROM applied WHERE (? IS NULL OR topic = ?) AND (? IS NULL OR series_id = ?) ORDER BY id",
-			"tttt", topic, topic, series, series);
+	rows = db_query(
+		db, err,
+		"SELECT id, series_id, number, total, topic, commit_sha AS \"commit\", patchid AS patch_id, subject, author_name, author_email, method, state, reason, applied_at, changed_at FROM applied WHERE (? IS NULL OR topic = ?) AND (? IS NULL OR series_id = ?) ORDER BY id",
+		"tttt", topic, topic, series, series);
 	if (!rows)
 		return -EIO;
 	*out = json_pack("{s:o}", "applied", rows);

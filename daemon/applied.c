@@ -57,23 +57,23 @@ static int topic_branch(struct db *db, const char *topic, char **branch,
 	if (ret < 0)
 		return ret;
 	if (!row)
-		return error_set(err, ERR_NOT_FOUND, "unknown topic '%s'", topic);
+		return error_set(err, ERR_NOT_FOUND, "unknown topic '%s'",
+				 topic);
 	*branch = xstrdup(jstr(row, "branch"));
 	json_decref(row);
 	return 0;
 }
 
-static void opts_from_config(struct apply_opts *opts,
-			     const struct config *cfg)
+static void opts_from_config(struct apply_opts *opts, const struct config *cfg)
 {
 	const char *link = config_get(cfg, "apply.link");
 	bool signoff = true;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->committer_name = cfg->committer_name ? cfg->committer_name :
-			       "cthulhu";
-	opts->committer_email = cfg->committer_email ?
-				cfg->committer_email : "cthulhu@localhost";
+						     "cthulhu";
+	opts->committer_email = cfg->committer_email ? cfg->committer_email :
+						       "cthulhu@localhost";
 	opts->link = link ? link : "https://lore.kernel.org/r/%s";
 	config_get_bool(cfg, "apply.signoff", true, &signoff, NULL);
 	opts->signoff = signoff;
@@ -105,9 +105,9 @@ static json_t *reply_info(struct db *db, int64_t msg_row_id)
 	json_object_set_new(reply, "from_email", json_string(m->from_email));
 	cc = json_array();
 	for (i = 0; i < m->nr_cc; i++)
-		json_array_append_new(cc, json_pack("{s:s, s:s}",
-						    "name", m->cc[i].name,
-						    "email", m->cc[i].email));
+		json_array_append_new(cc, json_pack("{s:s, s:s}", "name",
+						    m->cc[i].name, "email",
+						    m->cc[i].email));
 	json_object_set_new(reply, "cc", cc);
 	refs = json_array();
 	for (i = 0; i < m->nr_references; i++)
@@ -123,13 +123,15 @@ static int64_t series_reply_msg(struct db *db, int64_t series_id)
 {
 	int64_t id;
 
-	if (db_query_int(db, &id, NULL,
-			 "SELECT cover_id FROM series WHERE id = ? AND cover_id IS NOT NULL",
-			 "i", series_id) == 0)
+	if (db_query_int(
+		    db, &id, NULL,
+		    "SELECT cover_id FROM series WHERE id = ? AND cover_id IS NOT NULL",
+		    "i", series_id) == 0)
 		return id;
-	if (db_query_int(db, &id, NULL,
-			 "SELECT message_id FROM patches WHERE series_id = ? ORDER BY number LIMIT 1",
-			 "i", series_id) == 0)
+	if (db_query_int(
+		    db, &id, NULL,
+		    "SELECT message_id FROM patches WHERE series_id = ? ORDER BY number LIMIT 1",
+		    "i", series_id) == 0)
 		return id;
 	return 0;
 }
@@ -168,15 +170,16 @@ static void pending_release(struct pending *p)
 }
 
 /* Put refname back to old after a failed transaction (best effort). */
-static void ref_restore(struct repo *repo, const char *refname,
-			const char *old, const char *cur)
+static void ref_restore(struct repo *repo, const char *refname, const char *old,
+			const char *cur)
 {
 	struct strbuf err = STRBUF_INIT;
 
 	if (!strcmp(old, cur))
 		return;
 	if (apply_ref_cas(repo, refname, cur, old, &err) < 0)
-		log_error("cannot restore '%s' to %s: %s", refname, old, err.buf);
+		log_error("cannot restore '%s' to %s: %s", refname, old,
+			  err.buf);
 	strbuf_release(&err);
 }
 
@@ -201,11 +204,14 @@ static bool topic_ends_with(struct db *db, struct repo *repo, const char *tip,
 	for (i = 0; i < nr; i++) {
 		c = json_array_get(commits, nr - 1 - i);
 		if (apply_patch_id(patches[i].diff, patches[i].diff_len, pid,
-				   NULL) < 0 || strcmp(pid, jstr(c, "patch_id")))
+				   NULL) < 0 ||
+		    strcmp(pid, jstr(c, "patch_id")))
 			goto out;
-		if (db_query_int(db, &known, NULL,
-				 "SELECT count(*) FROM applied WHERE commit_sha = ? AND state = 'applied'",
-				 "t", jstr(c, "commit")) < 0 || known)
+		if (db_query_int(
+			    db, &known, NULL,
+			    "SELECT count(*) FROM applied WHERE commit_sha = ? AND state = 'applied'",
+			    "t", jstr(c, "commit")) < 0 ||
+		    known)
 			goto out;
 	}
 	for (i = 0; i < nr; i++) {
@@ -257,9 +263,10 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = topic_branch(db, topic, &branch, err);
 	if (ret < 0)
 		return ret;
-	ret = db_query_row(db, &series, err,
-			   "SELECT id, total, complete, name, cover_id FROM series WHERE id = ?",
-			   "i", series_id);
+	ret = db_query_row(
+		db, &series, err,
+		"SELECT id, total, complete, name, cover_id FROM series WHERE id = ?",
+		"i", series_id);
 	if (ret < 0)
 		goto out;
 	if (!series) {
@@ -268,9 +275,10 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out;
 	}
 	total = jint(series, "total");
-	rows = db_query(db, err,
-			"SELECT id, number, subject, message_id FROM patches WHERE series_id = ? AND has_diff ORDER BY number",
-			"i", series_id);
+	rows = db_query(
+		db, err,
+		"SELECT id, number, subject, message_id FROM patches WHERE series_id = ? AND has_diff ORDER BY number",
+		"i", series_id);
 	if (!rows) {
 		ret = -EIO;
 		goto out;
@@ -289,9 +297,10 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		}
 	}
 	if (!numbers && !jint(series, "complete")) {
-		ret = error_set(err, ERR_UNPROCESSABLE,
-				"series %lld is incomplete; name the patches to apply with 'patches'",
-				(long long)series_id);
+		ret = error_set(
+			err, ERR_UNPROCESSABLE,
+			"series %lld is incomplete; name the patches to apply with 'patches'",
+			(long long)series_id);
 		goto out;
 	}
 
@@ -310,26 +319,30 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		strbuf_init(&p->msg, 0);
 		if (total > 1)
 			snprintf(p->name, sizeof(p->name), "patch %lld/%lld",
-				 (long long)jint(row, "number"), (long long)total);
+				 (long long)jint(row, "number"),
+				 (long long)total);
 		else
 			snprintf(p->name, sizeof(p->name), "patch");
 		nr++;
 
-		if (db_query_row(db, &tr, NULL,
-				 "SELECT commit_sha, topic FROM applied WHERE patch_id = ? AND state = 'applied'",
-				 "i", jint(row, "id")) == 0 && tr) {
+		if (db_query_row(
+			    db, &tr, NULL,
+			    "SELECT commit_sha, topic FROM applied WHERE patch_id = ? AND state = 'applied'",
+			    "i", jint(row, "id")) == 0 &&
+		    tr) {
 			sha = xstrdup(jstr(tr, "commit_sha"));
-			ret = error_set(err, ERR_EXISTS,
-					"'%s' of series %lld is already applied to '%s' as %.12s",
-					p->name, (long long)series_id,
-					jstr(tr, "topic"), sha);
+			ret = error_set(
+				err, ERR_EXISTS,
+				"'%s' of series %lld is already applied to '%s' as %.12s",
+				p->name, (long long)series_id,
+				jstr(tr, "topic"), sha);
 			free(sha);
 			json_decref(tr);
 			goto out;
 		}
 		ret = db_query_blob(db, &raw, err,
-				    "SELECT raw FROM messages WHERE id = ?", "i",
-				    jint(row, "message_id"));
+				    "SELECT raw FROM messages WHERE id = ?",
+				    "i", jint(row, "message_id"));
 		if (ret == 0)
 			ret = mail_parse(raw.buf, raw.len, &p->mail, err);
 		strbuf_release(&raw);
@@ -337,21 +350,23 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			goto out;
 		apply_patch_from_mail(&ps[nr - 1], p->mail, p->name, &p->msg);
 
-		tr = db_query(db, err,
-			      "SELECT key, value FROM trailers WHERE series_id = ? AND (patch_id = ? OR patch_id IS NULL) ORDER BY id",
-			      "ii", series_id, jint(row, "id"));
+		tr = db_query(
+			db, err,
+			"SELECT key, value FROM trailers WHERE series_id = ? AND (patch_id = ? OR patch_id IS NULL) ORDER BY id",
+			"ii", series_id, jint(row, "id"));
 		if (!tr) {
 			ret = -EIO;
 			goto out;
 		}
-		p->trailers = xcalloc(json_array_size(tr) + 1,
-				      sizeof(*p->trailers));
+		p->trailers =
+			xcalloc(json_array_size(tr) + 1, sizeof(*p->trailers));
 		json_array_foreach(tr, k, t) {
 			struct strbuf sb = STRBUF_INIT;
 
 			strbuf_addf(&sb, "%s: %s", jstr(t, "key"),
 				    jstr(t, "value"));
-			p->trailers[p->nr_trailers++] = strbuf_detach(&sb, NULL);
+			p->trailers[p->nr_trailers++] =
+				strbuf_detach(&sb, NULL);
 		}
 		json_decref(tr);
 		ps[nr - 1].trailers = (const char *const *)p->trailers;
@@ -374,8 +389,9 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		 * then run again), or someone ran git am by hand.  Record
 		 * them rather than apply them twice.
 		 */
-		log_info("'%s' already ends with the %zu patch(es) of series %lld: recording them",
-			 topic, nr, (long long)series_id);
+		log_info(
+			"'%s' already ends with the %zu patch(es) of series %lld: recording them",
+			topic, nr, (long long)series_id);
 		memcpy(new, old, sizeof(new));
 	} else {
 		ret = apply_to_ref(repo, branch, old, ps, nr, &opts, done, new,
@@ -388,8 +404,8 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	applied = json_array();
 	missing = json_array();
 	info = json_pack("{s:I, s:s, s:s, s:o, s:o}", "series_id",
-			 (json_int_t)series_id, "topic", topic, "branch", branch,
-			 "applied", applied, "not_applied", missing);
+			 (json_int_t)series_id, "topic", topic, "branch",
+			 branch, "applied", applied, "not_applied", missing);
 	ret = db_begin(db, err);
 	if (ret < 0) {
 		ref_restore(repo, branch, old, new);
@@ -400,41 +416,51 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		const char *subject = jstr(row, "subject");
 
 		if (!wanted(numbers, jint(row, "number"))) {
-			json_array_append_new(missing, json_pack("{s:I, s:I, s:s}",
-				"number", (json_int_t)jint(row, "number"),
-				"total", (json_int_t)total, "subject", subject));
+			json_array_append_new(
+				missing,
+				json_pack("{s:I, s:I, s:s}", "number",
+					  (json_int_t)jint(row, "number"),
+					  "total", (json_int_t)total, "subject",
+					  subject));
 			continue;
 		}
-		ret = db_exec(db, err,
-			      "INSERT INTO applied (patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_name, author_email, method, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			      "iiiittttttti", jint(row, "id"), series_id,
-			      jint(row, "number"), total, topic, done[j].commit,
-			      done[j].patch_id, subject, ps[j].author_name,
-			      ps[j].author_email,
-			      done[j].three_way ? "3way" : "apply",
-			      (int64_t)time(NULL));
+		ret = db_exec(
+			db, err,
+			"INSERT INTO applied (patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_name, author_email, method, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"iiiittttttti", jint(row, "id"), series_id,
+			jint(row, "number"), total, topic, done[j].commit,
+			done[j].patch_id, subject, ps[j].author_name,
+			ps[j].author_email,
+			done[j].three_way ? "3way" : "apply",
+			(int64_t)time(NULL));
 		if (ret < 0)
 			break;
-		json_array_append_new(applied, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
-			"number", (json_int_t)jint(row, "number"),
-			"total", (json_int_t)total, "subject", subject,
-			"commit", done[j].commit, "patch_id", done[j].patch_id,
-			"method", done[j].three_way ? "3way" : "apply"));
+		json_array_append_new(
+			applied,
+			json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "number",
+				  (json_int_t)jint(row, "number"), "total",
+				  (json_int_t)total, "subject", subject,
+				  "commit", done[j].commit, "patch_id",
+				  done[j].patch_id, "method",
+				  done[j].three_way ? "3way" : "apply"));
 		j++;
 	}
 	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE series SET state = 'applied', updated_at = ? WHERE id = ?",
-			      "ii", (int64_t)time(NULL), series_id);
+		ret = db_exec(
+			db, err,
+			"UPDATE series SET state = 'applied', updated_at = ? WHERE id = ?",
+			"ii", (int64_t)time(NULL), series_id);
 	if (!ret) {
-		json_object_set_new(info, "reply",
-				    reply_info(db, series_reply_msg(db, series_id)));
+		json_object_set_new(
+			info, "reply",
+			reply_info(db, series_reply_msg(db, series_id)));
 		ret = notify_applied(db, cfg, info, &nid, err);
 	}
 	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE applied SET notification_id = ? WHERE series_id = ? AND topic = ? AND notification_id IS NULL",
-			      "iit", nid, series_id, topic);
+		ret = db_exec(
+			db, err,
+			"UPDATE applied SET notification_id = ? WHERE series_id = ? AND topic = ? AND notification_id IS NULL",
+			"iit", nid, series_id, topic);
 	if (!ret)
 		ret = db_commit(db, err);
 	if (ret < 0) {
@@ -445,17 +471,16 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 
 	notify_deliver(db, cfg, NULL);
 	engine_kick("next-rebuild", NULL, 0);
-	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:[], s:I}",
-			"series", (json_int_t)series_id, "topic", topic,
-			"branch", branch, "old", old, "new", new,
-			"applied", applied, "not_applied",
-			"notification", (json_int_t)nid);
+	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:[], s:I}", "series",
+			(json_int_t)series_id, "topic", topic, "branch", branch,
+			"old", old, "new", new, "applied", applied,
+			"not_applied", "notification", (json_int_t)nid);
 	json_array_foreach(missing, i, v)
 		json_array_append_new(json_object_get(res, "not_applied"),
 				      json_integer(jint(v, "number")));
 	*result = res;
-	log_info("applied %zu patch(es) of series %lld to '%s': %.12s",
-		 nr, (long long)series_id, topic, new);
+	log_info("applied %zu patch(es) of series %lld to '%s': %.12s", nr,
+		 (long long)series_id, topic, new);
 out:
 	for (i = 0; pend && i < nr; i++)
 		pending_release(&pend[i]);
@@ -479,9 +504,12 @@ static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
 	json_t *reply = reply_info(db, series_reply_msg(db, series_id));
 	json_t *row = NULL, *refs;
 
-	if (!nid || db_query_row(db, &row, NULL,
-				 "SELECT msgid, in_reply_to FROM notifications WHERE id = ?",
-				 "i", nid) < 0 || !row)
+	if (!nid ||
+	    db_query_row(
+		    db, &row, NULL,
+		    "SELECT msgid, in_reply_to FROM notifications WHERE id = ?",
+		    "i", nid) < 0 ||
+	    !row)
 		return reply;
 	refs = json_object_get(reply, "references");
 	if (!refs) {
@@ -489,7 +517,8 @@ static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
 		json_object_set_new(reply, "references", refs);
 	}
 	if (*jstr(row, "in_reply_to"))
-		json_array_insert_new(refs, 0, json_string(jstr(row, "in_reply_to")));
+		json_array_insert_new(refs, 0,
+				      json_string(jstr(row, "in_reply_to")));
 	json_object_set_new(reply, "msgid", json_string(jstr(row, "msgid")));
 	json_decref(row);
 	return reply;
@@ -506,16 +535,16 @@ static int follow_commit(struct db *db, json_t *row, const char *new_sha,
 	json_t *grp;
 	int ret;
 
-	ret = db_exec(db, err,
-		      "INSERT INTO applied_history (applied_id, old_sha, new_sha, why, at) VALUES (?, ?, ?, ?, ?)",
-		      "ittti", jint(row, "id"),
-		      jstr(row, "commit_sha"), new_sha, why,
-		      (int64_t)time(NULL));
+	ret = db_exec(
+		db, err,
+		"INSERT INTO applied_history (applied_id, old_sha, new_sha, why, at) VALUES (?, ?, ?, ?, ?)",
+		"ittti", jint(row, "id"), jstr(row, "commit_sha"), new_sha, why,
+		(int64_t)time(NULL));
 	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE applied SET commit_sha = ?, changed_at = ? WHERE id = ?",
-			      "tii", new_sha, (int64_t)time(NULL),
-			      jint(row, "id"));
+		ret = db_exec(
+			db, err,
+			"UPDATE applied SET commit_sha = ?, changed_at = ? WHERE id = ?",
+			"tii", new_sha, (int64_t)time(NULL), jint(row, "id"));
 	if (ret < 0)
 		return ret;
 	snprintf(key, sizeof(key), "%lld", (long long)jint(row, "series_id"));
@@ -528,11 +557,12 @@ static int follow_commit(struct db *db, json_t *row, const char *new_sha,
 		json_object_set_new(changed, key, grp);
 	}
 	json_array_append_new(json_object_get(grp, "changed"),
-		json_pack("{s:I, s:I, s:s, s:s, s:s}",
-			  "number", (json_int_t)jint(row, "number"),
-			  "total", (json_int_t)jint(row, "total"),
-			  "subject", jstr(row, "subject"),
-			  "old", jstr(row, "commit_sha"), "new", new_sha));
+			      json_pack("{s:I, s:I, s:s, s:s, s:s}", "number",
+					(json_int_t)jint(row, "number"),
+					"total", (json_int_t)jint(row, "total"),
+					"subject", jstr(row, "subject"), "old",
+					jstr(row, "commit_sha"), "new",
+					new_sha));
 	return 0;
 }
 
@@ -551,12 +581,12 @@ static int tell_changed(struct db *db, const struct config *cfg,
 
 		if (!jint(grp, "series_id"))
 			continue;
-		info = json_pack("{s:I, s:s, s:s, s:s, s:O, s:o}",
-				 "series_id", (json_int_t)jint(grp, "series_id"),
-				 "topic", topic, "branch", branch, "why", why,
-				 "changed", json_object_get(grp, "changed"),
-				 "reply", followup_reply(db, jint(grp, "series_id"),
-							 jint(grp, "nid")));
+		info = json_pack("{s:I, s:s, s:s, s:s, s:O, s:o}", "series_id",
+				 (json_int_t)jint(grp, "series_id"), "topic",
+				 topic, "branch", branch, "why", why, "changed",
+				 json_object_get(grp, "changed"), "reply",
+				 followup_reply(db, jint(grp, "series_id"),
+						jint(grp, "nid")));
 		ret = notify_sha1_changed(db, cfg, info, &nid, err);
 		json_decref(info);
 		if (ret < 0)
@@ -565,7 +595,8 @@ static int tell_changed(struct db *db, const struct config *cfg,
 	return 0;
 }
 
-#define APPLIED_COLS "id, patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_email, notification_id"
+#define APPLIED_COLS \
+	"id, patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_email, notification_id"
 
 /* "drop" {commit, reason} -> {commit, topic, branch, old, new, replayed} */
 static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
@@ -584,21 +615,26 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	size_t i, len = strlen(commit);
 	int ret;
 
-	if (len < 4 || len > APPLY_HEXSZ || strspn(commit, "0123456789abcdef") != len)
+	if (len < 4 || len > APPLY_HEXSZ ||
+	    strspn(commit, "0123456789abcdef") != len)
 		return error_set(err, ERR_INVALID, "'%s' is not a commit id",
 				 commit);
 	if (!*reason)
 		return error_set(err, ERR_INVALID, "drop needs a reason");
-	rows = db_query(db, err,
-			"SELECT " APPLIED_COLS " FROM applied WHERE state = 'applied' AND substr(commit_sha, 1, ?) = ?",
-			"it", (int64_t)len, commit);
+	rows = db_query(
+		db, err,
+		"SELECT " APPLIED_COLS
+		" FROM applied WHERE state = 'applied' AND substr(commit_sha, 1, ?) = ?",
+		"it", (int64_t)len, commit);
 	if (!rows)
 		return -EIO;
 	if (json_array_size(rows) != 1) {
 		ret = json_array_size(rows) ?
-		      error_set(err, ERR_INVALID, "commit '%s' is ambiguous", commit) :
-		      error_set(err, ERR_NOT_FOUND,
-				"commit '%s' is not an applied patch", commit);
+			      error_set(err, ERR_INVALID,
+					"commit '%s' is ambiguous", commit) :
+			      error_set(err, ERR_NOT_FOUND,
+					"commit '%s' is not an applied patch",
+					commit);
 		goto out;
 	}
 	row = json_array_get(rows, 0);
@@ -614,7 +650,8 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = drop_commit(repo, branch, jstr(row, "commit_sha"),
 			  cfg->committer_name ? cfg->committer_name : "cthulhu",
 			  cfg->committer_email ? cfg->committer_email :
-			  "cthulhu@localhost", &res, err);
+						 "cthulhu@localhost",
+			  &res, err);
 	if (ret < 0)
 		goto out;
 
@@ -624,15 +661,18 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		ref_restore(repo, branch, res.old_tip, res.new_tip);
 		goto out;
 	}
-	ret = db_exec(db, err,
-		      "UPDATE applied SET state = 'dropped', reason = ?, changed_at = ? WHERE id = ?",
-		      "tii", reason, (int64_t)time(NULL), jint(row, "id"));
+	ret = db_exec(
+		db, err,
+		"UPDATE applied SET state = 'dropped', reason = ?, changed_at = ? WHERE id = ?",
+		"tii", reason, (int64_t)time(NULL), jint(row, "id"));
 	for (i = 0; !ret && i < res.nr; i++) {
 		json_t *later = NULL;
 
-		ret = db_query_row(db, &later, err,
-				   "SELECT " APPLIED_COLS " FROM applied WHERE state = 'applied' AND commit_sha = ?",
-				   "t", res.map[i].old);
+		ret = db_query_row(
+			db, &later, err,
+			"SELECT " APPLIED_COLS
+			" FROM applied WHERE state = 'applied' AND commit_sha = ?",
+			"t", res.map[i].old);
 		if (!ret && later)
 			ret = follow_commit(db, later, res.map[i].new, "drop",
 					    changed, err);
@@ -642,15 +682,15 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	    db_query_int(db, &msg_id, NULL,
 			 "SELECT message_id FROM patches WHERE id = ?", "i",
 			 jint(row, "patch_id")) == 0) {
-		info = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}",
-				 "series_id", (json_int_t)jint(row, "series_id"),
-				 "topic", topic, "branch", branch,
-				 "commit", jstr(row, "commit_sha"),
-				 "number", (json_int_t)jint(row, "number"),
-				 "total", (json_int_t)jint(row, "total"),
-				 "subject", jstr(row, "subject"),
-				 "reason", reason,
-				 "reply", reply_info(db, msg_id));
+		info = json_pack(
+			"{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}",
+			"series_id", (json_int_t)jint(row, "series_id"),
+			"topic", topic, "branch", branch, "commit",
+			jstr(row, "commit_sha"), "number",
+			(json_int_t)jint(row, "number"), "total",
+			(json_int_t)jint(row, "total"), "subject",
+			jstr(row, "subject"), "reason", reason, "reply",
+			reply_info(db, msg_id));
 		ret = notify_dropped(db, cfg, info, &nid, err);
 		json_decref(info);
 	}
@@ -670,13 +710,14 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	engine_kick("next-rebuild", NULL, 0);
 	replayed = json_array();
 	for (i = 0; i < res.nr; i++)
-		json_array_append_new(replayed, json_pack("{s:s, s:s}",
-			"old", res.map[i].old, "new", res.map[i].new));
-	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I}",
-			    "commit", jstr(row, "commit_sha"), "topic", topic,
-			    "branch", branch, "old", res.old_tip,
-			    "new", res.new_tip, "replayed", replayed,
-			    "notification", (json_int_t)nid);
+		json_array_append_new(replayed, json_pack("{s:s, s:s}", "old",
+							  res.map[i].old, "new",
+							  res.map[i].new));
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "commit",
+			    jstr(row, "commit_sha"), "topic", topic, "branch",
+			    branch, "old", res.old_tip, "new", res.new_tip,
+			    "replayed", replayed, "notification",
+			    (json_int_t)nid);
 	log_info("dropped %.12s from '%s' (%zu commit(s) replayed)",
 		 jstr(row, "commit_sha"), topic, res.nr);
 out:
@@ -706,9 +747,11 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 	size_t i, j, limit;
 	int ret;
 
-	rows = db_query(db, err,
-			"SELECT " APPLIED_COLS " FROM applied WHERE topic = ? AND state = 'applied' ORDER BY id",
-			"t", topic);
+	rows = db_query(
+		db, err,
+		"SELECT " APPLIED_COLS
+		" FROM applied WHERE topic = ? AND state = 'applied' ORDER BY id",
+		"t", topic);
 	if (!rows)
 		return -EIO;
 	lost = json_array();
@@ -738,7 +781,8 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 		json_t *old = json_object(), *c, *hit = NULL;
 		const char *pid = jstr(row, "patchid");
 
-		if (drop_commit_info(repo, jstr(row, "commit_sha"), old, NULL) == 0 &&
+		if (drop_commit_info(repo, jstr(row, "commit_sha"), old,
+				     NULL) == 0 &&
 		    *jstr(old, "patch_id"))
 			pid = jstr(old, "patch_id");
 		json_array_foreach(cands, j, c)
@@ -750,7 +794,8 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 		if (!hit)
 			json_array_foreach(cands, j, c)
 				if (!json_object_get(c, "used") &&
-				    !strcmp(jstr(c, "subject"), jstr(row, "subject")) &&
+				    !strcmp(jstr(c, "subject"),
+					    jstr(row, "subject")) &&
 				    !strcasecmp(jstr(c, "author_email"),
 						jstr(row, "author_email"))) {
 					hit = c;
@@ -762,9 +807,10 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 					    "rebase", changed, err);
 			(*nr_changed)++;
 		} else {
-			ret = db_exec(db, err,
-				      "UPDATE applied SET state = 'gone', changed_at = ? WHERE id = ?",
-				      "ii", (int64_t)time(NULL), jint(row, "id"));
+			ret = db_exec(
+				db, err,
+				"UPDATE applied SET state = 'gone', changed_at = ? WHERE id = ?",
+				"ii", (int64_t)time(NULL), jint(row, "id"));
 		}
 		json_decref(old);
 		if (ret < 0)
@@ -804,12 +850,14 @@ static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 	int ret = 0;
 
 	/* Without a mark, every recorded move: only lost commits matter. */
-	db_query_int(ctx->db, &last, NULL,
-		     "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied.followed'",
-		     "");
-	events = db_query(ctx->db, err,
-			  "SELECT id, topic, new, kind FROM events WHERE id > ? ORDER BY id",
-			  "i", last);
+	db_query_int(
+		ctx->db, &last, NULL,
+		"SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied.followed'",
+		"");
+	events = db_query(
+		ctx->db, err,
+		"SELECT id, topic, new, kind FROM events WHERE id > ? ORDER BY id",
+		"i", last);
 	if (!events) {
 		ret = -EIO;
 		goto out;
@@ -824,22 +872,26 @@ static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (!max_id)
 		goto out;
 	repo = json_object_size(forced) ? repo_thread(err) : NULL;
-	db_query_int(ctx->db, &nr_topics, NULL, "SELECT count(*) FROM topics", "");
+	db_query_int(ctx->db, &nr_topics, NULL, "SELECT count(*) FROM topics",
+		     "");
 	all = nr_topics > 1 && (int64_t)json_object_size(forced) >= nr_topics;
 	json_object_foreach(forced, topic, tip) {
 		if (!repo)
 			break;
 		if (follow_topic(ctx, repo, topic, json_string_value(tip), all,
 				 &nr_changed, err) < 0)
-			log_error("cannot follow the applied patches of '%s': %s",
-				  topic, err->buf);
+			log_error(
+				"cannot follow the applied patches of '%s': %s",
+				topic, err->buf);
 	}
 	if (all && nr_changed)
-		log_info("every topic was rebased at once: %zu applied commit(s) changed SHA1; no notifications sent",
-			 nr_changed);
-	ret = db_exec(ctx->db, err,
-		      "INSERT OR REPLACE INTO meta (key, value) VALUES ('applied.followed', ?)",
-		      "i", max_id);
+		log_info(
+			"every topic was rebased at once: %zu applied commit(s) changed SHA1; no notifications sent",
+			nr_changed);
+	ret = db_exec(
+		ctx->db, err,
+		"INSERT OR REPLACE INTO meta (key, value) VALUES ('applied.followed', ?)",
+		"i", max_id);
 	notify_deliver(ctx->db, ctx->config, NULL);
 out:
 	json_decref(forced);
@@ -867,7 +919,9 @@ void apply_register_jobs(void)
 		/* Run again after a crash: topic_ends_with() finds a move done. */
 		{ .name = "apply", .run = run_apply, .rerun = true },
 		{ .name = "drop", .run = run_drop },
-		{ .name = "applied-follow", .run = run_follow, .rerun = true,
+		{ .name = "applied-follow",
+		  .run = run_follow,
+		  .rerun = true,
 		  .quiet = true },
 	};
 	size_t i;

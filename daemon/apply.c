@@ -23,7 +23,6 @@
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 
-
 #define COMMENT_CHAR '#'
 
 /* git's isspace(): sane_ctype knows only these four as space. */
@@ -126,8 +125,8 @@ static ssize_t find_separator(const char *line)
 			break;
 		if (*c == ':')
 			return c - line;
-		if (!whitespace_found && (git_isalnum((unsigned char)*c) ||
-					  *c == '-'))
+		if (!whitespace_found &&
+		    (git_isalnum((unsigned char)*c) || *c == '-'))
 			continue;
 		if (c != line && (*c == ' ' || *c == '\t')) {
 			whitespace_found = 1;
@@ -179,7 +178,8 @@ static size_t ignore_non_trailer(const char *buf, size_t len)
 static size_t find_trailer_start(const char *buf, size_t len)
 {
 	static const char *const generated[] = {
-		"Signed-off-by: ", "(cherry picked from commit ",
+		"Signed-off-by: ",
+		"(cherry picked from commit ",
 	};
 	int only_spaces = 1, recognized = 0, trailer_lines = 0;
 	int non_trailer_lines = 0, possible_continuation = 0;
@@ -209,7 +209,8 @@ static size_t find_trailer_start(const char *buf, size_t len)
 			if (only_spaces)
 				continue;
 			non_trailer_lines += possible_continuation;
-			if (recognized && trailer_lines * 3 >= non_trailer_lines)
+			if (recognized &&
+			    trailer_lines * 3 >= non_trailer_lines)
 				return next_line(bol) - buf;
 			else if (trailer_lines && !non_trailer_lines)
 				return next_line(bol) - buf;
@@ -262,7 +263,8 @@ static size_t message_trailers(const struct strbuf *msg, char ***lines)
 		size_t next = nl ? (size_t)(nl - copy) + 1 : end;
 		char *line = xstrndup(copy + pos, next - pos);
 
-		if (nr && last_is_trailer && git_isspace((unsigned char)line[0])) {
+		if (nr && last_is_trailer &&
+		    git_isspace((unsigned char)line[0])) {
 			struct strbuf sb = STRBUF_INIT;
 
 			strbuf_addstr(&sb, out[nr - 1]);
@@ -475,7 +477,7 @@ static int where_delta(const git_diff_delta *delta, void *payload)
 
 	free(w->path);
 	w->path = xstrdup(delta->new_file.path ? delta->new_file.path :
-			  delta->old_file.path);
+						 delta->old_file.path);
 	w->hunk[0] = '\0';
 	w->nr_hunk = 0;
 	return 0;
@@ -486,8 +488,8 @@ static int where_hunk(const git_diff_hunk *hunk, void *payload)
 	struct apply_where *w = payload;
 	size_t len = hunk->header_len;
 
-	while (len && (hunk->header[len - 1] == '\n' ||
-		       hunk->header[len - 1] == '\r'))
+	while (len &&
+	       (hunk->header[len - 1] == '\n' || hunk->header[len - 1] == '\r'))
 		len--;
 	if (len >= sizeof(w->hunk))
 		len = sizeof(w->hunk) - 1;
@@ -512,8 +514,7 @@ static bool path_ok(const char *path)
 		const char *e = strchrnul(p, '/');
 		size_t n = e - p;
 
-		if ((n == 2 && !memcmp(p, "..", 2)) ||
-		    (n == 1 && *p == '.') ||
+		if ((n == 2 && !memcmp(p, "..", 2)) || (n == 1 && *p == '.') ||
 		    (n == 4 && !strncasecmp(p, ".git", 4)) || n == 0)
 			return false;
 		p = *e ? e + 1 : e;
@@ -530,12 +531,17 @@ static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 
-		if ((d->status != GIT_DELTA_ADDED && !path_ok(d->old_file.path)) ||
-		    (d->status != GIT_DELTA_DELETED && !path_ok(d->new_file.path)))
-			return error_set(err, ERR_INVALID,
-					 "'%s' names a path outside the tree: '%s'",
-					 name, d->status == GIT_DELTA_DELETED ?
-					 d->old_file.path : d->new_file.path);
+		if ((d->status != GIT_DELTA_ADDED &&
+		     !path_ok(d->old_file.path)) ||
+		    (d->status != GIT_DELTA_DELETED &&
+		     !path_ok(d->new_file.path)))
+			return error_set(
+				err, ERR_INVALID,
+				"'%s' names a path outside the tree: '%s'",
+				name,
+				d->status == GIT_DELTA_DELETED ?
+					d->old_file.path :
+					d->new_file.path);
 	}
 	return 0;
 }
@@ -581,7 +587,8 @@ static void image_add(struct image *img, const char *l, size_t len)
 {
 	if (img->nr == img->alloc) {
 		img->alloc = img->alloc ? 2 * img->alloc : 64;
-		img->line = xrealloc(img->line, img->alloc * sizeof(*img->line));
+		img->line =
+			xrealloc(img->line, img->alloc * sizeof(*img->line));
 		img->len = xrealloc(img->len, img->alloc * sizeof(*img->len));
 	}
 	img->line[img->nr] = l;
@@ -730,11 +737,14 @@ static int image_apply(git_patch *patch, const char *content,
 		}
 		beg = hunk->old_start == 0 || hunk->old_start == 1;
 		end = trailing == 0;
-		at = image_find(&img, &pre, hunk->new_start ?
-				hunk->new_start - 1 : 0, beg, end);
+		at = image_find(&img, &pre,
+				hunk->new_start ? hunk->new_start - 1 : 0, beg,
+				end);
 		if (at < 0 && (beg || end))
-			at = image_find(&img, &pre, hunk->new_start ?
-					hunk->new_start - 1 : 0, false, false);
+			at = image_find(&img, &pre,
+					hunk->new_start ? hunk->new_start - 1 :
+							  0,
+					false, false);
 		if (at < 0)
 			goto out;
 
@@ -837,7 +847,8 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 
 		where_delta(d, where);
 		if (git_patch_from_diff(&patch, diff, i) < 0) {
-			ret = apply_git_error(why, -EIO, "cannot read the patch");
+			ret = apply_git_error(why, -EIO,
+					      "cannot read the patch");
 			goto out;
 		}
 		if (d->status != GIT_DELTA_ADDED) {
@@ -858,7 +869,8 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 			git_blob_free(blob);
 			git_patch_free(patch);
 			ret = error_set(why, ERR_UNPROCESSABLE,
-					"'%s' already exists", d->new_file.path);
+					"'%s' already exists",
+					d->new_file.path);
 			goto out;
 		}
 		strbuf_reset(&content);
@@ -878,9 +890,10 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 		}
 		if (d->status == GIT_DELTA_DELETED) {
 			if (content.len) {
-				ret = error_set(why, ERR_UNPROCESSABLE,
-						"removal patch leaves '%s' with contents",
-						d->old_file.path);
+				ret = error_set(
+					why, ERR_UNPROCESSABLE,
+					"removal patch leaves '%s' with contents",
+					d->old_file.path);
 				goto out;
 			}
 			continue;
@@ -894,7 +907,8 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 		up[nr_up].action = GIT_TREE_UPDATE_UPSERT;
 		git_oid_cpy(&up[nr_up].id, &id);
 		up[nr_up].filemode = d->new_file.mode ? d->new_file.mode :
-				     mode ? mode : GIT_FILEMODE_BLOB;
+				     mode	      ? mode :
+							GIT_FILEMODE_BLOB;
 		up[nr_up++].path = d->new_file.path;
 	}
 	if (git_tree_create_updated(out, git, tree, nr_up, up) < 0) {
@@ -914,9 +928,8 @@ out:
  * repository), apply the patch there, and merge the result into tree with
  * the preimage as the base.
  */
-static int apply_three_way(git_repository *git, git_tree *tree,
-			   git_diff *diff, git_oid *out, const char *name,
-			   struct strbuf *err)
+static int apply_three_way(git_repository *git, git_tree *tree, git_diff *diff,
+			   git_oid *out, const char *name, struct strbuf *err)
 {
 	git_merge_options mopts = GIT_MERGE_OPTIONS_INIT;
 	git_index *base_index = NULL, *merged = NULL;
@@ -940,8 +953,8 @@ static int apply_three_way(git_repository *git, git_tree *tree,
 		if (!d->old_file.id_abbrev ||
 		    git_oid_is_zero(&d->old_file.id)) {
 			ret = error_set(err, ERR_UNPROCESSABLE,
-					"'%s' has no index line for '%s'",
-					name, d->old_file.path);
+					"'%s' has no index line for '%s'", name,
+					d->old_file.path);
 			goto out;
 		}
 		if (git_object_lookup_prefix(&blob, git, &d->old_file.id,
@@ -951,9 +964,10 @@ static int apply_three_way(git_repository *git, git_tree *tree,
 
 			git_oid_tostr(hex, d->old_file.id_abbrev + 1u,
 				      &d->old_file.id);
-			ret = error_set(err, ERR_UNPROCESSABLE,
-					"'%s': preimage blob %s of '%s' is not in the repository",
-					name, hex, d->old_file.path);
+			ret = error_set(
+				err, ERR_UNPROCESSABLE,
+				"'%s': preimage blob %s of '%s' is not in the repository",
+				name, hex, d->old_file.path);
 			goto out;
 		}
 		git_oid_cpy(&full, git_object_id(blob));
@@ -961,7 +975,7 @@ static int apply_three_way(git_repository *git, git_tree *tree,
 		memset(&entry, 0, sizeof(entry));
 		entry.path = d->old_file.path;
 		entry.mode = d->old_file.mode ? d->old_file.mode :
-			     GIT_FILEMODE_BLOB;
+						GIT_FILEMODE_BLOB;
 		git_oid_cpy(&entry.id, &full);
 		if (git_index_add(base_index, &entry) < 0)
 			goto out_git;
@@ -972,17 +986,17 @@ static int apply_three_way(git_repository *git, git_tree *tree,
 
 	ret = apply_plain(git, base_tree, diff, &their_oid, &where);
 	if (ret < 0) {
-		ret = apply_git_error(err, ERR_UNPROCESSABLE,
-				      "'%s' does not apply to its own preimage ('%s', hunk %s)",
-				      name, where.path ? where.path : "?",
-				      where.hunk);
+		ret = apply_git_error(
+			err, ERR_UNPROCESSABLE,
+			"'%s' does not apply to its own preimage ('%s', hunk %s)",
+			name, where.path ? where.path : "?", where.hunk);
 		goto out;
 	}
 	if (git_tree_lookup(&their_tree, git, &their_oid) < 0)
 		goto out_git;
 
-	if (git_merge_trees(&merged, git, base_tree, tree, their_tree,
-			    &mopts) < 0)
+	if (git_merge_trees(&merged, git, base_tree, tree, their_tree, &mopts) <
+	    0)
 		goto out_git;
 	if (git_index_has_conflicts(merged)) {
 		const git_index_entry *anc, *ours, *theirs;
@@ -990,18 +1004,21 @@ static int apply_three_way(git_repository *git, git_tree *tree,
 		struct strbuf paths = STRBUF_INIT;
 
 		if (git_index_conflict_iterator_new(&it, merged) == 0) {
-			while (!git_index_conflict_next(&anc, &ours, &theirs, it)) {
-				const git_index_entry *e = ours ? ours :
-					theirs ? theirs : anc;
+			while (!git_index_conflict_next(&anc, &ours, &theirs,
+							it)) {
+				const git_index_entry *e = ours	  ? ours :
+							   theirs ? theirs :
+								    anc;
 
 				strbuf_addf(&paths, "%s'%s'",
 					    paths.len ? ", " : "", e->path);
 			}
 			git_index_conflict_iterator_free(it);
 		}
-		ret = error_set(err, ERR_UNPROCESSABLE,
-				"'%s' does not apply, and the three-way merge conflicts in %s",
-				name, paths.buf);
+		ret = error_set(
+			err, ERR_UNPROCESSABLE,
+			"'%s' does not apply, and the three-way merge conflicts in %s",
+			name, paths.buf);
 		strbuf_release(&paths);
 		goto out;
 	}
@@ -1116,14 +1133,14 @@ static bool is_hex40(const char *p)
 	int i;
 
 	for (i = 0; i < 40; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		      (p[i] >= 'a' && p[i] <= 'f') ||
 		      (p[i] >= 'A' && p[i] <= 'F')))
 			return false;
 	return true;
 }
 
-int apply_patch_id(const char *diff, size_t len, char *hex,
-		   struct strbuf *err)
+int apply_patch_id(const char *diff, size_t len, char *hex, struct strbuf *err)
 {
 	unsigned char result[20] = { 0 };
 	struct strbuf line = STRBUF_INIT;
@@ -1187,9 +1204,10 @@ int apply_patch_id(const char *diff, size_t len, char *hex,
 					e2 = line.buf + line.len - 1;
 				if (e1 && e2 > e1) {
 					*e1 = *e2 = '\0';
-					snprintf(pre_oid, sizeof(pre_oid), "%s", ix);
-					snprintf(post_oid, sizeof(post_oid), "%s",
-						 e1 + 2);
+					snprintf(pre_oid, sizeof(pre_oid), "%s",
+						 ix);
+					snprintf(post_oid, sizeof(post_oid),
+						 "%s", e1 + 2);
 				}
 				continue;
 			} else if (starts_with(line.buf, "--- "))
@@ -1241,9 +1259,8 @@ int apply_patch_id(const char *diff, size_t len, char *hex,
  * *tip becomes that commit.
  */
 static int apply_one(git_repository *git, git_oid *tip,
-		     const struct apply_patch *p,
-		     const struct apply_opts *opts, struct apply_done *done,
-		     struct strbuf *err)
+		     const struct apply_patch *p, const struct apply_opts *opts,
+		     struct apply_done *done, struct strbuf *err)
 {
 	struct apply_where where = { 0 };
 	struct strbuf author = STRBUF_INIT, committer = STRBUF_INIT;
@@ -1309,12 +1326,14 @@ static int apply_one(git_repository *git, git_oid *tip,
 		struct strbuf first = STRBUF_INIT;
 
 		if (where.nr_hunk)
-			strbuf_addf(&first, "'%s' does not apply: '%s' hunk #%d %s: %s",
+			strbuf_addf(&first,
+				    "'%s' does not apply: '%s' hunk #%d %s: %s",
 				    name, where.path ? where.path : "?",
 				    where.nr_hunk, where.hunk, why.buf);
 		else
-			strbuf_addf(&first, "'%s' does not apply: '%s': %s", name,
-				    where.path ? where.path : "?", why.buf);
+			strbuf_addf(&first, "'%s' does not apply: '%s': %s",
+				    name, where.path ? where.path : "?",
+				    why.buf);
 		if (!opts->three_way) {
 			strbuf_reset(err);
 			strbuf_addbuf(err, &first);
@@ -1352,14 +1371,14 @@ static int apply_one(git_repository *git, git_oid *tip,
 	else
 		add_ident(&author, p->author_name, p->author_email,
 			  p->author_time, p->author_tz);
-	add_ident(&committer, opts->committer_name, opts->committer_email,
-		  when, tz);
+	add_ident(&committer, opts->committer_name, opts->committer_email, when,
+		  tz);
 	apply_message(p, opts, &msg);
 
 	if (write_commit(git, &new_tree, tip, author.buf, committer.buf, &msg,
 			 &commit) < 0) {
-		ret = apply_git_error(err, -EIO, "cannot write the commit of '%s'",
-				      name);
+		ret = apply_git_error(err, -EIO,
+				      "cannot write the commit of '%s'", name);
 		goto out;
 	}
 	git_oid_tostr(done->commit, sizeof(done->commit), &commit);
@@ -1389,7 +1408,8 @@ int apply_onto(struct repo *repo, const char *base_hex,
 	int ret;
 
 	if (git_oid_fromstr(&tip, base_hex) < 0)
-		return error_set(err, ERR_INVALID, "bad commit id '%s'", base_hex);
+		return error_set(err, ERR_INVALID, "bad commit id '%s'",
+				 base_hex);
 	for (i = 0; i < nr; i++) {
 		ret = apply_one(git, &tip, &patches[i], opts, &done[i], err);
 		if (ret < 0)
@@ -1433,7 +1453,8 @@ int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 		return apply_git_error(err, ERR_STALE,
 				       "'%s' moved while applying", refname);
 	if (ret < 0)
-		return apply_git_error(err, -EIO, "cannot update '%s'", refname);
+		return apply_git_error(err, -EIO, "cannot update '%s'",
+				       refname);
 	git_reference_free(ref);
 	git_oid_tostr(new_tip, GIT_OID_HEXSZ + 1, &new);
 	return 0;
@@ -1454,7 +1475,8 @@ int apply_ref_cas(struct repo *repo, const char *refname, const char *old_hex,
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)
 		return apply_git_error(err, ERR_STALE, "'%s' moved", refname);
 	if (ret < 0)
-		return apply_git_error(err, -EIO, "cannot update '%s'", refname);
+		return apply_git_error(err, -EIO, "cannot update '%s'",
+				       refname);
 	git_reference_free(ref);
 	return 0;
 }

@@ -22,18 +22,18 @@ struct mail;
 
 /* One patch to apply: what `git mailinfo` gives, plus what intake added. */
 struct apply_patch {
-	const char *name;		/* for messages, e.g. "patch 3/7" */
+	const char *name; /* for messages, e.g. "patch 3/7" */
 	const char *author_name;
 	const char *author_email;
 	int64_t author_time;
-	int author_tz;			/* minutes east of UTC */
-	bool date_missing;		/* no Date: commit with the current time */
-	bool date_invalid;		/* unparsable Date: refused, as git am does */
+	int author_tz; /* minutes east of UTC */
+	bool date_missing; /* no Date: commit with the current time */
+	bool date_invalid; /* unparsable Date: refused, as git am does */
 	/* subject_clean, a blank line, the body (as mail_commit_message()) */
 	const char *message;
 	const char *diff;
 	size_t diff_len;
-	const char *message_id;		/* without <>; NULL or "" for none */
+	const char *message_id; /* without <>; NULL or "" for none */
 	/* Collected trailers ("Reviewed-by: A <a@b>"), added before Link. */
 	const char *const *trailers;
 	size_t nr_trailers;
@@ -42,18 +42,18 @@ struct apply_patch {
 struct apply_opts {
 	const char *committer_name;
 	const char *committer_email;
-	int64_t committer_time;		/* 0: now */
-	int committer_tz;		/* minutes east of UTC (with a time) */
-	const char *link;		/* "[apply] link", "%s" = Message-ID */
-	bool signoff;			/* "[apply] signoff" */
-	bool three_way;			/* fall back as `git am -3` does */
+	int64_t committer_time; /* 0: now */
+	int committer_tz; /* minutes east of UTC (with a time) */
+	const char *link; /* "[apply] link", "%s" = Message-ID */
+	bool signoff; /* "[apply] signoff" */
+	bool three_way; /* fall back as `git am -3` does */
 };
 
 /* What became of one applied patch. */
 struct apply_done {
 	char commit[APPLY_HEXSZ + 1];
-	char patch_id[APPLY_HEXSZ + 1];	/* `git patch-id --stable` of the diff */
-	bool three_way;			/* applied by the three-way fallback */
+	char patch_id[APPLY_HEXSZ + 1]; /* `git patch-id --stable` of the diff */
+	bool three_way; /* applied by the three-way fallback */
 };
 
 /*
@@ -107,8 +107,7 @@ void apply_patch_from_mail(struct apply_patch *p, const struct mail *m,
  * `git patch-id --stable` of a diff text (41 bytes into hex); 0, or
  * ERR_INVALID when the text is not a diff.
  */
-int apply_patch_id(const char *diff, size_t len, char *hex,
-		   struct strbuf *err);
+int apply_patch_id(const char *diff, size_t len, char *hex, struct strbuf *err);
 
 /* Register the engine's job types "apply" and "drop"; before engine_start(). */
 void apply_register_jobs(void);

@@ -24,8 +24,7 @@ static int git_err(struct strbuf *err, int code, const char *what)
 {
 	const git_error *e = git_error_last();
 
-	return error_set(err, code, "%s%s%s", what,
-			 e && e->message ? ": " : "",
+	return error_set(err, code, "%s%s%s", what, e && e->message ? ": " : "",
 			 e && e->message ? e->message : "");
 }
 
@@ -92,7 +91,8 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		if (nr == DROP_DEPTH || !git_commit_parentcount(c)) {
 			git_commit_free(c);
 			ret = error_set(err, ERR_NOT_FOUND,
-					"commit %s is not on '%s'", hex, refname);
+					"commit %s is not on '%s'", hex,
+					refname);
 			goto out;
 		}
 		if (git_commit_parentcount(c) > 1) {
@@ -128,7 +128,8 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		goto out;
 	}
 
-	if (git_signature_now(&committer, committer_name, committer_email) < 0) {
+	if (git_signature_now(&committer, committer_name, committer_email) <
+	    0) {
 		ret = git_err(err, ERR_INVALID, "bad committer");
 		goto out;
 	}
@@ -153,17 +154,20 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 
 			if (!git_index_conflict_iterator_new(&it, index)) {
 				if (!git_index_conflict_next(&a, &o, &t, it))
-					path = o ? o->path : t ? t->path : a->path;
+					path = o ? o->path :
+					       t ? t->path :
+						   a->path;
 				path = xstrdup(path);
 				git_index_conflict_iterator_free(it);
 			} else {
 				path = xstrdup(path);
 			}
 			short_hex(sh, git_commit_id(pick));
-			ret = error_set(err, ERR_CONFLICT,
-					"commit %s (\"%s\") depends on %.12s: replaying it conflicts in '%s'",
-					sh, git_commit_summary((git_commit *)pick),
-					hex, path);
+			ret = error_set(
+				err, ERR_CONFLICT,
+				"commit %s (\"%s\") depends on %.12s: replaying it conflicts in '%s'",
+				sh, git_commit_summary((git_commit *)pick), hex,
+				path);
 			free((char *)path);
 			git_index_free(index);
 			goto out;
@@ -184,10 +188,10 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 			ret = git_err(err, -EIO, "cannot write a commit");
 			goto out;
 		}
-		git_oid_tostr(res->map[nr - 1 - i].old,
-			      sizeof(res->map[0].old), git_commit_id(pick));
-		git_oid_tostr(res->map[nr - 1 - i].new,
-			      sizeof(res->map[0].new), &new_oid);
+		git_oid_tostr(res->map[nr - 1 - i].old, sizeof(res->map[0].old),
+			      git_commit_id(pick));
+		git_oid_tostr(res->map[nr - 1 - i].new, sizeof(res->map[0].new),
+			      &new_oid);
 		git_commit_free(onto);
 		if (git_commit_lookup(&onto, git, &new_oid) < 0) {
 			onto = NULL;
@@ -276,7 +280,8 @@ static int commit_info(git_repository *git, git_commit *c, json_t *obj,
 	json_object_set_new(obj, "patch_id", json_string(pid));
 	json_object_set_new(obj, "subject",
 			    json_string(git_commit_summary(c) ?
-					git_commit_summary(c) : ""));
+						git_commit_summary(c) :
+						""));
 	json_object_set_new(obj, "author_email",
 			    json_string(a && a->email ? a->email : ""));
 	return 0;
@@ -290,7 +295,8 @@ int drop_commit_info(struct repo *repo, const char *hex, json_t *out_obj,
 	git_oid oid;
 	int ret;
 
-	if (git_oid_fromstr(&oid, hex) < 0 || git_commit_lookup(&c, git, &oid) < 0)
+	if (git_oid_fromstr(&oid, hex) < 0 ||
+	    git_commit_lookup(&c, git, &oid) < 0)
 		return error_set(err, ERR_NOT_FOUND, "no commit %s", hex);
 	ret = commit_info(git, c, out_obj, err);
 	git_commit_free(c);
@@ -311,7 +317,8 @@ int drop_list_commits(struct repo *repo, const char *tip_hex,
 		return git_err(err, -EIO, "cannot walk");
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
 	git_revwalk_simplify_first_parent(walk);
-	if (git_oid_fromstr(&oid, tip_hex) < 0 || git_revwalk_push(walk, &oid) < 0) {
+	if (git_oid_fromstr(&oid, tip_hex) < 0 ||
+	    git_revwalk_push(walk, &oid) < 0) {
 		ret = git_err(err, ERR_NOT_FOUND, "no commit");
 		goto out;
 	}

@@ -27,7 +27,7 @@ struct drop_map {
 struct drop_result {
 	char old_tip[APPLY_HEXSZ + 1];
 	char new_tip[APPLY_HEXSZ + 1];
-	struct drop_map *map;		/* oldest first; free() it */
+	struct drop_map *map; /* oldest first; free() it */
 	size_t nr;
 };
 

@@ -99,9 +99,10 @@ static void add_from(GMimeMessage *msg, const struct config *cfg)
 			g_object_unref(list);
 	}
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM,
-				   cfg->committer_name ? cfg->committer_name : "",
+				   cfg->committer_name ? cfg->committer_name :
+							 "",
 				   cfg->committer_email ? cfg->committer_email :
-				   "cthulhu@localhost");
+							  "cthulhu@localhost");
 }
 
 /*
@@ -157,21 +158,23 @@ static int notify_record(struct db *db, const struct config *cfg,
 
 	part = g_mime_text_part_new_with_subtype("plain");
 	g_mime_text_part_set_text(part, body);
-	g_mime_part_set_content_encoding(GMIME_PART(part),
-		g_mime_part_get_best_content_encoding(GMIME_PART(part),
-			GMIME_ENCODING_CONSTRAINT_7BIT));
+	g_mime_part_set_content_encoding(
+		GMIME_PART(part),
+		g_mime_part_get_best_content_encoding(
+			GMIME_PART(part), GMIME_ENCODING_CONSTRAINT_7BIT));
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
 	g_object_unref(part);
 	raw = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
 	g_object_unref(msg);
 
-	ret = db_exec(db, err,
-		      "INSERT INTO notifications (kind, series_id, topic, msgid, in_reply_to, to_addr, subject, raw, created_at) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-		      "titttttbi", kind, (int64_t)jint(info, "series_id"),
-		      jstr(info, "topic"), msgid,
-		      *jstr(reply, "msgid") ? jstr(reply, "msgid") : NULL,
-		      jstr(reply, "from_email"), subject, raw, strlen(raw),
-		      (int64_t)time(NULL));
+	ret = db_exec(
+		db, err,
+		"INSERT INTO notifications (kind, series_id, topic, msgid, in_reply_to, to_addr, subject, raw, created_at) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
+		"titttttbi", kind, (int64_t)jint(info, "series_id"),
+		jstr(info, "topic"), msgid,
+		*jstr(reply, "msgid") ? jstr(reply, "msgid") : NULL,
+		jstr(reply, "from_email"), subject, raw, strlen(raw),
+		(int64_t)time(NULL));
 	if (ret == 0)
 		*id = db_last_insert_id(db);
 	g_free(raw);
@@ -185,7 +188,8 @@ static void add_greeting(struct strbuf *body, json_t *info)
 	json_t *reply = json_object_get(info, "reply");
 	const char *name = jstr(reply, "from_name");
 
-	strbuf_addf(body, "Hi %s,\n\n", *name ? name : jstr(reply, "from_email"));
+	strbuf_addf(body, "Hi %s,\n\n",
+		    *name ? name : jstr(reply, "from_email"));
 }
 
 static void add_tree(struct strbuf *body, const struct config *cfg,
@@ -208,8 +212,9 @@ int notify_applied(struct db *db, const struct config *cfg, json_t *info,
 	size_t i;
 	int ret;
 
-	reply_subject(&subject, json_array_size(missing) ? "Re: (subset) " :
-		      "Re: ", jstr(json_object_get(info, "reply"), "subject"));
+	reply_subject(&subject,
+		      json_array_size(missing) ? "Re: (subset) " : "Re: ",
+		      jstr(json_object_get(info, "reply"), "subject"));
 	add_greeting(&body, info);
 	strbuf_addstr(&body, "Applied to ");
 	add_tree(&body, cfg, info);
@@ -223,10 +228,11 @@ int notify_applied(struct db *db, const struct config *cfg, json_t *info,
 		json_array_foreach(missing, i, p)
 			patch_line(&body, p);
 	}
-	strbuf_addstr(&body,
-		      "\nThe SHA1s may change if the topic is rebased; you will be told.\n");
-	ret = notify_record(db, cfg, "applied", info, subject.buf, body.buf,
-			    id, err);
+	strbuf_addstr(
+		&body,
+		"\nThe SHA1s may change if the topic is rebased; you will be told.\n");
+	ret = notify_record(db, cfg, "applied", info, subject.buf, body.buf, id,
+			    err);
 	strbuf_release(&subject);
 	strbuf_release(&body);
 	return ret;
@@ -238,8 +244,8 @@ int notify_dropped(struct db *db, const struct config *cfg, json_t *info,
 	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
 	int ret;
 
-	reply_subject(&subject, "Re: ",
-		      jstr(json_object_get(info, "reply"), "subject"));
+	reply_subject(&subject,
+		      "Re: ", jstr(json_object_get(info, "reply"), "subject"));
 	add_greeting(&body, info);
 	strbuf_addf(&body, "Commit %.12s (\"%s\") was dropped from ",
 		    jstr(info, "commit"), jstr(info, "subject"));
@@ -247,25 +253,26 @@ int notify_dropped(struct db *db, const struct config *cfg, json_t *info,
 	strbuf_addstr(&body, ".\n\nReason:\n\n");
 	strbuf_addstr(&body, jstr(info, "reason"));
 	strbuf_rtrim(&body);
-	strbuf_addstr(&body,
-		      "\n\nPlease send a new version of the patch once this is resolved.\n");
-	ret = notify_record(db, cfg, "dropped", info, subject.buf, body.buf,
-			    id, err);
+	strbuf_addstr(
+		&body,
+		"\n\nPlease send a new version of the patch once this is resolved.\n");
+	ret = notify_record(db, cfg, "dropped", info, subject.buf, body.buf, id,
+			    err);
 	strbuf_release(&subject);
 	strbuf_release(&body);
 	return ret;
 }
 
-int notify_sha1_changed(struct db *db, const struct config *cfg,
-			json_t *info, int64_t *id, struct strbuf *err)
+int notify_sha1_changed(struct db *db, const struct config *cfg, json_t *info,
+			int64_t *id, struct strbuf *err)
 {
 	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
 	json_t *p;
 	size_t i;
 	int ret;
 
-	reply_subject(&subject, "Re: ",
-		      jstr(json_object_get(info, "reply"), "subject"));
+	reply_subject(&subject,
+		      "Re: ", jstr(json_object_get(info, "reply"), "subject"));
 	add_greeting(&body, info);
 	strbuf_addstr(&body, "The commits of your patches changed SHA1 in ");
 	add_tree(&body, cfg, info);
@@ -296,8 +303,8 @@ static int mkdir_p(const char *path)
  * file in new/ is always whole).  A file already in new/ was written by
  * an earlier try that was cut short: leave it.
  */
-static int outbox_write(const char *outbox, const char *name,
-			const char *raw, size_t len, struct strbuf *err)
+static int outbox_write(const char *outbox, const char *name, const char *raw,
+			size_t len, struct strbuf *err)
 {
 	struct strbuf tmp = STRBUF_INIT, dst = STRBUF_INIT, sb = STRBUF_INIT;
 	const char *sub[] = { "", "/tmp", "/new", "/cur" };
@@ -375,8 +382,7 @@ static int run_sendmail(const char *cmd, const char *raw, size_t len,
 	return 0;
 }
 
-int notify_deliver(struct db *db, const struct config *cfg,
-		   struct strbuf *err)
+int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err)
 {
 	const char *sendmail = config_get(cfg, "notify.sendmail");
 	struct strbuf outbox = STRBUF_INIT, raw = STRBUF_INIT;
@@ -385,9 +391,10 @@ int notify_deliver(struct db *db, const struct config *cfg,
 	size_t i;
 	int ret = 0, r;
 
-	rows = db_query(db, err,
-			"SELECT id, created_at FROM notifications WHERE state = 'pending' ORDER BY id",
-			"");
+	rows = db_query(
+		db, err,
+		"SELECT id, created_at FROM notifications WHERE state = 'pending' ORDER BY id",
+		"");
 	if (!rows)
 		return -EIO;
 	strbuf_addf(&outbox, "%s/outbox", cfg->state_dir);
@@ -397,8 +404,8 @@ int notify_deliver(struct db *db, const struct config *cfg,
 		strbuf_reset(&raw);
 		strbuf_reset(&name);
 		strbuf_reset(&e);
-		strbuf_addf(&name, "%lld.cthulhu-%lld", (long long)jint(row, "created_at"),
-			    (long long)id);
+		strbuf_addf(&name, "%lld.cthulhu-%lld",
+			    (long long)jint(row, "created_at"), (long long)id);
 		r = db_query_blob(db, &raw, &e,
 				  "SELECT raw FROM notifications WHERE id = ?",
 				  "i", id);
@@ -422,8 +429,8 @@ int notify_deliver(struct db *db, const struct config *cfg,
 				"ti", name.buf, id);
 			r = run_sendmail(sendmail, raw.buf, raw.len, &e);
 			if (r < 0) {
-				log_error("notification %lld: %s", (long long)id,
-					  e.buf);
+				log_error("notification %lld: %s",
+					  (long long)id, e.buf);
 				db_exec(db, NULL,
 					"UPDATE notifications SET state = 'failed', error = ? WHERE id = ?",
 					"ti", e.buf, id);
@@ -433,7 +440,8 @@ int notify_deliver(struct db *db, const struct config *cfg,
 		db_exec(db, NULL,
 			"UPDATE notifications SET state = 'sent', file = ?, sent_at = ? WHERE id = ?",
 			"tii", name.buf, (int64_t)time(NULL), id);
-		log_info("notification %lld sent (%s)", (long long)id, name.buf);
+		log_info("notification %lld sent (%s)", (long long)id,
+			 name.buf);
 	}
 	json_decref(rows);
 	strbuf_release(&outbox);
@@ -454,7 +462,9 @@ static int run_deliver(struct job_ctx *ctx, json_t *args, json_t **result,
 void notify_register_jobs(void)
 {
 	static const struct job_type type = {
-		.name = "notify-deliver", .run = run_deliver, .rerun = true,
+		.name = "notify-deliver",
+		.run = run_deliver,
+		.rerun = true,
 		.quiet = true,
 	};
 

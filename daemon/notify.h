@@ -35,12 +35,11 @@ int notify_applied(struct db *db, const struct config *cfg, json_t *info,
 		   int64_t *id, struct strbuf *err);
 int notify_dropped(struct db *db, const struct config *cfg, json_t *info,
 		   int64_t *id, struct strbuf *err);
-int notify_sha1_changed(struct db *db, const struct config *cfg,
-			json_t *info, int64_t *id, struct strbuf *err);
+int notify_sha1_changed(struct db *db, const struct config *cfg, json_t *info,
+			int64_t *id, struct strbuf *err);
 
 /* Deliver every pending notification; 0, or the first error. */
-int notify_deliver(struct db *db, const struct config *cfg,
-		   struct strbuf *err);
+int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err);
 
 /* Register "notify-deliver" (periodic, quiet); before engine_start(). */
 void notify_register_jobs(void);

@@ -31,10 +31,10 @@
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 
-
 static void usage(void)
 {
-	fprintf(stderr, "usage: apply-driver [--committer ID] [--committer-date 'T TZ'] [--no-signoff] [--link TPL] [-3] [--dry-run] REPO REF (--mbox FILE | --mailinfo DIR...)\n");
+	fprintf(stderr,
+		"usage: apply-driver [--committer ID] [--committer-date 'T TZ'] [--no-signoff] [--link TPL] [-3] [--dry-run] REPO REF (--mbox FILE | --mailinfo DIR...)\n");
 	exit(2);
 }
 
@@ -66,7 +66,8 @@ static char *info_field(const struct strbuf *info, const char *key)
 	while (*p) {
 		const char *e = strchrnul(p, '\n');
 
-		if (!strncmp(p, key, klen) && p[klen] == ':' && p[klen + 1] == ' ')
+		if (!strncmp(p, key, klen) && p[klen] == ':' &&
+		    p[klen + 1] == ' ')
 			return xstrndup(p + klen + 2, e - p - klen - 2);
 		p = *e ? e + 1 : e;
 	}
@@ -115,8 +116,8 @@ static int read_mailinfo(struct input *in, const char *dir)
 		return -1;
 	}
 	in->p.author_time = g_date_time_to_unix(dt);
-	in->p.author_tz = (int)(g_date_time_get_utc_offset(dt) /
-				G_TIME_SPAN_MINUTE);
+	in->p.author_tz =
+		(int)(g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE);
 	g_date_time_unref(dt);
 
 	in->p.name = xstrdup(dir);
@@ -166,8 +167,8 @@ static int load_mbox(const char *path, struct input **in, size_t *nr)
 		struct mail *m;
 		char name[64];
 
-		if (mail_parse(mbox.msgs[i].data, mbox.msgs[i].len, &m,
-			       &err) < 0) {
+		if (mail_parse(mbox.msgs[i].data, mbox.msgs[i].len, &m, &err) <
+		    0) {
 			fprintf(stderr, "apply-driver: %s: message %zu: %s\n",
 				path, i + 1, err.buf);
 			goto out;
@@ -194,9 +195,8 @@ out:
 }
 
 /* Apply in[0..nr) to ref; print one line per patch. */
-static int run(struct repo *repo, const char *ref, struct input *in,
-	       size_t nr, const struct apply_opts *opts, bool dry_run,
-	       const char *prefix)
+static int run(struct repo *repo, const char *ref, struct input *in, size_t nr,
+	       const struct apply_opts *opts, bool dry_run, const char *prefix)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct apply_done *done = xcalloc(nr ? nr : 1, sizeof(*done));
@@ -271,7 +271,8 @@ int main(int argc, char **argv)
 		usage();
 	repo_path = argv[0];
 	g_mime_init();
-	if (repo_global_init(&err) < 0 || repo_open(repo_path, &repo, &err) < 0) {
+	if (repo_global_init(&err) < 0 ||
+	    repo_open(repo_path, &repo, &err) < 0) {
 		fprintf(stderr, "apply-driver: %s\n", err.buf);
 		return 1;
 	}
@@ -293,7 +294,7 @@ int main(int argc, char **argv)
 			nr = 0;
 			in = NULL;
 			if ((mbox ? load_mbox(eq + 1, &in, &nr) :
-			     load_mailinfo(eq + 1, &in, &nr)) < 0 ||
+				    load_mailinfo(eq + 1, &in, &nr)) < 0 ||
 			    run(repo, r, in, nr, &opts, dry_run, prefix) < 0)
 				failed = 1;
 			free(r);

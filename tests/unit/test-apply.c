@@ -14,7 +14,8 @@
 #define SOB "Signed-off-by: Maint Ainer <maint@example.org>\n"
 
 static const struct apply_opts sign = {
-	.committer_name = "Maint Ainer", .committer_email = "maint@example.org",
+	.committer_name = "Maint Ainer",
+	.committer_email = "maint@example.org",
 	.signoff = true,
 };
 
@@ -24,7 +25,9 @@ static const char *message(const char *msg, const struct apply_opts *opts,
 {
 	static struct strbuf sb = STRBUF_INIT;
 	struct apply_patch p = {
-		.message = msg, .trailers = trailers, .nr_trailers = nr,
+		.message = msg,
+		.trailers = trailers,
+		.nr_trailers = nr,
 		.message_id = msgid,
 	};
 
@@ -98,11 +101,13 @@ int main(void)
 	is_str(message("subj\n\nbody\n", &link, NULL, 0, "x@y"),
 	       "subj\n\nbody\n", "an empty template adds no Link:");
 
-	ok(apply_patch_id("diff --git a/f b/f\nindex 1234567..89abcde 100644\n"
-			  "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n d\n",
-			  strlen("diff --git a/f b/f\nindex 1234567..89abcde 100644\n"
-				 "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n d\n"),
-			  hex, NULL) == 0, "a diff has a patch-id");
+	ok(apply_patch_id(
+		   "diff --git a/f b/f\nindex 1234567..89abcde 100644\n"
+		   "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n d\n",
+		   strlen("diff --git a/f b/f\nindex 1234567..89abcde 100644\n"
+			  "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n d\n"),
+		   hex, NULL) == 0,
+	   "a diff has a patch-id");
 	is_str(hex, "2b94dde395f1c520733aab2688ad3b4ef19bf7cb",
 	       "the patch-id is git patch-id --stable's");
 	ok(apply_patch_id("no diff here\n", 13, hex, NULL) < 0,
