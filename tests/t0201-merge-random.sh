@@ -2,9 +2,10 @@
 # Differential test of merge.c against `git merge-tree --write-tree` on
 # seeded random histories: a mainline that moves on, topics forked from
 # different mainline commits doing random edits (overlapping and adjacent
-# line edits, adds, deletes, renames with and without edits, mode
-# changes, binary files), a `next` built from them the way the Cthulhu
-# merge builds it, and criss-cross merges.  Every merge must give git's
+# line edits, adds, deletes, renames with and without edits, folder
+# renames and adds into folders, mode changes, binary files), a `next`
+# built from them the way the Cthulhu merge builds it, and criss-cross
+# merges.  Every merge must give git's
 # tree, or conflict exactly when git does on the same paths.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/merge-lib.sh"
@@ -48,7 +49,7 @@ random_op()
 	[ "$n" -gt 0 ] || n=1
 	rnd "$n"; a=$((R + 1))
 	rnd 3; b=$((R + 1))
-	rnd 12
+	rnd 14
 	case $R in
 	0|1|2|3) edit_lines "$f" $a $b "$tag" ;;
 	4) insert_after "$f" $a "$tag inserted" ;;
@@ -59,6 +60,8 @@ random_op()
 	9) chmod +x "$f" ;;
 	10) printf 'bin\000%s\n' "$tag" > "$f" ;;
 	11) edit_lines "$f" 1 1 "$tag"; edit_lines "$f" $n 1 "$tag" ;;
+	12) git mv "$(dirname "$f")" "$(dirname "$f")-$tag" ;;
+	13) lines 4 "$tag" > "$(dirname "$f")/dir-add-$tag" ;;
 	esac
 	commit_all "$tag"
 }
