@@ -46,7 +46,12 @@ enum merge_method {
 
 struct merge_result {
 	bool clean;
-	char tree[MERGE_HEXSZ + 1];	/* the merged tree when clean */
+	/*
+	 * The merged tree when clean; with conflicts, git's tree with
+	 * conflict markers in the conflicted files (the git fallback only,
+	 * "" otherwise), which resolve.c works from.
+	 */
+	char tree[MERGE_HEXSZ + 1];
 	char base[MERGE_HEXSZ + 1];	/* first merge base, "" if none */
 	unsigned int nr_bases;
 	enum merge_method method;
