@@ -100,11 +100,17 @@ browser eval "document.querySelector('#search-answer a.series-link').textContent
 is "$reply" "$(jq -n --arg s "$api_subject" '$s')" "named by its subject, as text"
 queue=$(curl -s -o "$T/queue.json" -w '%{http_code}' "$url/api/v1/queue")
 if [ "$queue" = 200 ]; then
+	queued()
+	{
+		curl -s "$url/api/v1/queue" >"$T/queue.json" &&
+		jq -e --argjson id "$id" '.queue[] | select(.id == $id)' \
+			"$T/queue.json"
+	}
+	wait_for 20 queued
 	pos=$(jq -r --argjson id "$id" \
-		'(.series // .queue // .)[] | select(.id == $id) | .position' \
-		"$T/queue.json")
-	browser eval "document.getElementById('search-answer').textContent"
-	like "$reply" "position $pos of" "the answer gives the position the queue API gives"
+		'.queue[] | select(.id == $id) | .position' "$T/queue.json")
+	bcheck "the answer gives the position the queue API gives ($pos)" \
+		wait 10000 "document.getElementById('search-answer') && document.getElementById('search-answer').textContent.includes('position $pos of')"
 else
 	browser eval "document.getElementById('search-answer').textContent"
 	like "$reply" ': new|: queued|: [a-z]' "the answer gives the series' state (no queue API yet)"

@@ -800,37 +800,49 @@ function queuedAnswer(s, total) {
  */
 function lookupSeries(q, box, queued) {
 	var id = q.replace(/^<|>$/g, '');
+
+	/* A Message-ID stays in its series: answer again at once. */
+	if (lookups[id.toLowerCase()]) {
+		fillLookup(box, q, lookups[id.toLowerCase()], queued);
+		return;
+	}
 	fetchJSON('/api/v1/series?msgid=' + encodeURIComponent(id))
 		.then(function (res) {
 			var s = res.status === 200 && res.body;
 			if (s && Array.isArray(s.series))
 				s = s.series[0];
-			if (state.search.trim() !== q)
-				return;
-			clear(box);
-			if (!s) {
-				box.appendChild(h('p', null, 'No series holds ' +
-						  'the message “', q, '”.'));
-				return;
-			}
-			box.className = 'answer';
-			box.id = 'search-answer';
-			var items = queueItems(), i;
-			for (i = 0; queued && i < items.length; i++) {
-				if (items[i].id === s.id) {
-					box.appendChild(queuedAnswer(items[i],
-								     items.length));
-					return;
-				}
-			}
-			box.appendChild(h('p', null, seriesLink(s,
-				pick(s, 'subject') || '(series)'),
-				queued ? ' is not in the queue: ' : ': ',
-				h('strong', null, pick(s, 'state', 'status') ||
-				  'closed'),
-				pick(s, 'position') !== undefined ?
-				', position ' + s.position : '', '.'));
+			if (s)
+				lookups[id.toLowerCase()] = s;
+			if (state.search.trim() === q)
+				fillLookup(box, q, s, queued);
 		});
+}
+
+var lookups = {};	/* Message-ID -> the series that holds it */
+
+function fillLookup(box, q, s, queued) {
+	var items = queueItems(), i;
+
+	clear(box);
+	if (!s) {
+		box.appendChild(h('p', null, 'No series holds the message “',
+				  q, '”.'));
+		return;
+	}
+	box.className = 'answer';
+	box.id = 'search-answer';
+	for (i = 0; queued && i < items.length; i++) {
+		if (items[i].id === s.id) {
+			box.appendChild(queuedAnswer(items[i],
+						     queueTotal(items)));
+			return;
+		}
+	}
+	box.appendChild(h('p', null, seriesLink(s, pick(s, 'subject') ||
+						'(series)'),
+		queued ? ' is not in the queue: ' : ': ',
+		h('strong', null, pick(s, 'state', 'status') || 'closed'),
+		pick(s, 'position') ? ', position ' + s.position : '', '.'));
 }
 
 /* --- series view --------------------------------------------------------- */
