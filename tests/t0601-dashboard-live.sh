@@ -92,9 +92,9 @@ browser navigations
 is "$reply" "$navs" "the main frame did not navigate"
 browser eval "Number(document.body.dataset.sse) > $sse"
 is "$reply" true "the change came over the event stream"
-browser eval "document.getElementById('activity').textContent"
+browser eval "document.getElementById('activity-feed').textContent"
 like "$reply" "topic pmu: fast-forward to $(echo "$new" | cut -c1-12)" \
-	"the footer names the move"
+	"the activity list names the move"
 browser eval "document.querySelector('tr[data-topic=\"mmu\"]').dataset.tip"
 is "$reply" "\"$(rev x86/mmu)\"" "the other topics stay as they were"
 shot topics-live
