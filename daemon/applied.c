@@ -192,13 +192,21 @@ static bool topic_ends_with(struct db *db, struct repo *repo, const char *tip,
 			    const struct apply_patch *patches, size_t nr,
 			    struct apply_done *done)
 {
-	json_t *commits = json_array(), *c;
+	json_t *commits = json_object(), *c;
 	char pid[APPLY_HEXSZ + 1];
 	bool match = false;
 	int64_t known = 1;
 	size_t i;
 
-	if (!nr || drop_list_commits(repo, tip, NULL, nr, commits, NULL) < 0 ||
+	/* The tip alone first: one diff decides the usual case. */
+	if (!nr || drop_commit_info(repo, tip, commits, NULL) < 0 ||
+	    apply_patch_id(patches[nr - 1].diff, patches[nr - 1].diff_len, pid,
+			   NULL) < 0 ||
+	    strcmp(pid, jstr(commits, "patch_id")))
+		goto out;
+	json_decref(commits);
+	commits = json_array();
+	if (drop_list_commits(repo, tip, NULL, nr, commits, NULL) < 0 ||
 	    json_array_size(commits) != nr)
 		goto out;
 	for (i = 0; i < nr; i++) {

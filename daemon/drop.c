@@ -315,7 +315,8 @@ int drop_list_commits(struct repo *repo, const char *tip_hex,
 
 	if (git_revwalk_new(&walk, git) < 0)
 		return git_err(err, -EIO, "cannot walk");
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL);
+	/* No sorting: a first-parent walk is in order, and lazy. */
+	git_revwalk_sorting(walk, GIT_SORT_NONE);
 	git_revwalk_simplify_first_parent(walk);
 	if (git_oid_fromstr(&oid, tip_hex) < 0 ||
 	    git_revwalk_push(walk, &oid) < 0) {
