@@ -30,6 +30,9 @@
 #include "daemon/topic.h"
 #include "daemon/xalloc.h"
 
+/* How often an apply starts again when the topic moved under it. */
+#define APPLY_RETRIES 3
+
 /* How many commits of a rebased topic are searched for moved patches. */
 #define REBASE_SEARCH_MIN 200
 
@@ -260,7 +263,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	char *branch = NULL;
 	size_t nr = 0, i, j;
 	int64_t total, nid = 0;
-	int ret;
+	int ret, tries;
 
 	if (!series_id || !*topic)
 		return error_set(err, ERR_INVALID,
@@ -386,26 +389,40 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		ret = -EIO;
 		goto out;
 	}
-	ret = repo_ref_oid(repo, branch, old, err);
-	if (ret < 0)
-		goto out;
 	opts_from_config(&opts, cfg);
-	if (topic_ends_with(db, repo, old, ps, nr, done)) {
-		/*
-		 * The topic already ends with these patches: the daemon died
-		 * between moving the ref and recording the rows (this job is
-		 * then run again), or someone ran git am by hand.  Record
-		 * them rather than apply them twice.
-		 */
-		log_info(
-			"'%s' already ends with the %zu patch(es) of series %lld: recording them",
-			topic, nr, (long long)series_id);
-		memcpy(new, old, sizeof(new));
-	} else {
-		ret = apply_to_ref(repo, branch, old, ps, nr, &opts, done, new,
-				   err);
+	for (tries = 0;; tries++) {
+		ret = repo_ref_oid(repo, branch, old, err);
 		if (ret < 0)
 			goto out;
+		if (topic_ends_with(db, repo, old, ps, nr, done)) {
+			/*
+			 * The topic already ends with these patches: the
+			 * daemon died between moving the ref and recording
+			 * the rows (this job is then run again), or someone
+			 * ran git am by hand.  Record them rather than
+			 * apply them twice.
+			 */
+			log_info(
+				"'%s' already ends with the %zu patch(es) of series %lld: recording them",
+				topic, nr, (long long)series_id);
+			memcpy(new, old, sizeof(new));
+			break;
+		}
+		ret = apply_to_ref(repo, branch, old, ps, nr, &opts, done, new,
+				   err);
+		/*
+		 * A push moved the topic while the patches were applied:
+		 * nothing refers to the commits made, so apply again on
+		 * the new tip, a few times.
+		 */
+		if (ret == ERR_STALE && tries < APPLY_RETRIES) {
+			log_warn("'%s' moved while applying series %lld; again",
+				 topic, (long long)series_id);
+			continue;
+		}
+		if (ret < 0)
+			goto out;
+		break;
 	}
 
 	/* The rows, the series' state and the notification: one transaction. */
