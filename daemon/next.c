@@ -389,8 +389,9 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 			bt[i].tip[0] = 0;
 		/*
 		 * Keep the previous next's merge for this topic while
-		 * everything before it is as it was.  A conflict is made
-		 * again: a resolution may have been recorded since.
+		 * everything before it is as it was.  A conflict is kept
+		 * too, unless the topic has recorded resolutions, one of
+		 * which may be new.
 		 */
 		if (reusing && p && !strcmp(jstr(p, "topic"), bt[i].name) &&
 		    !strcmp(jstr(p, "tip"), bt[i].tip) &&
