@@ -384,6 +384,12 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		ps[nr - 1].nr_trailers = p->nr_trailers;
 	}
 
+	if (!nr) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"series %lld has no patch to apply",
+				(long long)series_id);
+		goto out;
+	}
 	repo = repo_thread(err);
 	if (!repo) {
 		ret = -EIO;

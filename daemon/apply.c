@@ -527,7 +527,8 @@ static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 	size_t i, n = git_diff_num_deltas(diff);
 
 	if (!n)
-		return error_set(err, ERR_INVALID, "'%s' holds no diff", name);
+		return error_set(err, ERR_UNPROCESSABLE, "'%s' holds no diff",
+				 name);
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 
@@ -536,7 +537,7 @@ static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 		    (d->status != GIT_DELTA_DELETED &&
 		     !path_ok(d->new_file.path)))
 			return error_set(
-				err, ERR_INVALID,
+				err, ERR_UNPROCESSABLE,
 				"'%s' names a path outside the tree: '%s'",
 				name,
 				d->status == GIT_DELTA_DELETED ?
@@ -1276,29 +1277,30 @@ static int apply_one(git_repository *git, git_oid *tip,
 
 	add_without_crud(&check, p->author_name ? p->author_name : "");
 	if (!check.len) {
-		ret = error_set(err, ERR_INVALID, "'%s' has no author name",
-				name);
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"'%s' has no author name", name);
 		goto out;
 	}
 	strbuf_reset(&check);
 	add_without_crud(&check, p->author_email ? p->author_email : "");
 	if (!check.len) {
-		ret = error_set(err, ERR_INVALID, "'%s' has no author email",
-				name);
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"'%s' has no author email", name);
 		goto out;
 	}
 	if (!p->diff || !p->diff_len) {
-		ret = error_set(err, ERR_INVALID, "'%s' holds no diff", name);
+		ret = error_set(err, ERR_UNPROCESSABLE, "'%s' holds no diff",
+				name);
 		goto out;
 	}
 	if (p->date_invalid) {
-		ret = error_set(err, ERR_INVALID, "'%s' has an invalid date",
-				name);
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"'%s' has an invalid date", name);
 		goto out;
 	}
 
 	if (git_diff_from_buffer(&diff, p->diff, p->diff_len) < 0) {
-		ret = apply_git_error(err, ERR_INVALID,
+		ret = apply_git_error(err, ERR_UNPROCESSABLE,
 				      "'%s' is not a patch git can read", name);
 		goto out;
 	}

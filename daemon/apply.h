@@ -69,9 +69,10 @@ void apply_message(const struct apply_patch *p, const struct apply_opts *opts,
  * Apply patches[0..nr) one after the other on top of commit base_hex and
  * write one commit per patch; refs are not touched.  done[] (nr entries,
  * the caller's) receives the commits.  On error nothing refers to what was
- * written, err names the patch, the file and the hunk, and the code is
- * ERR_UNPROCESSABLE (does not apply), ERR_INVALID (unusable patch or
- * author) or another negative code.
+ * written, err names the patch (and the file and hunk that did not
+ * apply), and the code is ERR_UNPROCESSABLE (does not apply; or an
+ * unusable patch: no diff, a path outside the tree, no author, a bad
+ * date), ERR_INVALID (a bad base) or another negative code.
  */
 int apply_onto(struct repo *repo, const char *base_hex,
 	       const struct apply_patch *patches, size_t nr,

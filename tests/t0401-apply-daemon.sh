@@ -208,6 +208,37 @@ is "$(sql "SELECT count(*) FROM applied")" "$rows" "no row was written"
 api POST /api/v1/apply "{\"series\": $bad, \"topic\": \"pmu\"}"
 is "$status" 422 "the API answers 422"
 
+# a patch that names a path outside the tree
+cat >"$T/evil.mbox" <<EOF
+From evil@example.org Mon Sep 17 00:00:00 2001
+From: E Vil <evil@example.org>
+Subject: [PATCH] evil: Write outside the tree
+Date: $(date -R)
+Message-Id: <evil-1@example.org>
+
+Signed-off-by: E Vil <evil@example.org>
+---
+diff --git a/../evil b/../evil
+new file mode 100644
+index 0000000..587be6b
+--- /dev/null
++++ b/../evil
+@@ -0,0 +1 @@
++x
+EOF
+run submit "$T/evil.mbox"
+evil=$(sql "SELECT series_id FROM patches WHERE subject LIKE 'evil:%'")
+if [ -n "$evil" ]; then
+	api POST /api/v1/apply "{\"series\": $evil, \"topic\": \"pmu\"}"
+	is "$status" 422 "a patch naming ../ is refused with 422"
+	like "$body" "outside the tree" "and the error says why"
+else
+	# the intake may refuse such mail itself: then it must say why
+	like "$err$out" '\.\./evil|outside|path' "the intake refuses a patch naming ../"
+fi
+is "$(rev pmu)" "$before" "the topic did not move"
+is "$(sql "SELECT count(*) FROM applied")" "$rows" "no row was written"
+
 api POST /api/v1/apply '{"series": 999, "topic": "pmu"}'
 is "$status" 404 "an unknown series is 404"
 api POST /api/v1/apply "{\"series\": $sid, \"topic\": \"nope\"}"
