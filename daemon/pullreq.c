@@ -13,7 +13,9 @@
  * that the upstream maintainer sees them before merging.
  *
  * Everything that can fail is worked out before the tag is written: an
- * error leaves no tag behind.  The text is saved under
+ * error leaves no tag behind.  With [pull] push the tag is then pushed
+ * there (a failed push is a warning: the tag stands), and the URL in the
+ * request defaults to that remote's.  The text is saved under
  * <state>/pull-requests/ and returned.
  *
  * The shortlog and the diffstat follow git's builtin/shortlog.c and
@@ -1512,6 +1514,64 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 	strbuf_release(&err);
 }
 
+/* --- publishing -------------------------------------------------------- */
+
+/*
+ * The remote of [pull] push: a configured remote of the repository, or
+ * a path or URL; *url gets the URL it fetches from (caller frees).
+ */
+static int push_remote(struct pullreq *pr, const char *name,
+		       git_remote **remote, char **url, struct strbuf *err)
+{
+	int ret;
+
+	ret = git_remote_lookup(remote, pr->repo, name);
+	if (ret == GIT_ENOTFOUND || ret == GIT_EINVALIDSPEC)
+		ret = git_remote_create_anonymous(remote, pr->repo, name);
+	if (ret < 0)
+		return repo_error(err, ERR_INVALID, "pull.push: unknown remote '%s'",
+				  name);
+	*url = xstrdup(git_remote_url(*remote) ?: name);
+	return 0;
+}
+
+static int push_rejected(const char *refname, const char *status,
+			 void *data)
+{
+	struct strbuf *why = data;
+
+	if (status)
+		strbuf_addf(why, "%s'%s' rejected: %s", why->len ? "; " : "",
+			    refname, status);
+	return 0;
+}
+
+/* Push refs/tags/<tag> to [pull] push, never over a tag there. */
+static int push_tag(struct pullreq *pr, git_remote *remote, const char *name,
+		    struct strbuf *err)
+{
+	git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+	struct strbuf spec = STRBUF_INIT, why = STRBUF_INIT;
+	char *specs[1];
+	git_strarray arr = { specs, 1 };
+	int ret;
+
+	strbuf_addf(&spec, "refs/tags/%s:refs/tags/%s", pr->tag, pr->tag);
+	specs[0] = spec.buf;
+	opts.callbacks.push_update_reference = push_rejected;
+	opts.callbacks.payload = &why;
+	ret = git_remote_push(remote, &arr, &opts);
+	if (ret < 0)
+		ret = repo_error(err, -EIO, "cannot push tag '%s' to '%s'",
+				 pr->tag, name);
+	else if (why.len)
+		ret = error_set(err, -EIO, "cannot push tag '%s' to '%s': %s",
+				pr->tag, name, why.buf);
+	strbuf_release(&spec);
+	strbuf_release(&why);
+	return ret;
+}
+
 /* --- the job ----------------------------------------------------------- */
 
 /* Save text as <state>/pull-requests/<tag>.txt; the path, caller frees. */
@@ -1612,8 +1672,9 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	const char *msg = jstr(args, "message");
 	struct strbuf log_and_stat = STRBUF_INIT, buf = STRBUF_INIT;
 	struct strbuf text = STRBUF_INIT, base_hex = STRBUF_INIT;
+	const char *url, *push, *pushed = NULL;
 	struct pullreq pr = { 0 };
-	const char *url;
+	git_remote *remote = NULL;
 	char hex[REPO_HEXSZ + 1];
 	json_t *topic = NULL;
 	struct repo *repo;
@@ -1681,7 +1742,18 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	if (ret)
 		goto out;
 	url = config_get(pr.cfg, "pull.url");
-	pr.url = xstrdup(url && *url ? url : pr.cfg->repo);
+	push = config_get(pr.cfg, "pull.push");
+	if (push && *push) {
+		ret = push_remote(&pr, push, &remote, &pr.url, err);
+		if (ret)
+			goto out;
+	}
+	if (url && *url) {
+		free(pr.url);
+		pr.url = xstrdup(url);
+	} else if (!pr.url) {
+		pr.url = xstrdup(pr.cfg->repo);
+	}
 
 	if (msg && *msg) {
 		stripspace(&pr.message, msg);
@@ -1714,6 +1786,17 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 		goto out;
 	log_info("pull-request: tag '%s' at %.12s for '%s'%s", pr.tag, hex,
 		 pr.topic, pr.signed_tag ? ", signed" : "");
+	if (remote) {
+		/* the tag stands: a failed push is the maintainer's to redo */
+		if (push_tag(&pr, remote, push, err)) {
+			json_array_append_new(pr.warnings,
+					      json_string(err->buf));
+			log_warn("pull-request: %s", err->buf);
+			strbuf_reset(err);
+		} else {
+			pushed = push;
+		}
+	}
 	ret = write_request(&pr, buf.buf, &log_and_stat, err);
 	if (ret)
 		goto out;
@@ -1727,19 +1810,21 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	}
 	strbuf_addstr(&base_hex, git_oid_tostr_s(&pr.base));
 	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
-			    "s:s*, s:I, s:s, s:O, s:s, s:O}",
+			    "s:s*, s:s*, s:I, s:s, s:O, s:s, s:O}",
 			    "topic", pr.topic, "branch", pr.branch,
 			    "tag", pr.tag,
 			    "tag_object", git_oid_tostr_s(&pr.tag_oid),
 			    "commit", hex, "base", base_hex.buf,
 			    "base_rev", pr.base_name, "url", pr.url,
-			    "signed", pr.signed_tag, "file", file,
+			    "signed", pr.signed_tag, "pushed", pushed,
+			    "file", file,
 			    "commits", (json_int_t)count,
 			    "request", pr.request.buf,
 			    "conflicts", pr.conflicts,
 			    "text", text.buf, "warnings", pr.warnings);
 	ret = 0;
 out:
+	git_remote_free(remote);
 	free(file);
 	free(pr.branch);
 	free(pr.tag);

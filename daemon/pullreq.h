@@ -11,11 +11,12 @@
  * The "pull-request" job:
  *   {"topic", "tag"?, "message"?} ->
  *   {"topic", "branch", "tag", "tag_object", "commit", "base",
- *    "base_rev", "url", "signed", "file", "request", "conflicts": [...],
- *    "text", "warnings": [...]}
+ *    "base_rev", "url", "signed", "pushed", "file", "commits", "request",
+ *    "conflicts": [...], "text", "warnings": [...]}
  * "request" is git request-pull's text, "text" the request with the
  * conflicts section after it; "file" is where the text was saved
- * (<state>/pull-requests/<tag>.txt).
+ * (<state>/pull-requests/<tag>.txt); "pushed" the [pull] push remote
+ * the tag went to, or null (a failed push is one of the warnings).
  *
  * Errors: ERR_NOT_FOUND for an unknown topic or a topic without its
  * branch, ERR_INVALID for a topic with no commits over the base, a bad
