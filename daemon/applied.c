@@ -426,8 +426,17 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 				 topic, (long long)series_id);
 			continue;
 		}
-		if (ret < 0)
+		if (ret < 0) {
+			struct strbuf why = STRBUF_INIT;
+
+			strbuf_addf(&why,
+				    "cannot apply series %lld to '%s': %s",
+				    (long long)series_id, topic, err->buf);
+			strbuf_reset(err);
+			strbuf_addbuf(err, &why);
+			strbuf_release(&why);
 			goto out;
+		}
 		break;
 	}
 
