@@ -44,6 +44,8 @@ let child = null;
 function cleanup() {
 	if (child && child.exitCode === null)
 		child.kill('SIGKILL');
+	if (process.env.BROWSER_PIDFILE)
+		fs.rmSync(process.env.BROWSER_PIDFILE, { force: true });
 	try {
 		fs.rmSync(profile, { recursive: true, force: true });
 	} catch (e) {
@@ -315,6 +317,9 @@ function launch() {
 		'--window-size=1280,900', 'about:blank',
 	];
 	child = spawn(chromium, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+	/* For the caller to reap, should this process die unclean. */
+	if (process.env.BROWSER_PIDFILE)
+		fs.writeFileSync(process.env.BROWSER_PIDFILE, child.pid + '\n');
 	child.on('error', (e) => fail('cannot run ' + chromium + ': ' + e.message));
 	return new Promise((resolve) => {
 		let err = '';

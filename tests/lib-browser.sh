@@ -50,7 +50,7 @@ browser_start()
 	mkdir -p "$SHOTS" || return 1
 	rm -f "$T/browser.in" "$T/browser.out"
 	mkfifo "$T/browser.in" "$T/browser.out" || return 1
-	"$NODE" "$top_srcdir/tests/browser.js" "$CHROMIUM" \
+	BROWSER_PIDFILE=$T/chromium.pid "$NODE" "$top_srcdir/tests/browser.js" "$CHROMIUM" \
 		<"$T/browser.in" >"$T/browser.out" 2>"$T/browser.err" &
 	BROWSER_PID=$!
 	# A browser that died must fail the command, not kill the test.
@@ -116,5 +116,10 @@ browser_stop()
 	echo quit >&7 2>/dev/null
 	exec 7>&- 8<&-
 	wait "$BROWSER_PID" 2>/dev/null
+	# node closes Chromium; if node died first, Chromium is left to us.
+	if [ -s "$T/chromium.pid" ]; then
+		kill -9 "$(cat "$T/chromium.pid")" 2>/dev/null
+		rm -f "$T/chromium.pid"
+	fi
 	BROWSER_PID=
 }
