@@ -22,8 +22,11 @@
  * Content merges use git_merge_file(), which has no histogram diff while
  * merge-ort uses histogram: a file merge counts only when the Myers and
  * the patience diff give the same clean result, which they do wherever
- * the alignment of lines is not in doubt.  Conflicts always go to the
- * fallback, so conflicts and conflicted paths are git's own.
+ * the alignment of lines is not in doubt.  Conflicts go to the fallback,
+ * so conflicts and conflicted paths are git's own; a file git found
+ * conflicting is remembered by its three blobs (a content conflict
+ * depends on nothing else), so that a later merge meeting the same
+ * three blobs, and nothing else undecided, is reported without git.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +103,14 @@ struct merge {
 	struct dag dag;
 	struct memo_entry *memo;
 	size_t memo_size, memo_nr;
+	/*
+	 * File merges git found conflicting: base, ours and theirs blobs
+	 * (base zero for an add/add).  A content conflict is a function of
+	 * the three blobs, so the fast path may report these itself.
+	 */
+	git_oid (*known)[3];
+	size_t known_size, known_nr;
+	bool conflict_tree;	/* conflicts need git's tree (resolve.c) */
 	struct merge_stats stats;
 };
 
@@ -605,7 +616,50 @@ int merge_is_ancestor(struct merge *m, const char *ancestor,
 struct fast_state {
 	const char *undecided;
 	struct strbuf path;
+	/* paths of known content conflicts met on the way */
+	char **conflicts;
+	size_t nr_conflicts;
 };
+
+static size_t known_slot(struct merge *m, const git_oid key[3])
+{
+	uint32_t h = oid_hash(&key[0]) ^ (oid_hash(&key[1]) * 31) ^
+		     (oid_hash(&key[2]) * 131);
+	size_t pos = h & (m->known_size - 1);
+
+	while (!git_oid_is_zero(&m->known[pos][1]) &&
+	       memcmp(m->known[pos], key, sizeof(m->known[pos])))
+		pos = (pos + 1) & (m->known_size - 1);
+	return pos;
+}
+
+static bool known_conflict(struct merge *m, const struct tentry *b,
+			   const struct tentry *o, const struct tentry *t)
+{
+	git_oid key[3];
+
+	memset(key, 0, sizeof(key));
+	if (b)
+		git_oid_cpy(&key[0], b->oid);
+	git_oid_cpy(&key[1], o->oid);
+	git_oid_cpy(&key[2], t->oid);
+	return !git_oid_is_zero(&m->known[known_slot(m, key)][1]);
+}
+
+static void known_add(struct merge *m, const git_oid key[3])
+{
+	size_t pos;
+
+	if (m->known_nr * 2 >= m->known_size) {
+		memset(m->known, 0, m->known_size * sizeof(*m->known));
+		m->known_nr = 0;
+	}
+	pos = known_slot(m, key);
+	if (git_oid_is_zero(&m->known[pos][1])) {
+		memcpy(m->known[pos], key, sizeof(m->known[pos]));
+		m->known_nr++;
+	}
+}
 
 static bool entry_eq(const struct tentry *a, const struct tentry *b)
 {
@@ -725,6 +779,15 @@ static void fast_undecided(struct fast_state *st, const char *reason,
 	strbuf_addstr(&st->path, name);
 }
 
+static char *xstrfmt_path(const struct strbuf *dir, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addbuf(&sb, dir);
+	strbuf_addstr(&sb, name);
+	return strbuf_detach(&sb, NULL);
+}
+
 /*
  * Merge the contents of a regular file both sides changed.  Returns 1
  * with st->undecided set where the result is not certain to be git's.
@@ -759,6 +822,14 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		return 0;
 	}
 	if (b && git_oid_equal(t->oid, b->oid)) {
+		git_oid_cpy(oid, o->oid);
+		return 0;
+	}
+	if (known_conflict(m, b, o, t)) {
+		st->conflicts = xrealloc(st->conflicts, (st->nr_conflicts + 1) *
+					 sizeof(*st->conflicts));
+		st->conflicts[st->nr_conflicts] = xstrfmt_path(dir, o->name);
+		st->nr_conflicts++;
 		git_oid_cpy(oid, o->oid);
 		return 0;
 	}
@@ -977,7 +1048,8 @@ static bool memo_get(struct merge *m, const git_oid key[3],
 	struct memo_entry *e = &m->memo[memo_slot(m, key)];
 	size_t i;
 
-	if (!e->used)
+	if (!e->used || (!e->clean && git_oid_is_zero(&e->tree) &&
+			 m->conflict_tree))
 		return false;
 	res->clean = e->clean;
 	if (!git_oid_is_zero(&e->tree))
@@ -998,8 +1070,14 @@ static void memo_put(struct merge *m, const git_oid key[3],
 	if (m->memo_nr >= MEMO_MAX)
 		memo_clear(m);
 	e = &m->memo[memo_slot(m, key)];
-	if (e->used)
+	if (e->used && (!git_oid_is_zero(&e->tree) || !*res->tree))
 		return;
+	if (e->used) {
+		for (i = 0; i < e->nr_conflicts; i++)
+			free(e->conflicts[i]);
+		free(e->conflicts);
+		m->memo_nr--;
+	}
 	e->used = true;
 	memcpy(e->key, key, sizeof(e->key));
 	e->clean = res->clean;
@@ -1259,6 +1337,69 @@ void merge_result_release(struct merge_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* The entry at path in tree into e; false when none. */
+static bool entry_at(struct merge *m, const git_oid *tree, const char *path,
+		     git_oid *oid, unsigned int *mode)
+{
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	bool found = false;
+
+	if (git_tree_lookup(&t, m->repo, tree) < 0)
+		return false;
+	if (!git_tree_entry_bypath(&e, t, path)) {
+		git_oid_cpy(oid, git_tree_entry_id(e));
+		*mode = git_tree_entry_filemode_raw(e);
+		found = true;
+	}
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return found;
+}
+
+/*
+ * Remember the blobs of the files git found conflicting where that is a
+ * plain content conflict: a regular file on both sides (and in the base,
+ * or in neither: add/add), with modes that merge cleanly.
+ */
+static void learn_conflicts(struct merge *m, const git_oid trees[3],
+			    const struct merge_result *res)
+{
+	unsigned int mode[3];
+	git_oid key[3];
+	size_t i;
+	bool has_base;
+
+	for (i = 0; i < res->nr_conflicts; i++) {
+		const char *path = res->conflicts[i];
+
+		memset(key, 0, sizeof(key));
+		has_base = entry_at(m, &trees[0], path, &key[0], &mode[0]);
+		if (!entry_at(m, &trees[1], path, &key[1], &mode[1]) ||
+		    !entry_at(m, &trees[2], path, &key[2], &mode[2]))
+			continue;
+		if (!has_base) {
+			memset(&key[0], 0, sizeof(key[0]));
+			mode[0] = 0;
+		}
+		if ((has_base && mode[0] != GIT_FILEMODE_BLOB &&
+		     mode[0] != GIT_FILEMODE_BLOB_EXECUTABLE) ||
+		    (mode[1] != GIT_FILEMODE_BLOB &&
+		     mode[1] != GIT_FILEMODE_BLOB_EXECUTABLE) ||
+		    (mode[2] != GIT_FILEMODE_BLOB &&
+		     mode[2] != GIT_FILEMODE_BLOB_EXECUTABLE))
+			continue;
+		if (!(mode[1] == mode[2] || mode[1] == mode[0] ||
+		      mode[2] == mode[0]))
+			continue;
+		if (git_oid_equal(&key[1], &key[2]) ||
+		    (has_base && (git_oid_equal(&key[0], &key[1]) ||
+				  git_oid_equal(&key[0], &key[2]))))
+			continue;
+		known_add(m, key);
+	}
+}
+
 int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		  struct merge_result *res, struct strbuf *err)
 {
@@ -1266,7 +1407,7 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 	struct strbuf dir = STRBUF_INIT;
 	git_oid key[3], ours_oid, theirs_oid, tree;
 	uint32_t a, b, *bases = NULL;
-	size_t nr_bases = 0;
+	size_t nr_bases = 0, i;
 	bool empty, have_git;
 	int ret;
 
@@ -1305,6 +1446,24 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 				       &tree, &empty, err);
 		if (ret < 0)
 			goto out;
+		if (!ret && st.nr_conflicts && m->conflict_tree) {
+			ret = 1;
+			st.undecided = "conflict tree wanted";
+		}
+		if (!ret && st.nr_conflicts) {
+			/* only conflicts git found on the same three blobs */
+			res->clean = false;
+			res->method = MERGE_METHOD_FAST;
+			res->conflicts = st.conflicts;
+			res->nr_conflicts = st.nr_conflicts;
+			st.conflicts = NULL;
+			st.nr_conflicts = 0;
+			qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
+			      cmp_str);
+			m->stats.fast++;
+			memo_put(m, key, res);
+			goto out;
+		}
 		if (!ret) {
 			res->clean = true;
 			res->method = MERGE_METHOD_FAST;
@@ -1345,12 +1504,18 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 	if (res->nr_conflicts > 1)
 		qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
 		      cmp_str);
-	if (nr_bases == 1)
+	if (nr_bases == 1) {
 		memo_put(m, key, res);
+		if (!res->clean && res->method == MERGE_METHOD_GIT)
+			learn_conflicts(m, key, res);
+	}
 out:
 	if (ret < 0)
 		merge_result_release(res);
 	free(bases);
+	for (i = 0; i < st.nr_conflicts; i++)
+		free(st.conflicts[i]);
+	free(st.conflicts);
 	strbuf_release(&st.path);
 	strbuf_release(&dir);
 	return ret;
@@ -1439,6 +1604,8 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 	m->fallback = MERGE_FALLBACK_GIT;
 	m->memo_size = 2 * MEMO_MAX;
 	m->memo = xcalloc(m->memo_size, sizeof(*m->memo));
+	m->known_size = 2 * MEMO_MAX;
+	m->known = xcalloc(m->known_size, sizeof(*m->known));
 	ret = setup_odb(m, err);
 	if (ret < 0) {
 		merge_free(m);
@@ -1454,6 +1621,7 @@ void merge_free(struct merge *m)
 		return;
 	memo_clear(m);
 	free(m->memo);
+	free(m->known);
 	dag_release(&m->dag);
 	git_odb_free(m->odb);
 	git_repository_free(m->repo);
@@ -1467,6 +1635,11 @@ void merge_free(struct merge *m)
 void merge_set_fallback(struct merge *m, enum merge_fallback fallback)
 {
 	m->fallback = fallback;
+}
+
+void merge_set_conflict_tree(struct merge *m, bool want)
+{
+	m->conflict_tree = want;
 }
 
 void merge_set_git(struct merge *m, const char *git_path)

@@ -19,8 +19,9 @@ struct strbuf;
  * both changed.  The fast path never guesses: a merge it cannot decide
  * exactly (several merge bases, a path deleted on one side and changed
  * on the other or deleted on both, where rename detection could change
- * the result, type changes, binary files, any conflict, a file merge
- * whose result depends on the diff algorithm) goes to the fallback,
+ * the result, type changes, binary files, a conflict git has not already
+ * found on the same three blobs, a file merge whose result depends on
+ * the diff algorithm) goes to the fallback,
  * which is `git merge-tree --write-tree` itself, or libgit2's
  * git_merge_trees()/git_merge_commits() when git is not there.
  *
@@ -72,6 +73,13 @@ const char *merge_method_name(enum merge_method method);
 int merge_open(const char *path, struct merge **out, struct strbuf *err);
 void merge_free(struct merge *m);
 void merge_set_fallback(struct merge *m, enum merge_fallback fallback);
+/*
+ * Whether a conflicted result must carry git's tree with conflict markers
+ * (for recorded resolutions).  Off by default: a conflict the fast path
+ * knows (git found the same three blobs conflicting before) is then
+ * reported without asking git again, with an empty tree.
+ */
+void merge_set_conflict_tree(struct merge *m, bool want);
 /* The git program for the fallback ("git" from PATH by default). */
 void merge_set_git(struct merge *m, const char *git_path);
 

@@ -211,7 +211,10 @@ static int merge_topic(struct db *db, const struct config *cfg,
 		memcpy(bt->commit, head, MERGE_HEXSZ + 1);
 		return 0;
 	}
+	/* a recorded resolution works from git's conflicted tree */
+	merge_set_conflict_tree(the_merge, has_resolutions(db, bt->name));
 	ret = merge_commits(the_merge, head, bt->tip, &res, err);
+	merge_set_conflict_tree(the_merge, false);
 	if (ret < 0)
 		return ret;
 	bt->method = merge_method_name(res.method);

@@ -206,7 +206,9 @@ static int conflicted_merge(struct db *db, struct merge *m, const char *topic,
 		return error_set(err, ERR_NOT_FOUND,
 				 "no conflict of topic '%s' in the builds of next",
 				 topic);
+	merge_set_conflict_tree(m, true);
 	ret = merge_commits(m, ours, theirs, res, err);
+	merge_set_conflict_tree(m, false);
 	if (ret < 0)
 		return ret;
 	if (res->clean || !*res->tree) {

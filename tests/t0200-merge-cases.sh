@@ -122,6 +122,9 @@ printf '{\n}\n{\n}\n{\n}\nx\n{\n}\nend\n' > a/braces; commit_all 26b
 side 27-a; mkdir -p n/m; lines 3 same > n/m/s; lines 3 a > n/a; commit_all 27a
 side 27-b; mkdir -p n/m; lines 3 same > n/m/s; lines 3 b > n/b; commit_all 27b
 
+# 28: case 3's conflict again, with an unrelated change on the side
+git checkout -q -B 3-c 3-b; edit_lines a/f4 1 1 C; commit_all 3c
+
 list=$T/list
 : > "$list"
 for n in $(seq 1 27); do echo "merge $n-a $n-b" >> "$list"; done
@@ -150,6 +153,13 @@ done
 "$MERGE_DRIVER" --fallback=none . < "$list.slow" > "$list.slow.got" 2>/dev/null
 is "$(grep -c '^ERROR' "$list.slow.got")" 10 \
 	"renames, deletions against changes, conflicts go to the fallback"
+
+# A conflict git found is known by its three blobs: the same file
+# conflict in another merge is reported without git, on git's paths.
+printf 'merge 3-a 3-b\nmerge 3-a 3-c\nmerge 3-c 3-a\n' > "$list.known"
+DESC="known conflict" compare_merges "$list.known"
+is "$(awk '$1 == "#" && $2 != "merges" { print $4 }' "$list.known.log" | tr '\n' ' ')" \
+	"git fast git " "the same three blobs are known, the other way round are not"
 
 # Merge bases and ancestry against git merge-base.
 : > "$list.bases"
