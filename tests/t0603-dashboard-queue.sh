@@ -99,11 +99,13 @@ browser wait 20000 "$rows.length === 3"
 # The lane filter.
 browser eval "(() => { const s = document.getElementById('lane-filter'); s.value = '$lane'; s.dispatchEvent(new Event('change')); return s.value; })()"
 is "$reply" "\"$lane\"" "lane $lane can be picked"
+browser wait 20000 "$rows.map(r => r.dataset.seriesId).join(' ') === '$c'"
 browser eval "$rows.map(r => r.dataset.seriesId).join(' ')"
 is "$reply" "\"$c\"" "the filter leaves only the fix"
 shot queue-lane
-browser eval "(() => { const s = document.getElementById('lane-filter'); s.value = ''; s.dispatchEvent(new Event('change')); return $rows.length; })()"
-is "$reply" 3 "all lanes again"
+browser eval "(() => { const s = document.getElementById('lane-filter'); s.value = ''; s.dispatchEvent(new Event('change')); return s.value; })()"
+# The page may fetch the unfiltered queue again: wait for it, then count.
+bcheck "all lanes again" wait 20000 "$rows.length === 3"
 
 # Changes made with the CLI show without a reload.
 browser eval "window.cthulhuTestMarker = 'queue'"
