@@ -127,6 +127,8 @@ for n in 30 100; do
 EOF
 	"$BUILD/cthulhud" -c "$WORK/cthulhu$n.conf" >"$WORK/daemon$n.log" 2>&1 &
 	pid=$!
+	# stop the daemon however the script ends
+	trap 'kill -TERM $pid 2>/dev/null' EXIT
 	export CTHULHU_SOCKET=$WORK/state$n/cthulhud.sock
 	i=0
 	until "$BUILD/cthulhu" status >/dev/null 2>&1; do
@@ -138,6 +140,7 @@ EOF
 	/usr/bin/time -f '%e' -o "$WORK/t.cth$n" "$BUILD/cthulhu" apply "$sid" "daemon$n" >/dev/null
 	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
 	kill -TERM "$pid"; wait "$pid" || true
+	trap - EXIT
 
 	# the same commits (minus committer and parent lines)
 	same=yes
