@@ -89,16 +89,17 @@ static int parse_series_id(const char *s, int64_t *id, const char **rest,
 
 /*
  * GET /api/v1/queue[?lane=L&limit=N&offset=M]: the queued series in
- * order, with the cycle the lanes were worked out against.
+ * order, with the cycle the lanes were worked out against.  Serialized
+ * by queue_list_text() from its cached entries.
  */
-static int queue_get(struct http_request *req, json_t **out,
+static int queue_get(struct http_request *req, struct strbuf *body,
 		     struct strbuf *err)
 {
 	struct db *db = db_thread();
 	struct strbuf ignore = STRBUF_INIT;
 	long long lane, limit, offset;
 	struct cycle c;
-	json_t *res;
+	json_t *extra;
 	int ret;
 
 	if (!db)
@@ -110,14 +111,12 @@ static int queue_get(struct http_request *req, json_t **out,
 		ret = query_int(req, "offset", 0, 1LL << 40, &offset, err);
 	if (ret < 0)
 		return ret;
-	res = queue_list(db, lane, offset, limit, err);
-	if (!res)
-		return -EIO;
-	json_object_set_new(res, "cycle", cycle_current(&c, &ignore) ?
-			    json_null() : cycle_json(&c, time(NULL)));
+	extra = json_pack("{s:o}", "cycle", cycle_current(&c, &ignore) ?
+			  json_null() : cycle_json(&c, time(NULL)));
 	strbuf_release(&ignore);
-	*out = res;
-	return 0;
+	ret = queue_list_text(db, lane, offset, limit, extra, body, err);
+	json_decref(extra);
+	return ret;
 }
 
 /*
@@ -190,7 +189,7 @@ static int series_post(struct http_request *req, json_t **out,
 
 const struct route api_queue_routes[] = {
 	{ "GET", "/api/v1/cycle", cycle_get },
-	{ "GET", "/api/v1/queue", queue_get },
+	{ "GET", "/api/v1/queue", .json_text = queue_get },
 	{ "GET", "/api/v1/queue/*", queue_get_one },
 	{ "POST", "/api/v1/series/*", series_post },
 	{ 0 }

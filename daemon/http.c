@@ -146,19 +146,28 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn,
 	return ret;
 }
 
+/* Send JSON text (taking sb's buffer) as queue_json() sends an object. */
+static enum MHD_Result queue_json_text(struct MHD_Connection *conn,
+				       unsigned int status, struct strbuf *sb)
+{
+	size_t len;
+	char *text;
+
+	strbuf_addch(sb, '\n');
+	text = strbuf_detach(sb, &len);
+	return queue_buffer(conn, status, "application/json", text, len,
+			    "Cache-Control", "no-store");
+}
+
 static enum MHD_Result queue_json(struct MHD_Connection *conn,
 				  unsigned int status, json_t *body)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-	size_t len;
 
 	strbuf_addstr(&sb, text ? text : "null");
-	strbuf_addch(&sb, '\n');
 	free(text);
-	text = strbuf_detach(&sb, &len);
-	return queue_buffer(conn, status, "application/json", text, len,
-			    "Cache-Control", "no-store");
+	return queue_json_text(conn, status, &sb);
 }
 
 static enum MHD_Result queue_error(struct MHD_Connection *conn, int code,
@@ -353,6 +362,16 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn,
 					   MHD_HTTP_OK, content_type, data, len,
 					   NULL, NULL);
 		}
+		goto out;
+	}
+	if (route->json_text) {
+		code = route->json_text(&req, &body, &err);
+		if (code < 0)
+			ret = queue_error(conn, code, err.buf);
+		else
+			ret = queue_json_text(conn, code > 0 ?
+					      (unsigned int)code : MHD_HTTP_OK,
+					      &body);
 		goto out;
 	}
 	code = route->handler(&req, &out, &err);

@@ -50,6 +50,14 @@ typedef int (*raw_handler)(struct http_request *req, const char **content_type,
 			   struct strbuf *body, struct strbuf *err);
 
 /*
+ * A JSON API handler that serializes its answer itself (a long list
+ * assembled from cached text): append the JSON text to body and return
+ * as an api_handler does; http.c sends it as application/json.
+ */
+typedef int (*json_text_handler)(struct http_request *req,
+				 struct strbuf *body, struct strbuf *err);
+
+/*
  * A streaming answer of unknown length (Server-Sent Events): http.c
  * answers 200 with the content type, then, from the connection's thread,
  * calls fill() whenever the client has taken all that was given so far.
@@ -78,6 +86,7 @@ struct route {
 	api_handler handler;
 	raw_handler raw;
 	stream_handler stream;
+	json_text_handler json_text;
 };
 
 /* Route tables of the api-*.c files, each ended by an empty entry. */

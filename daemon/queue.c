@@ -76,6 +76,19 @@ struct qkey {
 	int lane;		/* the lane by the rules, for the counts only */
 };
 
+/*
+ * The serialized part of a queue entry that neither the clock nor the
+ * order changes, for GET /api/v1/queue: text holds the members from "id"
+ * to "patches", a NUL, then "lint" and "bump" (no braces).  Dropped by
+ * queue_index_set() and on every load, i.e. whenever a queue-scan, bump
+ * or state change writes the series' queue row.
+ */
+struct qfrag {
+	char *text;
+	size_t head_len, tail_len;
+	int64_t arrival;
+};
+
 static struct {
 	pthread_mutex_t lock;
 	bool loaded;
@@ -84,7 +97,26 @@ static struct {
 	struct qkey *by_id;	/* by_id[id]: its key; id 0 when not queued */
 	size_t nr_ids;
 	int64_t lane_count[NR_LANES + 1];	/* queued series per lane */
+	struct qfrag *frag;	/* frag[id], same size as by_id */
 } qi = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void frag_drop_locked(int64_t id)
+{
+	if (id <= 0 || (size_t)id >= qi.nr_ids || !qi.frag[id].text)
+		return;
+	free(qi.frag[id].text);
+	qi.frag[id].text = NULL;
+}
+
+static void frags_free_locked(void)
+{
+	size_t i;
+
+	for (i = 0; i < qi.nr_ids; i++)
+		free(qi.frag[i].text);
+	free(qi.frag);
+	qi.frag = NULL;
+}
 
 static int qkey_cmp(const struct qkey *a, const struct qkey *b)
 {
@@ -147,6 +179,9 @@ static void index_insert_locked(const struct qkey *k)
 		qi.by_id = xrealloc(qi.by_id, n * sizeof(*qi.by_id));
 		memset(qi.by_id + qi.nr_ids, 0,
 		       (n - qi.nr_ids) * sizeof(*qi.by_id));
+		qi.frag = xrealloc(qi.frag, n * sizeof(*qi.frag));
+		memset(qi.frag + qi.nr_ids, 0,
+		       (n - qi.nr_ids) * sizeof(*qi.frag));
 		qi.nr_ids = n;
 	}
 	if (qi.nr == qi.alloc) {
@@ -171,6 +206,7 @@ void queue_index_set(int64_t id, bool queued, int lane, int olane,
 		return;
 	pthread_mutex_lock(&qi.lock);
 	if (qi.loaded) {
+		frag_drop_locked(id);
 		index_remove_locked(id);
 		if (queued)
 			index_insert_locked(&k);
@@ -181,6 +217,7 @@ void queue_index_set(int64_t id, bool queued, int lane, int olane,
 void queue_index_reset(void)
 {
 	pthread_mutex_lock(&qi.lock);
+	frags_free_locked();
 	free(qi.v);
 	free(qi.by_id);
 	qi.v = qi.by_id = NULL;
@@ -201,6 +238,7 @@ static int index_load_locked(struct db *db, struct strbuf *err)
 			NULL);
 	if (!rows)
 		return -EIO;
+	frags_free_locked();
 	free(qi.v);
 	free(qi.by_id);
 	qi.v = qi.by_id = NULL;
@@ -565,6 +603,228 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 	pthread_mutex_unlock(&qi.lock);
 	return json_pack("{s:o, s:I, s:o}", "queue", rows,
 			 "total", (json_int_t)total, "lanes", lanes);
+}
+
+/*
+ * wait_locked()'s object as JSON text, appended to out; starts[lane] is
+ * count_below_olane(lane * 10) for lanes 1 to NR_LANES + 1, basis a
+ * scratch buffer.  With the lock held.
+ */
+static void wait_text_locked(struct strbuf *out, int64_t pos, int olane,
+			     const size_t *starts, const struct throughput *tp,
+			     struct strbuf *basis)
+{
+	size_t end, ahead;
+	double weeks = 0, rate;
+	int lane, own = olane / 10;
+
+	strbuf_reset(basis);
+	for (lane = 1; lane <= own && lane <= NR_LANES; lane++) {
+		end = starts[lane + 1];
+		if (end > (size_t)pos - 1)
+			end = pos - 1;
+		ahead = end > starts[lane] ? end - starts[lane] : 0;
+		if (!ahead)
+			continue;
+		rate = tp->per_week[lane] > 0 ? tp->per_week[lane] :
+		       tp->per_week[0];
+		if (rate <= 0) {
+			strbuf_addstr(out, "{\"days\":null,\"estimate\":true,"
+				      "\"basis\":\"no series closed recently: "
+				      "no estimate\"}");
+			return;
+		}
+		weeks += ahead / rate;
+		strbuf_addf(basis, "%s%zu ahead in lane %d at %.1f/week",
+			    basis->len ? ", " : "", ahead, lane, rate);
+	}
+	if (!basis->len)
+		strbuf_addstr(basis, "first in line");
+	/* The basis is digits and words only: nothing to escape. */
+	strbuf_addf(out, "{\"days\":%lld,\"estimate\":true,\"basis\":\"%s "
+		    "(series closed over the last %.0f weeks)\"}",
+		    (long long)(weeks * 7 + 0.5), basis->buf, tp->weeks);
+}
+
+/* The members of a JSON object as text, without the braces; caller frees. */
+static char *json_members(const json_t *o, size_t *len)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t n;
+
+	if (!text)
+		die_oom();
+	n = strlen(text);
+	memmove(text, text + 1, n - 2);
+	text[n - 2] = '\0';
+	*len = n - 2;
+	return text;
+}
+
+/* Serialize and keep a row of ENTRY_COLUMNS as qfrag; with the lock held. */
+static void frag_fill_locked(const json_t *row)
+{
+	static const char *const head_keys[] = {
+		"id", "queued", "lane", "reason", "arrival", "left_at",
+		"left_state", "state", "subject", "name", "author_name",
+		"author_email", "version", "total", "patches",
+	};
+	int64_t id = json_integer_value(json_object_get(row, "id"));
+	json_t *head, *tail, *v;
+	struct qfrag *f;
+	char *h, *t;
+	size_t i;
+
+	if (id <= 0 || (size_t)id >= qi.nr_ids)
+		return;
+	f = &qi.frag[id];
+	head = json_object();
+	for (i = 0; i < ARRAY_SIZE(head_keys); i++)
+		json_object_set(head, head_keys[i],
+				strcmp(head_keys[i], "queued") ?
+				json_object_get(row, head_keys[i]) : json_true());
+	v = json_object_get(row, "bump_reason");
+	tail = json_pack("{s:{s:O, s:O, s:O}, s:o}", "lint",
+		"errors", json_object_get(row, "lint_errors"),
+		"warnings", json_object_get(row, "lint_warnings"),
+		"infos", json_object_get(row, "lint_infos"),
+		"bump", json_is_string(v) ? json_pack("{s:O, s:O, s:O}",
+			"reason", v,
+			"to", json_object_get(row, "bump_position"),
+			"at", json_object_get(row, "bump_at")) : json_null());
+	h = json_members(head, &f->head_len);
+	t = json_members(tail, &f->tail_len);
+	free(f->text);
+	f->text = xmalloc(f->head_len + f->tail_len + 2);
+	memcpy(f->text, h, f->head_len + 1);
+	memcpy(f->text + f->head_len + 1, t, f->tail_len + 1);
+	f->arrival = json_integer_value(json_object_get(row, "arrival"));
+	free(h);
+	free(t);
+	json_decref(head);
+	json_decref(tail);
+}
+
+/* Serialize the queued series in sel that have no qfrag; with the lock. */
+static int frags_load_locked(struct db *db, const size_t *sel, size_t nr,
+			     struct strbuf *err)
+{
+	struct strbuf ids = STRBUF_INIT;
+	json_t *rows, *row;
+	int64_t id;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		id = qi.v[sel[i]].id;
+		if (!qi.frag[id].text)
+			strbuf_addf(&ids, "%c%lld", ids.len ? ',' : '[',
+				    (long long)id);
+	}
+	if (!ids.len)
+		return 0;
+	strbuf_addch(&ids, ']');
+	rows = db_query(db, err, "SELECT " ENTRY_COLUMNS ENTRY_FROM
+			"WHERE q.series_id IN (SELECT value FROM json_each(?))",
+			"t", ids.buf);
+	strbuf_release(&ids);
+	if (!rows)
+		return -EIO;
+	json_array_foreach(rows, i, row)
+		frag_fill_locked(row);
+	json_decref(rows);
+	return 0;
+}
+
+int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
+		    const json_t *extra, struct strbuf *out,
+		    struct strbuf *err)
+{
+	struct strbuf basis = STRBUF_INIT;
+	size_t starts[NR_LANES + 2], *sel = NULL, nr = 0, i, size = 0;
+	time_t now = time(NULL);
+	struct throughput tp;
+	int64_t total = 0, skipped = 0;
+	json_t *rest;
+	struct qfrag *f;
+	char *text;
+	size_t len;
+	int ret, l;
+
+	ret = throughput_get(db, now, &tp, err);
+	if (ret < 0)
+		return ret;
+	ret = index_lock(db, err);
+	if (ret < 0)
+		return ret;
+	/* The entries asked for, by the in-memory order. */
+	ALLOC_ARRAY(sel, qi.nr + 1);
+	for (i = 0; i < qi.nr && (!limit || (int64_t)nr < limit); i++) {
+		if (lane && qi.v[i].lane != lane)
+			continue;
+		if (skipped < offset) {
+			skipped++;
+			continue;
+		}
+		sel[nr++] = i;
+	}
+	/*
+	 * Read what is not cached with the lock held, so that a writer's
+	 * queue_index_set() after its commit drops what this read kept.
+	 */
+	ret = frags_load_locked(db, sel, nr, err);
+	if (ret < 0)
+		goto out_unlock;
+	for (l = 1; l <= NR_LANES + 1; l++)
+		starts[l] = count_below_olane(l * 10);
+	for (i = 0; i < nr; i++) {
+		f = &qi.frag[qi.v[sel[i]].id];
+		if (f->text)
+			size += f->head_len + f->tail_len + 192;
+	}
+	strbuf_grow(out, size + 1024);
+	strbuf_addstr(out, "{\"queue\":[");
+	for (i = 0; i < nr; i++) {
+		f = &qi.frag[qi.v[sel[i]].id];
+		if (!f->text)
+			continue;	/* no row: the queue has not seen it */
+		if (out->buf[out->len - 1] == '}')
+			strbuf_addch(out, ',');
+		strbuf_addch(out, '{');
+		strbuf_add(out, f->text, f->head_len);
+		strbuf_addf(out, ",\"position\":%zu,\"age\":%lld,", sel[i] + 1,
+			    (long long)(now - f->arrival));
+		strbuf_add(out, f->text + f->head_len + 1, f->tail_len);
+		strbuf_addstr(out, ",\"wait\":");
+		wait_text_locked(out, sel[i] + 1, qi.v[sel[i]].olane, starts,
+				 &tp, &basis);
+		strbuf_addch(out, '}');
+	}
+	rest = json_object();
+	for (l = 1; l <= NR_LANES; l++)
+		total += qi.lane_count[l];
+	json_object_set_new(rest, "total", json_integer(total));
+	json_object_set_new(rest, "lanes", json_array());
+	for (l = 1; l <= NR_LANES; l++)
+		json_array_append_new(json_object_get(rest, "lanes"),
+			json_pack("{s:i, s:I, s:f}", "lane", l, "count",
+				  (json_int_t)qi.lane_count[l], "per_week",
+				  (double)(long)(tp.per_week[l] * 10 + 0.5) / 10));
+	pthread_mutex_unlock(&qi.lock);
+	if (extra)
+		json_object_update(rest, (json_t *)extra);
+	text = json_members(rest, &len);
+	strbuf_addstr(out, "],");
+	strbuf_add(out, text, len);
+	strbuf_addch(out, '}');
+	free(text);
+	json_decref(rest);
+	goto out;
+out_unlock:
+	pthread_mutex_unlock(&qi.lock);
+out:
+	strbuf_release(&basis);
+	free(sel);
+	return ret;
 }
 
 /* --- looking at a series ---------------------------------------------- */

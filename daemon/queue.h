@@ -89,6 +89,16 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 		   struct strbuf *err);
 
 /*
+ * queue_list()'s answer as JSON text appended to out, the members of
+ * extra (may be NULL) after "lanes".  Built from serialized entries kept
+ * in memory (read from db when missing), so that a queue of 10,000 costs
+ * a copy, not 10,000 JSON objects.  0 or a negative code with err set.
+ */
+int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
+		    const json_t *extra, struct strbuf *out,
+		    struct strbuf *err);
+
+/*
  * Register the jobs "queue-scan" (every second: the series the triggers
  * noted), "queue-bump" {"series", "to"?, "reason"} and "queue-state"
  * {"series", "state"}; call before engine_start().
