@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/types.h>
 
 #include "daemon/bus.h"
 #include "daemon/config.h"
@@ -1428,46 +1429,161 @@ static int series_arg(json_t *args, int64_t *id, struct strbuf *err)
 	return 0;
 }
 
-/*
- * The key that puts a series at position to (1-based) among the queued
- * series other than itself; with the lock held.
- */
-static void bump_key_locked(int64_t id, int64_t to, struct qkey *k)
-{
-	struct qkey *prev = NULL, *next = NULL;
-	size_t i, n = 0;
+/* A bumped series: its id and the first version its bump is kept by. */
+struct bumped {
+	int64_t id, root;
+};
 
-	/* others[to - 2] and others[to - 1], skipping the series itself. */
-	for (i = 0; i < qi.nr && n < (size_t)to; i++) {
-		if (qi.v[i].id == id)
-			continue;
-		n++;
-		if (n == (size_t)to - 1)
-			prev = &qi.v[i];
-		else if (n == (size_t)to)
-			next = &qi.v[i];
-	}
+static int bumped_cmp(const void *a, const void *b)
+{
+	const struct bumped *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const struct bumped *bumped_find(const struct bumped *v, size_t nr,
+					int64_t id)
+{
+	struct bumped k = { id, 0 };
+
+	return bsearch(&k, v, nr, sizeof(*v), bumped_cmp);
+}
+
+/*
+ * The new places of a bump: the series id (moving to position to, 1-based,
+ * among the queued series other than itself) and any bumped series whose
+ * ranks must make room for it.  keys gets them (id first), *nr their
+ * number; bumped lists the bumped queued series, sorted by id.  With the
+ * lock held.
+ *
+ * A bump lands half-way between its neighbours.  When two neighbours of
+ * the same lane are too close for that (repeated bumps into one place
+ * halve the gap each time), the run of bumped series around the gap is
+ * spaced out again between the nearest series that no bump placed:
+ * those keep their ranks, which a queue-scan recomputes from arrival.
+ */
+static void bump_keys_locked(int64_t id, int64_t to,
+			     const struct bumped *bumped, size_t nr_bumped,
+			     struct qkey *keys, size_t *nr)
+{
+	struct qkey *others, *prev = NULL, *next = NULL;
+	size_t n = 0, i, m, k;
+	int64_t lo, hi, step;
+	ssize_t first, last;
+	int olane;
+
+	*nr = 1;
+	keys[0].id = id;
+	others = xcalloc(qi.nr + 1, sizeof(*others));
+	for (i = 0; i < qi.nr; i++)
+		if (qi.v[i].id != id)
+			others[n++] = qi.v[i];
+	if (to >= 2 && (size_t)to - 2 < n)
+		prev = &others[to - 2];
+	if (to >= 1 && (size_t)to - 1 < n)
+		next = &others[to - 1];
 	if (!next && !prev) {
-		k->olane = 10;
-		k->rank = 0;
+		keys[0].olane = 10;
+		keys[0].rank = 0;
 	} else if (!next) {
-		k->olane = prev->olane;
-		k->rank = prev->rank + RANK_SECOND;
+		keys[0].olane = prev->olane;
+		keys[0].rank = prev->rank + RANK_SECOND;
 	} else if (!prev || prev->olane != next->olane) {
-		k->olane = next->olane;
-		k->rank = next->rank - 1;
+		keys[0].olane = next->olane;
+		keys[0].rank = next->rank - 1;
+	} else if (next->rank - prev->rank >= 2) {
+		keys[0].olane = next->olane;
+		keys[0].rank = prev->rank + (next->rank - prev->rank) / 2;
 	} else {
-		k->olane = next->olane;
-		k->rank = prev->rank + (next->rank - prev->rank) / 2;
+		/* No room: the bumped run is others[first + 1 .. last - 1]. */
+		olane = next->olane;
+		for (first = to - 2; first >= 0 &&
+		     others[first].olane == olane &&
+		     bumped_find(bumped, nr_bumped, others[first].id); first--)
+			;
+		for (last = to - 1; (size_t)last < n &&
+		     others[last].olane == olane &&
+		     bumped_find(bumped, nr_bumped, others[last].id); last++)
+			;
+		m = last - first;	/* the run and the series itself */
+		if (first >= 0 && others[first].olane == olane)
+			lo = others[first].rank;
+		else
+			lo = INT64_MIN;
+		if ((size_t)last < n && others[last].olane == olane)
+			hi = others[last].rank;
+		else
+			hi = INT64_MIN;
+		if (lo == INT64_MIN && hi == INT64_MIN) {
+			lo = 0;
+			step = RANK_SECOND;
+		} else if (lo == INT64_MIN) {
+			step = RANK_SECOND;
+			lo = hi - (int64_t)(m + 1) * step;
+		} else if (hi == INT64_MIN) {
+			step = RANK_SECOND;
+		} else {
+			step = (hi - lo) / (int64_t)(m + 1);
+		}
+		if (step < 1) {
+			/* Two arrivals of the same rank: nothing fits. */
+			log_warn("queue: no room to bump series %lld to %lld",
+				 (long long)id, (long long)to);
+			keys[0].olane = olane;
+			keys[0].rank = prev->rank;
+			goto out;
+		}
+		for (i = 1, k = first + 1; (ssize_t)k < last; k++) {
+			if ((ssize_t)k == to - 1) {
+				keys[0].olane = olane;
+				keys[0].rank = lo + (int64_t)i++ * step;
+			}
+			keys[*nr] = others[k];
+			keys[*nr].rank = lo + (int64_t)i++ * step;
+			(*nr)++;
+		}
+		if (last == to - 1) {
+			keys[0].olane = olane;
+			keys[0].rank = lo + (int64_t)i * step;
+		}
 	}
+out:
+	free(others);
+}
+
+/* The bumped series still queued, sorted by id; caller frees *out. */
+static int bumped_list(struct db *db, struct bumped **out, size_t *nr,
+		       struct strbuf *err)
+{
+	json_t *rows, *row;
+	size_t i;
+
+	rows = db_query(db, err, "SELECT q.series_id, q.root_id FROM queue q "
+			"JOIN queue_bumps b ON b.root_id = q.root_id "
+			"WHERE q.queued ORDER BY q.series_id", NULL);
+	if (!rows)
+		return -EIO;
+	*nr = json_array_size(rows);
+	ALLOC_ARRAY(*out, *nr + 1);
+	json_array_foreach(rows, i, row) {
+		(*out)[i].id = json_integer_value(json_object_get(row,
+								  "series_id"));
+		(*out)[i].root = json_integer_value(json_object_get(row,
+								    "root_id"));
+	}
+	json_decref(rows);
+	return 0;
 }
 
 static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
 {
-	json_t *row = NULL, *v;
+	struct bumped *bumped = NULL;
+	const struct bumped *b;
+	struct qkey *keys = NULL;
+	json_t *row = NULL, *v, *changed;
 	const char *reason;
-	struct qkey k;
+	size_t nr_bumped = 0, nr = 0, i;
 	int64_t id, to = 1, root;
 	int ret, lane;
 
@@ -1501,27 +1617,42 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	root = json_integer_value(json_object_get(row, "root_id"));
 	lane = json_integer_value(json_object_get(row, "lane"));
+	ret = bumped_list(ctx->db, &bumped, &nr_bumped, err);
+	if (ret < 0)
+		goto out;
 
 	ret = index_lock(ctx->db, err);
 	if (ret < 0)
 		goto out;
 	if (to > (int64_t)qi.nr)
 		to = qi.nr ? qi.nr : 1;
-	bump_key_locked(id, to, &k);
+	ALLOC_ARRAY(keys, nr_bumped + 2);
+	bump_keys_locked(id, to, bumped, nr_bumped, keys, &nr);
+	for (i = 1; i < nr; i++)
+		keys[i].lane = qi.by_id[keys[i].id].lane;
 	pthread_mutex_unlock(&qi.lock);
-	k.id = id;
+	keys[0].lane = lane;
 
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
 		goto out;
 	ret = db_exec(ctx->db, err, "INSERT OR REPLACE INTO queue_bumps "
 		      "(root_id, olane, rank, reason, position, at) "
-		      "VALUES (?, ?, ?, ?, ?, ?)", "iditii", root, k.olane,
-		      k.rank, reason, to, (int64_t)time(NULL));
-	if (!ret)
-		ret = db_exec(ctx->db, err, "UPDATE queue SET olane = ?, "
-			      "rank = ? WHERE series_id = ?", "dii", k.olane,
-			      k.rank, id);
+		      "VALUES (?, ?, ?, ?, ?, ?)", "iditii", root, keys[0].olane,
+		      keys[0].rank, reason, to, (int64_t)time(NULL));
+	for (i = 0; !ret && i < nr; i++) {
+		b = i ? bumped_find(bumped, nr_bumped, keys[i].id) : NULL;
+		if (b)
+			ret = db_exec(ctx->db, err, "UPDATE queue_bumps SET "
+				      "olane = ?, rank = ? WHERE root_id = ?",
+				      "dii", keys[i].olane, keys[i].rank,
+				      b->root);
+		if (!ret)
+			ret = db_exec(ctx->db, err, "UPDATE queue SET "
+				      "olane = ?, rank = ? WHERE series_id = ?",
+				      "dii", keys[i].olane, keys[i].rank,
+				      keys[i].id);
+	}
 	if (ret < 0) {
 		db_rollback(ctx->db);
 		goto out;
@@ -1529,10 +1660,17 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = db_commit(ctx->db, err);
 	if (ret < 0)
 		goto out;
-	queue_index_set(id, true, lane, k.olane, k.rank);
-	bus_publish("queue", json_pack("{s:[I]}", "series", (json_int_t)id));
+	changed = json_array();
+	for (i = 0; i < nr; i++) {
+		queue_index_set(keys[i].id, true, keys[i].lane, keys[i].olane,
+				keys[i].rank);
+		json_array_append_new(changed, json_integer(keys[i].id));
+	}
+	bus_publish("queue", json_pack("{s:o}", "series", changed));
 	ret = queue_series_json(ctx->db, id, result, err);
 out:
+	free(keys);
+	free(bumped);
 	json_decref(row);
 	return ret;
 }
