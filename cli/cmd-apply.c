@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cthulhu apply SERIES TOPIC [--patches 1,3-5]
+ * cthulhu apply SERIES TOPIC [--patches 1,3-5] [--force]
  * cthulhu drop COMMIT --reason TEXT
  * cthulhu outbox [--limit N]
  */
@@ -25,10 +25,12 @@ static int parse_id(const char *s, long long *out)
 int cmd_apply(struct cli *cli, int argc, const char **argv)
 {
 	const char *patches = NULL;
-	bool json = false;
+	bool json = false, force = false;
 	struct cli_opt opts[] = {
 		OPT_STRING("patches", &patches, "LIST",
 			   "apply only these patches, e.g. 1,3-5"),
+		OPT_FLAG("force", &force,
+			 "apply even after the soft close of the release cycle"),
 		OPT_JSON(&json),
 		OPT_END(),
 	};
@@ -48,9 +50,13 @@ int cmd_apply(struct cli *cli, int argc, const char **argv)
 		json_object_set_new(body, "patches",
 				    cli_parse_numbers(cli, "--patches",
 						      patches));
+	if (force)
+		json_object_set_new(body, "force", json_true());
 	ret = cli_post(cli, "/api/v1/apply", body, &res);
 	if (ret || json)
 		return ret ? ret : cli_print_reply(cli);
+	json_array_foreach(json_object_get(res, "warnings"), i, v)
+		fprintf(stderr, "warning: %s\n", json_string_value(v));
 	printf("applied to '%s' (%s), %.12s..%.12s:\n", json_str(res, "topic"),
 	       short_ref(json_str(res, "branch")), json_str(res, "old"),
 	       json_str(res, "new"));

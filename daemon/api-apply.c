@@ -13,8 +13,9 @@
 #include "daemon/strbuf.h"
 
 /*
- * POST /api/v1/apply {series, topic, patches?: [n...]}: the applied
- * commits (see run_apply() in applied.c).
+ * POST /api/v1/apply {series, topic, patches?: [n...], force?}: the
+ * applied commits (see run_apply() in applied.c); "force" takes a series
+ * past the soft close of the release cycle, with a warning.
  */
 static int apply_post(struct http_request *req, json_t **out,
 		      struct strbuf *err)
@@ -28,6 +29,12 @@ static int apply_post(struct http_request *req, json_t **out,
 		json_decref(args);
 		return error_set(err, ERR_INVALID,
 				 "apply needs 'series' (a number) and 'topic'");
+	}
+	if (json_object_get(args, "force") &&
+	    !json_is_boolean(json_object_get(args, "force"))) {
+		json_decref(args);
+		return error_set(err, ERR_INVALID,
+				 "'force' must be true or false");
 	}
 	return engine_run("apply", args, out, err);
 }

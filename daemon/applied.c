@@ -18,6 +18,7 @@
 
 #include "daemon/apply.h"
 #include "daemon/config.h"
+#include "daemon/cycle.h"
 #include "daemon/db.h"
 #include "daemon/drop.h"
 #include "daemon/engine.h"
@@ -25,6 +26,7 @@
 #include "daemon/log.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
+#include "daemon/queue.h"
 #include "daemon/repo.h"
 #include "daemon/strbuf.h"
 #include "daemon/topic.h"
@@ -240,9 +242,66 @@ out:
 }
 
 /*
- * "apply" {series, topic, patches?} -> {series, topic, branch, old, new,
- * applied: [{number, total, subject, commit, patch_id, method}],
- * not_applied: [n...], notification}
+ * Whether series_id may go to topic at this point of the release cycle.
+ * After the soft close for features (rc5, cycle_feature_closed()) a
+ * feature for a topic of next (lanes 3 and 4 of the queue, or a series
+ * the queue has not looked at yet) needs force, and after the soft close
+ * for fixes (rc6) so does a fix for next (lane 2).  Fixes for the current
+ * release (lane 1) and topics outside next always go, and so does
+ * everything when the cycle cannot be known (no [tree] mainline, no
+ * tags).  ERR_CONFLICT naming the close, unless force: then the same
+ * sentence is appended to warnings (borrowed) and 0 returned.
+ */
+static int soft_close_check(struct db *db, int64_t series_id, const char *topic,
+			    bool force, json_t *warnings, struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT, msg = STRBUF_INIT;
+	int64_t into_next = 1;
+	const char *kind;
+	bool closed;
+	int lane, ret;
+
+	ret = db_query_int(db, &into_next, err,
+			   "SELECT into_next FROM topics WHERE name = ?", "t",
+			   topic);
+	if (ret < 0 || !into_next)
+		return ret;
+	lane = queue_series_lane(db, series_id);
+	if (lane == 1)
+		return 0;
+	if (lane == 2) {
+		kind = "fixes";
+		closed = cycle_fixes_closed(&why);
+	} else {
+		kind = "features";
+		closed = cycle_feature_closed(&why);
+	}
+	if (!closed)
+		goto out;
+	strbuf_addf(&msg, "'%s' is closed for %s (%s)%s", topic, kind, why.buf,
+		    lane ? "" :
+			   "; the queue has not classified the series yet");
+	if (force) {
+		strbuf_addf(&msg, "; series %lld applied as forced",
+			    (long long)series_id);
+		log_warn("%s", msg.buf);
+		json_array_append_new(warnings, json_string(msg.buf));
+		goto out;
+	}
+	ret = error_set(err, ERR_CONFLICT,
+			"%s; apply series %lld with --force to take it anyway",
+			msg.buf, (long long)series_id);
+out:
+	strbuf_release(&msg);
+	strbuf_release(&why);
+	return ret;
+}
+
+/*
+ * "apply" {series, topic, patches?, force?} -> {series, topic, branch,
+ * old, new, applied: [{number, total, subject, commit, patch_id, method}],
+ * not_applied: [n...], notification, warnings: [text...]}.  Past a soft
+ * close of the release cycle see soft_close_check().
  */
 static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
@@ -252,7 +311,9 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	int64_t series_id = jint(args, "series");
 	const char *topic = jstr(args, "topic");
 	json_t *numbers = json_object_get(args, "patches");
+	bool force = json_is_true(json_object_get(args, "force"));
 	json_t *series = NULL, *rows = NULL, *row, *applied, *missing;
+	json_t *warnings = json_array();
 	json_t *info = NULL, *res = NULL, *v;
 	struct pending *pend = NULL;
 	struct apply_patch *ps = NULL;
@@ -414,6 +475,12 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			memcpy(new, old, sizeof(new));
 			break;
 		}
+		if (!tries) {
+			ret = soft_close_check(db, series_id, topic, force,
+					       warnings, err);
+			if (ret < 0)
+				goto out;
+		}
 		ret = apply_to_ref(repo, branch, old, ps, nr, &opts, done, new,
 				   err);
 		/*
@@ -511,10 +578,11 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 
 	notify_deliver(db, cfg, NULL);
 	engine_kick("next-rebuild", NULL, 0);
-	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:[], s:I}", "series",
-			(json_int_t)series_id, "topic", topic, "branch", branch,
-			"old", old, "new", new, "applied", applied,
-			"not_applied", "notification", (json_int_t)nid);
+	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:[], s:I, s:O}",
+			"series", (json_int_t)series_id, "topic", topic,
+			"branch", branch, "old", old, "new", new, "applied",
+			applied, "not_applied", "notification", (json_int_t)nid,
+			"warnings", warnings);
 	json_array_foreach(missing, i, v)
 		json_array_append_new(json_object_get(res, "not_applied"),
 				      json_integer(jint(v, "number")));
@@ -530,6 +598,7 @@ out:
 	json_decref(info);
 	json_decref(rows);
 	json_decref(series);
+	json_decref(warnings);
 	free(branch);
 	return ret;
 }
