@@ -186,8 +186,10 @@ static int reload_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	daemon_config_replace(cfg);
 	ctx->config = daemon_config_engine();
 	rc = topic_sync(ctx, "reload", err);
-	if (!rc)
+	if (!rc) {
 		log_info("reloaded %s", the_daemon.config_path);
+		next_topics_changed("config");
+	}
 	return rc;
 }
 

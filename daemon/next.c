@@ -661,6 +661,7 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
 	bool startup = json_is_true(json_object_get(args, "startup"));
+	const char *trigger = json_string_value(json_object_get(args, "trigger"));
 	const char *why;
 	int64_t recent = 0;
 	bool stale;
@@ -677,14 +678,21 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		     "SELECT count(*) FROM builds WHERE id = (SELECT max(id) FROM builds) "
 		     "AND state = 'failed' AND started_at > ?",
 		     "i", (int64_t)time(NULL) - CHECK_INTERVAL_MS / 1000);
-	if (stale && (startup || !recent)) {
+	/* A start-up or a change of config or topics retries at once. */
+	if (stale && (startup || trigger || !recent)) {
 		log_info("next: stale (%s), rebuilding", why);
 		engine_kick("next-rebuild",
-			    json_pack("{s:s}", "trigger", startup ? "startup" : why),
+			    json_pack("{s:s}", "trigger", trigger ? trigger :
+				      startup ? "startup" : why),
 			    0);
 	}
 	*result = json_pack("{s:b, s:s}", "stale", stale, "why", why);
 	return 0;
+}
+
+void next_topics_changed(const char *trigger)
+{
+	engine_kick("next-check", json_pack("{s:s}", "trigger", trigger), 0);
 }
 
 void next_start(void)

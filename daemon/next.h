@@ -40,6 +40,13 @@ void next_register_jobs(void);
  */
 void next_start(void);
 
+/*
+ * The config was reloaded or a topic was added or removed: check next
+ * now and rebuild it, with the given trigger ("config", "topics"), when
+ * that made it stale.
+ */
+void next_topics_changed(const char *trigger);
+
 /* Reads for the API, from any thread; results are new references. */
 /* The latest build with its topics, or JSON null when there is none. */
 int next_latest_build(struct db *db, json_t **out, struct strbuf *err);

@@ -16,6 +16,7 @@
 #include "daemon/engine.h"
 #include "daemon/error.h"
 #include "daemon/log.h"
+#include "daemon/next.h"
 #include "daemon/repo.h"
 #include "daemon/strbuf.h"
 #include "daemon/topic.h"
@@ -600,6 +601,7 @@ static int run_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out;
 	log_info("topic '%s' added on '%s'", name, branch.buf);
+	next_topics_changed("topics");
 	ret = topic_get(ctx->db, name, result, err);
 out:
 	json_decref(row);
@@ -637,6 +639,7 @@ static int run_remove(struct job_ctx *ctx, json_t *args, json_t **result,
 		return ret;
 	}
 	log_info("topic '%s' removed", name);
+	next_topics_changed("topics");
 	*result = topic;
 	return 0;
 }

@@ -1,0 +1,71 @@
+#!/bin/sh
+# next follows the set of topics, not only their moves: a topic added or
+# removed through the API, or a [topic] section added or removed by a
+# reload, rebuilds next at once, with the trigger saying why.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+test_init
+
+make_repo "$T/src"
+(cd "$T/src" &&
+ for t in t1 t2 t3; do
+	git checkout -q -b "$t" base && echo "$t" > "$t" && git add "$t" &&
+	git commit -q -m "$t: add $t" && git checkout -q master
+ done && git push -q origin t1 t2 t3)
+
+write_config "$T/cthulhu.conf" "$T/src.git" \
+	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
+	'[next]' '	debounce = 200'
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts"
+
+next_tip() { git --git-dir="$T/src.git" rev-parse -q --verify next; }
+# The topics merged into next, first parents from the base up.
+merged()
+{
+	git --git-dir="$T/src.git" log --first-parent --reverse --format=%s \
+		base..next | sed -n "s/^Merge branch '\(.*\)' into next\$/\1/p" |
+		tr '\n' ' '
+}
+last_trigger()
+{
+	sql "SELECT trigger FROM builds WHERE state = 'done' ORDER BY id DESC LIMIT 1"
+}
+merged_is() { [ "$(merged)" = "$1" ]; }
+
+check "next is built at start-up with t1 and t2" wait_for 30 merged_is "t1 t2 "
+
+cth topics add t3 --branch t3 >/dev/null
+ok "a topic added through the API"
+check "next is rebuilt with it, without a move of any branch" \
+	wait_for 30 merged_is "t1 t2 t3 "
+is "$(last_trigger)" topics "the build says the topics changed"
+tree=$(git --git-dir="$T/src.git" rev-parse next^{tree})
+want=$(git --git-dir="$T/src.git" merge-tree --write-tree next^1 t3)
+is "$tree" "$want" "the last merge has git merge-tree's tree"
+
+cth topics remove t3 >/dev/null
+ok "the topic removed through the API"
+check "next is rebuilt without it" wait_for 30 merged_is "t1 t2 "
+is "$(last_trigger)" topics "and the build says so"
+
+# A reload that takes t1 out of the config and puts t3 in.
+write_config "$T/cthulhu.conf" "$T/src.git" \
+	'[topic "t2"]' '	order = 2' '[topic "t3"]' '	order = 3' \
+	'[next]' '	debounce = 200'
+kill -HUP "$DAEMON_PID"
+check "a reload that changes the topics rebuilds next" \
+	wait_for 30 merged_is "t2 t3 "
+is "$(last_trigger)" config "the build says the config changed"
+
+before=$(sql "SELECT count(*) FROM builds")
+reloads=$(grep -c 'reloaded' "$T/daemon.log")
+reloaded_again() { [ "$(grep -c 'reloaded' "$T/daemon.log")" -gt "$reloads" ]; }
+kill -HUP "$DAEMON_PID"
+check "a second reload" wait_for 10 reloaded_again
+# The check runs as a job after the reload; a poke queues behind it.
+cth poke >/dev/null
+is "$(sql "SELECT count(*) FROM builds")" "$before" \
+	"a reload that changes nothing builds nothing"
+stop_daemon
+ok "cthulhud stops cleanly"
+done_testing
