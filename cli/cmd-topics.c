@@ -11,7 +11,7 @@
 static int print_topics(struct cli *cli, json_t *res)
 {
 	static const char *const cols[] = {
-		"NAME", "BRANCH", "ORDER", "NEXT", "TIP", "MOVED",
+		"NAME", "BRANCH", "ORDER", "NEXT", "TIP", "MOVED", "AHEAD",
 	};
 	struct table *t;
 	json_t *topic;
@@ -26,6 +26,7 @@ static int print_topics(struct cli *cli, json_t *res)
 			  "no" : "yes");
 		table_add_fmt(t, fmt_sha, json_object_get(topic, "tip"));
 		table_add_fmt(t, fmt_time, json_object_get(topic, "moved_at"));
+		table_add_json(t, json_object_get(topic, "ahead"));
 	}
 	table_print(t, stdout, true);
 	table_free(t);
@@ -51,6 +52,8 @@ static int print_topic(struct cli *cli, json_t *topic)
 	table_add_json(t, json_object_get(topic, "source"));
 	table_add(t, "tip:");
 	table_add_json(t, json_object_get(topic, "tip"));
+	table_add(t, "ahead:");
+	table_add_json(t, json_object_get(topic, "ahead"));
 	table_add(t, "moved:");
 	table_add_fmt(t, fmt_time, json_object_get(topic, "moved_at"));
 	table_print(t, stdout, false);

@@ -5,16 +5,80 @@
  * (daemon/topic.c), so the answer is what the engine did.
  */
 #include <errno.h>
+#include <string.h>
 
+#include "daemon/config.h"
+#include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/error.h"
 #include "daemon/http.h"
+#include "daemon/repo.h"
 #include "daemon/strbuf.h"
 #include "daemon/topic.h"
 
 /* How many of a topic's latest events GET /api/v1/topics/NAME shows. */
 #define TOPIC_RECENT_EVENTS 20
+
+/*
+ * [tree] base as a commit into base (empty when unset or unresolvable);
+ * "auto" is the base the latest next build resolved.
+ */
+static void resolve_base(struct db *db, struct repo *repo,
+			 char base[REPO_HEXSZ + 1])
+{
+	struct strbuf ignore = STRBUF_INIT;
+	const struct config *cfg = daemon_config_get();
+	json_t *row = NULL;
+	const char *hex;
+
+	*base = '\0';
+	if (!repo || !cfg->base || !*cfg->base)
+		goto out;
+	if (strcmp(cfg->base, "auto")) {
+		if (repo_resolve_commit(repo, cfg->base, base, &ignore) < 0)
+			*base = '\0';
+		goto out;
+	}
+	if (db_query_row(db, &row, &ignore, "SELECT base FROM builds WHERE "
+			 "base IS NOT NULL ORDER BY id DESC LIMIT 1", NULL) < 0)
+		goto out;
+	hex = json_string_value(json_object_get(row, "base"));
+	if (hex && strlen(hex) == REPO_HEXSZ)
+		memcpy(base, hex, REPO_HEXSZ + 1);
+out:
+	daemon_config_put();
+	json_decref(row);
+	strbuf_release(&ignore);
+}
+
+/*
+ * Set "ahead" on each topic object of the array topics: its commits
+ * over the base (git rev-list --count base..tip), or null without a
+ * base or a tip.  Counts are kept by (tip, base) in repo_ahead(), so a
+ * dashboard's poll walks no history.
+ */
+static void topics_add_ahead(struct db *db, json_t *topics)
+{
+	struct strbuf ignore = STRBUF_INIT;
+	char base[REPO_HEXSZ + 1];
+	struct repo *repo;
+	const char *tip;
+	size_t i, ahead;
+	json_t *t;
+
+	repo = repo_thread(&ignore);
+	resolve_base(db, repo, base);
+	json_array_foreach(topics, i, t) {
+		tip = json_string_value(json_object_get(t, "tip"));
+		if (*base && tip && !repo_ahead(repo, tip, base, &ahead,
+						&ignore))
+			json_object_set_new(t, "ahead", json_integer(ahead));
+		else
+			json_object_set_new(t, "ahead", json_null());
+	}
+	strbuf_release(&ignore);
+}
 
 /* GET /api/v1/topics: {"topics": [topic...]} by order. */
 static int topics_list(struct http_request *req, json_t **out,
@@ -28,6 +92,7 @@ static int topics_list(struct http_request *req, json_t **out,
 	topics = topic_list(db, err);
 	if (!topics)
 		return -EIO;
+	topics_add_ahead(db, topics);
 	*out = json_pack("{s:o}", "topics", topics);
 	return 0;
 }
@@ -37,7 +102,7 @@ static int topics_show(struct http_request *req, json_t **out,
 		       struct strbuf *err)
 {
 	struct db *db = db_thread();
-	json_t *topic, *events;
+	json_t *topic, *events, *arr;
 	int ret;
 
 	if (!db)
@@ -45,6 +110,9 @@ static int topics_show(struct http_request *req, json_t **out,
 	ret = topic_get(db, req->param, &topic, err);
 	if (ret < 0)
 		return ret;
+	arr = json_pack("[O]", topic);
+	topics_add_ahead(db, arr);
+	json_decref(arr);
 	events = topic_events(db, req->param, 0, TOPIC_RECENT_EVENTS, true,
 			      err);
 	if (!events) {

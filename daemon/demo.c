@@ -29,6 +29,7 @@
 #include "daemon/engine.h"
 #include "daemon/error.h"
 #include "daemon/log.h"
+#include "daemon/repo.h"
 #include "daemon/mail.h"
 #include "daemon/series.h"
 #include "daemon/strbuf.h"
@@ -70,24 +71,6 @@ struct demo {
 	git_oid *commit_oids;	/* parallel to demo_commits[] */
 	char **cover_ids;	/* Message-ID of each series' first message */
 };
-
-static int demo_git_error(struct strbuf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int demo_git_error(struct strbuf *err, const char *fmt, ...)
-{
-	const git_error *e = git_error_last();
-	va_list ap;
-
-	strbuf_reset(err);
-	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
-	va_end(ap);
-	if (e && e->message && *e->message)
-		strbuf_addf(err, ": %s", e->message);
-	strbuf_rtrim(err);
-	return -EIO;
-}
 
 static char *path_join(const char *a, const char *b)
 {
@@ -189,7 +172,7 @@ static int demo_signature(git_signature **out, int person, git_time_t when,
 	const struct demo_person *p = &demo_people[person];
 
 	if (git_signature_new(out, p->name, p->email, when, p->tz) < 0)
-		return demo_git_error(err, "cannot make a signature for '%s'",
+		return repo_error(err, -EIO, "cannot make a signature for '%s'",
 				      p->name);
 	return 0;
 }
@@ -228,9 +211,9 @@ static int demo_read_blob(struct demo *demo, git_tree *tree, const char *path,
 	int ret = 0;
 
 	if (git_tree_entry_bypath(&te, tree, path) < 0)
-		return demo_git_error(err, "demo data: no '%s'", path);
+		return repo_error(err, -EIO, "demo data: no '%s'", path);
 	if (git_blob_lookup(&blob, demo->repo, git_tree_entry_id(te)) < 0) {
-		ret = demo_git_error(err, "demo data: cannot read '%s'", path);
+		ret = repo_error(err, -EIO, "demo data: cannot read '%s'", path);
 		goto out;
 	}
 	strbuf_add(sb, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
@@ -304,7 +287,7 @@ static int demo_apply_edits(struct demo *demo, git_tree *base,
 	for (j = 0; j < nr; j++) {
 		if (git_blob_create_from_buffer(&updates[j].id, demo->repo,
 						text[j].buf, text[j].len) < 0) {
-			ret = demo_git_error(err, "cannot write '%s'", paths[j]);
+			ret = repo_error(err, -EIO, "cannot write '%s'", paths[j]);
 			goto out;
 		}
 		updates[j].action = GIT_TREE_UPDATE_UPSERT;
@@ -312,7 +295,7 @@ static int demo_apply_edits(struct demo *demo, git_tree *base,
 		updates[j].path = paths[j];
 	}
 	if (git_tree_create_updated(out, demo->repo, base, nr, updates) < 0)
-		ret = demo_git_error(err, "cannot write a tree");
+		ret = repo_error(err, -EIO, "cannot write a tree");
 out:
 	for (j = 0; j < nr; j++)
 		strbuf_release(&text[j]);
@@ -336,14 +319,14 @@ static int demo_first_tree(struct demo *demo, git_oid *out, struct strbuf *err)
 	    git_treebuilder_write(&empty_id, tb) < 0 ||
 	    git_tree_lookup(&empty, demo->repo, &empty_id) < 0) {
 		free(updates);
-		return demo_git_error(err, "cannot write the empty tree");
+		return repo_error(err, -EIO, "cannot write the empty tree");
 	}
 	git_treebuilder_free(tb);
 	for (i = 0; i < nr; i++) {
 		if (git_blob_create_from_buffer(&updates[i].id, demo->repo,
 						demo_tree[i].text,
 						strlen(demo_tree[i].text)) < 0) {
-			ret = demo_git_error(err, "cannot write '%s'",
+			ret = repo_error(err, -EIO, "cannot write '%s'",
 					     demo_tree[i].path);
 			goto out;
 		}
@@ -352,7 +335,7 @@ static int demo_first_tree(struct demo *demo, git_oid *out, struct strbuf *err)
 		updates[i].path = demo_tree[i].path;
 	}
 	if (git_tree_create_updated(out, demo->repo, empty, nr, updates) < 0)
-		ret = demo_git_error(err, "cannot write the first tree");
+		ret = repo_error(err, -EIO, "cannot write the first tree");
 out:
 	git_tree_free(empty);
 	free(updates);
@@ -474,7 +457,7 @@ static int demo_make_history(struct demo *demo, struct strbuf *err)
 		if (!git_oid_is_zero(&b->tip)) {
 			if (git_commit_lookup(&parent, demo->repo, &b->tip) < 0 ||
 			    git_commit_tree(&ptree, parent) < 0) {
-				ret = demo_git_error(err, "cannot read '%s'",
+				ret = repo_error(err, -EIO, "cannot read '%s'",
 						     c->branch);
 				goto next;
 			}
@@ -506,7 +489,7 @@ static int demo_make_history(struct demo *demo, struct strbuf *err)
 				      author, committer, NULL, msg.buf, tree,
 				      parent ? 1 : 0,
 				      (const git_commit **)&parent) < 0) {
-			ret = demo_git_error(err, "cannot commit '%s'", c->subject);
+			ret = repo_error(err, -EIO, "cannot commit '%s'", c->subject);
 			goto next;
 		}
 		b->tip = demo->commit_oids[i];
@@ -521,7 +504,7 @@ static int demo_make_history(struct demo *demo, struct strbuf *err)
 					      GIT_OBJECT_COMMIT) < 0 ||
 			    git_tag_create(&tag_id, demo->repo, c->tag, target,
 					   committer, tmsg.buf, 0) < 0)
-				ret = demo_git_error(err, "cannot tag '%s'", c->tag);
+				ret = repo_error(err, -EIO, "cannot tag '%s'", c->tag);
 			git_object_free(target);
 			strbuf_release(&tmsg);
 		}
@@ -544,7 +527,7 @@ next:
 		if (git_reference_create(&r, demo->repo, ref.buf,
 					 &demo->branches[i].tip, 0,
 					 "cthulhud --demo") < 0)
-			ret = demo_git_error(err, "cannot create '%s'", ref.buf);
+			ret = repo_error(err, -EIO, "cannot create '%s'", ref.buf);
 		else
 			git_reference_free(r);
 		strbuf_release(&ref);
@@ -628,14 +611,14 @@ static int demo_diff(struct demo *demo, const git_oid *from, const git_oid *to,
 	    git_diff_get_stats(&stats, diff) < 0 ||
 	    git_diff_stats_to_buf(&buf, stats, GIT_DIFF_STATS_FULL |
 				  GIT_DIFF_STATS_INCLUDE_SUMMARY, 72) < 0) {
-		ret = demo_git_error(err, "cannot diff the demo series");
+		ret = repo_error(err, -EIO, "cannot diff the demo series");
 		goto out;
 	}
 	strbuf_add(stat, buf.ptr, buf.size);
 	git_buf_dispose(&buf);
 	if (patch) {
 		if (git_diff_to_buf(&buf, diff, GIT_DIFF_FORMAT_PATCH) < 0) {
-			ret = demo_git_error(err, "cannot format the demo patch");
+			ret = repo_error(err, -EIO, "cannot format the demo patch");
 			goto out;
 		}
 		strbuf_add(patch, buf.ptr, buf.size);
@@ -715,7 +698,7 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 		git_commit *c;
 
 		if (git_commit_lookup(&c, demo->repo, &topic->tip) < 0)
-			return demo_git_error(err, "cannot read '%s'", s->topic);
+			return repo_error(err, -EIO, "cannot read '%s'", s->topic);
 		trees[0] = *git_commit_tree_id(c);
 		git_commit_free(c);
 	}
@@ -735,7 +718,7 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 			break;
 		add_sob(&text, s->author);
 		if (git_tree_lookup(&base, demo->repo, &trees[i]) < 0) {
-			ret = demo_git_error(err, "cannot read a tree");
+			ret = repo_error(err, -EIO, "cannot read a tree");
 			break;
 		}
 		ret = demo_apply_edits(demo, base, s->patches[i].edits,
@@ -746,7 +729,7 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 		     git_commit_create(&commits[i + 1], demo->repo, NULL, sig,
 				       sig, NULL, text.buf, tree, 1,
 				       (const git_commit **)&parent) < 0))
-			ret = demo_git_error(err, "cannot commit '%s'",
+			ret = repo_error(err, -EIO, "cannot commit '%s'",
 					     s->patches[i].subject);
 		git_tree_free(base);
 		git_tree_free(tree);
@@ -788,7 +771,7 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 		strbuf_reset(&stat);
 		strbuf_reset(&patch);
 		if (git_commit_lookup(&c, demo->repo, &commits[i + 1]) < 0) {
-			ret = demo_git_error(err, "cannot read a demo patch");
+			ret = repo_error(err, -EIO, "cannot read a demo patch");
 			goto out;
 		}
 		/* The message minus its subject line and the blank after it. */
@@ -886,7 +869,7 @@ static int demo_create(struct demo *demo, const char *http_listen,
 	opts.initial_head = "master";
 	opts.description = "kvm-x86: the cthulhu demo tree";
 	if (git_repository_init_ext(&demo->repo, repo_path, &opts) < 0) {
-		ret = demo_git_error(err, "cannot create '%s'", repo_path);
+		ret = repo_error(err, -EIO, "cannot create '%s'", repo_path);
 		free(repo_path);
 		return ret;
 	}
@@ -918,9 +901,9 @@ static int demo_set_listen(const char *config_path, const char *http_listen,
 	int ret = 0;
 
 	if (git_config_open_ondisk(&cfg, config_path) < 0)
-		return demo_git_error(err, "cannot open '%s'", config_path);
+		return repo_error(err, -EIO, "cannot open '%s'", config_path);
 	if (git_config_set_string(cfg, "http.listen", http_listen) < 0)
-		ret = demo_git_error(err, "cannot set http.listen in '%s'",
+		ret = repo_error(err, -EIO, "cannot set http.listen in '%s'",
 				     config_path);
 	git_config_free(cfg);
 	return ret;

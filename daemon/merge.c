@@ -46,6 +46,7 @@
 #include "daemon/error.h"
 #include "daemon/log.h"
 #include "daemon/merge.h"
+#include "daemon/repo.h"
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 
@@ -128,26 +129,6 @@ struct tree_out {
 	git_oid *oids;		/* storage for merged subtrees and blobs */
 	size_t nr_oids;
 };
-
-static int git_err(struct strbuf *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int git_err(struct strbuf *err, int code, const char *fmt, ...)
-{
-	const git_error *e = git_error_last();
-	va_list ap;
-
-	if (!err)
-		return code;
-	strbuf_reset(err);
-	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
-	va_end(ap);
-	if (e && e->message && *e->message)
-		strbuf_addf(err, ": %s", e->message);
-	strbuf_rtrim(err);
-	return code;
-}
 
 static int parse_hex(const char *hex, git_oid *oid, struct strbuf *err)
 {
@@ -251,7 +232,7 @@ static int dag_load(struct merge *m, uint32_t idx, struct strbuf *err)
 	git_oid_cpy(&oid, &dag->nodes[idx].oid);
 	ret = git_odb_read(&obj, m->odb, &oid);
 	if (ret < 0)
-		return git_err(err, ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
+		return repo_error(err, ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
 			       "cannot read commit '%s'", git_oid_tostr_s(&oid));
 	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
 		git_odb_object_free(obj);
@@ -706,7 +687,7 @@ static int read_tree_entries(struct merge *m, const git_oid *oid,
 		return 0;
 	ret = git_tree_lookup(tree, m->repo, oid);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot read tree '%s'",
+		return repo_error(err, -EIO, "cannot read tree '%s'",
 			       git_oid_tostr_s(oid));
 	n = git_tree_entrycount(*tree);
 	*v = xcalloc(n ? n : 1, sizeof(**v));
@@ -759,7 +740,7 @@ static int write_tree(struct merge *m, struct tree_out *out, git_oid *oid,
 	ret = git_odb_write(oid, m->odb, buf.buf, buf.len, GIT_OBJECT_TREE);
 	strbuf_release(&buf);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot write tree");
+		return repo_error(err, -EIO, "cannot write tree");
 	m->stats.trees_written++;
 	return 0;
 }
@@ -841,7 +822,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		}
 		ret = git_blob_lookup(&blob[i], m->repo, e[i]->oid);
 		if (ret < 0) {
-			ret = git_err(err, -EIO, "cannot read blob '%s'",
+			ret = repo_error(err, -EIO, "cannot read blob '%s'",
 				      git_oid_tostr_s(e[i]->oid));
 			goto out;
 		}
@@ -858,7 +839,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 	m->stats.file_merges++;
 	ret = git_merge_file(&r1, &in[0], &in[1], &in[2], &opts);
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot merge '%s%s'", dir->buf,
+		ret = repo_error(err, -EIO, "cannot merge '%s%s'", dir->buf,
 			      o->name);
 		goto out;
 	}
@@ -875,7 +856,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 	opts.flags = GIT_MERGE_FILE_DIFF_PATIENCE;
 	ret = git_merge_file(&r2, &in[0], &in[1], &in[2], &opts);
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot merge '%s%s'", dir->buf,
+		ret = repo_error(err, -EIO, "cannot merge '%s%s'", dir->buf,
 			      o->name);
 		goto out;
 	}
@@ -887,7 +868,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 	}
 	ret = git_odb_write(oid, m->odb, r1.ptr, r1.len, GIT_OBJECT_BLOB);
 	if (ret < 0)
-		ret = git_err(err, -EIO, "cannot write blob");
+		ret = repo_error(err, -EIO, "cannot write blob");
 out:
 	git_merge_file_result_free(&r1);
 	git_merge_file_result_free(&r2);
@@ -1262,7 +1243,7 @@ static int fallback_libgit2(struct merge *m, const git_oid *base_tree,
 		    (ret = git_commit_lookup(&c[1], m->repo, theirs)) < 0 ||
 		    (ret = git_merge_commits(&index, m->repo, c[0], c[1],
 					     &opts)) < 0) {
-			ret = git_err(err, -EIO, "cannot merge");
+			ret = repo_error(err, -EIO, "cannot merge");
 			goto out;
 		}
 	} else {
@@ -1272,7 +1253,7 @@ static int fallback_libgit2(struct merge *m, const git_oid *base_tree,
 		    (ret = git_tree_lookup(&t[2], m->repo, theirs_tree)) < 0 ||
 		    (ret = git_merge_trees(&index, m->repo, t[0], t[1], t[2],
 					   &opts)) < 0) {
-			ret = git_err(err, -EIO, "cannot merge");
+			ret = repo_error(err, -EIO, "cannot merge");
 			goto out;
 		}
 	}
@@ -1281,7 +1262,7 @@ static int fallback_libgit2(struct merge *m, const git_oid *base_tree,
 		res->clean = false;
 		ret = git_index_conflict_iterator_new(&it, index);
 		if (ret < 0) {
-			ret = git_err(err, -EIO, "cannot list conflicts");
+			ret = repo_error(err, -EIO, "cannot list conflicts");
 			goto out;
 		}
 		while (!git_index_conflict_next(&ce[0], &ce[1], &ce[2], it))
@@ -1295,7 +1276,7 @@ static int fallback_libgit2(struct merge *m, const git_oid *base_tree,
 	}
 	ret = git_index_write_tree_to(&tree, index, m->repo);
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot write merged tree");
+		ret = repo_error(err, -EIO, "cannot write merged tree");
 		goto out;
 	}
 	res->clean = true;
@@ -1547,7 +1528,7 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 		strbuf_release(&path);
 		ret = git_repository_odb(&m->odb, m->repo);
 		if (ret < 0)
-			return git_err(err, -EIO, "cannot open object database");
+			return repo_error(err, -EIO, "cannot open object database");
 		return 0;
 	}
 	strbuf_reset(&path);
@@ -1578,7 +1559,7 @@ out_odb:
 	git_odb_free(odb);
 out_err:
 	strbuf_release(&path);
-	return git_err(err, -EIO, "cannot open object database");
+	return repo_error(err, -EIO, "cannot open object database");
 }
 
 int merge_open(const char *path, struct merge **out, struct strbuf *err)
@@ -1591,7 +1572,7 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 	ret = git_repository_open_ext(&m->repo, path,
 				      GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (ret < 0) {
-		ret = git_err(err, ERR_INVALID, "cannot open repository '%s'",
+		ret = repo_error(err, ERR_INVALID, "cannot open repository '%s'",
 			      path);
 		free(m);
 		return ret;
@@ -1651,23 +1632,7 @@ void merge_set_git(struct merge *m, const char *git_path)
 int merge_resolve_commit(struct merge *m, const char *rev, char *hex,
 			 struct strbuf *err)
 {
-	git_object *obj = NULL, *commit = NULL;
-	int ret;
-
-	ret = git_revparse_single(&obj, m->repo, rev);
-	if (ret == GIT_ENOTFOUND || ret == GIT_EAMBIGUOUS ||
-	    ret == GIT_EINVALIDSPEC)
-		return error_set(err, ERR_NOT_FOUND, "unknown revision '%s'",
-				 rev);
-	if (ret < 0)
-		return git_err(err, -EIO, "cannot resolve '%s'", rev);
-	ret = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
-	git_object_free(obj);
-	if (ret < 0)
-		return error_set(err, ERR_INVALID, "'%s' is not a commit", rev);
-	git_oid_tostr(hex, MERGE_HEXSZ + 1, git_object_id(commit));
-	git_object_free(commit);
-	return 0;
+	return repo_git_resolve_commit(m->repo, rev, hex, err);
 }
 
 int merge_commit_info(struct merge *m, const char *commit, char *tree,
@@ -1706,7 +1671,7 @@ int merge_commit_message(struct merge *m, const char *commit, char **msg,
 		return ret;
 	ret = git_commit_lookup(&c, m->repo, &oid);
 	if (ret < 0)
-		return git_err(err, ERR_NOT_FOUND, "cannot read commit '%s'",
+		return repo_error(err, ERR_NOT_FOUND, "cannot read commit '%s'",
 			       commit);
 	*msg = xstrdup(git_commit_message(c));
 	git_commit_free(c);
@@ -1742,7 +1707,7 @@ int merge_write_commit(struct merge *m, const char *tree,
 	ret = git_odb_write(&oid, m->odb, buf.buf, buf.len, GIT_OBJECT_COMMIT);
 	strbuf_release(&buf);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot write commit");
+		return repo_error(err, -EIO, "cannot write commit");
 	git_oid_tostr(out, MERGE_HEXSZ + 1, &oid);
 	return 0;
 }
@@ -1817,12 +1782,12 @@ int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 	if (!ret && log_entries(m, ref) == before)
 		ret = append_reflog(m, ref, new_hex, old_hex, reflog, err);
 	if (ret == GIT_EMODIFIED || ret == GIT_EEXISTS)
-		return git_err(err, ERR_STALE, "'%s' moved during the update",
+		return repo_error(err, ERR_STALE, "'%s' moved during the update",
 			       ref);
 	if (ret == GIT_ELOCKED)
-		return git_err(err, ERR_STALE, "'%s' is locked", ref);
+		return repo_error(err, ERR_STALE, "'%s' is locked", ref);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot update '%s'", ref);
+		return repo_error(err, -EIO, "cannot update '%s'", ref);
 	return 0;
 }
 
@@ -1873,7 +1838,7 @@ int merge_newest_tag(struct merge *m, const char *pattern,
 	}
 	ret = git_tag_list_match(&names, pattern, m->repo);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot list tags");
+		return repo_error(err, -EIO, "cannot list tags");
 	c = xcalloc(names.count + 1, sizeof(*c));
 	for (i = 0; i < names.count; i++) {
 		strbuf_reset(&ref);
@@ -1925,12 +1890,12 @@ int merge_push(struct merge *m, const char *remote_name,
 		ret = git_remote_create_anonymous(&remote, m->repo,
 						  remote_name);
 	if (ret < 0)
-		return git_err(err, ERR_INVALID, "unknown remote '%s'",
+		return repo_error(err, ERR_INVALID, "unknown remote '%s'",
 			       remote_name);
 	ret = git_remote_push(remote, &specs, &opts);
 	git_remote_free(remote);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot push to '%s'", remote_name);
+		return repo_error(err, -EIO, "cannot push to '%s'", remote_name);
 	return 0;
 }
 
@@ -1948,7 +1913,7 @@ int merge_read_path(struct merge *m, const char *tree, const char *path,
 		return ret;
 	ret = git_tree_lookup(&t, m->repo, &oid);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot read tree '%s'", tree);
+		return repo_error(err, -EIO, "cannot read tree '%s'", tree);
 	ret = git_tree_entry_bypath(&e, t, path);
 	if (ret < 0 || git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		ret = error_set(err, ERR_NOT_FOUND, "no file '%s' in '%s'",
@@ -1957,7 +1922,7 @@ int merge_read_path(struct merge *m, const char *tree, const char *path,
 	}
 	ret = git_blob_lookup(&blob, m->repo, git_tree_entry_id(e));
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot read '%s'", path);
+		ret = repo_error(err, -EIO, "cannot read '%s'", path);
 		goto out;
 	}
 	strbuf_add(out, git_blob_rawcontent(blob), git_blob_rawsize(blob));
@@ -1985,7 +1950,7 @@ int merge_replace_paths(struct merge *m, const char *tree,
 		goto out;
 	ret = git_tree_lookup(&t, m->repo, &oid);
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot read tree '%s'", tree);
+		ret = repo_error(err, -EIO, "cannot read tree '%s'", tree);
 		goto out;
 	}
 	for (i = 0; i < nr; i++) {
@@ -2001,13 +1966,13 @@ int merge_replace_paths(struct merge *m, const char *tree,
 		ret = git_odb_write(&up[i].id, m->odb, contents[i].buf,
 				    contents[i].len, GIT_OBJECT_BLOB);
 		if (ret < 0) {
-			ret = git_err(err, -EIO, "cannot write blob");
+			ret = repo_error(err, -EIO, "cannot write blob");
 			goto out;
 		}
 	}
 	ret = git_tree_create_updated(&oid, m->repo, t, nr, up);
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot write tree");
+		ret = repo_error(err, -EIO, "cannot write tree");
 		goto out;
 	}
 	git_oid_tostr(out, MERGE_HEXSZ + 1, &oid);
@@ -2034,7 +1999,7 @@ int merge_file_contents(const struct strbuf *base, const struct strbuf *ours,
 	}
 	ret = git_merge_file(&r, &in[0], &in[1], &in[2], NULL);
 	if (ret < 0)
-		return git_err(err, -EIO, "cannot merge");
+		return repo_error(err, -EIO, "cannot merge");
 	*clean = r.automergeable;
 	strbuf_add(out, r.ptr, r.len);
 	git_merge_file_result_free(&r);

@@ -266,6 +266,87 @@ bool repo_is_ancestor(struct repo *repo, const char *ancestor,
 	return git_graph_descendant_of(repo->git, &d, &a) == 1;
 }
 
+int repo_git_resolve_commit(struct git_repository *git, const char *rev,
+			    char *hex, struct strbuf *err)
+{
+	git_object *obj = NULL, *commit = NULL;
+	int ret;
+
+	ret = git_revparse_single(&obj, git, rev);
+	if (ret == GIT_ENOTFOUND || ret == GIT_EAMBIGUOUS ||
+	    ret == GIT_EINVALIDSPEC)
+		return error_set(err, ERR_NOT_FOUND, "unknown revision '%s'",
+				 rev);
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot resolve '%s'", rev);
+	ret = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (ret < 0)
+		return error_set(err, ERR_INVALID, "'%s' is not a commit", rev);
+	git_oid_tostr(hex, REPO_HEXSZ + 1, git_object_id(commit));
+	git_object_free(commit);
+	return 0;
+}
+
+int repo_resolve_commit(struct repo *repo, const char *rev, char *hex,
+			struct strbuf *err)
+{
+	return repo_git_resolve_commit(repo->git, rev, hex, err);
+}
+
+/*
+ * Counts of repo_ahead(), shared by the threads (a topic's count does not
+ * depend on which thread asks): a small table, the oldest entry replaced.
+ */
+#define AHEAD_CACHE 256
+
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		git_oid tip, base;
+		size_t ahead;
+		bool used;
+	} v[AHEAD_CACHE];
+	size_t next;
+} ahead_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+int repo_ahead(struct repo *repo, const char *tip, const char *base,
+	       size_t *ahead, struct strbuf *err)
+{
+	git_oid t, b;
+	size_t behind, i;
+	int ret;
+
+	if (git_oid_fromstr(&t, tip) < 0 || git_oid_fromstr(&b, base) < 0)
+		return error_set(err, ERR_INVALID, "bad commit '%s..%s'", base,
+				 tip);
+	pthread_mutex_lock(&ahead_cache.lock);
+	for (i = 0; i < AHEAD_CACHE; i++) {
+		if (ahead_cache.v[i].used &&
+		    git_oid_equal(&ahead_cache.v[i].tip, &t) &&
+		    git_oid_equal(&ahead_cache.v[i].base, &b)) {
+			*ahead = ahead_cache.v[i].ahead;
+			pthread_mutex_unlock(&ahead_cache.lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&ahead_cache.lock);
+
+	/* Walk without the lock: two threads may both count, harmlessly. */
+	ret = git_graph_ahead_behind(ahead, &behind, repo->git, &t, &b);
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot count '%s..%s'", base,
+				  tip);
+	pthread_mutex_lock(&ahead_cache.lock);
+	i = ahead_cache.next++ % AHEAD_CACHE;
+	ahead_cache.v[i].tip = t;
+	ahead_cache.v[i].base = b;
+	ahead_cache.v[i].ahead = *ahead;
+	ahead_cache.v[i].used = true;
+	pthread_mutex_unlock(&ahead_cache.lock);
+	return 0;
+}
+
 bool repo_refname_valid(const char *refname)
 {
 	int valid = 0;

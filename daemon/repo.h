@@ -67,6 +67,24 @@ int repo_ref_oid(struct repo *repo, const char *refname, char *hex,
 bool repo_is_ancestor(struct repo *repo, const char *ancestor,
 		      const char *descendant);
 
+/*
+ * Resolve rev (a ref, a tag, a hex SHA1, anything git rev-parse takes) to
+ * the hex SHA1 of the commit it names; hex must hold REPO_HEXSZ + 1 bytes.
+ * ERR_NOT_FOUND for an unknown revision, ERR_INVALID when it is no commit.
+ */
+int repo_resolve_commit(struct repo *repo, const char *rev, char *hex,
+			struct strbuf *err);
+/* The same on a git_repository of the caller's own (merge.c keeps one). */
+int repo_git_resolve_commit(struct git_repository *git, const char *rev,
+			    char *hex, struct strbuf *err);
+/*
+ * The commits on tip that base does not have (git rev-list --count
+ * base..tip); both hex SHA1s of commits.  Kept in memory by (tip, base),
+ * so asking again walks no history.  0 or a negative code with err set.
+ */
+int repo_ahead(struct repo *repo, const char *tip, const char *base,
+	       size_t *ahead, struct strbuf *err);
+
 /* Whether refname is a well-formed full ref name ("refs/heads/x86/pmu"). */
 bool repo_refname_valid(const char *refname);
 

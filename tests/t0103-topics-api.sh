@@ -10,6 +10,7 @@ test_init
 
 make_repo "$T/src"
 commit_on mmu 'mmu: first'
+commit_on mmu 'mmu: second'
 commit_on svm 'svm: first'
 (cd "$T/src" && git push -q origin mmu svm)
 write_config "$T/cthulhu.conf" "$T/src.git" '[watch]' '	poll = 0' \
@@ -31,6 +32,16 @@ is "$(jget "$out" '$.topics[0].source')" config "from the config"
 is "$(jget "$out" '$.topics[0].into_next')" 1 "into next by default"
 is "$(jget "$out" '$.topics[0].tip')" "$(rev mmu)" "at the branch's tip"
 is "$(jget "$out" '$.topics[1]')" "" "and nothing else"
+# ahead: commits on the topic that [tree] base has not.
+over_base()
+{
+	git --git-dir="$T/src.git" rev-list --count "base..$1"
+}
+is "$(jget "$out" '$.topics[0].ahead')" "$(over_base mmu)" \
+	"ahead is git rev-list --count base..mmu"
+api GET /api/v1/topics/mmu
+is "$(jget "$body" '$.ahead')" "$(over_base mmu)" \
+	"GET /api/v1/topics/mmu says the same"
 
 # Adding.
 api POST /api/v1/topics '{"name": "svm", "branch": "svm", "order": 7, "into_next": false}'
@@ -167,6 +178,20 @@ ok "cthulhud restarts"
 is "$(sql "SELECT name || ' ' || source FROM topics ORDER BY ord")" \
 	"mmu config
 vmx api" "the topics survive a restart"
+
+# A move counts again; a topic without a branch has no count.
+commit_on mmu 'mmu: third'
+(cd "$T/src" && git push -q origin mmu)
+cth poke >/dev/null
+ok "mmu moves"
+out=$(cth topics --json)
+is "$(printf '%s' "$out" | jq '.topics[] | select(.name == "mmu") | .ahead')" \
+	"$(over_base mmu)" "ahead follows the move"
+is "$(printf '%s' "$out" | jq '.topics[] | select(.name == "vmx") | .ahead')" \
+	null "ahead is null without a branch"
+like "$(cth topics)" "^mmu +mmu +1 +yes +[0-9a-f]+ .* 3\$" \
+	"cthulhu topics shows the count"
+like "$(cth topics show mmu)" "^ahead: +3\$" "and topics show"
 
 stop_daemon
 ok "cthulhud stops cleanly"

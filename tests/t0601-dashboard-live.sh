@@ -56,6 +56,15 @@ for t in mmu:x86/mmu pmu:x86/pmu svm:svm; do
 done
 browser eval "Array.from(document.querySelectorAll('#topics-table tbody tr')).map(r => r.dataset.topic).join(' ')"
 is "$reply" '"mmu pmu svm"' "topics are in their configured order"
+over_base()
+{
+	git --git-dir="$T/src.git" rev-list --count "base..$1"
+}
+for t in mmu:x86/mmu pmu:x86/pmu svm:svm; do
+	browser eval "document.querySelector('tr[data-topic=\"${t%%:*}\"] td.num').textContent"
+	is "$reply" "\"$(over_base "${t#*:}")\"" \
+		"topic ${t%%:*} shows its commits over the base"
+done
 
 # The header: the phase that GET /api/v1/cycle gives.
 status=$(curl -s -o "$T/cycle.json" -w '%{http_code}' "$url/api/v1/cycle")
@@ -86,6 +95,8 @@ git --git-dir="$T/src.git" update-ref refs/heads/x86/pmu "$new" "$old"
 bcheck "the page shows the new tip of pmu" wait 20000 \
 	"document.querySelector('tr[data-topic=\"pmu\"]').dataset.tip === '$new'"
 echo "# the page changed $(printf '%s' "$reply" | sed 's/.*"ms":\([0-9]*\).*/\1/') ms after git update-ref returned"
+bcheck "and its new count of commits over the base" wait 5000 \
+	"document.querySelector('tr[data-topic=\"pmu\"] td.num').textContent === '$(over_base x86/pmu)'"
 browser eval "window.cthulhuTestMarker"
 is "$reply" '"still here"' "the page was not reloaded (its script state survived)"
 browser navigations
