@@ -680,10 +680,11 @@ static void frag_fill_locked(const json_t *row)
 		return;
 	f = &qi.frag[id];
 	head = json_object();
-	for (i = 0; i < ARRAY_SIZE(head_keys); i++)
-		json_object_set(head, head_keys[i],
-				strcmp(head_keys[i], "queued") ?
-				json_object_get(row, head_keys[i]) : json_true());
+	for (i = 0; i < ARRAY_SIZE(head_keys); i++) {
+		v = strcmp(head_keys[i], "queued") ?
+		    json_object_get(row, head_keys[i]) : json_true();
+		json_object_set(head, head_keys[i], v);
+	}
 	v = json_object_get(row, "bump_reason");
 	tail = json_pack("{s:{s:O, s:O, s:O}, s:o}", "lint",
 		"errors", json_object_get(row, "lint_errors"),
@@ -745,6 +746,7 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 	time_t now = time(NULL);
 	struct throughput tp;
 	int64_t total = 0, skipped = 0;
+	double per_week;
 	json_t *rest;
 	struct qfrag *f;
 	char *text;
@@ -805,11 +807,13 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 		total += qi.lane_count[l];
 	json_object_set_new(rest, "total", json_integer(total));
 	json_object_set_new(rest, "lanes", json_array());
-	for (l = 1; l <= NR_LANES; l++)
+	for (l = 1; l <= NR_LANES; l++) {
+		per_week = (double)(long)(tp.per_week[l] * 10 + 0.5) / 10;
 		json_array_append_new(json_object_get(rest, "lanes"),
 			json_pack("{s:i, s:I, s:f}", "lane", l, "count",
 				  (json_int_t)qi.lane_count[l], "per_week",
-				  (double)(long)(tp.per_week[l] * 10 + 0.5) / 10));
+				  per_week));
+	}
 	pthread_mutex_unlock(&qi.lock);
 	if (extra)
 		json_object_update(rest, (json_t *)extra);
@@ -1638,8 +1642,9 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out;
 	ret = db_exec(ctx->db, err, "INSERT OR REPLACE INTO queue_bumps "
 		      "(root_id, olane, rank, reason, position, at) "
-		      "VALUES (?, ?, ?, ?, ?, ?)", "iditii", root, keys[0].olane,
-		      keys[0].rank, reason, to, (int64_t)time(NULL));
+		      "VALUES (?, ?, ?, ?, ?, ?)", "iditii", root,
+		      keys[0].olane, keys[0].rank, reason, to,
+		      (int64_t)time(NULL));
 	for (i = 0; !ret && i < nr; i++) {
 		b = i ? bumped_find(bumped, nr_bumped, keys[i].id) : NULL;
 		if (b)
