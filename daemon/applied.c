@@ -252,8 +252,9 @@ out:
  * tags).  ERR_CONFLICT naming the close, unless force: then the same
  * sentence is appended to warnings (borrowed) and 0 returned.
  */
-static int soft_close_check(struct db *db, int64_t series_id, const char *topic,
-			    bool force, json_t *warnings, struct strbuf *err)
+static int soft_close_check(struct db *db, const struct config *cfg,
+			    int64_t series_id, const char *topic, bool force,
+			    json_t *warnings, struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT, msg = STRBUF_INIT;
 	int64_t into_next = 1;
@@ -267,6 +268,13 @@ static int soft_close_check(struct db *db, int64_t series_id, const char *topic,
 	if (ret < 0 || !into_next)
 		return ret;
 	lane = queue_series_lane(db, series_id);
+	if (!lane) {
+		/* Fresh from intake: have the queue classify it first. */
+		ret = queue_scan_pending(db, cfg, err);
+		if (ret < 0)
+			return ret;
+		lane = queue_series_lane(db, series_id);
+	}
 	if (lane == 1)
 		return 0;
 	if (lane == 2) {
@@ -476,8 +484,8 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			break;
 		}
 		if (!tries) {
-			ret = soft_close_check(db, series_id, topic, force,
-					       warnings, err);
+			ret = soft_close_check(db, cfg, series_id, topic,
+					       force, warnings, err);
 			if (ret < 0)
 				goto out;
 		}

@@ -1406,6 +1406,12 @@ static int scan_all(struct db *db, const struct config *cfg,
 	return ret;
 }
 
+int queue_scan_pending(struct db *db, const struct config *cfg,
+		       struct strbuf *err)
+{
+	return scan_all(db, cfg, err);
+}
+
 static int run_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
 {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+struct config;
 struct db;
 struct strbuf;
 
@@ -64,6 +65,14 @@ json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err);
  * cycle_fixes_closed()) can ask for --force.
  */
 int queue_series_lane(struct db *db, int64_t id);
+
+/*
+ * Classify now every series the queue has not looked at yet (what the
+ * "queue-scan" job does in batches); on the engine thread.  For a caller
+ * that needs a lane at once, such as apply right after intake.
+ */
+int queue_scan_pending(struct db *db, const struct config *cfg,
+		       struct strbuf *err);
 
 /*
  * Set "position" (null when not queued) on each series object of the

@@ -205,6 +205,15 @@ is "$(sql "SELECT group_concat(series_id || ':' || topic, ' ') FROM (SELECT seri
 	"$id_feat1:x86 $id_feat2:x86 $id_stable1:x86 $id_stable2:fixes $id_current:x86 $id_feat3:fixes" \
 	"the applied rows, in order"
 
+# A fix for the current release applied the moment it arrives, before the
+# queue's own scan has placed it: apply has the queue classify it first.
+mkpatch current2 hana 'KVM: x86: Fix the new thing again' "$FIX_NEW"
+id_current2=$(cth submit --json "$T/current2.mbox" | jq -r '.series[0].id')
+run apply "$id_current2" x86
+is "$rc" 0 "rc7: a fix for the current release applies straight after intake"
+is "$err" "" "rc7: without a warning"
+is "$(lane "$id_current2")" 1 "and the queue placed it in lane 1"
+
 # --- without a mainline nothing is refused -------------------------------------
 
 stop_daemon
