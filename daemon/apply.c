@@ -37,26 +37,6 @@ static int git_isalnum(int c)
 	       (c >= '0' && c <= '9');
 }
 
-static int apply_git_error(struct strbuf *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int apply_git_error(struct strbuf *err, int code, const char *fmt, ...)
-{
-	const git_error *e = git_error_last();
-	va_list ap;
-
-	if (!err)
-		return code;
-	strbuf_reset(err);
-	va_start(ap, fmt);
-	strbuf_vaddf(err, fmt, ap);
-	va_end(ap);
-	if (e && e->message && *e->message)
-		strbuf_addf(err, ": %s", e->message);
-	strbuf_rtrim(err);
-	return code;
-}
-
 /* --- the commit message -------------------------------------------------- */
 
 /* git's strbuf_stripspace() without comment stripping. */
@@ -848,7 +828,7 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 
 		where_delta(d, where);
 		if (git_patch_from_diff(&patch, diff, i) < 0) {
-			ret = apply_git_error(why, -EIO,
+			ret = repo_error(why, -EIO,
 					      "cannot read the patch");
 			goto out;
 		}
@@ -901,7 +881,7 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 		}
 		if (git_blob_create_from_buffer(&id, git, content.buf,
 						content.len) < 0) {
-			ret = apply_git_error(why, -EIO, "cannot write '%s'",
+			ret = repo_error(why, -EIO, "cannot write '%s'",
 					      d->new_file.path);
 			goto out;
 		}
@@ -913,7 +893,7 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 		up[nr_up++].path = d->new_file.path;
 	}
 	if (git_tree_create_updated(out, git, tree, nr_up, up) < 0) {
-		ret = apply_git_error(why, -EIO, "cannot write the tree");
+		ret = repo_error(why, -EIO, "cannot write the tree");
 		goto out;
 	}
 	ret = 0;
@@ -987,7 +967,7 @@ static int apply_three_way(git_repository *git, git_tree *tree, git_diff *diff,
 
 	ret = apply_plain(git, base_tree, diff, &their_oid, &where);
 	if (ret < 0) {
-		ret = apply_git_error(
+		ret = repo_error(
 			err, ERR_UNPROCESSABLE,
 			"'%s' does not apply to its own preimage ('%s', hunk %s)",
 			name, where.path ? where.path : "?", where.hunk);
@@ -1029,7 +1009,7 @@ static int apply_three_way(git_repository *git, git_tree *tree, git_diff *diff,
 	goto out;
 
 out_git:
-	ret = apply_git_error(err, -EIO, "'%s': three-way merge failed", name);
+	ret = repo_error(err, -EIO, "'%s': three-way merge failed", name);
 out:
 	free(where.path);
 	git_index_free(merged);
@@ -1300,7 +1280,7 @@ static int apply_one(git_repository *git, git_oid *tip,
 	}
 
 	if (git_diff_from_buffer(&diff, p->diff, p->diff_len) < 0) {
-		ret = apply_git_error(err, ERR_UNPROCESSABLE,
+		ret = repo_error(err, ERR_UNPROCESSABLE,
 				      "'%s' is not a patch git can read", name);
 		goto out;
 	}
@@ -1310,7 +1290,7 @@ static int apply_one(git_repository *git, git_oid *tip,
 
 	if (git_commit_lookup(&parent, git, tip) < 0 ||
 	    git_commit_tree(&tree, parent) < 0) {
-		ret = apply_git_error(err, -EIO, "cannot read the tip's tree");
+		ret = repo_error(err, -EIO, "cannot read the tip's tree");
 		goto out;
 	}
 
@@ -1322,7 +1302,7 @@ static int apply_one(git_repository *git, git_oid *tip,
 		memset(&where, 0, sizeof(where));
 		ret = apply_plain(git, tree, diff, &new_tree, &where);
 		if (ret < 0)
-			apply_git_error(&why, ret, "libgit2 refused it");
+			repo_error(&why, ret, "libgit2 refused it");
 	}
 	if (ret != 0) {
 		struct strbuf first = STRBUF_INIT;
@@ -1379,7 +1359,7 @@ static int apply_one(git_repository *git, git_oid *tip,
 
 	if (write_commit(git, &new_tree, tip, author.buf, committer.buf, &msg,
 			 &commit) < 0) {
-		ret = apply_git_error(err, -EIO,
+		ret = repo_error(err, -EIO,
 				      "cannot write the commit of '%s'", name);
 		goto out;
 	}
@@ -1435,7 +1415,7 @@ int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 	if (ret == GIT_ENOTFOUND)
 		return error_set(err, ERR_NOT_FOUND, "no branch '%s'", refname);
 	if (ret < 0)
-		return apply_git_error(err, -EIO, "cannot read '%s'", refname);
+		return repo_error(err, -EIO, "cannot read '%s'", refname);
 	git_oid_tostr(tip_hex, sizeof(tip_hex), &tip);
 	if (old_hex && strcmp(old_hex, tip_hex))
 		return error_set(err, ERR_STALE, "'%s' moved to %s", refname,
@@ -1452,10 +1432,10 @@ int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 	ret = git_reference_create_matching(&ref, git, refname, &new, 1, &tip,
 					    "cthulhu: apply");
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)
-		return apply_git_error(err, ERR_STALE,
+		return repo_error(err, ERR_STALE,
 				       "'%s' moved while applying", refname);
 	if (ret < 0)
-		return apply_git_error(err, -EIO, "cannot update '%s'",
+		return repo_error(err, -EIO, "cannot update '%s'",
 				       refname);
 	git_reference_free(ref);
 	git_oid_tostr(new_tip, GIT_OID_HEXSZ + 1, &new);
@@ -1475,9 +1455,9 @@ int apply_ref_cas(struct repo *repo, const char *refname, const char *old_hex,
 	ret = git_reference_create_matching(&ref, repo_git(repo), refname, &new,
 					    1, &old, "cthulhu: restore");
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)
-		return apply_git_error(err, ERR_STALE, "'%s' moved", refname);
+		return repo_error(err, ERR_STALE, "'%s' moved", refname);
 	if (ret < 0)
-		return apply_git_error(err, -EIO, "cannot update '%s'",
+		return repo_error(err, -EIO, "cannot update '%s'",
 				       refname);
 	git_reference_free(ref);
 	return 0;

@@ -20,14 +20,6 @@
 /* How far back a commit to drop is looked for. */
 #define DROP_DEPTH 100000
 
-static int git_err(struct strbuf *err, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return error_set(err, code, "%s%s%s", what, e && e->message ? ": " : "",
-			 e && e->message ? e->message : "");
-}
-
 static void short_hex(char *buf, const git_oid *oid)
 {
 	git_oid_tostr(buf, 13, oid);
@@ -80,11 +72,11 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		return error_set(err, ERR_INVALID, "bad commit id '%s'", hex);
 	ret = git_reference_name_to_id(&tip, git, refname);
 	if (ret < 0)
-		return git_err(err, ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
-			       "cannot read the branch");
+		return repo_error(err, ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
+				  "cannot read the branch");
 	git_oid_tostr(res->old_tip, sizeof(res->old_tip), &tip);
 	if (git_commit_lookup(&c, git, &tip) < 0)
-		return git_err(err, -EIO, "cannot read the tip");
+		return repo_error(err, -EIO, "cannot read the tip");
 
 	/* Collect the commits after the one to drop, newest first. */
 	while (!git_oid_equal(git_commit_id(c), &want)) {
@@ -108,7 +100,7 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		}
 		later[nr++] = c;
 		if (git_commit_parent(&parent, c, 0) < 0) {
-			ret = git_err(err, -EIO, "cannot read a parent");
+			ret = repo_error(err, -EIO, "cannot read a parent");
 			goto out;
 		}
 		c = parent;
@@ -124,13 +116,13 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 	ret = git_commit_parent(&onto, c, 0);
 	git_commit_free(c);
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot read the parent");
+		ret = repo_error(err, -EIO, "cannot read the parent");
 		goto out;
 	}
 
 	if (git_signature_now(&committer, committer_name, committer_email) <
 	    0) {
-		ret = git_err(err, ERR_INVALID, "bad committer");
+		ret = repo_error(err, ERR_INVALID, "bad committer");
 		goto out;
 	}
 	res->map = xcalloc(nr ? nr : 1, sizeof(*res->map));
@@ -144,7 +136,7 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		ret = git_cherrypick_commit(&index, git, (git_commit *)pick,
 					    onto, 0, &mopts);
 		if (ret < 0) {
-			ret = git_err(err, -EIO, "cannot replay");
+			ret = repo_error(err, -EIO, "cannot replay");
 			goto out;
 		}
 		if (git_index_has_conflicts(index)) {
@@ -175,7 +167,7 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		ret = git_index_write_tree_to(&tree_oid, index, git);
 		git_index_free(index);
 		if (ret < 0 || git_tree_lookup(&tree, git, &tree_oid) < 0) {
-			ret = git_err(err, -EIO, "cannot write a tree");
+			ret = repo_error(err, -EIO, "cannot write a tree");
 			goto out;
 		}
 		ret = git_commit_create(&new_oid, git, NULL,
@@ -185,7 +177,7 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 					(const git_commit **)&onto);
 		git_tree_free(tree);
 		if (ret < 0) {
-			ret = git_err(err, -EIO, "cannot write a commit");
+			ret = repo_error(err, -EIO, "cannot write a commit");
 			goto out;
 		}
 		git_oid_tostr(res->map[nr - 1 - i].old, sizeof(res->map[0].old),
@@ -195,7 +187,7 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		git_commit_free(onto);
 		if (git_commit_lookup(&onto, git, &new_oid) < 0) {
 			onto = NULL;
-			ret = git_err(err, -EIO, "cannot read a commit");
+			ret = repo_error(err, -EIO, "cannot read a commit");
 			goto out;
 		}
 		git_oid_cpy(&cur, &new_oid);
@@ -205,11 +197,11 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 	ret = git_reference_create_matching(&ref, git, refname, &cur, 1, &tip,
 					    "cthulhu: drop");
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED) {
-		ret = git_err(err, ERR_STALE, "the branch moved meanwhile");
+		ret = repo_error(err, ERR_STALE, "the branch moved meanwhile");
 		goto out;
 	}
 	if (ret < 0) {
-		ret = git_err(err, -EIO, "cannot update the branch");
+		ret = repo_error(err, -EIO, "cannot update the branch");
 		goto out;
 	}
 	git_reference_free(ref);
@@ -271,7 +263,7 @@ static int commit_info(git_repository *git, git_commit *c, json_t *obj,
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 	if (commit_diff_text(git, c, &diff) < 0) {
 		strbuf_release(&diff);
-		return git_err(err, -EIO, "cannot diff a commit");
+		return repo_error(err, -EIO, "cannot diff a commit");
 	}
 	if (apply_patch_id(diff.buf, diff.len, pid, NULL) < 0)
 		pid[0] = '\0';
@@ -314,13 +306,13 @@ int drop_list_commits(struct repo *repo, const char *tip_hex,
 	int ret;
 
 	if (git_revwalk_new(&walk, git) < 0)
-		return git_err(err, -EIO, "cannot walk");
+		return repo_error(err, -EIO, "cannot walk");
 	/* No sorting: a first-parent walk is in order, and lazy. */
 	git_revwalk_sorting(walk, GIT_SORT_NONE);
 	git_revwalk_simplify_first_parent(walk);
 	if (git_oid_fromstr(&oid, tip_hex) < 0 ||
 	    git_revwalk_push(walk, &oid) < 0) {
-		ret = git_err(err, ERR_NOT_FOUND, "no commit");
+		ret = repo_error(err, ERR_NOT_FOUND, "no commit");
 		goto out;
 	}
 	if (since_hex && git_oid_fromstr(&oid, since_hex) == 0)
