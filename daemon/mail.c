@@ -1150,6 +1150,115 @@ static bool patch_has_diff(const char *patch, size_t len)
 	return false;
 }
 
+/* --- pull requests ----------------------------------------------------- */
+
+/* Python's \s and \w, as patchwork's pattern uses them. */
+static bool pull_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       c == '\f' || c == '\v';
+}
+
+static bool pull_word(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' ||
+	       (unsigned char)c >= 0x80;
+}
+
+static bool pull_in(char c, const char *set)
+{
+	return c && (pull_word(c) || strchr(set, c));
+}
+
+static const char *next_line(const char *p)
+{
+	p = strchr(p, '\n');
+	return p ? p + 1 : NULL;
+}
+
+/*
+ * The URL part of patchwork's pattern, from just after "at:":
+ *   \s*\n^\s*([\w+-]+(?:://|@)[\w/.@:~-]+[\s\\]*[\w/._-]*)\s*$
+ * with the group's whitespace squeezed to one space and trimmed.  The
+ * optional second word (branch or tag) may be on the next line.
+ */
+static char *pull_url_at(const char *p)
+{
+	const char *url, *q, *r = NULL, *end;
+	struct strbuf sb = STRBUF_INIT;
+	bool newline = false, found = false;
+	size_t k, run;
+
+	for (; pull_space(*p); p++)
+		newline |= *p == '\n';
+	if (!newline)
+		return NULL;
+	url = p;
+	while (pull_in(*p, "+-"))
+		p++;
+	if (p == url)
+		return NULL;
+	if (!strncmp(p, "://", 3))
+		p += 3;
+	else if (*p == '@')
+		p++;
+	else
+		return NULL;
+	for (q = p; pull_in(*p, "/.@:~-"); p++)
+		;
+	if (p == q)
+		return NULL;
+	/* [\s\\]* is greedy and gives back a char at a time until \s*$ holds */
+	for (run = 0; pull_space(p[run]) || p[run] == '\\'; run++)
+		;
+	for (k = run + 1; k > 0 && !found; k--) {
+		for (r = p + k - 1; pull_in(*r, "/._-"); r++)
+			;
+		for (end = r; pull_space(*end) && *end != '\n'; end++)
+			;
+		found = *end == '\n' || !*end;
+	}
+	if (!found)
+		return NULL;
+	for (q = url; q < r; q++) {
+		if (!pull_space(*q))
+			strbuf_addch(&sb, *q);
+		else if (sb.buf[sb.len - 1] != ' ')
+			strbuf_addch(&sb, ' ');
+	}
+	while (sb.buf[sb.len - 1] == ' ')
+		strbuf_setlen(&sb, sb.len - 1);
+	return strbuf_detach(&sb, NULL);
+}
+
+char *mail_pull_url(const char *text)
+{
+	static const char since[] = "The following changes since commit";
+	static const char avail[] = "are available in the git repository at:";
+	const char *p, *start = NULL, *stop = NULL, *last;
+	char *url;
+
+	/* ^The following changes since commit.*^are available... (DOTALL) */
+	for (p = text; p && !start; p = next_line(p))
+		if (!strncasecmp(p, since, strlen(since)))
+			start = p;
+	if (!start)
+		return NULL;
+	/* .* is greedy: the last "are available" line that matches wins */
+	for (;;) {
+		last = NULL;
+		for (p = start; p && p != stop; p = next_line(p))
+			if (!strncasecmp(p, avail, strlen(avail)))
+				last = p;
+		if (!last)
+			return NULL;
+		url = pull_url_at(last + strlen(avail));
+		if (url)
+			return url;
+		stop = last;
+	}
+}
+
 /* --- addresses --------------------------------------------------------- */
 
 static void add_addresses(const char *value, struct mail_addr **v, size_t *nr)
@@ -1442,6 +1551,9 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	}
 	scan_lines(m, m->body, true);
 	scan_lines(m, m->patch, false);
+	m->pull_url = mail_pull_url(m->text);
+	if (!m->pull_url)
+		m->pull_url = xstrdup("");
 	if (!m->base_commit)
 		m->base_commit = xstrdup("");
 	*out = m;
@@ -1515,6 +1627,7 @@ void mail_free(struct mail *m)
 	}
 	free(m->trailers);
 	free(m->text);
+	free(m->pull_url);
 	free(m->raw);
 	free(m);
 }

@@ -137,6 +137,13 @@ struct mail {
 	/* The whole text part as decoded (for replies: what was said). */
 	char *text;
 
+	/*
+	 * What a `git request-pull` mail asks to pull, "URL [branch|tag]",
+	 * as patchwork reads it from the text; "" if not a pull request.
+	 * See mail_pull_url().
+	 */
+	char *pull_url;
+
 	unsigned int flags;	/* enum mail_flag */
 
 	/* The bytes given to mail_parse(), unchanged. */
@@ -207,6 +214,17 @@ char *mail_subject_name(const char *subject);
  * dropped; NULL if there is none.  Caller frees.
  */
 char *mail_msgid_parse(const char *value);
+
+/*
+ * The pull request in a mail's text, as patchwork's parse_pull_request()
+ * finds it: after a line "The following changes since commit", the last
+ * line "are available in the git repository at:" (any case), then on a
+ * later line a URL (git://, git+ssh://, ssh://, http(s)://, user@host:)
+ * and optionally a branch or tag, also when that is on the next line.
+ * Whitespace in between is squeezed to one space: "URL tags/v5.4-soc".
+ * NULL if there is none; else the caller frees.
+ */
+char *mail_pull_url(const char *text);
 
 /* --- mbox -------------------------------------------------------------- */
 

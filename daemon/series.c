@@ -666,12 +666,13 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 	ret = db_exec(db, err,
 		      "INSERT INTO messages (msgid, in_reply_to, refs, "
 		      "from_name, from_email, date, tz, subject, kind, flags, "
-		      "raw, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		      "?, ?)",
-		      "tttttidtttbi", m->message_id,
+		      "pull_url, raw, received_at) VALUES (?, ?, ?, ?, ?, ?, "
+		      "?, ?, ?, ?, ?, ?, ?)",
+		      "tttttidttttbi", m->message_id,
 		      *m->in_reply_to ? m->in_reply_to : NULL, refs,
 		      m->from_name, m->from_email, (int64_t)m->date,
 		      m->tz_offset, m->subject, kind_names[kind], flags.buf,
+		      *m->pull_url ? m->pull_url : NULL,
 		      (const void *)raw, len, (int64_t)time(NULL));
 	if (ret < 0)
 		goto out_rollback;
@@ -719,7 +720,12 @@ static json_t *series_summary(struct db *db, int64_t id, struct strbuf *err)
 			 "WHERE p.series_id = s.id) AS patches, s.author_name, "
 			 "s.author_email, s.tags, s.rfc, s.resend, "
 			 "s.base_commit, s.supersedes, s.superseded_by, "
-			 "s.state, s.date, s.created_at, s.updated_at "
+			 "s.state, s.date, s.created_at, s.updated_at, "
+			 "COALESCE((SELECT pull_url FROM messages WHERE "
+			 "id = s.cover_id), (SELECT m.pull_url FROM patches p "
+			 "JOIN messages m ON m.id = p.message_id WHERE "
+			 "p.series_id = s.id AND m.pull_url IS NOT NULL "
+			 "ORDER BY p.number LIMIT 1)) AS pull_url "
 			 "FROM series s WHERE s.id = ?",
 			 "i", id) < 0 ||
 	    !row)
@@ -855,7 +861,8 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	if (json_is_true(json_object_get(s, "cover")) &&
 	    db_query_row(db, &x, err,
 			 "SELECT m.msgid, m.subject, m.from_name, "
-			 "m.from_email, m.date FROM messages m JOIN series s "
+			 "m.from_email, m.date, m.pull_url FROM messages m "
+			 "JOIN series s "
 			 "ON s.cover_id = m.id WHERE s.id = ?",
 			 "i", id) < 0)
 		goto out_fail;
@@ -865,7 +872,8 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 		"SELECT p.id, p.number, p.subject, "
 		"p.author_name, p.author_email, p.author_date, "
 		"p.author_tz, p.has_diff, m.msgid, m.subject AS "
-		"mail_subject FROM patches p JOIN messages m ON m.id = "
+		"mail_subject, m.pull_url FROM patches p JOIN messages m "
+		"ON m.id = "
 		"p.message_id WHERE p.series_id = ? ORDER BY p.number",
 		"i", id);
 	if (!patches)
@@ -899,7 +907,8 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	x = db_query(
 		db, err,
 		"SELECT msgid, subject, from_name, from_email, "
-		"date FROM messages WHERE series_id = ? AND kind = 'reply' "
+		"date, pull_url FROM messages WHERE series_id = ? AND "
+		"kind = 'reply' "
 		"ORDER BY id",
 		"i", id);
 	if (!x)

@@ -17,6 +17,7 @@ CREATE TABLE messages (
 		CHECK (kind IN ('patch', 'cover', 'reply', 'other')),
 	series_id INTEGER REFERENCES series (id),
 	flags TEXT NOT NULL DEFAULT '',		-- mail_flags_describe()
+	pull_url TEXT,				-- git request-pull "URL [ref]", or NULL
 	raw BLOB NOT NULL,
 	received_at INTEGER NOT NULL
 );

@@ -179,6 +179,27 @@ code=$(curl -sS -o "$T/out" -w '%{http_code}' --unix-socket "$CTHULHU_SOCKET" \
 	http://localhost/api/v1/series/424242)
 is "$code" 404 "GET an unknown series: 404"
 
+# --- pull requests ---------------------------------------------------------------
+
+run submit --json "$PW/mail/0003-git-pull-request-with-diff.mbox"
+is "$rc" 0 "a pull request with a diff is taken"
+pid=$(jq_int id)
+code=$(curl -sS -o "$T/out" -w '%{http_code}' --unix-socket "$CTHULHU_SOCKET" \
+	"http://localhost/api/v1/series/$pid")
+is "$code" 200 "GET its series"
+like "$(cat "$T/out")" \
+	'"pull_url": *"git://git.kernel.org/pub/scm/linux/kernel/git/tip/linux-2.6-tip.git x86-fixes-for-linus"' \
+	"the series JSON has the pull URL"
+like "$(cat "$T/out")" '"patches": *\[.*"pull_url": *"git://' \
+	"so has its patch"
+run submit "$PW/mail/0023-git-pull-request-newline-in-url.mbox"
+is "$rc" 0 "a pull request without a diff is taken"
+is "$(sql "SELECT pull_url FROM messages WHERE pull_url LIKE '%matthias%'")" \
+	"https://git.kernel.org/pub/scm/linux/kernel/git/matthias.bgg/linux.git/ tags/v5.4-next-soc" \
+	"its pull URL (URL and tag on two lines) is stored"
+is "$(sql "SELECT count(*) FROM messages WHERE pull_url IS NOT NULL")" 2 \
+	"no other mail has a pull URL"
+
 # --- the maildir -------------------------------------------------------------------
 
 cp "$PW/series/base-no-cover-letter.mbox" "$T/maildir/tmp/1.mail"

@@ -356,6 +356,89 @@ static void test_mbox(void)
 	strbuf_release(&err);
 }
 
+/*
+ * patchwork's PatchParseTest git_pull_* cases on the corpus files, with
+ * the pull URLs its test_parser.py expects (exact where it says one).
+ */
+static void test_pull_url(void)
+{
+	static const struct {
+		const char *file, *url;
+	} t[] = {
+		{ "0001-git-pull-request.mbox",
+		  "git://git.kernel.org/pub/scm/linux/kernel/git/benh/powerpc.git next" },
+		{ "0002-git-pull-request-wrapped.mbox",
+		  "git://git.kernel.org/pub/scm/linux/kernel/git/benh/powerpc.git next" },
+		{ "0003-git-pull-request-with-diff.mbox",
+		  "git://git.kernel.org/pub/scm/linux/kernel/git/tip/linux-2.6-tip.git x86-fixes-for-linus" },
+		{ "0004-git-pull-request-git+ssh.mbox",
+		  "git+ssh://git.kernel.org/pub/scm/linux/kernel/git/benh/powerpc.git next" },
+		{ "0005-git-pull-request-ssh.mbox",
+		  "ssh://git.kernel.org/pub/scm/linux/kernel/git/benh/powerpc.git next" },
+		{ "0006-git-pull-request-http.mbox",
+		  "http://git.kernel.org/pub/scm/linux/kernel/git/benh/powerpc.git next" },
+		{ "0017-git-pull-request-git-2-14-3.mbox",
+		  "git://git.kernel.org/pub/scm/linux/kernel/git/davem/net" },
+		{ "0023-git-pull-request-newline-in-url.mbox",
+		  "https://git.kernel.org/pub/scm/linux/kernel/git/matthias.bgg/linux.git/ tags/v5.4-next-soc" },
+		{ "0024-git-pull-request-trailing-space.mbox",
+		  "git://git.kernel.org/pub/scm/linux/kernel/git/nsekhar/linux-davinci.git tags/davinci-for-v5.6/soc" },
+		{ "0013-with-utf8-body.mbox", "" },
+	};
+	static const struct {
+		const char *text, *url;
+	} s[] = {
+		{ "The following changes since commit 1234:\n\n  x\n\n"
+		  "are available in the git repository at:\n\n"
+		  "  git@github.com:foo/bar.git for-linus\n",
+		  "git@github.com:foo/bar.git for-linus" },
+		{ "are available in the git repository at:\n\n"
+		  "  git://a.org/b.git next\n", NULL },
+		{ "The following changes since commit 1234:\n"
+		  "are available in the git repository at: git://a.org/b next\n",
+		  NULL },
+		{ "The following changes since commit 1234:\n"
+		  "are available in the git repository at:\n"
+		  "  git://a.org/b.git,\n", NULL },
+	};
+	const char *corpus = getenv("CORPUS");
+	struct strbuf path = STRBUF_INIT, buf = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct mail *m;
+	size_t i;
+	char *u;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		strbuf_reset(&path);
+		strbuf_reset(&buf);
+		strbuf_addf(&path, "%s/patchwork/mail/%s",
+			    corpus ? corpus : "../shared/corpus", t[i].file);
+		if (strbuf_read_file(&buf, path.buf) < 0) {
+			ok(0, "read %s", path.buf);
+			continue;
+		}
+		m = NULL;
+		if (!ok(!mail_parse(buf.buf, buf.len, &m, &err),
+			"%s parses", t[i].file)) {
+			printf("# %s\n", err.buf);
+			continue;
+		}
+		is_str(m->pull_url, t[i].url, "%s: pull URL", t[i].file);
+		mail_free(m);
+	}
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		u = mail_pull_url(s[i].text);
+		if (s[i].url)
+			is_str(u, s[i].url, "pull URL '%s'", s[i].url);
+		else
+			ok(!u, "no pull URL in text %zu", i);
+		free(u);
+	}
+	strbuf_release(&path);
+	strbuf_release(&buf);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	mail_global_init();
@@ -367,6 +450,7 @@ int main(void)
 	test_body();
 	test_malformed();
 	test_mbox();
+	test_pull_url();
 	mail_global_release();
 	return done_testing();
 }
