@@ -1412,18 +1412,48 @@ int queue_scan_pending(struct db *db, const struct config *cfg,
 	return scan_all(db, cfg, err);
 }
 
+/*
+ * Serialize the queued series that have no entry cached (all of them after
+ * a start, those a scan changed later), so that a request for the whole
+ * queue finds them ready instead of building thousands at once.
+ */
+static int frags_warm(struct db *db, struct strbuf *err)
+{
+	size_t *sel, i;
+	int ret = index_lock(db, err);
+
+	if (ret < 0)
+		return ret;
+	ALLOC_ARRAY(sel, qi.nr + 1);
+	for (i = 0; i < qi.nr; i++)
+		sel[i] = i;
+	ret = frags_load_locked(db, sel, qi.nr, err);
+	pthread_mutex_unlock(&qi.lock);
+	free(sel);
+	return ret;
+}
+
 static int run_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
 {
+	static bool warmed;
 	size_t done;
 	int ret;
 
 	/* One batch a run keeps the engine free for other jobs. */
 	ret = scan_batch(ctx->db, ctx->config, SCAN_BATCH, &done, err);
-	if (ret < 0)
+	if (ret < 0) {
 		log_warn("queue: %s", err->buf);
-	else if (done == SCAN_BATCH)
+		return ret;
+	}
+	if (done == SCAN_BATCH)
 		engine_kick("queue-scan", NULL, 0);
+	if (done || !warmed) {
+		warmed = true;
+		if (frags_warm(ctx->db, err) < 0)
+			log_warn("queue: %s", err->buf);
+		strbuf_reset(err);
+	}
 	return ret;
 }
 
