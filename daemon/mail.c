@@ -1294,6 +1294,81 @@ static void set_str(char **field, const char *s)
 	*field = xstrdup(s ? s : "");
 }
 
+/* --- DMARC ------------------------------------------------------------ */
+
+/*
+ * The author's name in a From: that a mailing list rewrote to its own
+ * address for DMARC: "Name via List" (Mailman), "'Name' via List" (Google
+ * Groups), "Name via" (Mailman without a list name), as patchwork's
+ * get_original_sender() reads it; NULL if name is not of that form.
+ * Caller frees.
+ */
+static char *dmarc_name(const char *name)
+{
+	const char *via = NULL, *p, *b = name;
+	size_t n = strlen(name);
+
+	for (p = strstr(name, " via "); p; p = strstr(p + 1, " via "))
+		via = p;
+	if (!via && n >= 4 && !strcmp(name + n - 4, " via"))
+		via = name + n - 4;
+	if (!via)
+		return NULL;
+	while (b < via && (isspace((unsigned char)*b) || *b == '\''))
+		b++;
+	while (via > b && (isspace((unsigned char)via[-1]) || via[-1] == '\''))
+		via--;
+	return via > b ? xstrndup(b, via - b) : NULL;
+}
+
+static const char *addr_named(const struct mail_addr *v, size_t nr,
+			      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(v[i].name, name) && *v[i].email)
+			return v[i].email;
+	return NULL;
+}
+
+/*
+ * Give a DMARC-munged From: its author back: the address of
+ * X-Original-From: (Google Groups), else of the first Reply-To: then Cc:
+ * entry whose name is the author's (Mailman puts the original From: in
+ * one of them).  The name is the one in From: without " via List".  A
+ * From: that cannot be restored is left as it is.
+ */
+static void dmarc_unmunge(struct mail *m, const char *x_original_from,
+			  const struct mail_addr *reply_to, size_t nr_reply_to)
+{
+	struct strbuf name = STRBUF_INIT, email = STRBUF_INIT;
+	char *author = dmarc_name(m->from_name);
+	const char *found = NULL;
+
+	if (!author)
+		return;
+	if (x_original_from) {
+		split_from(x_original_from, &name, &email);
+		if (email.len)
+			found = email.buf;
+	}
+	if (!found)
+		found = addr_named(reply_to, nr_reply_to, author);
+	if (!found)
+		found = addr_named(m->cc, m->nr_cc, author);
+	if (found) {
+		set_str(&m->from_name, author);
+		set_str(&m->from_email, found);
+		m->flags |= MAIL_DMARC_FROM;
+	}
+	free(author);
+	strbuf_release(&name);
+	strbuf_release(&email);
+}
+
+static void addrs_free(struct mail_addr *v, size_t nr);
+
 static bool has_control_junk(const char *s, size_t len)
 {
 	size_t i;
@@ -1338,7 +1413,10 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	struct strbuf date_raw = STRBUF_INIT, v = STRBUF_INIT;
 	struct strbuf name = STRBUF_INIT, email = STRBUF_INIT;
 	bool have_from = false, have_subject = false, have_date = false;
-	bool headerless;
+	bool have_xorig = false, headerless;
+	struct strbuf xorig = STRBUF_INIT;
+	struct mail_addr *reply_to = NULL;
+	size_t nr_reply_to = 0;
 	char **irt = NULL, **refs = NULL, *msgid = NULL;
 	size_t nr_irt = 0, nr_refs = 0, i, start = 0, hdr_end;
 	GMimeHeaderList *headers;
@@ -1449,6 +1527,14 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 
 			add_addresses(u, &m->cc, &m->nr_cc);
 			free(u);
+		} else if (header_is(hn, "Reply-To")) {
+			char *u = to_utf8(v.buf, v.len);
+
+			add_addresses(u, &reply_to, &nr_reply_to);
+			free(u);
+		} else if (header_is(hn, "X-Original-From") && !have_xorig) {
+			strbuf_addbuf(&xorig, &v);
+			have_xorig = true;
 		}
 	}
 
@@ -1489,6 +1575,12 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	set_str(&m->from_email, email.buf);
 	if (!have_from || !email.len)
 		m->flags |= MAIL_NO_FROM;
+	else {
+		decode_words(&xorig);
+		squeeze_space(&xorig);
+		dmarc_unmunge(m, have_xorig ? xorig.buf : NULL, reply_to,
+			      nr_reply_to);
+	}
 
 	decode_words(&date_raw);
 	squeeze_space(&date_raw);
@@ -1581,6 +1673,8 @@ out_free:
 	strbuf_release(&email);
 	strv_free(irt, nr_irt);
 	strv_free(refs, nr_refs);
+	strbuf_release(&xorig);
+	addrs_free(reply_to, nr_reply_to);
 	free(msgid);
 	mail_free(m);
 	return ret;
@@ -1680,6 +1774,7 @@ void mail_flags_describe(unsigned int flags, struct strbuf *out)
 		"no-message-id", "bad-message-id", "no-from",
 		"bad-date",	 "bad-charset",	   "bad-encoding",
 		"quoted-cr",	 "format-flowed",  "binary-junk",
+		"dmarc-from",
 	};
 	size_t i;
 	bool first = true;

@@ -65,6 +65,12 @@ enum mail_flag {
 	MAIL_QUOTED_CR		= 1 << 6,	/* decoded body has CRLF (git am: "quoted CRLF detected") */
 	MAIL_FLOWED		= 1 << 7,	/* format=flowed (git am: "Patch sent with format=flowed") */
 	MAIL_BINARY_JUNK	= 1 << 8,	/* NUL or other control bytes in headers */
+	/*
+	 * From: was "Name via List <list@...>" (rewritten by a mailing list
+	 * for DMARC); from_name/from_email are the author's again, from
+	 * X-Original-From:, else a Reply-To: or Cc: entry named Name.
+	 */
+	MAIL_DMARC_FROM		= 1 << 9,
 };
 
 struct mail {
@@ -79,7 +85,10 @@ struct mail {
 	char **references;
 	size_t nr_references;
 
-	/* The From: header, decoded, as `git mailinfo` prints it. */
+	/*
+	 * The From: header, decoded, as `git mailinfo` prints it; but see
+	 * MAIL_DMARC_FROM.
+	 */
 	char *from_name;
 	char *from_email;
 

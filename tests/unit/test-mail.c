@@ -439,6 +439,97 @@ static void test_pull_url(void)
 	strbuf_release(&err);
 }
 
+/*
+ * patchwork's SenderCorrelationTest: a From: a mailing list rewrote for
+ * DMARC ("Name via List" <list@...>) gets its author back from
+ * X-Original-From:, else a Reply-To: or Cc: entry with the same name.
+ */
+static void test_dmarc(void)
+{
+	static const struct {
+		const char *what, *headers, *name, *email;
+		bool flagged;
+	} t[] = {
+		{ "Mailman, Reply-To",
+		  "From: \"Tony Luck via Linux-nvdimm\" <linux-nvdimm@lists.01.org>\n"
+		  "Reply-To: Tony Luck <tony.luck@intel.com>\n",
+		  "Tony Luck", "tony.luck@intel.com", true },
+		{ "Google Groups, X-Original-From",
+		  "From: \"'Jane Doe' via kasan-dev\" <kasan-dev@googlegroups.com>\n"
+		  "X-Original-From: Jane Doe <jane@example.org>\n"
+		  "Reply-To: jane@example.org\n",
+		  "Jane Doe", "jane@example.org", true },
+		{ "X-Original-From before Reply-To",
+		  "From: Bob via List <list@lists.example.org>\n"
+		  "Reply-To: Bob <bob@reply.example.org>\n"
+		  "X-Original-From: bob@orig.example.org\n",
+		  "Bob", "bob@orig.example.org", true },
+		{ "reply to list: the author is in Cc",
+		  "From: \"Bob Smith via List\" <list@lists.example.org>\n"
+		  "Reply-To: list@lists.example.org\n"
+		  "Cc: Alice <alice@example.org>, Bob Smith <bob@example.org>\n",
+		  "Bob Smith", "bob@example.org", true },
+		{ "Reply-To with several addresses",
+		  "From: \"Bob via List\" <list@lists.example.org>\n"
+		  "Reply-To: List <list@lists.example.org>,\n"
+		  " Bob <bob@example.org>\n",
+		  "Bob", "bob@example.org", true },
+		{ "Mailman without a list name",
+		  "From: \"Bob via\" <list@lists.example.org>\n"
+		  "Reply-To: Bob <bob@example.org>\n",
+		  "Bob", "bob@example.org", true },
+		{ "the last ' via ' splits",
+		  "From: \"Rob via Bob via List\" <list@lists.example.org>\n"
+		  "Cc: Rob via Bob <rob@example.org>\n",
+		  "Rob via Bob", "rob@example.org", true },
+		{ "encoded name",
+		  "From: =?utf-8?q?J=C3=B6rg_via_List?= <list@lists.example.org>\n"
+		  "Cc: =?utf-8?q?J=C3=B6rg?= <joerg@example.org>\n",
+		  "J\xc3\xb6rg", "joerg@example.org", true },
+		{ "no name matches: kept as it is",
+		  "From: \"Bob via List\" <list@lists.example.org>\n"
+		  "Reply-To: Robert <bob@example.org>\n"
+		  "Cc: Bobby <bobby@example.org>\n",
+		  "Bob via List", "list@lists.example.org", false },
+		{ "not munged: Reply-To is not the author",
+		  "From: Ann Author <ann@example.org>\n"
+		  "Reply-To: Ann Author <other@example.org>\n"
+		  "X-Original-From: Someone <someone@example.org>\n",
+		  "Ann Author", "ann@example.org", false },
+		{ "'via' inside a word is not munging",
+		  "From: Viadukt Obvia <v@example.org>\n"
+		  "Cc: Viadukt <x@example.org>\n",
+		  "Viadukt Obvia", "v@example.org", false },
+	};
+	struct strbuf raw = STRBUF_INIT;
+	struct mail *m;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		strbuf_reset(&raw);
+		strbuf_addf(&raw,
+			    "%sSubject: [PATCH] x: y\n"
+			    "Message-Id: <dmarc-%zu@example.org>\n"
+			    "Date: Mon, 1 Jan 2024 00:00:00 +0000\n\n"
+			    "Body.\n\nSigned-off-by: A <a@example.org>\n---\n"
+			    "diff --git a/f b/f\n--- a/f\n+++ b/f\n"
+			    "@@ -1 +1 @@\n-a\n+b\n",
+			    t[i].headers, i);
+		m = parse(raw.buf);
+		if (!ok(m != NULL, "%s: parses", t[i].what))
+			continue;
+		is_str(m->from_name, t[i].name, "%s: name", t[i].what);
+		is_str(m->from_email, t[i].email, "%s: email", t[i].what);
+		is_str(m->author_email, t[i].email, "%s: git am author",
+		       t[i].what);
+		is_int(!!(m->flags & MAIL_DMARC_FROM), t[i].flagged,
+		       "%s: flagged %s", t[i].what,
+		       t[i].flagged ? "dmarc-from" : "not");
+		mail_free(m);
+	}
+	strbuf_release(&raw);
+}
+
 int main(void)
 {
 	mail_global_init();
@@ -451,6 +542,7 @@ int main(void)
 	test_malformed();
 	test_mbox();
 	test_pull_url();
+	test_dmarc();
 	mail_global_release();
 	return done_testing();
 }
