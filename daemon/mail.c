@@ -1109,6 +1109,16 @@ static void scan_lines(struct mail *m, const char *text, bool trailers)
 			t = &m->trailers[m->nr_trailers++];
 			t->key = xstrndup(line, keylen);
 			t->value = strbuf_detach(&val, NULL);
+		} else if (trailers && !strncasecmp(line, "Depends-on:", 11)) {
+			struct strbuf val = STRBUF_INIT;
+
+			strbuf_addstr(&val, line + 11);
+			strbuf_trim(&val);
+			if (val.len && !strv_has(m->depends_on,
+						 m->nr_depends_on, val.buf))
+				strv_push(&m->depends_on, &m->nr_depends_on,
+					  val.buf);
+			strbuf_release(&val);
 		} else if (skip_prefix(line, "base-commit: ", &v) &&
 			   is_hex_id(v, &idlen)) {
 			free(m->base_commit);
@@ -1715,6 +1725,7 @@ void mail_free(struct mail *m)
 	free(m->patch);
 	free(m->base_commit);
 	strv_free(m->prereq_patch_ids, m->nr_prereq_patch_ids);
+	strv_free(m->depends_on, m->nr_depends_on);
 	for (i = 0; i < m->nr_trailers; i++) {
 		free(m->trailers[i].key);
 		free(m->trailers[i].value);

@@ -133,6 +133,13 @@ struct mail {
 	char *base_commit;	/* "base-commit: <sha>" line, "" if none */
 	char **prereq_patch_ids;	/* "prerequisite-patch-id: <sha>" lines */
 	size_t nr_prereq_patch_ids;
+	/*
+	 * The values of "Depends-on:" lines of the message (patchwork's
+	 * series dependencies: a Message-ID, or a series, patch or cover
+	 * URL), trimmed, de-duplicated, in order.
+	 */
+	char **depends_on;
+	size_t nr_depends_on;
 
 	/*
 	 * "Key-by: value" trailer lines of the whole text part (body and

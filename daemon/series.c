@@ -616,6 +616,81 @@ static int place(struct db *db, const struct mail *m, enum msg_kind kind,
 	return ret;
 }
 
+static char *strip_brackets(const char *id);
+
+/*
+ * The series a "Depends-on:" value names, as patchwork reads it: a series
+ * URL ("...?series=N" or ".../series/N/"), a patch or cover URL
+ * (".../patch/MSGID/"), or the Message-ID of a cover or patch, with or
+ * without <>.  0 when it names no series we have.
+ */
+static int dep_series(struct db *db, const char *token, int64_t *id,
+		      struct strbuf *err)
+{
+	static const char *const seg[] = { "/patch/", "/cover/" };
+	const char *p = strstr(token, "series=");
+	char *msgid = NULL, *end;
+	long long n;
+	size_t i;
+	int ret;
+
+	*id = 0;
+	if (!p && (p = strstr(token, "/series/")))
+		p += strlen("/series/");
+	else if (p)
+		p += strlen("series=");
+	if (p) {
+		n = strtoll(p, &end, 10);
+		if (end == p || n <= 0)
+			return 0;
+		ret = db_query_int(db, id, err,
+				   "SELECT id FROM series WHERE id = ?", "i",
+				   (int64_t)n);
+		return ret == -ENOENT ? 0 : ret;
+	}
+	for (i = 0; i < ARRAY_SIZE(seg) && !msgid; i++) {
+		p = strstr(token, seg[i]);
+		if (p) {
+			p += strlen(seg[i]);
+			msgid = xstrndup(p, strcspn(p, "/?#"));
+		}
+	}
+	if (!msgid)
+		msgid = strip_brackets(token);
+	ret = db_query_int(db, id, err,
+			   "SELECT p.series_id FROM patches p JOIN messages m "
+			   "ON m.id = p.message_id WHERE m.msgid = ?1 UNION "
+			   "ALL SELECT s.id FROM series s JOIN messages m ON "
+			   "m.id = s.cover_id WHERE m.msgid = ?1",
+			   "t", msgid);
+	free(msgid);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Record the series that m's "Depends-on:" lines name; not sid itself. */
+static int add_deps(struct db *db, int64_t sid, const struct mail *m,
+		    struct strbuf *err)
+{
+	int64_t dep;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < m->nr_depends_on; i++) {
+		ret = dep_series(db, m->depends_on[i], &dep, err);
+		if (ret < 0)
+			return ret;
+		if (!dep || dep == sid)
+			continue;
+		ret = db_exec(db, err,
+			      "INSERT OR IGNORE INTO series_deps (series_id, "
+			      "depends_on) VALUES (?, ?)",
+			      "ii", sid, dep);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * One message, in one transaction.  1: a duplicate; 0: taken;
  * negative: refused, err says why, nothing written.
@@ -686,6 +761,8 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 		goto out_rollback;
 	if (kind == KIND_PATCH || kind == KIND_COVER)
 		ret = place(db, m, kind, msg_row, &sid, &created, err);
+	if (!ret && sid)
+		ret = add_deps(db, sid, m, err);
 	else if (kind == KIND_REPLY)
 		ret = attach_reply(db, m, msg_row, err);
 	if (ret < 0)
@@ -896,6 +973,13 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	if (!x)
 		goto out_fail;
 	json_object_set_new(s, "prerequisite_patch_ids", x);
+	x = db_query(db, err,
+		     "SELECT depends_on AS id FROM series_deps WHERE "
+		     "series_id = ? ORDER BY rowid",
+		     "i", id);
+	if (!x)
+		goto out_fail;
+	json_object_set_new(s, "dependencies", x);
 	x = db_query(db, err,
 		     "SELECT t.key, t.value, m.msgid FROM trailers t "
 		     "JOIN messages m ON m.id = t.message_id WHERE t.series_id "

@@ -65,6 +65,15 @@ CREATE TABLE series_prereqs (
 	PRIMARY KEY (series_id, patch_id)
 );
 
+-- Series this one depends on: the "Depends-on:" lines of its cover and
+-- patches that name another series (by a Message-ID of its cover or a
+-- patch, or a URL), in the order they arrived.
+CREATE TABLE series_deps (
+	series_id INTEGER NOT NULL REFERENCES series (id),
+	depends_on INTEGER NOT NULL REFERENCES series (id),
+	PRIMARY KEY (series_id, depends_on)
+);
+
 -- One patch mail of a series; number is M of M/T (1 for a lone patch).
 CREATE TABLE patches (
 	id INTEGER PRIMARY KEY,

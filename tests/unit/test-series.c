@@ -373,6 +373,155 @@ static void test_trailers(void)
 	db_close(db);
 }
 
+/*
+ * A patchwork dependency template ($CORPUS/patchwork/series/
+ * dependency-*.mbox.template) made a mailbox the way str.format() does:
+ * "{name}" replaced, "{{" and "}}" unescaped.
+ */
+static json_t *submit_template(struct db *db, const char *name,
+			       const char *token1, const char *token2)
+{
+	struct strbuf path = STRBUF_INIT, buf = STRBUF_INIT, out = STRBUF_INIT;
+	const char *corpus = getenv("CORPUS"), *p;
+	json_t *res;
+	int ret;
+
+	strbuf_addf(&path, "%s/patchwork/series/%s",
+		    corpus ? corpus : "../shared/corpus", name);
+	if (strbuf_read_file(&buf, path.buf) < 0) {
+		printf("# cannot read %s\n", path.buf);
+		exit(1);
+	}
+	for (p = buf.buf; *p; p++) {
+		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+			strbuf_addch(&out, *p++);
+		} else if (!strncmp(p, "{depends_token}", 15)) {
+			strbuf_addstr(&out, token1);
+			p += 14;
+		} else if (!strncmp(p, "{depends_token_1}", 17)) {
+			strbuf_addstr(&out, token1);
+			p += 16;
+		} else if (!strncmp(p, "{depends_token_2}", 17)) {
+			strbuf_addstr(&out, token2);
+			p += 16;
+		} else {
+			strbuf_addch(&out, *p);
+		}
+	}
+	res = submit(db, out.buf, out.len, &ret);
+	strbuf_release(&path);
+	strbuf_release(&buf);
+	strbuf_release(&out);
+	return res;
+}
+
+#define BASE_COVER "<20240610210912.161735-1-ahassick@iol.unh.edu>"
+#define BASE_PATCH1 "<20240610210912.161735-3-ahassick@iol.unh.edu>"
+#define BASE_PATCH2 "20240610210912.161735-5-ahassick@iol.unh.edu"
+#define ONE_COVER "<20240611160854.192806-1-ahassick@iol.unh.edu>"
+
+/* The dependencies of series id, as "1,2". */
+static char *deps_of(struct db *db, int id)
+{
+	struct strbuf sql = STRBUF_INIT;
+	char *v;
+
+	strbuf_addf(&sql, "SELECT depends_on FROM series_deps WHERE "
+		    "series_id = %d ORDER BY rowid", id);
+	v = column(db, sql.buf);
+	strbuf_release(&sql);
+	return v;
+}
+
+/* patchwork's SeriesDependencyTestCase on its templates. */
+static void test_dependencies(void)
+{
+	static const struct {
+		const char *what, *file, *token;
+		const char *want;
+	} t[] = {
+		{ "by series URL", "dependency-one-cover.mbox.template",
+		  "http://example.com/project/test/list/?series=1", "1" },
+		{ "by patch URL", "dependency-one-cover.mbox.template",
+		  "http://example.com/project/test/patch/"
+		  "20240610210912.161735-3-ahassick@iol.unh.edu/", "1" },
+		{ "by cover URL", "dependency-one-cover.mbox.template",
+		  "http://example.com/project/test/cover/"
+		  "20240610210912.161735-1-ahassick@iol.unh.edu/", "1" },
+		{ "by patch Message-ID", "dependency-one-first-patch.mbox.template",
+		  BASE_PATCH1, "1" },
+		{ "by cover Message-ID", "dependency-one-cover.mbox.template",
+		  BASE_COVER, "1" },
+		{ "patch Message-ID on the cover",
+		  "dependency-one-cover.mbox.template", BASE_PATCH1, "1" },
+		{ "patch 2 Message-ID without <>",
+		  "dependency-one-cover.mbox.template", BASE_PATCH2, "1" },
+		{ "no circular relation", "dependency-one-cover.mbox.template",
+		  ONE_COVER, "" },
+		{ "an unknown Message-ID", "dependency-one-cover.mbox.template",
+		  "<nobody@example.org>", "" },
+		{ "an unknown series", "dependency-one-cover.mbox.template",
+		  "http://example.com/project/test/list/?series=42", "" },
+	};
+	static const char *const multi[] = {
+		"dependency-multi.mbox.template",
+		"dependency-multi-2.mbox.template",
+	};
+	struct db *db;
+	json_t *res, *deps, *s;
+	size_t i;
+	char *v;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		db = fresh_db();
+		json_decref(submit_file(db, "dependency-base-patch.mbox"));
+		json_decref(submit_template(db, t[i].file, t[i].token, NULL));
+		v = column(db, "SELECT COUNT(*) FROM series");
+		is_str(v, "2", "%s: two series", t[i].what);
+		free(v);
+		v = deps_of(db, 2);
+		is_str(v, t[i].want, "%s: dependencies '%s'", t[i].what,
+		       t[i].want);
+		free(v);
+		v = deps_of(db, 1);
+		is_str(v, "", "%s: none for the base series", t[i].what);
+		free(v);
+		db_close(db);
+	}
+	for (i = 0; i < ARRAY_SIZE(multi); i++) {
+		struct strbuf err = STRBUF_INIT;
+
+		db = fresh_db();
+		json_decref(submit_file(db, "dependency-base-patch.mbox"));
+		json_decref(submit_template(db,
+					    "dependency-one-cover.mbox.template",
+					    BASE_COVER, NULL));
+		res = submit_template(db, multi[i],
+				      "http://example.com/series/1/",
+				      ONE_COVER);
+		s = json_array_get(json_object_get(res, "series"), 0);
+		is_int(json_integer_value(json_object_get(s, "id")), 3,
+		       "%s: series 3", multi[i]);
+		json_decref(res);
+		v = deps_of(db, 3);
+		is_str(v, "1,2", "%s: depends on series 1 then 2", multi[i]);
+		free(v);
+		res = NULL;
+		if (ok(!series_get(db, 3, &res, &err), "%s: series_get",
+		       multi[i])) {
+			deps = json_object_get(res, "dependencies");
+			is_int(json_array_size(deps), 2,
+			       "%s: 2 dependencies in the JSON", multi[i]);
+			is_int(json_integer_value(json_object_get(
+				       json_array_get(deps, 1), "id")),
+			       2, "%s: the second is series 2", multi[i]);
+		}
+		json_decref(res);
+		strbuf_release(&err);
+		db_close(db);
+	}
+}
+
 int main(void)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -383,6 +532,7 @@ int main(void)
 	test_corpus();
 	test_details();
 	test_trailers();
+	test_dependencies();
 	strbuf_addf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.buf))
 		printf("# cannot remove %s\n", dir);
