@@ -17,7 +17,6 @@ CREATE TABLE messages (
 		CHECK (kind IN ('patch', 'cover', 'reply', 'other')),
 	series_id INTEGER REFERENCES series (id),
 	flags TEXT NOT NULL DEFAULT '',		-- mail_flags_describe()
-	pull_url TEXT,				-- git request-pull "URL [ref]", or NULL
 	raw BLOB NOT NULL,
 	received_at INTEGER NOT NULL
 );
@@ -63,15 +62,6 @@ CREATE TABLE series_prereqs (
 	series_id INTEGER NOT NULL REFERENCES series (id),
 	patch_id TEXT NOT NULL,
 	PRIMARY KEY (series_id, patch_id)
-);
-
--- Series this one depends on: the "Depends-on:" lines of its cover and
--- patches that name another series (by a Message-ID of its cover or a
--- patch, or a URL), in the order they arrived.
-CREATE TABLE series_deps (
-	series_id INTEGER NOT NULL REFERENCES series (id),
-	depends_on INTEGER NOT NULL REFERENCES series (id),
-	PRIMARY KEY (series_id, depends_on)
 );
 
 -- One patch mail of a series; number is M of M/T (1 for a lone patch).
