@@ -313,6 +313,9 @@ static void push_next(const struct config *cfg, json_t *topics,
 	strbuf_release(&err);
 }
 
+static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
+			 struct strbuf *err);
+
 static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		       struct strbuf *err)
 {
@@ -350,6 +353,24 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = reconcile(ctx->db, next_now, err);
 	if (ret < 0)
 		return ret;
+	/*
+	 * A move kicks a build, and so does the job that made the move
+	 * (apply, drop): whichever runs second finds next already made of
+	 * the same tips, and needs no build of its own.
+	 */
+	if (!full && !strcmp(trigger, "topic")) {
+		const char *why;
+		bool stale;
+
+		ret = next_is_stale(ctx, &stale, &why, err);
+		if (ret < 0)
+			return ret;
+		if (!stale) {
+			*result = json_pack("{s:b, s:s}", "skipped", 1, "why",
+					    "next is up to date");
+			return 0;
+		}
+	}
 	ret = db_exec(ctx->db, err,
 		      "INSERT INTO builds (trigger, full, state, base_rev, old_next, started_at) "
 		      "VALUES (?, ?, 'running', ?, ?, ?)",

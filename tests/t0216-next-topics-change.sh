@@ -66,6 +66,26 @@ check "a second reload" wait_for 10 reloaded_again
 cth poke >/dev/null
 is "$(sql "SELECT count(*) FROM builds")" "$before" \
 	"a reload that changes nothing builds nothing"
+# A move that another build has already taken in (here an explicit
+# rebuild; in life the apply job that moved the topic) needs no second
+# build when the move's own debounced trigger fires.
+before=$(sql "SELECT count(*) FROM builds")
+(cd "$T/src" && git checkout -q t2 && echo more >> t2 &&
+ git commit -q -am 't2: more' && git push -q origin t2 && git checkout -q master)
+cth rebuild --wait >/dev/null
+ok "a rebuild right after the move"
+is "$(git --git-dir="$T/src.git" rev-parse next^2)" \
+	"$(git --git-dir="$T/src.git" rev-parse t3)" "next still ends with t3"
+moved_in() { git --git-dir="$T/src.git" merge-base --is-ancestor t2 next; }
+check "and has t2's new tip" moved_in
+event_seen() { [ "$(sql "SELECT count(*) FROM events WHERE topic = 't2'")" -ge 1 ]; }
+check "the move is an event" wait_for 10 event_seen
+# The debounce is 200 ms: give the topic trigger time to come and go.
+sleep 1
+cth poke >/dev/null
+is "$(sql "SELECT count(*) FROM builds")" "$((before + 1))" \
+	"the move's own trigger built nothing more"
+
 stop_daemon
 ok "cthulhud stops cleanly"
 done_testing
