@@ -311,6 +311,21 @@ out:
  * not_applied: [n...], notification, warnings: [text...]}.  Past a soft
  * close of the release cycle see soft_close_check().
  */
+/*
+ * Record the move this job made as an event of its own now: left to the
+ * watcher, a push that lands before the watcher's scan would fold this
+ * move and the push into one, and a rebase would look like a
+ * fast-forward from the old tip.
+ */
+static void record_own_move(struct job_ctx *ctx)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (topic_scan(ctx, "job", NULL, &err) < 0)
+		log_warn("cannot record the move: %s", err.buf);
+	strbuf_release(&err);
+}
+
 static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
@@ -584,6 +599,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out;
 	}
 
+	record_own_move(ctx);
 	notify_deliver(db, cfg, NULL);
 	engine_kick("next-rebuild", NULL, 0);
 	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:[], s:I, s:O}",
@@ -823,6 +839,7 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out;
 	}
 
+	record_own_move(ctx);
 	notify_deliver(db, cfg, NULL);
 	engine_kick("next-rebuild", NULL, 0);
 	replayed = json_array();
