@@ -302,61 +302,65 @@ int db_query_row(struct db *db, json_t **row, struct strbuf *err,
 	return 0;
 }
 
+/*
+ * Prepare, bind and step once: 0 with *stmt on the first row (the caller
+ * reads it, then resets), -ENOENT for no row, another code on error.
+ */
+static int db_vfirst_row(struct db *db, sqlite3_stmt **stmt,
+			 struct strbuf *err, const char *sql,
+			 const char *types, va_list ap)
+{
+	int rc;
+
+	*stmt = db_prepare(db, sql, err);
+	if (!*stmt)
+		return -EIO;
+	rc = db_bind(db, *stmt, types, ap, err);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(*stmt);
+	if (rc == SQLITE_ROW)
+		return 0;
+	rc = rc == SQLITE_DONE ? -ENOENT : db_error(db, err, rc, "query failed");
+	sqlite3_reset(*stmt);
+	return rc;
+}
+
 int db_query_int(struct db *db, int64_t *out, struct strbuf *err,
 		 const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *stmt = db_prepare(db, sql, err);
+	sqlite3_stmt *stmt;
 	va_list ap;
 	int rc;
 
-	if (!stmt)
-		return -EIO;
 	va_start(ap, types);
-	rc = db_bind(db, stmt, types, ap, err);
+	rc = db_vfirst_row(db, &stmt, err, sql, types, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(stmt, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = db_error(db, err, rc, "query failed");
-	}
+	*out = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	return rc;
+	return 0;
 }
 
 int db_query_blob(struct db *db, struct strbuf *out, struct strbuf *err,
 		  const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *stmt = db_prepare(db, sql, err);
+	const void *p;
+	sqlite3_stmt *stmt;
 	va_list ap;
 	int rc;
 
-	if (!stmt)
-		return -EIO;
 	va_start(ap, types);
-	rc = db_bind(db, stmt, types, ap, err);
+	rc = db_vfirst_row(db, &stmt, err, sql, types, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		const void *p = sqlite3_column_blob(stmt, 0);
-
-		if (p)
-			strbuf_add(out, p, sqlite3_column_bytes(stmt, 0));
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = db_error(db, err, rc, "query failed");
-	}
+	p = sqlite3_column_blob(stmt, 0);
+	if (p)
+		strbuf_add(out, p, sqlite3_column_bytes(stmt, 0));
 	sqlite3_reset(stmt);
-	return rc;
+	return 0;
 }
 
 int64_t db_last_insert_id(struct db *db)
