@@ -179,3 +179,36 @@ sql()
 {
 	sqlite3 -readonly "$T/state/cthulhu.db" "$1"
 }
+
+# The mail corpus ($CORPUS, ../shared/corpus) is not part of a clone.
+# need_corpus: a test that cannot run without it ends here as skipped
+# ("1..0 # SKIP"), giving the reason; under CI=true (CI has the corpus)
+# it fails instead.  Call it right after test_init.
+need_corpus()
+{
+	[ -d "$CORPUS" ] && return 0
+	if [ "${CI:-}" = true ]; then
+		echo "not ok 1 - no mail corpus at '$CORPUS' (CI=true: CI must have it)"
+		echo "1..1"
+		exit 1
+	fi
+	echo "1..0 # SKIP no mail corpus at '$CORPUS' (configure --with-corpus=DIR or set CORPUS)"
+	exit 0
+}
+
+# have_corpus: for a test with a part that reads the corpus: true when
+# $CORPUS is there; else one result says why that part does not run
+# (skipped, or failed under CI=true) and it returns false.
+#   if have_corpus; then ...checks on the corpus...; fi
+have_corpus()
+{
+	[ -d "$CORPUS" ] && return 0
+	TAP_N=$((TAP_N + 1))
+	if [ "${CI:-}" = true ]; then
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - no mail corpus at '$CORPUS' (CI=true: CI must have it)"
+	else
+		echo "ok $TAP_N # SKIP no mail corpus at '$CORPUS': its checks do not run"
+	fi
+	return 1
+}

@@ -7,6 +7,7 @@
 
 . "$(dirname "$0")/lib.sh"
 test_init
+need_corpus
 
 DRV=$top_builddir/tests/mailinfo-driver
 G=$CORPUS/git-t5100

@@ -6,6 +6,7 @@
 # half-written row; supersede by hand; the [intake] maildir is read.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 test_init
+need_corpus
 
 PW=$CORPUS/patchwork
 

@@ -241,6 +241,9 @@ drive "$R" refs/heads/our-half --mailinfo "$T/evil" >/dev/null 2>"$T/err"
 is "$?" 1 "a patch with .git/ is refused"
 like "$(cat "$T/err")" "outside the tree" "and says why"
 
+# What follows reads the mail corpus.
+have_corpus || done_testing
+
 # --- format=flowed (git's t4256) --------------------------------------------
 
 F=$T/flowed

@@ -12,6 +12,7 @@
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 #include "tests/unit/tap.h"
+#include "tests/unit/corpus.h"
 
 static struct mail *parse(const char *raw)
 {
@@ -401,18 +402,18 @@ static void test_pull_url(void)
 		  "are available in the git repository at:\n"
 		  "  git://a.org/b.git,\n", NULL },
 	};
-	const char *corpus = getenv("CORPUS");
+	bool corpus = have_corpus("the pull URL checks on its files");
 	struct strbuf path = STRBUF_INIT, buf = STRBUF_INIT;
 	struct strbuf err = STRBUF_INIT;
 	struct mail *m;
 	size_t i;
 	char *u;
 
-	for (i = 0; i < ARRAY_SIZE(t); i++) {
+	for (i = 0; corpus && i < ARRAY_SIZE(t); i++) {
 		strbuf_reset(&path);
 		strbuf_reset(&buf);
-		strbuf_addf(&path, "%s/patchwork/mail/%s",
-			    corpus ? corpus : "../shared/corpus", t[i].file);
+		strbuf_addf(&path, "%s/patchwork/mail/%s", corpus_dir(),
+			    t[i].file);
 		if (strbuf_read_file(&buf, path.buf) < 0) {
 			ok(0, "read %s", path.buf);
 			continue;
