@@ -531,6 +531,57 @@ static void test_dmarc(void)
 	strbuf_release(&raw);
 }
 
+/* Series grouping's sender identity: mail_same_sender() and rewrites. */
+static void test_same_sender(void)
+{
+	static const struct {
+		const char *n1, *e1, *n2, *e2, *how;
+	} t[] = {
+		{ "Jane Doe", "jane@example.org", "J. Doe", "JANE@Example.org",
+		  "same address" },
+		{ "Jane Doe", "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org",
+		  "Jane Doe", "jane@example.org", "same name" },
+		{ "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org",
+		  "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org", "Jane Doe",
+		  "jane@example.org", "gmane address" },
+		{ "Jane Doe", "jane@example.org",
+		  "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org",
+		  "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org",
+		  "gmane address" },
+		{ "", "john-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org",
+		  "Jane Doe", "jane@example.org", NULL },
+		{ "Jane Doe via Linux-kernel", "linux-kernel@vger.kernel.org",
+		  "Jane Doe", "jane@example.org", "same name (via a list)" },
+		{ "'Jane Doe' via kasan-dev", "kasan-dev@googlegroups.com",
+		  "Other Person via kasan-dev", "kasan-dev@googlegroups.com",
+		  NULL },
+		{ "Jane Doe via groups.io", "jane=example.org@groups.io", "J D",
+		  "jane@example.org", "list-rewritten address" },
+		{ "", "jane at example dot org", "", "jane@example.org",
+		  "list-rewritten address" },
+		{ "", "SRS0=abcd=XY=example.org=jane@fwd.example.net", "",
+		  "jane@example.org", "list-rewritten address" },
+		{ "Doe, Jane", "jd@corp.example", "\"jane  doe\"",
+		  "jane@example.org", "same name" },
+		{ "Jane Doe", "jane@example.org", "John Doe",
+		  "john@example.org", NULL },
+		{ "", "", "", "", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		is_str(mail_same_sender(t[i].n1, t[i].e1, t[i].n2, t[i].e2),
+		       t[i].how, "'%s <%s>' and '%s <%s>': %s", t[i].n1,
+		       t[i].e1, t[i].n2, t[i].e2, t[i].how ? t[i].how : "not");
+	ok(mail_sender_rewritten(
+		   "Jane Doe", "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org"),
+	   "a gmane address is rewritten");
+	ok(mail_sender_rewritten("Jane Doe via KVM", "kvm@vger.kernel.org"),
+	   "a ' via List' From: is rewritten");
+	ok(!mail_sender_rewritten("Jane Doe", "Jane@Example.org"),
+	   "a plain address is not");
+}
+
 int main(void)
 {
 	mail_global_init();
@@ -544,6 +595,7 @@ int main(void)
 	test_mbox();
 	test_pull_url();
 	test_dmarc();
+	test_same_sender();
 	mail_global_release();
 	return done_testing();
 }
