@@ -2,15 +2,24 @@
 /*
  * Series: sort incoming mail into patch series, after patchwork's rules.
  *
- * A patch or cover letter joins the series of the nearest message it
- * refers to (In-Reply-To, then References newest first) when that series
- * fits: same author, same total, no other mail in its slot (M of M/T, or
- * the cover), and the same version unless the mail names none (a cover
- * "[PATCH v3 0/4]" above bare "[PATCH n/4]" patches is one series).
- * Without a known reference, a numbered mail joins the newest series of
- * the same author, version and total from within a day that has its slot
- * free.  A patch without M/T always starts its own series.  Replies are
- * kept and their trailers collected onto what they answer.
+ * A patch or cover letter joins the first series its thread reaches
+ * that fits: the series of a patch that refers to this mail (a late
+ * cover), then for each id the mail refers to (In-Reply-To, then
+ * References newest first) the series of that mail and of the other
+ * patches and covers that refer to the same id (siblings of a parent
+ * that may never arrive).  A series fits with the same total, no other
+ * mail in the slot (M of M/T, or the cover), the same version unless
+ * the mail names none (a cover "[PATCH v3 0/4]" above bare "[PATCH n/4]"
+ * patches is one series), and the same sender as one of its mails by
+ * mail_same_sender() (rewritten addresses allowed), or, when the mail
+ * and the series reply to each other directly, whatever the sender: the
+ * thread is enough.  Without any reference to a series, a numbered mail
+ * joins the newest series of the same sender, version and total from
+ * within SERIES_WINDOW_SECONDS that has its slot free.  A mail with a
+ * patch from another sender in a series' thread that does not join it
+ * is a comment; a patch without M/T starts its own series.  Replies are
+ * kept and their trailers collected onto what they answer.  Why each
+ * mail went where it is is kept (messages.join_reason, join_detail).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -213,9 +222,10 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 	int ret = 0;
 
 	for (i = 0; i < m->nr_references; i++) {
+		struct strbuf detail = STRBUF_INIT;
 		json_t *row = NULL;
 		int64_t sid, pid = 0;
-		const char *kind;
+		const char *kind, *what;
 
 		ret = db_query_row(db, &row, err,
 				   "SELECT id, kind, series_id "
@@ -235,6 +245,7 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 			json_decref(row);
 			return 0;
 		}
+		what = !strcmp(kind, "patch") ? "patch" : "cover letter";
 		if (!strcmp(kind, "patch"))
 			ret = db_query_int(db, &pid, err,
 					   "SELECT id FROM patches "
@@ -253,10 +264,18 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 		ret = add_trailers(db, sid, pid, msg_row, m, err);
 		if (ret < 0)
 			return ret;
-		return db_exec(db, err,
-			       "UPDATE messages SET series_id = ? "
-			       "WHERE id = ?",
-			       "ii", sid, msg_row);
+		strbuf_addf(&detail, "a reply to <%s>%s, the series' %s",
+			    m->references[i],
+			    i ? " (through other replies)" : "", what);
+		strbuf_addf(&detail, "; its trailers go to %s",
+			    pid ? "that patch" : "every patch");
+		ret = db_exec(db, err,
+			      "UPDATE messages SET series_id = ?, join_reason "
+			      "= COALESCE(join_reason, 'reply'), join_detail = "
+			      "COALESCE(join_detail, ?) WHERE id = ?",
+			      "iti", sid, detail.buf, msg_row);
+		strbuf_release(&detail);
+		return ret;
 	}
 	return 0;
 }
@@ -302,112 +321,410 @@ static int attach_pending(struct db *db, const char *msgid, struct strbuf *err)
 
 /* --- series ------------------------------------------------------------- */
 
-/* Can m take its slot in the series of row (id, version, total, ...)? */
-static int series_fits(struct db *db, json_t *row, const struct mail *m,
-		       enum msg_kind kind, int number, int total, bool *fits,
-		       struct strbuf *err)
+/*
+ * How a series the thread reaches is linked to the mail being placed.
+ * SELF and PARENT are direct: a patch of the series replies to this mail,
+ * or this mail replies to a patch or the cover of the series.
+ */
+enum link {
+	LINK_SELF,	/* a patch or cover of the series refers to this mail */
+	LINK_PARENT,	/* this mail replies to a patch or cover of it */
+	LINK_ANCESTOR,	/* this mail refers to one further up the thread */
+	LINK_SHARED,	/* this mail and one of it refer to the same id */
+};
+
+/* A series the thread reaches: row (SERIES_COLS, VIA_COLS) and the link. */
+struct cand {
+	json_t *row;
+	enum link link;
+	const char *ref;	/* for LINK_SHARED: the id both refer to */
+	bool parent;		/* LINK_SHARED: ref is the parent of both */
+};
+
+/* Where a mail goes, and why (messages.join_reason, join_detail). */
+struct verdict {
+	int64_t sid;		/* 0: a new series */
+	const char *reason;	/* created, reference, sibling, markers */
+	bool comment;		/* not a patch of it: keep it as a reply */
+	struct strbuf detail;
+};
+
+#define SERIES_COLS \
+	"s.id, s.version, s.total, s.author_name, s.author_email, " \
+	"s.cover_id, s.date"
+#define VIA_COLS \
+	"msg.msgid AS via_msgid, msg.kind AS via_kind, msg.in_reply_to AS " \
+	"via_irt, (SELECT number FROM patches WHERE message_id = msg.id) " \
+	"AS via_number"
+
+/* How many series one shared reference may lead to (a busy parent). */
+#define MAX_SHARERS 50
+
+/* "patch 2 <id>" or "the cover letter <id>" of a candidate's member. */
+static void describe_via(struct strbuf *sb, json_t *row)
 {
+	if (!strcmp(jstr(row, "via_kind"), "cover"))
+		strbuf_addf(sb, "the cover letter <%s>",
+			    jstr(row, "via_msgid"));
+	else
+		strbuf_addf(sb, "patch %lld <%s>",
+			    (long long)jint(row, "via_number"),
+			    jstr(row, "via_msgid"));
+}
+
+/*
+ * How the sender of m is the sender of a mail of series row: its author
+ * or any of its patches and cover; NULL (in *how) if none.
+ */
+static int same_sender(struct db *db, json_t *row, const struct mail *m,
+		       const char **how, struct strbuf *err)
+{
+	json_t *rows, *r;
+	size_t i;
+
+	*how = mail_same_sender(m->from_name, m->from_email,
+				jstr(row, "author_name"),
+				jstr(row, "author_email"));
+	if (*how)
+		return 0;
+	rows = db_query(db, err,
+			"SELECT DISTINCT from_name, from_email FROM messages "
+			"WHERE series_id = ? AND kind IN ('patch', 'cover')",
+			"i", jint(row, "id"));
+	if (!rows)
+		return -EIO;
+	json_array_foreach(rows, i, r) {
+		*how = mail_same_sender(m->from_name, m->from_email,
+					jstr(r, "from_name"),
+					jstr(r, "from_email"));
+		if (*how)
+			break;
+	}
+	json_decref(rows);
+	return 0;
+}
+
+/*
+ * Can m take its slot (number; 0 the cover) in the candidate series?
+ * *why is set when it cannot; *how says how the sender matched.
+ */
+static int cand_fits(struct db *db, const struct cand *c, const struct mail *m,
+		     enum msg_kind kind, int number, int total, bool *fits,
+		     const char **how, struct strbuf *why, struct strbuf *err)
+{
+	json_t *row = c->row;
 	int64_t n = 0;
 	int ret;
 
 	*fits = false;
-	if (strcasecmp(jstr(row, "author_email"), m->from_email) ||
-	    jint(row, "total") != total ||
-	    (m->prefix.versioned && jint(row, "version") != m->prefix.version))
-		return 0;
-	if (kind == KIND_COVER) {
-		*fits = !json_is_integer(json_object_get(row, "cover_id"));
+	*how = NULL;
+	if (m->prefix.versioned && jint(row, "version") != m->prefix.version) {
+		strbuf_addf(why, "it is v%d, the series v%lld",
+			    m->prefix.version, (long long)jint(row, "version"));
 		return 0;
 	}
-	ret = db_query_int(db, &n, err,
-			   "SELECT COUNT(*) FROM patches WHERE "
-			   "series_id = ? AND number = ?",
-			   "id", jint(row, "id"), number);
+	if (jint(row, "total") != total) {
+		strbuf_addf(why, "it counts %d, the series %lld", total,
+			    (long long)jint(row, "total"));
+		return 0;
+	}
+	if (kind == KIND_COVER) {
+		n = json_is_integer(json_object_get(row, "cover_id"));
+	} else {
+		ret = db_query_int(db, &n, err,
+				   "SELECT COUNT(*) FROM patches WHERE "
+				   "series_id = ? AND number = ?",
+				   "id", jint(row, "id"), number);
+		if (ret < 0)
+			return ret;
+	}
+	if (n) {
+		if (kind == KIND_COVER)
+			strbuf_addstr(why, "it has a cover letter already");
+		else
+			strbuf_addf(why, "it has a patch %d already", number);
+		return 0;
+	}
+	ret = same_sender(db, row, m, how, err);
 	if (ret < 0)
 		return ret;
-	*fits = !n;
+	/* Threaded straight to the series: the thread is enough. */
+	if (!*how && (c->link == LINK_SELF || c->link == LINK_PARENT) &&
+	    (kind == KIND_COVER || number <= total))
+		*how = "the thread (the sender differs)";
+	if (!*how) {
+		strbuf_addf(why, "the sender differs (%s <%s> sent the series)",
+			    jstr(row, "author_name"),
+			    jstr(row, "author_email"));
+		return 0;
+	}
+	*fits = true;
 	return 0;
 }
 
-#define SERIES_COLS "s.id, s.version, s.total, s.author_email, s.cover_id"
-
-/*
- * The series that the Message-ID id belongs to: the series of the patch
- * or cover with that id, or else of the newest patch or cover that
- * refers to it (a cover that arrives after the patches that answer it).
- * *row is NULL when there is none.
- */
-static int series_by_ref(struct db *db, const char *id, json_t **row,
-			 struct strbuf *err)
+/* Add the series of rows to cands, each series once. */
+static void add_cands(struct cand **cands, size_t *nr, json_t *rows,
+		      enum link link, const char *ref, const char *irt)
 {
-	int ret;
+	json_t *row;
+	size_t i, j;
 
-	ret = db_query_row(db, row, err,
-			   "SELECT " SERIES_COLS " FROM "
-			   "messages msg JOIN series s ON s.id = msg.series_id "
-			   "WHERE msg.msgid = ? AND msg.kind IN ('patch', "
-			   "'cover')",
-			   "t", id);
-	if (ret < 0 || *row)
-		return ret;
-	return db_query_row(
-		db, row, err,
-		"SELECT " SERIES_COLS " FROM "
-		"message_refs r JOIN messages msg ON msg.id = "
-		"r.message_id JOIN series s ON s.id = msg.series_id "
-		"WHERE r.ref = ? AND msg.kind IN ('patch', 'cover') "
-		"ORDER BY msg.id DESC LIMIT 1",
-		"t", id);
+	json_array_foreach(rows, i, row) {
+		for (j = 0; j < *nr; j++)
+			if (jint((*cands)[j].row, "id") == jint(row, "id"))
+				break;
+		if (j < *nr)
+			continue;
+		*cands = xrealloc(*cands, (*nr + 1) * sizeof(**cands));
+		(*cands)[*nr].row = json_incref(row);
+		(*cands)[*nr].link = link;
+		(*cands)[*nr].ref = ref;
+		(*cands)[*nr].parent = link == LINK_SHARED && irt &&
+				       !strcmp(ref, irt) &&
+				       !strcmp(jstr(row, "via_irt"), ref);
+		(*nr)++;
+	}
 }
 
-/* The series m belongs to, or 0 for a new one. */
-static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
-		       int number, int total, int64_t *out, struct strbuf *err)
+/*
+ * The series the thread of m reaches, nearest first: those of the mails
+ * that refer to m itself (a cover arriving after its patches), then for
+ * each id m refers to (In-Reply-To, then References newest first) the
+ * series of that mail, then of the other patches and covers that refer
+ * to the same id (siblings of a parent that may never arrive).
+ */
+static int thread_cands(struct db *db, const struct mail *m,
+			struct cand **cands, size_t *nr, struct strbuf *err)
 {
-	json_t *row = NULL, *rows;
-	bool fits = false;
+	json_t *rows;
 	size_t i;
-	int64_t date;
-	int ret = 0;
 
-	*out = 0;
-	if (m->prefix.number < 0 || m->prefix.total <= 0)
-		return 0;
-	/* The mail's own id first: patches may have arrived before it. */
-	ret = series_by_ref(db, m->message_id, &row, err);
-	for (i = 0; !ret && !row && i < m->nr_references; i++)
-		ret = series_by_ref(db, m->references[i], &row, err);
+	*cands = NULL;
+	*nr = 0;
+	for (i = 0; i <= m->nr_references; i++) {
+		const char *ref = i ? m->references[i - 1] : m->message_id;
+		bool parent = i == 1 || !strcmp(ref, m->in_reply_to);
+
+		if (i) {
+			rows = db_query(db, err,
+					"SELECT " SERIES_COLS ", " VIA_COLS
+					" FROM messages msg JOIN series s ON "
+					"s.id = msg.series_id WHERE msg.msgid "
+					"= ? AND msg.kind IN ('patch', "
+					"'cover')",
+					"t", ref);
+			if (!rows)
+				return -EIO;
+			add_cands(cands, nr, rows,
+				  parent ? LINK_PARENT : LINK_ANCESTOR, ref,
+				  NULL);
+			json_decref(rows);
+		}
+		rows = db_query(db, err,
+				"SELECT " SERIES_COLS ", " VIA_COLS " FROM "
+				"message_refs r JOIN messages msg ON msg.id = "
+				"r.message_id JOIN series s ON s.id = "
+				"msg.series_id WHERE r.ref = ? AND msg.kind IN "
+				"('patch', 'cover') ORDER BY msg.id DESC "
+				"LIMIT ?",
+				"td", ref, MAX_SHARERS);
+		if (!rows)
+			return -EIO;
+		add_cands(cands, nr, rows, i ? LINK_SHARED : LINK_SELF, ref,
+			  m->in_reply_to);
+		json_decref(rows);
+	}
+	return 0;
+}
+
+static void cands_free(struct cand *cands, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		json_decref(cands[i].row);
+	free(cands);
+}
+
+/* The sentence for a mail that joined candidate c; how: the sender. */
+static void explain_join(struct db *db, struct verdict *v, const struct cand *c,
+			 const char *how)
+{
+	struct strbuf *d = &v->detail;
+	int64_t known = 0;
+	struct strbuf e = STRBUF_INIT;
+
+	v->sid = jint(c->row, "id");
+	v->reason = c->link == LINK_SHARED ? "sibling" : "reference";
+	switch (c->link) {
+	case LINK_SELF:
+		describe_via(d, c->row);
+		strbuf_addstr(d, " of the series refers to it");
+		break;
+	case LINK_PARENT:
+		strbuf_addstr(d, "replies to ");
+		describe_via(d, c->row);
+		strbuf_addstr(d, " of the series");
+		break;
+	case LINK_ANCESTOR:
+		strbuf_addstr(d, "refers to ");
+		describe_via(d, c->row);
+		strbuf_addstr(d, " of the series, up its thread");
+		break;
+	case LINK_SHARED:
+		db_query_int(db, &known, &e,
+			     "SELECT COUNT(*) FROM messages WHERE msgid = ?",
+			     "t", c->ref);
+		strbuf_addf(d, "%s <%s> (%s), as ",
+			    c->parent ? "replies to the same parent" :
+					"refers to the same mail",
+			    c->ref, known ? "received" : "not received");
+		describe_via(d, c->row);
+		strbuf_addstr(d, " of the series does");
+		break;
+	}
+	strbuf_addf(d, "; total %lld; sender: %s",
+		    (long long)jint(c->row, "total"), how);
+	strbuf_release(&e);
+}
+
+/*
+ * Where m goes: the series its thread reaches when one takes it, else,
+ * when the mail refers to no series at all, the newest series of the
+ * same sender, version and total from within SERIES_WINDOW_SECONDS that
+ * has its slot free.  A mail with a patch from another sender in a
+ * series' thread that it cannot join is a comment.  A patch without M/T
+ * always starts its own series.
+ */
+static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
+		       int number, int total, struct verdict *v,
+		       struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT, first_why = STRBUF_INIT;
+	struct cand *cands = NULL;
+	json_t *row, *rows;
+	const char *how = NULL;
+	bool numbered = m->prefix.number >= 0 && m->prefix.total > 0;
+	bool fits = false;
+	size_t nr = 0, i;
+	int64_t date;
+	int ret;
+
+	v->sid = 0;
+	v->reason = "created";
+	v->comment = false;
+	ret = thread_cands(db, m, &cands, &nr, err);
+	for (i = 0; !ret && numbered && i < nr; i++) {
+		strbuf_reset(&why);
+		ret = cand_fits(db, &cands[i], m, kind, number, total, &fits,
+				&how, &why, err);
+		if (!ret && fits) {
+			explain_join(db, v, &cands[i], how);
+			goto out;
+		}
+		if (!first_why.len && why.len) {
+			strbuf_addf(&first_why,
+				    "its thread reaches series %lld (through ",
+				    (long long)jint(cands[i].row, "id"));
+			if (cands[i].link == LINK_SHARED)
+				strbuf_addf(&first_why, "<%s>, shared with ",
+					    cands[i].ref);
+			describe_via(&first_why, cands[i].row);
+			strbuf_addf(&first_why, "), which does not take it: %s",
+				    why.buf);
+		}
+	}
 	if (ret < 0)
-		return ret;
-	if (row) {
+		goto out;
+	/* In a series' thread, from someone else: a comment. */
+	for (i = 0; i < nr; i++) {
+		const struct cand *c = &cands[i];
+
+		if (c->link != LINK_PARENT && c->link != LINK_ANCESTOR)
+			continue;
+		if ((m->prefix.versioned &&
+		     jint(c->row, "version") != m->prefix.version) ||
+		    (numbered && jint(c->row, "total") != total))
+			continue;
+		ret = same_sender(db, c->row, m, &how, err);
+		if (ret < 0)
+			goto out;
+		if (how)
+			continue;
+		v->comment = true;
+		v->reason = "comment";
+		strbuf_addf(&v->detail, "%s ",
+			    c->link == LINK_PARENT ? "replies to" :
+						     "refers to");
+		describe_via(&v->detail, c->row);
+		strbuf_addf(&v->detail,
+			    " of series %lld from another sender (%s <%s> "
+			    "sent the series): a comment, not a patch of it",
+			    (long long)jint(c->row, "id"),
+			    jstr(c->row, "author_name"),
+			    jstr(c->row, "author_email"));
+		goto out;
+	}
+	if (!numbered) {
+		strbuf_addstr(&v->detail, "a patch without [PATCH n/N] starts "
+					  "a series of its own");
+		goto out;
+	}
+	if (nr) {
 		/* The thread decides: join it or start a new series. */
-		ret = series_fits(db, row, m, kind, number, total, &fits, err);
-		if (!ret && fits)
-			*out = jint(row, "id");
-		json_decref(row);
-		return ret;
+		strbuf_addbuf(&v->detail, &first_why);
+		goto out;
 	}
 	/* A mail without a usable Date: counts as sent now (see create_series()) */
 	date = m->date ? (int64_t)m->date : (int64_t)time(NULL);
 	rows = db_query(db, err,
 			"SELECT " SERIES_COLS " FROM series s WHERE "
-			"lower(s.author_email) = lower(?) AND s.total = ? AND "
-			"s.version = ? AND s.date BETWEEN ? AND ? "
-			"ORDER BY s.id DESC",
-			"tddii", m->from_email, total, m->prefix.version,
+			"s.total = ? AND s.version = ? AND s.date BETWEEN ? "
+			"AND ? ORDER BY s.id DESC",
+			"ddii", total, m->prefix.version,
 			date - SERIES_WINDOW_SECONDS,
 			date + SERIES_WINDOW_SECONDS);
-	if (!rows)
-		return -EIO;
+	if (!rows) {
+		ret = -EIO;
+		goto out;
+	}
 	json_array_foreach(rows, i, row) {
-		ret = series_fits(db, row, m, kind, number, total, &fits, err);
-		if (ret < 0 || fits) {
-			if (fits)
-				*out = jint(row, "id");
+		struct cand c = { .row = row, .link = LINK_ANCESTOR };
+		int64_t apart;
+
+		strbuf_reset(&why);
+		ret = cand_fits(db, &c, m, kind, number, total, &fits, &how,
+				&why, err);
+		if (ret < 0)
 			break;
-		}
+		if (!fits)
+			continue;
+		apart = date - jint(row, "date");
+		v->sid = jint(row, "id");
+		v->reason = "markers";
+		strbuf_addf(&v->detail,
+			    "no reference to a series; same sender (%s), v%d, "
+			    "total %d, sent %lld min %s the series' first mail "
+			    "(window %d h)",
+			    how, m->prefix.version, total,
+			    (long long)(apart < 0 ? -apart : apart) / 60,
+			    apart < 0 ? "before" : "after",
+			    SERIES_WINDOW_SECONDS / 3600);
+		break;
 	}
 	json_decref(rows);
+	if (!ret && !v->sid)
+		strbuf_addf(&v->detail,
+			    "%s, and no series of the same sender with v%d and "
+			    "total %d within %d h",
+			    m->nr_references ? "its thread reaches no series" :
+					       "no In-Reply-To or References",
+			    m->prefix.version, total,
+			    SERIES_WINDOW_SECONDS / 3600);
+out:
+	cands_free(cands, nr);
+	strbuf_release(&why);
+	strbuf_release(&first_why);
 	return ret;
 }
 
@@ -567,27 +884,77 @@ static int update_series(struct db *db, int64_t id, const struct mail *m,
 	return ret;
 }
 
-/* Put the patch or cover m (message row msg_row) into its series. */
+/*
+ * The author of series id becomes the sender of m when the series' one
+ * is a rewritten address (gmane, " via List") and m's is not, or m is
+ * the cover letter.
+ */
+static int better_author(struct db *db, int64_t id, const struct mail *m,
+			 enum msg_kind kind, struct strbuf *err)
+{
+	json_t *row = NULL;
+	int ret;
+
+	if (mail_sender_rewritten(m->from_name, m->from_email))
+		return 0;
+	ret = db_query_row(db, &row, err,
+			   "SELECT author_name, author_email FROM series "
+			   "WHERE id = ?",
+			   "i", id);
+	if (ret < 0 || !row)
+		return ret;
+	if (kind == KIND_COVER ||
+	    mail_sender_rewritten(jstr(row, "author_name"),
+				  jstr(row, "author_email")))
+		ret = db_exec(db, err,
+			      "UPDATE series SET author_name = ?, "
+			      "author_email = ? WHERE id = ?",
+			      "tti", m->from_name, m->from_email, id);
+	json_decref(row);
+	return ret;
+}
+
+/*
+ * Put the patch or cover m (message row msg_row) into its series, and
+ * record why (messages.join_reason, join_detail).  *comment: it is not
+ * a patch of the series its thread reaches but another sender's reply;
+ * nothing is placed.
+ */
 static int place(struct db *db, const struct mail *m, enum msg_kind kind,
 		 int64_t msg_row, int64_t *series_id, bool *created,
-		 struct strbuf *err)
+		 bool *comment, struct strbuf *err)
 {
+	struct verdict v = { .detail = STRBUF_INIT };
 	int number, total;
 	int ret;
 
+	*comment = false;
 	total = m->prefix.total > 0 ? m->prefix.total : 1;
 	if (kind == KIND_COVER)
 		number = 0;
 	else
 		number = m->prefix.number > 0 ? m->prefix.number : 1;
-	ret = find_series(db, m, kind, number, total, series_id, err);
+	ret = find_series(db, m, kind, number, total, &v, err);
 	if (ret < 0)
-		return ret;
+		goto out;
+	if (v.comment) {
+		*comment = true;
+		ret = db_exec(db, err,
+			      "UPDATE messages SET kind = 'reply', "
+			      "join_reason = ?, join_detail = ? WHERE id = ?",
+			      "tti", v.reason, v.detail.buf, msg_row);
+		goto out;
+	}
+	*series_id = v.sid;
 	*created = !*series_id;
 	if (*created) {
 		ret = create_series(db, m, total, series_id, err);
 		if (ret < 0)
-			return ret;
+			goto out;
+	} else {
+		ret = better_author(db, *series_id, m, kind, err);
+		if (ret < 0)
+			goto out;
 	}
 	if (kind == KIND_COVER)
 		ret = db_exec(db, err,
@@ -606,13 +973,16 @@ static int place(struct db *db, const struct mail *m, enum msg_kind kind,
 			      (int)m->has_diff);
 	if (!ret)
 		ret = db_exec(db, err,
-			      "UPDATE messages SET series_id = ? WHERE "
-			      "id = ?",
-			      "ii", *series_id, msg_row);
+			      "UPDATE messages SET series_id = ?, join_reason "
+			      "= ?, join_detail = ? WHERE id = ?",
+			      "itti", *series_id, v.reason, v.detail.buf,
+			      msg_row);
 	if (!ret)
 		ret = update_series(db, *series_id, m, kind, err);
 	if (!ret)
 		ret = attach_pending(db, m->message_id, err);
+out:
+	strbuf_release(&v.detail);
 	return ret;
 }
 
@@ -759,11 +1129,17 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 			      "ti", m->references[i], msg_row);
 	if (ret < 0)
 		goto out_rollback;
-	if (kind == KIND_PATCH || kind == KIND_COVER)
-		ret = place(db, m, kind, msg_row, &sid, &created, err);
+	if (kind == KIND_PATCH || kind == KIND_COVER) {
+		bool comment = false;
+
+		ret = place(db, m, kind, msg_row, &sid, &created, &comment,
+			    err);
+		if (comment)
+			kind = KIND_REPLY;
+	}
 	if (!ret && sid)
 		ret = add_deps(db, sid, m, err);
-	else if (kind == KIND_REPLY)
+	else if (!ret && kind == KIND_REPLY)
 		ret = attach_reply(db, m, msg_row, err);
 	if (ret < 0)
 		goto out_rollback;
@@ -938,7 +1314,8 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	if (json_is_true(json_object_get(s, "cover")) &&
 	    db_query_row(db, &x, err,
 			 "SELECT m.msgid, m.subject, m.from_name, "
-			 "m.from_email, m.date, m.pull_url FROM messages m "
+			 "m.from_email, m.date, m.pull_url, m.join_reason, "
+			 "m.join_detail FROM messages m "
 			 "JOIN series s "
 			 "ON s.cover_id = m.id WHERE s.id = ?",
 			 "i", id) < 0)
@@ -949,7 +1326,8 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 		"SELECT p.id, p.number, p.subject, "
 		"p.author_name, p.author_email, p.author_date, "
 		"p.author_tz, p.has_diff, m.msgid, m.subject AS "
-		"mail_subject, m.pull_url FROM patches p JOIN messages m "
+		"mail_subject, m.pull_url, m.join_reason, m.join_detail "
+		"FROM patches p JOIN messages m "
 		"ON m.id = "
 		"p.message_id WHERE p.series_id = ? ORDER BY p.number",
 		"i", id);
@@ -991,13 +1369,24 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	x = db_query(
 		db, err,
 		"SELECT msgid, subject, from_name, from_email, "
-		"date, pull_url FROM messages WHERE series_id = ? AND "
-		"kind = 'reply' "
+		"date, pull_url, join_reason, join_detail FROM messages "
+		"WHERE series_id = ? AND kind = 'reply' "
 		"ORDER BY id",
 		"i", id);
 	if (!x)
 		goto out_fail;
 	json_object_set_new(s, "replies", x);
+	/* Why each mail is here, in the order they came. */
+	x = db_query(db, err,
+		     "SELECT m.msgid, m.kind, p.number, m.subject, "
+		     "m.from_name, m.from_email, m.join_reason AS reason, "
+		     "m.join_detail AS detail FROM messages m LEFT JOIN "
+		     "patches p ON p.message_id = m.id WHERE m.series_id = ? "
+		     "ORDER BY m.id",
+		     "i", id);
+	if (!x)
+		goto out_fail;
+	json_object_set_new(s, "grouping", x);
 	*out = s;
 	return 0;
 out_fail:

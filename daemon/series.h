@@ -15,11 +15,13 @@ struct strbuf;
 /*
  * Patch intake: mail in, series out.  Every message is kept (raw bytes,
  * Message-ID unique) in schema/0003-mail.sql's tables and sorted into a
- * series by threading (In-Reply-To/References), the [PATCH vN M/T]
- * prefix, and for mail without references by author, version and total
- * within a day; trailers of replies are collected onto their patch (onto
- * every patch for a reply to the cover letter).  Each message is one
- * transaction: a mail that fails leaves no row behind.
+ * series by threading (In-Reply-To/References, siblings of one parent),
+ * the [PATCH vN M/T] prefix and the sender (rewritten addresses seen
+ * through), and for mail without references by sender, version and
+ * total within a time window; trailers of replies are collected onto
+ * their patch (onto every patch for a reply to the cover letter).  Why
+ * each mail joined is kept and series_get() gives it.  Each message is
+ * one transaction: a mail that fails leaves no row behind.
  *
  * Writers (series_ingest*(), series_supersede()) run on the engine
  * thread, through the "submit", "supersede" and "intake-scan" jobs.
@@ -42,7 +44,14 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 		       enum mbox_format format, json_t **result,
 		       struct strbuf *err);
 
-/* The series with its cover, patches (with trailers) and prerequisites. */
+/*
+ * The series with its cover, patches (with trailers) and prerequisites;
+ * the cover, each patch and reply with "join_reason" and "join_detail",
+ * and "grouping": every mail of the series in arrival order, [{"msgid",
+ * "kind", "number", "subject", "from_name", "from_email", "reason",
+ * "detail"}] (reason: created, reference, sibling, markers, reply,
+ * comment; null for mail taken before schema 0007).
+ */
 int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err);
 
 /*

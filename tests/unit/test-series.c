@@ -520,6 +520,83 @@ static void test_dependencies(void)
 	}
 }
 
+/* One generated mail, appended to mbox. */
+static void gen(struct strbuf *mbox, const char *from, const char *id,
+		const char *irt, int minute, const char *subject, bool diff)
+{
+	strbuf_addf(mbox, "From x Mon Sep 17 00:00:00 2001\nFrom: %s\n"
+		    "Message-Id: <%s>\n", from, id);
+	if (irt)
+		strbuf_addf(mbox, "In-Reply-To: <%s>\nReferences: <%s>\n", irt,
+			    irt);
+	strbuf_addf(mbox, "Date: Tue, 13 Jun 2023 12:%02d:00 +0000\n"
+		    "Subject: %s\n\nText.\n", minute, subject);
+	if (diff)
+		strbuf_addf(mbox, "---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n"
+			    "@@ -1 +1 @@\n-a\n+%s\n", id);
+}
+
+/*
+ * Grouping decisions and their reasons: siblings of a missing parent
+ * with a rewritten sender, a late cover, another sender's patch in the
+ * thread (a comment), another sender's sibling (a series of its own),
+ * and a resend (slot taken).
+ */
+static void test_grouping(void)
+{
+	static const char *const jane = "Jane Doe <jane@example.org>";
+	static const char *const gmane =
+		"Jane Doe <jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org>";
+	static const char *const other = "Jo Roe <jo@example.com>";
+	struct strbuf mbox = STRBUF_INIT;
+	struct db *db = fresh_db();
+	json_t *res;
+	char *v;
+	int ret;
+
+	gen(&mbox, gmane, "g.2", "nowhere", 2, "[PATCH 2/3] two", true);
+	gen(&mbox, jane, "g.1", "nowhere", 1, "[PATCH 1/3] one", true);
+	gen(&mbox, other, "g.x3", "nowhere", 5, "[PATCH 3/3] not hers", true);
+	gen(&mbox, jane, "g.3", "nowhere", 3, "[PATCH 3/3] three", true);
+	gen(&mbox, other, "g.c2", "g.2", 6, "[PATCH 2/3] instead", true);
+	gen(&mbox, jane, "g.0", "nowhere", 0, "[PATCH 0/3] cover", false);
+	gen(&mbox, jane, "g.r1", "g.1", 7, "[PATCH 1/3] one", true);
+	res = submit(db, mbox.buf, mbox.len, &ret);
+	is_int(ret, 0, "generated thread ingested");
+	json_decref(res);
+	v = column(db, "SELECT msgid || ':' || kind || ':' || "
+		       "ifnull(series_id, '-') || ':' || join_reason FROM "
+		       "messages ORDER BY id");
+	is_str(v,
+	       "g.2:patch:1:created,g.1:patch:1:sibling,g.x3:patch:2:created,"
+	       "g.3:patch:1:sibling,g.c2:reply:1:comment,g.0:cover:1:sibling,"
+	       "g.r1:patch:3:created",
+	       "siblings of a missing parent, a gmane sender among them, "
+	       "the late cover: one series; another sender's sibling: its "
+	       "own; another sender's patch in the thread: a comment; a "
+	       "resend: a new series");
+	free(v);
+	v = column(db, "SELECT join_detail FROM messages WHERE msgid = 'g.1'");
+	is_str(v,
+	       "replies to the same parent <nowhere> (not received), as patch "
+	       "2 <g.2> of the series does; total 3; sender: same name",
+	       "the sibling's reason");
+	free(v);
+	v = column(db, "SELECT join_detail FROM messages WHERE msgid = 'g.r1'");
+	is_str(v,
+	       "its thread reaches series 1 (through patch 1 <g.1>), which "
+	       "does not take it: it has a patch 1 already",
+	       "the resend's reason");
+	free(v);
+	v = column(db, "SELECT author_email || ' ' || complete FROM series "
+		       "WHERE id = 1");
+	is_str(v, "jane@example.org 1",
+	       "the unrewritten address is the author; complete");
+	free(v);
+	strbuf_release(&mbox);
+	db_close(db);
+}
+
 int main(void)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -533,6 +610,7 @@ int main(void)
 		test_dependencies();
 	}
 	test_trailers();
+	test_grouping();
 	strbuf_addf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd.buf))
 		printf("# cannot remove %s\n", dir);
