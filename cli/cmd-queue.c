@@ -306,6 +306,32 @@ static void print_findings(json_t *findings, const char *indent)
 		       json_str(f, "message"), json_str(f, "rule"));
 }
 
+/* Why each mail of the series is in it, in the order they came. */
+static void print_grouping(json_t *grouping)
+{
+	json_t *g;
+	size_t i;
+
+	if (!json_array_size(grouping))
+		return;
+	printf("grouping (in the order the mails came):\n");
+	json_array_foreach(grouping, i, g) {
+		const char *kind = json_str(g, "kind");
+
+		if (!strcmp(kind, "patch"))
+			printf("  [%lld] ", json_int(g, "number", 0));
+		else if (!strcmp(kind, "cover"))
+			printf("  [0] ");
+		else
+			printf("  %s ", kind);
+		printf("<%s> %s: %s\n", json_str(g, "msgid"),
+		       json_str(g, "reason") ? json_str(g, "reason") :
+					       "unknown",
+		       json_str(g, "detail") ? json_str(g, "detail") :
+					       "came before reasons were kept");
+	}
+}
+
 static int print_show(struct cli *cli, json_t *res)
 {
 	json_t *q = json_object_get(res, "queue"), *p, *bump;
@@ -343,6 +369,7 @@ static int print_show(struct cli *cli, json_t *res)
 		       json_str(p, "subject"));
 		print_findings(json_object_get(p, "lint"), "    ");
 	}
+	print_grouping(json_object_get(res, "grouping"));
 	strbuf_release(&sb);
 	return CLI_OK;
 }
