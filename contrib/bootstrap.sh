@@ -38,7 +38,7 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # curl for raw HTTP, jq to read JSON answers, chromium (driven by a node
 # script) for the dashboard, groff for the man pages.
 TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
-	groff-base procps"
+	groff-base procps python3"
 
 as_root()
 {
