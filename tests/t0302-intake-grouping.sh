@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 test_init
 
-PWG="python3 $top_srcdir/tests/pw-grouping.py"
+pwg() { python3 "$top_srcdir/tests/pw-grouping.py" "$@"; }
 
 make_repo "$T/work"
 write_config "$T/cthulhu.conf" "$T/work.git"
@@ -31,7 +31,7 @@ ours()
 # differ A B: the Message-IDs that A and B group differently, sorted
 differ()
 {
-	$PWG compare "$1" "$2" | sort | tr '\n' ' ' | sed 's/ $//'
+	pwg compare "$1" "$2" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 # --- the model against patchwork's own expectations ---------------------------
@@ -40,7 +40,7 @@ if have_corpus; then
 	PW=$CORPUS/patchwork/series
 	# file, [covers,patches,comments], patches per series (by date)
 	while read -r file kinds split; do
-		$PWG group "$PW/$file" >"$T/pw.txt"
+		pwg group "$PW/$file" >"$T/pw.txt"
 		got=$(awk '{ n[$2]++ } END { printf "%d,%d,%d", n["cover"],
 			n["patch"], n["comment"] }' "$T/pw.txt")
 		got="$got $(awk '$2 == "patch" { if (!($3 in n)) o[k++] = $3; n[$3]++ }
@@ -86,7 +86,7 @@ EOF
 		start_daemon "$T/cthulhu.conf" || break
 		cth submit "$f" >/dev/null 2>&1
 		ours '%' >"$T/ours.txt"
-		$PWG group "$f" >"$T/pw.txt"
+		pwg group "$f" >"$T/pw.txt"
 		is "$(differ "$T/pw.txt" "$T/ours.txt")" "" \
 			"corpus $name: grouped as patchwork groups it"
 	done
@@ -172,7 +172,7 @@ run_case()
 	done
 	cth submit "$T/gen/$name.mbox" >"$T/gen/$name.out" 2>&1
 	ours "$name.%" >"$T/gen/$name.ours"
-	$PWG group "$T/gen/$name.mbox" >"$T/gen/$name.pw"
+	pwg group "$T/gen/$name.mbox" >"$T/gen/$name.pw"
 }
 
 # check_case NAME DESC PW-DIFFERS WHY: as meant; and as patchwork's
