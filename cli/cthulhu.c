@@ -2,8 +2,9 @@
 /*
  * cthulhu: the maintainer's command line client of cthulhud.
  *
- * It parses arguments, sends HTTP requests to the daemon (cli/client.c,
- * libcurl over the Unix socket or TCP) and formats the answers.  No git,
+ * It parses arguments, sends HTTP requests to the daemon (cli/client.c:
+ * plain HTTP/1.1 over the Unix socket, libcurl over TCP) and formats the
+ * answers.  No git,
  * no SQL, no mail parsing here: the daemon does the work.
  *
  * How to add a verb (say "queue"):
@@ -34,8 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <curl/curl.h>
 
 #include "cli/cli.h"
 #include "cli/cmds.h"
@@ -210,8 +209,6 @@ int main(int argc, const char **argv)
 		return CLI_USAGE;
 	}
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		die_oom();
 	if (!strcmp(argv[i], "help")) {
 		ret = run_help(&cli, argc - i, argv + i);
 	} else {
@@ -225,7 +222,6 @@ int main(int argc, const char **argv)
 	client_reply_release(&cli.reply);
 	if (cli.connected)
 		client_release(&cli.client);
-	curl_global_cleanup();
 	if (ferror(stdout)) {
 		fprintf(stderr, "error: cannot write the output\n");
 		return CLI_REFUSED;
