@@ -144,6 +144,10 @@ static int read_failed(struct strbuf *err, int ret, const char *part)
 
 static int too_large(struct strbuf *err, size_t limit)
 {
+	if (limit % (1 << 20))
+		return error_set(err, CLI_REFUSED,
+				 "the answer is larger than the limit of %zu bytes",
+				 limit);
 	return error_set(err, CLI_REFUSED,
 			 "the answer is larger than the limit of %zu MiB",
 			 limit >> 20);
