@@ -231,7 +231,8 @@ static int parse_header(const struct strbuf *line, struct framing *f,
 			while (tok < end && (*tok == ' ' || *tok == '\t'))
 				tok++;
 			len = end - tok;
-			while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+			while (len &&
+			       (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
 				len--;
 			if (!len)
 				continue;
@@ -391,7 +392,8 @@ int http_read_response(int fd, size_t limit, struct client_reply *reply,
 			if (ret)
 				goto out;
 		}
-	} while (status < 200);	/* 100 Continue and its kind: the answer follows */
+		/* After 100 Continue and its kind comes the answer. */
+	} while (status < 200);
 
 	if (status == 204 || status == 304)
 		ret = CLI_OK;
@@ -473,8 +475,10 @@ static int send_request(int fd, struct strbuf *head, const void *body,
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return 1;
 		if (n < 0)
-			return errno == EPIPE || errno == ECONNRESET ? 1 : -errno;
+			return -errno;
 		for (; i < 2 && (size_t)n >= iov[i].iov_len; i++)
 			n -= iov[i].iov_len;
 		if (i < 2) {
