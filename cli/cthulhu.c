@@ -97,7 +97,7 @@ static const struct cmd verbs[] = {
 
 static const struct cmd cmd_main = {
 	"cthulhu", NULL,
-	"[--socket PATH | --url URL [--token-file FILE]] VERB [ARGS]\n"
+	"[--socket PATH | --url URL [--token-file FILE]] [--json] VERB [ARGS]\n"
 	"--help | --version | help VERB",
 	"",
 };
@@ -116,6 +116,7 @@ static void print_main_help(FILE *f)
 		   "                           else %s)\n"
 		   "    --url URL              the daemon's TCP listener, http://HOST:PORT\n"
 		   "    --token-file FILE      the bearer token, for changes over TCP\n"
+		   "\n--json before the verb is the verb's --json: the API's answer as it is.\n"
 		   "\n'cthulhu VERB --help' describes a verb.  Exit codes: 0 done, 1 the daemon\n"
 		   "refused (its message is printed), 2 usage, 3 the daemon cannot be reached.\n",
 		CTHULHU_DEFAULT_SOCKET);
@@ -162,10 +163,25 @@ static int run_help(struct cli *cli, int argc, const char **argv)
 	return cli->cmd->run(cli, 2, args);
 }
 
+/*
+ * "cthulhu --json VERB ARGS": the verb's own "VERB --json ARGS", since
+ * every verb takes it.  Returns an argv the caller frees (not its strings).
+ */
+static const char **json_args(int argc, const char **argv)
+{
+	const char **args = xcalloc(argc + 2, sizeof(*args));
+
+	args[0] = argv[0];
+	args[1] = "--json";
+	memcpy(args + 2, argv + 1, (argc - 1) * sizeof(*args));
+	return args;
+}
+
 int main(int argc, const char **argv)
 {
 	struct cli cli = { 0 };
-	const char *arg, *val;
+	const char *arg, *val, **args = NULL;
+	bool json = false;
 	int i, ret;
 
 	for (i = 1; i < argc; i++) {
@@ -179,6 +195,10 @@ int main(int argc, const char **argv)
 		if (!strcmp(arg, "--version")) {
 			printf("cthulhu %s\n", PACKAGE_VERSION);
 			return CLI_OK;
+		}
+		if (!strcmp(arg, "--json")) {
+			json = true;
+			continue;
 		}
 		if (skip_prefix(arg, "--socket", &val) ||
 		    skip_prefix(arg, "--url", &val) ||
@@ -215,8 +235,14 @@ int main(int argc, const char **argv)
 		cli.cmd = find_verb(argv[i]);
 		if (!cli.cmd)
 			usage_error("unknown verb '%s'", argv[i]);
-		ret = cli.cmd->run(&cli, argc - i, argv + i);
+		if (json) {
+			args = json_args(argc - i, argv + i);
+			ret = cli.cmd->run(&cli, argc - i + 1, args);
+		} else {
+			ret = cli.cmd->run(&cli, argc - i, argv + i);
+		}
 	}
+	free(args);
 
 	fflush(stdout);
 	client_reply_release(&cli.reply);

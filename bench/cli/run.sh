@@ -12,7 +12,7 @@
 # run RUNS times (300) after WARMUP runs (20), by hyperfine when it is
 # installed (Debian's hyperfine package), else by a loop timed with
 # date +%s%N (HYPERFINE=no forces the loop).  Rows: git rev-parse HEAD in
-# the repository, cthulhu status, topics and status --json on the Unix
+# the repository, cthulhu status, topics and --json status on the Unix
 # socket, and cthulhu --url http://127.0.0.1:PORT status, which goes
 # through libcurl; "x git" is a row's mean over git's.
 set -eu
@@ -90,7 +90,7 @@ add()
 add "git rev-parse HEAD" "git rev-parse HEAD"
 add "cthulhu status" "$BUILD/cthulhu --socket $sock status"
 add "cthulhu topics" "$BUILD/cthulhu --socket $sock topics"
-add "cthulhu status --json" "$BUILD/cthulhu --socket $sock status --json"
+add "cthulhu --json status" "$BUILD/cthulhu --socket $sock --json status"
 add "cthulhu --url status (libcurl)" "$BUILD/cthulhu --url $url status"
 if [ -n "$OLD" ]; then
 	add "old cthulhu status" "$OLD/cthulhu --socket $sock status"
