@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "cli/client.h"
+#include "cli/transport.h"
 #include "daemon/xalloc.h"
 
 void client_init_socket(struct client *c, const char *path)
@@ -50,8 +49,7 @@ out:
 
 void client_release(struct client *c)
 {
-	if (c->curl)
-		curl_easy_cleanup(c->curl);
+	curl_transport_release(c);
 	free(c->socket_path);
 	free(c->base_url);
 	free(c->token);
@@ -100,24 +98,6 @@ void url_add_query(struct strbuf *sb, const char *name, const char *value)
 	url_escape(sb, value, false);
 }
 
-static size_t write_body(char *data, size_t size, size_t n, void *priv)
-{
-	strbuf_add(priv, data, size * n);
-	return size * n;
-}
-
-static CURL *client_curl(struct client *c)
-{
-	if (!c->curl) {
-		c->curl = curl_easy_init();
-		if (!c->curl)
-			die_oom();
-	} else {
-		curl_easy_reset(c->curl);
-	}
-	return c->curl;
-}
-
 /* Set err from an error answer: the daemon's message when it sent one. */
 static int reply_error(struct client_reply *r, struct strbuf *err)
 {
@@ -140,85 +120,28 @@ int client_request(struct client *c, const char *method, const char *path,
 		   const char *content_type, const void *body, size_t len,
 		   struct client_reply *reply, struct strbuf *err)
 {
-	struct curl_slist *headers = NULL;
-	struct strbuf url = STRBUF_INIT, sb = STRBUF_INIT;
+	struct transport_request req = { method, path, NULL, body, len };
+	struct strbuf why = STRBUF_INIT, where = STRBUF_INIT;
 	json_error_t jerr;
-	CURLcode code;
-	long os_errno = 0;
-	CURL *curl;
 	int ret;
 
 	client_reply_release(reply);
-	curl = client_curl(c);
-
-	if (c->socket_path) {
-		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
-		strbuf_addstr(&url, "http://localhost");
-	} else {
-		strbuf_addstr(&url, c->base_url);
-	}
-	strbuf_addstr(&url, path);
-	curl_easy_setopt(curl, CURLOPT_URL, url.buf);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "cthulhu/" PACKAGE_VERSION);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply->body);
-
-	headers = curl_slist_append(headers, "Accept: application/json");
-	/* The daemon answers at once; a 100-continue round trip only waits. */
-	headers = curl_slist_append(headers, "Expect:");
-	if (c->token) {
-		strbuf_addf(&sb, "Authorization: Bearer %s", c->token);
-		headers = curl_slist_append(headers, sb.buf);
-	}
-	if (body || strcmp(method, "GET")) {
-		strbuf_reset(&sb);
-		strbuf_addf(&sb, "Content-Type: %s",
-			    content_type ? content_type : "application/json");
-		headers = curl_slist_append(headers, sb.buf);
-	}
-	if (!headers)
-		die_oom();
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-
-	if (!strcmp(method, "POST")) {
-		curl_easy_setopt(curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(body ? len : 0));
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
-	} else if (strcmp(method, "GET")) {
-		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-		if (body) {
-			curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-					 (curl_off_t)len);
-			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		}
-	}
-
-	code = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply->status);
-	/*
-	 * A daemon that refuses a large body (413) answers before reading
-	 * it and may close the connection while curl still sends: that is
-	 * an answer, not an unreachable daemon.
-	 */
-	if ((code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR) &&
-	    reply->status >= 400)
-		code = CURLE_OK;
-	if (code != CURLE_OK) {
-		curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-		strbuf_reset(&sb);
-		client_describe(c, &sb);
-		if (os_errno)
-			ret = error_set(err, CLI_UNREACHABLE,
-					"cannot reach cthulhud at %s: %s (%s)",
-					sb.buf, curl_easy_strerror(code),
-					strerror(os_errno));
+	if (body || strcmp(method, "GET"))
+		req.content_type = content_type ? content_type : "application/json";
+	if (c->socket_path)
+		ret = unix_transport_request(c->socket_path, &req, reply, &why);
+	else
+		ret = curl_transport_request(c, &req, reply, &why);
+	if (ret) {
+		client_describe(c, &where);
+		if (ret == CLI_UNREACHABLE)
+			error_set(err, ret, "cannot reach cthulhud at %s: %s",
+				  where.buf, why.buf);
+		else if (ret == CLI_REFUSED)
+			error_set(err, ret, "cannot take the answer of cthulhud at %s: %s",
+				  where.buf, why.buf);
 		else
-			ret = error_set(err, CLI_UNREACHABLE,
-					"cannot reach cthulhud at %s: %s",
-					sb.buf, curl_easy_strerror(code));
+			error_set(err, ret, "%s", why.buf);
 		goto out;
 	}
 
@@ -238,8 +161,7 @@ int client_request(struct client *c, const char *method, const char *path,
 	}
 	ret = CLI_OK;
 out:
-	curl_slist_free_all(headers);
-	strbuf_release(&url);
-	strbuf_release(&sb);
+	strbuf_release(&why);
+	strbuf_release(&where);
 	return ret;
 }

@@ -9,8 +9,9 @@
 #include "daemon/strbuf.h"
 
 /*
- * The CLI's HTTP client: one libcurl handle that talks to cthulhud over its
- * Unix socket, or over TCP with a bearer token.  It knows HTTP and JSON,
+ * The CLI's HTTP client: it talks to cthulhud over its Unix socket with a
+ * small HTTP/1.1 client of its own, or over TCP with a bearer token through
+ * libcurl, loaded only then (cli/transport.h).  It knows HTTP and JSON,
  * nothing about verbs; cli.c prints what it reports.
  */
 
@@ -29,7 +30,7 @@ struct client {
 	char *socket_path;	/* the Unix socket, or NULL for TCP */
 	char *base_url;		/* "http://host:port" without a trailing '/' */
 	char *token;		/* sent as "Authorization: Bearer"; may be NULL */
-	void *curl;		/* CURL *, made on the first request */
+	void *curl;		/* CURL *, made on the first --url request */
 };
 
 /* One answer: the raw body as received and, when it is JSON, parsed. */
@@ -59,9 +60,11 @@ void client_reply_release(struct client_reply *r);
  * Send method to path ("/api/v1/topics?since=3"), with body (may be NULL)
  * of type content_type.  The reply is filled in whatever happens.
  * Returns CLI_OK for a 2xx answer whose body is JSON or empty;
- * CLI_REFUSED for an error answer (err = the daemon's message) or a body
- * that is not JSON; CLI_UNREACHABLE when no answer came (err names the
- * socket or URL and says why).
+ * CLI_REFUSED for an error answer (err = the daemon's message), a body
+ * that is not JSON or one over CLIENT_REPLY_LIMIT; CLI_UNREACHABLE when no
+ * whole HTTP answer came: nothing listens, the connection broke, the
+ * answer was cut short or malformed (err names the socket or URL and says
+ * why).
  */
 int client_request(struct client *c, const char *method, const char *path,
 		   const char *content_type, const void *body, size_t len,

@@ -2,8 +2,9 @@
 /*
  * cthulhu: the maintainer's command line client of cthulhud.
  *
- * It parses arguments, sends HTTP requests to the daemon (cli/client.c,
- * libcurl over the Unix socket or TCP) and formats the answers.  No git,
+ * It parses arguments, sends HTTP requests to the daemon (cli/client.c:
+ * plain HTTP/1.1 over the Unix socket, libcurl over TCP) and formats the
+ * answers.  No git,
  * no SQL, no mail parsing here: the daemon does the work.
  *
  * How to add a verb (say "queue"):
@@ -34,8 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <curl/curl.h>
 
 #include "cli/cli.h"
 #include "cli/cmds.h"
@@ -98,7 +97,7 @@ static const struct cmd verbs[] = {
 
 static const struct cmd cmd_main = {
 	"cthulhu", NULL,
-	"[--socket PATH | --url URL [--token-file FILE]] VERB [ARGS]\n"
+	"[--socket PATH | --url URL [--token-file FILE]] [--json] VERB [ARGS]\n"
 	"--help | --version | help VERB",
 	"",
 };
@@ -117,6 +116,7 @@ static void print_main_help(FILE *f)
 		   "                           else %s)\n"
 		   "    --url URL              the daemon's TCP listener, http://HOST:PORT\n"
 		   "    --token-file FILE      the bearer token, for changes over TCP\n"
+		   "\n--json before the verb is the verb's --json: the API's answer as it is.\n"
 		   "\n'cthulhu VERB --help' describes a verb.  Exit codes: 0 done, 1 the daemon\n"
 		   "refused (its message is printed), 2 usage, 3 the daemon cannot be reached.\n",
 		CTHULHU_DEFAULT_SOCKET);
@@ -163,10 +163,25 @@ static int run_help(struct cli *cli, int argc, const char **argv)
 	return cli->cmd->run(cli, 2, args);
 }
 
+/*
+ * "cthulhu --json VERB ARGS": the verb's own "VERB --json ARGS", since
+ * every verb takes it.  Returns an argv the caller frees (not its strings).
+ */
+static const char **json_args(int argc, const char **argv)
+{
+	const char **args = xcalloc(argc + 2, sizeof(*args));
+
+	args[0] = argv[0];
+	args[1] = "--json";
+	memcpy(args + 2, argv + 1, (argc - 1) * sizeof(*args));
+	return args;
+}
+
 int main(int argc, const char **argv)
 {
 	struct cli cli = { 0 };
-	const char *arg, *val;
+	const char *arg, *val, **args = NULL;
+	bool json = false;
 	int i, ret;
 
 	for (i = 1; i < argc; i++) {
@@ -180,6 +195,10 @@ int main(int argc, const char **argv)
 		if (!strcmp(arg, "--version")) {
 			printf("cthulhu %s\n", PACKAGE_VERSION);
 			return CLI_OK;
+		}
+		if (!strcmp(arg, "--json")) {
+			json = true;
+			continue;
 		}
 		if (skip_prefix(arg, "--socket", &val) ||
 		    skip_prefix(arg, "--url", &val) ||
@@ -210,22 +229,25 @@ int main(int argc, const char **argv)
 		return CLI_USAGE;
 	}
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		die_oom();
 	if (!strcmp(argv[i], "help")) {
 		ret = run_help(&cli, argc - i, argv + i);
 	} else {
 		cli.cmd = find_verb(argv[i]);
 		if (!cli.cmd)
 			usage_error("unknown verb '%s'", argv[i]);
-		ret = cli.cmd->run(&cli, argc - i, argv + i);
+		if (json) {
+			args = json_args(argc - i, argv + i);
+			ret = cli.cmd->run(&cli, argc - i + 1, args);
+		} else {
+			ret = cli.cmd->run(&cli, argc - i, argv + i);
+		}
 	}
+	free(args);
 
 	fflush(stdout);
 	client_reply_release(&cli.reply);
 	if (cli.connected)
 		client_release(&cli.client);
-	curl_global_cleanup();
 	if (ferror(stdout)) {
 		fprintf(stderr, "error: cannot write the output\n");
 		return CLI_REFUSED;

@@ -114,6 +114,7 @@ run status
 is "$rc" 3 "no daemon at CTHULHU_SOCKET: exit 3"
 like "$err" "^error: cannot reach cthulhud at socket '$T/none.sock': " "no daemon: the socket is named"
 is "$out" "" "no daemon: nothing on stdout"
+like "$err" "No such file or directory \\(is cthulhud running\\?\\)\$" "no daemon: the reason and a hint"
 
 run --socket "$T/other.sock" topics
 is "$rc" 3 "no daemon at --socket: exit 3"
@@ -126,7 +127,7 @@ like "$err" "socket '$T/third.sock'" "--socket after the verb is used"
 : >"$T/plain"
 run poke --socket "$T/plain"
 is "$rc" 3 "a file that is no socket: exit 3"
-like "$err" "socket '$T/plain': .*Couldn't connect" "a file that is no socket: curl's reason given"
+like "$err" "socket '$T/plain': the file is not a socket\$" "a file that is no socket: said so"
 
 run --url http://127.0.0.1:1 status
 is "$rc" 3 "nothing at --url: exit 3"

@@ -72,6 +72,15 @@ is "$out" "$(api /api/v1/topics)" "topics --json equals the API's answer"
 check "topics --json is JSON" json_valid "$T/out"
 is "$(json "$T/out" '$.topics[0].name')" x86/pmu "topics --json: first by order"
 
+run --json topics
+is "$rc" 0 "--json before the verb: exit 0"
+is "$out" "$(api /api/v1/topics)" "--json before the verb is the verb's --json"
+run --json topics show x86/pmu
+is "$out" "$(api /api/v1/topics/x86/pmu)" "--json before a verb with arguments"
+run --json status extra
+is "$rc" 2 "--json before the verb: the verb's usage errors stay"
+like "$err" "'status' takes no arguments" "--json before the verb: the verb's message"
+
 run topics
 is "$rc" 0 "topics exits 0"
 like "$out" '^NAME +BRANCH +ORDER +NEXT +TIP +MOVED' "topics prints a header"

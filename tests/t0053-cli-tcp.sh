@@ -38,6 +38,10 @@ url=http://127.0.0.1:$port
 run --url "$url" status --json
 is "$rc" 0 "status over TCP exits 0"
 like "$out" '"tree": *"test"' "status over TCP answers"
+# libcurl is opened for --url only (t0054 checks the socket does without).
+LD_DEBUG=libs "$CTHULHU" --url "$url" status >/dev/null 2>"$T/libs"
+grep -q 'calling init: .*libcurl' "$T/libs"
+ok "--url loads libcurl"
 run --url "$url/" topics
 is "$rc" 0 "a URL with a trailing slash works"
 like "$out" '^x86/pmu ' "topics over TCP lists the topic"
