@@ -86,12 +86,32 @@ struct dag {
 };
 
 struct memo_entry {
-	git_oid key[3];		/* base, ours and theirs trees */
+	git_oid key[3];		/* base, ours and theirs trees; or commits */
 	bool used;
 	bool clean;
 	git_oid tree;
 	char **conflicts;
 	size_t nr_conflicts;
+	/* the commit memo's: the first merge base and how many */
+	git_oid base;
+	unsigned int nr_bases;
+};
+
+/* Memoised merges, keyed by three object names (a plain reset, no LRU). */
+struct memo_table {
+	struct memo_entry *v;
+	size_t size, nr;
+};
+
+/*
+ * A virtual merge base: the tree merge-ort makes of a set of merge
+ * bases at a call depth, or why the fast path could not make it.
+ */
+struct vbase_entry {
+	git_oid key;		/* hash of the depth and the sorted bases */
+	git_oid tree;
+	const char *undecided;	/* static string, NULL when tree is set */
+	bool used;
 };
 
 struct merge {
@@ -102,8 +122,11 @@ struct merge {
 	char *ident_name, *ident_email;
 	enum merge_fallback fallback;
 	struct dag dag;
-	struct memo_entry *memo;
-	size_t memo_size, memo_nr;
+	struct memo_table memo;		/* by the three trees */
+	struct memo_table commit_memo;	/* by ours and theirs commits */
+	struct vbase_entry *vbases;
+	size_t vbases_size, vbases_nr;
+	bool conflict_style_other;	/* merge.conflictStyle is not merge */
 	/*
 	 * File merges git found conflicting: base, ours and theirs blobs
 	 * (base zero for an add/add).  A content conflict is a function of
@@ -497,16 +520,22 @@ out:
 	return ret;
 }
 
-/* get_merge_bases(): the best common ancestors of one and two. */
-static int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two,
-			   uint32_t **out, size_t *nr_out, struct strbuf *err)
+/*
+ * get_merge_bases_many(): the best common ancestors of one and the
+ * commits twos (of a merge of them all), in the order paint_down()
+ * found them.
+ */
+static int dag_merge_bases_many(struct merge *m, uint32_t one,
+				const uint32_t *twos, size_t nr_twos,
+				uint32_t **out, size_t *nr_out,
+				struct strbuf *err)
 {
 	struct dag *dag = &m->dag;
 	uint32_t *list, *res;
 	size_t nr, i, n = 0;
 	int ret;
 
-	ret = paint_down(m, one, &two, 1, &list, &nr, err);
+	ret = paint_down(m, one, twos, nr_twos, &list, &nr, err);
 	if (ret < 0) {
 		dag_clear_flags(dag);
 		return ret;
@@ -526,6 +555,38 @@ static int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 	}
 	*out = res;
 	*nr_out = n;
+	return 0;
+}
+
+/* get_merge_bases(): the best common ancestors of one and two. */
+static int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two,
+			   uint32_t **out, size_t *nr_out, struct strbuf *err)
+{
+	return dag_merge_bases_many(m, one, &two, 1, out, nr_out, err);
+}
+
+/*
+ * Sort merge bases newest first by commit date, as get_merge_bases()
+ * returns them (commit_list_insert_by_date()).  Returns 1 when two have
+ * the same date: git's order of those depends on its walk (commit dates
+ * or generation numbers from a commit-graph), and the order decides the
+ * conflict markers inside a virtual merge base.
+ */
+static int sort_bases(struct dag *dag, uint32_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		uint32_t x = v[i];
+
+		for (j = i; j > 0 && dag->nodes[v[j - 1]].date <
+				     dag->nodes[x].date; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	for (i = 1; i < n; i++)
+		if (dag->nodes[v[i - 1]].date == dag->nodes[v[i]].date)
+			return 1;
 	return 0;
 }
 
@@ -597,6 +658,13 @@ int merge_is_ancestor(struct merge *m, const char *ancestor,
 struct fast_state {
 	const char *undecided;
 	struct strbuf path;
+	/*
+	 * merge-ort's call depth: 0 for the merge asked for, 1 and more for
+	 * the merges that make a virtual merge base, whose content
+	 * conflicts stay in the files, with the labels "Temporary merge
+	 * branch 1" and "2" and markers 2 longer at each level.
+	 */
+	int depth;
 	/* paths of known content conflicts met on the way */
 	char **conflicts;
 	size_t nr_conflicts;
@@ -806,7 +874,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		git_oid_cpy(oid, o->oid);
 		return 0;
 	}
-	if (known_conflict(m, b, o, t)) {
+	if (!st->depth && known_conflict(m, b, o, t)) {
 		st->conflicts = xrealloc(st->conflicts, (st->nr_conflicts + 1) *
 					 sizeof(*st->conflicts));
 		st->conflicts[st->nr_conflicts] = xstrfmt_path(dir, o->name);
@@ -836,6 +904,13 @@ static int merge_file(struct merge *m, struct fast_state *st,
 			goto out;
 		}
 	}
+	if (st->depth) {
+		/* merge-ort's merge_3way() inside a virtual merge base */
+		opts.our_label = "Temporary merge branch 1";
+		opts.their_label = "Temporary merge branch 2";
+		opts.marker_size = GIT_MERGE_CONFLICT_MARKER_SIZE +
+				   2 * st->depth;
+	}
 	m->stats.file_merges++;
 	ret = git_merge_file(&r1, &in[0], &in[1], &in[2], &opts);
 	if (ret < 0) {
@@ -843,7 +918,9 @@ static int merge_file(struct merge *m, struct fast_state *st,
 			      o->name);
 		goto out;
 	}
-	if (!r1.automergeable) {
+	if (!r1.automergeable && st->depth)
+		m->stats.vbase_conflicts++;
+	if (!r1.automergeable && !st->depth) {
 		fast_undecided(st, "content conflict", dir, o->name);
 		ret = 1;
 		goto out;
@@ -851,7 +928,9 @@ static int merge_file(struct merge *m, struct fast_state *st,
 	/*
 	 * merge-ort diffs with the histogram algorithm, which libgit2 lacks;
 	 * where Myers and patience agree, the lines' alignment is not in
-	 * doubt and histogram agrees with them.
+	 * doubt and histogram agrees with them.  Inside a virtual merge
+	 * base that goes for the conflict markers too: both must give the
+	 * same bytes.
 	 */
 	opts.flags = GIT_MERGE_FILE_DIFF_PATIENCE;
 	ret = git_merge_file(&r2, &in[0], &in[1], &in[2], &opts);
@@ -860,7 +939,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 			      o->name);
 		goto out;
 	}
-	if (!r2.automergeable || r1.len != r2.len ||
+	if (r1.automergeable != r2.automergeable || r1.len != r2.len ||
 	    memcmp(r1.ptr, r2.ptr, r1.len)) {
 		fast_undecided(st, "diff algorithms disagree", dir, o->name);
 		ret = 1;
@@ -996,37 +1075,37 @@ out:
 
 /* --- memoised merges ----------------------------------------------------- */
 
-static size_t memo_slot(struct merge *m, const git_oid key[3])
+static size_t memo_slot(struct memo_table *t, const git_oid key[3])
 {
 	uint32_t h = oid_hash(&key[0]) ^ (oid_hash(&key[1]) * 31) ^
 		     (oid_hash(&key[2]) * 131);
-	size_t pos = h & (m->memo_size - 1);
+	size_t pos = h & (t->size - 1);
 
-	while (m->memo[pos].used &&
-	       !(git_oid_equal(&m->memo[pos].key[0], &key[0]) &&
-		 git_oid_equal(&m->memo[pos].key[1], &key[1]) &&
-		 git_oid_equal(&m->memo[pos].key[2], &key[2])))
-		pos = (pos + 1) & (m->memo_size - 1);
+	while (t->v[pos].used &&
+	       !(git_oid_equal(&t->v[pos].key[0], &key[0]) &&
+		 git_oid_equal(&t->v[pos].key[1], &key[1]) &&
+		 git_oid_equal(&t->v[pos].key[2], &key[2])))
+		pos = (pos + 1) & (t->size - 1);
 	return pos;
 }
 
-static void memo_clear(struct merge *m)
+static void memo_clear(struct memo_table *t)
 {
 	size_t i, j;
 
-	for (i = 0; i < m->memo_size; i++) {
-		for (j = 0; j < m->memo[i].nr_conflicts; j++)
-			free(m->memo[i].conflicts[j]);
-		free(m->memo[i].conflicts);
-		memset(&m->memo[i], 0, sizeof(m->memo[i]));
+	for (i = 0; i < t->size; i++) {
+		for (j = 0; j < t->v[i].nr_conflicts; j++)
+			free(t->v[i].conflicts[j]);
+		free(t->v[i].conflicts);
+		memset(&t->v[i], 0, sizeof(t->v[i]));
 	}
-	m->memo_nr = 0;
+	t->nr = 0;
 }
 
-static bool memo_get(struct merge *m, const git_oid key[3],
-		     struct merge_result *res)
+static bool memo_get(struct merge *m, struct memo_table *t,
+		     const git_oid key[3], struct merge_result *res)
 {
-	struct memo_entry *e = &m->memo[memo_slot(m, key)];
+	struct memo_entry *e = &t->v[memo_slot(t, key)];
 	size_t i;
 
 	if (!e->used || (!e->clean && git_oid_is_zero(&e->tree) &&
@@ -1039,26 +1118,32 @@ static bool memo_get(struct merge *m, const git_oid key[3],
 	res->conflicts = xcalloc(e->nr_conflicts + 1, sizeof(char *));
 	for (i = 0; i < e->nr_conflicts; i++)
 		res->conflicts[i] = xstrdup(e->conflicts[i]);
+	/* the commit memo's, looked up before the bases are known */
+	if (e->nr_bases && !res->nr_bases) {
+		res->nr_bases = e->nr_bases;
+		git_oid_tostr(res->base, sizeof(res->base), &e->base);
+	}
 	return true;
 }
 
-static void memo_put(struct merge *m, const git_oid key[3],
+static void memo_put(struct memo_table *t, const git_oid key[3],
 		     const struct merge_result *res)
 {
 	struct memo_entry *e;
 	size_t i;
 
-	if (m->memo_nr >= MEMO_MAX)
-		memo_clear(m);
-	e = &m->memo[memo_slot(m, key)];
+	if (t->nr >= MEMO_MAX)
+		memo_clear(t);
+	e = &t->v[memo_slot(t, key)];
 	if (e->used && (!git_oid_is_zero(&e->tree) || !*res->tree))
 		return;
 	if (e->used) {
 		for (i = 0; i < e->nr_conflicts; i++)
 			free(e->conflicts[i]);
 		free(e->conflicts);
-		m->memo_nr--;
+		t->nr--;
 	}
+	memset(e, 0, sizeof(*e));
 	e->used = true;
 	memcpy(e->key, key, sizeof(e->key));
 	e->clean = res->clean;
@@ -1068,7 +1153,193 @@ static void memo_put(struct merge *m, const git_oid key[3],
 	e->conflicts = xcalloc(res->nr_conflicts + 1, sizeof(char *));
 	for (i = 0; i < res->nr_conflicts; i++)
 		e->conflicts[i] = xstrdup(res->conflicts[i]);
-	m->memo_nr++;
+	e->nr_bases = res->nr_bases;
+	if (*res->base)
+		git_oid_fromstr(&e->base, res->base);
+	t->nr++;
+}
+
+static void memo_init(struct memo_table *t)
+{
+	t->size = 2 * MEMO_MAX;
+	t->v = xcalloc(t->size, sizeof(*t->v));
+	t->nr = 0;
+}
+
+static void memo_release(struct memo_table *t)
+{
+	if (!t->v)
+		return;
+	memo_clear(t);
+	free(t->v);
+	t->v = NULL;
+}
+
+/* --- virtual merge bases ------------------------------------------------ */
+
+/* Why a virtual merge base was undecided, as the merge's fallback_reason. */
+static const char *vbase_reason(const char *why)
+{
+	static const char *const reasons[][2] = {
+		{ "deleted on both sides",
+		  "virtual merge base: deleted on both sides" },
+		{ "deleted on one side, changed on the other",
+		  "virtual merge base: deleted on one side, changed on the other" },
+		{ "type changed or special file changed on both sides",
+		  "virtual merge base: type changed or special file changed on both sides" },
+		{ "mode conflict", "virtual merge base: mode conflict" },
+		{ "binary file", "virtual merge base: binary file" },
+		{ "diff algorithms disagree",
+		  "virtual merge base: diff algorithms disagree" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(why, reasons[i][0]))
+			return reasons[i][1];
+	return why;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* The memo key of a set of merge bases at a call depth. */
+static void vbase_key(struct merge *m, const uint32_t *bases, size_t nr,
+		      int depth, git_oid *key)
+{
+	git_oid *v = xcalloc(nr + 1, sizeof(*v));
+	size_t i;
+
+	memset(&v[0], 0, sizeof(v[0]));
+	memcpy(v[0].id, &depth, sizeof(depth));
+	for (i = 0; i < nr; i++)
+		git_oid_cpy(&v[i + 1], &m->dag.nodes[bases[i]].oid);
+	qsort(v + 1, nr, sizeof(*v), cmp_oid);
+	git_odb_hash(key, v, (nr + 1) * sizeof(*v), GIT_OBJECT_BLOB);
+	free(v);
+}
+
+static struct vbase_entry *vbase_slot(struct merge *m, const git_oid *key)
+{
+	size_t pos = oid_hash(key) & (m->vbases_size - 1);
+
+	while (m->vbases[pos].used && !git_oid_equal(&m->vbases[pos].key, key))
+		pos = (pos + 1) & (m->vbases_size - 1);
+	return &m->vbases[pos];
+}
+
+static void vbase_put(struct merge *m, const git_oid *key,
+		      const git_oid *tree, const char *undecided)
+{
+	struct vbase_entry *e;
+
+	if (m->vbases_nr * 2 >= m->vbases_size) {
+		memset(m->vbases, 0, m->vbases_size * sizeof(*m->vbases));
+		m->vbases_nr = 0;
+	}
+	e = vbase_slot(m, key);
+	if (!e->used)
+		m->vbases_nr++;
+	e->used = true;
+	git_oid_cpy(&e->key, key);
+	if (tree)
+		git_oid_cpy(&e->tree, tree);
+	e->undecided = undecided;
+}
+
+/*
+ * merge-ort's merge_ort_internal() before its last merge: the tree of
+ * the virtual merge base of bases (sorted newest first, as
+ * get_merge_bases() gives them) for a merge at call depth depth.  The
+ * bases are merged oldest first, each with the virtual commit of those
+ * before it (whose parents are them: its merge bases with the next one
+ * are those of the real commits it is made of), one call depth deeper.
+ * Returns 0 with *tree set, 1 with *why set when the fast path cannot
+ * make it exactly, or a negative error.
+ */
+static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
+			int depth, git_oid *tree, const char **why,
+			struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT;
+	uint32_t *made = NULL, *inner = NULL;
+	struct vbase_entry *e;
+	size_t nr_made = 0, nr_inner, i;
+	git_oid key, cur, next_tree, inner_tree, merged;
+	int ret = 0;
+
+	*why = NULL;
+	if (nr == 1) {
+		git_oid_cpy(tree, &m->dag.nodes[bases[0]].tree);
+		return 0;
+	}
+	vbase_key(m, bases, nr, depth, &key);
+	e = vbase_slot(m, &key);
+	if (e->used) {
+		m->stats.vbases_cached++;
+		*why = e->undecided;
+		if (*why)
+			return 1;
+		git_oid_cpy(tree, &e->tree);
+		return 0;
+	}
+	made = xcalloc(nr, sizeof(*made));
+	made[nr_made++] = bases[nr - 1];
+	git_oid_cpy(&cur, &m->dag.nodes[bases[nr - 1]].tree);
+	for (i = nr - 1; i-- > 0;) {
+		struct fast_state st = { NULL, STRBUF_INIT };
+		uint32_t next = bases[i];
+		bool empty;
+
+		ret = dag_merge_bases_many(m, next, made, nr_made, &inner,
+					   &nr_inner, err);
+		if (ret < 0)
+			goto out;
+		if (!nr_inner) {
+			*why = "virtual merge base: no common ancestor";
+			ret = 1;
+			goto out;
+		}
+		if (sort_bases(&m->dag, inner, nr_inner)) {
+			*why = "virtual merge base: merge bases with the same commit date";
+			ret = 1;
+			goto out;
+		}
+		if (nr_inner > 1)
+			m->stats.vbases_nested++;
+		ret = virtual_base(m, inner, nr_inner, depth + 1, &inner_tree,
+				   why, err);
+		free(inner);
+		inner = NULL;
+		if (ret)
+			goto out;
+		git_oid_cpy(&next_tree, &m->dag.nodes[next].tree);
+		st.depth = depth + 1;
+		ret = merge_trees_fast(m, &st, &dir, &inner_tree, &cur,
+				       &next_tree, &merged, &empty, err);
+		if (ret == 1) {
+			*why = vbase_reason(st.undecided);
+			log_debug("virtual merge base: %s at '%s'", st.undecided,
+				  st.path.buf);
+		}
+		strbuf_release(&st.path);
+		free(st.conflicts);
+		if (ret)
+			goto out;
+		git_oid_cpy(&cur, &merged);
+		made[nr_made++] = next;
+		m->stats.vbase_merges++;
+	}
+	git_oid_cpy(tree, &cur);
+out:
+	if (ret >= 0)
+		vbase_put(m, &key, ret ? NULL : tree, ret ? *why : NULL);
+	free(inner);
+	free(made);
+	strbuf_release(&dir);
+	return ret;
 }
 
 /* --- the fallbacks ------------------------------------------------------- */
@@ -1381,15 +1652,49 @@ static void learn_conflicts(struct merge *m, const git_oid trees[3],
 	}
 }
 
+/*
+ * The merge base tree of a merge: the one base's tree, or the virtual
+ * merge base merge-ort would make of several.  Returns 1 with *why set
+ * when only git can say.
+ */
+static int base_tree(struct merge *m, const uint32_t *bases, size_t nr,
+		     git_oid *tree, const char **why, struct strbuf *err)
+{
+	uint32_t *sorted;
+	int ret;
+
+	*why = NULL;
+	if (nr == 1) {
+		git_oid_cpy(tree, &m->dag.nodes[bases[0]].tree);
+		return 0;
+	}
+	/* the ancestor's label shows in the virtual base with diff3 */
+	if (m->conflict_style_other) {
+		*why = "several merge bases and merge.conflictStyle is not merge";
+		return 1;
+	}
+	sorted = xcalloc(nr, sizeof(*sorted));
+	memcpy(sorted, bases, nr * sizeof(*sorted));
+	if (sort_bases(&m->dag, sorted, nr)) {
+		*why = "merge bases with the same commit date";
+		ret = 1;
+	} else {
+		ret = virtual_base(m, sorted, nr, 0, tree, why, err);
+	}
+	free(sorted);
+	return ret;
+}
+
 int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		  struct merge_result *res, struct strbuf *err)
 {
 	struct fast_state st = { NULL, STRBUF_INIT };
 	struct strbuf dir = STRBUF_INIT;
-	git_oid key[3], ours_oid, theirs_oid, tree;
+	git_oid key[3], ckey[3], ours_oid, theirs_oid, tree;
 	uint32_t a, b, *bases = NULL;
 	size_t nr_bases = 0, i;
-	bool empty, have_git;
+	bool empty, have_git, have_base = false;
+	const char *why;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
@@ -1401,6 +1706,16 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		goto out;
 	git_oid_cpy(&ours_oid, &m->dag.nodes[a].oid);
 	git_oid_cpy(&theirs_oid, &m->dag.nodes[b].oid);
+	/* a merge of the same two commits: the same result, nothing to do */
+	memset(ckey, 0, sizeof(ckey));
+	git_oid_cpy(&ckey[0], &ours_oid);
+	git_oid_cpy(&ckey[1], &theirs_oid);
+	if (memo_get(m, &m->commit_memo, ckey, res)) {
+		res->method = MERGE_METHOD_CACHED;
+		m->stats.cached++;
+		m->stats.commits_cached++;
+		goto out;
+	}
 	ret = dag_merge_bases(m, a, b, &bases, &nr_bases, err);
 	if (ret < 0)
 		goto out;
@@ -1414,14 +1729,17 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 	git_oid_tostr(res->base, sizeof(res->base),
 		      &m->dag.nodes[bases[0]].oid);
 
-	if (nr_bases == 1) {
-		git_oid_cpy(&key[0], &m->dag.nodes[bases[0]].tree);
+	ret = base_tree(m, bases, nr_bases, &key[0], &why, err);
+	if (ret < 0)
+		goto out;
+	if (!ret) {
+		have_base = true;
 		git_oid_cpy(&key[1], &m->dag.nodes[a].tree);
 		git_oid_cpy(&key[2], &m->dag.nodes[b].tree);
-		if (memo_get(m, key, res)) {
+		if (memo_get(m, &m->memo, key, res)) {
 			res->method = MERGE_METHOD_CACHED;
 			m->stats.cached++;
-			goto out;
+			goto out_memo;
 		}
 		ret = merge_trees_fast(m, &st, &dir, &key[0], &key[1], &key[2],
 				       &tree, &empty, err);
@@ -1442,22 +1760,25 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 			qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
 			      cmp_str);
 			m->stats.fast++;
-			memo_put(m, key, res);
-			goto out;
+			memo_put(&m->memo, key, res);
+			goto out_memo;
 		}
 		if (!ret) {
 			res->clean = true;
 			res->method = MERGE_METHOD_FAST;
 			git_oid_tostr(res->tree, sizeof(res->tree), &tree);
 			m->stats.fast++;
-			memo_put(m, key, res);
-			goto out;
+			memo_put(&m->memo, key, res);
+			goto out_memo;
 		}
 		res->fallback_reason = st.undecided;
 		log_debug("merge %s into %s: %s at '%s', asking the fallback",
 			  theirs, ours, st.undecided, st.path.buf);
 	} else {
-		res->fallback_reason = "several merge bases";
+		res->fallback_reason = why ? why : "several merge bases";
+		log_debug("merge %s into %s: %u merge bases: %s, asking the fallback",
+			  theirs, ours, (unsigned int)nr_bases,
+			  res->fallback_reason);
 	}
 
 	m->stats.fallbacks++;
@@ -1474,22 +1795,28 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		if (ret < 0)
 			log_warn("%s; using libgit2's merge", err->buf);
 	}
+	/* libgit2's own recursive merge without a virtual base of ours */
 	if (ret < 0)
-		ret = fallback_libgit2(m, nr_bases == 1 ? &key[0] : NULL,
+		ret = fallback_libgit2(m, have_base ? &key[0] : NULL,
 				       &ours_oid, &theirs_oid,
 				       &m->dag.nodes[a].tree,
-				       &m->dag.nodes[b].tree, nr_bases > 1,
+				       &m->dag.nodes[b].tree, !have_base,
 				       res, err);
 	if (ret < 0)
 		goto out;
 	if (res->nr_conflicts > 1)
 		qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
 		      cmp_str);
-	if (nr_bases == 1) {
-		memo_put(m, key, res);
+	if (have_base) {
+		memo_put(&m->memo, key, res);
 		if (!res->clean && res->method == MERGE_METHOD_GIT)
 			learn_conflicts(m, key, res);
 	}
+out_memo:
+	/* libgit2's answer may not be git's: only git's are kept */
+	if (res->method != MERGE_METHOD_LIBGIT2)
+		memo_put(&m->commit_memo, ckey, res);
+	ret = 0;
 out:
 	if (ret < 0)
 		merge_result_release(res);
@@ -1562,6 +1889,24 @@ out_err:
 	return repo_error(err, -EIO, "cannot open object database");
 }
 
+/*
+ * git merge-tree reads merge.conflictStyle: with diff3 or zdiff3 the
+ * conflicts inside a virtual merge base carry the ancestor's label,
+ * which the fast path does not make.
+ */
+static void read_conflict_style(struct merge *m)
+{
+	git_config *cfg = NULL;
+	const char *v;
+
+	if (git_repository_config_snapshot(&cfg, m->repo) < 0)
+		return;
+	if (!git_config_get_string(&v, cfg, "merge.conflictstyle") &&
+	    strcmp(v, "merge"))
+		m->conflict_style_other = true;
+	git_config_free(cfg);
+}
+
 int merge_open(const char *path, struct merge **out, struct strbuf *err)
 {
 	struct merge *m;
@@ -1583,8 +1928,10 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		m->gitdir[strlen(m->gitdir) - 1] = 0;
 	m->git = xstrdup("git");
 	m->fallback = MERGE_FALLBACK_GIT;
-	m->memo_size = 2 * MEMO_MAX;
-	m->memo = xcalloc(m->memo_size, sizeof(*m->memo));
+	memo_init(&m->memo);
+	memo_init(&m->commit_memo);
+	m->vbases_size = 2 * MEMO_MAX;
+	m->vbases = xcalloc(m->vbases_size, sizeof(*m->vbases));
 	m->known_size = 2 * MEMO_MAX;
 	m->known = xcalloc(m->known_size, sizeof(*m->known));
 	ret = setup_odb(m, err);
@@ -1592,6 +1939,7 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		merge_free(m);
 		return ret;
 	}
+	read_conflict_style(m);
 	*out = m;
 	return 0;
 }
@@ -1600,8 +1948,9 @@ void merge_free(struct merge *m)
 {
 	if (!m)
 		return;
-	memo_clear(m);
-	free(m->memo);
+	memo_release(&m->memo);
+	memo_release(&m->commit_memo);
+	free(m->vbases);
 	free(m->known);
 	dag_release(&m->dag);
 	git_odb_free(m->odb);

@@ -110,6 +110,11 @@ struct merge_stats {
 	uint64_t dag_commits;		/* commits in the in-memory DAG */
 	uint64_t file_merges;		/* git_merge_file() calls */
 	uint64_t trees_written;
+	uint64_t commits_cached;	/* merges found by ours and theirs */
+	uint64_t vbase_merges;		/* merges made for virtual bases */
+	uint64_t vbases_cached;		/* virtual bases found made before */
+	uint64_t vbases_nested;		/* inner merges with several bases */
+	uint64_t vbase_conflicts;	/* conflicts kept in virtual bases */
 };
 void merge_get_stats(struct merge *m, struct merge_stats *stats);
 
