@@ -63,6 +63,8 @@ extern char **environ;
 #define FIRST_FEW_BYTES	8000
 /* Forget memoised merges beyond this many (a plain reset, no LRU). */
 #define MEMO_MAX	4096
+/* Slots for virtual bases and their prefixes (forgotten when half full). */
+#define VBASES_SIZE	65536
 
 struct dag_node {
 	git_oid oid;
@@ -1285,10 +1287,28 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 		git_oid_cpy(tree, &e->tree);
 		return 0;
 	}
+	/*
+	 * The oldest k bases alone make the same merges as the first k - 1
+	 * steps here: start after the longest such prefix made before.
+	 */
 	made = xcalloc(nr, sizeof(*made));
-	made[nr_made++] = bases[nr - 1];
-	git_oid_cpy(&cur, &m->dag.nodes[bases[nr - 1]].tree);
-	for (i = nr - 1; i-- > 0;) {
+	for (i = 0; i < nr; i++)
+		made[i] = bases[nr - 1 - i];
+	nr_made = 1;
+	git_oid_cpy(&cur, &m->dag.nodes[made[0]].tree);
+	for (i = nr - 1; i >= 2; i--) {
+		git_oid pkey;
+
+		vbase_key(m, made, i, depth, &pkey);
+		e = vbase_slot(m, &pkey);
+		if (e->used && !e->undecided) {
+			git_oid_cpy(&cur, &e->tree);
+			nr_made = i;
+			m->stats.vbases_cached++;
+			break;
+		}
+	}
+	for (i = nr - nr_made; i-- > 0;) {
 		struct fast_state st = { NULL, STRBUF_INIT };
 		uint32_t next = bases[i];
 		bool empty;
@@ -1331,6 +1351,12 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 		git_oid_cpy(&cur, &merged);
 		made[nr_made++] = next;
 		m->stats.vbase_merges++;
+		if (nr_made < nr) {
+			git_oid pkey;
+
+			vbase_key(m, made, nr_made, depth, &pkey);
+			vbase_put(m, &pkey, &cur, NULL);
+		}
 	}
 	git_oid_cpy(tree, &cur);
 out:
@@ -1930,7 +1956,7 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 	m->fallback = MERGE_FALLBACK_GIT;
 	memo_init(&m->memo);
 	memo_init(&m->commit_memo);
-	m->vbases_size = 2 * MEMO_MAX;
+	m->vbases_size = VBASES_SIZE;
 	m->vbases = xcalloc(m->vbases_size, sizeof(*m->vbases));
 	m->known_size = 2 * MEMO_MAX;
 	m->known = xcalloc(m->known_size, sizeof(*m->known));
