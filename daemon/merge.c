@@ -128,6 +128,8 @@ struct merge {
 	struct memo_table commit_memo;	/* by ours and theirs commits */
 	struct vbase_entry *vbases;
 	size_t vbases_size, vbases_nr;
+	git_oid (*new_vbases)[2];	/* made since merge_vbases_take() */
+	size_t nr_new_vbases, new_vbases_alloc;
 	bool conflict_style_other;	/* merge.conflictStyle is not merge */
 	/*
 	 * File merges git found conflicting: base, ours and theirs blobs
@@ -1207,19 +1209,26 @@ static int cmp_oid(const void *a, const void *b)
 	return git_oid_cmp(a, b);
 }
 
-/* The memo key of a set of merge bases at a call depth. */
+/*
+ * The memo key of a set of merge bases at a call depth: a hash of a
+ * version line (new when what the fast path makes changes), the depth
+ * and the bases, sorted.
+ */
 static void vbase_key(struct merge *m, const uint32_t *bases, size_t nr,
 		      int depth, git_oid *key)
 {
+	struct strbuf buf = STRBUF_INIT;
 	git_oid *v = xcalloc(nr + 1, sizeof(*v));
 	size_t i;
 
-	memset(&v[0], 0, sizeof(v[0]));
-	memcpy(v[0].id, &depth, sizeof(depth));
 	for (i = 0; i < nr; i++)
-		git_oid_cpy(&v[i + 1], &m->dag.nodes[bases[i]].oid);
-	qsort(v + 1, nr, sizeof(*v), cmp_oid);
-	git_odb_hash(key, v, (nr + 1) * sizeof(*v), GIT_OBJECT_BLOB);
+		git_oid_cpy(&v[i], &m->dag.nodes[bases[i]].oid);
+	qsort(v, nr, sizeof(*v), cmp_oid);
+	strbuf_addf(&buf, "cthulhu virtual base 1 depth %d\n", depth);
+	for (i = 0; i < nr; i++)
+		strbuf_add(&buf, v[i].id, GIT_OID_RAWSZ);
+	git_odb_hash(key, buf.buf, buf.len, GIT_OBJECT_BLOB);
+	strbuf_release(&buf);
 	free(v);
 }
 
@@ -1251,6 +1260,59 @@ static void vbase_put(struct merge *m, const git_oid *key,
 	e->undecided = undecided;
 }
 
+/* A virtual base made here: remembered for merge_vbases_take() too. */
+static void vbase_made(struct merge *m, const git_oid *key,
+		       const git_oid *tree)
+{
+	vbase_put(m, key, tree, NULL);
+	if (m->nr_new_vbases >= VBASES_SIZE / 2)
+		return;
+	if (m->nr_new_vbases == m->new_vbases_alloc) {
+		m->new_vbases_alloc = m->new_vbases_alloc ?
+				      2 * m->new_vbases_alloc : 64;
+		m->new_vbases = xrealloc(m->new_vbases, m->new_vbases_alloc *
+					 sizeof(*m->new_vbases));
+	}
+	git_oid_cpy(&m->new_vbases[m->nr_new_vbases][0], key);
+	git_oid_cpy(&m->new_vbases[m->nr_new_vbases][1], tree);
+	m->nr_new_vbases++;
+}
+
+/*
+ * A memoised virtual base that is still usable: its tree is unreachable
+ * from any ref, so git gc may have pruned it since.
+ */
+static bool vbase_usable(struct merge *m, const struct vbase_entry *e)
+{
+	return e->used && (e->undecided || git_odb_exists(m->odb, &e->tree));
+}
+
+int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data)
+{
+	char key[MERGE_HEXSZ + 1], tree[MERGE_HEXSZ + 1];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < m->nr_new_vbases; i++) {
+		git_oid_tostr(key, sizeof(key), &m->new_vbases[i][0]);
+		git_oid_tostr(tree, sizeof(tree), &m->new_vbases[i][1]);
+		ret = fn(key, tree, data);
+	}
+	m->nr_new_vbases = 0;
+	return ret;
+}
+
+void merge_vbase_add(struct merge *m, const char *key, const char *tree)
+{
+	git_oid k, t;
+
+	if (!key || !tree || strlen(key) != MERGE_HEXSZ ||
+	    strlen(tree) != MERGE_HEXSZ || git_oid_fromstr(&k, key) < 0 ||
+	    git_oid_fromstr(&t, tree) < 0)
+		return;
+	vbase_put(m, &k, &t, NULL);
+}
+
 /*
  * merge-ort's merge_ort_internal() before its last merge: the tree of
  * the virtual merge base of bases (sorted newest first, as
@@ -1279,7 +1341,7 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 	}
 	vbase_key(m, bases, nr, depth, &key);
 	e = vbase_slot(m, &key);
-	if (e->used) {
+	if (vbase_usable(m, e)) {
 		m->stats.vbases_cached++;
 		*why = e->undecided;
 		if (*why)
@@ -1301,7 +1363,7 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 
 		vbase_key(m, made, i, depth, &pkey);
 		e = vbase_slot(m, &pkey);
-		if (e->used && !e->undecided) {
+		if (vbase_usable(m, e) && !e->undecided) {
 			git_oid_cpy(&cur, &e->tree);
 			nr_made = i;
 			m->stats.vbases_cached++;
@@ -1355,13 +1417,15 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 			git_oid pkey;
 
 			vbase_key(m, made, nr_made, depth, &pkey);
-			vbase_put(m, &pkey, &cur, NULL);
+			vbase_made(m, &pkey, &cur);
 		}
 	}
 	git_oid_cpy(tree, &cur);
 out:
-	if (ret >= 0)
-		vbase_put(m, &key, ret ? NULL : tree, ret ? *why : NULL);
+	if (ret > 0)
+		vbase_put(m, &key, NULL, *why);
+	else if (!ret)
+		vbase_made(m, &key, tree);
 	free(inner);
 	free(made);
 	strbuf_release(&dir);
@@ -1977,6 +2041,7 @@ void merge_free(struct merge *m)
 	memo_release(&m->memo);
 	memo_release(&m->commit_memo);
 	free(m->vbases);
+	free(m->new_vbases);
 	free(m->known);
 	dag_release(&m->dag);
 	git_odb_free(m->odb);

@@ -104,6 +104,18 @@ int merge_is_ancestor(struct merge *m, const char *ancestor,
 		      const char *descendant, bool *result,
 		      struct strbuf *err);
 
+/*
+ * Virtual merge bases are pure functions of their set of merge bases,
+ * memoised in the struct merge; the caller may keep them longer (across
+ * restarts).  merge_vbases_take() calls fn with each one made since the
+ * last call (its key and tree, hex) and stops at fn's first non-zero
+ * return, which it returns; merge_vbase_add() gives one kept before
+ * back (a tree gc pruned since is made again when needed).
+ */
+typedef int (*merge_vbase_fn)(const char *key, const char *tree, void *data);
+int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data);
+void merge_vbase_add(struct merge *m, const char *key, const char *tree);
+
 /* Counters since merge_open(), for logs and the benchmark. */
 struct merge_stats {
 	uint64_t merges, fast, cached, fallbacks;
