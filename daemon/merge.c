@@ -770,7 +770,12 @@ static int read_tree_entries(struct merge *m, const git_oid *oid,
 		(*v)[i].mode = git_tree_entry_filemode_raw(e);
 		(*v)[i].oid = git_tree_entry_id(e);
 	}
-	qsort(*v, n, sizeof(**v), cmp_tentry_name);
+	/* git's order is strcmp()'s but where a folder is a prefix */
+	for (i = 1; i < n; i++)
+		if (strcmp((*v)[i - 1].name, (*v)[i].name) > 0)
+			break;
+	if (i < n)
+		qsort(*v, n, sizeof(**v), cmp_tentry_name);
 	*nr = n;
 	return 0;
 }
@@ -803,9 +808,24 @@ static int write_tree(struct merge *m, struct tree_out *out, git_oid *oid,
 	size_t i;
 	int ret;
 
-	qsort(out->v, out->nr, sizeof(*out->v), cmp_tentry_git);
+	for (i = 1; i < out->nr; i++)
+		if (cmp_tentry_git(&out->v[i - 1], &out->v[i]) > 0)
+			break;
+	if (i < out->nr)
+		qsort(out->v, out->nr, sizeof(*out->v), cmp_tentry_git);
 	for (i = 0; i < out->nr; i++) {
-		strbuf_addf(&buf, "%o %s", out->v[i].mode, out->v[i].name);
+		char mode[12];
+		int len = 0;
+		unsigned int x = out->v[i].mode;
+
+		/* "%o " by hand: tree writes are many */
+		do {
+			mode[sizeof(mode) - 1 - len++] = '0' + (x & 7);
+			x >>= 3;
+		} while (x);
+		strbuf_add(&buf, mode + sizeof(mode) - len, len);
+		strbuf_addch(&buf, ' ');
+		strbuf_addstr(&buf, out->v[i].name);
 		strbuf_addch(&buf, 0);
 		strbuf_add(&buf, out->v[i].oid->id, GIT_OID_RAWSZ);
 	}
