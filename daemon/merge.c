@@ -73,6 +73,7 @@ struct dag_node {
 	uint32_t parents;	/* offset into dag.parent_pool */
 	uint32_t nr_parents;
 	unsigned int flags;
+	uint32_t inq;		/* entries in paint_down()'s queue */
 	bool loaded;
 };
 
@@ -331,6 +332,7 @@ struct pq {
 	struct pq_item *v;
 	size_t nr, alloc;
 	uint64_t seq;
+	size_t nonstale;	/* entries whose commit is not STALE */
 };
 
 static bool pq_before(const struct pq_item *a, const struct pq_item *b)
@@ -389,14 +391,26 @@ static uint32_t pq_get(struct pq *q)
 	return idx;
 }
 
-static bool pq_has_nonstale(struct pq *q, struct dag *dag)
+/*
+ * The queue of paint_down() keeps count of its entries whose commit is
+ * not STALE, for git's queue_has_nonstale() without a scan per commit.
+ */
+static void paint_put(struct pq *q, struct dag *dag, uint32_t idx)
 {
-	size_t i;
+	pq_put(q, idx, dag->nodes[idx].date);
+	dag->nodes[idx].inq++;
+	if (!(dag->nodes[idx].flags & STALE))
+		q->nonstale++;
+}
 
-	for (i = 0; i < q->nr; i++)
-		if (!(dag->nodes[q->v[i].idx].flags & STALE))
-			return true;
-	return false;
+static uint32_t paint_get(struct pq *q, struct dag *dag)
+{
+	uint32_t idx = pq_get(q);
+
+	dag->nodes[idx].inq--;
+	if (!(dag->nodes[idx].flags & STALE))
+		q->nonstale--;
+	return idx;
 }
 
 static void set_flags(struct dag *dag, uint32_t idx, unsigned int flags)
@@ -434,16 +448,16 @@ static int paint_down(struct merge *m, uint32_t one, const uint32_t *twos,
 	if (ret < 0)
 		return ret;
 	set_flags(dag, one, PARENT1);
-	pq_put(&q, one, dag->nodes[one].date);
+	paint_put(&q, dag, one);
 	for (i = 0; i < nr_twos; i++) {
 		ret = dag_load(m, twos[i], err);
 		if (ret < 0)
 			goto out;
 		set_flags(dag, twos[i], PARENT2);
-		pq_put(&q, twos[i], dag->nodes[twos[i]].date);
+		paint_put(&q, dag, twos[i]);
 	}
-	while (pq_has_nonstale(&q, dag)) {
-		uint32_t idx = pq_get(&q), k;
+	while (q.nonstale) {
+		uint32_t idx = paint_get(&q, dag), k;
 		unsigned int flags;
 
 		flags = dag->nodes[idx].flags & (PARENT1 | PARENT2 | STALE);
@@ -463,14 +477,18 @@ static int paint_down(struct merge *m, uint32_t one, const uint32_t *twos,
 			ret = dag_load(m, p, err);
 			if (ret < 0)
 				goto out;
+			if ((flags & STALE) && !(dag->nodes[p].flags & STALE))
+				q.nonstale -= dag->nodes[p].inq;
 			set_flags(dag, p, flags);
-			pq_put(&q, p, dag->nodes[p].date);
+			paint_put(&q, dag, p);
 		}
 	}
 	*out = res;
 	*nr_out = nr;
 	res = NULL;
 out:
+	for (i = 0; i < q.nr; i++)
+		dag->nodes[q.v[i].idx].inq--;
 	free(res);
 	free(q.v);
 	return ret;
