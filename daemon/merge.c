@@ -1780,6 +1780,22 @@ static void learn_conflicts(struct merge *m, const git_oid trees[3],
 	}
 }
 
+#define VBASE_LOST "virtual merge base: cannot read an object"
+
+/*
+ * The trees of virtual merge bases are reachable from no ref: git gc
+ * may prune some of their objects (a folder, say) and not others.  When
+ * one cannot be read, forget every virtual base (they are made again)
+ * and let git merge this time.
+ */
+static void vbases_lost(struct merge *m, struct strbuf *err)
+{
+	log_warn("%s; forgetting the virtual merge bases", err->buf);
+	strbuf_reset(err);
+	memset(m->vbases, 0, m->vbases_size * sizeof(*m->vbases));
+	m->vbases_nr = 0;
+}
+
 /*
  * The merge base tree of a merge: the one base's tree, or the virtual
  * merge base merge-ort would make of several.  Returns 1 with *why set
@@ -1810,6 +1826,11 @@ static int base_tree(struct merge *m, const uint32_t *bases, size_t nr,
 		ret = virtual_base(m, sorted, nr, 0, tree, why, err);
 	}
 	free(sorted);
+	if (ret < 0) {
+		vbases_lost(m, err);
+		*why = VBASE_LOST;
+		ret = 1;
+	}
 	return ret;
 }
 
@@ -1871,6 +1892,12 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		}
 		ret = merge_trees_fast(m, &st, &dir, &key[0], &key[1], &key[2],
 				       &tree, &empty, err);
+		if (ret < 0 && nr_bases > 1) {
+			vbases_lost(m, err);
+			have_base = false;
+			st.undecided = VBASE_LOST;
+			ret = 1;
+		}
 		if (ret < 0)
 			goto out;
 		if (!ret && st.nr_conflicts && m->conflict_tree) {

@@ -18,12 +18,13 @@ tick()
 tick
 make_repo "$T/src"
 cd "$T/src" || exit 1
-for f in a b c d m; do seq 1 30 | sed "s/^/$f /" > "$f"; done
+mkdir src
+for f in a b c d m; do seq 1 30 | sed "s/^/$f /" > "src/$f"; done
 git add . && tick && git commit -q -m 'files' && git tag v1.0
 # edit BRANCH FILE LINE: commit a change of one line on BRANCH
 edit()
 {
-	git checkout -q "$1" && sed -i "$3s/.*/$1 was here $NOW/" "$2" &&
+	git checkout -q "$1" && sed -i "$3s/.*/$1 was here $NOW/" "src/$2" &&
 	tick && git commit -q -am "$1: $2:$3"
 }
 for t in t1 t2 t3 t4; do git branch "$t" v1.0; done
@@ -122,6 +123,32 @@ is "$(jget "$body" '$.virtual_merges')" 0 \
 is "$([ "$(jget "$body" '$.virtual_bases_reused')" -gt 0 ] && echo yes)" yes \
 	"it finds them in the database"
 check_next "and each merge has git merge-tree's tree"
+
+# git gc prunes a folder of a virtual base and not the virtual base's
+# own tree: git merges this time, and the virtual bases are made again
+stop_daemon
+tops=$(sql "SELECT tree FROM virtual_bases")
+gone=0
+for o in $($G fsck --unreachable --no-reflogs 2>/dev/null |
+	   awk '$2 == "tree" { print $3 }'); do
+	case " $(echo $tops) " in
+	*" $o "*) continue ;;
+	esac
+	f=$T/src.git/objects/$(echo "$o" | cut -c1-2)/$(echo "$o" | cut -c3-)
+	[ -f "$f" ] && rm -f "$f" && gone=$((gone + 1))
+done
+is "$([ "$gone" -gt 0 ] && echo yes)" yes "some folders of virtual bases pruned ($gone)"
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts with them gone"
+api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
+is "$(jget "$body" '$.state')" done "a full rebuild then is done"
+is "$([ "$(jget "$body" '$.fallbacks')" -gt 0 ] && echo yes)" yes \
+	"asking git where a virtual base cannot be read"
+check_next "each merge has git merge-tree's tree"
+is "$($G rev-parse "next^{tree}")" "$tree1" "the same tree as before"
+api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
+is "$(jget "$body" '$.fallbacks')" 0 "the next full rebuild makes them again"
+check_next "with git merge-tree's trees"
 
 # git gc prunes the virtual bases' trees (reachable from no ref): they
 # are made again, not taken from the memo
