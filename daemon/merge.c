@@ -27,6 +27,19 @@
  * conflicting is remembered by its three blobs (a content conflict
  * depends on nothing else), so that a later merge meeting the same
  * three blobs, and nothing else undecided, is reported without git.
+ *
+ * Several merge bases (criss-cross histories) are merged into a virtual
+ * merge base as merge-ort's merge_ort_internal() does: the bases in the
+ * order get_merge_bases() returns them (newest first by commit date),
+ * reversed, the virtual commit made so far merged with the next base,
+ * each inner merge one call depth deeper with its own merge bases (those
+ * of the real commits the virtual one is made of), the labels "Temporary
+ * merge branch 1" and "2", and content conflicts kept in the files with
+ * markers two longer per depth.  Each inner merge is the fast path
+ * above, which gives up on the same things there.  Virtual bases are
+ * pure functions of their set of bases and depth, and memoised so; so
+ * is every prefix (the oldest k bases), and whole merges by the ours and
+ * theirs commits.
  */
 #include <errno.h>
 #include <fcntl.h>
