@@ -53,6 +53,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <git2.h>
+#include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
@@ -78,6 +79,8 @@ extern char **environ;
 #define MEMO_MAX	4096
 /* Slots for virtual bases and their prefixes (forgotten when half full). */
 #define VBASES_SIZE	65536
+/* Objects of virtual bases kept in memory before starting afresh. */
+#define MEMPACK_MAX	200000
 
 struct dag_node {
 	git_oid oid;
@@ -133,6 +136,15 @@ struct vbase_entry {
 struct merge {
 	git_repository *repo;
 	git_odb *odb;
+	/*
+	 * The objects made inside virtual merge bases go to an in-memory
+	 * backend (the odb's last), not to loose files: thousands of trees
+	 * a build that no ref will reach.  Those of the virtual bases handed
+	 * to merge_vbases_take() are written to the repository then.  NULL
+	 * with alternates (the default odb, whose backends are not ours).
+	 */
+	git_odb_backend *pack_be, *loose_be, *mempack;
+	uint64_t mempack_objects;
 	char *gitdir;
 	char *git;
 	char *ident_name, *ident_email;
@@ -832,8 +844,75 @@ static git_oid *out_oid(struct tree_out *out, size_t max)
 	return &out->oids[out->nr_oids++];
 }
 
-static int write_tree(struct merge *m, struct tree_out *out, git_oid *oid,
-		      struct strbuf *err)
+/* Whether oid is in the repository itself (not only in memory). */
+static bool on_disk(struct merge *m, const git_oid *oid)
+{
+	return m->pack_be->exists(m->pack_be, oid) ||
+	       m->loose_be->exists(m->loose_be, oid);
+}
+
+/*
+ * Write an object the merge made: inside a virtual merge base (depth > 0)
+ * to memory, else to the repository.
+ */
+static int odb_write(struct merge *m, int depth, git_oid *oid,
+		     const void *data, size_t len, git_object_t type)
+{
+	int ret;
+
+	if (!depth || !m->mempack)
+		return git_odb_write(oid, m->odb, data, len, type);
+	ret = git_odb_hash(oid, data, len, type);
+	if (ret < 0 || on_disk(m, oid))
+		return ret;
+	ret = m->mempack->write(m->mempack, oid, data, len, type);
+	if (!ret)
+		m->mempack_objects++;
+	return ret;
+}
+
+/*
+ * Copy oid and what it refers to from memory to the repository, the
+ * objects it refers to first.
+ */
+static int copy_to_disk(struct merge *m, const git_oid *oid)
+{
+	git_object_t type;
+	size_t len;
+	void *data;
+	int ret;
+
+	if (!m->mempack || on_disk(m, oid))
+		return 0;
+	ret = m->mempack->read(&data, &len, &type, m->mempack, oid);
+	if (ret < 0)
+		return ret;
+	if (type == GIT_OBJECT_TREE) {
+		const char *p = data, *end = p + len;
+
+		while (!ret && p < end) {
+			const char *nul = memchr(p, 0, end - p);
+			git_oid child;
+
+			if (!nul || end - nul < 1 + GIT_OID_RAWSZ) {
+				ret = -1;
+				break;
+			}
+			git_oid_fromraw(&child, (const unsigned char *)nul + 1);
+			/* submodules (mode 160000) are commits elsewhere */
+			if (strncmp(p, "160000 ", 7))
+				ret = copy_to_disk(m, &child);
+			p = nul + 1 + GIT_OID_RAWSZ;
+		}
+	}
+	if (!ret)
+		ret = m->loose_be->write(m->loose_be, oid, data, len, type);
+	git_odb_backend_data_free(m->mempack, data);
+	return ret;
+}
+
+static int write_tree(struct merge *m, int depth, struct tree_out *out,
+		      git_oid *oid, struct strbuf *err)
 {
 	struct strbuf buf = STRBUF_INIT;
 	size_t i;
@@ -860,7 +939,7 @@ static int write_tree(struct merge *m, struct tree_out *out, git_oid *oid,
 		strbuf_addch(&buf, 0);
 		strbuf_add(&buf, out->v[i].oid->id, GIT_OID_RAWSZ);
 	}
-	ret = git_odb_write(oid, m->odb, buf.buf, buf.len, GIT_OBJECT_TREE);
+	ret = odb_write(m, depth, oid, buf.buf, buf.len, GIT_OBJECT_TREE);
 	strbuf_release(&buf);
 	if (ret < 0)
 		return repo_error(err, -EIO, "cannot write tree");
@@ -1000,7 +1079,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		ret = 1;
 		goto out;
 	}
-	ret = git_odb_write(oid, m->odb, r1.ptr, r1.len, GIT_OBJECT_BLOB);
+	ret = odb_write(m, st->depth, oid, r1.ptr, r1.len, GIT_OBJECT_BLOB);
 	if (ret < 0)
 		ret = repo_error(err, -EIO, "cannot write blob");
 out:
@@ -1117,7 +1196,7 @@ static int merge_trees_fast(struct merge *m, struct fast_state *st,
 	}
 	*empty = !out.nr;
 	if (out.nr || !dirlen)
-		ret = write_tree(m, &out, oid, err);
+		ret = write_tree(m, st->depth, &out, oid, err);
 out:
 	free(out.v);
 	free(out.oids);
@@ -1311,12 +1390,15 @@ static void vbase_put(struct merge *m, const git_oid *key,
 	e->undecided = undecided;
 }
 
-/* A virtual base made here: remembered for merge_vbases_take() too. */
+/*
+ * A virtual base made here; the caller keeps those of whole merges (not
+ * their prefixes nor the inner ones): merge_vbases_take() hands them out.
+ */
 static void vbase_made(struct merge *m, const git_oid *key,
-		       const git_oid *tree)
+		       const git_oid *tree, bool keep)
 {
 	vbase_put(m, key, tree, NULL);
-	if (m->nr_new_vbases >= VBASES_SIZE / 2)
+	if (!keep || m->nr_new_vbases >= VBASES_SIZE / 2)
 		return;
 	if (m->nr_new_vbases == m->new_vbases_alloc) {
 		m->new_vbases_alloc = m->new_vbases_alloc ?
@@ -1347,6 +1429,13 @@ int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data)
 	for (i = 0; !ret && i < m->nr_new_vbases; i++) {
 		git_oid_tostr(key, sizeof(key), &m->new_vbases[i][0]);
 		git_oid_tostr(tree, sizeof(tree), &m->new_vbases[i][1]);
+		/* kept beyond this process: its objects go to the repository */
+		if (copy_to_disk(m, &m->new_vbases[i][1]) < 0) {
+			log_debug("virtual merge base %s: %s", tree,
+				  git_error_last() ? git_error_last()->message :
+				  "cannot write it");
+			continue;
+		}
 		ret = fn(key, tree, data);
 	}
 	m->nr_new_vbases = 0;
@@ -1468,7 +1557,7 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 			git_oid pkey;
 
 			vbase_key(m, made, nr_made, depth, &pkey);
-			vbase_made(m, &pkey, &cur);
+			vbase_made(m, &pkey, &cur, false);
 		}
 	}
 	git_oid_cpy(tree, &cur);
@@ -1476,7 +1565,7 @@ out:
 	if (ret > 0)
 		vbase_put(m, &key, NULL, *why);
 	else if (!ret)
-		vbase_made(m, &key, tree);
+		vbase_made(m, &key, tree, !depth);
 	free(inner);
 	free(made);
 	strbuf_release(&dir);
@@ -1793,6 +1882,22 @@ static void learn_conflicts(struct merge *m, const git_oid trees[3],
 	}
 }
 
+/*
+ * Empty the in-memory objects, and forget the virtual bases made of
+ * them; those not handed out yet are written to the repository first.
+ */
+static void mempack_restart(struct merge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_new_vbases; i++)
+		copy_to_disk(m, &m->new_vbases[i][1]);
+	git_mempack_reset(m->mempack);
+	m->mempack_objects = 0;
+	memset(m->vbases, 0, m->vbases_size * sizeof(*m->vbases));
+	m->vbases_nr = 0;
+}
+
 #define VBASE_LOST "virtual merge base: cannot read an object"
 
 /*
@@ -1861,6 +1966,8 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 
 	memset(res, 0, sizeof(*res));
 	m->stats.merges++;
+	if (m->mempack && m->mempack_objects > MEMPACK_MAX)
+		mempack_restart(m);
 	ret = lookup_commit_node(m, ours, &a, err);
 	if (!ret)
 		ret = lookup_commit_node(m, theirs, &b, err);
@@ -2043,6 +2150,15 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 			loose->free(loose);
 		goto out_odb;
 	}
+	m->pack_be = pack;
+	m->loose_be = loose;
+	if ((ret = git_mempack_new(&m->mempack)) < 0 ||
+	    (ret = git_odb_add_backend(odb, m->mempack, 0)) < 0) {
+		if (m->mempack)
+			m->mempack->free(m->mempack);
+		m->mempack = NULL;
+		goto out_odb;
+	}
 	ret = git_repository_set_odb(m->repo, odb);
 	if (ret < 0)
 		goto out_odb;
@@ -2052,6 +2168,7 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 
 out_odb:
 	git_odb_free(odb);
+	m->pack_be = m->loose_be = m->mempack = NULL;
 out_err:
 	strbuf_release(&path);
 	return repo_error(err, -EIO, "cannot open object database");
