@@ -1079,6 +1079,22 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		ret = 1;
 		goto out;
 	}
+	/*
+	 * Conflict markers next to a last line without its newline, or in
+	 * a file with CRLF line ends, are where git's xdiff has changed
+	 * since the copy in libgit2: leave those to git.
+	 */
+	if (!r1.automergeable) {
+		for (i = 0; i < 3; i++) {
+			if (in[i].size && (in[i].ptr[in[i].size - 1] != '\n' ||
+					   memchr(in[i].ptr, '\r', in[i].size))) {
+				fast_undecided(st, "conflict at an incomplete line or CRLF",
+					       dir, o->name);
+				ret = 1;
+				goto out;
+			}
+		}
+	}
 	ret = odb_write(m, st->depth, oid, r1.ptr, r1.len, GIT_OBJECT_BLOB);
 	if (ret < 0)
 		ret = repo_error(err, -EIO, "cannot write blob");
@@ -1325,6 +1341,8 @@ static const char *vbase_reason(const char *why)
 		{ "binary file", "virtual merge base: binary file" },
 		{ "diff algorithms disagree",
 		  "virtual merge base: diff algorithms disagree" },
+		{ "conflict at an incomplete line or CRLF",
+		  "virtual merge base: conflict at an incomplete line or CRLF" },
 	};
 	size_t i;
 

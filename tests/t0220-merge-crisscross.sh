@@ -180,6 +180,50 @@ while [ $i -le $NB ]; do
 done
 DESC="next step" compare_merges "$list.next"
 
+# Hand-made criss-crosses whose two merge bases conflict in file f: a
+# plain conflict, one at a last line without its newline, one in a file
+# with CRLF line ends.  Both tips resolved f the same way and changed it
+# on different lines since.
+cc_case()
+{
+	local name=$1 base=$2 a=$3 b=$4 r=$5
+	git checkout -q --orphan "$name-base" && git rm -q -rf . &&
+	printf "$base" > f && printf 'g\n' > g && git add f g && tick &&
+	git commit -q -m "$name base"
+	git checkout -q -b "$name-a" && printf "$a" > f && tick &&
+	git commit -q -am "$name a"
+	git checkout -q -b "$name-b" "$name-base" && printf "$b" > f && tick &&
+	git commit -q -am "$name b"
+	git checkout -q -b "$name-a2" "$name-a" && tick &&
+	{ git merge -q --no-edit "$name-b" >/dev/null 2>&1; true; } &&
+	printf "$r" > f && git add f && tick && git commit -q --no-edit
+	git checkout -q -b "$name-b2" "$name-b" && tick &&
+	{ git merge -q --no-edit "$name-a" >/dev/null 2>&1; true; } &&
+	printf "$r" > f && git add f && tick && git commit -q --no-edit
+	git checkout -q "$name-a2" && printf 'top\n' > h && git add h &&
+	tick && git commit -q -m "$name a3"
+	git checkout -q "$name-b2" && printf 'g2\n' > g && tick &&
+	git commit -q -am "$name b3"
+	echo "merge $name-a2 $name-b2" >> "$list.hand"
+	echo "merge $name-b2 $name-a2" >> "$list.hand"
+}
+: > "$list.hand"
+cc_case plain 'x\ny\nz\n' 'x\nA\nz\n' 'x\nB\nz\n' 'x\nR\nz\n'
+cc_case noeol 'x\ny' 'x\nA' 'x\nB' 'x\nR\n'
+cc_case crlf 'x\r\ny\r\nz\r\n' 'x\r\nA\r\nz\r\n' 'x\r\nB\r\nz\r\n' 'x\r\nR\r\nz\r\n'
+is "$(git merge-base --all plain-a2 plain-b2 | wc -l)" 2 "a hand-made criss-cross has two merge bases"
+DESC="hand-made criss-cross" compare_merges "$list.hand"
+"$MERGE_DRIVER" --fallback=none . < "$list.hand" > "$list.hand.none" 2>/dev/null
+is "$(sed -n 1p "$list.hand.none")" "$(sed -n 1p "$list.hand.got")" \
+	"a conflict inside the virtual base: the fast path gives git's tree"
+is "$(sed -n 2p "$list.hand.none")" "$(sed -n 2p "$list.hand.got")" \
+	"and the other way round"
+like "$(sed -n 3p "$list.hand.none")" "incomplete line or CRLF" \
+	"a conflict at a last line without its newline goes to git"
+like "$(sed -n 5p "$list.hand.none")" "incomplete line or CRLF" \
+	"a conflict in a file with CRLF line ends goes to git"
+git checkout -q master
+
 # The same pairs again in one process: the merges by commits are kept.
 cat "$list" "$list" > "$list.twice"
 "$MERGE_DRIVER" --verbose . < "$list.twice" > "$list.twice.got" 2> "$list.twice.log"
