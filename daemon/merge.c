@@ -79,8 +79,8 @@ extern char **environ;
 #define MEMO_MAX	4096
 /* Slots for virtual bases and their prefixes (forgotten when half full). */
 #define VBASES_SIZE	65536
-/* Objects of virtual bases kept in memory before starting afresh. */
-#define MEMPACK_MAX	200000
+/* Bytes of virtual bases' objects kept in memory before starting afresh. */
+#define MEMPACK_MAX	(128u << 20)
 
 struct dag_node {
 	git_oid oid;
@@ -144,7 +144,7 @@ struct merge {
 	 * with alternates (the default odb, whose backends are not ours).
 	 */
 	git_odb_backend *pack_be, *loose_be, *mempack;
-	uint64_t mempack_objects;
+	uint64_t mempack_bytes, mempack_max;
 	char *gitdir;
 	char *git;
 	char *ident_name, *ident_email;
@@ -867,7 +867,7 @@ static int odb_write(struct merge *m, int depth, git_oid *oid,
 		return ret;
 	ret = m->mempack->write(m->mempack, oid, data, len, type);
 	if (!ret)
-		m->mempack_objects++;
+		m->mempack_bytes += len;
 	return ret;
 }
 
@@ -1911,7 +1911,7 @@ static void mempack_restart(struct merge *m)
 	for (i = 0; i < m->nr_new_vbases; i++)
 		copy_to_disk(m, &m->new_vbases[i][1]);
 	git_mempack_reset(m->mempack);
-	m->mempack_objects = 0;
+	m->mempack_bytes = 0;
 	memset(m->vbases, 0, m->vbases_size * sizeof(*m->vbases));
 	m->vbases_nr = 0;
 }
@@ -1984,7 +1984,7 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 
 	memset(res, 0, sizeof(*res));
 	m->stats.merges++;
-	if (m->mempack && m->mempack_objects > MEMPACK_MAX)
+	if (m->mempack && m->mempack_bytes > m->mempack_max)
 		mempack_restart(m);
 	ret = lookup_commit_node(m, ours, &a, err);
 	if (!ret)
@@ -2243,6 +2243,11 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		return ret;
 	}
 	read_conflict_style(m);
+	/* CTHULHU_MERGE_MEMPACK_MAX: a smaller limit, for the tests */
+	m->mempack_max = MEMPACK_MAX;
+	if (getenv("CTHULHU_MERGE_MEMPACK_MAX"))
+		m->mempack_max = strtoull(getenv("CTHULHU_MERGE_MEMPACK_MAX"),
+					  NULL, 10);
 	*out = m;
 	return 0;
 }

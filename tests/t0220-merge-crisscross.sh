@@ -224,6 +224,12 @@ like "$(sed -n 5p "$list.hand.none")" "incomplete line or CRLF" \
 	"a conflict in a file with CRLF line ends goes to git"
 git checkout -q master
 
+# The in-memory objects of virtual bases emptied before every merge
+# (and the virtual bases forgotten): the same answers.
+CTHULHU_MERGE_MEMPACK_MAX=0 "$MERGE_DRIVER" . < "$list" > "$list.restart" 2>/dev/null
+is "$(cat "$list.restart")" "$(cat "$list.got")" \
+	"virtual bases made again after the memory is emptied give the same answers"
+
 # The same pairs again in one process: the merges by commits are kept.
 cat "$list" "$list" > "$list.twice"
 "$MERGE_DRIVER" --verbose . < "$list.twice" > "$list.twice.got" 2> "$list.twice.log"
