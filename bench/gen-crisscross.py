@@ -120,7 +120,7 @@ def main():
     base = commit("refs/heads/master", "base\n", None,
                   [put(p, base_state) for p in paths])
     out.write(b"reset refs/tags/v1.0-rc0\nfrom :%d\n\n" % base)
-    tags = {0: base}
+    tags = {}
     ml_changes = {0: set()}
     head = base
     cur = {}
@@ -131,8 +131,6 @@ def main():
                                              for i in range(HEAD)))
             lines[rnd.randrange(0, HEAD)] = "mainline change %d" % n
             cur[p] = tuple(lines)
-        if n % 20 == 0 or n == 1:
-            pass
         ml.append(dict(cur))
         ml_changes[len(ml) - 1] = set(ch)
         r = len(ml) - 1
