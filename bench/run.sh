@@ -8,6 +8,10 @@
 # numbers worth quoting: configure CFLAGS=-O2); WORK_DIR (default a new
 # temporary folder) gets the repository from bench/gen-repo.py, which is
 # reused when it is there.  TOPICS=N sets the number of topics (30).
+# GEN=crisscross generates a criss-cross history with
+# bench/gen-crisscross.py instead (TOPICS 100 by default, MERGES=M merges
+# of other topics' commits per topic, 24), whose merges have many merge
+# bases.
 #
 # Peers, each given a commit-graph (git commit-graph write --reachable):
 #   merge-tree loop   git merge-tree --write-tree + git commit-tree per
@@ -21,7 +25,12 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-.}" && pwd)
 WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/cthulhu-bench.XXXXXX")}
-TOPICS=${TOPICS:-30}
+GEN=${GEN:-repo}
+if [ "$GEN" = crisscross ]; then
+	TOPICS=${TOPICS:-100}
+else
+	TOPICS=${TOPICS:-30}
+fi
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 R=$WORK/repo.git
@@ -32,7 +41,12 @@ export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 
 if [ ! -d "$R" ]; then
 	echo "# generating $R"
-	python3 "$here/gen-repo.py" --topics "$TOPICS" "$R" > "$WORK/topics"
+	if [ "$GEN" = crisscross ]; then
+		python3 "$here/gen-crisscross.py" --topics "$TOPICS" \
+			--merges "${MERGES:-24}" "$R" > "$WORK/topics"
+	else
+		python3 "$here/gen-repo.py" --topics "$TOPICS" "$R" > "$WORK/topics"
+	fi
 fi
 $G commit-graph write --reachable 2>/dev/null
 BASE=v1.0-rc6
@@ -70,6 +84,17 @@ time_of "$WORK/t.loop" sh "$WORK/merge-tree-loop.sh" "$R" "$BASE" \
 last=$(tail -n 1 "$WORK/topics")
 time_of "$WORK/t.loop1" sh "$WORK/merge-tree-loop.sh" "$R" \
 	"refs/heads/next-git~1" refs/heads/next-git-one "$last"
+# the loop from the middle topic on (what a loop that kept the merges
+# before a moved topic would redo): from next-git's merge before it
+ntopics=$(wc -l < "$WORK/topics")
+midpos=$(( (ntopics + 1) / 2 ))
+mid=$(sed -n "${midpos}p" "$WORK/topics")
+midfrom=$($G log --first-parent --format='%H %s' next-git |
+	awk -v t="Merge branch '$mid' into next" \
+	'found { print $1; exit } substr($0, 42) == t { found = 1 }')
+[ -n "$midfrom" ] || midfrom=$BASE
+time_of "$WORK/t.loopmid" sh "$WORK/merge-tree-loop.sh" "$R" \
+	"$midfrom" refs/heads/next-git-mid $(sed -n "${midpos},\$p" "$WORK/topics")
 
 # --- the work-tree loop -------------------------------------------------
 rm -rf "$WORK/wt"
@@ -133,7 +158,13 @@ EOF
 move_topic()
 {
 	local t=$1 path blob tree commit
-	path=$($G diff --name-only "$BASE...$t" | head -n 1)
+	if [ "$GEN" = crisscross ]; then
+		# a file of the topic's own (not one a merge brought in)
+		path=$($G log --no-merges -1 --format= --name-only "$t" |
+			head -n 1)
+	else
+		path=$($G diff --name-only "$BASE...$t" | head -n 1)
+	fi
 	blob=$( ($G cat-file blob "$t:$path"; echo "moved $(date +%s%N)") |
 		$G hash-object -w --stdin)
 	GIT_INDEX_FILE=$WORK/index $G read-tree "$t"
@@ -156,8 +187,11 @@ import json, sys
 b = json.load(sys.stdin)["build"]
 print("- %d %d %s" % (b["duration_ms"], b["merges_reused"], b["result"]))' > "$WORK/t.cold"
 rebuild full --full
+rebuild same
 move_topic "$last"
 rebuild last
+move_topic "$mid"
+rebuild mid
 move_topic "$(head -n 1 "$WORK/topics")"
 rebuild first
 rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
@@ -170,11 +204,23 @@ if [ "$($G rev-parse "$(awk '{ print $4 }' "$WORK/t.full")^{tree}")" = \
      "$($G rev-parse "next-git^{tree}")" ]; then
 	same=yes
 fi
+# and after the middle topic moved: git merge-tree's tree for each merge
+# the daemon made again (first parent and topic of each merge commit)
+midsame=yes
+midnext=$(awk '{ print $4 }' "$WORK/t.mid")
+for c in $($G rev-list --first-parent "$midnext" --not "$midfrom"); do
+	p1=$($G rev-parse "$c^1")
+	p2=$($G rev-parse "$c^2" 2>/dev/null) || continue
+	[ "$($G merge-tree --write-tree "$p1" "$p2" 2>/dev/null | head -n 1)" = \
+	  "$($G rev-parse "$c^{tree}")" ] || midsame=no
+done
 
 awk -v loop="$(cat "$WORK/t.loop")" -v loop1="$(cat "$WORK/t.loop1")" \
     -v wt="$(cat "$WORK/t.wt")" -v cold="$(cat "$WORK/t.cold")" \
     -v full="$(cat "$WORK/t.full")" -v lastb="$(cat "$WORK/t.last")" \
-    -v first="$(cat "$WORK/t.first")" -v rss="$rss" -v same="$same" '
+    -v first="$(cat "$WORK/t.first")" -v rss="$rss" -v same="$same" \
+    -v loopmid="$(cat "$WORK/t.loopmid")" -v mid="$(cat "$WORK/t.mid")" \
+    -v sameb="$(cat "$WORK/t.same")" -v midsame="$midsame" '
 function f(s, i) { split(s, a, " "); return a[i] }
 BEGIN {
 	L = f(loop, 1)
@@ -186,6 +232,10 @@ BEGIN {
 	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud full rebuild, warm", f(full, 1), f(full, 2) / 1000, L / f(full, 1)
 	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the last topic moved", f(lastb, 1), f(lastb, 2) / 1000, L / f(lastb, 1), f(lastb, 3)
 	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the first topic moved", f(first, 1), f(first, 2) / 1000, L / f(first, 1), f(first, 3)
-	printf "cthulhud peak RSS %d MiB; full rebuild tree equal to the git loop: %s\n", rss / 1024, same
+	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud rebuild, nothing moved", f(sameb, 1), f(sameb, 2) / 1000, L / f(sameb, 1)
+	M = f(loopmid, 1)
+	printf "%-42s %9.3f %9s %9.1f\n", "git merge-tree loop from the middle topic", M, "-", L / M
+	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused; %.1fx the loop from the middle)\n", "cthulhud after the middle topic moved", f(mid, 1), f(mid, 2) / 1000, L / f(mid, 1), f(mid, 3), M / f(mid, 1)
+	printf "cthulhud peak RSS %d MiB; full rebuild tree equal to the git loop: %s; merges after the middle topic moved equal to git merge-tree: %s\n", rss / 1024, same, midsame
 }'
 echo "# work folder: $WORK"

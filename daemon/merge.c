@@ -27,6 +27,19 @@
  * conflicting is remembered by its three blobs (a content conflict
  * depends on nothing else), so that a later merge meeting the same
  * three blobs, and nothing else undecided, is reported without git.
+ *
+ * Several merge bases (criss-cross histories) are merged into a virtual
+ * merge base as merge-ort's merge_ort_internal() does: the bases in the
+ * order get_merge_bases() returns them (newest first by commit date),
+ * reversed, the virtual commit made so far merged with the next base,
+ * each inner merge one call depth deeper with its own merge bases (those
+ * of the real commits the virtual one is made of), the labels "Temporary
+ * merge branch 1" and "2", and content conflicts kept in the files with
+ * markers two longer per depth.  Each inner merge is the fast path
+ * above, which gives up on the same things there.  Virtual bases are
+ * pure functions of their set of bases and depth, and memoised so; so
+ * is every prefix (the oldest k bases), and whole merges by the ours and
+ * theirs commits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +53,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <git2.h>
+#include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
@@ -63,6 +77,10 @@ extern char **environ;
 #define FIRST_FEW_BYTES	8000
 /* Forget memoised merges beyond this many (a plain reset, no LRU). */
 #define MEMO_MAX	4096
+/* Slots for virtual bases and their prefixes (forgotten when half full). */
+#define VBASES_SIZE	65536
+/* Bytes of virtual bases' objects kept in memory before starting afresh. */
+#define MEMPACK_MAX	(128u << 20)
 
 struct dag_node {
 	git_oid oid;
@@ -71,6 +89,7 @@ struct dag_node {
 	uint32_t parents;	/* offset into dag.parent_pool */
 	uint32_t nr_parents;
 	unsigned int flags;
+	uint32_t inq;		/* entries in paint_down()'s queue */
 	bool loaded;
 };
 
@@ -86,24 +105,58 @@ struct dag {
 };
 
 struct memo_entry {
-	git_oid key[3];		/* base, ours and theirs trees */
+	git_oid key[3];		/* base, ours and theirs trees; or commits */
 	bool used;
 	bool clean;
 	git_oid tree;
 	char **conflicts;
 	size_t nr_conflicts;
+	/* the commit memo's: the first merge base and how many */
+	git_oid base;
+	unsigned int nr_bases;
+};
+
+/* Memoised merges, keyed by three object names (a plain reset, no LRU). */
+struct memo_table {
+	struct memo_entry *v;
+	size_t size, nr;
+};
+
+/*
+ * A virtual merge base: the tree merge-ort makes of a set of merge
+ * bases at a call depth, or why the fast path could not make it.
+ */
+struct vbase_entry {
+	git_oid key;		/* hash of the depth and the sorted bases */
+	git_oid tree;
+	const char *undecided;	/* static string, NULL when tree is set */
+	bool used;
 };
 
 struct merge {
 	git_repository *repo;
 	git_odb *odb;
+	/*
+	 * The objects made inside virtual merge bases go to an in-memory
+	 * backend (the odb's last), not to loose files: thousands of trees
+	 * a build that no ref will reach.  Those of the virtual bases handed
+	 * to merge_vbases_take() are written to the repository then.  NULL
+	 * with alternates (the default odb, whose backends are not ours).
+	 */
+	git_odb_backend *pack_be, *loose_be, *mempack;
+	uint64_t mempack_bytes, mempack_max;
 	char *gitdir;
 	char *git;
 	char *ident_name, *ident_email;
 	enum merge_fallback fallback;
 	struct dag dag;
-	struct memo_entry *memo;
-	size_t memo_size, memo_nr;
+	struct memo_table memo;		/* by the three trees */
+	struct memo_table commit_memo;	/* by ours and theirs commits */
+	struct vbase_entry *vbases;
+	size_t vbases_size, vbases_nr;
+	git_oid (*new_vbases)[2];	/* made since merge_vbases_take() */
+	size_t nr_new_vbases, new_vbases_alloc;
+	bool conflict_style_other;	/* merge.conflictStyle is not merge */
 	/*
 	 * File merges git found conflicting: base, ours and theirs blobs
 	 * (base zero for an add/add).  A content conflict is a function of
@@ -304,6 +357,7 @@ struct pq {
 	struct pq_item *v;
 	size_t nr, alloc;
 	uint64_t seq;
+	size_t nonstale;	/* entries whose commit is not STALE */
 };
 
 static bool pq_before(const struct pq_item *a, const struct pq_item *b)
@@ -362,14 +416,26 @@ static uint32_t pq_get(struct pq *q)
 	return idx;
 }
 
-static bool pq_has_nonstale(struct pq *q, struct dag *dag)
+/*
+ * The queue of paint_down() keeps count of its entries whose commit is
+ * not STALE, for git's queue_has_nonstale() without a scan per commit.
+ */
+static void paint_put(struct pq *q, struct dag *dag, uint32_t idx)
 {
-	size_t i;
+	pq_put(q, idx, dag->nodes[idx].date);
+	dag->nodes[idx].inq++;
+	if (!(dag->nodes[idx].flags & STALE))
+		q->nonstale++;
+}
 
-	for (i = 0; i < q->nr; i++)
-		if (!(dag->nodes[q->v[i].idx].flags & STALE))
-			return true;
-	return false;
+static uint32_t paint_get(struct pq *q, struct dag *dag)
+{
+	uint32_t idx = pq_get(q);
+
+	dag->nodes[idx].inq--;
+	if (!(dag->nodes[idx].flags & STALE))
+		q->nonstale--;
+	return idx;
 }
 
 static void set_flags(struct dag *dag, uint32_t idx, unsigned int flags)
@@ -407,16 +473,16 @@ static int paint_down(struct merge *m, uint32_t one, const uint32_t *twos,
 	if (ret < 0)
 		return ret;
 	set_flags(dag, one, PARENT1);
-	pq_put(&q, one, dag->nodes[one].date);
+	paint_put(&q, dag, one);
 	for (i = 0; i < nr_twos; i++) {
 		ret = dag_load(m, twos[i], err);
 		if (ret < 0)
 			goto out;
 		set_flags(dag, twos[i], PARENT2);
-		pq_put(&q, twos[i], dag->nodes[twos[i]].date);
+		paint_put(&q, dag, twos[i]);
 	}
-	while (pq_has_nonstale(&q, dag)) {
-		uint32_t idx = pq_get(&q), k;
+	while (q.nonstale) {
+		uint32_t idx = paint_get(&q, dag), k;
 		unsigned int flags;
 
 		flags = dag->nodes[idx].flags & (PARENT1 | PARENT2 | STALE);
@@ -436,14 +502,18 @@ static int paint_down(struct merge *m, uint32_t one, const uint32_t *twos,
 			ret = dag_load(m, p, err);
 			if (ret < 0)
 				goto out;
+			if ((flags & STALE) && !(dag->nodes[p].flags & STALE))
+				q.nonstale -= dag->nodes[p].inq;
 			set_flags(dag, p, flags);
-			pq_put(&q, p, dag->nodes[p].date);
+			paint_put(&q, dag, p);
 		}
 	}
 	*out = res;
 	*nr_out = nr;
 	res = NULL;
 out:
+	for (i = 0; i < q.nr; i++)
+		dag->nodes[q.v[i].idx].inq--;
 	free(res);
 	free(q.v);
 	return ret;
@@ -497,16 +567,22 @@ out:
 	return ret;
 }
 
-/* get_merge_bases(): the best common ancestors of one and two. */
-static int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two,
-			   uint32_t **out, size_t *nr_out, struct strbuf *err)
+/*
+ * get_merge_bases_many(): the best common ancestors of one and the
+ * commits twos (of a merge of them all), in the order paint_down()
+ * found them.
+ */
+static int dag_merge_bases_many(struct merge *m, uint32_t one,
+				const uint32_t *twos, size_t nr_twos,
+				uint32_t **out, size_t *nr_out,
+				struct strbuf *err)
 {
 	struct dag *dag = &m->dag;
 	uint32_t *list, *res;
 	size_t nr, i, n = 0;
 	int ret;
 
-	ret = paint_down(m, one, &two, 1, &list, &nr, err);
+	ret = paint_down(m, one, twos, nr_twos, &list, &nr, err);
 	if (ret < 0) {
 		dag_clear_flags(dag);
 		return ret;
@@ -526,6 +602,38 @@ static int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 	}
 	*out = res;
 	*nr_out = n;
+	return 0;
+}
+
+/* get_merge_bases(): the best common ancestors of one and two. */
+static int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two,
+			   uint32_t **out, size_t *nr_out, struct strbuf *err)
+{
+	return dag_merge_bases_many(m, one, &two, 1, out, nr_out, err);
+}
+
+/*
+ * Sort merge bases newest first by commit date, as get_merge_bases()
+ * returns them (commit_list_insert_by_date()).  Returns 1 when two have
+ * the same date: git's order of those depends on its walk (commit dates
+ * or generation numbers from a commit-graph), and the order decides the
+ * conflict markers inside a virtual merge base.
+ */
+static int sort_bases(struct dag *dag, uint32_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		uint32_t x = v[i];
+
+		for (j = i; j > 0 && dag->nodes[v[j - 1]].date <
+				     dag->nodes[x].date; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	for (i = 1; i < n; i++)
+		if (dag->nodes[v[i - 1]].date == dag->nodes[v[i]].date)
+			return 1;
 	return 0;
 }
 
@@ -597,6 +705,13 @@ int merge_is_ancestor(struct merge *m, const char *ancestor,
 struct fast_state {
 	const char *undecided;
 	struct strbuf path;
+	/*
+	 * merge-ort's call depth: 0 for the merge asked for, 1 and more for
+	 * the merges that make a virtual merge base, whose content
+	 * conflicts stay in the files, with the labels "Temporary merge
+	 * branch 1" and "2" and markers 2 longer at each level.
+	 */
+	int depth;
 	/* paths of known content conflicts met on the way */
 	char **conflicts;
 	size_t nr_conflicts;
@@ -698,7 +813,12 @@ static int read_tree_entries(struct merge *m, const git_oid *oid,
 		(*v)[i].mode = git_tree_entry_filemode_raw(e);
 		(*v)[i].oid = git_tree_entry_id(e);
 	}
-	qsort(*v, n, sizeof(**v), cmp_tentry_name);
+	/* git's order is strcmp()'s but where a folder is a prefix */
+	for (i = 1; i < n; i++)
+		if (strcmp((*v)[i - 1].name, (*v)[i].name) > 0)
+			break;
+	if (i < n)
+		qsort(*v, n, sizeof(**v), cmp_tentry_name);
 	*nr = n;
 	return 0;
 }
@@ -724,20 +844,102 @@ static git_oid *out_oid(struct tree_out *out, size_t max)
 	return &out->oids[out->nr_oids++];
 }
 
-static int write_tree(struct merge *m, struct tree_out *out, git_oid *oid,
-		      struct strbuf *err)
+/* Whether oid is in the repository itself (not only in memory). */
+static bool on_disk(struct merge *m, const git_oid *oid)
+{
+	return m->pack_be->exists(m->pack_be, oid) ||
+	       m->loose_be->exists(m->loose_be, oid);
+}
+
+/*
+ * Write an object the merge made: inside a virtual merge base (depth > 0)
+ * to memory, else to the repository.
+ */
+static int odb_write(struct merge *m, int depth, git_oid *oid,
+		     const void *data, size_t len, git_object_t type)
+{
+	int ret;
+
+	if (!depth || !m->mempack)
+		return git_odb_write(oid, m->odb, data, len, type);
+	ret = git_odb_hash(oid, data, len, type);
+	if (ret < 0 || on_disk(m, oid))
+		return ret;
+	ret = m->mempack->write(m->mempack, oid, data, len, type);
+	if (!ret)
+		m->mempack_bytes += len;
+	return ret;
+}
+
+/*
+ * Copy oid and what it refers to from memory to the repository, the
+ * objects it refers to first.
+ */
+static int copy_to_disk(struct merge *m, const git_oid *oid)
+{
+	git_object_t type;
+	size_t len;
+	void *data;
+	int ret;
+
+	if (!m->mempack || on_disk(m, oid))
+		return 0;
+	ret = m->mempack->read(&data, &len, &type, m->mempack, oid);
+	if (ret < 0)
+		return ret;
+	if (type == GIT_OBJECT_TREE) {
+		const char *p = data, *end = p + len;
+
+		while (!ret && p < end) {
+			const char *nul = memchr(p, 0, end - p);
+			git_oid child;
+
+			if (!nul || end - nul < 1 + GIT_OID_RAWSZ) {
+				ret = -1;
+				break;
+			}
+			git_oid_fromraw(&child, (const unsigned char *)nul + 1);
+			/* submodules (mode 160000) are commits elsewhere */
+			if (strncmp(p, "160000 ", 7))
+				ret = copy_to_disk(m, &child);
+			p = nul + 1 + GIT_OID_RAWSZ;
+		}
+	}
+	if (!ret)
+		ret = m->loose_be->write(m->loose_be, oid, data, len, type);
+	git_odb_backend_data_free(m->mempack, data);
+	return ret;
+}
+
+static int write_tree(struct merge *m, int depth, struct tree_out *out,
+		      git_oid *oid, struct strbuf *err)
 {
 	struct strbuf buf = STRBUF_INIT;
 	size_t i;
 	int ret;
 
-	qsort(out->v, out->nr, sizeof(*out->v), cmp_tentry_git);
+	for (i = 1; i < out->nr; i++)
+		if (cmp_tentry_git(&out->v[i - 1], &out->v[i]) > 0)
+			break;
+	if (i < out->nr)
+		qsort(out->v, out->nr, sizeof(*out->v), cmp_tentry_git);
 	for (i = 0; i < out->nr; i++) {
-		strbuf_addf(&buf, "%o %s", out->v[i].mode, out->v[i].name);
+		char mode[12];
+		int len = 0;
+		unsigned int x = out->v[i].mode;
+
+		/* "%o " by hand: tree writes are many */
+		do {
+			mode[sizeof(mode) - 1 - len++] = '0' + (x & 7);
+			x >>= 3;
+		} while (x);
+		strbuf_add(&buf, mode + sizeof(mode) - len, len);
+		strbuf_addch(&buf, ' ');
+		strbuf_addstr(&buf, out->v[i].name);
 		strbuf_addch(&buf, 0);
 		strbuf_add(&buf, out->v[i].oid->id, GIT_OID_RAWSZ);
 	}
-	ret = git_odb_write(oid, m->odb, buf.buf, buf.len, GIT_OBJECT_TREE);
+	ret = odb_write(m, depth, oid, buf.buf, buf.len, GIT_OBJECT_TREE);
 	strbuf_release(&buf);
 	if (ret < 0)
 		return repo_error(err, -EIO, "cannot write tree");
@@ -806,7 +1008,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		git_oid_cpy(oid, o->oid);
 		return 0;
 	}
-	if (known_conflict(m, b, o, t)) {
+	if (!st->depth && known_conflict(m, b, o, t)) {
 		st->conflicts = xrealloc(st->conflicts, (st->nr_conflicts + 1) *
 					 sizeof(*st->conflicts));
 		st->conflicts[st->nr_conflicts] = xstrfmt_path(dir, o->name);
@@ -836,6 +1038,13 @@ static int merge_file(struct merge *m, struct fast_state *st,
 			goto out;
 		}
 	}
+	if (st->depth) {
+		/* merge-ort's merge_3way() inside a virtual merge base */
+		opts.our_label = "Temporary merge branch 1";
+		opts.their_label = "Temporary merge branch 2";
+		opts.marker_size = GIT_MERGE_CONFLICT_MARKER_SIZE +
+				   2 * st->depth;
+	}
 	m->stats.file_merges++;
 	ret = git_merge_file(&r1, &in[0], &in[1], &in[2], &opts);
 	if (ret < 0) {
@@ -843,7 +1052,9 @@ static int merge_file(struct merge *m, struct fast_state *st,
 			      o->name);
 		goto out;
 	}
-	if (!r1.automergeable) {
+	if (!r1.automergeable && st->depth)
+		m->stats.vbase_conflicts++;
+	if (!r1.automergeable && !st->depth) {
 		fast_undecided(st, "content conflict", dir, o->name);
 		ret = 1;
 		goto out;
@@ -851,7 +1062,9 @@ static int merge_file(struct merge *m, struct fast_state *st,
 	/*
 	 * merge-ort diffs with the histogram algorithm, which libgit2 lacks;
 	 * where Myers and patience agree, the lines' alignment is not in
-	 * doubt and histogram agrees with them.
+	 * doubt and histogram agrees with them.  Inside a virtual merge
+	 * base that goes for the conflict markers too: both must give the
+	 * same bytes.
 	 */
 	opts.flags = GIT_MERGE_FILE_DIFF_PATIENCE;
 	ret = git_merge_file(&r2, &in[0], &in[1], &in[2], &opts);
@@ -860,13 +1073,29 @@ static int merge_file(struct merge *m, struct fast_state *st,
 			      o->name);
 		goto out;
 	}
-	if (!r2.automergeable || r1.len != r2.len ||
+	if (r1.automergeable != r2.automergeable || r1.len != r2.len ||
 	    memcmp(r1.ptr, r2.ptr, r1.len)) {
 		fast_undecided(st, "diff algorithms disagree", dir, o->name);
 		ret = 1;
 		goto out;
 	}
-	ret = git_odb_write(oid, m->odb, r1.ptr, r1.len, GIT_OBJECT_BLOB);
+	/*
+	 * Conflict markers next to a last line without its newline, or in
+	 * a file with CRLF line ends, are where git's xdiff has changed
+	 * since the copy in libgit2: leave those to git.
+	 */
+	if (!r1.automergeable) {
+		for (i = 0; i < 3; i++) {
+			if (in[i].size && (in[i].ptr[in[i].size - 1] != '\n' ||
+					   memchr(in[i].ptr, '\r', in[i].size))) {
+				fast_undecided(st, "conflict at an incomplete line or CRLF",
+					       dir, o->name);
+				ret = 1;
+				goto out;
+			}
+		}
+	}
+	ret = odb_write(m, st->depth, oid, r1.ptr, r1.len, GIT_OBJECT_BLOB);
 	if (ret < 0)
 		ret = repo_error(err, -EIO, "cannot write blob");
 out:
@@ -983,7 +1212,7 @@ static int merge_trees_fast(struct merge *m, struct fast_state *st,
 	}
 	*empty = !out.nr;
 	if (out.nr || !dirlen)
-		ret = write_tree(m, &out, oid, err);
+		ret = write_tree(m, st->depth, &out, oid, err);
 out:
 	free(out.v);
 	free(out.oids);
@@ -996,37 +1225,37 @@ out:
 
 /* --- memoised merges ----------------------------------------------------- */
 
-static size_t memo_slot(struct merge *m, const git_oid key[3])
+static size_t memo_slot(struct memo_table *t, const git_oid key[3])
 {
 	uint32_t h = oid_hash(&key[0]) ^ (oid_hash(&key[1]) * 31) ^
 		     (oid_hash(&key[2]) * 131);
-	size_t pos = h & (m->memo_size - 1);
+	size_t pos = h & (t->size - 1);
 
-	while (m->memo[pos].used &&
-	       !(git_oid_equal(&m->memo[pos].key[0], &key[0]) &&
-		 git_oid_equal(&m->memo[pos].key[1], &key[1]) &&
-		 git_oid_equal(&m->memo[pos].key[2], &key[2])))
-		pos = (pos + 1) & (m->memo_size - 1);
+	while (t->v[pos].used &&
+	       !(git_oid_equal(&t->v[pos].key[0], &key[0]) &&
+		 git_oid_equal(&t->v[pos].key[1], &key[1]) &&
+		 git_oid_equal(&t->v[pos].key[2], &key[2])))
+		pos = (pos + 1) & (t->size - 1);
 	return pos;
 }
 
-static void memo_clear(struct merge *m)
+static void memo_clear(struct memo_table *t)
 {
 	size_t i, j;
 
-	for (i = 0; i < m->memo_size; i++) {
-		for (j = 0; j < m->memo[i].nr_conflicts; j++)
-			free(m->memo[i].conflicts[j]);
-		free(m->memo[i].conflicts);
-		memset(&m->memo[i], 0, sizeof(m->memo[i]));
+	for (i = 0; i < t->size; i++) {
+		for (j = 0; j < t->v[i].nr_conflicts; j++)
+			free(t->v[i].conflicts[j]);
+		free(t->v[i].conflicts);
+		memset(&t->v[i], 0, sizeof(t->v[i]));
 	}
-	m->memo_nr = 0;
+	t->nr = 0;
 }
 
-static bool memo_get(struct merge *m, const git_oid key[3],
-		     struct merge_result *res)
+static bool memo_get(struct merge *m, struct memo_table *t,
+		     const git_oid key[3], struct merge_result *res)
 {
-	struct memo_entry *e = &m->memo[memo_slot(m, key)];
+	struct memo_entry *e = &t->v[memo_slot(t, key)];
 	size_t i;
 
 	if (!e->used || (!e->clean && git_oid_is_zero(&e->tree) &&
@@ -1039,26 +1268,32 @@ static bool memo_get(struct merge *m, const git_oid key[3],
 	res->conflicts = xcalloc(e->nr_conflicts + 1, sizeof(char *));
 	for (i = 0; i < e->nr_conflicts; i++)
 		res->conflicts[i] = xstrdup(e->conflicts[i]);
+	/* the commit memo's, looked up before the bases are known */
+	if (e->nr_bases && !res->nr_bases) {
+		res->nr_bases = e->nr_bases;
+		git_oid_tostr(res->base, sizeof(res->base), &e->base);
+	}
 	return true;
 }
 
-static void memo_put(struct merge *m, const git_oid key[3],
+static void memo_put(struct memo_table *t, const git_oid key[3],
 		     const struct merge_result *res)
 {
 	struct memo_entry *e;
 	size_t i;
 
-	if (m->memo_nr >= MEMO_MAX)
-		memo_clear(m);
-	e = &m->memo[memo_slot(m, key)];
+	if (t->nr >= MEMO_MAX)
+		memo_clear(t);
+	e = &t->v[memo_slot(t, key)];
 	if (e->used && (!git_oid_is_zero(&e->tree) || !*res->tree))
 		return;
 	if (e->used) {
 		for (i = 0; i < e->nr_conflicts; i++)
 			free(e->conflicts[i]);
 		free(e->conflicts);
-		m->memo_nr--;
+		t->nr--;
 	}
+	memset(e, 0, sizeof(*e));
 	e->used = true;
 	memcpy(e->key, key, sizeof(e->key));
 	e->clean = res->clean;
@@ -1068,7 +1303,291 @@ static void memo_put(struct merge *m, const git_oid key[3],
 	e->conflicts = xcalloc(res->nr_conflicts + 1, sizeof(char *));
 	for (i = 0; i < res->nr_conflicts; i++)
 		e->conflicts[i] = xstrdup(res->conflicts[i]);
-	m->memo_nr++;
+	e->nr_bases = res->nr_bases;
+	if (*res->base)
+		git_oid_fromstr(&e->base, res->base);
+	t->nr++;
+}
+
+static void memo_init(struct memo_table *t)
+{
+	t->size = 2 * MEMO_MAX;
+	t->v = xcalloc(t->size, sizeof(*t->v));
+	t->nr = 0;
+}
+
+static void memo_release(struct memo_table *t)
+{
+	if (!t->v)
+		return;
+	memo_clear(t);
+	free(t->v);
+	t->v = NULL;
+}
+
+/* --- virtual merge bases ------------------------------------------------ */
+
+/* Why a virtual merge base was undecided, as the merge's fallback_reason. */
+static const char *vbase_reason(const char *why)
+{
+	static const char *const reasons[][2] = {
+		{ "deleted on both sides",
+		  "virtual merge base: deleted on both sides" },
+		{ "deleted on one side, changed on the other",
+		  "virtual merge base: deleted on one side, changed on the other" },
+		{ "type changed or special file changed on both sides",
+		  "virtual merge base: type changed or special file changed on both sides" },
+		{ "mode conflict", "virtual merge base: mode conflict" },
+		{ "binary file", "virtual merge base: binary file" },
+		{ "diff algorithms disagree",
+		  "virtual merge base: diff algorithms disagree" },
+		{ "conflict at an incomplete line or CRLF",
+		  "virtual merge base: conflict at an incomplete line or CRLF" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(why, reasons[i][0]))
+			return reasons[i][1];
+	return why;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/*
+ * The memo key of a set of merge bases at a call depth: a hash of a
+ * version line (new when what the fast path makes changes), the depth
+ * and the bases, sorted.
+ */
+static void vbase_key(struct merge *m, const uint32_t *bases, size_t nr,
+		      int depth, git_oid *key)
+{
+	struct strbuf buf = STRBUF_INIT;
+	git_oid *v = xcalloc(nr + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		git_oid_cpy(&v[i], &m->dag.nodes[bases[i]].oid);
+	qsort(v, nr, sizeof(*v), cmp_oid);
+	strbuf_addf(&buf, "cthulhu virtual base 1 depth %d\n", depth);
+	for (i = 0; i < nr; i++)
+		strbuf_add(&buf, v[i].id, GIT_OID_RAWSZ);
+	git_odb_hash(key, buf.buf, buf.len, GIT_OBJECT_BLOB);
+	strbuf_release(&buf);
+	free(v);
+}
+
+static struct vbase_entry *vbase_slot(struct merge *m, const git_oid *key)
+{
+	size_t pos = oid_hash(key) & (m->vbases_size - 1);
+
+	while (m->vbases[pos].used && !git_oid_equal(&m->vbases[pos].key, key))
+		pos = (pos + 1) & (m->vbases_size - 1);
+	return &m->vbases[pos];
+}
+
+static void vbase_put(struct merge *m, const git_oid *key,
+		      const git_oid *tree, const char *undecided)
+{
+	struct vbase_entry *e;
+
+	if (m->vbases_nr * 2 >= m->vbases_size) {
+		memset(m->vbases, 0, m->vbases_size * sizeof(*m->vbases));
+		m->vbases_nr = 0;
+	}
+	e = vbase_slot(m, key);
+	if (!e->used)
+		m->vbases_nr++;
+	e->used = true;
+	git_oid_cpy(&e->key, key);
+	if (tree)
+		git_oid_cpy(&e->tree, tree);
+	e->undecided = undecided;
+}
+
+/*
+ * A virtual base made here; the caller keeps those of whole merges (not
+ * their prefixes nor the inner ones): merge_vbases_take() hands them out.
+ */
+static void vbase_made(struct merge *m, const git_oid *key,
+		       const git_oid *tree, bool keep)
+{
+	vbase_put(m, key, tree, NULL);
+	if (!keep || m->nr_new_vbases >= VBASES_SIZE / 2)
+		return;
+	if (m->nr_new_vbases == m->new_vbases_alloc) {
+		m->new_vbases_alloc = m->new_vbases_alloc ?
+				      2 * m->new_vbases_alloc : 64;
+		m->new_vbases = xrealloc(m->new_vbases, m->new_vbases_alloc *
+					 sizeof(*m->new_vbases));
+	}
+	git_oid_cpy(&m->new_vbases[m->nr_new_vbases][0], key);
+	git_oid_cpy(&m->new_vbases[m->nr_new_vbases][1], tree);
+	m->nr_new_vbases++;
+}
+
+/*
+ * A memoised virtual base that is still usable: its tree is unreachable
+ * from any ref, so git gc may have pruned it since.
+ */
+static bool vbase_usable(struct merge *m, const struct vbase_entry *e)
+{
+	return e->used && (e->undecided || git_odb_exists(m->odb, &e->tree));
+}
+
+int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data)
+{
+	char key[MERGE_HEXSZ + 1], tree[MERGE_HEXSZ + 1];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < m->nr_new_vbases; i++) {
+		git_oid_tostr(key, sizeof(key), &m->new_vbases[i][0]);
+		git_oid_tostr(tree, sizeof(tree), &m->new_vbases[i][1]);
+		/* kept beyond this process: its objects go to the repository */
+		if (copy_to_disk(m, &m->new_vbases[i][1]) < 0) {
+			log_debug("virtual merge base %s: %s", tree,
+				  git_error_last() ? git_error_last()->message :
+				  "cannot write it");
+			continue;
+		}
+		ret = fn(key, tree, data);
+	}
+	m->nr_new_vbases = 0;
+	return ret;
+}
+
+void merge_vbase_add(struct merge *m, const char *key, const char *tree)
+{
+	git_oid k, t;
+
+	if (!key || !tree || strlen(key) != MERGE_HEXSZ ||
+	    strlen(tree) != MERGE_HEXSZ || git_oid_fromstr(&k, key) < 0 ||
+	    git_oid_fromstr(&t, tree) < 0)
+		return;
+	vbase_put(m, &k, &t, NULL);
+}
+
+/*
+ * merge-ort's merge_ort_internal() before its last merge: the tree of
+ * the virtual merge base of bases (sorted newest first, as
+ * get_merge_bases() gives them) for a merge at call depth depth.  The
+ * bases are merged oldest first, each with the virtual commit of those
+ * before it (whose parents are them: its merge bases with the next one
+ * are those of the real commits it is made of), one call depth deeper.
+ * Returns 0 with *tree set, 1 with *why set when the fast path cannot
+ * make it exactly, or a negative error.
+ */
+static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
+			int depth, git_oid *tree, const char **why,
+			struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT;
+	uint32_t *made = NULL, *inner = NULL;
+	struct vbase_entry *e;
+	size_t nr_made = 0, nr_inner, i;
+	git_oid key, cur, next_tree, inner_tree, merged;
+	int ret = 0;
+
+	*why = NULL;
+	if (nr == 1) {
+		git_oid_cpy(tree, &m->dag.nodes[bases[0]].tree);
+		return 0;
+	}
+	vbase_key(m, bases, nr, depth, &key);
+	e = vbase_slot(m, &key);
+	if (vbase_usable(m, e)) {
+		m->stats.vbases_cached++;
+		*why = e->undecided;
+		if (*why)
+			return 1;
+		git_oid_cpy(tree, &e->tree);
+		return 0;
+	}
+	/*
+	 * The oldest k bases alone make the same merges as the first k - 1
+	 * steps here: start after the longest such prefix made before.
+	 */
+	made = xcalloc(nr, sizeof(*made));
+	for (i = 0; i < nr; i++)
+		made[i] = bases[nr - 1 - i];
+	nr_made = 1;
+	git_oid_cpy(&cur, &m->dag.nodes[made[0]].tree);
+	for (i = nr - 1; i >= 2; i--) {
+		git_oid pkey;
+
+		vbase_key(m, made, i, depth, &pkey);
+		e = vbase_slot(m, &pkey);
+		if (vbase_usable(m, e) && !e->undecided) {
+			git_oid_cpy(&cur, &e->tree);
+			nr_made = i;
+			m->stats.vbases_cached++;
+			break;
+		}
+	}
+	for (i = nr - nr_made; i-- > 0;) {
+		struct fast_state st = { NULL, STRBUF_INIT };
+		uint32_t next = bases[i];
+		bool empty;
+
+		ret = dag_merge_bases_many(m, next, made, nr_made, &inner,
+					   &nr_inner, err);
+		if (ret < 0)
+			goto out;
+		if (!nr_inner) {
+			*why = "virtual merge base: no common ancestor";
+			ret = 1;
+			goto out;
+		}
+		if (sort_bases(&m->dag, inner, nr_inner)) {
+			*why = "virtual merge base: merge bases with the same commit date";
+			ret = 1;
+			goto out;
+		}
+		if (nr_inner > 1)
+			m->stats.vbases_nested++;
+		ret = virtual_base(m, inner, nr_inner, depth + 1, &inner_tree,
+				   why, err);
+		free(inner);
+		inner = NULL;
+		if (ret)
+			goto out;
+		git_oid_cpy(&next_tree, &m->dag.nodes[next].tree);
+		st.depth = depth + 1;
+		ret = merge_trees_fast(m, &st, &dir, &inner_tree, &cur,
+				       &next_tree, &merged, &empty, err);
+		if (ret == 1) {
+			*why = vbase_reason(st.undecided);
+			log_debug("virtual merge base: %s at '%s'", st.undecided,
+				  st.path.buf);
+		}
+		strbuf_release(&st.path);
+		free(st.conflicts);
+		if (ret)
+			goto out;
+		git_oid_cpy(&cur, &merged);
+		made[nr_made++] = next;
+		m->stats.vbase_merges++;
+		if (nr_made < nr) {
+			git_oid pkey;
+
+			vbase_key(m, made, nr_made, depth, &pkey);
+			vbase_made(m, &pkey, &cur, false);
+		}
+	}
+	git_oid_cpy(tree, &cur);
+out:
+	if (ret > 0)
+		vbase_put(m, &key, NULL, *why);
+	else if (!ret)
+		vbase_made(m, &key, tree, !depth);
+	free(inner);
+	free(made);
+	strbuf_release(&dir);
+	return ret;
 }
 
 /* --- the fallbacks ------------------------------------------------------- */
@@ -1381,19 +1900,92 @@ static void learn_conflicts(struct merge *m, const git_oid trees[3],
 	}
 }
 
+/*
+ * Empty the in-memory objects, and forget the virtual bases made of
+ * them; those not handed out yet are written to the repository first.
+ */
+static void mempack_restart(struct merge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_new_vbases; i++)
+		copy_to_disk(m, &m->new_vbases[i][1]);
+	git_mempack_reset(m->mempack);
+	m->mempack_bytes = 0;
+	memset(m->vbases, 0, m->vbases_size * sizeof(*m->vbases));
+	m->vbases_nr = 0;
+}
+
+#define VBASE_LOST "virtual merge base: cannot read an object"
+
+/*
+ * The trees of virtual merge bases are reachable from no ref: git gc
+ * may prune some of their objects (a folder, say) and not others.  When
+ * one cannot be read, forget every virtual base (they are made again)
+ * and let git merge this time.
+ */
+static void vbases_lost(struct merge *m, struct strbuf *err)
+{
+	log_warn("%s; forgetting the virtual merge bases", err->buf);
+	strbuf_reset(err);
+	memset(m->vbases, 0, m->vbases_size * sizeof(*m->vbases));
+	m->vbases_nr = 0;
+}
+
+/*
+ * The merge base tree of a merge: the one base's tree, or the virtual
+ * merge base merge-ort would make of several.  Returns 1 with *why set
+ * when only git can say.
+ */
+static int base_tree(struct merge *m, const uint32_t *bases, size_t nr,
+		     git_oid *tree, const char **why, struct strbuf *err)
+{
+	uint32_t *sorted;
+	int ret;
+
+	*why = NULL;
+	if (nr == 1) {
+		git_oid_cpy(tree, &m->dag.nodes[bases[0]].tree);
+		return 0;
+	}
+	/* the ancestor's label shows in the virtual base with diff3 */
+	if (m->conflict_style_other) {
+		*why = "several merge bases and merge.conflictStyle is not merge";
+		return 1;
+	}
+	sorted = xcalloc(nr, sizeof(*sorted));
+	memcpy(sorted, bases, nr * sizeof(*sorted));
+	if (sort_bases(&m->dag, sorted, nr)) {
+		*why = "merge bases with the same commit date";
+		ret = 1;
+	} else {
+		ret = virtual_base(m, sorted, nr, 0, tree, why, err);
+	}
+	free(sorted);
+	if (ret < 0) {
+		vbases_lost(m, err);
+		*why = VBASE_LOST;
+		ret = 1;
+	}
+	return ret;
+}
+
 int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		  struct merge_result *res, struct strbuf *err)
 {
 	struct fast_state st = { NULL, STRBUF_INIT };
 	struct strbuf dir = STRBUF_INIT;
-	git_oid key[3], ours_oid, theirs_oid, tree;
+	git_oid key[3], ckey[3], ours_oid, theirs_oid, tree;
 	uint32_t a, b, *bases = NULL;
 	size_t nr_bases = 0, i;
-	bool empty, have_git;
+	bool empty, have_git, have_base = false;
+	const char *why;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	m->stats.merges++;
+	if (m->mempack && m->mempack_bytes > m->mempack_max)
+		mempack_restart(m);
 	ret = lookup_commit_node(m, ours, &a, err);
 	if (!ret)
 		ret = lookup_commit_node(m, theirs, &b, err);
@@ -1401,6 +1993,16 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		goto out;
 	git_oid_cpy(&ours_oid, &m->dag.nodes[a].oid);
 	git_oid_cpy(&theirs_oid, &m->dag.nodes[b].oid);
+	/* a merge of the same two commits: the same result, nothing to do */
+	memset(ckey, 0, sizeof(ckey));
+	git_oid_cpy(&ckey[0], &ours_oid);
+	git_oid_cpy(&ckey[1], &theirs_oid);
+	if (memo_get(m, &m->commit_memo, ckey, res)) {
+		res->method = MERGE_METHOD_CACHED;
+		m->stats.cached++;
+		m->stats.commits_cached++;
+		goto out;
+	}
 	ret = dag_merge_bases(m, a, b, &bases, &nr_bases, err);
 	if (ret < 0)
 		goto out;
@@ -1414,17 +2016,26 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 	git_oid_tostr(res->base, sizeof(res->base),
 		      &m->dag.nodes[bases[0]].oid);
 
-	if (nr_bases == 1) {
-		git_oid_cpy(&key[0], &m->dag.nodes[bases[0]].tree);
+	ret = base_tree(m, bases, nr_bases, &key[0], &why, err);
+	if (ret < 0)
+		goto out;
+	if (!ret) {
+		have_base = true;
 		git_oid_cpy(&key[1], &m->dag.nodes[a].tree);
 		git_oid_cpy(&key[2], &m->dag.nodes[b].tree);
-		if (memo_get(m, key, res)) {
+		if (memo_get(m, &m->memo, key, res)) {
 			res->method = MERGE_METHOD_CACHED;
 			m->stats.cached++;
-			goto out;
+			goto out_memo;
 		}
 		ret = merge_trees_fast(m, &st, &dir, &key[0], &key[1], &key[2],
 				       &tree, &empty, err);
+		if (ret < 0 && nr_bases > 1) {
+			vbases_lost(m, err);
+			have_base = false;
+			st.undecided = VBASE_LOST;
+			ret = 1;
+		}
 		if (ret < 0)
 			goto out;
 		if (!ret && st.nr_conflicts && m->conflict_tree) {
@@ -1442,22 +2053,25 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 			qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
 			      cmp_str);
 			m->stats.fast++;
-			memo_put(m, key, res);
-			goto out;
+			memo_put(&m->memo, key, res);
+			goto out_memo;
 		}
 		if (!ret) {
 			res->clean = true;
 			res->method = MERGE_METHOD_FAST;
 			git_oid_tostr(res->tree, sizeof(res->tree), &tree);
 			m->stats.fast++;
-			memo_put(m, key, res);
-			goto out;
+			memo_put(&m->memo, key, res);
+			goto out_memo;
 		}
 		res->fallback_reason = st.undecided;
 		log_debug("merge %s into %s: %s at '%s', asking the fallback",
 			  theirs, ours, st.undecided, st.path.buf);
 	} else {
-		res->fallback_reason = "several merge bases";
+		res->fallback_reason = why ? why : "several merge bases";
+		log_debug("merge %s into %s: %u merge bases: %s, asking the fallback",
+			  theirs, ours, (unsigned int)nr_bases,
+			  res->fallback_reason);
 	}
 
 	m->stats.fallbacks++;
@@ -1474,22 +2088,28 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		if (ret < 0)
 			log_warn("%s; using libgit2's merge", err->buf);
 	}
+	/* libgit2's own recursive merge without a virtual base of ours */
 	if (ret < 0)
-		ret = fallback_libgit2(m, nr_bases == 1 ? &key[0] : NULL,
+		ret = fallback_libgit2(m, have_base ? &key[0] : NULL,
 				       &ours_oid, &theirs_oid,
 				       &m->dag.nodes[a].tree,
-				       &m->dag.nodes[b].tree, nr_bases > 1,
+				       &m->dag.nodes[b].tree, !have_base,
 				       res, err);
 	if (ret < 0)
 		goto out;
 	if (res->nr_conflicts > 1)
 		qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
 		      cmp_str);
-	if (nr_bases == 1) {
-		memo_put(m, key, res);
+	if (have_base) {
+		memo_put(&m->memo, key, res);
 		if (!res->clean && res->method == MERGE_METHOD_GIT)
 			learn_conflicts(m, key, res);
 	}
+out_memo:
+	/* libgit2's answer may not be git's: only git's are kept */
+	if (res->method != MERGE_METHOD_LIBGIT2)
+		memo_put(&m->commit_memo, ckey, res);
+	ret = 0;
 out:
 	if (ret < 0)
 		merge_result_release(res);
@@ -1548,6 +2168,15 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 			loose->free(loose);
 		goto out_odb;
 	}
+	m->pack_be = pack;
+	m->loose_be = loose;
+	if ((ret = git_mempack_new(&m->mempack)) < 0 ||
+	    (ret = git_odb_add_backend(odb, m->mempack, 0)) < 0) {
+		if (m->mempack)
+			m->mempack->free(m->mempack);
+		m->mempack = NULL;
+		goto out_odb;
+	}
 	ret = git_repository_set_odb(m->repo, odb);
 	if (ret < 0)
 		goto out_odb;
@@ -1557,9 +2186,28 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 
 out_odb:
 	git_odb_free(odb);
+	m->pack_be = m->loose_be = m->mempack = NULL;
 out_err:
 	strbuf_release(&path);
 	return repo_error(err, -EIO, "cannot open object database");
+}
+
+/*
+ * git merge-tree reads merge.conflictStyle: with diff3 or zdiff3 the
+ * conflicts inside a virtual merge base carry the ancestor's label,
+ * which the fast path does not make.
+ */
+static void read_conflict_style(struct merge *m)
+{
+	git_config *cfg = NULL;
+	const char *v;
+
+	if (git_repository_config_snapshot(&cfg, m->repo) < 0)
+		return;
+	if (!git_config_get_string(&v, cfg, "merge.conflictstyle") &&
+	    strcmp(v, "merge"))
+		m->conflict_style_other = true;
+	git_config_free(cfg);
 }
 
 int merge_open(const char *path, struct merge **out, struct strbuf *err)
@@ -1583,8 +2231,10 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		m->gitdir[strlen(m->gitdir) - 1] = 0;
 	m->git = xstrdup("git");
 	m->fallback = MERGE_FALLBACK_GIT;
-	m->memo_size = 2 * MEMO_MAX;
-	m->memo = xcalloc(m->memo_size, sizeof(*m->memo));
+	memo_init(&m->memo);
+	memo_init(&m->commit_memo);
+	m->vbases_size = VBASES_SIZE;
+	m->vbases = xcalloc(m->vbases_size, sizeof(*m->vbases));
 	m->known_size = 2 * MEMO_MAX;
 	m->known = xcalloc(m->known_size, sizeof(*m->known));
 	ret = setup_odb(m, err);
@@ -1592,6 +2242,12 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		merge_free(m);
 		return ret;
 	}
+	read_conflict_style(m);
+	/* CTHULHU_MERGE_MEMPACK_MAX: a smaller limit, for the tests */
+	m->mempack_max = MEMPACK_MAX;
+	if (getenv("CTHULHU_MERGE_MEMPACK_MAX"))
+		m->mempack_max = strtoull(getenv("CTHULHU_MERGE_MEMPACK_MAX"),
+					  NULL, 10);
 	*out = m;
 	return 0;
 }
@@ -1600,8 +2256,10 @@ void merge_free(struct merge *m)
 {
 	if (!m)
 		return;
-	memo_clear(m);
-	free(m->memo);
+	memo_release(&m->memo);
+	memo_release(&m->commit_memo);
+	free(m->vbases);
+	free(m->new_vbases);
 	free(m->known);
 	dag_release(&m->dag);
 	git_odb_free(m->odb);

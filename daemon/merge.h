@@ -16,12 +16,16 @@ struct strbuf;
  * DAG kept in memory between merges, and the trees are merged by OID, a
  * subtree taken whole wherever two of the three sides agree, descending
  * only where both sides changed, with git_merge_file() for the files
- * both changed.  The fast path never guesses: a merge it cannot decide
- * exactly (several merge bases, a path deleted on one side and changed
+ * both changed.  Several merge bases are merged into a virtual one the
+ * way merge-ort does (the inner merges by the same fast path, conflicts
+ * kept in the files with git's labels), memoised by the set of bases.
+ * The fast path never guesses: a merge it cannot decide
+ * exactly (a path deleted on one side and changed
  * on the other or deleted on both, where rename detection could change
  * the result, type changes, binary files, a conflict git has not already
  * found on the same three blobs, a file merge whose result depends on
- * the diff algorithm) goes to the fallback,
+ * the diff algorithm, the same of any merge inside a virtual base,
+ * merge bases with the same commit date) goes to the fallback,
  * which is `git merge-tree --write-tree` itself, or libgit2's
  * git_merge_trees()/git_merge_commits() when git is not there.
  *
@@ -55,7 +59,7 @@ struct merge_result {
 	char tree[MERGE_HEXSZ + 1];
 	char base[MERGE_HEXSZ + 1];	/* first merge base, "" if none */
 	unsigned int nr_bases;
-	enum merge_method method;
+	enum merge_method method;	/* CACHED also: the same two commits */
 	const char *fallback_reason;	/* static string, NULL on fast path */
 	/* Conflicted paths, sorted; owned by the result. */
 	char **conflicts;
@@ -104,12 +108,29 @@ int merge_is_ancestor(struct merge *m, const char *ancestor,
 		      const char *descendant, bool *result,
 		      struct strbuf *err);
 
+/*
+ * Virtual merge bases are pure functions of their set of merge bases,
+ * memoised in the struct merge; the caller may keep them longer (across
+ * restarts).  merge_vbases_take() calls fn with each one made since the
+ * last call (its key and tree, hex) and stops at fn's first non-zero
+ * return, which it returns; merge_vbase_add() gives one kept before
+ * back (a tree gc pruned since is made again when needed).
+ */
+typedef int (*merge_vbase_fn)(const char *key, const char *tree, void *data);
+int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data);
+void merge_vbase_add(struct merge *m, const char *key, const char *tree);
+
 /* Counters since merge_open(), for logs and the benchmark. */
 struct merge_stats {
 	uint64_t merges, fast, cached, fallbacks;
 	uint64_t dag_commits;		/* commits in the in-memory DAG */
 	uint64_t file_merges;		/* git_merge_file() calls */
 	uint64_t trees_written;
+	uint64_t commits_cached;	/* merges found by ours and theirs */
+	uint64_t vbase_merges;		/* merges made for virtual bases */
+	uint64_t vbases_cached;		/* virtual bases found made before */
+	uint64_t vbases_nested;		/* inner merges with several bases */
+	uint64_t vbase_conflicts;	/* conflicts kept in virtual bases */
 };
 void merge_get_stats(struct merge *m, struct merge_stats *stats);
 

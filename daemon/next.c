@@ -36,6 +36,11 @@
 /* The engine thread's merge handle, kept between builds for its caches. */
 static struct merge *the_merge;
 static char *the_merge_repo;
+/* Whether the virtual merge bases kept in the database were given to it. */
+static bool the_merge_has_vbases;
+
+/* Virtual merge bases kept in the database: the newest this many. */
+#define VBASES_KEPT 30000
 
 struct build_topic {
 	const char *name;	/* borrowed from the topics query */
@@ -83,6 +88,18 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const char *jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+static const char *jstr_or_null(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
 static int open_merge(const struct config *cfg, struct strbuf *err)
 {
 	int ret;
@@ -97,7 +114,73 @@ static int open_merge(const struct config *cfg, struct strbuf *err)
 	if (ret < 0)
 		return ret;
 	the_merge_repo = xstrdup(cfg->repo);
+	the_merge_has_vbases = false;
 	return 0;
+}
+
+/*
+ * Give a new merge handle the virtual merge bases earlier processes
+ * made, so that the first build after a start need not make them again.
+ */
+static void load_vbases(struct db *db)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *rows, *row;
+	size_t i;
+
+	if (the_merge_has_vbases)
+		return;
+	the_merge_has_vbases = true;
+	rows = db_query(db, &err, "SELECT key, tree FROM virtual_bases "
+			"ORDER BY made_at DESC LIMIT ?", "i",
+			(int64_t)VBASES_KEPT);
+	if (!rows) {
+		log_warn("next: cannot read the virtual merge bases: %s", err.buf);
+		strbuf_release(&err);
+		return;
+	}
+	/* oldest first: the newest win when the memo has no room */
+	for (i = json_array_size(rows); i-- > 0;) {
+		row = json_array_get(rows, i);
+		merge_vbase_add(the_merge, jstr_or_null(row, "key"),
+				jstr_or_null(row, "tree"));
+	}
+	log_debug("next: %zu virtual merge bases from the database",
+		  json_array_size(rows));
+	json_decref(rows);
+	strbuf_release(&err);
+}
+
+struct vbase_save {
+	struct db *db;
+	struct strbuf *err;
+	int64_t when;
+	unsigned int n;
+};
+
+static int save_vbase(const char *key, const char *tree, void *data)
+{
+	struct vbase_save *vs = data;
+
+	vs->n++;
+	return db_exec(vs->db, vs->err,
+		       "INSERT OR REPLACE INTO virtual_bases (key, tree, made_at) "
+		       "VALUES (?, ?, ?)", "tti", key, tree, vs->when);
+}
+
+/* Keep the virtual merge bases the build made, in its transaction. */
+static int save_vbases(struct db *db, int64_t when, struct strbuf *err)
+{
+	struct vbase_save vs = { db, err, when, 0 };
+	int ret;
+
+	ret = merge_vbases_take(the_merge, save_vbase, &vs);
+	if (!ret && vs.n)
+		ret = db_exec(db, err,
+			      "DELETE FROM virtual_bases WHERE key NOT IN "
+			      "(SELECT key FROM virtual_bases ORDER BY made_at DESC "
+			      "LIMIT ?)", "i", (int64_t)VBASES_KEPT);
+	return ret;
 }
 
 /* [tree] base as a commit: a commit-ish, or "auto", the newest v* tag. */
@@ -184,12 +267,6 @@ static bool has_resolutions(struct db *db, const char *topic)
 	return n > 0;
 }
 
-static const char *jstr(json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : "";
-}
 
 /* Merge one topic into head; head moves when the topic merges. */
 static int merge_topic(struct db *db, const struct config *cfg,
@@ -331,6 +408,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	unsigned int reused = 0, done = 0, conflicts = 0, fallbacks = 0;
 	int64_t start = now_ms(), when = time(NULL), id = 0;
 	bool stop = policy && !strcmp(policy, "stop"), stopped = false;
+	struct merge_stats stats0, stats1;
 	bool reusing;
 	size_t nr, i;
 	int ret;
@@ -344,6 +422,8 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = open_merge(cfg, err);
 	if (ret < 0)
 		return ret;
+	load_vbases(ctx->db);
+	merge_get_stats(the_merge, &stats0);
 	if (cfg->committer_name)
 		merge_set_ident(the_merge, cfg->committer_name,
 				cfg->committer_email);
@@ -476,18 +556,25 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 
 	crash_point("merged");
+	merge_get_stats(the_merge, &stats1);
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
 		goto out_fail;
 	ret = record_topics(ctx->db, id, bt, nr, err);
 	if (!ret)
+		ret = save_vbases(ctx->db, when, err);
+	if (!ret)
 		ret = db_exec(ctx->db, err,
 			      "UPDATE builds SET state = ?, base = ?, result = ?, "
 			      "merges_reused = ?, merges_done = ?, conflicts = ?, "
-			      "fallbacks = ? WHERE id = ?",
-			      "tttddddi", stopped ? "stopped" : "updating", base,
+			      "fallbacks = ?, virtual_merges = ?, "
+			      "virtual_bases_reused = ? WHERE id = ?",
+			      "tttddddiii", stopped ? "stopped" : "updating", base,
 			      stopped ? NULL : head, reused, done, conflicts,
-			      fallbacks, id);
+			      fallbacks,
+			      (int64_t)(stats1.vbase_merges - stats0.vbase_merges),
+			      (int64_t)(stats1.vbases_cached - stats0.vbases_cached),
+			      id);
 	if (ret < 0) {
 		db_rollback(ctx->db);
 		goto out_fail;

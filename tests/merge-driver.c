@@ -52,9 +52,10 @@ static void do_merge(struct merge *m, const char *a, const char *b,
 		printf("\n");
 	}
 	if (verbose)
-		fprintf(stderr, "# %s %s %s %s\n", a, b,
+		fprintf(stderr, "# %s %s %s %s bases=%u\n", a, b,
 			merge_method_name(res.method),
-			res.fallback_reason ? res.fallback_reason : "");
+			res.fallback_reason ? res.fallback_reason : "",
+			res.nr_bases);
 	merge_result_release(&res);
 	strbuf_release(&err);
 }
@@ -145,14 +146,19 @@ int main(int argc, char **argv)
 	}
 	if (verbose) {
 		merge_get_stats(m, &st);
-		fprintf(stderr, "# merges %llu fast %llu cached %llu fallbacks %llu dag %llu files %llu trees %llu\n",
+		fprintf(stderr, "# merges %llu fast %llu cached %llu fallbacks %llu dag %llu files %llu trees %llu commits-cached %llu vbase-merges %llu vbases-cached %llu vbases-nested %llu vbase-conflicts %llu\n",
 			(unsigned long long)st.merges,
 			(unsigned long long)st.fast,
 			(unsigned long long)st.cached,
 			(unsigned long long)st.fallbacks,
 			(unsigned long long)st.dag_commits,
 			(unsigned long long)st.file_merges,
-			(unsigned long long)st.trees_written);
+			(unsigned long long)st.trees_written,
+			(unsigned long long)st.commits_cached,
+			(unsigned long long)st.vbase_merges,
+			(unsigned long long)st.vbases_cached,
+			(unsigned long long)st.vbases_nested,
+			(unsigned long long)st.vbase_conflicts);
 	}
 	merge_free(m);
 	repo_global_shutdown();
