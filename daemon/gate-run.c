@@ -197,7 +197,7 @@ static void run_start(struct run *r)
 static bool run_poll(struct run *r, int64_t now)
 {
 	struct strbuf wt = STRBUF_INIT;
-	const char *args[2];
+	const char *args[3];
 	int status = 0;
 	pid_t got;
 
@@ -246,8 +246,10 @@ static bool run_poll(struct run *r, int64_t now)
 		strbuf_addf(&wt, "%s/wt-%d", r->dir, r->slot);
 		args[0] = r->command;
 		args[1] = wt.buf;
-		r->pid = spawn("cd \"$2\" || exit 1; echo \"+ $1\"; exec /bin/sh -c \"$1\"",
-			       args, 2, r->log);
+		args[2] = r->commit;
+		r->pid = spawn("cd \"$2\" || exit 1; export CTHULHU_GATE_COMMIT=\"$3\"; "
+			       "echo \"+ $1\"; exec /bin/sh -c \"$1\"",
+			       args, 3, r->log);
 		strbuf_release(&wt);
 		if (r->pid < 0) {
 			r->pid = 0;
