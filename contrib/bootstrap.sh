@@ -36,9 +36,11 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 	libgmime-3.0-dev libcurl4-openssl-dev ca-certificates"
 # What the tests drive or compare against: git and sqlite3 as oracles,
 # curl for raw HTTP, jq to read JSON answers, chromium (driven by a node
-# script) for the dashboard, groff for the man pages.
+# script) for the dashboard, groff for the man pages, Buildbot for the
+# gate's external mode.
 TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
-	groff-base procps"
+	groff-base procps
+	buildbot buildbot-worker"
 
 as_root()
 {

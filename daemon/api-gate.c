@@ -7,6 +7,9 @@
  *   GET /api/v1/next/gate/runs/ID[?log=1]     one run; with log=1 its
  *       log's text as "text"
  *   GET /api/v1/next/gate/logs/ID       one run's log as text/plain
+ *   POST /api/v1/next/gate/ID {"result": "pass"|"fail", "log_url"?}
+ *       mode = external: the CI's result for run ID (or for the commit
+ *       ID, 40 hex digits); over TCP it needs the bearer token
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +19,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
+#include "daemon/engine.h"
 #include "daemon/error.h"
 #include "daemon/gate.h"
 #include "daemon/http.h"
@@ -123,10 +127,58 @@ static int log_show(struct http_request *req, const char **content_type,
 	return ret;
 }
 
+static int result_post(struct http_request *req, json_t **out,
+		       struct strbuf *err)
+{
+	struct db *db = db_thread();
+	const char *result, *log_url = NULL;
+	json_t *body, *v, *res = NULL;
+	int64_t id;
+	bool pass;
+	int ret;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	ret = gate_run_find(db, req->param, &id, err);
+	if (ret < 0)
+		return ret;
+	body = http_json_body(req, err);
+	if (!body)
+		return ERR_INVALID;
+	result = json_string_value(json_object_get(body, "result"));
+	if (!result || (strcmp(result, "pass") && strcmp(result, "fail"))) {
+		json_decref(body);
+		return error_set(err, ERR_INVALID,
+				 "'result' must be \"pass\" or \"fail\"");
+	}
+	pass = !strcmp(result, "pass");
+	v = json_object_get(body, "log_url");
+	if (v && !json_is_null(v)) {
+		log_url = json_string_value(v);
+		if (!log_url || !*log_url) {
+			json_decref(body);
+			return error_set(err, ERR_INVALID,
+					 "'log_url' must be a non-empty string");
+		}
+	}
+	ret = engine_run("gate-result",
+			 json_pack("{s:I, s:s, s:i, s:s*, s:b}", "run", (json_int_t)id,
+				   "state", pass ? "passed" : "failed",
+				   "exit_code", pass ? 0 : 1, "log_url", log_url,
+				   "ci", 1),
+			 &res, err);
+	json_decref(body);
+	json_decref(res);
+	if (ret < 0)
+		return ret;
+	return gate_run_get(db, id, false, out, err);
+}
+
 const struct route api_gate_routes[] = {
 	{ "GET", "/api/v1/next/gate", gate_get },
 	{ "GET", "/api/v1/next/gate/candidates", candidates_list },
 	{ "GET", "/api/v1/next/gate/runs/*", run_show },
 	{ "GET", "/api/v1/next/gate/logs/*", .raw = log_show },
+	{ "POST", "/api/v1/next/gate/*", result_post },
 	{ 0 }
 };

@@ -37,6 +37,7 @@ static const char *const known_keys[] = {
 	"pull.*",
 	"cycle.*",
 	"gate.command", "gate.timeout", "gate.jobs", "gate.publish", "gate.mode",
+	"gate.remote", "gate.push-ref",
 	"notify.maintainer",
 	NULL
 };
@@ -324,9 +325,25 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 	int ret;
 
 	v = config_get(cfg, "gate.mode");
-	if (v && strcmp(v, "local"))
+	if (v && strcmp(v, "local") && strcmp(v, "external"))
 		return config_error(cfg, err, "gate.mode",
-				    "'%s' is not a gate mode: only 'local' is supported", v);
+				    "'%s' is neither 'local' nor 'external'", v);
+	if (v && !strcmp(v, "external")) {
+		const char *ref = config_get(cfg, "gate.push-ref");
+		const char *remote = config_get(cfg, "gate.remote");
+
+		if (!remote || !*remote)
+			return config_error(cfg, err, "gate.remote",
+					    "missing: mode = external pushes candidates to a remote%s",
+					    NULL);
+		if (!ref || !*ref)
+			return config_error(cfg, err, "gate.push-ref",
+					    "missing: mode = external pushes candidates to a ref%s",
+					    NULL);
+		if (!starts_with(ref, "refs/") || !valid_ref(ref))
+			return config_error(cfg, err, "gate.push-ref",
+					    "'%s' is not a full ref name (refs/...)", ref);
+	}
 	v = config_get(cfg, "gate.publish");
 	if (v && strcmp(v, "gated") && strcmp(v, "always"))
 		return config_error(cfg, err, "gate.publish",

@@ -45,7 +45,12 @@ struct gate_conf {
 	int64_t timeout;
 	int64_t jobs;
 	bool gated;
+	bool external;		/* mode = external: the CI runs it */
+	const char *remote, *push_ref;
 };
+
+/* The local ref pushed to [gate] push-ref in mode = external. */
+#define GATE_PUSH_SOURCE "refs/cthulhu/gate"
 
 static const char *jstr(json_t *obj, const char *key)
 {
@@ -72,6 +77,13 @@ static void gate_conf_get(const struct config *cfg, struct gate_conf *gc)
 	if (gc->jobs < 1)
 		gc->jobs = 1;
 	gc->gated = !publish || strcmp(publish, "always");
+	gc->external = config_get(cfg, "gate.mode") &&
+		       !strcmp(config_get(cfg, "gate.mode"), "external");
+	gc->remote = config_get(cfg, "gate.remote");
+	gc->push_ref = config_get(cfg, "gate.push-ref");
+	/* one push-ref holds one commit: one run at a time */
+	if (gc->external)
+		gc->jobs = 1;
 }
 
 bool gate_enabled(const struct config *cfg)
@@ -151,6 +163,61 @@ static bool tree_passed(struct db *db, const char *tree, const char *command)
 }
 
 /*
+ * mode = external: push the run's commit to [gate] push-ref on [gate]
+ * remote, where the CI takes it, and wait for its POST; the run is then
+ * 'running' in slot -1.  A push that fails is an 'error'.
+ */
+static int push_run(struct job_ctx *ctx, const struct gate_conf *gc,
+		    int64_t id, const char *commit, const char *log,
+		    struct strbuf *err)
+{
+	char was[MERGE_HEXSZ + 1] = "";
+	struct strbuf spec = STRBUF_INIT, msg = STRBUF_INIT;
+	const char *specs[1];
+	struct merge *m;
+	FILE *f;
+	int ret;
+
+	m = next_merge_handle(ctx->config, err);
+	if (!m)
+		return -EIO;
+	if (merge_resolve_commit(m, GATE_PUSH_SOURCE, was, NULL) < 0)
+		was[0] = 0;
+	strbuf_addf(&msg, "cthulhu: gate run %" PRId64, id);
+	ret = merge_update_ref(m, GATE_PUSH_SOURCE, commit, *was ? was : NULL,
+			       msg.buf, err);
+	if (!ret) {
+		strbuf_addf(&spec, "+%s:%s", GATE_PUSH_SOURCE, gc->push_ref);
+		specs[0] = spec.buf;
+		ret = merge_push(m, gc->remote, specs, 1, err);
+	}
+	f = fopen(log, "we");
+	if (f) {
+		if (ret < 0)
+			fprintf(f, "cthulhu gate: run %" PRId64 " of %s: cannot push it to '%s' %s: %s\n",
+				id, commit, gc->remote, gc->push_ref, err->buf);
+		else
+			fprintf(f, "cthulhu gate: run %" PRId64 " of %s pushed to '%s' %s; "
+				"waiting for the CI's result\n",
+				id, commit, gc->remote, gc->push_ref);
+		fclose(f);
+	}
+	if (ret < 0)
+		db_exec(ctx->db, NULL,
+			"UPDATE gate_runs SET state = 'error', error = ?, finished_at = ? "
+			"WHERE id = ?",
+			"tii", err->buf, (int64_t)time(NULL), id);
+	else
+		ret = db_exec(ctx->db, err,
+			      "UPDATE gate_runs SET state = 'running', slot = -1, "
+			      "started_at = ? WHERE id = ?",
+			      "ii", (int64_t)time(NULL), id);
+	strbuf_release(&spec);
+	strbuf_release(&msg);
+	return ret;
+}
+
+/*
  * Queue a run of commit for candidate cand (probe: its index in the
  * probes).  A tree that passed the same command before is not run
  * again: the row says 'cached', and *cached is set.
@@ -205,6 +272,13 @@ static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 		      "ti", logp.buf, id);
 	if (ret < 0)
 		goto out;
+	if (gc->external) {
+		/* a failed push is the run's error, not the job's */
+		push_run(ctx, gc, id, commit, logp.buf, err);
+		strbuf_reset(err);
+		ret = 0;
+		goto out;
+	}
 	spec.run = id;
 	spec.commit = commit;
 	spec.command = gc->command;
@@ -238,6 +312,12 @@ static void stale_older(struct job_ctx *ctx, int64_t keep)
 	json_array_foreach(runs, i, r)
 		gate_run_cancel(jint(r, "id"));
 	json_decref(runs);
+	/* runs the CI has: their results, when they come, are refused */
+	db_exec(ctx->db, NULL,
+		"UPDATE gate_runs SET state = 'cancelled', finished_at = ? "
+		"WHERE state = 'running' AND slot = -1 AND candidate IN (SELECT id "
+		"FROM gate_candidates WHERE state IN ('gating', 'bisecting') AND id != ?)",
+		"ii", (int64_t)time(NULL), keep);
 	db_exec(ctx->db, NULL,
 		"UPDATE builds SET gate = 'stale' WHERE id IN (SELECT build FROM "
 		"gate_candidates WHERE state IN ('gating', 'bisecting') AND id != ?)",
@@ -830,35 +910,61 @@ out:
 	return ret;
 }
 
-/* "gate-result" {run, state, exit_code, duration_ms, error?} */
+/*
+ * "gate-result" {run, state, exit_code, duration_ms?, error?, log_url?,
+ * ci?}: a run ended.  With ci (a POST from mode = external) the run must
+ * be one waiting for the CI, else ERR_CONFLICT; otherwise a run told
+ * twice (a rerun after a crash) keeps the first answer.
+ */
 static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		      struct strbuf *err)
 {
 	int64_t run = jint(args, "run");
 	const char *state = jstr(args, "state");
-	json_t *row = NULL;
+	const char *log_url = json_string_value(json_object_get(args, "log_url"));
+	bool ci = json_is_true(json_object_get(args, "ci"));
+	json_t *row = NULL, *dur = json_object_get(args, "duration_ms");
+	int64_t now = time(NULL);
+	FILE *f;
 	int ret;
 
 	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT candidate, state FROM gate_runs WHERE id = ?", "i",
-			   run);
+			   "SELECT candidate, state, slot, log, started_at FROM gate_runs "
+			   "WHERE id = ?", "i", run);
 	if (ret < 0)
 		return ret;
 	if (!row)
 		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%" PRId64 "'",
 				 run);
+	if (ci && (strcmp(jstr(row, "state"), "running") || jint(row, "slot") != -1)) {
+		ret = error_set(err, ERR_CONFLICT,
+				"gate run '%" PRId64 "' is not waiting for a CI result (it is '%s')",
+				run, jstr(row, "state"));
+		json_decref(row);
+		return ret;
+	}
 	if (strcmp(jstr(row, "state"), "queued") &&
 	    strcmp(jstr(row, "state"), "running")) {
-		/* told twice (a rerun after a crash): the first one counts */
 		json_decref(row);
 		return 0;
 	}
 	ret = db_exec(ctx->db, err,
 		      "UPDATE gate_runs SET state = ?, exit_code = ?, error = ?, "
-		      "duration_ms = ?, finished_at = ?, pid = NULL WHERE id = ?",
-		      "titiii", state, jint(args, "exit_code"),
+		      "duration_ms = ?, finished_at = ?, pid = NULL, log_url = ? "
+		      "WHERE id = ?",
+		      "titiiti", state, jint(args, "exit_code"),
 		      json_string_value(json_object_get(args, "error")),
-		      jint(args, "duration_ms"), (int64_t)time(NULL), run);
+		      json_is_integer(dur) ? json_integer_value(dur) :
+		      (now - jint(row, "started_at")) * 1000, now, log_url, run);
+	if (!ret && (ci || log_url) && *jstr(row, "log")) {
+		f = fopen(jstr(row, "log"), "ae");
+		if (f) {
+			fprintf(f, "cthulhu gate: %s%s%s\n", state,
+				log_url ? ", the CI's log: " : "",
+				log_url ? log_url : "");
+			fclose(f);
+		}
+	}
 	if (!ret) {
 		log_info("gate: run %" PRId64 " %s", run, state);
 		ret = advance(ctx, jint(row, "candidate"), err);
@@ -866,6 +972,71 @@ static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	*result = json_pack("{s:I, s:s}", "run", (json_int_t)run, "state", state);
 	json_decref(row);
 	return ret;
+}
+
+/*
+ * "gate-check" (periodic): mode = external runs still waiting for the CI
+ * past [gate] timeout time out.
+ */
+static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err)
+{
+	struct gate_conf gc;
+	json_t *rows, *r, *res = NULL, *a;
+	size_t i;
+	int ret = 0;
+
+	gate_conf_get(ctx->config, &gc);
+	if (!gc.command || !gc.external || gc.timeout <= 0)
+		return 0;
+	rows = db_query(ctx->db, err,
+			"SELECT id FROM gate_runs WHERE state = 'running' AND slot = -1 "
+			"AND started_at < ?",
+			"i", (int64_t)time(NULL) - gc.timeout);
+	if (!rows)
+		return -EIO;
+	json_array_foreach(rows, i, r) {
+		a = json_pack("{s:I, s:s, s:i, s:s}", "run",
+			      (json_int_t)jint(r, "id"), "state", "timeout",
+			      "exit_code", -1, "error",
+			      "no result from the CI within [gate] timeout");
+		ret = result_run(ctx, a, &res, err);
+		json_decref(a);
+		json_decref(res);
+		res = NULL;
+		if (ret < 0)
+			break;
+	}
+	json_decref(rows);
+	return ret;
+}
+
+int gate_run_find(struct db *db, const char *key, int64_t *id,
+		  struct strbuf *err)
+{
+	size_t len = strlen(key), i;
+	char *end;
+	long long v;
+
+	if (len == MERGE_HEXSZ && strspn(key, "0123456789abcdef") == len) {
+		int ret = db_query_int(db, id, err,
+				       "SELECT id FROM gate_runs WHERE commit_sha = ? "
+				       "ORDER BY state = 'running' DESC, id DESC LIMIT 1",
+				       "t", key);
+
+		if (ret == -ENOENT)
+			return error_set(err, ERR_NOT_FOUND,
+					 "no gate run of commit '%s'", key);
+		return ret;
+	}
+	for (i = 0; i < len; i++)
+		if (key[i] < '0' || key[i] > '9')
+			break;
+	v = strtoll(key, &end, 10);
+	if (!len || i < len || *end || v < 1)
+		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%s'", key);
+	*id = v;
+	return 0;
 }
 
 /*
@@ -883,9 +1054,11 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	int ret = 0;
 
 	gate_conf_get(ctx->config, &gc);
+	/* a run the CI has keeps waiting for its POST */
 	runs = db_query(ctx->db, err,
-			"SELECT id, pid, state FROM gate_runs WHERE state IN ('queued', 'running')",
-			NULL);
+			"SELECT id, pid, state FROM gate_runs WHERE state IN ('queued', 'running') "
+			"AND NOT (? AND state = 'running' AND slot = -1)",
+			"d", (int)gc.external);
 	if (!runs)
 		return -EIO;
 	json_array_foreach(runs, i, r) {
@@ -901,8 +1074,9 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = db_exec(ctx->db, err,
 		      "UPDATE gate_runs SET state = 'interrupted', pid = NULL, "
 		      "error = 'cthulhud stopped while it ran', finished_at = ? "
-		      "WHERE state IN ('queued', 'running')",
-		      "i", (int64_t)time(NULL));
+		      "WHERE state IN ('queued', 'running') "
+		      "AND NOT (? AND state = 'running' AND slot = -1)",
+		      "id", (int64_t)time(NULL), (int)gc.external);
 	if (ret < 0)
 		return ret;
 	db_query_row(ctx->db, &cand, NULL,
@@ -955,6 +1129,7 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 static const struct job_type gate_jobs[] = {
 	{ .name = "gate-result", .run = result_run, .rerun = true },
 	{ .name = "gate-resume", .run = resume_run, .rerun = true, .quiet = true },
+	{ .name = "gate-check", .run = check_run, .rerun = true, .quiet = true },
 };
 
 void gate_register_jobs(void)
@@ -968,6 +1143,7 @@ void gate_register_jobs(void)
 void gate_start(void)
 {
 	engine_kick("gate-resume", NULL, 0);
+	engine_every("gate-check", 5000);
 }
 
 void gate_stop(void)
@@ -981,7 +1157,7 @@ static json_t *candidate_runs(struct db *db, int64_t cand, struct strbuf *err)
 {
 	return db_query(db, err,
 			"SELECT id, round, probe, topic, commit_sha AS 'commit', state, "
-			"slot, exit_code, log, error, started_at, finished_at, duration_ms "
+			"slot, exit_code, log, log_url, error, started_at, finished_at, duration_ms "
 			"FROM gate_runs WHERE candidate = ? ORDER BY id",
 			"i", cand);
 }
@@ -1064,7 +1240,8 @@ int gate_state(struct db *db, const struct config *cfg, const char *next_commit,
 		return -EIO;
 	}
 	*out = json_pack("{s:b, s:s, s:s, s:s*, s:I, s:I, s:{s:s*}, s:o, s:o, s:o}",
-			 "enabled", gc.command != NULL, "mode", "local",
+			 "enabled", gc.command != NULL,
+			 "mode", gc.external ? "external" : "local",
 			 "publish", gc.gated ? "gated" : "always",
 			 "command", gc.command, "jobs", (json_int_t)gc.jobs,
 			 "timeout", (json_int_t)gc.timeout,
@@ -1085,7 +1262,7 @@ int gate_run_get(struct db *db, int64_t id, bool with_log, json_t **out,
 	ret = db_query_row(db, &row, err,
 			   "SELECT r.id, r.candidate, c.build, r.round, r.probe, r.topic, "
 			   "r.commit_sha AS 'commit', r.tree, r.state, r.command, r.slot, "
-			   "r.exit_code, r.log, r.error, r.created_at, r.started_at, "
+			   "r.exit_code, r.log, r.log_url, r.error, r.created_at, r.started_at, "
 			   "r.finished_at, r.duration_ms FROM gate_runs r "
 			   "JOIN gate_candidates c ON c.id = r.candidate WHERE r.id = ?",
 			   "i", id);

@@ -76,6 +76,12 @@ int gate_state(struct db *db, const struct config *cfg, const char *next_commit,
 /* One run; with_log adds "log", the whole text. ERR_NOT_FOUND. */
 int gate_run_get(struct db *db, int64_t id, bool with_log, json_t **out,
 		 struct strbuf *err);
+/*
+ * The run key names: a run id, or a commit (40 hex digits: its latest
+ * run, a running one first).  ERR_NOT_FOUND.
+ */
+int gate_run_find(struct db *db, const char *key, int64_t *id,
+		  struct strbuf *err);
 /* The latest candidates, newest first, with their runs. */
 json_t *gate_candidate_list(struct db *db, int64_t limit, struct strbuf *err);
 

@@ -57,6 +57,7 @@ CREATE TABLE gate_runs (
 	pid INTEGER,				-- its process group while running
 	exit_code INTEGER,
 	log TEXT,				-- the log file's path
+	log_url TEXT,				-- mode = external: the CI's log
 	error TEXT,
 	created_at INTEGER NOT NULL,
 	started_at INTEGER,

@@ -69,9 +69,11 @@ next_is()
 	[ "$(rev next)" = "$1" ]
 }
 
-# settled: no candidate is being gated and no run is outstanding.
+# settled: there is a candidate, none is being gated and no run is
+# outstanding.
 settled()
 {
+	[ "$(sql "SELECT count(*) FROM gate_candidates")" -ge 1 ] &&
 	[ "$(sql "SELECT count(*) FROM gate_candidates WHERE state IN ('gating', 'bisecting')")" = 0 ] &&
 	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state IN ('queued', 'running')")" = 0 ]
 }

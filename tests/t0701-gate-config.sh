@@ -1,6 +1,6 @@
 #!/bin/sh
-# [gate] values that are wrong stop cthulhud with a message naming the
-# key; with publish = always next moves at once and the gate only
+# [gate] values that are wrong (mode = external without a remote or a
+# push-ref among them) stop cthulhud with a message naming the key; with publish = always next moves at once and the gate only
 # reports: the culprit is found and the maintainer told, nothing ejected.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
@@ -24,7 +24,18 @@ bad 'publish = sometimes' "'gate.publish': 'sometimes' is neither 'gated' nor 'a
 bad 'jobs = 0' "'gate.jobs': must be 1 to 64"
 bad 'jobs = many' "'gate.jobs': 'many' is not a number"
 bad 'timeout = -1' "'gate.timeout': must be 0 \(none\) to 604800 seconds"
-bad 'mode = cloud' "'gate.mode': 'cloud' is not a gate mode"
+bad 'mode = cloud' "'gate.mode': 'cloud' is neither 'local' nor 'external'"
+bad 'mode = external' "'gate.remote': missing: mode = external pushes candidates to a remote"
+write_config "$T/bad.conf" "$T/src.git" '[gate]' '	command = make' \
+	'	mode = external' "	remote = $T/ci.git"
+run_daemon_fail "$T/bad.conf"
+like "$log" "'gate.push-ref': missing: mode = external pushes candidates to a ref" \
+	"mode = external without push-ref says what is missing"
+write_config "$T/bad.conf" "$T/src.git" '[gate]' '	command = make' \
+	'	mode = external' "	remote = $T/ci.git" '	push-ref = gate'
+run_daemon_fail "$T/bad.conf"
+like "$log" "'gate.push-ref': 'gate' is not a full ref name \(refs/...\)" \
+	"a push-ref that is not a full ref is refused"
 [ ! -e "$T/state/cthulhu.db" ]
 ok "no database was made"
 
