@@ -256,6 +256,11 @@ static bool run_poll(struct run *r, int64_t now)
 			post_result(r, "error", -1, "cannot start the gate command");
 			return true;
 		}
+		/* the group a restart after a crash must kill */
+		if (db_thread())
+			db_exec(db_thread(), NULL,
+				"UPDATE gate_runs SET pid = ? WHERE id = ? AND state = 'running'",
+				"ii", (int64_t)r->pid, r->id);
 		return false;
 	}
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
