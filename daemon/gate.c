@@ -1140,10 +1140,17 @@ void gate_register_jobs(void)
 		engine_register(&gate_jobs[i]);
 }
 
-void gate_start(void)
+void gate_start(const struct config *cfg)
 {
+	struct gate_conf gc;
+
+	/* without a gate, runs a crash left wait for it to come back */
+	gate_conf_get(cfg, &gc);
+	if (!gc.command)
+		return;
 	engine_kick("gate-resume", NULL, 0);
-	engine_every("gate-check", 5000);
+	if (gc.external)
+		engine_every("gate-check", 5000);
 }
 
 void gate_stop(void)
@@ -1228,11 +1235,13 @@ int gate_state(struct db *db, const struct config *cfg, const char *next_commit,
 			return ret;
 		}
 	}
+	/* those that hold: the topic's branch is still at the bad tip */
 	ej = db_query(db, err,
-		      "SELECT id, candidate, topic, bad_tip, good_tip, state, fail_run, "
-		      "pass_run, reason, notification, created_at, updated_at "
-		      "FROM gate_ejections WHERE state IN ('ejected', 'trying', "
-		      "'fallback', 'dropped') ORDER BY id DESC LIMIT 50",
+		      "SELECT e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state, "
+		      "e.fail_run, e.pass_run, e.reason, e.notification, e.created_at, "
+		      "e.updated_at FROM gate_ejections e JOIN topics t ON t.name = e.topic "
+		      "WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
+		      "'fallback', 'dropped') ORDER BY e.id DESC LIMIT 50",
 		      NULL);
 	if (!ej) {
 		json_decref(cand);

@@ -59,8 +59,11 @@ int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err);
 
 /* Register "gate-result" and "gate-resume"; before engine_start(). */
 void gate_register_jobs(void);
-/* After engine_start(): resume the gate a stop or a crash cut short. */
-void gate_start(void);
+/*
+ * After engine_start(): resume the gate a stop or a crash cut short
+ * (nothing when cfg has no gate).
+ */
+void gate_start(const struct config *cfg);
 /* Kill the runs (they resume at the next start); before engine_stop(). */
 void gate_stop(void);
 

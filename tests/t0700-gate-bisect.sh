@@ -143,5 +143,8 @@ like "$(cat "$T/gate.out")" "t5 +fallback" "lists t5's ejection"
 check "a fixed t5 goes into next" wait_for 60 sh -c \
 	"git --git-dir='$T/src.git' merge-base --is-ancestor '$(rev t5)' next"
 check "the fixed next builds" builds next
+cth gate > "$T/gate.out"
+! grep -q 't5 ' "$T/gate.out"
+ok "cthulhu gate no longer lists t5: its ejection does not hold"
 check "next still never held a tree that does not build" every_next_builds
 done_testing
