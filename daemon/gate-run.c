@@ -55,6 +55,12 @@ struct run {
 	bool in_command;		/* the setup step is done */
 	bool cancelled, timed_out;
 	int64_t started_ms, deadline_ms;
+	/* over, its result not yet handed to the engine */
+	bool done;
+	const char *done_state;
+	int done_code;
+	char *done_error;
+	int64_t done_ms;
 };
 
 static struct {
@@ -87,6 +93,7 @@ static void run_free(struct run *r)
 	free(r->repo);
 	free(r->dir);
 	free(r->log);
+	free(r->done_error);
 	free(r);
 }
 
@@ -138,21 +145,37 @@ static pid_t spawn(const char *script, const char *const *args, size_t nr,
 	return pid;
 }
 
-static void post_result(struct run *r, const char *state, int code,
+/*
+ * Hand the run's end to the engine as a "gate-result" job.  When that
+ * fails (the database busy past its timeout) the run keeps its slot and
+ * the next tick tries again: a lost result would hold the gate forever.
+ * True once handed over.
+ */
+static bool post_result(struct run *r, const char *state, int code,
 			const char *error)
 {
 	struct strbuf err = STRBUF_INIT;
 	json_t *args;
+	bool posted;
 
+	if (!r->done) {
+		r->done = true;
+		r->done_state = state;
+		r->done_code = code;
+		r->done_error = error ? xstrdup(error) : NULL;
+		r->done_ms = now_ms() - r->started_ms;
+	}
 	args = json_pack("{s:I, s:s, s:i, s:I}", "run", (json_int_t)r->id,
-			 "state", state, "exit_code", code, "duration_ms",
-			 (json_int_t)(now_ms() - r->started_ms));
-	if (error)
-		json_object_set_new(args, "error", json_string(error));
-	if (engine_submit("gate-result", args, &err) < 0)
-		log_error("gate: run %lld: cannot post its result: %s",
+			 "state", r->done_state, "exit_code", r->done_code,
+			 "duration_ms", (json_int_t)r->done_ms);
+	if (r->done_error)
+		json_object_set_new(args, "error", json_string(r->done_error));
+	posted = engine_submit("gate-result", args, &err) >= 0;
+	if (!posted)
+		log_error("gate: run %lld: cannot post its result yet: %s",
 			  (long long)r->id, err.buf);
 	strbuf_release(&err);
+	return posted;
 }
 
 /* Start the run in a free slot; rq.lock is not held. */
@@ -201,10 +224,10 @@ static bool run_poll(struct run *r, int64_t now)
 	int status = 0;
 	pid_t got;
 
-	if (!r->pid) {
-		post_result(r, "error", -1, "cannot start the gate's processes");
-		return true;
-	}
+	if (r->done)
+		return post_result(r, NULL, 0, NULL);
+	if (!r->pid)
+		return post_result(r, "error", -1, "cannot start the gate's processes");
 	if ((r->cancelled || (r->deadline_ms && now >= r->deadline_ms)) &&
 	    !r->timed_out) {
 		if (!r->cancelled) {
@@ -224,24 +247,16 @@ static bool run_poll(struct run *r, int64_t now)
 		return false;
 	/* Whatever the step left behind in its group goes with it. */
 	kill(-r->pid, SIGKILL);
-	if (got < 0) {
-		post_result(r, "error", -1, "lost the gate's process");
-		return true;
-	}
-	if (r->cancelled) {
-		post_result(r, "cancelled", -1, NULL);
-		return true;
-	}
-	if (r->timed_out) {
-		post_result(r, "timeout", -1, NULL);
-		return true;
-	}
+	if (got < 0)
+		return post_result(r, "error", -1, "lost the gate's process");
+	if (r->cancelled)
+		return post_result(r, "cancelled", -1, NULL);
+	if (r->timed_out)
+		return post_result(r, "timeout", -1, NULL);
 	if (!r->in_command) {
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			post_result(r, "error", -1,
-				    "cannot check the candidate out in the gate's worktree");
-			return true;
-		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			return post_result(r, "error", -1,
+					   "cannot check the candidate out in the gate's worktree");
 		r->in_command = true;
 		strbuf_addf(&wt, "%s/wt-%d", r->dir, r->slot);
 		args[0] = r->command;
@@ -253,8 +268,7 @@ static bool run_poll(struct run *r, int64_t now)
 		strbuf_release(&wt);
 		if (r->pid < 0) {
 			r->pid = 0;
-			post_result(r, "error", -1, "cannot start the gate command");
-			return true;
+			return post_result(r, "error", -1, "cannot start the gate command");
 		}
 		/* the group a restart after a crash must kill */
 		if (db_thread())
@@ -264,12 +278,10 @@ static bool run_poll(struct run *r, int64_t now)
 		return false;
 	}
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
-		post_result(r, "passed", 0, NULL);
-	else
-		post_result(r, "failed",
-			    WIFEXITED(status) ? WEXITSTATUS(status) :
-			    128 + WTERMSIG(status), NULL);
-	return true;
+		return post_result(r, "passed", 0, NULL);
+	return post_result(r, "failed",
+			   WIFEXITED(status) ? WEXITSTATUS(status) :
+			   128 + WTERMSIG(status), NULL);
 }
 
 static void *runner_main(void *unused)
