@@ -75,6 +75,18 @@ static void print_build(json_t *build)
 
 static int print_next(struct cli *cli, json_t *res)
 {
+	json_t *gate = json_object_get(res, "gate");
+
+	/* gated: the published next, then the candidate and its gate */
+	if (json_is_object(gate)) {
+		struct strbuf line = STRBUF_INIT;
+
+		strbuf_addstr(&line, "published next: ");
+		fmt_sha(&line, json_object_get(res, "commit"));
+		printf("%s\n", line.buf);
+		strbuf_release(&line);
+		gate_print_summary(gate);
+	}
 	print_build(json_object_get(res, "build"));
 	return CLI_OK;
 }

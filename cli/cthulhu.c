@@ -93,6 +93,8 @@ static const struct cmd verbs[] = {
 	{ "pull-request", cmd_pullreq,
 	  "pull-request TOPIC [--tag NAME] [--message TEXT] [--json]",
 	  "tag a topic and write its pull request as git request-pull does" },
+	{ "gate", cmd_gate, "gate [--json]\n" "gate log RUN [--json]",
+	  "show the gate of next (candidate, runs, ejections) or a run's log" },
 };
 
 static const struct cmd cmd_main = {

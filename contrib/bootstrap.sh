@@ -38,9 +38,10 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # curl for raw HTTP, jq to read JSON answers, chromium (driven by a node
 # script) for the dashboard, groff for the man pages, python3 for the
 # patchwork grouping model and a fake daemon that sends the CLI broken
-# answers.
+# answers, Buildbot for the gate's external mode.
 TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
-	groff-base procps python3"
+	groff-base procps python3
+	buildbot buildbot-worker"
 
 as_root()
 {

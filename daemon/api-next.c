@@ -22,6 +22,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/error.h"
+#include "daemon/gate.h"
 #include "daemon/http.h"
 #include "daemon/next.h"
 #include "daemon/repo.h"
@@ -52,6 +53,20 @@ static int next_get(struct http_request *req, json_t **out,
 		hex[0] = 0;
 	*out = json_pack("{s:s, s:s*, s:o}", "ref", cfg->next,
 			 "commit", *hex ? hex : NULL, "build", build);
+	/* the published next is "commit"; a gated build is a candidate */
+	if (gate_enabled(cfg)) {
+		json_t *gate = NULL;
+
+		ret = gate_state(db, cfg, hex, &gate, err);
+		if (ret < 0) {
+			json_decref(*out);
+			daemon_config_put();
+			return ret;
+		}
+		json_object_set_new(*out, "gate", gate);
+	} else {
+		json_object_set_new(*out, "gate", json_null());
+	}
 	daemon_config_put();
 	return 0;
 }

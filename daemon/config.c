@@ -36,6 +36,9 @@ static const char *const known_keys[] = {
 	"lint.*",
 	"pull.*",
 	"cycle.*",
+	"gate.command", "gate.timeout", "gate.jobs", "gate.publish", "gate.mode",
+	"gate.remote", "gate.push-ref",
+	"notify.maintainer",
 	NULL
 };
 
@@ -314,6 +317,52 @@ out:
 	return ret;
 }
 
+/* [gate]: the gate of next (daemon/gate.c reads it). */
+static int config_check_gate(struct config *cfg, struct strbuf *err)
+{
+	const char *v;
+	int64_t n;
+	int ret;
+
+	v = config_get(cfg, "gate.mode");
+	if (v && strcmp(v, "local") && strcmp(v, "external"))
+		return config_error(cfg, err, "gate.mode",
+				    "'%s' is neither 'local' nor 'external'", v);
+	if (v && !strcmp(v, "external")) {
+		const char *ref = config_get(cfg, "gate.push-ref");
+		const char *remote = config_get(cfg, "gate.remote");
+
+		if (!remote || !*remote)
+			return config_error(cfg, err, "gate.remote",
+					    "missing: mode = external pushes candidates to a remote%s",
+					    NULL);
+		if (!ref || !*ref)
+			return config_error(cfg, err, "gate.push-ref",
+					    "missing: mode = external pushes candidates to a ref%s",
+					    NULL);
+		if (!starts_with(ref, "refs/") || !valid_ref(ref))
+			return config_error(cfg, err, "gate.push-ref",
+					    "'%s' is not a full ref name (refs/...)", ref);
+	}
+	v = config_get(cfg, "gate.publish");
+	if (v && strcmp(v, "gated") && strcmp(v, "always"))
+		return config_error(cfg, err, "gate.publish",
+				    "'%s' is neither 'gated' nor 'always'", v);
+	ret = config_get_int(cfg, "gate.timeout", 3600, &n, err);
+	if (ret)
+		return ret;
+	if (n < 0 || n > 7 * 86400)
+		return config_error(cfg, err, "gate.timeout",
+				    "must be 0 (none) to 604800 seconds%s", NULL);
+	ret = config_get_int(cfg, "gate.jobs", 1, &n, err);
+	if (ret)
+		return ret;
+	if (n < 1 || n > 64)
+		return config_error(cfg, err, "gate.jobs",
+				    "must be 1 to 64%s", NULL);
+	return 0;
+}
+
 static int config_check(struct config *cfg, struct strbuf *err)
 {
 	const char *v;
@@ -398,6 +447,10 @@ static int config_check(struct config *cfg, struct strbuf *err)
 		return config_error(cfg, err, "watch.poll",
 				    "must be 0 to 86400 seconds%s", NULL);
 	cfg->poll_seconds = (unsigned int)n;
+
+	ret = config_check_gate(cfg, err);
+	if (ret)
+		return ret;
 
 	/* [topic "NAME"] sections. */
 	for (i = 0; i < cfg->nr_entries; i++) {

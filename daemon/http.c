@@ -31,6 +31,7 @@ static const struct route *const route_tables[] = {
 	api_series_routes,
 	api_apply_routes,
 	api_pullreq_routes,
+	api_gate_routes,
 	web_routes,
 	NULL
 };

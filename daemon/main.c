@@ -24,6 +24,7 @@
 #include "daemon/db.h"
 #include "daemon/demo.h"
 #include "daemon/engine.h"
+#include "daemon/gate.h"
 #include "daemon/error.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
@@ -206,6 +207,7 @@ static void register_jobs(void)
 	series_register_jobs();
 	queue_register_jobs();
 	pullreq_register_jobs();
+	gate_register_jobs();
 }
 
 int main(int argc, char **argv)
@@ -319,6 +321,7 @@ int main(int argc, char **argv)
 		       NULL, &err))
 		log_error("start-up topic scan: %s", err.buf);
 	next_start();
+	gate_start(daemon_config_engine());
 	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
 		log_warn("ref watcher: %s", err.buf);
 	if (http_start(&err))
@@ -346,6 +349,7 @@ int main(int argc, char **argv)
 
 	http_stop_accepting();
 	watch_stop();
+	gate_stop();
 	engine_stop();
 	http_stop();
 	db_thread_exit();

@@ -22,6 +22,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/error.h"
+#include "daemon/gate.h"
 #include "daemon/log.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
@@ -52,6 +53,7 @@ struct build_topic {
 	const char *method;
 	int64_t resolution;		/* resolutions.id when resolved */
 	int64_t ms;
+	const char *gate;		/* NULL, "ejected" or "fallback" */
 };
 
 /*
@@ -181,6 +183,17 @@ static int save_vbases(struct db *db, int64_t when, struct strbuf *err)
 			      "(SELECT key FROM virtual_bases ORDER BY made_at DESC "
 			      "LIMIT ?)", "i", (int64_t)VBASES_KEPT);
 	return ret;
+}
+
+struct merge *next_merge_handle(const struct config *cfg, struct strbuf *err)
+{
+	struct strbuf e = STRBUF_INIT;
+
+	if (open_merge(cfg, err ? err : &e) < 0) {
+		strbuf_release(&e);
+		return NULL;
+	}
+	return the_merge;
 }
 
 /* [tree] base as a commit: a commit-ish, or "auto", the newest v* tag. */
@@ -350,12 +363,13 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 		ret = db_exec(db, err,
 			      "INSERT INTO build_topics (build, pos, topic, branch, tip, "
 			      "outcome, merge_commit, conflicts, method, resolution, "
-			      "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			      "iitttttttii", id, (int64_t)i, bt[i].name,
+			      "duration_ms, gate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      "iitttttttiit", id, (int64_t)i, bt[i].name,
 			      bt[i].branch, *bt[i].tip ? bt[i].tip : NULL,
 			      bt[i].outcome,
 			      *bt[i].commit ? bt[i].commit : NULL, conflicts,
-			      bt[i].method, bt[i].resolution, bt[i].ms);
+			      bt[i].method, bt[i].resolution, bt[i].ms,
+			      bt[i].gate);
 		free(conflicts);
 	}
 	return ret;
@@ -393,6 +407,55 @@ static void push_next(const struct config *cfg, json_t *topics,
 static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 			 struct strbuf *err);
 
+int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
+{
+	const struct config *cfg = ctx->config;
+	char next_now[MERGE_HEXSZ + 1] = "";
+	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
+	json_t *row = NULL, *topics = NULL;
+	const char *result;
+	int ret;
+
+	ret = open_merge(cfg, err);
+	if (ret < 0)
+		return ret;
+	ret = db_query_row(ctx->db, &row, err,
+			   "SELECT result, trigger FROM builds WHERE id = ?", "i",
+			   build);
+	if (ret < 0)
+		return ret;
+	result = jstr(row, "result");
+	if (!row || !*result) {
+		ret = error_set(err, ERR_NOT_FOUND, "build '%" PRId64 "' has no result",
+				build);
+		goto out;
+	}
+	if (merge_resolve_commit(the_merge, cfg->next, next_now, NULL) < 0)
+		next_now[0] = 0;
+	if (!strcmp(result, next_now))
+		goto out;
+	strbuf_addf(&reflog, "cthulhu: build %" PRId64 " (%s), gate passed", build,
+		    jstr(row, "trigger"));
+	ret = merge_update_ref(the_merge, cfg->next, result, next_now, reflog.buf,
+			       err);
+	if (ret < 0)
+		goto out;
+	log_info("next: build %" PRId64 " published: %s", build, result);
+	topics = db_query(ctx->db, err,
+			  "SELECT name, branch FROM topics WHERE into_next = 1 "
+			  "ORDER BY ord, name", NULL);
+	if (topics)
+		push_next(cfg, topics, &pushed);
+	db_exec(ctx->db, NULL, "UPDATE builds SET pushed = ? WHERE id = ?", "ti",
+		pushed.len ? pushed.buf : NULL, build);
+out:
+	json_decref(row);
+	json_decref(topics);
+	strbuf_release(&reflog);
+	strbuf_release(&pushed);
+	return ret;
+}
+
 static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		       struct strbuf *err)
 {
@@ -401,6 +464,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	bool full = json_is_true(json_object_get(args, "full"));
 	char base[MERGE_HEXSZ + 1], head[MERGE_HEXSZ + 1];
 	char next_now[MERGE_HEXSZ + 1] = "", prev_base[MERGE_HEXSZ + 1] = "";
+	char gate_tip[MERGE_HEXSZ + 1];
 	const char *policy = config_get(cfg, "next.on-conflict");
 	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
 	struct build_topic *bt = NULL;
@@ -491,6 +555,10 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		if (merge_resolve_commit(the_merge, bt[i].branch, bt[i].tip,
 					 NULL) < 0)
 			bt[i].tip[0] = 0;
+		/* an ejected topic is left out, or merged at its good tip */
+		gate_topic_tip(ctx->db, cfg, bt[i].name, bt[i].tip, gate_tip,
+			       &bt[i].gate);
+		memcpy(bt[i].tip, gate_tip, sizeof(gate_tip));
 		/*
 		 * Keep the previous next's merge for this topic while
 		 * everything before it is as it was.  A conflict is kept
@@ -584,6 +652,19 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out_fail;
 
 	crash_point("updating");
+	/* Gated: the build is a candidate, and next waits for the gate. */
+	if (!stopped && gate_holds_next(cfg)) {
+		db_exec(ctx->db, NULL,
+			"UPDATE builds SET finished_at = ?, duration_ms = ? WHERE id = ?",
+			"iii", (int64_t)time(NULL), now_ms() - start, id);
+		ret = gate_candidate(ctx, id, err);
+		if (ret < 0)
+			goto out_fail;
+		log_info("next: build %" PRId64 " is a candidate %s: %u merged, %u reused, %u conflicts",
+			 id, head, done, reused, conflicts);
+		ret = next_build_get(ctx->db, id, result, err);
+		goto out;
+	}
 	if (!stopped && strcmp(head, next_now)) {
 		strbuf_addf(&reflog, "cthulhu: build %" PRId64 " (%s)%s", id,
 			    trigger, full ? ", full" : "");
@@ -611,6 +692,14 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	log_info("next: build %" PRId64 " %s: %u merged, %u reused, %u conflicts, %" PRId64 " ms",
 		 id, stopped ? "stopped" : head, done, reused, conflicts,
 		 now_ms() - start);
+	/* publish = always: the gate reports on what next now is */
+	if (!stopped && gate_enabled(cfg)) {
+		struct strbuf e2 = STRBUF_INIT;
+
+		if (gate_candidate(ctx, id, &e2) < 0)
+			log_warn("gate: %s", e2.buf);
+		strbuf_release(&e2);
+	}
 	ret = next_build_get(ctx->db, id, result, err);
 	goto out;
 
@@ -704,7 +793,9 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	char base[MERGE_HEXSZ + 1], next_now[MERGE_HEXSZ + 1] = "";
 	char tip[MERGE_HEXSZ + 1];
 	json_t *last = NULL, *was = NULL, *topics = NULL, *t;
-	const char *state;
+	char use[MERGE_HEXSZ + 1];
+	const char *state, *how;
+	bool gated;
 	size_t i;
 	int ret;
 
@@ -716,7 +807,7 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	if (merge_resolve_commit(the_merge, cfg->next, next_now, NULL) < 0)
 		next_now[0] = 0;
 	ret = db_query_row(ctx->db, &last, err,
-			   "SELECT id, state, base, result FROM builds "
+			   "SELECT id, state, base, result, gate FROM builds "
 			   "WHERE state IN ('done', 'stopped') ORDER BY id DESC LIMIT 1",
 			   NULL);
 	if (ret < 0 || !last)
@@ -726,7 +817,14 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 		goto out;
 	}
 	state = jstr(last, "state");
-	if (!strcmp(state, "done") && strcmp(jstr(last, "result"), next_now))
+	/*
+	 * A candidate the gate is on, or one it failed, is not next and
+	 * need not be: the gate builds again when that is needed.
+	 */
+	gated = gate_enabled(cfg) && (!strcmp(jstr(last, "gate"), "pending") ||
+				      !strcmp(jstr(last, "gate"), "failed"));
+	if (!strcmp(state, "done") && !gated &&
+	    strcmp(jstr(last, "result"), next_now))
 		goto out;
 	was = db_query(ctx->db, err,
 		       "SELECT topic, tip FROM build_topics WHERE build = ? ORDER BY pos",
@@ -749,8 +847,9 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 		if (merge_resolve_commit(the_merge, jstr(now, "branch"), tip,
 					 NULL) < 0)
 			tip[0] = 0;
+		gate_topic_tip(ctx->db, cfg, jstr(now, "name"), tip, use, &how);
 		if (strcmp(jstr(t, "topic"), jstr(now, "name")) ||
-		    strcmp(jstr(t, "tip"), tip))
+		    strcmp(jstr(t, "tip"), use))
 			goto out;
 	}
 	*stale = false;
@@ -859,7 +958,7 @@ int next_build_get(struct db *db, int64_t id, json_t **out,
 			    json_boolean(json_integer_value(json_object_get(row, "full"))));
 	topics = db_query(db, err,
 			  "SELECT pos, topic, branch, tip, outcome, merge_commit, "
-			  "conflicts, method, resolution, duration_ms "
+			  "conflicts, method, resolution, duration_ms, gate "
 			  "FROM build_topics WHERE build = ? ORDER BY pos",
 			  "i", id);
 	if (!topics) {

@@ -4,7 +4,10 @@
 
 #include <jansson.h>
 
+struct config;
 struct db;
+struct job_ctx;
+struct merge;
 struct strbuf;
 
 /*
@@ -46,6 +49,18 @@ void next_start(void);
  * that made it stale.
  */
 void next_topics_changed(const char *trigger);
+
+/*
+ * The engine thread's merge handle for cfg's repository (borrowed), or
+ * NULL with err set.  Engine thread only.
+ */
+struct merge *next_merge_handle(const struct config *cfg, struct strbuf *err);
+/*
+ * Move next to the result of build (compare-and-swap against its value
+ * now) and push it as a build does; nothing when next is that already.
+ * Engine thread only; the gate calls it when a candidate passes.
+ */
+int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err);
 
 /* Reads for the API, from any thread; results are new references. */
 /* The latest build with its topics, or JSON null when there is none. */

@@ -363,6 +363,48 @@ out:
 	return ret;
 }
 
+int notify_maintainer(struct db *db, const struct config *cfg,
+		      const char *kind, const char *topic, const char *subject,
+		      const char *body, int64_t *id, struct strbuf *err)
+{
+	const char *to = config_get(cfg, "notify.maintainer");
+	InternetAddressList *list = NULL;
+	InternetAddress *addr = NULL;
+	json_t *info;
+	int ret;
+
+	if (to && *to) {
+		list = internet_address_list_parse(NULL, to);
+		if (list && internet_address_list_length(list))
+			addr = internet_address_list_get_address(list, 0);
+		if (!addr || !INTERNET_ADDRESS_IS_MAILBOX(addr)) {
+			if (list)
+				g_object_unref(list);
+			return error_set(err, ERR_INVALID,
+					 "bad [notify] maintainer '%s': not an address",
+					 to);
+		}
+		info = json_pack("{s:s, s:{s:s, s:s}}", "topic", topic, "reply",
+				 "from_name",
+				 internet_address_get_name(addr) ?
+				 internet_address_get_name(addr) : "",
+				 "from_email",
+				 internet_address_mailbox_get_addr(
+					 INTERNET_ADDRESS_MAILBOX(addr)));
+		g_object_unref(list);
+	} else {
+		info = json_pack("{s:s, s:{s:s, s:s}}", "topic", topic, "reply",
+				 "from_name",
+				 cfg->committer_name ? cfg->committer_name : "",
+				 "from_email",
+				 cfg->committer_email ? cfg->committer_email :
+				 "cthulhu@localhost");
+	}
+	ret = notify_record(db, cfg, kind, info, subject, body, id, err);
+	json_decref(info);
+	return ret;
+}
+
 /* Pipe raw to the sendmail command (run by /bin/sh). */
 static int run_sendmail(const char *cmd, const char *raw, size_t len,
 			struct strbuf *err)

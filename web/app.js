@@ -434,7 +434,14 @@ function renderHeader() {
 
 	el = clear($('next-summary'));
 	body = nx && nx.status === 200 && nx.body;
-	if (body && 'build' in body && !body.build) {
+	if (body && body.gate && body.gate.enabled && body.gate.candidate &&
+	    body.gate.candidate.state !== 'passed') {
+		var gc = body.gate.candidate;
+		el.appendChild(h('a', { href: '#/next', id: 'gate-badge',
+				 class: /^(gating|bisecting)$/.test(gc.state) ?
+				 'badge' : 'badge warn' },
+				 'next: candidate ' + gc.state));
+	} else if (body && 'build' in body && !body.build) {
 		el.appendChild(h('a', { href: '#/next', class: 'badge' },
 				 'next: not built yet'));
 	} else if (body) {
@@ -1191,8 +1198,85 @@ function buildRows(b) {
 	return list(b, 'topics', 'results');
 }
 
+/*
+ * The gate of next (GET /api/v1/next's "gate"): the published next beside
+ * the candidate, its state and progress line, its runs and the topics
+ * ejected.  While a candidate is being gated the page looks again every
+ * two seconds, for the run's last log line.
+ */
+var gateTimer = null;
+
+function renderGate(root, gate) {
+	var c = gate.candidate, busy;
+
+	busy = c && /^(gating|bisecting)$/.test(c.state);
+	if (busy && !gateTimer)
+		gateTimer = setTimeout(function () {
+			gateTimer = null;
+			refreshSoon();
+		}, 2000);
+	root.appendChild(section('Gate', 'gate',
+		h('p', { class: 'byline' },
+		  'published next ', h('code', { class: 'sha', id: 'gate-published' },
+			short(pick(gate.published || {}, 'commit')) || 'none'),
+		  ' · command ', h('code', null, gate.command || ''),
+		  ' · ' + gate.jobs + ' at once · publish ' + gate.publish),
+		c ? h('p', { class: 'byline', id: 'gate-candidate' },
+		      'candidate ', h('strong', null, '#' + c.id), ' (build #' +
+		      c.build + ') ', h('code', { class: 'sha' }, short(c.commit)),
+		      ' ', outcomeTag(c.state)) :
+		h('p', { class: 'placeholder' }, 'No candidate yet.'),
+		c ? h('p', { class: 'progress', id: 'gate-progress' },
+		      c.progress || '') : null,
+		c && c.reason ? h('p', { class: busy ? 'byline' :
+			c.state === 'passed' ? 'byline' : 'placeholder error',
+			id: 'gate-reason' }, c.reason) : null,
+		c && (c.runs || []).length ? table([
+			{ label: 'Run', cell: function (r) {
+				return h('a', { href: '/api/v1/next/gate/logs/' +
+						r.id }, '#' + r.id); } },
+			{ label: 'Round', class: 'num', cell: function (r) {
+				return String(r.round); } },
+			{ label: 'Next up to', cell: function (r) {
+				return r.topic ? h('strong', null, r.topic) :
+					(r.probe === 0 ? 'the base' : 'every topic');
+			} },
+			{ label: 'Commit', cell: function (r) {
+				return h('code', { class: 'sha' }, short(r.commit));
+			} },
+			{ label: 'State', cell: function (r) {
+				return outcomeTag(r.state); } },
+			{ label: 'Took', class: 'num', cell: function (r) {
+				return r.duration_ms === null ? '' :
+					duration(r.duration_ms); } }
+		], c.runs, { id: 'gate-runs' }) : null,
+		(gate.ejections || []).length ? h('div', null,
+			h('h3', null, 'Ejected topics'),
+			table([
+				{ label: 'Topic', cell: function (e) {
+					return h('strong', null, e.topic); } },
+				{ label: 'State', cell: function (e) {
+					return outcomeTag(e.state); } },
+				{ label: 'Broken tip', cell: function (e) {
+					return h('code', { class: 'sha' },
+						 short(e.bad_tip)); } },
+				{ label: 'Last good tip', cell: function (e) {
+					return e.good_tip ? h('code',
+						{ class: 'sha' }, short(e.good_tip)) :
+						h('span', { class: 'muted' }, 'none');
+				} },
+				{ label: 'Why', cell: function (e) {
+					return h('a', { href: '/api/v1/next/gate/logs/' +
+							e.fail_run }, e.reason);
+				} }
+			], gate.ejections, { id: 'gate-ejections' })) : null));
+}
+
 function renderNext(root) {
 	var res = state.data.next, n = unavailable(res, 'next builds'), b;
+
+	if (!n && res.body && res.body.gate && res.body.gate.enabled)
+		renderGate(root, res.body.gate);
 
 	if (!n && !latestBuild(res.body))
 		n = h('p', { class: 'placeholder', id: 'next-none' },
@@ -1202,7 +1286,10 @@ function renderNext(root) {
 	} else {
 		b = latestBuild(res.body);
 		var reused = pick(b, 'merges_reused', 'reused');
-		root.appendChild(section('Latest next build', 'next',
+		/* a gated build is a candidate until the gate passes it */
+		var cand = b && b.gate && b.gate !== 'passed';
+		root.appendChild(section(cand ? 'Latest build: a candidate, gate ' +
+					 b.gate : 'Latest next build', 'next',
 			h('p', { class: 'byline' },
 			  'Build ', h('strong', null, '#' +
 				      (pick(b, 'id', 'build') || '?')),
@@ -1222,7 +1309,7 @@ function renderNext(root) {
 				h('code', { class: 'sha' }, short(b.base))) :
 			  null,
 			  pick(b, 'commit', 'result', 'next') ?
-			  h('span', null, ' → next ', h('code',
+			  h('span', null, cand ? ' → candidate ' : ' → next ', h('code',
 				{ class: 'sha' }, short(pick(b, 'commit',
 						'result', 'next')))) : null),
 			table([
@@ -1480,7 +1567,7 @@ var source = null;
 function connect() {
 	var es, kinds = ['hello', 'topic', 'job', 'change', 'resync', 'next',
 			 'queue', 'series', 'apply', 'drop', 'notify',
-			 'cycle', 'build'];
+			 'cycle', 'build', 'gate'];
 
 	if (!window.EventSource) {
 		setLive('off', 'no live updates');

@@ -1,0 +1,79 @@
+# Helpers for the gate tests (t07xx), sourced after tests/lib.sh and
+# tests/lib-topics.sh.
+
+# make_c_tree: $T/src (work clone) and $T/src.git (bare, with a reflog for
+# next) holding a tiny C program on master, tagged base: "make" builds it
+# from every *.c file, with -Werror.
+make_c_tree()
+{
+	make_repo "$T/src" &&
+	git --git-dir="$T/src.git" config core.logAllRefUpdates always &&
+	(cd "$T/src" &&
+	 printf 'int main(void)\n{\n\treturn 0;\n}\n' >main.c &&
+	 printf 'prog: $(wildcard *.c)\n\t$(CC) -Wall -Werror -o $@ $^\n' >Makefile &&
+	 printf 'prog\n' >.gitignore &&
+	 git add . && git commit -q -m 'A program to gate' &&
+	 git tag -f base && git push -q -f origin master base)
+}
+
+# c_topic NAME: topic NAME adds NAME.c, a function of its own.
+c_topic()
+{
+	(cd "$T/src" && git checkout -q -b "$1" master &&
+	 printf 'int %s(void)\n{\n\treturn 1;\n}\n' "$1" >"$1.c" &&
+	 git add "$1.c" && git commit -q -m "$1: Add $1()" &&
+	 git checkout -q master && git push -q origin "$1")
+}
+
+# break_topic NAME: a commit on NAME that does not compile.
+break_topic()
+{
+	(cd "$T/src" && git checkout -q "$1" &&
+	 printf 'int %s(void)\n{\n\treturn no_such_variable;\n}\n' "$1" >"$1.c" &&
+	 git commit -q -am "$1: Break the build" &&
+	 git checkout -q master && git push -q origin "$1")
+}
+
+# builds REV: the tree of REV in $T/src.git compiles.
+builds()
+{
+	rm -rf "$T/check" && mkdir "$T/check" &&
+	git --git-dir="$T/src.git" archive "$1" | tar -x -C "$T/check" &&
+	make -s -C "$T/check" >/dev/null 2>&1
+}
+
+# every_next_builds: every value next ever had (its reflog) compiles.
+every_next_builds()
+{
+	local c
+	for c in $(git --git-dir="$T/src.git" reflog show --format=%H next); do
+		builds "$c" || { echo "next was $c, which does not build"; return 1; }
+	done
+}
+
+# gate_state: the latest candidate's state.
+gate_state()
+{
+	sql 'SELECT state FROM gate_candidates ORDER BY id DESC LIMIT 1'
+}
+
+# ejection_state TOPIC: the state of the topic's latest ejection.
+ejection_state()
+{
+	sql "SELECT state FROM gate_ejections WHERE topic = '$1' ORDER BY id DESC LIMIT 1"
+}
+
+# next_is REV: next in $T/src.git is REV.
+next_is()
+{
+	[ "$(rev next)" = "$1" ]
+}
+
+# settled: there is a candidate, none is being gated and no run is
+# outstanding.
+settled()
+{
+	[ "$(sql "SELECT count(*) FROM gate_candidates")" -ge 1 ] &&
+	[ "$(sql "SELECT count(*) FROM gate_candidates WHERE state IN ('gating', 'bisecting')")" = 0 ] &&
+	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state IN ('queued', 'running')")" = 0 ]
+}

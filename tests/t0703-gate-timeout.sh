@@ -1,0 +1,47 @@
+#!/bin/sh
+# A gate command that hangs is killed at [gate] timeout with its whole
+# process group (a background child too); the run counts as a failure,
+# so the topic that makes it hang is the culprit.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-gate.sh"
+test_init
+
+make_c_tree
+c_topic t1
+c_topic t2
+c_topic t3
+write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
+	'[gate]' "	command = \"if [ -e HANG ]; then sleep 3000 & echo \$! >'$T/bg.pid'; echo \$\$ >'$T/fg.pid'; sleep 3000; fi; make -s\"" \
+	'	timeout = 2' \
+	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
+	'[topic "t3"]' '	order = 3'
+start_daemon "$T/cthulhu.conf"
+check "the first candidate passes" wait_for 60 settled
+is "$(gate_state)" passed "it passed"
+published=$(rev next)
+(cd "$T/src" && git checkout -q t2 && touch HANG && git add HANG &&
+ git commit -q -m 't2: Hang the gate' && git checkout -q master &&
+ git push -q origin t2)
+t2_out()
+{
+	[ "$(ejection_state t2)" = fallback ] && settled
+}
+check "t2 is ejected, then falls back to its last good tip" wait_for 120 t2_out
+is "$(sql "SELECT state FROM gate_runs WHERE id = (SELECT fail_run FROM gate_ejections)")" \
+	timeout "the failing run timed out"
+# PID is gone (or a zombie, which init has yet to reap)
+gone()
+{
+	! kill -0 "$1" 2>/dev/null ||
+		[ "$(ps -o stat= -p "$1" | cut -c1)" = Z ]
+}
+check "the hanging command is gone" gone "$(cat "$T/fg.pid")"
+check "and its background child too" gone "$(cat "$T/bg.pid")"
+log=$(sql "SELECT log FROM gate_runs WHERE id = (SELECT fail_run FROM gate_ejections)")
+check "the log says it timed out" grep -q 'timed out after 2 s, killing process group' "$log"
+is "$(git --git-dir="$T/src.git" rev-parse next^{tree})" \
+	"$(git --git-dir="$T/src.git" rev-parse "$published^{tree}")" \
+	"next is what passed before t2 moved"
+check "next never held a tree that does not build" every_next_builds
+done_testing

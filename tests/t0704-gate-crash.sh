@@ -1,0 +1,62 @@
+#!/bin/sh
+# kill -9 while the gate runs: next stays as published, and at the next
+# start the same candidate's run is marked interrupted and run again,
+# and next moves once it passes.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-gate.sh"
+test_init
+
+make_c_tree
+c_topic t1
+c_topic t2
+# the gate waits for $T/go, after the first candidate
+write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
+	'[gate]' "	command = \"if [ -e '$T/hold' ]; then sleep 3000 & echo \$! >'$T/bg.pid'; while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\"" \
+	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2'
+start_daemon "$T/cthulhu.conf"
+check "the first candidate passes" wait_for 60 settled
+published=$(rev next)
+touch "$T/hold"
+commit_on t1 "t1: more"
+(cd "$T/src" && git push -q origin t1)
+running()
+{
+	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state = 'running'")" = 1 ]
+}
+check "a gate run is running" wait_for 60 running
+cand=$(sql "SELECT max(id) FROM gate_candidates")
+wait_for 20 test -s "$T/bg.pid"
+bg=$(cat "$T/bg.pid")
+rm -f "$T/bg.pid"
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+is "$(rev next)" "$published" "after kill -9 next is as published"
+is "$(sql "SELECT state FROM gate_candidates WHERE id = $cand")" gating \
+	"the candidate was being gated"
+
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts again"
+check "the run is run again" wait_for 60 running
+# PID is gone (or a zombie, which init has yet to reap)
+gone()
+{
+	! kill -0 "$1" 2>/dev/null ||
+		[ "$(ps -o stat= -p "$1" | cut -c1)" = Z ]
+}
+check "the process group the killed cthulhud left is killed" wait_for 30 gone "$bg"
+is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $cand AND state = 'interrupted'")" 1 \
+	"the cut run is recorded as interrupted"
+is "$(rev next)" "$published" "next has not moved yet"
+touch "$T/go"
+check "the candidate passes" wait_for 60 settled
+is "$(sql "SELECT state FROM gate_candidates WHERE id = $cand")" passed \
+	"the same candidate passed"
+is "$(rev next)" "$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $cand")" \
+	"next is that candidate"
+is "$(rev next~1^2)" "$(rev t1)" "with t1's new tip"
+is "$(sql "SELECT count(*) FROM gate_candidates")" 2 "no other candidate was made"
+wait_for 20 test -s "$T/bg.pid"
+check "what the passing run left in its group is killed" wait_for 30 gone "$(cat "$T/bg.pid")"
+done_testing
