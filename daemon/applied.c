@@ -1010,10 +1010,23 @@ static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 		     "");
 	all = nr_topics > 1 && (int64_t)json_object_size(forced) >= nr_topics;
 	json_object_foreach(forced, topic, tip) {
+		json_t *now = NULL;
+
 		if (!repo)
 			break;
-		if (follow_topic(ctx, repo, topic, json_string_value(tip), all,
-				 &nr_changed, err) < 0)
+		/*
+		 * Follow to the tip recorded now, not the forced move's: an
+		 * apply since then is on it, and its commits are not lost.
+		 */
+		if (db_query_row(ctx->db, &now, NULL,
+				 "SELECT tip FROM topics WHERE name = ? AND tip IS NOT NULL",
+				 "t", topic) < 0 ||
+		    !now)
+			continue;
+		ret = follow_topic(ctx, repo, topic, jstr(now, "tip"), all,
+				   &nr_changed, err);
+		json_decref(now);
+		if (ret < 0)
 			log_error(
 				"cannot follow the applied patches of '%s': %s",
 				topic, err->buf);
