@@ -300,6 +300,20 @@ int main(int argc, char **argv)
 	if (!gitdir)
 		die("%s", err.buf);
 	daemon_config_replace(cfg);
+	/*
+	 * next is written by cthulhud alone, and the state directory's lock
+	 * says no other cthulhud runs: a lock on next now is one a kill -9
+	 * left inside a ref update, and would fail every build.
+	 */
+	if (cfg->next) {
+		int r = repo_remove_stale_lock(gitdir, cfg->next, &err);
+
+		if (r > 0)
+			log_warn("removed the lock of '%s' a crash left", cfg->next);
+		else if (r < 0)
+			log_error("%s", err.buf);
+		strbuf_reset(&err);
+	}
 
 	/*
 	 * Signals are taken by sigwait() in this thread only: block them
