@@ -1060,6 +1060,16 @@ static void on_moves(struct job_ctx *ctx, json_t *moves)
 		}
 }
 
+void apply_start(void)
+{
+	/*
+	 * The follow's wait is in memory only: a forced move recorded just
+	 * before a crash was never followed.  The job takes every move
+	 * since the last it followed.
+	 */
+	engine_kick("applied-follow", NULL, 0);
+}
+
 void apply_register_jobs(void)
 {
 	static const struct job_type types[] = {

@@ -119,5 +119,7 @@ int apply_patch_id(const char *diff, size_t len, char *hex, struct strbuf *err);
 
 /* Register the engine's job types "apply" and "drop"; before engine_start(). */
 void apply_register_jobs(void);
+/* At start-up, with the engine running: follow the moves not followed. */
+void apply_start(void);
 
 #endif

@@ -333,6 +333,7 @@ int main(int argc, char **argv)
 		       NULL, &err))
 		log_error("start-up topic scan: %s", err.buf);
 	next_start();
+	apply_start();
 	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
 		log_warn("ref watcher: %s", err.buf);
 	if (http_start(&err))
