@@ -77,6 +77,7 @@ while [ $k -le $POOL ]; do
 		GIT_COMMITTER_EMAIL="pat$k@example.org" \
 			git format-patch -q $cover --thread=shallow \
 				-o "$T/fp$k" base.."s$k" &&
+		sed -i "s/\*\*\* SUBJECT HERE \*\*\*/s$k: Add files/" "$T/fp$k"/*.patch &&
 		cat "$T/fp$k"/*.patch >"$T/mbox/s$k.mbox" &&
 		git checkout -q master
 	) || exit 1

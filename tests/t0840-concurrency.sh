@@ -40,6 +40,7 @@ while [ $k -le $NSERIES ]; do
 		GIT_COMMITTER_EMAIL="pat$k@example.org" \
 			git format-patch -q $cover --thread=shallow \
 				-o "$T/fp$k" base.."s$k" &&
+		sed -i "s/\*\*\* SUBJECT HERE \*\*\*/s$k: Add files/" "$T/fp$k"/*.patch &&
 		cat "$T/fp$k"/*.patch >"$T/s$k.mbox" &&
 		git checkout -q master
 	) || exit 1
