@@ -162,7 +162,9 @@ parallel 8 apply_one
 wait $bg
 is "$(cat "$T/pusher.pmu" "$T/pusher.dev")" "0
 0" "the git pushes all went in, a rejected one again on the new tip"
-echo "# rejected pushes: pmu $(wc -l <"$T/rejected.pmu"), dev $(wc -l <"$T/rejected.dev")"
+echo "# git pushes rejected (and made again): pmu $(wc -l <"$T/rejected.pmu")," \
+	"dev $(wc -l <"$T/rejected.dev"); applies made again by the daemon:" \
+	"$(grep -c 'moved while applying' "$T/daemon.log")"
 
 # every apply: acknowledged with its rows and commits, or refused with a
 # reason and nothing recorded
