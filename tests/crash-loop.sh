@@ -1,8 +1,8 @@
 #!/bin/sh
 # The crash loop: ITER times (default 10), start one or two random
 # mutations (submit, apply, drop, rebuild, a push to a topic by the git
-# CLI, a rebase of a topic pushed with --force), kill -9 cthulhud at a
-# random moment, start it again, let it settle and check that
+# CLI, a rebase of a topic pushed with --force-with-lease), kill -9
+# cthulhud at a random moment, start it again, let it settle and check
 #
 #  * every topics row's tip is its branch, next is the result of the last
 #    finished build and that build is made of the topics' tips, no build
@@ -171,7 +171,7 @@ op_push()
 }
 
 # pmu or mmu rebased onto base with new SHA1s (the same patches), pushed
-# with --force: the daemon must follow its applied rows
+# with --force-with-lease: the daemon must follow its applied rows
 op_rebase()
 {
 	rand 2
@@ -192,9 +192,13 @@ op_rebase()
 		op_push "$1"
 		return
 	fi
+	was=$(cd "$T/w" && git rev-parse FETCH_HEAD)
 	desc="rebase $topic $c"
-	( cd "$T/w" && git push -q --force "$T/src.git" "$topic:$topic" \
-		>"$T/op.$1.log" 2>&1 &&
+	# --force-with-lease, as a maintainer pushes a rebase: refused when
+	# the daemon moved the topic since the fetch (a --force would undo
+	# that apply or drop, which is the pusher's doing, not a crash's)
+	( cd "$T/w" && git push -q --force-with-lease="$topic:$was" \
+		"$T/src.git" "$topic:$topic" >"$T/op.$1.log" 2>&1 &&
 	  echo "rebase $topic $c" >>"$T/acks" ) &
 }
 
