@@ -12,6 +12,7 @@
  * mail goes out after the commit (notify_deliver()).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -326,6 +327,21 @@ static void record_own_move(struct job_ctx *ctx)
 	strbuf_release(&err);
 }
 
+/*
+ * Test points: CTHULHU_CRASH_AT=apply-moved or drop-moved ends the
+ * process as kill -9 would once the topic moved, before the transaction
+ * that records the move.
+ */
+static void crash_point(const char *point)
+{
+	const char *at = getenv("CTHULHU_CRASH_AT");
+
+	if (at && !strcmp(at, point)) {
+		log_warn("crashing at '%s' as CTHULHU_CRASH_AT asks", point);
+		raise(SIGKILL);
+	}
+}
+
 static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
@@ -530,6 +546,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		break;
 	}
 
+	crash_point("apply-moved");
 	/* The rows, the series' state and the notification: one transaction. */
 	applied = json_array();
 	missing = json_array();
@@ -780,13 +797,30 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		ret = -EIO;
 		goto out;
 	}
-	ret = drop_commit(repo, branch, jstr(row, "commit_sha"),
-			  cfg->committer_name ? cfg->committer_name : "cthulhu",
-			  cfg->committer_email ? cfg->committer_email :
-						 "cthulhu@localhost",
-			  &res, err);
+	ret = repo_ref_oid(repo, branch, res.old_tip, err);
 	if (ret < 0)
 		goto out;
+	if (!repo_is_ancestor(repo, jstr(row, "commit_sha"), res.old_tip)) {
+		/*
+		 * The commit is off the topic already: this job is run
+		 * again after a crash between its ref update and its
+		 * transaction (or the commit left by a push).  Record the
+		 * drop; following the forced move updates the later rows.
+		 */
+		log_info("%.12s is no longer on '%s': recording the drop",
+			 jstr(row, "commit_sha"), topic);
+		memcpy(res.new_tip, res.old_tip, sizeof(res.new_tip));
+	} else {
+		ret = drop_commit(repo, branch, jstr(row, "commit_sha"),
+				  cfg->committer_name ? cfg->committer_name :
+							"cthulhu",
+				  cfg->committer_email ? cfg->committer_email :
+							 "cthulhu@localhost",
+				  &res, err);
+		if (ret < 0)
+			goto out;
+		crash_point("drop-moved");
+	}
 
 	changed = json_object();
 	ret = db_begin(db, err);
@@ -1075,7 +1109,8 @@ void apply_register_jobs(void)
 	static const struct job_type types[] = {
 		/* Run again after a crash: topic_ends_with() finds a move done. */
 		{ .name = "apply", .run = run_apply, .rerun = true },
-		{ .name = "drop", .run = run_drop },
+		/* Run again after a crash: a commit off the topic is dropped. */
+		{ .name = "drop", .run = run_drop, .rerun = true },
 		{ .name = "applied-follow",
 		  .run = run_follow,
 		  .rerun = true,
