@@ -3,12 +3,14 @@
 # mutations (submit, apply, drop, rebuild, a push to a topic by the git
 # CLI, a rebase of a topic pushed with --force-with-lease), kill -9
 # cthulhud at a random moment, start it again, let it settle and check
+# that
 #
 #  * every topics row's tip is its branch, next is the result of the last
 #    finished build and that build is made of the topics' tips, no build
 #    or job is left half done;
 #  * every commit on an applied-to topic is an 'applied' row and every
-#    'applied' row is on its topic, a 'dropped' one is not;
+#    'applied' row is on its topic, a 'dropped' one is not, and none is
+#    'gone' (nothing here takes a commit off a topic but a drop);
 #  * every notification row was delivered once: one file in the outbox
 #    Maildir each, with its Message-ID, and no file without a row; each
 #    applied patch and each drop has its notification;
@@ -257,6 +259,11 @@ rows_follow_commits()
 			bad=1
 		fi
 	done
+	gone=$(q "SELECT count(*) FROM applied WHERE state = 'gone'")
+	if [ "$gone" != 0 ]; then
+		echo "$gone row(s) gone: a drop or a rebase was not followed"
+		bad=1
+	fi
 	for sha in $(q "SELECT commit_sha || ':' || topic FROM applied
 			WHERE state = 'dropped'"); do
 		if git --git-dir="$T/src.git" merge-base --is-ancestor \
