@@ -748,6 +748,35 @@ static int tell_changed(struct db *db, const struct config *cfg,
 #define APPLIED_COLS \
 	"id, patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_email, notification_id"
 
+/*
+ * The commit of tip's first-parent history with the patch-id of applied
+ * row's commit, for a row whose commit left the topic: in moved (the
+ * pointer returned), or NULL when none has it.
+ */
+static const char *patch_on_topic(struct repo *repo, const char *tip,
+				  json_t *row, char (*moved)[APPLY_HEXSZ + 1])
+{
+	json_t *old = json_object(), *cands = json_array(), *c;
+	const char *pid = jstr(row, "patchid"), *found = NULL;
+	size_t i;
+
+	if (drop_commit_info(repo, jstr(row, "commit_sha"), old, NULL) == 0 &&
+	    *jstr(old, "patch_id"))
+		pid = jstr(old, "patch_id");
+	if (drop_list_commits(repo, tip, NULL, 5 * REBASE_SEARCH_MIN, cands,
+			      NULL) == 0)
+		json_array_foreach(cands, i, c)
+			if (*pid && !strcmp(jstr(c, "patch_id"), pid)) {
+				snprintf(*moved, sizeof(*moved), "%s",
+					 jstr(c, "commit"));
+				found = *moved;
+				break;
+			}
+	json_decref(cands);
+	json_decref(old);
+	return found;
+}
+
 /* "drop" {commit, reason} -> {commit, topic, branch, old, new, replayed} */
 static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
@@ -758,7 +787,8 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *reason = jstr(args, "reason");
 	struct drop_result res = { 0 };
 	json_t *rows = NULL, *row, *changed = NULL, *info, *replayed;
-	const char *topic;
+	char moved[APPLY_HEXSZ + 1];
+	const char *topic, *target;
 	struct repo *repo;
 	char *branch = NULL;
 	int64_t nid = 0, msg_id;
@@ -800,18 +830,25 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = repo_ref_oid(repo, branch, res.old_tip, err);
 	if (ret < 0)
 		goto out;
-	if (!repo_is_ancestor(repo, jstr(row, "commit_sha"), res.old_tip)) {
+	target = jstr(row, "commit_sha");
+	if (!repo_is_ancestor(repo, target, res.old_tip))
+		target = patch_on_topic(repo, res.old_tip, row, &moved);
+	if (!target) {
 		/*
-		 * The commit is off the topic already: this job is run
+		 * The patch is off the topic already: this job is run
 		 * again after a crash between its ref update and its
-		 * transaction (or the commit left by a push).  Record the
-		 * drop; following the forced move updates the later rows.
+		 * transaction.  Record the drop; following the forced move
+		 * updates the later rows.
 		 */
 		log_info("%.12s is no longer on '%s': recording the drop",
 			 jstr(row, "commit_sha"), topic);
 		memcpy(res.new_tip, res.old_tip, sizeof(res.new_tip));
 	} else {
-		ret = drop_commit(repo, branch, jstr(row, "commit_sha"),
+		/*
+		 * A rebase pushed since the row was written (not followed
+		 * yet) gave the patch a new SHA1: drop that commit.
+		 */
+		ret = drop_commit(repo, branch, target,
 				  cfg->committer_name ? cfg->committer_name :
 							"cthulhu",
 				  cfg->committer_email ? cfg->committer_email :

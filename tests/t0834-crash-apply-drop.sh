@@ -4,7 +4,9 @@
 # The job is run again at the next start: the apply records the commits
 # the topic already ends with, the drop records the drop the branch
 # already shows, each with its one notification, and the replayed
-# commits' rows follow them.  Neither is done twice, nor half.
+# commits' rows follow them.  Neither is done twice, nor half.  And a
+# drop of a commit a rebase moved (not followed yet) drops the patch's
+# new commit.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
@@ -135,6 +137,30 @@ is "$(ls "$T/state/outbox/new" | wc -l)" "$(sql 'SELECT count(*) FROM notificati
 	"each in the outbox once"
 cth drop --reason again "$victim" >/dev/null 2>&1
 is "$?" 1 "the dropped commit cannot be dropped again"
+
+# --- a drop of a commit a rebase just moved --------------------------------------
+# The drop runs before the rebase is followed (the follow waits 1.5 s),
+# so its row still names the old SHA1: it drops the patch's new commit,
+# rather than take the patch for dropped already.
+
+old_sha=$(sql "SELECT commit_sha FROM applied WHERE series_id = $s2 AND number = 1")
+(cd "$T/w" && git fetch -q "$T/src.git" pmu && git checkout -q -B pmu FETCH_HEAD &&
+ GIT_COMMITTER_DATE="$(($(date +%s) + 60)) +0000" git rebase -q --force-rebase base &&
+ git push -q --force "$T/src.git" pmu:pmu)
+ok "pmu rebased and pushed"
+cth drop --reason 'rebased away' "$old_sha" >"$T/out" 2>&1
+is "$?" 0 "the drop of the old SHA1 succeeds"
+is "$(git --git-dir="$T/src.git" log --format=%s base..pmu | grep -c 's2: Add file 1')" 0 \
+	"the patch is off the topic"
+is "$(git --git-dir="$T/src.git" rev-list --count base..pmu)" 2 "and only it"
+is "$(sql "SELECT state FROM applied WHERE commit_sha = '$old_sha'")" dropped \
+	"its row is dropped"
+following_all()
+{
+	[ "$(sql "SELECT count(*) FROM applied WHERE state = 'applied' AND commit_sha IN
+		('$(rev pmu)', '$(rev pmu~1)')")" = 2 ]
+}
+check "the other rows follow the rebase and the drop" wait_for 30 following_all
 stop_daemon
 ok "cthulhud stops"
 done_testing
