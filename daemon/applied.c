@@ -316,7 +316,9 @@ out:
  * Record the move this job made as an event of its own now: left to the
  * watcher, a push that lands before the watcher's scan would fold this
  * move and the push into one, and a rebase would look like a
- * fast-forward from the old tip.
+ * fast-forward from the old tip.  Called before the job reads the topic
+ * too, for a push the watcher has not recorded yet: it is then a move
+ * of its own, not folded into the job's.
  */
 static void record_own_move(struct job_ctx *ctx)
 {
@@ -497,6 +499,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	opts_from_config(&opts, cfg);
 	for (tries = 0;; tries++) {
+		record_own_move(ctx);
 		ret = repo_ref_oid(repo, branch, old, err);
 		if (ret < 0)
 			goto out;
@@ -827,6 +830,7 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		ret = -EIO;
 		goto out;
 	}
+	record_own_move(ctx);
 	ret = repo_ref_oid(repo, branch, res.old_tip, err);
 	if (ret < 0)
 		goto out;
