@@ -156,8 +156,9 @@ op_rebuild()
 	rand 4
 	if [ $r -eq 0 ]; then full=--full; else full=; fi
 	desc="rebuild $full"
+	# (not jget: its scratch file is shared, and two rebuilds can run)
 	( "$CTHULHU" rebuild --wait --json $full >"$T/op.$n.log" 2>&1 &&
-	  echo "rebuild $(jget "$(cat "$T/op.$n.log")" '$.id')" >>"$T/acks" ) &
+	  echo "rebuild $(sqlite3 :memory: "SELECT json_extract(CAST(readfile('$T/op.$n.log') AS TEXT), '\$.id')")" >>"$T/acks" ) &
 }
 
 # a commit on dev by git, pushed
