@@ -12,6 +12,7 @@
  * mail goes out after the commit (notify_deliver()).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -315,7 +316,9 @@ out:
  * Record the move this job made as an event of its own now: left to the
  * watcher, a push that lands before the watcher's scan would fold this
  * move and the push into one, and a rebase would look like a
- * fast-forward from the old tip.
+ * fast-forward from the old tip.  Called before the job reads the topic
+ * too, for a push the watcher has not recorded yet: it is then a move
+ * of its own, not folded into the job's.
  */
 static void record_own_move(struct job_ctx *ctx)
 {
@@ -324,6 +327,21 @@ static void record_own_move(struct job_ctx *ctx)
 	if (topic_scan(ctx, "job", NULL, &err) < 0)
 		log_warn("cannot record the move: %s", err.buf);
 	strbuf_release(&err);
+}
+
+/*
+ * Test points: CTHULHU_CRASH_AT=apply-moved or drop-moved ends the
+ * process as kill -9 would once the topic moved, before the transaction
+ * that records the move.
+ */
+static void crash_point(const char *point)
+{
+	const char *at = getenv("CTHULHU_CRASH_AT");
+
+	if (at && !strcmp(at, point)) {
+		log_warn("crashing at '%s' as CTHULHU_CRASH_AT asks", point);
+		raise(SIGKILL);
+	}
 }
 
 static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
@@ -481,6 +499,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	opts_from_config(&opts, cfg);
 	for (tries = 0;; tries++) {
+		record_own_move(ctx);
 		ret = repo_ref_oid(repo, branch, old, err);
 		if (ret < 0)
 			goto out;
@@ -530,6 +549,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		break;
 	}
 
+	crash_point("apply-moved");
 	/* The rows, the series' state and the notification: one transaction. */
 	applied = json_array();
 	missing = json_array();
@@ -731,6 +751,35 @@ static int tell_changed(struct db *db, const struct config *cfg,
 #define APPLIED_COLS \
 	"id, patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_email, notification_id"
 
+/*
+ * The commit of tip's first-parent history with the patch-id of applied
+ * row's commit, for a row whose commit left the topic: in moved (the
+ * pointer returned), or NULL when none has it.
+ */
+static const char *patch_on_topic(struct repo *repo, const char *tip,
+				  json_t *row, char (*moved)[APPLY_HEXSZ + 1])
+{
+	json_t *old = json_object(), *cands = json_array(), *c;
+	const char *pid = jstr(row, "patchid"), *found = NULL;
+	size_t i;
+
+	if (drop_commit_info(repo, jstr(row, "commit_sha"), old, NULL) == 0 &&
+	    *jstr(old, "patch_id"))
+		pid = jstr(old, "patch_id");
+	if (drop_list_commits(repo, tip, NULL, 5 * REBASE_SEARCH_MIN, cands,
+			      NULL) == 0)
+		json_array_foreach(cands, i, c)
+			if (*pid && !strcmp(jstr(c, "patch_id"), pid)) {
+				snprintf(*moved, sizeof(*moved), "%s",
+					 jstr(c, "commit"));
+				found = *moved;
+				break;
+			}
+	json_decref(cands);
+	json_decref(old);
+	return found;
+}
+
 /* "drop" {commit, reason} -> {commit, topic, branch, old, new, replayed} */
 static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
@@ -741,7 +790,8 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *reason = jstr(args, "reason");
 	struct drop_result res = { 0 };
 	json_t *rows = NULL, *row, *changed = NULL, *info, *replayed;
-	const char *topic;
+	char moved[APPLY_HEXSZ + 1];
+	const char *topic, *target;
 	struct repo *repo;
 	char *branch = NULL;
 	int64_t nid = 0, msg_id;
@@ -780,13 +830,38 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		ret = -EIO;
 		goto out;
 	}
-	ret = drop_commit(repo, branch, jstr(row, "commit_sha"),
-			  cfg->committer_name ? cfg->committer_name : "cthulhu",
-			  cfg->committer_email ? cfg->committer_email :
-						 "cthulhu@localhost",
-			  &res, err);
+	record_own_move(ctx);
+	ret = repo_ref_oid(repo, branch, res.old_tip, err);
 	if (ret < 0)
 		goto out;
+	target = jstr(row, "commit_sha");
+	if (!repo_is_ancestor(repo, target, res.old_tip))
+		target = patch_on_topic(repo, res.old_tip, row, &moved);
+	if (!target) {
+		/*
+		 * The patch is off the topic already: this job is run
+		 * again after a crash between its ref update and its
+		 * transaction.  Record the drop; following the forced move
+		 * updates the later rows.
+		 */
+		log_info("%.12s is no longer on '%s': recording the drop",
+			 jstr(row, "commit_sha"), topic);
+		memcpy(res.new_tip, res.old_tip, sizeof(res.new_tip));
+	} else {
+		/*
+		 * A rebase pushed since the row was written (not followed
+		 * yet) gave the patch a new SHA1: drop that commit.
+		 */
+		ret = drop_commit(repo, branch, target,
+				  cfg->committer_name ? cfg->committer_name :
+							"cthulhu",
+				  cfg->committer_email ? cfg->committer_email :
+							 "cthulhu@localhost",
+				  &res, err);
+		if (ret < 0)
+			goto out;
+		crash_point("drop-moved");
+	}
 
 	changed = json_object();
 	ret = db_begin(db, err);
@@ -1010,10 +1085,23 @@ static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 		     "");
 	all = nr_topics > 1 && (int64_t)json_object_size(forced) >= nr_topics;
 	json_object_foreach(forced, topic, tip) {
+		json_t *now = NULL;
+
 		if (!repo)
 			break;
-		if (follow_topic(ctx, repo, topic, json_string_value(tip), all,
-				 &nr_changed, err) < 0)
+		/*
+		 * Follow to the tip recorded now, not the forced move's: an
+		 * apply since then is on it, and its commits are not lost.
+		 */
+		if (db_query_row(ctx->db, &now, NULL,
+				 "SELECT tip FROM topics WHERE name = ? AND tip IS NOT NULL",
+				 "t", topic) < 0 ||
+		    !now)
+			continue;
+		ret = follow_topic(ctx, repo, topic, jstr(now, "tip"), all,
+				   &nr_changed, err);
+		json_decref(now);
+		if (ret < 0)
 			log_error(
 				"cannot follow the applied patches of '%s': %s",
 				topic, err->buf);
@@ -1047,12 +1135,23 @@ static void on_moves(struct job_ctx *ctx, json_t *moves)
 		}
 }
 
+void apply_start(void)
+{
+	/*
+	 * The follow's wait is in memory only: a forced move recorded just
+	 * before a crash was never followed.  The job takes every move
+	 * since the last it followed.
+	 */
+	engine_kick("applied-follow", NULL, 0);
+}
+
 void apply_register_jobs(void)
 {
 	static const struct job_type types[] = {
 		/* Run again after a crash: topic_ends_with() finds a move done. */
 		{ .name = "apply", .run = run_apply, .rerun = true },
-		{ .name = "drop", .run = run_drop },
+		/* Run again after a crash: a commit off the topic is dropped. */
+		{ .name = "drop", .run = run_drop, .rerun = true },
 		{ .name = "applied-follow",
 		  .run = run_follow,
 		  .rerun = true,

@@ -1400,6 +1400,19 @@ int apply_onto(struct repo *repo, const char *base_hex,
 	return 0;
 }
 
+void apply_cas_hook(const char *refname)
+{
+	const char *hook = getenv("CTHULHU_CAS_HOOK");
+	struct strbuf cmd = STRBUF_INIT;
+
+	if (!hook || !*hook)
+		return;
+	strbuf_addf(&cmd, "'%s' '%s'", hook, refname);
+	if (system(cmd.buf))
+		log_warn("'%s' failed", cmd.buf);
+	strbuf_release(&cmd);
+}
+
 int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 		 const struct apply_patch *patches, size_t nr,
 		 const struct apply_opts *opts, struct apply_done *done,
@@ -1429,6 +1442,7 @@ int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 		return 0;
 	}
 	git_oid_fromstr(&new, done[nr - 1].commit);
+	apply_cas_hook(refname);
 	ret = git_reference_create_matching(&ref, git, refname, &new, 1, &tip,
 					    "cthulhu: apply");
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)

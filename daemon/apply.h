@@ -80,6 +80,13 @@ int apply_onto(struct repo *repo, const char *base_hex,
 	       struct strbuf *err);
 
 /*
+ * The test point of the compare-and-swap ref updates of apply and drop:
+ * CTHULHU_CAS_HOOK, when set, is a program run as "HOOK REFNAME" just
+ * before the update (a test moves the ref there, as a push would).
+ */
+void apply_cas_hook(const char *refname);
+
+/*
  * apply_onto() on refname's tip, then move refname to the last commit by
  * compare-and-swap against that tip (ERR_STALE if it moved meanwhile).
  * When old_hex is not NULL, refname must point there to start with.
@@ -112,5 +119,7 @@ int apply_patch_id(const char *diff, size_t len, char *hex, struct strbuf *err);
 
 /* Register the engine's job types "apply" and "drop"; before engine_start(). */
 void apply_register_jobs(void);
+/* At start-up, with the engine running: follow the moves not followed. */
+void apply_start(void);
 
 #endif

@@ -194,10 +194,13 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 	}
 	res->nr = nr;
 
+	apply_cas_hook(refname);
 	ret = git_reference_create_matching(&ref, git, refname, &cur, 1, &tip,
 					    "cthulhu: drop");
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED) {
-		ret = repo_error(err, ERR_STALE, "the branch moved meanwhile");
+		ret = repo_error(err, ERR_STALE,
+				 "'%s' moved while dropping; nothing was changed, try again",
+				 refname);
 		goto out;
 	}
 	if (ret < 0) {

@@ -302,6 +302,20 @@ int main(int argc, char **argv)
 	if (!gitdir)
 		die("%s", err.buf);
 	daemon_config_replace(cfg);
+	/*
+	 * next is written by cthulhud alone, and the state directory's lock
+	 * says no other cthulhud runs: a lock on next now is one a kill -9
+	 * left inside a ref update, and would fail every build.
+	 */
+	if (cfg->next) {
+		int r = repo_remove_stale_lock(gitdir, cfg->next, &err);
+
+		if (r > 0)
+			log_warn("removed the lock of '%s' a crash left", cfg->next);
+		else if (r < 0)
+			log_error("%s", err.buf);
+		strbuf_reset(&err);
+	}
 
 	/*
 	 * Signals are taken by sigwait() in this thread only: block them
@@ -322,6 +336,7 @@ int main(int argc, char **argv)
 		log_error("start-up topic scan: %s", err.buf);
 	next_start();
 	gate_start(daemon_config_engine());
+	apply_start();
 	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
 		log_warn("ref watcher: %s", err.buf);
 	if (http_start(&err))

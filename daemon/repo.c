@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <git2.h>
 
 #include "daemon/config.h"
@@ -235,6 +236,22 @@ char *repo_gitdir(const char *path, struct strbuf *err)
 		strbuf_setlen(&sb, sb.len - 1);
 	git_repository_free(git);
 	return strbuf_detach(&sb, NULL);
+}
+
+int repo_remove_stale_lock(const char *gitdir, const char *refname,
+			   struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	int ret = 0;
+
+	strbuf_addf(&path, "%s/%s.lock", gitdir, refname);
+	if (unlink(path.buf) == 0)
+		ret = 1;
+	else if (errno != ENOENT)
+		ret = error_set(err, -errno, "cannot remove '%s': %s",
+				path.buf, strerror(errno));
+	strbuf_release(&path);
+	return ret;
 }
 
 int repo_ref_oid(struct repo *repo, const char *refname, char *hex,

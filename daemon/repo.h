@@ -54,6 +54,16 @@ const char *repo_path(const struct repo *repo);
 char *repo_gitdir(const char *path, struct strbuf *err);
 
 /*
+ * Remove the lock file of refname in gitdir ("<gitdir>/<refname>.lock"),
+ * if there is one: for a ref only this process writes, whose lock can
+ * only be left by an earlier run killed inside the update.  1 when a
+ * lock was removed, 0 when there was none, negative (err set) when it
+ * cannot be removed.
+ */
+int repo_remove_stale_lock(const char *gitdir, const char *refname,
+			   struct strbuf *err);
+
+/*
  * Resolve a full ref name (symbolic refs followed) to a hex SHA1; hex
  * must hold REPO_HEXSZ + 1 bytes.  -ENOENT (err set) if the ref does not
  * exist.
