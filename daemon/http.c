@@ -71,12 +71,16 @@ static size_t body_limit = 64 * 1024 * 1024;
 
 const char *http_query(const struct http_request *req, const char *name)
 {
+	if (!req->priv)
+		return NULL;
 	return MHD_lookup_connection_value(req->priv, MHD_GET_ARGUMENT_KIND,
 					   name);
 }
 
 const char *http_header(const struct http_request *req, const char *name)
 {
+	if (!req->priv)
+		return NULL;
 	return MHD_lookup_connection_value(req->priv, MHD_HEADER_KIND, name);
 }
 
@@ -146,43 +150,65 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn,
 	return ret;
 }
 
-/* Send JSON text (taking sb's buffer) as queue_json() sends an object. */
-static enum MHD_Result queue_json_text(struct MHD_Connection *conn,
-				       unsigned int status, struct strbuf *sb)
-{
-	size_t len;
-	char *text;
+/* What a route answers, before it goes out on a connection. */
+struct answer {
+	unsigned int status;
+	const char *content_type;
+	struct strbuf body;
+	bool no_store;
+};
 
-	strbuf_addch(sb, '\n');
-	text = strbuf_detach(sb, &len);
-	return queue_buffer(conn, status, "application/json", text, len,
-			    "Cache-Control", "no-store");
+static void answer_json_text(struct answer *a, unsigned int status)
+{
+	strbuf_addch(&a->body, '\n');
+	a->status = status;
+	a->content_type = "application/json";
+	a->no_store = true;
 }
 
-static enum MHD_Result queue_json(struct MHD_Connection *conn,
-				  unsigned int status, json_t *body)
+static void answer_json(struct answer *a, unsigned int status, json_t *body)
 {
-	struct strbuf sb = STRBUF_INIT;
 	char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
 
-	strbuf_addstr(&sb, text ? text : "null");
+	strbuf_reset(&a->body);
+	strbuf_addstr(&a->body, text ? text : "null");
 	free(text);
-	return queue_json_text(conn, status, &sb);
+	answer_json_text(a, status);
 }
 
-static enum MHD_Result queue_error(struct MHD_Connection *conn, int code,
-				   const char *message)
+static void answer_error(struct answer *a, int code, const char *message)
 {
 	unsigned int status;
 	const char *name;
-	enum MHD_Result ret;
 	json_t *body;
 
 	error_lookup(code, &status, &name);
 	body = json_pack("{s:{s:s, s:s}}", "error", "code", name, "message",
 			 message && *message ? message : "error");
-	ret = queue_json(conn, status, body);
+	answer_json(a, status, body);
 	json_decref(body);
+}
+
+static enum MHD_Result queue_answer(struct MHD_Connection *conn,
+				    struct answer *a)
+{
+	size_t len;
+	char *data = strbuf_detach(&a->body, &len);
+
+	return queue_buffer(conn, a->status, a->content_type, data, len,
+			    a->no_store ? "Cache-Control" : NULL,
+			    a->no_store ? "no-store" : NULL);
+}
+
+static enum MHD_Result queue_error(struct MHD_Connection *conn, int code,
+				   const char *message)
+{
+	struct answer a = { .body = STRBUF_INIT };
+	enum MHD_Result ret;
+
+	answer_error(&a, code, message);
+	ret = queue_answer(conn, &a);
+	strbuf_release(&a.body);
 	return ret;
 }
 
@@ -317,26 +343,74 @@ static bool request_authorized(struct MHD_Connection *conn)
 	return token_equal(given, the_daemon.token);
 }
 
+/* Call a route that is not a stream; its answer goes into a. */
+static void route_answer(const struct route *route, struct http_request *req,
+			 struct answer *a)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *out = NULL;
+	int code;
+
+	a->content_type = "text/plain";
+	if (route->raw) {
+		code = route->raw(req, &a->content_type, &a->body, &err);
+		if (code < 0)
+			answer_error(a, code, err.buf);
+		else
+			a->status = code > 0 ? (unsigned int)code : MHD_HTTP_OK;
+	} else if (route->json_text) {
+		code = route->json_text(req, &a->body, &err);
+		if (code < 0)
+			answer_error(a, code, err.buf);
+		else
+			answer_json_text(a, code > 0 ? (unsigned int)code :
+					 MHD_HTTP_OK);
+	} else {
+		code = route->handler(req, &out, &err);
+		if (code < 0) {
+			answer_error(a, code, err.buf);
+		} else {
+			if (!out)
+				out = json_object();
+			answer_json(a, code > 0 ? (unsigned int)code :
+				    MHD_HTTP_OK, out);
+		}
+	}
+	json_decref(out);
+	strbuf_release(&err);
+}
+
+/* The answer when no route matches; 0 when one does. */
+static int route_lookup(const char *method, const char *url,
+			const struct route **route, struct http_request *req,
+			struct answer *a)
+{
+	struct strbuf err = STRBUF_INIT;
+	int code = route_find(method, url, route, &req->param);
+
+	if (!code)
+		return 0;
+	if (code == ERR_METHOD)
+		strbuf_addf(&err, "method %s not allowed on '%s'", method, url);
+	else
+		strbuf_addf(&err, "no such route: %s %s", method, url);
+	answer_error(a, code, err.buf);
+	strbuf_release(&err);
+	return code;
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *conn,
 				struct conn_state *cs, const char *method,
 				const char *url)
 {
-	struct strbuf err = STRBUF_INIT, body = STRBUF_INIT;
+	struct answer a = { .body = STRBUF_INIT };
+	struct strbuf err = STRBUF_INIT;
 	struct http_request req = { 0 };
 	const struct route *route = NULL;
-	const char *content_type = "text/plain";
 	enum MHD_Result ret;
-	json_t *out = NULL;
-	int code;
 
-	code = route_find(method, url, &route, &req.param);
-	if (code) {
-		if (code == ERR_METHOD)
-			strbuf_addf(&err, "method %s not allowed on '%s'",
-				    method, url);
-		else
-			strbuf_addf(&err, "no such route: %s %s", method, url);
-		ret = queue_error(conn, code, err.buf);
+	if (route_lookup(method, url, &route, &req, &a)) {
+		ret = queue_answer(conn, &a);
 		goto out;
 	}
 	req.method = method;
@@ -350,44 +424,52 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn,
 		ret = queue_stream(conn, route, &req, &err);
 		goto out;
 	}
-	if (route->raw) {
-		code = route->raw(&req, &content_type, &body, &err);
-		if (code < 0) {
-			ret = queue_error(conn, code, err.buf);
-		} else {
-			size_t len;
-			char *data = strbuf_detach(&body, &len);
-
-			ret = queue_buffer(conn, code > 0 ? (unsigned int)code :
-					   MHD_HTTP_OK, content_type, data, len,
-					   NULL, NULL);
-		}
-		goto out;
-	}
-	if (route->json_text) {
-		code = route->json_text(&req, &body, &err);
-		if (code < 0)
-			ret = queue_error(conn, code, err.buf);
-		else
-			ret = queue_json_text(conn, code > 0 ?
-					      (unsigned int)code : MHD_HTTP_OK,
-					      &body);
-		goto out;
-	}
-	code = route->handler(&req, &out, &err);
-	if (code < 0) {
-		ret = queue_error(conn, code, err.buf);
-	} else {
-		if (!out)
-			out = json_object();
-		ret = queue_json(conn, code > 0 ? (unsigned int)code :
-				 MHD_HTTP_OK, out);
-	}
+	route_answer(route, &req, &a);
+	ret = queue_answer(conn, &a);
 out:
-	json_decref(out);
+	strbuf_release(&a.body);
 	strbuf_release(&err);
-	strbuf_release(&body);
 	return ret;
+}
+
+int http_handle(const char *method, const char *path, const char *body,
+		size_t len, unsigned int *status, struct strbuf *out)
+{
+	struct answer a = { .body = STRBUF_INIT };
+	struct http_request req = { 0 };
+	const struct route *route = NULL;
+	struct strbuf copy = STRBUF_INIT;
+
+	if (!route_lookup(method, path, &route, &req, &a)) {
+		if (route->stream) {
+			answer_error(&a, ERR_METHOD, "an event stream needs a "
+				     "connection");
+		} else {
+			/* A body as http.c hands it on: NUL-terminated. */
+			strbuf_add(&copy, body, len);
+			req.method = method;
+			req.path = path;
+			req.body = copy.buf;
+			req.body_len = copy.len;
+			route_answer(route, &req, &a);
+		}
+	}
+	*status = a.status;
+	strbuf_addbuf(out, &a.body);
+	strbuf_release(&a.body);
+	strbuf_release(&copy);
+	return 0;
+}
+
+void http_route_each(void (*fn)(const struct route *route, void *data),
+		     void *data)
+{
+	const struct route *const *table;
+	const struct route *r;
+
+	for (table = route_tables; *table; table++)
+		for (r = *table; r->path; r++)
+			fn(r, data);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
