@@ -63,11 +63,26 @@ struct listener {
 	struct MHD_Daemon *mhd;
 	bool over_tcp;
 	int fd;
+	unsigned int active;	/* connections open now (atomic) */
 };
 
 static struct listener unix_listener = { .fd = -1 };
 static struct listener tcp_listener = { .over_tcp = true, .fd = -1 };
 static size_t body_limit = 64 * 1024 * 1024;
+static unsigned int max_connections = 256;
+/*
+ * What a connection may hold of request line and headers (the body is
+ * read apart, up to body_limit): libmicrohttpd answers 431 to headers
+ * over it, 414 to a longer request line.
+ */
+#define HEADER_LIMIT ((size_t)32 * 1024)
+/*
+ * The socket context of each connection counted in its listener's
+ * active: over_limit for one beyond max_connections.  libmicrohttpd
+ * can report a connection closed that it never reported started (one it
+ * refused with 431 or 414), which must not be counted down.
+ */
+static char counted, over_limit;
 
 const char *http_query(const struct http_request *req, const char *name)
 {
@@ -472,6 +487,14 @@ void http_route_each(void (*fn)(const struct route *route, void *data),
 			fn(r, data);
 }
 
+static bool connection_over_limit(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci && ci->socket_context == &over_limit;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload_data,
@@ -487,6 +510,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		strbuf_init(&cs->body, 0);
 		cs->over_tcp = l->over_tcp;
 		*con_cls = cs;
+		if (connection_over_limit(conn))
+			return queue_error(conn, ERR_UNAVAILABLE,
+					   "too many connections: this listener "
+					   "serves at most http.max-connections "
+					   "at once; try again later");
 		/*
 		 * Refuse before reading the body: an unauthorised or
 		 * oversized upload is not worth receiving.
@@ -540,11 +568,26 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 			  void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
+	struct listener *l = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* Answered 503 at its first request (see on_request()). */
+		unsigned int n = __atomic_add_fetch(&l->active, 1,
+						    __ATOMIC_SEQ_CST);
+
+		*socket_context = n > max_connections ? &over_limit : &counted;
+		return;
+	}
 	/*
 	 * With a thread per connection, the thread ends with its
 	 * connection: close its database and repository handles.
 	 */
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*socket_context == &counted ||
+		    *socket_context == &over_limit) {
+			__atomic_sub_fetch(&l->active, 1, __ATOMIC_SEQ_CST);
+			*socket_context = NULL;
+		}
 		db_thread_exit();
 		repo_thread_exit();
 	}
@@ -563,6 +606,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 				    const struct sockaddr *addr)
 {
+	/*
+	 * Past max_connections, connections are still taken so that they
+	 * can be told 503; past twice that, libmicrohttpd refuses them.
+	 */
+	unsigned int hard_limit = 2 * max_connections;
+
 	flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 		 MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (l->fd >= 0)
@@ -570,16 +619,18 @@ static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, l->fd,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-			MHD_OPTION_CONNECTION_LIMIT, 512,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+			MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_LIMIT,
 			MHD_OPTION_CONNECTION_TIMEOUT, 600,
 			MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		MHD_OPTION_CONNECTION_LIMIT, 512,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+		MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, 60,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 256,
 		MHD_OPTION_END);
@@ -673,6 +724,7 @@ int http_start(struct strbuf *err)
 	int rc;
 
 	body_limit = cfg->http_body_limit;
+	max_connections = cfg->http_max_connections;
 	daemon_config_put();
 
 	rc = bus_start(err);
