@@ -1400,6 +1400,18 @@ static int apply_one(git_repository *git, git_oid *tip,
 		goto out;
 	}
 
+	/*
+	 * libgit2 1.5 reads past the end of a hunk line holding a NUL
+	 * (heap-buffer-overflow in git_apply_to_tree(), found by
+	 * fuzz-apply); git never writes one, binary files come as a
+	 * "GIT binary patch".
+	 */
+	if (memchr(p->diff, '\0', p->diff_len)) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"'%s' has a NUL byte in its diff: not a patch "
+				"git can read", name);
+		goto out;
+	}
 	if (git_diff_from_buffer(&diff, p->diff, p->diff_len) < 0) {
 		ret = repo_error(err, ERR_UNPROCESSABLE,
 				      "'%s' is not a patch git can read", name);
