@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/repo.h"
 #include "daemon/strbuf.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -19,6 +20,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct strbuf sb = STRBUF_INIT;
 
+	/* The file is read with libgit2's config parser. */
+	if (repo_global_init(&sb)) {
+		fprintf(stderr, "fuzz-config: %s\n", sb.buf);
+		exit(1);
+	}
 	strbuf_addf(&sb, "%s/cthulhu.conf", fuzz_tmpdir());
 	conf_path = strbuf_detach(&sb, NULL);
 	return 0;
@@ -49,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			config_topic(cfg, cfg->topics[i].name);
 		config_topic(cfg, "x86/pmu");
 	}
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "fuzz-config: %s\n", err.len ? err.buf : "ok");
 	config_free(cfg);
 	strbuf_release(&err);
 	return 0;
