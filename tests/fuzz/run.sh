@@ -39,6 +39,7 @@ for t in "$@"; do
 		cp "$srcdir/contrib/cthulhu.conf.example" "$work/corpus/example" ;;
 	esac
 	echo "fuzz-$t: $(ls "$work/corpus" | wc -l) seeds, ${seconds}s"
+	LSAN_OPTIONS="suppressions=$srcdir/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
 	./tests/fuzz/fuzz-$t -max_total_time="$seconds" -timeout=30 \
 		-rss_limit_mb=4096 -print_final_stats=1 \
 		-artifact_prefix="$work/" "$work/corpus" > "$work/log" 2>&1
