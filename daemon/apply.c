@@ -906,6 +906,16 @@ static bool tree_has(git_tree *tree, const char *path)
 }
 
 /*
+ * Whether two paths of deltas are the same; libgit2 leaves the old path
+ * of a created file (and the new one of a deleted file) NULL when the
+ * patch names none.
+ */
+static bool same_path(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
  * Apply diff to tree as `git apply` does (offsets, anchored hunks, no
  * fuzz); *out is the new tree, made with git_tree_create_updated() so
  * that only the folders on the touched paths are rewritten, however big
@@ -930,10 +940,10 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 		for (j = 0; j < i; j++) {
 			const git_diff_delta *e = git_diff_get_delta(diff, j);
 
-			if (!strcmp(e->new_file.path, d->new_file.path) ||
-			    !strcmp(e->old_file.path, d->old_file.path) ||
-			    !strcmp(e->old_file.path, d->new_file.path) ||
-			    !strcmp(e->new_file.path, d->old_file.path))
+			if (same_path(e->new_file.path, d->new_file.path) ||
+			    same_path(e->old_file.path, d->old_file.path) ||
+			    same_path(e->old_file.path, d->new_file.path) ||
+			    same_path(e->new_file.path, d->old_file.path))
 				return 1;
 		}
 	}
