@@ -502,6 +502,42 @@ static bool path_ok(const char *path)
 	return true;
 }
 
+/*
+ * An absolute path in a "diff --git" header ("a//etc/passwd"): libgit2
+ * squashes the slashes after the "a/" and takes "etc/passwd", where git
+ * apply refuses "invalid path '/etc/passwd'".  Refuse it as git does,
+ * from the text, before libgit2 makes it relative.
+ */
+static int check_absolute_headers(const char *diff, size_t len,
+				  const char *name, struct strbuf *err)
+{
+	const char *p = diff, *end = diff + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *eol = nl ? nl : end, *q;
+		size_t n = eol - p;
+
+		if (n > 11 && !memcmp(p, "diff --git ", 11)) {
+			for (q = p + 11; q + 3 <= eol; q++) {
+				if ((q == p + 11 || q[-1] == ' ' || q[-1] == '"') &&
+				    (*q == 'a' || *q == 'b') && q[1] == '/' &&
+				    q[2] == '/') {
+					const char *e = memchr(q + 2, ' ', eol - q - 2);
+
+					return error_set(err, ERR_UNPROCESSABLE,
+						"'%s' names a path outside the "
+						"tree: '%.*s'", name,
+						(int)((e ? e : eol) - q - 2),
+						q + 2);
+				}
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 {
 	size_t i, n = git_diff_num_deltas(diff);
@@ -1422,6 +1458,9 @@ static int apply_one(git_repository *git, git_oid *tip,
 				"git can read", name);
 		goto out;
 	}
+	ret = check_absolute_headers(p->diff, p->diff_len, name, err);
+	if (ret < 0)
+		goto out;
 	if (git_diff_from_buffer(&diff, p->diff, p->diff_len) < 0) {
 		ret = repo_error(err, ERR_UNPROCESSABLE,
 				      "'%s' is not a patch git can read", name);
