@@ -39,6 +39,9 @@ for t in "$@"; do
 		cp "$srcdir/contrib/cthulhu.conf.example" "$work/corpus/example" ;;
 	esac
 	echo "fuzz-$t: $(ls "$work/corpus" | wc -l) seeds, ${seconds}s"
+	# Full stacks on malloc: libgit2 has no frame pointers, and the
+	# suppressions match a function deeper than the fast unwinder sees.
+	ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	LSAN_OPTIONS="suppressions=$srcdir/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
 	./tests/fuzz/fuzz-$t -max_total_time="$seconds" -timeout=30 \
 		-rss_limit_mb=4096 -print_final_stats=1 \
