@@ -9,6 +9,8 @@ set -u
 : "${CTHULHUD:=$top_builddir/cthulhud}"
 : "${CTHULHU:=$top_builddir/cthulhu}"
 : "${CORPUS:=$top_srcdir/../shared/corpus}"
+# make check-valgrind: the daemon under valgrind (tests/valgrind-cthulhud.sh)
+[ -n "${CTHULHUD_VALGRIND:-}" ] && CTHULHUD=$CTHULHUD_VALGRIND
 
 TAP_N=0
 TAP_FAILED=0
