@@ -103,9 +103,10 @@ done_testing()
 }
 
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+# CTHULHU_TEST_SLOW multiplies SECONDS (make check-valgrind sets it).
 wait_for()
 {
-	local limit=$(($1 * 10)) i=0
+	local limit=$(($1 * 10 * ${CTHULHU_TEST_SLOW:-1})) i=0
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
