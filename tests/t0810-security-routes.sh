@@ -58,6 +58,16 @@ for r in 'POST /api/v1/apply' 'POST /api/v1/drop' 'POST /api/v1/submit' \
 	ok "the table has $r"
 done
 
+# settled: the daemon's first build of next is done and no job runs, so
+# that a snapshot sees only what the requests below do.
+settled()
+{
+	git --git-dir="$REPO" rev-parse -q --verify refs/heads/next >/dev/null &&
+		[ "$(curl -sS --unix-socket "$CTHULHU_SOCKET" \
+			http://localhost/api/v1/status | grep -c '"job":null')" = 1 ]
+}
+wait_for 60 settled
+ok "the daemon has settled"
 snapshot before
 rows()
 {
