@@ -502,6 +502,21 @@ static bool path_ok(const char *path)
 	return true;
 }
 
+/* In a "diff --git " line p..eol, where an "a//" or "b//" path starts. */
+static const char *absolute_header_path(const char *p, const char *eol)
+{
+	const char *q;
+
+	for (q = p + 11; q + 3 <= eol; q++) {
+		bool at_start = q == p + 11 || q[-1] == ' ' || q[-1] == '"';
+
+		if (at_start && (*q == 'a' || *q == 'b') && q[1] == '/' &&
+		    q[2] == '/')
+			return q + 2;
+	}
+	return NULL;
+}
+
 /*
  * An absolute path in a "diff --git" header ("a//etc/passwd"): libgit2
  * squashes the slashes after the "a/" and takes "etc/passwd", where git
@@ -515,23 +530,16 @@ static int check_absolute_headers(const char *diff, size_t len,
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
-		const char *eol = nl ? nl : end, *q;
-		size_t n = eol - p;
+		const char *eol = nl ? nl : end, *path = NULL, *e;
 
-		if (n > 11 && !memcmp(p, "diff --git ", 11)) {
-			for (q = p + 11; q + 3 <= eol; q++) {
-				if ((q == p + 11 || q[-1] == ' ' || q[-1] == '"') &&
-				    (*q == 'a' || *q == 'b') && q[1] == '/' &&
-				    q[2] == '/') {
-					const char *e = memchr(q + 2, ' ', eol - q - 2);
-
-					return error_set(err, ERR_UNPROCESSABLE,
-						"'%s' names a path outside the "
-						"tree: '%.*s'", name,
-						(int)((e ? e : eol) - q - 2),
-						q + 2);
-				}
-			}
+		if (eol - p > 11 && !memcmp(p, "diff --git ", 11))
+			path = absolute_header_path(p, eol);
+		if (path) {
+			e = memchr(path, ' ', eol - path);
+			return error_set(err, ERR_UNPROCESSABLE,
+					 "'%s' names a path outside the tree: "
+					 "'%.*s'",
+					 name, (int)((e ? e : eol) - path), path);
 		}
 		p = nl ? nl + 1 : end;
 	}
