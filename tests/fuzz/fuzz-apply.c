@@ -103,8 +103,10 @@ static int check_entry(const char *root, const git_tree_entry *entry,
 	if (git_blob_lookup(&blob, git, git_tree_entry_id(entry)) < 0)
 		abort();
 	strbuf_add(&target, git_blob_rawcontent(blob), git_blob_rawsize(blob));
-	if (strlen(target.buf) != target.len || !link_inside(root, target.buf)) {
-		fprintf(stderr, "fuzz-apply: link '%s%s' -> '%s' leaves the tree\n",
+	if (strlen(target.buf) != target.len ||
+	    !link_inside(root, target.buf)) {
+		fprintf(stderr,
+			"fuzz-apply: link '%s%s' -> '%s' leaves the tree\n",
 			root, name, target.buf);
 		abort();
 	}
@@ -157,8 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!apply_onto(repo, base, &p, 1, &opts, &done, &err))
 		check_commit(done.commit);
 	if (getenv("FUZZ_VERBOSE"))
-		fprintf(stderr, "fuzz-apply: %s\n", err.len ? err.buf :
-			done.commit);
+		fprintf(stderr, "fuzz-apply: %s\n",
+			err.len ? err.buf : done.commit);
 	strbuf_release(&err);
 	return 0;
 }

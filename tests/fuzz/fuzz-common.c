@@ -30,7 +30,8 @@ const char *fuzz_tmpdir(void)
 
 	if (tmpdir)
 		return tmpdir;
-	strbuf_addf(&sb, "%s/cthulhu-fuzz.XXXXXX", base && *base ? base : "/tmp");
+	strbuf_addf(&sb, "%s/cthulhu-fuzz.XXXXXX",
+		    base && *base ? base : "/tmp");
 	tmpdir = strbuf_detach(&sb, NULL);
 	if (!mkdtemp(tmpdir)) {
 		perror("fuzz: mkdtemp");

@@ -43,9 +43,12 @@ static void parse_one(const char *buf, size_t len, const struct mail_opts *opts)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct mail_opts plain, all = {
-		.scissors = true, .no_inbody_headers = true,
-		.keep_subject = true, .keep_non_patch = true,
-		.strip_quoted_cr = true, .add_message_id = true,
+		.scissors = true,
+		.no_inbody_headers = true,
+		.keep_subject = true,
+		.keep_non_patch = true,
+		.strip_quoted_cr = true,
+		.add_message_id = true,
 	};
 	struct strbuf err = STRBUF_INIT;
 	const char *buf = (const char *)data;

@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	list = series_list(db, NULL, NULL, 100, &err);
 	json_array_foreach(list, i, s) {
 		one = NULL;
-		if (!series_get(db, json_integer_value(json_object_get(s, "id")),
+		if (!series_get(db,
+				json_integer_value(json_object_get(s, "id")),
 				&one, &err))
 			json_decref(one);
 		strbuf_reset(&err);
