@@ -354,7 +354,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	json_t *numbers = json_object_get(args, "patches");
 	bool force = json_is_true(json_object_get(args, "force"));
 	json_t *series = NULL, *rows = NULL, *row, *applied, *missing;
-	json_t *warnings = json_array();
+	json_t *warnings = NULL;
 	json_t *info = NULL, *res = NULL, *v;
 	struct pending *pend = NULL;
 	struct apply_patch *ps = NULL;
@@ -376,6 +376,8 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = topic_branch(db, topic, &branch, err);
 	if (ret < 0)
 		return ret;
+	/* Made only once nothing returns before out: any longer. */
+	warnings = json_array();
 	ret = db_query_row(
 		db, &series, err,
 		"SELECT id, total, complete, name, cover_id FROM series WHERE id = ?",

@@ -502,6 +502,50 @@ static bool path_ok(const char *path)
 	return true;
 }
 
+/* In a "diff --git " line p..eol, where an "a//" or "b//" path starts. */
+static const char *absolute_header_path(const char *p, const char *eol)
+{
+	const char *q;
+
+	for (q = p + 11; q + 3 <= eol; q++) {
+		bool at_start = q == p + 11 || q[-1] == ' ' || q[-1] == '"';
+
+		if (at_start && (*q == 'a' || *q == 'b') && q[1] == '/' &&
+		    q[2] == '/')
+			return q + 2;
+	}
+	return NULL;
+}
+
+/*
+ * An absolute path in a "diff --git" header ("a//etc/passwd"): libgit2
+ * squashes the slashes after the "a/" and takes "etc/passwd", where git
+ * apply refuses "invalid path '/etc/passwd'".  Refuse it as git does,
+ * from the text, before libgit2 makes it relative.
+ */
+static int check_absolute_headers(const char *diff, size_t len,
+				  const char *name, struct strbuf *err)
+{
+	const char *p = diff, *end = diff + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *eol = nl ? nl : end, *path = NULL, *e;
+
+		if (eol - p > 11 && !memcmp(p, "diff --git ", 11))
+			path = absolute_header_path(p, eol);
+		if (path) {
+			e = memchr(path, ' ', eol - path);
+			return error_set(err, ERR_UNPROCESSABLE,
+					 "'%s' names a path outside the tree: "
+					 "'%.*s'",
+					 name, (int)((e ? e : eol) - path), path);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 {
 	size_t i, n = git_diff_num_deltas(diff);
@@ -525,6 +569,127 @@ static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 					d->new_file.path);
 	}
 	return 0;
+}
+
+/*
+ * Refuse what would write through a symbolic link of the tip's tree: a
+ * path below a component that is a link there ("affected file is beyond
+ * a symbolic link", git apply says).  Checked out, such a write would go
+ * wherever the link points.
+ */
+static int check_beyond_links(git_tree *tree, git_diff *diff,
+			      const char *name, struct strbuf *err)
+{
+	size_t i, n = git_diff_num_deltas(diff);
+
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->status == GIT_DELTA_DELETED ?
+					   d->old_file.path :
+					   d->new_file.path;
+		const char *slash;
+
+		for (slash = strchr(path, '/'); slash;
+		     slash = strchr(slash + 1, '/')) {
+			char *prefix = xstrndup(path, slash - path);
+			git_tree_entry *e = NULL;
+			bool link = !git_tree_entry_bypath(&e, tree, prefix) &&
+				    git_tree_entry_filemode(e) ==
+					    GIT_FILEMODE_LINK;
+
+			git_tree_entry_free(e);
+			if (link) {
+				error_set(err, ERR_UNPROCESSABLE,
+					  "'%s' writes '%s' beyond the symbolic "
+					  "link '%s'", name, path, prefix);
+				free(prefix);
+				return ERR_UNPROCESSABLE;
+			}
+			free(prefix);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether a link at path (in the tree's root: "a/b/link") pointing to
+ * target stays inside the tree: not absolute, and never more ".." than
+ * the directories above it.
+ */
+static bool link_target_ok(const char *path, const char *target, size_t len)
+{
+	const char *p, *end = target + len;
+	int depth = 0;
+
+	if (!len || *target == '/' || memchr(target, '\0', len))
+		return false;
+	for (p = path; *p; p++)
+		depth += *p == '/';
+	for (p = target; p < end;) {
+		const char *e = memchr(p, '/', end - p);
+		size_t k;
+
+		if (!e)
+			e = end;
+		k = e - p;
+		if (k == 2 && !memcmp(p, "..", 2)) {
+			if (--depth < 0)
+				return false;
+		} else if (k && !(k == 1 && *p == '.')) {
+			depth++;
+		}
+		p = e < end ? e + 1 : e;
+	}
+	return true;
+}
+
+/*
+ * Refuse a patch that makes a symbolic link pointing out of the tree
+ * (absolute, or with ".." past the root): checked out, the next patch or
+ * build step would follow it outside.
+ */
+static int check_link_targets(git_repository *git, const git_oid *tree_id,
+			      git_diff *diff, const char *name,
+			      struct strbuf *err)
+{
+	size_t i, n = git_diff_num_deltas(diff);
+	git_tree *tree = NULL;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		git_tree_entry *e = NULL;
+		git_blob *blob = NULL;
+
+		if (d->status == GIT_DELTA_DELETED ||
+		    d->new_file.mode != GIT_FILEMODE_LINK)
+			continue;
+		if (!tree && git_tree_lookup(&tree, git, tree_id) < 0) {
+			ret = repo_error(err, -EIO, "cannot read the new tree");
+			break;
+		}
+		if (git_tree_entry_bypath(&e, tree, d->new_file.path) < 0)
+			continue;
+		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK &&
+		    git_blob_lookup(&blob, git, git_tree_entry_id(e)) == 0 &&
+		    !link_target_ok(d->new_file.path,
+				    git_blob_rawcontent(blob),
+				    git_blob_rawsize(blob))) {
+			struct strbuf target = STRBUF_INIT;
+
+			strbuf_add(&target, git_blob_rawcontent(blob),
+				   git_blob_rawsize(blob));
+			ret = error_set(err, ERR_UNPROCESSABLE,
+					"'%s' makes the symbolic link '%s' point "
+					"outside the tree: '%s'", name,
+					d->new_file.path, target.buf);
+			strbuf_release(&target);
+		}
+		git_blob_free(blob);
+		git_tree_entry_free(e);
+	}
+	git_tree_free(tree);
+	return ret;
 }
 
 /* Apply diff to tree; *out is the new tree's id.  Messages name p. */
@@ -785,6 +950,16 @@ static bool tree_has(git_tree *tree, const char *path)
 }
 
 /*
+ * Whether two paths of deltas are the same; libgit2 leaves the old path
+ * of a created file (and the new one of a deleted file) NULL when the
+ * patch names none.
+ */
+static bool same_path(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/*
  * Apply diff to tree as `git apply` does (offsets, anchored hunks, no
  * fuzz); *out is the new tree, made with git_tree_create_updated() so
  * that only the folders on the touched paths are rewritten, however big
@@ -809,10 +984,10 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 		for (j = 0; j < i; j++) {
 			const git_diff_delta *e = git_diff_get_delta(diff, j);
 
-			if (!strcmp(e->new_file.path, d->new_file.path) ||
-			    !strcmp(e->old_file.path, d->old_file.path) ||
-			    !strcmp(e->old_file.path, d->new_file.path) ||
-			    !strcmp(e->new_file.path, d->old_file.path))
+			if (same_path(e->new_file.path, d->new_file.path) ||
+			    same_path(e->old_file.path, d->old_file.path) ||
+			    same_path(e->old_file.path, d->new_file.path) ||
+			    same_path(e->new_file.path, d->old_file.path))
 				return 1;
 		}
 	}
@@ -1279,6 +1454,21 @@ static int apply_one(git_repository *git, git_oid *tip,
 		goto out;
 	}
 
+	/*
+	 * libgit2 1.5 reads past the end of a hunk line holding a NUL
+	 * (heap-buffer-overflow in git_apply_to_tree(), found by
+	 * fuzz-apply); git never writes one, binary files come as a
+	 * "GIT binary patch".
+	 */
+	if (memchr(p->diff, '\0', p->diff_len)) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"'%s' has a NUL byte in its diff: not a patch "
+				"git can read", name);
+		goto out;
+	}
+	ret = check_absolute_headers(p->diff, p->diff_len, name, err);
+	if (ret < 0)
+		goto out;
 	if (git_diff_from_buffer(&diff, p->diff, p->diff_len) < 0) {
 		ret = repo_error(err, ERR_UNPROCESSABLE,
 				      "'%s' is not a patch git can read", name);
@@ -1293,6 +1483,9 @@ static int apply_one(git_repository *git, git_oid *tip,
 		ret = repo_error(err, -EIO, "cannot read the tip's tree");
 		goto out;
 	}
+	ret = check_beyond_links(tree, diff, name, err);
+	if (ret < 0)
+		goto out;
 
 	done->three_way = false;
 	ret = apply_text(git, tree, diff, &new_tree, &where, &why);
@@ -1336,6 +1529,10 @@ static int apply_one(git_repository *git, git_oid *tip,
 		strbuf_release(&first);
 		done->three_way = true;
 	}
+
+	ret = check_link_targets(git, &new_tree, diff, name, err);
+	if (ret < 0)
+		goto out;
 
 	ret = apply_patch_id(p->diff, p->diff_len, done->patch_id, err);
 	if (ret < 0)

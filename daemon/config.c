@@ -25,6 +25,7 @@ static const char *const known_keys[] = {
 	"tree.committer",
 	"state.dir",
 	"http.listen", "http.body-limit", "http.threads",
+	"http.max-connections",
 	"watch.poll",
 	"log.level",
 	"topic.*.branch", "topic.*.order", "topic.*.into-next",
@@ -440,6 +441,13 @@ static int config_check(struct config *cfg, struct strbuf *err)
 		return config_error(cfg, err, "http.body-limit",
 				    "must be positive%s", NULL);
 	cfg->http_body_limit = (size_t)n;
+	ret = config_get_int(cfg, "http.max-connections", 256, &n, err);
+	if (ret)
+		return ret;
+	if (n < 1 || n > 4096)
+		return config_error(cfg, err, "http.max-connections",
+				    "must be 1 to 4096%s", NULL);
+	cfg->http_max_connections = (unsigned int)n;
 	ret = config_get_int(cfg, "watch.poll", 5, &n, err);
 	if (ret)
 		return ret;

@@ -37,6 +37,7 @@ struct config {
 
 	char *http_listen;	/* http.listen "ADDR:PORT", NULL when "0" */
 	size_t http_body_limit;	/* http.body-limit, bytes */
+	unsigned int http_max_connections;	/* http.max-connections, per listener */
 
 	unsigned int poll_seconds;	/* watch.poll, 0 turns polling off */
 

@@ -64,20 +64,39 @@ struct listener {
 	struct MHD_Daemon *mhd;
 	bool over_tcp;
 	int fd;
+	unsigned int active;	/* connections open now (atomic) */
 };
 
 static struct listener unix_listener = { .fd = -1 };
 static struct listener tcp_listener = { .over_tcp = true, .fd = -1 };
 static size_t body_limit = 64 * 1024 * 1024;
+static unsigned int max_connections = 256;
+/*
+ * What a connection may hold of request line and headers (the body is
+ * read apart, up to body_limit): libmicrohttpd answers 431 to headers
+ * over it, 414 to a longer request line.
+ */
+#define HEADER_LIMIT ((size_t)32 * 1024)
+/*
+ * The socket context of each connection counted in its listener's
+ * active: over_limit for one beyond max_connections.  libmicrohttpd
+ * can report a connection closed that it never reported started (one it
+ * refused with 431 or 414), which must not be counted down.
+ */
+static char counted, over_limit;
 
 const char *http_query(const struct http_request *req, const char *name)
 {
+	if (!req->priv)
+		return NULL;
 	return MHD_lookup_connection_value(req->priv, MHD_GET_ARGUMENT_KIND,
 					   name);
 }
 
 const char *http_header(const struct http_request *req, const char *name)
 {
+	if (!req->priv)
+		return NULL;
 	return MHD_lookup_connection_value(req->priv, MHD_HEADER_KIND, name);
 }
 
@@ -147,43 +166,65 @@ static enum MHD_Result queue_buffer(struct MHD_Connection *conn,
 	return ret;
 }
 
-/* Send JSON text (taking sb's buffer) as queue_json() sends an object. */
-static enum MHD_Result queue_json_text(struct MHD_Connection *conn,
-				       unsigned int status, struct strbuf *sb)
-{
-	size_t len;
-	char *text;
+/* What a route answers, before it goes out on a connection. */
+struct answer {
+	unsigned int status;
+	const char *content_type;
+	struct strbuf body;
+	bool no_store;
+};
 
-	strbuf_addch(sb, '\n');
-	text = strbuf_detach(sb, &len);
-	return queue_buffer(conn, status, "application/json", text, len,
-			    "Cache-Control", "no-store");
+static void answer_json_text(struct answer *a, unsigned int status)
+{
+	strbuf_addch(&a->body, '\n');
+	a->status = status;
+	a->content_type = "application/json";
+	a->no_store = true;
 }
 
-static enum MHD_Result queue_json(struct MHD_Connection *conn,
-				  unsigned int status, json_t *body)
+static void answer_json(struct answer *a, unsigned int status, json_t *body)
 {
-	struct strbuf sb = STRBUF_INIT;
 	char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
 
-	strbuf_addstr(&sb, text ? text : "null");
+	strbuf_reset(&a->body);
+	strbuf_addstr(&a->body, text ? text : "null");
 	free(text);
-	return queue_json_text(conn, status, &sb);
+	answer_json_text(a, status);
 }
 
-static enum MHD_Result queue_error(struct MHD_Connection *conn, int code,
-				   const char *message)
+static void answer_error(struct answer *a, int code, const char *message)
 {
 	unsigned int status;
 	const char *name;
-	enum MHD_Result ret;
 	json_t *body;
 
 	error_lookup(code, &status, &name);
 	body = json_pack("{s:{s:s, s:s}}", "error", "code", name, "message",
 			 message && *message ? message : "error");
-	ret = queue_json(conn, status, body);
+	answer_json(a, status, body);
 	json_decref(body);
+}
+
+static enum MHD_Result queue_answer(struct MHD_Connection *conn,
+				    struct answer *a)
+{
+	size_t len;
+	char *data = strbuf_detach(&a->body, &len);
+
+	return queue_buffer(conn, a->status, a->content_type, data, len,
+			    a->no_store ? "Cache-Control" : NULL,
+			    a->no_store ? "no-store" : NULL);
+}
+
+static enum MHD_Result queue_error(struct MHD_Connection *conn, int code,
+				   const char *message)
+{
+	struct answer a = { .body = STRBUF_INIT };
+	enum MHD_Result ret;
+
+	answer_error(&a, code, message);
+	ret = queue_answer(conn, &a);
+	strbuf_release(&a.body);
 	return ret;
 }
 
@@ -318,26 +359,74 @@ static bool request_authorized(struct MHD_Connection *conn)
 	return token_equal(given, the_daemon.token);
 }
 
+/* Call a route that is not a stream; its answer goes into a. */
+static void route_answer(const struct route *route, struct http_request *req,
+			 struct answer *a)
+{
+	struct strbuf err = STRBUF_INIT;
+	json_t *out = NULL;
+	int code;
+
+	a->content_type = "text/plain";
+	if (route->raw) {
+		code = route->raw(req, &a->content_type, &a->body, &err);
+		if (code < 0)
+			answer_error(a, code, err.buf);
+		else
+			a->status = code > 0 ? (unsigned int)code : MHD_HTTP_OK;
+	} else if (route->json_text) {
+		code = route->json_text(req, &a->body, &err);
+		if (code < 0)
+			answer_error(a, code, err.buf);
+		else
+			answer_json_text(a, code > 0 ? (unsigned int)code :
+					 MHD_HTTP_OK);
+	} else {
+		code = route->handler(req, &out, &err);
+		if (code < 0) {
+			answer_error(a, code, err.buf);
+		} else {
+			if (!out)
+				out = json_object();
+			answer_json(a, code > 0 ? (unsigned int)code :
+				    MHD_HTTP_OK, out);
+		}
+	}
+	json_decref(out);
+	strbuf_release(&err);
+}
+
+/* The answer when no route matches; 0 when one does. */
+static int route_lookup(const char *method, const char *url,
+			const struct route **route, struct http_request *req,
+			struct answer *a)
+{
+	struct strbuf err = STRBUF_INIT;
+	int code = route_find(method, url, route, &req->param);
+
+	if (!code)
+		return 0;
+	if (code == ERR_METHOD)
+		strbuf_addf(&err, "method %s not allowed on '%s'", method, url);
+	else
+		strbuf_addf(&err, "no such route: %s %s", method, url);
+	answer_error(a, code, err.buf);
+	strbuf_release(&err);
+	return code;
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *conn,
 				struct conn_state *cs, const char *method,
 				const char *url)
 {
-	struct strbuf err = STRBUF_INIT, body = STRBUF_INIT;
+	struct answer a = { .body = STRBUF_INIT };
+	struct strbuf err = STRBUF_INIT;
 	struct http_request req = { 0 };
 	const struct route *route = NULL;
-	const char *content_type = "text/plain";
 	enum MHD_Result ret;
-	json_t *out = NULL;
-	int code;
 
-	code = route_find(method, url, &route, &req.param);
-	if (code) {
-		if (code == ERR_METHOD)
-			strbuf_addf(&err, "method %s not allowed on '%s'",
-				    method, url);
-		else
-			strbuf_addf(&err, "no such route: %s %s", method, url);
-		ret = queue_error(conn, code, err.buf);
+	if (route_lookup(method, url, &route, &req, &a)) {
+		ret = queue_answer(conn, &a);
 		goto out;
 	}
 	req.method = method;
@@ -351,44 +440,60 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn,
 		ret = queue_stream(conn, route, &req, &err);
 		goto out;
 	}
-	if (route->raw) {
-		code = route->raw(&req, &content_type, &body, &err);
-		if (code < 0) {
-			ret = queue_error(conn, code, err.buf);
-		} else {
-			size_t len;
-			char *data = strbuf_detach(&body, &len);
-
-			ret = queue_buffer(conn, code > 0 ? (unsigned int)code :
-					   MHD_HTTP_OK, content_type, data, len,
-					   NULL, NULL);
-		}
-		goto out;
-	}
-	if (route->json_text) {
-		code = route->json_text(&req, &body, &err);
-		if (code < 0)
-			ret = queue_error(conn, code, err.buf);
-		else
-			ret = queue_json_text(conn, code > 0 ?
-					      (unsigned int)code : MHD_HTTP_OK,
-					      &body);
-		goto out;
-	}
-	code = route->handler(&req, &out, &err);
-	if (code < 0) {
-		ret = queue_error(conn, code, err.buf);
-	} else {
-		if (!out)
-			out = json_object();
-		ret = queue_json(conn, code > 0 ? (unsigned int)code :
-				 MHD_HTTP_OK, out);
-	}
+	route_answer(route, &req, &a);
+	ret = queue_answer(conn, &a);
 out:
-	json_decref(out);
+	strbuf_release(&a.body);
 	strbuf_release(&err);
-	strbuf_release(&body);
 	return ret;
+}
+
+int http_handle(const char *method, const char *path, const char *body,
+		size_t len, unsigned int *status, struct strbuf *out)
+{
+	struct answer a = { .body = STRBUF_INIT };
+	struct http_request req = { 0 };
+	const struct route *route = NULL;
+	struct strbuf copy = STRBUF_INIT;
+
+	if (!route_lookup(method, path, &route, &req, &a)) {
+		if (route->stream) {
+			answer_error(&a, ERR_METHOD, "an event stream needs a "
+				     "connection");
+		} else {
+			/* A body as http.c hands it on: NUL-terminated. */
+			strbuf_add(&copy, body, len);
+			req.method = method;
+			req.path = path;
+			req.body = copy.buf;
+			req.body_len = copy.len;
+			route_answer(route, &req, &a);
+		}
+	}
+	*status = a.status;
+	strbuf_addbuf(out, &a.body);
+	strbuf_release(&a.body);
+	strbuf_release(&copy);
+	return 0;
+}
+
+void http_route_each(void (*fn)(const struct route *route, void *data),
+		     void *data)
+{
+	const struct route *const *table;
+	const struct route *r;
+
+	for (table = route_tables; *table; table++)
+		for (r = *table; r->path; r++)
+			fn(r, data);
+}
+
+static bool connection_over_limit(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci && ci->socket_context == &over_limit;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -406,6 +511,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		strbuf_init(&cs->body, 0);
 		cs->over_tcp = l->over_tcp;
 		*con_cls = cs;
+		if (connection_over_limit(conn))
+			return queue_error(conn, ERR_UNAVAILABLE,
+					   "too many connections: this listener "
+					   "serves at most http.max-connections "
+					   "at once; try again later");
 		/*
 		 * Refuse before reading the body: an unauthorised or
 		 * oversized upload is not worth receiving.
@@ -459,11 +569,26 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 			  void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
+	struct listener *l = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* Answered 503 at its first request (see on_request()). */
+		unsigned int n = __atomic_add_fetch(&l->active, 1,
+						    __ATOMIC_SEQ_CST);
+
+		*socket_context = n > max_connections ? &over_limit : &counted;
+		return;
+	}
 	/*
 	 * With a thread per connection, the thread ends with its
 	 * connection: close its database and repository handles.
 	 */
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*socket_context == &counted ||
+		    *socket_context == &over_limit) {
+			__atomic_sub_fetch(&l->active, 1, __ATOMIC_SEQ_CST);
+			*socket_context = NULL;
+		}
 		db_thread_exit();
 		repo_thread_exit();
 	}
@@ -482,6 +607,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 				    const struct sockaddr *addr)
 {
+	/*
+	 * Past max_connections, connections are still taken so that they
+	 * can be told 503; past twice that, libmicrohttpd refuses them.
+	 */
+	unsigned int hard_limit = 2 * max_connections;
+
 	flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 		 MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (l->fd >= 0)
@@ -489,16 +620,18 @@ static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, l->fd,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-			MHD_OPTION_CONNECTION_LIMIT, 512,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+			MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_LIMIT,
 			MHD_OPTION_CONNECTION_TIMEOUT, 600,
 			MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		MHD_OPTION_CONNECTION_LIMIT, 512,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+		MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, 60,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 256,
 		MHD_OPTION_END);
@@ -592,6 +725,7 @@ int http_start(struct strbuf *err)
 	int rc;
 
 	body_limit = cfg->http_body_limit;
+	max_connections = cfg->http_max_connections;
 	daemon_config_put();
 
 	rc = bus_start(err);

@@ -102,6 +102,17 @@ extern const struct route api_pullreq_routes[];
 extern const struct route api_gate_routes[];
 extern const struct route web_routes[];
 
+/*
+ * Answer one request as the Unix socket would, without a connection
+ * (tests and fuzz targets): the route's status and body, appended to
+ * out.  No query string or headers; an event stream is refused.
+ */
+int http_handle(const char *method, const char *path, const char *body,
+		size_t len, unsigned int *status, struct strbuf *out);
+/* Call fn on every route of every table, in the order they are tried. */
+void http_route_each(void (*fn)(const struct route *route, void *data),
+		     void *data);
+
 int http_start(struct strbuf *err);
 /* Stop accepting connections; answered requests are finished. */
 void http_stop_accepting(void);

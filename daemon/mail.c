@@ -2013,7 +2013,8 @@ void mail_flags_describe(unsigned int flags, struct strbuf *out)
  */
 static bool is_from_line(const char *line, size_t len)
 {
-	const char *colon;
+	const char *colon, *end = line + len, *p;
+	long year = 0;
 
 	if (len < 20 || memcmp(line, "From ", 5))
 		return false;
@@ -2031,7 +2032,12 @@ static bool is_from_line(const char *line, size_t len)
 	    !isdigit((unsigned char)colon[1]) ||
 	    !isdigit((unsigned char)colon[2]))
 		return false;
-	return strtol(colon + 3, NULL, 10) > 90;
+	/* The year, read within the line: the buffer need not end in NUL. */
+	for (p = colon + 3; p < end && isspace((unsigned char)*p); p++)
+		;
+	for (; p < end && isdigit((unsigned char)*p) && year <= 90; p++)
+		year = year * 10 + (*p - '0');
+	return year > 90;
 }
 
 static void mbox_add(struct mbox *mbox, struct strbuf *cur, size_t offset)

@@ -46,6 +46,7 @@ static const char usage_text[] =
 	"  --demo DIR           make a demo tree in DIR unless it exists, and run on it\n"
 	"  --http ADDR:PORT     with --demo: where the dashboard listens\n"
 	"  --log-level LEVEL    error, warn, info (default) or debug\n"
+	"  --list-routes        print every route of the API: METHOD PATH KIND\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n";
 
@@ -198,6 +199,13 @@ static const struct job_type reload_job = {
 	.name = "reload", .run = reload_run, .rerun = true,
 };
 
+/* One line of --list-routes: what the security tests enumerate. */
+static void print_route(const struct route *r, void *data)
+{
+	printf("%s %s %s\n", r->method, r->path,
+	       r->stream ? "stream" : r->raw ? "raw" : "json");
+}
+
 static void register_jobs(void)
 {
 	engine_register(&reload_job);
@@ -217,6 +225,7 @@ int main(int argc, char **argv)
 		{ "demo", required_argument, NULL, 'D' },
 		{ "http", required_argument, NULL, 'H' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "list-routes", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -248,6 +257,9 @@ int main(int argc, char **argv)
 			}
 			log_set_level(log_level_parse(optarg));
 			break;
+		case 'R':
+			http_route_each(print_route, NULL);
+			return 0;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;

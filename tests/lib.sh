@@ -9,6 +9,8 @@ set -u
 : "${CTHULHUD:=$top_builddir/cthulhud}"
 : "${CTHULHU:=$top_builddir/cthulhu}"
 : "${CORPUS:=$top_srcdir/../shared/corpus}"
+# make check-valgrind: the daemon under valgrind (tests/valgrind-cthulhud.sh)
+[ -n "${CTHULHUD_VALGRIND:-}" ] && CTHULHUD=$CTHULHUD_VALGRIND
 
 TAP_N=0
 TAP_FAILED=0
@@ -101,9 +103,10 @@ done_testing()
 }
 
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+# CTHULHU_TEST_SLOW multiplies SECONDS (make check-valgrind sets it).
 wait_for()
 {
-	local limit=$(($1 * 10)) i=0
+	local limit=$(($1 * 10 * ${CTHULHU_TEST_SLOW:-1})) i=0
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
