@@ -6,22 +6,11 @@
 # tip; every step is a row; the maintainer is told; next never held a
 # tree that does not build.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-topics=
-for i in 1 2 3 4 5 6 7; do
-	c_topic t$i
-	topics="$topics [topic \"t$i\"] order=$i"
-done
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' '	command = make -s' '	timeout = 120' \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
-	'[topic "t3"]' '	order = 3' '[topic "t4"]' '	order = 4' \
-	'[topic "t5"]' '	order = 5' '[topic "t6"]' '	order = 6' \
-	'[topic "t7"]' '	order = 7'
+gate_tree t1 t2 t3 t4 t5 t6 t7
+gate_config '	command = make -s' '	timeout = 120'
 
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with a gate"
@@ -43,11 +32,7 @@ good5=$(rev t5)
 # t5 breaks the build
 break_topic t5
 bad5=$(rev t5)
-t5_settled()
-{
-	[ "$(ejection_state t5)" = fallback ] && settled
-}
-check "the broken candidate is settled" wait_for 120 t5_settled
+check "the broken candidate is settled" wait_for 120 fell_back t5
 broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't5'")
 like "$broken" '^[0-9]+$' "one candidate names t5 as the culprit"
 is "$(sql "SELECT state FROM gate_candidates WHERE id = $broken")" failed \

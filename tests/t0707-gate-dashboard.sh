@@ -4,7 +4,6 @@
 # the run that is running (its log's last line); then, without a reload,
 # the topic ejected and falling back to its last good tip.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-browser.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
@@ -65,11 +64,7 @@ shot gate-bisecting
 
 browser eval "window.cthulhuTestMarker = 'gate'"
 touch "$T/go"
-svm_done()
-{
-	[ "$(ejection_state svm)" = fallback ] && settled
-}
-check "svm is ejected and falls back" wait_for 60 svm_done
+check "svm is ejected and falls back" wait_for 60 fell_back svm
 bcheck "the page shows the ejection without a reload" wait 20000 \
 	"document.getElementById('gate-ejections') && /fallback/.test(document.getElementById('gate-ejections').textContent)"
 browser eval "window.cthulhuTestMarker"
