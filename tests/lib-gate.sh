@@ -105,6 +105,37 @@ one_run_running()
 	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state = 'running'")" = 1 ]
 }
 
+# push_held TOPIC MSG: make $T/hold (the tests' gate commands then wait
+# for $T/go), push a commit MSG on TOPIC and check that a run for it
+# starts.
+push_held()
+{
+	touch "$T/hold"
+	commit_on "$1" "$2"
+	(cd "$T/src" && git push -q origin "$1")
+	check "a gate run is running" wait_for 60 one_run_running
+}
+
+# probe_state CANDIDATE PROBE: the state of the candidate's latest run of
+# next up to merge PROBE.
+probe_state()
+{
+	sql "SELECT state FROM gate_runs WHERE candidate = $1 AND probe = $2 ORDER BY id DESC LIMIT 1"
+}
+
+# good_tip TOPIC: the last good tip its ejection records.
+good_tip()
+{
+	sql "SELECT good_tip FROM gate_ejections WHERE topic = '$1'"
+}
+
+# ejected_mail COLUMN: COLUMN (an SQL expression) of the notifications
+# of an ejection.
+ejected_mail()
+{
+	sql "SELECT $1 FROM notifications WHERE kind = 'gate-ejected'"
+}
+
 # next_is REV: next in $T/src.git is REV.
 next_is()
 {

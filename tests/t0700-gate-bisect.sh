@@ -41,9 +41,9 @@ is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN
 	"the whole candidate and three probes: log2 of the eight merges"
 is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND round > 0")" 3 \
 	"three bisection rounds of one probe each"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 5 ORDER BY id DESC LIMIT 1")" failed \
+is "$(probe_state $broken 5)" failed \
 	"next up to t5's merge fails"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 4 ORDER BY id DESC LIMIT 1")" passed \
+is "$(probe_state $broken 4)" passed \
 	"next up to t4's merge passes"
 is "$(sql "SELECT bad_tip || ' ' || good_tip FROM gate_ejections WHERE topic = 't5'")" \
 	"$bad5 $good5" "the ejection records the bad tip and the last good one"
@@ -79,11 +79,11 @@ check "next never held a tree that does not build" every_next_builds
 is "$(ejection_state t5)" fallback "t5's ejection ends at its fallback"
 
 # the maintainer's notification
-is "$(sql "SELECT count(*) FROM notifications WHERE kind = 'gate-ejected'")" 1 \
+is "$(ejected_mail 'count(*)')" 1 \
 	"one notification of the ejection"
-is "$(sql "SELECT to_addr FROM notifications WHERE kind = 'gate-ejected'")" \
+is "$(ejected_mail to_addr)" \
 	cthulhu@example.com "to the maintainer ([tree] committer)"
-like "$(sql "SELECT subject FROM notifications WHERE kind = 'gate-ejected'")" \
+like "$(ejected_mail subject)" \
 	"'t5' ejected from next" "its subject names the topic"
 wait_for 20 sh -c "ls '$T/state/outbox/new/' | grep -q ."
 mail=$(cat "$T/state/outbox/new/"* 2>/dev/null | tr -d '\r')

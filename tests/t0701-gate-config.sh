@@ -55,8 +55,8 @@ is "$(sql "SELECT count(*) FROM gate_ejections WHERE state != 'reported'")" 0 \
 	"nothing is ejected"
 is "$(sql "SELECT count(*) FROM builds WHERE trigger = 'gate'")" 0 \
 	"and nothing rebuilt"
-is "$(sql "SELECT to_addr FROM notifications WHERE kind = 'gate-ejected'")" \
+is "$(ejected_mail to_addr)" \
 	keeper@example.com "the maintainer ([notify] maintainer) is told"
-like "$(sql "SELECT subject FROM notifications WHERE kind = 'gate-ejected'")" \
+like "$(ejected_mail subject)" \
 	"'t2' breaks next" "that t2 breaks next"
 done_testing

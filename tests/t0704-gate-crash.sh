@@ -12,10 +12,7 @@ gate_config "	command = \"if [ -e '$T/hold' ]; then sleep 3000 & echo \$! >'$T/b
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
 published=$(rev next)
-touch "$T/hold"
-commit_on t1 "t1: more"
-(cd "$T/src" && git push -q origin t1)
-check "a gate run is running" wait_for 60 one_run_running
+push_held t1 "t1: more"
 cand=$(sql "SELECT max(id) FROM gate_candidates")
 wait_for 20 test -s "$T/bg.pid"
 bg=$(cat "$T/bg.pid")

@@ -11,10 +11,7 @@ gate_config "	command = \"if [ -e '$T/hold' ]; then while [ ! -e '$T/go' ]; do s
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
 published=$(rev next)
-touch "$T/hold"
-commit_on t1 "t1: first move"
-(cd "$T/src" && git push -q origin t1)
-check "a gate run is running" wait_for 60 one_run_running
+push_held t1 "t1: first move"
 old=$(sql "SELECT max(id) FROM gate_candidates")
 old_commit=$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $old")
 commit_on t2 "t2: a push during the gate"

@@ -21,11 +21,8 @@ is "$(sql "SELECT group_concat(probe) FROM (SELECT probe FROM gate_runs WHERE ca
 	"1,4" "spread evenly over the merges: thirds of (-1, 7]"
 is "$(sql "SELECT count(DISTINCT slot) FROM gate_runs WHERE candidate = $broken")" 2 \
 	"in two worktrees"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 6")" failed \
-	"next up to t6 fails"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 5")" passed \
-	"next up to t5 passes"
-is "$(sql "SELECT good_tip FROM gate_ejections WHERE topic = 't6'")" "$good6" \
-	"t6's last good tip"
+is "$(probe_state $broken 6)" failed "next up to t6 fails"
+is "$(probe_state $broken 5)" passed "next up to t5 passes"
+is "$(good_tip t6)" "$good6" "t6's last good tip"
 check "next never held a tree that does not build" every_next_builds
 done_testing

@@ -102,12 +102,9 @@ is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN
 	"the candidate and two probes, one push at a time"
 is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND log_url IS NULL")" 0 \
 	"each with the CI's log URL"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 2")" failed \
-	"next up to t2 fails in Buildbot"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 1")" passed \
-	"next up to t1 passes"
-is "$(sql "SELECT good_tip FROM gate_ejections WHERE topic = 't2'")" "$good2" \
-	"t2's last good tip"
+is "$(probe_state $broken 2)" failed "next up to t2 fails in Buildbot"
+is "$(probe_state $broken 1)" passed "next up to t1 passes"
+is "$(good_tip t2)" "$good2" "t2's last good tip"
 check "next has it" git --git-dir="$T/src.git" merge-base --is-ancestor "$good2" next
 check "next never held a tree that does not build" every_next_builds
 
