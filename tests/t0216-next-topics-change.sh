@@ -3,43 +3,16 @@
 # removed through the API, or a [topic] section added or removed by a
 # reload, rebuilds next at once, with the trigger saying why.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-next.sh"
 test_init
 
-make_repo "$T/src"
-(cd "$T/src" &&
- for t in t1 t2 t3; do
-	git checkout -q -b "$t" base && echo "$t" > "$t" && git add "$t" &&
-	git commit -q -m "$t: add $t" && git checkout -q master
- done && git push -q origin t1 t2 t3)
+topic_tree t1 t2 t3
 
 write_config "$T/cthulhu.conf" "$T/src.git" \
 	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
 	'[next]' '	debounce = 200'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts"
-
-next_tip() { git --git-dir="$T/src.git" rev-parse -q --verify next; }
-# The topics merged into next, first parents from the base up.
-merged()
-{
-	git --git-dir="$T/src.git" log --first-parent --reverse --format=%s \
-		base..next | sed -n "s/^Merge branch '\(.*\)' into next\$/\1/p" |
-		tr '\n' ' '
-}
-last_trigger()
-{
-	sql "SELECT trigger FROM builds WHERE state = 'done' ORDER BY id DESC LIMIT 1"
-}
-merged_is() { [ "$(merged)" = "$1" ]; }
-# next is made of the topics $1 and the build that made it is done: a
-# build moves next before it records itself done, so the merges alone
-# do not say that the build's row is final.
-built_is()
-{
-	merged_is "$1" &&
-	[ "$(sql "SELECT state || ' ' || result FROM builds ORDER BY id DESC LIMIT 1")" = \
-	  "done $(next_tip)" ]
-}
 
 check "next is built at start-up with t1 and t2" wait_for 30 built_is "t1 t2 "
 

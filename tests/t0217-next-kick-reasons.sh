@@ -5,14 +5,10 @@
 # through the API asks for another; the one build says "topics" and its
 # job keeps both reasons, across a restart too.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-next.sh"
 test_init
 
-make_repo "$T/src"
-(cd "$T/src" &&
- for t in t1 t2 t3; do
-	git checkout -q -b "$t" base && echo "$t" > "$t" && git add "$t" &&
-	git commit -q -m "$t: add $t" && git checkout -q master
- done && git push -q origin t1 t2 t3)
+topic_tree t1 t2 t3
 
 write_config "$T/cthulhu.conf" "$T/src.git" \
 	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
@@ -20,19 +16,6 @@ write_config "$T/cthulhu.conf" "$T/src.git" \
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts"
 
-next_tip() { git --git-dir="$T/src.git" rev-parse -q --verify next; }
-merged()
-{
-	git --git-dir="$T/src.git" log --first-parent --reverse --format=%s \
-		base..next | sed -n "s/^Merge branch '\(.*\)' into next\$/\1/p" |
-		tr '\n' ' '
-}
-built_is()
-{
-	[ "$(merged)" = "$1" ] &&
-	[ "$(sql "SELECT state || ' ' || result FROM builds ORDER BY id DESC LIMIT 1")" = \
-	  "done $(next_tip)" ]
-}
 queued_rebuild()
 {
 	sql "SELECT args FROM jobs WHERE type = 'next-rebuild' AND state = 'queued'"
@@ -64,7 +47,7 @@ start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts again"
 check "the queued rebuild runs and takes in the move and the topic" \
 	wait_for 30 built_is "t1 t2 t3 "
-is "$(sql "SELECT trigger FROM builds ORDER BY id DESC LIMIT 1")" topics \
+is "$(last_trigger)" topics \
 	"the build says the topics changed"
 is "$(git --git-dir="$T/src.git" rev-parse next^1^1^2)" \
 	"$(git --git-dir="$T/src.git" rev-parse t1)" "next has t1's new tip"
