@@ -21,9 +21,16 @@ other topics a topic merged), whose own merges have several too.
 It prints the topic names in merge order, one a line, on stdout.
 """
 import argparse
+import importlib.util
+import os
 import random
-import subprocess
-import sys
+
+# gen-repo.py's FastImport writes the repository
+_spec = importlib.util.spec_from_file_location(
+    "gen_repo", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "gen-repo.py"))
+gen_repo = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen_repo)
 
 LINES = 30
 HEAD, TAIL = 5, 10      # mainline owns lines [0, HEAD), topics [TAIL, LINES)
@@ -40,12 +47,8 @@ def main():
     args = ap.parse_args()
     rnd = random.Random(args.seed)
 
-    subprocess.run(["git", "init", "-q", "--bare", args.dir], check=True)
-    fi = subprocess.Popen(["git", "--git-dir", args.dir, "fast-import",
-                           "--quiet", "--done"], stdin=subprocess.PIPE)
-    out = fi.stdin
-    mark = [0]
-    when = [1700000000]
+    fi = gen_repo.FastImport(args.dir)
+    commit = fi.commit
 
     dirs = ["d%02d/s%03d" % (i // 100, i % 100) for i in range(args.dirs)]
     paths = ["%s/file%02d.c" % (d, f) for d in dirs
@@ -70,31 +73,8 @@ def main():
         mid = tuple("%s line %d" % (path, i) for i in range(HEAD, TAIL))
         return "\n".join(head + mid + tail) + "\n"
 
-    def new_mark():
-        mark[0] += 1
-        return mark[0]
-
     def put(path, state):
-        m = new_mark()
-        data = content(path, state).encode()
-        out.write(b"blob\nmark :%d\ndata %d\n" % (m, len(data)) + data + b"\n")
-        return "M 100644 :%d %s" % (m, path)
-
-    def commit(ref, msg, parent, changes, merges=(), who="Main Tainer <main@example.com>"):
-        m = new_mark()
-        when[0] += 60
-        data = msg.encode()
-        out.write(b"commit %s\nmark :%d\n" % (ref.encode(), m))
-        out.write(b"committer %s %d +0000\n" % (who.encode(), when[0]))
-        out.write(b"data %d\n" % len(data) + data + b"\n")
-        if parent:
-            out.write(b"from :%d\n" % parent)
-        for x in merges:
-            out.write(b"merge :%d\n" % x)
-        for c in changes:
-            out.write(c.encode() + b"\n")
-        out.write(b"\n")
-        return m
+        return "M 100644 :%d %s" % (fi.blob(content(path, state)), path)
 
     def changed(old, new):
         """The paths whose content differs between two states."""
@@ -119,7 +99,7 @@ def main():
     base_state = (0, {})
     base = commit("refs/heads/master", "base\n", None,
                   [put(p, base_state) for p in paths])
-    out.write(b"reset refs/tags/v1.0-rc0\nfrom :%d\n\n" % base)
+    fi.tag("v1.0-rc0", base)
     tags = {}
     ml_changes = {0: set()}
     head = base
@@ -138,8 +118,7 @@ def main():
                       [put(p, (r, {})) for p in ch])
         if n % 20 == 0:
             tags[n // 20] = (head, r)
-            out.write(b"reset refs/tags/v1.0-rc%d\nfrom :%d\n\n" %
-                      (n // 20, head))
+            fi.tag("v1.0-rc%d" % (n // 20), head)
     tags[0] = (base, 0)
 
     names = ["topic/%03d" % t for t in range(1, args.topics + 1)]
@@ -211,14 +190,7 @@ def main():
                     topic_commit(t, name, k, rnd.choice(history[other]))
             else:
                 topic_commit(t, name, 100 + k)
-    out.write(b"done\n")
-    out.close()
-    if fi.wait():
-        sys.exit("git fast-import failed")
-    subprocess.run(["git", "--git-dir", args.dir, "symbolic-ref", "HEAD",
-                    "refs/heads/master"], check=True)
-    for n in names:
-        print(n)
+    fi.finish(names)
 
 
 if __name__ == "__main__":

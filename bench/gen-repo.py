@@ -22,6 +22,66 @@ import sys
 
 TOP, SUB, SUBSUB = 24, 20, 10
 LINES = 30
+MAINTAINER = "Main Tainer <main@example.com>"
+
+
+class FastImport:
+    """A new bare repository DIR written through one git fast-import:
+    blobs, commits and tags by mark, one minute apart (also used by
+    gen-crisscross.py)."""
+
+    def __init__(self, dir):
+        self.dir = dir
+        subprocess.run(["git", "init", "-q", "--bare", dir], check=True)
+        self.fi = subprocess.Popen(["git", "--git-dir", dir, "fast-import",
+                                    "--quiet", "--done"],
+                                   stdin=subprocess.PIPE)
+        self.out = self.fi.stdin
+        self.mark = 0
+        self.when = 1700000000
+
+    def new_mark(self):
+        self.mark += 1
+        return self.mark
+
+    def blob(self, text):
+        m = self.new_mark()
+        data = text.encode()
+        self.out.write(b"blob\nmark :%d\ndata %d\n" % (m, len(data)) +
+                       data + b"\n")
+        return m
+
+    def commit(self, ref, msg, parent, changes, merges=(), who=MAINTAINER):
+        m = self.new_mark()
+        self.when += 60
+        data = msg.encode()
+        out = self.out
+        out.write(b"commit %s\nmark :%d\n" % (ref.encode(), m))
+        out.write(b"committer %s %d +0000\n" % (who.encode(), self.when))
+        out.write(b"data %d\n" % len(data) + data + b"\n")
+        if parent:
+            out.write(b"from :%d\n" % parent)
+        for x in merges:
+            out.write(b"merge :%d\n" % x)
+        for c in changes:
+            out.write(c.encode() + b"\n")
+        out.write(b"\n")
+        return m
+
+    def tag(self, name, mark):
+        self.out.write(b"reset refs/tags/%s\nfrom :%d\n\n" %
+                       (name.encode(), mark))
+
+    def finish(self, names):
+        """End the import, point HEAD at master, print the names."""
+        self.out.write(b"done\n")
+        self.out.close()
+        if self.fi.wait():
+            sys.exit("git fast-import failed")
+        subprocess.run(["git", "--git-dir", self.dir, "symbolic-ref", "HEAD",
+                        "refs/heads/master"], check=True)
+        for n in names:
+            print(n)
 
 
 def main():
@@ -33,36 +93,8 @@ def main():
     args = ap.parse_args()
     rnd = random.Random(args.seed)
 
-    subprocess.run(["git", "init", "-q", "--bare", args.dir], check=True)
-    fi = subprocess.Popen(["git", "--git-dir", args.dir, "fast-import",
-                           "--quiet", "--done"], stdin=subprocess.PIPE)
-    out = fi.stdin
-    mark = [0]
-    when = [1700000000]
-
-    def new_mark():
-        mark[0] += 1
-        return mark[0]
-
-    def blob(text):
-        m = new_mark()
-        data = text.encode()
-        out.write(b"blob\nmark :%d\ndata %d\n" % (m, len(data)) + data + b"\n")
-        return m
-
-    def commit(ref, msg, parent, changes, who="Main Tainer <main@example.com>"):
-        m = new_mark()
-        when[0] += 60
-        data = msg.encode()
-        out.write(b"commit %s\nmark :%d\n" % (ref.encode(), m))
-        out.write(b"committer %s %d +0000\n" % (who.encode(), when[0]))
-        out.write(b"data %d\n" % len(data) + data + b"\n")
-        if parent:
-            out.write(b"from :%d\n" % parent)
-        for c in changes:
-            out.write(c.encode() + b"\n")
-        out.write(b"\n")
-        return m
+    fi = FastImport(args.dir)
+    commit = fi.commit
 
     # contents: path -> list of lines
     files = {}
@@ -77,13 +109,13 @@ def main():
                     files[p] = ["%s line %d" % (p, i) for i in range(LINES)]
 
     def put(path):
-        m = blob("\n".join(files[path]) + "\n")
+        m = fi.blob("\n".join(files[path]) + "\n")
         return "M 100644 :%d %s" % (m, path)
 
     base = commit("refs/heads/master", "base\n", None,
                   [put(p) for p in sorted(files)])
     tags = {0: base}
-    out.write(b"reset refs/tags/v1.0-rc0\nfrom :%d\n\n" % base)
+    fi.tag("v1.0-rc0", base)
 
     # mainline: heads of files change; some deletions and additions
     head = base
@@ -108,8 +140,7 @@ def main():
         if n % 50 == 0:
             tags[n // 50] = head
             snapshots[n // 50] = {p: list(v) for p, v in files.items()}
-            out.write(b"reset refs/tags/v1.0-rc%d\nfrom :%d\n\n" %
-                      (n // 50, head))
+            fi.tag("v1.0-rc%d" % (n // 50), head)
 
     # topics
     names = []
@@ -161,15 +192,8 @@ def main():
                         del files[p]
             parent = commit("refs/heads/" + name,
                             "%s: change %d\n" % (name, k), parent, changes,
-                            "Con Tributor <c%d@example.com>" % t)
-    out.write(b"done\n")
-    out.close()
-    if fi.wait():
-        sys.exit("git fast-import failed")
-    subprocess.run(["git", "--git-dir", args.dir, "symbolic-ref", "HEAD",
-                    "refs/heads/master"], check=True)
-    for n in names:
-        print(n)
+                            who="Con Tributor <c%d@example.com>" % t)
+    fi.finish(names)
 
 
 if __name__ == "__main__":

@@ -518,8 +518,16 @@ void engine_kick(const char *type_name, json_t *args, unsigned int delay_ms)
 	}
 	pthread_mutex_lock(&eng.lock);
 	for (job = eng.head; job; job = job->next) {
+		int64_t id = job->id;
+		char *text = NULL;
+
 		if (job->type != type || job->waiter)
 			continue;
+		if (type->merge_args) {
+			type->merge_args(job->args, args);
+			if (id)
+				text = json_dumps(job->args, JSON_COMPACT);
+		}
 		/*
 		 * Debounce: push the start back, but never past five delays
 		 * after the first kick, so a steady stream of triggers
@@ -533,6 +541,22 @@ void engine_kick(const char *type_name, json_t *args, unsigned int delay_ms)
 		}
 		pthread_mutex_unlock(&eng.lock);
 		json_decref(args);
+		/*
+		 * The row keeps the merged args, so a job run again after a
+		 * crash still has every reason.  Off the lock: db I/O may
+		 * block; a job that has started since has them in memory.
+		 */
+		if (text) {
+			struct db *db = db_thread();
+
+			if (db && db_exec(db, &err, "UPDATE jobs SET args = ? "
+					  "WHERE id = ? AND state = 'queued'",
+					  "ti", text, id) < 0)
+				log_error("cannot update job %lld: %s",
+					  (long long)id, err.buf);
+			free(text);
+			strbuf_release(&err);
+		}
 		return;
 	}
 	pthread_mutex_unlock(&eng.lock);

@@ -38,6 +38,13 @@ struct job_type {
 	job_fn run;
 	bool rerun;		/* safe to run again after a crash */
 	bool quiet;		/* do not keep a row once done (internal scans) */
+	/*
+	 * Fold the args of an engine_kick() into those of the queued job it
+	 * joins, so the job carries the reasons of every kick it absorbed;
+	 * NULL keeps the queued job's args and drops the kick's.  Called
+	 * with the engine's lock held: it must only edit queued.
+	 */
+	void (*merge_args)(json_t *queued, json_t *kicked);
 };
 
 /* Make a job type known; call before engine_start(). */
@@ -61,6 +68,7 @@ int64_t engine_submit(const char *type, json_t *args, struct strbuf *err);
  * Queue a job unless one of the same type is already queued and not yet
  * started (used for scans and rebuilds that a burst of triggers asks for).
  * delay_ms postpones its start, so a burst inside the delay is one job.
+ * A kick that joins a queued job hands its args to the type's merge_args.
  */
 void engine_kick(const char *type, json_t *args, unsigned int delay_ms);
 

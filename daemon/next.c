@@ -456,6 +456,62 @@ out:
 	return ret;
 }
 
+static void add_reason(json_t *list, json_t *why)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_string(why))
+		return;
+	json_array_foreach(list, i, v)
+		if (!strcmp(json_string_value(v), json_string_value(why)))
+			return;
+	json_array_append_new(list, json_string(json_string_value(why)));
+}
+
+void next_merge_reasons(json_t *queued, json_t *kicked)
+{
+	json_t *list = json_object_get(queued, "triggers");
+	json_t *why = json_object_get(kicked, "trigger");
+	json_t *more = json_object_get(kicked, "triggers");
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(list)) {
+		list = json_array();
+		add_reason(list, json_object_get(queued, "trigger"));
+		json_object_set_new(queued, "triggers", list);
+	}
+	if (json_is_array(more))
+		json_array_foreach(more, i, v)
+			add_reason(list, v);
+	else
+		add_reason(list, why);
+	/* copies: kicked is the kicker's, on another thread */
+	if (json_is_string(why))
+		json_object_set_new(queued, "trigger",
+				    json_string(json_string_value(why)));
+	if (json_is_true(json_object_get(kicked, "full")))
+		json_object_set_new(queued, "full", json_true());
+	if (json_is_true(json_object_get(kicked, "startup")))
+		json_object_set_new(queued, "startup", json_true());
+}
+
+/* Was the build asked for by topic moves only (no other reason)? */
+static bool moves_only(json_t *args, const char *trigger)
+{
+	json_t *list = json_object_get(args, "triggers");
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(list) || !json_array_size(list))
+		return !strcmp(trigger, "topic");
+	json_array_foreach(list, i, v)
+		if (!json_is_string(v) || strcmp(json_string_value(v), "topic"))
+			return false;
+	return true;
+}
+
 static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		       struct strbuf *err)
 {
@@ -502,7 +558,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	 * (apply, drop): whichever runs second finds next already made of
 	 * the same tips, and needs no build of its own.
 	 */
-	if (!full && !strcmp(trigger, "topic")) {
+	if (!full && moves_only(args, trigger)) {
 		const char *why;
 		bool stale;
 
@@ -887,11 +943,15 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		     "i", (int64_t)time(NULL) - CHECK_INTERVAL_MS / 1000);
 	/* A start-up or a change of config or topics retries at once. */
 	if (stale && (startup || trigger || !recent)) {
+		json_t *kick = json_pack("{s:s}", "trigger", trigger ? trigger :
+					 startup ? "startup" : why);
+		json_t *list = json_object_get(args, "triggers");
+
 		log_info("next: stale (%s), rebuilding", why);
-		engine_kick("next-rebuild",
-			    json_pack("{s:s}", "trigger", trigger ? trigger :
-				      startup ? "startup" : why),
-			    0);
+		if (json_is_array(list))
+			json_object_set_new(kick, "triggers",
+					    json_deep_copy(list));
+		engine_kick("next-rebuild", kick, 0);
 	}
 	*result = json_pack("{s:b, s:s}", "stale", stale, "why", why);
 	return 0;
@@ -909,12 +969,14 @@ void next_start(void)
 }
 
 static const struct job_type next_jobs[] = {
-	{ .name = "next-rebuild", .run = rebuild_run, .rerun = true },
+	{ .name = "next-rebuild", .run = rebuild_run, .rerun = true,
+	  .merge_args = next_merge_reasons },
 	{ .name = "next-conflicts", .run = conflicts_run, .rerun = true,
 	  .quiet = true },
 	{ .name = "next-resolve-record", .run = record_run },
 	{ .name = "next-resolve-forget", .run = forget_run },
-	{ .name = "next-check", .run = check_run, .rerun = true, .quiet = true },
+	{ .name = "next-check", .run = check_run, .rerun = true, .quiet = true,
+	  .merge_args = next_merge_reasons },
 };
 
 void next_register_jobs(void)

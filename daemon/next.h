@@ -51,6 +51,14 @@ void next_start(void);
 void next_topics_changed(const char *trigger);
 
 /*
+ * The merge_args of "next-check" and "next-rebuild": a kick folded into
+ * a queued job makes its "trigger" the kick's, adds the kick's reasons to
+ * its "triggers" (every distinct one, in order) and keeps "full" and
+ * "startup" when either asked for them.
+ */
+void next_merge_reasons(json_t *queued, json_t *kicked);
+
+/*
  * The engine thread's merge handle for cfg's repository (borrowed), or
  * NULL with err set.  Engine thread only.
  */

@@ -1,5 +1,9 @@
-# Helpers for the gate tests (t07xx), sourced after tests/lib.sh and
-# tests/lib-topics.sh.
+# Helpers for the gate tests (t07xx), sourced after tests/lib.sh; they
+# use tests/lib-topics.sh, sourced here.
+. "$top_srcdir/tests/lib-topics.sh"
+
+# The topics made by c_topic, in order: gate_config gives them orders 1..N.
+GATE_TOPICS=
 
 # make_c_tree: $T/src (work clone) and $T/src.git (bare, with a reflog for
 # next) holding a tiny C program on master, tagged base: "make" builds it
@@ -19,10 +23,35 @@ make_c_tree()
 # c_topic NAME: topic NAME adds NAME.c, a function of its own.
 c_topic()
 {
+	GATE_TOPICS="${GATE_TOPICS:+$GATE_TOPICS }$1"
 	(cd "$T/src" && git checkout -q -b "$1" master &&
 	 printf 'int %s(void)\n{\n\treturn 1;\n}\n' "$1" >"$1.c" &&
 	 git add "$1.c" && git commit -q -m "$1: Add $1()" &&
 	 git checkout -q master && git push -q origin "$1")
+}
+
+# gate_tree NAME...: make_c_tree, then a c_topic for each NAME.
+gate_tree()
+{
+	local t
+	make_c_tree || return
+	for t in "$@"; do
+		c_topic "$t" || return
+	done
+}
+
+# gate_config LINE...: $T/cthulhu.conf for $T/src.git with next's debounce
+# at 100 ms, a [gate] section of the given lines (more sections may
+# follow in them), and a [topic] of order N for the Nth of GATE_TOPICS.
+gate_config()
+{
+	local t i=0
+	write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
+		'[gate]' "$@" &&
+	for t in $GATE_TOPICS; do
+		i=$((i + 1))
+		printf '[topic "%s"]\n\torder = %d\n' "$t" $i
+	done >>"$T/cthulhu.conf"
 }
 
 # break_topic NAME: a commit on NAME that does not compile.
@@ -61,6 +90,50 @@ gate_state()
 ejection_state()
 {
 	sql "SELECT state FROM gate_ejections WHERE topic = '$1' ORDER BY id DESC LIMIT 1"
+}
+
+# fell_back TOPIC: the topic's latest ejection ended at its last good
+# tip and the gate has settled.
+fell_back()
+{
+	[ "$(ejection_state "$1")" = fallback ] && settled
+}
+
+# one_run_running: exactly one gate run is running.
+one_run_running()
+{
+	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state = 'running'")" = 1 ]
+}
+
+# push_held TOPIC MSG: make $T/hold (the tests' gate commands then wait
+# for $T/go), push a commit MSG on TOPIC and check that a run for it
+# starts.
+push_held()
+{
+	touch "$T/hold"
+	commit_on "$1" "$2"
+	(cd "$T/src" && git push -q origin "$1")
+	check "a gate run is running" wait_for 60 one_run_running
+}
+
+# probe_state CANDIDATE PROBE: the state of the candidate's latest run of
+# next up to merge PROBE.
+probe_state()
+{
+	sql "SELECT state FROM gate_runs WHERE candidate = $1 AND probe = $2 ORDER BY id DESC LIMIT 1"
+}
+
+# good_tip TOPIC: the last good tip its ejection records.
+good_tip()
+{
+	sql "SELECT good_tip FROM gate_ejections WHERE topic = '$1'"
+}
+
+# ejected_mail COLUMN: COLUMN (an SQL expression) of the notifications
+# of an ejection.
+ejected_mail()
+{
+	sql "SELECT $1 FROM notifications WHERE kind = 'gate-ejected'"
 }
 
 # next_is REV: next in $T/src.git is REV.

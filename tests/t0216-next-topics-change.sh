@@ -3,14 +3,10 @@
 # removed through the API, or a [topic] section added or removed by a
 # reload, rebuilds next at once, with the trigger saying why.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-next.sh"
 test_init
 
-make_repo "$T/src"
-(cd "$T/src" &&
- for t in t1 t2 t3; do
-	git checkout -q -b "$t" base && echo "$t" > "$t" && git add "$t" &&
-	git commit -q -m "$t: add $t" && git checkout -q master
- done && git push -q origin t1 t2 t3)
+topic_tree t1 t2 t3
 
 write_config "$T/cthulhu.conf" "$T/src.git" \
 	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
@@ -18,26 +14,12 @@ write_config "$T/cthulhu.conf" "$T/src.git" \
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts"
 
-next_tip() { git --git-dir="$T/src.git" rev-parse -q --verify next; }
-# The topics merged into next, first parents from the base up.
-merged()
-{
-	git --git-dir="$T/src.git" log --first-parent --reverse --format=%s \
-		base..next | sed -n "s/^Merge branch '\(.*\)' into next\$/\1/p" |
-		tr '\n' ' '
-}
-last_trigger()
-{
-	sql "SELECT trigger FROM builds WHERE state = 'done' ORDER BY id DESC LIMIT 1"
-}
-merged_is() { [ "$(merged)" = "$1" ]; }
-
-check "next is built at start-up with t1 and t2" wait_for 30 merged_is "t1 t2 "
+check "next is built at start-up with t1 and t2" wait_for 30 built_is "t1 t2 "
 
 cth topics add t3 --branch t3 >/dev/null
 ok "a topic added through the API"
 check "next is rebuilt with it, without a move of any branch" \
-	wait_for 30 merged_is "t1 t2 t3 "
+	wait_for 30 built_is "t1 t2 t3 "
 is "$(last_trigger)" topics "the build says the topics changed"
 tree=$(git --git-dir="$T/src.git" rev-parse next^{tree})
 want=$(git --git-dir="$T/src.git" merge-tree --write-tree next^1 t3)
@@ -45,7 +27,7 @@ is "$tree" "$want" "the last merge has git merge-tree's tree"
 
 cth topics remove t3 >/dev/null
 ok "the topic removed through the API"
-check "next is rebuilt without it" wait_for 30 merged_is "t1 t2 "
+check "next is rebuilt without it" wait_for 30 built_is "t1 t2 "
 is "$(last_trigger)" topics "and the build says so"
 
 # A reload that takes t1 out of the config and puts t3 in.
@@ -54,7 +36,7 @@ write_config "$T/cthulhu.conf" "$T/src.git" \
 	'[next]' '	debounce = 200'
 kill -HUP "$DAEMON_PID"
 check "a reload that changes the topics rebuilds next" \
-	wait_for 30 merged_is "t2 t3 "
+	wait_for 30 built_is "t2 t3 "
 is "$(last_trigger)" config "the build says the config changed"
 
 before=$(sql "SELECT count(*) FROM builds")
@@ -80,8 +62,13 @@ moved_in() { git --git-dir="$T/src.git" merge-base --is-ancestor t2 next; }
 check "and has t2's new tip" moved_in
 event_seen() { [ "$(sql "SELECT count(*) FROM events WHERE topic = 't2'")" -ge 1 ]; }
 check "the move is an event" wait_for 10 event_seen
-# The debounce is 200 ms: give the topic trigger time to come and go.
-sleep 1
+# The move's trigger is a debounced rebuild job: wait for it to end.
+move_job_done()
+{
+	[ "$(sql "SELECT state FROM jobs WHERE type = 'next-rebuild' AND
+		  args LIKE '%\"topic\"%' ORDER BY id DESC LIMIT 1")" = done ]
+}
+check "the move's own trigger has run" wait_for 30 move_job_done
 cth poke >/dev/null
 is "$(sql "SELECT count(*) FROM builds")" "$((before + 1))" \
 	"the move's own trigger built nothing more"

@@ -6,22 +6,11 @@
 # tip; every step is a row; the maintainer is told; next never held a
 # tree that does not build.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-topics=
-for i in 1 2 3 4 5 6 7; do
-	c_topic t$i
-	topics="$topics [topic \"t$i\"] order=$i"
-done
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' '	command = make -s' '	timeout = 120' \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
-	'[topic "t3"]' '	order = 3' '[topic "t4"]' '	order = 4' \
-	'[topic "t5"]' '	order = 5' '[topic "t6"]' '	order = 6' \
-	'[topic "t7"]' '	order = 7'
+gate_tree t1 t2 t3 t4 t5 t6 t7
+gate_config '	command = make -s' '	timeout = 120'
 
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with a gate"
@@ -43,11 +32,7 @@ good5=$(rev t5)
 # t5 breaks the build
 break_topic t5
 bad5=$(rev t5)
-t5_settled()
-{
-	[ "$(ejection_state t5)" = fallback ] && settled
-}
-check "the broken candidate is settled" wait_for 120 t5_settled
+check "the broken candidate is settled" wait_for 120 fell_back t5
 broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't5'")
 like "$broken" '^[0-9]+$' "one candidate names t5 as the culprit"
 is "$(sql "SELECT state FROM gate_candidates WHERE id = $broken")" failed \
@@ -56,9 +41,9 @@ is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN
 	"the whole candidate and three probes: log2 of the eight merges"
 is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND round > 0")" 3 \
 	"three bisection rounds of one probe each"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 5 ORDER BY id DESC LIMIT 1")" failed \
+is "$(probe_state $broken 5)" failed \
 	"next up to t5's merge fails"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 4 ORDER BY id DESC LIMIT 1")" passed \
+is "$(probe_state $broken 4)" passed \
 	"next up to t4's merge passes"
 is "$(sql "SELECT bad_tip || ' ' || good_tip FROM gate_ejections WHERE topic = 't5'")" \
 	"$bad5 $good5" "the ejection records the bad tip and the last good one"
@@ -94,11 +79,11 @@ check "next never held a tree that does not build" every_next_builds
 is "$(ejection_state t5)" fallback "t5's ejection ends at its fallback"
 
 # the maintainer's notification
-is "$(sql "SELECT count(*) FROM notifications WHERE kind = 'gate-ejected'")" 1 \
+is "$(ejected_mail 'count(*)')" 1 \
 	"one notification of the ejection"
-is "$(sql "SELECT to_addr FROM notifications WHERE kind = 'gate-ejected'")" \
+is "$(ejected_mail to_addr)" \
 	cthulhu@example.com "to the maintainer ([tree] committer)"
-like "$(sql "SELECT subject FROM notifications WHERE kind = 'gate-ejected'")" \
+like "$(ejected_mail subject)" \
 	"'t5' ejected from next" "its subject names the topic"
 wait_for 20 sh -c "ls '$T/state/outbox/new/' | grep -q ."
 mail=$(cat "$T/state/outbox/new/"* 2>/dev/null | tr -d '\r')

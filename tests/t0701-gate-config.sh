@@ -3,14 +3,11 @@
 # push-ref among them) stop cthulhud with a message naming the key; with publish = always next moves at once and the gate only
 # reports: the culprit is found and the maintainer told, nothing ejected.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-c_topic t1
-c_topic t2
+gate_tree t1 t2
 
 bad()
 {
@@ -39,10 +36,8 @@ like "$log" "'gate.push-ref': 'gate' is not a full ref name \(refs/...\)" \
 [ ! -e "$T/state/cthulhu.db" ]
 ok "no database was made"
 
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' '	command = make -s' '	publish = always' \
-	'[notify]' '	maintainer = Tree Keeper <keeper@example.com>' \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2'
+gate_config '	command = make -s' '	publish = always' \
+	'[notify]' '	maintainer = Tree Keeper <keeper@example.com>'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with publish = always"
 check "the first build is gated" wait_for 60 settled
@@ -60,8 +55,8 @@ is "$(sql "SELECT count(*) FROM gate_ejections WHERE state != 'reported'")" 0 \
 	"nothing is ejected"
 is "$(sql "SELECT count(*) FROM builds WHERE trigger = 'gate'")" 0 \
 	"and nothing rebuilt"
-is "$(sql "SELECT to_addr FROM notifications WHERE kind = 'gate-ejected'")" \
+is "$(ejected_mail to_addr)" \
 	keeper@example.com "the maintainer ([notify] maintainer) is told"
-like "$(sql "SELECT subject FROM notifications WHERE kind = 'gate-ejected'")" \
+like "$(ejected_mail subject)" \
 	"'t2' breaks next" "that t2 breaks next"
 done_testing

@@ -2,7 +2,6 @@
 # A gate that fails on the base alone stops: the message says so, no
 # topic is blamed or ejected and nothing is published.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
@@ -13,10 +12,7 @@ make_c_tree
 c_topic t1
 c_topic t2
 c_topic t3
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' '	command = make -s' \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
-	'[topic "t3"]' '	order = 3'
+gate_config '	command = make -s'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts"
 check "the gate settles" wait_for 60 settled

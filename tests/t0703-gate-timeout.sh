@@ -3,19 +3,12 @@
 # process group (a background child too); the run counts as a failure,
 # so the topic that makes it hang is the culprit.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-c_topic t1
-c_topic t2
-c_topic t3
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' "	command = \"if [ -e HANG ]; then sleep 3000 & echo \$! >'$T/bg.pid'; echo \$\$ >'$T/fg.pid'; sleep 3000; fi; make -s\"" \
-	'	timeout = 2' \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
-	'[topic "t3"]' '	order = 3'
+gate_tree t1 t2 t3
+gate_config "	command = \"if [ -e HANG ]; then sleep 3000 & echo \$! >'$T/bg.pid'; echo \$\$ >'$T/fg.pid'; sleep 3000; fi; make -s\"" \
+	'	timeout = 2'
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
 is "$(gate_state)" passed "it passed"
@@ -23,11 +16,7 @@ published=$(rev next)
 (cd "$T/src" && git checkout -q t2 && touch HANG && git add HANG &&
  git commit -q -m 't2: Hang the gate' && git checkout -q master &&
  git push -q origin t2)
-t2_out()
-{
-	[ "$(ejection_state t2)" = fallback ] && settled
-}
-check "t2 is ejected, then falls back to its last good tip" wait_for 120 t2_out
+check "t2 is ejected, then falls back to its last good tip" wait_for 120 fell_back t2
 is "$(sql "SELECT state FROM gate_runs WHERE id = (SELECT fail_run FROM gate_ejections)")" \
 	timeout "the failing run timed out"
 # PID is gone (or a zombie, which init has yet to reap)

@@ -3,28 +3,16 @@
 # start the same candidate's run is marked interrupted and run again,
 # and next moves once it passes.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-c_topic t1
-c_topic t2
+gate_tree t1 t2
 # the gate waits for $T/go, after the first candidate
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' "	command = \"if [ -e '$T/hold' ]; then sleep 3000 & echo \$! >'$T/bg.pid'; while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\"" \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2'
+gate_config "	command = \"if [ -e '$T/hold' ]; then sleep 3000 & echo \$! >'$T/bg.pid'; while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\""
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
 published=$(rev next)
-touch "$T/hold"
-commit_on t1 "t1: more"
-(cd "$T/src" && git push -q origin t1)
-running()
-{
-	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state = 'running'")" = 1 ]
-}
-check "a gate run is running" wait_for 60 running
+push_held t1 "t1: more"
 cand=$(sql "SELECT max(id) FROM gate_candidates")
 wait_for 20 test -s "$T/bg.pid"
 bg=$(cat "$T/bg.pid")
@@ -38,7 +26,7 @@ is "$(sql "SELECT state FROM gate_candidates WHERE id = $cand")" gating \
 
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts again"
-check "the run is run again" wait_for 60 running
+check "the run is run again" wait_for 60 one_run_running
 # PID is gone (or a zombie, which init has yet to reap)
 gone()
 {

@@ -3,27 +3,15 @@
 # one is stale, its run is killed, and it is never published; next goes
 # from the last gated value to the new candidate.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-c_topic t1
-c_topic t2
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' "	command = \"if [ -e '$T/hold' ]; then while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\"" \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2'
+gate_tree t1 t2
+gate_config "	command = \"if [ -e '$T/hold' ]; then while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\""
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
 published=$(rev next)
-touch "$T/hold"
-commit_on t1 "t1: first move"
-(cd "$T/src" && git push -q origin t1)
-running()
-{
-	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state = 'running'")" = 1 ]
-}
-check "a gate run is running" wait_for 60 running
+push_held t1 "t1: first move"
 old=$(sql "SELECT max(id) FROM gate_candidates")
 old_commit=$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $old")
 commit_on t2 "t2: a push during the gate"

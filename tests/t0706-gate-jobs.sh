@@ -2,29 +2,16 @@
 # [gate] jobs = 2: the bisection runs two probes at once, in two
 # worktrees, and finds the culprit in fewer rounds than one at a time.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-for i in 1 2 3 4 5 6 7; do
-	c_topic t$i
-done
-write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-	'[gate]' '	command = make -s' '	jobs = 2' \
-	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
-	'[topic "t3"]' '	order = 3' '[topic "t4"]' '	order = 4' \
-	'[topic "t5"]' '	order = 5' '[topic "t6"]' '	order = 6' \
-	'[topic "t7"]' '	order = 7'
+gate_tree t1 t2 t3 t4 t5 t6 t7
+gate_config '	command = make -s' '	jobs = 2'
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
 good6=$(rev t6)
 break_topic t6
-t6_done()
-{
-	[ "$(ejection_state t6)" = fallback ] && settled
-}
-check "t6 is found, ejected and falls back" wait_for 120 t6_done
+check "t6 is found, ejected and falls back" wait_for 120 fell_back t6
 broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't6'")
 is "$(sql "SELECT max(round) FROM gate_runs WHERE candidate = $broken")" 2 \
 	"two rounds for eight merges (three with one probe at a time)"
@@ -34,11 +21,8 @@ is "$(sql "SELECT group_concat(probe) FROM (SELECT probe FROM gate_runs WHERE ca
 	"1,4" "spread evenly over the merges: thirds of (-1, 7]"
 is "$(sql "SELECT count(DISTINCT slot) FROM gate_runs WHERE candidate = $broken")" 2 \
 	"in two worktrees"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 6")" failed \
-	"next up to t6 fails"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 5")" passed \
-	"next up to t5 passes"
-is "$(sql "SELECT good_tip FROM gate_ejections WHERE topic = 't6'")" "$good6" \
-	"t6's last good tip"
+is "$(probe_state $broken 6)" failed "next up to t6 fails"
+is "$(probe_state $broken 5)" passed "next up to t5 passes"
+is "$(good_tip t6)" "$good6" "t6's last good tip"
 check "next never held a tree that does not build" every_next_builds
 done_testing

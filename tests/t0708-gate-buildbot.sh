@@ -6,7 +6,6 @@
 # token; next moves only on a pass, and a broken topic is bisected one
 # push at a time, ejected and falls back as with the local gate.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-browser.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 
@@ -25,10 +24,7 @@ bb_stop()
 }
 trap bb_stop EXIT
 
-make_c_tree
-c_topic t1
-c_topic t2
-c_topic t3
+gate_tree t1 t2 t3
 # the CI's repository, its gate branch at the base to start from
 git init -q --bare "$T/ci.git"
 git --git-dir="$T/src.git" push -q "$T/ci.git" base:refs/heads/gate
@@ -100,22 +96,15 @@ check "and the CI's log URL" grep -q "passed, the CI's log: http://" "$T/log.out
 
 good2=$(rev t2)
 break_topic t2
-t2_done()
-{
-	[ "$(ejection_state t2)" = fallback ] && settled
-}
-check "Buildbot fails t2, which is ejected and falls back" wait_for 300 t2_done
+check "Buildbot fails t2, which is ejected and falls back" wait_for 300 fell_back t2
 broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't2'")
 is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN ('passed', 'failed')")" 3 \
 	"the candidate and two probes, one push at a time"
 is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND log_url IS NULL")" 0 \
 	"each with the CI's log URL"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 2")" failed \
-	"next up to t2 fails in Buildbot"
-is "$(sql "SELECT state FROM gate_runs WHERE candidate = $broken AND probe = 1")" passed \
-	"next up to t1 passes"
-is "$(sql "SELECT good_tip FROM gate_ejections WHERE topic = 't2'")" "$good2" \
-	"t2's last good tip"
+is "$(probe_state $broken 2)" failed "next up to t2 fails in Buildbot"
+is "$(probe_state $broken 1)" passed "next up to t1 passes"
+is "$(good_tip t2)" "$good2" "t2's last good tip"
 check "next has it" git --git-dir="$T/src.git" merge-base --is-ancestor "$good2" next
 check "next never held a tree that does not build" every_next_builds
 

@@ -4,19 +4,15 @@
 # naming the commit passes it and next moves; a run no one answers fails
 # at [gate] timeout.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
-make_c_tree
-c_topic t1
+gate_tree t1
 git init -q --bare "$T/ci.git"
 conf()
 {
-	write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
-		'[gate]' '	mode = external' '	command = make -s' \
-		"	remote = $T/ci.git" '	push-ref = refs/heads/gate' "	timeout = $1" \
-		'[topic "t1"]' '	order = 1'
+	gate_config '	mode = external' '	command = make -s' \
+		"	remote = $T/ci.git" '	push-ref = refs/heads/gate' "	timeout = $1"
 }
 conf 0
 start_daemon "$T/cthulhu.conf"
