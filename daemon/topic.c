@@ -644,11 +644,21 @@ static int run_remove(struct job_ctx *ctx, json_t *args, json_t **result,
 	return 0;
 }
 
+void topic_scan_merge_args(json_t *queued, json_t *kicked)
+{
+	json_t *source = json_object_get(kicked, "source");
+
+	/* a copy: kicked is the kicker's, on another thread */
+	if (json_is_string(source))
+		json_object_set_new(queued, "source",
+				    json_string(json_string_value(source)));
+}
+
 void topic_register_jobs(void)
 {
 	static const struct job_type types[] = {
 		{ .name = "topic-scan", .run = run_scan, .rerun = true,
-		  .quiet = true },
+		  .quiet = true, .merge_args = topic_scan_merge_args },
 		{ .name = "topic-sync", .run = run_sync, .rerun = true },
 		{ .name = "topic-add", .run = run_add },
 		{ .name = "topic-remove", .run = run_remove },

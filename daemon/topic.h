@@ -42,6 +42,14 @@ struct db;
 void topic_register_jobs(void);
 
 /*
+ * The merge_args of "topic-scan": a scan kicked while another is queued
+ * joins it, and the one scan records the move the later kick saw, so it
+ * takes the later kick's source (a push that lands behind the start-up
+ * scan is an inotify move, not a start-up one).
+ */
+void topic_scan_merge_args(json_t *queued, json_t *kicked);
+
+/*
  * Called on the engine thread, after the transaction that records them,
  * with the moves (an array of events, borrowed) of a scan that found any.
  * Lets later parts (the Cthulhu merge) react to moves.  Before

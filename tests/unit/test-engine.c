@@ -14,6 +14,7 @@
 #include "daemon/engine.h"
 #include "daemon/next.h"
 #include "daemon/strbuf.h"
+#include "daemon/topic.h"
 #include "tests/unit/tap.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -55,6 +56,8 @@ static const struct job_type types[] = {
 	{ .name = "merged-quiet", .run = record_run, .quiet = true,
 	  .merge_args = next_merge_reasons },
 	{ .name = "plain", .run = record_run },
+	{ .name = "scan", .run = record_run,
+	  .merge_args = topic_scan_merge_args },
 	{ .name = "barrier", .run = noop_run },
 };
 
@@ -101,6 +104,8 @@ int main(void)
 	engine_kick("merged-quiet", json_pack("{s:s}", "trigger", "config"), 0);
 	engine_kick("plain", json_pack("{s:s}", "trigger", "first"), 0);
 	engine_kick("plain", json_pack("{s:s}", "trigger", "second"), 0);
+	engine_kick("scan", json_pack("{s:s}", "source", "startup"), 0);
+	engine_kick("scan", json_pack("{s:s}", "source", "inotify"), 0);
 
 	db = db_thread();
 	rows = db_query(db, &err, "SELECT args FROM jobs WHERE type = 'merged' "
@@ -118,7 +123,7 @@ int main(void)
 	is_int(engine_run("barrier", NULL, NULL, &err), 0,
 	       "a job after them runs");
 
-	is_int(json_array_size(seen), 3, "each kicked type ran once");
+	is_int(json_array_size(seen), 4, "each kicked type ran once");
 	text = dumps(json_array_get(seen, 0));
 	is_str(text, "{\"full\":true,\"trigger\":\"topic\",\"triggers\":[\"startup\",\"topic\",\"topics\"]}",
 	       "the merged job ran with the reasons of every kick");
@@ -130,6 +135,10 @@ int main(void)
 	text = dumps(json_array_get(seen, 2));
 	is_str(text, "{\"trigger\":\"first\"}",
 	       "a type without merge_args keeps the first kick's args");
+	free(text);
+	text = dumps(json_array_get(seen, 3));
+	is_str(text, "{\"source\":\"inotify\"}",
+	       "a push behind the start-up scan is recorded as inotify's");
 	free(text);
 
 	engine_stop();
