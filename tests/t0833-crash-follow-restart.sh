@@ -6,15 +6,12 @@
 # applied rows name the rebased commits.  (Found by the crash loop.)
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-apply.sh"
 test_init
 
-git init -q --bare "$T/src.git"
-git init -q -b master "$T/w"
+apply_tree || exit 1
 (
 	cd "$T/w"
-	echo base >README
-	git add README && git commit -q -m 'Initial commit' && git tag base
-	git push -q "$T/src.git" master base master:pmu
 	git checkout -q -b s1 base
 	for j in 1 2; do
 		echo "s1 $j" >"s1-$j.txt" && git add "s1-$j.txt"

@@ -7,15 +7,12 @@
 # topic moved says so and changes nothing.  Never a clobbered push.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-apply.sh"
 test_init
 
-git init -q --bare "$T/src.git"
-git init -q -b master "$T/w"
+apply_tree || exit 1
 (
 	cd "$T/w"
-	echo base >README
-	git add README && git commit -q -m 'Initial commit' && git tag base
-	git push -q "$T/src.git" master base master:pmu
 	for k in 1 2 3; do
 		git checkout -q -b "s$k" base
 		echo "s$k" >"s$k.txt" && git add "s$k.txt"

@@ -7,15 +7,12 @@
 # the push first.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-apply.sh"
 test_init
 
-git init -q --bare "$T/src.git"
-git init -q -b master "$T/w"
+apply_tree || exit 1
 (
 	cd "$T/w"
-	echo base >README
-	git add README && git commit -q -m 'Initial commit' && git tag base
-	git push -q "$T/src.git" master base master:pmu
 	git checkout -q -b s1 base
 	echo s1 >s1.txt && git add s1.txt
 	GIT_AUTHOR_NAME="Pat Author" GIT_AUTHOR_EMAIL="pat@example.org" \
