@@ -26,6 +26,7 @@
 # (top_srcdir/top_builddir default to the tree the script is in).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-apply.sh"
 test_init
 
 ITER=${ITER:-10}
@@ -46,14 +47,7 @@ rand()
 
 # --- the tree, the series pool, the daemon ---------------------------------
 
-git init -q --bare "$T/src.git"
-git init -q -b master "$T/w"
-(
-	cd "$T/w"
-	echo base >README
-	git add README && git commit -q -m 'Initial commit' && git tag base
-	git push -q "$T/src.git" master base master:pmu master:mmu master:dev
-) || exit 1
+apply_tree master:mmu master:dev || exit 1
 
 # A pool of series, each adding files of its own so that any subset
 # applies to either topic in any order: series k has 1 to 3 patches.
@@ -63,26 +57,7 @@ k=1
 while [ $k -le $POOL ]; do
 	rand 3
 	n=$((r + 1))
-	(
-		cd "$T/w" && git checkout -q -b "s$k" base &&
-		j=1 &&
-		while [ $j -le $n ]; do
-			echo "series $k patch $j" >"s$k-$j.txt" &&
-			git add "s$k-$j.txt" &&
-			GIT_AUTHOR_NAME="Pat Author$k" \
-			GIT_AUTHOR_EMAIL="pat$k@example.org" \
-				git commit -q -m "s$k: Add file $j" || exit 1
-			j=$((j + 1))
-		done &&
-		if [ $n -gt 1 ]; then cover=--cover-letter; else cover=; fi &&
-		GIT_COMMITTER_NAME="Pat Author$k" \
-		GIT_COMMITTER_EMAIL="pat$k@example.org" \
-			git format-patch -q $cover --thread=shallow \
-				-o "$T/fp$k" base.."s$k" &&
-		sed -i "s/\*\*\* SUBJECT HERE \*\*\*/s$k: Add files/" "$T/fp$k"/*.patch &&
-		cat "$T/fp$k"/*.patch >"$T/mbox/s$k.mbox" &&
-		git checkout -q master
-	) || exit 1
+	make_series $k $n "$T/mbox/s$k.mbox" || exit 1
 	k=$((k + 1))
 done
 next_pool=1

@@ -7,6 +7,7 @@
 # so (a compare-and-swap failure is retried or reported, never ignored).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-apply.sh"
 test_init
 
 NSERIES=16
@@ -14,36 +15,11 @@ NPUSH=6
 
 git init -q --bare "$T/src.git"
 git -C "$T/src.git" config core.logAllRefUpdates always
-git init -q -b master "$T/w"
-(
-	cd "$T/w"
-	echo base >README
-	git add README && git commit -q -m 'Initial commit' && git tag base
-	git push -q "$T/src.git" master base master:pmu master:mmu master:dev
-) || exit 1
+apply_tree master:mmu master:dev || exit 1
 k=1
 while [ $k -le $NSERIES ]; do
 	n=$((k % 2 + 1))
-	(
-		cd "$T/w" && git checkout -q -b "s$k" base &&
-		j=1 &&
-		while [ $j -le $n ]; do
-			echo "series $k patch $j" >"s$k-$j.txt" &&
-			git add "s$k-$j.txt" &&
-			GIT_AUTHOR_NAME="Pat Author$k" \
-			GIT_AUTHOR_EMAIL="pat$k@example.org" \
-				git commit -q -m "s$k: Add file $j" || exit 1
-			j=$((j + 1))
-		done &&
-		if [ $n -gt 1 ]; then cover=--cover-letter; else cover=; fi &&
-		GIT_COMMITTER_NAME="Pat Author$k" \
-		GIT_COMMITTER_EMAIL="pat$k@example.org" \
-			git format-patch -q $cover --thread=shallow \
-				-o "$T/fp$k" base.."s$k" &&
-		sed -i "s/\*\*\* SUBJECT HERE \*\*\*/s$k: Add files/" "$T/fp$k"/*.patch &&
-		cat "$T/fp$k"/*.patch >"$T/s$k.mbox" &&
-		git checkout -q master
-	) || exit 1
+	make_series $k $n "$T/s$k.mbox" || exit 1
 	k=$((k + 1))
 done
 
