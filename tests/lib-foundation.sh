@@ -97,3 +97,27 @@ topic_conf()
 {
 	printf '[topic "%s"]\n\tbranch = %s\n\torder = %s\n' "$1" "$1" "$2"
 }
+
+# readme_patch FILE MESSAGE-ID: a one-patch mail adding a line "more" to
+# the README of make_repo's base, written to FILE.
+readme_patch()
+{
+	cat >"$1" <<EOM
+From nobody Mon Sep 17 00:00:00 2001
+From: A U Thor <author@example.com>
+Date: Tue, 1 Oct 2024 10:00:00 +0000
+Subject: [PATCH] readme: Say more
+Message-Id: <$2>
+
+More.
+
+Signed-off-by: A U Thor <author@example.com>
+---
+diff --git a/README b/README
+--- a/README
++++ b/README
+@@ -1 +1,2 @@
+ base
++more
+EOM
+}

@@ -33,24 +33,7 @@ stop_daemon
 # Every kind of state file, made under umask 000.
 (cd "$T/work" && git branch pmu && git push -q origin pmu)
 write_config "$T/cthulhu.conf" "$T/work.git" "$(topic_conf pmu 1)"
-cat > "$T/patch.mbox" <<EOM
-From nobody Mon Sep 17 00:00:00 2001
-From: A U Thor <author@example.com>
-Date: Tue, 1 Oct 2024 10:00:00 +0000
-Subject: [PATCH] readme: Say more
-Message-Id: <t0032-1@example.com>
-
-More.
-
-Signed-off-by: A U Thor <author@example.com>
----
-diff --git a/README b/README
---- a/README
-+++ b/README
-@@ -1 +1,2 @@
- base
-+more
-EOM
+readme_patch "$T/patch.mbox" t0032-1@example.com
 umask 000
 start_daemon "$T/cthulhu.conf"
 ok "the daemon starts again under umask 000" || done_testing

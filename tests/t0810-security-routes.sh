@@ -21,24 +21,7 @@ ok "the daemon listens on a free port" || done_testing
 token=$(cat "$T/state/token")
 
 # Something for the routes to act on: a series, a next build.
-cat > "$T/patch.mbox" <<EOM
-From nobody Mon Sep 17 00:00:00 2001
-From: A U Thor <author@example.com>
-Date: Tue, 1 Oct 2024 10:00:00 +0000
-Subject: [PATCH] readme: Say more
-Message-Id: <t0810-1@example.com>
-
-More.
-
-Signed-off-by: A U Thor <author@example.com>
----
-diff --git a/README b/README
---- a/README
-+++ b/README
-@@ -1 +1,2 @@
- base
-+more
-EOM
+readme_patch "$T/patch.mbox" t0810-1@example.com
 check "a series is submitted over the socket" cth submit "$T/patch.mbox"
 check "next is built over the socket" cth rebuild --wait
 
