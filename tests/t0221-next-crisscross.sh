@@ -124,6 +124,22 @@ is "$([ "$(jget "$body" '$.virtual_bases_reused')" -gt 0 ] && echo yes)" yes \
 	"it finds them in the database"
 check_next "and each merge has git merge-tree's tree"
 
+# restart_full_rebuild START DONE FIELD FIELD_DESC CHECK_DESC TREE_DESC:
+# start cthulhud (START), ask for a full rebuild, which is done (DONE),
+# with the count FIELD of its answer above 0 (FIELD_DESC), each merge
+# has git merge-tree's tree (CHECK_DESC) and next the tree of the first
+# build (TREE_DESC)
+restart_full_rebuild()
+{
+	start_daemon "$T/cthulhu.conf"
+	ok "$1"
+	api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
+	is "$(jget "$body" '$.state')" done "$2"
+	is "$([ "$(jget "$body" "$3")" -gt 0 ] && echo yes)" yes "$4"
+	check_next "$5"
+	is "$($G rev-parse "next^{tree}")" "$tree1" "$6"
+}
+
 # git gc prunes a folder of a virtual base and not the virtual base's
 # own tree: git merges this time, and the virtual bases are made again
 stop_daemon
@@ -138,14 +154,10 @@ for o in $($G fsck --unreachable --no-reflogs 2>/dev/null |
 	[ -f "$f" ] && rm -f "$f" && gone=$((gone + 1))
 done
 is "$([ "$gone" -gt 0 ] && echo yes)" yes "some folders of virtual bases pruned ($gone)"
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts with them gone"
-api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
-is "$(jget "$body" '$.state')" done "a full rebuild then is done"
-is "$([ "$(jget "$body" '$.fallbacks')" -gt 0 ] && echo yes)" yes \
-	"asking git where a virtual base cannot be read"
-check_next "each merge has git merge-tree's tree"
-is "$($G rev-parse "next^{tree}")" "$tree1" "the same tree as before"
+restart_full_rebuild "cthulhud starts with them gone" \
+	"a full rebuild then is done" \
+	'$.fallbacks' "asking git where a virtual base cannot be read" \
+	"each merge has git merge-tree's tree" "the same tree as before"
 api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
 is "$(jget "$body" '$.fallbacks')" 0 "the next full rebuild makes them again"
 check_next "with git merge-tree's trees"
@@ -154,14 +166,11 @@ check_next "with git merge-tree's trees"
 # are made again, not taken from the memo
 stop_daemon
 $G prune --expire=now
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts after git prune"
-api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
-is "$(jget "$body" '$.state')" done "a full rebuild after git prune"
-is "$([ "$(jget "$body" '$.virtual_merges')" -gt 0 ] && echo yes)" yes \
-	"makes the pruned virtual bases again"
-check_next "and each merge has git merge-tree's tree"
-is "$($G rev-parse "next^{tree}")" "$tree1" "the same tree as the first build"
+restart_full_rebuild "cthulhud starts after git prune" \
+	"a full rebuild after git prune" \
+	'$.virtual_merges' "makes the pruned virtual bases again" \
+	"and each merge has git merge-tree's tree" \
+	"the same tree as the first build"
 
 # a rebuild with nothing moved keeps every merge
 api POST /api/v1/next/rebuild '{"wait": true}'
