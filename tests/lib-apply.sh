@@ -45,3 +45,13 @@ make_series()
 		git checkout -q master
 	)
 }
+
+# rebase_pmu: pmu rebased by hand in $T/w (fetched from $T/src.git,
+# every commit made again, a minute later, so with new SHA1s) and
+# force-pushed back.
+rebase_pmu()
+{
+	(cd "$T/w" && git fetch -q "$T/src.git" pmu && git checkout -q -B pmu FETCH_HEAD &&
+	 GIT_COMMITTER_DATE="$(($(date +%s) + 60)) +0000" git rebase -q --force-rebase base &&
+	 git push -q --force "$T/src.git" pmu:pmu)
+}

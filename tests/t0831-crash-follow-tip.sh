@@ -35,9 +35,7 @@ cth apply "$s1" pmu >/dev/null
 ok "series 1 applied"
 
 # rebase pmu by hand (new SHA1s), push it, have the move recorded at once
-(cd "$T/w" && git fetch -q "$T/src.git" pmu && git checkout -q -B pmu FETCH_HEAD &&
- GIT_COMMITTER_DATE="$(($(date +%s) + 60)) +0000" git rebase -q --force-rebase base &&
- git push -q --force "$T/src.git" pmu:pmu)
+rebase_pmu
 ok "pmu rebased and pushed"
 cth poke >/dev/null
 ok "the forced move is recorded"

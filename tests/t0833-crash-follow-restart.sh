@@ -32,9 +32,7 @@ sid=$(sql "SELECT series_id FROM patches WHERE subject = 's1: Add file 1'")
 cth apply "$sid" pmu >/dev/null
 ok "the series is applied"
 
-(cd "$T/w" && git fetch -q "$T/src.git" pmu && git checkout -q -B pmu FETCH_HEAD &&
- GIT_COMMITTER_DATE="$(($(date +%s) + 60)) +0000" git rebase -q --force-rebase base &&
- git push -q --force "$T/src.git" pmu:pmu)
+rebase_pmu
 ok "pmu rebased and pushed"
 cth poke >/dev/null
 ok "the forced move is recorded"

@@ -141,9 +141,7 @@ is "$?" 1 "the dropped commit cannot be dropped again"
 # rather than take the patch for dropped already.
 
 old_sha=$(sql "SELECT commit_sha FROM applied WHERE series_id = $s2 AND number = 1")
-(cd "$T/w" && git fetch -q "$T/src.git" pmu && git checkout -q -B pmu FETCH_HEAD &&
- GIT_COMMITTER_DATE="$(($(date +%s) + 60)) +0000" git rebase -q --force-rebase base &&
- git push -q --force "$T/src.git" pmu:pmu)
+rebase_pmu
 ok "pmu rebased and pushed"
 cth drop --reason 'rebased away' "$old_sha" >"$T/out" 2>&1
 is "$?" 0 "the drop of the old SHA1 succeeds"
