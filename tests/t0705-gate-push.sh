@@ -15,6 +15,9 @@ write_config "$T/cthulhu.conf" "$T/src.git" '[next]' '	debounce = 100' \
 	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2'
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
+# the gate marks a candidate passed, then moves next: wait for that
+check "next is published at the candidate that passed" \
+	wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates WHERE state = 'passed' ORDER BY id DESC LIMIT 1")"
 published=$(rev next)
 touch "$T/hold"
 commit_on t1 "t1: first move"
