@@ -36,6 +36,17 @@ is_error_json()
 	is "$got" "$1|1" "$2"
 }
 
+# settled: the daemon's first build of next is done (refs/heads/next
+# exists) and no job runs, so that a snapshot taken after
+# `wait_for 60 settled` sees only what the requests after it do; a
+# daemon slowed by valgrind is still building when it starts answering.
+settled()
+{
+	git --git-dir="$REPO" rev-parse -q --verify refs/heads/next >/dev/null &&
+		[ "$(curl -sS --unix-socket "$CTHULHU_SOCKET" \
+			http://localhost/api/v1/status | grep -c '"job":null')" = 1 ]
+}
+
 # snapshot NAME: what a bad request must not change: every ref of the
 # repository $REPO and the topics and events rows, into $T/NAME.snap.
 snapshot()
@@ -43,7 +54,7 @@ snapshot()
 	{
 		git --git-dir="$REPO" for-each-ref --format='%(refname) %(objectname)'
 		if [ -f "$T/state/cthulhu.db" ]; then
-			sqlite3 -readonly "$T/state/cthulhu.db" \
+			sqlite3 -readonly -cmd '.timeout 5000' "$T/state/cthulhu.db" \
 				'SELECT * FROM topics ORDER BY name' \
 				'SELECT id, topic, old, new, kind FROM events ORDER BY id' 2>&1
 		else

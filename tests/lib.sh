@@ -177,10 +177,12 @@ cth()
 	"$CTHULHU" "$@"
 }
 
-# sql QUERY: ask the daemon's database directly (read-only).
+# sql QUERY: ask the daemon's database directly (read-only); waits up
+# to 5 s for a lock the daemon holds (a daemon slowed by valgrind holds
+# its write transactions longer).
 sql()
 {
-	sqlite3 -readonly "$T/state/cthulhu.db" "$1"
+	sqlite3 -readonly -cmd '.timeout 5000' "$T/state/cthulhu.db" "$1"
 }
 
 # The mail corpus ($CORPUS, ../shared/corpus) is not part of a clone.

@@ -12,6 +12,8 @@ write_config "$T/cthulhu.conf" "$REPO" "$(topic_conf x86/pmu 1)"
 start_daemon "$T/cthulhu.conf"
 ok "the first daemon runs" || done_testing
 first=$DAEMON_PID
+wait_for 60 settled
+ok "its first build of next is done"
 snapshot before
 token=$(cat "$T/state/token")
 

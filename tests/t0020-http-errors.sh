@@ -14,6 +14,8 @@ write_config "$T/cthulhu.conf" "$REPO" "$(topic_conf x86/pmu 1)" \
 	'[http]' '	body-limit = 1024'
 start_daemon "$T/cthulhu.conf"
 ok "the daemon runs with a 1 KiB body limit" || done_testing
+wait_for 60 settled
+ok "its first build of next is done"
 snapshot before
 
 http_req POST unix:/api/v1/topics '{"name":'

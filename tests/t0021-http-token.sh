@@ -12,6 +12,8 @@ REPO=$T/work.git
  git push -q origin x86/pmu svm)
 start_tcp_daemon "$(topic_conf x86/pmu 1)"
 ok "the daemon listens on a free port" || done_testing
+wait_for 60 settled
+ok "its first build of next is done"
 snapshot before
 add='{"name":"svm","branch":"svm","order":2}'
 

@@ -17,6 +17,8 @@ ok "cthulhud starts with a gate"
 check "the first candidate passes the gate" wait_for 60 settled
 first=$(sql "SELECT commit_sha FROM gate_candidates WHERE state = 'passed' ORDER BY id LIMIT 1")
 like "$first" '^[0-9a-f]{40}$' "a candidate passed"
+# the gate marks a candidate passed, then moves next: wait for that
+wait_for 60 next_is "$first"
 is "$(rev next)" "$first" "next is the candidate that passed"
 is "$(sql "SELECT count(*) FROM gate_runs WHERE state = 'passed'")" 1 \
 	"one gate run for it"
@@ -67,6 +69,7 @@ is "$(sql "SELECT state FROM gate_candidates WHERE id = $fallback")" passed \
 is "$(sql "SELECT tip FROM build_topics bt JOIN gate_candidates c ON c.build = bt.build
 	WHERE c.id = $fallback AND bt.topic = 't5'")" "$good5" \
 	"the fallback build merged t5's last good tip"
+wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $fallback")"
 is "$(rev next)" "$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $fallback")" \
 	"next is the fallback candidate"
 check "next has t5's last good tip" git --git-dir="$T/src.git" merge-base --is-ancestor "$good5" next

@@ -12,6 +12,9 @@ gate_config "	command = \"if [ -e HANG ]; then sleep 3000 & echo \$! >'$T/bg.pid
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
 is "$(gate_state)" passed "it passed"
+# the gate marks a candidate passed, then moves next: wait for that
+check "next is published at the candidate that passed" \
+	wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates WHERE state = 'passed' ORDER BY id DESC LIMIT 1")"
 published=$(rev next)
 (cd "$T/src" && git checkout -q t2 && touch HANG && git add HANG &&
  git commit -q -m 't2: Hang the gate' && git checkout -q master &&
@@ -29,6 +32,8 @@ check "the hanging command is gone" gone "$(cat "$T/fg.pid")"
 check "and its background child too" gone "$(cat "$T/bg.pid")"
 log=$(sql "SELECT log FROM gate_runs WHERE id = (SELECT fail_run FROM gate_ejections)")
 check "the log says it timed out" grep -q 'timed out after 2 s, killing process group' "$log"
+check "next is published at the fallback candidate" \
+	wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates WHERE state = 'passed' ORDER BY id DESC LIMIT 1")"
 is "$(git --git-dir="$T/src.git" rev-parse next^{tree})" \
 	"$(git --git-dir="$T/src.git" rev-parse "$published^{tree}")" \
 	"next is what passed before t2 moved"

@@ -10,6 +10,9 @@ gate_tree t1 t2
 gate_config "	command = \"if [ -e '$T/hold' ]; then while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\""
 start_daemon "$T/cthulhu.conf"
 check "the first candidate passes" wait_for 60 settled
+# the gate marks a candidate passed, then moves next: wait for that
+check "next is published at the candidate that passed" \
+	wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates WHERE state = 'passed' ORDER BY id DESC LIMIT 1")"
 published=$(rev next)
 push_held t1 "t1: first move"
 old=$(sql "SELECT max(id) FROM gate_candidates")

@@ -34,6 +34,9 @@ start_dashboard_daemon '[next]' '	debounce = 100' \
 ok "cthulhud serves the dashboard"
 [ -n "$url" ] || done_testing
 check "the first candidate passes" wait_for 60 settled
+# the gate marks a candidate passed, then moves next: wait for that
+check "next is published at the candidate that passed" \
+	wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates WHERE state = 'passed' ORDER BY id DESC LIMIT 1")"
 published=$(rev next)
 touch "$T/hold"
 break_topic svm

@@ -84,6 +84,8 @@ echo "$url" >"$T/url"
 
 check "the first candidate passes in Buildbot" wait_for 120 settled
 is "$(gate_state)" passed "the candidate passed"
+# the gate marks a candidate passed, then moves next: wait for that
+wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates")"
 is "$(rev next)" "$(sql "SELECT commit_sha FROM gate_candidates")" \
 	"next is published"
 is "$(git --git-dir="$T/ci.git" rev-parse gate)" "$(rev next)" \

@@ -17,14 +17,7 @@ start_tcp_daemon '[http]' '	body-limit = 1024' '	max-connections = 3'
 ok "the daemon listens on a free port" || done_testing
 token=$(cat "$T/state/token")
 auth="Authorization: Bearer $token"
-# settled: the daemon's first build of next is done and no job runs, so
-# that a snapshot sees only what the requests below do.
-settled()
-{
-	git --git-dir="$REPO" rev-parse -q --verify refs/heads/next >/dev/null &&
-		[ "$(curl -sS --unix-socket "$CTHULHU_SOCKET" \
-			http://localhost/api/v1/status | grep -c '"job":null')" = 1 ]
-}
+# settled (tests/lib-foundation.sh): the first build of next is done.
 wait_for 60 settled
 ok "the daemon has settled"
 snapshot before
