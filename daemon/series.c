@@ -1299,6 +1299,18 @@ json_t *series_patch_trailers(struct db *db, int64_t patch_id,
 	return out;
 }
 
+/* Set key of obj to the rows sql gives for the series id; -EIO. */
+static int attach_rows(struct db *db, json_t *obj, const char *key,
+		       const char *sql, int64_t id, struct strbuf *err)
+{
+	json_t *rows = db_query(db, err, sql, "i", id);
+
+	if (!rows)
+		return -EIO;
+	json_object_set_new(obj, key, rows);
+	return 0;
+}
+
 int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 {
 	json_t *s, *patches, *p, *x;
@@ -1344,49 +1356,30 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 				    json_boolean(jint(p, "has_diff")));
 	}
 	json_object_set_new(s, "patches", patches);
-	x = db_query(db, err,
-		     "SELECT patch_id FROM series_prereqs WHERE "
-		     "series_id = ? ORDER BY rowid",
-		     "i", id);
-	if (!x)
+	if (attach_rows(db, s, "prerequisite_patch_ids",
+			"SELECT patch_id FROM series_prereqs WHERE "
+			"series_id = ? ORDER BY rowid", id, err) ||
+	    attach_rows(db, s, "dependencies",
+			"SELECT depends_on AS id FROM series_deps WHERE "
+			"series_id = ? ORDER BY rowid", id, err) ||
+	    attach_rows(db, s, "series_trailers",
+			"SELECT t.key, t.value, m.msgid FROM trailers t "
+			"JOIN messages m ON m.id = t.message_id WHERE "
+			"t.series_id = ? AND t.patch_id IS NULL ORDER BY t.id",
+			id, err) ||
+	    attach_rows(db, s, "replies",
+			"SELECT msgid, subject, from_name, from_email, "
+			"date, pull_url, join_reason, join_detail FROM messages "
+			"WHERE series_id = ? AND kind = 'reply' ORDER BY id",
+			id, err) ||
+	    /* Why each mail is here, in the order they came. */
+	    attach_rows(db, s, "grouping",
+			"SELECT m.msgid, m.kind, p.number, m.subject, "
+			"m.from_name, m.from_email, m.join_reason AS reason, "
+			"m.join_detail AS detail FROM messages m LEFT JOIN "
+			"patches p ON p.message_id = m.id WHERE m.series_id = ? "
+			"ORDER BY m.id", id, err))
 		goto out_fail;
-	json_object_set_new(s, "prerequisite_patch_ids", x);
-	x = db_query(db, err,
-		     "SELECT depends_on AS id FROM series_deps WHERE "
-		     "series_id = ? ORDER BY rowid",
-		     "i", id);
-	if (!x)
-		goto out_fail;
-	json_object_set_new(s, "dependencies", x);
-	x = db_query(db, err,
-		     "SELECT t.key, t.value, m.msgid FROM trailers t "
-		     "JOIN messages m ON m.id = t.message_id WHERE t.series_id "
-		     "= ? AND t.patch_id IS NULL ORDER BY t.id",
-		     "i", id);
-	if (!x)
-		goto out_fail;
-	json_object_set_new(s, "series_trailers", x);
-	x = db_query(
-		db, err,
-		"SELECT msgid, subject, from_name, from_email, "
-		"date, pull_url, join_reason, join_detail FROM messages "
-		"WHERE series_id = ? AND kind = 'reply' "
-		"ORDER BY id",
-		"i", id);
-	if (!x)
-		goto out_fail;
-	json_object_set_new(s, "replies", x);
-	/* Why each mail is here, in the order they came. */
-	x = db_query(db, err,
-		     "SELECT m.msgid, m.kind, p.number, m.subject, "
-		     "m.from_name, m.from_email, m.join_reason AS reason, "
-		     "m.join_detail AS detail FROM messages m LEFT JOIN "
-		     "patches p ON p.message_id = m.id WHERE m.series_id = ? "
-		     "ORDER BY m.id",
-		     "i", id);
-	if (!x)
-		goto out_fail;
-	json_object_set_new(s, "grouping", x);
 	*out = s;
 	return 0;
 out_fail:
