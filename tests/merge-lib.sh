@@ -4,6 +4,14 @@
 
 MERGE_DRIVER=${MERGE_DRIVER:-$top_builddir/tests/merge-driver}
 
+# rnd N: a seeded generator that any POSIX shell runs the same way: sets R
+# to a number below N and moves SEED on (the test sets SEED first).
+rnd()
+{
+	SEED=$(( (SEED * 1103515245 + 12345) % 2147483648 ))
+	R=$(( SEED / 65536 % $1 ))
+}
+
 # git_merge A B: what git says, in merge-driver's format: the tree, or
 # CONFLICT and the conflicted paths, sorted.
 git_merge()

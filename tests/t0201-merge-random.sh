@@ -12,13 +12,7 @@
 test_init
 
 git init -q -b master "$T/r" && cd "$T/r" || exit 1
-# A seeded generator that any POSIX shell runs the same way; sets R.
 SEED=${MERGE_SEED:-4242}
-rnd()
-{
-	SEED=$(( (SEED * 1103515245 + 12345) % 2147483648 ))
-	R=$(( SEED / 65536 % $1 ))
-}
 NFILES=24
 for d in x y z/w; do mkdir -p "$d"; done
 i=0

@@ -14,11 +14,6 @@ test_init
 
 git init -q -b master "$T/r" && cd "$T/r" || exit 1
 SEED=${MERGE_SEED:-2201}
-rnd()
-{
-	SEED=$(( (SEED * 1103515245 + 12345) % 2147483648 ))
-	R=$(( SEED / 65536 % $1 ))
-}
 # every commit a second of its own: git orders merge bases by date
 NOW=1700000000
 tick()
