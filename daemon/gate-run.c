@@ -25,6 +25,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/error.h"
+#include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
 #include "daemon/log.h"
 #include "daemon/strbuf.h"
@@ -49,6 +50,7 @@ struct run {
 	struct run *next;
 	int64_t id;
 	char *commit, *command, *repo, *dir, *log;
+	char *marker;			/* in the environment of its processes */
 	unsigned int timeout, jobs;
 	int slot;			/* -1 while queued */
 	pid_t pid;			/* the step running, 0 when none */
@@ -92,6 +94,7 @@ static void run_free(struct run *r)
 	free(r->command);
 	free(r->repo);
 	free(r->dir);
+	free(r->marker);
 	free(r->log);
 	free(r->done_error);
 	free(r);
@@ -99,20 +102,23 @@ static void run_free(struct run *r)
 
 /*
  * Fork /bin/sh -c script with args, output appended to the log, in a
- * new process group that dies with the runner thread.  The pid, or -1.
+ * new process group that dies with the runner thread, the run's marker
+ * in its environment.  The pid, or -1.
  */
-static pid_t spawn(const char *script, const char *const *args, size_t nr,
-		   const char *log)
+static pid_t spawn(const struct run *r, const char *script,
+		   const char *const *args, size_t nr)
 {
 	const char *argv[8];
+	char **env;
 	sigset_t all;
 	size_t i;
 	pid_t pid;
 	int fd;
 
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = open(r->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
+	env = gate_proc_environ(r->marker);
 	argv[0] = "sh";
 	argv[1] = "-c";
 	argv[2] = script;
@@ -135,9 +141,10 @@ static pid_t spawn(const char *script, const char *const *args, size_t nr,
 		dup2(fd, 1);
 		dup2(fd, 2);
 		close_range(3, ~0U, 0);
-		execv("/bin/sh", (char *const *)argv);
+		execve("/bin/sh", (char *const *)argv, env);
 		_exit(127);
 	}
+	free(env);
 	/* Also here, so that a kill before the child ran setpgid() works. */
 	if (pid > 0)
 		setpgid(pid, pid);
@@ -199,7 +206,7 @@ static void run_start(struct run *r)
 	args[0] = wt.buf;
 	args[1] = r->commit;
 	args[2] = r->repo;
-	r->pid = spawn(setup_script, args, 3, r->log);
+	r->pid = spawn(r, setup_script, args, 3);
 	strbuf_release(&wt);
 	if (r->pid < 0) {
 		r->pid = 0;
@@ -245,8 +252,12 @@ static bool run_poll(struct run *r, int64_t now)
 	got = waitpid(r->pid, &status, WNOHANG);
 	if (got == 0)
 		return false;
-	/* Whatever the step left behind in its group goes with it. */
+	/*
+	 * Whatever the step left behind goes with it: in its group, and
+	 * what moved to a group or session of its own.
+	 */
 	kill(-r->pid, SIGKILL);
+	gate_proc_kill(r->marker);
 	if (got < 0)
 		return post_result(r, "error", -1, "lost the gate's process");
 	if (r->cancelled)
@@ -262,9 +273,9 @@ static bool run_poll(struct run *r, int64_t now)
 		args[0] = r->command;
 		args[1] = wt.buf;
 		args[2] = r->commit;
-		r->pid = spawn("cd \"$2\" || exit 1; export CTHULHU_GATE_COMMIT=\"$3\"; "
+		r->pid = spawn(r, "cd \"$2\" || exit 1; export CTHULHU_GATE_COMMIT=\"$3\"; "
 			       "echo \"+ $1\"; exec /bin/sh -c \"$1\"",
-			       args, 3, r->log);
+			       args, 3);
 		strbuf_release(&wt);
 		if (r->pid < 0) {
 			r->pid = 0;
@@ -375,6 +386,7 @@ int gate_run_queue(const struct gate_run_spec *spec, struct strbuf *err)
 	r->repo = xstrdup(spec->repo);
 	r->dir = xstrdup(spec->dir);
 	r->log = xstrdup(spec->log);
+	r->marker = gate_proc_marker(spec->dir, spec->run);
 	r->timeout = spec->timeout;
 	r->jobs = spec->jobs ? spec->jobs : 1;
 	if (r->jobs > MAX_SLOTS)
@@ -497,6 +509,7 @@ void gate_run_stop(void)
 		rq.active = r->next;
 		if (r->pid > 0)
 			waitpid(r->pid, NULL, 0);
+		gate_proc_kill(r->marker);
 		run_free(r);
 	}
 	while ((r = rq.queued)) {

@@ -6,14 +6,14 @@
  *
  * Order of writes, for crash safety: a run's row is written before its
  * process starts, so a crash leaves a row 'queued' or 'running' that the
- * next start marks 'interrupted' (killing its process group) and runs
+ * next start marks 'interrupted' (killing every process it left, found by
+ * the marker in their environment, gate-proc.h) and runs
  * again; next moves only after the row saying the candidate passed, and
  * a candidate found 'passed' whose commit next is not was cut short
  * before next moved, and is published again by gate_start().
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/error.h"
+#include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
 #include "daemon/gate.h"
 #include "daemon/log.h"
@@ -1041,13 +1042,14 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
 
 /*
  * "gate-resume": after a stop or a crash, runs left queued or running
- * are interrupted (their process groups killed) and queued again for the
+ * are interrupted (every process they left killed) and queued again for the
  * latest candidate still being gated; a candidate that passed while next
  * did not move yet is published.
  */
 static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		      struct strbuf *err)
 {
+	struct strbuf dir = STRBUF_INIT;
 	struct gate_conf gc;
 	json_t *runs, *r, *cand = NULL;
 	size_t i;
@@ -1061,15 +1063,17 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 			"d", (int)gc.external);
 	if (!runs)
 		return -EIO;
+	gate_dir(ctx->config, &dir);
 	json_array_foreach(runs, i, r) {
-		pid_t pgid = (pid_t)jint(r, "pid");
+		char *marker = gate_proc_marker(dir.buf, jint(r, "id"));
+		int n = gate_proc_kill(marker);
 
-		if (pgid > 1 && getpgid(pgid) == pgid) {
-			log_warn("gate: killing process group %d left by run %" PRId64,
-				 (int)pgid, jint(r, "id"));
-			kill(-pgid, SIGKILL);
-		}
+		if (n)
+			log_warn("gate: killed %d process%s left by run %" PRId64,
+				 n, n == 1 ? "" : "es", jint(r, "id"));
+		free(marker);
 	}
+	strbuf_release(&dir);
 	json_decref(runs);
 	ret = db_exec(ctx->db, err,
 		      "UPDATE gate_runs SET state = 'interrupted', pid = NULL, "
