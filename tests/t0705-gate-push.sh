@@ -37,8 +37,8 @@ check "the new candidate passes" wait_for 60 settled
 new=$(sql "SELECT max(id) FROM gate_candidates")
 is "$(sql "SELECT state FROM gate_candidates WHERE id = $new")" passed \
 	"the new candidate passed"
-is "$(rev next)" "$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $new")" \
-	"next is the new candidate"
+check "next is the new candidate" \
+	wait_for 60 next_is "$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $new")"
 is "$(rev next^2)" "$(rev t2)" "with t2's push"
 is "$(rev next~1^2)" "$(rev t1)" "and t1's"
 ! git --git-dir="$T/src.git" reflog show --format=%H next | grep -q "$old_commit"
