@@ -112,13 +112,14 @@ static pid_t spawn(const struct run *r, const char *script,
 	char **env;
 	sigset_t all;
 	size_t i;
-	pid_t pid;
+	pid_t pid, parent;
 	int fd;
 
 	fd = open(r->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	env = gate_proc_environ(r->marker);
+	parent = getpid();
 	argv[0] = "sh";
 	argv[1] = "-c";
 	argv[2] = script;
@@ -133,6 +134,9 @@ static pid_t spawn(const struct run *r, const char *script,
 
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* cthulhud died before that: nobody would kill us */
+		if (getppid() != parent)
+			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
