@@ -40,8 +40,8 @@ void cli_print_usage(const struct cmd *cmd, FILE *f)
 
 	while (*line) {
 		end = strchrnul(line, '\n');
-		fprintf(f, "%s cthulhu %.*s\n", first ? "usage:" : "   or:",
-			(int)(end - line), line);
+		fprintf(f, "%s cthulhu %.*s\n",
+			first ? "usage:" : "   or:", (int)(end - line), line);
 		first = false;
 		line = *end ? end + 1 : end;
 	}
@@ -104,7 +104,8 @@ static void set_option(struct cli *cli, const struct cli_opt *o,
 		errno = 0;
 		n = strtol(val, &end, 10);
 		if (!*val || *end || errno)
-			cli_usage_error(cli, "option '--%s' expects an integer, not '%s'",
+			cli_usage_error(cli,
+					"option '--%s' expects an integer, not '%s'",
 					o->name, val);
 		*(long *)o->value = n;
 		break;
@@ -124,8 +125,8 @@ static bool name_is(const char *name, size_t len, const char *want)
  * argument, moving *i past it.
  */
 static const char *option_value(struct cli *cli, const char *name,
-				const char *joined, int argc,
-				const char **argv, int *i)
+				const char *joined, int argc, const char **argv,
+				int *i)
 {
 	if (joined)
 		return joined;
@@ -168,14 +169,16 @@ int cli_parse(struct cli *cli, int argc, const char **argv,
 				break;
 		if (o && o->type == CLI_OPT_FLAG) {
 			if (val)
-				cli_usage_error(cli, "option '--%s' takes no value",
+				cli_usage_error(cli,
+						"option '--%s' takes no value",
 						o->name);
 			set_option(cli, o, NULL);
 			continue;
 		}
 		if (o && o->type != CLI_OPT_END) {
 			set_option(cli, o,
-				   option_value(cli, o->name, val, argc, argv, &i));
+				   option_value(cli, o->name, val, argc, argv,
+						&i));
 			continue;
 		}
 
@@ -186,7 +189,8 @@ int cli_parse(struct cli *cli, int argc, const char **argv,
 			cli_usage_error(cli, "unknown option '--%.*s' for '%s'",
 					(int)len, name, cli->cmd->name);
 		*(const char **)((char *)cli + conn_opts[k].offset) =
-			option_value(cli, conn_opts[k].name, val, argc, argv, &i);
+			option_value(cli, conn_opts[k].name, val, argc, argv,
+				     &i);
 	}
 	return nr;
 }
@@ -224,8 +228,7 @@ static long parse_number(const char **p)
 	return n;
 }
 
-json_t *cli_parse_numbers(struct cli *cli, const char *option,
-			  const char *list)
+json_t *cli_parse_numbers(struct cli *cli, const char *option, const char *list)
 {
 	json_t *out = json_array();
 	const char *p = list;
@@ -238,8 +241,10 @@ json_t *cli_parse_numbers(struct cli *cli, const char *option,
 			to = parse_number(&p);
 		}
 		if (from <= 0 || to < from || (*p && *p != ','))
-			cli_usage_error(cli, "option '--%s' expects numbers and ranges like '1,3-5', not '%s'",
-					option, list);
+			cli_usage_error(
+				cli,
+				"option '--%s' expects numbers and ranges like '1,3-5', not '%s'",
+				option, list);
 		for (; from <= to; from++)
 			json_array_append_new(out, json_integer(from));
 		if (!*p)
@@ -258,7 +263,9 @@ static int cli_connect(struct cli *cli)
 	if (cli->connected)
 		return CLI_OK;
 	if (cli->url && cli->socket_path)
-		cli_usage_error(cli, "options '--socket' and '--url' cannot be used together");
+		cli_usage_error(
+			cli,
+			"options '--socket' and '--url' cannot be used together");
 	if (cli->token_file && !cli->url)
 		cli_usage_error(cli, "option '--token-file' needs '--url'");
 	if (cli->url) {
@@ -271,7 +278,8 @@ static int cli_connect(struct cli *cli)
 	} else {
 		env = getenv("CTHULHU_SOCKET");
 		if (!cli->socket_path)
-			cli->socket_path = env && *env ? env : CTHULHU_DEFAULT_SOCKET;
+			cli->socket_path = env && *env ? env :
+							 CTHULHU_DEFAULT_SOCKET;
 		client_init_socket(&cli->client, cli->socket_path);
 	}
 	cli->connected = true;

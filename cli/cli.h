@@ -36,38 +36,50 @@ struct cmd {
 };
 
 struct cli {
-	const struct cmd *cmd;		/* the verb running */
+	const struct cmd *cmd; /* the verb running */
 	/* Connection options, from the command line or the environment. */
 	const char *socket_path;
 	const char *url;
 	const char *token_file;
-	struct client client;		/* set up by the first request */
+	struct client client; /* set up by the first request */
 	bool connected;
-	struct client_reply reply;	/* the last answer */
+	struct client_reply reply; /* the last answer */
 };
 
 /* --- options -------------------------------------------------------- */
 
 enum cli_opt_type {
 	CLI_OPT_END,
-	CLI_OPT_FLAG,		/* bool *; --no-NAME is its own option */
-	CLI_OPT_STRING,		/* const char ** */
-	CLI_OPT_INT,		/* long * */
+	CLI_OPT_FLAG,	/* bool *; --no-NAME is its own option */
+	CLI_OPT_STRING, /* const char ** */
+	CLI_OPT_INT,	/* long * */
 };
 
 struct cli_opt {
 	enum cli_opt_type type;
-	const char *name;	/* long name without "--" */
+	const char *name; /* long name without "--" */
 	void *value;
-	const char *arg;	/* placeholder in help: "N", "BRANCH" */
+	const char *arg; /* placeholder in help: "N", "BRANCH" */
 	const char *help;
 };
 
-#define OPT_FLAG(n, v, h)	{ CLI_OPT_FLAG, (n), (v), NULL, (h) }
-#define OPT_STRING(n, v, a, h)	{ CLI_OPT_STRING, (n), (v), (a), (h) }
-#define OPT_INT(n, v, a, h)	{ CLI_OPT_INT, (n), (v), (a), (h) }
-#define OPT_JSON(v)		OPT_FLAG("json", (v), "print the API's JSON as received")
-#define OPT_END()		{ CLI_OPT_END, NULL, NULL, NULL, NULL }
+#define OPT_FLAG(n, v, h)                         \
+	{                                         \
+		CLI_OPT_FLAG, (n), (v), NULL, (h) \
+	}
+#define OPT_STRING(n, v, a, h)                     \
+	{                                          \
+		CLI_OPT_STRING, (n), (v), (a), (h) \
+	}
+#define OPT_INT(n, v, a, h)                     \
+	{                                       \
+		CLI_OPT_INT, (n), (v), (a), (h) \
+	}
+#define OPT_JSON(v) OPT_FLAG("json", (v), "print the API's JSON as received")
+#define OPT_END()                                   \
+	{                                           \
+		CLI_OPT_END, NULL, NULL, NULL, NULL \
+	}
 
 /*
  * Parse argv, argv[0] being the verb, against opts and the connection
@@ -80,12 +92,11 @@ int cli_parse(struct cli *cli, int argc, const char **argv,
 	      const struct cli_opt *opts);
 
 /* Print "error: <message>" and the verb's usage to stderr; exit 2. */
-__attribute__((format(printf, 2, 3), noreturn))
-void cli_usage_error(struct cli *cli, const char *fmt, ...);
+__attribute__((format(printf, 2, 3), noreturn)) void
+cli_usage_error(struct cli *cli, const char *fmt, ...);
 
 /* Print "error: <message>" to stderr. */
-__attribute__((format(printf, 1, 2)))
-void cli_error(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void cli_error(const char *fmt, ...);
 
 /* The usage lines of cmd ("usage: cthulhu ...", "   or: ...") to f. */
 void cli_print_usage(const struct cmd *cmd, FILE *f);
@@ -149,8 +160,8 @@ struct table;
 struct table *table_new(size_t ncols, const char *const *headers);
 /* Add the next cell (copied); NULL prints as "-". */
 void table_add(struct table *t, const char *cell);
-__attribute__((format(printf, 2, 3)))
-void table_addf(struct table *t, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void table_addf(struct table *t,
+						      const char *fmt, ...);
 /* Add v as text (see json_text()). */
 void table_add_json(struct table *t, json_t *v);
 /* Add v as fmt writes it: table_add_fmt(t, fmt_sha, tip). */

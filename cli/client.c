@@ -112,8 +112,9 @@ static int reply_error(struct client_reply *r, struct strbuf *err)
 	if (msg)
 		return error_set(err, CLI_REFUSED, "%s", msg);
 	strbuf_trim(&r->body);
-	return error_set(err, CLI_REFUSED, "the daemon answered HTTP %ld%s%.200s",
-			 r->status, r->body.len ? ": " : "", r->body.buf);
+	return error_set(err, CLI_REFUSED,
+			 "the daemon answered HTTP %ld%s%.200s", r->status,
+			 r->body.len ? ": " : "", r->body.buf);
 }
 
 int client_request(struct client *c, const char *method, const char *path,
@@ -127,7 +128,8 @@ int client_request(struct client *c, const char *method, const char *path,
 
 	client_reply_release(reply);
 	if (body || strcmp(method, "GET"))
-		req.content_type = content_type ? content_type : "application/json";
+		req.content_type = content_type ? content_type :
+						  "application/json";
 	if (c->socket_path)
 		ret = unix_transport_request(c->socket_path, &req, reply, &why);
 	else
@@ -138,7 +140,8 @@ int client_request(struct client *c, const char *method, const char *path,
 			error_set(err, ret, "cannot reach cthulhud at %s: %s",
 				  where.buf, why.buf);
 		else if (ret == CLI_REFUSED)
-			error_set(err, ret, "cannot take the answer of cthulhud at %s: %s",
+			error_set(err, ret,
+				  "cannot take the answer of cthulhud at %s: %s",
 				  where.buf, why.buf);
 		else
 			error_set(err, ret, "%s", why.buf);
@@ -149,9 +152,10 @@ int client_request(struct client *c, const char *method, const char *path,
 		reply->json = json_loadb(reply->body.buf, reply->body.len,
 					 JSON_DECODE_ANY, &jerr);
 		if (!reply->json && reply->status < 400) {
-			ret = error_set(err, CLI_REFUSED,
-					"the daemon answered HTTP %ld with invalid JSON: %s",
-					reply->status, jerr.text);
+			ret = error_set(
+				err, CLI_REFUSED,
+				"the daemon answered HTTP %ld with invalid JSON: %s",
+				reply->status, jerr.text);
 			goto out;
 		}
 	}

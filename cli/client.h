@@ -21,26 +21,29 @@
  */
 enum cli_exit {
 	CLI_OK = 0,
-	CLI_REFUSED = 1,	/* the daemon answered with an error */
-	CLI_USAGE = 2,		/* bad command line */
-	CLI_UNREACHABLE = 3,	/* no answer from the daemon */
+	CLI_REFUSED = 1,     /* the daemon answered with an error */
+	CLI_USAGE = 2,	     /* bad command line */
+	CLI_UNREACHABLE = 3, /* no answer from the daemon */
 };
 
 struct client {
-	char *socket_path;	/* the Unix socket, or NULL for TCP */
-	char *base_url;		/* "http://host:port" without a trailing '/' */
-	char *token;		/* sent as "Authorization: Bearer"; may be NULL */
-	void *curl;		/* CURL *, made on the first --url request */
+	char *socket_path; /* the Unix socket, or NULL for TCP */
+	char *base_url;	   /* "http://host:port" without a trailing '/' */
+	char *token;	   /* sent as "Authorization: Bearer"; may be NULL */
+	void *curl;	   /* CURL *, made on the first --url request */
 };
 
 /* One answer: the raw body as received and, when it is JSON, parsed. */
 struct client_reply {
-	long status;		/* HTTP status; 0 when nothing was received */
+	long status; /* HTTP status; 0 when nothing was received */
 	struct strbuf body;
-	json_t *json;		/* owned by the reply; NULL if the body is not JSON */
+	json_t *json; /* owned by the reply; NULL if the body is not JSON */
 };
 
-#define CLIENT_REPLY_INIT { 0, STRBUF_INIT, NULL }
+#define CLIENT_REPLY_INIT            \
+	{                            \
+		0, STRBUF_INIT, NULL \
+	}
 
 /* Talk to the daemon at the Unix socket path. */
 void client_init_socket(struct client *c, const char *path);

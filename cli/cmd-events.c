@@ -44,8 +44,8 @@ static void nap(long ms)
 		;
 }
 
-static void events_path(struct strbuf *path, const char *topic,
-			long long since, long limit)
+static void events_path(struct strbuf *path, const char *topic, long long since,
+			long limit)
 {
 	char buf[32];
 
@@ -70,10 +70,13 @@ int cmd_events(struct cli *cli, int argc, const char **argv)
 	bool json = false, follow = false, first = true;
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
-		OPT_INT("since", &since_opt, "ID", "only events after event ID"),
+		OPT_INT("since", &since_opt, "ID",
+			"only events after event ID"),
 		OPT_INT("limit", &limit, "N", "at most N events an answer"),
-		OPT_STRING("topic", &topic, "NAME", "only the moves of topic NAME"),
-		OPT_FLAG("follow", &follow, "keep polling and print new events until interrupted"),
+		OPT_STRING("topic", &topic, "NAME",
+			   "only the moves of topic NAME"),
+		OPT_FLAG("follow", &follow,
+			 "keep polling and print new events until interrupted"),
 		OPT_END(),
 	};
 	struct strbuf path = STRBUF_INIT;

@@ -23,7 +23,8 @@ void gate_print_summary(json_t *gate)
 	json_t *cand = json_object_get(gate, "candidate");
 	struct strbuf line = STRBUF_INIT;
 
-	if (!json_is_object(gate) || !json_is_true(json_object_get(gate, "enabled")))
+	if (!json_is_object(gate) ||
+	    !json_is_true(json_object_get(gate, "enabled")))
 		return;
 	if (!json_is_object(cand)) {
 		printf("gate: no candidate yet\n");
@@ -34,8 +35,9 @@ void gate_print_summary(json_t *gate)
 		    json_str(cand, "state") ? json_str(cand, "state") : "?",
 		    json_int(cand, "build", 0));
 	fmt_sha(&line, json_object_get(cand, "commit"));
-	strbuf_addf(&line, "): %s", json_str(cand, "progress") ?
-		    json_str(cand, "progress") : "");
+	strbuf_addf(&line, "): %s",
+		    json_str(cand, "progress") ? json_str(cand, "progress") :
+						 "");
 	printf("%s\n", line.buf);
 	if (json_str(cand, "reason"))
 		printf("gate: %s\n", json_str(cand, "reason"));
@@ -53,14 +55,15 @@ static int print_gate(struct cli *cli, json_t *gate)
 		printf("no gate: [gate] command is not set, next moves at once\n");
 		return CLI_OK;
 	}
-	strbuf_addf(&line, "gate: '%s', %lld at once, timeout %lld s, publish %s",
+	strbuf_addf(&line,
+		    "gate: '%s', %lld at once, timeout %lld s, publish %s",
 		    json_str(gate, "command"), json_int(gate, "jobs", 1),
 		    json_int(gate, "timeout", 0), json_str(gate, "publish"));
 	printf("%s\n", line.buf);
 	strbuf_reset(&line);
 	strbuf_addstr(&line, "published next: ");
-	fmt_sha(&line, json_object_get(json_object_get(gate, "published"),
-				       "commit"));
+	fmt_sha(&line,
+		json_object_get(json_object_get(gate, "published"), "commit"));
 	printf("%s\n", line.buf);
 	strbuf_release(&line);
 	gate_print_summary(gate);
@@ -72,12 +75,16 @@ static int print_gate(struct cli *cli, json_t *gate)
 			table_addf(tab, "%lld", json_int(r, "id", 0));
 			table_addf(tab, "%lld", json_int(r, "round", 0));
 			if (json_is_integer(probe))
-				table_addf(tab, "%lld", (long long)json_integer_value(probe));
+				table_addf(tab, "%lld",
+					   (long long)json_integer_value(
+						   probe));
 			else
 				table_add(tab, "-");
-			table_add(tab, json_str(r, "topic") ? json_str(r, "topic") :
-				  "(whole)");
-			table_add_fmt(tab, fmt_sha, json_object_get(r, "commit"));
+			table_add(tab, json_str(r, "topic") ?
+					       json_str(r, "topic") :
+					       "(whole)");
+			table_add_fmt(tab, fmt_sha,
+				      json_object_get(r, "commit"));
 			table_add(tab, json_str(r, "state"));
 			table_addf(tab, "%lld", json_int(r, "duration_ms", 0));
 		}
@@ -90,8 +97,10 @@ static int print_gate(struct cli *cli, json_t *gate)
 		json_array_foreach(json_object_get(gate, "ejections"), i, r) {
 			table_add(tab, json_str(r, "topic"));
 			table_add(tab, json_str(r, "state"));
-			table_add_fmt(tab, fmt_sha, json_object_get(r, "bad_tip"));
-			table_add_fmt(tab, fmt_sha, json_object_get(r, "good_tip"));
+			table_add_fmt(tab, fmt_sha,
+				      json_object_get(r, "bad_tip"));
+			table_add_fmt(tab, fmt_sha,
+				      json_object_get(r, "good_tip"));
 			table_addf(tab, "%lld", json_int(r, "fail_run", 0));
 		}
 		printf("\n");

@@ -42,14 +42,17 @@ static void print_build(json_t *build)
 		return;
 	}
 	strbuf_addf(&line, "build %lld (%s%s): %s", json_int(build, "id", 0),
-		    json_str(build, "trigger") ? json_str(build, "trigger") : "?",
-		    json_is_true(json_object_get(build, "full")) ? ", full" : "",
+		    json_str(build, "trigger") ? json_str(build, "trigger") :
+						 "?",
+		    json_is_true(json_object_get(build, "full")) ? ", full" :
+								   "",
 		    json_str(build, "state") ? json_str(build, "state") : "?");
 	if (json_str(build, "result")) {
 		strbuf_addstr(&line, " ");
 		fmt_sha(&line, json_object_get(build, "result"));
 	}
-	strbuf_addf(&line, ", %lld merged, %lld reused, %lld conflicting, %lld ms",
+	strbuf_addf(&line,
+		    ", %lld merged, %lld reused, %lld conflicting, %lld ms",
 		    json_int(build, "merges_done", 0),
 		    json_int(build, "merges_reused", 0),
 		    json_int(build, "conflicts", 0),
@@ -152,7 +155,8 @@ static int rebuild_progress(struct cli *cli, bool full)
 		if (json_int(cur, "id", 0) == job) {
 			fprintf(stderr, "\rrebuilding next: %s   ",
 				json_str(cur, "progress") ?
-				json_str(cur, "progress") : "starting");
+					json_str(cur, "progress") :
+					"starting");
 			shown = 1;
 			continue;
 		}
@@ -162,7 +166,8 @@ static int rebuild_progress(struct cli *cli, bool full)
 			break;
 		/* queued behind other jobs, or failed before any build */
 		if (++idle > 600) {
-			cli_error("no build after a minute; see the daemon's log");
+			cli_error(
+				"no build after a minute; see the daemon's log");
 			return CLI_REFUSED;
 		}
 	}
@@ -182,7 +187,8 @@ int cmd_rebuild(struct cli *cli, int argc, const char **argv)
 	bool json = false, full = false, wait = false;
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
-		OPT_FLAG("full", &full, "merge every topic again, reuse nothing"),
+		OPT_FLAG("full", &full,
+			 "merge every topic again, reuse nothing"),
 		OPT_FLAG("wait", &wait, "wait for the build and show it"),
 		OPT_END(),
 	};

@@ -48,7 +48,8 @@ int cmd_pullreq(struct cli *cli, int argc, const char **argv)
 	fprintf(stderr, "tagged %.12s of '%s' as '%s'%s",
 		json_str(res, "commit"), json_str(res, "topic"),
 		json_str(res, "tag"),
-		json_is_true(json_object_get(res, "signed")) ? " (signed)" : "");
+		json_is_true(json_object_get(res, "signed")) ? " (signed)" :
+							       "");
 	if (json_str(res, "file"))
 		fprintf(stderr, "; request saved as %s", json_str(res, "file"));
 	fputc('\n', stderr);

@@ -14,7 +14,8 @@ static void fmt_mark(struct strbuf *sb, json_t *mark)
 {
 	json_t *date = json_object_get(mark, "date");
 
-	strbuf_addf(sb, "%s ", json_str(mark, "tag") ? json_str(mark, "tag") : "-");
+	strbuf_addf(sb, "%s ",
+		    json_str(mark, "tag") ? json_str(mark, "tag") : "-");
 	fmt_time(sb, date);
 	if (json_is_true(json_object_get(mark, "estimate")))
 		strbuf_addf(sb, " (estimate, in ~%lld days)",
@@ -43,7 +44,8 @@ static int print_cycle(struct cli *cli, json_t *res)
 	fmt_time(&sb, json_object_get(res, "tag_date"));
 	table_addf(t, "%s (%s)", json_str(res, "tag"), sb.buf);
 	table_add(t, "cadence:");
-	table_addf(t, "%.1f days", json_real_value(json_object_get(res, "cadence_days")));
+	table_addf(t, "%.1f days",
+		   json_real_value(json_object_get(res, "cadence_days")));
 	for (i = 0; i < ARRAY_SIZE(marks); i++) {
 		strbuf_reset(&sb);
 		fmt_mark(&sb, json_object_get(res, marks[i].key));
@@ -100,7 +102,8 @@ static void fmt_wait(struct strbuf *sb, json_t *wait)
 
 static void fmt_lint(struct strbuf *sb, json_t *lint)
 {
-	long long e = json_int(lint, "errors", 0), w = json_int(lint, "warnings", 0);
+	long long e = json_int(lint, "errors", 0),
+		  w = json_int(lint, "warnings", 0);
 
 	if (!e && !w)
 		strbuf_addstr(sb, "ok");
@@ -116,7 +119,8 @@ static void fmt_author(struct strbuf *sb, json_t *entry)
 {
 	const char *name = json_str(entry, "author_name");
 
-	strbuf_addstr(sb, name && *name ? name : json_str(entry, "author_email"));
+	strbuf_addstr(sb,
+		      name && *name ? name : json_str(entry, "author_email"));
 }
 
 static bool show_reasons;
@@ -124,8 +128,8 @@ static bool show_reasons;
 static int print_queue(struct cli *cli, json_t *res)
 {
 	static const char *const cols[] = {
-		"POS", "ID", "LANE", "AGE", "WAIT", "VER", "PATCHES", "LINT",
-		"STATE", "AUTHOR", "SUBJECT",
+		"POS",	   "ID",   "LANE",  "AGE",    "WAIT",	 "VER",
+		"PATCHES", "LINT", "STATE", "AUTHOR", "SUBJECT",
 	};
 	struct table *t = table_new(ARRAY_SIZE(cols), cols);
 	json_t *queue = json_object_get(res, "queue"), *e, *lane;
@@ -152,7 +156,8 @@ static int print_queue(struct cli *cli, json_t *res)
 	if (show_reasons) {
 		printf("\n");
 		json_array_foreach(queue, i, e) {
-			printf("%lld: lane %lld: %s", json_int(e, "position", 0),
+			printf("%lld: lane %lld: %s",
+			       json_int(e, "position", 0),
 			       json_int(e, "lane", 0), json_str(e, "reason"));
 			if (json_is_object(json_object_get(e, "bump")))
 				printf("; bumped: %s",
@@ -164,7 +169,8 @@ static int print_queue(struct cli *cli, json_t *res)
 	strbuf_reset(&sb);
 	json_array_foreach(json_object_get(res, "lanes"), i, lane)
 		strbuf_addf(&sb, "%slane %lld: %lld", i ? ", " : "",
-			    json_int(lane, "lane", 0), json_int(lane, "count", 0));
+			    json_int(lane, "lane", 0),
+			    json_int(lane, "count", 0));
 	printf("\n%lld queued (%s); waits are estimates from the last weeks' throughput\n",
 	       json_int(res, "total", 0), sb.buf);
 	strbuf_release(&sb);
@@ -180,7 +186,8 @@ int cmd_queue(struct cli *cli, int argc, const char **argv)
 		OPT_INT("lane", &lane, "L", "only lane L (1 to 4)"),
 		OPT_INT("limit", &limit, "N", "at most N series"),
 		OPT_INT("offset", &offset, "N", "skip the first N series"),
-		OPT_FLAG("why", &show_reasons, "say why each series is in its lane"),
+		OPT_FLAG("why", &show_reasons,
+			 "say why each series is in its lane"),
 		OPT_END(),
 	};
 	struct strbuf path = STRBUF_INIT;
@@ -254,7 +261,8 @@ int cmd_bump(struct cli *cli, int argc, const char **argv)
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
 		OPT_INT("to", &to, "N", "the position to move to (default 1)"),
-		OPT_STRING("reason", &reason, "TEXT", "why (cache hot, size, ...)"),
+		OPT_STRING("reason", &reason, "TEXT",
+			   "why (cache hot, size, ...)"),
 		OPT_END(),
 	};
 	int n = cli_parse(cli, argc, argv, opts);
@@ -267,7 +275,8 @@ int cmd_bump(struct cli *cli, int argc, const char **argv)
 		cli_usage_error(cli, "'--to' must be a position from 1");
 	return post_series(cli, series_id_arg(cli, argv[0]), "bump",
 			   json_pack("{s:i, s:s}", "to", (int)to, "reason",
-				     reason), json);
+				     reason),
+			   json);
 }
 
 int cmd_state(struct cli *cli, int argc, const char **argv)
@@ -355,7 +364,8 @@ static int print_show(struct cli *cli, json_t *res)
 		       json_str(json_object_get(q, "wait"), "basis"));
 		bump = json_object_get(q, "bump");
 		if (json_is_object(bump))
-			printf("bumped:   to %lld: %s\n", json_int(bump, "to", 0),
+			printf("bumped:   to %lld: %s\n",
+			       json_int(bump, "to", 0),
 			       json_str(bump, "reason"));
 	} else {
 		printf("queue:    not queued\n");
@@ -385,7 +395,8 @@ int cmd_show(struct cli *cli, int argc, const char **argv)
 	int n = cli_parse(cli, argc, argv, opts), ret;
 
 	if (n != 1)
-		cli_usage_error(cli, "'show' takes one series (an id or a Message-ID)");
+		cli_usage_error(cli,
+				"'show' takes one series (an id or a Message-ID)");
 	strbuf_addstr(&path, "/api/v1/series/");
 	url_escape(&path, argv[0], false);
 	ret = cli_show(cli, path.buf, json, print_show);

@@ -90,7 +90,8 @@ static int checkout(struct cli *cli, const char *topic, const char *dir,
 		json_t *c = json_object_get(f, "content");
 
 		ret = write_file(dir, json_str(f, "path"),
-				 json_string_value(c) ? json_string_value(c) : "",
+				 json_string_value(c) ? json_string_value(c) :
+							"",
 				 json_string_length(c));
 		if (ret)
 			return ret;
@@ -125,8 +126,9 @@ static int record(struct cli *cli, const char *topic, const char *dir,
 			goto out;
 		}
 		json_array_append_new(files,
-			json_pack("{s:s, s:s%}", "path", json_str(f, "path"),
-				  "content", data.buf, data.len));
+				      json_pack("{s:s, s:s%}", "path",
+						json_str(f, "path"), "content",
+						data.buf, data.len));
 	}
 	strbuf_reset(&path);
 	strbuf_addstr(&path, "/api/v1/next/resolutions/");
@@ -169,9 +171,12 @@ int cmd_resolve(struct cli *cli, int argc, const char **argv)
 
 	argc = cli_parse(cli, argc, argv, opts);
 	if (list + !!forget + !!checkout_dir + !!record_dir != 1)
-		cli_usage_error(cli, "'resolve' needs one of --checkout, --record, --list, --forget");
+		cli_usage_error(
+			cli,
+			"'resolve' needs one of --checkout, --record, --list, --forget");
 	if ((list || forget) && argc)
-		cli_usage_error(cli, "'resolve --list' and '--forget' take no topic");
+		cli_usage_error(cli,
+				"'resolve --list' and '--forget' take no topic");
 	if ((checkout_dir || record_dir) && argc != 1)
 		cli_usage_error(cli, "'resolve' needs a topic");
 	if (list)

@@ -81,9 +81,10 @@ int cmd_submit(struct cli *cli, int argc, const char **argv)
 	ret = cli_read_input(argv[0], &in);
 	if (ret)
 		return ret;
-	ret = cli_post_raw(
-		cli, mboxrd ? "/api/v1/submit?format=mboxrd" : "/api/v1/submit",
-		"application/mbox", in.buf, in.len, &res);
+	ret = cli_post_raw(cli,
+			   mboxrd ? "/api/v1/submit?format=mboxrd" :
+				    "/api/v1/submit",
+			   "application/mbox", in.buf, in.len, &res);
 	strbuf_release(&in);
 	if (ret)
 		return ret;

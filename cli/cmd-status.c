@@ -50,7 +50,9 @@ static void fmt_cycle(struct strbuf *sb, json_t *v)
 	if (json_is_object(v))
 		strbuf_addstr(sb, json_str(v, "summary"));
 	else
-		strbuf_addstr(sb, "unknown (no [tree] mainline or no version tag on it)");
+		strbuf_addstr(
+			sb,
+			"unknown (no [tree] mainline or no version tag on it)");
 }
 
 /*

@@ -22,8 +22,10 @@ static int print_topics(struct cli *cli, json_t *res)
 		table_add(t, json_str(topic, "name"));
 		table_add(t, short_ref(json_str(topic, "branch")));
 		table_add_json(t, json_object_get(topic, "order"));
-		table_add(t, json_is_false(json_object_get(topic, "into_next")) ?
-			  "no" : "yes");
+		table_add(t,
+			  json_is_false(json_object_get(topic, "into_next")) ?
+				  "no" :
+				  "yes");
 		table_add_fmt(t, fmt_sha, json_object_get(topic, "tip"));
 		table_add_fmt(t, fmt_time, json_object_get(topic, "moved_at"));
 		table_add_json(t, json_object_get(topic, "ahead"));
@@ -47,7 +49,8 @@ static int print_topic(struct cli *cli, json_t *topic)
 	table_add_json(t, json_object_get(topic, "order"));
 	table_add(t, "in next:");
 	table_add(t, json_is_false(json_object_get(topic, "into_next")) ?
-		  "no" : "yes");
+			     "no" :
+			     "yes");
 	table_add(t, "source:");
 	table_add_json(t, json_object_get(topic, "source"));
 	table_add(t, "tip:");
@@ -71,8 +74,7 @@ static int print_topic(struct cli *cli, json_t *topic)
 	return CLI_OK;
 }
 
-static int topics_show(struct cli *cli, int argc, const char **argv,
-		       bool json)
+static int topics_show(struct cli *cli, int argc, const char **argv, bool json)
 {
 	struct strbuf path = STRBUF_INIT;
 	int ret;
@@ -107,10 +109,11 @@ static int topics_add(struct cli *cli, int argc, const char **argv,
 		return ret ? ret : cli_print_reply(cli);
 	printf("added topic '%s' (branch %s, order %lld%s)\n", argv[0],
 	       short_ref(json_str(res, "branch") ? json_str(res, "branch") :
-			 branch),
+						   branch),
 	       json_int(res, "order", order),
 	       json_is_false(json_object_get(res, "into_next")) ?
-	       ", not in next" : "");
+		       ", not in next" :
+		       "");
 	return CLI_OK;
 }
 
@@ -139,8 +142,10 @@ int cmd_topics(struct cli *cli, int argc, const char **argv)
 	bool json = false, no_next = false;
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
-		OPT_STRING("branch", &branch, "BRANCH", "add: the topic's branch"),
-		OPT_INT("order", &order, "N", "add: its place in next, lowest first (default: last)"),
+		OPT_STRING("branch", &branch, "BRANCH",
+			   "add: the topic's branch"),
+		OPT_INT("order", &order, "N",
+			"add: its place in next, lowest first (default: last)"),
 		OPT_FLAG("no-next", &no_next, "add: keep it out of next"),
 		OPT_END(),
 	};
@@ -150,7 +155,9 @@ int cmd_topics(struct cli *cli, int argc, const char **argv)
 		return topics_add(cli, argc - 1, argv + 1, branch, order,
 				  no_next, json);
 	if (branch || order != LONG_MIN || no_next)
-		cli_usage_error(cli, "options '--branch', '--order' and '--no-next' are for 'topics add'");
+		cli_usage_error(
+			cli,
+			"options '--branch', '--order' and '--no-next' are for 'topics add'");
 	if (argc && !strcmp(argv[0], "remove"))
 		return topics_remove(cli, argc - 1, argv + 1, json);
 	if (argc && !strcmp(argv[0], "show"))

@@ -93,12 +93,15 @@ static const struct cmd verbs[] = {
 	{ "pull-request", cmd_pullreq,
 	  "pull-request TOPIC [--tag NAME] [--message TEXT] [--json]",
 	  "tag a topic and write its pull request as git request-pull does" },
-	{ "gate", cmd_gate, "gate [--json]\n" "gate log RUN [--json]",
+	{ "gate", cmd_gate,
+	  "gate [--json]\n"
+	  "gate log RUN [--json]",
 	  "show the gate of next (candidate, runs, ejections) or a run's log" },
 };
 
 static const struct cmd cmd_main = {
-	"cthulhu", NULL,
+	"cthulhu",
+	NULL,
 	"[--socket PATH | --url URL [--token-file FILE]] [--json] VERB [ARGS]\n"
 	"--help | --version | help VERB",
 	"",
@@ -109,18 +112,20 @@ static void print_main_help(FILE *f)
 	size_t i;
 
 	cli_print_usage(&cmd_main, f);
-	fprintf(f, "\nThe maintainer's client of cthulhud, which runs a kernel maintainer's\n"
-		   "git tree: topics, next, the review queue.\n\nverbs:\n");
+	fprintf(f,
+		"\nThe maintainer's client of cthulhud, which runs a kernel maintainer's\n"
+		"git tree: topics, next, the review queue.\n\nverbs:\n");
 	for (i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "    %-14s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(f, "\nconnection (before or after the verb):\n"
-		   "    --socket PATH          the daemon's Unix socket (default: $CTHULHU_SOCKET,\n"
-		   "                           else %s)\n"
-		   "    --url URL              the daemon's TCP listener, http://HOST:PORT\n"
-		   "    --token-file FILE      the bearer token, for changes over TCP\n"
-		   "\n--json before the verb is the verb's --json: the API's answer as it is.\n"
-		   "\n'cthulhu VERB --help' describes a verb.  Exit codes: 0 done, 1 the daemon\n"
-		   "refused (its message is printed), 2 usage, 3 the daemon cannot be reached.\n",
+	fprintf(f,
+		"\nconnection (before or after the verb):\n"
+		"    --socket PATH          the daemon's Unix socket (default: $CTHULHU_SOCKET,\n"
+		"                           else %s)\n"
+		"    --url URL              the daemon's TCP listener, http://HOST:PORT\n"
+		"    --token-file FILE      the bearer token, for changes over TCP\n"
+		"\n--json before the verb is the verb's --json: the API's answer as it is.\n"
+		"\n'cthulhu VERB --help' describes a verb.  Exit codes: 0 done, 1 the daemon\n"
+		"refused (its message is printed), 2 usage, 3 the daemon cannot be reached.\n",
 		CTHULHU_DEFAULT_SOCKET);
 }
 
@@ -134,8 +139,8 @@ static const struct cmd *find_verb(const char *name)
 	return NULL;
 }
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void
+usage_error(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -11,9 +11,9 @@
 
 struct table {
 	size_t ncols;
-	char **headers;		/* ncols, or NULL */
-	size_t *width;		/* ncols */
-	char **cells;		/* row-major */
+	char **headers; /* ncols, or NULL */
+	size_t *width;	/* ncols */
+	char **cells;	/* row-major */
 	size_t nr, alloc;
 };
 

@@ -58,11 +58,11 @@ static int curl_load(struct strbuf *err)
 		return error_set(err, CLI_UNREACHABLE,
 				 "--url needs libcurl, and it cannot be loaded: %s",
 				 dlerror());
-#define LOAD(field, name)                                        \
-	do {                                                     \
-		*(void **)&lc.field = curl_sym(#name, err);       \
-		if (!lc.field)                                   \
-			goto fail;                               \
+#define LOAD(field, name)                                   \
+	do {                                                \
+		*(void **)&lc.field = curl_sym(#name, err); \
+		if (!lc.field)                              \
+			goto fail;                          \
 	} while (0)
 	LOAD(global_init, curl_global_init);
 	LOAD(easy_reset, curl_easy_reset);

@@ -25,8 +25,8 @@
  * prints in about a millisecond.
  */
 
-#define LINE_MAX_BYTES 8192		/* one status, header or chunk line */
-#define HEADERS_MAX_BYTES (64 << 10)	/* all header lines of an answer */
+#define LINE_MAX_BYTES 8192	     /* one status, header or chunk line */
+#define HEADERS_MAX_BYTES (64 << 10) /* all header lines of an answer */
 
 struct reader {
 	int fd;
@@ -109,8 +109,8 @@ static void add_excerpt(struct strbuf *sb, const struct strbuf *s)
 
 	strbuf_addch(sb, '\'');
 	for (i = 0; i < s->len && i < 60; i++)
-		strbuf_addch(sb, isprint((unsigned char)s->buf[i]) ?
-					 s->buf[i] : '?');
+		strbuf_addch(sb, isprint((unsigned char)s->buf[i]) ? s->buf[i] :
+								     '?');
 	if (s->len > 60)
 		strbuf_addstr(sb, "...");
 	strbuf_addch(sb, '\'');
@@ -132,14 +132,15 @@ static int malformed(struct strbuf *err, const char *what,
 static int read_failed(struct strbuf *err, int ret, const char *part)
 {
 	if (ret == -E2BIG)
-		return error_set(err, CLI_UNREACHABLE,
-				 "the answer has a line longer than %d bytes in its %s",
-				 LINE_MAX_BYTES, part);
+		return error_set(
+			err, CLI_UNREACHABLE,
+			"the answer has a line longer than %d bytes in its %s",
+			LINE_MAX_BYTES, part);
 	if (ret < 0)
 		return error_set(err, CLI_UNREACHABLE,
 				 "cannot read the answer: %s", strerror(-ret));
-	return error_set(err, CLI_UNREACHABLE, "the answer was cut short in its %s",
-			 part);
+	return error_set(err, CLI_UNREACHABLE,
+			 "the answer was cut short in its %s", part);
 }
 
 static int too_large(struct strbuf *err, size_t limit)
@@ -347,14 +348,16 @@ int http_read_response(int fd, size_t limit, struct client_reply *reply,
 		memset(&f, 0, sizeof(f));
 		ret = reader_line(r, &line, LINE_MAX_BYTES);
 		if (ret == 0 && !line.len && !reply->status) {
-			ret = error_set(err, CLI_UNREACHABLE,
-					"the daemon closed the connection without an answer");
+			ret = error_set(
+				err, CLI_UNREACHABLE,
+				"the daemon closed the connection without an answer");
 			goto out;
 		}
 		/* What came is no status line, whole or cut: say what it is. */
 		if (ret == -E2BIG ||
 		    (ret == 0 && line.len && parse_status_line(&line) < 0 &&
-		     strncmp(line.buf, "HTTP/1.", line.len < 7 ? line.len : 7))) {
+		     strncmp(line.buf, "HTTP/1.",
+			     line.len < 7 ? line.len : 7))) {
 			ret = malformed(err, "status line", &line);
 			goto out;
 		}
@@ -379,9 +382,10 @@ int http_read_response(int fd, size_t limit, struct client_reply *reply,
 				break;
 			total += line.len + 2;
 			if (total > HEADERS_MAX_BYTES) {
-				ret = error_set(err, CLI_UNREACHABLE,
-						"the answer's headers are larger than %d KiB",
-						HEADERS_MAX_BYTES >> 10);
+				ret = error_set(
+					err, CLI_UNREACHABLE,
+					"the answer's headers are larger than %d KiB",
+					HEADERS_MAX_BYTES >> 10);
 				goto out;
 			}
 			if (line.buf[0] == ' ' || line.buf[0] == '\t') {
@@ -405,9 +409,10 @@ int http_read_response(int fd, size_t limit, struct client_reply *reply,
 		ret = reader_take(r, &reply->body, f.length);
 		if (ret <= 0) {
 			if (!ret)
-				ret = error_set(err, CLI_UNREACHABLE,
-						"the answer was cut short: %zu of its %zu body bytes came",
-						reply->body.len, f.length);
+				ret = error_set(
+					err, CLI_UNREACHABLE,
+					"the answer was cut short: %zu of its %zu body bytes came",
+					reply->body.len, f.length);
 			else
 				ret = read_failed(err, ret, "body");
 		} else {
@@ -433,10 +438,11 @@ static int connect_failed(const char *path, int e, struct strbuf *err)
 
 	if (e == ECONNREFUSED && !stat(path, &st) && !S_ISSOCK(st.st_mode))
 		return error_set(err, CLI_UNREACHABLE, "%s is not a socket",
-				 S_ISDIR(st.st_mode) ? "a directory" : "the file");
+				 S_ISDIR(st.st_mode) ? "a directory" :
+						       "the file");
 	if (e == ENOENT || e == ECONNREFUSED)
-		return error_set(err, CLI_UNREACHABLE, "%s (is cthulhud running?)",
-				 strerror(e));
+		return error_set(err, CLI_UNREACHABLE,
+				 "%s (is cthulhud running?)", strerror(e));
 	return error_set(err, CLI_UNREACHABLE, "%s", strerror(e));
 }
 
@@ -507,8 +513,8 @@ int unix_transport_request(const char *socket_path,
 	memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		ret = error_set(err, CLI_UNREACHABLE, "cannot make a socket: %s",
-				strerror(errno));
+		ret = error_set(err, CLI_UNREACHABLE,
+				"cannot make a socket: %s", strerror(errno));
 		goto out;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -516,11 +522,12 @@ int unix_transport_request(const char *socket_path,
 		goto out;
 	}
 
-	strbuf_addf(&head, "%s %s HTTP/1.1\r\n"
-			   "Host: localhost\r\n"
-			   "User-Agent: cthulhu/" PACKAGE_VERSION "\r\n"
-			   "Accept: application/json\r\n"
-			   "Connection: close\r\n",
+	strbuf_addf(&head,
+		    "%s %s HTTP/1.1\r\n"
+		    "Host: localhost\r\n"
+		    "User-Agent: cthulhu/" PACKAGE_VERSION "\r\n"
+		    "Accept: application/json\r\n"
+		    "Connection: close\r\n",
 		    req->method, req->path);
 	if (req->content_type)
 		strbuf_addf(&head, "Content-Type: %s\r\n", req->content_type);
@@ -539,8 +546,9 @@ int unix_transport_request(const char *socket_path,
 		/* Cut off while sending: only a refusal explains that. */
 		ret = http_read_response(fd, CLIENT_REPLY_LIMIT, reply, err);
 		if (ret == CLI_OK && reply->status < 400)
-			ret = error_set(err, CLI_UNREACHABLE,
-					"the daemon closed the connection before it had the request");
+			ret = error_set(
+				err, CLI_UNREACHABLE,
+				"the daemon closed the connection before it had the request");
 		goto out;
 	}
 	ret = http_read_response(fd, CLIENT_REPLY_LIMIT, reply, err);

@@ -27,10 +27,10 @@
 #define CLIENT_REPLY_LIMIT ((size_t)256 << 20)
 
 struct transport_request {
-	const char *method;	/* "GET", "POST", "DELETE" */
-	const char *path;	/* "/api/v1/topics?since=3", escaped */
+	const char *method;	  /* "GET", "POST", "DELETE" */
+	const char *path;	  /* "/api/v1/topics?since=3", escaped */
 	const char *content_type; /* NULL: no Content-Type header */
-	const void *body;	/* may be NULL */
+	const void *body;	  /* may be NULL */
 	size_t len;
 };
 

@@ -19,9 +19,9 @@
 #define EVENTS_LIMIT_MAX 1000
 
 /* A decimal integer in [min, max], nothing else; def when absent. */
-static int query_int(struct http_request *req, const char *name,
-		     long long def, long long min, long long max,
-		     long long *out, struct strbuf *err)
+static int query_int(struct http_request *req, const char *name, long long def,
+		     long long min, long long max, long long *out,
+		     struct strbuf *err)
 {
 	const char *s = http_query(req, name);
 	char *end;
@@ -34,9 +34,10 @@ static int query_int(struct http_request *req, const char *name,
 	v = strtoll(s, &end, 10);
 	if (!*s || *end || errno || v < min || v > max || *s == '+' ||
 	    *s == ' ')
-		return error_set(err, ERR_INVALID,
-				 "'%s' must be an integer from %lld to %lld, not '%s'",
-				 name, min, max, s);
+		return error_set(
+			err, ERR_INVALID,
+			"'%s' must be an integer from %lld to %lld, not '%s'",
+			name, min, max, s);
 	*out = v;
 	return 0;
 }
@@ -55,8 +56,8 @@ static int events_list(struct http_request *req, json_t **out,
 	ret = query_int(req, "since", 0, 0, INT64_MAX, &since, err);
 	if (ret < 0)
 		return ret;
-	ret = query_int(req, "limit", EVENTS_LIMIT_DEFAULT, 1,
-			EVENTS_LIMIT_MAX, &limit, err);
+	ret = query_int(req, "limit", EVENTS_LIMIT_DEFAULT, 1, EVENTS_LIMIT_MAX,
+			&limit, err);
 	if (ret < 0)
 		return ret;
 	if (!db)
@@ -65,14 +66,15 @@ static int events_list(struct http_request *req, json_t **out,
 	if (!events)
 		return -EIO;
 	n = json_array_size(events);
-	last = n ? json_integer_value(json_object_get(
-			json_array_get(events, n - 1), "id")) : since;
+	last = n ? json_integer_value(
+			   json_object_get(json_array_get(events, n - 1),
+					   "id")) :
+		   since;
 	*out = json_pack("{s:o, s:I}", "events", events, "last_id",
 			 (json_int_t)last);
 	return 0;
 }
 
-const struct route api_events_routes[] = {
-	{ "GET", "/api/v1/events", events_list },
-	{ 0 }
-};
+const struct route api_events_routes[] = { { "GET", "/api/v1/events",
+					     events_list },
+					   { 0 } };

@@ -29,8 +29,7 @@
 #define CANDIDATES_LIMIT_DEFAULT 10
 #define CANDIDATES_LIMIT_MAX 1000
 
-static int gate_get(struct http_request *req, json_t **out,
-		    struct strbuf *err)
+static int gate_get(struct http_request *req, json_t **out, struct strbuf *err)
 {
 	const struct config *cfg;
 	struct db *db = db_thread();
@@ -56,7 +55,8 @@ static int run_id(const char *s, int64_t *id, struct strbuf *err)
 
 	v = strtoll(s, &end, 10);
 	if (!*s || *end || v < 1)
-		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%s'", s);
+		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%s'",
+				 s);
 	*id = v;
 	return 0;
 }
@@ -72,9 +72,10 @@ static int candidates_list(struct http_request *req, json_t **out,
 	if (s) {
 		limit = strtoll(s, &end, 10);
 		if (!*s || *end || limit < 1 || limit > CANDIDATES_LIMIT_MAX)
-			return error_set(err, ERR_INVALID,
-					 "'limit' must be an integer from 1 to %d, not '%s'",
-					 CANDIDATES_LIMIT_MAX, s);
+			return error_set(
+				err, ERR_INVALID,
+				"'limit' must be an integer from 1 to %d, not '%s'",
+				CANDIDATES_LIMIT_MAX, s);
 	}
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
@@ -82,8 +83,7 @@ static int candidates_list(struct http_request *req, json_t **out,
 	return *out ? 0 : -EIO;
 }
 
-static int run_show(struct http_request *req, json_t **out,
-		    struct strbuf *err)
+static int run_show(struct http_request *req, json_t **out, struct strbuf *err)
 {
 	const char *log = http_query(req, "log");
 	struct db *db = db_thread();
@@ -94,8 +94,8 @@ static int run_show(struct http_request *req, json_t **out,
 	if (ret < 0)
 		return ret;
 	if (log && strcmp(log, "0") && strcmp(log, "1"))
-		return error_set(err, ERR_INVALID, "'log' must be 0 or 1, not '%s'",
-				 log);
+		return error_set(err, ERR_INVALID,
+				 "'log' must be 0 or 1, not '%s'", log);
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	return gate_run_get(db, id, log && !strcmp(log, "1"), out, err);
@@ -162,10 +162,10 @@ static int result_post(struct http_request *req, json_t **out,
 		}
 	}
 	ret = engine_run("gate-result",
-			 json_pack("{s:I, s:s, s:i, s:s*, s:b}", "run", (json_int_t)id,
-				   "state", pass ? "passed" : "failed",
-				   "exit_code", pass ? 0 : 1, "log_url", log_url,
-				   "ci", 1),
+			 json_pack("{s:I, s:s, s:i, s:s*, s:b}", "run",
+				   (json_int_t)id, "state",
+				   pass ? "passed" : "failed", "exit_code",
+				   pass ? 0 : 1, "log_url", log_url, "ci", 1),
 			 &res, err);
 	json_decref(body);
 	json_decref(res);

@@ -32,8 +32,7 @@
 #define BUILDS_LIMIT_DEFAULT 20
 #define BUILDS_LIMIT_MAX 1000
 
-static int next_get(struct http_request *req, json_t **out,
-		    struct strbuf *err)
+static int next_get(struct http_request *req, json_t **out, struct strbuf *err)
 {
 	const struct config *cfg;
 	struct db *db = db_thread();
@@ -51,8 +50,8 @@ static int next_get(struct http_request *req, json_t **out,
 	repo = repo_thread(err);
 	if (!repo || repo_ref_oid(repo, cfg->next, hex, NULL) < 0)
 		hex[0] = 0;
-	*out = json_pack("{s:s, s:s*, s:o}", "ref", cfg->next,
-			 "commit", *hex ? hex : NULL, "build", build);
+	*out = json_pack("{s:s, s:s*, s:o}", "ref", cfg->next, "commit",
+			 *hex ? hex : NULL, "build", build);
 	/* the published next is "commit"; a gated build is a candidate */
 	if (gate_enabled(cfg)) {
 		json_t *gate = NULL;
@@ -82,9 +81,10 @@ static int builds_list(struct http_request *req, json_t **out,
 	if (s) {
 		limit = strtoll(s, &end, 10);
 		if (!*s || *end || limit < 1 || limit > BUILDS_LIMIT_MAX)
-			return error_set(err, ERR_INVALID,
-					 "'limit' must be an integer from 1 to %d, not '%s'",
-					 BUILDS_LIMIT_MAX, s);
+			return error_set(
+				err, ERR_INVALID,
+				"'limit' must be an integer from 1 to %d, not '%s'",
+				BUILDS_LIMIT_MAX, s);
 	}
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
@@ -108,8 +108,7 @@ static int build_show(struct http_request *req, json_t **out,
 	return next_build_get(db, id, out, err);
 }
 
-static int rebuild(struct http_request *req, json_t **out,
-		   struct strbuf *err)
+static int rebuild(struct http_request *req, json_t **out, struct strbuf *err)
 {
 	json_t *body = NULL, *args;
 	bool full = false, wait = false;
@@ -166,7 +165,8 @@ static int resolution_record(struct http_request *req, json_t **out,
 	ret = engine_run("next-resolve-record",
 			 json_pack("{s:s, s:O}", "topic", req->param, "files",
 				   json_object_get(body, "files") ?
-				   json_object_get(body, "files") : json_null()),
+					   json_object_get(body, "files") :
+					   json_null()),
 			 out, err);
 	json_decref(body);
 	return ret < 0 ? ret : HTTP_CREATED;

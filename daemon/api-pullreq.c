@@ -34,13 +34,13 @@ static int pull_request_post(struct http_request *req, json_t **out,
 	v = json_object_get(args, "message");
 	if (v && !json_is_null(v) && !json_is_string(v)) {
 		json_decref(args);
-		return error_set(err, ERR_INVALID, "'message' must be a string");
+		return error_set(err, ERR_INVALID,
+				 "'message' must be a string");
 	}
 	ret = engine_run("pull-request", args, out, err);
 	return ret < 0 ? ret : HTTP_CREATED;
 }
 
-const struct route api_pullreq_routes[] = {
-	{ "POST", "/api/v1/pull-request", pull_request_post },
-	{ 0 }
-};
+const struct route api_pullreq_routes[] = { { "POST", "/api/v1/pull-request",
+					      pull_request_post },
+					    { 0 } };

@@ -18,8 +18,7 @@
 #include "daemon/strbuf.h"
 
 /* A ?now=UNIX-SECONDS argument (to ask about another day), else now. */
-static int query_now(struct http_request *req, time_t *now,
-		     struct strbuf *err)
+static int query_now(struct http_request *req, time_t *now, struct strbuf *err)
 {
 	const char *v = http_query(req, "now");
 	char *end;
@@ -31,14 +30,14 @@ static int query_now(struct http_request *req, time_t *now,
 	n = strtoll(v, &end, 10);
 	if (!*v || *end || n < 0)
 		return error_set(err, ERR_INVALID,
-				 "bad value '%s' for 'now': expected Unix seconds", v);
+				 "bad value '%s' for 'now': expected Unix seconds",
+				 v);
 	*now = n;
 	return 0;
 }
 
 /* GET /api/v1/cycle: the release-cycle phase of mainline. */
-static int cycle_get(struct http_request *req, json_t **out,
-		     struct strbuf *err)
+static int cycle_get(struct http_request *req, json_t **out, struct strbuf *err)
 {
 	struct cycle c;
 	time_t now;
@@ -111,8 +110,10 @@ static int queue_get(struct http_request *req, struct strbuf *body,
 		ret = query_int(req, "offset", 0, 1LL << 40, &offset, err);
 	if (ret < 0)
 		return ret;
-	extra = json_pack("{s:o}", "cycle", cycle_current(&c, &ignore) ?
-			  json_null() : cycle_json(&c, time(NULL)));
+	extra = json_pack("{s:o}", "cycle",
+			  cycle_current(&c, &ignore) ?
+				  json_null() :
+				  cycle_json(&c, time(NULL)));
 	strbuf_release(&ignore);
 	ret = queue_list_text(db, lane, offset, limit, extra, body, err);
 	json_decref(extra);
@@ -178,8 +179,8 @@ static int series_post(struct http_request *req, json_t **out,
 	else if (!strcmp(rest, "/state"))
 		job = "queue-state";
 	else
-		return error_set(err, ERR_NOT_FOUND, "unknown series action '%s'",
-				 req->param);
+		return error_set(err, ERR_NOT_FOUND,
+				 "unknown series action '%s'", req->param);
 	args = http_json_body(req, err);
 	if (!args)
 		return ERR_INVALID;

@@ -23,28 +23,25 @@ static int status_get(struct http_request *req, json_t **out,
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	rc = db_query_int(db, &topics, err, "SELECT count(*) FROM topics", NULL);
+	rc = db_query_int(db, &topics, err, "SELECT count(*) FROM topics",
+			  NULL);
 	if (rc)
 		return rc;
 	job = engine_current();
 	cfg = daemon_config_get();
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s*}",
-			 "tree", cfg->tree_name,
-			 "repository", cfg->repo,
-			 "version", PACKAGE_VERSION,
-			 "state_dir", the_daemon.state_dir,
-			 "next", cfg->next,
-			 "topics", (json_int_t)topics,
-			 "uptime", (json_int_t)(time(NULL) - the_daemon.started),
-			 "started", (json_int_t)the_daemon.started,
-			 "job", job ? job : json_null(),
-			 "listen", cfg->http_listen);
+			 "tree", cfg->tree_name, "repository", cfg->repo,
+			 "version", PACKAGE_VERSION, "state_dir",
+			 the_daemon.state_dir, "next", cfg->next, "topics",
+			 (json_int_t)topics, "uptime",
+			 (json_int_t)(time(NULL) - the_daemon.started),
+			 "started", (json_int_t)the_daemon.started, "job",
+			 job ? job : json_null(), "listen", cfg->http_listen);
 	daemon_config_put();
 	json_object_set_new(*out, "cycle", cycle_current_json());
 	return 0;
 }
 
-const struct route api_status_routes[] = {
-	{ "GET", "/api/v1/status", status_get },
-	{ 0 }
-};
+const struct route api_status_routes[] = { { "GET", "/api/v1/status",
+					     status_get },
+					   { 0 } };

@@ -50,7 +50,6 @@ static int events_stream(struct http_request *req, const char **content_type,
 	return 0;
 }
 
-const struct route api_stream_routes[] = {
-	{ "GET", "/api/v1/events/stream", NULL, NULL, events_stream },
-	{ 0 }
-};
+const struct route api_stream_routes[] = { { "GET", "/api/v1/events/stream",
+					     NULL, NULL, events_stream },
+					   { 0 } };

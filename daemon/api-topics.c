@@ -40,8 +40,10 @@ static void resolve_base(struct db *db, struct repo *repo,
 			*base = '\0';
 		goto out;
 	}
-	if (db_query_row(db, &row, &ignore, "SELECT base FROM builds WHERE "
-			 "base IS NOT NULL ORDER BY id DESC LIMIT 1", NULL) < 0)
+	if (db_query_row(db, &row, &ignore,
+			 "SELECT base FROM builds WHERE "
+			 "base IS NOT NULL ORDER BY id DESC LIMIT 1",
+			 NULL) < 0)
 		goto out;
 	hex = json_string_value(json_object_get(row, "base"));
 	if (hex && strlen(hex) == REPO_HEXSZ)
@@ -71,8 +73,8 @@ static void topics_add_ahead(struct db *db, json_t *topics)
 	resolve_base(db, repo, base);
 	json_array_foreach(topics, i, t) {
 		tip = json_string_value(json_object_get(t, "tip"));
-		if (*base && tip && !repo_ahead(repo, tip, base, &ahead,
-						&ignore))
+		if (*base && tip &&
+		    !repo_ahead(repo, tip, base, &ahead, &ignore))
 			json_object_set_new(t, "ahead", json_integer(ahead));
 		else
 			json_object_set_new(t, "ahead", json_null());
@@ -113,8 +115,8 @@ static int topics_show(struct http_request *req, json_t **out,
 	arr = json_pack("[O]", topic);
 	topics_add_ahead(db, arr);
 	json_decref(arr);
-	events = topic_events(db, req->param, 0, TOPIC_RECENT_EVENTS, true,
-			      err);
+	events =
+		topic_events(db, req->param, 0, TOPIC_RECENT_EVENTS, true, err);
 	if (!events) {
 		json_decref(topic);
 		return -EIO;

@@ -129,15 +129,13 @@ static int64_t series_reply_msg(struct db *db, int64_t series_id)
 {
 	int64_t id;
 
-	if (db_query_int(
-		    db, &id, NULL,
-		    "SELECT cover_id FROM series WHERE id = ? AND cover_id IS NOT NULL",
-		    "i", series_id) == 0)
+	if (db_query_int(db, &id, NULL,
+			 "SELECT cover_id FROM series WHERE id = ? AND cover_id IS NOT NULL",
+			 "i", series_id) == 0)
 		return id;
-	if (db_query_int(
-		    db, &id, NULL,
-		    "SELECT message_id FROM patches WHERE series_id = ? ORDER BY number LIMIT 1",
-		    "i", series_id) == 0)
+	if (db_query_int(db, &id, NULL,
+			 "SELECT message_id FROM patches WHERE series_id = ? ORDER BY number LIMIT 1",
+			 "i", series_id) == 0)
 		return id;
 	return 0;
 }
@@ -221,10 +219,9 @@ static bool topic_ends_with(struct db *db, struct repo *repo, const char *tip,
 				   NULL) < 0 ||
 		    strcmp(pid, jstr(c, "patch_id")))
 			goto out;
-		if (db_query_int(
-			    db, &known, NULL,
-			    "SELECT count(*) FROM applied WHERE commit_sha = ? AND state = 'applied'",
-			    "t", jstr(c, "commit")) < 0 ||
+		if (db_query_int(db, &known, NULL,
+				 "SELECT count(*) FROM applied WHERE commit_sha = ? AND state = 'applied'",
+				 "t", jstr(c, "commit")) < 0 ||
 		    known)
 			goto out;
 	}
@@ -440,10 +437,9 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			snprintf(p->name, sizeof(p->name), "patch");
 		nr++;
 
-		if (db_query_row(
-			    db, &tr, NULL,
-			    "SELECT commit_sha, topic FROM applied WHERE patch_id = ? AND state = 'applied'",
-			    "i", jint(row, "id")) == 0 &&
+		if (db_query_row(db, &tr, NULL,
+				 "SELECT commit_sha, topic FROM applied WHERE patch_id = ? AND state = 'applied'",
+				 "i", jint(row, "id")) == 0 &&
 		    tr) {
 			sha = xstrdup(jstr(tr, "commit_sha"));
 			ret = error_set(
@@ -513,15 +509,14 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			 * ran git am by hand.  Record them rather than
 			 * apply them twice.
 			 */
-			log_info(
-				"'%s' already ends with the %zu patch(es) of series %lld: recording them",
-				topic, nr, (long long)series_id);
+			log_info("'%s' already ends with the %zu patch(es) of series %lld: recording them",
+				 topic, nr, (long long)series_id);
 			memcpy(new, old, sizeof(new));
 			break;
 		}
 		if (!tries) {
-			ret = soft_close_check(db, cfg, series_id, topic,
-					       force, warnings, err);
+			ret = soft_close_check(db, cfg, series_id, topic, force,
+					       warnings, err);
 			if (ret < 0)
 				goto out;
 		}
@@ -568,12 +563,15 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		const char *subject = jstr(row, "subject");
 
 		if (!wanted(numbers, jint(row, "number"))) {
-			json_array_append_new(
-				missing,
-				json_pack("{s:I, s:I, s:s}", "number",
-					  (json_int_t)jint(row, "number"),
-					  "total", (json_int_t)total, "subject",
-					  subject));
+			json_array_append_new(missing,
+					      json_pack("{s:I, s:I, s:s}",
+							"number",
+							(json_int_t)
+								jint(row,
+								     "number"),
+							"total",
+							(json_int_t)total,
+							"subject", subject));
 			continue;
 		}
 		ret = db_exec(
@@ -587,14 +585,16 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			(int64_t)time(NULL));
 		if (ret < 0)
 			break;
-		json_array_append_new(
-			applied,
-			json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "number",
-				  (json_int_t)jint(row, "number"), "total",
-				  (json_int_t)total, "subject", subject,
-				  "commit", done[j].commit, "patch_id",
-				  done[j].patch_id, "method",
-				  done[j].three_way ? "3way" : "apply"));
+		json_array_append_new(applied,
+				      json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
+						"number",
+						(json_int_t)jint(row, "number"),
+						"total", (json_int_t)total,
+						"subject", subject, "commit",
+						done[j].commit, "patch_id",
+						done[j].patch_id, "method",
+						done[j].three_way ? "3way" :
+								    "apply"));
 		j++;
 	}
 	if (!ret)
@@ -603,9 +603,10 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			"UPDATE series SET state = 'applied', updated_at = ? WHERE id = ?",
 			"ii", (int64_t)time(NULL), series_id);
 	if (!ret) {
-		json_object_set_new(
-			info, "reply",
-			reply_info(db, series_reply_msg(db, series_id)));
+		json_object_set_new(info, "reply",
+				    reply_info(db,
+					       series_reply_msg(db,
+								series_id)));
 		ret = notify_applied(db, cfg, info, &nid, err);
 	}
 	if (!ret)
@@ -660,10 +661,9 @@ static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
 	json_t *row = NULL, *refs;
 
 	if (!nid ||
-	    db_query_row(
-		    db, &row, NULL,
-		    "SELECT msgid, in_reply_to FROM notifications WHERE id = ?",
-		    "i", nid) < 0 ||
+	    db_query_row(db, &row, NULL,
+			 "SELECT msgid, in_reply_to FROM notifications WHERE id = ?",
+			 "i", nid) < 0 ||
 	    !row)
 		return reply;
 	refs = json_object_get(reply, "references");
@@ -892,15 +892,15 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	    db_query_int(db, &msg_id, NULL,
 			 "SELECT message_id FROM patches WHERE id = ?", "i",
 			 jint(row, "patch_id")) == 0) {
-		info = json_pack(
-			"{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}",
-			"series_id", (json_int_t)jint(row, "series_id"),
-			"topic", topic, "branch", branch, "commit",
-			jstr(row, "commit_sha"), "number",
-			(json_int_t)jint(row, "number"), "total",
-			(json_int_t)jint(row, "total"), "subject",
-			jstr(row, "subject"), "reason", reason, "reply",
-			reply_info(db, msg_id));
+		info = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}",
+				 "series_id",
+				 (json_int_t)jint(row, "series_id"), "topic",
+				 topic, "branch", branch, "commit",
+				 jstr(row, "commit_sha"), "number",
+				 (json_int_t)jint(row, "number"), "total",
+				 (json_int_t)jint(row, "total"), "subject",
+				 jstr(row, "subject"), "reason", reason,
+				 "reply", reply_info(db, msg_id));
 		ret = notify_dropped(db, cfg, info, &nid, err);
 		json_decref(info);
 	}
@@ -1061,10 +1061,9 @@ static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 	int ret = 0;
 
 	/* Without a mark, every recorded move: only lost commits matter. */
-	db_query_int(
-		ctx->db, &last, NULL,
-		"SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied.followed'",
-		"");
+	db_query_int(ctx->db, &last, NULL,
+		     "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied.followed'",
+		     "");
 	events = db_query(
 		ctx->db, err,
 		"SELECT id, topic, new, kind FROM events WHERE id > ? ORDER BY id",
@@ -1104,14 +1103,12 @@ static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 				   &nr_changed, err);
 		json_decref(now);
 		if (ret < 0)
-			log_error(
-				"cannot follow the applied patches of '%s': %s",
-				topic, err->buf);
+			log_error("cannot follow the applied patches of '%s': %s",
+				  topic, err->buf);
 	}
 	if (all && nr_changed)
-		log_info(
-			"every topic was rebased at once: %zu applied commit(s) changed SHA1; no notifications sent",
-			nr_changed);
+		log_info("every topic was rebased at once: %zu applied commit(s) changed SHA1; no notifications sent",
+			 nr_changed);
 	ret = db_exec(
 		ctx->db, err,
 		"INSERT OR REPLACE INTO meta (key, value) VALUES ('applied.followed', ?)",

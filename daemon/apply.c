@@ -539,7 +539,8 @@ static int check_absolute_headers(const char *diff, size_t len,
 			return error_set(err, ERR_UNPROCESSABLE,
 					 "'%s' names a path outside the tree: "
 					 "'%.*s'",
-					 name, (int)((e ? e : eol) - path), path);
+					 name, (int)((e ? e : eol) - path),
+					 path);
 		}
 		p = nl ? nl + 1 : end;
 	}
@@ -560,13 +561,12 @@ static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 		     !path_ok(d->old_file.path)) ||
 		    (d->status != GIT_DELTA_DELETED &&
 		     !path_ok(d->new_file.path)))
-			return error_set(
-				err, ERR_UNPROCESSABLE,
-				"'%s' names a path outside the tree: '%s'",
-				name,
-				d->status == GIT_DELTA_DELETED ?
-					d->old_file.path :
-					d->new_file.path);
+			return error_set(err, ERR_UNPROCESSABLE,
+					 "'%s' names a path outside the tree: '%s'",
+					 name,
+					 d->status == GIT_DELTA_DELETED ?
+						 d->old_file.path :
+						 d->new_file.path);
 	}
 	return 0;
 }
@@ -577,8 +577,8 @@ static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
  * a symbolic link", git apply says).  Checked out, such a write would go
  * wherever the link points.
  */
-static int check_beyond_links(git_tree *tree, git_diff *diff,
-			      const char *name, struct strbuf *err)
+static int check_beyond_links(git_tree *tree, git_diff *diff, const char *name,
+			      struct strbuf *err)
 {
 	size_t i, n = git_diff_num_deltas(diff);
 
@@ -601,7 +601,8 @@ static int check_beyond_links(git_tree *tree, git_diff *diff,
 			if (link) {
 				error_set(err, ERR_UNPROCESSABLE,
 					  "'%s' writes '%s' beyond the symbolic "
-					  "link '%s'", name, path, prefix);
+					  "link '%s'",
+					  name, path, prefix);
 				free(prefix);
 				return ERR_UNPROCESSABLE;
 			}
@@ -672,8 +673,7 @@ static int check_link_targets(git_repository *git, const git_oid *tree_id,
 			continue;
 		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK &&
 		    git_blob_lookup(&blob, git, git_tree_entry_id(e)) == 0 &&
-		    !link_target_ok(d->new_file.path,
-				    git_blob_rawcontent(blob),
+		    !link_target_ok(d->new_file.path, git_blob_rawcontent(blob),
 				    git_blob_rawsize(blob))) {
 			struct strbuf target = STRBUF_INIT;
 
@@ -681,8 +681,8 @@ static int check_link_targets(git_repository *git, const git_oid *tree_id,
 				   git_blob_rawsize(blob));
 			ret = error_set(err, ERR_UNPROCESSABLE,
 					"'%s' makes the symbolic link '%s' point "
-					"outside the tree: '%s'", name,
-					d->new_file.path, target.buf);
+					"outside the tree: '%s'",
+					name, d->new_file.path, target.buf);
 			strbuf_release(&target);
 		}
 		git_blob_free(blob);
@@ -1003,8 +1003,7 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 
 		where_delta(d, where);
 		if (git_patch_from_diff(&patch, diff, i) < 0) {
-			ret = repo_error(why, -EIO,
-					      "cannot read the patch");
+			ret = repo_error(why, -EIO, "cannot read the patch");
 			goto out;
 		}
 		if (d->status != GIT_DELTA_ADDED) {
@@ -1057,7 +1056,7 @@ static int apply_text(git_repository *git, git_tree *tree, git_diff *diff,
 		if (git_blob_create_from_buffer(&id, git, content.buf,
 						content.len) < 0) {
 			ret = repo_error(why, -EIO, "cannot write '%s'",
-					      d->new_file.path);
+					 d->new_file.path);
 			goto out;
 		}
 		up[nr_up].action = GIT_TREE_UPDATE_UPSERT;
@@ -1463,7 +1462,8 @@ static int apply_one(git_repository *git, git_oid *tip,
 	if (memchr(p->diff, '\0', p->diff_len)) {
 		ret = error_set(err, ERR_UNPROCESSABLE,
 				"'%s' has a NUL byte in its diff: not a patch "
-				"git can read", name);
+				"git can read",
+				name);
 		goto out;
 	}
 	ret = check_absolute_headers(p->diff, p->diff_len, name, err);
@@ -1471,7 +1471,7 @@ static int apply_one(git_repository *git, git_oid *tip,
 		goto out;
 	if (git_diff_from_buffer(&diff, p->diff, p->diff_len) < 0) {
 		ret = repo_error(err, ERR_UNPROCESSABLE,
-				      "'%s' is not a patch git can read", name);
+				 "'%s' is not a patch git can read", name);
 		goto out;
 	}
 	ret = check_paths(diff, name, err);
@@ -1556,8 +1556,8 @@ static int apply_one(git_repository *git, git_oid *tip,
 
 	if (write_commit(git, &new_tree, tip, author.buf, committer.buf, &msg,
 			 &commit) < 0) {
-		ret = repo_error(err, -EIO,
-				      "cannot write the commit of '%s'", name);
+		ret = repo_error(err, -EIO, "cannot write the commit of '%s'",
+				 name);
 		goto out;
 	}
 	git_oid_tostr(done->commit, sizeof(done->commit), &commit);
@@ -1643,11 +1643,10 @@ int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,
 	ret = git_reference_create_matching(&ref, git, refname, &new, 1, &tip,
 					    "cthulhu: apply");
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)
-		return repo_error(err, ERR_STALE,
-				       "'%s' moved while applying", refname);
+		return repo_error(err, ERR_STALE, "'%s' moved while applying",
+				  refname);
 	if (ret < 0)
-		return repo_error(err, -EIO, "cannot update '%s'",
-				       refname);
+		return repo_error(err, -EIO, "cannot update '%s'", refname);
 	git_reference_free(ref);
 	git_oid_tostr(new_tip, GIT_OID_HEXSZ + 1, &new);
 	return 0;
@@ -1668,8 +1667,7 @@ int apply_ref_cas(struct repo *repo, const char *refname, const char *old_hex,
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)
 		return repo_error(err, ERR_STALE, "'%s' moved", refname);
 	if (ret < 0)
-		return repo_error(err, -EIO, "cannot update '%s'",
-				       refname);
+		return repo_error(err, -EIO, "cannot update '%s'", refname);
 	git_reference_free(ref);
 	return 0;
 }

@@ -26,7 +26,7 @@ struct apply_patch {
 	const char *author_name;
 	const char *author_email;
 	int64_t author_time;
-	int author_tz; /* minutes east of UTC */
+	int author_tz;	   /* minutes east of UTC */
 	bool date_missing; /* no Date: commit with the current time */
 	bool date_invalid; /* unparsable Date: refused, as git am does */
 	/* subject_clean, a blank line, the body (as mail_commit_message()) */
@@ -43,17 +43,17 @@ struct apply_opts {
 	const char *committer_name;
 	const char *committer_email;
 	int64_t committer_time; /* 0: now */
-	int committer_tz; /* minutes east of UTC (with a time) */
-	const char *link; /* "[apply] link", "%s" = Message-ID */
-	bool signoff; /* "[apply] signoff" */
-	bool three_way; /* fall back as `git am -3` does */
+	int committer_tz;	/* minutes east of UTC (with a time) */
+	const char *link;	/* "[apply] link", "%s" = Message-ID */
+	bool signoff;		/* "[apply] signoff" */
+	bool three_way;		/* fall back as `git am -3` does */
 };
 
 /* What became of one applied patch. */
 struct apply_done {
 	char commit[APPLY_HEXSZ + 1];
 	char patch_id[APPLY_HEXSZ + 1]; /* `git patch-id --stable` of the diff */
-	bool three_way; /* applied by the three-way fallback */
+	bool three_way;			/* applied by the three-way fallback */
 };
 
 /*

@@ -29,15 +29,15 @@
 struct bus_msg {
 	uint64_t id;
 	char *kind;
-	char *data;		/* compact JSON, one line */
+	char *data; /* compact JSON, one line */
 };
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;	/* signalled on every message and at stop */
+	pthread_cond_t cond; /* signalled on every message and at stop */
 	struct bus_msg ring[BUS_RING];
-	uint64_t seed;		/* ids of this run are > seed */
-	uint64_t last;		/* the latest id, seed before the first */
+	uint64_t seed; /* ids of this run are > seed */
+	uint64_t last; /* the latest id, seed before the first */
 	bool stopping;
 	bool watching;
 	pthread_t thread;
@@ -46,7 +46,7 @@ static struct {
 static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
 
 struct bus_reader {
-	uint64_t pos;		/* the last id given to this reader */
+	uint64_t pos; /* the last id given to this reader */
 	bool greeted;
 	bool resync;
 };
@@ -161,15 +161,16 @@ int bus_reader_next(struct bus_reader *r, struct strbuf *out,
 		 * connected, and ask it to come back fast after a cut.
 		 */
 		r->greeted = true;
-		strbuf_addf(out, "retry: 1000\nid: %llu\nevent: hello\n"
+		strbuf_addf(out,
+			    "retry: 1000\nid: %llu\nevent: hello\n"
 			    "data: {\"id\":%llu}\n\n",
 			    (unsigned long long)r->pos,
 			    (unsigned long long)r->pos);
 	}
 	while (!bus.stopping && !r->resync && r->pos >= bus.last &&
 	       out->len == len) {
-		if (pthread_cond_timedwait(&bus.cond, &bus.lock,
-					   &deadline) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&bus.cond, &bus.lock, &deadline) ==
+		    ETIMEDOUT)
 			break;
 	}
 	if (bus.stopping) {
@@ -257,12 +258,13 @@ static void *bus_watch(void *arg)
 	struct db *db = db_thread();
 
 	if (!db) {
-		log_error("bus: no database connection; the event stream tells only what modules publish");
+		log_error(
+			"bus: no database connection; the event stream tells only what modules publish");
 		return NULL;
 	}
 	events_mark = max_id(db, "SELECT coalesce(max(id), 0) FROM events");
 	jobs_mark = max_id(db, "SELECT coalesce(max(id), 0) FROM jobs "
-			   "WHERE state IN ('done', 'failed')");
+			       "WHERE state IN ('done', 'failed')");
 	db_query_int(db, &version, &err, "PRAGMA data_version", NULL);
 
 	pthread_mutex_lock(&bus.lock);

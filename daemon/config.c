@@ -20,28 +20,43 @@
  * ("topic.*.branch" matches any topic).  A key outside this list is
  * probably a typo, so it is logged as a warning rather than ignored.
  */
-static const char *const known_keys[] = {
-	"tree.name", "tree.repo", "tree.next", "tree.base", "tree.mainline",
-	"tree.committer",
-	"state.dir",
-	"http.listen", "http.body-limit", "http.threads",
-	"http.max-connections",
-	"watch.poll",
-	"log.level",
-	"topic.*.branch", "topic.*.order", "topic.*.into-next",
-	"next.on-conflict", "next.push", "next.debounce",
-	"intake.maildir",
-	"apply.link", "apply.signoff",
-	"notify.from", "notify.sendmail",
-	"queue.*",
-	"lint.*",
-	"pull.*",
-	"cycle.*",
-	"gate.command", "gate.timeout", "gate.jobs", "gate.publish", "gate.mode",
-	"gate.remote", "gate.push-ref",
-	"notify.maintainer",
-	NULL
-};
+static const char *const known_keys[] = { "tree.name",
+					  "tree.repo",
+					  "tree.next",
+					  "tree.base",
+					  "tree.mainline",
+					  "tree.committer",
+					  "state.dir",
+					  "http.listen",
+					  "http.body-limit",
+					  "http.threads",
+					  "http.max-connections",
+					  "watch.poll",
+					  "log.level",
+					  "topic.*.branch",
+					  "topic.*.order",
+					  "topic.*.into-next",
+					  "next.on-conflict",
+					  "next.push",
+					  "next.debounce",
+					  "intake.maildir",
+					  "apply.link",
+					  "apply.signoff",
+					  "notify.from",
+					  "notify.sendmail",
+					  "queue.*",
+					  "lint.*",
+					  "pull.*",
+					  "cycle.*",
+					  "gate.command",
+					  "gate.timeout",
+					  "gate.jobs",
+					  "gate.publish",
+					  "gate.mode",
+					  "gate.remote",
+					  "gate.push-ref",
+					  "notify.maintainer",
+					  NULL };
 
 static bool key_is_known(const char *key)
 {
@@ -174,9 +189,21 @@ int config_get_int(const struct config *cfg, const char *key, int64_t def,
 	if (end == v || errno)
 		return config_error(cfg, err, key, "'%s' is not a number", v);
 	switch (*end) {
-	case 'k': case 'K': n *= 1024; end++; break;
-	case 'm': case 'M': n *= 1024 * 1024; end++; break;
-	case 'g': case 'G': n *= 1024LL * 1024 * 1024; end++; break;
+	case 'k':
+	case 'K':
+		n *= 1024;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		n *= 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		n *= 1024LL * 1024 * 1024;
+		end++;
+		break;
 	}
 	if (*end)
 		return config_error(cfg, err, key, "'%s' is not a number", v);
@@ -298,14 +325,16 @@ static int config_read_entries(struct config *cfg, struct strbuf *err)
 	}
 	ret = git_config_iterator_new(&it, gcfg);
 	if (ret < 0) {
-		ret = error_set(err, ERR_INVALID, "cannot read '%s'", cfg->path);
+		ret = error_set(err, ERR_INVALID, "cannot read '%s'",
+				cfg->path);
 		goto out;
 	}
 	while (!git_config_next(&e, it)) {
 		struct config_entry *ce;
 
-		cfg->entries = xrealloc(cfg->entries, (cfg->nr_entries + 1) *
-					sizeof(*cfg->entries));
+		cfg->entries =
+			xrealloc(cfg->entries,
+				 (cfg->nr_entries + 1) * sizeof(*cfg->entries));
 		ce = &cfg->entries[cfg->nr_entries++];
 		ce->key = xstrdup(e->name);
 		ce->value = xstrdup(e->value ? e->value : "");
@@ -328,22 +357,26 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 	v = config_get(cfg, "gate.mode");
 	if (v && strcmp(v, "local") && strcmp(v, "external"))
 		return config_error(cfg, err, "gate.mode",
-				    "'%s' is neither 'local' nor 'external'", v);
+				    "'%s' is neither 'local' nor 'external'",
+				    v);
 	if (v && !strcmp(v, "external")) {
 		const char *ref = config_get(cfg, "gate.push-ref");
 		const char *remote = config_get(cfg, "gate.remote");
 
 		if (!remote || !*remote)
-			return config_error(cfg, err, "gate.remote",
-					    "missing: mode = external pushes candidates to a remote%s",
-					    NULL);
+			return config_error(
+				cfg, err, "gate.remote",
+				"missing: mode = external pushes candidates to a remote%s",
+				NULL);
 		if (!ref || !*ref)
-			return config_error(cfg, err, "gate.push-ref",
-					    "missing: mode = external pushes candidates to a ref%s",
-					    NULL);
+			return config_error(
+				cfg, err, "gate.push-ref",
+				"missing: mode = external pushes candidates to a ref%s",
+				NULL);
 		if (!starts_with(ref, "refs/") || !valid_ref(ref))
 			return config_error(cfg, err, "gate.push-ref",
-					    "'%s' is not a full ref name (refs/...)", ref);
+					    "'%s' is not a full ref name (refs/...)",
+					    ref);
 	}
 	v = config_get(cfg, "gate.publish");
 	if (v && strcmp(v, "gated") && strcmp(v, "always"))
@@ -354,13 +387,14 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 		return ret;
 	if (n < 0 || n > 7 * 86400)
 		return config_error(cfg, err, "gate.timeout",
-				    "must be 0 (none) to 604800 seconds%s", NULL);
+				    "must be 0 (none) to 604800 seconds%s",
+				    NULL);
 	ret = config_get_int(cfg, "gate.jobs", 1, &n, err);
 	if (ret)
 		return ret;
 	if (n < 1 || n > 64)
-		return config_error(cfg, err, "gate.jobs",
-				    "must be 1 to 64%s", NULL);
+		return config_error(cfg, err, "gate.jobs", "must be 1 to 64%s",
+				    NULL);
 	return 0;
 }
 
@@ -412,7 +446,8 @@ static int config_check(struct config *cfg, struct strbuf *err)
 		v = "cthulhu <cthulhu@localhost>";
 	if (parse_ident(v, &cfg->committer_name, &cfg->committer_email))
 		return config_error(cfg, err, "tree.committer",
-				    "'%s' is not of the form 'Name <email>'", v);
+				    "'%s' is not of the form 'Name <email>'",
+				    v);
 
 	v = config_get(cfg, "state.dir");
 	cfg->state_dir = config_path_value(cfg, v && *v ? v : "state");
@@ -426,8 +461,9 @@ static int config_check(struct config *cfg, struct strbuf *err)
 		long port;
 
 		if (!colon || colon == v)
-			return config_error(cfg, err, "http.listen",
-					    "'%s' is not ADDR:PORT (or 0 for no TCP)", v);
+			return config_error(
+				cfg, err, "http.listen",
+				"'%s' is not ADDR:PORT (or 0 for no TCP)", v);
 		port = strtol(colon + 1, &end, 10);
 		if (*end || port < 0 || port > 65535 || end == colon + 1)
 			return config_error(cfg, err, "http.listen",
@@ -484,7 +520,8 @@ static int config_check(struct config *cfg, struct strbuf *err)
 			free(t->branch);
 			t->branch = strbuf_detach(&sb, NULL);
 			if (!valid_ref(t->branch))
-				return config_error(cfg, err, key,
+				return config_error(
+					cfg, err, key,
 					"'%s' is not a valid branch name", v);
 		} else if (!strcmp(dot + 1, "order")) {
 			char *end;
@@ -512,13 +549,15 @@ static int config_check(struct config *cfg, struct strbuf *err)
 			strbuf_addf(&sb, "refs/heads/%s", t->name);
 			t->branch = strbuf_detach(&sb, NULL);
 			if (!valid_ref(t->branch))
-				return config_error(cfg, err, "topic.branch",
+				return config_error(
+					cfg, err, "topic.branch",
 					"topic '%s' is not a valid branch name",
 					t->name);
 		}
 		if (!strcmp(t->branch, cfg->next))
 			return config_error(cfg, err, "topic.branch",
-				"topic '%s' is the next branch itself", t->name);
+					    "topic '%s' is the next branch itself",
+					    t->name);
 	}
 	/* qsort() wants a non-NULL array even for no elements. */
 	if (cfg->nr_topics)

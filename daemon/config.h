@@ -10,7 +10,7 @@ struct strbuf;
 
 struct topic_conf {
 	char *name;
-	char *branch;		/* full ref name, "refs/heads/<branch>" */
+	char *branch; /* full ref name, "refs/heads/<branch>" */
 	int order;
 	bool into_next;
 };
@@ -23,32 +23,33 @@ struct topic_conf {
  * variable lower case, subsection as written ("topic.x86/pmu.branch").
  */
 struct config {
-	char *path;		/* absolute path of the file read */
+	char *path; /* absolute path of the file read */
 
-	char *tree_name;	/* tree.name */
-	char *repo;		/* tree.repo, absolute */
-	char *next;		/* tree.next as a full ref, default refs/heads/next */
-	char *base;		/* tree.base, a commit-ish or "auto" */
-	char *mainline;		/* tree.mainline, a ref, may be NULL */
-	char *committer_name;	/* from tree.committer "Name <email>" */
+	char *tree_name; /* tree.name */
+	char *repo;	 /* tree.repo, absolute */
+	char *next;	 /* tree.next as a full ref, default refs/heads/next */
+	char *base;	 /* tree.base, a commit-ish or "auto" */
+	char *mainline;	 /* tree.mainline, a ref, may be NULL */
+	char *committer_name; /* from tree.committer "Name <email>" */
 	char *committer_email;
 
-	char *state_dir;	/* state.dir, absolute */
+	char *state_dir; /* state.dir, absolute */
 
 	char *http_listen;	/* http.listen "ADDR:PORT", NULL when "0" */
-	size_t http_body_limit;	/* http.body-limit, bytes */
-	unsigned int http_max_connections;	/* http.max-connections, per listener */
+	size_t http_body_limit; /* http.body-limit, bytes */
+	unsigned int
+		http_max_connections; /* http.max-connections, per listener */
 
-	unsigned int poll_seconds;	/* watch.poll, 0 turns polling off */
+	unsigned int poll_seconds; /* watch.poll, 0 turns polling off */
 
-	struct topic_conf *topics;	/* sorted by order, then name */
+	struct topic_conf *topics; /* sorted by order, then name */
 	size_t nr_topics;
 
 	struct config_entry {
 		char *key;
 		char *value;
 		int line;
-	} *entries;
+	} * entries;
 	size_t nr_entries;
 };
 

@@ -23,22 +23,22 @@
 #include "daemon/xalloc.h"
 
 #define DAY 86400
-#define FINAL_RC 1000		/* sorts vX.Y after all its rcs */
+#define FINAL_RC 1000 /* sorts vX.Y after all its rcs */
 #define MERGE_WINDOW_WEEKS 2
 
 struct vtag {
 	char name[32];
-	int major, minor, rc;	/* rc FINAL_RC for a release */
+	int major, minor, rc; /* rc FINAL_RC for a release */
 	git_oid commit;
 	time_t date;
-	int reach;		/* reachable from mainline: 1, 0, -1 unknown */
+	int reach; /* reachable from mainline: 1, 0, -1 unknown */
 };
 
 struct vtags {
 	struct vtag *v;
 	size_t nr, alloc;
 	git_repository *git;
-	git_oid tip;		/* mainline */
+	git_oid tip; /* mainline */
 };
 
 /* "v6.9" or "v6.9-rc3"; anything else (v6.9.1, v6.9-foo) is not ours. */
@@ -91,9 +91,9 @@ static int collect_tag(const char *refname, git_oid *oid, void *data)
 		goto out;
 	/* An annotated tag's date is the tagger's; a light one, the commit's. */
 	sig = git_object_type(obj) == GIT_OBJECT_TAG ?
-		git_tag_tagger((git_tag *)obj) : NULL;
-	t.date = sig ? sig->when.time :
-		git_commit_time((git_commit *)peeled);
+		      git_tag_tagger((git_tag *)obj) :
+		      NULL;
+	t.date = sig ? sig->when.time : git_commit_time((git_commit *)peeled);
 	git_oid_cpy(&t.commit, git_object_id(peeled));
 	strcpy(t.name, name);
 	t.reach = -1;
@@ -155,8 +155,8 @@ static double rc_cadence(struct vtags *tags, int major, int minor)
 }
 
 /* The tag vMAJOR.MINOR-rcRC if it is on mainline, else NULL. */
-static const struct vtag *find_tag(struct vtags *tags, int major,
-				   int minor, int rc)
+static const struct vtag *find_tag(struct vtags *tags, int major, int minor,
+				   int rc)
 {
 	size_t i;
 
@@ -168,9 +168,8 @@ static const struct vtag *find_tag(struct vtags *tags, int major,
 }
 
 /* Set mark to the tag vMAJOR.MINOR-rcN if it exists, else estimate it. */
-static void mark_rc(struct cycle_mark *mark, struct vtags *tags,
-		    int major, int minor, int rc, time_t from, int from_rc,
-		    double cadence)
+static void mark_rc(struct cycle_mark *mark, struct vtags *tags, int major,
+		    int minor, int rc, time_t from, int from_rc, double cadence)
 {
 	const struct vtag *t = find_tag(tags, major, minor, rc);
 
@@ -211,9 +210,10 @@ int cycle_compute(struct repo *repo, const char *mainline_ref,
 		}
 	}
 	if (!cur) {
-		ret = error_set(err, ERR_NOT_FOUND,
-				"no version tag (vX.Y, vX.Y-rcN) is reachable from '%s'",
-				mainline_ref);
+		ret = error_set(
+			err, ERR_NOT_FOUND,
+			"no version tag (vX.Y, vX.Y-rcN) is reachable from '%s'",
+			mainline_ref);
 		goto out;
 	}
 	/* The last release: the newest final tag at or below cur. */
@@ -244,8 +244,8 @@ int cycle_compute(struct repo *repo, const char *mainline_ref,
 		major = cur->major;
 		minor = cur->minor;
 		out->rc = cur->rc;
-		snprintf(out->release, sizeof(out->release), "v%d.%d",
-			 major, minor);
+		snprintf(out->release, sizeof(out->release), "v%d.%d", major,
+			 minor);
 		cadence = rc_cadence(&tags, major, minor);
 		if (!cadence && prev)
 			cadence = rc_cadence(&tags, prev->major, prev->minor);
@@ -259,8 +259,8 @@ int cycle_compute(struct repo *repo, const char *mainline_ref,
 		mark_rc(&out->rc1, &tags, major, minor, 1,
 			cur->date + MERGE_WINDOW_WEEKS * 7 * DAY, 1, cadence);
 	} else {
-		mark_rc(&out->rc1, &tags, major, minor, 1, cur->date,
-			out->rc, cadence);
+		mark_rc(&out->rc1, &tags, major, minor, 1, cur->date, out->rc,
+			cadence);
 		if (out->rc >= 7)
 			out->phase = CYCLE_PULL_REQUESTS;
 		else if (out->rc == 6)
@@ -316,26 +316,26 @@ static json_int_t days_until(time_t when, time_t now)
 
 static json_t *mark_json(const struct cycle_mark *m, time_t now)
 {
-	return json_pack("{s:s, s:I, s:b, s:I}",
-			 "tag", m->tag,
-			 "date", (json_int_t)m->date,
-			 "estimate", m->estimate,
+	return json_pack("{s:s, s:I, s:b, s:I}", "tag", m->tag, "date",
+			 (json_int_t)m->date, "estimate", m->estimate,
 			 "days_left", days_until(m->date, now));
 }
 
 static void summary(const struct cycle *c, time_t now, struct strbuf *sb)
 {
 	if (c->phase == CYCLE_MERGE_WINDOW)
-		strbuf_addf(sb, "merge window after %s; rc1 expected in ~%lld days",
+		strbuf_addf(sb,
+			    "merge window after %s; rc1 expected in ~%lld days",
 			    c->tag, (long long)days_until(c->rc1.date, now));
 	else
 		strbuf_addf(sb, "%s: %s", c->tag,
-			    c->phase == CYCLE_REVIEW ? "review window" :
+			    c->phase == CYCLE_REVIEW ?
+				    "review window" :
 			    c->phase == CYCLE_FEATURES_CLOSED ?
-			    "soft close for features" :
+				    "soft close for features" :
 			    c->phase == CYCLE_FIXES_CLOSED ?
-			    "soft close for features and fixes" :
-			    "pull requests for the merge window");
+				    "soft close for features and fixes" :
+				    "pull requests for the merge window");
 	if (!c->features_closed)
 		strbuf_addf(sb, "; features close in ~%lld days",
 			    (long long)days_until(c->features_close.date, now));
@@ -353,20 +353,18 @@ json_t *cycle_json(const struct cycle *c, time_t now)
 	json_t *o;
 
 	summary(c, now, &sb);
-	o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:I, s:i, s:f, s:b, s:b, s:b, s:b, s:b}",
-		      "phase", cycle_phase_name(c->phase),
-		      "tag", c->tag,
-		      "tag_date", (json_int_t)c->tag_date,
-		      "release", *c->release ? c->release : NULL,
-		      "previous", *c->previous ? c->previous : NULL,
-		      "previous_date", (json_int_t)c->previous_date,
-		      "rc", c->rc,
-		      "cadence_days", (double)(long)(c->cadence_days * 10 + 0.5) / 10,
-		      "merge_window", c->phase == CYCLE_MERGE_WINDOW,
-		      "review_window", c->review_window,
-		      "features_closed", c->features_closed,
-		      "fixes_closed", c->fixes_closed,
-		      "pull_request_week", c->pull_request_week);
+	o = json_pack(
+		"{s:s, s:s, s:I, s:s?, s:s?, s:I, s:i, s:f, s:b, s:b, s:b, s:b, s:b}",
+		"phase", cycle_phase_name(c->phase), "tag", c->tag, "tag_date",
+		(json_int_t)c->tag_date, "release",
+		*c->release ? c->release : NULL, "previous",
+		*c->previous ? c->previous : NULL, "previous_date",
+		(json_int_t)c->previous_date, "rc", c->rc, "cadence_days",
+		(double)(long)(c->cadence_days * 10 + 0.5) / 10, "merge_window",
+		c->phase == CYCLE_MERGE_WINDOW, "review_window",
+		c->review_window, "features_closed", c->features_closed,
+		"fixes_closed", c->fixes_closed, "pull_request_week",
+		c->pull_request_week);
 	json_object_set_new(o, "rc1", mark_json(&c->rc1, now));
 	json_object_set_new(o, "features_close",
 			    mark_json(&c->features_close, now));
@@ -429,8 +427,8 @@ static bool closed(bool features, struct strbuf *why)
 	if (ret && why)
 		strbuf_addf(why, "%s soft close: mainline is at %s%s",
 			    features ? "feature" : "fixes", c.tag,
-			    c.phase == CYCLE_MERGE_WINDOW ?
-			    " (merge window)" : "");
+			    c.phase == CYCLE_MERGE_WINDOW ? " (merge window)" :
+							    "");
 	strbuf_release(&err);
 	return ret;
 }
@@ -464,7 +462,8 @@ int cycle_lookup_commit(struct repo *repo, const char *hex, char *full,
 	git_oid_tostr(full, GIT_OID_HEXSZ + 1, git_commit_id(commit));
 	if (subject)
 		strbuf_addstr(subject, git_commit_summary(commit) ?
-			      git_commit_summary(commit) : "");
+					       git_commit_summary(commit) :
+					       "");
 	ret = 0;
 out:
 	git_commit_free(commit);

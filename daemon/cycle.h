@@ -25,35 +25,35 @@ struct config;
  */
 enum cycle_phase {
 	CYCLE_MERGE_WINDOW,
-	CYCLE_REVIEW,		/* rc1 .. rc4 */
-	CYCLE_FEATURES_CLOSED,	/* rc5 */
-	CYCLE_FIXES_CLOSED,	/* rc6 */
-	CYCLE_PULL_REQUESTS,	/* rc7 .. */
+	CYCLE_REVIEW,	       /* rc1 .. rc4 */
+	CYCLE_FEATURES_CLOSED, /* rc5 */
+	CYCLE_FIXES_CLOSED,    /* rc6 */
+	CYCLE_PULL_REQUESTS,   /* rc7 .. */
 };
 
 /* An event of the cycle: the tag that marks it and when. */
 struct cycle_mark {
-	char tag[32];		/* "v6.9-rc5"; "" when not known */
-	time_t date;		/* the tag's date, or the estimate */
-	bool estimate;		/* not tagged yet: date is a guess */
+	char tag[32];  /* "v6.9-rc5"; "" when not known */
+	time_t date;   /* the tag's date, or the estimate */
+	bool estimate; /* not tagged yet: date is a guess */
 };
 
 struct cycle {
 	enum cycle_phase phase;
-	char tag[32];		/* the newest version tag on mainline */
+	char tag[32]; /* the newest version tag on mainline */
 	time_t tag_date;
-	char release[32];	/* "v6.9" during its rcs; "" in a merge window */
-	char previous[32];	/* the last release, "v6.8" */
+	char release[32];  /* "v6.9" during its rcs; "" in a merge window */
+	char previous[32]; /* the last release, "v6.8" */
 	time_t previous_date;
 	int rc;			/* N of rcN; 0 in the merge window */
 	double cadence_days;	/* days between rcs */
 	bool review_window;	/* rc1 .. rc6 */
 	bool features_closed;	/* rc5 until the next rc1 */
 	bool fixes_closed;	/* rc6 until the next rc1 */
-	bool pull_request_week;	/* rc7 and later */
+	bool pull_request_week; /* rc7 and later */
 	struct cycle_mark rc1, features_close, fixes_close, pull_requests;
-	char tip_oid[41];	/* mainline's commit */
-	char previous_oid[41];	/* the last release's commit; "" if none */
+	char tip_oid[41];      /* mainline's commit */
+	char previous_oid[41]; /* the last release's commit; "" if none */
 };
 
 /*
@@ -106,9 +106,9 @@ int cycle_lookup_commit(struct repo *repo, const char *hex, char *full,
 
 /* Where a commit (full hex id) is, seen from the cycle c. */
 enum cycle_where {
-	CYCLE_NOT_MAINLINE,	/* not reachable from mainline (next, a topic) */
-	CYCLE_CURRENT,		/* since the last release: the rc range */
-	CYCLE_OLDER,		/* in the last release or an older one */
+	CYCLE_NOT_MAINLINE, /* not reachable from mainline (next, a topic) */
+	CYCLE_CURRENT,	    /* since the last release: the rc range */
+	CYCLE_OLDER,	    /* in the last release or an older one */
 };
 enum cycle_where cycle_commit_where(struct repo *repo, const struct cycle *c,
 				    const char *full);

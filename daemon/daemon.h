@@ -17,7 +17,7 @@ struct daemon {
 	char *state_dir;
 	char *db_path;
 	char *socket_path;
-	char *token;		/* the bearer token for mutations over TCP */
+	char *token; /* the bearer token for mutations over TCP */
 	time_t started;
 	bool demo;
 };

@@ -20,14 +20,13 @@ struct db {
 	sqlite3 *h;
 	char *path;
 	struct cached_stmt {
-		char *sql;		/* a copy of the statement's text */
+		char *sql; /* a copy of the statement's text */
 		sqlite3_stmt *stmt;
 	} cache[STMT_CACHE];
 	size_t nr_cache;
 };
 
-static int db_error(struct db *db, struct strbuf *err, int rc,
-		    const char *what)
+static int db_error(struct db *db, struct strbuf *err, int rc, const char *what)
 {
 	int code = -EIO;
 
@@ -52,11 +51,13 @@ int db_open(const char *path, struct db **out, struct strbuf *err)
 	db->path = xstrdup(path);
 	rc = sqlite3_open_v2(path, &db->h,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		rc = error_set(err, -EACCES, "cannot open database '%s': %s",
-			       path, db->h ? sqlite3_errmsg(db->h) :
-			       sqlite3_errstr(rc));
+			       path,
+			       db->h ? sqlite3_errmsg(db->h) :
+				       sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, 10000);
@@ -64,7 +65,8 @@ int db_open(const char *path, struct db **out, struct strbuf *err)
 			    "PRAGMA journal_mode = WAL;"
 			    "PRAGMA synchronous = NORMAL;"
 			    "PRAGMA foreign_keys = ON;"
-			    "PRAGMA temp_store = MEMORY;", err);
+			    "PRAGMA temp_store = MEMORY;",
+			    err);
 	if (rc)
 		goto fail;
 	*out = db;
@@ -306,9 +308,8 @@ int db_query_row(struct db *db, json_t **row, struct strbuf *err,
  * Prepare, bind and step once: 0 with *stmt on the first row (the caller
  * reads it, then resets), -ENOENT for no row, another code on error.
  */
-static int db_vfirst_row(struct db *db, sqlite3_stmt **stmt,
-			 struct strbuf *err, const char *sql,
-			 const char *types, va_list ap)
+static int db_vfirst_row(struct db *db, sqlite3_stmt **stmt, struct strbuf *err,
+			 const char *sql, const char *types, va_list ap)
 {
 	int rc;
 
@@ -321,7 +322,8 @@ static int db_vfirst_row(struct db *db, sqlite3_stmt **stmt,
 	rc = sqlite3_step(*stmt);
 	if (rc == SQLITE_ROW)
 		return 0;
-	rc = rc == SQLITE_DONE ? -ENOENT : db_error(db, err, rc, "query failed");
+	rc = rc == SQLITE_DONE ? -ENOENT :
+				 db_error(db, err, rc, "query failed");
 	sqlite3_reset(*stmt);
 	return rc;
 }
@@ -404,31 +406,38 @@ int db_migrate(struct db *db, struct strbuf *err)
 	int rc;
 
 	rc = db_exec_script(db,
-		"CREATE TABLE IF NOT EXISTS schema_migrations ("
-		" name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)", err);
+			    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			    " name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
+			    err);
 	if (rc)
 		return rc;
-	applied = db_query(db, err, "SELECT name FROM schema_migrations "
-			   "ORDER BY name", NULL);
+	applied = db_query(db, err,
+			   "SELECT name FROM schema_migrations "
+			   "ORDER BY name",
+			   NULL);
 	if (!applied)
 		return -EIO;
 	json_array_foreach(applied, i, row) {
-		const char *name = json_string_value(json_object_get(row, "name"));
+		const char *name =
+			json_string_value(json_object_get(row, "name"));
 
 		if (name && !migration_known(name)) {
-			rc = error_set(err, ERR_INVALID,
+			rc = error_set(
+				err, ERR_INVALID,
 				"database '%s' is newer than this cthulhud: it "
 				"has migration '%s', which this binary does not "
-				"know; run a newer cthulhud", db->path, name);
+				"know; run a newer cthulhud",
+				db->path, name);
 			goto out;
 		}
 	}
 	for (f = schema_files; f->name; f++) {
 		int64_t n;
 
-		rc = db_query_int(db, &n, err, "SELECT count(*) FROM "
-				  "schema_migrations WHERE name = ?", "t",
-				  f->name);
+		rc = db_query_int(db, &n, err,
+				  "SELECT count(*) FROM "
+				  "schema_migrations WHERE name = ?",
+				  "t", f->name);
 		if (rc)
 			goto out;
 		if (n)
@@ -438,9 +447,10 @@ int db_migrate(struct db *db, struct strbuf *err)
 			goto out;
 		rc = db_exec_script(db, (const char *)f->data, err);
 		if (!rc)
-			rc = db_exec(db, err, "INSERT INTO schema_migrations "
-				     "(name, applied_at) VALUES (?, ?)", "ti",
-				     f->name, (int64_t)time(NULL));
+			rc = db_exec(db, err,
+				     "INSERT INTO schema_migrations "
+				     "(name, applied_at) VALUES (?, ?)",
+				     "ti", f->name, (int64_t)time(NULL));
 		if (!rc)
 			rc = db_commit(db, err);
 		if (rc) {

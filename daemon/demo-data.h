@@ -16,9 +16,9 @@
 #define DEMO_MAX_PATCHES 4
 
 struct demo_person {
-	const char *name;	/* UTF-8 */
+	const char *name; /* UTF-8 */
 	const char *email;
-	int tz;			/* minutes east of UTC */
+	int tz; /* minutes east of UTC */
 };
 
 struct demo_file {
@@ -38,37 +38,37 @@ struct demo_edit {
 };
 
 struct demo_commit {
-	const char *branch;	/* "master" or a topic, in commit order */
-	int author;		/* index into demo_people */
-	int authored;		/* hours ago */
+	const char *branch; /* "master" or a topic, in commit order */
+	int author;	    /* index into demo_people */
+	int authored;	    /* hours ago */
 	int committed;
 	const char *subject;
-	const char *body;	/* "" for a release commit */
-	const char *fixes;	/* subject of the commit this one fixes, or NULL */
-	bool stable;		/* Cc: stable@vger.kernel.org */
-	const char *tag;	/* annotated tag on this commit, or NULL */
+	const char *body;  /* "" for a release commit */
+	const char *fixes; /* subject of the commit this one fixes, or NULL */
+	bool stable;	   /* Cc: stable@vger.kernel.org */
+	const char *tag;   /* annotated tag on this commit, or NULL */
 	struct demo_edit edits[DEMO_MAX_EDITS];
 };
 
 struct demo_patch {
-	const char *subject;	/* without the [PATCH] prefix */
-	const char *body;	/* trailers other than Signed-off-by included */
+	const char *subject; /* without the [PATCH] prefix */
+	const char *body;    /* trailers other than Signed-off-by included */
 	struct demo_edit edits[DEMO_MAX_EDITS];
 };
 
 struct demo_series {
-	const char *file;	/* file name under DIR/mail/ */
-	const char *topic;	/* branch whose tip the patches apply to */
+	const char *file;  /* file name under DIR/mail/ */
+	const char *topic; /* branch whose tip the patches apply to */
 	int author;
 	int version;
-	int sent;		/* hours ago */
-	const char *cover;	/* cover letter subject, NULL for none */
+	int sent;	   /* hours ago */
+	const char *cover; /* cover letter subject, NULL for none */
 	const char *cover_body;
-	const char *cc;		/* extra Cc: addresses, "" for none */
-	const char *fixes;	/* as in struct demo_commit */
+	const char *cc;	   /* extra Cc: addresses, "" for none */
+	const char *fixes; /* as in struct demo_commit */
 	bool stable;
-	bool deep;		/* thread each patch under the one before */
-	int previous;		/* index of the earlier version, or -1 */
+	bool deep;    /* thread each patch under the one before */
+	int previous; /* index of the earlier version, or -1 */
 	struct demo_patch patches[DEMO_MAX_PATCHES];
 	int nr_patches;
 };

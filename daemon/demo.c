@@ -35,10 +35,10 @@
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 
-#define DEMO_TREE_NAME	"kvm-x86"
-#define DEMO_BASE	"v6.9-rc2"
-#define DEMO_LISTEN	"127.0.0.1:8080"
-#define DEMO_LORE	"https://lore.kernel.org/r/"
+#define DEMO_TREE_NAME "kvm-x86"
+#define DEMO_BASE "v6.9-rc2"
+#define DEMO_LISTEN "127.0.0.1:8080"
+#define DEMO_LORE "https://lore.kernel.org/r/"
 #define DEMO_GIT_VERSION "2.44.0"
 #define DEMO_MAX_BRANCHES 16
 
@@ -47,12 +47,8 @@ static const struct {
 	const char *name;
 	bool into_next;
 } demo_topics[] = {
-	{ "x86/mmu", true },
-	{ "x86/pmu", true },
-	{ "svm", true },
-	{ "vmx", true },
-	{ "selftests", true },
-	{ "fixes", false },
+	{ "x86/mmu", true }, { "x86/pmu", true },   { "svm", true },
+	{ "vmx", true },     { "selftests", true }, { "fixes", false },
 };
 
 struct demo_branch {
@@ -64,12 +60,12 @@ struct demo_branch {
 struct demo {
 	git_repository *repo;
 	time_t now;
-	const char *dir;	/* the final, absolute DIR */
-	const char *build;	/* where it is built: DIR.new-PID */
+	const char *dir;   /* the final, absolute DIR */
+	const char *build; /* where it is built: DIR.new-PID */
 	struct demo_branch branches[DEMO_MAX_BRANCHES];
 	size_t nr_branches;
-	git_oid *commit_oids;	/* parallel to demo_commits[] */
-	char **cover_ids;	/* Message-ID of each series' first message */
+	git_oid *commit_oids; /* parallel to demo_commits[] */
+	char **cover_ids;     /* Message-ID of each series' first message */
 };
 
 static char *path_join(const char *a, const char *b)
@@ -132,8 +128,8 @@ static int make_parents(const char *path, struct strbuf *err)
 	for (s = p + 1; (s = strchr(s, '/')); s++) {
 		*s = '\0';
 		if (mkdir(p, 0755) && errno != EEXIST) {
-			ret = error_set(err, -errno, "cannot create '%s': %s", p,
-					strerror(errno));
+			ret = error_set(err, -errno, "cannot create '%s': %s",
+					p, strerror(errno));
 			break;
 		}
 		*s = '/';
@@ -173,7 +169,7 @@ static int demo_signature(git_signature **out, int person, git_time_t when,
 
 	if (git_signature_new(out, p->name, p->email, when, p->tz) < 0)
 		return repo_error(err, -EIO, "cannot make a signature for '%s'",
-				      p->name);
+				  p->name);
 	return 0;
 }
 
@@ -213,10 +209,12 @@ static int demo_read_blob(struct demo *demo, git_tree *tree, const char *path,
 	if (git_tree_entry_bypath(&te, tree, path) < 0)
 		return repo_error(err, -EIO, "demo data: no '%s'", path);
 	if (git_blob_lookup(&blob, demo->repo, git_tree_entry_id(te)) < 0) {
-		ret = repo_error(err, -EIO, "demo data: cannot read '%s'", path);
+		ret = repo_error(err, -EIO, "demo data: cannot read '%s'",
+				 path);
 		goto out;
 	}
-	strbuf_add(sb, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	strbuf_add(sb, git_blob_rawcontent(blob),
+		   (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 out:
 	git_tree_entry_free(te);
@@ -232,7 +230,8 @@ static int demo_replace(struct strbuf *sb, const char *path, const char *old,
 
 	if (!at || strstr(at + 1, old))
 		return error_set(err, -EINVAL,
-				 "demo data: edit of '%s' does not apply", path);
+				 "demo data: edit of '%s' does not apply",
+				 path);
 	strbuf_add(&next, sb->buf, (size_t)(at - sb->buf));
 	strbuf_addstr(&next, new);
 	strbuf_addstr(&next, at + strlen(old));
@@ -269,7 +268,8 @@ static int demo_apply_edits(struct demo *demo, git_tree *base,
 			paths[nr++] = e->path;
 			strbuf_init(sb, 0);
 			if (e->old)
-				ret = demo_read_blob(demo, base, e->path, sb, err);
+				ret = demo_read_blob(demo, base, e->path, sb,
+						     err);
 		}
 		if (ret)
 			break;
@@ -287,7 +287,8 @@ static int demo_apply_edits(struct demo *demo, git_tree *base,
 	for (j = 0; j < nr; j++) {
 		if (git_blob_create_from_buffer(&updates[j].id, demo->repo,
 						text[j].buf, text[j].len) < 0) {
-			ret = repo_error(err, -EIO, "cannot write '%s'", paths[j]);
+			ret = repo_error(err, -EIO, "cannot write '%s'",
+					 paths[j]);
 			goto out;
 		}
 		updates[j].action = GIT_TREE_UPDATE_UPSERT;
@@ -325,9 +326,10 @@ static int demo_first_tree(struct demo *demo, git_oid *out, struct strbuf *err)
 	for (i = 0; i < nr; i++) {
 		if (git_blob_create_from_buffer(&updates[i].id, demo->repo,
 						demo_tree[i].text,
-						strlen(demo_tree[i].text)) < 0) {
+						strlen(demo_tree[i].text)) <
+		    0) {
 			ret = repo_error(err, -EIO, "cannot write '%s'",
-					     demo_tree[i].path);
+					 demo_tree[i].path);
 			goto out;
 		}
 		updates[i].action = GIT_TREE_UPDATE_UPSERT;
@@ -375,7 +377,8 @@ static int add_fix_trailers(struct demo *demo, struct strbuf *sb,
 
 		if (!oid)
 			return error_set(err, -EINVAL,
-					 "demo data: no commit '%s' to fix", fixes);
+					 "demo data: no commit '%s' to fix",
+					 fixes);
 		git_oid_tostr(hex, sizeof(hex), oid);
 		strbuf_addf(sb, "Fixes: %.12s (\"%s\")\n", hex, fixes);
 	}
@@ -404,9 +407,8 @@ static bool ends_with_trailer(const char *text)
  * the posting and the maintainer's sign-off, as the tree's tooling adds
  * them.  Release commits are a bare subject.
  */
-static int demo_commit_message(struct demo *demo, size_t idx,
-			       const char *msgid, struct strbuf *sb,
-			       struct strbuf *err)
+static int demo_commit_message(struct demo *demo, size_t idx, const char *msgid,
+			       struct strbuf *sb, struct strbuf *err)
 {
 	const struct demo_commit *c = &demo_commits[idx];
 	int ret;
@@ -448,17 +450,19 @@ static int demo_make_history(struct demo *demo, struct strbuf *err)
 		int committer_id;
 
 		if (!b)
-			return error_set(err, -EINVAL, "demo data: too many branches");
+			return error_set(err, -EINVAL,
+					 "demo data: too many branches");
 		if (!strcmp(c->branch, "master"))
 			master = b;
 		if (git_oid_is_zero(&b->tip) && master && b != master)
 			b->tip = master->tip;
 
 		if (!git_oid_is_zero(&b->tip)) {
-			if (git_commit_lookup(&parent, demo->repo, &b->tip) < 0 ||
+			if (git_commit_lookup(&parent, demo->repo, &b->tip) <
+				    0 ||
 			    git_commit_tree(&ptree, parent) < 0) {
 				ret = repo_error(err, -EIO, "cannot read '%s'",
-						     c->branch);
+						 c->branch);
 				goto next;
 			}
 			ret = demo_apply_edits(demo, ptree, c->edits, &tree_id,
@@ -476,11 +480,13 @@ static int demo_make_history(struct demo *demo, struct strbuf *err)
 		if (ret)
 			goto next;
 
-		committer_id = strcmp(c->branch, "master") ? DEMO_MAINTAINER : 0;
+		committer_id = strcmp(c->branch, "master") ? DEMO_MAINTAINER :
+							     0;
 		ret = demo_signature(&author, c->author, at, err);
 		if (!ret)
 			ret = demo_signature(&committer, committer_id,
-					     demo_time(demo, c->committed, (int)i),
+					     demo_time(demo, c->committed,
+						       (int)i),
 					     err);
 		if (ret)
 			goto next;
@@ -489,7 +495,8 @@ static int demo_make_history(struct demo *demo, struct strbuf *err)
 				      author, committer, NULL, msg.buf, tree,
 				      parent ? 1 : 0,
 				      (const git_commit **)&parent) < 0) {
-			ret = repo_error(err, -EIO, "cannot commit '%s'", c->subject);
+			ret = repo_error(err, -EIO, "cannot commit '%s'",
+					 c->subject);
 			goto next;
 		}
 		b->tip = demo->commit_oids[i];
@@ -504,7 +511,8 @@ static int demo_make_history(struct demo *demo, struct strbuf *err)
 					      GIT_OBJECT_COMMIT) < 0 ||
 			    git_tag_create(&tag_id, demo->repo, c->tag, target,
 					   committer, tmsg.buf, 0) < 0)
-				ret = repo_error(err, -EIO, "cannot tag '%s'", c->tag);
+				ret = repo_error(err, -EIO, "cannot tag '%s'",
+						 c->tag);
 			git_object_free(target);
 			strbuf_release(&tmsg);
 		}
@@ -527,7 +535,8 @@ next:
 		if (git_reference_create(&r, demo->repo, ref.buf,
 					 &demo->branches[i].tip, 0,
 					 "cthulhud --demo") < 0)
-			ret = repo_error(err, -EIO, "cannot create '%s'", ref.buf);
+			ret = repo_error(err, -EIO, "cannot create '%s'",
+					 ref.buf);
 		else
 			git_reference_free(r);
 		strbuf_release(&ref);
@@ -546,8 +555,8 @@ static void add_mail_date(struct strbuf *sb, git_time_t when, int tz)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%a, %-d %b %Y %H:%M:%S", &tm);
-	strbuf_addf(sb, "%s %c%02d%02d", buf, tz < 0 ? '-' : '+',
-		    abs(tz) / 60, abs(tz) % 60);
+	strbuf_addf(sb, "%s %c%02d%02d", buf, tz < 0 ? '-' : '+', abs(tz) / 60,
+		    abs(tz) % 60);
 }
 
 /* A display name and address, the name RFC 2047-encoded when not ASCII. */
@@ -609,8 +618,10 @@ static int demo_diff(struct demo *demo, const git_oid *from, const git_oid *to,
 	    git_tree_lookup(&b, demo->repo, to) < 0 ||
 	    git_diff_tree_to_tree(&diff, demo->repo, a, b, NULL) < 0 ||
 	    git_diff_get_stats(&stats, diff) < 0 ||
-	    git_diff_stats_to_buf(&buf, stats, GIT_DIFF_STATS_FULL |
-				  GIT_DIFF_STATS_INCLUDE_SUMMARY, 72) < 0) {
+	    git_diff_stats_to_buf(&buf, stats,
+				  GIT_DIFF_STATS_FULL |
+					  GIT_DIFF_STATS_INCLUDE_SUMMARY,
+				  72) < 0) {
 		ret = repo_error(err, -EIO, "cannot diff the demo series");
 		goto out;
 	}
@@ -618,7 +629,8 @@ static int demo_diff(struct demo *demo, const git_oid *from, const git_oid *to,
 	git_buf_dispose(&buf);
 	if (patch) {
 		if (git_diff_to_buf(&buf, diff, GIT_DIFF_FORMAT_PATCH) < 0) {
-			ret = repo_error(err, -EIO, "cannot format the demo patch");
+			ret = repo_error(err, -EIO,
+					 "cannot format the demo patch");
 			goto out;
 		}
 		strbuf_add(patch, buf.ptr, buf.size);
@@ -635,16 +647,18 @@ out:
 /* The headers of one message of series s; ids[0..n-1] came before it. */
 static void add_mail_headers(struct strbuf *mbox, const struct demo_series *s,
 			     const char *from_line, const char *subject,
-			     int number, int total, git_time_t when,
-			     char **ids, int n)
+			     int number, int total, git_time_t when, char **ids,
+			     int n)
 {
 	int i;
 
-	strbuf_addf(mbox, "From %s Mon Sep 17 00:00:00 2001\nFrom: ", from_line);
+	strbuf_addf(mbox,
+		    "From %s Mon Sep 17 00:00:00 2001\nFrom: ", from_line);
 	add_mail_addr(mbox, s->author);
 	strbuf_addstr(mbox, "\nTo: ");
 	add_mail_addr(mbox, DEMO_MAINTAINER);
-	strbuf_addstr(mbox, "\nCc: kvm@vger.kernel.org, linux-kernel@vger.kernel.org");
+	strbuf_addstr(mbox,
+		      "\nCc: kvm@vger.kernel.org, linux-kernel@vger.kernel.org");
 	if (*s->cc)
 		strbuf_addf(mbox, ", %s", s->cc);
 	strbuf_addstr(mbox, "\nSubject: [PATCH");
@@ -664,8 +678,8 @@ static void add_mail_headers(struct strbuf *mbox, const struct demo_series *s,
 		strbuf_addch(mbox, '\n');
 	}
 	strbuf_addstr(mbox, "MIME-Version: 1.0\n"
-		      "Content-Type: text/plain; charset=UTF-8\n"
-		      "Content-Transfer-Encoding: 8bit\n\n");
+			    "Content-Type: text/plain; charset=UTF-8\n"
+			    "Content-Transfer-Encoding: 8bit\n\n");
 }
 
 /*
@@ -698,7 +712,8 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 		git_commit *c;
 
 		if (git_commit_lookup(&c, demo->repo, &topic->tip) < 0)
-			return repo_error(err, -EIO, "cannot read '%s'", s->topic);
+			return repo_error(err, -EIO, "cannot read '%s'",
+					  s->topic);
 		trees[0] = *git_commit_tree_id(c);
 		git_commit_free(c);
 	}
@@ -730,7 +745,7 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 				       sig, NULL, text.buf, tree, 1,
 				       (const git_commit **)&parent) < 0))
 			ret = repo_error(err, -EIO, "cannot commit '%s'",
-					     s->patches[i].subject);
+					 s->patches[i].subject);
 		git_tree_free(base);
 		git_tree_free(tree);
 		git_commit_free(parent);
@@ -745,7 +760,8 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 		strbuf_reset(&text);
 		strbuf_addstr(&text, s->cover_body);
 		if (s->previous >= 0 && demo->cover_ids[s->previous])
-			strbuf_addf(&text, "\nv%d: https://lore.kernel.org/all/%s\n",
+			strbuf_addf(&text,
+				    "\nv%d: https://lore.kernel.org/all/%s\n",
 				    demo_series[s->previous].version,
 				    demo->cover_ids[s->previous]);
 		strbuf_addf(&text, "\n%s (%d):\n", who->name, s->nr_patches);
@@ -756,9 +772,11 @@ static int demo_write_series(struct demo *demo, size_t idx, struct strbuf *err)
 				NULL, err);
 		if (ret)
 			goto out;
-		strbuf_addf(&text, "\nbase-commit: %s\n-- \n" DEMO_GIT_VERSION "\n",
+		strbuf_addf(&text,
+			    "\nbase-commit: %s\n-- \n" DEMO_GIT_VERSION "\n",
 			    base_hex);
-		add_mail_headers(&mbox, s, "0000000000000000000000000000000000000000",
+		add_mail_headers(&mbox, s,
+				 "0000000000000000000000000000000000000000",
 				 s->cover, 0, s->nr_patches, sent, ids, n);
 		add_mbox_body(&mbox, text.buf);
 		strbuf_addch(&mbox, '\n');
@@ -904,7 +922,7 @@ static int demo_set_listen(const char *config_path, const char *http_listen,
 		return repo_error(err, -EIO, "cannot open '%s'", config_path);
 	if (git_config_set_string(cfg, "http.listen", http_listen) < 0)
 		ret = repo_error(err, -EIO, "cannot set http.listen in '%s'",
-				     config_path);
+				 config_path);
 	git_config_free(cfg);
 	return ret;
 }
@@ -977,7 +995,8 @@ static int compare_names(const void *a, const void *b)
 }
 
 int demo_seed_mail(const char *dir,
-		   int (*submit)(const char *path, void *data, struct strbuf *err),
+		   int (*submit)(const char *path, void *data,
+				 struct strbuf *err),
 		   void *data, struct strbuf *err)
 {
 	char *mail = NULL, *mark, **names = NULL;
@@ -1041,8 +1060,9 @@ static int demo_submit_file(const char *path, void *data, struct strbuf *err)
 		return error_set(err, ret, "cannot read '%s': %s", path,
 				 strerror(-ret));
 	}
-	ret = engine_run("submit", series_submit_args(sb.buf, sb.len, MBOX_AUTO),
-			 NULL, err);
+	ret = engine_run("submit",
+			 series_submit_args(sb.buf, sb.len, MBOX_AUTO), NULL,
+			 err);
 	strbuf_release(&sb);
 	if (ret)
 		return ret;
@@ -1090,7 +1110,8 @@ void demo_print_welcome(const char *dir)
 
 		if (!port || !host_len ||
 		    !strncmp(cfg->http_listen, "0.0.0.0", host_len))
-			strbuf_addf(&url, "http://127.0.0.1%s/", port ? port : "");
+			strbuf_addf(&url, "http://127.0.0.1%s/",
+				    port ? port : "");
 		else if (!strncmp(cfg->http_listen, "[::]", host_len))
 			strbuf_addf(&url, "http://[::1]%s/", port);
 		else
@@ -1119,9 +1140,8 @@ void demo_print_welcome(const char *dir)
 	       "\n"
 	       "Ctrl-C stops the daemon; the same command starts it again on "
 	       "the same tree.\n\n",
-	       cfg->tree_name ? cfg->tree_name : DEMO_TREE_NAME, url.buf,
-	       sock, cfg->repo, abs, abs, cli, sock, cli, sock, cli, sock,
-	       cfg->repo);
+	       cfg->tree_name ? cfg->tree_name : DEMO_TREE_NAME, url.buf, sock,
+	       cfg->repo, abs, abs, cli, sock, cli, sock, cli, sock, cfg->repo);
 	fflush(stdout);
 	daemon_config_put();
 	strbuf_release(&url);

@@ -22,7 +22,8 @@ int demo_prepare(const char *dir, const char *http_listen, char **config_path,
  * later run does not submit again.  Stops at the first submit() that fails and returns its code.
  */
 int demo_seed_mail(const char *dir,
-		   int (*submit)(const char *path, void *data, struct strbuf *err),
+		   int (*submit)(const char *path, void *data,
+				 struct strbuf *err),
 		   void *data, struct strbuf *err);
 
 /*

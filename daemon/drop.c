@@ -72,7 +72,8 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		return error_set(err, ERR_INVALID, "bad commit id '%s'", hex);
 	ret = git_reference_name_to_id(&tip, git, refname);
 	if (ret < 0)
-		return repo_error(err, ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
+		return repo_error(err,
+				  ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
 				  "cannot read the branch");
 	git_oid_tostr(res->old_tip, sizeof(res->old_tip), &tip);
 	if (git_commit_lookup(&c, git, &tip) < 0)
@@ -198,9 +199,10 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 	ret = git_reference_create_matching(&ref, git, refname, &cur, 1, &tip,
 					    "cthulhu: drop");
 	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED) {
-		ret = repo_error(err, ERR_STALE,
-				 "'%s' moved while dropping; nothing was changed, try again",
-				 refname);
+		ret = repo_error(
+			err, ERR_STALE,
+			"'%s' moved while dropping; nothing was changed, try again",
+			refname);
 		goto out;
 	}
 	if (ret < 0) {

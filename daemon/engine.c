@@ -30,12 +30,12 @@ struct waiter {
 
 struct job {
 	struct job *next;
-	int64_t id;			/* row id; 0 for quiet jobs */
+	int64_t id; /* row id; 0 for quiet jobs */
 	const struct job_type *type;
 	json_t *args;
-	int64_t not_before_ms;		/* monotonic; 0 = at once */
-	int64_t kicked_first_ms;	/* for capping a debounce */
-	struct waiter *waiter;		/* NULL when nobody waits */
+	int64_t not_before_ms;	 /* monotonic; 0 = at once */
+	int64_t kicked_first_ms; /* for capping a debounce */
+	struct waiter *waiter;	 /* NULL when nobody waits */
 };
 
 struct periodic {
@@ -119,9 +119,11 @@ static int64_t job_row_insert(const struct job_type *type, json_t *args,
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	text = json_dumps(args, JSON_COMPACT);
-	rc = db_exec(db, err, "INSERT INTO jobs (type, args, state, created_at) "
-		     "VALUES (?, ?, 'queued', ?)", "tti", type->name,
-		     text ? text : "{}", (int64_t)time(NULL));
+	rc = db_exec(db, err,
+		     "INSERT INTO jobs (type, args, state, created_at) "
+		     "VALUES (?, ?, 'queued', ?)",
+		     "tti", type->name, text ? text : "{}",
+		     (int64_t)time(NULL));
 	free(text);
 	if (rc)
 		return rc;
@@ -152,7 +154,8 @@ static int job_execute(struct job *job, json_t **result, struct strbuf *err)
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	if (job->id)
-		db_exec(db, &dberr, "UPDATE jobs SET state = 'running', "
+		db_exec(db, &dberr,
+			"UPDATE jobs SET state = 'running', "
 			"started_at = ?, attempts = attempts + 1 WHERE id = ?",
 			"ii", (int64_t)time(NULL), job->id);
 	ctx.id = job->id;
@@ -182,20 +185,24 @@ static int job_execute(struct job *job, json_t **result, struct strbuf *err)
 			    strerror(-code));
 	if (job->id) {
 		if (code >= 0) {
-			text = *result ? json_dumps(*result, JSON_COMPACT) : NULL;
-			db_exec(db, &dberr, "UPDATE jobs SET state = 'done', "
+			text = *result ? json_dumps(*result, JSON_COMPACT) :
+					 NULL;
+			db_exec(db, &dberr,
+				"UPDATE jobs SET state = 'done', "
 				"result = ?, finished_at = ? WHERE id = ?",
 				"tii", text, (int64_t)time(NULL), job->id);
 		} else {
-			db_exec(db, &dberr, "UPDATE jobs SET state = 'failed', "
+			db_exec(db, &dberr,
+				"UPDATE jobs SET state = 'failed', "
 				"error = ?, code = ?, finished_at = ? WHERE id = ?",
 				"tdii", err->buf, code, (int64_t)time(NULL),
 				job->id);
 		}
 		if (!(eng.finished % 256))
-			db_exec(db, &dberr, "DELETE FROM jobs WHERE state IN "
-				"('done', 'failed') AND id < ?", "i",
-				job->id - JOBS_KEPT);
+			db_exec(db, &dberr,
+				"DELETE FROM jobs WHERE state IN "
+				"('done', 'failed') AND id < ?",
+				"i", job->id - JOBS_KEPT);
 	} else if (code < 0) {
 		log_warn("%s: %s", job->type->name, err->buf);
 	}
@@ -287,7 +294,8 @@ static void *engine_main(void *unused)
 					ts.tv_sec++;
 					ts.tv_nsec -= 1000000000;
 				}
-				pthread_cond_timedwait(&eng.wake, &eng.lock, &ts);
+				pthread_cond_timedwait(&eng.wake, &eng.lock,
+						       &ts);
 			}
 			continue;
 		}
@@ -339,37 +347,46 @@ static int engine_recover(struct strbuf *err)
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	rows = db_query(db, err, "SELECT id, type, args, state FROM jobs "
-			"WHERE state IN ('queued', 'running') ORDER BY id", NULL);
+	rows = db_query(db, err,
+			"SELECT id, type, args, state FROM jobs "
+			"WHERE state IN ('queued', 'running') ORDER BY id",
+			NULL);
 	if (!rows)
 		return -EIO;
 	json_array_foreach(rows, i, row) {
 		int64_t id = json_integer_value(json_object_get(row, "id"));
-		const char *tname = json_string_value(json_object_get(row, "type"));
-		const char *state = json_string_value(json_object_get(row, "state"));
+		const char *tname =
+			json_string_value(json_object_get(row, "type"));
+		const char *state =
+			json_string_value(json_object_get(row, "state"));
 		const struct job_type *type = tname ? find_type(tname) : NULL;
 		struct job *job;
 
 		if (!type || !type->rerun) {
-			db_exec(db, NULL, "UPDATE jobs SET state = 'failed', "
-				"error = ?, finished_at = ? WHERE id = ?", "tii",
+			db_exec(db, NULL,
+				"UPDATE jobs SET state = 'failed', "
+				"error = ?, finished_at = ? WHERE id = ?",
+				"tii",
 				!strcmp(state, "running") ?
-				"interrupted: cthulhud stopped while it ran" :
-				"interrupted: cthulhud stopped before it ran",
+					"interrupted: cthulhud stopped while it ran" :
+					"interrupted: cthulhud stopped before it ran",
 				(int64_t)time(NULL), id);
 			log_warn("job %lld (%s) was %s when cthulhud stopped; "
-				 "marked failed", (long long)id,
-				 tname ? tname : "?", state);
+				 "marked failed",
+				 (long long)id, tname ? tname : "?", state);
 			continue;
 		}
 		log_info("job %lld (%s) was %s when cthulhud stopped; "
-			 "running it again", (long long)id, tname, state);
-		db_exec(db, NULL, "UPDATE jobs SET state = 'queued' WHERE id = ?",
-			"i", id);
+			 "running it again",
+			 (long long)id, tname, state);
+		db_exec(db, NULL,
+			"UPDATE jobs SET state = 'queued' WHERE id = ?", "i",
+			id);
 		job = xcalloc(1, sizeof(*job));
 		job->id = id;
 		job->type = type;
-		job->args = json_loads(json_string_value(json_object_get(row, "args")),
+		job->args = json_loads(json_string_value(
+					       json_object_get(row, "args")),
 				       0, NULL);
 		if (!job->args)
 			job->args = json_object();
@@ -442,7 +459,8 @@ int engine_run(const char *type_name, json_t *args, json_t **result,
 	}
 	if (eng.stopping || !eng.running) {
 		json_decref(args);
-		return error_set(err, ERR_UNAVAILABLE, "cthulhud is shutting down");
+		return error_set(err, ERR_UNAVAILABLE,
+				 "cthulhud is shutting down");
 	}
 	id = job_row_insert(type, args, err);
 	if (id < 0) {
@@ -534,10 +552,11 @@ void engine_kick(const char *type_name, json_t *args, unsigned int delay_ms)
 		 * cannot starve the job.
 		 */
 		if (now + delay_ms > job->not_before_ms) {
-			int64_t cap = job->kicked_first_ms + 5 * (int64_t)delay_ms;
+			int64_t cap =
+				job->kicked_first_ms + 5 * (int64_t)delay_ms;
 
-			job->not_before_ms = now + delay_ms < cap ?
-					     now + delay_ms : cap;
+			job->not_before_ms =
+				now + delay_ms < cap ? now + delay_ms : cap;
 		}
 		pthread_mutex_unlock(&eng.lock);
 		json_decref(args);
@@ -549,7 +568,8 @@ void engine_kick(const char *type_name, json_t *args, unsigned int delay_ms)
 		if (text) {
 			struct db *db = db_thread();
 
-			if (db && db_exec(db, &err, "UPDATE jobs SET args = ? "
+			if (db && db_exec(db, &err,
+					  "UPDATE jobs SET args = ? "
 					  "WHERE id = ? AND state = 'queued'",
 					  "ti", text, id) < 0)
 				log_error("cannot update job %lld: %s",
@@ -613,8 +633,8 @@ json_t *engine_current(void)
 	pthread_mutex_lock(&eng.lock);
 	if (eng.cur_type) {
 		cur = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)eng.cur_id,
-				"type", eng.cur_type,
-				"started", (json_int_t)eng.cur_started);
+				"type", eng.cur_type, "started",
+				(json_int_t)eng.cur_started);
 		if (eng.cur_progress[0])
 			json_object_set_new(cur, "progress",
 					    json_string(eng.cur_progress));

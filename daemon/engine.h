@@ -19,8 +19,8 @@ struct config;
  */
 struct job_ctx {
 	int64_t id;
-	struct db *db;			/* the engine's connection */
-	const struct config *config;	/* current for the job's whole run */
+	struct db *db;		     /* the engine's connection */
+	const struct config *config; /* current for the job's whole run */
 	/* Set by a job to report progress ("topic 3 of 7"); may be NULL. */
 	void (*progress)(struct job_ctx *ctx, const char *fmt, ...);
 };
@@ -36,8 +36,8 @@ typedef int (*job_fn)(struct job_ctx *ctx, json_t *args, json_t **result,
 struct job_type {
 	const char *name;
 	job_fn run;
-	bool rerun;		/* safe to run again after a crash */
-	bool quiet;		/* do not keep a row once done (internal scans) */
+	bool rerun; /* safe to run again after a crash */
+	bool quiet; /* do not keep a row once done (internal scans) */
 	/*
 	 * Fold the args of an engine_kick() into those of the queued job it
 	 * joins, so the job carries the reasons of every kick it absorbed;

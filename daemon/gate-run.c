@@ -50,11 +50,11 @@ struct run {
 	struct run *next;
 	int64_t id;
 	char *commit, *command, *repo, *dir, *log;
-	char *marker;			/* in the environment of its processes */
+	char *marker; /* in the environment of its processes */
 	unsigned int timeout, jobs;
-	int slot;			/* -1 while queued */
-	pid_t pid;			/* the step running, 0 when none */
-	bool in_command;		/* the setup step is done */
+	int slot;	 /* -1 while queued */
+	pid_t pid;	 /* the step running, 0 when none */
+	bool in_command; /* the setup step is done */
 	bool cancelled, timed_out;
 	int64_t started_ms, deadline_ms;
 	/* over, its result not yet handed to the engine */
@@ -70,7 +70,7 @@ static struct {
 	pthread_cond_t wake;
 	pthread_t thread;
 	bool running, stopping;
-	struct run *queued;		/* in order */
+	struct run *queued; /* in order */
 	struct run *active;
 	bool slot_busy[MAX_SLOTS];
 } rq = {
@@ -238,14 +238,16 @@ static bool run_poll(struct run *r, int64_t now)
 	if (r->done)
 		return post_result(r, NULL, 0, NULL);
 	if (!r->pid)
-		return post_result(r, "error", -1, "cannot start the gate's processes");
+		return post_result(r, "error", -1,
+				   "cannot start the gate's processes");
 	if ((r->cancelled || (r->deadline_ms && now >= r->deadline_ms)) &&
 	    !r->timed_out) {
 		if (!r->cancelled) {
 			FILE *f = fopen(r->log, "ae");
 
 			if (f) {
-				fprintf(f, "\ncthulhu gate: timed out after %u s, killing process group %d\n",
+				fprintf(f,
+					"\ncthulhu gate: timed out after %u s, killing process group %d\n",
 					r->timeout, (int)r->pid);
 				fclose(f);
 			}
@@ -270,20 +272,24 @@ static bool run_poll(struct run *r, int64_t now)
 		return post_result(r, "timeout", -1, NULL);
 	if (!r->in_command) {
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
-			return post_result(r, "error", -1,
-					   "cannot check the candidate out in the gate's worktree");
+			return post_result(
+				r, "error", -1,
+				"cannot check the candidate out in the gate's worktree");
 		r->in_command = true;
 		strbuf_addf(&wt, "%s/wt-%d", r->dir, r->slot);
 		args[0] = r->command;
 		args[1] = wt.buf;
 		args[2] = r->commit;
-		r->pid = spawn(r, "cd \"$2\" || exit 1; export CTHULHU_GATE_COMMIT=\"$3\"; "
-			       "echo \"+ $1\"; exec /bin/sh -c \"$1\"",
-			       args, 3);
+		r->pid =
+			spawn(r,
+			      "cd \"$2\" || exit 1; export CTHULHU_GATE_COMMIT=\"$3\"; "
+			      "echo \"+ $1\"; exec /bin/sh -c \"$1\"",
+			      args, 3);
 		strbuf_release(&wt);
 		if (r->pid < 0) {
 			r->pid = 0;
-			return post_result(r, "error", -1, "cannot start the gate command");
+			return post_result(r, "error", -1,
+					   "cannot start the gate command");
 		}
 		/* the group a restart after a crash must kill */
 		if (db_thread())
@@ -296,7 +302,8 @@ static bool run_poll(struct run *r, int64_t now)
 		return post_result(r, "passed", 0, NULL);
 	return post_result(r, "failed",
 			   WIFEXITED(status) ? WEXITSTATUS(status) :
-			   128 + WTERMSIG(status), NULL);
+					       128 + WTERMSIG(status),
+			   NULL);
 }
 
 static void *runner_main(void *unused)
@@ -400,7 +407,8 @@ int gate_run_queue(const struct gate_run_spec *spec, struct strbuf *err)
 	if (rq.stopping) {
 		pthread_mutex_unlock(&rq.lock);
 		run_free(r);
-		return error_set(err, ERR_UNAVAILABLE, "cthulhud is shutting down");
+		return error_set(err, ERR_UNAVAILABLE,
+				 "cthulhud is shutting down");
 	}
 	ret = runner_ensure(err);
 	if (ret < 0) {
@@ -484,11 +492,13 @@ json_t *gate_run_status(void)
 		strbuf_reset(&line);
 		last_line(r->log, &line);
 		json_array_append_new(list,
-			json_pack("{s:I, s:i, s:i, s:I, s:s}", "run",
-				  (json_int_t)r->id, "slot", r->slot,
-				  "pid", (int)r->pid, "elapsed_ms",
-				  (json_int_t)(now - r->started_ms), "line",
-				  line.buf));
+				      json_pack("{s:I, s:i, s:i, s:I, s:s}",
+						"run", (json_int_t)r->id,
+						"slot", r->slot, "pid",
+						(int)r->pid, "elapsed_ms",
+						(json_int_t)(now -
+							     r->started_ms),
+						"line", line.buf));
 	}
 	pthread_mutex_unlock(&rq.lock);
 	strbuf_release(&line);

@@ -24,14 +24,14 @@ struct strbuf;
  * cthulhud was killed, once it starts again.
  */
 struct gate_run_spec {
-	int64_t run;		/* gate_runs.id */
-	const char *commit;	/* what to check out */
-	const char *command;	/* run by /bin/sh -c in the worktree */
-	const char *repo;	/* the repository the worktrees belong to */
-	const char *dir;	/* <state>/gate: worktrees wt-N live here */
-	const char *log;	/* the log file, made or truncated */
-	unsigned int timeout;	/* seconds; 0 for none */
-	unsigned int jobs;	/* how many runs at once, 1 or more */
+	int64_t run;	      /* gate_runs.id */
+	const char *commit;   /* what to check out */
+	const char *command;  /* run by /bin/sh -c in the worktree */
+	const char *repo;     /* the repository the worktrees belong to */
+	const char *dir;      /* <state>/gate: worktrees wt-N live here */
+	const char *log;      /* the log file, made or truncated */
+	unsigned int timeout; /* seconds; 0 for none */
+	unsigned int jobs;    /* how many runs at once, 1 or more */
 };
 
 /* Queue a run; every string is copied. */

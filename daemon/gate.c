@@ -46,7 +46,7 @@ struct gate_conf {
 	int64_t timeout;
 	int64_t jobs;
 	bool gated;
-	bool external;		/* mode = external: the CI runs it */
+	bool external; /* mode = external: the CI runs it */
 	const char *remote, *push_ref;
 };
 
@@ -103,9 +103,8 @@ bool gate_holds_next(const struct config *cfg)
 	return gc.command && gc.gated;
 }
 
-void gate_topic_tip(struct db *db, const struct config *cfg,
-		    const char *topic, const char *tip, char *use,
-		    const char **how)
+void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
+		    const char *tip, char *use, const char **how)
 {
 	json_t *row = NULL;
 	const char *state;
@@ -118,7 +117,8 @@ void gate_topic_tip(struct db *db, const struct config *cfg,
 			 "SELECT state, good_tip FROM gate_ejections "
 			 "WHERE topic = ? AND bad_tip = ? AND state != 'reported' "
 			 "ORDER BY id DESC LIMIT 1",
-			 "tt", topic, tip) < 0 || !row)
+			 "tt", topic, tip) < 0 ||
+	    !row)
 		return;
 	state = jstr(row, "state");
 	if ((!strcmp(state, "trying") || !strcmp(state, "fallback")) &&
@@ -168,9 +168,8 @@ static bool tree_passed(struct db *db, const char *tree, const char *command)
  * remote, where the CI takes it, and wait for its POST; the run is then
  * 'running' in slot -1.  A push that fails is an 'error'.
  */
-static int push_run(struct job_ctx *ctx, const struct gate_conf *gc,
-		    int64_t id, const char *commit, const char *log,
-		    struct strbuf *err)
+static int push_run(struct job_ctx *ctx, const struct gate_conf *gc, int64_t id,
+		    const char *commit, const char *log, struct strbuf *err)
 {
 	char was[MERGE_HEXSZ + 1] = "";
 	struct strbuf spec = STRBUF_INIT, msg = STRBUF_INIT;
@@ -195,10 +194,14 @@ static int push_run(struct job_ctx *ctx, const struct gate_conf *gc,
 	f = fopen(log, "we");
 	if (f) {
 		if (ret < 0)
-			fprintf(f, "cthulhu gate: run %" PRId64 " of %s: cannot push it to '%s' %s: %s\n",
+			fprintf(f,
+				"cthulhu gate: run %" PRId64
+				" of %s: cannot push it to '%s' %s: %s\n",
 				id, commit, gc->remote, gc->push_ref, err->buf);
 		else
-			fprintf(f, "cthulhu gate: run %" PRId64 " of %s pushed to '%s' %s; "
+			fprintf(f,
+				"cthulhu gate: run %" PRId64
+				" of %s pushed to '%s' %s; "
 				"waiting for the CI's result\n",
 				id, commit, gc->remote, gc->push_ref);
 		fclose(f);
@@ -245,21 +248,22 @@ static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 		return ret;
 	if (tree_passed(ctx->db, tree, gc->command)) {
 		*cached = true;
-		return db_exec(ctx->db, err,
-			       "INSERT INTO gate_runs (candidate, round, probe, topic, "
-			       "commit_sha, tree, state, command, created_at, finished_at, "
-			       "duration_ms) VALUES (?, ?, ?, ?, ?, ?, 'cached', ?, ?, ?, 0)",
-			       "iiittttii", jint(cand, "id"), round, probe,
-			       topic && *topic ? topic : NULL, commit, tree,
-			       gc->command, (int64_t)time(NULL),
-			       (int64_t)time(NULL));
+		return db_exec(
+			ctx->db, err,
+			"INSERT INTO gate_runs (candidate, round, probe, topic, "
+			"commit_sha, tree, state, command, created_at, finished_at, "
+			"duration_ms) VALUES (?, ?, ?, ?, ?, ?, 'cached', ?, ?, ?, 0)",
+			"iiittttii", jint(cand, "id"), round, probe,
+			topic && *topic ? topic : NULL, commit, tree,
+			gc->command, (int64_t)time(NULL), (int64_t)time(NULL));
 	}
-	ret = db_exec(ctx->db, err,
-		      "INSERT INTO gate_runs (candidate, round, probe, topic, commit_sha, "
-		      "tree, command, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		      "iiitttti", jint(cand, "id"), round, probe,
-		      topic && *topic ? topic : NULL, commit, tree, gc->command,
-		      (int64_t)time(NULL));
+	ret = db_exec(
+		ctx->db, err,
+		"INSERT INTO gate_runs (candidate, round, probe, topic, commit_sha, "
+		"tree, command, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		"iiitttti", jint(cand, "id"), round, probe,
+		topic && *topic ? topic : NULL, commit, tree, gc->command,
+		(int64_t)time(NULL));
 	if (ret < 0)
 		return ret;
 	id = db_last_insert_id(ctx->db);
@@ -347,9 +351,9 @@ static json_t *build_probes(struct db *db, json_t *build, struct strbuf *err)
 	if (!topics)
 		return NULL;
 	probes = json_array();
-	json_array_append_new(probes, json_pack("{s:n, s:n, s:s}", "topic",
-						"tip", "commit",
-						jstr(build, "base")));
+	json_array_append_new(probes,
+			      json_pack("{s:n, s:n, s:s}", "topic", "tip",
+					"commit", jstr(build, "base")));
 	prev = jstr(build, "base");
 	json_array_foreach(topics, i, t) {
 		const char *c = jstr(t, "merge_commit");
@@ -357,8 +361,9 @@ static json_t *build_probes(struct db *db, json_t *build, struct strbuf *err)
 		if (!*c || !strcmp(c, prev))
 			continue;
 		json_array_append_new(probes,
-			json_pack("{s:s, s:s, s:s}", "topic", jstr(t, "topic"),
-				  "tip", jstr(t, "tip"), "commit", c));
+				      json_pack("{s:s, s:s, s:s}", "topic",
+						jstr(t, "topic"), "tip",
+						jstr(t, "tip"), "commit", c));
 		prev = c;
 	}
 	json_decref(topics);
@@ -371,10 +376,11 @@ static int load_candidate(struct db *db, int64_t id, json_t **cand,
 	int ret;
 
 	ret = db_query_row(db, cand, err,
-			   "SELECT * FROM gate_candidates WHERE id = ?", "i", id);
+			   "SELECT * FROM gate_candidates WHERE id = ?", "i",
+			   id);
 	if (!ret && !*cand)
-		ret = error_set(err, ERR_NOT_FOUND, "unknown gate candidate '%" PRId64 "'",
-				id);
+		ret = error_set(err, ERR_NOT_FOUND,
+				"unknown gate candidate '%" PRId64 "'", id);
 	return ret;
 }
 
@@ -393,26 +399,29 @@ static void settle_ejections(struct job_ctx *ctx, json_t *cand)
 		"WHERE build = ? AND gate = 'fallback')",
 		"ii", (int64_t)time(NULL), jint(cand, "build"));
 	m = next_merge_handle(ctx->config, NULL);
-	rows = db_query(ctx->db, NULL,
-			"SELECT e.id, e.topic, e.bad_tip, t.branch FROM gate_ejections e "
-			"JOIN topics t ON t.name = e.topic WHERE e.state = 'ejected' "
-			"AND e.good_tip IS NOT NULL",
-			NULL);
+	rows = db_query(
+		ctx->db, NULL,
+		"SELECT e.id, e.topic, e.bad_tip, t.branch FROM gate_ejections e "
+		"JOIN topics t ON t.name = e.topic WHERE e.state = 'ejected' "
+		"AND e.good_tip IS NOT NULL",
+		NULL);
 	json_array_foreach(rows, i, r) {
-		if (!m || merge_resolve_commit(m, jstr(r, "branch"), tip, NULL) < 0 ||
+		if (!m ||
+		    merge_resolve_commit(m, jstr(r, "branch"), tip, NULL) < 0 ||
 		    strcmp(tip, jstr(r, "bad_tip")))
 			continue;
 		db_exec(ctx->db, NULL,
 			"UPDATE gate_ejections SET state = 'trying', updated_at = ? "
 			"WHERE id = ?",
 			"ii", (int64_t)time(NULL), jint(r, "id"));
-		log_info("gate: trying '%s' at its last good tip", jstr(r, "topic"));
+		log_info("gate: trying '%s' at its last good tip",
+			 jstr(r, "topic"));
 		kick = true;
 	}
 	json_decref(rows);
 	if (kick)
-		engine_kick("next-rebuild", json_pack("{s:s}", "trigger", "gate"),
-			    0);
+		engine_kick("next-rebuild",
+			    json_pack("{s:s}", "trigger", "gate"), 0);
 }
 
 static int candidate_passed(struct job_ctx *ctx, const struct gate_conf *gc,
@@ -430,8 +439,8 @@ static int candidate_passed(struct job_ctx *ctx, const struct gate_conf *gc,
 		      "tii", why, (int64_t)time(NULL), id);
 	if (!ret)
 		ret = db_exec(ctx->db, err,
-			      "UPDATE builds SET gate = 'passed' WHERE id = ?", "i",
-			      jint(cand, "build"));
+			      "UPDATE builds SET gate = 'passed' WHERE id = ?",
+			      "i", jint(cand, "build"));
 	if (ret < 0) {
 		db_rollback(ctx->db);
 		return ret;
@@ -493,7 +502,8 @@ static void commit_range(const struct config *cfg, const char *from,
 	FILE *f;
 	int n = 0;
 
-	strbuf_addf(&cmd, "git -C '%s' log --oneline --no-decorate -n %d %s..%s 2>&1",
+	strbuf_addf(&cmd,
+		    "git -C '%s' log --oneline --no-decorate -n %d %s..%s 2>&1",
 		    cfg->repo, RANGE_MAX, from, to);
 	f = popen(cmd.buf, "re");
 	strbuf_release(&cmd);
@@ -567,8 +577,9 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 			"UPDATE gate_candidates SET state = 'base-failed', reason = ?, "
 			"lo = ?, hi = ?, finished_at = ? WHERE id = ?",
 			"tiiii", reason.buf, lo, hi, (int64_t)time(NULL), id);
-		db_exec(ctx->db, NULL, "UPDATE builds SET gate = 'failed' WHERE id = ?",
-			"i", jint(cand, "build"));
+		db_exec(ctx->db, NULL,
+			"UPDATE builds SET gate = 'failed' WHERE id = ?", "i",
+			jint(cand, "build"));
 		log_error("gate: %s (see %s)", reason.buf, jstr(fail, "log"));
 		publish_event(ctx->db, id, "base-failed");
 		ret = 0;
@@ -583,7 +594,8 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 	if (!strcmp(good, jstr(p, "tip")))
 		good[0] = 0;
 	strbuf_addf(&reason,
-		    "gate run %" PRId64 " fails on next with '%s' merged at %.12s, "
+		    "gate run %" PRId64
+		    " fails on next with '%s' merged at %.12s, "
 		    "gate run %" PRId64 " passes on the merge before it",
 		    jint(fail, "id"), topic, jstr(p, "tip"), jint(pass, "id"));
 	if (!gc->gated)
@@ -596,63 +608,83 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 		goto out;
 	if (fallback) {
 		/* its last good tip failed too: leave it out */
-		ret = db_exec(ctx->db, err,
-			      "UPDATE gate_ejections SET state = 'dropped', updated_at = ?, "
-			      "reason = reason || '; its last good tip fails too (gate run ' || ? || ')' "
-			      "WHERE topic = ? AND state = 'trying'",
-			      "iit", (int64_t)time(NULL), jint(fail, "id"), topic);
+		ret = db_exec(
+			ctx->db, err,
+			"UPDATE gate_ejections SET state = 'dropped', updated_at = ?, "
+			"reason = reason || '; its last good tip fails too (gate run ' || ? || ')' "
+			"WHERE topic = ? AND state = 'trying'",
+			"iit", (int64_t)time(NULL), jint(fail, "id"), topic);
 	} else {
-		ret = db_exec(ctx->db, err,
-			      "INSERT INTO gate_ejections (candidate, topic, bad_tip, good_tip, "
-			      "state, fail_run, pass_run, reason, created_at, updated_at) "
-			      "VALUES (?, ?, (SELECT tip FROM build_topics WHERE build = ? AND topic = ?), "
-			      "?, ?, ?, ?, ?, ?, ?)",
-			      "ititttiitii", id, topic, jint(cand, "build"), topic,
-			      *good ? good : NULL, state, jint(fail, "id"),
-			      jint(pass, "id"), reason.buf, (int64_t)time(NULL),
-			      (int64_t)time(NULL));
+		ret = db_exec(
+			ctx->db, err,
+			"INSERT INTO gate_ejections (candidate, topic, bad_tip, good_tip, "
+			"state, fail_run, pass_run, reason, created_at, updated_at) "
+			"VALUES (?, ?, (SELECT tip FROM build_topics WHERE build = ? AND topic = ?), "
+			"?, ?, ?, ?, ?, ?, ?)",
+			"ititttiitii", id, topic, jint(cand, "build"), topic,
+			*good ? good : NULL, state, jint(fail, "id"),
+			jint(pass, "id"), reason.buf, (int64_t)time(NULL),
+			(int64_t)time(NULL));
 	}
 	if (!ret)
-		ret = db_exec(ctx->db, err,
-			      "UPDATE gate_candidates SET state = 'failed', culprit = ?, "
-			      "reason = ?, lo = ?, hi = ?, finished_at = ? WHERE id = ?",
-			      "ttiiii", topic, reason.buf, lo, hi, (int64_t)time(NULL),
-			      id);
+		ret = db_exec(
+			ctx->db, err,
+			"UPDATE gate_candidates SET state = 'failed', culprit = ?, "
+			"reason = ?, lo = ?, hi = ?, finished_at = ? WHERE id = ?",
+			"ttiiii", topic, reason.buf, lo, hi,
+			(int64_t)time(NULL), id);
 	if (!ret)
 		ret = db_exec(ctx->db, err,
-			      "UPDATE builds SET gate = 'failed' WHERE id = ?", "i",
-			      jint(cand, "build"));
+			      "UPDATE builds SET gate = 'failed' WHERE id = ?",
+			      "i", jint(cand, "build"));
 
 	/* The maintainer's notification, in the same transaction. */
 	if (!ret) {
 		strbuf_addf(&subject, "[%s gate] '%s' %s next", cfg->tree_name,
 			    topic, gc->gated ? "ejected from" : "breaks");
-		strbuf_addf(&body, "The gate fails on next (build %" PRId64 ", candidate %.12s)\n"
+		strbuf_addf(&body,
+			    "The gate fails on next (build %" PRId64
+			    ", candidate %.12s)\n"
 			    "with topic '%s' at %.12s merged; the merge before it passes.\n\n",
-			    jint(cand, "build"), jstr(cand, "commit_sha"), topic,
-			    jstr(p, "tip"));
-		strbuf_addf(&body, "    failing: gate run %" PRId64 ", %.12s, %s\n",
-			    jint(fail, "id"), jstr(fail, "commit_sha"), jstr(fail, "log"));
-		strbuf_addf(&body, "    passing: gate run %" PRId64 ", %.12s\n\n",
+			    jint(cand, "build"), jstr(cand, "commit_sha"),
+			    topic, jstr(p, "tip"));
+		strbuf_addf(&body,
+			    "    failing: gate run %" PRId64 ", %.12s, %s\n",
+			    jint(fail, "id"), jstr(fail, "commit_sha"),
+			    jstr(fail, "log"));
+		strbuf_addf(&body,
+			    "    passing: gate run %" PRId64 ", %.12s\n\n",
 			    jint(pass, "id"), jstr(pass, "commit_sha"));
 		if (fallback)
-			strbuf_addf(&body, "'%s' was at its last good tip: it is left out of next\n"
-				    "until its branch moves.\n\n", topic);
+			strbuf_addf(&body,
+				    "'%s' was at its last good tip: it is left out of next\n"
+				    "until its branch moves.\n\n",
+				    topic);
 		else if (!gc->gated)
-			strbuf_addstr(&body, "[gate] publish = always: next is published as it is.\n\n");
+			strbuf_addstr(
+				&body,
+				"[gate] publish = always: next is published as it is.\n\n");
 		else if (*good)
-			strbuf_addf(&body, "'%s' is left out of next; once next passes without it, it is\n"
-				    "tried at its last good tip %.12s.\n\n", topic, good);
+			strbuf_addf(&body,
+				    "'%s' is left out of next; once next passes without it, it is\n"
+				    "tried at its last good tip %.12s.\n\n",
+				    topic, good);
 		else
-			strbuf_addf(&body, "'%s' is left out of next until its branch moves; it has no\n"
-				    "earlier tip that passed.\n\n", topic);
+			strbuf_addf(&body,
+				    "'%s' is left out of next until its branch moves; it has no\n"
+				    "earlier tip that passed.\n\n",
+				    topic);
 		strbuf_addf(&body, "Commits since %s (%.12s..%.12s):\n",
 			    *good ? "its last good tip" : "the base",
-			    *good ? good : jstr(json_array_get(probes, 0), "commit"),
+			    *good ? good :
+				    jstr(json_array_get(probes, 0), "commit"),
 			    jstr(p, "tip"));
-		commit_range(cfg, *good ? good : jstr(json_array_get(probes, 0), "commit"),
+		commit_range(cfg,
+			     *good ? good :
+				     jstr(json_array_get(probes, 0), "commit"),
 			     jstr(p, "tip"), &body);
-		strbuf_addf(&body, "\nThe end of the log of gate run %" PRId64 ":\n\n",
+		strbuf_addf(&body,
+			    "\nThe end of the log of gate run %" PRId64 ":\n\n",
 			    jint(fail, "id"));
 		log_tail(jstr(fail, "log"), &body);
 		ret = notify_maintainer(ctx->db, cfg, "gate-ejected", topic,
@@ -673,7 +705,8 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 	log_warn("gate: %s", reason.buf);
 	publish_event(ctx->db, id, fallback ? "dropped" : state);
 	if (gc->gated)
-		engine_kick("next-rebuild", json_pack("{s:s}", "trigger", "gate"), 0);
+		engine_kick("next-rebuild",
+			    json_pack("{s:s}", "trigger", "gate"), 0);
 out:
 	json_decref(fail);
 	json_decref(pass);
@@ -726,11 +759,13 @@ again:
 	if (outstanding(ctx->db, id, round))
 		goto out;
 	probes = json_loads(jstr(cand, "probes"), 0, NULL);
-	runs = db_query(ctx->db, err,
-			"SELECT probe, state FROM gate_runs WHERE candidate = ? AND round = ?",
-			"ii", id, round);
+	runs = db_query(
+		ctx->db, err,
+		"SELECT probe, state FROM gate_runs WHERE candidate = ? AND round = ?",
+		"ii", id, round);
 	if (!probes || !runs) {
-		ret = error_set(err, -EIO, "gate candidate %" PRId64 " is unreadable", id);
+		ret = error_set(err, -EIO,
+				"gate candidate %" PRId64 " is unreadable", id);
 		goto out;
 	}
 	lo = jint(cand, "lo");
@@ -745,9 +780,12 @@ again:
 				"UPDATE gate_candidates SET state = 'error', finished_at = ?, "
 				"reason = 'a gate run could not run; see its log' WHERE id = ?",
 				"ii", (int64_t)time(NULL), id);
-			db_exec(ctx->db, NULL, "UPDATE builds SET gate = 'failed' WHERE id = ?",
+			db_exec(ctx->db, NULL,
+				"UPDATE builds SET gate = 'failed' WHERE id = ?",
 				"i", jint(cand, "build"));
-			log_error("gate: candidate %" PRId64 ": a gate run could not run", id);
+			log_error("gate: candidate %" PRId64
+				  ": a gate run could not run",
+				  id);
 			publish_event(ctx->db, id, "error");
 			goto out;
 		}
@@ -783,8 +821,8 @@ again:
 			goto again;
 		}
 		if (!strcmp(verdict, "pass")) {
-			ret = candidate_passed(ctx, &gc, cand, "the gate passes",
-					       err);
+			ret = candidate_passed(ctx, &gc, cand,
+					       "the gate passes", err);
 			goto out;
 		}
 		nhi = hi;
@@ -848,10 +886,11 @@ int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	if (!m)
 		return -EIO;
 	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT id, base, result FROM builds WHERE id = ?", "i",
-			   build);
+			   "SELECT id, base, result FROM builds WHERE id = ?",
+			   "i", build);
 	if (ret < 0 || !row)
-		return ret < 0 ? ret : error_set(err, ERR_NOT_FOUND, "unknown build");
+		return ret < 0 ? ret :
+				 error_set(err, ERR_NOT_FOUND, "unknown build");
 	if (!*jstr(row, "result"))
 		goto out;
 	ret = merge_commit_info(m, jstr(row, "result"), tree, NULL, NULL, err);
@@ -894,12 +933,12 @@ int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	ret = load_candidate(ctx->db, id, &cand, err);
 	if (ret < 0)
 		goto out;
-	log_info("gate: build %" PRId64 " is candidate %" PRId64 " (%.12s)", build,
-		 id, jstr(row, "result"));
+	log_info("gate: build %" PRId64 " is candidate %" PRId64 " (%.12s)",
+		 build, id, jstr(row, "result"));
 	publish_event(ctx->db, id, "candidate");
 	if (gc.gated && !strcmp(next_now, jstr(row, "result"))) {
-		ret = candidate_passed(ctx, &gc, cand, "next is this commit already",
-				       err);
+		ret = candidate_passed(ctx, &gc, cand,
+				       "next is this commit already", err);
 		goto out;
 	}
 	ret = advance(ctx, id, err);
@@ -922,24 +961,29 @@ static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
 {
 	int64_t run = jint(args, "run");
 	const char *state = jstr(args, "state");
-	const char *log_url = json_string_value(json_object_get(args, "log_url"));
+	const char *log_url =
+		json_string_value(json_object_get(args, "log_url"));
 	bool ci = json_is_true(json_object_get(args, "ci"));
 	json_t *row = NULL, *dur = json_object_get(args, "duration_ms");
 	int64_t now = time(NULL);
 	FILE *f;
 	int ret;
 
-	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT candidate, state, slot, log, started_at FROM gate_runs "
-			   "WHERE id = ?", "i", run);
+	ret = db_query_row(
+		ctx->db, &row, err,
+		"SELECT candidate, state, slot, log, started_at FROM gate_runs "
+		"WHERE id = ?",
+		"i", run);
 	if (ret < 0)
 		return ret;
 	if (!row)
-		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%" PRId64 "'",
-				 run);
-	if (ci && (strcmp(jstr(row, "state"), "running") || jint(row, "slot") != -1)) {
+		return error_set(err, ERR_NOT_FOUND,
+				 "unknown gate run '%" PRId64 "'", run);
+	if (ci && (strcmp(jstr(row, "state"), "running") ||
+		   jint(row, "slot") != -1)) {
 		ret = error_set(err, ERR_CONFLICT,
-				"gate run '%" PRId64 "' is not waiting for a CI result (it is '%s')",
+				"gate run '%" PRId64
+				"' is not waiting for a CI result (it is '%s')",
 				run, jstr(row, "state"));
 		json_decref(row);
 		return ret;
@@ -955,8 +999,10 @@ static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		      "WHERE id = ?",
 		      "titiiti", state, jint(args, "exit_code"),
 		      json_string_value(json_object_get(args, "error")),
-		      json_is_integer(dur) ? json_integer_value(dur) :
-		      (now - jint(row, "started_at")) * 1000, now, log_url, run);
+		      json_is_integer(dur) ?
+			      json_integer_value(dur) :
+			      (now - jint(row, "started_at")) * 1000,
+		      now, log_url, run);
 	if (!ret && (ci || log_url) && *jstr(row, "log")) {
 		f = fopen(jstr(row, "log"), "ae");
 		if (f) {
@@ -970,7 +1016,8 @@ static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		log_info("gate: run %" PRId64 " %s", run, state);
 		ret = advance(ctx, jint(row, "candidate"), err);
 	}
-	*result = json_pack("{s:I, s:s}", "run", (json_int_t)run, "state", state);
+	*result =
+		json_pack("{s:I, s:s}", "run", (json_int_t)run, "state", state);
 	json_decref(row);
 	return ret;
 }
@@ -1020,10 +1067,11 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
 	long long v;
 
 	if (len == MERGE_HEXSZ && strspn(key, "0123456789abcdef") == len) {
-		int ret = db_query_int(db, id, err,
-				       "SELECT id FROM gate_runs WHERE commit_sha = ? "
-				       "ORDER BY state = 'running' DESC, id DESC LIMIT 1",
-				       "t", key);
+		int ret = db_query_int(
+			db, id, err,
+			"SELECT id FROM gate_runs WHERE commit_sha = ? "
+			"ORDER BY state = 'running' DESC, id DESC LIMIT 1",
+			"t", key);
 
 		if (ret == -ENOENT)
 			return error_set(err, ERR_NOT_FOUND,
@@ -1035,7 +1083,8 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
 			break;
 	v = strtoll(key, &end, 10);
 	if (!len || i < len || *end || v < 1)
-		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%s'", key);
+		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%s'",
+				 key);
 	*id = v;
 	return 0;
 }
@@ -1091,20 +1140,23 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		int64_t id = jint(cand, "id"), round = jint(cand, "round");
 
 		stale_older(ctx, id);
-		runs = db_query(ctx->db, err,
-				"SELECT probe, topic, commit_sha FROM gate_runs r "
-				"WHERE candidate = ? AND round = ? AND state = 'interrupted' "
-				"AND NOT EXISTS (SELECT 1 FROM gate_runs s WHERE s.candidate = r.candidate "
-				"AND s.round = r.round AND s.probe IS r.probe AND s.state != 'interrupted') "
-				"GROUP BY probe",
-				"ii", id, round);
+		runs = db_query(
+			ctx->db, err,
+			"SELECT probe, topic, commit_sha FROM gate_runs r "
+			"WHERE candidate = ? AND round = ? AND state = 'interrupted' "
+			"AND NOT EXISTS (SELECT 1 FROM gate_runs s WHERE s.candidate = r.candidate "
+			"AND s.round = r.round AND s.probe IS r.probe AND s.state != 'interrupted') "
+			"GROUP BY probe",
+			"ii", id, round);
 		json_array_foreach(runs, i, r) {
 			bool cached;
 
-			log_info("gate: candidate %" PRId64 ": running probe %" PRId64 " again",
+			log_info("gate: candidate %" PRId64
+				 ": running probe %" PRId64 " again",
 				 id, jint(r, "probe"));
 			ret = queue_run(ctx, &gc, cand, round, jint(r, "probe"),
-					json_string_value(json_object_get(r, "topic")),
+					json_string_value(
+						json_object_get(r, "topic")),
 					jstr(r, "commit_sha"), &cached, err);
 			if (ret < 0)
 				break;
@@ -1132,7 +1184,10 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 
 static const struct job_type gate_jobs[] = {
 	{ .name = "gate-result", .run = result_run, .rerun = true },
-	{ .name = "gate-resume", .run = resume_run, .rerun = true, .quiet = true },
+	{ .name = "gate-resume",
+	  .run = resume_run,
+	  .rerun = true,
+	  .quiet = true },
 	{ .name = "gate-check", .run = check_run, .rerun = true, .quiet = true },
 };
 
@@ -1166,11 +1221,12 @@ void gate_stop(void)
 
 static json_t *candidate_runs(struct db *db, int64_t cand, struct strbuf *err)
 {
-	return db_query(db, err,
-			"SELECT id, round, probe, topic, commit_sha AS 'commit', state, "
-			"slot, exit_code, log, log_url, error, started_at, finished_at, duration_ms "
-			"FROM gate_runs WHERE candidate = ? ORDER BY id",
-			"i", cand);
+	return db_query(
+		db, err,
+		"SELECT id, round, probe, topic, commit_sha AS 'commit', state, "
+		"slot, exit_code, log, log_url, error, started_at, finished_at, duration_ms "
+		"FROM gate_runs WHERE candidate = ? ORDER BY id",
+		"i", cand);
 }
 
 /* "bisecting: round 2, 3 runs, the culprit is in merges 5 to 8" */
@@ -1183,11 +1239,15 @@ static void progress_line(json_t *cand, json_t *running, struct strbuf *sb)
 
 	if (!strcmp(state, "gating"))
 		strbuf_addf(sb, "gating the whole candidate (%zu merges)",
-			    json_array_size(probes) ? json_array_size(probes) - 1 : 0);
+			    json_array_size(probes) ?
+				    json_array_size(probes) - 1 :
+				    0);
 	else if (!strcmp(state, "bisecting"))
-		strbuf_addf(sb, "bisecting, round %lld: the first failing merge is one of %lld",
+		strbuf_addf(sb,
+			    "bisecting, round %lld: the first failing merge is one of %lld",
 			    (long long)jint(cand, "round"),
-			    (long long)(json_integer_value(json_object_get(cand, "hi")) -
+			    (long long)(json_integer_value(
+						json_object_get(cand, "hi")) -
 					jint(cand, "lo")));
 	else
 		strbuf_addstr(sb, state);
@@ -1240,28 +1300,28 @@ int gate_state(struct db *db, const struct config *cfg, const char *next_commit,
 		}
 	}
 	/* those that hold: the topic's branch is still at the bad tip */
-	ej = db_query(db, err,
-		      "SELECT e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state, "
-		      "e.fail_run, e.pass_run, e.reason, e.notification, e.created_at, "
-		      "e.updated_at FROM gate_ejections e JOIN topics t ON t.name = e.topic "
-		      "WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
-		      "'fallback', 'dropped') ORDER BY e.id DESC LIMIT 50",
-		      NULL);
+	ej = db_query(
+		db, err,
+		"SELECT e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state, "
+		"e.fail_run, e.pass_run, e.reason, e.notification, e.created_at, "
+		"e.updated_at FROM gate_ejections e JOIN topics t ON t.name = e.topic "
+		"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
+		"'fallback', 'dropped') ORDER BY e.id DESC LIMIT 50",
+		NULL);
 	if (!ej) {
 		json_decref(cand);
 		json_decref(running);
 		return -EIO;
 	}
 	*out = json_pack("{s:b, s:s, s:s, s:s*, s:I, s:I, s:{s:s*}, s:o, s:o, s:o}",
-			 "enabled", gc.command != NULL,
-			 "mode", gc.external ? "external" : "local",
-			 "publish", gc.gated ? "gated" : "always",
-			 "command", gc.command, "jobs", (json_int_t)gc.jobs,
-			 "timeout", (json_int_t)gc.timeout,
-			 "published", "commit",
+			 "enabled", gc.command != NULL, "mode",
+			 gc.external ? "external" : "local", "publish",
+			 gc.gated ? "gated" : "always", "command", gc.command,
+			 "jobs", (json_int_t)gc.jobs, "timeout",
+			 (json_int_t)gc.timeout, "published", "commit",
 			 next_commit && *next_commit ? next_commit : NULL,
-			 "candidate", cand ? cand : json_null(),
-			 "running", running, "ejections", ej);
+			 "candidate", cand ? cand : json_null(), "running",
+			 running, "ejections", ej);
 	return 0;
 }
 
@@ -1272,18 +1332,19 @@ int gate_run_get(struct db *db, int64_t id, bool with_log, json_t **out,
 	json_t *row = NULL;
 	int ret;
 
-	ret = db_query_row(db, &row, err,
-			   "SELECT r.id, r.candidate, c.build, r.round, r.probe, r.topic, "
-			   "r.commit_sha AS 'commit', r.tree, r.state, r.command, r.slot, "
-			   "r.exit_code, r.log, r.log_url, r.error, r.created_at, r.started_at, "
-			   "r.finished_at, r.duration_ms FROM gate_runs r "
-			   "JOIN gate_candidates c ON c.id = r.candidate WHERE r.id = ?",
-			   "i", id);
+	ret = db_query_row(
+		db, &row, err,
+		"SELECT r.id, r.candidate, c.build, r.round, r.probe, r.topic, "
+		"r.commit_sha AS 'commit', r.tree, r.state, r.command, r.slot, "
+		"r.exit_code, r.log, r.log_url, r.error, r.created_at, r.started_at, "
+		"r.finished_at, r.duration_ms FROM gate_runs r "
+		"JOIN gate_candidates c ON c.id = r.candidate WHERE r.id = ?",
+		"i", id);
 	if (ret < 0)
 		return ret;
 	if (!row)
-		return error_set(err, ERR_NOT_FOUND, "unknown gate run '%" PRId64 "'",
-				 id);
+		return error_set(err, ERR_NOT_FOUND,
+				 "unknown gate run '%" PRId64 "'", id);
 	if (with_log) {
 		json_t *s = NULL;
 		size_t k;
@@ -1312,8 +1373,8 @@ json_t *gate_candidate_list(struct db *db, int64_t limit, struct strbuf *err)
 	size_t i;
 
 	rows = db_query(db, err,
-			"SELECT * FROM gate_candidates ORDER BY id DESC LIMIT ?", "i",
-			limit);
+			"SELECT * FROM gate_candidates ORDER BY id DESC LIMIT ?",
+			"i", limit);
 	json_array_foreach(rows, i, row)
 		if (candidate_json(db, row, none, err) < 0) {
 			json_decref(rows);

@@ -45,9 +45,8 @@ bool gate_holds_next(const struct config *cfg);
  * its last good tip (*how = "fallback") or "" to leave it out (*how =
  * "ejected"); *how is NULL when the gate changes nothing.
  */
-void gate_topic_tip(struct db *db, const struct config *cfg,
-		    const char *topic, const char *tip, char *use,
-		    const char **how);
+void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
+		    const char *tip, char *use, const char **how);
 
 /*
  * The build (engine thread, from the rebuild job) made a candidate:

@@ -22,18 +22,10 @@
 
 /* Every route table; a new api-*.c adds its table here. */
 static const struct route *const route_tables[] = {
-	api_status_routes,
-	api_topics_routes,
-	api_events_routes,
-	api_queue_routes,
-	api_stream_routes,
-	api_next_routes,
-	api_series_routes,
-	api_apply_routes,
-	api_pullreq_routes,
-	api_gate_routes,
-	web_routes,
-	NULL
+	api_status_routes, api_topics_routes, api_events_routes,
+	api_queue_routes,  api_stream_routes, api_next_routes,
+	api_series_routes, api_apply_routes,  api_pullreq_routes,
+	api_gate_routes,   web_routes,	      NULL
 };
 
 /* What each error code becomes at the HTTP boundary (see error.h). */
@@ -64,7 +56,7 @@ struct listener {
 	struct MHD_Daemon *mhd;
 	bool over_tcp;
 	int fd;
-	unsigned int active;	/* connections open now (atomic) */
+	unsigned int active; /* connections open now (atomic) */
 };
 
 static struct listener unix_listener = { .fd = -1 };
@@ -106,20 +98,24 @@ json_t *http_json_body(const struct http_request *req, struct strbuf *err)
 	json_t *obj;
 
 	if (!req->body_len) {
-		error_set(err, ERR_INVALID, "request body is empty: expected a "
+		error_set(err, ERR_INVALID,
+			  "request body is empty: expected a "
 			  "JSON object");
 		return NULL;
 	}
 	obj = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
 			 &jerr);
 	if (!obj) {
-		error_set(err, ERR_INVALID, "invalid JSON at line %d, column "
-			  "%d: %s", jerr.line, jerr.column, jerr.text);
+		error_set(err, ERR_INVALID,
+			  "invalid JSON at line %d, column "
+			  "%d: %s",
+			  jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(obj)) {
 		json_decref(obj);
-		error_set(err, ERR_INVALID, "request body must be a JSON object");
+		error_set(err, ERR_INVALID,
+			  "request body must be a JSON object");
 		return NULL;
 	}
 	return obj;
@@ -142,9 +138,8 @@ static void error_lookup(int code, unsigned int *status, const char **name)
 
 static enum MHD_Result queue_buffer(struct MHD_Connection *conn,
 				    unsigned int status,
-				    const char *content_type,
-				    char *data, size_t len,
-				    const char *extra_header,
+				    const char *content_type, char *data,
+				    size_t len, const char *extra_header,
 				    const char *extra_value)
 {
 	struct MHD_Response *resp;
@@ -380,7 +375,7 @@ static void route_answer(const struct route *route, struct http_request *req,
 			answer_error(a, code, err.buf);
 		else
 			answer_json_text(a, code > 0 ? (unsigned int)code :
-					 MHD_HTTP_OK);
+						       MHD_HTTP_OK);
 	} else {
 		code = route->handler(req, &out, &err);
 		if (code < 0) {
@@ -388,8 +383,9 @@ static void route_answer(const struct route *route, struct http_request *req,
 		} else {
 			if (!out)
 				out = json_object();
-			answer_json(a, code > 0 ? (unsigned int)code :
-				    MHD_HTTP_OK, out);
+			answer_json(a,
+				    code > 0 ? (unsigned int)code : MHD_HTTP_OK,
+				    out);
 		}
 	}
 	json_decref(out);
@@ -458,7 +454,8 @@ int http_handle(const char *method, const char *path, const char *body,
 
 	if (!route_lookup(method, path, &route, &req, &a)) {
 		if (route->stream) {
-			answer_error(&a, ERR_METHOD, "an event stream needs a "
+			answer_error(&a, ERR_METHOD,
+				     "an event stream needs a "
 				     "connection");
 		} else {
 			/* A body as http.c hands it on: NUL-terminated. */
@@ -537,7 +534,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!cs->too_large && cs->body.len + *upload_data_size > body_limit) {
+		if (!cs->too_large &&
+		    cs->body.len + *upload_data_size > body_limit) {
 			cs->too_large = true;
 			strbuf_release(&cs->body);
 		}
@@ -553,8 +551,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return dispatch(conn, cs, method, url);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
 {
 	struct conn_state *cs = *con_cls;
 
@@ -573,8 +571,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		/* Answered 503 at its first request (see on_request()). */
-		unsigned int n = __atomic_add_fetch(&l->active, 1,
-						    __ATOMIC_SEQ_CST);
+		unsigned int n =
+			__atomic_add_fetch(&l->active, 1, __ATOMIC_SEQ_CST);
 
 		*socket_context = n > max_connections ? &over_limit : &counted;
 		return;
@@ -613,28 +611,32 @@ static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 	 */
 	unsigned int hard_limit = 2 * max_connections;
 
-	flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-		 MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	flags |= MHD_USE_THREAD_PER_CONNECTION |
+		 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		 MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (l->fd >= 0)
 		return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
-			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-			MHD_OPTION_LISTEN_SOCKET, l->fd,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
-			MHD_OPTION_CONNECTION_LIMIT, hard_limit,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_LIMIT,
-			MHD_OPTION_CONNECTION_TIMEOUT, 600,
-			MHD_OPTION_END);
+					MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+					NULL, MHD_OPTION_LISTEN_SOCKET, l->fd,
+					MHD_OPTION_NOTIFY_COMPLETED,
+					on_completed, NULL,
+					MHD_OPTION_NOTIFY_CONNECTION,
+					on_connection, l,
+					MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+					MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+					HEADER_LIMIT,
+					MHD_OPTION_CONNECTION_TIMEOUT, 600,
+					MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, addr,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
-		MHD_OPTION_CONNECTION_LIMIT, hard_limit,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, 60,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 256,
-		MHD_OPTION_END);
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_SOCK_ADDR, addr,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+				MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				HEADER_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, 60,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, 256,
+				MHD_OPTION_END);
 }
 
 static int start_unix(const char *path, struct strbuf *err)
@@ -644,7 +646,8 @@ static int start_unix(const char *path, struct strbuf *err)
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return error_set(err, ERR_INVALID, "socket path '%s' is too "
+		return error_set(err, ERR_INVALID,
+				 "socket path '%s' is too "
 				 "long for a Unix socket (%zu bytes at most)",
 				 path, sizeof(sun.sun_path) - 1);
 	strcpy(sun.sun_path, path);
@@ -702,12 +705,15 @@ static int start_tcp(const char *listen, struct strbuf *err)
 			       gai_strerror(rc));
 		goto out;
 	}
-	tcp_listener.mhd = start_mhd(&tcp_listener,
-				     ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0,
-				     ai->ai_addr);
+	tcp_listener.mhd =
+		start_mhd(&tcp_listener,
+			  ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0,
+			  ai->ai_addr);
 	if (!tcp_listener.mhd) {
-		rc = error_set(err, -EADDRINUSE, "cannot listen on %s (address "
-			       "in use or not available)", listen);
+		rc = error_set(err, -EADDRINUSE,
+			       "cannot listen on %s (address "
+			       "in use or not available)",
+			       listen);
 		goto out;
 	}
 	rc = 0;

@@ -15,12 +15,12 @@ struct strbuf;
  */
 struct http_request {
 	const char *method;
-	const char *path;	/* without the query string */
-	const char *param;	/* what a route's trailing '*' matched, decoded */
-	const char *body;	/* NUL-terminated; may hold NULs before body_len */
+	const char *path;  /* without the query string */
+	const char *param; /* what a route's trailing '*' matched, decoded */
+	const char *body;  /* NUL-terminated; may hold NULs before body_len */
 	size_t body_len;
 	bool over_tcp;
-	void *priv;		/* http.c's own */
+	void *priv; /* http.c's own */
 };
 
 /* A query-string argument or NULL; borrowed. */
@@ -54,8 +54,8 @@ typedef int (*raw_handler)(struct http_request *req, const char **content_type,
  * assembled from cached text): append the JSON text to body and return
  * as an api_handler does; http.c sends it as application/json.
  */
-typedef int (*json_text_handler)(struct http_request *req,
-				 struct strbuf *body, struct strbuf *err);
+typedef int (*json_text_handler)(struct http_request *req, struct strbuf *body,
+				 struct strbuf *err);
 
 /*
  * A streaming answer of unknown length (Server-Sent Events): http.c

@@ -39,7 +39,7 @@ static const struct {
 
 static const char *const default_topics[] = {
 	"x86", "x86/mmu", "x86/pmu", "x86/xen", "selftests",
-	"SVM", "nSVM", "VMX", "nVMX",
+	"SVM", "nSVM",	  "VMX",     "nVMX",
 };
 
 static const char *const severity_names[] = {
@@ -147,9 +147,10 @@ int lint_config_load(struct lint_config *lc, const struct config *cfg,
 		v = config_get(cfg, key.buf);
 		/* A bad value keeps the default; the first one is reported. */
 		if (v && lint_severity_parse(v, &lc->severity[i]) < 0 && !ret)
-			ret = error_set(err, -EINVAL,
-					"bad value '%s' for '%s': expected off, info, warning or error",
-					v, key.buf);
+			ret = error_set(
+				err, -EINVAL,
+				"bad value '%s' for '%s': expected off, info, warning or error",
+				v, key.buf);
 	}
 	v = config_get(cfg, "lint.topics");
 	if (v)
@@ -170,9 +171,9 @@ int lint_config_load(struct lint_config *lc, const struct config *cfg,
 
 /* --- findings ---------------------------------------------------------- */
 
-__attribute__((format(printf, 4, 5)))
-static void add(const struct lint_config *lc, struct lint_findings *out,
-		enum lint_rule rule, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void
+add(const struct lint_config *lc, struct lint_findings *out,
+    enum lint_rule rule, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct lint_finding *f;
@@ -210,10 +211,13 @@ json_t *lint_findings_json(const struct lint_findings *f)
 	size_t i;
 
 	for (i = 0; i < f->nr; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}",
-			"rule", lint_rule_name(f->v[i].rule),
-			"severity", lint_severity_name(f->v[i].severity),
-			"message", f->v[i].message));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:s}", "rule",
+						lint_rule_name(f->v[i].rule),
+						"severity",
+						lint_severity_name(
+							f->v[i].severity),
+						"message", f->v[i].message));
 	return arr;
 }
 
@@ -255,8 +259,8 @@ static bool is_topic(const struct lint_config *lc, const char *s, size_t len,
 static bool looks_like_path(const char *s, size_t len)
 {
 	static const char *const dirs[] = {
-		"arch/", "virt/", "include/", "tools/", "Documentation/",
-		"drivers/", "kernel/", "lib/", "mm/", "scripts/",
+		"arch/",    "virt/",   "include/", "tools/", "Documentation/",
+		"drivers/", "kernel/", "lib/",	   "mm/",    "scripts/",
 	};
 	static const char *const exts[] = {
 		".c", ".h", ".S", ".rst", ".txt", ".sh", ".py", ".lds",
@@ -293,8 +297,8 @@ static size_t utf8_len(const char *s)
  * description: a word is what comes before ": " and holds no space.
  * Returns the number of words; *desc points into subject.
  */
-static size_t split_prefix(const char *subject, const char **word,
-			   size_t *len, const char **desc)
+static size_t split_prefix(const char *subject, const char **word, size_t *len,
+			   const char **desc)
 {
 	const char *p = subject, *colon;
 	size_t nr = 0;
@@ -347,10 +351,12 @@ void lint_subject(const struct lint_config *lc, const char *subject,
 	if (!nr || strncasecmp(word[0], "KVM", 3) || len[0] != 3) {
 		add(lc, out, LINT_PREFIX,
 		    "shortlog prefix must be 'KVM: <topic>:' with a topic of %s%s",
-		    lc->nr_topics ? lc->topics[0] : "", lc->nr_topics > 1 ? ", ..." : "");
+		    lc->nr_topics ? lc->topics[0] : "",
+		    lc->nr_topics > 1 ? ", ..." : "");
 		prefix_ok = false;
 	} else if (nr < 2) {
-		add(lc, out, LINT_PREFIX, "no topic after 'KVM:'; use 'KVM: <topic>:'");
+		add(lc, out, LINT_PREFIX,
+		    "no topic after 'KVM:'; use 'KVM: <topic>:'");
 		prefix_ok = false;
 	} else if (!is_topic(lc, word[1], len[1], false, NULL)) {
 		if (is_topic(lc, word[1], len[1], true, &topic))
@@ -466,8 +472,8 @@ static bool is_stable_trailer(const struct lint_trailer *t)
 static bool mentions_backport(const char *text)
 {
 	static const char *const words[] = {
-		"backport", "stable kernel", "stable tree", "stable@",
-		"stable branch", "LTS kernel",
+		"backport", "stable kernel", "stable tree",
+		"stable@",  "stable branch", "LTS kernel",
 	};
 	size_t i;
 
@@ -494,9 +500,10 @@ static bool is_ident(int c)
 static bool is_c_keyword(const char *s, size_t n)
 {
 	static const char *const kw[] = {
-		"if", "for", "while", "switch", "return", "sizeof", "typeof",
-		"defined", "__attribute__", "do", "case", "__typeof__",
-		"offsetof", "alignof", "asm", "__asm__", "likely", "unlikely",
+		"if",	   "for",	 "while",    "switch",	      "return",
+		"sizeof",  "typeof",	 "defined",  "__attribute__", "do",
+		"case",	   "__typeof__", "offsetof", "alignof",	      "asm",
+		"__asm__", "likely",	 "unlikely",
 	};
 	size_t i;
 
@@ -546,8 +553,7 @@ static void names_release(struct names *ns)
  * (kvm_mmu_page_fault, not a Python class or an English word that a
  * diff happens to call).
  */
-static void collect_calls(const char *text, bool kernel_only,
-			  struct names *ns)
+static void collect_calls(const char *text, bool kernel_only, struct names *ns)
 {
 	const char *p = text, *s;
 	bool lower;
@@ -568,8 +574,8 @@ static void collect_calls(const char *text, bool kernel_only,
 		}
 		if (*p != '(' || !lower || p - s <= 2 || is_c_keyword(s, p - s))
 			continue;
-		if (kernel_only && (isupper((unsigned char)*s) ||
-				    !memchr(s, '_', p - s)))
+		if (kernel_only &&
+		    (isupper((unsigned char)*s) || !memchr(s, '_', p - s)))
 			continue;
 		names_add(ns, s, p - s);
 	}
@@ -582,11 +588,11 @@ static bool skip_line(const char *line, size_t n)
 
 	if (!n || line[0] == ' ' || line[0] == '\t' || line[0] == '>')
 		return true;
-	for (i = 0; i < n && (isalnum((unsigned char)line[i]) ||
-			      line[i] == '-'); i++)
+	for (i = 0;
+	     i < n && (isalnum((unsigned char)line[i]) || line[i] == '-'); i++)
 		;
-	return i && i < n && line[i] == ':' && i + 1 < n && line[i + 1] == ' ' &&
-	       memchr(line, '-', i);
+	return i && i < n && line[i] == ':' && i + 1 < n &&
+	       line[i + 1] == ' ' && memchr(line, '-', i);
 }
 
 /*
@@ -608,19 +614,20 @@ static void find_bare(const struct lint_config *lc, const char *text,
 			continue;
 		for (p = line; p < eol;) {
 			if (!is_ident_start((unsigned char)*p) ||
-			    (p > line && (is_ident((unsigned char)p[-1]) ||
-					  p[-1] == '.' || p[-1] == '>' ||
-					  p[-1] == '/'))) {
+			    (p > line &&
+			     (is_ident((unsigned char)p[-1]) || p[-1] == '.' ||
+			      p[-1] == '>' || p[-1] == '/'))) {
 				p++;
 				continue;
 			}
 			s = p;
 			while (p < eol && is_ident((unsigned char)*p))
 				p++;
-			if (p < eol && (*p == '(' || *p == '+' || *p == '/' ||
-					(*p == '.' && p + 1 < eol &&
-					 is_ident((unsigned char)p[1])) ||
-					(*p == '-' && p + 1 < eol && p[1] == '>')))
+			if (p < eol &&
+			    (*p == '(' || *p == '+' || *p == '/' ||
+			     (*p == '.' && p + 1 < eol &&
+			      is_ident((unsigned char)p[1])) ||
+			     (*p == '-' && p + 1 < eol && p[1] == '>')))
 				continue;
 			if (!names_has(fns, s, p - s) ||
 			    names_has(reported, s, p - s))

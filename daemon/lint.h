@@ -26,20 +26,20 @@ enum lint_severity {
 
 /* The rules, each with its name in [lint] and its default severity. */
 enum lint_rule {
-	LINT_PREFIX,		/* "KVM: <topic>:" with a configured topic */
-	LINT_PREFIX_X86_KVM,	/* "x86/kvm" is for Linux as a KVM guest */
-	LINT_PREFIX_PATH,	/* a file name or path as prefix */
-	LINT_CAPITALIZE,	/* first word after the prefix capitalised */
-	LINT_PUNCTUATION,	/* no ending punctuation */
-	LINT_LENGTH_SOFT,	/* over 75 characters */
-	LINT_LENGTH_HARD,	/* over 80 characters */
-	LINT_FIXES_FORMAT,	/* Fixes: <12+ hex> ("subject") */
-	LINT_FIXES_SUBJECT,	/* the subject matches the commit's */
-	LINT_STABLE,		/* a backport carries Cc: stable@vger.kernel.org */
-	LINT_IN_REPLY_TO,	/* not sent In-Reply-To an earlier version */
-	LINT_FUNCTION_PARENS,	/* functions written name() */
-	LINT_BASE_COMMIT,	/* base-commit: present */
-	LINT_UNIT_TESTS_MIX,	/* KVM and kvm-unit-tests in one series */
+	LINT_PREFIX,	     /* "KVM: <topic>:" with a configured topic */
+	LINT_PREFIX_X86_KVM, /* "x86/kvm" is for Linux as a KVM guest */
+	LINT_PREFIX_PATH,    /* a file name or path as prefix */
+	LINT_CAPITALIZE,     /* first word after the prefix capitalised */
+	LINT_PUNCTUATION,    /* no ending punctuation */
+	LINT_LENGTH_SOFT,    /* over 75 characters */
+	LINT_LENGTH_HARD,    /* over 80 characters */
+	LINT_FIXES_FORMAT,   /* Fixes: <12+ hex> ("subject") */
+	LINT_FIXES_SUBJECT,  /* the subject matches the commit's */
+	LINT_STABLE,	     /* a backport carries Cc: stable@vger.kernel.org */
+	LINT_IN_REPLY_TO,    /* not sent In-Reply-To an earlier version */
+	LINT_FUNCTION_PARENS, /* functions written name() */
+	LINT_BASE_COMMIT,     /* base-commit: present */
+	LINT_UNIT_TESTS_MIX,  /* KVM and kvm-unit-tests in one series */
 	LINT_NR_RULES
 };
 
@@ -60,11 +60,11 @@ typedef int (*lint_lookup_fn)(void *data, const char *hex,
 
 struct lint_config {
 	enum lint_severity severity[LINT_NR_RULES];
-	char **topics;			/* owned */
+	char **topics; /* owned */
 	size_t nr_topics;
-	size_t soft_limit;		/* 75 */
-	size_t hard_limit;		/* 80 */
-	lint_lookup_fn lookup;		/* may be NULL: no subject check */
+	size_t soft_limit;     /* 75 */
+	size_t hard_limit;     /* 80 */
+	lint_lookup_fn lookup; /* may be NULL: no subject check */
 	void *lookup_data;
 };
 
@@ -82,24 +82,24 @@ int lint_config_load(struct lint_config *lc, const struct config *cfg,
 void lint_config_release(struct lint_config *lc);
 
 struct lint_trailer {
-	const char *key;	/* "Fixes", "Cc", ... */
+	const char *key; /* "Fixes", "Cc", ... */
 	const char *value;
 };
 
 /* One patch of a series; every string may be NULL for "none". */
 struct lint_patch {
-	const char *subject_raw;	/* the Subject: header, with [PATCH ...] */
-	const char *subject;		/* the shortlog, as git am commits it */
-	const char *body;		/* the changelog, without the subject */
+	const char *subject_raw; /* the Subject: header, with [PATCH ...] */
+	const char *subject;	 /* the shortlog, as git am commits it */
+	const char *body;	 /* the changelog, without the subject */
 	const struct lint_trailer *trailers;
 	size_t nr_trailers;
 	const char *diff;
-	bool cc_stable;			/* the mail itself went to stable@ */
+	bool cc_stable; /* the mail itself went to stable@ */
 };
 
 /* The series as a whole. */
 struct lint_series {
-	int version;			/* N of vN */
+	int version; /* N of vN */
 	/*
 	 * In-Reply-To of the thread's first mail (the cover letter, or
 	 * patch 1 without one); NULL or "" when it starts a thread.
@@ -107,7 +107,7 @@ struct lint_series {
 	const char *in_reply_to;
 	/* The caller knows in_reply_to names a mail of an earlier version. */
 	bool in_reply_to_earlier;
-	bool has_base_commit;		/* a base-commit: line anywhere */
+	bool has_base_commit; /* a base-commit: line anywhere */
 	const struct lint_patch *patches;
 	size_t nr_patches;
 };
@@ -123,7 +123,10 @@ struct lint_findings {
 	size_t nr, alloc;
 };
 
-#define LINT_FINDINGS_INIT { NULL, 0, 0 }
+#define LINT_FINDINGS_INIT \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void lint_findings_release(struct lint_findings *f);
 /* The findings as [{rule, severity, message}]; new reference. */

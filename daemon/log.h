@@ -17,8 +17,8 @@ void log_set_level(enum log_level level);
 /* Parse "error", "warn", "info" or "debug"; -1 if none of them. */
 int log_level_parse(const char *name);
 
-__attribute__((format(printf, 2, 3)))
-void log_msg(enum log_level level, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void log_msg(enum log_level level,
+						   const char *fmt, ...);
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
@@ -26,7 +26,6 @@ void log_msg(enum log_level level, const char *fmt, ...);
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
 /* Print "fatal: ..." and exit(1); only before the daemon serves. */
-__attribute__((format(printf, 1, 2), noreturn))
-void die(const char *fmt, ...);
+__attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);
 
 #endif

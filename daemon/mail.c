@@ -634,14 +634,14 @@ struct splitter {
 	struct strbuf msg;
 	struct strbuf patch;
 	size_t patch_lines;
-	struct strbuf accum; /* an in-body header being read */
+	struct strbuf accum;	       /* an in-body header being read */
 	struct strbuf *inbody[NR_HDR]; /* in-body From/Subject/Date */
 	bool header_stage;
 	bool in_patch;
 	/* format=flowed */
 	bool flowed, delsp;
 	struct strbuf flow;
-	const char *message_id;	/* for opts->add_message_id */
+	const char *message_id; /* for opts->add_message_id */
 	/* the current part's charset, when not UTF-8 */
 	char *charset;
 	bool bad_charset;
@@ -1114,8 +1114,8 @@ static void scan_lines(struct mail *m, const char *text, bool trailers)
 
 			strbuf_addstr(&val, line + 11);
 			strbuf_trim(&val);
-			if (val.len && !strv_has(m->depends_on,
-						 m->nr_depends_on, val.buf))
+			if (val.len &&
+			    !strv_has(m->depends_on, m->nr_depends_on, val.buf))
 				strv_push(&m->depends_on, &m->nr_depends_on,
 					  val.buf);
 			strbuf_release(&val);
@@ -1165,8 +1165,8 @@ static bool patch_has_diff(const char *patch, size_t len)
 /* Python's \s and \w, as patchwork's pattern uses them. */
 static bool pull_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	       c == '\f' || c == '\v';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
 }
 
 static bool pull_word(char c)
@@ -1428,9 +1428,10 @@ static void replace_word(struct strbuf *sb, const char *const *forms,
 static void sender_email(struct sender *s, const char *email)
 {
 	static const char *const at[] = { " at ", " (at) ", " [at] ", "(at)",
-					   "[at]", " () ", NULL };
+					  "[at]", " () ",   NULL };
 	static const char *const dot[] = { " dot ", " (dot) ", " [dot] ",
-					   "(dot)", "[dot]", " ! ", NULL };
+					   "(dot)", "[dot]",   " ! ",
+					   NULL };
 	struct strbuf *e = &s->email;
 	char *a, *eq;
 
@@ -1560,8 +1561,8 @@ const char *mail_same_sender(const char *name1, const char *email1,
 	else if ((!a.name.len || !b.name.len) &&
 		 ((a.gmane_local.len && b.local.len &&
 		   !strcmp(a.gmane_local.buf, b.gmane_local.len ?
-						 b.gmane_local.buf :
-						 b.local.buf)) ||
+						      b.gmane_local.buf :
+						      b.local.buf)) ||
 		  (b.gmane_local.len && a.local.len && !a.gmane_local.len &&
 		   !strcmp(b.gmane_local.buf, a.local.buf))))
 		how = "gmane address";
@@ -1987,10 +1988,9 @@ size_t mail_count_trailers(const struct mail *m, const char *key)
 void mail_flags_describe(unsigned int flags, struct strbuf *out)
 {
 	static const char *const names[] = {
-		"no-message-id", "bad-message-id", "no-from",
-		"bad-date",	 "bad-charset",	   "bad-encoding",
-		"quoted-cr",	 "format-flowed",  "binary-junk",
-		"dmarc-from",
+		"no-message-id", "bad-message-id", "no-from",	"bad-date",
+		"bad-charset",	 "bad-encoding",   "quoted-cr", "format-flowed",
+		"binary-junk",	 "dmarc-from",
 	};
 	size_t i;
 	bool first = true;

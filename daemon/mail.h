@@ -23,14 +23,14 @@ struct strbuf;
 
 /* A name and an address, e.g. from To:, Cc:, or a trailer. */
 struct mail_addr {
-	char *name;		/* display name, decoded; "" if none */
-	char *email;		/* addr-spec; "" if none */
+	char *name;  /* display name, decoded; "" if none */
+	char *email; /* addr-spec; "" if none */
 };
 
 /* Key and value of a trailer line ("Reviewed-by", "A U Thor <a@b.org>"). */
 struct mail_trailer {
-	char *key;		/* as written, e.g. "Reviewed-by" */
-	char *value;		/* the rest of the line, trimmed */
+	char *key;   /* as written, e.g. "Reviewed-by" */
+	char *value; /* the rest of the line, trimmed */
 };
 
 /*
@@ -39,11 +39,11 @@ struct mail_trailer {
  * "[Patch 2/2]:", plus a trailing "(v2)" on the subject.
  */
 struct mail_prefix {
-	int version;		/* N of vN; 1 when absent */
-	int number;		/* M of M/T; -1 when absent (0 = cover letter) */
-	int total;		/* T of M/T; -1 when absent */
-	bool versioned;		/* a vN tag or "(vN)" was there */
-	bool patch;		/* the word PATCH (any case) is among the tags */
+	int version;	/* N of vN; 1 when absent */
+	int number;	/* M of M/T; -1 when absent (0 = cover letter) */
+	int total;	/* T of M/T; -1 when absent */
+	bool versioned; /* a vN tag or "(vN)" was there */
+	bool patch;	/* the word PATCH (any case) is among the tags */
 	bool rfc;
 	bool resend;
 	/*
@@ -56,26 +56,33 @@ struct mail_prefix {
 
 /* Problems found in a mail that was still parsed; see flags. */
 enum mail_flag {
-	MAIL_NO_MESSAGE_ID	= 1 << 0,	/* none: message_id made from a hash of the bytes */
-	MAIL_BAD_MESSAGE_ID	= 1 << 1,	/* not <...>: taken as written */
-	MAIL_NO_FROM		= 1 << 2,	/* no usable From: author is "" */
-	MAIL_BAD_DATE		= 1 << 3,	/* Date: missing or unparsable: date is 0 */
-	MAIL_BAD_CHARSET	= 1 << 4,	/* unknown charset: bytes taken as UTF-8/Latin-1 */
-	MAIL_BAD_ENCODING	= 1 << 5,	/* broken base64/QP/unknown transfer encoding */
-	MAIL_QUOTED_CR		= 1 << 6,	/* decoded body has CRLF (git am: "quoted CRLF detected") */
-	MAIL_FLOWED		= 1 << 7,	/* format=flowed (git am: "Patch sent with format=flowed") */
-	MAIL_BINARY_JUNK	= 1 << 8,	/* NUL or other control bytes in headers */
+	MAIL_NO_MESSAGE_ID =
+		1 << 0, /* none: message_id made from a hash of the bytes */
+	MAIL_BAD_MESSAGE_ID = 1 << 1, /* not <...>: taken as written */
+	MAIL_NO_FROM = 1 << 2,	      /* no usable From: author is "" */
+	MAIL_BAD_DATE = 1 << 3, /* Date: missing or unparsable: date is 0 */
+	MAIL_BAD_CHARSET =
+		1 << 4, /* unknown charset: bytes taken as UTF-8/Latin-1 */
+	MAIL_BAD_ENCODING =
+		1 << 5, /* broken base64/QP/unknown transfer encoding */
+	MAIL_QUOTED_CR =
+		1
+		<< 6, /* decoded body has CRLF (git am: "quoted CRLF detected") */
+	MAIL_FLOWED =
+		1
+		<< 7, /* format=flowed (git am: "Patch sent with format=flowed") */
+	MAIL_BINARY_JUNK = 1 << 8, /* NUL or other control bytes in headers */
 	/*
 	 * From: was "Name via List <list@...>" (rewritten by a mailing list
 	 * for DMARC); from_name/from_email are the author's again, from
 	 * X-Original-From:, else a Reply-To: or Cc: entry named Name.
 	 */
-	MAIL_DMARC_FROM		= 1 << 9,
+	MAIL_DMARC_FROM = 1 << 9,
 };
 
 struct mail {
-	char *message_id;	/* see MAIL_NO_MESSAGE_ID */
-	char *in_reply_to;	/* the first id of In-Reply-To, "" if none */
+	char *message_id;  /* see MAIL_NO_MESSAGE_ID */
+	char *in_reply_to; /* the first id of In-Reply-To, "" if none */
 	/*
 	 * Every id this mail refers to, nearest first and de-duplicated:
 	 * In-Reply-To (all of its ids), then References from newest to
@@ -95,16 +102,16 @@ struct mail {
 	/* The Date: header: raw value, and parsed (0 and 0 if not parsable). */
 	char *date_raw;
 	time_t date;
-	int tz_offset;		/* minutes east of UTC, e.g. -420 for -0700 */
+	int tz_offset; /* minutes east of UTC, e.g. -420 for -0700 */
 
-	char *subject;		/* the Subject: header, decoded, unfolded */
+	char *subject; /* the Subject: header, decoded, unfolded */
 	/*
 	 * The subject as `git mailinfo` prints it (and `git am` commits it):
 	 * leading "Re:"/"[...]" removed, whitespace squeezed; an in-body
 	 * Subject: replaces the header's.
 	 */
 	char *subject_clean;
-	struct mail_prefix prefix;	/* parsed from the Subject: header */
+	struct mail_prefix prefix; /* parsed from the Subject: header */
 
 	struct mail_addr *to, *cc;
 	size_t nr_to, nr_cc;
@@ -115,9 +122,9 @@ struct mail {
 	 */
 	char *author_name;
 	char *author_email;
-	char *author_date_raw;	/* as `git mailinfo` prints Date: */
+	char *author_date_raw; /* as `git mailinfo` prints Date: */
 	time_t author_date;
-	int author_tz_offset;	/* minutes east of UTC */
+	int author_tz_offset; /* minutes east of UTC */
 
 	/*
 	 * The commit message body as `git mailinfo -u` writes to its msg
@@ -127,11 +134,11 @@ struct mail {
 	char *body;
 	/* The patch as `git mailinfo` writes it: from "---" to the end. */
 	char *patch;
-	size_t patch_len;	/* may contain NUL bytes */
-	bool has_diff;		/* patch holds a "diff "/"Index: "/"--- " hunk */
+	size_t patch_len; /* may contain NUL bytes */
+	bool has_diff;	  /* patch holds a "diff "/"Index: "/"--- " hunk */
 
-	char *base_commit;	/* "base-commit: <sha>" line, "" if none */
-	char **prereq_patch_ids;	/* "prerequisite-patch-id: <sha>" lines */
+	char *base_commit;	 /* "base-commit: <sha>" line, "" if none */
+	char **prereq_patch_ids; /* "prerequisite-patch-id: <sha>" lines */
 	size_t nr_prereq_patch_ids;
 	/*
 	 * The values of "Depends-on:" lines of the message (patchwork's
@@ -160,7 +167,7 @@ struct mail {
 	 */
 	char *pull_url;
 
-	unsigned int flags;	/* enum mail_flag */
+	unsigned int flags; /* enum mail_flag */
 
 	/* The bytes given to mail_parse(), unchanged. */
 	char *raw;
@@ -170,7 +177,7 @@ struct mail {
 /* Variants of `git mailinfo`; all false is what `git am` does by default. */
 struct mail_opts {
 	bool scissors;		/* --scissors: drop what is above "-- >8 --" */
-	bool no_inbody_headers;	/* --no-inbody-headers */
+	bool no_inbody_headers; /* --no-inbody-headers */
 	bool keep_subject;	/* -k: keep the subject as is */
 	bool keep_non_patch;	/* -b: remove only [PATCH] brackets */
 	bool strip_quoted_cr;	/* --quoted-cr=strip */
@@ -267,15 +274,15 @@ bool mail_sender_rewritten(const char *name, const char *email);
 /* --- mbox -------------------------------------------------------------- */
 
 enum mbox_format {
-	MBOX_AUTO,	/* mboxo, or mboxrd when the data looks like it */
-	MBOX_MBOXO,	/* "From " lines split; ">From " left alone (git mailsplit) */
-	MBOX_MBOXRD,	/* also unescape ">+From " (git mailsplit --mboxrd) */
+	MBOX_AUTO, /* mboxo, or mboxrd when the data looks like it */
+	MBOX_MBOXO, /* "From " lines split; ">From " left alone (git mailsplit) */
+	MBOX_MBOXRD, /* also unescape ">+From " (git mailsplit --mboxrd) */
 };
 
 struct mbox_msg {
-	char *data;	/* the message without its "From " line, unescaped */
+	char *data; /* the message without its "From " line, unescaped */
 	size_t len;
-	size_t offset;	/* where its "From " line (or its start) is in the input */
+	size_t offset; /* where its "From " line (or its start) is in the input */
 };
 
 struct mbox {

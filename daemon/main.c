@@ -42,7 +42,8 @@ static const char usage_text[] =
 	"usage: cthulhud [-c FILE] [--log-level LEVEL]\n"
 	"       cthulhud --demo DIR [--http ADDR:PORT]\n"
 	"\n"
-	"  -c, --config FILE    the configuration (default " SYSCONFDIR "/cthulhu.conf)\n"
+	"  -c, --config FILE    the configuration (default " SYSCONFDIR
+	"/cthulhu.conf)\n"
 	"  --demo DIR           make a demo tree in DIR unless it exists, and run on it\n"
 	"  --http ADDR:PORT     with --demo: where the dashboard listens\n"
 	"  --log-level LEVEL    error, warn, info (default) or debug\n"
@@ -118,7 +119,8 @@ static int lock_state_dir(const char *dir)
 
 		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK)
 			die("state dir '%s' is in use by another cthulhud "
-			    "(pid %d holds '%s')", dir, (int)who.l_pid, path);
+			    "(pid %d holds '%s')",
+			    dir, (int)who.l_pid, path);
 		die("cannot lock '%s': %s", path, strerror(errno));
 	}
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
@@ -146,7 +148,8 @@ static char *load_token(const char *dir)
 			strbuf_addf(&sb, "%02x", raw[i]);
 		strbuf_addch(&sb, '\n');
 		if (write(fd, sb.buf, sb.len) != (ssize_t)sb.len || fsync(fd))
-			die("cannot write token '%s': %s", path, strerror(errno));
+			die("cannot write token '%s': %s", path,
+			    strerror(errno));
 		close(fd);
 		log_info("created token file %s", path);
 		strbuf_reset(&sb);
@@ -161,7 +164,8 @@ static char *load_token(const char *dir)
 	strbuf_trim(&sb);
 	if (sb.len < 16)
 		die("token file '%s' holds no usable token (16 characters at "
-		    "least); remove it to have a new one made", path);
+		    "least); remove it to have a new one made",
+		    path);
 	free(path);
 	return strbuf_detach(&sb, NULL);
 }
@@ -181,10 +185,12 @@ static int reload_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	if (strcmp(cfg->state_dir, the_daemon.state_dir))
 		log_warn("state.dir changed to '%s': takes effect only at the "
-			 "next start", cfg->state_dir);
+			 "next start",
+			 cfg->state_dir);
 	if (strcmp(cfg->repo, ctx->config->repo))
 		log_warn("tree.repo changed to '%s': takes effect only at the "
-			 "next start", cfg->repo);
+			 "next start",
+			 cfg->repo);
 	daemon_config_replace(cfg);
 	ctx->config = daemon_config_engine();
 	rc = topic_sync(ctx, "reload", err);
@@ -196,14 +202,18 @@ static int reload_run(struct job_ctx *ctx, json_t *args, json_t **result,
 }
 
 static const struct job_type reload_job = {
-	.name = "reload", .run = reload_run, .rerun = true,
+	.name = "reload",
+	.run = reload_run,
+	.rerun = true,
 };
 
 /* One line of --list-routes: what the security tests enumerate. */
 static void print_route(const struct route *r, void *data)
 {
 	printf("%s %s %s\n", r->method, r->path,
-	       r->stream ? "stream" : r->raw ? "raw" : "json");
+	       r->stream ? "stream" :
+	       r->raw	 ? "raw" :
+			   "json");
 }
 
 static void register_jobs(void)
@@ -251,7 +261,8 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			if (log_level_parse(optarg) < 0) {
-				fprintf(stderr, "cthulhud: unknown log level '%s'\n%s",
+				fprintf(stderr,
+					"cthulhud: unknown log level '%s'\n%s",
 					optarg, usage_text);
 				return 2;
 			}
@@ -278,7 +289,7 @@ int main(int argc, char **argv)
 	}
 	if (http_listen && !demo_dir) {
 		fprintf(stderr, "cthulhud: --http goes with --demo; set "
-			"http.listen in the config otherwise\n");
+				"http.listen in the config otherwise\n");
 		return 2;
 	}
 	umask(0077);
@@ -323,7 +334,8 @@ int main(int argc, char **argv)
 		int r = repo_remove_stale_lock(gitdir, cfg->next, &err);
 
 		if (r > 0)
-			log_warn("removed the lock of '%s' a crash left", cfg->next);
+			log_warn("removed the lock of '%s' a crash left",
+				 cfg->next);
 		else if (r < 0)
 			log_error("%s", err.buf);
 		strbuf_reset(&err);
@@ -358,7 +370,8 @@ int main(int argc, char **argv)
 		 daemon_config_engine()->repo, (int)getpid());
 	if (demo_dir) {
 		if (demo_submit_mail(demo_dir, &err))
-			log_warn("demo: cannot submit the demo mail: %s", err.buf);
+			log_warn("demo: cannot submit the demo mail: %s",
+				 err.buf);
 		demo_print_welcome(demo_dir);
 	}
 
@@ -366,7 +379,8 @@ int main(int argc, char **argv)
 		if (sigwait(&sigs, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: reloading %s", the_daemon.config_path);
+			log_info("SIGHUP: reloading %s",
+				 the_daemon.config_path);
 			engine_kick("reload", NULL, 0);
 			continue;
 		}

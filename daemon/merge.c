@@ -67,45 +67,45 @@
 extern char **environ;
 
 /* Paint flags of paint_down(), as git's commit-reach.c names them. */
-#define PARENT1		(1u << 0)
-#define PARENT2		(1u << 1)
-#define STALE		(1u << 2)
-#define RESULT		(1u << 3)
-#define ALL_FLAGS	(PARENT1 | PARENT2 | STALE | RESULT)
+#define PARENT1 (1u << 0)
+#define PARENT2 (1u << 1)
+#define STALE (1u << 2)
+#define RESULT (1u << 3)
+#define ALL_FLAGS (PARENT1 | PARENT2 | STALE | RESULT)
 
 /* git's buffer_is_binary() looks at this many bytes for a NUL. */
-#define FIRST_FEW_BYTES	8000
+#define FIRST_FEW_BYTES 8000
 /* Forget memoised merges beyond this many (a plain reset, no LRU). */
-#define MEMO_MAX	4096
+#define MEMO_MAX 4096
 /* Slots for virtual bases and their prefixes (forgotten when half full). */
-#define VBASES_SIZE	65536
+#define VBASES_SIZE 65536
 /* Bytes of virtual bases' objects kept in memory before starting afresh. */
-#define MEMPACK_MAX	(128u << 20)
+#define MEMPACK_MAX (128u << 20)
 
 struct dag_node {
 	git_oid oid;
 	git_oid tree;
 	int64_t date;
-	uint32_t parents;	/* offset into dag.parent_pool */
+	uint32_t parents; /* offset into dag.parent_pool */
 	uint32_t nr_parents;
 	unsigned int flags;
-	uint32_t inq;		/* entries in paint_down()'s queue */
+	uint32_t inq; /* entries in paint_down()'s queue */
 	bool loaded;
 };
 
 struct dag {
 	struct dag_node *nodes;
 	uint32_t nr, alloc;
-	uint32_t *table;	/* open addressing: node index + 1, 0 free */
-	uint32_t table_size;	/* a power of two */
+	uint32_t *table;     /* open addressing: node index + 1, 0 free */
+	uint32_t table_size; /* a power of two */
 	uint32_t *parent_pool;
 	uint32_t pool_nr, pool_alloc;
-	uint32_t *touched;	/* nodes whose flags a walk set */
+	uint32_t *touched; /* nodes whose flags a walk set */
 	uint32_t nr_touched, touched_alloc;
 };
 
 struct memo_entry {
-	git_oid key[3];		/* base, ours and theirs trees; or commits */
+	git_oid key[3]; /* base, ours and theirs trees; or commits */
 	bool used;
 	bool clean;
 	git_oid tree;
@@ -127,9 +127,9 @@ struct memo_table {
  * bases at a call depth, or why the fast path could not make it.
  */
 struct vbase_entry {
-	git_oid key;		/* hash of the depth and the sorted bases */
+	git_oid key; /* hash of the depth and the sorted bases */
 	git_oid tree;
-	const char *undecided;	/* static string, NULL when tree is set */
+	const char *undecided; /* static string, NULL when tree is set */
 	bool used;
 };
 
@@ -150,13 +150,13 @@ struct merge {
 	char *ident_name, *ident_email;
 	enum merge_fallback fallback;
 	struct dag dag;
-	struct memo_table memo;		/* by the three trees */
-	struct memo_table commit_memo;	/* by ours and theirs commits */
+	struct memo_table memo;	       /* by the three trees */
+	struct memo_table commit_memo; /* by ours and theirs commits */
 	struct vbase_entry *vbases;
 	size_t vbases_size, vbases_nr;
-	git_oid (*new_vbases)[2];	/* made since merge_vbases_take() */
+	git_oid (*new_vbases)[2]; /* made since merge_vbases_take() */
 	size_t nr_new_vbases, new_vbases_alloc;
-	bool conflict_style_other;	/* merge.conflictStyle is not merge */
+	bool conflict_style_other; /* merge.conflictStyle is not merge */
 	/*
 	 * File merges git found conflicting: base, ours and theirs blobs
 	 * (base zero for an add/add).  A content conflict is a function of
@@ -164,7 +164,7 @@ struct merge {
 	 */
 	git_oid (*known)[3];
 	size_t known_size, known_nr;
-	bool conflict_tree;	/* conflicts need git's tree (resolve.c) */
+	bool conflict_tree; /* conflicts need git's tree (resolve.c) */
 	struct merge_stats stats;
 };
 
@@ -179,7 +179,7 @@ struct tentry {
 struct tree_out {
 	struct tentry *v;
 	size_t nr, alloc;
-	git_oid *oids;		/* storage for merged subtrees and blobs */
+	git_oid *oids; /* storage for merged subtrees and blobs */
 	size_t nr_oids;
 };
 
@@ -237,8 +237,8 @@ static uint32_t dag_get(struct dag *dag, const git_oid *oid)
 	}
 	if (dag->nr == dag->alloc) {
 		dag->alloc = dag->alloc ? dag->alloc * 2 : 1024;
-		dag->nodes = xrealloc(dag->nodes,
-				      dag->alloc * sizeof(*dag->nodes));
+		dag->nodes =
+			xrealloc(dag->nodes, dag->alloc * sizeof(*dag->nodes));
 	}
 	n = &dag->nodes[dag->nr];
 	memset(n, 0, sizeof(*n));
@@ -251,9 +251,9 @@ static void dag_add_parent(struct dag *dag, uint32_t idx)
 {
 	if (dag->pool_nr == dag->pool_alloc) {
 		dag->pool_alloc = dag->pool_alloc ? dag->pool_alloc * 2 : 1024;
-		dag->parent_pool = xrealloc(dag->parent_pool,
-					    dag->pool_alloc *
-					    sizeof(*dag->parent_pool));
+		dag->parent_pool =
+			xrealloc(dag->parent_pool,
+				 dag->pool_alloc * sizeof(*dag->parent_pool));
 	}
 	dag->parent_pool[dag->pool_nr++] = idx;
 }
@@ -285,8 +285,10 @@ static int dag_load(struct merge *m, uint32_t idx, struct strbuf *err)
 	git_oid_cpy(&oid, &dag->nodes[idx].oid);
 	ret = git_odb_read(&obj, m->odb, &oid);
 	if (ret < 0)
-		return repo_error(err, ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
-			       "cannot read commit '%s'", git_oid_tostr_s(&oid));
+		return repo_error(err,
+				  ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
+				  "cannot read commit '%s'",
+				  git_oid_tostr_s(&oid));
 	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
 		git_odb_object_free(obj);
 		return error_set(err, ERR_INVALID, "'%s' is not a commit",
@@ -329,10 +331,11 @@ static void dag_touch(struct dag *dag, uint32_t idx)
 	if (dag->nodes[idx].flags)
 		return;
 	if (dag->nr_touched == dag->touched_alloc) {
-		dag->touched_alloc = dag->touched_alloc ?
-				     dag->touched_alloc * 2 : 256;
-		dag->touched = xrealloc(dag->touched, dag->touched_alloc *
-					sizeof(*dag->touched));
+		dag->touched_alloc =
+			dag->touched_alloc ? dag->touched_alloc * 2 : 256;
+		dag->touched =
+			xrealloc(dag->touched,
+				 dag->touched_alloc * sizeof(*dag->touched));
 	}
 	dag->touched[dag->nr_touched++] = idx;
 }
@@ -357,7 +360,7 @@ struct pq {
 	struct pq_item *v;
 	size_t nr, alloc;
 	uint64_t seq;
-	size_t nonstale;	/* entries whose commit is not STALE */
+	size_t nonstale; /* entries whose commit is not STALE */
 };
 
 static bool pq_before(const struct pq_item *a, const struct pq_item *b)
@@ -495,7 +498,8 @@ static int paint_down(struct merge *m, uint32_t one, const uint32_t *twos,
 			flags |= STALE;
 		}
 		for (k = 0; k < dag->nodes[idx].nr_parents; k++) {
-			uint32_t p = dag->parent_pool[dag->nodes[idx].parents + k];
+			uint32_t p =
+				dag->parent_pool[dag->nodes[idx].parents + k];
 
 			if ((dag->nodes[p].flags & flags) == flags)
 				continue;
@@ -626,8 +630,9 @@ static int sort_bases(struct dag *dag, uint32_t *v, size_t n)
 	for (i = 1; i < n; i++) {
 		uint32_t x = v[i];
 
-		for (j = i; j > 0 && dag->nodes[v[j - 1]].date <
-				     dag->nodes[x].date; j--)
+		for (j = i;
+		     j > 0 && dag->nodes[v[j - 1]].date < dag->nodes[x].date;
+		     j--)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
@@ -651,8 +656,7 @@ static int lookup_commit_node(struct merge *m, const char *hex, uint32_t *idx,
 }
 
 int merge_bases(struct merge *m, const char *one, const char *two,
-		char (**bases)[MERGE_HEXSZ + 1], size_t *nr,
-		struct strbuf *err)
+		char (**bases)[MERGE_HEXSZ + 1], size_t *nr, struct strbuf *err)
 {
 	uint32_t a, b, *res;
 	size_t n, i;
@@ -675,8 +679,7 @@ int merge_bases(struct merge *m, const char *one, const char *two,
 }
 
 int merge_is_ancestor(struct merge *m, const char *ancestor,
-		      const char *descendant, bool *result,
-		      struct strbuf *err)
+		      const char *descendant, bool *result, struct strbuf *err)
 {
 	uint32_t a, d, *common;
 	size_t nr;
@@ -782,9 +785,9 @@ static int cmp_tentry_git(const void *va, const void *vb)
 	if (c)
 		return c;
 	ca = la > len ? (unsigned char)a->name[len] :
-	     (a->mode == GIT_FILEMODE_TREE ? '/' : 0);
+			(a->mode == GIT_FILEMODE_TREE ? '/' : 0);
 	cb = lb > len ? (unsigned char)b->name[len] :
-	     (b->mode == GIT_FILEMODE_TREE ? '/' : 0);
+			(b->mode == GIT_FILEMODE_TREE ? '/' : 0);
 	return ca < cb ? -1 : ca > cb;
 }
 
@@ -803,7 +806,7 @@ static int read_tree_entries(struct merge *m, const git_oid *oid,
 	ret = git_tree_lookup(tree, m->repo, oid);
 	if (ret < 0)
 		return repo_error(err, -EIO, "cannot read tree '%s'",
-			       git_oid_tostr_s(oid));
+				  git_oid_tostr_s(oid));
 	n = git_tree_entrycount(*tree);
 	*v = xcalloc(n ? n : 1, sizeof(**v));
 	for (i = 0; i < n; i++) {
@@ -823,8 +826,8 @@ static int read_tree_entries(struct merge *m, const git_oid *oid,
 	return 0;
 }
 
-static void out_push(struct tree_out *out, const char *name,
-		     unsigned int mode, const git_oid *oid)
+static void out_push(struct tree_out *out, const char *name, unsigned int mode,
+		     const git_oid *oid)
 {
 	if (out->nr == out->alloc) {
 		out->alloc = out->alloc ? out->alloc * 2 : 16;
@@ -855,8 +858,8 @@ static bool on_disk(struct merge *m, const git_oid *oid)
  * Write an object the merge made: inside a virtual merge base (depth > 0)
  * to memory, else to the repository.
  */
-static int odb_write(struct merge *m, int depth, git_oid *oid,
-		     const void *data, size_t len, git_object_t type)
+static int odb_write(struct merge *m, int depth, git_oid *oid, const void *data,
+		     size_t len, git_object_t type)
 {
 	int ret;
 
@@ -949,8 +952,8 @@ static int write_tree(struct merge *m, int depth, struct tree_out *out,
 
 static bool is_binary(const void *data, size_t size)
 {
-	return memchr(data, 0, size < FIRST_FEW_BYTES ? size :
-		      FIRST_FEW_BYTES) != NULL;
+	return memchr(data, 0,
+		      size < FIRST_FEW_BYTES ? size : FIRST_FEW_BYTES) != NULL;
 }
 
 static void fast_undecided(struct fast_state *st, const char *reason,
@@ -1000,7 +1003,8 @@ static int merge_file(struct merge *m, struct fast_state *st,
 			return 1;
 		}
 	}
-	if (git_oid_equal(o->oid, t->oid) || (b && git_oid_equal(o->oid, b->oid))) {
+	if (git_oid_equal(o->oid, t->oid) ||
+	    (b && git_oid_equal(o->oid, b->oid))) {
 		git_oid_cpy(oid, t->oid);
 		return 0;
 	}
@@ -1009,8 +1013,9 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		return 0;
 	}
 	if (!st->depth && known_conflict(m, b, o, t)) {
-		st->conflicts = xrealloc(st->conflicts, (st->nr_conflicts + 1) *
-					 sizeof(*st->conflicts));
+		st->conflicts =
+			xrealloc(st->conflicts, (st->nr_conflicts + 1) *
+							sizeof(*st->conflicts));
 		st->conflicts[st->nr_conflicts] = xstrfmt_path(dir, o->name);
 		st->nr_conflicts++;
 		git_oid_cpy(oid, o->oid);
@@ -1025,7 +1030,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		ret = git_blob_lookup(&blob[i], m->repo, e[i]->oid);
 		if (ret < 0) {
 			ret = repo_error(err, -EIO, "cannot read blob '%s'",
-				      git_oid_tostr_s(e[i]->oid));
+					 git_oid_tostr_s(e[i]->oid));
 			goto out;
 		}
 		in[i].ptr = git_blob_rawcontent(blob[i]);
@@ -1042,14 +1047,14 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		/* merge-ort's merge_3way() inside a virtual merge base */
 		opts.our_label = "Temporary merge branch 1";
 		opts.their_label = "Temporary merge branch 2";
-		opts.marker_size = GIT_MERGE_CONFLICT_MARKER_SIZE +
-				   2 * st->depth;
+		opts.marker_size =
+			GIT_MERGE_CONFLICT_MARKER_SIZE + 2 * st->depth;
 	}
 	m->stats.file_merges++;
 	ret = git_merge_file(&r1, &in[0], &in[1], &in[2], &opts);
 	if (ret < 0) {
 		ret = repo_error(err, -EIO, "cannot merge '%s%s'", dir->buf,
-			      o->name);
+				 o->name);
 		goto out;
 	}
 	if (!r1.automergeable && st->depth)
@@ -1070,7 +1075,7 @@ static int merge_file(struct merge *m, struct fast_state *st,
 	ret = git_merge_file(&r2, &in[0], &in[1], &in[2], &opts);
 	if (ret < 0) {
 		ret = repo_error(err, -EIO, "cannot merge '%s%s'", dir->buf,
-			      o->name);
+				 o->name);
 		goto out;
 	}
 	if (r1.automergeable != r2.automergeable || r1.len != r2.len ||
@@ -1086,10 +1091,13 @@ static int merge_file(struct merge *m, struct fast_state *st,
 	 */
 	if (!r1.automergeable) {
 		for (i = 0; i < 3; i++) {
-			if (in[i].size && (in[i].ptr[in[i].size - 1] != '\n' ||
-					   memchr(in[i].ptr, '\r', in[i].size))) {
-				fast_undecided(st, "conflict at an incomplete line or CRLF",
-					       dir, o->name);
+			if (in[i].size &&
+			    (in[i].ptr[in[i].size - 1] != '\n' ||
+			     memchr(in[i].ptr, '\r', in[i].size))) {
+				fast_undecided(
+					st,
+					"conflict at an incomplete line or CRLF",
+					dir, o->name);
 				ret = 1;
 				goto out;
 			}
@@ -1162,8 +1170,8 @@ static int merge_trees_fast(struct merge *m, struct fast_state *st,
 
 		if (entry_eq(o, t)) {
 			if (!o) {
-				fast_undecided(st, "deleted on both sides",
-					       dir, name);
+				fast_undecided(st, "deleted on both sides", dir,
+					       name);
 				ret = 1;
 				goto out;
 			}
@@ -1176,7 +1184,8 @@ static int merge_trees_fast(struct merge *m, struct fast_state *st,
 				out_push(&out, o->name, o->mode, o->oid);
 		} else if (!o || !t) {
 			/* a rename or a modify/delete conflict */
-			fast_undecided(st, "deleted on one side, changed on the other",
+			fast_undecided(st,
+				       "deleted on one side, changed on the other",
 				       dir, name);
 			ret = 1;
 			goto out;
@@ -1204,8 +1213,10 @@ static int merge_trees_fast(struct merge *m, struct fast_state *st,
 				goto out;
 			out_push(&out, name, mode, blob);
 		} else {
-			fast_undecided(st, "type changed or special file changed on both sides",
-				       dir, name);
+			fast_undecided(
+				st,
+				"type changed or special file changed on both sides",
+				dir, name);
 			ret = 1;
 			goto out;
 		}
@@ -1231,10 +1242,9 @@ static size_t memo_slot(struct memo_table *t, const git_oid key[3])
 		     (oid_hash(&key[2]) * 131);
 	size_t pos = h & (t->size - 1);
 
-	while (t->v[pos].used &&
-	       !(git_oid_equal(&t->v[pos].key[0], &key[0]) &&
-		 git_oid_equal(&t->v[pos].key[1], &key[1]) &&
-		 git_oid_equal(&t->v[pos].key[2], &key[2])))
+	while (t->v[pos].used && !(git_oid_equal(&t->v[pos].key[0], &key[0]) &&
+				   git_oid_equal(&t->v[pos].key[1], &key[1]) &&
+				   git_oid_equal(&t->v[pos].key[2], &key[2])))
 		pos = (pos + 1) & (t->size - 1);
 	return pos;
 }
@@ -1258,8 +1268,8 @@ static bool memo_get(struct merge *m, struct memo_table *t,
 	struct memo_entry *e = &t->v[memo_slot(t, key)];
 	size_t i;
 
-	if (!e->used || (!e->clean && git_oid_is_zero(&e->tree) &&
-			 m->conflict_tree))
+	if (!e->used ||
+	    (!e->clean && git_oid_is_zero(&e->tree) && m->conflict_tree))
 		return false;
 	res->clean = e->clean;
 	if (!git_oid_is_zero(&e->tree))
@@ -1389,8 +1399,8 @@ static struct vbase_entry *vbase_slot(struct merge *m, const git_oid *key)
 	return &m->vbases[pos];
 }
 
-static void vbase_put(struct merge *m, const git_oid *key,
-		      const git_oid *tree, const char *undecided)
+static void vbase_put(struct merge *m, const git_oid *key, const git_oid *tree,
+		      const char *undecided)
 {
 	struct vbase_entry *e;
 
@@ -1412,17 +1422,18 @@ static void vbase_put(struct merge *m, const git_oid *key,
  * A virtual base made here; the caller keeps those of whole merges (not
  * their prefixes nor the inner ones): merge_vbases_take() hands them out.
  */
-static void vbase_made(struct merge *m, const git_oid *key,
-		       const git_oid *tree, bool keep)
+static void vbase_made(struct merge *m, const git_oid *key, const git_oid *tree,
+		       bool keep)
 {
 	vbase_put(m, key, tree, NULL);
 	if (!keep || m->nr_new_vbases >= VBASES_SIZE / 2)
 		return;
 	if (m->nr_new_vbases == m->new_vbases_alloc) {
-		m->new_vbases_alloc = m->new_vbases_alloc ?
-				      2 * m->new_vbases_alloc : 64;
-		m->new_vbases = xrealloc(m->new_vbases, m->new_vbases_alloc *
-					 sizeof(*m->new_vbases));
+		m->new_vbases_alloc =
+			m->new_vbases_alloc ? 2 * m->new_vbases_alloc : 64;
+		m->new_vbases =
+			xrealloc(m->new_vbases,
+				 m->new_vbases_alloc * sizeof(*m->new_vbases));
 	}
 	git_oid_cpy(&m->new_vbases[m->nr_new_vbases][0], key);
 	git_oid_cpy(&m->new_vbases[m->nr_new_vbases][1], tree);
@@ -1451,7 +1462,7 @@ int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data)
 		if (copy_to_disk(m, &m->new_vbases[i][1]) < 0) {
 			log_debug("virtual merge base %s: %s", tree,
 				  git_error_last() ? git_error_last()->message :
-				  "cannot write it");
+						     "cannot write it");
 			continue;
 		}
 		ret = fn(key, tree, data);
@@ -1561,8 +1572,8 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 				       &next_tree, &merged, &empty, err);
 		if (ret == 1) {
 			*why = vbase_reason(st.undecided);
-			log_debug("virtual merge base: %s at '%s'", st.undecided,
-				  st.path.buf);
+			log_debug("virtual merge base: %s at '%s'",
+				  st.undecided, st.path.buf);
 		}
 		strbuf_release(&st.path);
 		free(st.conflicts);
@@ -1633,7 +1644,8 @@ static int run_capture(char *const *argv, struct strbuf *out,
 		    !starts_with(environ[i], "GIT_WORK_TREE=") &&
 		    !starts_with(environ[i], "GIT_INDEX_FILE=") &&
 		    !starts_with(environ[i], "GIT_OBJECT_DIRECTORY=") &&
-		    !starts_with(environ[i], "GIT_ALTERNATE_OBJECT_DIRECTORIES="))
+		    !starts_with(environ[i],
+				 "GIT_ALTERNATE_OBJECT_DIRECTORIES="))
 			envp[n++] = environ[i];
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		ret = error_set(err, -errno, "cannot make a pipe: %s",
@@ -1701,9 +1713,9 @@ static int fallback_git(struct merge *m, const char *ours, const char *theirs,
 {
 	struct strbuf gitdir = STRBUF_INIT, out = STRBUF_INIT;
 	struct strbuf errout = STRBUF_INIT;
-	char *argv[] = { m->git, NULL, "merge-tree", "--write-tree",
-			 "--name-only", "-z", "--no-messages",
-			 (char *)ours, (char *)theirs, NULL };
+	char *argv[] = { m->git,	 NULL, "merge-tree",	"--write-tree",
+			 "--name-only",	 "-z", "--no-messages", (char *)ours,
+			 (char *)theirs, NULL };
 	const char *p, *end;
 	int status, ret;
 
@@ -1715,8 +1727,9 @@ static int fallback_git(struct merge *m, const char *ours, const char *theirs,
 	if ((status != 0 && status != 1) || out.len < MERGE_HEXSZ ||
 	    (out.len > MERGE_HEXSZ && out.buf[MERGE_HEXSZ])) {
 		strbuf_rtrim(&errout);
-		ret = error_set(err, -EIO, "git merge-tree failed (status %d): %s",
-				status, errout.buf);
+		ret = error_set(err, -EIO,
+				"git merge-tree failed (status %d): %s", status,
+				errout.buf);
 		goto out;
 	}
 	memcpy(res->tree, out.buf, MERGE_HEXSZ);
@@ -2008,8 +2021,8 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		goto out;
 	if (!nr_bases) {
 		ret = error_set(err, ERR_CONFLICT,
-				"'%s' and '%s' have no common history",
-				ours, theirs);
+				"'%s' and '%s' have no common history", ours,
+				theirs);
 		goto out;
 	}
 	res->nr_bases = nr_bases;
@@ -2090,11 +2103,10 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 	}
 	/* libgit2's own recursive merge without a virtual base of ours */
 	if (ret < 0)
-		ret = fallback_libgit2(m, have_base ? &key[0] : NULL,
-				       &ours_oid, &theirs_oid,
-				       &m->dag.nodes[a].tree,
-				       &m->dag.nodes[b].tree, !have_base,
-				       res, err);
+		ret = fallback_libgit2(m, have_base ? &key[0] : NULL, &ours_oid,
+				       &theirs_oid, &m->dag.nodes[a].tree,
+				       &m->dag.nodes[b].tree, !have_base, res,
+				       err);
 	if (ret < 0)
 		goto out;
 	if (res->nr_conflicts > 1)
@@ -2148,7 +2160,8 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 		strbuf_release(&path);
 		ret = git_repository_odb(&m->odb, m->repo);
 		if (ret < 0)
-			return repo_error(err, -EIO, "cannot open object database");
+			return repo_error(err, -EIO,
+					  "cannot open object database");
 		return 0;
 	}
 	strbuf_reset(&path);
@@ -2220,8 +2233,8 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 	ret = git_repository_open_ext(&m->repo, path,
 				      GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (ret < 0) {
-		ret = repo_error(err, ERR_INVALID, "cannot open repository '%s'",
-			      path);
+		ret = repo_error(err, ERR_INVALID,
+				 "cannot open repository '%s'", path);
 		free(m);
 		return ret;
 	}
@@ -2246,8 +2259,8 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 	/* CTHULHU_MERGE_MEMPACK_MAX: a smaller limit, for the tests */
 	m->mempack_max = MEMPACK_MAX;
 	if (getenv("CTHULHU_MERGE_MEMPACK_MAX"))
-		m->mempack_max = strtoull(getenv("CTHULHU_MERGE_MEMPACK_MAX"),
-					  NULL, 10);
+		m->mempack_max =
+			strtoull(getenv("CTHULHU_MERGE_MEMPACK_MAX"), NULL, 10);
 	*out = m;
 	return 0;
 }
@@ -2311,7 +2324,9 @@ int merge_commit_info(struct merge *m, const char *commit, char *tree,
 		*parents = xcalloc(n->nr_parents + 1, sizeof(**parents));
 		for (i = 0; i < n->nr_parents; i++)
 			git_oid_tostr((*parents)[i], MERGE_HEXSZ + 1,
-				      &m->dag.nodes[m->dag.parent_pool[n->parents + i]].oid);
+				      &m->dag.nodes[m->dag.parent_pool
+							    [n->parents + i]]
+					       .oid);
 		*nr = n->nr_parents;
 	}
 	return 0;
@@ -2330,7 +2345,7 @@ int merge_commit_message(struct merge *m, const char *commit, char **msg,
 	ret = git_commit_lookup(&c, m->repo, &oid);
 	if (ret < 0)
 		return repo_error(err, ERR_NOT_FOUND, "cannot read commit '%s'",
-			       commit);
+				  commit);
 	*msg = xstrdup(git_commit_message(c));
 	git_commit_free(c);
 	return 0;
@@ -2338,9 +2353,8 @@ int merge_commit_message(struct merge *m, const char *commit, char **msg,
 
 int merge_write_commit(struct merge *m, const char *tree,
 		       const char *const *parents, size_t nr_parents,
-		       const char *message, const char *name,
-		       const char *email, int64_t when, char *out,
-		       struct strbuf *err)
+		       const char *message, const char *name, const char *email,
+		       int64_t when, char *out, struct strbuf *err)
 {
 	struct strbuf buf = STRBUF_INIT;
 	git_oid oid;
@@ -2386,9 +2400,9 @@ static size_t log_entries(struct merge *m, const char *ref)
  * libgit2 writes no reflog in a bare repository (core.logAllRefUpdates
  * defaults to false there, as in git); the builds of next want one.
  */
-static int append_reflog(struct merge *m, const char *ref,
-			 const char *new_hex, const char *old_hex,
-			 const char *msg, struct strbuf *err)
+static int append_reflog(struct merge *m, const char *ref, const char *new_hex,
+			 const char *old_hex, const char *msg,
+			 struct strbuf *err)
 {
 	git_signature *sig = NULL;
 	git_reflog *log = NULL;
@@ -2397,7 +2411,8 @@ static int append_reflog(struct merge *m, const char *ref,
 
 	git_oid_fromstr(&oid, new_hex);
 	ret = git_signature_now(&sig, m->ident_name ? m->ident_name : "cthulhu",
-				m->ident_email ? m->ident_email : "cthulhu@localhost");
+				m->ident_email ? m->ident_email :
+						 "cthulhu@localhost");
 	if (!ret)
 		ret = git_reflog_read(&log, m->repo, ref);
 	if (!ret)
@@ -2429,9 +2444,8 @@ int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 		ret = parse_hex(old_hex, &old_oid, err);
 		if (ret < 0)
 			return ret;
-		ret = git_reference_create_matching(&r, m->repo, ref,
-						    &new_oid, 1, &old_oid,
-						    reflog);
+		ret = git_reference_create_matching(&r, m->repo, ref, &new_oid,
+						    1, &old_oid, reflog);
 	} else {
 		ret = git_reference_create(&r, m->repo, ref, &new_oid, 0,
 					   reflog);
@@ -2440,8 +2454,8 @@ int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 	if (!ret && log_entries(m, ref) == before)
 		ret = append_reflog(m, ref, new_hex, old_hex, reflog, err);
 	if (ret == GIT_EMODIFIED || ret == GIT_EEXISTS)
-		return repo_error(err, ERR_STALE, "'%s' moved during the update",
-			       ref);
+		return repo_error(err, ERR_STALE,
+				  "'%s' moved during the update", ref);
 	if (ret == GIT_ELOCKED)
 		return repo_error(err, ERR_STALE, "'%s' is locked", ref);
 	if (ret < 0)
@@ -2461,7 +2475,7 @@ void merge_set_ident(struct merge *m, const char *name, const char *email)
 struct tag_cand {
 	int64_t date;
 	char hex[MERGE_HEXSZ + 1];
-	const char *name;	/* borrowed from the tag list */
+	const char *name; /* borrowed from the tag list */
 };
 
 static int cmp_tag_cand(const void *va, const void *vb)
@@ -2513,11 +2527,13 @@ int merge_newest_tag(struct merge *m, const char *pattern,
 		if (best && c[i].date < best->date)
 			break;
 		if (reachable_from &&
-		    (merge_is_ancestor(m, c[i].hex, tip, &yes, NULL) < 0 || !yes))
+		    (merge_is_ancestor(m, c[i].hex, tip, &yes, NULL) < 0 ||
+		     !yes))
 			continue;
 		/* equal dates: the one that has the other in its history */
 		if (best && (merge_is_ancestor(m, best->hex, c[i].hex, &yes,
-					       NULL) < 0 || !yes))
+					       NULL) < 0 ||
+			     !yes))
 			continue;
 		best = &c[i];
 	}
@@ -2549,11 +2565,12 @@ int merge_push(struct merge *m, const char *remote_name,
 						  remote_name);
 	if (ret < 0)
 		return repo_error(err, ERR_INVALID, "unknown remote '%s'",
-			       remote_name);
+				  remote_name);
 	ret = git_remote_push(remote, &specs, &opts);
 	git_remote_free(remote);
 	if (ret < 0)
-		return repo_error(err, -EIO, "cannot push to '%s'", remote_name);
+		return repo_error(err, -EIO, "cannot push to '%s'",
+				  remote_name);
 	return 0;
 }
 
@@ -2616,7 +2633,8 @@ int merge_replace_paths(struct merge *m, const char *tree,
 		up[i].path = paths[i];
 		up[i].filemode = GIT_FILEMODE_BLOB;
 		if (!git_tree_entry_bypath(&e, t, paths[i])) {
-			if (git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE)
+			if (git_tree_entry_filemode(e) ==
+			    GIT_FILEMODE_BLOB_EXECUTABLE)
 				up[i].filemode = GIT_FILEMODE_BLOB_EXECUTABLE;
 			git_tree_entry_free(e);
 			e = NULL;

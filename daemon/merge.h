@@ -38,15 +38,15 @@ struct merge;
 
 enum merge_fallback {
 	MERGE_FALLBACK_GIT,	/* git merge-tree, libgit2 without git */
-	MERGE_FALLBACK_LIBGIT2,	/* libgit2's merge only */
+	MERGE_FALLBACK_LIBGIT2, /* libgit2's merge only */
 	MERGE_FALLBACK_NONE,	/* fail with ERR_UNPROCESSABLE (tests) */
 };
 
 enum merge_method {
-	MERGE_METHOD_FAST,	/* decided by the fast path */
-	MERGE_METHOD_CACHED,	/* the same three trees were merged before */
-	MERGE_METHOD_GIT,	/* git merge-tree */
-	MERGE_METHOD_LIBGIT2,	/* git_merge_trees() or git_merge_commits() */
+	MERGE_METHOD_FAST,    /* decided by the fast path */
+	MERGE_METHOD_CACHED,  /* the same three trees were merged before */
+	MERGE_METHOD_GIT,     /* git merge-tree */
+	MERGE_METHOD_LIBGIT2, /* git_merge_trees() or git_merge_commits() */
 };
 
 struct merge_result {
@@ -57,10 +57,10 @@ struct merge_result {
 	 * "" otherwise), which resolve.c works from.
 	 */
 	char tree[MERGE_HEXSZ + 1];
-	char base[MERGE_HEXSZ + 1];	/* first merge base, "" if none */
+	char base[MERGE_HEXSZ + 1]; /* first merge base, "" if none */
 	unsigned int nr_bases;
-	enum merge_method method;	/* CACHED also: the same two commits */
-	const char *fallback_reason;	/* static string, NULL on fast path */
+	enum merge_method method;    /* CACHED also: the same two commits */
+	const char *fallback_reason; /* static string, NULL on fast path */
 	/* Conflicted paths, sorted; owned by the result. */
 	char **conflicts;
 	size_t nr_conflicts;
@@ -105,8 +105,7 @@ int merge_bases(struct merge *m, const char *one, const char *two,
 		struct strbuf *err);
 /* Whether commit ancestor is reachable from descendant (or equal). */
 int merge_is_ancestor(struct merge *m, const char *ancestor,
-		      const char *descendant, bool *result,
-		      struct strbuf *err);
+		      const char *descendant, bool *result, struct strbuf *err);
 
 /*
  * Virtual merge bases are pure functions of their set of merge bases,
@@ -123,14 +122,14 @@ void merge_vbase_add(struct merge *m, const char *key, const char *tree);
 /* Counters since merge_open(), for logs and the benchmark. */
 struct merge_stats {
 	uint64_t merges, fast, cached, fallbacks;
-	uint64_t dag_commits;		/* commits in the in-memory DAG */
-	uint64_t file_merges;		/* git_merge_file() calls */
+	uint64_t dag_commits; /* commits in the in-memory DAG */
+	uint64_t file_merges; /* git_merge_file() calls */
 	uint64_t trees_written;
-	uint64_t commits_cached;	/* merges found by ours and theirs */
-	uint64_t vbase_merges;		/* merges made for virtual bases */
-	uint64_t vbases_cached;		/* virtual bases found made before */
-	uint64_t vbases_nested;		/* inner merges with several bases */
-	uint64_t vbase_conflicts;	/* conflicts kept in virtual bases */
+	uint64_t commits_cached;  /* merges found by ours and theirs */
+	uint64_t vbase_merges;	  /* merges made for virtual bases */
+	uint64_t vbases_cached;	  /* virtual bases found made before */
+	uint64_t vbases_nested;	  /* inner merges with several bases */
+	uint64_t vbase_conflicts; /* conflicts kept in virtual bases */
 };
 void merge_get_stats(struct merge *m, struct merge_stats *stats);
 
@@ -153,9 +152,8 @@ int merge_commit_message(struct merge *m, const char *commit, char **msg,
  */
 int merge_write_commit(struct merge *m, const char *tree,
 		       const char *const *parents, size_t nr_parents,
-		       const char *message, const char *name,
-		       const char *email, int64_t when, char *out,
-		       struct strbuf *err);
+		       const char *message, const char *name, const char *email,
+		       int64_t when, char *out, struct strbuf *err);
 /* The identity of the reflog entries merge_update_ref() writes. */
 void merge_set_ident(struct merge *m, const char *name, const char *email);
 /*

@@ -44,16 +44,16 @@ static bool the_merge_has_vbases;
 #define VBASES_KEPT 30000
 
 struct build_topic {
-	const char *name;	/* borrowed from the topics query */
+	const char *name; /* borrowed from the topics query */
 	const char *branch;
-	char tip[MERGE_HEXSZ + 1];	/* "" when the branch is missing */
+	char tip[MERGE_HEXSZ + 1]; /* "" when the branch is missing */
 	const char *outcome;
-	char commit[MERGE_HEXSZ + 1];	/* next after this topic, or "" */
-	json_t *conflicts;		/* array of paths, or NULL */
+	char commit[MERGE_HEXSZ + 1]; /* next after this topic, or "" */
+	json_t *conflicts;	      /* array of paths, or NULL */
 	const char *method;
-	int64_t resolution;		/* resolutions.id when resolved */
+	int64_t resolution; /* resolutions.id when resolved */
 	int64_t ms;
-	const char *gate;		/* NULL, "ejected" or "fallback" */
+	const char *gate; /* NULL, "ejected" or "fallback" */
 };
 
 /*
@@ -70,7 +70,8 @@ static void crash_point(const char *point)
 	struct strbuf cmd = STRBUF_INIT;
 
 	if (at && !strcmp(at, point)) {
-		log_warn("next: crashing at '%s' as CTHULHU_CRASH_AT asks", point);
+		log_warn("next: crashing at '%s' as CTHULHU_CRASH_AT asks",
+			 point);
 		raise(SIGKILL);
 	}
 	/* CTHULHU_NEXT_HOOK: a program run as "HOOK POINT" (the CAS test) */
@@ -133,11 +134,13 @@ static void load_vbases(struct db *db)
 	if (the_merge_has_vbases)
 		return;
 	the_merge_has_vbases = true;
-	rows = db_query(db, &err, "SELECT key, tree FROM virtual_bases "
-			"ORDER BY made_at DESC LIMIT ?", "i",
-			(int64_t)VBASES_KEPT);
+	rows = db_query(db, &err,
+			"SELECT key, tree FROM virtual_bases "
+			"ORDER BY made_at DESC LIMIT ?",
+			"i", (int64_t)VBASES_KEPT);
 	if (!rows) {
-		log_warn("next: cannot read the virtual merge bases: %s", err.buf);
+		log_warn("next: cannot read the virtual merge bases: %s",
+			 err.buf);
 		strbuf_release(&err);
 		return;
 	}
@@ -167,7 +170,8 @@ static int save_vbase(const char *key, const char *tree, void *data)
 	vs->n++;
 	return db_exec(vs->db, vs->err,
 		       "INSERT OR REPLACE INTO virtual_bases (key, tree, made_at) "
-		       "VALUES (?, ?, ?)", "tti", key, tree, vs->when);
+		       "VALUES (?, ?, ?)",
+		       "tti", key, tree, vs->when);
 }
 
 /* Keep the virtual merge bases the build made, in its transaction. */
@@ -181,7 +185,8 @@ static int save_vbases(struct db *db, int64_t when, struct strbuf *err)
 		ret = db_exec(db, err,
 			      "DELETE FROM virtual_bases WHERE key NOT IN "
 			      "(SELECT key FROM virtual_bases ORDER BY made_at DESC "
-			      "LIMIT ?)", "i", (int64_t)VBASES_KEPT);
+			      "LIMIT ?)",
+			      "i", (int64_t)VBASES_KEPT);
 	return ret;
 }
 
@@ -197,8 +202,7 @@ struct merge *next_merge_handle(const struct config *cfg, struct strbuf *err)
 }
 
 /* [tree] base as a commit: a commit-ish, or "auto", the newest v* tag. */
-static int resolve_base(const struct config *cfg, char *hex,
-			struct strbuf *err)
+static int resolve_base(const struct config *cfg, char *hex, struct strbuf *err)
 {
 	char *name = NULL;
 	int ret;
@@ -207,8 +211,7 @@ static int resolve_base(const struct config *cfg, char *hex,
 		return error_set(err, ERR_INVALID, "no [tree] base configured");
 	if (strcmp(cfg->base, "auto"))
 		return merge_resolve_commit(the_merge, cfg->base, hex, err);
-	ret = merge_newest_tag(the_merge, "v*", cfg->mainline, hex, &name,
-			       err);
+	ret = merge_newest_tag(the_merge, "v*", cfg->mainline, hex, &name, err);
 	if (!ret)
 		log_debug("next: base auto is '%s'", name);
 	free(name);
@@ -223,9 +226,10 @@ static int reconcile(struct db *db, const char *next_now, struct strbuf *err)
 {
 	int ret;
 
-	ret = db_exec(db, err,
-		      "UPDATE builds SET state = 'done' WHERE state = 'updating' AND result = ?",
-		      "t", next_now);
+	ret = db_exec(
+		db, err,
+		"UPDATE builds SET state = 'done' WHERE state = 'updating' AND result = ?",
+		"t", next_now);
 	if (!ret)
 		ret = db_exec(db, err,
 			      "UPDATE builds SET state = 'interrupted', "
@@ -260,7 +264,9 @@ static int previous_build(struct db *db, const char *next_now, json_t **prev,
 	*prev = db_query(db, err,
 			 "SELECT pos, topic, tip, outcome, merge_commit, conflicts FROM build_topics "
 			 "WHERE build = ? ORDER BY pos",
-			 "i", (int64_t)json_integer_value(json_object_get(row, "id")));
+			 "i",
+			 (int64_t)json_integer_value(
+				 json_object_get(row, "id")));
 	json_decref(row);
 	return *prev ? 0 : -EIO;
 }
@@ -279,7 +285,6 @@ static bool has_resolutions(struct db *db, const char *topic)
 		     topic);
 	return n > 0;
 }
-
 
 /* Merge one topic into head; head moves when the topic merges. */
 static int merge_topic(struct db *db, const struct config *cfg,
@@ -308,7 +313,8 @@ static int merge_topic(struct db *db, const struct config *cfg,
 	if (ret < 0)
 		return ret;
 	bt->method = merge_method_name(res.method);
-	if (res.method == MERGE_METHOD_GIT || res.method == MERGE_METHOD_LIBGIT2)
+	if (res.method == MERGE_METHOD_GIT ||
+	    res.method == MERGE_METHOD_LIBGIT2)
 		(*fallbacks)++;
 	if (!res.clean) {
 		char tree[MERGE_HEXSZ + 1];
@@ -338,8 +344,10 @@ static int merge_topic(struct db *db, const struct config *cfg,
 	parents[0] = head;
 	parents[1] = bt->tip;
 	ret = merge_write_commit(the_merge, res.tree, parents, 2, msg.buf,
-				 cfg->committer_name ? cfg->committer_name : "Cthulhu",
-				 cfg->committer_email ? cfg->committer_email : "cthulhu@localhost",
+				 cfg->committer_name ? cfg->committer_name :
+						       "Cthulhu",
+				 cfg->committer_email ? cfg->committer_email :
+							"cthulhu@localhost",
 				 when, bt->commit, err);
 	merge_result_release(&res);
 	strbuf_release(&msg);
@@ -357,19 +365,20 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 	int ret = 0;
 
 	for (i = 0; !ret && i < nr; i++) {
-		char *conflicts = bt[i].conflicts ?
-			json_dumps(bt[i].conflicts, JSON_COMPACT) : NULL;
+		char *conflicts = bt[i].conflicts ? json_dumps(bt[i].conflicts,
+							       JSON_COMPACT) :
+						    NULL;
 
-		ret = db_exec(db, err,
-			      "INSERT INTO build_topics (build, pos, topic, branch, tip, "
-			      "outcome, merge_commit, conflicts, method, resolution, "
-			      "duration_ms, gate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			      "iitttttttiit", id, (int64_t)i, bt[i].name,
-			      bt[i].branch, *bt[i].tip ? bt[i].tip : NULL,
-			      bt[i].outcome,
-			      *bt[i].commit ? bt[i].commit : NULL, conflicts,
-			      bt[i].method, bt[i].resolution, bt[i].ms,
-			      bt[i].gate);
+		ret = db_exec(
+			db, err,
+			"INSERT INTO build_topics (build, pos, topic, branch, tip, "
+			"outcome, merge_commit, conflicts, method, resolution, "
+			"duration_ms, gate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"iitttttttiit", id, (int64_t)i, bt[i].name,
+			bt[i].branch, *bt[i].tip ? bt[i].tip : NULL,
+			bt[i].outcome, *bt[i].commit ? bt[i].commit : NULL,
+			conflicts, bt[i].method, bt[i].resolution, bt[i].ms,
+			bt[i].gate);
 		free(conflicts);
 	}
 	return ret;
@@ -391,7 +400,8 @@ static void push_next(const struct config *cfg, json_t *topics,
 	strbuf_addf(&spec, "+%s:%s", cfg->next, cfg->next);
 	specs[n++] = strbuf_detach(&spec, NULL);
 	json_array_foreach(topics, i, t) {
-		strbuf_addf(&spec, "+%s:%s", jstr(t, "branch"), jstr(t, "branch"));
+		strbuf_addf(&spec, "+%s:%s", jstr(t, "branch"),
+			    jstr(t, "branch"));
 		specs[n++] = strbuf_detach(&spec, NULL);
 	}
 	if (merge_push(the_merge, remote, specs, n, &err) < 0)
@@ -420,34 +430,35 @@ int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	if (ret < 0)
 		return ret;
 	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT result, trigger FROM builds WHERE id = ?", "i",
-			   build);
+			   "SELECT result, trigger FROM builds WHERE id = ?",
+			   "i", build);
 	if (ret < 0)
 		return ret;
 	result = jstr(row, "result");
 	if (!row || !*result) {
-		ret = error_set(err, ERR_NOT_FOUND, "build '%" PRId64 "' has no result",
-				build);
+		ret = error_set(err, ERR_NOT_FOUND,
+				"build '%" PRId64 "' has no result", build);
 		goto out;
 	}
 	if (merge_resolve_commit(the_merge, cfg->next, next_now, NULL) < 0)
 		next_now[0] = 0;
 	if (!strcmp(result, next_now))
 		goto out;
-	strbuf_addf(&reflog, "cthulhu: build %" PRId64 " (%s), gate passed", build,
-		    jstr(row, "trigger"));
-	ret = merge_update_ref(the_merge, cfg->next, result, next_now, reflog.buf,
-			       err);
+	strbuf_addf(&reflog, "cthulhu: build %" PRId64 " (%s), gate passed",
+		    build, jstr(row, "trigger"));
+	ret = merge_update_ref(the_merge, cfg->next, result, next_now,
+			       reflog.buf, err);
 	if (ret < 0)
 		goto out;
 	log_info("next: build %" PRId64 " published: %s", build, result);
 	topics = db_query(ctx->db, err,
 			  "SELECT name, branch FROM topics WHERE into_next = 1 "
-			  "ORDER BY ord, name", NULL);
+			  "ORDER BY ord, name",
+			  NULL);
 	if (topics)
 		push_next(cfg, topics, &pushed);
-	db_exec(ctx->db, NULL, "UPDATE builds SET pushed = ? WHERE id = ?", "ti",
-		pushed.len ? pushed.buf : NULL, build);
+	db_exec(ctx->db, NULL, "UPDATE builds SET pushed = ? WHERE id = ?",
+		"ti", pushed.len ? pushed.buf : NULL, build);
 out:
 	json_decref(row);
 	json_decref(topics);
@@ -516,7 +527,8 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		       struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
-	const char *trigger = json_string_value(json_object_get(args, "trigger"));
+	const char *trigger =
+		json_string_value(json_object_get(args, "trigger"));
 	bool full = json_is_true(json_object_get(args, "full"));
 	char base[MERGE_HEXSZ + 1], head[MERGE_HEXSZ + 1];
 	char next_now[MERGE_HEXSZ + 1] = "", prev_base[MERGE_HEXSZ + 1] = "";
@@ -585,7 +597,8 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out_fail;
 	topics = db_query(ctx->db, err,
 			  "SELECT name, branch FROM topics WHERE into_next = 1 "
-			  "ORDER BY ord, name", NULL);
+			  "ORDER BY ord, name",
+			  NULL);
 	if (!topics) {
 		ret = -EIO;
 		goto out_fail;
@@ -693,11 +706,13 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 			      "merges_reused = ?, merges_done = ?, conflicts = ?, "
 			      "fallbacks = ?, virtual_merges = ?, "
 			      "virtual_bases_reused = ? WHERE id = ?",
-			      "tttddddiii", stopped ? "stopped" : "updating", base,
-			      stopped ? NULL : head, reused, done, conflicts,
-			      fallbacks,
-			      (int64_t)(stats1.vbase_merges - stats0.vbase_merges),
-			      (int64_t)(stats1.vbases_cached - stats0.vbases_cached),
+			      "tttddddiii", stopped ? "stopped" : "updating",
+			      base, stopped ? NULL : head, reused, done,
+			      conflicts, fallbacks,
+			      (int64_t)(stats1.vbase_merges -
+					stats0.vbase_merges),
+			      (int64_t)(stats1.vbases_cached -
+					stats0.vbases_cached),
 			      id);
 	if (ret < 0) {
 		db_rollback(ctx->db);
@@ -716,7 +731,8 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		ret = gate_candidate(ctx, id, err);
 		if (ret < 0)
 			goto out_fail;
-		log_info("next: build %" PRId64 " is a candidate %s: %u merged, %u reused, %u conflicts",
+		log_info("next: build %" PRId64
+			 " is a candidate %s: %u merged, %u reused, %u conflicts",
 			 id, head, done, reused, conflicts);
 		ret = next_build_get(ctx->db, id, result, err);
 		goto out;
@@ -745,7 +761,8 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		      now_ms() - start, id);
 	if (ret < 0)
 		goto out;
-	log_info("next: build %" PRId64 " %s: %u merged, %u reused, %u conflicts, %" PRId64 " ms",
+	log_info("next: build %" PRId64
+		 " %s: %u merged, %u reused, %u conflicts, %" PRId64 " ms",
 		 id, stopped ? "stopped" : head, done, reused, conflicts,
 		 now_ms() - start);
 	/* publish = always: the gate reports on what next now is */
@@ -759,17 +776,15 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = next_build_get(ctx->db, id, result, err);
 	goto out;
 
-out_fail:
-	{
-		struct strbuf e2 = STRBUF_INIT;
+out_fail : {
+	struct strbuf e2 = STRBUF_INIT;
 
-		db_exec(ctx->db, &e2,
-			"UPDATE builds SET state = 'failed', error = ?, finished_at = ?, "
-			"duration_ms = ? WHERE id = ?",
-			"tiii", err->buf, (int64_t)time(NULL), now_ms() - start,
-			id);
-		strbuf_release(&e2);
-	}
+	db_exec(ctx->db, &e2,
+		"UPDATE builds SET state = 'failed', error = ?, finished_at = ?, "
+		"duration_ms = ? WHERE id = ?",
+		"tiii", err->buf, (int64_t)time(NULL), now_ms() - start, id);
+	strbuf_release(&e2);
+}
 out:
 	if (bt)
 		for (i = 0; i < json_array_size(topics); i++)
@@ -862,10 +877,11 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 		return ret;
 	if (merge_resolve_commit(the_merge, cfg->next, next_now, NULL) < 0)
 		next_now[0] = 0;
-	ret = db_query_row(ctx->db, &last, err,
-			   "SELECT id, state, base, result, gate FROM builds "
-			   "WHERE state IN ('done', 'stopped') ORDER BY id DESC LIMIT 1",
-			   NULL);
+	ret = db_query_row(
+		ctx->db, &last, err,
+		"SELECT id, state, base, result, gate FROM builds "
+		"WHERE state IN ('done', 'stopped') ORDER BY id DESC LIMIT 1",
+		NULL);
 	if (ret < 0 || !last)
 		goto out;
 	if (strcmp(jstr(last, "base"), base)) {
@@ -882,12 +898,14 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	if (!strcmp(state, "done") && !gated &&
 	    strcmp(jstr(last, "result"), next_now))
 		goto out;
-	was = db_query(ctx->db, err,
-		       "SELECT topic, tip FROM build_topics WHERE build = ? ORDER BY pos",
-		       "i", (int64_t)json_integer_value(json_object_get(last, "id")));
+	was = db_query(
+		ctx->db, err,
+		"SELECT topic, tip FROM build_topics WHERE build = ? ORDER BY pos",
+		"i", (int64_t)json_integer_value(json_object_get(last, "id")));
 	topics = db_query(ctx->db, err,
 			  "SELECT name, branch FROM topics WHERE into_next = 1 "
-			  "ORDER BY ord, name", NULL);
+			  "ORDER BY ord, name",
+			  NULL);
 	if (!was || !topics) {
 		ret = -EIO;
 		goto out;
@@ -924,7 +942,8 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
 	bool startup = json_is_true(json_object_get(args, "startup"));
-	const char *trigger = json_string_value(json_object_get(args, "trigger"));
+	const char *trigger =
+		json_string_value(json_object_get(args, "trigger"));
 	const char *why;
 	int64_t recent = 0;
 	bool stale;
@@ -943,8 +962,10 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		     "i", (int64_t)time(NULL) - CHECK_INTERVAL_MS / 1000);
 	/* A start-up or a change of config or topics retries at once. */
 	if (stale && (startup || trigger || !recent)) {
-		json_t *kick = json_pack("{s:s}", "trigger", trigger ? trigger :
-					 startup ? "startup" : why);
+		json_t *kick = json_pack("{s:s}", "trigger",
+					 trigger ? trigger :
+					 startup ? "startup" :
+						   why);
 		json_t *list = json_object_get(args, "triggers");
 
 		log_info("next: stale (%s), rebuilding", why);
@@ -969,13 +990,20 @@ void next_start(void)
 }
 
 static const struct job_type next_jobs[] = {
-	{ .name = "next-rebuild", .run = rebuild_run, .rerun = true,
+	{ .name = "next-rebuild",
+	  .run = rebuild_run,
+	  .rerun = true,
 	  .merge_args = next_merge_reasons },
-	{ .name = "next-conflicts", .run = conflicts_run, .rerun = true,
+	{ .name = "next-conflicts",
+	  .run = conflicts_run,
+	  .rerun = true,
 	  .quiet = true },
 	{ .name = "next-resolve-record", .run = record_run },
 	{ .name = "next-resolve-forget", .run = forget_run },
-	{ .name = "next-check", .run = check_run, .rerun = true, .quiet = true,
+	{ .name = "next-check",
+	  .run = check_run,
+	  .rerun = true,
+	  .quiet = true,
 	  .merge_args = next_merge_reasons },
 };
 
@@ -996,15 +1024,15 @@ static void decode_conflicts(json_t *topics)
 	size_t i;
 
 	json_array_foreach(topics, i, t) {
-		const char *s = json_string_value(json_object_get(t, "conflicts"));
+		const char *s =
+			json_string_value(json_object_get(t, "conflicts"));
 
 		c = s ? json_loads(s, 0, NULL) : NULL;
 		json_object_set_new(t, "conflicts", c ? c : json_array());
 	}
 }
 
-int next_build_get(struct db *db, int64_t id, json_t **out,
-		   struct strbuf *err)
+int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 {
 	json_t *row = NULL, *topics;
 	int ret;
@@ -1014,15 +1042,17 @@ int next_build_get(struct db *db, int64_t id, json_t **out,
 	if (ret < 0)
 		return ret;
 	if (!row)
-		return error_set(err, ERR_NOT_FOUND, "unknown build '%" PRId64 "'",
-				 id);
+		return error_set(err, ERR_NOT_FOUND,
+				 "unknown build '%" PRId64 "'", id);
 	json_object_set_new(row, "full",
-			    json_boolean(json_integer_value(json_object_get(row, "full"))));
-	topics = db_query(db, err,
-			  "SELECT pos, topic, branch, tip, outcome, merge_commit, "
-			  "conflicts, method, resolution, duration_ms, gate "
-			  "FROM build_topics WHERE build = ? ORDER BY pos",
-			  "i", id);
+			    json_boolean(json_integer_value(
+				    json_object_get(row, "full"))));
+	topics =
+		db_query(db, err,
+			 "SELECT pos, topic, branch, tip, outcome, merge_commit, "
+			 "conflicts, method, resolution, duration_ms, gate "
+			 "FROM build_topics WHERE build = ? ORDER BY pos",
+			 "i", id);
 	if (!topics) {
 		json_decref(row);
 		return -EIO;
@@ -1038,7 +1068,9 @@ int next_latest_build(struct db *db, json_t **out, struct strbuf *err)
 	int64_t id;
 	int ret;
 
-	ret = db_query_int(db, &id, err, "SELECT max(id) FROM builds WHERE id IS NOT NULL", NULL);
+	ret = db_query_int(db, &id, err,
+			   "SELECT max(id) FROM builds WHERE id IS NOT NULL",
+			   NULL);
 	if (ret == -ENOENT || (!ret && id <= 0)) {
 		*out = json_null();
 		return 0;
@@ -1053,10 +1085,12 @@ json_t *next_build_list(struct db *db, int64_t limit, struct strbuf *err)
 	json_t *rows, *row;
 	size_t i;
 
-	rows = db_query(db, err, "SELECT * FROM builds ORDER BY id DESC LIMIT ?",
-			"i", limit);
+	rows = db_query(db, err,
+			"SELECT * FROM builds ORDER BY id DESC LIMIT ?", "i",
+			limit);
 	json_array_foreach(rows, i, row)
 		json_object_set_new(row, "full",
-				    json_boolean(json_integer_value(json_object_get(row, "full"))));
+				    json_boolean(json_integer_value(
+					    json_object_get(row, "full"))));
 	return rows;
 }

@@ -74,8 +74,7 @@ int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err);
 /* The latest build with its topics, or JSON null when there is none. */
 int next_latest_build(struct db *db, json_t **out, struct strbuf *err);
 /* One build with its topics; ERR_NOT_FOUND for an unknown id. */
-int next_build_get(struct db *db, int64_t id, json_t **out,
-		   struct strbuf *err);
+int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err);
 /* The latest builds, newest first, without their topics. */
 json_t *next_build_list(struct db *db, int64_t limit, struct strbuf *err);
 

@@ -90,8 +90,9 @@ static void add_from(GMimeMessage *msg, const struct config *cfg)
 	if (from && *from) {
 		list = internet_address_list_parse(NULL, from);
 		if (list && internet_address_list_length(list)) {
-			internet_address_list_append(
-				g_mime_message_get_from(msg), list);
+			internet_address_list_append(g_mime_message_get_from(
+							     msg),
+						     list);
 			g_object_unref(list);
 			return;
 		}
@@ -158,10 +159,10 @@ static int notify_record(struct db *db, const struct config *cfg,
 
 	part = g_mime_text_part_new_with_subtype("plain");
 	g_mime_text_part_set_text(part, body);
-	g_mime_part_set_content_encoding(
-		GMIME_PART(part),
-		g_mime_part_get_best_content_encoding(
-			GMIME_PART(part), GMIME_ENCODING_CONSTRAINT_7BIT));
+	g_mime_part_set_content_encoding(GMIME_PART(part),
+					 g_mime_part_get_best_content_encoding(
+						 GMIME_PART(part),
+						 GMIME_ENCODING_CONSTRAINT_7BIT));
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
 	g_object_unref(part);
 	raw = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
@@ -363,9 +364,9 @@ out:
 	return ret;
 }
 
-int notify_maintainer(struct db *db, const struct config *cfg,
-		      const char *kind, const char *topic, const char *subject,
-		      const char *body, int64_t *id, struct strbuf *err)
+int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
+		      const char *topic, const char *subject, const char *body,
+		      int64_t *id, struct strbuf *err)
 {
 	const char *to = config_get(cfg, "notify.maintainer");
 	InternetAddressList *list = NULL;
@@ -380,14 +381,16 @@ int notify_maintainer(struct db *db, const struct config *cfg,
 		if (!addr || !INTERNET_ADDRESS_IS_MAILBOX(addr)) {
 			if (list)
 				g_object_unref(list);
-			return error_set(err, ERR_INVALID,
-					 "bad [notify] maintainer '%s': not an address",
-					 to);
+			return error_set(
+				err, ERR_INVALID,
+				"bad [notify] maintainer '%s': not an address",
+				to);
 		}
 		info = json_pack("{s:s, s:{s:s, s:s}}", "topic", topic, "reply",
 				 "from_name",
 				 internet_address_get_name(addr) ?
-				 internet_address_get_name(addr) : "",
+					 internet_address_get_name(addr) :
+					 "",
 				 "from_email",
 				 internet_address_mailbox_get_addr(
 					 INTERNET_ADDRESS_MAILBOX(addr)));
@@ -398,7 +401,7 @@ int notify_maintainer(struct db *db, const struct config *cfg,
 				 cfg->committer_name ? cfg->committer_name : "",
 				 "from_email",
 				 cfg->committer_email ? cfg->committer_email :
-				 "cthulhu@localhost");
+							"cthulhu@localhost");
 	}
 	ret = notify_record(db, cfg, kind, info, subject, body, id, err);
 	json_decref(info);

@@ -43,9 +43,9 @@ int notify_sha1_changed(struct db *db, const struct config *cfg, json_t *info,
  * by default [tree] committer) rather than to an author: kind as the
  * notifications table allows ("gate-ejected"), the body as given.
  */
-int notify_maintainer(struct db *db, const struct config *cfg,
-		      const char *kind, const char *topic, const char *subject,
-		      const char *body, int64_t *id, struct strbuf *err);
+int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
+		      const char *topic, const char *subject, const char *body,
+		      int64_t *id, struct strbuf *err);
 
 /* Deliver every pending notification; 0, or the first error. */
 int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err);

@@ -62,15 +62,15 @@ struct pullreq {
 	const struct config *cfg;
 	git_repository *repo;
 	const char *topic;
-	char *branch;			/* full ref */
-	const char *base_name;		/* [tree] base or mainline as written */
-	git_oid base_rev;		/* base_name as a commit */
-	git_oid base;			/* merge base of base_rev and tip */
+	char *branch;	       /* full ref */
+	const char *base_name; /* [tree] base or mainline as written */
+	git_oid base_rev;      /* base_name as a commit */
+	git_oid base;	       /* merge base of base_rev and tip */
 	git_oid tip;
 	char *tag;
 	char *url;
-	struct strbuf message;		/* the tag's message, cleaned up */
-	struct strbuf request;		/* git request-pull's text */
+	struct strbuf message; /* the tag's message, cleaned up */
+	struct strbuf request; /* git request-pull's text */
 	struct strbuf conflicts_text;
 	json_t *conflicts;
 	json_t *warnings;
@@ -207,15 +207,33 @@ static void add_path(struct strbuf *sb, const char *path)
 	strbuf_addch(sb, '"');
 	for (p = (const unsigned char *)path; *p; p++) {
 		switch (*p) {
-		case '\a': strbuf_addstr(sb, "\\a"); break;
-		case '\b': strbuf_addstr(sb, "\\b"); break;
-		case '\t': strbuf_addstr(sb, "\\t"); break;
-		case '\n': strbuf_addstr(sb, "\\n"); break;
-		case '\v': strbuf_addstr(sb, "\\v"); break;
-		case '\f': strbuf_addstr(sb, "\\f"); break;
-		case '\r': strbuf_addstr(sb, "\\r"); break;
-		case '"': strbuf_addstr(sb, "\\\""); break;
-		case '\\': strbuf_addstr(sb, "\\\\"); break;
+		case '\a':
+			strbuf_addstr(sb, "\\a");
+			break;
+		case '\b':
+			strbuf_addstr(sb, "\\b");
+			break;
+		case '\t':
+			strbuf_addstr(sb, "\\t");
+			break;
+		case '\n':
+			strbuf_addstr(sb, "\\n");
+			break;
+		case '\v':
+			strbuf_addstr(sb, "\\v");
+			break;
+		case '\f':
+			strbuf_addstr(sb, "\\f");
+			break;
+		case '\r':
+			strbuf_addstr(sb, "\\r");
+			break;
+		case '"':
+			strbuf_addstr(sb, "\\\"");
+			break;
+		case '\\':
+			strbuf_addstr(sb, "\\\\");
+			break;
 		default:
 			if (*p < 0x20 || *p >= 0x7f)
 				strbuf_addf(sb, "\\%03o", *p);
@@ -303,7 +321,7 @@ static int decimal_width(uintmax_t n)
 struct shortlog_item {
 	char *name;
 	char *subject;
-	size_t seq;		/* place in the walk, newest first */
+	size_t seq; /* place in the walk, newest first */
 };
 
 static int cmp_shortlog(const void *x, const void *y)
@@ -356,9 +374,9 @@ static char *shortlog_subject(const char *msg)
 struct walk_node {
 	git_oid oid;
 	git_time_t date;
-	size_t *parents;	/* indexes of the parents in the range */
+	size_t *parents; /* indexes of the parents in the range */
 	size_t nr_parents;
-	size_t next;		/* the next in the date list, or WALK_END */
+	size_t next; /* the next in the date list, or WALK_END */
 	bool seen;
 };
 #define WALK_END ((size_t)-1)
@@ -445,7 +463,7 @@ static int walk_range(struct pullreq *pr, git_oid **order, size_t *nr_out,
 				continue;
 			nodes[p].seen = true;
 			for (pp = &head; *pp != WALK_END &&
-			     nodes[*pp].date >= nodes[p].date;
+					 nodes[*pp].date >= nodes[p].date;
 			     pp = &nodes[*pp].next)
 				;
 			nodes[p].next = *pp;
@@ -462,8 +480,8 @@ out:
 }
 
 /* `git shortlog ^base_rev tip`; *count gets the number of commits. */
-static int add_shortlog(struct pullreq *pr, struct strbuf *out,
-			size_t *count, struct strbuf *err)
+static int add_shortlog(struct pullreq *pr, struct strbuf *out, size_t *count,
+			struct strbuf *err)
 {
 	struct shortlog_item *items = NULL;
 	git_mailmap *mailmap = NULL;
@@ -523,7 +541,7 @@ out:
 /* --- the diffstat ------------------------------------------------------ */
 
 struct stat_file {
-	struct strbuf name;	/* as printed */
+	struct strbuf name; /* as printed */
 	uintmax_t added, deleted;
 	bool binary;
 };
@@ -581,8 +599,8 @@ static void add_stat_lines(struct strbuf *out, struct stat_file *files,
 		number_width = decimal_width(max_change);
 	if (width < 16 + 6 + number_width)
 		width = 16 + 6 + number_width;
-	graph_width = max_change + 4 > (uintmax_t)bin_width ?
-		(int)max_change : bin_width - 4;
+	graph_width = max_change + 4 > (uintmax_t)bin_width ? (int)max_change :
+							      bin_width - 4;
 	name_width = max_len;
 	if (name_width + number_width + 6 + graph_width > width) {
 		if (graph_width > width * 3 / 8 - number_width - 6) {
@@ -666,14 +684,19 @@ static void add_stat_lines(struct strbuf *out, struct stat_file *files,
 		adds += files[i].added;
 		dels += files[i].deleted;
 	}
-	strbuf_addf(out, total_files == 1 ? " %d file changed" :
-		    " %d files changed", total_files);
+	strbuf_addf(out,
+		    total_files == 1 ? " %d file changed" : " %d files changed",
+		    total_files);
 	if (adds || !dels)
-		strbuf_addf(out, adds == 1 ? ", %ju insertion(+)" :
-			    ", %ju insertions(+)", adds);
+		strbuf_addf(out,
+			    adds == 1 ? ", %ju insertion(+)" :
+					", %ju insertions(+)",
+			    adds);
 	if (dels || !adds)
-		strbuf_addf(out, dels == 1 ? ", %ju deletion(-)" :
-			    ", %ju deletions(-)", dels);
+		strbuf_addf(out,
+			    dels == 1 ? ", %ju deletion(-)" :
+					", %ju deletions(-)",
+			    dels);
 	strbuf_addch(out, '\n');
 }
 
@@ -702,7 +725,7 @@ static void add_mode_change(struct strbuf *out, const git_diff_delta *d,
  * git would pair, and used again for the percentage.
  */
 #define SIM_MAX_SCORE 60000
-#define SIM_MIN_SCORE 30000	/* -M's default, 50% */
+#define SIM_MIN_SCORE 30000 /* -M's default, 50% */
 #define SIM_HASHBASE 107927
 
 struct span {
@@ -711,7 +734,7 @@ struct span {
 };
 
 struct sim_sig {
-	struct span *spans;	/* sorted by hash, equal hashes summed */
+	struct span *spans; /* sorted by hash, equal hashes summed */
 	size_t nr;
 	uintmax_t size;
 };
@@ -750,8 +773,8 @@ static struct sim_sig *sim_sig_new(const unsigned char *buf, size_t sz)
 			sig->spans = xrealloc(sig->spans,
 					      alloc * sizeof(*sig->spans));
 		}
-		sig->spans[sig->nr].hashval = (accum1 + accum2 * 0x61) %
-					      SIM_HASHBASE;
+		sig->spans[sig->nr].hashval =
+			(accum1 + accum2 * 0x61) % SIM_HASHBASE;
 		sig->spans[sig->nr++].cnt = n;
 		n = 0;
 		accum1 = accum2 = 0;
@@ -794,7 +817,8 @@ static int sim_score(const struct sim_sig *a, const struct sim_sig *b)
 			k++;
 		if (k < b->nr && b->spans[k].hashval == a->spans[i].hashval) {
 			copied += a->spans[i].cnt < b->spans[k].cnt ?
-				  a->spans[i].cnt : b->spans[k].cnt;
+					  a->spans[i].cnt :
+					  b->spans[k].cnt;
 			k++;
 		}
 	}
@@ -880,8 +904,8 @@ static void add_summary_line(struct strbuf *out, git_repository *repo,
 		break;
 	case GIT_DELTA_RENAMED:
 	case GIT_DELTA_COPIED:
-		strbuf_addstr(out, d->status == GIT_DELTA_RENAMED ?
-			      " rename " : " copy ");
+		strbuf_addstr(out, d->status == GIT_DELTA_RENAMED ? " rename " :
+								    " copy ");
 		add_rename(out, d->old_file.path, d->new_file.path);
 		strbuf_addf(out, " (%d%%)\n", rename_similarity(repo, d));
 		add_mode_change(out, d, false);
@@ -936,21 +960,22 @@ static int add_diffstat(struct pullreq *pr, struct strbuf *out,
 			goto out;
 		}
 		d = patch ? git_patch_get_delta(patch) :
-			git_diff_get_delta(diff, i);
+			    git_diff_get_delta(diff, i);
 		if (d->status == GIT_DELTA_RENAMED ||
 		    d->status == GIT_DELTA_COPIED)
 			add_rename(&files[i].name, d->old_file.path,
 				   d->new_file.path);
 		else
 			add_path(&files[i].name, d->new_file.path ?
-				 d->new_file.path : d->old_file.path);
+							 d->new_file.path :
+							 d->old_file.path);
 		if (d->flags & GIT_DIFF_FLAG_BINARY) {
 			files[i].binary = true;
 			if (!git_oid_equal(&d->old_file.id, &d->new_file.id)) {
-				files[i].added = blob_size(pr->repo,
-							   &d->new_file.id);
-				files[i].deleted = blob_size(pr->repo,
-							     &d->old_file.id);
+				files[i].added =
+					blob_size(pr->repo, &d->new_file.id);
+				files[i].deleted =
+					blob_size(pr->repo, &d->old_file.id);
 			}
 		} else if (patch) {
 			git_patch_line_stats(NULL, &add, &del, patch);
@@ -977,8 +1002,8 @@ out:
 
 /* --- the request ------------------------------------------------------- */
 
-static int lookup_commit(struct pullreq *pr, const git_oid *id,
-			 git_commit **c, struct strbuf *err)
+static int lookup_commit(struct pullreq *pr, const git_oid *id, git_commit **c,
+			 struct strbuf *err)
 {
 	if (git_commit_lookup(c, pr->repo, id) < 0)
 		return repo_error(err, -EIO, "cannot read commit %s",
@@ -1008,7 +1033,8 @@ static int write_request(struct pullreq *pr, const char *tag_buf,
 	strbuf_addf(out, "The following changes since commit %s:\n\n",
 		    git_oid_tostr_s(&pr->base));
 	add_commit_line(out, base);
-	strbuf_addf(out, "\nare available in the Git repository at:\n\n"
+	strbuf_addf(out,
+		    "\nare available in the Git repository at:\n\n"
 		    "  %s tags/%s\n\nfor you to fetch changes up to %s:\n\n",
 		    pr->url, pr->tag, git_oid_tostr_s(&pr->tip));
 	add_commit_line(out, tip);
@@ -1095,10 +1121,10 @@ static int format_tag(struct pullreq *pr, struct strbuf *out,
 			strbuf_addch(out, '%');
 			break;
 		default:
-			ret = error_set(err, ERR_INVALID,
-					"pull.tag-format: unknown placeholder '%%%.1s' in '%s'",
-					fmt,
-					config_get(pr->cfg, "pull.tag-format"));
+			ret = error_set(
+				err, ERR_INVALID,
+				"pull.tag-format: unknown placeholder '%%%.1s' in '%s'",
+				fmt, config_get(pr->cfg, "pull.tag-format"));
 			goto out;
 		}
 	}
@@ -1116,8 +1142,8 @@ static int check_tag_name(struct pullreq *pr, struct strbuf *err)
 	strbuf_addf(&ref, "refs/tags/%s", pr->tag);
 	if (!*pr->tag || *pr->tag == '-' ||
 	    git_reference_name_is_valid(&valid, ref.buf) < 0 || !valid) {
-		ret = error_set(err, ERR_INVALID, "'%s' is not a valid tag name",
-				pr->tag);
+		ret = error_set(err, ERR_INVALID,
+				"'%s' is not a valid tag name", pr->tag);
 		goto out;
 	}
 	if (!git_reference_lookup(&existing, pr->repo, ref.buf))
@@ -1149,8 +1175,8 @@ static int default_message(struct pullreq *pr, struct strbuf *out,
 		    pr->cfg->tree_name, pr->topic, tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday);
 	if (git_revwalk_new(&walk, pr->repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL |
-				GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) <
+		    0 ||
 	    git_revwalk_push(walk, &pr->tip) < 0 ||
 	    git_revwalk_hide(walk, &pr->base_rev) < 0) {
 		ret = repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
@@ -1166,8 +1192,9 @@ static int default_message(struct pullreq *pr, struct strbuf *out,
 		}
 		git_commit_free(c);
 	}
-	ret = ret == GIT_ITEROVER ? 0 :
-		repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
+	ret = ret == GIT_ITEROVER ?
+		      0 :
+		      repo_error(err, -EIO, "cannot walk '%s'", pr->topic);
 out:
 	git_revwalk_free(walk);
 	return ret;
@@ -1224,7 +1251,8 @@ static int gpg_sign(const char *gpg, const char *key, const char *payload,
 	in = mkstemp(in_path.buf);
 	errfd = in < 0 ? -1 : mkstemp(err_path.buf);
 	if (in < 0 || errfd < 0) {
-		ret = error_set(err, -errno, "cannot make a file in '%s/pull-requests': %s",
+		ret = error_set(err, -errno,
+				"cannot make a file in '%s/pull-requests': %s",
 				the_daemon.state_dir, strerror(errno));
 		goto out;
 	}
@@ -1316,20 +1344,22 @@ static int create_tag(struct pullreq *pr, struct strbuf *buf,
 	}
 	off = tagger->when.offset;
 	aoff = off < 0 ? -off : off;
-	strbuf_addf(buf, "object %s\ntype commit\ntag %s\n"
+	strbuf_addf(buf,
+		    "object %s\ntype commit\ntag %s\n"
 		    "tagger %s <%s> %lld %c%02d%02d\n\n%s",
 		    git_oid_tostr_s(&pr->tip), pr->tag, tagger->name,
 		    tagger->email, (long long)tagger->when.time,
-		    off < 0 ? '-' : '+', aoff / 60, aoff % 60,
-		    pr->message.buf);
+		    off < 0 ? '-' : '+', aoff / 60, aoff % 60, pr->message.buf);
 
 	if (key && *key) {
 		gpg = find_program(program && *program ? program : "gpg");
 		if (!gpg) {
-			json_array_append_new(pr->warnings, json_sprintf(
-				"gpg not found ('%s'): tag '%s' is not signed",
-				program && *program ? program : "gpg",
-				pr->tag));
+			json_array_append_new(
+				pr->warnings,
+				json_sprintf(
+					"gpg not found ('%s'): tag '%s' is not signed",
+					program && *program ? program : "gpg",
+					pr->tag));
 			log_warn("pull-request: gpg not found, tag '%s' not signed",
 				 pr->tag);
 		} else {
@@ -1377,7 +1407,10 @@ static void add_time(struct strbuf *sb, json_int_t t)
 static json_t *same_conflict(json_t *list, json_t *entry)
 {
 	static const char *const keys[] = {
-		"tip", "outcome", "paths", "after",
+		"tip",
+		"outcome",
+		"paths",
+		"after",
 	};
 	json_t *e;
 	size_t i, k;
@@ -1402,20 +1435,23 @@ static void write_conflicts(struct pullreq *pr, size_t nr_builds)
 
 	strbuf_addstr(out, "\n" CONFLICTS_HEADER);
 	if (!json_array_size(pr->conflicts)) {
-		strbuf_addf(out, ": none%s\n", nr_builds ? "" :
-			    " (no build of next has merged this topic yet)");
+		strbuf_addf(
+			out, ": none%s\n",
+			nr_builds ?
+				"" :
+				" (no build of next has merged this topic yet)");
 		return;
 	}
 	strbuf_addstr(out, ":\n");
 	json_array_foreach(pr->conflicts, i, entry) {
 		const char *tip = jstr(entry, "tip");
 		const char *outcome = jstr(entry, "outcome");
-		bool current = json_is_true(json_object_get(entry,
-							    "current_tip"));
+		bool current =
+			json_is_true(json_object_get(entry, "current_tip"));
 
 		builds = json_object_get(entry, "builds");
-		strbuf_addstr(out, json_array_size(builds) > 1 ?
-			      "\n  builds" : "\n  build");
+		strbuf_addstr(out, json_array_size(builds) > 1 ? "\n  builds" :
+								 "\n  build");
 		json_array_foreach(builds, j, p)
 			strbuf_addf(out, "%s %lld", j ? "," : "",
 				    (long long)json_integer_value(p));
@@ -1425,8 +1461,8 @@ static void write_conflicts(struct pullreq *pr, size_t nr_builds)
 			    tip ? tip : "?",
 			    current ? " (this tip)" : " (an earlier tip)",
 			    outcome && !strcmp(outcome, "resolved") ?
-			    "conflict, settled by a recorded resolution" :
-			    "conflict, left out of next");
+				    "conflict, settled by a recorded resolution" :
+				    "conflict, left out of next");
 		after = json_object_get(entry, "after");
 		if (json_array_size(after)) {
 			strbuf_addstr(out, "    merged after the base and");
@@ -1485,22 +1521,23 @@ static void find_conflicts(struct pullreq *pr, struct db *db)
 			paths = json_array();
 		}
 		after = json_array();
-		topics = db_query(db, &err,
-				  "SELECT topic FROM build_topics "
-				  "WHERE build = ? AND pos < ? "
-				  "AND outcome IN ('merged', 'reused', 'resolved') "
-				  "ORDER BY pos",
-				  "ii", (int64_t)json_integer_value(build),
-				  (int64_t)jint(row, "pos"));
+		topics =
+			db_query(db, &err,
+				 "SELECT topic FROM build_topics "
+				 "WHERE build = ? AND pos < ? "
+				 "AND outcome IN ('merged', 'reused', 'resolved') "
+				 "ORDER BY pos",
+				 "ii", (int64_t)json_integer_value(build),
+				 (int64_t)jint(row, "pos"));
 		json_array_foreach(topics, j, p)
 			json_array_append(after, json_object_get(p, "topic"));
 		json_decref(topics);
 		entry = json_pack("{s:[O], s:O, s:s, s:s*, s:b, s:o, s:o}",
-				  "builds", build,
-				  "at", json_object_get(row, "at"),
-				  "outcome", outcome, "tip", tip,
-				  "current_tip", tip && !strcmp(tip, tip_hex),
-				  "paths", paths, "after", after);
+				  "builds", build, "at",
+				  json_object_get(row, "at"), "outcome",
+				  outcome, "tip", tip, "current_tip",
+				  tip && !strcmp(tip, tip_hex), "paths", paths,
+				  "after", after);
 		same = same_conflict(pr->conflicts, entry);
 		if (same)
 			json_array_append(json_object_get(same, "builds"),
@@ -1529,14 +1566,13 @@ static int push_remote(struct pullreq *pr, const char *name,
 	if (ret == GIT_ENOTFOUND || ret == GIT_EINVALIDSPEC)
 		ret = git_remote_create_anonymous(remote, pr->repo, name);
 	if (ret < 0)
-		return repo_error(err, ERR_INVALID, "pull.push: unknown remote '%s'",
-				  name);
+		return repo_error(err, ERR_INVALID,
+				  "pull.push: unknown remote '%s'", name);
 	*url = xstrdup(git_remote_url(*remote) ?: name);
 	return 0;
 }
 
-static int push_rejected(const char *refname, const char *status,
-			 void *data)
+static int push_rejected(const char *refname, const char *status, void *data)
 {
 	struct strbuf *why = data;
 
@@ -1665,8 +1701,8 @@ static int make_state_dir(struct strbuf *err)
 	return ret;
 }
 
-static int run_pull_request(struct job_ctx *ctx, json_t *args,
-			    json_t **result, struct strbuf *err)
+static int run_pull_request(struct job_ctx *ctx, json_t *args, json_t **result,
+			    struct strbuf *err)
 {
 	const char *tag = jstr(args, "tag");
 	const char *msg = jstr(args, "message");
@@ -1690,7 +1726,8 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	strbuf_init(&pr.conflicts_text, 0);
 	pr.warnings = json_array();
 	if (!pr.topic || !*pr.topic) {
-		ret = error_set(err, ERR_INVALID, "pull-request needs a 'topic'");
+		ret = error_set(err, ERR_INVALID,
+				"pull-request needs a 'topic'");
 		goto out;
 	}
 	ret = topic_get(ctx->db, pr.topic, &topic, err);
@@ -1715,9 +1752,10 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	if (ret)
 		goto out;
 	if (git_merge_base(&mb, pr.repo, &pr.base_rev, &pr.tip) < 0) {
-		ret = repo_error(err, ERR_INVALID,
-				 "topic '%s' has no commits in common with the base '%s'",
-				 pr.topic, pr.base_name);
+		ret = repo_error(
+			err, ERR_INVALID,
+			"topic '%s' has no commits in common with the base '%s'",
+			pr.topic, pr.base_name);
 		goto out;
 	}
 	git_oid_cpy(&pr.base, &mb);
@@ -1811,17 +1849,14 @@ static int run_pull_request(struct job_ctx *ctx, json_t *args,
 	strbuf_addstr(&base_hex, git_oid_tostr_s(&pr.base));
 	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
 			    "s:s*, s:s*, s:I, s:s, s:O, s:s, s:O}",
-			    "topic", pr.topic, "branch", pr.branch,
-			    "tag", pr.tag,
-			    "tag_object", git_oid_tostr_s(&pr.tag_oid),
-			    "commit", hex, "base", base_hex.buf,
-			    "base_rev", pr.base_name, "url", pr.url,
-			    "signed", pr.signed_tag, "pushed", pushed,
-			    "file", file,
-			    "commits", (json_int_t)count,
-			    "request", pr.request.buf,
-			    "conflicts", pr.conflicts,
-			    "text", text.buf, "warnings", pr.warnings);
+			    "topic", pr.topic, "branch", pr.branch, "tag",
+			    pr.tag, "tag_object", git_oid_tostr_s(&pr.tag_oid),
+			    "commit", hex, "base", base_hex.buf, "base_rev",
+			    pr.base_name, "url", pr.url, "signed",
+			    pr.signed_tag, "pushed", pushed, "file", file,
+			    "commits", (json_int_t)count, "request",
+			    pr.request.buf, "conflicts", pr.conflicts, "text",
+			    text.buf, "warnings", pr.warnings);
 	ret = 0;
 out:
 	git_remote_free(remote);
@@ -1845,7 +1880,8 @@ out:
 void pullreq_register_jobs(void)
 {
 	static const struct job_type type = {
-		.name = "pull-request", .run = run_pull_request,
+		.name = "pull-request",
+		.run = run_pull_request,
 	};
 
 	engine_register(&type);

@@ -35,8 +35,8 @@
 
 #define NR_LANES 4
 #define WEEK 604800
-#define THROUGHPUT_WEEKS 8	/* recent throughput: the last 8 weeks */
-#define SCAN_BATCH 64		/* series per queue-scan transaction */
+#define THROUGHPUT_WEEKS 8 /* recent throughput: the last 8 weeks */
+#define SCAN_BATCH 64	   /* series per queue-scan transaction */
 
 /*
  * The rank of a series that no bump moved: its arrival in 1/2^20 s, plus
@@ -45,7 +45,7 @@
  */
 #define RANK_SECOND ((int64_t)1 << 20)
 #define RANK(arrival, root) \
-	((int64_t)(arrival) * RANK_SECOND + ((int64_t)(root) & 0x3ff) * 1024)
+	((int64_t)(arrival)*RANK_SECOND + ((int64_t)(root)&0x3ff) * 1024)
 
 static const char *const review_states[] = {
 	"new", "reviewing", "changes-requested", "deferred", "rejected",
@@ -74,7 +74,7 @@ struct qkey {
 	int olane;
 	int64_t rank;
 	int64_t id;
-	int lane;		/* the lane by the rules, for the counts only */
+	int lane; /* the lane by the rules, for the counts only */
 };
 
 /*
@@ -93,12 +93,12 @@ struct qfrag {
 static struct {
 	pthread_mutex_t lock;
 	bool loaded;
-	struct qkey *v;		/* queued series, sorted */
+	struct qkey *v; /* queued series, sorted */
 	size_t nr, alloc;
-	struct qkey *by_id;	/* by_id[id]: its key; id 0 when not queued */
+	struct qkey *by_id; /* by_id[id]: its key; id 0 when not queued */
 	size_t nr_ids;
-	int64_t lane_count[NR_LANES + 1];	/* queued series per lane */
-	struct qfrag *frag;	/* frag[id], same size as by_id */
+	int64_t lane_count[NR_LANES + 1]; /* queued series per lane */
+	struct qfrag *frag;		  /* frag[id], same size as by_id */
 } qi = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void frag_drop_locked(int64_t id)
@@ -161,7 +161,8 @@ static void index_remove_locked(int64_t id)
 		return;
 	i = lower_bound(&qi.by_id[id]);
 	if (i < qi.nr && qi.v[i].id == id) {
-		memmove(&qi.v[i], &qi.v[i + 1], (qi.nr - i - 1) * sizeof(*qi.v));
+		memmove(&qi.v[i], &qi.v[i + 1],
+			(qi.nr - i - 1) * sizeof(*qi.v));
 		qi.nr--;
 		if (qi.by_id[id].lane >= 1 && qi.by_id[id].lane <= NR_LANES)
 			qi.lane_count[qi.by_id[id].lane]--;
@@ -198,8 +199,7 @@ static void index_insert_locked(const struct qkey *k)
 		qi.lane_count[k->lane]++;
 }
 
-void queue_index_set(int64_t id, bool queued, int lane, int olane,
-		     int64_t rank)
+void queue_index_set(int64_t id, bool queued, int lane, int olane, int64_t rank)
 {
 	struct qkey k = { olane, rank, id, lane };
 
@@ -234,7 +234,8 @@ static int index_load_locked(struct db *db, struct strbuf *err)
 	struct qkey k;
 	size_t i;
 
-	rows = db_query(db, err, "SELECT series_id, lane, olane, rank FROM "
+	rows = db_query(db, err,
+			"SELECT series_id, lane, olane, rank FROM "
 			"queue WHERE queued ORDER BY olane, rank, series_id",
 			NULL);
 	if (!rows)
@@ -307,7 +308,7 @@ int queue_position(struct db *db, int64_t id, int64_t *position,
 
 /* Series closed per week in each lane over the recent weeks. */
 struct throughput {
-	double per_week[NR_LANES + 1];	/* [0]: all lanes */
+	double per_week[NR_LANES + 1]; /* [0]: all lanes */
 	double weeks;
 };
 
@@ -321,8 +322,9 @@ static int throughput_get(struct db *db, time_t now, struct throughput *tp,
 	int lane;
 
 	memset(tp, 0, sizeof(*tp));
-	if (db_query_int(db, &first, NULL,
-			 "SELECT min(entered_at) FROM queue", NULL) < 0 || !first)
+	if (db_query_int(db, &first, NULL, "SELECT min(entered_at) FROM queue",
+			 NULL) < 0 ||
+	    !first)
 		first = now;
 	weeks = (double)(now - first) / WEEK;
 	if (weeks > THROUGHPUT_WEEKS)
@@ -333,8 +335,8 @@ static int throughput_get(struct db *db, time_t now, struct throughput *tp,
 	rows = db_query(db, err,
 			"SELECT lane, count(*) AS n FROM queue "
 			"WHERE left_at >= ? AND left_state <> 'superseded' "
-			"GROUP BY lane", "i",
-			(int64_t)(now - (time_t)(weeks * WEEK)));
+			"GROUP BY lane",
+			"i", (int64_t)(now - (time_t)(weeks * WEEK)));
 	if (!rows)
 		return -EIO;
 	json_array_foreach(rows, i, row) {
@@ -372,10 +374,11 @@ static json_t *wait_locked(int64_t pos, int olane, const struct throughput *tp)
 		if (!ahead)
 			continue;
 		rate = tp->per_week[lane] > 0 ? tp->per_week[lane] :
-		       tp->per_week[0];
+						tp->per_week[0];
 		if (rate <= 0) {
 			o = json_pack("{s:n, s:b, s:s}", "days", "estimate", 1,
-				      "basis", "no series closed recently: no estimate");
+				      "basis",
+				      "no series closed recently: no estimate");
 			return o;
 		}
 		weeks += ahead / rate;
@@ -394,14 +397,14 @@ static json_t *wait_locked(int64_t pos, int olane, const struct throughput *tp)
 
 /* --- reading ---------------------------------------------------------- */
 
-#define ENTRY_COLUMNS \
-	"q.series_id AS id, q.queued, q.lane, q.reason, q.arrival, " \
-	"q.olane, q.rank, q.lint_errors, q.lint_warnings, q.lint_infos, " \
-	"q.left_at, q.left_state, s.state, s.subject, s.name, " \
-	"s.author_name, s.author_email, s.version, s.total, " \
+#define ENTRY_COLUMNS                                                            \
+	"q.series_id AS id, q.queued, q.lane, q.reason, q.arrival, "             \
+	"q.olane, q.rank, q.lint_errors, q.lint_warnings, q.lint_infos, "        \
+	"q.left_at, q.left_state, s.state, s.subject, s.name, "                  \
+	"s.author_name, s.author_email, s.version, s.total, "                    \
 	"(SELECT count(*) FROM patches p WHERE p.series_id = s.id) AS patches, " \
 	"b.reason AS bump_reason, b.position AS bump_position, b.at AS bump_at "
-#define ENTRY_FROM \
+#define ENTRY_FROM                                          \
 	"FROM queue q JOIN series s ON s.id = q.series_id " \
 	"LEFT JOIN queue_bumps b ON b.root_id = q.root_id "
 
@@ -416,21 +419,30 @@ static void entry_finish_locked(json_t *row, time_t now,
 
 	json_object_set_new(row, "position", json_integer(pos));
 	json_object_set_new(row, "queued", json_boolean(pos > 0));
-	json_object_set_new(row, "age", json_integer(now -
-		json_integer_value(json_object_get(row, "arrival"))));
-	json_object_set_new(row, "lint", json_pack("{s:O, s:O, s:O}",
-		"errors", json_object_get(row, "lint_errors"),
-		"warnings", json_object_get(row, "lint_warnings"),
-		"infos", json_object_get(row, "lint_infos")));
+	json_object_set_new(row, "age",
+			    json_integer(
+				    now -
+				    json_integer_value(
+					    json_object_get(row, "arrival"))));
+	json_object_set_new(row, "lint",
+			    json_pack("{s:O, s:O, s:O}", "errors",
+				      json_object_get(row, "lint_errors"),
+				      "warnings",
+				      json_object_get(row, "lint_warnings"),
+				      "infos",
+				      json_object_get(row, "lint_infos")));
 	json_object_del(row, "lint_errors");
 	json_object_del(row, "lint_warnings");
 	json_object_del(row, "lint_infos");
 	v = json_object_get(row, "bump_reason");
 	if (json_is_string(v))
-		json_object_set_new(row, "bump", json_pack("{s:O, s:O, s:O}",
-			"reason", v,
-			"to", json_object_get(row, "bump_position"),
-			"at", json_object_get(row, "bump_at")));
+		json_object_set_new(row, "bump",
+				    json_pack("{s:O, s:O, s:O}", "reason", v,
+					      "to",
+					      json_object_get(row,
+							      "bump_position"),
+					      "at",
+					      json_object_get(row, "bump_at")));
 	else
 		json_object_set_new(row, "bump", json_null());
 	json_object_del(row, "bump_reason");
@@ -438,8 +450,8 @@ static void entry_finish_locked(json_t *row, time_t now,
 	json_object_del(row, "bump_at");
 	json_object_del(row, "olane");
 	json_object_del(row, "rank");
-	json_object_set_new(row, "wait", pos ? wait_locked(pos, olane, tp) :
-			    json_null());
+	json_object_set_new(row, "wait",
+			    pos ? wait_locked(pos, olane, tp) : json_null());
 }
 
 int queue_series_json(struct db *db, int64_t id, json_t **out,
@@ -451,8 +463,10 @@ int queue_series_json(struct db *db, int64_t id, json_t **out,
 	int ret;
 
 	*out = NULL;
-	ret = db_query_row(db, &row, err, "SELECT " ENTRY_COLUMNS ENTRY_FROM
-			   "WHERE q.series_id = ?", "i", id);
+	ret = db_query_row(db, &row, err,
+			   "SELECT " ENTRY_COLUMNS ENTRY_FROM
+			   "WHERE q.series_id = ?",
+			   "i", id);
 	if (ret < 0 || !row)
 		return ret;
 	ret = throughput_get(db, now, &tp, err);
@@ -477,7 +491,8 @@ json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err)
 	char key[32];
 	size_t i;
 
-	rows = db_query(db, err, "SELECT patch_id, rule, severity, message "
+	rows = db_query(db, err,
+			"SELECT patch_id, rule, severity, message "
 			"FROM lint_findings WHERE series_id = ? ORDER BY id",
 			"i", id);
 	if (!rows)
@@ -485,13 +500,15 @@ json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err)
 	res = json_pack("{s:[], s:{}}", "series", "patches");
 	patches = json_object_get(res, "patches");
 	json_array_foreach(rows, i, row) {
-		json_t *f = json_pack("{s:O, s:O, s:O}",
-				      "rule", json_object_get(row, "rule"),
-				      "severity", json_object_get(row, "severity"),
-				      "message", json_object_get(row, "message"));
+		json_t *f = json_pack("{s:O, s:O, s:O}", "rule",
+				      json_object_get(row, "rule"), "severity",
+				      json_object_get(row, "severity"),
+				      "message",
+				      json_object_get(row, "message"));
 
 		if (json_is_null(json_object_get(row, "patch_id"))) {
-			json_array_append_new(json_object_get(res, "series"), f);
+			json_array_append_new(json_object_get(res, "series"),
+					      f);
 			continue;
 		}
 		pid = json_integer_value(json_object_get(row, "patch_id"));
@@ -511,8 +528,10 @@ int queue_series_lane(struct db *db, int64_t id)
 {
 	int64_t lane = 0;
 
-	if (db_query_int(db, &lane, NULL, "SELECT lane FROM queue WHERE "
-			 "series_id = ?", "i", id) < 0)
+	if (db_query_int(db, &lane, NULL,
+			 "SELECT lane FROM queue WHERE "
+			 "series_id = ?",
+			 "i", id) < 0)
 		return 0;
 	return lane;
 }
@@ -529,7 +548,8 @@ void queue_positions_decorate(struct db *db, json_t *list)
 		return;
 	}
 	json_array_foreach(list, i, s) {
-		pos = position_locked(json_integer_value(json_object_get(s, "id")));
+		pos = position_locked(
+			json_integer_value(json_object_get(s, "id")));
 		json_object_set_new(s, "position",
 				    pos ? json_integer(pos) : json_null());
 	}
@@ -548,16 +568,21 @@ void queue_series_decorate(struct db *db, int64_t id, json_t *series)
 	lint = queue_lint_json(db, id, &err);
 	if (!lint)
 		goto out;
-	json_object_set_new(series, "position", entry &&
-			    json_integer_value(json_object_get(entry, "position")) ?
-			    json_incref(json_object_get(entry, "position")) :
-			    json_null());
+	json_object_set_new(series, "position",
+			    entry && json_integer_value(
+					     json_object_get(entry,
+							     "position")) ?
+				    json_incref(json_object_get(entry,
+								"position")) :
+				    json_null());
 	json_object_set(series, "lint", json_object_get(lint, "series"));
 	json_array_foreach(json_object_get(series, "patches"), i, p) {
-		snprintf(key, sizeof(key), "%lld", (long long)
-			 json_integer_value(json_object_get(p, "id")));
+		snprintf(key, sizeof(key), "%lld",
+			 (long long)json_integer_value(
+				 json_object_get(p, "id")));
 		f = json_object_get(json_object_get(lint, "patches"), key);
-		json_object_set_new(p, "lint", f ? json_incref(f) : json_array());
+		json_object_set_new(p, "lint",
+				    f ? json_incref(f) : json_array());
 	}
 	json_decref(lint);
 	json_object_set_new(series, "queue", entry ? entry : json_null());
@@ -579,11 +604,12 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 
 	if (throughput_get(db, now, &tp, err) < 0)
 		return NULL;
-	rows = db_query(db, err, "SELECT " ENTRY_COLUMNS ENTRY_FROM
+	rows = db_query(db, err,
+			"SELECT " ENTRY_COLUMNS ENTRY_FROM
 			"WHERE q.queued AND (?1 = 0 OR q.lane = ?1) "
 			"ORDER BY q.olane, q.rank, q.series_id "
-			"LIMIT ?2 OFFSET ?3", "dii", lane,
-			limit > 0 ? limit : (int64_t)-1, offset);
+			"LIMIT ?2 OFFSET ?3",
+			"dii", lane, limit > 0 ? limit : (int64_t)-1, offset);
 	if (!rows)
 		return NULL;
 	if (index_lock(db, err) < 0) {
@@ -594,16 +620,21 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 	lanes = json_array();
 	for (l = 1; l <= NR_LANES; l++) {
 		total += qi.lane_count[l];
-		json_array_append_new(lanes, json_pack("{s:i, s:I, s:f}",
-			"lane", l, "count", (json_int_t)qi.lane_count[l],
-			"per_week",
-			(double)(long)(tp.per_week[l] * 10 + 0.5) / 10));
+		json_array_append_new(lanes,
+				      json_pack("{s:i, s:I, s:f}", "lane", l,
+						"count",
+						(json_int_t)qi.lane_count[l],
+						"per_week",
+						(double)(long)(tp.per_week[l] *
+								       10 +
+							       0.5) /
+							10));
 	}
 	json_array_foreach(rows, i, row)
 		entry_finish_locked(row, now, &tp);
 	pthread_mutex_unlock(&qi.lock);
-	return json_pack("{s:o, s:I, s:o}", "queue", rows,
-			 "total", (json_int_t)total, "lanes", lanes);
+	return json_pack("{s:o, s:I, s:o}", "queue", rows, "total",
+			 (json_int_t)total, "lanes", lanes);
 }
 
 /*
@@ -628,9 +659,10 @@ static void wait_text_locked(struct strbuf *out, int64_t pos, int olane,
 		if (!ahead)
 			continue;
 		rate = tp->per_week[lane] > 0 ? tp->per_week[lane] :
-		       tp->per_week[0];
+						tp->per_week[0];
 		if (rate <= 0) {
-			strbuf_addstr(out, "{\"days\":null,\"estimate\":true,"
+			strbuf_addstr(out,
+				      "{\"days\":null,\"estimate\":true,"
 				      "\"basis\":\"no series closed recently: "
 				      "no estimate\"}");
 			return;
@@ -642,7 +674,8 @@ static void wait_text_locked(struct strbuf *out, int64_t pos, int olane,
 	if (!basis->len)
 		strbuf_addstr(basis, "first in line");
 	/* The basis is digits and words only: nothing to escape. */
-	strbuf_addf(out, "{\"days\":%lld,\"estimate\":true,\"basis\":\"%s "
+	strbuf_addf(out,
+		    "{\"days\":%lld,\"estimate\":true,\"basis\":\"%s "
 		    "(series closed over the last %.0f weeks)\"}",
 		    (long long)(weeks * 7 + 0.5), basis->buf, tp->weeks);
 }
@@ -666,9 +699,9 @@ static char *json_members(const json_t *o, size_t *len)
 static void frag_fill_locked(const json_t *row)
 {
 	static const char *const head_keys[] = {
-		"id", "queued", "lane", "reason", "arrival", "left_at",
-		"left_state", "state", "subject", "name", "author_name",
-		"author_email", "version", "total", "patches",
+		"id",	       "queued",       "lane",	  "reason",  "arrival",
+		"left_at",     "left_state",   "state",	  "subject", "name",
+		"author_name", "author_email", "version", "total",   "patches",
 	};
 	int64_t id = json_integer_value(json_object_get(row, "id"));
 	json_t *head, *tail, *v;
@@ -682,18 +715,22 @@ static void frag_fill_locked(const json_t *row)
 	head = json_object();
 	for (i = 0; i < ARRAY_SIZE(head_keys); i++) {
 		v = strcmp(head_keys[i], "queued") ?
-		    json_object_get(row, head_keys[i]) : json_true();
+			    json_object_get(row, head_keys[i]) :
+			    json_true();
 		json_object_set(head, head_keys[i], v);
 	}
 	v = json_object_get(row, "bump_reason");
-	tail = json_pack("{s:{s:O, s:O, s:O}, s:o}", "lint",
-		"errors", json_object_get(row, "lint_errors"),
-		"warnings", json_object_get(row, "lint_warnings"),
-		"infos", json_object_get(row, "lint_infos"),
-		"bump", json_is_string(v) ? json_pack("{s:O, s:O, s:O}",
-			"reason", v,
-			"to", json_object_get(row, "bump_position"),
-			"at", json_object_get(row, "bump_at")) : json_null());
+	tail = json_pack("{s:{s:O, s:O, s:O}, s:o}", "lint", "errors",
+			 json_object_get(row, "lint_errors"), "warnings",
+			 json_object_get(row, "lint_warnings"), "infos",
+			 json_object_get(row, "lint_infos"), "bump",
+			 json_is_string(v) ?
+				 json_pack("{s:O, s:O, s:O}", "reason", v, "to",
+					   json_object_get(row,
+							   "bump_position"),
+					   "at",
+					   json_object_get(row, "bump_at")) :
+				 json_null());
 	h = json_members(head, &f->head_len);
 	t = json_members(tail, &f->tail_len);
 	free(f->text);
@@ -725,7 +762,8 @@ static int frags_load_locked(struct db *db, const size_t *sel, size_t nr,
 	if (!ids.len)
 		return 0;
 	strbuf_addch(&ids, ']');
-	rows = db_query(db, err, "SELECT " ENTRY_COLUMNS ENTRY_FROM
+	rows = db_query(db, err,
+			"SELECT " ENTRY_COLUMNS ENTRY_FROM
 			"WHERE q.series_id IN (SELECT value FROM json_each(?))",
 			"t", ids.buf);
 	strbuf_release(&ids);
@@ -738,8 +776,7 @@ static int frags_load_locked(struct db *db, const size_t *sel, size_t nr,
 }
 
 int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
-		    const json_t *extra, struct strbuf *out,
-		    struct strbuf *err)
+		    const json_t *extra, struct strbuf *out, struct strbuf *err)
 {
 	struct strbuf basis = STRBUF_INIT;
 	size_t starts[NR_LANES + 2], *sel = NULL, nr = 0, i, size = 0;
@@ -789,7 +826,7 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 	for (i = 0; i < nr; i++) {
 		f = &qi.frag[qi.v[sel[i]].id];
 		if (!f->text)
-			continue;	/* no row: the queue has not seen it */
+			continue; /* no row: the queue has not seen it */
 		if (out->buf[out->len - 1] == '}')
 			strbuf_addch(out, ',');
 		strbuf_addch(out, '{');
@@ -810,9 +847,10 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 	for (l = 1; l <= NR_LANES; l++) {
 		per_week = (double)(long)(tp.per_week[l] * 10 + 0.5) / 10;
 		json_array_append_new(json_object_get(rest, "lanes"),
-			json_pack("{s:i, s:I, s:f}", "lane", l, "count",
-				  (json_int_t)qi.lane_count[l], "per_week",
-				  per_week));
+				      json_pack("{s:i, s:I, s:f}", "lane", l,
+						"count",
+						(json_int_t)qi.lane_count[l],
+						"per_week", per_week));
 	}
 	pthread_mutex_unlock(&qi.lock);
 	if (extra)
@@ -838,7 +876,7 @@ out:
 struct scan {
 	struct db *db;
 	const struct config *cfg;
-	struct repo *repo;		/* NULL without a usable repository */
+	struct repo *repo; /* NULL without a usable repository */
 	struct cycle cycle;
 	bool have_cycle;
 	struct lint_config lint;
@@ -878,7 +916,8 @@ static int scan_init(struct scan *sc, struct db *db, const struct config *cfg,
 	lint_config_init(&sc->lint);
 	ret = lint_config_load(&sc->lint, cfg, err);
 	if (ret < 0) {
-		log_warn("queue: %s; using the defaults from there on", err->buf);
+		log_warn("queue: %s; using the defaults from there on",
+			 err->buf);
 		strbuf_reset(err);
 	}
 	sc->lint.lookup = lint_lookup;
@@ -912,8 +951,7 @@ static bool in_list(const char *list, const char *word)
 		return false;
 	while (*p) {
 		p += strspn(p, ", \t");
-		if (!strncasecmp(p, word, n) &&
-		    (!p[n] || strchr(", \t", p[n])))
+		if (!strncasecmp(p, word, n) && (!p[n] || strchr(", \t", p[n])))
 			return true;
 		p += strcspn(p, ", \t");
 	}
@@ -974,21 +1012,26 @@ static void lane_fixes(struct scan *sc, struct lane *l, const char *value)
 		return;
 	}
 	if (!sc->repo || cycle_lookup_commit(sc->repo, hex, full, &subject)) {
-		lane_offer(l, 2, 1, "Fixes: %.12s (not in the repository)", hex);
+		lane_offer(l, 2, 1, "Fixes: %.12s (not in the repository)",
+			   hex);
 		goto out;
 	}
-	where = sc->have_cycle ? cycle_commit_where(sc->repo, &sc->cycle, full) :
-		CYCLE_NOT_MAINLINE;
+	where = sc->have_cycle ?
+			cycle_commit_where(sc->repo, &sc->cycle, full) :
+			CYCLE_NOT_MAINLINE;
 	if (where == CYCLE_CURRENT)
-		lane_offer(l, 1, 0, "fix for the current release: Fixes: %.12s (\"%s\") is after %s",
+		lane_offer(l, 1, 0,
+			   "fix for the current release: Fixes: %.12s (\"%s\") is after %s",
 			   full, subject.buf,
-			   *sc->cycle.previous ? sc->cycle.previous : "the last release");
+			   *sc->cycle.previous ? sc->cycle.previous :
+						 "the last release");
 	else if (where == CYCLE_OLDER)
 		lane_offer(l, 2, sc->stable_first ? 0 : 1,
 			   "fix for an older release: Fixes: %.12s (\"%s\") is in %s or earlier",
 			   full, subject.buf, sc->cycle.previous);
 	else
-		lane_offer(l, 2, 1, "fix: Fixes: %.12s (\"%s\") is not in mainline",
+		lane_offer(l, 2, 1,
+			   "fix: Fixes: %.12s (\"%s\") is not in mainline",
 			   full, subject.buf);
 out:
 	strbuf_release(&subject);
@@ -999,7 +1042,7 @@ out:
 /* The parsed mails of a series: its patches in order, then its cover. */
 struct smail {
 	struct mail *m;
-	int64_t patch_id;	/* 0 for the cover letter */
+	int64_t patch_id; /* 0 for the cover letter */
 };
 
 static void smails_free(struct smail *v, size_t nr)
@@ -1020,27 +1063,30 @@ static int load_mails(struct scan *sc, int64_t id, json_t *series,
 	size_t i, n = 0;
 	int64_t cover = json_integer_value(json_object_get(series, "cover_id"));
 
-	rows = db_query(sc->db, err, "SELECT p.id AS patch_id, p.message_id "
+	rows = db_query(sc->db, err,
+			"SELECT p.id AS patch_id, p.message_id "
 			"FROM patches p WHERE p.series_id = ? ORDER BY p.number",
 			"i", id);
 	if (!rows)
 		return -EIO;
 	if (cover)
 		json_array_append_new(rows, json_pack("{s:i, s:I}", "patch_id",
-			0, "message_id", (json_int_t)cover));
+						      0, "message_id",
+						      (json_int_t)cover));
 	ALLOC_ARRAY(v, json_array_size(rows) + 1);
 	json_array_foreach(rows, i, row) {
 		strbuf_reset(&raw);
 		if (db_query_blob(sc->db, &raw, err,
 				  "SELECT raw FROM messages WHERE id = ?", "i",
 				  (int64_t)json_integer_value(
-					json_object_get(row, "message_id"))) < 0)
+					  json_object_get(row, "message_id"))) <
+		    0)
 			continue;
 		strbuf_reset(&perr);
 		if (mail_parse(raw.buf, raw.len, &v[n].m, &perr) < 0)
 			continue;
-		v[n].patch_id = json_integer_value(json_object_get(row,
-								   "patch_id"));
+		v[n].patch_id =
+			json_integer_value(json_object_get(row, "patch_id"));
 		n++;
 	}
 	json_decref(rows);
@@ -1064,27 +1110,30 @@ static bool mail_to_stable(const struct mail *m)
 	return false;
 }
 
-static int store_findings(struct scan *sc, int64_t series_id,
-			  int64_t patch_id, const struct lint_findings *f,
-			  int64_t counts[3], struct strbuf *err)
+static int store_findings(struct scan *sc, int64_t series_id, int64_t patch_id,
+			  const struct lint_findings *f, int64_t counts[3],
+			  struct strbuf *err)
 {
 	size_t i;
 	int ret;
 
 	for (i = 0; i < f->nr; i++) {
 		if (patch_id)
-			ret = db_exec(sc->db, err, "INSERT INTO lint_findings "
+			ret = db_exec(sc->db, err,
+				      "INSERT INTO lint_findings "
 				      "(series_id, patch_id, rule, severity, "
-				      "message) VALUES (?, ?, ?, ?, ?)", "iittt",
-				      series_id, patch_id,
+				      "message) VALUES (?, ?, ?, ?, ?)",
+				      "iittt", series_id, patch_id,
 				      lint_rule_name(f->v[i].rule),
 				      lint_severity_name(f->v[i].severity),
 				      f->v[i].message);
 		else
-			ret = db_exec(sc->db, err, "INSERT INTO lint_findings "
+			ret = db_exec(sc->db, err,
+				      "INSERT INTO lint_findings "
 				      "(series_id, patch_id, rule, severity, "
-				      "message) VALUES (?, NULL, ?, ?, ?)", "ittt",
-				      series_id, lint_rule_name(f->v[i].rule),
+				      "message) VALUES (?, NULL, ?, ?, ?)",
+				      "ittt", series_id,
+				      lint_rule_name(f->v[i].rule),
 				      lint_severity_name(f->v[i].severity),
 				      f->v[i].message);
 		if (ret < 0)
@@ -1120,13 +1169,16 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 	ret = db_query_row(sc->db, &series, err,
 			   "SELECT id, state, superseded_by, supersedes, date, "
 			   "tags, version, cover_id, base_commit FROM series "
-			   "WHERE id = ?", "i", id);
+			   "WHERE id = ?",
+			   "i", id);
 	if (ret < 0)
 		goto out;
 	if (!series) {
 		/* Gone: take it out. */
-		ret = db_exec(sc->db, err, "UPDATE queue SET queued = 0 "
-			      "WHERE series_id = ?", "i", id);
+		ret = db_exec(sc->db, err,
+			      "UPDATE queue SET queued = 0 "
+			      "WHERE series_id = ?",
+			      "i", id);
 		*queued = false;
 		key->id = id;
 		goto out;
@@ -1141,14 +1193,18 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 	for (depth = 0; sup && depth < 100; depth++) {
 		int64_t d = 0, next = 0;
 
-		if (db_query_int(sc->db, &d, NULL, "SELECT date FROM series "
-				 "WHERE id = ?", "i", sup) < 0)
+		if (db_query_int(sc->db, &d, NULL,
+				 "SELECT date FROM series "
+				 "WHERE id = ?",
+				 "i", sup) < 0)
 			break;
 		root = sup;
 		if (d && d < arrival)
 			arrival = d;
-		if (db_query_int(sc->db, &next, NULL, "SELECT supersedes FROM "
-				 "series WHERE id = ?", "i", sup) < 0)
+		if (db_query_int(sc->db, &next, NULL,
+				 "SELECT supersedes FROM "
+				 "series WHERE id = ?",
+				 "i", sup) < 0)
 			break;
 		sup = next;
 	}
@@ -1158,8 +1214,10 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 		goto out;
 
 	/* Lint: each patch, then the series. */
-	ret = db_exec(sc->db, err, "DELETE FROM lint_findings WHERE "
-		      "series_id = ?", "i", id);
+	ret = db_exec(sc->db, err,
+		      "DELETE FROM lint_findings WHERE "
+		      "series_id = ?",
+		      "i", id);
 	if (ret < 0)
 		goto out;
 	ALLOC_ARRAY(lp, nr_mails + 1);
@@ -1207,16 +1265,20 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 	/* The thread's first mail: the cover letter, else patch 1. */
 	if (nr_mails) {
 		struct mail *first = mails[nr_mails - 1].patch_id ?
-				     mails[0].m : mails[nr_mails - 1].m;
+					     mails[0].m :
+					     mails[nr_mails - 1].m;
 		int64_t n = 0;
 
 		ls.in_reply_to = first->in_reply_to;
 		if (*first->in_reply_to && root != id)
-			ls.in_reply_to_earlier = !db_query_int(sc->db, &n, NULL,
-				"SELECT count(*) FROM messages m "
-				"JOIN queue q ON q.series_id = m.series_id "
-				"WHERE m.msgid = ? AND q.root_id = ?", "ti",
-				first->in_reply_to, root) && n > 0;
+			ls.in_reply_to_earlier =
+				!db_query_int(
+					sc->db, &n, NULL,
+					"SELECT count(*) FROM messages m "
+					"JOIN queue q ON q.series_id = m.series_id "
+					"WHERE m.msgid = ? AND q.root_id = ?",
+					"ti", first->in_reply_to, root) &&
+				n > 0;
 	}
 	lint_series(&sc->lint, &ls, &found);
 	ret = store_findings(sc, id, 0, &found, counts, err);
@@ -1226,18 +1288,22 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 
 	/* The lane. */
 	rows = json_loads(json_string_value(json_object_get(series, "tags")) ?
-			  json_string_value(json_object_get(series, "tags")) :
-			  "[]", 0, NULL);
+				  json_string_value(
+					  json_object_get(series, "tags")) :
+				  "[]",
+			  0, NULL);
 	json_array_foreach(rows, i, row) {
 		const char *tag = json_string_value(row);
 
 		if (!tag)
 			continue;
 		if (!strcasecmp(tag, sc->fixes_topic))
-			lane_offer(&lane, 1, 0, "aimed at the %s topic ([PATCH %s])",
+			lane_offer(&lane, 1, 0,
+				   "aimed at the %s topic ([PATCH %s])",
 				   sc->fixes_topic, tag);
 		else if (in_list(sc->other_trees, tag))
-			lane_offer(&lane, 3, 0, "goes through another tree ([PATCH %s])",
+			lane_offer(&lane, 3, 0,
+				   "goes through another tree ([PATCH %s])",
 				   tag);
 	}
 	json_decref(rows);
@@ -1252,34 +1318,43 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 		else if ((!strcasecmp(lt[i].key, "Acked-by") ||
 			  !strcasecmp(lt[i].key, "Reviewed-by")) &&
 			 in_list(sc->other_maintainers,
-				 trailer_email(lt[i].value, email, sizeof(email))))
+				 trailer_email(lt[i].value, email,
+					       sizeof(email))))
 			lane_offer(&lane, 3, 0, "%s: %s (another maintainer)",
 				   lt[i].key, lt[i].value);
 	}
 	/* Acks and reviews that came as replies. */
 	if (sc->other_maintainers) {
-		rows = db_query(sc->db, err, "SELECT key, value FROM trailers "
+		rows = db_query(sc->db, err,
+				"SELECT key, value FROM trailers "
 				"WHERE series_id = ? AND key IN ('Acked-by', "
-				"'Reviewed-by') ORDER BY id", "i", id);
+				"'Reviewed-by') ORDER BY id",
+				"i", id);
 		if (!rows) {
 			ret = -EIO;
 			goto out;
 		}
 		json_array_foreach(rows, i, row) {
-			const char *v = json_string_value(json_object_get(row, "value"));
+			const char *v = json_string_value(
+				json_object_get(row, "value"));
 
-			if (v && in_list(sc->other_maintainers,
-					 trailer_email(v, email, sizeof(email))))
-				lane_offer(&lane, 3, 0, "%s: %s (another maintainer)",
-					   json_string_value(json_object_get(row, "key")),
+			if (v &&
+			    in_list(sc->other_maintainers,
+				    trailer_email(v, email, sizeof(email))))
+				lane_offer(&lane, 3, 0,
+					   "%s: %s (another maintainer)",
+					   json_string_value(
+						   json_object_get(row, "key")),
 					   v);
 		}
 	}
 	lane_offer(&lane, 4, 0, "in order of arrival");
 
 	/* The place: a bump of any version wins over lane and arrival. */
-	ret = db_query_row(sc->db, &bump, err, "SELECT olane, rank FROM "
-			   "queue_bumps WHERE root_id = ?", "i", root);
+	ret = db_query_row(sc->db, &bump, err,
+			   "SELECT olane, rank FROM "
+			   "queue_bumps WHERE root_id = ?",
+			   "i", root);
 	if (ret < 0)
 		goto out;
 	key->id = id;
@@ -1312,10 +1387,11 @@ static int scan_series(struct scan *sc, int64_t id, struct qkey *key,
 		      "iidddtidiiiiit", id, root, (int)*queued, lane.lane,
 		      lane.sub, lane.reason.buf, arrival, key->olane, key->rank,
 		      counts[LINT_ERROR - LINT_INFO],
-		      counts[LINT_WARNING - LINT_INFO],
-		      counts[0], (int64_t)sc->now,
+		      counts[LINT_WARNING - LINT_INFO], counts[0],
+		      (int64_t)sc->now,
 		      json_is_null(json_object_get(series, "superseded_by")) ?
-		      state : "superseded");
+			      state :
+			      "superseded");
 out:
 	json_decref(bump);
 	json_decref(rows);
@@ -1342,8 +1418,10 @@ static int scan_batch(struct db *db, const struct config *cfg, size_t max,
 	int ret;
 
 	*done = 0;
-	ids = db_query(db, err, "SELECT series_id FROM queue_dirty "
-		       "ORDER BY series_id LIMIT ?", "i", (int64_t)max);
+	ids = db_query(db, err,
+		       "SELECT series_id FROM queue_dirty "
+		       "ORDER BY series_id LIMIT ?",
+		       "i", (int64_t)max);
 	if (!ids)
 		return -EIO;
 	if (!json_array_size(ids)) {
@@ -1359,13 +1437,16 @@ static int scan_batch(struct db *db, const struct config *cfg, size_t max,
 	if (ret < 0)
 		goto out;
 	json_array_foreach(ids, i, row) {
-		int64_t id = json_integer_value(json_object_get(row, "series_id"));
+		int64_t id =
+			json_integer_value(json_object_get(row, "series_id"));
 
 		ret = scan_series(&sc, id, &keys[n], &queued[n], err);
 		if (ret < 0)
 			break;
-		ret = db_exec(db, err, "DELETE FROM queue_dirty WHERE "
-			      "series_id = ?", "i", id);
+		ret = db_exec(db, err,
+			      "DELETE FROM queue_dirty WHERE "
+			      "series_id = ?",
+			      "i", id);
 		if (ret < 0)
 			break;
 		n++;
@@ -1394,8 +1475,7 @@ out:
 }
 
 /* Look at every noted series. */
-static int scan_all(struct db *db, const struct config *cfg,
-		    struct strbuf *err)
+static int scan_all(struct db *db, const struct config *cfg, struct strbuf *err)
 {
 	size_t done;
 	int ret;
@@ -1464,7 +1544,8 @@ static int series_arg(json_t *args, int64_t *id, struct strbuf *err)
 	json_t *v = json_object_get(args, "series");
 
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return error_set(err, ERR_INVALID, "'series' must be a series id");
+		return error_set(err, ERR_INVALID,
+				 "'series' must be a series id");
 	*id = json_integer_value(v);
 	return 0;
 }
@@ -1537,15 +1618,17 @@ static void bump_keys_locked(int64_t id, int64_t to,
 	} else {
 		/* No room: the bumped run is others[first + 1 .. last - 1]. */
 		olane = next->olane;
-		for (first = to - 2; first >= 0 &&
-		     others[first].olane == olane &&
-		     bumped_find(bumped, nr_bumped, others[first].id); first--)
+		for (first = to - 2;
+		     first >= 0 && others[first].olane == olane &&
+		     bumped_find(bumped, nr_bumped, others[first].id);
+		     first--)
 			;
-		for (last = to - 1; (size_t)last < n &&
-		     others[last].olane == olane &&
-		     bumped_find(bumped, nr_bumped, others[last].id); last++)
+		for (last = to - 1;
+		     (size_t)last < n && others[last].olane == olane &&
+		     bumped_find(bumped, nr_bumped, others[last].id);
+		     last++)
 			;
-		m = last - first;	/* the run and the series itself */
+		m = last - first; /* the run and the series itself */
 		if (first >= 0 && others[first].olane == olane)
 			lo = others[first].rank;
 		else
@@ -1598,18 +1681,20 @@ static int bumped_list(struct db *db, struct bumped **out, size_t *nr,
 	json_t *rows, *row;
 	size_t i;
 
-	rows = db_query(db, err, "SELECT q.series_id, q.root_id FROM queue q "
+	rows = db_query(db, err,
+			"SELECT q.series_id, q.root_id FROM queue q "
 			"JOIN queue_bumps b ON b.root_id = q.root_id "
-			"WHERE q.queued ORDER BY q.series_id", NULL);
+			"WHERE q.queued ORDER BY q.series_id",
+			NULL);
 	if (!rows)
 		return -EIO;
 	*nr = json_array_size(rows);
 	ALLOC_ARRAY(*out, *nr + 1);
 	json_array_foreach(rows, i, row) {
-		(*out)[i].id = json_integer_value(json_object_get(row,
-								  "series_id"));
-		(*out)[i].root = json_integer_value(json_object_get(row,
-								    "root_id"));
+		(*out)[i].id =
+			json_integer_value(json_object_get(row, "series_id"));
+		(*out)[i].root =
+			json_integer_value(json_object_get(row, "root_id"));
 	}
 	json_decref(rows);
 	return 0;
@@ -1645,14 +1730,17 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = scan_all(ctx->db, ctx->config, err);
 	if (ret < 0)
 		return ret;
-	ret = db_query_row(ctx->db, &row, err, "SELECT root_id, queued, lane "
-			   "FROM queue WHERE series_id = ?", "i", id);
+	ret = db_query_row(ctx->db, &row, err,
+			   "SELECT root_id, queued, lane "
+			   "FROM queue WHERE series_id = ?",
+			   "i", id);
 	if (ret < 0)
 		return ret;
 	if (!row || !json_integer_value(json_object_get(row, "queued"))) {
 		ret = error_set(err, row ? ERR_CONFLICT : ERR_NOT_FOUND,
 				row ? "series %lld is not in the queue" :
-				"unknown series %lld", (long long)id);
+				      "unknown series %lld",
+				(long long)id);
 		goto out;
 	}
 	root = json_integer_value(json_object_get(row, "root_id"));
@@ -1676,20 +1764,23 @@ static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(ctx->db, err, "INSERT OR REPLACE INTO queue_bumps "
+	ret = db_exec(ctx->db, err,
+		      "INSERT OR REPLACE INTO queue_bumps "
 		      "(root_id, olane, rank, reason, position, at) "
-		      "VALUES (?, ?, ?, ?, ?, ?)", "iditii", root,
-		      keys[0].olane, keys[0].rank, reason, to,
+		      "VALUES (?, ?, ?, ?, ?, ?)",
+		      "iditii", root, keys[0].olane, keys[0].rank, reason, to,
 		      (int64_t)time(NULL));
 	for (i = 0; !ret && i < nr; i++) {
 		b = i ? bumped_find(bumped, nr_bumped, keys[i].id) : NULL;
 		if (b)
-			ret = db_exec(ctx->db, err, "UPDATE queue_bumps SET "
+			ret = db_exec(ctx->db, err,
+				      "UPDATE queue_bumps SET "
 				      "olane = ?, rank = ? WHERE root_id = ?",
 				      "dii", keys[i].olane, keys[i].rank,
 				      b->root);
 		if (!ret)
-			ret = db_exec(ctx->db, err, "UPDATE queue SET "
+			ret = db_exec(ctx->db, err,
+				      "UPDATE queue SET "
 				      "olane = ?, rank = ? WHERE series_id = ?",
 				      "dii", keys[i].olane, keys[i].rank,
 				      keys[i].id);
@@ -1728,12 +1819,14 @@ static int run_state(struct job_ctx *ctx, json_t *args, json_t **result,
 		return ret;
 	state = json_string_value(json_object_get(args, "state"));
 	if (!state || !queue_state_valid(state))
-		return error_set(err, ERR_INVALID,
-				 "bad state '%s': expected new, reviewing, changes-requested, deferred or rejected",
-				 state ? state : "");
-	ret = db_exec(ctx->db, err, "UPDATE series SET state = ?, "
-		      "updated_at = ? WHERE id = ?", "tii", state,
-		      (int64_t)time(NULL), id);
+		return error_set(
+			err, ERR_INVALID,
+			"bad state '%s': expected new, reviewing, changes-requested, deferred or rejected",
+			state ? state : "");
+	ret = db_exec(ctx->db, err,
+		      "UPDATE series SET state = ?, "
+		      "updated_at = ? WHERE id = ?",
+		      "tii", state, (int64_t)time(NULL), id);
 	if (ret < 0)
 		return ret;
 	if (!db_changes(ctx->db))
@@ -1751,7 +1844,9 @@ static int run_state(struct job_ctx *ctx, json_t *args, json_t **result,
 void queue_register_jobs(void)
 {
 	static const struct job_type types[] = {
-		{ .name = "queue-scan", .run = run_scan, .rerun = true,
+		{ .name = "queue-scan",
+		  .run = run_scan,
+		  .rerun = true,
 		  .quiet = true },
 		{ .name = "queue-bump", .run = run_bump },
 		{ .name = "queue-state", .run = run_state },

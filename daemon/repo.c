@@ -23,7 +23,7 @@
 
 struct repo {
 	git_repository *git;
-	char *opened_as;	/* the path given to repo_open() */
+	char *opened_as; /* the path given to repo_open() */
 };
 
 /*
@@ -31,12 +31,12 @@ struct repo {
  * each and 256 MiB in all by default; the trees of a kernel tree's big
  * folders and merge commits' walks of thousands of commits want more.
  */
-#define CACHE_COMMIT_LIMIT	(64 * 1024)
-#define CACHE_TREE_LIMIT	(256 * 1024)
-#define CACHE_TAG_LIMIT		(16 * 1024)
-#define CACHE_MAX_SIZE		((ssize_t)512 * 1024 * 1024)
+#define CACHE_COMMIT_LIMIT (64 * 1024)
+#define CACHE_TREE_LIMIT (256 * 1024)
+#define CACHE_TAG_LIMIT (16 * 1024)
+#define CACHE_MAX_SIZE ((ssize_t)512 * 1024 * 1024)
 /* Above the loose backend's priority (2): look in packs first. */
-#define ODB_PACKED_PRIORITY	3
+#define ODB_PACKED_PRIORITY 3
 
 static pthread_key_t repo_key;
 static pthread_once_t repo_key_once = PTHREAD_ONCE_INIT;
@@ -103,8 +103,7 @@ void repo_global_shutdown(void)
 	git_libgit2_shutdown();
 }
 
-static int open_git(const char *path, git_repository **out,
-		    struct strbuf *err)
+static int open_git(const char *path, git_repository **out, struct strbuf *err)
 {
 	struct stat st;
 	int ret;
@@ -115,8 +114,8 @@ static int open_git(const char *path, git_repository **out,
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, ERR_INVALID,
 				 "repository '%s' is not a folder", path);
-	ret = git_repository_open_ext(out, path,
-				      GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	ret = git_repository_open_ext(out, path, GIT_REPOSITORY_OPEN_NO_SEARCH,
+				      NULL);
 	if (ret == GIT_ENOTFOUND)
 		return error_set(err, ERR_INVALID,
 				 "'%s' is not a git repository", path);
@@ -248,8 +247,8 @@ int repo_remove_stale_lock(const char *gitdir, const char *refname,
 	if (unlink(path.buf) == 0)
 		ret = 1;
 	else if (errno != ENOENT)
-		ret = error_set(err, -errno, "cannot remove '%s': %s",
-				path.buf, strerror(errno));
+		ret = error_set(err, -errno, "cannot remove '%s': %s", path.buf,
+				strerror(errno));
 	strbuf_release(&path);
 	return ret;
 }

@@ -15,7 +15,7 @@ struct git_repository;
  */
 struct repo;
 
-#define REPO_HEXSZ 40		/* a SHA1 in hex, without the NUL */
+#define REPO_HEXSZ 40 /* a SHA1 in hex, without the NUL */
 
 /* Check that path is a git repository (bare or not); err says why not. */
 int repo_check(const char *path, struct strbuf *err);
@@ -103,7 +103,7 @@ bool repo_refname_valid(const char *refname);
  * last error message when there is one; return code.  For the git-facing
  * files, which must copy libgit2's message before the next call.
  */
-__attribute__((format(printf, 3, 4)))
-int repo_error(struct strbuf *err, int code, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int
+repo_error(struct strbuf *err, int code, const char *fmt, ...);
 
 #endif

@@ -44,7 +44,7 @@ static int normalise(const struct strbuf *in, struct strbuf *out, char *key)
 	struct strbuf side[2] = { STRBUF_INIT, STRBUF_INIT };
 	struct strbuf hunks = STRBUF_INIT;
 	const char *p = in->buf, *end = in->buf + in->len;
-	int state = 0, nr = 0;	/* 0 outside, 1 first side, 2 second */
+	int state = 0, nr = 0; /* 0 outside, 1 first side, 2 second */
 
 	while (p < end) {
 		const char *eol = memchr(p, '\n', end - p);
@@ -57,7 +57,8 @@ static int normalise(const struct strbuf *in, struct strbuf *out, char *key)
 			strbuf_addstr(out, "=======\n");
 			state = 2;
 		} else if (state == 2 && is_marker(p, len, '>')) {
-			int first = strcmp(side[0].buf, side[1].buf) <= 0 ? 0 : 1;
+			int first = strcmp(side[0].buf, side[1].buf) <= 0 ? 0 :
+									    1;
 
 			strbuf_addstr(out, ">>>>>>>\n");
 			strbuf_addbuf(&hunks, &side[first]);
@@ -112,7 +113,8 @@ static int resolve_file(struct db *db, const struct strbuf *conflicted,
 		goto out;
 	}
 	ret = db_query_int(db, id, err,
-			   "SELECT id FROM resolutions WHERE key = ?", "t", key);
+			   "SELECT id FROM resolutions WHERE key = ?", "t",
+			   key);
 	if (ret == -ENOENT) {
 		ret = 0;
 		goto out;
@@ -122,9 +124,10 @@ static int resolve_file(struct db *db, const struct strbuf *conflicted,
 				    "SELECT conflict FROM resolutions WHERE id = ?",
 				    "i", *id);
 	if (!ret)
-		ret = db_query_blob(db, &post, err,
-				    "SELECT resolution FROM resolutions WHERE id = ?",
-				    "i", *id);
+		ret = db_query_blob(
+			db, &post, err,
+			"SELECT resolution FROM resolutions WHERE id = ?", "i",
+			*id);
 	if (!ret)
 		ret = merge_file_contents(&pre, &cur, &post, out, &clean, err);
 	if (ret < 0)
@@ -193,7 +196,8 @@ static int conflicted_merge(struct db *db, struct merge *m, const char *topic,
 	ret = db_query_row(db, row, err,
 			   "SELECT build, merge_commit AS ours, tip AS theirs "
 			   "FROM build_topics WHERE topic = ? AND outcome = 'conflict' "
-			   "ORDER BY build DESC LIMIT 1", "t", topic);
+			   "ORDER BY build DESC LIMIT 1",
+			   "t", topic);
 	if (ret < 0)
 		return ret;
 	if (!*row)
@@ -238,14 +242,14 @@ int resolve_conflicts(struct db *db, struct merge *m, const char *topic,
 				    NULL) < 0)
 			continue;
 		json_array_append_new(files,
-			json_pack("{s:s, s:s%}", "path", res.conflicts[i],
-				  "content", content.buf, content.len));
+				      json_pack("{s:s, s:s%}", "path",
+						res.conflicts[i], "content",
+						content.buf, content.len));
 	}
-	*out = json_pack("{s:s, s:O, s:O, s:O, s:o}", "topic", topic,
-			 "build", json_object_get(row, "build"),
-			 "ours", json_object_get(row, "ours"),
-			 "theirs", json_object_get(row, "theirs"),
-			 "files", files);
+	*out = json_pack("{s:s, s:O, s:O, s:O, s:o}", "topic", topic, "build",
+			 json_object_get(row, "build"), "ours",
+			 json_object_get(row, "ours"), "theirs",
+			 json_object_get(row, "theirs"), "files", files);
 	merge_result_release(&res);
 out:
 	json_decref(row);
@@ -274,7 +278,8 @@ int resolve_record(struct db *db, struct merge *m, const char *topic,
 	if (ret < 0)
 		goto out;
 	json_array_foreach(files, i, f) {
-		const char *path = json_string_value(json_object_get(f, "path"));
+		const char *path =
+			json_string_value(json_object_get(f, "path"));
 		json_t *c = json_object_get(f, "content");
 		bool known = false;
 
@@ -288,7 +293,8 @@ int resolve_record(struct db *db, struct merge *m, const char *topic,
 		}
 		if (has_markers(json_string_value(c), json_string_length(c))) {
 			ret = error_set(err, ERR_INVALID,
-					"'%s' still has conflict markers", path);
+					"'%s' still has conflict markers",
+					path);
 			goto out_rollback;
 		}
 		strbuf_reset(&cur);
@@ -297,24 +303,28 @@ int resolve_record(struct db *db, struct merge *m, const char *topic,
 		if (ret < 0)
 			goto out_rollback;
 		if (normalise(&cur, &pre, key) <= 0) {
-			ret = error_set(err, ERR_UNPROCESSABLE,
-					"'%s' has no conflict hunks to record (a conflict of names, not lines)",
-					path);
+			ret = error_set(
+				err, ERR_UNPROCESSABLE,
+				"'%s' has no conflict hunks to record (a conflict of names, not lines)",
+				path);
 			goto out_rollback;
 		}
-		ret = db_exec(db, err,
-			      "INSERT INTO resolutions (topic, path, key, conflict, resolution, created_at) "
-			      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-			      "topic = excluded.topic, path = excluded.path, "
-			      "resolution = excluded.resolution, created_at = excluded.created_at",
-			      "tttbbi", topic, path, key, pre.buf, pre.len,
-			      json_string_value(c), json_string_length(c),
-			      (int64_t)time(NULL));
+		ret = db_exec(
+			db, err,
+			"INSERT INTO resolutions (topic, path, key, conflict, resolution, created_at) "
+			"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+			"topic = excluded.topic, path = excluded.path, "
+			"resolution = excluded.resolution, created_at = excluded.created_at",
+			"tttbbi", topic, path, key, pre.buf, pre.len,
+			json_string_value(c), json_string_length(c),
+			(int64_t)time(NULL));
 		if (ret < 0)
 			goto out_rollback;
-		ret = db_query_row(db, &r, err,
-				   "SELECT id, topic, path, key, created_at, used_at, uses "
-				   "FROM resolutions WHERE key = ?", "t", key);
+		ret = db_query_row(
+			db, &r, err,
+			"SELECT id, topic, path, key, created_at, used_at, uses "
+			"FROM resolutions WHERE key = ?",
+			"t", key);
 		if (ret < 0)
 			goto out_rollback;
 		if (r)
@@ -342,7 +352,8 @@ json_t *resolve_list(struct db *db, struct strbuf *err)
 {
 	return db_query(db, err,
 			"SELECT id, topic, path, key, created_at, used_at, uses "
-			"FROM resolutions ORDER BY id DESC", NULL);
+			"FROM resolutions ORDER BY id DESC",
+			NULL);
 }
 
 int resolve_forget(struct db *db, int64_t id, struct strbuf *err)

@@ -189,19 +189,17 @@ static int add_trailers(struct db *db, int64_t series_id, int64_t patch_id,
 		if (n)
 			continue;
 		if (patch_id > 0)
-			ret = db_exec(
-				db, err,
-				"INSERT INTO trailers (series_id, "
-				"patch_id, key, value, message_id) VALUES "
-				"(?, ?, ?, ?, ?)",
-				"iitti", series_id, patch_id, key, value,
-				msg_row);
+			ret = db_exec(db, err,
+				      "INSERT INTO trailers (series_id, "
+				      "patch_id, key, value, message_id) VALUES "
+				      "(?, ?, ?, ?, ?)",
+				      "iitti", series_id, patch_id, key, value,
+				      msg_row);
 		else
-			ret = db_exec(
-				db, err,
-				"INSERT INTO trailers (series_id, "
-				"key, value, message_id) VALUES (?, ?, ?, ?)",
-				"itti", series_id, key, value, msg_row);
+			ret = db_exec(db, err,
+				      "INSERT INTO trailers (series_id, "
+				      "key, value, message_id) VALUES (?, ?, ?, ?)",
+				      "itti", series_id, key, value, msg_row);
 		if (ret < 0)
 			return ret;
 	}
@@ -327,34 +325,34 @@ static int attach_pending(struct db *db, const char *msgid, struct strbuf *err)
  * or this mail replies to a patch or the cover of the series.
  */
 enum link {
-	LINK_SELF,	/* a patch or cover of the series refers to this mail */
-	LINK_PARENT,	/* this mail replies to a patch or cover of it */
-	LINK_ANCESTOR,	/* this mail refers to one further up the thread */
-	LINK_SHARED,	/* this mail and one of it refer to the same id */
+	LINK_SELF,     /* a patch or cover of the series refers to this mail */
+	LINK_PARENT,   /* this mail replies to a patch or cover of it */
+	LINK_ANCESTOR, /* this mail refers to one further up the thread */
+	LINK_SHARED,   /* this mail and one of it refer to the same id */
 };
 
 /* A series the thread reaches: row (SERIES_COLS, VIA_COLS) and the link. */
 struct cand {
 	json_t *row;
 	enum link link;
-	const char *ref;	/* for LINK_SHARED: the id both refer to */
-	bool parent;		/* LINK_SHARED: ref is the parent of both */
+	const char *ref; /* for LINK_SHARED: the id both refer to */
+	bool parent;	 /* LINK_SHARED: ref is the parent of both */
 };
 
 /* Where a mail goes, and why (messages.join_reason, join_detail). */
 struct verdict {
-	int64_t sid;		/* 0: a new series */
-	const char *reason;	/* created, reference, sibling, markers */
-	bool comment;		/* not a patch of it: keep it as a reply */
+	int64_t sid;	    /* 0: a new series */
+	const char *reason; /* created, reference, sibling, markers */
+	bool comment;	    /* not a patch of it: keep it as a reply */
 	struct strbuf detail;
 };
 
-#define SERIES_COLS \
+#define SERIES_COLS                                                 \
 	"s.id, s.version, s.total, s.author_name, s.author_email, " \
 	"s.cover_id, s.date"
-#define VIA_COLS \
+#define VIA_COLS                                                            \
 	"msg.msgid AS via_msgid, msg.kind AS via_kind, msg.in_reply_to AS " \
-	"via_irt, (SELECT number FROM patches WHERE message_id = msg.id) " \
+	"via_irt, (SELECT number FROM patches WHERE message_id = msg.id) "  \
 	"AS via_number"
 
 /* How many series one shared reference may lead to (a busy parent). */
@@ -867,12 +865,11 @@ static int update_series(struct db *db, int64_t id, const struct mail *m,
 			   "id = ?",
 			   "i", id);
 	if (!ret)
-		ret = db_query_int(
-			db, &have, err,
-			"SELECT COUNT(DISTINCT number) "
-			"FROM patches WHERE series_id = ? AND number "
-			"BETWEEN 1 AND ?",
-			"ii", id, total);
+		ret = db_query_int(db, &have, err,
+				   "SELECT COUNT(DISTINCT number) "
+				   "FROM patches WHERE series_id = ? AND number "
+				   "BETWEEN 1 AND ?",
+				   "ii", id, total);
 	if (!ret)
 		ret = db_exec(db, err,
 			      "UPDATE series SET complete = ?, "
@@ -1117,8 +1114,8 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 		      *m->in_reply_to ? m->in_reply_to : NULL, refs,
 		      m->from_name, m->from_email, (int64_t)m->date,
 		      m->tz_offset, m->subject, kind_names[kind], flags.buf,
-		      *m->pull_url ? m->pull_url : NULL,
-		      (const void *)raw, len, (int64_t)time(NULL));
+		      *m->pull_url ? m->pull_url : NULL, (const void *)raw, len,
+		      (int64_t)time(NULL));
 	if (ret < 0)
 		goto out_rollback;
 	msg_row = db_last_insert_id(db);
@@ -1253,11 +1250,13 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 	json_decref(in.touched);
 	ret = 0;
 	if (!in.ingested && !in.duplicates && mbox.nr)
-		ret = error_set(
-			err, ERR_UNPROCESSABLE, "%s%s",
-			mbox.nr > 1 ? "no message could be taken: " : "",
-			json_string_value(json_object_get(
-				json_array_get(in.errors, 0), "error")));
+		ret = error_set(err, ERR_UNPROCESSABLE, "%s%s",
+				mbox.nr > 1 ? "no message could be taken: " :
+					      "",
+				json_string_value(
+					json_object_get(json_array_get(in.errors,
+								       0),
+							"error")));
 	mbox_release(&mbox);
 	strbuf_release(&perr);
 	return ret;
@@ -1333,16 +1332,16 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 			 "i", id) < 0)
 		goto out_fail;
 	json_object_set_new(s, "cover_letter", x ? x : json_null());
-	patches = db_query(
-		db, err,
-		"SELECT p.id, p.number, p.subject, "
-		"p.author_name, p.author_email, p.author_date, "
-		"p.author_tz, p.has_diff, m.msgid, m.subject AS "
-		"mail_subject, m.pull_url, m.join_reason, m.join_detail "
-		"FROM patches p JOIN messages m "
-		"ON m.id = "
-		"p.message_id WHERE p.series_id = ? ORDER BY p.number",
-		"i", id);
+	patches =
+		db_query(db, err,
+			 "SELECT p.id, p.number, p.subject, "
+			 "p.author_name, p.author_email, p.author_date, "
+			 "p.author_tz, p.has_diff, m.msgid, m.subject AS "
+			 "mail_subject, m.pull_url, m.join_reason, m.join_detail "
+			 "FROM patches p JOIN messages m "
+			 "ON m.id = "
+			 "p.message_id WHERE p.series_id = ? ORDER BY p.number",
+			 "i", id);
 	if (!patches)
 		goto out_fail;
 	json_array_foreach(patches, i, p) {
@@ -1358,10 +1357,12 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	json_object_set_new(s, "patches", patches);
 	if (attach_rows(db, s, "prerequisite_patch_ids",
 			"SELECT patch_id FROM series_prereqs WHERE "
-			"series_id = ? ORDER BY rowid", id, err) ||
+			"series_id = ? ORDER BY rowid",
+			id, err) ||
 	    attach_rows(db, s, "dependencies",
 			"SELECT depends_on AS id FROM series_deps WHERE "
-			"series_id = ? ORDER BY rowid", id, err) ||
+			"series_id = ? ORDER BY rowid",
+			id, err) ||
 	    attach_rows(db, s, "series_trailers",
 			"SELECT t.key, t.value, m.msgid FROM trailers t "
 			"JOIN messages m ON m.id = t.message_id WHERE "
@@ -1378,7 +1379,8 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 			"m.from_name, m.from_email, m.join_reason AS reason, "
 			"m.join_detail AS detail FROM messages m LEFT JOIN "
 			"patches p ON p.message_id = m.id WHERE m.series_id = ? "
-			"ORDER BY m.id", id, err))
+			"ORDER BY m.id",
+			id, err))
 		goto out_fail;
 	*out = s;
 	return 0;

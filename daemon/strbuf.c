@@ -136,8 +136,9 @@ void strbuf_trim(struct strbuf *sb)
 	size_t skip = 0;
 
 	strbuf_rtrim(sb);
-	while (skip < sb->len && (sb->buf[skip] == ' ' || sb->buf[skip] == '\t' ||
-				  sb->buf[skip] == '\n' || sb->buf[skip] == '\r'))
+	while (skip < sb->len &&
+	       (sb->buf[skip] == ' ' || sb->buf[skip] == '\t' ||
+		sb->buf[skip] == '\n' || sb->buf[skip] == '\r'))
 		skip++;
 	if (skip) {
 		memmove(sb->buf, sb->buf + skip, sb->len - skip);

@@ -20,7 +20,10 @@ struct strbuf {
 };
 
 extern char strbuf_slopbuf[];
-#define STRBUF_INIT { 0, 0, strbuf_slopbuf }
+#define STRBUF_INIT                  \
+	{                            \
+		0, 0, strbuf_slopbuf \
+	}
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 /* Free the contents; sb is left empty and can be used again. */
@@ -39,8 +42,8 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, int c);
 void strbuf_addbuf(struct strbuf *sb, const struct strbuf *other);
-__attribute__((format(printf, 2, 3)))
-void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void strbuf_addf(struct strbuf *sb,
+						       const char *fmt, ...);
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 
 void strbuf_rtrim(struct strbuf *sb);
@@ -62,7 +65,7 @@ bool skip_prefix(const char *s, const char *prefix, const char **rest);
  * error_set() replaces err's text; the code is returned for convenience:
  *   return error_set(err, -ENOENT, "unknown topic '%s'", name);
  */
-__attribute__((format(printf, 3, 4)))
-int error_set(struct strbuf *err, int code, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int
+error_set(struct strbuf *err, int code, const char *fmt, ...);
 
 #endif

@@ -36,8 +36,8 @@ static bool synced_once;
 
 void topic_on_moves(topic_moves_fn fn)
 {
-	moves_fns = xrealloc(moves_fns,
-			     (nr_moves_fns + 1) * sizeof(*moves_fns));
+	moves_fns =
+		xrealloc(moves_fns, (nr_moves_fns + 1) * sizeof(*moves_fns));
 	moves_fns[nr_moves_fns++] = fn;
 }
 
@@ -51,22 +51,21 @@ static bool valid_source(const char *source)
 	return false;
 }
 
-#define TOPIC_COLUMNS \
-	"name, branch, ord, into_next, source, tip, moved_at"
+#define TOPIC_COLUMNS "name, branch, ord, into_next, source, tip, moved_at"
 
 /* The API's shape of a topics row (see topic.h); a new object. */
 static json_t *topic_from_row(json_t *row)
 {
 	json_t *into_next = json_object_get(row, "into_next");
 
-	return json_pack("{s:O, s:O, s:O, s:b, s:O, s:O, s:O}",
-			 "name", json_object_get(row, "name"),
-			 "branch", json_object_get(row, "branch"),
-			 "order", json_object_get(row, "ord"),
-			 "into_next", json_integer_value(into_next) != 0,
-			 "source", json_object_get(row, "source"),
-			 "tip", json_object_get(row, "tip"),
-			 "moved_at", json_object_get(row, "moved_at"));
+	return json_pack("{s:O, s:O, s:O, s:b, s:O, s:O, s:O}", "name",
+			 json_object_get(row, "name"), "branch",
+			 json_object_get(row, "branch"), "order",
+			 json_object_get(row, "ord"), "into_next",
+			 json_integer_value(into_next) != 0, "source",
+			 json_object_get(row, "source"), "tip",
+			 json_object_get(row, "tip"), "moved_at",
+			 json_object_get(row, "moved_at"));
 }
 
 json_t *topic_list(struct db *db, struct strbuf *err)
@@ -74,8 +73,10 @@ json_t *topic_list(struct db *db, struct strbuf *err)
 	json_t *rows, *row, *out;
 	size_t i;
 
-	rows = db_query(db, err, "SELECT " TOPIC_COLUMNS
-			" FROM topics ORDER BY ord, name", "");
+	rows = db_query(db, err,
+			"SELECT " TOPIC_COLUMNS
+			" FROM topics ORDER BY ord, name",
+			"");
 	if (!rows)
 		return NULL;
 	out = json_array();
@@ -85,14 +86,15 @@ json_t *topic_list(struct db *db, struct strbuf *err)
 	return out;
 }
 
-int topic_get(struct db *db, const char *name, json_t **out,
-	      struct strbuf *err)
+int topic_get(struct db *db, const char *name, json_t **out, struct strbuf *err)
 {
 	json_t *row;
 	int ret;
 
-	ret = db_query_row(db, &row, err, "SELECT " TOPIC_COLUMNS
-			   " FROM topics WHERE name = ?", "t", name);
+	ret = db_query_row(db, &row, err,
+			   "SELECT " TOPIC_COLUMNS
+			   " FROM topics WHERE name = ?",
+			   "t", name);
 	if (ret < 0)
 		return ret;
 	if (!row)
@@ -110,20 +112,20 @@ json_t *topic_events(struct db *db, const char *topic, int64_t since,
 	if (newest && topic)
 		return db_query(db, err,
 				EVENT_SELECT " WHERE topic = ?"
-				" ORDER BY id DESC LIMIT ?",
+					     " ORDER BY id DESC LIMIT ?",
 				"ti", topic, limit);
 	if (newest)
 		return db_query(db, err,
-				EVENT_SELECT " ORDER BY id DESC LIMIT ?",
-				"i", limit);
+				EVENT_SELECT " ORDER BY id DESC LIMIT ?", "i",
+				limit);
 	if (topic)
 		return db_query(db, err,
 				EVENT_SELECT " WHERE topic = ? AND id > ?"
-				" ORDER BY id LIMIT ?",
+					     " ORDER BY id LIMIT ?",
 				"tii", topic, since, limit);
 	return db_query(db, err,
-			EVENT_SELECT " WHERE id > ? ORDER BY id LIMIT ?",
-			"ii", since, limit);
+			EVENT_SELECT " WHERE id > ? ORDER BY id LIMIT ?", "ii",
+			since, limit);
 #undef EVENT_SELECT
 }
 
@@ -177,7 +179,8 @@ static json_t *find_moves(struct repo *repo, json_t *rows, const char *source)
 	moves = json_array();
 	json_array_foreach(rows, i, row) {
 		const char *name = str_or_null(json_object_get(row, "name"));
-		const char *branch = str_or_null(json_object_get(row, "branch"));
+		const char *branch =
+			str_or_null(json_object_get(row, "branch"));
 		const char *tip = str_or_null(json_object_get(row, "tip"));
 		struct strbuf err = STRBUF_INIT;
 		const char *new;
@@ -194,10 +197,10 @@ static json_t *find_moves(struct repo *repo, json_t *rows, const char *source)
 		new = hex[0] ? hex : NULL;
 		if ((!tip && !new) || (tip && new && !strcmp(tip, new)))
 			continue;
-		move = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:I}",
-				 "topic", name, "old", tip, "new", new,
-				 "kind", move_kind(repo, tip, new),
-				 "source", source, "at", (json_int_t)now);
+		move = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:I}", "topic",
+				 name, "old", tip, "new", new, "kind",
+				 move_kind(repo, tip, new), "source", source,
+				 "at", (json_int_t)now);
 		json_array_append_new(moves, move);
 	}
 	return moves;
@@ -218,18 +221,22 @@ static int record_moves(struct db *db, json_t *moves, struct strbuf *err)
 		const char *old = str_or_null(json_object_get(move, "old"));
 		const char *new = str_or_null(json_object_get(move, "new"));
 		const char *kind = str_or_null(json_object_get(move, "kind"));
-		const char *source = str_or_null(json_object_get(move, "source"));
+		const char *source =
+			str_or_null(json_object_get(move, "source"));
 		int64_t at = json_integer_value(json_object_get(move, "at"));
 
-		ret = db_exec(db, err, "INSERT INTO events (topic, old, new,"
+		ret = db_exec(db, err,
+			      "INSERT INTO events (topic, old, new,"
 			      " kind, source, at) VALUES (?, ?, ?, ?, ?, ?)",
 			      "ttttti", topic, old, new, kind, source, at);
 		if (ret < 0)
 			goto out_rollback;
 		json_object_set_new(move, "id",
 				    json_integer(db_last_insert_id(db)));
-		ret = db_exec(db, err, "UPDATE topics SET tip = ?, moved_at = ?"
-			      " WHERE name = ?", "tit", new, at, topic);
+		ret = db_exec(db, err,
+			      "UPDATE topics SET tip = ?, moved_at = ?"
+			      " WHERE name = ?",
+			      "tit", new, at, topic);
 		if (ret < 0)
 			goto out_rollback;
 	}
@@ -271,8 +278,10 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 	repo = repo_thread(err);
 	if (!repo)
 		return -EIO;
-	rows = db_query(ctx->db, err, "SELECT name, branch, tip FROM topics"
-			" ORDER BY ord, name", "");
+	rows = db_query(ctx->db, err,
+			"SELECT name, branch, tip FROM topics"
+			" ORDER BY ord, name",
+			"");
 	if (!rows)
 		return -EIO;
 	moves = find_moves(repo, rows, source);
@@ -311,7 +320,8 @@ int topic_check(bool *moved, struct strbuf *err)
 	if (!rows)
 		return -EIO;
 	json_array_foreach(rows, i, row) {
-		const char *branch = str_or_null(json_object_get(row, "branch"));
+		const char *branch =
+			str_or_null(json_object_get(row, "branch"));
 		const char *tip = str_or_null(json_object_get(row, "tip"));
 
 		if (!branch)
@@ -413,8 +423,7 @@ int topic_sync(struct job_ctx *ctx, const char *source, struct strbuf *err)
 
 /* --- jobs ---------------------------------------------------------------- */
 
-static const char *job_source(json_t *args, const char *def,
-			      struct strbuf *err)
+static const char *job_source(json_t *args, const char *def, struct strbuf *err)
 {
 	json_t *v = args ? json_object_get(args, "source") : NULL;
 
@@ -479,8 +488,7 @@ static bool valid_topic_name(const char *name)
 /* args of "topic-add": check them and fill in the defaults. */
 static int parse_add_args(json_t *args, const char **name,
 			  struct strbuf *branch, json_int_t *order,
-			  int *order_given, bool *into_next,
-			  struct strbuf *err)
+			  int *order_given, bool *into_next, struct strbuf *err)
 {
 	const char *key;
 	json_t *v;
@@ -490,16 +498,17 @@ static int parse_add_args(json_t *args, const char **name,
 	json_object_foreach(args, key, v) {
 		if (strcmp(key, "name") && strcmp(key, "branch") &&
 		    strcmp(key, "order") && strcmp(key, "into_next"))
-			return error_set(err, ERR_INVALID,
-					 "unknown field '%s'", key);
+			return error_set(err, ERR_INVALID, "unknown field '%s'",
+					 key);
 	}
 
 	v = json_object_get(args, "name");
 	if (!v)
 		return error_set(err, ERR_INVALID, "missing 'name'");
 	if (!json_is_string(v) || !valid_topic_name(json_string_value(v)))
-		return error_set(err, ERR_INVALID,
-				 "'name' must be a non-empty string without spaces or control characters");
+		return error_set(
+			err, ERR_INVALID,
+			"'name' must be a non-empty string without spaces or control characters");
 	*name = json_string_value(v);
 
 	v = json_object_get(args, "branch");
@@ -551,9 +560,10 @@ static int run_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out;
 	if (ctx->config->next && !strcmp(branch.buf, ctx->config->next)) {
-		ret = error_set(err, ERR_INVALID,
-				"'%s' is the next branch, which cthulhu rebuilds; it cannot be a topic",
-				branch.buf);
+		ret = error_set(
+			err, ERR_INVALID,
+			"'%s' is the next branch, which cthulhu rebuilds; it cannot be a topic",
+			branch.buf);
 		goto out;
 	}
 
@@ -593,11 +603,12 @@ static int run_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = read_tip(repo, branch.buf, hex, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(ctx->db, err, "INSERT INTO topics (name, branch, ord,"
+	ret = db_exec(ctx->db, err,
+		      "INSERT INTO topics (name, branch, ord,"
 		      " into_next, source, tip, created_at)"
-		      " VALUES (?, ?, ?, ?, 'api', ?, ?)", "ttidti", name,
-		      branch.buf, (int64_t)order, (int)into_next,
-		      hex[0] ? hex : NULL, (int64_t)time(NULL));
+		      " VALUES (?, ?, ?, ?, 'api', ?, ?)",
+		      "ttidti", name, branch.buf, (int64_t)order,
+		      (int)into_next, hex[0] ? hex : NULL, (int64_t)time(NULL));
 	if (ret < 0)
 		goto out;
 	log_info("topic '%s' added on '%s'", name, branch.buf);
@@ -626,11 +637,11 @@ static int run_remove(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (!strcmp(json_string_value(json_object_get(topic, "source")),
 		    "config")) {
 		json_decref(topic);
-		return error_set(err, ERR_INVALID,
-				 "topic '%s' is set in %s; remove its [topic] section there and reload",
-				 name,
-				 ctx->config->path ? ctx->config->path :
-				 "cthulhu.conf");
+		return error_set(
+			err, ERR_INVALID,
+			"topic '%s' is set in %s; remove its [topic] section there and reload",
+			name,
+			ctx->config->path ? ctx->config->path : "cthulhu.conf");
 	}
 	ret = db_exec(ctx->db, err, "DELETE FROM topics WHERE name = ?", "t",
 		      name);
@@ -657,8 +668,11 @@ void topic_scan_merge_args(json_t *queued, json_t *kicked)
 void topic_register_jobs(void)
 {
 	static const struct job_type types[] = {
-		{ .name = "topic-scan", .run = run_scan, .rerun = true,
-		  .quiet = true, .merge_args = topic_scan_merge_args },
+		{ .name = "topic-scan",
+		  .run = run_scan,
+		  .rerun = true,
+		  .quiet = true,
+		  .merge_args = topic_scan_merge_args },
 		{ .name = "topic-sync", .run = run_sync, .rerun = true },
 		{ .name = "topic-add", .run = run_add },
 		{ .name = "topic-remove", .run = run_remove },

@@ -43,10 +43,11 @@
 /* Long enough for one push's burst of ref updates, short for a person. */
 #define WATCH_DEBOUNCE_MS 100
 
-#define HEADS_MASK (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
-		    IN_CLOSE_WRITE | IN_ONLYDIR)
-#define GITDIR_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | \
-		     IN_ONLYDIR)
+#define HEADS_MASK                                             \
+	(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
+	 IN_CLOSE_WRITE | IN_ONLYDIR)
+#define GITDIR_MASK \
+	(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_ONLYDIR)
 
 struct watch_dir {
 	int wd;
@@ -55,15 +56,15 @@ struct watch_dir {
 
 struct watch {
 	char *gitdir;
-	char *refs;		/* gitdir/refs, watched for "heads" appearing */
-	char *heads;		/* gitdir/refs/heads */
+	char *refs;  /* gitdir/refs, watched for "heads" appearing */
+	char *heads; /* gitdir/refs/heads */
 	unsigned int poll_seconds;
-	int ifd;		/* inotify, -1 when off */
-	int stop_fd;		/* eventfd: watch_stop() was called */
+	int ifd;     /* inotify, -1 when off */
+	int stop_fd; /* eventfd: watch_stop() was called */
 	int gitdir_wd, refs_wd;
-	struct watch_dir *dirs;	/* refs/heads and the folders below it */
+	struct watch_dir *dirs; /* refs/heads and the folders below it */
 	size_t nr_dirs, alloc_dirs;
-	char *last_poll_error;	/* to log a failing poll once, not each time */
+	char *last_poll_error; /* to log a failing poll once, not each time */
 	pthread_t thread;
 	bool running;
 };
@@ -354,10 +355,11 @@ int watch_start(const char *gitdir, unsigned int poll_seconds,
 			watch_all(w);
 	}
 	if (w->ifd < 0 && !poll_seconds)
-		log_warn("watch: inotify and the poll ([watch] poll) are off: only pokes and restarts will notice topic moves");
+		log_warn(
+			"watch: inotify and the poll ([watch] poll) are off: only pokes and restarts will notice topic moves");
 
-	log_debug("watch: %zu folders under '%s', poll every %u s",
-		  w->nr_dirs, w->heads, poll_seconds);
+	log_debug("watch: %zu folders under '%s', poll every %u s", w->nr_dirs,
+		  w->heads, poll_seconds);
 	ret = pthread_create(&w->thread, NULL, watch_thread, w);
 	if (ret) {
 		ret = error_set(err, -ret,

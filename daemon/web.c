@@ -53,9 +53,7 @@ static int web_static(struct http_request *req, const char **content_type,
 	return web_serve(req->param, content_type, body, err);
 }
 
-const struct route web_routes[] = {
-	{ "GET", "/", NULL, web_index },
-	{ "GET", "/index.html", NULL, web_index },
-	{ "GET", "/static/*", NULL, web_static },
-	{ 0 }
-};
+const struct route web_routes[] = { { "GET", "/", NULL, web_index },
+				    { "GET", "/index.html", NULL, web_index },
+				    { "GET", "/static/*", NULL, web_static },
+				    { 0 } };

@@ -63,7 +63,7 @@ static void do_merge(struct merge *m, const char *a, const char *b,
 static void do_bases(struct merge *m, const char *a, const char *b)
 {
 	char one[MERGE_HEXSZ + 1], two[MERGE_HEXSZ + 1];
-	char (*bases)[MERGE_HEXSZ + 1];
+	char(*bases)[MERGE_HEXSZ + 1];
 	struct strbuf err = STRBUF_INIT;
 	size_t nr, i;
 
@@ -120,7 +120,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (i != argc - 1) {
-		fprintf(stderr, "usage: merge-driver [--verbose] [--fallback=git|libgit2|none] REPO\n");
+		fprintf(stderr,
+			"usage: merge-driver [--verbose] [--fallback=git|libgit2|none] REPO\n");
 		return 2;
 	}
 	if (repo_global_init(&err) < 0 || merge_open(argv[i], &m, &err) < 0) {
@@ -146,7 +147,8 @@ int main(int argc, char **argv)
 	}
 	if (verbose) {
 		merge_get_stats(m, &st);
-		fprintf(stderr, "# merges %llu fast %llu cached %llu fallbacks %llu dag %llu files %llu trees %llu commits-cached %llu vbase-merges %llu vbases-cached %llu vbases-nested %llu vbase-conflicts %llu\n",
+		fprintf(stderr,
+			"# merges %llu fast %llu cached %llu fallbacks %llu dag %llu files %llu trees %llu commits-cached %llu vbase-merges %llu vbases-cached %llu vbases-nested %llu vbase-conflicts %llu\n",
 			(unsigned long long)st.merges,
 			(unsigned long long)st.fast,
 			(unsigned long long)st.cached,

@@ -57,19 +57,21 @@ static int fill(struct db *db, int64_t n, struct strbuf *err)
 		int lane = 1 + (i * 7919) % 100 / 10 % 4;
 		int64_t arrival = t0 + i * 60;
 
-		ret = db_exec(db, err, "INSERT INTO series (id, name, subject, "
+		ret = db_exec(db, err,
+			      "INSERT INTO series (id, name, subject, "
 			      "author_email, date, created_at, updated_at) "
 			      "VALUES (?, 'bench', 'KVM: x86: Bench', "
-			      "'a@example.org', ?, ?, ?)", "iiii", i, arrival,
-			      arrival, arrival);
+			      "'a@example.org', ?, ?, ?)",
+			      "iiii", i, arrival, arrival, arrival);
 		if (!ret)
-			ret = db_exec(db, err, "INSERT INTO queue (series_id, "
+			ret = db_exec(db, err,
+				      "INSERT INTO queue (series_id, "
 				      "root_id, queued, lane, reason, arrival, "
 				      "olane, rank, entered_at, updated_at) "
 				      "VALUES (?1, ?1, 1, ?2, 'bench', ?3, ?4, "
-				      "?5, ?3, ?3)", "idiii", i, lane,
-				      arrival, (int64_t)lane * 10,
-				      arrival * (1 << 20));
+				      "?5, ?3, ?3)",
+				      "idiii", i, lane, arrival,
+				      (int64_t)lane * 10, arrival * (1 << 20));
 	}
 	if (!ret)
 		ret = db_exec(db, err, "DELETE FROM queue_dirty", NULL);
@@ -138,12 +140,13 @@ int main(int argc, char **argv)
 			     "SELECT count(*) FROM queue q, queue me "
 			     "WHERE me.series_id = ?1 AND q.queued AND "
 			     "(q.olane, q.rank, q.series_id) <= "
-			     "(me.olane, me.rank, me.series_id)", "i", id);
+			     "(me.olane, me.rank, me.series_id)",
+			     "i", id);
 		samples[i] = now_us() - t;
 		queue_position(db, id, &pos, &err);
 		if (pos != count)
-			printf("disagree on %lld: %lld vs %lld\n", (long long)id,
-			       (long long)pos, (long long)count);
+			printf("disagree on %lld: %lld vs %lld\n",
+			       (long long)id, (long long)pos, (long long)count);
 	}
 	report("peer: SQL count(*) over the queue_order index", samples, 200);
 

@@ -15,8 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-__attribute__((unused))
-static const char *corpus_dir(void)
+__attribute__((unused)) static const char *corpus_dir(void)
 {
 	const char *c = getenv("CORPUS");
 
@@ -24,8 +23,7 @@ static const char *corpus_dir(void)
 }
 
 /* what: the checks that need it, for the message */
-__attribute__((unused))
-static bool have_corpus(const char *what)
+__attribute__((unused)) static bool have_corpus(const char *what)
 {
 	const char *ci = getenv("CI");
 	struct stat st;
@@ -33,8 +31,10 @@ static bool have_corpus(const char *what)
 	if (!stat(corpus_dir(), &st) && S_ISDIR(st.st_mode))
 		return true;
 	if (ci && !strcmp(ci, "true")) {
-		ok(0, "no mail corpus at '%s' for %s (CI=true: CI must "
-		   "have it)", corpus_dir(), what);
+		ok(0,
+		   "no mail corpus at '%s' for %s (CI=true: CI must "
+		   "have it)",
+		   corpus_dir(), what);
 		return false;
 	}
 	tap_count++;

@@ -14,8 +14,8 @@
 
 static int tap_count, tap_failed;
 
-__attribute__((format(printf, 2, 3), unused))
-static int ok(int cond, const char *fmt, ...)
+__attribute__((format(printf, 2, 3), unused)) static int
+ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,22 +31,23 @@ static int ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-#define is_int(got, want, ...) do { \
-	long long g_ = (long long)(got), w_ = (long long)(want); \
-	if (!ok(g_ == w_, __VA_ARGS__)) \
-		printf("#   got %lld, want %lld\n", g_, w_); \
-} while (0)
+#define is_int(got, want, ...)                                           \
+	do {                                                             \
+		long long g_ = (long long)(got), w_ = (long long)(want); \
+		if (!ok(g_ == w_, __VA_ARGS__))                          \
+			printf("#   got %lld, want %lld\n", g_, w_);     \
+	} while (0)
 
-#define is_str(got, want, ...) do { \
-	const char *g_ = (got), *w_ = (want); \
-	int same_ = (g_ && w_) ? !strcmp(g_, w_) : g_ == w_; \
-	if (!ok(same_, __VA_ARGS__)) \
-		printf("#   got  '%s'\n#   want '%s'\n", g_ ? g_ : "(null)", \
-		       w_ ? w_ : "(null)"); \
-} while (0)
+#define is_str(got, want, ...)                                          \
+	do {                                                            \
+		const char *g_ = (got), *w_ = (want);                   \
+		int same_ = (g_ && w_) ? !strcmp(g_, w_) : g_ == w_;    \
+		if (!ok(same_, __VA_ARGS__))                            \
+			printf("#   got  '%s'\n#   want '%s'\n",        \
+			       g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+	} while (0)
 
-__attribute__((unused))
-static int done_testing(void)
+__attribute__((unused)) static int done_testing(void)
 {
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;

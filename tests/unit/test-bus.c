@@ -81,20 +81,22 @@ int main(void)
 	r = bus_reader_new(0);
 	is_int(bus_reader_next(r, &out, 10), 0, "a new reader reads");
 	ok(strstr(out.buf, "retry: 1000\n") != NULL, "it is told to retry "
-	   "after a second");
+						     "after a second");
 	ok(strstr(out.buf, "event: hello\n") != NULL, "and greeted");
 	hello = id_of(out.buf, "hello");
 
 	bus_publish("topic", json_pack("{s:s}", "topic", "x86/pmu"));
-	bus_publish("job", json_pack("{s:s, s:s}", "type", "apply", "state",
-				     "done"));
+	bus_publish("job",
+		    json_pack("{s:s, s:s}", "type", "apply", "state", "done"));
 	bus_publish("change", NULL);
 	strbuf_reset(&out);
 	bus_reader_next(r, &out, 10);
-	ok(strstr(out.buf, "event: topic\ndata: {\"topic\":\"x86/pmu\"}\n\n") != NULL,
+	ok(strstr(out.buf, "event: topic\ndata: {\"topic\":\"x86/pmu\"}\n\n") !=
+		   NULL,
 	   "a message is an SSE event with its JSON on one data line");
 	ok(strstr(out.buf, "event: topic") < strstr(out.buf, "event: job") &&
-	   strstr(out.buf, "event: job") < strstr(out.buf, "event: change"),
+		   strstr(out.buf, "event: job") <
+			   strstr(out.buf, "event: change"),
 	   "messages come in the order published");
 	ok(strstr(out.buf, "event: change\ndata: {}\n") != NULL,
 	   "a message without data carries {}");
@@ -105,13 +107,15 @@ int main(void)
 
 	strbuf_reset(&out);
 	bus_reader_next(r, &out, 50);
-	is_str(out.buf, ": keepalive\n\n", "nothing new: a keepalive comment "
+	is_str(out.buf, ": keepalive\n\n",
+	       "nothing new: a keepalive comment "
 	       "after the timeout");
 
 	back = bus_reader_new(first);
 	strbuf_reset(&out);
 	bus_reader_next(back, &out, 10);
-	is_int(count(out.buf, "event: "), 3, "a reader back from the first "
+	is_int(count(out.buf, "event: "), 3,
+	       "a reader back from the first "
 	       "message gets the two after it, after its hello");
 	ok(!strstr(out.buf, "event: topic"), "not the one it had");
 	ok(!strstr(out.buf, "resync"), "and no resync");
@@ -120,7 +124,7 @@ int main(void)
 	strbuf_reset(&out);
 	bus_reader_next(lost, &out, 10);
 	ok(strstr(out.buf, "event: resync\n") != NULL, "an id of another run "
-	   "gets a resync");
+						       "gets a resync");
 	ok(!strstr(out.buf, "event: topic"), "and not old messages");
 
 	/* Overflow the ring under a reader that does not read. */
@@ -131,7 +135,8 @@ int main(void)
 		bus_publish("change", NULL);
 	strbuf_reset(&out);
 	bus_reader_next(idle, &out, 10);
-	ok(strstr(out.buf, "event: resync\n") != NULL, "a reader that fell "
+	ok(strstr(out.buf, "event: resync\n") != NULL,
+	   "a reader that fell "
 	   "behind the ring gets a resync");
 	is_int(count(out.buf, "event: "), 1, "and only that");
 	strbuf_reset(&out);
@@ -148,7 +153,8 @@ int main(void)
 	usleep(50 * 1000);
 	bus_stop();
 	pthread_join(t, &res);
-	is_int((intptr_t)res, ERR_UNAVAILABLE, "bus_stop() ends a waiting "
+	is_int((intptr_t)res, ERR_UNAVAILABLE,
+	       "bus_stop() ends a waiting "
 	       "reader");
 	strbuf_reset(&out);
 	is_int(bus_reader_next(r, &out, 10), ERR_UNAVAILABLE,

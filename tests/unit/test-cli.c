@@ -19,7 +19,8 @@ static void test_escape(void)
 
 	strbuf_addstr(&sb, "/api/v1/topics/");
 	url_escape(&sb, "x86/pmu", true);
-	is_str(sb.buf, "/api/v1/topics/x86/pmu", "url_escape keeps '/' in names");
+	is_str(sb.buf, "/api/v1/topics/x86/pmu",
+	       "url_escape keeps '/' in names");
 	strbuf_reset(&sb);
 	url_escape(&sb, "kvm/odd#1% ?&+é", true);
 	is_str(sb.buf, "kvm/odd%231%25%20%3F%26%2B%C3%A9",
@@ -82,15 +83,18 @@ static void test_table(void)
 
 	table_add(t, "svm");
 	out = print_table(t, false);
-	is_str(out, "svm\n", "table: a short row is filled, no trailing blanks");
+	is_str(out, "svm\n",
+	       "table: a short row is filled, no trailing blanks");
 	free(out);
 
 	table_add(t, "a");
 	table_add(t, "");
 	table_add(t, "b");
 	out = print_table(t, false);
-	is_str(out, "a        "
-	       "       b\n", "table: later rows keep the widths");
+	is_str(out,
+	       "a        "
+	       "       b\n",
+	       "table: later rows keep the widths");
 	free(out);
 	table_free(t);
 }
@@ -121,7 +125,8 @@ static void test_formats(void)
 
 	v = json_pack("{s:[i,s]}", "a", 1, "b");
 	json_text(&sb, v);
-	is_str(sb.buf, "{\"a\":[1,\"b\"]}", "json_text: compact JSON for containers");
+	is_str(sb.buf, "{\"a\":[1,\"b\"]}",
+	       "json_text: compact JSON for containers");
 	json_decref(v);
 	strbuf_reset(&sb);
 	v = json_string("as is");
@@ -130,8 +135,10 @@ static void test_formats(void)
 	json_decref(v);
 	strbuf_release(&sb);
 
-	is_str(short_ref("refs/heads/x86/pmu"), "x86/pmu", "short_ref strips refs/heads/");
-	is_str(short_ref("refs/tags/v6.9"), "refs/tags/v6.9", "short_ref keeps other refs");
+	is_str(short_ref("refs/heads/x86/pmu"), "x86/pmu",
+	       "short_ref strips refs/heads/");
+	is_str(short_ref("refs/tags/v6.9"), "refs/tags/v6.9",
+	       "short_ref keeps other refs");
 }
 
 /*
@@ -158,11 +165,13 @@ static int parse(const char *answer, size_t len, size_t limit,
 #define PARSE(s) parse(s, sizeof(s) - 1, 1 << 20, &r, &err)
 
 /* A failure: the code, and the message contains want. */
-#define FAILS(s, code, want, desc) do { \
-	int ret_ = PARSE(s); \
-	is_int(ret_, code, "%s: exit code", desc); \
-	ok(strstr(err.buf, want) != NULL, "%s: '%s' in '%s'", desc, want, err.buf); \
-} while (0)
+#define FAILS(s, code, want, desc)                                          \
+	do {                                                                \
+		int ret_ = PARSE(s);                                        \
+		is_int(ret_, code, "%s: exit code", desc);                  \
+		ok(strstr(err.buf, want) != NULL, "%s: '%s' in '%s'", desc, \
+		   want, err.buf);                                          \
+	} while (0)
 
 static void test_http_answers(void)
 {
@@ -175,16 +184,19 @@ static void test_http_answers(void)
 		    "Content-Length: 11\r\n\r\n{\"a\":true}\nleft over");
 	is_int(ret, CLI_OK, "Content-Length: read");
 	is_int(r.status, 200, "Content-Length: the status");
-	is_str(r.body.buf, "{\"a\":true}\n", "Content-Length: the body, and no byte more");
+	is_str(r.body.buf, "{\"a\":true}\n",
+	       "Content-Length: the body, and no byte more");
 
 	ret = PARSE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		    "4;ext=1\r\n{\"a\"\r\nA\r\n:[1,2,3]}\n\r\n"
 		    "0\r\nX-Trailer: y\r\n\r\n");
 	is_int(ret, CLI_OK, "chunked: read");
-	is_str(r.body.buf, "{\"a\":[1,2,3]}\n", "chunked: the chunks joined, extensions and trailers dropped");
+	is_str(r.body.buf, "{\"a\":[1,2,3]}\n",
+	       "chunked: the chunks joined, extensions and trailers dropped");
 
 	/* Chunks across the reader's 16 KiB buffer. */
-	strbuf_addstr(&big, "HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n");
+	strbuf_addstr(&big,
+		      "HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\n");
 	for (i = 0, n = 0; n < 40000; i++) {
 		strbuf_addf(&big, "%x\r\n", 999);
 		for (k = 0; k < 999; k++) {
@@ -207,7 +219,8 @@ static void test_http_answers(void)
 	ret = PARSE("HTTP/1.1 100 Continue\r\n\r\n"
 		    "HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}");
 	is_int(ret, CLI_OK, "100 Continue, then the answer");
-	is_int(r.status, 201, "100 Continue: the status of the answer that follows");
+	is_int(r.status, 201,
+	       "100 Continue: the status of the answer that follows");
 	is_str(r.body.buf, "{}", "100 Continue: its body");
 
 	ret = PARSE("HTTP/1.1 404 Not Found\nContent-Length: 2\n\n{}");
@@ -231,10 +244,12 @@ static void test_http_answers(void)
 	      "cut short in its headers", "cut in the headers");
 	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n", CLI_UNREACHABLE,
 	      "cut short in its headers", "cut before the empty line");
-	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", CLI_UNREACHABLE,
-	      "cut short: 3 of its 10 body bytes came", "cut in a sized body");
+	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+	      CLI_UNREACHABLE, "cut short: 3 of its 10 body bytes came",
+	      "cut in a sized body");
 	FAILS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
-	      CLI_UNREACHABLE, "cut short in its chunked body", "cut in a chunk");
+	      CLI_UNREACHABLE, "cut short in its chunked body",
+	      "cut in a chunk");
 	FAILS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n",
 	      CLI_UNREACHABLE, "cut short in its chunked body",
 	      "cut before the last chunk");
@@ -261,27 +276,34 @@ static void test_http_answers(void)
 	FAILS("HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n", CLI_UNREACHABLE,
 	      "malformed header line ' folded'", "a folded header");
 	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n", CLI_UNREACHABLE,
-	      "malformed header line 'Content-Length: 12x'", "a bad Content-Length");
+	      "malformed header line 'Content-Length: 12x'",
+	      "a bad Content-Length");
 	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
 	      CLI_UNREACHABLE, "malformed header line 'Content-Length: 3'",
 	      "two Content-Lengths");
 	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
-	      CLI_UNREACHABLE, "malformed header line", "a Content-Length past 64 bits");
+	      CLI_UNREACHABLE, "malformed header line",
+	      "a Content-Length past 64 bits");
 	FAILS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-	      CLI_UNREACHABLE, "Transfer-Encoding 'gzip, chunked', not 'chunked'",
+	      CLI_UNREACHABLE,
+	      "Transfer-Encoding 'gzip, chunked', not 'chunked'",
 	      "a coding other than chunked");
 	FAILS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
 	      CLI_UNREACHABLE, "malformed chunk size 'zz'", "a bad chunk size");
 	FAILS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n0\r\n\r\n",
-	      CLI_UNREACHABLE, "malformed end of chunk 'X'", "a chunk longer than said");
+	      CLI_UNREACHABLE, "malformed end of chunk 'X'",
+	      "a chunk longer than said");
 	FAILS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	      "10000000000000000\r\n", CLI_UNREACHABLE, "malformed chunk size",
+	      "10000000000000000\r\n",
+	      CLI_UNREACHABLE, "malformed chunk size",
 	      "a chunk size past 64 bits");
 
-	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\nab", CLI_REFUSED,
-	      "larger than the limit of 1 MiB", "a Content-Length over the limit");
+	FAILS("HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\nab",
+	      CLI_REFUSED, "larger than the limit of 1 MiB",
+	      "a Content-Length over the limit");
 	FAILS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n",
-	      CLI_REFUSED, "larger than the limit of 1 MiB", "a chunk over the limit");
+	      CLI_REFUSED, "larger than the limit of 1 MiB",
+	      "a chunk over the limit");
 	ret = parse("HTTP/1.0 200 OK\r\n\r\n0123456789", 29, 9, &r, &err);
 	is_int(ret, CLI_REFUSED, "a body to the end over the limit: exit code");
 	is_str(err.buf, "the answer is larger than the limit of 9 bytes",
@@ -298,7 +320,8 @@ static void test_http_answers(void)
 	strbuf_addstr(&big, "\r\n\r\n");
 	ret = parse(big.buf, big.len, 1 << 20, &r, &err);
 	is_int(ret, CLI_UNREACHABLE, "a header line over 8 KiB: exit code");
-	is_str(err.buf, "the answer has a line longer than 8192 bytes in its headers",
+	is_str(err.buf,
+	       "the answer has a line longer than 8192 bytes in its headers",
 	       "a header line over 8 KiB: said so");
 
 	client_reply_release(&r);

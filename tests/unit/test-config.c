@@ -36,17 +36,19 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 
-	rc = config_load(write_conf(
-		"[tree]\n"
-		"\tname = kvm-x86\n"
-		"\trepo = repo.git\n"
-		"\tbase = v6.9-rc2\n"
-		"\tcommitter = Sean Christopherson <seanjc@google.com>\n"
-		"[http]\n\tlisten = 0\n"
-		"[topic \"svm\"]\n\torder = 30\n"
-		"[topic \"x86/pmu\"]\n\tbranch = pmu\n\torder = 10\n"
-		"[topic \"fixes\"]\n\torder = 5\n"
-		"[apply]\n\tlink = https://lore.kernel.org/r/%s\n"), &cfg, &err);
+	rc = config_load(
+		write_conf(
+			"[tree]\n"
+			"\tname = kvm-x86\n"
+			"\trepo = repo.git\n"
+			"\tbase = v6.9-rc2\n"
+			"\tcommitter = Sean Christopherson <seanjc@google.com>\n"
+			"[http]\n\tlisten = 0\n"
+			"[topic \"svm\"]\n\torder = 30\n"
+			"[topic \"x86/pmu\"]\n\tbranch = pmu\n\torder = 10\n"
+			"[topic \"fixes\"]\n\torder = 5\n"
+			"[apply]\n\tlink = https://lore.kernel.org/r/%s\n"),
+		&cfg, &err);
 	is_int(rc, 0, "a good config loads");
 	if (rc) {
 		printf("# %s\n", err.buf);
@@ -62,8 +64,10 @@ int main(void)
 	is_int(cfg->nr_topics, 3, "three topics");
 	is_str(cfg->topics[0].name, "fixes", "topics sorted by order");
 	ok(!cfg->topics[0].into_next, "fixes stays out of next by default");
-	is_str(cfg->topics[1].branch, "refs/heads/pmu", "topic branch from the config");
-	is_str(cfg->topics[2].branch, "refs/heads/svm", "topic branch defaults to its name");
+	is_str(cfg->topics[1].branch, "refs/heads/pmu",
+	       "topic branch from the config");
+	is_str(cfg->topics[2].branch, "refs/heads/svm",
+	       "topic branch defaults to its name");
 	ok(cfg->topics[2].into_next, "other topics go into next");
 	is_str(config_get(cfg, "apply.link"), "https://lore.kernel.org/r/%s",
 	       "config_get reads any key");
@@ -82,20 +86,23 @@ int main(void)
 	is_int(rc, ERR_INVALID, "a missing tree.repo is refused");
 	ok(strstr(err.buf, "tree.repo") != NULL, "naming the key: %s", err.buf);
 
-	rc = config_load(write_conf("[tree]\n\trepo = r\n\tcommitter = nobody\n"),
+	rc = config_load(write_conf(
+				 "[tree]\n\trepo = r\n\tcommitter = nobody\n"),
 			 &cfg, &err);
 	is_int(rc, ERR_INVALID, "a bad committer is refused");
 	ok(strstr(err.buf, ":3:") && strstr(err.buf, "tree.committer"),
 	   "naming line and key: %s", err.buf);
 
 	rc = config_load(write_conf("[tree]\n\trepo = r\n[topic \"a\"]\n"
-				    "\torder = soon\n"), &cfg, &err);
+				    "\torder = soon\n"),
+			 &cfg, &err);
 	is_int(rc, ERR_INVALID, "a bad topic order is refused");
 	ok(strstr(err.buf, ":4:") && strstr(err.buf, "topic.a.order"),
 	   "naming line and key: %s", err.buf);
 
 	rc = config_load(write_conf("[tree]\n\trepo = r\n[http]\n"
-				    "\tlisten = localhost\n"), &cfg, &err);
+				    "\tlisten = localhost\n"),
+			 &cfg, &err);
 	is_int(rc, ERR_INVALID, "http.listen without a port is refused");
 
 	rc = config_load("/nonexistent/cthulhu.conf", &cfg, &err);

@@ -20,7 +20,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int held, released;
-static json_t *seen;	/* [type, args] of each kicked job run */
+static json_t *seen; /* [type, args] of each kicked job run */
 
 static int hold_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
@@ -51,12 +51,16 @@ static int noop_run(struct job_ctx *ctx, json_t *args, json_t **result,
 
 static const struct job_type types[] = {
 	{ .name = "hold", .run = hold_run },
-	{ .name = "merged", .run = record_run,
+	{ .name = "merged",
+	  .run = record_run,
 	  .merge_args = next_merge_reasons },
-	{ .name = "merged-quiet", .run = record_run, .quiet = true,
+	{ .name = "merged-quiet",
+	  .run = record_run,
+	  .quiet = true,
 	  .merge_args = next_merge_reasons },
 	{ .name = "plain", .run = record_run },
-	{ .name = "scan", .run = record_run,
+	{ .name = "scan",
+	  .run = record_run,
 	  .merge_args = topic_scan_merge_args },
 	{ .name = "barrier", .run = noop_run },
 };
@@ -96,8 +100,8 @@ int main(void)
 	pthread_mutex_unlock(&lock);
 
 	engine_kick("merged", json_pack("{s:s}", "trigger", "startup"), 0);
-	engine_kick("merged", json_pack("{s:s, s:b}", "trigger", "topic",
-					"full", 1), 0);
+	engine_kick("merged",
+		    json_pack("{s:s, s:b}", "trigger", "topic", "full", 1), 0);
 	engine_kick("merged", json_pack("{s:s}", "trigger", "topics"), 0);
 	engine_kick("merged", json_pack("{s:s}", "trigger", "topic"), 0);
 	engine_kick("merged-quiet", json_pack("{s:b}", "startup", 1), 0);
@@ -108,10 +112,14 @@ int main(void)
 	engine_kick("scan", json_pack("{s:s}", "source", "inotify"), 0);
 
 	db = db_thread();
-	rows = db_query(db, &err, "SELECT args FROM jobs WHERE type = 'merged' "
-			"AND state = 'queued'", NULL);
-	is_int(json_array_size(rows), 1, "four kicks of a queued type are one job");
-	is_str(json_string_value(json_object_get(json_array_get(rows, 0), "args")),
+	rows = db_query(db, &err,
+			"SELECT args FROM jobs WHERE type = 'merged' "
+			"AND state = 'queued'",
+			NULL);
+	is_int(json_array_size(rows), 1,
+	       "four kicks of a queued type are one job");
+	is_str(json_string_value(
+		       json_object_get(json_array_get(rows, 0), "args")),
 	       "{\"trigger\":\"topic\",\"triggers\":[\"startup\",\"topic\",\"topics\"],\"full\":true}",
 	       "its row has every reason, the latest trigger and full");
 	json_decref(rows);
@@ -125,11 +133,13 @@ int main(void)
 
 	is_int(json_array_size(seen), 4, "each kicked type ran once");
 	text = dumps(json_array_get(seen, 0));
-	is_str(text, "{\"full\":true,\"trigger\":\"topic\",\"triggers\":[\"startup\",\"topic\",\"topics\"]}",
+	is_str(text,
+	       "{\"full\":true,\"trigger\":\"topic\",\"triggers\":[\"startup\",\"topic\",\"topics\"]}",
 	       "the merged job ran with the reasons of every kick");
 	free(text);
 	text = dumps(json_array_get(seen, 1));
-	is_str(text, "{\"startup\":true,\"trigger\":\"config\",\"triggers\":[\"config\"]}",
+	is_str(text,
+	       "{\"startup\":true,\"trigger\":\"config\",\"triggers\":[\"config\"]}",
 	       "a startup check takes a later kick's trigger");
 	free(text);
 	text = dumps(json_array_get(seen, 2));

@@ -21,7 +21,8 @@ static char *rules_of(const struct lint_findings *f)
 	size_t i;
 
 	for (i = 0; i < f->nr; i++)
-		strbuf_addf(&sb, "%s%s", i ? "," : "", lint_rule_name(f->v[i].rule));
+		strbuf_addf(&sb, "%s%s", i ? "," : "",
+			    lint_rule_name(f->v[i].rule));
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -91,12 +92,14 @@ static void test_bad_subjects(void)
 	subject_is("Fix the thing", "prefix");
 
 	/* x86/kvm is for Linux as a guest, with the document's reason. */
-	subject_is("x86/kvm: Use a static key for pv tlb flush", "prefix-x86-kvm");
+	subject_is("x86/kvm: Use a static key for pv tlb flush",
+		   "prefix-x86-kvm");
 	lint_subject(&lc, "x86/kvm: Use a static key for pv tlb flush", &f);
 	ok(message_of(&f, LINT_PREFIX_X86_KVM) &&
-	   strstr(message_of(&f, LINT_PREFIX_X86_KVM),
-		  "Linux-as-a-KVM-guest") &&
-	   strstr(message_of(&f, LINT_PREFIX_X86_KVM), "arch/x86/kernel/kvm.c"),
+		   strstr(message_of(&f, LINT_PREFIX_X86_KVM),
+			  "Linux-as-a-KVM-guest") &&
+		   strstr(message_of(&f, LINT_PREFIX_X86_KVM),
+			  "arch/x86/kernel/kvm.c"),
 	   "x86/kvm: the message gives the reason of the document");
 	lint_findings_release(&f);
 
@@ -118,19 +121,27 @@ static void test_bad_subjects(void)
 		   "length-soft");
 	subject_is("KVM: x86: Aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffffffffff",
 		   "length-hard");
-	lint_subject(&lc, "KVM: x86: Aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffffffffff", &f);
+	lint_subject(&lc,
+		     "KVM: x86: Aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffffffffff",
+		     &f);
 	is_int(f.v[0].severity, LINT_ERROR, "over 80 characters is an error");
 	lint_findings_release(&f);
-	lint_subject(&lc, "KVM: x86: Aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee fffffffffff", &f);
-	is_int(f.v[0].severity, LINT_WARNING, "over 75 characters is a warning");
+	lint_subject(&lc,
+		     "KVM: x86: Aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee fffffffffff",
+		     &f);
+	is_int(f.v[0].severity, LINT_WARNING,
+	       "over 75 characters is a warning");
 	lint_findings_release(&f);
 }
 
 static int lookup(void *data, const char *hex, struct strbuf *subject)
 {
 	(void)data;
-	if (!strncmp("d1ef43e1f2a4b8f0c58ac88c4ae4b6f8e0a3d2a1", hex, strlen(hex))) {
-		strbuf_addstr(subject, "KVM: x86: Add a helper to check for user interception of KVM hypercalls");
+	if (!strncmp("d1ef43e1f2a4b8f0c58ac88c4ae4b6f8e0a3d2a1", hex,
+		     strlen(hex))) {
+		strbuf_addstr(
+			subject,
+			"KVM: x86: Add a helper to check for user interception of KVM hypercalls");
 		return 0;
 	}
 	return -ENOENT;
@@ -180,7 +191,8 @@ static void test_fixes(void)
 	lint_findings_release(&f);
 
 	lc.lookup = lookup;
-	tr[0].value = "d1ef43e1f2a4 (\"KVM: x86: Add a helper to check for user interception of KVM hypercalls\")";
+	tr[0].value =
+		"d1ef43e1f2a4 (\"KVM: x86: Add a helper to check for user interception of KVM hypercalls\")";
 	lint_patch(&lc, &p, &f);
 	got = rules_of(&f);
 	is_str(got, "", "Fixes: subject matches the repository's commit");
@@ -190,7 +202,8 @@ static void test_fixes(void)
 	tr[0].value = "d1ef43e1f2a4 (\"KVM: x86: Add helper for hypercalls\")";
 	lint_patch(&lc, &p, &f);
 	got = rules_of(&f);
-	is_str(got, "fixes-subject", "Fixes: subject differs from the commit's");
+	is_str(got, "fixes-subject",
+	       "Fixes: subject differs from the commit's");
 	free(got);
 	lint_findings_release(&f);
 	lc.lookup = NULL;
@@ -230,20 +243,22 @@ static void test_functions(void)
 	char *got;
 
 	p.subject = "KVM: x86/mmu: Move the check into kvm_mmu_page_fault";
-	p.body = "Move the check of the error code from handle_ept_violation() into\n"
-		 "kvm_mmu_page_fault so that SVM gets it too.  vcpu->arch.mmu_page_fault\n"
-		 "is a field, not a function.\n"
-		 "\n"
-		 "  kvm_mmu_page_fault+0x23/0x60\n";
-	p.diff = "--- a/arch/x86/kvm/mmu/mmu.c\n+++ b/arch/x86/kvm/mmu/mmu.c\n"
-		 "@@ -5800,6 +5800,8 @@ int noinline kvm_mmu_page_fault(struct kvm_vcpu *vcpu)\n"
-		 "+\tif (WARN_ON_ONCE(error_code & PFERR_IMPLICIT_ACCESS))\n";
+	p.body =
+		"Move the check of the error code from handle_ept_violation() into\n"
+		"kvm_mmu_page_fault so that SVM gets it too.  vcpu->arch.mmu_page_fault\n"
+		"is a field, not a function.\n"
+		"\n"
+		"  kvm_mmu_page_fault+0x23/0x60\n";
+	p.diff =
+		"--- a/arch/x86/kvm/mmu/mmu.c\n+++ b/arch/x86/kvm/mmu/mmu.c\n"
+		"@@ -5800,6 +5800,8 @@ int noinline kvm_mmu_page_fault(struct kvm_vcpu *vcpu)\n"
+		"+\tif (WARN_ON_ONCE(error_code & PFERR_IMPLICIT_ACCESS))\n";
 	lint_patch(&lc, &p, &f);
 	got = rules_of(&f);
 	is_str(got, "function-parens", "bare function name reported once");
 	free(got);
 	ok(f.nr && strstr(f.v[0].message, "'kvm_mmu_page_fault()'") &&
-	   strstr(f.v[0].message, "shortlog"),
+		   strstr(f.v[0].message, "shortlog"),
 	   "the message names the function and where");
 	lint_findings_release(&f);
 
@@ -321,7 +336,9 @@ static void test_config(void)
 	ok(lint_severity_parse("loud", &sev) < 0, "bad severity refused");
 
 	lc.severity[LINT_CAPITALIZE] = LINT_OFF;
-	lint_subject(&lc, "kvm: x86: fix a null pointer dereference in function_xyz.", &f);
+	lint_subject(&lc,
+		     "kvm: x86: fix a null pointer dereference in function_xyz.",
+		     &f);
 	got = rules_of(&f);
 	is_str(got, "prefix,punctuation", "a rule turned off is not reported");
 	free(got);

@@ -394,13 +394,15 @@ static void test_pull_url(void)
 		  "  git@github.com:foo/bar.git for-linus\n",
 		  "git@github.com:foo/bar.git for-linus" },
 		{ "are available in the git repository at:\n\n"
-		  "  git://a.org/b.git next\n", NULL },
+		  "  git://a.org/b.git next\n",
+		  NULL },
 		{ "The following changes since commit 1234:\n"
 		  "are available in the git repository at: git://a.org/b next\n",
 		  NULL },
 		{ "The following changes since commit 1234:\n"
 		  "are available in the git repository at:\n"
-		  "  git://a.org/b.git,\n", NULL },
+		  "  git://a.org/b.git,\n",
+		  NULL },
 	};
 	bool corpus = have_corpus("the pull URL checks on its files");
 	struct strbuf path = STRBUF_INIT, buf = STRBUF_INIT;
@@ -419,8 +421,8 @@ static void test_pull_url(void)
 			continue;
 		}
 		m = NULL;
-		if (!ok(!mail_parse(buf.buf, buf.len, &m, &err),
-			"%s parses", t[i].file)) {
+		if (!ok(!mail_parse(buf.buf, buf.len, &m, &err), "%s parses",
+			t[i].file)) {
 			printf("# %s\n", err.buf);
 			continue;
 		}
@@ -573,8 +575,8 @@ static void test_same_sender(void)
 		is_str(mail_same_sender(t[i].n1, t[i].e1, t[i].n2, t[i].e2),
 		       t[i].how, "'%s <%s>' and '%s <%s>': %s", t[i].n1,
 		       t[i].e1, t[i].n2, t[i].e2, t[i].how ? t[i].how : "not");
-	ok(mail_sender_rewritten(
-		   "Jane Doe", "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org"),
+	ok(mail_sender_rewritten("Jane Doe",
+				 "jane-Qx7bS5mD1kLW3Pz0a9cA4g@public.gmane.org"),
 	   "a gmane address is rewritten");
 	ok(mail_sender_rewritten("Jane Doe via KVM", "kvm@vger.kernel.org"),
 	   "a ' via List' From: is rewritten");

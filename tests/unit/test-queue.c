@@ -81,15 +81,19 @@ int main(void)
 		/* Few distinct ranks, so that ties fall back to the id. */
 		keys[id].rank = rand() % 50;
 		keys[id].queued = rand() % 5 != 0;
-		ret = db_exec(db, &err, "INSERT INTO series (id, author_email, "
+		ret = db_exec(db, &err,
+			      "INSERT INTO series (id, author_email, "
 			      "date, created_at, updated_at) VALUES "
-			      "(?, 'a@b.org', 1, 1, 1)", "i", id);
+			      "(?, 'a@b.org', 1, 1, 1)",
+			      "i", id);
 		if (!ret)
-			ret = db_exec(db, &err, "INSERT INTO queue (series_id, "
+			ret = db_exec(db, &err,
+				      "INSERT INTO queue (series_id, "
 				      "root_id, queued, lane, reason, arrival, "
 				      "olane, rank, entered_at, updated_at) "
 				      "VALUES (?1, ?1, ?2, ?3, 'test', 1, ?4, "
-				      "?5, 1, 1)", "iddii", id, keys[id].queued,
+				      "?5, 1, 1)",
+				      "iddii", id, keys[id].queued,
 				      keys[id].olane / 10, keys[id].olane,
 				      keys[id].rank);
 	}
@@ -99,7 +103,8 @@ int main(void)
 	if (ret)
 		printf("# %s\n", err.buf);
 
-	ok(check_all(db, "loaded"), "positions after loading equal the brute count");
+	ok(check_all(db, "loaded"),
+	   "positions after loading equal the brute count");
 
 	for (i = 0; i < 2000; i++) {
 		id = 1 + rand() % N;
@@ -109,7 +114,8 @@ int main(void)
 		queue_index_set(id, keys[id].queued, keys[id].olane / 10,
 				keys[id].olane, keys[id].rank);
 	}
-	ok(check_all(db, "moved"), "positions after 2000 random moves and removals");
+	ok(check_all(db, "moved"),
+	   "positions after 2000 random moves and removals");
 	{
 		int64_t want[5] = { 0 }, total = 0;
 		json_t *res = queue_list(db, 0, 0, 5, &err), *lane;
@@ -122,8 +128,10 @@ int main(void)
 				total++;
 			}
 		json_array_foreach(json_object_get(res, "lanes"), k, lane)
-			same &= json_integer_value(json_object_get(lane, "count")) ==
-				want[json_integer_value(json_object_get(lane, "lane"))];
+			same &= json_integer_value(
+					json_object_get(lane, "count")) ==
+				want[json_integer_value(
+					json_object_get(lane, "lane"))];
 		ok(same, "queue_list(): the lane counts follow the moves");
 		is_int(json_integer_value(json_object_get(res, "total")), total,
 		       "queue_list(): the total follows the moves");
@@ -145,25 +153,30 @@ int main(void)
 	{
 		int64_t want = 0;
 
-		db_query_int(db, &want, &err, "SELECT CASE WHEN me.queued THEN "
+		db_query_int(db, &want, &err,
+			     "SELECT CASE WHEN me.queued THEN "
 			     "(SELECT count(*) FROM queue q WHERE q.queued AND "
 			     "(q.olane, q.rank, q.series_id) <= "
 			     "(me.olane, me.rank, me.series_id)) ELSE 0 END "
-			     "FROM queue me WHERE me.series_id = 1", NULL);
+			     "FROM queue me WHERE me.series_id = 1",
+			     NULL);
 		is_int(pos, want, "series 1: position as SQL counts it");
 	}
 
 	{
 		int64_t lane = 0;
 
-		db_query_int(db, &lane, &err, "SELECT lane FROM queue WHERE "
-			     "series_id = 7", NULL);
-		is_int(queue_series_lane(db, 7), lane, "queue_series_lane() of a series");
+		db_query_int(db, &lane, &err,
+			     "SELECT lane FROM queue WHERE "
+			     "series_id = 7",
+			     NULL);
+		is_int(queue_series_lane(db, 7), lane,
+		       "queue_series_lane() of a series");
 		is_int(queue_series_lane(db, 9999), 0,
 		       "queue_series_lane() of an unknown series is 0");
 	}
 	ok(queue_state_valid("changes-requested") && queue_state_valid("new") &&
-	   !queue_state_valid("applied") && !queue_state_valid("bogus"),
+		   !queue_state_valid("applied") && !queue_state_valid("bogus"),
 	   "queue_state_valid() takes the review states only");
 	ret = done_testing();
 	db_close(db);

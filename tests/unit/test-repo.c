@@ -139,7 +139,8 @@ int main(void)
 	ok(!repo_is_ancestor(repo, b, c), "side branches are not ancestors");
 	ok(!repo_is_ancestor(repo, c, b), "in either direction");
 	ok(!repo_is_ancestor(repo, "0123456789012345678901234567890123456789",
-			     b), "a missing commit is no ancestor");
+			     b),
+	   "a missing commit is no ancestor");
 	ok(!repo_is_ancestor(repo, "junk", b), "nor is junk");
 
 	ok(repo_refname_valid("refs/heads/x86/pmu"), "x86/pmu is valid");

@@ -94,9 +94,9 @@ static char *column(struct db *db, const char *sql)
 
 static const struct {
 	const char *file;
-	const char *kinds; /* covers,patches,comments */
+	const char *kinds;   /* covers,patches,comments */
 	const char *patches; /* patches per series, by date */
-	const char *covers; /* cover or not per series, by date */
+	const char *covers;  /* cover or not per series, by date */
 } cases[] = {
 	{ "base-single-patch.mbox", "0,1,0", "1", "0" },
 	{ "base-cover-letter.mbox", "1,2,0", "2", "1" },
@@ -137,12 +137,12 @@ static void test_corpus(void)
 		json_t *res = submit_file(db, cases[i].file);
 		char *kinds, *patches, *covers;
 
-		kinds = column(
-			db, "SELECT (SELECT COUNT(*) FROM messages WHERE "
-			    "kind = 'cover') || ',' || (SELECT COUNT(*) FROM "
-			    "messages WHERE kind = 'patch') || ',' || (SELECT "
-			    "COUNT(*) FROM messages WHERE kind IN ('reply', "
-			    "'other'))");
+		kinds = column(db,
+			       "SELECT (SELECT COUNT(*) FROM messages WHERE "
+			       "kind = 'cover') || ',' || (SELECT COUNT(*) FROM "
+			       "messages WHERE kind = 'patch') || ',' || (SELECT "
+			       "COUNT(*) FROM messages WHERE kind IN ('reply', "
+			       "'other'))");
 		patches = column(db, "SELECT (SELECT COUNT(*) FROM patches p "
 				     "WHERE p.series_id = s.id) FROM series s "
 				     "ORDER BY s.date, s.id");
@@ -177,14 +177,16 @@ static void test_details(void)
 	ok(json_is_true(json_object_get(s, "complete")), "2 of 2: complete");
 	is_str(json_string_value(json_object_get(s, "action")), "created",
 	       "answer says created");
-	is_int(json_integer_value(json_object_get(
-		       json_object_get(res, "messages"), "ingested")),
+	is_int(json_integer_value(
+		       json_object_get(json_object_get(res, "messages"),
+				       "ingested")),
 	       3, "3 ingested");
 	json_decref(res);
 	/* the same mail again: all duplicates, nothing new */
 	res = submit_file(db, "base-cover-letter.mbox");
-	is_int(json_integer_value(json_object_get(
-		       json_object_get(res, "messages"), "duplicates")),
+	is_int(json_integer_value(
+		       json_object_get(json_object_get(res, "messages"),
+				       "duplicates")),
 	       3, "submitted twice: 3 duplicates");
 	is_int(json_array_size(json_object_get(res, "series")), 0,
 	       "no series touched the second time");
@@ -263,7 +265,8 @@ static void test_details(void)
 		res = submit(db, nodate, sizeof(nodate) - 1, &ret);
 		v = column(db, "SELECT count(*) || ' ' || sum(complete) FROM "
 			       "series");
-		is_str(v, "1 1", "two unthreaded mails without Date: one series");
+		is_str(v, "1 1",
+		       "two unthreaded mails without Date: one series");
 		free(v);
 		v = column(db, "SELECT flags FROM messages ORDER BY id");
 		is_str(v, "bad-date,bad-date", "flagged bad-date");
@@ -391,7 +394,8 @@ static json_t *submit_template(struct db *db, const char *name,
 		exit(1);
 	}
 	for (p = buf.buf; *p; p++) {
-		if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+		if ((p[0] == '{' && p[1] == '{') ||
+		    (p[0] == '}' && p[1] == '}')) {
 			strbuf_addch(&out, *p++);
 		} else if (!strncmp(p, "{depends_token}", 15)) {
 			strbuf_addstr(&out, token1);
@@ -424,8 +428,10 @@ static char *deps_of(struct db *db, int id)
 	struct strbuf sql = STRBUF_INIT;
 	char *v;
 
-	strbuf_addf(&sql, "SELECT depends_on FROM series_deps WHERE "
-		    "series_id = %d ORDER BY rowid", id);
+	strbuf_addf(&sql,
+		    "SELECT depends_on FROM series_deps WHERE "
+		    "series_id = %d ORDER BY rowid",
+		    id);
 	v = column(db, sql.buf);
 	strbuf_release(&sql);
 	return v;
@@ -442,12 +448,15 @@ static void test_dependencies(void)
 		  "http://example.com/project/test/list/?series=1", "1" },
 		{ "by patch URL", "dependency-one-cover.mbox.template",
 		  "http://example.com/project/test/patch/"
-		  "20240610210912.161735-3-ahassick@iol.unh.edu/", "1" },
+		  "20240610210912.161735-3-ahassick@iol.unh.edu/",
+		  "1" },
 		{ "by cover URL", "dependency-one-cover.mbox.template",
 		  "http://example.com/project/test/cover/"
-		  "20240610210912.161735-1-ahassick@iol.unh.edu/", "1" },
-		{ "by patch Message-ID", "dependency-one-first-patch.mbox.template",
-		  BASE_PATCH1, "1" },
+		  "20240610210912.161735-1-ahassick@iol.unh.edu/",
+		  "1" },
+		{ "by patch Message-ID",
+		  "dependency-one-first-patch.mbox.template", BASE_PATCH1,
+		  "1" },
 		{ "by cover Message-ID", "dependency-one-cover.mbox.template",
 		  BASE_COVER, "1" },
 		{ "patch Message-ID on the cover",
@@ -491,9 +500,10 @@ static void test_dependencies(void)
 
 		db = fresh_db();
 		json_decref(submit_file(db, "dependency-base-patch.mbox"));
-		json_decref(submit_template(db,
-					    "dependency-one-cover.mbox.template",
-					    BASE_COVER, NULL));
+		json_decref(
+			submit_template(db,
+					"dependency-one-cover.mbox.template",
+					BASE_COVER, NULL));
 		res = submit_template(db, multi[i],
 				      "http://example.com/series/1/",
 				      ONE_COVER);
@@ -510,8 +520,9 @@ static void test_dependencies(void)
 			deps = json_object_get(res, "dependencies");
 			is_int(json_array_size(deps), 2,
 			       "%s: 2 dependencies in the JSON", multi[i]);
-			is_int(json_integer_value(json_object_get(
-				       json_array_get(deps, 1), "id")),
+			is_int(json_integer_value(
+				       json_object_get(json_array_get(deps, 1),
+						       "id")),
 			       2, "%s: the second is series 2", multi[i]);
 		}
 		json_decref(res);
@@ -524,16 +535,22 @@ static void test_dependencies(void)
 static void gen(struct strbuf *mbox, const char *from, const char *id,
 		const char *irt, int minute, const char *subject, bool diff)
 {
-	strbuf_addf(mbox, "From x Mon Sep 17 00:00:00 2001\nFrom: %s\n"
-		    "Message-Id: <%s>\n", from, id);
+	strbuf_addf(mbox,
+		    "From x Mon Sep 17 00:00:00 2001\nFrom: %s\n"
+		    "Message-Id: <%s>\n",
+		    from, id);
 	if (irt)
 		strbuf_addf(mbox, "In-Reply-To: <%s>\nReferences: <%s>\n", irt,
 			    irt);
-	strbuf_addf(mbox, "Date: Tue, 13 Jun 2023 12:%02d:00 +0000\n"
-		    "Subject: %s\n\nText.\n", minute, subject);
+	strbuf_addf(mbox,
+		    "Date: Tue, 13 Jun 2023 12:%02d:00 +0000\n"
+		    "Subject: %s\n\nText.\n",
+		    minute, subject);
 	if (diff)
-		strbuf_addf(mbox, "---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n"
-			    "@@ -1 +1 @@\n-a\n+%s\n", id);
+		strbuf_addf(mbox,
+			    "---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n"
+			    "@@ -1 +1 @@\n-a\n+%s\n",
+			    id);
 }
 
 /*

@@ -38,7 +38,8 @@ int main(void)
 	ok(!starts_with("refs/tags/x", "refs/heads/"), "starts_with refuses");
 	ok(ends_with("index.html", ".html"), "ends_with");
 	ok(skip_prefix("topic.x86/pmu.branch", "topic.", &rest) &&
-	   !strcmp(rest, "x86/pmu.branch"), "skip_prefix gives the rest");
+		   !strcmp(rest, "x86/pmu.branch"),
+	   "skip_prefix gives the rest");
 	is_int(error_set(&err, -ENOENT, "unknown topic '%s'", "svm"), -ENOENT,
 	       "error_set returns the code");
 	is_str(err.buf, "unknown topic 'svm'", "error_set writes the message");
