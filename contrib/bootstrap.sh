@@ -38,9 +38,10 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # curl for raw HTTP, jq to read JSON answers, chromium (driven by a node
 # script) for the dashboard, groff for the man pages, python3 for the
 # patchwork grouping model and a fake daemon that sends the CLI broken
-# answers, Buildbot for the gate's external mode.
+# answers, Buildbot for the gate's external mode, clang-format for the
+# layout of the C files.
 TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
-	groff-base procps python3
+	groff-base procps python3 clang-format
 	buildbot buildbot-worker"
 
 as_root()
