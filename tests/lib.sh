@@ -177,6 +177,16 @@ cth()
 	"$CTHULHU" "$@"
 }
 
+# run ARGS...: run the CLI; set $rc, $out (its stdout) and $err (its
+# stderr).
+run()
+{
+	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
 # sql QUERY: ask the daemon's database directly (read-only); waits up
 # to 5 s for a lock the daemon holds (a daemon slowed by valgrind holds
 # its write transactions longer).

@@ -10,15 +10,6 @@ test_init
 CTHULHU_SOCKET=$T/none.sock
 export CTHULHU_SOCKET
 
-# run ARGS...: set $rc, $out (stdout) and $err (stderr) of the CLI.
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 run --help
 is "$rc" 0 "--help exits 0"
 like "$out" '^usage: cthulhu ' "--help prints the usage"

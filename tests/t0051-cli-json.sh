@@ -24,15 +24,6 @@ json_valid()
 	[ "$(sqlite3 :memory: "SELECT json_valid(CAST(readfile('$1') AS TEXT))")" = 1 ]
 }
 
-# run ARGS...: set $rc, $out and $err of the CLI.
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 make_repo "$T/work"
 (cd "$T/work" && git branch x86/pmu && git branch svm &&
  git push -q origin x86/pmu svm)

@@ -18,14 +18,6 @@ message()
 	sed -n 's/.*"message": *"\([^"]*\)".*/\1/p'
 }
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 json_valid()
 {
 	[ "$(sqlite3 :memory: "SELECT json_valid(CAST(readfile('$1') AS TEXT))")" = 1 ]

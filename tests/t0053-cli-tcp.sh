@@ -6,14 +6,6 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 test_init
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 make_repo "$T/work"
 (cd "$T/work" && git branch x86/pmu && git push -q origin x86/pmu)
 

@@ -8,14 +8,6 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 test_init
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 # api PATH: the daemon's answer to GET PATH, as curl gets it.
 api()
 {

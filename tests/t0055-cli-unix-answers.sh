@@ -13,14 +13,6 @@ S=$T/fake.sock
 CTHULHU_SOCKET=$S
 export CTHULHU_SOCKET
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 # serve [--hold] ANSWER: the fake daemon at $S, for one request; the
 # request it got goes to $T/request.
 serve()

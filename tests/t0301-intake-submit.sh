@@ -10,14 +10,6 @@ need_corpus
 
 PW=$CORPUS/patchwork
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 jq_int()
 {
 	# jq_int KEY: the integer value of "KEY": N in $T/out

@@ -9,14 +9,6 @@
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 # commit_body REPO COMMIT: the commit object without committer and parents
 commit_body()
 {

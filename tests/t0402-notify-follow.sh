@@ -10,14 +10,6 @@
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 # sql_is QUERY VALUE: for wait_for, which runs its command again each time
 sql_is()
 {

@@ -8,14 +8,6 @@
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-
 # sqlw SQL: write to the daemon's database (the daemon is running; WAL)
 sqlw()
 {

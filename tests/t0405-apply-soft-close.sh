@@ -110,13 +110,6 @@ is "$(lane "$id_stable1") $(lane "$id_stable2")" "2 2" \
 	"the stable fixes are in lane 2"
 is "$(lane "$id_current")" 1 "the fix for the current release is in lane 1"
 
-run()
-{
-	"$CTHULHU" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
 rev()
 {
 	git --git-dir="$T/linux.git" rev-parse --verify -q "$1"
