@@ -218,10 +218,9 @@ static void run_start(struct run *r)
 	}
 	if (db)
 		db_exec(db, NULL,
-			"UPDATE gate_runs SET state = 'running', slot = ?, pid = ?, "
+			"UPDATE gate_runs SET state = 'running', slot = ?, "
 			"started_at = ? WHERE id = ? AND state = 'queued'",
-			"iiii", (int64_t)r->slot, (int64_t)r->pid,
-			(int64_t)time(NULL), r->id);
+			"iii", (int64_t)r->slot, (int64_t)time(NULL), r->id);
 }
 
 /*
@@ -291,11 +290,6 @@ static bool run_poll(struct run *r, int64_t now)
 			return post_result(r, "error", -1,
 					   "cannot start the gate command");
 		}
-		/* the group a restart after a crash must kill */
-		if (db_thread())
-			db_exec(db_thread(), NULL,
-				"UPDATE gate_runs SET pid = ? WHERE id = ? AND state = 'running'",
-				"ii", (int64_t)r->pid, r->id);
 		return false;
 	}
 	if (WIFEXITED(status) && !WEXITSTATUS(status))

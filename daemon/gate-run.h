@@ -18,10 +18,10 @@ struct strbuf;
  * "gate-result" job {run, state, exit_code, duration_ms, error}, state
  * one of passed, failed, timeout, cancelled, error (the worktree could
  * not be set up).  When a run starts, its row in gate_runs gets state
- * 'running', its slot and its process group (pid).  Every process of a
- * run carries its marker (gate-proc.h): at its end whatever the run left,
- * in its group or out of it, is killed, and so is what a run left when
- * cthulhud was killed, once it starts again.
+ * 'running' and its slot.  Every process of a run carries its marker
+ * (gate-proc.h): at its end whatever the run left, in its group or out
+ * of it, is killed, and so is what a run left when cthulhud was killed,
+ * once it starts again.
  */
 struct gate_run_spec {
 	int64_t run;	      /* gate_runs.id */

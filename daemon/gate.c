@@ -995,7 +995,7 @@ static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	ret = db_exec(ctx->db, err,
 		      "UPDATE gate_runs SET state = ?, exit_code = ?, error = ?, "
-		      "duration_ms = ?, finished_at = ?, pid = NULL, log_url = ? "
+		      "duration_ms = ?, finished_at = ?, log_url = ? "
 		      "WHERE id = ?",
 		      "titiiti", state, jint(args, "exit_code"),
 		      json_string_value(json_object_get(args, "error")),
@@ -1107,7 +1107,7 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	gate_conf_get(ctx->config, &gc);
 	/* a run the CI has keeps waiting for its POST */
 	runs = db_query(ctx->db, err,
-			"SELECT id, pid, state FROM gate_runs WHERE state IN ('queued', 'running') "
+			"SELECT id FROM gate_runs WHERE state IN ('queued', 'running') "
 			"AND NOT (? AND state = 'running' AND slot = -1)",
 			"d", (int)gc.external);
 	if (!runs)
@@ -1125,7 +1125,7 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	strbuf_release(&dir);
 	json_decref(runs);
 	ret = db_exec(ctx->db, err,
-		      "UPDATE gate_runs SET state = 'interrupted', pid = NULL, "
+		      "UPDATE gate_runs SET state = 'interrupted', "
 		      "error = 'cthulhud stopped while it ran', finished_at = ? "
 		      "WHERE state IN ('queued', 'running') "
 		      "AND NOT (? AND state = 'running' AND slot = -1)",
