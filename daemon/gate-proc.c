@@ -68,12 +68,13 @@ static pid_t stat_pgrp(const char *pid)
 {
 	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
 	const char *p;
-	int ppid, pgrp = 0;
-	char state;
+	int pgrp;
 
 	strbuf_addf(&path, "/proc/%s/stat", pid);
-	if (!strbuf_read_file(&sb, path.buf) && (p = strrchr(sb.buf, ')')) &&
-	    sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+	/* "... (name) state ppid pgrp ..." */
+	if (strbuf_read_file(&sb, path.buf) < 0 ||
+	    !(p = strrchr(sb.buf, ')')) ||
+	    sscanf(p + 1, " %*c %*d %d", &pgrp) != 1)
 		pgrp = 0;
 	strbuf_release(&sb);
 	strbuf_release(&path);
