@@ -195,6 +195,10 @@ static bool path_needs_quote(const char *path)
 	return false;
 }
 
+/* What git's quote_c_style() writes as a backslash and a letter. */
+static const char c_escaped[] = "\a\b\t\n\v\f\r\"\\";
+static const char c_escapes[] = "abtnvfr\"\\";
+
 /* git's quote_c_style(): the path as is, or in quotes with escapes. */
 static void add_path(struct strbuf *sb, const char *path)
 {
@@ -206,39 +210,16 @@ static void add_path(struct strbuf *sb, const char *path)
 	}
 	strbuf_addch(sb, '"');
 	for (p = (const unsigned char *)path; *p; p++) {
-		switch (*p) {
-		case '\a':
-			strbuf_addstr(sb, "\\a");
-			break;
-		case '\b':
-			strbuf_addstr(sb, "\\b");
-			break;
-		case '\t':
-			strbuf_addstr(sb, "\\t");
-			break;
-		case '\n':
-			strbuf_addstr(sb, "\\n");
-			break;
-		case '\v':
-			strbuf_addstr(sb, "\\v");
-			break;
-		case '\f':
-			strbuf_addstr(sb, "\\f");
-			break;
-		case '\r':
-			strbuf_addstr(sb, "\\r");
-			break;
-		case '"':
-			strbuf_addstr(sb, "\\\"");
-			break;
-		case '\\':
-			strbuf_addstr(sb, "\\\\");
-			break;
-		default:
-			if (*p < 0x20 || *p >= 0x7f)
-				strbuf_addf(sb, "\\%03o", *p);
-			else
-				strbuf_addch(sb, *p);
+		/* *p is not NUL, so strchr() finds no terminator */
+		const char *e = strchr(c_escaped, *p);
+
+		if (e) {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, c_escapes[e - c_escaped]);
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			strbuf_addf(sb, "\\%03o", *p);
+		} else {
+			strbuf_addch(sb, *p);
 		}
 	}
 	strbuf_addch(sb, '"');
