@@ -241,7 +241,23 @@ static const char *skip_comment(const char *p)
 	return p;
 }
 
-/* Append every <id> of value (comments skipped) to v, without duplicates. */
+bool mail_msgid_valid(const char *id)
+{
+	size_t len = 0;
+
+	for (; id[len]; len++)
+		if ((unsigned char)id[len] <= ' ' ||
+		    (unsigned char)id[len] >= 0x7f || id[len] == '<' ||
+		    id[len] == '>')
+			return false;
+	return len && len <= MAIL_MSGID_MAX;
+}
+
+/*
+ * Append every valid <id> of value (comments skipped) to v, in order and
+ * with any duplicates: a caller that keeps them dedups through a hash set,
+ * so a header of many ids costs linear time.
+ */
 static void collect_ids(const char *value, char ***v, size_t *nr)
 {
 	const char *p = value;
@@ -262,7 +278,7 @@ static void collect_ids(const char *value, char ***v, size_t *nr)
 		if (!end)
 			break;
 		id = xstrndup(p + 1, end - p - 1);
-		if (*id && !strv_has(*v, *nr, id))
+		if (mail_msgid_valid(id))
 			strv_push(v, nr, id);
 		free(id);
 		p = end + 1;
@@ -302,7 +318,7 @@ char *mail_msgid_parse(const char *value)
 	}
 	if (sb.len && sb.buf[sb.len - 1] == '>')
 		strbuf_setlen(&sb, sb.len - 1);
-	if (sb.len)
+	if (sb.len && mail_msgid_valid(sb.buf))
 		r = strbuf_detach(&sb, NULL);
 	strbuf_release(&sb);
 	return r;
@@ -1637,6 +1653,7 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	size_t nr_irt = 0, nr_refs = 0, i, start = 0, hdr_end;
 	GMimeHeaderList *headers;
 	GMimeMessage *msg = NULL;
+	GHashTable *seen;
 	GMimeParser *parser;
 	GMimeStream *stream;
 	struct splitter s;
@@ -1754,13 +1771,22 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 		}
 	}
 
-	/* Threading: In-Reply-To, then References newest first. */
-	for (i = 0; i < nr_irt; i++)
-		if (!strv_has(m->references, m->nr_references, irt[i]))
-			strv_push(&m->references, &m->nr_references, irt[i]);
-	for (i = nr_refs; i-- > 0;)
-		if (!strv_has(m->references, m->nr_references, refs[i]))
-			strv_push(&m->references, &m->nr_references, refs[i]);
+	/*
+	 * Threading: In-Reply-To, then References newest first, each id once
+	 * and at most MAIL_REFERENCES_MAX of them.
+	 */
+	seen = g_hash_table_new(g_str_hash, g_str_equal);
+	for (i = 0;
+	     i < nr_irt + nr_refs && m->nr_references < MAIL_REFERENCES_MAX;
+	     i++) {
+		const char *id = i < nr_irt ? irt[i] :
+					      refs[nr_refs - 1 - (i - nr_irt)];
+
+		if (!g_hash_table_add(seen, (gpointer)id))
+			continue;
+		strv_push(&m->references, &m->nr_references, id);
+	}
+	g_hash_table_destroy(seen);
 	set_str(&m->in_reply_to, nr_irt ? irt[0] : "");
 
 	if (msgid && *msgid && strlen(msgid) < 998) {

@@ -239,6 +239,17 @@ char *mail_subject_name(const char *subject);
 char *mail_msgid_parse(const char *value);
 
 /*
+ * A Message-ID fit for a header: printable ASCII without spaces or
+ * brackets, 1 to MAIL_MSGID_MAX bytes.  Ids that fail are dropped at
+ * intake; notices check again before they copy one into a header.
+ */
+#define MAIL_MSGID_MAX 512
+bool mail_msgid_valid(const char *id);
+
+/* A mail keeps In-Reply-To and at most this many newest References. */
+#define MAIL_REFERENCES_MAX 100
+
+/*
  * The pull request in a mail's text, as patchwork's parse_pull_request()
  * finds it: after a line "The following changes since commit", the last
  * line "are available in the git repository at:" (any case), then on a

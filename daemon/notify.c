@@ -142,15 +142,19 @@ static int notify_record(struct db *db, const struct config *cfg,
 	g_date_time_unref(now);
 	msgid = make_msgid(cfg);
 	g_mime_message_set_message_id(msg, msgid);
-	if (*jstr(reply, "msgid")) {
+	if (mail_msgid_valid(jstr(reply, "msgid"))) {
 		strbuf_addf(&sb, "<%s>", jstr(reply, "msgid"));
 		g_mime_object_set_header(GMIME_OBJECT(msg), "In-Reply-To",
 					 sb.buf, NULL);
 		/* References: oldest first, then the mail answered. */
 		strbuf_reset(&sb);
-		for (i = json_array_size(refs); i-- > 0;)
-			strbuf_addf(&sb, "<%s> ",
-				    json_string_value(json_array_get(refs, i)));
+		for (i = json_array_size(refs); i-- > 0;) {
+			const char *id =
+				json_string_value(json_array_get(refs, i));
+
+			if (id && mail_msgid_valid(id))
+				strbuf_addf(&sb, "<%s> ", id);
+		}
 		strbuf_addf(&sb, "<%s>", jstr(reply, "msgid"));
 		g_mime_object_set_header(GMIME_OBJECT(msg), "References",
 					 sb.buf, NULL);
