@@ -19,6 +19,8 @@
 	(-EBUSY) /* 409 conflict: merge, apply or replay conflict */
 #define ERR_STALE \
 	(-ESTALE) /* 409 ref_moved: a ref changed under a compare-and-swap */
+#define ERR_MISDIRECTED \
+	(-EDESTADDRREQ)	       /* 421 misdirected: a Host this daemon is not */
 #define ERR_TOO_LARGE (-E2BIG) /* 413 too_large */
 #define ERR_UNPROCESSABLE \
 	(-EBADMSG) /* 422 unprocessable: malformed mail, patch that does not apply */

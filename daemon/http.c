@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,6 +43,7 @@ static const struct {
 	{ ERR_EXISTS, MHD_HTTP_CONFLICT, "exists" },
 	{ ERR_CONFLICT, MHD_HTTP_CONFLICT, "conflict" },
 	{ ERR_STALE, MHD_HTTP_CONFLICT, "ref_moved" },
+	{ ERR_MISDIRECTED, MHD_HTTP_MISDIRECTED_REQUEST, "misdirected" },
 	{ ERR_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE, "too_large" },
 	{ ERR_UNPROCESSABLE, MHD_HTTP_UNPROCESSABLE_CONTENT, "unprocessable" },
 	{ ERR_UNAVAILABLE, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable" },
@@ -62,6 +65,9 @@ struct listener {
 static struct listener unix_listener = { .fd = -1 };
 static struct listener tcp_listener = { .over_tcp = true, .fd = -1 };
 static size_t body_limit = 64 * 1024 * 1024;
+/* The host part of http.listen, and http.allowed-hosts: see host_allowed(). */
+static char *listen_host;
+static char *allowed_hosts;
 static unsigned int max_connections = 256;
 /*
  * What a connection may hold of request line and headers (the body is
@@ -354,6 +360,93 @@ static bool request_authorized(struct MHD_Connection *conn)
 	return token_equal(given, the_daemon.token);
 }
 
+/* Is the host part of a Host value (no port) len bytes of word? */
+static bool host_is(const char *host, size_t len, const char *word)
+{
+	return word && strlen(word) == len && !strncasecmp(host, word, len);
+}
+
+/*
+ * Is the host an address literal (1.2.3.4 or [::1])?  A browser sends one
+ * only when the page's own origin is that address, so it is never a
+ * rebinding.
+ */
+static bool host_is_address(const char *host, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (len < 2 || len >= sizeof(buf))
+		return false;
+	if (*host == '[') {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		return inet_pton(AF_INET6, buf, addr) == 1;
+	}
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET, buf, addr) == 1;
+}
+
+/*
+ * Against DNS rebinding: a page of some website whose name now resolves
+ * to 127.0.0.1 reaches the TCP listener with that name as its Host.
+ * Serve only the names this daemon goes by: an address, the listen
+ * host, localhost and http.allowed-hosts (words split by space or comma).
+ * No Host at all (HTTP/1.0) is no browser's request and is served.
+ */
+static bool host_allowed(struct MHD_Connection *conn)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_HOST);
+	const char *end, *p;
+	size_t len;
+
+	if (!host)
+		return true;
+	if (*host == '[') {
+		end = strchr(host, ']');
+		if (!end)
+			return false;
+		end++;
+	} else {
+		end = strchr(host, ':');
+		if (!end)
+			end = host + strlen(host);
+	}
+	if (*end &&
+	    (*end != ':' || strspn(end + 1, "0123456789") != strlen(end + 1)))
+		return false;
+	len = end - host;
+	if (!len)
+		return false;
+	if (host_is(host, len, "localhost") ||
+	    host_is(host, len, listen_host) || host_is_address(host, len))
+		return true;
+	for (p = allowed_hosts; p && *p;) {
+		size_t n = strcspn(p, " ,\t");
+
+		if (n && n == len && !strncasecmp(p, host, len))
+			return true;
+		p += n;
+		p += strspn(p, " ,\t");
+	}
+	return false;
+}
+
+/* Does the request announce a body (a length above 0, or chunks)? */
+static bool request_has_body(struct MHD_Connection *conn)
+{
+	const char *clen =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return true;
+	return clen && strspn(clen, "0 \t") != strlen(clen);
+}
+
 /* Call a route that is not a stream; its answer goes into a. */
 static void route_answer(const struct route *route, struct http_request *req,
 			 struct answer *a)
@@ -513,10 +606,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 					   "too many connections: this listener "
 					   "serves at most http.max-connections "
 					   "at once; try again later");
+		if (l->over_tcp && !host_allowed(conn))
+			return queue_error(conn, ERR_MISDIRECTED,
+					   "this daemon does not serve that "
+					   "Host: it answers to an address, "
+					   "its listen host, localhost and "
+					   "http.allowed-hosts");
 		/*
 		 * Refuse before reading the body: an unauthorised or
-		 * oversized upload is not worth receiving.
+		 * oversized upload is not worth receiving, and GET or
+		 * HEAD takes none, token or not.
 		 */
+		if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+		    request_has_body(conn))
+			return queue_error(conn, ERR_INVALID,
+					   "a GET or HEAD request takes no "
+					   "body");
 		if (l->over_tcp && strcmp(method, "GET") &&
 		    strcmp(method, "HEAD") && !request_authorized(conn))
 			return queue_error(conn, ERR_UNAUTHORIZED,
@@ -695,6 +800,8 @@ static int start_tcp(const char *listen, struct strbuf *err)
 	int rc;
 
 	host = xstrndup(listen, colon - listen);
+	free(listen_host);
+	listen_host = xstrdup(host);
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
@@ -732,6 +839,8 @@ int http_start(struct strbuf *err)
 
 	body_limit = cfg->http_body_limit;
 	max_connections = cfg->http_max_connections;
+	free(allowed_hosts);
+	allowed_hosts = xstrdup_or_null(config_get(cfg, "http.allowed-hosts"));
 	daemon_config_put();
 
 	rc = bus_start(err);
@@ -788,4 +897,8 @@ void http_stop(void)
 		unix_listener.fd = -1;
 		unlink(the_daemon.socket_path);
 	}
+	free(listen_host);
+	listen_host = NULL;
+	free(allowed_hosts);
+	allowed_hosts = NULL;
 }

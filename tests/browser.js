@@ -6,6 +6,7 @@
 // websocket is spoken here by hand, so nothing is downloaded.
 //
 // Usage: node browser.js [CHROMIUM]    (default: $CHROMIUM or "chromium")
+// $BROWSER_ARGS, a JSON array, adds switches to Chromium's command line.
 // Reads one command per line on stdin, answers one line per command on
 // stdout: "ok VALUE" (VALUE as JSON) or "error MESSAGE".
 //
@@ -314,7 +315,9 @@ function launch() {
 		'--disable-component-update', '--disable-sync',
 		'--disable-dev-shm-usage', '--hide-scrollbars', '--mute-audio',
 		'--user-data-dir=' + profile, '--remote-debugging-port=0',
-		'--window-size=1280,900', 'about:blank',
+		'--window-size=1280,900',
+		// More switches for one test, as a JSON array of strings.
+		...JSON.parse(process.env.BROWSER_ARGS || '[]'), 'about:blank',
 	];
 	child = spawn(chromium, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 	/* For the caller to reap, should this process die unclean. */
