@@ -1653,7 +1653,7 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	size_t nr_irt = 0, nr_refs = 0, i, start = 0, hdr_end;
 	GMimeHeaderList *headers;
 	GMimeMessage *msg = NULL;
-	GHashTable *seen;
+	GHashTable *seen, *first;
 	GMimeParser *parser;
 	GMimeStream *stream;
 	struct splitter s;
@@ -1773,19 +1773,27 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 
 	/*
 	 * Threading: In-Reply-To, then References newest first, each id once
-	 * and at most MAIL_REFERENCES_MAX of them.
+	 * (where References first names it) and at most MAIL_REFERENCES_MAX
+	 * of them.  first maps an id to 1 + the index it first appears at.
 	 */
 	seen = g_hash_table_new(g_str_hash, g_str_equal);
+	first = g_hash_table_new(g_str_hash, g_str_equal);
+	for (i = nr_refs; i-- > 0;)
+		g_hash_table_insert(first, refs[i], GSIZE_TO_POINTER(i + 1));
 	for (i = 0;
 	     i < nr_irt + nr_refs && m->nr_references < MAIL_REFERENCES_MAX;
 	     i++) {
-		const char *id = i < nr_irt ? irt[i] :
-					      refs[nr_refs - 1 - (i - nr_irt)];
+		size_t r = nr_refs - 1 - (i - nr_irt);
+		const char *id = i < nr_irt ? irt[i] : refs[r];
 
+		if (i >= nr_irt &&
+		    GPOINTER_TO_SIZE(g_hash_table_lookup(first, id)) != r + 1)
+			continue;
 		if (!g_hash_table_add(seen, (gpointer)id))
 			continue;
 		strv_push(&m->references, &m->nr_references, id);
 	}
+	g_hash_table_destroy(first);
 	g_hash_table_destroy(seen);
 	set_str(&m->in_reply_to, nr_irt ? irt[0] : "");
 
