@@ -103,6 +103,36 @@ static bool strv_has(char **v, size_t nr, const char *s)
 	return false;
 }
 
+/*
+ * Make a decoded subject or name one line of printable text: a TAB, CR
+ * or LF becomes a space, the other C0 controls, DEL and the C1 controls
+ * (U+0080-U+009F) go.  An encoded word can carry any of them, and they
+ * would reach terminals, logs and mail headers raw.
+ */
+static void strip_controls(struct strbuf *sb)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < sb->len; i++) {
+		unsigned char c = sb->buf[i];
+
+		if (c == '\t' || c == '\r' || c == '\n') {
+			sb->buf[o++] = ' ';
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		if (c == 0xc2 && i + 1 < sb->len &&
+		    (unsigned char)sb->buf[i + 1] >= 0x80 &&
+		    (unsigned char)sb->buf[i + 1] <= 0x9f) {
+			i++;
+			continue;
+		}
+		sb->buf[o++] = c;
+	}
+	strbuf_setlen(sb, o);
+}
+
 /* Valid UTF-8 text without NUL bytes? */
 static bool is_utf8(const char *s, size_t len)
 {
@@ -437,6 +467,59 @@ out:
 	strbuf_release(&f);
 }
 
+/*
+ * The name and address in a From: value as unfolded (encoded words not
+ * yet decoded).  git's split_from() reads the decoded text, where an
+ * encoded word in the display name can put an address of its own
+ * ("=?utf-8?q?Evil=0D=0ABcc:_x@attacker.example?= <evil@example.com>");
+ * GMime's address parser reads the header's syntax, so its address wins
+ * where the two differ, with its name.  Where they agree the mailinfo
+ * name stays.  Both come out without controls.
+ */
+static void parse_from(const char *value, struct strbuf *name,
+		       struct strbuf *email)
+{
+	struct strbuf dec = STRBUF_INIT;
+	InternetAddressList *list;
+	char *u = to_utf8(value, strlen(value));
+	int i, n;
+
+	strbuf_addstr(&dec, value);
+	decode_words(&dec);
+	squeeze_space(&dec);
+	split_from(dec.buf, name, email);
+	list = internet_address_list_parse(parser_opts, u);
+	n = list ? internet_address_list_length(list) : 0;
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		const char *addr, *gname;
+
+		if (!INTERNET_ADDRESS_IS_MAILBOX(a))
+			continue;
+		addr = internet_address_mailbox_get_addr(
+			INTERNET_ADDRESS_MAILBOX(a));
+		if (!addr || !strchr(addr, '@') ||
+		    !strcasecmp(addr, email->buf))
+			break;
+		gname = internet_address_get_name(a);
+		strbuf_reset(email);
+		strbuf_addstr(email, addr);
+		strbuf_reset(name);
+		strbuf_addstr(name, gname ? gname : "");
+		strip_controls(name);
+		squeeze_space(name);
+		strbuf_trim(name);
+		sane_name(name, email);
+		break;
+	}
+	if (list)
+		g_object_unref(list);
+	strip_controls(name);
+	strip_controls(email);
+	strbuf_release(&dec);
+	free(u);
+}
+
 static void parse_date(const char *value, time_t *t, int *tz)
 {
 	GDateTime *dt;
@@ -729,7 +812,9 @@ static void flush_accum(struct splitter *s)
 
 			strbuf_add(&v, s->accum.buf + n + 2,
 				   s->accum.len - n - 2);
-			decode_words(&v);
+			/* parse_from() decodes From: itself. */
+			if (i != HDR_FROM)
+				decode_words(&v);
 			set_inbody(s, i, v.buf, v.len);
 			strbuf_release(&v);
 			break;
@@ -1375,7 +1460,7 @@ static void dmarc_unmunge(struct mail *m, const char *x_original_from,
 	if (!author)
 		return;
 	if (x_original_from) {
-		split_from(x_original_from, &name, &email);
+		parse_from(x_original_from, &name, &email);
 		if (email.len)
 			found = email.buf;
 	}
@@ -1814,20 +1899,17 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	}
 
 	decode_words(&subj_raw);
+	strip_controls(&subj_raw);
 	set_str(&m->subject, subj_raw.buf);
 	mail_prefix_parse(m->subject, &m->prefix);
 
-	decode_words(&from_raw);
-	squeeze_space(&from_raw);
 	if (have_from)
-		split_from(from_raw.buf, &name, &email);
+		parse_from(from_raw.buf, &name, &email);
 	set_str(&m->from_name, name.buf);
 	set_str(&m->from_email, email.buf);
 	if (!have_from || !email.len)
 		m->flags |= MAIL_NO_FROM;
 	else {
-		decode_words(&xorig);
-		squeeze_space(&xorig);
 		dmarc_unmunge(m, have_xorig ? xorig.buf : NULL, reply_to,
 			      nr_reply_to);
 	}
@@ -1852,8 +1934,7 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 
 	/* In-body headers count only when there is a patch (as git's). */
 	if (s.patch_lines && s.inbody[HDR_FROM]) {
-		squeeze_space(s.inbody[HDR_FROM]);
-		split_from(s.inbody[HDR_FROM]->buf, &name, &email);
+		parse_from(s.inbody[HDR_FROM]->buf, &name, &email);
 		set_str(&m->author_name, name.buf);
 		set_str(&m->author_email, email.buf);
 	} else {
@@ -1870,6 +1951,8 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 		m->author_date = m->date;
 		m->author_tz_offset = m->tz_offset;
 	}
+	if (s.patch_lines && s.inbody[HDR_SUBJECT])
+		strip_controls(s.inbody[HDR_SUBJECT]);
 	if (s.patch_lines && s.inbody[HDR_SUBJECT])
 		m->subject_clean =
 			mail_subject_clean(s.inbody[HDR_SUBJECT]->buf, opts);
