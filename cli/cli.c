@@ -349,7 +349,7 @@ int cli_print_reply(struct cli *cli)
 {
 	struct strbuf *body = &cli->reply.body;
 
-	fwrite(body->buf, 1, body->len, stdout);
+	cli_write_raw(stdout, body->buf, body->len);
 	if (body->len && body->buf[body->len - 1] != '\n')
 		putchar('\n');
 	return CLI_OK;

@@ -151,6 +151,17 @@ int cli_show(struct cli *cli, const char *path, bool json,
 /* --- output (output.c) ---------------------------------------------- */
 
 /*
+ * Make stdout and stderr print every control character, byte that is
+ * not UTF-8 and invisible or bidi format character (U+202E, U+2066...)
+ * as a visible escape ("\x1b", "\r", "\u202e"); newlines and tabs stay.
+ * Text from the daemon then cannot move the cursor, retitle the window
+ * or reorder what a line shows.  Call once before printing.
+ */
+void cli_escape_output(void);
+/* Write buf to f (stdout or stderr) as it is: the API's JSON, a '\r'. */
+void cli_write_raw(FILE *f, const void *buf, size_t len);
+
+/*
  * An aligned text table: columns as wide as their widest cell, two spaces
  * between them, the last one not padded.  Cells are added row by row.
  */

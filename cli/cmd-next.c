@@ -153,7 +153,8 @@ static int rebuild_progress(struct cli *cli, bool full)
 			continue;
 		cur = json_object_get(res, "job");
 		if (json_int(cur, "id", 0) == job) {
-			fprintf(stderr, "\rrebuilding next: %s   ",
+			cli_write_raw(stderr, "\r", 1);
+			fprintf(stderr, "rebuilding next: %s   ",
 				json_str(cur, "progress") ?
 					json_str(cur, "progress") :
 					"starting");
@@ -171,8 +172,13 @@ static int rebuild_progress(struct cli *cli, bool full)
 			return CLI_REFUSED;
 		}
 	}
-	if (shown)
-		fprintf(stderr, "\r%40s\r", "");
+	if (shown) {
+		char blank[42];
+
+		memset(blank, ' ', sizeof(blank));
+		blank[0] = blank[41] = '\r';
+		cli_write_raw(stderr, blank, sizeof(blank));
+	}
 	strbuf_addf(&path, "/api/v1/next/builds/%lld", id);
 	ret = cli_get(cli, path.buf, &res);
 	strbuf_release(&path);

@@ -191,6 +191,7 @@ int main(int argc, const char **argv)
 	bool json = false;
 	int i, ret;
 
+	cli_escape_output();
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
 		if (arg[0] != '-')
