@@ -149,7 +149,14 @@ static int print_queue(struct cli *cli, json_t *res)
 		strbuf_reset(&sb);
 		fmt_author(&sb, e);
 		table_add(t, sb.buf);
-		table_add(t, json_str(e, "subject"));
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, json_str(e, "subject") ?
+					   json_str(e, "subject") :
+					   "-");
+		if (json_is_integer(json_object_get(e, "supersede_held")))
+			strbuf_addf(&sb, " (held: other sender than %lld)",
+				    json_int(e, "supersede_held", 0));
+		table_add(t, sb.buf);
 	}
 	table_print(t, stdout, true);
 	table_free(t);
@@ -355,6 +362,9 @@ static int print_show(struct cli *cli, json_t *res)
 	       json_int(res, "version", 1), json_int(res, "total", 0),
 	       json_int(res, "total", 0) == 1 ? "" : "es",
 	       json_str(res, "state"));
+	if (json_is_integer(json_object_get(res, "supersede_held")))
+		printf("held:     has the name of series %lld from another address; not superseding it\n",
+		       json_int(res, "supersede_held", 0));
 	if (json_is_object(q) && json_is_true(json_object_get(q, "queued"))) {
 		fmt_wait(&sb, json_object_get(q, "wait"));
 		printf("queue:    position %lld, lane %lld: %s\n",

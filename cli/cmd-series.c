@@ -29,6 +29,9 @@ static void series_row(struct table *t, json_t *s)
 	if (json_is_integer(json_object_get(s, "supersedes")))
 		strbuf_addf(&sb, " (supersedes %lld)",
 			    json_int(s, "supersedes", 0));
+	if (json_is_integer(json_object_get(s, "supersede_held")))
+		strbuf_addf(&sb, " (held: other sender than %lld)",
+			    json_int(s, "supersede_held", 0));
 	table_add(t, sb.buf);
 	strbuf_release(&sb);
 }

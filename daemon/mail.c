@@ -468,6 +468,30 @@ out:
 }
 
 /*
+ * The first mailbox of list, looking into groups: a ':' in an encoded
+ * word makes GMime read the display name as a group's.  Borrowed.
+ */
+static InternetAddressMailbox *first_mailbox(InternetAddressList *list)
+{
+	int i, n = list ? internet_address_list_length(list) : 0;
+
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		InternetAddressMailbox *mb;
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			return INTERNET_ADDRESS_MAILBOX(a);
+		if (!INTERNET_ADDRESS_IS_GROUP(a))
+			continue;
+		mb = first_mailbox(internet_address_group_get_members(
+			INTERNET_ADDRESS_GROUP(a)));
+		if (mb)
+			return mb;
+	}
+	return NULL;
+}
+
+/*
  * The name and address in a From: value as unfolded (encoded words not
  * yet decoded).  git's split_from() reads the decoded text, where an
  * encoded word in the display name can put an address of its own
@@ -482,26 +506,18 @@ static void parse_from(const char *value, struct strbuf *name,
 	struct strbuf dec = STRBUF_INIT;
 	InternetAddressList *list;
 	char *u = to_utf8(value, strlen(value));
-	int i, n;
+	InternetAddressMailbox *mb;
+	const char *addr, *gname;
 
 	strbuf_addstr(&dec, value);
 	decode_words(&dec);
 	squeeze_space(&dec);
 	split_from(dec.buf, name, email);
 	list = internet_address_list_parse(parser_opts, u);
-	n = list ? internet_address_list_length(list) : 0;
-	for (i = 0; i < n; i++) {
-		InternetAddress *a = internet_address_list_get_address(list, i);
-		const char *addr, *gname;
-
-		if (!INTERNET_ADDRESS_IS_MAILBOX(a))
-			continue;
-		addr = internet_address_mailbox_get_addr(
-			INTERNET_ADDRESS_MAILBOX(a));
-		if (!addr || !strchr(addr, '@') ||
-		    !strcasecmp(addr, email->buf))
-			break;
-		gname = internet_address_get_name(a);
+	mb = first_mailbox(list);
+	addr = mb ? internet_address_mailbox_get_addr(mb) : NULL;
+	if (addr && strchr(addr, '@') && strcasecmp(addr, email->buf)) {
+		gname = internet_address_get_name(INTERNET_ADDRESS(mb));
 		strbuf_reset(email);
 		strbuf_addstr(email, addr);
 		strbuf_reset(name);
@@ -510,7 +526,6 @@ static void parse_from(const char *value, struct strbuf *name,
 		squeeze_space(name);
 		strbuf_trim(name);
 		sane_name(name, email);
-		break;
 	}
 	if (list)
 		g_object_unref(list);

@@ -403,6 +403,7 @@ static json_t *wait_locked(int64_t pos, int olane, const struct throughput *tp)
 	"q.left_at, q.left_state, s.state, s.subject, s.name, "                  \
 	"s.author_name, s.author_email, s.version, s.total, "                    \
 	"(SELECT count(*) FROM patches p WHERE p.series_id = s.id) AS patches, " \
+	"s.supersede_held, "                                                     \
 	"b.reason AS bump_reason, b.position AS bump_position, b.at AS bump_at "
 #define ENTRY_FROM                                          \
 	"FROM queue q JOIN series s ON s.id = q.series_id " \
@@ -699,9 +700,10 @@ static char *json_members(const json_t *o, size_t *len)
 static void frag_fill_locked(const json_t *row)
 {
 	static const char *const head_keys[] = {
-		"id",	       "queued",       "lane",	  "reason",  "arrival",
-		"left_at",     "left_state",   "state",	  "subject", "name",
-		"author_name", "author_email", "version", "total",   "patches",
+		"id",	   "queued",  "lane",	     "reason",
+		"arrival", "left_at", "left_state",  "state",
+		"subject", "name",    "author_name", "author_email",
+		"version", "total",   "patches",     "supersede_held",
 	};
 	int64_t id = json_integer_value(json_object_get(row, "id"));
 	json_t *head, *tail, *v;

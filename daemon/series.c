@@ -753,11 +753,13 @@ static int create_series(struct db *db, const struct mail *m, int total,
 /*
  * Mark an older series of the same author with the same cover or
  * first-patch subject as superseded by id, unless id already supersedes
- * one.
+ * one.  One from another address is not superseded: id only names it in
+ * supersede_held for the maintainer, since a name is no proof of who
+ * wrote the series.
  */
 static int auto_supersede(struct db *db, int64_t id, struct strbuf *err)
 {
-	json_t *row = NULL;
+	json_t *row = NULL, *match = NULL;
 	int64_t old = 0;
 	int ret;
 
@@ -772,26 +774,29 @@ static int auto_supersede(struct db *db, int64_t id, struct strbuf *err)
 		return ret;
 	if (json_is_integer(json_object_get(row, "supersedes")))
 		goto out;
-	ret = db_query_int(
-		db, &old, err,
-		"SELECT o.id FROM series o WHERE o.id < ? AND "
-		"lower(o.author_email) = lower(?) AND o.superseded_by IS NULL "
+	ret = db_query_row(
+		db, &match, err,
+		"SELECT o.id, lower(o.author_email) = lower(?) AS same FROM "
+		"series o WHERE o.id < ? AND o.superseded_by IS NULL "
 		"AND o.version <= ? AND ((? <> '' AND o.cover_id IS NOT NULL "
 		"AND o.name = ?) OR (SELECT subject FROM patches WHERE "
 		"series_id = o.id ORDER BY number LIMIT 1) = ?) "
-		"ORDER BY o.version DESC, o.id DESC LIMIT 1",
-		"itdttt", id, jstr(row, "author_email"),
+		"ORDER BY same DESC, o.version DESC, o.id DESC LIMIT 1",
+		"tidttt", jstr(row, "author_email"), id,
 		(int)jint(row, "version"),
 		json_is_integer(json_object_get(row, "cover_id")) ?
 			jstr(row, "name") :
 			"",
 		jstr(row, "name"), jstr(row, "first"));
-	if (ret == -ENOENT) {
-		ret = 0;
+	if (ret < 0 || !match)
+		goto out;
+	old = jint(match, "id");
+	if (!jint(match, "same")) {
+		ret = db_exec(db, err,
+			      "UPDATE series SET supersede_held = ? WHERE id = ?",
+			      "ii", old, id);
 		goto out;
 	}
-	if (ret < 0)
-		goto out;
 	ret = db_exec(db, err, "UPDATE series SET supersedes = ? WHERE id = ?",
 		      "ii", old, id);
 	if (!ret)
@@ -800,7 +805,13 @@ static int auto_supersede(struct db *db, int64_t id, struct strbuf *err)
 			      "state = CASE state WHEN 'new' THEN 'superseded' "
 			      "ELSE state END WHERE id = ?",
 			      "ii", id, old);
+	if (!ret)
+		ret = db_exec(db, err,
+			      "UPDATE series SET supersede_held = NULL "
+			      "WHERE id = ?",
+			      "i", id);
 out:
+	json_decref(match);
 	json_decref(row);
 	return ret;
 }
@@ -1170,7 +1181,7 @@ static json_t *series_summary(struct db *db, int64_t id, struct strbuf *err)
 			 "WHERE p.series_id = s.id) AS patches, s.author_name, "
 			 "s.author_email, s.tags, s.rfc, s.resend, "
 			 "s.base_commit, s.supersedes, s.superseded_by, "
-			 "s.state, s.date, s.created_at, s.updated_at, "
+			 "s.supersede_held, s.state, s.date, s.created_at, s.updated_at, "
 			 "COALESCE((SELECT pull_url FROM messages WHERE "
 			 "id = s.cover_id), (SELECT m.pull_url FROM patches p "
 			 "JOIN messages m ON m.id = p.message_id WHERE "
@@ -1504,7 +1515,8 @@ int series_supersede(struct db *db, int64_t new_id, int64_t old_id,
 	if (!ret)
 		ret = db_exec(db, err,
 			      "UPDATE series SET supersedes = ?, "
-			      "updated_at = ? WHERE id = ?",
+			      "supersede_held = NULL, updated_at = ? "
+			      "WHERE id = ?",
 			      "iii", old_id, (int64_t)time(NULL), new_id);
 	if (!ret)
 		ret = db_exec(db, err,

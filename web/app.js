@@ -728,8 +728,13 @@ function updateQueue() {
 				 r ? h('small', { class: 'why' }, r) : null);
 		} },
 		{ label: 'Subject', class: 'subject', cell: function (s) {
-			return seriesLink(s, pick(s, 'subject', 'title') ||
-					  '(no subject)');
+			var held = pick(s, 'supersede_held');
+			return h('span', null,
+				 seriesLink(s, pick(s, 'subject', 'title') ||
+					    '(no subject)'),
+				 held ? h('small', { class: 'why held' },
+					  ' not superseding #' + held +
+					  ': other sender') : null);
 		} },
 		{ label: 'Author', class: 'author', cell: function (s) {
 			var name = pick(s, 'author_name');
@@ -887,6 +892,10 @@ function renderSeries(root) {
 			' · position ' + pos) : null,
 		  lane !== undefined ? ' · lane ' + laneLabel(lane) : '',
 		  w ? ' · expected wait ' + w : ''),
+		pick(s, 'supersede_held') ? h('p', { class: 'why held' },
+			'Has the name of series #' + s.supersede_held +
+			' but comes from another address: not superseding ' +
+			'it (cthulhu supersede decides).') : null,
 		pos && laneReason(s) ? h('p', { class: 'why' }, 'Why this lane: ',
 				  laneReason(s)) : null,
 		Array.isArray(s.lint) && s.lint.length ?
@@ -896,7 +905,7 @@ function renderSeries(root) {
 			    'author_email', 'version', 'state', 'status',
 			    'position', 'lane', 'lane_reason', 'reason', 'why',
 			    'cover', 'patches', 'tags', 'rfc', 'resend',
-			    'supersedes', 'superseded_by'])));
+			    'supersedes', 'superseded_by', 'supersede_held'])));
 
 	var patches = list(s, 'patches');
 	var total = pick(s, 'total');
