@@ -584,6 +584,52 @@ static void test_same_sender(void)
 	   "a plain address is not");
 }
 
+/* Encoded words carrying controls or an address of their own. */
+static void test_hostile_from(void)
+{
+	static const struct {
+		const char *from, *name, *email;
+	} t[] = {
+		{ "=?utf-8?q?Evil=0D=0ABcc:_x@attacker.example?= "
+		  "<evil@example.com>",
+		  "evil@example.com", "evil@example.com" },
+		{ "=?utf-8?q?Evil=0D=0ABcc=3A_x@attacker.example?= "
+		  "<evil@example.com>",
+		  "evil@example.com", "evil@example.com" },
+		{ "=?utf-8?q?Mal=1B]0;t=07lory_=C2=9BX?= <m@example.org>",
+		  "Mal]0;tlory X", "m@example.org" },
+		{ "=?utf-8?q?Tab=09Name?= <t@example.org>", "Tab Name",
+		  "t@example.org" },
+		{ "\"Last, First\" <lf@example.org>", "Last, First",
+		  "lf@example.org" },
+		{ "first.last@example.org (First Last)", "First Last",
+		  "first.last@example.org" },
+	};
+	struct strbuf raw = STRBUF_INIT;
+	struct mail *m;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		strbuf_reset(&raw);
+		strbuf_addf(&raw,
+			    "From: %s\nSubject: =?utf-8?q?[PATCH]_x=1B]0;p=07"
+			    "=1B[2J=0D=0AFake:_y=C2=85?=\n"
+			    "Message-Id: <h%zu@example.org>\n\nbody\n",
+			    t[i].from, i);
+		m = parse(raw.buf);
+		ok(m != NULL, "hostile From %zu parses", i);
+		if (!m)
+			continue;
+		is_str(m->from_name, t[i].name, "hostile From %zu: name", i);
+		is_str(m->from_email, t[i].email, "hostile From %zu: address",
+		       i);
+		is_str(m->subject, "[PATCH] x]0;p[2J  Fake: y",
+		       "subject %zu without controls", i);
+		mail_free(m);
+	}
+	strbuf_release(&raw);
+}
+
 int main(void)
 {
 	mail_global_init();
@@ -598,6 +644,7 @@ int main(void)
 	test_pull_url();
 	test_dmarc();
 	test_same_sender();
+	test_hostile_from();
 	mail_global_release();
 	return done_testing();
 }
