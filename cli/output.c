@@ -185,7 +185,12 @@ void cli_escape_output(void)
 		f = fopencookie(&escapers[i], "w", io);
 		if (!f)
 			continue;
-		setvbuf(f, NULL, i ? _IONBF : _IOFBF, i ? 0 : BUFSIZ);
+		/* As stdio buffers them: stderr not, stdout by line on a tty. */
+		setvbuf(f, NULL,
+			i		       ? _IONBF :
+			isatty(escapers[i].fd) ? _IOLBF :
+						 _IOFBF,
+			i ? 0 : BUFSIZ);
 		*std[i] = f;
 	}
 }
