@@ -19,6 +19,7 @@
 #include "daemon/error.h"
 #include "daemon/log.h"
 #include "daemon/mail.h"
+#include "daemon/pathcheck.h"
 #include "daemon/repo.h"
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
@@ -479,29 +480,6 @@ static int where_hunk(const git_diff_hunk *hunk, void *payload)
 	return 0;
 }
 
-/*
- * Reject paths that would leave the tree: absolute, "..", or ".git"
- * components.  libgit2 refuses some of these itself, with a less clear
- * message.
- */
-static bool path_ok(const char *path)
-{
-	const char *p = path;
-
-	if (!path || !*path || *path == '/')
-		return false;
-	while (*p) {
-		const char *e = strchrnul(p, '/');
-		size_t n = e - p;
-
-		if ((n == 2 && !memcmp(p, "..", 2)) || (n == 1 && *p == '.') ||
-		    (n == 4 && !strncasecmp(p, ".git", 4)) || n == 0)
-			return false;
-		p = *e ? e + 1 : e;
-	}
-	return true;
-}
-
 /* In a "diff --git " line p..eol, where an "a//" or "b//" path starts. */
 static const char *absolute_header_path(const char *p, const char *eol)
 {
@@ -547,6 +525,14 @@ static int check_absolute_headers(const char *diff, size_t len,
 	return 0;
 }
 
+/*
+ * Refuse a path git's fsck flags (pathcheck_path()): absolute, "..",
+ * ".git" in any spelling HFS+ or NTFS reads as ".git", and so on; and a
+ * gitlink.  libgit2 refuses some of these itself, with a less clear
+ * message, and writes a gitlink as a blob: a patch cannot carry the
+ * submodule's commit, and a kernel tree has no submodules, so refuse it
+ * rather than write an entry that names an object the repository lacks.
+ */
 static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 {
 	size_t i, n = git_diff_num_deltas(diff);
@@ -556,17 +542,27 @@ static int check_paths(git_diff *diff, const char *name, struct strbuf *err)
 				 name);
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *why = NULL, *path = NULL;
 
-		if ((d->status != GIT_DELTA_ADDED &&
-		     !path_ok(d->old_file.path)) ||
-		    (d->status != GIT_DELTA_DELETED &&
-		     !path_ok(d->new_file.path)))
+		if (d->status != GIT_DELTA_ADDED) {
+			path = d->old_file.path;
+			why = pathcheck_path(path);
+		}
+		if (!why && d->status != GIT_DELTA_DELETED) {
+			path = d->new_file.path;
+			why = pathcheck_path(path);
+		}
+		if (why)
 			return error_set(err, ERR_UNPROCESSABLE,
-					 "'%s' names a path outside the tree: '%s'",
-					 name,
-					 d->status == GIT_DELTA_DELETED ?
-						 d->old_file.path :
-						 d->new_file.path);
+					 "'%s' names a path %s: '%s'", name,
+					 why, path ? path : "");
+		if (d->status != GIT_DELTA_DELETED &&
+		    d->new_file.mode == GIT_FILEMODE_COMMIT)
+			return error_set(err, ERR_UNPROCESSABLE,
+					 "'%s' makes '%s' a gitlink (a "
+					 "submodule): cthulhu does not apply "
+					 "those",
+					 name, d->new_file.path);
 	}
 	return 0;
 }
@@ -613,78 +609,67 @@ static int check_beyond_links(git_tree *tree, git_diff *diff, const char *name,
 }
 
 /*
- * Whether a link at path (in the tree's root: "a/b/link") pointing to
- * target stays inside the tree: not absolute, and never more ".." than
- * the directories above it.
+ * Check what the new tree holds at each path the patch touches, as git's
+ * fsck would: no gitlink, no symbolic link that points out of the tree,
+ * into ".git" or at a folder holding it, or that is a .gitmodules (or
+ * another dot file git reads); no .gitmodules fsck refuses.  Checked out,
+ * the next patch or build step would follow such a link outside, and a
+ * clone would run such a submodule's url.
  */
-static bool link_target_ok(const char *path, const char *target, size_t len)
-{
-	const char *p, *end = target + len;
-	int depth = 0;
-
-	if (!len || *target == '/' || memchr(target, '\0', len))
-		return false;
-	for (p = path; *p; p++)
-		depth += *p == '/';
-	for (p = target; p < end;) {
-		const char *e = memchr(p, '/', end - p);
-		size_t k;
-
-		if (!e)
-			e = end;
-		k = e - p;
-		if (k == 2 && !memcmp(p, "..", 2)) {
-			if (--depth < 0)
-				return false;
-		} else if (k && !(k == 1 && *p == '.')) {
-			depth++;
-		}
-		p = e < end ? e + 1 : e;
-	}
-	return true;
-}
-
-/*
- * Refuse a patch that makes a symbolic link pointing out of the tree
- * (absolute, or with ".." past the root): checked out, the next patch or
- * build step would follow it outside.
- */
-static int check_link_targets(git_repository *git, const git_oid *tree_id,
-			      git_diff *diff, const char *name,
-			      struct strbuf *err)
+static int check_new_tree(git_repository *git, const git_oid *tree_id,
+			  git_diff *diff, const char *name, struct strbuf *err)
 {
 	size_t i, n = git_diff_num_deltas(diff);
 	git_tree *tree = NULL;
 	int ret = 0;
 
+	if (git_tree_lookup(&tree, git, tree_id) < 0)
+		return repo_error(err, -EIO, "cannot read the new tree");
 	for (i = 0; i < n && !ret; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->new_file.path, *base, *why;
+		struct strbuf text = STRBUF_INIT;
 		git_tree_entry *e = NULL;
 		git_blob *blob = NULL;
+		git_filemode_t mode;
 
 		if (d->status == GIT_DELTA_DELETED ||
-		    d->new_file.mode != GIT_FILEMODE_LINK)
+		    git_tree_entry_bypath(&e, tree, path) < 0)
 			continue;
-		if (!tree && git_tree_lookup(&tree, git, tree_id) < 0) {
-			ret = repo_error(err, -EIO, "cannot read the new tree");
-			break;
-		}
-		if (git_tree_entry_bypath(&e, tree, d->new_file.path) < 0)
-			continue;
-		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK &&
-		    git_blob_lookup(&blob, git, git_tree_entry_id(e)) == 0 &&
-		    !link_target_ok(d->new_file.path, git_blob_rawcontent(blob),
-				    git_blob_rawsize(blob))) {
-			struct strbuf target = STRBUF_INIT;
-
-			strbuf_add(&target, git_blob_rawcontent(blob),
-				   git_blob_rawsize(blob));
+		mode = git_tree_entry_filemode(e);
+		base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (mode == GIT_FILEMODE_COMMIT) {
 			ret = error_set(err, ERR_UNPROCESSABLE,
-					"'%s' makes the symbolic link '%s' point "
-					"outside the tree: '%s'",
-					name, d->new_file.path, target.buf);
-			strbuf_release(&target);
+					"'%s' makes '%s' a gitlink (a "
+					"submodule): cthulhu does not apply "
+					"those",
+					name, path);
+		} else if (mode != GIT_FILEMODE_LINK &&
+			   strcmp(base, ".gitmodules")) {
+			/* Nothing to read. */
+		} else if (git_blob_lookup(&blob, git, git_tree_entry_id(e)) <
+			   0) {
+			ret = repo_error(err, -EIO, "cannot read '%s' of '%s'",
+					 path, name);
+		} else if (mode == GIT_FILEMODE_LINK) {
+			strbuf_add(&text, git_blob_rawcontent(blob),
+				   git_blob_rawsize(blob));
+			why = pathcheck_link(path, text.buf, text.len);
+			if (why)
+				ret = error_set(err, ERR_UNPROCESSABLE,
+						"'%s' makes the symbolic link "
+						"'%s' %s: '%s'",
+						name, path, why, text.buf);
+		} else if (pathcheck_gitmodules(git_blob_rawcontent(blob),
+						git_blob_rawsize(blob),
+						&text) < 0) {
+			ret = error_set(err, ERR_UNPROCESSABLE,
+					"'%s' writes a '%s' git's fsck refuses: "
+					"%s",
+					name, path, text.buf);
 		}
+		strbuf_release(&text);
 		git_blob_free(blob);
 		git_tree_entry_free(e);
 	}
@@ -1530,7 +1515,7 @@ static int apply_one(git_repository *git, git_oid *tip,
 		done->three_way = true;
 	}
 
-	ret = check_link_targets(git, &new_tree, diff, name, err);
+	ret = check_new_tree(git, &new_tree, diff, name, err);
 	if (ret < 0)
 		goto out;
 
