@@ -608,75 +608,6 @@ static int check_beyond_links(git_tree *tree, git_diff *diff, const char *name,
 	return 0;
 }
 
-/*
- * Check what the new tree holds at each path the patch touches, as git's
- * fsck would: no gitlink, no symbolic link that points out of the tree,
- * into ".git" or at a folder holding it, or that is a .gitmodules (or
- * another dot file git reads); no .gitmodules fsck refuses.  Checked out,
- * the next patch or build step would follow such a link outside, and a
- * clone would run such a submodule's url.
- */
-static int check_new_tree(git_repository *git, const git_oid *tree_id,
-			  git_diff *diff, const char *name, struct strbuf *err)
-{
-	size_t i, n = git_diff_num_deltas(diff);
-	git_tree *tree = NULL;
-	int ret = 0;
-
-	if (git_tree_lookup(&tree, git, tree_id) < 0)
-		return repo_error(err, -EIO, "cannot read the new tree");
-	for (i = 0; i < n && !ret; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		const char *path = d->new_file.path, *base, *why;
-		struct strbuf text = STRBUF_INIT;
-		git_tree_entry *e = NULL;
-		git_blob *blob = NULL;
-		git_filemode_t mode;
-
-		if (d->status == GIT_DELTA_DELETED ||
-		    git_tree_entry_bypath(&e, tree, path) < 0)
-			continue;
-		mode = git_tree_entry_filemode(e);
-		base = strrchr(path, '/');
-		base = base ? base + 1 : path;
-		if (mode == GIT_FILEMODE_COMMIT) {
-			ret = error_set(err, ERR_UNPROCESSABLE,
-					"'%s' makes '%s' a gitlink (a "
-					"submodule): cthulhu does not apply "
-					"those",
-					name, path);
-		} else if (mode != GIT_FILEMODE_LINK &&
-			   strcmp(base, ".gitmodules")) {
-			/* Nothing to read. */
-		} else if (git_blob_lookup(&blob, git, git_tree_entry_id(e)) <
-			   0) {
-			ret = repo_error(err, -EIO, "cannot read '%s' of '%s'",
-					 path, name);
-		} else if (mode == GIT_FILEMODE_LINK) {
-			strbuf_add(&text, git_blob_rawcontent(blob),
-				   git_blob_rawsize(blob));
-			why = pathcheck_link(path, text.buf, text.len);
-			if (why)
-				ret = error_set(err, ERR_UNPROCESSABLE,
-						"'%s' makes the symbolic link "
-						"'%s' %s: '%s'",
-						name, path, why, text.buf);
-		} else if (pathcheck_gitmodules(git_blob_rawcontent(blob),
-						git_blob_rawsize(blob),
-						&text) < 0) {
-			ret = error_set(err, ERR_UNPROCESSABLE,
-					"'%s' writes a '%s' git's fsck refuses: "
-					"%s",
-					name, path, text.buf);
-		}
-		strbuf_release(&text);
-		git_blob_free(blob);
-		git_tree_entry_free(e);
-	}
-	git_tree_free(tree);
-	return ret;
-}
-
 /* Apply diff to tree; *out is the new tree's id.  Messages name p. */
 static int apply_plain(git_repository *git, git_tree *tree, git_diff *diff,
 		       git_oid *out, struct apply_where *where)
@@ -1395,6 +1326,154 @@ int apply_patch_id(const char *diff, size_t len, char *hex, struct strbuf *err)
 }
 
 /*
+ * Check an entry of the new tree as git's fsck would: no gitlink, no
+ * symbolic link that points out of the tree, into ".git" or at a folder
+ * holding it, or that is a .gitmodules (or another dot file git reads);
+ * no .gitmodules fsck refuses.  Checked out, the next patch or build
+ * step would follow such a link outside, and a clone would run such a
+ * submodule's url.
+ */
+static int check_entry(const char *name, const char *path, unsigned int mode,
+		       const char *content, size_t len, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	const char *base = strrchr(path, '/'), *why;
+	int ret = 0;
+
+	base = base ? base + 1 : path;
+	if (mode == GIT_FILEMODE_COMMIT) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"'%s' makes '%s' a gitlink (a submodule): "
+				"cthulhu does not apply those",
+				name, path);
+	} else if (mode == GIT_FILEMODE_LINK) {
+		strbuf_add(&text, content, len);
+		why = pathcheck_link(path, text.buf, text.len);
+		if (why)
+			ret = error_set(err, ERR_UNPROCESSABLE,
+					"'%s' makes the symbolic link '%s' %s: "
+					"'%s'",
+					name, path, why, text.buf);
+	} else if (!strcmp(base, ".gitmodules") &&
+		   pathcheck_gitmodules(content, len, &text) < 0) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"'%s' writes a '%s' git's fsck refuses: %s",
+				name, path, text.buf);
+	}
+	strbuf_release(&text);
+	return ret;
+}
+
+/* Whether check_entry() reads what a delta writes at its path. */
+static bool entry_checked(const git_diff_delta *d)
+{
+	const char *base = strrchr(d->new_file.path, '/');
+
+	base = base ? base + 1 : d->new_file.path;
+	return d->status != GIT_DELTA_DELETED &&
+	       (d->new_file.mode == GIT_FILEMODE_LINK ||
+		d->new_file.mode == GIT_FILEMODE_COMMIT ||
+		!strcmp(base, ".gitmodules"));
+}
+
+/*
+ * check_entry() before anything is written: the new content of each
+ * link and .gitmodules, applied in memory to the tip's blob, so that a
+ * refused patch leaves no object in the repository for `git fsck
+ * --strict` to flag.  A binary delta there is refused: only a text diff
+ * shows what it writes.  Where the hunks do not match the tip (a
+ * three-way apply), check_new_tree() checks the merged result.
+ */
+static int check_new_content(git_repository *git, git_tree *tree,
+			     git_diff *diff, const char *name,
+			     struct strbuf *err)
+{
+	size_t i, n = git_diff_num_deltas(diff);
+	struct strbuf content = STRBUF_INIT;
+	struct apply_where where = { 0 };
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		git_patch *patch = NULL;
+		git_blob *blob = NULL;
+		unsigned int mode = 0;
+
+		if (!entry_checked(d))
+			continue;
+		if (d->flags & GIT_DIFF_FLAG_BINARY) {
+			ret = error_set(err, ERR_UNPROCESSABLE,
+					"'%s' writes '%s' from a binary diff: "
+					"cthulhu reads a link or .gitmodules "
+					"only from a text diff",
+					name, d->new_file.path);
+			break;
+		}
+		if (d->status != GIT_DELTA_ADDED &&
+		    tree_blob(git, tree, d->old_file.path, &blob, &mode) < 0)
+			continue;
+		if (git_patch_from_diff(&patch, diff, i) < 0) {
+			git_blob_free(blob);
+			ret = repo_error(err, -EIO, "cannot read the patch");
+			break;
+		}
+		strbuf_reset(&content);
+		if (image_apply(patch, blob ? git_blob_rawcontent(blob) : "",
+				blob ? git_blob_rawsize(blob) : 0, &content,
+				&where) == 0)
+			ret = check_entry(name, d->new_file.path,
+					  d->new_file.mode, content.buf,
+					  content.len, err);
+		git_patch_free(patch);
+		git_blob_free(blob);
+	}
+	free(where.path);
+	strbuf_release(&content);
+	return ret;
+}
+
+/* check_entry() on what the new tree holds at each path the patch touches. */
+static int check_new_tree(git_repository *git, const git_oid *tree_id,
+			  git_diff *diff, const char *name, struct strbuf *err)
+{
+	size_t i, n = git_diff_num_deltas(diff);
+	git_tree *tree = NULL;
+	int ret = 0;
+
+	if (git_tree_lookup(&tree, git, tree_id) < 0)
+		return repo_error(err, -EIO, "cannot read the new tree");
+	for (i = 0; i < n && !ret; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *path = d->new_file.path, *base;
+		git_tree_entry *e = NULL;
+		git_blob *blob = NULL;
+		unsigned int mode;
+
+		if (d->status == GIT_DELTA_DELETED ||
+		    git_tree_entry_bypath(&e, tree, path) < 0)
+			continue;
+		mode = git_tree_entry_filemode(e);
+		base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (mode == GIT_FILEMODE_COMMIT)
+			ret = check_entry(name, path, mode, "", 0, err);
+		else if ((mode == GIT_FILEMODE_LINK ||
+			  !strcmp(base, ".gitmodules")) &&
+			 git_blob_lookup(&blob, git, git_tree_entry_id(e)) < 0)
+			ret = repo_error(err, -EIO, "cannot read '%s' of '%s'",
+					 path, name);
+		else if (blob)
+			ret = check_entry(name, path, mode,
+					  git_blob_rawcontent(blob),
+					  git_blob_rawsize(blob), err);
+		git_blob_free(blob);
+		git_tree_entry_free(e);
+	}
+	git_tree_free(tree);
+	return ret;
+}
+
+/*
  * Apply one patch to the tree of commit *tip and write its commit;
  * *tip becomes that commit.
  */
@@ -1469,6 +1548,9 @@ static int apply_one(git_repository *git, git_oid *tip,
 		goto out;
 	}
 	ret = check_beyond_links(tree, diff, name, err);
+	if (ret < 0)
+		goto out;
+	ret = check_new_content(git, tree, diff, name, err);
 	if (ret < 0)
 		goto out;
 
