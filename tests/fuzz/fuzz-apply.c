@@ -5,8 +5,12 @@
  * apply_onto() -- git_diff_from_buffer(), apply.c's own hunk matching,
  * libgit2's and the three-way fallback -- on a small tree made once in a
  * private repository.  Besides the sanitizers, the oracle is the security
- * boundary: a tree apply writes must not name ".", "..", ".git" or an
- * empty component, nor hold a symbolic link that points out of the tree.
+ * boundary: a tree apply writes must not name ".", "..", ".git" (in any
+ * spelling HFS+ or NTFS reads as ".git") or an empty component, nor hold
+ * a gitlink, a symbolic link that points out of the tree or into
+ * ".git", or a .gitmodules, .gitattributes, .gitignore or .mailmap that
+ * is a link.  The spellings are worked out here, apart from
+ * daemon/pathcheck.c, so that a bug there does not hide itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +60,65 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Whether the UTF-8 at s is a code point HFS+ ignores; its length. */
+static size_t hfs_ignored(const unsigned char *s)
+{
+	if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+		return 3; /* U+FEFF */
+	if (s[0] == 0xe2 && s[1] == 0x80 &&
+	    ((s[2] >= 0x8c && s[2] <= 0x8f) || (s[2] >= 0xaa && s[2] <= 0xae)))
+		return 3; /* U+200C..U+200F, U+202A..U+202E */
+	if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xaa && s[2] <= 0xaf)
+		return 3; /* U+206A..U+206F */
+	return 0;
+}
+
+/* ".git" as HFS+ (ignorables dropped, any case) or NTFS reads it. */
+static bool is_dotgit(const char *name, size_t len)
+{
+	char plain[8];
+	size_t i, n = 0, k;
+
+	for (i = 0; i < len && n < sizeof(plain);) {
+		k = hfs_ignored((const unsigned char *)name + i);
+		if (k) {
+			i += k;
+			continue;
+		}
+		plain[n++] = name[i++];
+	}
+	if (i == len && n == 4 && !strncasecmp(plain, ".git", 4))
+		return true;
+	/* NTFS: a stream after ':' and trailing dots and spaces go. */
+	for (k = 0; k < len && name[k] != ':'; k++)
+		;
+	while (k && (name[k - 1] == '.' || name[k - 1] == ' '))
+		k--;
+	return (k == 4 && !strncasecmp(name, ".git", 4)) ||
+	       (k == 5 && !strncasecmp(name, "git~1", 5));
+}
+
+/* Whether any '/' or '\' separated part of name (len bytes) is ".git". */
+static bool has_dotgit(const char *name, size_t len)
+{
+	const char *p = name, *end = name + len;
+
+	while (p <= end) {
+		const char *e = p;
+
+		while (e < end && *e != '/' && *e != '\\')
+			e++;
+		if (is_dotgit(p, e - p))
+			return true;
+		p = e + 1;
+	}
+	return false;
+}
+
 static bool name_ok(const char *name)
 {
 	return *name && strcmp(name, ".") && strcmp(name, "..") &&
-	       strcasecmp(name, ".git") && !strchr(name, '/');
+	       !has_dotgit(name, strlen(name)) && !strchr(name, '/');
 }
 
 /* Where a link at dir/ (depth components deep) pointing to target ends. */
@@ -98,15 +157,26 @@ static int check_entry(const char *root, const git_tree_entry *entry,
 		fprintf(stderr, "fuzz-apply: tree entry '%s%s'\n", root, name);
 		abort();
 	}
+	if (git_tree_entry_filemode(entry) == GIT_FILEMODE_COMMIT) {
+		fprintf(stderr, "fuzz-apply: gitlink '%s%s'\n", root, name);
+		abort();
+	}
 	if (git_tree_entry_filemode(entry) != GIT_FILEMODE_LINK)
 		return 0;
+	if (!strcasecmp(name, ".gitmodules") ||
+	    !strcasecmp(name, ".gitattributes") ||
+	    !strcasecmp(name, ".gitignore") || !strcasecmp(name, ".mailmap")) {
+		fprintf(stderr, "fuzz-apply: '%s%s' is a link\n", root, name);
+		abort();
+	}
 	if (git_blob_lookup(&blob, git, git_tree_entry_id(entry)) < 0)
 		abort();
 	strbuf_add(&target, git_blob_rawcontent(blob), git_blob_rawsize(blob));
 	if (strlen(target.buf) != target.len ||
-	    !link_inside(root, target.buf)) {
+	    !link_inside(root, target.buf) ||
+	    has_dotgit(target.buf, target.len)) {
 		fprintf(stderr,
-			"fuzz-apply: link '%s%s' -> '%s' leaves the tree\n",
+			"fuzz-apply: link '%s%s' -> '%s' leaves the tree or enters .git\n",
 			root, name, target.buf);
 		abort();
 	}
