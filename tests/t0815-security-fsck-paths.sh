@@ -114,16 +114,19 @@ applies()
 zwnj=$(printf '\342\200\214')	# U+200C ZERO WIDTH NON-JOINER
 bom=$(printf '\357\273\277')	# U+FEFF ZERO WIDTH NO-BREAK SPACE
 rlo=$(printf '\342\200\256')	# U+202E RIGHT-TO-LEFT OVERRIDE
+# The CLI prints invisible characters as escapes (t0816): the errors
+# name them so.
+zwnj_re='\\u200c' bom_re='\\ufeff' rlo_re='\\u202e'
 dotgit="refuses as a spelling of '.git'"
 dotgm="refuses as a spelling of '.gitmodules'"
 
 # '.git' as HFS+ reads it; git writes such a path quoted, as octal.
 add_quoted '.g\342\200\214it/config' > "$T/diff"
-refused 1 "$dotgit: '.g${zwnj}it/config'" "HFS+ '.g<U+200C>it', quoted"
+refused 1 "$dotgit: '.g${zwnj_re}it/config'" "HFS+ '.g<U+200C>it', quoted"
 add_file ".g${zwnj}it/config" > "$T/diff"
-refused 2 "$dotgit: '.g${zwnj}it/config'" "HFS+ '.g<U+200C>it', raw"
+refused 2 "$dotgit: '.g${zwnj_re}it/config'" "HFS+ '.g<U+200C>it', raw"
 add_file "include/${bom}.GiT${rlo}/hooks/post-checkout" > "$T/diff"
-refused 3 "$dotgit: 'include/${bom}.GiT${rlo}/hooks/post-checkout'" \
+refused 3 "$dotgit: 'include/${bom_re}.GiT${rlo_re}/hooks/post-checkout'" \
 	"HFS+ '<U+FEFF>.GiT<U+202E>' below the root"
 
 # '.git' as NTFS reads it.
@@ -144,7 +147,7 @@ refused 9 "$dotgm: 'gitmod~1'" "NTFS short name 'gitmod~1'"
 add_file 'gi7eba~3' > "$T/diff"
 refused 10 "$dotgm: 'gi7eba~3'" "NTFS fallback short name 'gi7eba~3'"
 add_file ".gitmodules${zwnj}" > "$T/diff"
-refused 11 "$dotgm: '\.gitmodules${zwnj}'" "HFS+ '.gitmodules<U+200C>'"
+refused 11 "$dotgm: '\.gitmodules${zwnj_re}'" "HFS+ '.gitmodules<U+200C>'"
 
 # Links.
 add_link gl .git > "$T/diff"
