@@ -30,6 +30,7 @@
 #include "daemon/queue.h"
 #include "daemon/repo.h"
 #include "daemon/strbuf.h"
+#include "daemon/testpoint.h"
 #include "daemon/topic.h"
 #include "daemon/xalloc.h"
 
@@ -327,18 +328,12 @@ static void record_own_move(struct job_ctx *ctx)
 }
 
 /*
- * Test points: CTHULHU_CRASH_AT=apply-moved or drop-moved ends the
- * process as kill -9 would once the topic moved, before the transaction
- * that records the move.
+ * Test points (testpoint.h): a crash at "apply-moved" or "drop-moved" once
+ * the topic moved, before the transaction that records the move.
  */
 static void crash_point(const char *point)
 {
-	const char *at = getenv("CTHULHU_CRASH_AT");
-
-	if (at && !strcmp(at, point)) {
-		log_warn("crashing at '%s' as CTHULHU_CRASH_AT asks", point);
-		raise(SIGKILL);
-	}
+	testpoint_crash(point);
 }
 
 static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,

@@ -22,6 +22,7 @@
 #include "daemon/pathcheck.h"
 #include "daemon/repo.h"
 #include "daemon/strbuf.h"
+#include "daemon/testpoint.h"
 #include "daemon/xalloc.h"
 
 #define COMMENT_CHAR '#'
@@ -1666,15 +1667,7 @@ int apply_onto(struct repo *repo, const char *base_hex,
 
 void apply_cas_hook(const char *refname)
 {
-	const char *hook = getenv("CTHULHU_CAS_HOOK");
-	struct strbuf cmd = STRBUF_INIT;
-
-	if (!hook || !*hook)
-		return;
-	strbuf_addf(&cmd, "'%s' '%s'", hook, refname);
-	if (system(cmd.buf))
-		log_warn("'%s' failed", cmd.buf);
-	strbuf_release(&cmd);
+	testpoint_hook("cas", refname);
 }
 
 int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,

@@ -34,6 +34,7 @@
 #include "daemon/queue.h"
 #include "daemon/series.h"
 #include "daemon/strbuf.h"
+#include "daemon/testpoint.h"
 #include "daemon/topic.h"
 #include "daemon/watch.h"
 #include "daemon/xalloc.h"
@@ -275,7 +276,8 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		case 'V':
-			printf("cthulhud %s\n", PACKAGE_VERSION);
+			printf("cthulhud %s%s\n", PACKAGE_VERSION,
+			       TESTPOINT_FEATURE);
 			return 0;
 		default:
 			fputs(usage_text, stderr);

@@ -28,6 +28,7 @@
 #include "daemon/next.h"
 #include "daemon/resolve.h"
 #include "daemon/strbuf.h"
+#include "daemon/testpoint.h"
 #include "daemon/topic.h"
 #include "daemon/xalloc.h"
 
@@ -57,30 +58,15 @@ struct build_topic {
 };
 
 /*
- * Test points: CTHULHU_CRASH_AT=merged (merge commits written, nothing
- * recorded), updating (the row says what next will be, next not moved)
- * or moved (next moved, the row not done) ends the process there as
- * kill -9 would; CTHULHU_NEXT_HOOK runs a program at each point.
+ * Test points (testpoint.h): a crash at "merged" (merge commits written,
+ * nothing recorded), "updating" (the row says what next will be, next not
+ * moved) or "moved" (next moved, the row not done); the "next" hook runs
+ * at each point.
  */
 static void crash_point(const char *point)
 {
-	const char *at = getenv("CTHULHU_CRASH_AT");
-
-	const char *hook = getenv("CTHULHU_NEXT_HOOK");
-	struct strbuf cmd = STRBUF_INIT;
-
-	if (at && !strcmp(at, point)) {
-		log_warn("next: crashing at '%s' as CTHULHU_CRASH_AT asks",
-			 point);
-		raise(SIGKILL);
-	}
-	/* CTHULHU_NEXT_HOOK: a program run as "HOOK POINT" (the CAS test) */
-	if (hook && *hook) {
-		strbuf_addf(&cmd, "'%s' %s", hook, point);
-		if (system(cmd.buf))
-			log_warn("next: '%s' failed", cmd.buf);
-		strbuf_release(&cmd);
-	}
+	testpoint_crash(point);
+	testpoint_hook("next", point);
 }
 
 static int64_t now_ms(void)

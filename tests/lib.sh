@@ -211,6 +211,29 @@ need_corpus()
 	exit 0
 }
 
+# The crash and race tests drive test points (CTHULHU_CRASH_AT,
+# CTHULHU_CAS_HOOK, CTHULHU_NEXT_HOOK) that only a cthulhud configured
+# with --enable-test-hooks has; its --version says so.
+has_test_hooks()
+{
+	"$top_builddir/cthulhud" --version | grep -q '(test hooks)'
+}
+
+# need_test_hooks: a test that cannot run without them ends here as
+# skipped, giving the reason; under CI=true (CI builds them, through
+# contrib/bootstrap.sh test) it fails instead.  Call it after test_init.
+need_test_hooks()
+{
+	has_test_hooks && return 0
+	if [ "${CI:-}" = true ]; then
+		echo "not ok 1 - cthulhud has no test hooks (CI=true: configure --enable-test-hooks)"
+		echo "1..1"
+		exit 1
+	fi
+	echo "1..0 # SKIP cthulhud has no test hooks (configure --enable-test-hooks)"
+	exit 0
+}
+
 # have_corpus: for a test with a part that reads the corpus: true when
 # $CORPUS is there; else one result says why that part does not run
 # (skipped, or failed under CI=true) and it returns false.

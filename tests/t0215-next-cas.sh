@@ -5,6 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
+need_test_hooks
 
 make_repo "$T/src"
 for t in t1 t2; do

@@ -9,6 +9,7 @@
 . "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-apply.sh"
 test_init
+need_test_hooks
 
 apply_tree || exit 1
 (

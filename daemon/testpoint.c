@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The test points (testpoint.h): compiled in with --enable-test-hooks
+ * only.
+ */
+#include "build-config.h"
+
+#ifdef CTHULHU_TEST_HOOKS
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/log.h"
+#include "daemon/spawn.h"
+#include "daemon/strbuf.h"
+#include "daemon/testpoint.h"
+
+void testpoint_crash(const char *point)
+{
+	const char *at = getenv("CTHULHU_CRASH_AT");
+
+	if (at && !strcmp(at, point)) {
+		log_warn("crashing at '%s' as CTHULHU_CRASH_AT asks", point);
+		raise(SIGKILL);
+	}
+}
+
+void testpoint_hook(const char *hook, const char *arg)
+{
+	const char *prog = getenv(!strcmp(hook, "cas") ? "CTHULHU_CAS_HOOK" :
+							 "CTHULHU_NEXT_HOOK");
+	const char *argv[] = { prog, arg, NULL };
+	struct strbuf err = STRBUF_INIT;
+
+	if (!prog || !*prog)
+		return;
+	if (spawn_run(argv, NULL, 0, &err))
+		log_warn("test hook: %s", err.buf);
+	strbuf_release(&err);
+}
+#endif
