@@ -21,6 +21,7 @@
 #include "daemon/log.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
+#include "daemon/spawn.h"
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 
@@ -412,23 +413,25 @@ int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
 	return ret;
 }
 
-/* Pipe raw to the sendmail command (run by /bin/sh). */
+/*
+ * Pipe raw to the sendmail command: its words split at blanks, run as an
+ * argv with no shell, so nothing in the command or a mail is ever a
+ * shell's to read.
+ */
 static int run_sendmail(const char *cmd, const char *raw, size_t len,
 			struct strbuf *err)
 {
-	FILE *f;
-	int status;
+	char **argv, *buf;
+	int ret;
 
-	f = popen(cmd, "we");
-	if (!f)
-		return error_set(err, -errno, "cannot run '%s': %s", cmd,
-				 strerror(errno));
-	fwrite(raw, 1, len, f);
-	status = pclose(f);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status))
-		return error_set(err, -EIO, "'%s' failed (status %d)", cmd,
-				 status);
-	return 0;
+	if (!spawn_split(cmd, &argv, &buf))
+		ret = error_set(err, ERR_INVALID,
+				"[notify] sendmail is empty: no command to run");
+	else
+		ret = spawn_run((const char *const *)argv, raw, len, err);
+	free(argv);
+	free(buf);
+	return ret;
 }
 
 int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err)

@@ -57,9 +57,12 @@ git init -q -b master "$T/dev"
 	cat "$T"/s2/*.patch >"$T/s2.mbox"
 )
 
+# [notify] sendmail runs as an argv, no shell: a script appends the mail.
+printf '#!/bin/sh\ncat >>"$1"\n' >"$T/sendmail"
+chmod +x "$T/sendmail"
 write_config "$T/cthulhu.conf" "$T/src.git" \
 	'[topic "pmu"]' '	order = 1' '[topic "mmu"]' '	order = 2' \
-	'[apply]' '	link = ' '[notify]' "	sendmail = cat >>$T/sent.mbox"
+	'[apply]' '	link = ' '[notify]' "	sendmail = $T/sendmail $T/sent.mbox"
 
 # --- a crash between the row and the mail -------------------------------------
 
