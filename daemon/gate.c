@@ -34,6 +34,7 @@
 #include "daemon/merge.h"
 #include "daemon/next.h"
 #include "daemon/notify.h"
+#include "daemon/repo.h"
 #include "daemon/strbuf.h"
 #include "daemon/xalloc.h"
 
@@ -494,30 +495,26 @@ static void log_tail(const char *path, struct strbuf *out)
 }
 
 /* "git log --oneline from..to", indented, at most RANGE_MAX lines. */
-static void commit_range(const struct config *cfg, const char *from,
-			 const char *to, struct strbuf *out)
+static void commit_range(const char *from, const char *to, struct strbuf *out)
 {
-	struct strbuf cmd = STRBUF_INIT;
-	char line[512];
-	FILE *f;
-	int n = 0;
+	struct strbuf log = STRBUF_INIT, err = STRBUF_INIT;
+	struct repo *repo = repo_thread(&err);
+	const char *p, *eol;
 
-	strbuf_addf(&cmd,
-		    "git -C '%s' log --oneline --no-decorate -n %d %s..%s 2>&1",
-		    cfg->repo, RANGE_MAX, from, to);
-	f = popen(cmd.buf, "re");
-	strbuf_release(&cmd);
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		strbuf_addf(out, "    %s", line);
-		if (!strchr(line, '\n'))
-			strbuf_addch(out, '\n');
-		n++;
+	if (!repo || repo_log_oneline(repo, from, to, RANGE_MAX, &log, &err)) {
+		strbuf_addf(out, "    (%s)\n", err.buf);
+		goto out;
 	}
-	pclose(f);
-	if (!n)
+	if (!log.len)
 		strbuf_addstr(out, "    (no commits)\n");
+	for (p = log.buf; *p; p = eol + 1) {
+		eol = strchr(p, '\n');
+		strbuf_addstr(out, "    ");
+		strbuf_add(out, p, eol - p + 1);
+	}
+out:
+	strbuf_release(&log);
+	strbuf_release(&err);
 }
 
 /* The tip topic had in the build next now is, or "". */
@@ -679,8 +676,7 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 			    *good ? good :
 				    jstr(json_array_get(probes, 0), "commit"),
 			    jstr(p, "tip"));
-		commit_range(cfg,
-			     *good ? good :
+		commit_range(*good ? good :
 				     jstr(json_array_get(probes, 0), "commit"),
 			     jstr(p, "tip"), &body);
 		strbuf_addf(&body,

@@ -363,6 +363,48 @@ int repo_ahead(struct repo *repo, const char *tip, const char *base,
 	return 0;
 }
 
+int repo_log_oneline(struct repo *repo, const char *base, const char *tip,
+		     int max, struct strbuf *out, struct strbuf *err)
+{
+	git_revwalk *walk = NULL;
+	git_commit *commit;
+	git_buf abbrev = { 0 };
+	git_oid t, b, oid;
+	int n = 0, ret = 0;
+
+	if (git_oid_fromstr(&t, tip) < 0 || git_oid_fromstr(&b, base) < 0)
+		return error_set(err, ERR_INVALID, "bad commit '%s..%s'", base,
+				 tip);
+	if (git_revwalk_new(&walk, repo->git) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TIME) < 0 ||
+	    git_revwalk_push(walk, &t) < 0 || git_revwalk_hide(walk, &b) < 0) {
+		ret = repo_error(err, -EIO, "cannot walk '%s..%s'", base, tip);
+		goto out;
+	}
+	while (n < max && !git_revwalk_next(&oid, walk)) {
+		if (git_commit_lookup(&commit, repo->git, &oid) < 0) {
+			ret = repo_error(err, -EIO, "cannot read commit '%s'",
+					 git_oid_tostr_s(&oid));
+			goto out;
+		}
+		if (git_object_short_id(&abbrev, (git_object *)commit) < 0)
+			strbuf_addf(out, "%.12s", git_oid_tostr_s(&oid));
+		else
+			strbuf_addstr(out, abbrev.ptr);
+		git_buf_dispose(&abbrev);
+		strbuf_addf(out, " %s\n",
+			    git_commit_summary(commit) ?
+				    git_commit_summary(commit) :
+				    "");
+		git_commit_free(commit);
+		n++;
+	}
+out:
+	git_buf_dispose(&abbrev);
+	git_revwalk_free(walk);
+	return ret;
+}
+
 bool repo_refname_valid(const char *refname)
 {
 	int valid = 0;

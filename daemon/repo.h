@@ -95,6 +95,14 @@ int repo_git_resolve_commit(struct git_repository *git, const char *rev,
 int repo_ahead(struct repo *repo, const char *tip, const char *base,
 	       size_t *ahead, struct strbuf *err);
 
+/*
+ * The commits on tip that base does not have, newest first, at most max,
+ * one "ABBREV SUBJECT\n" line each (git log --oneline base..tip), added
+ * to out; both hex SHA1s of commits.  0 or a negative code with err set.
+ */
+int repo_log_oneline(struct repo *repo, const char *base, const char *tip,
+		     int max, struct strbuf *out, struct strbuf *err);
+
 /* Whether refname is a well-formed full ref name ("refs/heads/x86/pmu"). */
 bool repo_refname_valid(const char *refname);
 
