@@ -6,7 +6,8 @@
 #   sudo ./contrib/bootstrap.sh demo    install the build dependencies,
 #                                       build, run the demo tree
 #   sudo ./contrib/bootstrap.sh test    install everything the tests use,
-#                                       build, run `make check`
+#                                       build (with --enable-test-hooks),
+#                                       run `make check`
 #
 # Run from anywhere inside a clone of cthulhu.  Environment:
 #   CI=true            test with --enable-sanitizers --enable-werror
@@ -72,6 +73,9 @@ if [ -z "${NO_APT:-}" ]; then
 fi
 
 flags=${CONFIGURE_FLAGS:-}
+# The crash and race tests drive test points that only a build with
+# --enable-test-hooks has (never one to run in production).
+[ "$mode" = test ] && flags="--enable-test-hooks $flags"
 if [ "$mode" = test ] &&
    { [ "${CI:-}" = true ] || [ -n "${CTHULHU_STRICT:-}" ]; }; then
 	flags="--enable-sanitizers --enable-werror $flags"
