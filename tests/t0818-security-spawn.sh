@@ -1,0 +1,116 @@
+#!/bin/sh
+# No shell between cthulhud and the programs it runs, no test point in a
+# production build, a state dir only cthulhud's user can enter.
+#
+# A topic whose branch is named with shell metacharacters
+# (x';touch${IFS}$T/p;' is a valid ref name) is applied to, built into
+# next and mailed about: nothing runs it.  [notify] sendmail with ';' in
+# it runs as an argv, each word one argument.  With --enable-test-hooks
+# the CAS and next hooks get the ref name and the point as one argument
+# each; without, cthulhud holds none of the test points' names and
+# ignores CTHULHU_CRASH_AT and the hooks.  An existing state dir of mode
+# 0755 is made 0700; a state dir that is a symbolic link is refused with
+# a clear error.  The systemd unit runs as a user of its own, hardened.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-foundation.sh"
+test_init
+
+branch="x';touch\${IFS}$T/p;'"
+git check-ref-format "refs/heads/$branch"
+ok "the branch name is a valid ref name"
+
+make_repo "$T/work"
+(cd "$T/work" && git branch "$branch" && git push -q origin "$branch")
+ok "the branch is pushed"
+readme_patch "$T/patch.mbox" t0818-1@example.com
+
+# Each program records its arguments, one a line.
+for prog in sendmail cas-hook next-hook; do
+	cat >"$T/$prog" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >>"$T/$prog.args"
+EOF
+	chmod +x "$T/$prog"
+done
+echo "cat >>'$T/sent.mbox'" >>"$T/sendmail"
+
+write_config "$T/cthulhu.conf" "$T/work.git" \
+	'[topic "pmu"]' "	branch = \"$branch\"" '	order = 1' \
+	'[apply]' '	link = ' \
+	'[notify]' "	sendmail = \"$T/sendmail -oi ;touch\${IFS}$T/q\""
+
+# An existing state dir, open to group and others.
+mkdir "$T/state" && chmod 755 "$T/state"
+CTHULHU_CAS_HOOK=$T/cas-hook CTHULHU_NEXT_HOOK=$T/next-hook
+export CTHULHU_CAS_HOOK CTHULHU_NEXT_HOOK
+if has_test_hooks; then
+	hooks=yes
+else
+	hooks=no
+	# Without test hooks a crash point is no more than a name.
+	CTHULHU_CRASH_AT=apply-moved
+	export CTHULHU_CRASH_AT
+fi
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts" || done_testing
+unset CTHULHU_CAS_HOOK CTHULHU_NEXT_HOOK CTHULHU_CRASH_AT
+is "$(stat -c %a "$T/state")" 700 "the existing 0755 state dir is made 0700"
+grep -q "was mode 0755: made it 0700" "$T/daemon.log"
+ok "the log says so"
+
+check "a mail in" cth submit "$T/patch.mbox"
+check "applied to the metacharacter branch" \
+	cth apply "$(sql 'SELECT max(id) FROM series')" pmu
+is "$(git --git-dir="$T/work.git" log -1 --format=%s "refs/heads/$branch")" \
+	"readme: Say more" "the patch is on the branch"
+check "next is built with it" cth rebuild --wait
+wait_for 10 test -s "$T/sent.mbox"
+ok "the notification is sent"
+grep -qF "$branch" "$T/sent.mbox"
+ok "the mail names the branch"
+is "$(cat "$T/sendmail.args")" "-oi
+;touch\${IFS}$T/q" "sendmail gets each word of its command as one argument"
+[ ! -e "$T/q" ]
+ok "the ';' in the sendmail command runs nothing"
+
+# The names of the test points, in the binary.
+names=$(strings "$top_builddir/cthulhud" |
+	grep -oE 'CTHULHU_(CRASH_AT|CAS_HOOK|NEXT_HOOK)' | sort -u | wc -l)
+if [ "$hooks" = yes ]; then
+	is "$names" 3 "a build with test hooks holds the three names"
+	is "$(cat "$T/cas-hook.args")" "refs/heads/$branch" \
+		"the CAS hook gets the ref name as one argument"
+	grep -qx updating "$T/next-hook.args"
+	ok "the next hook gets the point as one argument"
+else
+	is "$names" 0 "a build without test hooks holds none of their names"
+	kill -0 "$DAEMON_PID"
+	ok "CTHULHU_CRASH_AT=apply-moved did not kill it"
+	[ ! -e "$T/cas-hook.args" ] && [ ! -e "$T/next-hook.args" ]
+	ok "the CAS and next hooks never ran"
+fi
+[ ! -e "$T/p" ]
+ok "the branch name runs nothing"
+stop_daemon
+ok "cthulhud stops"
+
+# A state dir that is a symbolic link.
+mv "$T/state" "$T/real-state"
+ln -s real-state "$T/state"
+"$top_builddir/cthulhud" -c "$T/cthulhu.conf" >"$T/out" 2>&1
+is "$?" 1 "cthulhud refuses a symlinked state dir"
+like "$(cat "$T/out")" "state dir '$T/state' is a symbolic link: refusing it" \
+	"and says why"
+[ ! -e "$T/real-state/cthulhud.sock" ]
+ok "without serving on it"
+
+# The unit: a user of its own, not root, and hardened.
+unit=$top_builddir/contrib/cthulhud.service
+for line in User=cthulhu NoNewPrivileges=true ProtectSystem=strict \
+	    ProtectHome=true PrivateDevices=true StateDirectoryMode=0700 \
+	    SystemCallFilter=@system-service \
+	    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6'; do
+	grep -qx "$line" "$unit"
+	ok "the unit says $line"
+done
+done_testing
