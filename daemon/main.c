@@ -84,51 +84,53 @@ out:
 
 /*
  * Make sure dir exists, is a directory of this process's user and no
- * symbolic link, is 0700 whatever it was made with (the token lives
- * there), and this process can write there.
+ * symbolic link, that this process can write there, and make it 0700
+ * whatever it was made with (the token lives there).
  */
 static void prepare_state_dir(const char *dir)
 {
-	struct strbuf probe = STRBUF_INIT;
-	int fd, rc = mkdir_p(dir, 0700);
+	struct strbuf path = STRBUF_INIT;
+	int dfd, fd, rc = mkdir_p(dir, 0700);
 	struct stat st;
 
 	if (rc < 0)
 		die("cannot create state dir '%s': %s", dir, strerror(-rc));
 	/* O_NOFOLLOW: the last component may not be a symbolic link. */
-	strbuf_addstr(&probe, dir);
-	while (probe.len > 1 && probe.buf[probe.len - 1] == '/')
-		strbuf_setlen(&probe, probe.len - 1);
-	fd = open(probe.buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) &&
-	    !lstat(probe.buf, &st) && S_ISLNK(st.st_mode))
+	strbuf_addstr(&path, dir);
+	while (path.len > 1 && path.buf[path.len - 1] == '/')
+		strbuf_setlen(&path, path.len - 1);
+	dfd = open(path.buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && (errno == ELOOP || errno == ENOTDIR) &&
+	    !lstat(path.buf, &st) && S_ISLNK(st.st_mode))
 		die("state dir '%s' is a symbolic link: refusing it (set "
 		    "[state] dir to the directory itself)",
 		    dir);
-	if (fd < 0)
+	if (dfd < 0)
 		die("cannot open state dir '%s': %s", dir, strerror(errno));
-	if (fstat(fd, &st) < 0)
+	if (fstat(dfd, &st) < 0)
 		die("cannot stat state dir '%s': %s", dir, strerror(errno));
 	if (st.st_uid != geteuid())
 		die("state dir '%s' belongs to uid %d, not to cthulhud's user "
 		    "(uid %d): refusing it",
 		    dir, (int)st.st_uid, (int)geteuid());
+	strbuf_reset(&path);
+	strbuf_addf(&path, ".write-test.%d", (int)getpid());
+	fd = openat(dfd, path.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		die("state dir '%s' is not writable: %s", dir, strerror(errno));
+	close(fd);
+	unlinkat(dfd, path.buf, 0);
+	/* Only once it is writable: a read-only one is refused, not opened. */
 	if ((st.st_mode & 07777) != 0700) {
-		if (fchmod(fd, 0700) < 0)
+		if (fchmod(dfd, 0700) < 0)
 			die("cannot make state dir '%s' 0700: %s", dir,
 			    strerror(errno));
 		log_info("state dir '%s' was mode %04o: made it 0700", dir,
 			 (unsigned)(st.st_mode & 07777));
 	}
-	close(fd);
-	strbuf_reset(&probe);
-	strbuf_addf(&probe, "%s/.write-test.%d", dir, (int)getpid());
-	fd = open(probe.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		die("state dir '%s' is not writable: %s", dir, strerror(errno));
-	close(fd);
-	unlink(probe.buf);
-	strbuf_release(&probe);
+	close(dfd);
+	strbuf_release(&path);
 }
 
 /*
