@@ -39,6 +39,7 @@ static int status_get(struct http_request *req, json_t **out,
 			 job ? job : json_null(), "listen", cfg->http_listen);
 	daemon_config_put();
 	json_object_set_new(*out, "cycle", cycle_current_json());
+	json_object_set_new(*out, "jobs_run", engine_runs());
 	return 0;
 }
 

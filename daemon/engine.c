@@ -61,6 +61,8 @@ static struct {
 	time_t cur_started;
 	char cur_progress[128];
 	unsigned int finished;
+	/* Jobs run since start, by the index of their type in types. */
+	unsigned long runs[MAX_JOB_TYPES];
 } eng = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -148,6 +150,7 @@ static int job_execute(struct job *job, json_t **result, struct strbuf *err)
 	struct job_ctx ctx = { 0 };
 	struct strbuf dberr = STRBUF_INIT;
 	char *text = NULL;
+	size_t i;
 	int code;
 
 	*result = NULL;
@@ -178,6 +181,9 @@ static int job_execute(struct job *job, json_t **result, struct strbuf *err)
 	eng.cur_id = 0;
 	eng.cur_type = NULL;
 	eng.finished++;
+	for (i = 0; i < eng.nr_types; i++)
+		if (eng.types[i] == job->type)
+			eng.runs[i]++;
 	pthread_mutex_unlock(&eng.lock);
 
 	if (code < 0 && !err->len)
@@ -624,6 +630,21 @@ void engine_every(const char *type_name, unsigned int interval_ms)
 	}
 	pthread_cond_signal(&eng.wake);
 	pthread_mutex_unlock(&eng.lock);
+}
+
+json_t *engine_runs(void)
+{
+	json_t *runs = json_object();
+	size_t i;
+
+	pthread_mutex_lock(&eng.lock);
+	for (i = 0; i < eng.nr_types; i++)
+		if (eng.runs[i])
+			json_object_set_new(runs, eng.types[i]->name,
+					    json_integer(
+						    (json_int_t)eng.runs[i]));
+	pthread_mutex_unlock(&eng.lock);
+	return runs;
 }
 
 json_t *engine_current(void)

@@ -75,6 +75,12 @@ void engine_kick(const char *type, json_t *args, unsigned int delay_ms);
 /* The running job as JSON {id, type, started}, or NULL; new reference. */
 json_t *engine_current(void);
 
+/*
+ * How many jobs of each type ran since start, {"TYPE": N} for the types
+ * that ran at all; new reference.
+ */
+json_t *engine_runs(void);
+
 /* Run fn on the engine thread every interval_ms (0 removes it). */
 void engine_every(const char *type, unsigned int interval_ms);
 
