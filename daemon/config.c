@@ -31,6 +31,9 @@ static const char *const known_keys[] = { "tree.name",
 					  "http.body-limit",
 					  "http.threads",
 					  "http.max-connections",
+					  "http.max-per-client",
+					  "http.max-streams",
+					  "http.header-timeout",
 					  "http.allowed-hosts",
 					  "watch.poll",
 					  "log.level",
@@ -485,6 +488,27 @@ static int config_check(struct config *cfg, struct strbuf *err)
 		return config_error(cfg, err, "http.max-connections",
 				    "must be 1 to 4096%s", NULL);
 	cfg->http_max_connections = (unsigned int)n;
+	ret = config_get_int(cfg, "http.max-per-client", 32, &n, err);
+	if (ret)
+		return ret;
+	if (n < 0 || n > 4096)
+		return config_error(cfg, err, "http.max-per-client",
+				    "must be 0 to 4096%s", NULL);
+	cfg->http_max_per_client = (unsigned int)n;
+	ret = config_get_int(cfg, "http.max-streams", 64, &n, err);
+	if (ret)
+		return ret;
+	if (n < 1 || n > 4096)
+		return config_error(cfg, err, "http.max-streams",
+				    "must be 1 to 4096%s", NULL);
+	cfg->http_max_streams = (unsigned int)n;
+	ret = config_get_int(cfg, "http.header-timeout", 10, &n, err);
+	if (ret)
+		return ret;
+	if (n < 0 || n > 3600)
+		return config_error(cfg, err, "http.header-timeout",
+				    "must be 0 to 3600 seconds%s", NULL);
+	cfg->http_header_timeout = (unsigned int)n;
 	ret = config_get_int(cfg, "watch.poll", 5, &n, err);
 	if (ret)
 		return ret;

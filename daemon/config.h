@@ -39,6 +39,9 @@ struct config {
 	size_t http_body_limit; /* http.body-limit, bytes */
 	unsigned int
 		http_max_connections; /* http.max-connections, per listener */
+	unsigned int http_max_per_client; /* http.max-per-client, 0: no limit */
+	unsigned int http_max_streams;	  /* http.max-streams, per listener */
+	unsigned int http_header_timeout; /* http.header-timeout, s, 0: off */
 
 	unsigned int poll_seconds; /* watch.poll, 0 turns polling off */
 

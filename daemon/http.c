@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
@@ -49,17 +51,37 @@ static const struct {
 	{ ERR_UNAVAILABLE, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable" },
 };
 
-struct conn_state {
-	struct strbuf body;
-	bool too_large;
-	bool over_tcp;
-};
-
 struct listener {
 	struct MHD_Daemon *mhd;
 	bool over_tcp;
 	int fd;
-	unsigned int active; /* connections open now (atomic) */
+	unsigned int active;  /* connections open now (atomic) */
+	unsigned int streams; /* event streams open now (atomic) */
+};
+
+struct conn_state {
+	struct strbuf body;
+	struct listener *l;
+	bool too_large;
+	bool over_tcp;
+};
+
+/*
+ * The socket context of each connection on_connection() saw start and
+ * counted in its listener's active.  libmicrohttpd can report a
+ * connection closed that it never reported started (one it refused
+ * with 431 or 414): that one has no slot and is not counted down.
+ */
+struct conn_slot {
+	bool over_limit; /* beyond max_connections: 503 to every request */
+	bool reserved;	 /* in the last reserved_slots: the token only */
+	/* On header_slots while deadline is set (TCP, header_timeout). */
+	struct conn_slot *prev, *next;
+	bool listed;
+	int64_t deadline; /* CLOCK_MONOTONIC ms; 0 while a request runs */
+	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
 };
 
 static struct listener unix_listener = { .fd = -1 };
@@ -69,19 +91,44 @@ static size_t body_limit = 64 * 1024 * 1024;
 static char *listen_host;
 static char *allowed_hosts;
 static unsigned int max_connections = 256;
+static unsigned int max_per_client = 32;
+static unsigned int max_streams = 64;
+/*
+ * Seconds a TCP connection has for its request line and headers, from
+ * its start or from the end of its previous request (see
+ * header_sweep()); 0 for no deadline.
+ */
+static unsigned int header_timeout = 10;
+static struct conn_slot *header_slots;
+static pthread_mutex_t header_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t header_thread;
+static bool header_thread_running, header_thread_stop;
 /*
  * What a connection may hold of request line and headers (the body is
  * read apart, up to body_limit): libmicrohttpd answers 431 to headers
  * over it, 414 to a longer request line.
  */
 #define HEADER_LIMIT ((size_t)32 * 1024)
+
 /*
- * The socket context of each connection counted in its listener's
- * active: over_limit for one beyond max_connections.  libmicrohttpd
- * can report a connection closed that it never reported started (one it
- * refused with 431 or 414), which must not be counted down.
+ * The last connections of max_connections on TCP serve only requests
+ * with the token, so that connections without it (event streams, slow
+ * clients from many addresses) cannot keep the maintainer out.
  */
-static char counted, over_limit;
+static unsigned int reserved_slots(void)
+{
+	unsigned int n = max_connections / 8;
+
+	return n ? n : max_connections > 1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 const char *http_query(const struct http_request *req, const char *name)
 {
@@ -234,6 +281,7 @@ struct stream_state {
 	struct http_stream s;
 	struct strbuf buf;
 	size_t off;
+	unsigned int *streams; /* the listener's count, taken for this one */
 };
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -261,24 +309,39 @@ static void stream_done(void *cls)
 
 	if (st->s.free)
 		st->s.free(st->s.cookie);
+	if (st->streams)
+		__atomic_sub_fetch(st->streams, 1, __ATOMIC_SEQ_CST);
 	strbuf_release(&st->buf);
 	free(st);
 }
 
 static enum MHD_Result queue_stream(struct MHD_Connection *conn,
+				    struct listener *l,
 				    const struct route *route,
 				    struct http_request *req,
 				    struct strbuf *err)
 {
-	struct stream_state *st = xcalloc(1, sizeof(*st));
 	const char *content_type = "text/plain";
+	struct stream_state *st;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	int code;
 
+	/* A stream holds a connection and a thread for as long as it likes. */
+	if (__atomic_add_fetch(&l->streams, 1, __ATOMIC_SEQ_CST) >
+	    max_streams) {
+		__atomic_sub_fetch(&l->streams, 1, __ATOMIC_SEQ_CST);
+		return queue_error(conn, ERR_UNAVAILABLE,
+				   "too many event streams: this listener "
+				   "serves at most http.max-streams at once; "
+				   "try again later");
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->streams = &l->streams;
 	strbuf_init(&st->buf, 0);
 	code = route->stream(req, &content_type, &st->s, err);
 	if (code < 0) {
+		__atomic_sub_fetch(&l->streams, 1, __ATOMIC_SEQ_CST);
 		strbuf_release(&st->buf);
 		free(st);
 		return queue_error(conn, code, err->buf);
@@ -526,7 +589,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn,
 	req.priv = conn;
 
 	if (route->stream) {
-		ret = queue_stream(conn, route, &req, &err);
+		ret = queue_stream(conn, cs->l, route, &req, &err);
 		goto out;
 	}
 	route_answer(route, &req, &a);
@@ -578,12 +641,69 @@ void http_route_each(void (*fn)(const struct route *route, void *data),
 			fn(r, data);
 }
 
-static bool connection_over_limit(struct MHD_Connection *conn)
+static struct conn_slot *connection_slot(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci && ci->socket_context == &over_limit;
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Set (or with 0 clear) the time by which the next request must be in. */
+static void slot_set_deadline(struct conn_slot *slot, int64_t deadline)
+{
+	if (!slot || !slot->listed)
+		return;
+	pthread_mutex_lock(&header_lock);
+	slot->deadline = deadline;
+	pthread_mutex_unlock(&header_lock);
+}
+
+/* Is fd still the connection slot was made for (not a reused number)? */
+static bool slot_fd_is_peer(const struct conn_slot *slot)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+
+	if (getpeername(slot->fd, (struct sockaddr *)&peer, &len) < 0)
+		return false;
+	return len == slot->peer_len && !memcmp(&peer, &slot->peer, len);
+}
+
+/*
+ * libmicrohttpd's connection timeout is an idle timeout: a client that
+ * sends a header line now and then is never closed, and holds its
+ * connection and thread for good.  Close the socket under a connection
+ * whose request line and headers are not in by its deadline, however
+ * slowly its bytes come; its thread then sees the end of the stream.
+ * A slot leaves the list (on_connection()) before libmicrohttpd closes
+ * its descriptor, and the lock is held from that check to shutdown().
+ */
+static void *header_sweep(void *arg)
+{
+	struct timespec tick = { 0, 200 * 1000 * 1000 };
+	struct conn_slot *slot;
+	int64_t now;
+
+	while (!__atomic_load_n(&header_thread_stop, __ATOMIC_SEQ_CST)) {
+		nanosleep(&tick, NULL);
+		now = now_ms();
+		pthread_mutex_lock(&header_lock);
+		for (slot = header_slots; slot; slot = slot->next) {
+			if (!slot->deadline || slot->deadline > now)
+				continue;
+			slot->deadline = 0;
+			if (!slot_fd_is_peer(slot))
+				continue;
+			log_debug("http: closing a connection whose request "
+				  "headers took over http.header-timeout "
+				  "(%u s)",
+				  header_timeout);
+			shutdown(slot->fd, SHUT_RDWR);
+		}
+		pthread_mutex_unlock(&header_lock);
+	}
+	return NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -595,13 +715,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	struct conn_state *cs = *con_cls;
 
 	if (!cs) {
+		struct conn_slot *slot = connection_slot(conn);
 		const char *clen;
 
 		cs = xcalloc(1, sizeof(*cs));
 		strbuf_init(&cs->body, 0);
+		cs->l = l;
 		cs->over_tcp = l->over_tcp;
 		*con_cls = cs;
-		if (connection_over_limit(conn))
+		/* The headers are in: the deadline is met. */
+		slot_set_deadline(slot, 0);
+		if (slot && slot->over_limit)
 			return queue_error(conn, ERR_UNAVAILABLE,
 					   "too many connections: this listener "
 					   "serves at most http.max-connections "
@@ -612,6 +736,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 					   "Host: it answers to an address, "
 					   "its listen host, localhost and "
 					   "http.allowed-hosts");
+		if (slot && slot->reserved && !request_authorized(conn))
+			return queue_error(conn, ERR_UNAVAILABLE,
+					   "too many connections: the last of "
+					   "http.max-connections are kept for "
+					   "requests with 'Authorization: Bearer "
+					   "<token>'; try again later");
 		/*
 		 * Refuse before reading the body: an unauthorised or
 		 * oversized upload is not worth receiving, and GET or
@@ -661,6 +791,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct conn_state *cs = *con_cls;
 
+	/* A kept-alive connection has as long again for its next request. */
+	slot_set_deadline(connection_slot(conn),
+			  now_ms() + (int64_t)header_timeout * 1000);
 	if (!cs)
 		return;
 	strbuf_release(&cs->body);
@@ -673,13 +806,36 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct listener *l = cls;
+	struct conn_slot *slot;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		/* Answered 503 at its first request (see on_request()). */
+		const union MHD_ConnectionInfo *ci;
 		unsigned int n =
 			__atomic_add_fetch(&l->active, 1, __ATOMIC_SEQ_CST);
 
-		*socket_context = n > max_connections ? &over_limit : &counted;
+		slot = xcalloc(1, sizeof(*slot));
+		/* Answered 503 at its requests (see on_request()). */
+		slot->over_limit = n > max_connections;
+		slot->reserved = l->over_tcp &&
+				 n > max_connections - reserved_slots();
+		ci = MHD_get_connection_info(conn,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		slot->peer_len = sizeof(slot->peer);
+		if (l->over_tcp && header_timeout && ci &&
+		    !getpeername(ci->connect_fd, (struct sockaddr *)&slot->peer,
+				 &slot->peer_len)) {
+			slot->fd = ci->connect_fd;
+			slot->deadline =
+				now_ms() + (int64_t)header_timeout * 1000;
+			slot->listed = true;
+			pthread_mutex_lock(&header_lock);
+			slot->next = header_slots;
+			if (header_slots)
+				header_slots->prev = slot;
+			header_slots = slot;
+			pthread_mutex_unlock(&header_lock);
+		}
+		*socket_context = slot;
 		return;
 	}
 	/*
@@ -687,9 +843,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 	 * connection: close its database and repository handles.
 	 */
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		if (*socket_context == &counted ||
-		    *socket_context == &over_limit) {
+		slot = *socket_context;
+		if (slot) {
 			__atomic_sub_fetch(&l->active, 1, __ATOMIC_SEQ_CST);
+			if (slot->listed) {
+				pthread_mutex_lock(&header_lock);
+				if (slot->prev)
+					slot->prev->next = slot->next;
+				else
+					header_slots = slot->next;
+				if (slot->next)
+					slot->next->prev = slot->prev;
+				pthread_mutex_unlock(&header_lock);
+			}
+			free(slot);
 			*socket_context = NULL;
 		}
 		db_thread_exit();
@@ -715,6 +882,11 @@ static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 	 * can be told 503; past twice that, libmicrohttpd refuses them.
 	 */
 	unsigned int hard_limit = 2 * max_connections;
+	/*
+	 * Connections from one address past max_per_client are closed at
+	 * accept (0: no limit); the Unix socket has one peer, its owner.
+	 */
+	unsigned int per_client = l->over_tcp ? max_per_client : 0;
 
 	flags |= MHD_USE_THREAD_PER_CONNECTION |
 		 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
@@ -728,6 +900,8 @@ static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 					MHD_OPTION_NOTIFY_CONNECTION,
 					on_connection, l,
 					MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+					MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					per_client,
 					MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 					HEADER_LIMIT,
 					MHD_OPTION_CONNECTION_TIMEOUT, 600,
@@ -738,6 +912,7 @@ static struct MHD_Daemon *start_mhd(struct listener *l, unsigned int flags,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
 				MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				HEADER_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, 60,
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, 256,
@@ -839,6 +1014,9 @@ int http_start(struct strbuf *err)
 
 	body_limit = cfg->http_body_limit;
 	max_connections = cfg->http_max_connections;
+	max_per_client = cfg->http_max_per_client;
+	max_streams = cfg->http_max_streams;
+	header_timeout = cfg->http_header_timeout;
 	free(allowed_hosts);
 	allowed_hosts = xstrdup_or_null(config_get(cfg, "http.allowed-hosts"));
 	daemon_config_put();
@@ -848,6 +1026,15 @@ int http_start(struct strbuf *err)
 		rc = start_unix(the_daemon.socket_path, err);
 	if (!rc && listen)
 		rc = start_tcp(listen, err);
+	if (!rc && listen && header_timeout) {
+		header_thread_stop = false;
+		rc = -pthread_create(&header_thread, NULL, header_sweep, NULL);
+		if (rc)
+			error_set(err, rc, "cannot start the header timer: %s",
+				  strerror(-rc));
+		else
+			header_thread_running = true;
+	}
 	if (rc)
 		http_stop();
 	else if (listen)
@@ -880,6 +1067,11 @@ void http_stop_accepting(void)
 void http_stop(void)
 {
 	bus_stop();
+	if (header_thread_running) {
+		__atomic_store_n(&header_thread_stop, true, __ATOMIC_SEQ_CST);
+		pthread_join(header_thread, NULL);
+		header_thread_running = false;
+	}
 	if (tcp_listener.mhd) {
 		MHD_stop_daemon(tcp_listener.mhd);
 		tcp_listener.mhd = NULL;
