@@ -14,8 +14,10 @@
  *   DELETE /api/v1/next/resolutions/ID  forgets one
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -28,9 +30,29 @@
 #include "daemon/repo.h"
 #include "daemon/resolve.h"
 #include "daemon/strbuf.h"
+#include "daemon/xalloc.h"
 
 #define BUILDS_LIMIT_DEFAULT 20
 #define BUILDS_LIMIT_MAX 1000
+
+/*
+ * The answers of GET /api/v1/next/conflicts/TOPIC.  Each is a merge on
+ * the engine thread, and anyone who reaches the TCP port may send the
+ * GET: keep each answer under the build and the two commits it merged,
+ * which merge the same way every time, so that a repeated GET runs no
+ * merge and queues no job.  A later build that conflicts on the topic
+ * gives another key.
+ */
+#define CONFLICTS_CACHED 16
+
+static struct {
+	char *key;
+	json_t *answer;
+} conflicts_cache[CONFLICTS_CACHED];
+static unsigned int conflicts_evict; /* the entry to reuse next */
+static pthread_mutex_t conflicts_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held around a merge, so that concurrent first GETs run only one. */
+static pthread_mutex_t conflicts_fill_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int next_get(struct http_request *req, json_t **out, struct strbuf *err)
 {
@@ -135,11 +157,81 @@ static int rebuild(struct http_request *req, json_t **out, struct strbuf *err)
 	return HTTP_ACCEPTED;
 }
 
+/* The key of topic's conflict as row ({"build", "ours", "theirs"}) has it. */
+static void conflicts_key(struct strbuf *key, const char *topic, json_t *row)
+{
+	const char *ours = json_string_value(json_object_get(row, "ours"));
+	const char *theirs = json_string_value(json_object_get(row, "theirs"));
+
+	strbuf_addf(key, "%" JSON_INTEGER_FORMAT " %s %s %s",
+		    json_integer_value(json_object_get(row, "build")),
+		    ours ? ours : "", theirs ? theirs : "", topic);
+}
+
+/* A copy of the answer kept under key, or NULL. */
+static json_t *conflicts_lookup(const char *key)
+{
+	json_t *answer = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&conflicts_lock);
+	for (i = 0; i < CONFLICTS_CACHED; i++)
+		if (conflicts_cache[i].key &&
+		    !strcmp(conflicts_cache[i].key, key))
+			answer = json_deep_copy(conflicts_cache[i].answer);
+	pthread_mutex_unlock(&conflicts_lock);
+	return answer;
+}
+
+/* Keep a copy of answer under key, in place of the oldest entry. */
+static void conflicts_store(const char *key, json_t *answer)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&conflicts_lock);
+	i = conflicts_evict++ % CONFLICTS_CACHED;
+	free(conflicts_cache[i].key);
+	json_decref(conflicts_cache[i].answer);
+	conflicts_cache[i].key = xstrdup(key);
+	conflicts_cache[i].answer = json_deep_copy(answer);
+	pthread_mutex_unlock(&conflicts_lock);
+}
+
 static int conflicts_get(struct http_request *req, json_t **out,
 			 struct strbuf *err)
 {
-	return engine_run("next-conflicts",
-			  json_pack("{s:s}", "topic", req->param), out, err);
+	struct strbuf key = STRBUF_INIT, got = STRBUF_INIT;
+	struct db *db = db_thread();
+	json_t *row = NULL;
+	int ret;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	ret = resolve_conflict_row(db, req->param, &row, err);
+	if (ret < 0)
+		goto out;
+	conflicts_key(&key, req->param, row);
+	*out = conflicts_lookup(key.buf);
+	if (*out)
+		goto out;
+	pthread_mutex_lock(&conflicts_fill_lock);
+	*out = conflicts_lookup(key.buf);
+	if (!*out) {
+		ret = engine_run("next-conflicts",
+				 json_pack("{s:s}", "topic", req->param), out,
+				 err);
+		/* Keep the answer under the commits the engine merged. */
+		if (ret >= 0 && *out) {
+			conflicts_key(&got, req->param, *out);
+			conflicts_store(got.buf, *out);
+		}
+	}
+	pthread_mutex_unlock(&conflicts_fill_lock);
+out:
+	json_decref(row);
+	strbuf_release(&key);
+	strbuf_release(&got);
+	return ret;
 }
 
 static int resolutions_list(struct http_request *req, json_t **out,

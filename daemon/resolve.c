@@ -185,6 +185,29 @@ out:
 	return ret;
 }
 
+int resolve_conflict_row(struct db *db, const char *topic, json_t **row,
+			 struct strbuf *err)
+{
+	int ret;
+
+	*row = NULL;
+	ret = db_query_row(db, row, err,
+			   "SELECT build, merge_commit AS ours, tip AS theirs "
+			   "FROM build_topics WHERE topic = ? AND outcome = 'conflict' "
+			   "ORDER BY build DESC LIMIT 1",
+			   "t", topic);
+	if (ret < 0)
+		return ret;
+	if (*row && json_is_string(json_object_get(*row, "ours")) &&
+	    json_is_string(json_object_get(*row, "theirs")))
+		return 0;
+	json_decref(*row);
+	*row = NULL;
+	return error_set(err, ERR_NOT_FOUND,
+			 "no conflict of topic '%s' in the builds of next",
+			 topic);
+}
+
 /* The topic's conflicted merge in the latest build where it conflicted. */
 static int conflicted_merge(struct db *db, struct merge *m, const char *topic,
 			    json_t **row, struct merge_result *res,
@@ -193,23 +216,11 @@ static int conflicted_merge(struct db *db, struct merge *m, const char *topic,
 	const char *ours, *theirs;
 	int ret;
 
-	ret = db_query_row(db, row, err,
-			   "SELECT build, merge_commit AS ours, tip AS theirs "
-			   "FROM build_topics WHERE topic = ? AND outcome = 'conflict' "
-			   "ORDER BY build DESC LIMIT 1",
-			   "t", topic);
+	ret = resolve_conflict_row(db, topic, row, err);
 	if (ret < 0)
 		return ret;
-	if (!*row)
-		return error_set(err, ERR_NOT_FOUND,
-				 "no conflict of topic '%s' in the builds of next",
-				 topic);
 	ours = json_string_value(json_object_get(*row, "ours"));
 	theirs = json_string_value(json_object_get(*row, "theirs"));
-	if (!ours || !theirs)
-		return error_set(err, ERR_NOT_FOUND,
-				 "no conflict of topic '%s' in the builds of next",
-				 topic);
 	merge_set_conflict_tree(m, true);
 	ret = merge_commits(m, ours, theirs, res, err);
 	merge_set_conflict_tree(m, false);

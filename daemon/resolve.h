@@ -37,6 +37,14 @@ int resolve_try(struct db *db, struct merge *m, const char *tree,
 		struct strbuf *err);
 
 /*
+ * Which merge of topic conflicted in the latest build where one did:
+ * *row (new reference) {"build", "ours", "theirs"}, the commits merged.
+ * ERR_NOT_FOUND when none did.  Reads the database only.
+ */
+int resolve_conflict_row(struct db *db, const char *topic, json_t **row,
+			 struct strbuf *err);
+
+/*
  * The conflicted files of topic's merge in the latest build where it
  * conflicted: *out (new reference) {"topic", "build", "ours", "theirs",
  * "files": [{"path", "content"}]}.  ERR_NOT_FOUND when it did not.
