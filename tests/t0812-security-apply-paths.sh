@@ -27,64 +27,7 @@ write_config "$T/cthulhu.conf" "$T/src.git" \
 start_daemon "$T/cthulhu.conf"
 ok "the daemon starts" || done_testing
 
-# Every ref but next, which the daemon builds on its own schedule (its
-# first build may land at any time); no refused patch may move a topic.
-refs()
-{
-	git --git-dir="$T/src.git" for-each-ref --format='%(refname) %(objectname)' |
-		grep -v '^refs/heads/next '
-}
-
-# mail N SUBJECT: a one-patch mail around the diff on stdin.
-mail()
-{
-	printf 'From nobody Mon Sep 17 00:00:00 2001\n'
-	printf 'From: Eve Hostile <eve@example.org>\n'
-	printf 'Date: Tue, 1 Oct 2024 10:00:%02d +0000\n' "$1"
-	printf 'Subject: [PATCH] %s\n' "$2"
-	printf 'Message-Id: <t0812-%s@example.org>\n\n' "$1"
-	printf 'Signed-off-by: Eve Hostile <eve@example.org>\n---\n'
-	cat
-}
-
-add_file()
-{
-	printf 'diff --git a/%s b/%s\nnew file mode 100644\n' "$1" "$1"
-	printf 'index 0000000..3e75765\n--- /dev/null\n+++ b/%s\n' "$1"
-	printf '@@ -0,0 +1 @@\n+new\n'
-}
-
-add_link()
-{
-	printf 'diff --git a/%s b/%s\nnew file mode 120000\n' "$1" "$1"
-	printf 'index 0000000..1111111\n--- /dev/null\n+++ b/%s\n' "$1"
-	printf '@@ -0,0 +1 @@\n+%s\n\\ No newline at end of file\n' "$2"
-}
-
-# last_series: the newest series' id.
-last_series()
-{
-	sql "SELECT max(id) FROM series"
-}
-
-# refused N REGEX DESC: submit the mail made from the diff in $T/diff,
-# apply it, expect a refusal whose message matches REGEX, and no change.
-refused()
-{
-	local before id
-	mail "$1" "$3" < "$T/diff" > "$T/mail$1"
-	before=$(refs)
-	"$CTHULHU" submit "$T/mail$1" > "$T/submit.out" 2>&1
-	ok "$3: the mail is taken" || sed 's/^/#   /' "$T/submit.out"
-	id=$(last_series)
-	"$CTHULHU" apply "$id" pmu > "$T/apply.out" 2> "$T/apply.err"
-	[ $? -ne 0 ]
-	ok "$3: cthulhu apply refuses it"
-	like "$(cat "$T/apply.err")" "$2" "$3: the error says why"
-	is "$(refs)" "$before" "$3: no ref moved"
-	is "$(sql "SELECT count(*) FROM applied WHERE series_id = $id")" 0 \
-		"$3: nothing is recorded as applied"
-}
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib-hostile-patch.sh"
 
 add_file '../escape' > "$T/diff"
 refused 1 "names a path outside the tree: '../escape'" "a path with '..'"
