@@ -40,3 +40,16 @@ last_trigger()
 {
 	sql "SELECT trigger FROM builds WHERE state = 'done' ORDER BY id DESC LIMIT 1"
 }
+
+# edit_on BRANCH LINE TEXT: a commit on BRANCH (from base) setting
+# LINE of f in $T/src, pushed.
+edit_on()
+{
+	(cd "$T/src" &&
+	 if git rev-parse -q --verify "refs/heads/$1" >/dev/null; then
+		git checkout -q "$1"
+	 else
+		git checkout -q -b "$1" base
+	 fi && sed -i "$2s/.*/$3/" f && git commit -q -am "$1: $3" &&
+	 git checkout -q master && git push -q origin "$1")
+}

@@ -5,21 +5,12 @@
 # so, also when unrelated parts of the file changed; --list, --forget.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
+. "$top_srcdir/tests/lib-next.sh"
 test_init
 
 make_repo "$T/src"
 (cd "$T/src" && seq 1 30 > f && git add f && git commit -q -m f &&
  git tag -f base >/dev/null && git push -q -f origin master base)
-edit_on()
-{
-	(cd "$T/src" &&
-	 if git rev-parse -q --verify "refs/heads/$1" >/dev/null; then
-		git checkout -q "$1"
-	 else
-		git checkout -q -b "$1" base
-	 fi && sed -i "$2s/.*/$3/" f && git commit -q -am "$1: $3" &&
-	 git checkout -q master && git push -q origin "$1")
-}
 edit_on t1 10 'ten by t1'
 edit_on t2 10 'ten by t2'
 write_config "$T/cthulhu.conf" "$T/src.git" '[watch]' '	poll = 0' \

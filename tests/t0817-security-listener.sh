@@ -10,23 +10,13 @@
 # once per conflict, not once per request, and follows a topic that moved.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
+. "$top_srcdir/tests/lib-next.sh"
 test_init
 
 make_repo "$T/src"
 REPO=$T/src.git
 (cd "$T/src" && seq 1 30 > f && git add f && git commit -q -m f &&
  git tag -f base >/dev/null && git push -q -f origin master base)
-# edit_on BRANCH LINE TEXT: a commit on BRANCH (from base) setting LINE of f.
-edit_on()
-{
-	(cd "$T/src" &&
-	 if git rev-parse -q --verify "refs/heads/$1" >/dev/null; then
-		git checkout -q "$1"
-	 else
-		git checkout -q -b "$1" base
-	 fi && sed -i "$2s/.*/$3/" f && git commit -q -am "$1: $3" &&
-	 git checkout -q master && git push -q origin "$1")
-}
 edit_on t1 10 'ten by t1'
 edit_on t2 10 'ten by t2'
 topics="$(topic_conf t1 1)
