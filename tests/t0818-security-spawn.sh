@@ -9,8 +9,9 @@
 # the CAS and next hooks get the ref name and the point as one argument
 # each; without, cthulhud holds none of the test points' names and
 # ignores CTHULHU_CRASH_AT and the hooks.  An existing state dir of mode
-# 0755 is made 0700; a state dir that is a symbolic link is refused with
-# a clear error.  The systemd unit runs as a user of its own, hardened.
+# 0755 is made 0700; a state dir that is a symbolic link, or that belongs
+# to another user, is refused with a clear error.  The systemd unit runs
+# as a user of its own, hardened.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
 test_init
@@ -104,6 +105,28 @@ like "$(cat "$T/out")" "state dir '$T/state' is a symbolic link: refusing it" \
 	"and says why"
 [ ! -e "$T/real-state/cthulhud.sock" ]
 ok "without serving on it"
+
+# A state dir that belongs to another user: as root, one given to nobody
+# (and left as it was); as anyone else, /, which root owns.
+rm "$T/state"
+mv "$T/real-state" "$T/state"
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$T/state" && chmod 755 "$T/state"
+	owner=65534
+else
+	sed -i "s|dir = $T/state\$|dir = /|" "$T/cthulhu.conf"
+	owner=0
+fi
+timeout 30 "$top_builddir/cthulhud" -c "$T/cthulhu.conf" >"$T/out" 2>&1
+is "$?" 1 "cthulhud refuses a state dir of another user"
+like "$(cat "$T/out")" \
+	"belongs to uid $owner, not to cthulhud's user \(uid $(id -u)\): refusing it" \
+	"and names both users"
+if [ $owner != 0 ]; then
+	is "$(stat -c %a "$T/state")" 755 "and leaves its mode alone"
+	[ ! -e "$T/state/cthulhud.sock" ]
+	ok "without serving on it"
+fi
 
 # The unit: a user of its own, not root, and hardened.
 unit=$top_builddir/contrib/cthulhud.service
