@@ -7,8 +7,10 @@
  * what `git am` commits.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gmime/gmime.h>
 
@@ -43,6 +45,43 @@ void mail_global_release(void)
 	g_mime_parser_options_free(parser_opts);
 	parser_opts = NULL;
 	g_mime_shutdown();
+}
+
+/* --- the time budget ---------------------------------------------------- */
+
+/* How many budget_tick() calls read the clock once. */
+#define BUDGET_STRIDE 256
+
+/* The deadline of one mail_parse_opts() (struct mail_opts.budget_ms). */
+struct budget {
+	int64_t deadline_ms; /* CLOCK_MONOTONIC; 0: no limit */
+	unsigned int ticks;
+	bool spent;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the budget is spent; reads the clock (once per header). */
+static bool budget_spent(struct budget *b)
+{
+	if (!b || !b->deadline_ms || b->spent)
+		return b && b->spent;
+	b->spent = mono_ms() >= b->deadline_ms;
+	return b->spent;
+}
+
+/* The same for a loop over lines: the clock is read every few calls. */
+static bool budget_tick(struct budget *b)
+{
+	if (b && !b->spent && ++b->ticks % BUDGET_STRIDE)
+		return false;
+	return budget_spent(b);
 }
 
 /* --- small string helpers ---------------------------------------------- */
@@ -251,6 +290,75 @@ static void decode_words(struct strbuf *sb)
 static bool header_is(const char *name, const char *want)
 {
 	return !strcasecmp(name, want);
+}
+
+/*
+ * GMime decodes these headers while it parses, in time that grows faster
+ * than their length, and this file decodes them again.
+ */
+static const struct {
+	const char *name;
+	size_t max;
+} capped_headers[] = {
+	{ "From", MAIL_HEADER_MAX },
+	{ "Sender", MAIL_HEADER_MAX },
+	{ "Subject", MAIL_HEADER_MAX },
+	{ "Date", MAIL_HEADER_MAX },
+	{ "X-Original-From", MAIL_HEADER_MAX },
+	{ "To", MAIL_ADDRLIST_MAX },
+	{ "Cc", MAIL_ADDRLIST_MAX },
+	{ "Bcc", MAIL_ADDRLIST_MAX },
+	{ "Reply-To", MAIL_ADDRLIST_MAX },
+	{ "Content-Type", MAIL_HEADER_MAX },
+	{ "Content-Disposition", MAIL_HEADER_MAX },
+};
+
+/*
+ * Refuse a header block [p, end) where one of capped_headers[] is over
+ * its cap, all of them together over MAIL_HEADERS_MAX bytes, or that has
+ * over MAIL_NR_HEADERS_MAX headers, before
+ * GMime reads it: so a hostile header costs little.
+ */
+static int check_header_sizes(const char *p, const char *end,
+			      struct strbuf *err)
+{
+	size_t total = 0, count = 0, len, i;
+
+	while (p < end) {
+		const char *h = p, *colon, *nl;
+
+		if (++count > MAIL_NR_HEADERS_MAX)
+			return error_set(err, ERR_UNPROCESSABLE,
+					 "mail has over %d headers; refused",
+					 MAIL_NR_HEADERS_MAX);
+
+		/* A header runs to the next line that starts with no blank. */
+		do {
+			nl = memchr(p, '\n', end - p);
+			p = nl ? nl + 1 : end;
+		} while (p < end && (*p == ' ' || *p == '\t'));
+		len = p - h;
+		colon = memchr(h, ':', len);
+		for (i = 0; colon && i < ARRAY_SIZE(capped_headers); i++) {
+			const char *name = capped_headers[i].name;
+
+			if ((size_t)(colon - h) != strlen(name) ||
+			    strncasecmp(h, name, colon - h))
+				continue;
+			if (len > capped_headers[i].max)
+				return error_set(
+					err, ERR_UNPROCESSABLE,
+					"header '%s' is %zu bytes, over the limit of %zu; refused",
+					name, len, capped_headers[i].max);
+			total += len;
+			if (total > MAIL_HEADERS_MAX)
+				return error_set(
+					err, ERR_UNPROCESSABLE,
+					"address and subject headers are over %d bytes together; refused",
+					MAIL_HEADERS_MAX);
+		}
+	}
+	return 0;
 }
 
 /* Skip an RFC 5322 comment starting at p ('('); return what follows. */
@@ -759,6 +867,7 @@ struct splitter {
 	/* the current part's charset, when not UTF-8 */
 	char *charset;
 	bool bad_charset;
+	struct budget *budget;
 };
 
 /*
@@ -1032,7 +1141,7 @@ static void feed_text(struct splitter *s, const char *buf, size_t len)
 	struct strbuf line = STRBUF_INIT;
 	size_t i = 0;
 
-	while (i < len) {
+	while (i < len && !budget_tick(s->budget)) {
 		const char *nl = memchr(buf + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (buf + i)) + 1 : len - i;
 
@@ -1144,7 +1253,7 @@ static void walk_parts(struct mail *m, const struct mail_opts *opts,
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int i, n = g_mime_multipart_get_count(mp);
 
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n && !budget_spent(s->budget); i++)
 			walk_parts(m, opts, g_mime_multipart_get_part(mp, i), s,
 				   false, depth + 1);
 		/* git sees the newline before the closing boundary */
@@ -1204,16 +1313,18 @@ static bool is_hex_id(const char *s, size_t *len)
 	return n >= 7 && n <= 64 && (!s[n] || isspace((unsigned char)s[n]));
 }
 
-static void scan_lines(struct mail *m, const char *text, bool trailers)
+static void scan_lines(struct mail *m, const char *text, bool trailers,
+		       struct budget *budget)
 {
 	const char *p = text;
 
-	while (*p) {
+	while (*p && !budget_tick(budget)) {
 		const char *eol = strchr(p, '\n'), *v;
 		size_t n = eol ? (size_t)(eol - p) : strlen(p), keylen, idlen;
 		char *line = xstrndup(p, n);
 
-		if (trailers && trailer_key(line, &keylen)) {
+		if (trailers && trailer_key(line, &keylen) &&
+		    m->nr_trailers < MAIL_LINES_MAX) {
 			struct mail_trailer *t;
 			struct strbuf val = STRBUF_INIT;
 
@@ -1225,7 +1336,8 @@ static void scan_lines(struct mail *m, const char *text, bool trailers)
 			t = &m->trailers[m->nr_trailers++];
 			t->key = xstrndup(line, keylen);
 			t->value = strbuf_detach(&val, NULL);
-		} else if (trailers && !strncasecmp(line, "Depends-on:", 11)) {
+		} else if (trailers && !strncasecmp(line, "Depends-on:", 11) &&
+			   m->nr_depends_on < MAIL_LINES_MAX) {
 			struct strbuf val = STRBUF_INIT;
 
 			strbuf_addstr(&val, line + 11);
@@ -1240,7 +1352,8 @@ static void scan_lines(struct mail *m, const char *text, bool trailers)
 			free(m->base_commit);
 			m->base_commit = xstrndup(v, idlen);
 		} else if (skip_prefix(line, "prerequisite-patch-id: ", &v) &&
-			   is_hex_id(v, &idlen)) {
+			   is_hex_id(v, &idlen) &&
+			   m->nr_prereq_patch_ids < MAIL_LINES_MAX) {
 			char *id = xstrndup(v, idlen);
 
 			if (!strv_has(m->prereq_patch_ids,
@@ -1312,7 +1425,7 @@ static char *pull_url_at(const char *p)
 {
 	const char *url, *q, *r = NULL, *end;
 	struct strbuf sb = STRBUF_INIT;
-	bool newline = false, found = false;
+	bool newline = false, found = false, blank;
 	size_t k, run;
 
 	for (; pull_space(*p); p++)
@@ -1337,12 +1450,24 @@ static char *pull_url_at(const char *p)
 	/* [\s\\]* is greedy and gives back a char at a time until \s*$ holds */
 	for (run = 0; pull_space(p[run]) || p[run] == '\\'; run++)
 		;
-	for (k = run + 1; k > 0 && !found; k--) {
-		for (r = p + k - 1; pull_in(*r, "/._-"); r++)
-			;
-		for (end = r; pull_space(*end) && *end != '\n'; end++)
-			;
-		found = *end == '\n' || !*end;
+	for (r = p + run; pull_in(*r, "/._-"); r++)
+		;
+	for (end = r; pull_space(*end) && *end != '\n'; end++)
+		;
+	found = *end == '\n' || !*end;
+	/*
+	 * Giving back from inside the run, r stays put (a space or '\\' is
+	 * no path character): whether only blanks lead from r to the end of
+	 * its line follows from the character after r, so walk back once
+	 * instead of scanning forward from each place.
+	 */
+	blank = !p[run];
+	for (k = run; k > 0 && !found; k--) {
+		blank = p[k - 1] == '\n' || (p[k - 1] != '\\' && blank);
+		if (blank) {
+			r = p + k - 1;
+			found = true;
+		}
 	}
 	if (!found)
 		return NULL;
@@ -1361,8 +1486,9 @@ char *mail_pull_url(const char *text)
 {
 	static const char since[] = "The following changes since commit";
 	static const char avail[] = "are available in the git repository at:";
-	const char *p, *start = NULL, *stop = NULL, *last;
-	char *url;
+	const char *p, *start = NULL, **avails = NULL;
+	size_t nr = 0, alloc = 0;
+	char *url = NULL;
 
 	/* ^The following changes since commit.*^are available... (DOTALL) */
 	for (p = text; p && !start; p = next_line(p))
@@ -1370,24 +1496,30 @@ char *mail_pull_url(const char *text)
 			start = p;
 	if (!start)
 		return NULL;
-	/* .* is greedy: the last "are available" line that matches wins */
-	for (;;) {
-		last = NULL;
-		for (p = start; p && p != stop; p = next_line(p))
-			if (!strncasecmp(p, avail, strlen(avail)))
-				last = p;
-		if (!last)
-			return NULL;
-		url = pull_url_at(last + strlen(avail));
-		if (url)
-			return url;
-		stop = last;
+	/*
+	 * .* is greedy: the last "are available" line that matches wins.
+	 * Collect them in one pass, so that many lines cost linear time.
+	 */
+	for (p = start; p; p = next_line(p)) {
+		if (strncasecmp(p, avail, strlen(avail)))
+			continue;
+		if (nr == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			avails = xrealloc(avails, alloc * sizeof(*avails));
+		}
+		avails[nr++] = p;
 	}
+	while (nr-- > 0 && !url)
+		url = pull_url_at(avails[nr] + strlen(avail));
+	free(avails);
+	return url;
 }
 
 /* --- addresses --------------------------------------------------------- */
 
-static void add_addresses(const char *value, struct mail_addr **v, size_t *nr)
+/* Append the mailboxes of value to v while *nr is below max. */
+static void add_addresses(const char *value, struct mail_addr **v, size_t *nr,
+			  size_t max)
 {
 	InternetAddressList *list;
 	int i, n;
@@ -1396,7 +1528,7 @@ static void add_addresses(const char *value, struct mail_addr **v, size_t *nr)
 	if (!list)
 		return;
 	n = internet_address_list_length(list);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && *nr < max; i++) {
 		InternetAddress *a = internet_address_list_get_address(list, i);
 		const char *name = internet_address_get_name(a);
 
@@ -1756,6 +1888,7 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	GHashTable *seen, *first;
 	GMimeParser *parser;
 	GMimeStream *stream;
+	struct budget budget = { 0 };
 	struct splitter s;
 	struct mail *m;
 	int ret = 0, count;
@@ -1763,7 +1896,10 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 	*out = NULL;
 	if (!parser_opts)
 		mail_global_init();
+	if (opts->budget_ms)
+		budget.deadline_ms = mono_ms() + opts->budget_ms;
 	memset(&s, 0, sizeof(s));
+	s.budget = &budget;
 	strbuf_init(&s.msg, 0);
 	strbuf_init(&s.patch, 0);
 	strbuf_init(&s.accum, 0);
@@ -1795,6 +1931,9 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 			blank = memmem(p, e - p, "\n\r\n", 3);
 		hdr_end = blank ? (size_t)(blank - raw) : len;
 	}
+	ret = check_header_sizes(raw + start, raw + hdr_end, err);
+	if (ret < 0)
+		return ret;
 
 	m = xcalloc(1, sizeof(*m));
 	m->raw = xmalloc(len + 1);
@@ -1827,6 +1966,8 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 		const char *hn = g_mime_header_get_name(h);
 		const char *rv = g_mime_header_get_raw_value(h);
 
+		if (budget_spent(&budget))
+			break;
 		if (!hn || !rv)
 			continue;
 		unfold(rv, &v);
@@ -1850,25 +1991,38 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 			collect_ids(v.buf, &irt, &nr_irt);
 		} else if (header_is(hn, "References")) {
 			collect_ids(v.buf, &refs, &nr_refs);
-		} else if (header_is(hn, "To")) {
+		} else if (header_is(hn, "To") &&
+			   m->nr_to + m->nr_cc < MAIL_ADDRS_MAX) {
 			char *u = to_utf8(v.buf, v.len);
 
-			add_addresses(u, &m->to, &m->nr_to);
+			add_addresses(u, &m->to, &m->nr_to,
+				      MAIL_ADDRS_MAX - m->nr_cc);
 			free(u);
-		} else if (header_is(hn, "Cc")) {
+		} else if (header_is(hn, "Cc") &&
+			   m->nr_to + m->nr_cc < MAIL_ADDRS_MAX) {
 			char *u = to_utf8(v.buf, v.len);
 
-			add_addresses(u, &m->cc, &m->nr_cc);
+			add_addresses(u, &m->cc, &m->nr_cc,
+				      MAIL_ADDRS_MAX - m->nr_to);
 			free(u);
-		} else if (header_is(hn, "Reply-To")) {
+		} else if (header_is(hn, "Reply-To") &&
+			   nr_reply_to < MAIL_ADDRS_MAX) {
 			char *u = to_utf8(v.buf, v.len);
 
-			add_addresses(u, &reply_to, &nr_reply_to);
+			add_addresses(u, &reply_to, &nr_reply_to,
+				      MAIL_ADDRS_MAX);
 			free(u);
 		} else if (header_is(hn, "X-Original-From") && !have_xorig) {
 			strbuf_addbuf(&xorig, &v);
 			have_xorig = true;
 		}
+	}
+
+	if (budget_spent(&budget)) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"mail takes over %u ms to parse; refused",
+				opts->budget_ms);
+		goto out_free;
 	}
 
 	/*
@@ -1989,8 +2143,14 @@ int mail_parse_opts(const char *raw, size_t len, const struct mail_opts *opts,
 		m->text = strbuf_detach(&all, NULL);
 		free(pt);
 	}
-	scan_lines(m, m->body, true);
-	scan_lines(m, m->patch, false);
+	scan_lines(m, m->body, true, &budget);
+	scan_lines(m, m->patch, false, &budget);
+	if (budget_spent(&budget)) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"mail takes over %u ms to parse; refused",
+				opts->budget_ms);
+		goto out_free;
+	}
 	m->pull_url = mail_pull_url(m->text);
 	if (!m->pull_url)
 		m->pull_url = xstrdup("");

@@ -182,7 +182,31 @@ struct mail_opts {
 	bool keep_non_patch;	/* -b: remove only [PATCH] brackets */
 	bool strip_quoted_cr;	/* --quoted-cr=strip */
 	bool add_message_id;	/* -m: "Message-ID: <id>" ends the message */
+	/*
+	 * Give up with ERR_UNPROCESSABLE once parsing took this long (0:
+	 * no limit), so that hostile mail cannot hold the engine.
+	 */
+	unsigned int budget_ms;
 };
+
+/*
+ * Limits against hostile mail.  mail_parse_opts() refuses a mail with a
+ * From:, Sender:, Subject:, Date: or X-Original-From: header (folded,
+ * with its name), Content-Type: or Content-Disposition: over
+ * MAIL_HEADER_MAX bytes, a To:, Cc:, Bcc: or
+ * Reply-To: over MAIL_ADDRLIST_MAX, all of them together over
+ * MAIL_HEADERS_MAX (decoding them costs more than their length), or over
+ * MAIL_NR_HEADERS_MAX headers.  It keeps
+ * at most MAIL_ADDRS_MAX addresses of To: and Cc: together (as many of
+ * Reply-To:), and at most MAIL_LINES_MAX trailers, Depends-on: values and
+ * prerequisite patch ids each.
+ */
+#define MAIL_HEADER_MAX 16384
+#define MAIL_ADDRLIST_MAX (256 * 1024)
+#define MAIL_HEADERS_MAX (1024 * 1024)
+#define MAIL_NR_HEADERS_MAX 10000
+#define MAIL_ADDRS_MAX 2000
+#define MAIL_LINES_MAX 1000
 
 /*
  * Call once before any other mail_*() or mbox_*() (g_mime_init()); main()
