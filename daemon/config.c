@@ -44,6 +44,7 @@ static const char *const known_keys[] = { "tree.name",
 					  "next.push",
 					  "next.debounce",
 					  "intake.maildir",
+					  "intake.max-mail-size",
 					  "apply.link",
 					  "apply.signoff",
 					  "notify.from",
@@ -516,6 +517,14 @@ static int config_check(struct config *cfg, struct strbuf *err)
 		return config_error(cfg, err, "watch.poll",
 				    "must be 0 to 86400 seconds%s", NULL);
 	cfg->poll_seconds = (unsigned int)n;
+	ret = config_get_int(cfg, "intake.max-mail-size", 32 * 1024 * 1024, &n,
+			     err);
+	if (ret)
+		return ret;
+	if (n <= 0)
+		return config_error(cfg, err, "intake.max-mail-size",
+				    "must be positive%s", NULL);
+	cfg->intake_max_mail = (size_t)n;
 
 	ret = config_check_gate(cfg, err);
 	if (ret)

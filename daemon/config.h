@@ -44,6 +44,7 @@ struct config {
 	unsigned int http_header_timeout; /* http.header-timeout, s, 0: off */
 
 	unsigned int poll_seconds; /* watch.poll, 0 turns polling off */
+	size_t intake_max_mail;	   /* intake.max-mail-size, bytes */
 
 	struct topic_conf *topics; /* sorted by order, then name */
 	size_t nr_topics;

@@ -100,6 +100,16 @@ bool engine_on_engine_thread(void)
 	return on_engine_thread;
 }
 
+bool engine_stopping(void)
+{
+	bool stopping;
+
+	pthread_mutex_lock(&eng.lock);
+	stopping = eng.stopping;
+	pthread_mutex_unlock(&eng.lock);
+	return stopping;
+}
+
 /* Append job to the queue; the caller holds eng.lock. */
 static void queue_append(struct job *job)
 {

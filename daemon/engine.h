@@ -54,6 +54,12 @@ int engine_start(struct strbuf *err);
 /* Stop taking jobs, let the running one finish, join the thread. */
 void engine_stop(void);
 bool engine_on_engine_thread(void);
+/*
+ * Whether engine_stop() was called: a long job checks it between steps
+ * and ends early (leaving the rest for the next start), so that SIGTERM
+ * does not wait for it.
+ */
+bool engine_stopping(void);
 
 /*
  * Queue a job and wait for its end.  args is stolen.  Returns the job's

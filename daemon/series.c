@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,14 @@
 
 /* How far apart in time unthreaded mails of one series may be. */
 #define SERIES_WINDOW_SECONDS (12 * 3600)
+
+/*
+ * How long parsing one message may hold the engine (struct mail_opts
+ * budget_ms), and after how long one intake scan leaves the rest of the
+ * Maildir to the next, so that jobs queued behind it get their turn.
+ */
+#define SERIES_PARSE_BUDGET_MS 1000
+#define INTAKE_SCAN_BUDGET_MS 1000
 
 /* The trailers that replies give and that follow the patch into git. */
 static const char *const collected_keys[] = {
@@ -1076,6 +1085,9 @@ static int add_deps(struct db *db, int64_t sid, const struct mail *m,
 static int ingest_one(struct db *db, const char *raw, size_t len,
 		      struct ingest *in, char **msgid, struct strbuf *err)
 {
+	static const struct mail_opts opts = {
+		.budget_ms = SERIES_PARSE_BUDGET_MS,
+	};
 	struct strbuf flags = STRBUF_INIT;
 	struct mail *m = NULL;
 	enum msg_kind kind;
@@ -1085,7 +1097,7 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 	size_t i;
 	int ret;
 
-	ret = mail_parse(raw, len, &m, err);
+	ret = mail_parse_opts(raw, len, &opts, &m, err);
 	if (ret < 0)
 		return ret;
 	*msgid = xstrdup(m->message_id);
@@ -1207,6 +1219,7 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 	struct strbuf perr = STRBUF_INIT;
 	struct mbox mbox;
 	json_t *series, *t;
+	bool stopped = false;
 	size_t i;
 	int ret;
 
@@ -1220,6 +1233,10 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 	for (i = 0; i < mbox.nr; i++) {
 		char *msgid = NULL;
 
+		if (engine_stopping()) {
+			stopped = true;
+			break;
+		}
 		strbuf_reset(&perr);
 		ret = ingest_one(db, mbox.msgs[i].data, mbox.msgs[i].len, &in,
 				 &msgid, &perr);
@@ -1260,7 +1277,12 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 			    in.errors);
 	json_decref(in.touched);
 	ret = 0;
-	if (!in.ingested && !in.duplicates && mbox.nr)
+	if (stopped)
+		ret = error_set(err, ERR_UNAVAILABLE,
+				"cthulhud is shutting down: %zu of %zu "
+				"messages taken",
+				i, mbox.nr);
+	else if (!in.ingested && !in.duplicates && mbox.nr)
 		ret = error_set(err, ERR_UNPROCESSABLE, "%s%s",
 				mbox.nr > 1 ? "no message could be taken: " :
 					      "",
@@ -1600,11 +1622,72 @@ static void maildir_done(const char *dir, const char *name)
 	strbuf_release(&to);
 }
 
+/*
+ * Read the mail at path, at most max bytes: a symbolic link is not
+ * followed, and what is not a regular file (a FIFO would block the
+ * engine) or is over max is refused.
+ */
+static int intake_read(const char *path, size_t max, struct strbuf *buf,
+		       struct strbuf *err)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, -errno,
+				 errno == ELOOP ?
+					 "a symbolic link, not followed; refused" :
+					 "cannot open: %s",
+				 strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = error_set(err, ERR_INVALID,
+				"not a regular file; refused");
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		ret = error_set(err, ERR_TOO_LARGE,
+				"%jd bytes, over [intake] max-mail-size "
+				"(%zu); refused",
+				(intmax_t)st.st_size, max);
+		goto out;
+	}
+	/* Read one byte more than max, to see a file that grew. */
+	strbuf_grow(buf, (size_t)st.st_size + 1);
+	while (buf->len <= max) {
+		size_t room, want = max + 1 - buf->len;
+
+		strbuf_grow(buf, 1);
+		room = buf->alloc - buf->len - 1;
+		n = read(fd, buf->buf + buf->len, room < want ? room : want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = error_set(err, -errno, "cannot read: %s",
+					strerror(errno));
+			goto out;
+		}
+		if (!n)
+			break;
+		strbuf_setlen(buf, buf->len + n);
+	}
+	if (buf->len > max)
+		ret = error_set(err, ERR_TOO_LARGE,
+				"over [intake] max-mail-size (%zu); refused",
+				max);
+out:
+	close(fd);
+	return ret;
+}
+
 static int run_intake_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 			   struct strbuf *err)
 {
 	const char *conf = config_get(ctx->config, "intake.maildir");
+	size_t max = ctx->config->intake_max_mail ?: 32 * 1024 * 1024;
 	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
+	struct timespec t0, t;
 	struct dirent *de;
 	DIR *d;
 
@@ -1622,6 +1705,7 @@ static int run_intake_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 	d = opendir(path.buf);
 	if (!d)
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((de = readdir(d))) {
 		struct strbuf buf = STRBUF_INIT, ierr = STRBUF_INIT;
 		json_t *res = NULL;
@@ -1629,14 +1713,32 @@ static int run_intake_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 
 		if (de->d_name[0] == '.')
 			continue;
+		/* Leave the rest to the next scan, or the next start. */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (engine_stopping() ||
+		    (t.tv_sec - t0.tv_sec) * 1000 +
+				    (t.tv_nsec - t0.tv_nsec) / 1000000 >=
+			    INTAKE_SCAN_BUDGET_MS)
+			break;
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/new/%s", dir.buf, de->d_name);
-		if (strbuf_read_file(&buf, path.buf) < 0) {
+		ret = intake_read(path.buf, max, &buf, &ierr);
+		if (ret == -ENOENT) {
 			strbuf_release(&buf);
+			strbuf_release(&ierr);
 			continue;
 		}
-		ret = series_ingest_mbox(ctx->db, buf.buf, buf.len, MBOX_AUTO,
-					 &res, &ierr);
+		if (!ret)
+			ret = series_ingest_mbox(ctx->db, buf.buf, buf.len,
+						 MBOX_AUTO, &res, &ierr);
+		if (ret == ERR_UNAVAILABLE) {
+			/* Cut short by a stop: read it again next time. */
+			log_info("intake: %s: %s", de->d_name, ierr.buf);
+			json_decref(res);
+			strbuf_release(&buf);
+			strbuf_release(&ierr);
+			break;
+		}
 		if (ret < 0)
 			log_warn("intake: %s: %s", de->d_name, ierr.buf);
 		else

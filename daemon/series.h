@@ -38,7 +38,9 @@ struct strbuf;
  *                 "errors": [{"index": n (1-based), "message_id"?,
  *                             "error": "..."}]}}
  * Returns 0, or ERR_UNPROCESSABLE when no message at all could be taken
- * (err says why; *result is still set), or another negative code.
+ * (err says why; *result is still set), ERR_UNAVAILABLE when the engine
+ * stops before every message was taken, or another negative code.  A
+ * message that takes over a second to parse is refused.
  */
 int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 		       enum mbox_format format, json_t **result,
@@ -96,7 +98,9 @@ json_t *series_submit_args(const char *buf, size_t len,
  * Register the job types "submit" (args from series_submit_args()),
  * "supersede" {"new", "old"} and "intake-scan" (run every 2 s: when
  * [intake] maildir is set, mail in its new/ is ingested, then moved to
- * cur/); call before engine_start().  Also initialises GMime
+ * cur/, a file over [intake] max-mail-size or not a regular file refused
+ * and moved as well; a scan leaves the rest to the next after a second
+ * or when the engine stops); call before engine_start().  Also initialises GMime
  * (mail_global_init()).
  */
 void series_register_jobs(void);
