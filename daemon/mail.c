@@ -315,14 +315,15 @@ static const struct {
 
 /*
  * Refuse a header block [p, end) where one of capped_headers[] is over
- * its cap, all of them together over MAIL_HEADERS_MAX bytes, or that has
- * over MAIL_NR_HEADERS_MAX headers, before
+ * its cap, another header over MAIL_ANY_HEADER_MAX, all of them together
+ * over MAIL_HEADERS_MAX bytes, or that has over MAIL_NR_HEADERS_MAX
+ * headers, before
  * GMime reads it: so a hostile header costs little.
  */
 static int check_header_sizes(const char *p, const char *end,
 			      struct strbuf *err)
 {
-	size_t total = 0, count = 0, len, i;
+	size_t total = 0, count = 0, len, max, i;
 
 	while (p < end) {
 		const char *h = p, *colon, *nl;
@@ -339,24 +340,27 @@ static int check_header_sizes(const char *p, const char *end,
 		} while (p < end && (*p == ' ' || *p == '\t'));
 		len = p - h;
 		colon = memchr(h, ':', len);
+		max = MAIL_ANY_HEADER_MAX;
 		for (i = 0; colon && i < ARRAY_SIZE(capped_headers); i++) {
 			const char *name = capped_headers[i].name;
 
-			if ((size_t)(colon - h) != strlen(name) ||
-			    strncasecmp(h, name, colon - h))
-				continue;
-			if (len > capped_headers[i].max)
-				return error_set(
-					err, ERR_UNPROCESSABLE,
-					"header '%s' is %zu bytes, over the limit of %zu; refused",
-					name, len, capped_headers[i].max);
-			total += len;
-			if (total > MAIL_HEADERS_MAX)
-				return error_set(
-					err, ERR_UNPROCESSABLE,
-					"address and subject headers are over %d bytes together; refused",
-					MAIL_HEADERS_MAX);
+			if ((size_t)(colon - h) == strlen(name) &&
+			    !strncasecmp(h, name, colon - h)) {
+				max = capped_headers[i].max;
+				break;
+			}
 		}
+		if (len > max)
+			return error_set(
+				err, ERR_UNPROCESSABLE,
+				"header '%.*s' is %zu bytes, over the limit of %zu; refused",
+				colon ? (int)(colon - h) : 0, h, len, max);
+		total += len;
+		if (total > MAIL_HEADERS_MAX)
+			return error_set(
+				err, ERR_UNPROCESSABLE,
+				"the headers are over %d bytes together; refused",
+				MAIL_HEADERS_MAX);
 	}
 	return 0;
 }

@@ -193,9 +193,10 @@ struct mail_opts {
  * Limits against hostile mail.  mail_parse_opts() refuses a mail with a
  * From:, Sender:, Subject:, Date: or X-Original-From: header (folded,
  * with its name), Content-Type: or Content-Disposition: over
- * MAIL_HEADER_MAX bytes, a To:, Cc:, Bcc: or
- * Reply-To: over MAIL_ADDRLIST_MAX, all of them together over
- * MAIL_HEADERS_MAX (decoding them costs more than their length), or over
+ * MAIL_HEADER_MAX bytes, a To:, Cc:, Bcc: or Reply-To: over
+ * MAIL_ADDRLIST_MAX, any other header (References: of 5,000 ids) over
+ * MAIL_ANY_HEADER_MAX, all headers together over MAIL_HEADERS_MAX
+ * (GMime's time to read a header grows faster than its length), or over
  * MAIL_NR_HEADERS_MAX headers.  It keeps
  * at most MAIL_ADDRS_MAX addresses of To: and Cc: together (as many of
  * Reply-To:), and at most MAIL_LINES_MAX trailers, Depends-on: values and
@@ -203,6 +204,7 @@ struct mail_opts {
  */
 #define MAIL_HEADER_MAX 16384
 #define MAIL_ADDRLIST_MAX (256 * 1024)
+#define MAIL_ANY_HEADER_MAX (256 * 1024)
 #define MAIL_HEADERS_MAX (1024 * 1024)
 #define MAIL_NR_HEADERS_MAX 10000
 #define MAIL_ADDRS_MAX 2000

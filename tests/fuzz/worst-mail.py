@@ -5,7 +5,9 @@ body loop of daemon/mail.c into DIR, one file per case (NAME.mail).
 
 SCALE (default 1) multiplies the number of repeats: 1 gives mails of a
 few megabytes, for tests/t0819-security-mail-budget.sh; 0.002 gives the
-small seeds kept in tests/fuzz/seeds/mail/worst-*.
+small seeds kept in tests/fuzz/seeds/mail/worst-*.  At SCALE 1 there are
+also the worst mails the parser takes: each capped header just under its
+cap (daemon/mail.h), as NAME-at-cap.mail.
 """
 import os
 import sys
@@ -68,11 +70,47 @@ def cases(k):
         "  git://" + " " * n(1000000) + "x\n"
 
 
+def fill(prefix, item, cap):
+    """prefix, then as many folded items as keep the header under cap."""
+    out, i = [prefix], 0
+    size = len(prefix) + 1
+    while True:
+        it = item % i
+        if size + len(it) + 1 >= cap:
+            break
+        out.append(it)
+        size += len(it) + 1
+        i += 1
+    return "\n".join(out) + "\n"
+
+
+def at_cap():
+    any_max, addr_max, one_max = 256 * 1024, 256 * 1024, 16384
+    patch = "---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+    yield "references-at-cap", head("references-at-cap", "Subject: [PATCH] refs\n" +
+                                    fill("References:", " <r%d@example.org>", any_max)) + \
+        "\nx\n" + patch
+    yield "in-reply-to-at-cap", head("in-reply-to-at-cap", "Subject: Re: irt\n" +
+                                     fill("In-Reply-To:", " <i%d@example.org>", any_max)) + \
+        "\nx\n"
+    yield "cc-at-cap", head("cc-at-cap", "Subject: [PATCH] cc\n" +
+                            fill("Cc: u@example.org", " , =?utf-8?q?U=C3=BCser_%d?= "
+                                 "<u%d@example.org>".replace("%d@", "x@"), addr_max)) + \
+        "\nx\n" + patch
+    yield "subject-at-cap", head("subject-at-cap",
+                                 fill("Subject: [PATCH]", " =?utf-8?b?W1BBVENIXQ==?=%.0d",
+                                      one_max)) + "\nx\n" + patch
+    # Four other headers near their cap: all headers just under 1 MiB.
+    yield "headers-at-cap", head("headers-at-cap", "Subject: [PATCH] hdrs\n" + "".join(
+        fill("X-Big%d:" % j, " w%d", any_max - 64) for j in range(3)) + "".join(
+        "X-H%d: v\n" % i for i in range(9000))) + "\nx\n" + patch
+
+
 def main():
     out = sys.argv[1]
     k = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
     os.makedirs(out, exist_ok=True)
-    for name, text in cases(k):
+    for name, text in list(cases(k)) + (list(at_cap()) if k >= 1 else []):
         with open(os.path.join(out, name + ".mail"), "w") as f:
             f.write(text)
 
