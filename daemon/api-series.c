@@ -41,9 +41,7 @@ static int submit(struct http_request *req, json_t **out, struct strbuf *err)
 	if (!req->body_len)
 		return error_set(err, ERR_INVALID,
 				 "no mail in the request body");
-	ret = engine_run("submit",
-			 series_submit_args(req->body, req->body_len, format),
-			 &result, err);
+	ret = series_submit(req->body, req->body_len, format, &result, err);
 	if (ret < 0) {
 		json_decref(result);
 		return ret;

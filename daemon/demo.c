@@ -1060,9 +1060,7 @@ static int demo_submit_file(const char *path, void *data, struct strbuf *err)
 		return error_set(err, ret, "cannot read '%s': %s", path,
 				 strerror(-ret));
 	}
-	ret = engine_run("submit",
-			 series_submit_args(sb.buf, sb.len, MBOX_AUTO), NULL,
-			 err);
+	ret = series_submit(sb.buf, sb.len, MBOX_AUTO, NULL, err);
 	strbuf_release(&sb);
 	if (ret)
 		return ret;

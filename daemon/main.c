@@ -27,6 +27,7 @@
 #include "daemon/gate.h"
 #include "daemon/error.h"
 #include "daemon/http.h"
+#include "daemon/intake.h"
 #include "daemon/log.h"
 #include "daemon/next.h"
 #include "daemon/pullreq.h"
@@ -399,6 +400,8 @@ int main(int argc, char **argv)
 	apply_start();
 	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
 		log_warn("ref watcher: %s", err.buf);
+	if (intake_start(&err))
+		die("%s", err.buf);
 	if (http_start(&err))
 		die("%s", err.buf);
 	log_info("cthulhud %s ready: tree '%s', repository %s, pid %d",
@@ -428,6 +431,7 @@ int main(int argc, char **argv)
 	watch_stop();
 	gate_stop();
 	engine_stop();
+	intake_stop();
 	http_stop();
 	db_thread_exit();
 	repo_thread_exit();

@@ -22,19 +22,12 @@
  * mail went where it is is kept (messages.join_reason, join_detail).
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <glib.h>
-
-#include "daemon/config.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/error.h"
@@ -48,12 +41,11 @@
 #define SERIES_WINDOW_SECONDS (12 * 3600)
 
 /*
- * How long parsing one message may hold the engine (struct mail_opts
- * budget_ms), and after how long one intake scan leaves the rest of the
- * Maildir to the next, so that jobs queued behind it get their turn.
+ * How long parsing one message may take (struct mail_opts budget_ms):
+ * it runs on the submitter's thread, not the engine's, and a stop
+ * between messages cuts a long mbox short.
  */
 #define SERIES_PARSE_BUDGET_MS 1000
-#define INTAKE_SCAN_BUDGET_MS 1000
 
 /* The trailers that replies give and that follow the patch into git. */
 static const char *const collected_keys[] = {
@@ -1079,17 +1071,15 @@ static int add_deps(struct db *db, int64_t sid, const struct mail *m,
 }
 
 /*
- * One message, in one transaction.  1: a duplicate; 0: taken;
- * negative: refused, err says why, nothing written.
+ * One parsed message, in one transaction.  1: a duplicate; 0: taken;
+ * negative: refused, err says why, nothing written.  m stays the caller's.
  */
-static int ingest_one(struct db *db, const char *raw, size_t len,
-		      struct ingest *in, char **msgid, struct strbuf *err)
+static int ingest_parsed(struct db *db, struct mail *m, struct ingest *in,
+			 struct strbuf *err)
 {
-	static const struct mail_opts opts = {
-		.budget_ms = SERIES_PARSE_BUDGET_MS,
-	};
+	const char *raw = m->raw;
+	size_t len = m->raw_len;
 	struct strbuf flags = STRBUF_INIT;
-	struct mail *m = NULL;
 	enum msg_kind kind;
 	int64_t msg_row, sid = 0, dup = 0;
 	bool created = false;
@@ -1097,10 +1087,6 @@ static int ingest_one(struct db *db, const char *raw, size_t len,
 	size_t i;
 	int ret;
 
-	ret = mail_parse_opts(raw, len, &opts, &m, err);
-	if (ret < 0)
-		return ret;
-	*msgid = xstrdup(m->message_id);
 	if (m->flags & MAIL_NO_FROM) {
 		ret = error_set(err, ERR_UNPROCESSABLE,
 				"no sender: the From: header has no address");
@@ -1175,7 +1161,6 @@ out_rollback:
 out:
 	free(refs);
 	strbuf_release(&flags);
-	mail_free(m);
 	return ret;
 }
 
@@ -1211,53 +1196,126 @@ static json_t *series_summary(struct db *db, int64_t id, struct strbuf *err)
 	return row;
 }
 
-int series_ingest_mbox(struct db *db, const char *buf, size_t len,
-		       enum mbox_format format, json_t **result,
-		       struct strbuf *err)
+/* --- batches: mail parsed off the engine, ingested on it ---------------- */
+
+/* One message of a batch: parsed, or why not. */
+struct batch_msg {
+	struct mail *mail; /* NULL: refused, error says why */
+	char *error;
+};
+
+struct series_batch {
+	int64_t id; /* in the registry, while a "submit" job may look */
+	struct batch_msg *msgs;
+	size_t nr;    /* parsed (or refused) */
+	size_t total; /* in the mbox: nr < total when a stop cut it short */
+	struct series_batch *next;
+};
+
+/*
+ * The batches that "submit" jobs may take, by id: a job row holds the
+ * id, never a pointer, so a job left queued by a crash finds nothing.
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct series_batch *head;
+	int64_t last_id;
+} batches = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * Split buf and parse each message, on the caller's thread; a message
+ * that does not parse is kept with its error, and engine_stopping()
+ * ends the loop (b->nr < b->total).
+ */
+
+static int batch_parse(const char *buf, size_t len, enum mbox_format format,
+		       struct series_batch **out, struct strbuf *err)
 {
-	struct ingest in = { 0 };
+	static const struct mail_opts opts = {
+		.budget_ms = SERIES_PARSE_BUDGET_MS,
+	};
 	struct strbuf perr = STRBUF_INIT;
+	struct series_batch *b;
 	struct mbox mbox;
-	json_t *series, *t;
-	bool stopped = false;
 	size_t i;
 	int ret;
 
-	*result = NULL;
+	*out = NULL;
 	ret = mbox_split(buf, len, format, &mbox, err);
 	if (ret < 0)
 		return ret;
+	b = xcalloc(1, sizeof(*b));
+	b->total = mbox.nr;
+	b->msgs = xcalloc(mbox.nr ? mbox.nr : 1, sizeof(*b->msgs));
+	for (i = 0; i < mbox.nr && !engine_stopping(); i++, b->nr++) {
+		strbuf_reset(&perr);
+		if (mail_parse_opts(mbox.msgs[i].data, mbox.msgs[i].len, &opts,
+				    &b->msgs[i].mail, &perr) < 0)
+			b->msgs[i].error = strbuf_detach(&perr, NULL);
+	}
+	mbox_release(&mbox);
+	strbuf_release(&perr);
+	*out = b;
+	return 0;
+}
+
+static void batch_free(struct series_batch *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->nr; i++) {
+		mail_free(b->msgs[i].mail);
+		free(b->msgs[i].error);
+	}
+	free(b->msgs);
+	free(b);
+}
+
+/* Ingest what b holds into db, on the engine thread; as series_ingest_mbox(). */
+static int ingest_batch(struct db *db, struct series_batch *b, json_t **result,
+			struct strbuf *err)
+{
+	struct ingest in = { 0 };
+	struct strbuf perr = STRBUF_INIT;
+	json_t *series, *t;
+	size_t i, done;
+	int ret;
+
+	*result = NULL;
 	in.touched = json_array();
 	in.dups = json_array();
 	in.errors = json_array();
-	for (i = 0; i < mbox.nr; i++) {
-		char *msgid = NULL;
+	for (i = 0; i < b->nr && !engine_stopping(); i++) {
+		struct mail *m = b->msgs[i].mail;
+		json_t *e;
 
-		if (engine_stopping()) {
-			stopped = true;
-			break;
-		}
 		strbuf_reset(&perr);
-		ret = ingest_one(db, mbox.msgs[i].data, mbox.msgs[i].len, &in,
-				 &msgid, &perr);
+		if (m)
+			ret = ingest_parsed(db, m, &in, &perr);
+		else
+			ret = error_set(&perr, ERR_UNPROCESSABLE, "%s",
+					b->msgs[i].error);
 		if (ret == 1) {
 			in.duplicates++;
-			json_array_append_new(in.dups, json_string(msgid));
-		} else if (ret == 0) {
-			in.ingested++;
-		} else {
-			json_t *e = json_pack("{s:I, s:s}", "index",
-					      (json_int_t)(i + 1), "error",
-					      perr.buf);
-
-			if (msgid)
-				json_object_set_new(e, "message_id",
-						    json_string(msgid));
-			json_array_append_new(in.errors, e);
-			log_warn("submit: message %zu: %s", i + 1, perr.buf);
+			json_array_append_new(in.dups,
+					      json_string(m->message_id));
+			continue;
 		}
-		free(msgid);
+		if (ret == 0) {
+			in.ingested++;
+			continue;
+		}
+		e = json_pack("{s:I, s:s}", "index", (json_int_t)(i + 1),
+			      "error", perr.buf);
+		if (m)
+			json_object_set_new(e, "message_id",
+					    json_string(m->message_id));
+		json_array_append_new(in.errors, e);
+		log_warn("submit: message %zu: %s", i + 1, perr.buf);
 	}
+	done = i;
 	series = json_array();
 	json_array_foreach(in.touched, i, t) {
 		json_t *s = series_summary(db, jint(t, "id"), err);
@@ -1277,21 +1335,69 @@ int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 			    in.errors);
 	json_decref(in.touched);
 	ret = 0;
-	if (stopped)
+	if (done < b->total)
 		ret = error_set(err, ERR_UNAVAILABLE,
 				"cthulhud is shutting down: %zu of %zu "
 				"messages taken",
-				i, mbox.nr);
-	else if (!in.ingested && !in.duplicates && mbox.nr)
+				done, b->total);
+	else if (!in.ingested && !in.duplicates && b->total)
 		ret = error_set(err, ERR_UNPROCESSABLE, "%s%s",
-				mbox.nr > 1 ? "no message could be taken: " :
-					      "",
+				b->total > 1 ? "no message could be taken: " :
+					       "",
 				json_string_value(
 					json_object_get(json_array_get(in.errors,
 								       0),
 							"error")));
-	mbox_release(&mbox);
 	strbuf_release(&perr);
+	return ret;
+}
+
+int series_ingest_mbox(struct db *db, const char *buf, size_t len,
+		       enum mbox_format format, json_t **result,
+		       struct strbuf *err)
+{
+	struct series_batch *b;
+	int ret;
+
+	*result = NULL;
+	ret = batch_parse(buf, len, format, &b, err);
+	if (ret < 0)
+		return ret;
+	ret = ingest_batch(db, b, result, err);
+	batch_free(b);
+	return ret;
+}
+
+int series_submit(const char *buf, size_t len, enum mbox_format format,
+		  json_t **result, struct strbuf *err)
+{
+	struct series_batch *b, **p;
+	int64_t id;
+	int ret;
+
+	if (result)
+		*result = NULL;
+	ret = batch_parse(buf, len, format, &b, err);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&batches.lock);
+	id = b->id = ++batches.last_id;
+	b->next = batches.head;
+	batches.head = b;
+	pthread_mutex_unlock(&batches.lock);
+	ret = engine_run("submit",
+			 json_pack("{s:I, s:I, s:I}", "batch", (json_int_t)id,
+				   "messages", (json_int_t)b->total, "bytes",
+				   (json_int_t)len),
+			 result, err);
+	pthread_mutex_lock(&batches.lock);
+	for (p = &batches.head; *p; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			break;
+		}
+	pthread_mutex_unlock(&batches.lock);
+	batch_free(b);
 	return ret;
 }
 
@@ -1558,37 +1664,24 @@ out:
 
 /* --- jobs --------------------------------------------------------------- */
 
-json_t *series_submit_args(const char *buf, size_t len, enum mbox_format format)
-{
-	static const char *const names[] = { "auto", "mbox", "mboxrd" };
-	gchar *b64 = g_base64_encode((const guchar *)buf, len);
-	json_t *args =
-		json_pack("{s:s, s:s}", "data", b64, "format", names[format]);
-
-	g_free(b64);
-	return args;
-}
-
+/* "submit" {"batch"}: ingest a batch that series_submit() parsed. */
 static int run_submit(struct job_ctx *ctx, json_t *args, json_t **result,
 		      struct strbuf *err)
 {
-	const char *data = json_string_value(json_object_get(args, "data"));
-	const char *fmt = json_string_value(json_object_get(args, "format"));
-	enum mbox_format format = MBOX_AUTO;
-	guchar *raw;
-	gsize len = 0;
+	int64_t id = jint(args, "batch");
+	struct series_batch *b;
 	int ret;
 
-	if (!data)
-		return error_set(err, ERR_INVALID, "submit: no mail given");
-	if (fmt && !strcmp(fmt, "mbox"))
-		format = MBOX_MBOXO;
-	else if (fmt && !strcmp(fmt, "mboxrd"))
-		format = MBOX_MBOXRD;
-	raw = g_base64_decode(data, &len);
-	ret = series_ingest_mbox(ctx->db, (const char *)raw, len, format,
-				 result, err);
-	g_free(raw);
+	/* The batch stays while its submitter waits for this job. */
+	pthread_mutex_lock(&batches.lock);
+	for (b = batches.head; b && b->id != id; b = b->next)
+		;
+	pthread_mutex_unlock(&batches.lock);
+	if (!b)
+		return error_set(err, ERR_UNAVAILABLE,
+				 "submit: the mail of this job is gone "
+				 "(cthulhud restarted); submit it again");
+	ret = ingest_batch(ctx->db, b, result, err);
 	return ret;
 }
 
@@ -1604,178 +1697,15 @@ static int run_supersede(struct job_ctx *ctx, json_t *args, json_t **result,
 	return series_get(ctx->db, new_id, result, err);
 }
 
-/* Move new/NAME to cur/NAME:2, as a mail reader does once it has seen it. */
-static void maildir_done(const char *dir, const char *name)
-{
-	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
-
-	strbuf_addf(&from, "%s/new/%s", dir, name);
-	strbuf_addf(&to, "%s/cur/%s%s", dir, name,
-		    strchr(name, ':') ? "" : ":2,");
-	if (rename(from.buf, to.buf) < 0) {
-		log_error("intake: cannot move %s to %s: %s", from.buf, to.buf,
-			  strerror(errno));
-		/* Do not read it again and again. */
-		unlink(from.buf);
-	}
-	strbuf_release(&from);
-	strbuf_release(&to);
-}
-
-/*
- * Read the mail at path, at most max bytes: a symbolic link is not
- * followed, and what is not a regular file (a FIFO would block the
- * engine) or is over max is refused.
- */
-static int intake_read(const char *path, size_t max, struct strbuf *buf,
-		       struct strbuf *err)
-{
-	struct stat st;
-	ssize_t n;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, -errno,
-				 errno == ELOOP ?
-					 "a symbolic link, not followed; refused" :
-					 "cannot open: %s",
-				 strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		ret = error_set(err, ERR_INVALID,
-				"not a regular file; refused");
-		goto out;
-	}
-	if ((uintmax_t)st.st_size > max) {
-		ret = error_set(err, ERR_TOO_LARGE,
-				"%jd bytes, over [intake] max-mail-size "
-				"(%zu); refused",
-				(intmax_t)st.st_size, max);
-		goto out;
-	}
-	/* Read one byte more than max, to see a file that grew. */
-	strbuf_grow(buf, (size_t)st.st_size + 1);
-	while (buf->len <= max) {
-		size_t room, want = max + 1 - buf->len;
-
-		strbuf_grow(buf, 1);
-		room = buf->alloc - buf->len - 1;
-		n = read(fd, buf->buf + buf->len, room < want ? room : want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = error_set(err, -errno, "cannot read: %s",
-					strerror(errno));
-			goto out;
-		}
-		if (!n)
-			break;
-		strbuf_setlen(buf, buf->len + n);
-	}
-	if (buf->len > max)
-		ret = error_set(err, ERR_TOO_LARGE,
-				"over [intake] max-mail-size (%zu); refused",
-				max);
-out:
-	close(fd);
-	return ret;
-}
-
-static int run_intake_scan(struct job_ctx *ctx, json_t *args, json_t **result,
-			   struct strbuf *err)
-{
-	const char *conf = config_get(ctx->config, "intake.maildir");
-	size_t max = ctx->config->intake_max_mail ?: 32 * 1024 * 1024;
-	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
-	struct timespec t0, t;
-	struct dirent *de;
-	DIR *d;
-
-	*result = NULL;
-	if (!conf || !*conf)
-		return 0;
-	if (conf[0] != '/' && ctx->config->path) {
-		char *cp = xstrdup(ctx->config->path);
-
-		strbuf_addf(&dir, "%s/", dirname(cp));
-		free(cp);
-	}
-	strbuf_addstr(&dir, conf);
-	strbuf_addf(&path, "%s/new", dir.buf);
-	d = opendir(path.buf);
-	if (!d)
-		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((de = readdir(d))) {
-		struct strbuf buf = STRBUF_INIT, ierr = STRBUF_INIT;
-		json_t *res = NULL;
-		int ret;
-
-		if (de->d_name[0] == '.')
-			continue;
-		/* Leave the rest to the next scan, or the next start. */
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (engine_stopping() ||
-		    (t.tv_sec - t0.tv_sec) * 1000 +
-				    (t.tv_nsec - t0.tv_nsec) / 1000000 >=
-			    INTAKE_SCAN_BUDGET_MS)
-			break;
-		strbuf_reset(&path);
-		strbuf_addf(&path, "%s/new/%s", dir.buf, de->d_name);
-		ret = intake_read(path.buf, max, &buf, &ierr);
-		if (ret == -ENOENT) {
-			strbuf_release(&buf);
-			strbuf_release(&ierr);
-			continue;
-		}
-		if (!ret)
-			ret = series_ingest_mbox(ctx->db, buf.buf, buf.len,
-						 MBOX_AUTO, &res, &ierr);
-		if (ret == ERR_UNAVAILABLE) {
-			/* Cut short by a stop: read it again next time. */
-			log_info("intake: %s: %s", de->d_name, ierr.buf);
-			json_decref(res);
-			strbuf_release(&buf);
-			strbuf_release(&ierr);
-			break;
-		}
-		if (ret < 0)
-			log_warn("intake: %s: %s", de->d_name, ierr.buf);
-		else
-			log_info("intake: %s: %d ingested, %d duplicates",
-				 de->d_name,
-				 (int)jint(json_object_get(res, "messages"),
-					   "ingested"),
-				 (int)jint(json_object_get(res, "messages"),
-					   "duplicates"));
-		json_decref(res);
-		maildir_done(dir.buf, de->d_name);
-		strbuf_release(&buf);
-		strbuf_release(&ierr);
-	}
-	closedir(d);
-out:
-	strbuf_release(&dir);
-	strbuf_release(&path);
-	(void)args;
-	(void)err;
-	return 0;
-}
-
 void series_register_jobs(void)
 {
 	static const struct job_type types[] = {
 		{ .name = "submit", .run = run_submit },
 		{ .name = "supersede", .run = run_supersede },
-		{ .name = "intake-scan",
-		  .run = run_intake_scan,
-		  .rerun = true,
-		  .quiet = true },
 	};
 	size_t i;
 
 	mail_global_init();
 	for (i = 0; i < ARRAY_SIZE(types); i++)
 		engine_register(&types[i]);
-	engine_every("intake-scan", 2000);
 }

@@ -24,7 +24,9 @@ struct strbuf;
  * one transaction: a mail that fails leaves no row behind.
  *
  * Writers (series_ingest*(), series_supersede()) run on the engine
- * thread, through the "submit", "supersede" and "intake-scan" jobs.
+ * thread, through the "submit" and "supersede" jobs; series_submit()
+ * parses the mail on its caller's thread before the "submit" job takes
+ * it, so a mail that is slow to parse never holds the engine.
  */
 
 /*
@@ -40,7 +42,8 @@ struct strbuf;
  * Returns 0, or ERR_UNPROCESSABLE when no message at all could be taken
  * (err says why; *result is still set), ERR_UNAVAILABLE when the engine
  * stops before every message was taken, or another negative code.  A
- * message that takes over a second to parse is refused.
+ * message that takes over a second to parse is refused.  Parses and
+ * writes on the calling thread: for the engine and for tests.
  */
 int series_ingest_mbox(struct db *db, const char *buf, size_t len,
 		       enum mbox_format format, json_t **result,
@@ -88,20 +91,18 @@ int series_message_raw(struct db *db, const char *msgid, struct strbuf *out,
 		       struct strbuf *err);
 
 /*
- * Job arguments for "submit" from raw mbox bytes (which may hold any
- * byte, so they travel base64-encoded); a new object.
+ * Submit raw mbox bytes, from any thread but the engine's: each message
+ * is parsed here, then the "submit" job ingests them (its args {"batch",
+ * "messages", "bytes"} name an in-memory batch, never the mail itself)
+ * and the answer is the one of series_ingest_mbox().  result may be NULL.
  */
-json_t *series_submit_args(const char *buf, size_t len,
-			   enum mbox_format format);
+int series_submit(const char *buf, size_t len, enum mbox_format format,
+		  json_t **result, struct strbuf *err);
 
 /*
- * Register the job types "submit" (args from series_submit_args()),
- * "supersede" {"new", "old"} and "intake-scan" (run every 2 s: when
- * [intake] maildir is set, mail in its new/ is ingested, then moved to
- * cur/, a file over [intake] max-mail-size or not a regular file refused
- * and moved as well; a scan leaves the rest to the next after a second
- * or when the engine stops); call before engine_start().  Also initialises GMime
- * (mail_global_init()).
+ * Register the job types "submit" (from series_submit()) and
+ * "supersede" {"new", "old"}; call before engine_start().  Also
+ * initialises GMime (mail_global_init()).
  */
 void series_register_jobs(void);
 

@@ -137,9 +137,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (engine_start(&err) ||
 	    engine_run("topic-sync", json_pack("{s:s}", "source", "startup"),
 		       NULL, &err) ||
-	    engine_run("submit",
-		       series_submit_args(mbox, strlen(mbox), MBOX_AUTO), &res,
-		       &err))
+	    series_submit(mbox, strlen(mbox), MBOX_AUTO, &res, &err))
 		goto fail;
 	json_decref(res);
 	http_route_each(add_route, NULL);
