@@ -1,7 +1,8 @@
 #!/bin/sh
-# Message-IDs from hostile mail: a References header of 200,000 ids (each
-# listed twice) parses in linear time and keeps In-Reply-To plus the 100
-# newest references, each once; ids with controls, spaces or no length
+# Message-IDs from hostile mail: a References header of 5,000 ids (each
+# listed twice, just under the 256 KiB cap) parses in linear time and
+# keeps In-Reply-To plus the 100 newest references, each once; one of
+# 400,000 is refused before GMime reads it, saying why; ids with controls, spaces or no length
 # limit (a bare CR smuggling a Bcc: header) are dropped at intake, and a
 # Message-ID that fails falls back to the hash of the bytes.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -9,25 +10,35 @@ test_init
 
 DRV=$top_builddir/tests/mailinfo-driver
 
+# many_refs N: a mail of In-Reply-To and References of ids 1..N, twice
+many_refs()
 {
 	printf 'From: Eve Hostile <eve@example.org>\n'
 	printf 'Subject: [PATCH] many references\n'
 	printf 'Message-Id: <t0813-many@example.org>\n'
 	printf 'In-Reply-To: <parent@example.org>\n'
 	printf 'References:'
-	awk 'BEGIN { for (r = 0; r < 2; r++) for (i = 1; i <= 200000; i++)
+	awk -v n="$1" 'BEGIN { for (r = 0; r < 2; r++) for (i = 1; i <= n; i++)
 		printf " <ref%d@example.org>\n", i }'
 	printf '\nbody\n'
-} > "$T/many"
+}
+many_refs 5000 > "$T/many"
 "$DRV" --show "$T/many" > "$T/many.out"
-ok "a mail of 400,000 references parses"
+ok "a mail of 10,000 references parses"
 is "$(grep -c '^reference: ' "$T/many.out")" 100 \
 	"at most 100 references are kept"
 is "$(grep '^reference: ' "$T/many.out" | head -n 2 | tr '\n' ' ')" \
-	"reference: parent@example.org reference: ref200000@example.org " \
+	"reference: parent@example.org reference: ref5000@example.org " \
 	"In-Reply-To first, then the newest reference"
 is "$(grep '^reference: ' "$T/many.out" | sort | uniq -d | wc -l)" 0 \
 	"each reference once"
+
+many_refs 200000 > "$T/huge"
+! "$DRV" --show "$T/huge" > "$T/huge.out" 2>&1
+ok "a mail of 400,000 references is refused"
+like "$(cat "$T/huge.out")" \
+	"header 'References' is [0-9]+ bytes, over the limit of 262144; refused" \
+	"and the error names the header and the limit"
 
 cr=$(printf '\r')
 {
