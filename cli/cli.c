@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 /* Every verb takes these; their values go to struct cli. */
 static const struct {

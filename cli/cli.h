@@ -7,8 +7,8 @@
 #include <jansson.h>
 
 #include "cli/client.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /*
  * What a verb of the cthulhu CLI sees.  A verb is a function in

@@ -8,7 +8,7 @@
 
 #include "cli/client.h"
 #include "cli/transport.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 void client_init_socket(struct client *c, const char *path)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * The CLI's HTTP client: it talks to cthulhud over its Unix socket with a

@@ -38,7 +38,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmds.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 static const struct cmd verbs[] = {
 	{ "status", cmd_status, "status [--json]",

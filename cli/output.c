@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 /* --- escaping what reaches the terminal ----------------------------- */
 

@@ -9,7 +9,7 @@
 #include <curl/curl.h>
 
 #include "cli/transport.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 /*
  * --url: the daemon's TCP listener through libcurl, which is opened with

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli/transport.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 /*
  * Plain HTTP/1.1 over the daemon's Unix socket: one connection per

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "cli/client.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * The two ways client_request() reaches the daemon: a plain HTTP/1.1

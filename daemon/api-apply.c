@@ -8,9 +8,9 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * POST /api/v1/apply {series, topic, patches?: [n...], force?}: the

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 
 #include "daemon/db.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/topic.h"
 
 #define EVENTS_LIMIT_DEFAULT 100

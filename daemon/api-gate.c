@@ -20,11 +20,11 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/gate.h"
 #include "daemon/http.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 #define CANDIDATES_LIMIT_DEFAULT 10
 #define CANDIDATES_LIMIT_MAX 1000

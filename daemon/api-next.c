@@ -23,14 +23,14 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/gate.h"
 #include "daemon/http.h"
 #include "daemon/next.h"
 #include "daemon/repo.h"
 #include "daemon/resolve.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define BUILDS_LIMIT_DEFAULT 20
 #define BUILDS_LIMIT_MAX 1000

@@ -8,9 +8,9 @@
  * slashes and all.
  */
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 static int pull_request_post(struct http_request *req, json_t **out,
 			     struct strbuf *err)

@@ -12,10 +12,10 @@
 #include "daemon/cycle.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
 #include "daemon/queue.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /* A ?now=UNIX-SECONDS argument (to ask about another day), else now. */
 static int query_now(struct http_request *req, time_t *now, struct strbuf *err)

@@ -11,11 +11,11 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
 #include "daemon/queue.h"
 #include "daemon/series.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * POST /api/v1/submit[?format=mbox|mboxrd]: the body is an mbox or one

@@ -7,9 +7,9 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /* GET /api/v1/status: what the daemon runs and what it is doing. */
 static int status_get(struct http_request *req, json_t **out,

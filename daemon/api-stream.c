@@ -12,9 +12,9 @@
 #include <stdlib.h>
 
 #include "daemon/bus.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 static int stream_fill(void *cookie, struct strbuf *out)
 {

@@ -11,10 +11,10 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/topic.h"
 
 /* How many of a topic's latest events GET /api/v1/topics/NAME shows. */

@@ -23,16 +23,16 @@
 #include "daemon/db.h"
 #include "daemon/drop.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
 #include "daemon/queue.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/testpoint.h"
 #include "daemon/topic.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 /* How often an apply starts again when the topic moved under it. */
 #define APPLY_RETRIES 3

@@ -16,14 +16,14 @@
 #include <glib.h>
 
 #include "daemon/apply.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/mail.h"
 #include "daemon/pathcheck.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/testpoint.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 #define COMMENT_CHAR '#'
 

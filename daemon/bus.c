@@ -18,10 +18,10 @@
 
 #include "daemon/bus.h"
 #include "daemon/db.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /* How many rows of a table one poll publishes at most; then "resync". */
 #define BUS_BATCH 200

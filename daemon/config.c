@@ -10,10 +10,10 @@
 #include <git2.h>
 
 #include "daemon/config.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /*
  * Every key cthulhu reads, as fnmatch() patterns over the normalised key

@@ -17,10 +17,10 @@
 #include "daemon/cycle.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define DAY 86400
 #define FINAL_RC 1000 /* sorts vX.Y after all its rcs */

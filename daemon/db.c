@@ -9,10 +9,10 @@
 
 #include "daemon/db.h"
 #include "daemon/embed.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define STMT_CACHE 128
 

@@ -12,10 +12,10 @@
 
 #include "daemon/apply.h"
 #include "daemon/drop.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /* How far back a commit to drop is looked for. */
 #define DROP_DEPTH 100000

@@ -10,10 +10,10 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define MAX_JOB_TYPES 64
 /* Finished job rows kept for the record; older ones are pruned. */

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "daemon/gate-proc.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define MARKER_NAME "CTHULHU_GATE_RUN="
 /* a run forking while it is killed: give up after this many sweeps */

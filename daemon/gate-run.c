@@ -24,12 +24,12 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
-#include "daemon/log.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define MAX_SLOTS 64
 #define TICK_MS 50

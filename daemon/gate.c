@@ -26,17 +26,17 @@
 #include "daemon/config.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
 #include "daemon/gate.h"
-#include "daemon/log.h"
+#include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
 #include "daemon/notify.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define DEFAULT_TIMEOUT 3600
 #define LOG_TAIL_LINES 20

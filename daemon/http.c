@@ -17,12 +17,12 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
-#include "daemon/log.h"
+#include "lib/log.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /* Every route table; a new api-*.c adds its table here. */
 static const struct route *const route_tables[] = {

@@ -27,12 +27,12 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/intake.h"
-#include "daemon/log.h"
+#include "lib/log.h"
 #include "daemon/series.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define INTAKE_SCAN_MS 2000
 #define INTAKE_MAX_MAIL_DEFAULT (32 * 1024 * 1024)

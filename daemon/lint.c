@@ -14,8 +14,8 @@
 
 #include "daemon/config.h"
 #include "daemon/lint.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 static const struct {
 	const char *name;

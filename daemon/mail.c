@@ -14,10 +14,10 @@
 
 #include <gmime/gmime.h>
 
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/mail.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 static GMimeParserOptions *parser_opts;
 

@@ -57,12 +57,12 @@
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 extern char **environ;
 

@@ -21,16 +21,16 @@
 #include "daemon/config.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/gate.h"
-#include "daemon/log.h"
+#include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
 #include "daemon/resolve.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/testpoint.h"
 #include "daemon/topic.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 #define DEFAULT_DEBOUNCE_MS 2000
 #define CHECK_INTERVAL_MS (5 * 60 * 1000)

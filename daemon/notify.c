@@ -17,13 +17,13 @@
 #include "daemon/config.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 static const char *jstr(json_t *obj, const char *key)
 {

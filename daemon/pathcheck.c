@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "daemon/pathcheck.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 static const struct {
 	const char *name;      /* without the dot */

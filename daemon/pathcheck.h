@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * What git's fsck (fsck_tree(), fsck_gitmodules_fn()) refuses in a tree,

@@ -38,14 +38,14 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/pullreq.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/topic.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 extern char **environ;
 

@@ -24,14 +24,14 @@
 #include "daemon/cycle.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/lint.h"
-#include "daemon/log.h"
+#include "lib/log.h"
 #include "daemon/mail.h"
 #include "daemon/queue.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define NR_LANES 4
 #define WEEK 604800

@@ -15,11 +15,11 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 struct repo {
 	git_repository *git;

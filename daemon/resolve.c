@@ -12,12 +12,12 @@
 #include <time.h>
 
 #include "daemon/db.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/resolve.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define MARKER_LEN 7
 

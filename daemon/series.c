@@ -30,12 +30,12 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/mail.h"
 #include "daemon/series.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /* How far apart in time unthreaded mails of one series may be. */
 #define SERIES_WINDOW_SECONDS (12 * 3600)

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "lib/log.h"
 #include "daemon/spawn.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/testpoint.h"
 
 void testpoint_crash(const char *point)

@@ -14,13 +14,13 @@
 #include "daemon/config.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/next.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/topic.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 #define TOPIC_NAME_MAX 200
 

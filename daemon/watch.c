@@ -32,13 +32,13 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
-#include "daemon/error.h"
-#include "daemon/log.h"
+#include "lib/error.h"
+#include "lib/log.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/topic.h"
 #include "daemon/watch.h"
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 /* Long enough for one push's burst of ref updates, short for a person. */
 #define WATCH_DEBOUNCE_MS 100

@@ -2,9 +2,9 @@
 #include <string.h>
 
 #include "daemon/embed.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/http.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 /* The dashboard: files of web/, compiled in by build-aux/embed.sh. */
 

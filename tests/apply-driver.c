@@ -25,11 +25,11 @@
 #include <gmime/gmime.h>
 
 #include "daemon/apply.h"
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/mail.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 static void usage(void)
 {

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "daemon/mail.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 static int write_file(const char *path, const char *buf, size_t len)
 {

@@ -20,8 +20,8 @@
 
 #include "daemon/merge.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 static int cmp_hex(const void *a, const void *b)
 {

@@ -26,7 +26,7 @@ formatted()
 cd "$top_srcdir" || exit 1
 n=0
 # the sources, not the C files the build writes (in an in-tree build)
-for f in $(find bench cli daemon tests -name '*.[ch]' \
+for f in $(find bench cli daemon lib tests -name '*.[ch]' \
 	! -name schema-data.c ! -name web-data.c | sort); do
 	check "$f is formatted" formatted "$f"
 	n=$((n + 1))

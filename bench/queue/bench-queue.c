@@ -17,7 +17,7 @@
 
 #include "daemon/db.h"
 #include "daemon/queue.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 
 static double now_us(void)
 {

@@ -24,7 +24,7 @@
 #include "daemon/queue.h"
 #include "daemon/repo.h"
 #include "daemon/series.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/topic.h"
 #include "tests/fuzz/fuzz.h"
 

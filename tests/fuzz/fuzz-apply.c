@@ -20,7 +20,7 @@
 
 #include "daemon/apply.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/fuzz/fuzz.h"
 
 static struct repo *repo;

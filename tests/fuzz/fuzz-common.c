@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/log.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 #include "tests/fuzz/fuzz.h"
 
 static char *tmpdir;

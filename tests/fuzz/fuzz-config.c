@@ -11,7 +11,7 @@
 
 #include "daemon/config.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/fuzz/fuzz.h"
 
 static char *conf_path;

@@ -9,7 +9,7 @@
 
 #include "daemon/apply.h"
 #include "daemon/mail.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

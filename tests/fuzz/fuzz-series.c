@@ -11,7 +11,7 @@
 #include "daemon/db.h"
 #include "daemon/mail.h"
 #include "daemon/series.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

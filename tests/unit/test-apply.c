@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "daemon/apply.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 #define SOB "Signed-off-by: Maint Ainer <maint@example.org>\n"

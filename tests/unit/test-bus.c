@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "daemon/bus.h"
-#include "daemon/error.h"
-#include "daemon/strbuf.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 static int count(const char *hay, const char *needle)

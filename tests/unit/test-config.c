@@ -6,8 +6,8 @@
 #include <git2.h>
 
 #include "daemon/config.h"
-#include "daemon/error.h"
-#include "daemon/strbuf.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 static char dir[] = "/tmp/cthulhu-test-config.XXXXXX";

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "daemon/db.h"
-#include "daemon/error.h"
-#include "daemon/strbuf.h"
+#include "lib/error.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 int main(void)

@@ -13,7 +13,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/next.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "daemon/topic.h"
 #include "tests/unit/tap.h"
 

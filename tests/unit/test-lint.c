@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "daemon/lint.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 #include "tests/unit/tap.h"
 
 static struct lint_config lc;

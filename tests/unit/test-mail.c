@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/mail.h"
-#include "daemon/strbuf.h"
-#include "daemon/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 #include "tests/unit/tap.h"
 #include "tests/unit/corpus.h"
 

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "daemon/pathcheck.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 /* Spellings git's t1450 and t7415 use, and look-alikes git takes. */

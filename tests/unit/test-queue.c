@@ -10,7 +10,7 @@
 
 #include "daemon/db.h"
 #include "daemon/queue.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 #define N 300

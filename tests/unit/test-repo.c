@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/error.h"
+#include "lib/error.h"
 #include "daemon/repo.h"
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 static char tmp[] = "/tmp/cthulhu-test-repo.XXXXXX";

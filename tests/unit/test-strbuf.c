@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "daemon/strbuf.h"
+#include "lib/strbuf.h"
 #include "tests/unit/tap.h"
 
 int main(void)

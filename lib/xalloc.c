@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/xalloc.h"
+#include "lib/xalloc.h"
 
 void die_oom(void)
 {
