@@ -10,6 +10,7 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "lib/strbuf.h"
 
 /*
@@ -36,7 +37,7 @@ static int apply_post(struct http_request *req, json_t **out,
 		return error_set(err, ERR_INVALID,
 				 "'force' must be true or false");
 	}
-	return engine_run("apply", args, out, err);
+	return engine_run(JOB_APPLY, args, out, err);
 }
 
 /* POST /api/v1/drop {commit, reason}: the new tip and replayed commits. */
@@ -52,7 +53,7 @@ static int drop_post(struct http_request *req, json_t **out, struct strbuf *err)
 		return error_set(err, ERR_INVALID,
 				 "drop needs 'commit' and 'reason'");
 	}
-	return engine_run("drop", args, out, err);
+	return engine_run(JOB_DROP, args, out, err);
 }
 
 /*

@@ -23,6 +23,7 @@
 #include "lib/error.h"
 #include "daemon/gate.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
 
@@ -161,7 +162,7 @@ static int result_post(struct http_request *req, json_t **out,
 					 "'log_url' must be a non-empty string");
 		}
 	}
-	ret = engine_run("gate-result",
+	ret = engine_run(JOB_GATE_RESULT,
 			 json_pack("{s:I, s:s, s:i, s:s*, s:b}", "run",
 				   (json_int_t)id, "state",
 				   pass ? "passed" : "failed", "exit_code",

@@ -26,6 +26,7 @@
 #include "lib/error.h"
 #include "daemon/gate.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/next.h"
 #include "daemon/repo.h"
 #include "daemon/resolve.h"
@@ -147,10 +148,10 @@ static int rebuild(struct http_request *req, json_t **out, struct strbuf *err)
 	}
 	args = json_pack("{s:s, s:b}", "trigger", "api", "full", full);
 	if (wait) {
-		ret = engine_run("next-rebuild", args, out, err);
+		ret = engine_run(JOB_NEXT_REBUILD, args, out, err);
 		return ret < 0 ? ret : 0;
 	}
-	job = engine_submit("next-rebuild", args, err);
+	job = engine_submit(JOB_NEXT_REBUILD, args, err);
 	if (job < 0)
 		return (int)job;
 	*out = json_pack("{s:I}", "job", (json_int_t)job);
@@ -217,7 +218,7 @@ static int conflicts_get(struct http_request *req, json_t **out,
 	pthread_mutex_lock(&conflicts_fill_lock);
 	*out = conflicts_lookup(key.buf);
 	if (!*out) {
-		ret = engine_run("next-conflicts",
+		ret = engine_run(JOB_NEXT_CONFLICTS,
 				 json_pack("{s:s}", "topic", req->param), out,
 				 err);
 		/* Keep the answer under the commits the engine merged. */
@@ -254,7 +255,7 @@ static int resolution_record(struct http_request *req, json_t **out,
 	body = http_json_body(req, err);
 	if (!body)
 		return ERR_INVALID;
-	ret = engine_run("next-resolve-record",
+	ret = engine_run(JOB_NEXT_RESOLVE_RECORD,
 			 json_pack("{s:s, s:O}", "topic", req->param, "files",
 				   json_object_get(body, "files") ?
 					   json_object_get(body, "files") :
@@ -274,7 +275,7 @@ static int resolution_forget(struct http_request *req, json_t **out,
 	if (!*req->param || *end || id < 1)
 		return error_set(err, ERR_NOT_FOUND, "unknown resolution '%s'",
 				 req->param);
-	return engine_run("next-resolve-forget",
+	return engine_run(JOB_NEXT_RESOLVE_FORGET,
 			  json_pack("{s:I}", "id", (json_int_t)id), out, err);
 }
 

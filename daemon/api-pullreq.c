@@ -10,6 +10,7 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "lib/strbuf.h"
 
 static int pull_request_post(struct http_request *req, json_t **out,
@@ -37,7 +38,7 @@ static int pull_request_post(struct http_request *req, json_t **out,
 		return error_set(err, ERR_INVALID,
 				 "'message' must be a string");
 	}
-	ret = engine_run("pull-request", args, out, err);
+	ret = engine_run(JOB_PULL_REQUEST, args, out, err);
 	return ret < 0 ? ret : HTTP_CREATED;
 }
 

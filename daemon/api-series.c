@@ -13,6 +13,7 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/queue.h"
 #include "daemon/series.h"
 #include "lib/strbuf.h"
@@ -139,7 +140,7 @@ static int supersede(struct http_request *req, json_t **out, struct strbuf *err)
 	old_id = json_integer_value(json_object_get(body, "old"));
 	json_decref(body);
 	args = json_pack("{s:I, s:I}", "new", new_id, "old", old_id);
-	return engine_run("supersede", args, out, err);
+	return engine_run(JOB_SUPERSEDE, args, out, err);
 }
 
 const struct route api_series_routes[] = {

@@ -13,6 +13,7 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
 #include "daemon/topic.h"
@@ -136,7 +137,7 @@ static int topics_add(struct http_request *req, json_t **out,
 	args = http_json_body(req, err);
 	if (!args)
 		return ERR_INVALID;
-	ret = engine_run("topic-add", args, out, err);
+	ret = engine_run(JOB_TOPIC_ADD, args, out, err);
 	if (ret < 0)
 		return ret;
 	return HTTP_CREATED;
@@ -146,14 +147,14 @@ static int topics_add(struct http_request *req, json_t **out,
 static int topics_remove(struct http_request *req, json_t **out,
 			 struct strbuf *err)
 {
-	return engine_run("topic-remove",
+	return engine_run(JOB_TOPIC_REMOVE,
 			  json_pack("{s:s}", "name", req->param), out, err);
 }
 
 /* POST /api/v1/poke: scan now; {"moves": [event...]}. */
 static int poke(struct http_request *req, json_t **out, struct strbuf *err)
 {
-	return engine_run("topic-scan", json_pack("{s:s}", "source", "poke"),
+	return engine_run(JOB_TOPIC_SCAN, json_pack("{s:s}", "source", "poke"),
 			  out, err);
 }
 

@@ -17,12 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/applied.h"
 #include "daemon/apply.h"
 #include "daemon/config.h"
 #include "daemon/cycle.h"
 #include "daemon/db.h"
 #include "daemon/drop.h"
 #include "daemon/engine.h"
+#include "daemon/jobs.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "daemon/mail.h"
@@ -336,8 +338,8 @@ static void crash_point(const char *point)
 	testpoint_crash(point);
 }
 
-static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
-		     struct strbuf *err)
+int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	struct db *db = ctx->db;
@@ -619,7 +621,7 @@ static int run_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 
 	record_own_move(ctx);
 	notify_deliver(db, cfg, NULL);
-	engine_kick("next-rebuild", NULL, 0);
+	engine_kick(JOB_NEXT_REBUILD, NULL, 0);
 	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:[], s:I, s:O}",
 			"series", (json_int_t)series_id, "topic", topic,
 			"branch", branch, "old", old, "new", new, "applied",
@@ -778,8 +780,8 @@ static const char *patch_on_topic(struct repo *repo, const char *tip,
 }
 
 /* "drop" {commit, reason} -> {commit, topic, branch, old, new, replayed} */
-static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
-		    struct strbuf *err)
+int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	struct db *db = ctx->db;
@@ -913,7 +915,7 @@ static int run_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 
 	record_own_move(ctx);
 	notify_deliver(db, cfg, NULL);
-	engine_kick("next-rebuild", NULL, 0);
+	engine_kick(JOB_NEXT_REBUILD, NULL, 0);
 	replayed = json_array();
 	for (i = 0; i < res.nr; i++)
 		json_array_append_new(replayed, json_pack("{s:s, s:s}", "old",
@@ -1044,8 +1046,8 @@ out:
  * so that a push of every topic at once (which inotify may see as several
  * scans) is one batch, and so one rebase of the whole tree.
  */
-static int run_follow(struct job_ctx *ctx, json_t *args, json_t **result,
-		      struct strbuf *err)
+int apply_job_follow(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err)
 {
 	json_t *events, *ev, *forced = json_object(), *tip;
 	struct repo *repo;
@@ -1124,7 +1126,7 @@ static void on_moves(struct job_ctx *ctx, json_t *moves)
 
 	json_array_foreach(moves, i, mv)
 		if (!strcmp(jstr(mv, "kind"), "forced")) {
-			engine_kick("applied-follow", NULL, FOLLOW_DELAY_MS);
+			engine_kick(JOB_APPLIED_FOLLOW, NULL, FOLLOW_DELAY_MS);
 			return;
 		}
 }
@@ -1136,26 +1138,10 @@ void apply_start(void)
 	 * before a crash was never followed.  The job takes every move
 	 * since the last it followed.
 	 */
-	engine_kick("applied-follow", NULL, 0);
+	engine_kick(JOB_APPLIED_FOLLOW, NULL, 0);
 }
 
-void apply_register_jobs(void)
+void apply_init(void)
 {
-	static const struct job_type types[] = {
-		/* Run again after a crash: topic_ends_with() finds a move done. */
-		{ .name = "apply", .run = run_apply, .rerun = true },
-		/* Run again after a crash: a commit off the topic is dropped. */
-		{ .name = "drop", .run = run_drop, .rerun = true },
-		{ .name = "applied-follow",
-		  .run = run_follow,
-		  .rerun = true,
-		  .quiet = true },
-	};
-	size_t i;
-
-	mail_global_init();
-	for (i = 0; i < ARRAY_SIZE(types); i++)
-		engine_register(&types[i]);
-	notify_register_jobs();
 	topic_on_moves(on_moves);
 }

@@ -14,8 +14,8 @@ struct mail;
  * Applying patch mail to a topic branch the way `git am` does, in memory:
  * git_apply_to_tree() on the tip's tree, no work tree and no index file,
  * then a commit object byte for byte what `git am -s` writes from the
- * same mail, then a compare-and-swap of the branch.  Only apply.c and
- * drop.c include <git2.h>; this header speaks plain C types.
+ * same mail, then a compare-and-swap of the branch.  This header speaks
+ * plain C types: its users need not include <git2.h>.
  */
 
 #define APPLY_HEXSZ 40
@@ -117,10 +117,5 @@ void apply_patch_from_mail(struct apply_patch *p, const struct mail *m,
  * ERR_INVALID when the text is not a diff.
  */
 int apply_patch_id(const char *diff, size_t len, char *hex, struct strbuf *err);
-
-/* Register the engine's job types "apply" and "drop"; before engine_start(). */
-void apply_register_jobs(void);
-/* At start-up, with the engine running: follow the moves not followed. */
-void apply_start(void);
 
 #endif

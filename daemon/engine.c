@@ -83,6 +83,8 @@ void engine_register(const struct job_type *type)
 	if (eng.nr_types == MAX_JOB_TYPES)
 		die("too many job types");
 	eng.types[eng.nr_types++] = type;
+	if (type->every_ms)
+		engine_every(type->name, type->every_ms);
 }
 
 static const struct job_type *find_type(const char *name)

@@ -45,6 +45,8 @@ struct job_type {
 	 * with the engine's lock held: it must only edit queued.
 	 */
 	void (*merge_args)(json_t *queued, json_t *kicked);
+	/* Run every every_ms from engine_start() on (0: only when asked). */
+	unsigned int every_ms;
 };
 
 /* Make a job type known; call before engine_start(). */

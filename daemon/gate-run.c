@@ -27,6 +27,7 @@
 #include "lib/error.h"
 #include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
+#include "daemon/jobs.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -181,7 +182,7 @@ static bool post_result(struct run *r, const char *state, int code,
 			 "duration_ms", (json_int_t)r->done_ms);
 	if (r->done_error)
 		json_object_set_new(args, "error", json_string(r->done_error));
-	posted = engine_submit("gate-result", args, &err) >= 0;
+	posted = engine_submit(JOB_GATE_RESULT, args, &err) >= 0;
 	if (!posted)
 		log_error("gate: run %lld: cannot post its result yet: %s",
 			  (long long)r->id, err.buf);

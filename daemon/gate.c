@@ -30,6 +30,7 @@
 #include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
 #include "daemon/gate.h"
+#include "daemon/jobs.h"
 #include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
@@ -421,7 +422,7 @@ static void settle_ejections(struct job_ctx *ctx, json_t *cand)
 	}
 	json_decref(rows);
 	if (kick)
-		engine_kick("next-rebuild",
+		engine_kick(JOB_NEXT_REBUILD,
 			    json_pack("{s:s}", "trigger", "gate"), 0);
 }
 
@@ -701,7 +702,7 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 	log_warn("gate: %s", reason.buf);
 	publish_event(ctx->db, id, fallback ? "dropped" : state);
 	if (gc->gated)
-		engine_kick("next-rebuild",
+		engine_kick(JOB_NEXT_REBUILD,
 			    json_pack("{s:s}", "trigger", "gate"), 0);
 out:
 	json_decref(fail);
@@ -952,8 +953,8 @@ out:
  * be one waiting for the CI, else ERR_CONFLICT; otherwise a run told
  * twice (a rerun after a crash) keeps the first answer.
  */
-static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		      struct strbuf *err)
+int gate_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err)
 {
 	int64_t run = jint(args, "run");
 	const char *state = jstr(args, "state");
@@ -1022,8 +1023,8 @@ static int result_run(struct job_ctx *ctx, json_t *args, json_t **result,
  * "gate-check" (periodic): mode = external runs still waiting for the CI
  * past [gate] timeout time out.
  */
-static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		     struct strbuf *err)
+int gate_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err)
 {
 	struct gate_conf gc;
 	json_t *rows, *r, *res = NULL, *a;
@@ -1044,7 +1045,7 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 			      (json_int_t)jint(r, "id"), "state", "timeout",
 			      "exit_code", -1, "error",
 			      "no result from the CI within [gate] timeout");
-		ret = result_run(ctx, a, &res, err);
+		ret = gate_job_result(ctx, a, &res, err);
 		json_decref(a);
 		json_decref(res);
 		res = NULL;
@@ -1091,8 +1092,8 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
  * latest candidate still being gated; a candidate that passed while next
  * did not move yet is published.
  */
-static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		      struct strbuf *err)
+int gate_job_resume(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct gate_conf gc;
@@ -1178,23 +1179,6 @@ static int resume_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	return ret;
 }
 
-static const struct job_type gate_jobs[] = {
-	{ .name = "gate-result", .run = result_run, .rerun = true },
-	{ .name = "gate-resume",
-	  .run = resume_run,
-	  .rerun = true,
-	  .quiet = true },
-	{ .name = "gate-check", .run = check_run, .rerun = true, .quiet = true },
-};
-
-void gate_register_jobs(void)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(gate_jobs) / sizeof(gate_jobs[0]); i++)
-		engine_register(&gate_jobs[i]);
-}
-
 void gate_start(const struct config *cfg)
 {
 	struct gate_conf gc;
@@ -1203,9 +1187,9 @@ void gate_start(const struct config *cfg)
 	gate_conf_get(cfg, &gc);
 	if (!gc.command)
 		return;
-	engine_kick("gate-resume", NULL, 0);
+	engine_kick(JOB_GATE_RESUME, NULL, 0);
 	if (gc.external)
-		engine_every("gate-check", 5000);
+		engine_every(JOB_GATE_CHECK, 5000);
 }
 
 void gate_stop(void)

@@ -56,8 +56,6 @@ void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
  */
 int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err);
 
-/* Register "gate-result" and "gate-resume"; before engine_start(). */
-void gate_register_jobs(void);
 /*
  * After engine_start(): resume the gate a stop or a crash cut short
  * (nothing when cfg has no gate).
@@ -86,5 +84,13 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
 		  struct strbuf *err);
 /* The latest candidates, newest first, with their runs. */
 json_t *gate_candidate_list(struct db *db, int64_t limit, struct strbuf *err);
+
+/* Jobs, registered by daemon/jobs.c's table. */
+int gate_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err);
+int gate_job_resume(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err);
+int gate_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err);
 
 #endif

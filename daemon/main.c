@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "daemon/applied.h"
 #include "daemon/apply.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -28,6 +29,7 @@
 #include "lib/error.h"
 #include "daemon/http.h"
 #include "daemon/intake.h"
+#include "daemon/jobs.h"
 #include "lib/log.h"
 #include "daemon/next.h"
 #include "daemon/pullreq.h"
@@ -206,43 +208,6 @@ static char *load_token(const char *dir)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* The "reload" job: read the config again (SIGHUP). */
-static int reload_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		      struct strbuf *err)
-{
-	struct config *cfg;
-	int rc;
-
-	rc = config_load(the_daemon.config_path, &cfg, err);
-	if (rc) {
-		log_error("reload failed, keeping the running config: %s",
-			  err->buf);
-		return rc;
-	}
-	if (strcmp(cfg->state_dir, the_daemon.state_dir))
-		log_warn("state.dir changed to '%s': takes effect only at the "
-			 "next start",
-			 cfg->state_dir);
-	if (strcmp(cfg->repo, ctx->config->repo))
-		log_warn("tree.repo changed to '%s': takes effect only at the "
-			 "next start",
-			 cfg->repo);
-	daemon_config_replace(cfg);
-	ctx->config = daemon_config_engine();
-	rc = topic_sync(ctx, "reload", err);
-	if (!rc) {
-		log_info("reloaded %s", the_daemon.config_path);
-		next_topics_changed("config");
-	}
-	return rc;
-}
-
-static const struct job_type reload_job = {
-	.name = "reload",
-	.run = reload_run,
-	.rerun = true,
-};
-
 /* One line of --list-routes: what the security tests enumerate. */
 static void print_route(const struct route *r, void *data)
 {
@@ -254,14 +219,10 @@ static void print_route(const struct route *r, void *data)
 
 static void register_jobs(void)
 {
-	engine_register(&reload_job);
-	topic_register_jobs();
-	apply_register_jobs();
-	next_register_jobs();
-	series_register_jobs();
-	queue_register_jobs();
-	pullreq_register_jobs();
-	gate_register_jobs();
+	mail_global_init();
+	jobs_register();
+	apply_init();
+	next_init();
 }
 
 int main(int argc, char **argv)
@@ -392,7 +353,7 @@ int main(int argc, char **argv)
 	register_jobs();
 	if (engine_start(&err))
 		die("%s", err.buf);
-	if (engine_run("topic-sync", json_pack("{s:s}", "source", "startup"),
+	if (engine_run(JOB_TOPIC_SYNC, json_pack("{s:s}", "source", "startup"),
 		       NULL, &err))
 		log_error("start-up topic scan: %s", err.buf);
 	next_start();
@@ -420,7 +381,7 @@ int main(int argc, char **argv)
 		if (sig == SIGHUP) {
 			log_info("SIGHUP: reloading %s",
 				 the_daemon.config_path);
-			engine_kick("reload", NULL, 0);
+			engine_kick(JOB_RELOAD, NULL, 0);
 			continue;
 		}
 		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");

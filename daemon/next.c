@@ -23,6 +23,7 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/gate.h"
+#include "daemon/jobs.h"
 #include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
@@ -509,8 +510,8 @@ static bool moves_only(json_t *args, const char *trigger)
 	return true;
 }
 
-static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		       struct strbuf *err)
+int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	const char *trigger =
@@ -730,7 +731,7 @@ static int rebuild_run(struct job_ctx *ctx, json_t *args, json_t **result,
 				       reflog.buf, err);
 		/* next moved under the build: build again from its new value */
 		if (ret == ERR_STALE)
-			engine_kick("next-rebuild",
+			engine_kick(JOB_NEXT_REBUILD,
 				    json_pack("{s:s}", "trigger", "stale"),
 				    DEFAULT_DEBOUNCE_MS);
 		if (ret < 0)
@@ -791,12 +792,12 @@ static void on_moves(struct job_ctx *ctx, json_t *moves)
 		       &delay, NULL);
 	if (delay < 0)
 		delay = DEFAULT_DEBOUNCE_MS;
-	engine_kick("next-rebuild", json_pack("{s:s}", "trigger", "topic"),
+	engine_kick(JOB_NEXT_REBUILD, json_pack("{s:s}", "trigger", "topic"),
 		    (unsigned int)delay);
 }
 
-static int conflicts_run(struct job_ctx *ctx, json_t *args, json_t **result,
-			 struct strbuf *err)
+int next_job_conflicts(struct job_ctx *ctx, json_t *args, json_t **result,
+		       struct strbuf *err)
 {
 	const char *topic = json_string_value(json_object_get(args, "topic"));
 	int ret;
@@ -809,8 +810,8 @@ static int conflicts_run(struct job_ctx *ctx, json_t *args, json_t **result,
 	return resolve_conflicts(ctx->db, the_merge, topic, result, err);
 }
 
-static int record_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		      struct strbuf *err)
+int next_job_resolve_record(struct job_ctx *ctx, json_t *args, json_t **result,
+			    struct strbuf *err)
 {
 	const char *topic = json_string_value(json_object_get(args, "topic"));
 	int ret;
@@ -824,8 +825,8 @@ static int record_run(struct job_ctx *ctx, json_t *args, json_t **result,
 			      json_object_get(args, "files"), result, err);
 }
 
-static int forget_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		      struct strbuf *err)
+int next_job_resolve_forget(struct job_ctx *ctx, json_t *args, json_t **result,
+			    struct strbuf *err)
 {
 	json_t *id = json_object_get(args, "id");
 	int ret;
@@ -924,8 +925,8 @@ out:
  * "next-check": rebuild when next is stale (at start-up, and every few
  * minutes for a base that moved: a new tag under base = auto).
  */
-static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
-		     struct strbuf *err)
+int next_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err)
 {
 	bool startup = json_is_true(json_object_get(args, "startup"));
 	const char *trigger =
@@ -958,7 +959,7 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 		if (json_is_array(list))
 			json_object_set_new(kick, "triggers",
 					    json_deep_copy(list));
-		engine_kick("next-rebuild", kick, 0);
+		engine_kick(JOB_NEXT_REBUILD, kick, 0);
 	}
 	*result = json_pack("{s:b, s:s}", "stale", stale, "why", why);
 	return 0;
@@ -966,39 +967,17 @@ static int check_run(struct job_ctx *ctx, json_t *args, json_t **result,
 
 void next_topics_changed(const char *trigger)
 {
-	engine_kick("next-check", json_pack("{s:s}", "trigger", trigger), 0);
+	engine_kick(JOB_NEXT_CHECK, json_pack("{s:s}", "trigger", trigger), 0);
 }
 
 void next_start(void)
 {
-	engine_kick("next-check", json_pack("{s:b}", "startup", 1), 0);
-	engine_every("next-check", CHECK_INTERVAL_MS);
+	engine_kick(JOB_NEXT_CHECK, json_pack("{s:b}", "startup", 1), 0);
+	engine_every(JOB_NEXT_CHECK, CHECK_INTERVAL_MS);
 }
 
-static const struct job_type next_jobs[] = {
-	{ .name = "next-rebuild",
-	  .run = rebuild_run,
-	  .rerun = true,
-	  .merge_args = next_merge_reasons },
-	{ .name = "next-conflicts",
-	  .run = conflicts_run,
-	  .rerun = true,
-	  .quiet = true },
-	{ .name = "next-resolve-record", .run = record_run },
-	{ .name = "next-resolve-forget", .run = forget_run },
-	{ .name = "next-check",
-	  .run = check_run,
-	  .rerun = true,
-	  .quiet = true,
-	  .merge_args = next_merge_reasons },
-};
-
-void next_register_jobs(void)
+void next_init(void)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(next_jobs) / sizeof(next_jobs[0]); i++)
-		engine_register(&next_jobs[i]);
 	topic_on_moves(on_moves);
 }
 

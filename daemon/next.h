@@ -28,13 +28,14 @@ struct strbuf;
  */
 
 /*
- * Register the jobs ("next-rebuild" {"trigger"?, "full"?} -> build;
+ * The jobs ("next-rebuild" {"trigger"?, "full"?} -> build;
  * "next-conflicts" {"topic"}, "next-resolve-record" {"topic", "files"},
- * "next-resolve-forget" {"id"}, see resolve.h) and
- * the hook that kicks it, debounced by [next] debounce (milliseconds,
- * default 2000), whenever topics move.  Before engine_start().
+ * "next-resolve-forget" {"id"}, see resolve.h; daemon/jobs.c registers
+ * them).  next_init() adds the hook that kicks a rebuild, debounced by
+ * [next] debounce (milliseconds, default 2000), whenever topics move;
+ * before engine_start().
  */
-void next_register_jobs(void);
+void next_init(void);
 
 /*
  * After engine_start(): check now, and every five minutes, whether next is
@@ -77,5 +78,17 @@ int next_latest_build(struct db *db, json_t **out, struct strbuf *err);
 int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err);
 /* The latest builds, newest first, without their topics. */
 json_t *next_build_list(struct db *db, int64_t limit, struct strbuf *err);
+
+/* Jobs, registered by daemon/jobs.c's table. */
+int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err);
+int next_job_conflicts(struct job_ctx *ctx, json_t *args, json_t **result,
+		       struct strbuf *err);
+int next_job_resolve_record(struct job_ctx *ctx, json_t *args, json_t **result,
+			    struct strbuf *err);
+int next_job_resolve_forget(struct job_ctx *ctx, json_t *args, json_t **result,
+			    struct strbuf *err);
+int next_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err);
 
 #endif

@@ -503,24 +503,10 @@ int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err)
 	return ret;
 }
 
-static int run_deliver(struct job_ctx *ctx, json_t *args, json_t **result,
+int notify_job_deliver(struct job_ctx *ctx, json_t *args, json_t **result,
 		       struct strbuf *err)
 {
 	notify_deliver(ctx->db, ctx->config, err);
 	/* A failed delivery stays pending; the job itself does not fail. */
 	return 0;
-}
-
-void notify_register_jobs(void)
-{
-	static const struct job_type type = {
-		.name = "notify-deliver",
-		.run = run_deliver,
-		.rerun = true,
-		.quiet = true,
-	};
-
-	mail_global_init();
-	engine_register(&type);
-	engine_every("notify-deliver", 1000);
 }

@@ -7,6 +7,7 @@
 
 struct config;
 struct db;
+struct job_ctx;
 struct strbuf;
 
 /*
@@ -50,7 +51,8 @@ int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
 /* Deliver every pending notification; 0, or the first error. */
 int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err);
 
-/* Register "notify-deliver" (periodic, quiet); before engine_start(). */
-void notify_register_jobs(void);
+/* Jobs, registered by daemon/jobs.c's table. */
+int notify_job_deliver(struct job_ctx *ctx, json_t *args, json_t **result,
+		       struct strbuf *err);
 
 #endif

@@ -1682,8 +1682,8 @@ static int make_state_dir(struct strbuf *err)
 	return ret;
 }
 
-static int run_pull_request(struct job_ctx *ctx, json_t *args, json_t **result,
-			    struct strbuf *err)
+int pullreq_job_pull_request(struct job_ctx *ctx, json_t *args, json_t **result,
+			     struct strbuf *err)
 {
 	const char *tag = jstr(args, "tag");
 	const char *msg = jstr(args, "message");
@@ -1856,14 +1856,4 @@ out:
 	strbuf_release(&text);
 	strbuf_release(&base_hex);
 	return ret;
-}
-
-void pullreq_register_jobs(void)
-{
-	static const struct job_type type = {
-		.name = "pull-request",
-		.run = run_pull_request,
-	};
-
-	engine_register(&type);
 }

@@ -2,6 +2,11 @@
 #ifndef CTHULHU_PULLREQ_H
 #define CTHULHU_PULLREQ_H
 
+#include <jansson.h>
+
+struct job_ctx;
+struct strbuf;
+
 /*
  * Per-topic pull requests: an annotated tag at a topic's tip (signed
  * when [pull] signingkey is set and gpg is there) and the request text
@@ -23,6 +28,8 @@
  * tag name or no base configured, ERR_EXISTS when the tag exists.  On
  * any error no tag is made.
  */
-void pullreq_register_jobs(void);
+/* Jobs, registered by daemon/jobs.c's table. */
+int pullreq_job_pull_request(struct job_ctx *ctx, json_t *args, json_t **result,
+			     struct strbuf *err);
 
 #endif

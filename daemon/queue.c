@@ -24,6 +24,7 @@
 #include "daemon/cycle.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "daemon/jobs.h"
 #include "lib/error.h"
 #include "daemon/lint.h"
 #include "lib/log.h"
@@ -1515,8 +1516,8 @@ static int frags_warm(struct db *db, struct strbuf *err)
 	return ret;
 }
 
-static int run_scan(struct job_ctx *ctx, json_t *args, json_t **result,
-		    struct strbuf *err)
+int queue_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err)
 {
 	static bool warmed;
 	size_t done;
@@ -1529,7 +1530,7 @@ static int run_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 		return ret;
 	}
 	if (done == SCAN_BATCH)
-		engine_kick("queue-scan", NULL, 0);
+		engine_kick(JOB_QUEUE_SCAN, NULL, 0);
 	if (done || !warmed) {
 		warmed = true;
 		if (frags_warm(ctx->db, err) < 0)
@@ -1702,8 +1703,8 @@ static int bumped_list(struct db *db, struct bumped **out, size_t *nr,
 	return 0;
 }
 
-static int run_bump(struct job_ctx *ctx, json_t *args, json_t **result,
-		    struct strbuf *err)
+int queue_job_bump(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err)
 {
 	struct bumped *bumped = NULL;
 	const struct bumped *b;
@@ -1809,8 +1810,8 @@ out:
 	return ret;
 }
 
-static int run_state(struct job_ctx *ctx, json_t *args, json_t **result,
-		     struct strbuf *err)
+int queue_job_state(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err)
 {
 	const char *state;
 	int64_t id;
@@ -1841,21 +1842,4 @@ static int run_state(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (!ret && *result)
 		json_object_set_new(*result, "state", json_string(state));
 	return ret;
-}
-
-void queue_register_jobs(void)
-{
-	static const struct job_type types[] = {
-		{ .name = "queue-scan",
-		  .run = run_scan,
-		  .rerun = true,
-		  .quiet = true },
-		{ .name = "queue-bump", .run = run_bump },
-		{ .name = "queue-state", .run = run_state },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(types); i++)
-		engine_register(&types[i]);
-	engine_every("queue-scan", 1000);
 }

@@ -8,6 +8,7 @@
 
 struct config;
 struct db;
+struct job_ctx;
 struct strbuf;
 
 /*
@@ -108,11 +109,11 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 		    struct strbuf *err);
 
 /*
- * Register the jobs "queue-scan" (every second: the series the triggers
- * noted), "queue-bump" {"series", "to"?, "reason"} and "queue-state"
- * {"series", "state"}; call before engine_start().
+ * The jobs (daemon/jobs.c registers them): "queue-scan" (every second:
+ * the series the triggers noted), "queue-bump" {"series", "to"?,
+ * "reason"} and "queue-state" {"series", "state"}.  Their functions are
+ * declared at the end.
  */
-void queue_register_jobs(void);
 
 /* --- the in-memory order, exposed for bench/queue --------------------- */
 
@@ -126,5 +127,13 @@ void queue_index_set(int64_t id, bool queued, int lane, int olane,
 		     int64_t rank);
 /* Forget the loaded order; the next reader loads it again. */
 void queue_index_reset(void);
+
+/* Jobs, registered by daemon/jobs.c's table. */
+int queue_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err);
+int queue_job_bump(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err);
+int queue_job_state(struct job_ctx *ctx, json_t *args, json_t **result,
+		    struct strbuf *err);
 
 #endif

@@ -30,6 +30,7 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "daemon/jobs.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "daemon/mail.h"
@@ -1385,7 +1386,7 @@ int series_submit(const char *buf, size_t len, enum mbox_format format,
 	b->next = batches.head;
 	batches.head = b;
 	pthread_mutex_unlock(&batches.lock);
-	ret = engine_run("submit",
+	ret = engine_run(JOB_SUBMIT,
 			 json_pack("{s:I, s:I, s:I}", "batch", (json_int_t)id,
 				   "messages", (json_int_t)b->total, "bytes",
 				   (json_int_t)len),
@@ -1665,7 +1666,7 @@ out:
 /* --- jobs --------------------------------------------------------------- */
 
 /* "submit" {"batch"}: ingest a batch that series_submit() parsed. */
-static int run_submit(struct job_ctx *ctx, json_t *args, json_t **result,
+int series_job_submit(struct job_ctx *ctx, json_t *args, json_t **result,
 		      struct strbuf *err)
 {
 	int64_t id = jint(args, "batch");
@@ -1685,7 +1686,7 @@ static int run_submit(struct job_ctx *ctx, json_t *args, json_t **result,
 	return ret;
 }
 
-static int run_supersede(struct job_ctx *ctx, json_t *args, json_t **result,
+int series_job_supersede(struct job_ctx *ctx, json_t *args, json_t **result,
 			 struct strbuf *err)
 {
 	int64_t new_id = jint(args, "new"), old_id = jint(args, "old");
@@ -1695,17 +1696,4 @@ static int run_supersede(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		return ret;
 	return series_get(ctx->db, new_id, result, err);
-}
-
-void series_register_jobs(void)
-{
-	static const struct job_type types[] = {
-		{ .name = "submit", .run = run_submit },
-		{ .name = "supersede", .run = run_supersede },
-	};
-	size_t i;
-
-	mail_global_init();
-	for (i = 0; i < ARRAY_SIZE(types); i++)
-		engine_register(&types[i]);
 }

@@ -10,6 +10,7 @@
 #include "daemon/mail.h"
 
 struct db;
+struct job_ctx;
 struct strbuf;
 
 /*
@@ -100,10 +101,12 @@ int series_submit(const char *buf, size_t len, enum mbox_format format,
 		  json_t **result, struct strbuf *err);
 
 /*
- * Register the job types "submit" (from series_submit()) and
- * "supersede" {"new", "old"}; call before engine_start().  Also
- * initialises GMime (mail_global_init()).
+ * Jobs, registered by daemon/jobs.c's table: "submit" (from
+ * series_submit()) and "supersede" {"new", "old"}.
  */
-void series_register_jobs(void);
+int series_job_submit(struct job_ctx *ctx, json_t *args, json_t **result,
+		      struct strbuf *err);
+int series_job_supersede(struct job_ctx *ctx, json_t *args, json_t **result,
+			 struct strbuf *err);
 
 #endif

@@ -437,8 +437,8 @@ static const char *job_source(json_t *args, const char *def, struct strbuf *err)
 	return json_string_value(v);
 }
 
-static int run_scan(struct job_ctx *ctx, json_t *args, json_t **result,
-		    struct strbuf *err)
+int topic_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err)
 {
 	const char *source = job_source(args, "job", err);
 	json_t *moves;
@@ -453,8 +453,8 @@ static int run_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 	return 0;
 }
 
-static int run_sync(struct job_ctx *ctx, json_t *args, json_t **result,
-		    struct strbuf *err)
+int topic_job_sync(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err)
 {
 	const char *source;
 	json_t *moves;
@@ -541,8 +541,8 @@ static int parse_add_args(json_t *args, const char **name,
 	return 0;
 }
 
-static int run_add(struct job_ctx *ctx, json_t *args, json_t **result,
-		   struct strbuf *err)
+int topic_job_add(struct job_ctx *ctx, json_t *args, json_t **result,
+		  struct strbuf *err)
 {
 	struct strbuf branch = STRBUF_INIT;
 	char hex[REPO_HEXSZ + 1];
@@ -620,8 +620,8 @@ out:
 	return ret;
 }
 
-static int run_remove(struct job_ctx *ctx, json_t *args, json_t **result,
-		      struct strbuf *err)
+int topic_job_remove(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err)
 {
 	json_t *v = json_object_get(args, "name");
 	const char *name;
@@ -663,22 +663,4 @@ void topic_scan_merge_args(json_t *queued, json_t *kicked)
 	if (json_is_string(source))
 		json_object_set_new(queued, "source",
 				    json_string(json_string_value(source)));
-}
-
-void topic_register_jobs(void)
-{
-	static const struct job_type types[] = {
-		{ .name = "topic-scan",
-		  .run = run_scan,
-		  .rerun = true,
-		  .quiet = true,
-		  .merge_args = topic_scan_merge_args },
-		{ .name = "topic-sync", .run = run_sync, .rerun = true },
-		{ .name = "topic-add", .run = run_add },
-		{ .name = "topic-remove", .run = run_remove },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(types); i++)
-		engine_register(&types[i]);
 }

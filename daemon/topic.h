@@ -32,14 +32,13 @@ struct db;
  */
 
 /*
- * Register the engine's job types for topics; before engine_start().
+ * The engine's job types for topics (daemon/jobs.c registers them):
  *   "topic-scan"   {"source": S}  -> {"moves": [event...]}
  *   "topic-sync"   {"source": S}  -> {"moves": [event...]}; source defaults
  *                  to "startup" on the process's first sync, "job" after
  *   "topic-add"    {"name", "branch", "order"?, "into_next"?} -> topic
  *   "topic-remove" {"name"}       -> the removed topic
  */
-void topic_register_jobs(void);
 
 /*
  * The merge_args of "topic-scan": a scan kicked while another is queued
@@ -93,5 +92,15 @@ int topic_get(struct db *db, const char *name, json_t **out,
  */
 json_t *topic_events(struct db *db, const char *topic, int64_t since,
 		     int64_t limit, bool newest, struct strbuf *err);
+
+/* Jobs, registered by daemon/jobs.c's table. */
+int topic_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err);
+int topic_job_sync(struct job_ctx *ctx, json_t *args, json_t **result,
+		   struct strbuf *err);
+int topic_job_add(struct job_ctx *ctx, json_t *args, json_t **result,
+		  struct strbuf *err);
+int topic_job_remove(struct job_ctx *ctx, json_t *args, json_t **result,
+		     struct strbuf *err);
 
 #endif

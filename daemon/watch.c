@@ -32,6 +32,7 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "daemon/jobs.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "daemon/repo.h"
@@ -157,7 +158,7 @@ static void watch_all(struct watch *w)
 
 static void kick_scan(const char *source)
 {
-	engine_kick("topic-scan", json_pack("{s:s}", "source", source),
+	engine_kick(JOB_TOPIC_SCAN, json_pack("{s:s}", "source", source),
 		    WATCH_DEBOUNCE_MS);
 }
 

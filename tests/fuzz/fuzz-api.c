@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/applied.h"
 #include "daemon/apply.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/mail.h"
 #include "daemon/next.h"
 #include "daemon/pullreq.h"
@@ -128,14 +130,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		goto fail;
 	daemon_config_replace(cfg);
 
-	topic_register_jobs();
-	apply_register_jobs();
-	next_register_jobs();
-	series_register_jobs();
-	queue_register_jobs();
-	pullreq_register_jobs();
+	mail_global_init();
+	jobs_register();
+	apply_init();
+	next_init();
 	if (engine_start(&err) ||
-	    engine_run("topic-sync", json_pack("{s:s}", "source", "startup"),
+	    engine_run(JOB_TOPIC_SYNC, json_pack("{s:s}", "source", "startup"),
 		       NULL, &err) ||
 	    series_submit(mbox, strlen(mbox), MBOX_AUTO, &res, &err))
 		goto fail;

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_JOBS_H
+#define CTHULHU_JOBS_H
+
+/*
+ * Every job type of cthulhud, in one table (daemon/jobs.c), as git lists
+ * its builtins: the name a job is queued by, the function that runs it
+ * and whether it may run again after a crash.  Queue a job by its
+ * constant (engine_run(JOB_APPLY, ...)), so that a misspelt name fails
+ * to compile instead of failing at run time.
+ */
+#define JOB_RELOAD "reload"
+#define JOB_TOPIC_SCAN "topic-scan"
+#define JOB_TOPIC_SYNC "topic-sync"
+#define JOB_TOPIC_ADD "topic-add"
+#define JOB_TOPIC_REMOVE "topic-remove"
+#define JOB_APPLY "apply"
+#define JOB_DROP "drop"
+#define JOB_APPLIED_FOLLOW "applied-follow"
+#define JOB_NOTIFY_DELIVER "notify-deliver"
+#define JOB_NEXT_REBUILD "next-rebuild"
+#define JOB_NEXT_CONFLICTS "next-conflicts"
+#define JOB_NEXT_RESOLVE_RECORD "next-resolve-record"
+#define JOB_NEXT_RESOLVE_FORGET "next-resolve-forget"
+#define JOB_NEXT_CHECK "next-check"
+#define JOB_SUBMIT "submit"
+#define JOB_SUPERSEDE "supersede"
+#define JOB_QUEUE_SCAN "queue-scan"
+#define JOB_QUEUE_BUMP "queue-bump"
+#define JOB_QUEUE_STATE "queue-state"
+#define JOB_PULL_REQUEST "pull-request"
+#define JOB_GATE_RESULT "gate-result"
+#define JOB_GATE_RESUME "gate-resume"
+#define JOB_GATE_CHECK "gate-check"
+
+/* Register every job type with the engine; once, before engine_start(). */
+void jobs_register(void);
+
+#endif
