@@ -1368,11 +1368,14 @@ static int check_entry(const char *name, const char *path, unsigned int mode,
 /* Whether check_entry() reads what a delta writes at its path. */
 static bool entry_checked(const git_diff_delta *d)
 {
-	const char *base = strrchr(d->new_file.path, '/');
+	const char *base;
 
+	/* A deletion may have no new path at all. */
+	if (d->status == GIT_DELTA_DELETED || !d->new_file.path)
+		return false;
+	base = strrchr(d->new_file.path, '/');
 	base = base ? base + 1 : d->new_file.path;
-	return d->status != GIT_DELTA_DELETED &&
-	       (d->new_file.mode == GIT_FILEMODE_LINK ||
+	return (d->new_file.mode == GIT_FILEMODE_LINK ||
 		d->new_file.mode == GIT_FILEMODE_COMMIT ||
 		!strcmp(base, ".gitmodules"));
 }
