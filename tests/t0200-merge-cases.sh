@@ -6,7 +6,7 @@
 # does, on the same paths; the cases the fast path must decide on its own
 # are checked with the fallback switched off.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/merge-lib.sh"
+. "$top_srcdir/tests/lib-merge.sh"
 test_init
 
 git init -q -b master "$T/r" && cd "$T/r" || exit 1

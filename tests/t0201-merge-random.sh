@@ -8,7 +8,7 @@
 # merges.  Every merge must give git's
 # tree, or conflict exactly when git does on the same paths.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-. "$top_srcdir/tests/merge-lib.sh"
+. "$top_srcdir/tests/lib-merge.sh"
 test_init
 
 git init -q -b master "$T/r" && cd "$T/r" || exit 1
