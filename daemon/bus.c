@@ -18,6 +18,7 @@
 
 #include "daemon/bus.h"
 #include "daemon/db.h"
+#include "lib/deadline.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
@@ -63,17 +64,6 @@ static void bus_init(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	bus.seed = (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	bus.last = bus.seed;
-}
-
-static void deadline_after(struct timespec *ts, unsigned int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
 }
 
 /* The oldest id still in the ring; the caller holds bus.lock. */

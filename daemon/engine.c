@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "lib/deadline.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
@@ -305,13 +306,7 @@ static void *engine_main(void *unused)
 			} else {
 				struct timespec ts;
 
-				clock_gettime(CLOCK_MONOTONIC, &ts);
-				ts.tv_sec += wait_ms / 1000;
-				ts.tv_nsec += (wait_ms % 1000) * 1000000;
-				if (ts.tv_nsec >= 1000000000) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000;
-				}
+				deadline_after(&ts, (unsigned int)wait_ms);
 				pthread_cond_timedwait(&eng.wake, &eng.lock,
 						       &ts);
 			}

@@ -24,6 +24,7 @@
 
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "lib/deadline.h"
 #include "lib/error.h"
 #include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
@@ -348,12 +349,7 @@ static void *runner_main(void *unused)
 		}
 		if (rq.stopping)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		deadline_after(&ts, TICK_MS);
 		pthread_cond_timedwait(&rq.wake, &rq.lock, &ts);
 	}
 	pthread_mutex_unlock(&rq.lock);

@@ -27,6 +27,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
+#include "lib/deadline.h"
 #include "lib/error.h"
 #include "daemon/intake.h"
 #include "lib/log.h"
@@ -35,7 +36,6 @@
 #include "lib/xalloc.h"
 
 #define INTAKE_SCAN_MS 2000
-#define INTAKE_MAX_MAIL_DEFAULT (32 * 1024 * 1024)
 
 static struct {
 	pthread_t thread;
@@ -149,8 +149,7 @@ static bool maildir_of_config(struct strbuf *dir, size_t *max)
 	}
 	if (set)
 		strbuf_addstr(dir, conf);
-	*max = cfg->intake_max_mail ? cfg->intake_max_mail :
-				      INTAKE_MAX_MAIL_DEFAULT;
+	*max = cfg->intake_max_mail;
 	daemon_config_put();
 	return set;
 }
@@ -225,13 +224,7 @@ static void *intake_thread(void *arg)
 	while (!in.stopping) {
 		pthread_mutex_unlock(&in.lock);
 		scan();
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += INTAKE_SCAN_MS / 1000;
-		until.tv_nsec += (long)(INTAKE_SCAN_MS % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		deadline_after(&until, INTAKE_SCAN_MS);
 		pthread_mutex_lock(&in.lock);
 		if (!in.stopping)
 			pthread_cond_timedwait(&in.wake, &in.lock, &until);
@@ -242,9 +235,14 @@ static void *intake_thread(void *arg)
 
 int intake_start(struct strbuf *err)
 {
+	pthread_condattr_t attr;
 	int ret;
 
 	in.stopping = false;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&in.wake, &attr);
+	pthread_condattr_destroy(&attr);
 	ret = pthread_create(&in.thread, NULL, intake_thread, NULL);
 	if (ret)
 		return error_set(err, -ret,
@@ -263,5 +261,6 @@ void intake_stop(void)
 	pthread_cond_broadcast(&in.wake);
 	pthread_mutex_unlock(&in.lock);
 	pthread_join(in.thread, NULL);
+	pthread_cond_destroy(&in.wake);
 	in.running = false;
 }
