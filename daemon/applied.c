@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "daemon/applied.h"
+#include "daemon/bus.h"
 #include "daemon/apply.h"
 #include "daemon/config.h"
 #include "daemon/cycle.h"
@@ -1119,12 +1120,14 @@ out:
 /* How long a burst of forced moves is gathered into one batch. */
 #define FOLLOW_DELAY_MS 1500
 
-static void on_moves(struct job_ctx *ctx, json_t *moves)
+/* BUS_MOVES: follow forced moves of topics (engine thread). */
+static void on_moves(const char *kind, json_t *data)
 {
 	json_t *mv;
 	size_t i;
 
-	json_array_foreach(moves, i, mv)
+	(void)kind;
+	json_array_foreach(json_object_get(data, "moves"), i, mv)
 		if (!strcmp(jstr(mv, "kind"), "forced")) {
 			engine_kick(JOB_APPLIED_FOLLOW, NULL, FOLLOW_DELAY_MS);
 			return;
@@ -1143,5 +1146,5 @@ void apply_start(void)
 
 void apply_init(void)
 {
-	topic_on_moves(on_moves);
+	bus_subscribe(BUS_MOVES, on_moves);
 }

@@ -19,7 +19,7 @@ void apply_init(void);
 /* At start-up, with the engine running: follow the moves not followed. */
 void apply_start(void);
 
-/* Jobs, registered by daemon/jobs.c's table. */
+/* Jobs, registered by daemon/job-table.c's table. */
 int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err);
 int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,

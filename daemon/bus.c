@@ -46,6 +46,13 @@ static struct {
 
 static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
 
+/* Set before any thread starts, read without the lock after. */
+static struct bus_sub {
+	char *kind;
+	bus_fn fn;
+} * subs;
+static size_t nr_subs;
+
 struct bus_reader {
 	uint64_t pos; /* the last id given to this reader */
 	bool greeted;
@@ -74,11 +81,41 @@ static uint64_t oldest_kept(void)
 	return bus.last - BUS_RING + 1;
 }
 
+void bus_subscribe(const char *kind, bus_fn fn)
+{
+	subs = xrealloc(subs, (nr_subs + 1) * sizeof(*subs));
+	subs[nr_subs].kind = xstrdup(kind);
+	subs[nr_subs].fn = fn;
+	nr_subs++;
+}
+
+static void tell_subscribers(const char *kind, json_t *data)
+{
+	json_t *empty = NULL;
+	size_t i;
+
+	for (i = 0; i < nr_subs; i++) {
+		if (strcmp(subs[i].kind, kind))
+			continue;
+		if (!data && !empty)
+			empty = json_object();
+		subs[i].fn(kind, data ? data : empty);
+	}
+	json_decref(empty);
+}
+
+void bus_tell(const char *kind, json_t *data)
+{
+	tell_subscribers(kind, data);
+	json_decref(data);
+}
+
 void bus_publish(const char *kind, json_t *data)
 {
 	struct bus_msg *m;
 	char *text;
 
+	tell_subscribers(kind, data);
 	pthread_once(&bus_once, bus_init);
 	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	json_decref(data);

@@ -8,8 +8,11 @@
 struct strbuf;
 
 /*
- * The change bus: what changed in the daemon, told to whoever follows
- * GET /api/v1/events/stream (the dashboard, as Server-Sent Events).
+ * The change bus: what changed in the daemon, told to the daemon's own
+ * parts that follow a kind of change (bus_subscribe()) and to whoever
+ * follows GET /api/v1/events/stream (the dashboard, as Server-Sent
+ * Events).  It is the one way a module says "this changed" to another:
+ * topic.c does not call next.c, it tells the bus that topics moved.
  *
  * A message is a kind and a JSON object, numbered from 1 up; the latest
  * BUS_RING messages are kept so that a follower that reconnects with
@@ -38,6 +41,30 @@ void bus_stop(void);
 
 /* Publish a message from any thread; data is stolen (NULL for {}). */
 void bus_publish(const char *kind, json_t *data);
+
+/*
+ * The kinds told only to the daemon's subscribers, never to the stream
+ * (its followers learn of these changes from the rows they leave, which
+ * the watcher publishes):
+ *   "moves"   {"moves": [event...]}: topic branches moved (topic.h's
+ *             events), told on the engine thread after the transaction
+ *             that records them;
+ *   "topics"  {"trigger": "topics" | "config"}: a topic was added or
+ *             removed, or the config was reloaded (engine thread).
+ */
+#define BUS_MOVES "moves"
+#define BUS_TOPICS "topics"
+
+/*
+ * Call fn with every message of kind, on the thread that tells or
+ * publishes it, before bus_tell() or bus_publish() returns; data is
+ * borrowed.  Before any thread starts (subscriptions are not locked).
+ */
+typedef void (*bus_fn)(const char *kind, json_t *data);
+void bus_subscribe(const char *kind, bus_fn fn);
+
+/* Tell the subscribers of kind only; data is stolen (NULL for {}). */
+void bus_tell(const char *kind, json_t *data);
 
 /* The id of the latest message, 0 before the first. */
 uint64_t bus_last_id(void);

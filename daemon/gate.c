@@ -32,8 +32,8 @@
 #include "daemon/gate.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
+#include "daemon/merge-handle.h"
 #include "daemon/merge.h"
-#include "daemon/next.h"
 #include "daemon/notify.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
@@ -54,6 +54,22 @@ struct gate_conf {
 
 /* The local ref pushed to [gate] push-ref in mode = external. */
 #define GATE_PUSH_SOURCE "refs/cthulhu/gate"
+
+/* Set by next_init() (gate_set_publisher()), before the engine starts. */
+static gate_publish_fn the_publisher;
+
+void gate_set_publisher(gate_publish_fn fn)
+{
+	the_publisher = fn;
+}
+
+static int publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
+{
+	if (!the_publisher)
+		return error_set(err, -EINVAL,
+				 "the gate has nothing to publish next with");
+	return the_publisher(ctx, build, err);
+}
 
 static const char *jstr(json_t *obj, const char *key)
 {
@@ -180,9 +196,9 @@ static int push_run(struct job_ctx *ctx, const struct gate_conf *gc, int64_t id,
 	FILE *f;
 	int ret;
 
-	m = next_merge_handle(ctx->config, err);
-	if (!m)
-		return -EIO;
+	ret = merge_handle(ctx->config, &m, NULL, err);
+	if (ret < 0)
+		return ret;
 	if (merge_resolve_commit(m, GATE_PUSH_SOURCE, was, NULL) < 0)
 		was[0] = 0;
 	strbuf_addf(&msg, "cthulhu: gate run %" PRId64, id);
@@ -242,9 +258,9 @@ static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 	int ret;
 
 	*cached = false;
-	m = next_merge_handle(cfg, err);
-	if (!m)
-		return -EIO;
+	ret = merge_handle(cfg, &m, NULL, err);
+	if (ret < 0)
+		return ret;
 	ret = merge_commit_info(m, commit, tree, NULL, NULL, err);
 	if (ret < 0)
 		return ret;
@@ -400,7 +416,8 @@ static void settle_ejections(struct job_ctx *ctx, json_t *cand)
 		"WHERE state = 'trying' AND topic IN (SELECT topic FROM build_topics "
 		"WHERE build = ? AND gate = 'fallback')",
 		"ii", (int64_t)time(NULL), jint(cand, "build"));
-	m = next_merge_handle(ctx->config, NULL);
+	if (merge_handle(ctx->config, &m, NULL, NULL) < 0)
+		m = NULL;
 	rows = db_query(
 		ctx->db, NULL,
 		"SELECT e.id, e.topic, e.bad_tip, t.branch FROM gate_ejections e "
@@ -453,7 +470,7 @@ static int candidate_passed(struct job_ctx *ctx, const struct gate_conf *gc,
 	log_info("gate: candidate %" PRId64 " (build %" PRId64 ") passes: %s",
 		 id, jint(cand, "build"), why);
 	if (gc->gated) {
-		ret = next_publish(ctx, jint(cand, "build"), err);
+		ret = publish(ctx, jint(cand, "build"), err);
 		if (ret < 0) {
 			log_warn("gate: cannot publish build %" PRId64 ": %s",
 				 jint(cand, "build"), err->buf);
@@ -879,9 +896,9 @@ int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	gate_conf_get(cfg, &gc);
 	if (!gc.command)
 		return 0;
-	m = next_merge_handle(cfg, err);
-	if (!m)
-		return -EIO;
+	ret = merge_handle(cfg, &m, NULL, err);
+	if (ret < 0)
+		return ret;
 	ret = db_query_row(ctx->db, &row, err,
 			   "SELECT id, base, result FROM builds WHERE id = ?",
 			   "i", build);
@@ -1172,7 +1189,7 @@ int gate_job_resume(struct job_ctx *ctx, json_t *args, json_t **result,
 			     "gate_candidates WHERE state != 'stale')",
 			     NULL);
 		if (cand)
-			ret = next_publish(ctx, jint(cand, "build"), err);
+			ret = publish(ctx, jint(cand, "build"), err);
 		json_decref(cand);
 	}
 	*result = json_object();

@@ -57,6 +57,17 @@ void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
 int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err);
 
 /*
+ * How the gate publishes a candidate that passed: move next to the
+ * build's result (compare-and-swap) and push it, nothing when next is
+ * that already.  The Cthulhu merge provides it (next_init() sets it),
+ * so the gate stands below next and never calls into it.  Before
+ * engine_start().
+ */
+typedef int (*gate_publish_fn)(struct job_ctx *ctx, int64_t build,
+			       struct strbuf *err);
+void gate_set_publisher(gate_publish_fn fn);
+
+/*
  * After engine_start(): resume the gate a stop or a crash cut short
  * (nothing when cfg has no gate).
  */
@@ -85,7 +96,7 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
 /* The latest candidates, newest first, with their runs. */
 json_t *gate_candidate_list(struct db *db, int64_t limit, struct strbuf *err);
 
-/* Jobs, registered by daemon/jobs.c's table. */
+/* Jobs, registered by daemon/job-table.c's table. */
 int gate_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err);
 int gate_job_resume(struct job_ctx *ctx, json_t *args, json_t **result,

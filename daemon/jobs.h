@@ -3,11 +3,13 @@
 #define CTHULHU_JOBS_H
 
 /*
- * Every job type of cthulhud, in one table (daemon/jobs.c), as git lists
- * its builtins: the name a job is queued by, the function that runs it
- * and whether it may run again after a crash.  Queue a job by its
- * constant (engine_run(JOB_APPLY, ...)), so that a misspelt name fails
- * to compile instead of failing at run time.
+ * The names of cthulhud's job types.  Every type is declared in one table
+ * (daemon/job-table.c), as git lists its builtins: the name a job is
+ * queued by, the function that runs it and whether it may run again
+ * after a crash.  Queue a job by its constant (engine_run(JOB_APPLY,
+ * ...)), so that a misspelt name fails to compile instead of failing at
+ * run time.  This header names only: the modules that queue jobs include
+ * it, and the table, which includes them all, stands above them.
  */
 #define JOB_RELOAD "reload"
 #define JOB_TOPIC_SCAN "topic-scan"
@@ -32,8 +34,5 @@
 #define JOB_GATE_RESULT "gate-result"
 #define JOB_GATE_RESUME "gate-resume"
 #define JOB_GATE_CHECK "gate-check"
-
-/* Register every job type with the engine; once, before engine_start(). */
-void jobs_register(void);
 
 #endif

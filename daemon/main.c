@@ -29,6 +29,7 @@
 #include "lib/error.h"
 #include "daemon/http.h"
 #include "daemon/intake.h"
+#include "daemon/job-table.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
 #include "daemon/next.h"

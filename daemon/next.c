@@ -18,13 +18,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/bus.h"
 #include "daemon/config.h"
+#include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/gate.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
+#include "daemon/merge-handle.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
 #include "daemon/resolve.h"
@@ -36,10 +39,10 @@
 #define DEFAULT_DEBOUNCE_MS 2000
 #define CHECK_INTERVAL_MS (5 * 60 * 1000)
 
-/* The engine thread's merge handle, kept between builds for its caches. */
+/* The engine thread's merge handle (merge-handle.h), set by open_merge(). */
 static struct merge *the_merge;
-static char *the_merge_repo;
-/* Whether the virtual merge bases kept in the database were given to it. */
+/* The handle's generation the kept virtual merge bases were given to. */
+static unsigned int the_merge_generation;
 static bool the_merge_has_vbases;
 
 /* Virtual merge bases kept in the database: the newest this many. */
@@ -92,19 +95,16 @@ static const char *jstr_or_null(json_t *obj, const char *key)
 
 static int open_merge(const struct config *cfg, struct strbuf *err)
 {
+	unsigned int generation;
 	int ret;
 
-	if (the_merge && the_merge_repo && !strcmp(the_merge_repo, cfg->repo))
-		return 0;
-	merge_free(the_merge);
-	the_merge = NULL;
-	free(the_merge_repo);
-	the_merge_repo = NULL;
-	ret = merge_open(cfg->repo, &the_merge, err);
+	ret = merge_handle(cfg, &the_merge, &generation, err);
 	if (ret < 0)
 		return ret;
-	the_merge_repo = xstrdup(cfg->repo);
-	the_merge_has_vbases = false;
+	if (generation != the_merge_generation) {
+		the_merge_generation = generation;
+		the_merge_has_vbases = false;
+	}
 	return 0;
 }
 
@@ -175,17 +175,6 @@ static int save_vbases(struct db *db, int64_t when, struct strbuf *err)
 			      "LIMIT ?)",
 			      "i", (int64_t)VBASES_KEPT);
 	return ret;
-}
-
-struct merge *next_merge_handle(const struct config *cfg, struct strbuf *err)
-{
-	struct strbuf e = STRBUF_INIT;
-
-	if (open_merge(cfg, err ? err : &e) < 0) {
-		strbuf_release(&e);
-		return NULL;
-	}
-	return the_merge;
 }
 
 /* [tree] base as a commit: a commit-ish, or "auto", the newest v* tag. */
@@ -404,7 +393,12 @@ static void push_next(const struct config *cfg, json_t *topics,
 static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 			 struct strbuf *err);
 
-int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
+/*
+ * The gate's publisher (gate_set_publisher()): move next to the result of
+ * build (compare-and-swap against its value now) and push it as a build
+ * does; nothing when next is that already.  Engine thread.
+ */
+static int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	char next_now[MERGE_HEXSZ + 1] = "";
@@ -784,12 +778,15 @@ out:
 	return ret;
 }
 
-static void on_moves(struct job_ctx *ctx, json_t *moves)
+/* BUS_MOVES: topics moved (engine thread). */
+static void on_moves(const char *kind, json_t *data)
 {
 	int64_t delay = DEFAULT_DEBOUNCE_MS;
 
-	config_get_int(ctx->config, "next.debounce", DEFAULT_DEBOUNCE_MS,
-		       &delay, NULL);
+	(void)kind;
+	(void)data;
+	config_get_int(daemon_config_engine(), "next.debounce",
+		       DEFAULT_DEBOUNCE_MS, &delay, NULL);
 	if (delay < 0)
 		delay = DEFAULT_DEBOUNCE_MS;
 	engine_kick(JOB_NEXT_REBUILD, json_pack("{s:s}", "trigger", "topic"),
@@ -965,9 +962,20 @@ int next_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
 	return 0;
 }
 
-void next_topics_changed(const char *trigger)
+/*
+ * BUS_TOPICS: the config was reloaded or a topic was added or removed:
+ * check next now and rebuild it, with the trigger ("config", "topics"),
+ * when that made it stale.
+ */
+static void on_topics(const char *kind, json_t *data)
 {
-	engine_kick(JOB_NEXT_CHECK, json_pack("{s:s}", "trigger", trigger), 0);
+	const char *trigger =
+		json_string_value(json_object_get(data, "trigger"));
+
+	(void)kind;
+	engine_kick(JOB_NEXT_CHECK,
+		    json_pack("{s:s}", "trigger", trigger ? trigger : "topics"),
+		    0);
 }
 
 void next_start(void)
@@ -978,7 +986,9 @@ void next_start(void)
 
 void next_init(void)
 {
-	topic_on_moves(on_moves);
+	gate_set_publisher(next_publish);
+	bus_subscribe(BUS_MOVES, on_moves);
+	bus_subscribe(BUS_TOPICS, on_topics);
 }
 
 /* --- reads ------------------------------------------------------------- */

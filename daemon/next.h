@@ -30,10 +30,12 @@ struct strbuf;
 /*
  * The jobs ("next-rebuild" {"trigger"?, "full"?} -> build;
  * "next-conflicts" {"topic"}, "next-resolve-record" {"topic", "files"},
- * "next-resolve-forget" {"id"}, see resolve.h; daemon/jobs.c registers
- * them).  next_init() adds the hook that kicks a rebuild, debounced by
- * [next] debounce (milliseconds, default 2000), whenever topics move;
- * before engine_start().
+ * "next-resolve-forget" {"id"}, see resolve.h; daemon/job-table.c registers
+ * them).  next_init() subscribes to the bus (bus.h): a rebuild is kicked,
+ * debounced by [next] debounce (milliseconds, default 2000), whenever
+ * topics move (BUS_MOVES), and a check with the trigger "config" or
+ * "topics" when the config is reloaded or a topic added or removed
+ * (BUS_TOPICS); before engine_start().
  */
 void next_init(void);
 
@@ -45,31 +47,12 @@ void next_init(void);
 void next_start(void);
 
 /*
- * The config was reloaded or a topic was added or removed: check next
- * now and rebuild it, with the given trigger ("config", "topics"), when
- * that made it stale.
- */
-void next_topics_changed(const char *trigger);
-
-/*
  * The merge_args of "next-check" and "next-rebuild": a kick folded into
  * a queued job makes its "trigger" the kick's, adds the kick's reasons to
  * its "triggers" (every distinct one, in order) and keeps "full" and
  * "startup" when either asked for them.
  */
 void next_merge_reasons(json_t *queued, json_t *kicked);
-
-/*
- * The engine thread's merge handle for cfg's repository (borrowed), or
- * NULL with err set.  Engine thread only.
- */
-struct merge *next_merge_handle(const struct config *cfg, struct strbuf *err);
-/*
- * Move next to the result of build (compare-and-swap against its value
- * now) and push it as a build does; nothing when next is that already.
- * Engine thread only; the gate calls it when a candidate passes.
- */
-int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err);
 
 /* Reads for the API, from any thread; results are new references. */
 /* The latest build with its topics, or JSON null when there is none. */
@@ -79,7 +62,7 @@ int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err);
 /* The latest builds, newest first, without their topics. */
 json_t *next_build_list(struct db *db, int64_t limit, struct strbuf *err);
 
-/* Jobs, registered by daemon/jobs.c's table. */
+/* Jobs, registered by daemon/job-table.c's table. */
 int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err);
 int next_job_conflicts(struct job_ctx *ctx, json_t *args, json_t **result,

@@ -51,7 +51,7 @@ int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
 /* Deliver every pending notification; 0, or the first error. */
 int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err);
 
-/* Jobs, registered by daemon/jobs.c's table. */
+/* Jobs, registered by daemon/job-table.c's table. */
 int notify_job_deliver(struct job_ctx *ctx, json_t *args, json_t **result,
 		       struct strbuf *err);
 

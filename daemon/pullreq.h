@@ -28,7 +28,7 @@ struct strbuf;
  * tag name or no base configured, ERR_EXISTS when the tag exists.  On
  * any error no tag is made.
  */
-/* Jobs, registered by daemon/jobs.c's table. */
+/* Jobs, registered by daemon/job-table.c's table. */
 int pullreq_job_pull_request(struct job_ctx *ctx, json_t *args, json_t **result,
 			     struct strbuf *err);
 

@@ -109,7 +109,7 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 		    struct strbuf *err);
 
 /*
- * The jobs (daemon/jobs.c registers them): "queue-scan" (every second:
+ * The jobs (daemon/job-table.c registers them): "queue-scan" (every second:
  * the series the triggers noted), "queue-bump" {"series", "to"?,
  * "reason"} and "queue-state" {"series", "state"}.  Their functions are
  * declared at the end.
@@ -128,7 +128,7 @@ void queue_index_set(int64_t id, bool queued, int lane, int olane,
 /* Forget the loaded order; the next reader loads it again. */
 void queue_index_reset(void);
 
-/* Jobs, registered by daemon/jobs.c's table. */
+/* Jobs, registered by daemon/job-table.c's table. */
 int queue_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 		   struct strbuf *err);
 int queue_job_bump(struct job_ctx *ctx, json_t *args, json_t **result,

@@ -6,10 +6,10 @@
  */
 #include <string.h>
 
+#include "daemon/bus.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
-#include "daemon/next.h"
 #include "daemon/reload.h"
 #include "daemon/topic.h"
 #include "lib/log.h"
@@ -41,7 +41,7 @@ int reload_job_reload(struct job_ctx *ctx, json_t *args, json_t **result,
 	rc = topic_sync(ctx, "reload", err);
 	if (!rc) {
 		log_info("reloaded %s", the_daemon.config_path);
-		next_topics_changed("config");
+		bus_tell(BUS_TOPICS, json_pack("{s:s}", "trigger", "config"));
 	}
 	return rc;
 }

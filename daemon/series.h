@@ -101,7 +101,7 @@ int series_submit(const char *buf, size_t len, enum mbox_format format,
 		  json_t **result, struct strbuf *err);
 
 /*
- * Jobs, registered by daemon/jobs.c's table: "submit" (from
+ * Jobs, registered by daemon/job-table.c's table: "submit" (from
  * series_submit()) and "supersede" {"new", "old"}.
  */
 int series_job_submit(struct job_ctx *ctx, json_t *args, json_t **result,

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/bus.h"
 #include "daemon/config.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "lib/log.h"
-#include "daemon/next.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
 #include "daemon/topic.h"
@@ -28,18 +28,8 @@ static const char *const event_sources[] = {
 	"inotify", "poll", "poke", "startup", "reload", "job",
 };
 
-static topic_moves_fn *moves_fns;
-static size_t nr_moves_fns;
-
 /* Whether this process has synced the topics yet (start-up's sync). */
 static bool synced_once;
-
-void topic_on_moves(topic_moves_fn fn)
-{
-	moves_fns =
-		xrealloc(moves_fns, (nr_moves_fns + 1) * sizeof(*moves_fns));
-	moves_fns[nr_moves_fns++] = fn;
-}
 
 static bool valid_source(const char *source)
 {
@@ -269,7 +259,6 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 {
 	json_t *rows, *moves;
 	struct repo *repo;
-	size_t i;
 	int ret;
 
 	if (!valid_source(source))
@@ -294,8 +283,7 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 			return ret;
 		}
 		log_moves(moves);
-		for (i = 0; i < nr_moves_fns; i++)
-			moves_fns[i](ctx, moves);
+		bus_tell(BUS_MOVES, json_pack("{s:O}", "moves", moves));
 	}
 	if (moves_out)
 		*moves_out = moves;
@@ -612,7 +600,7 @@ int topic_job_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out;
 	log_info("topic '%s' added on '%s'", name, branch.buf);
-	next_topics_changed("topics");
+	bus_tell(BUS_TOPICS, json_pack("{s:s}", "trigger", "topics"));
 	ret = topic_get(ctx->db, name, result, err);
 out:
 	json_decref(row);
@@ -650,7 +638,7 @@ int topic_job_remove(struct job_ctx *ctx, json_t *args, json_t **result,
 		return ret;
 	}
 	log_info("topic '%s' removed", name);
-	next_topics_changed("topics");
+	bus_tell(BUS_TOPICS, json_pack("{s:s}", "trigger", "topics"));
 	*result = topic;
 	return 0;
 }

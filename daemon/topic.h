@@ -32,7 +32,7 @@ struct db;
  */
 
 /*
- * The engine's job types for topics (daemon/jobs.c registers them):
+ * The engine's job types for topics (daemon/job-table.c registers them):
  *   "topic-scan"   {"source": S}  -> {"moves": [event...]}
  *   "topic-sync"   {"source": S}  -> {"moves": [event...]}; source defaults
  *                  to "startup" on the process's first sync, "job" after
@@ -49,13 +49,11 @@ struct db;
 void topic_scan_merge_args(json_t *queued, json_t *kicked);
 
 /*
- * Called on the engine thread, after the transaction that records them,
- * with the moves (an array of events, borrowed) of a scan that found any.
- * Lets later parts (the Cthulhu merge) react to moves.  Before
- * engine_start().
+ * Moves are told on the bus (bus.h's BUS_MOVES, on the engine thread
+ * after the transaction that records them), and topics added or removed
+ * as BUS_TOPICS, so that later parts (the Cthulhu merge, the follow of
+ * applied commits) react without topic.c knowing them.
  */
-typedef void (*topic_moves_fn)(struct job_ctx *ctx, json_t *moves);
-void topic_on_moves(topic_moves_fn fn);
 
 /*
  * Bring the topics table in line with the config (rows of source 'config'
@@ -93,7 +91,7 @@ int topic_get(struct db *db, const char *name, json_t **out,
 json_t *topic_events(struct db *db, const char *topic, int64_t since,
 		     int64_t limit, bool newest, struct strbuf *err);
 
-/* Jobs, registered by daemon/jobs.c's table. */
+/* Jobs, registered by daemon/job-table.c's table. */
 int topic_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 		   struct strbuf *err);
 int topic_job_sync(struct job_ctx *ctx, json_t *args, json_t **result,

@@ -19,6 +19,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/http.h"
+#include "daemon/job-table.h"
 #include "daemon/jobs.h"
 #include "daemon/mail.h"
 #include "daemon/next.h"

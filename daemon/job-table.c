@@ -8,6 +8,7 @@
 #include "daemon/applied.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
+#include "daemon/job-table.h"
 #include "daemon/jobs.h"
 #include "daemon/next.h"
 #include "daemon/notify.h"
