@@ -13,6 +13,7 @@
 #include "lib/error.h"
 #include "daemon/http.h"
 #include "lib/strbuf.h"
+#include "daemon/store/topics.h"
 #include "daemon/topic.h"
 
 #define EVENTS_LIMIT_DEFAULT 100
@@ -47,10 +48,9 @@ static int events_list(struct http_request *req, json_t **out,
 {
 	const char *topic = http_query(req, "topic");
 	struct db *db = db_thread();
+	struct store_event_list events;
 	long long since, limit;
-	json_t *events;
 	int64_t last;
-	size_t n;
 	int ret;
 
 	ret = query_int(req, "since", 0, 0, INT64_MAX, &since, err);
@@ -62,16 +62,13 @@ static int events_list(struct http_request *req, json_t **out,
 		return ret;
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	events = topic_events(db, topic, since, limit, false, err);
-	if (!events)
-		return -EIO;
-	n = json_array_size(events);
-	last = n ? json_integer_value(
-			   json_object_get(json_array_get(events, n - 1),
-					   "id")) :
-		   since;
-	*out = json_pack("{s:o, s:I}", "events", events, "last_id",
-			 (json_int_t)last);
+	ret = store_events_list(db, topic, since, limit, false, &events, err);
+	if (ret < 0)
+		return ret;
+	last = events.nr ? events.v[events.nr - 1].id : since;
+	*out = json_pack("{s:o, s:I}", "events", topic_events_json(&events),
+			 "last_id", (json_int_t)last);
+	store_event_list_release(&events);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "daemon/store/topics.h"
 #include "lib/error.h"
 #include "daemon/http.h"
 #include "lib/strbuf.h"
@@ -23,8 +24,7 @@ static int status_get(struct http_request *req, json_t **out,
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	rc = db_query_int(db, &topics, err, "SELECT count(*) FROM topics",
-			  NULL);
+	rc = store_topics_count(db, &topics, err);
 	if (rc)
 		return rc;
 	job = engine_current();

@@ -15,6 +15,8 @@
 #include "daemon/http.h"
 #include "daemon/jobs.h"
 #include "daemon/repo.h"
+#include "daemon/store/builds.h"
+#include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/topic.h"
 
@@ -30,8 +32,6 @@ static void resolve_base(struct db *db, struct repo *repo,
 {
 	struct strbuf ignore = STRBUF_INIT;
 	const struct config *cfg = daemon_config_get();
-	json_t *row = NULL;
-	const char *hex;
 
 	*base = '\0';
 	if (!repo || !cfg->base || !*cfg->base)
@@ -41,17 +41,9 @@ static void resolve_base(struct db *db, struct repo *repo,
 			*base = '\0';
 		goto out;
 	}
-	if (db_query_row(db, &row, &ignore,
-			 "SELECT base FROM builds WHERE "
-			 "base IS NOT NULL ORDER BY id DESC LIMIT 1",
-			 NULL) < 0)
-		goto out;
-	hex = json_string_value(json_object_get(row, "base"));
-	if (hex && strlen(hex) == REPO_HEXSZ)
-		memcpy(base, hex, REPO_HEXSZ + 1);
+	store_builds_latest_base(db, base, &ignore);
 out:
 	daemon_config_put();
-	json_decref(row);
 	strbuf_release(&ignore);
 }
 
@@ -88,13 +80,20 @@ static int topics_list(struct http_request *req, json_t **out,
 		       struct strbuf *err)
 {
 	struct db *db = db_thread();
+	struct store_topic_list list;
 	json_t *topics;
+	size_t i;
+	int ret;
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	topics = topic_list(db, err);
-	if (!topics)
-		return -EIO;
+	ret = store_topics_list(db, false, &list, err);
+	if (ret < 0)
+		return ret;
+	topics = json_array();
+	for (i = 0; i < list.nr; i++)
+		json_array_append_new(topics, topic_json(&list.v[i]));
+	store_topic_list_release(&list);
 	topics_add_ahead(db, topics);
 	*out = json_pack("{s:o}", "topics", topics);
 	return 0;
@@ -105,24 +104,29 @@ static int topics_show(struct http_request *req, json_t **out,
 		       struct strbuf *err)
 {
 	struct db *db = db_thread();
-	json_t *topic, *events, *arr;
+	struct store_event_list events;
+	struct store_topic t;
+	json_t *topic, *arr;
 	int ret;
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	ret = topic_get(db, req->param, &topic, err);
+	ret = store_topic_get(db, req->param, &t, err);
 	if (ret < 0)
 		return ret;
+	topic = topic_json(&t);
+	store_topic_release(&t);
 	arr = json_pack("[O]", topic);
 	topics_add_ahead(db, arr);
 	json_decref(arr);
-	events =
-		topic_events(db, req->param, 0, TOPIC_RECENT_EVENTS, true, err);
-	if (!events) {
+	ret = store_events_list(db, req->param, 0, TOPIC_RECENT_EVENTS, true,
+				&events, err);
+	if (ret < 0) {
 		json_decref(topic);
-		return -EIO;
+		return ret;
 	}
-	json_object_set_new(topic, "events", events);
+	json_object_set_new(topic, "events", topic_events_json(&events));
+	store_event_list_release(&events);
 	*out = topic;
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "daemon/notify.h"
 #include "daemon/queue.h"
 #include "daemon/repo.h"
+#include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/testpoint.h"
 #include "daemon/topic.h"
@@ -58,19 +59,15 @@ static int64_t jint(json_t *obj, const char *key)
 static int topic_branch(struct db *db, const char *topic, char **branch,
 			struct strbuf *err)
 {
-	json_t *row = NULL;
+	struct store_topic t;
 	int ret;
 
-	ret = db_query_row(db, &row, err,
-			   "SELECT branch FROM topics WHERE name = ?", "t",
-			   topic);
+	ret = store_topic_get(db, topic, &t, err);
 	if (ret < 0)
 		return ret;
-	if (!row)
-		return error_set(err, ERR_NOT_FOUND, "unknown topic '%s'",
-				 topic);
-	*branch = xstrdup(jstr(row, "branch"));
-	json_decref(row);
+	*branch = t.branch;
+	t.branch = NULL;
+	store_topic_release(&t);
 	return 0;
 }
 
@@ -259,16 +256,19 @@ static int soft_close_check(struct db *db, const struct config *cfg,
 			    json_t *warnings, struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT, msg = STRBUF_INIT;
-	int64_t into_next = 1;
+	struct store_topic t;
+	bool into_next;
 	const char *kind;
 	bool closed;
 	int lane, ret;
 
-	ret = db_query_int(db, &into_next, err,
-			   "SELECT into_next FROM topics WHERE name = ?", "t",
-			   topic);
-	if (ret < 0 || !into_next)
+	ret = store_topic_get(db, topic, &t, err);
+	if (ret < 0)
 		return ret;
+	into_next = t.into_next;
+	store_topic_release(&t);
+	if (!into_next)
+		return 0;
 	lane = queue_series_lane(db, series_id);
 	if (!lane) {
 		/* Fresh from intake: have the queue classify it first. */
@@ -1050,7 +1050,8 @@ out:
 int apply_job_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
-	json_t *events, *ev, *forced = json_object(), *tip;
+	struct store_event_list events;
+	json_t *forced = json_object(), *tip;
 	struct repo *repo;
 	const char *topic;
 	size_t i, nr_changed = 0;
@@ -1062,29 +1063,25 @@ int apply_job_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 	db_query_int(ctx->db, &last, NULL,
 		     "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied.followed'",
 		     "");
-	events = db_query(
-		ctx->db, err,
-		"SELECT id, topic, new, kind FROM events WHERE id > ? ORDER BY id",
-		"i", last);
-	if (!events) {
-		ret = -EIO;
+	ret = store_events_list(ctx->db, NULL, last, -1, false, &events, err);
+	if (ret < 0)
 		goto out;
+	for (i = 0; i < events.nr; i++) {
+		const struct store_event *ev = &events.v[i];
+
+		max_id = ev->id;
+		if (!strcmp(ev->kind, "forced") && ev->new && * ev->new)
+			json_object_set_new(forced, ev->topic,
+					    json_string(ev->new));
 	}
-	json_array_foreach(events, i, ev) {
-		max_id = jint(ev, "id");
-		if (!strcmp(jstr(ev, "kind"), "forced") && *jstr(ev, "new"))
-			json_object_set_new(forced, jstr(ev, "topic"),
-					    json_string(jstr(ev, "new")));
-	}
-	json_decref(events);
+	store_event_list_release(&events);
 	if (!max_id)
 		goto out;
 	repo = json_object_size(forced) ? repo_thread(err) : NULL;
-	db_query_int(ctx->db, &nr_topics, NULL, "SELECT count(*) FROM topics",
-		     "");
+	store_topics_count(ctx->db, &nr_topics, NULL);
 	all = nr_topics > 1 && (int64_t)json_object_size(forced) >= nr_topics;
 	json_object_foreach(forced, topic, tip) {
-		json_t *now = NULL;
+		struct store_topic now;
 
 		if (!repo)
 			break;
@@ -1092,14 +1089,15 @@ int apply_job_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 		 * Follow to the tip recorded now, not the forced move's: an
 		 * apply since then is on it, and its commits are not lost.
 		 */
-		if (db_query_row(ctx->db, &now, NULL,
-				 "SELECT tip FROM topics WHERE name = ? AND tip IS NOT NULL",
-				 "t", topic) < 0 ||
-		    !now)
+		if (store_topic_get(ctx->db, topic, &now, NULL) < 0)
 			continue;
-		ret = follow_topic(ctx, repo, topic, jstr(now, "tip"), all,
-				   &nr_changed, err);
-		json_decref(now);
+		if (!now.tip) {
+			store_topic_release(&now);
+			continue;
+		}
+		ret = follow_topic(ctx, repo, topic, now.tip, all, &nr_changed,
+				   err);
+		store_topic_release(&now);
 		if (ret < 0)
 			log_error("cannot follow the applied patches of '%s': %s",
 				  topic, err->buf);

@@ -31,6 +31,7 @@
 #include "daemon/merge.h"
 #include "daemon/next.h"
 #include "daemon/resolve.h"
+#include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/testpoint.h"
 #include "daemon/topic.h"
@@ -49,7 +50,7 @@ static bool the_merge_has_vbases;
 #define VBASES_KEPT 30000
 
 struct build_topic {
-	const char *name; /* borrowed from the topics query */
+	const char *name; /* borrowed from the store's topic list */
 	const char *branch;
 	char tip[MERGE_HEXSZ + 1]; /* "" when the branch is missing */
 	const char *outcome;
@@ -360,7 +361,8 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 	return ret;
 }
 
-static void push_next(const struct config *cfg, json_t *topics,
+static void push_next(const struct config *cfg,
+		      const struct store_topic_list *topics,
 		      struct strbuf *pushed)
 {
 	const char *remote = config_get(cfg, "next.push");
@@ -368,16 +370,15 @@ static void push_next(const struct config *cfg, json_t *topics,
 	struct strbuf spec = STRBUF_INIT;
 	const char **specs;
 	size_t n = 0, i;
-	json_t *t;
 
 	if (!remote || !*remote)
 		return;
-	specs = xcalloc(json_array_size(topics) + 1, sizeof(*specs));
+	specs = xcalloc(topics->nr + 1, sizeof(*specs));
 	strbuf_addf(&spec, "+%s:%s", cfg->next, cfg->next);
 	specs[n++] = strbuf_detach(&spec, NULL);
-	json_array_foreach(topics, i, t) {
-		strbuf_addf(&spec, "+%s:%s", jstr(t, "branch"),
-			    jstr(t, "branch"));
+	for (i = 0; i < topics->nr; i++) {
+		strbuf_addf(&spec, "+%s:%s", topics->v[i].branch,
+			    topics->v[i].branch);
 		specs[n++] = strbuf_detach(&spec, NULL);
 	}
 	if (merge_push(the_merge, remote, specs, n, &err) < 0)
@@ -403,7 +404,8 @@ static int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	const struct config *cfg = ctx->config;
 	char next_now[MERGE_HEXSZ + 1] = "";
 	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
-	json_t *row = NULL, *topics = NULL;
+	struct store_topic_list topics = { 0 };
+	json_t *row = NULL;
 	const char *result;
 	int ret;
 
@@ -432,17 +434,13 @@ static int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	if (ret < 0)
 		goto out;
 	log_info("next: build %" PRId64 " published: %s", build, result);
-	topics = db_query(ctx->db, err,
-			  "SELECT name, branch FROM topics WHERE into_next = 1 "
-			  "ORDER BY ord, name",
-			  NULL);
-	if (topics)
-		push_next(cfg, topics, &pushed);
+	if (!store_topics_list(ctx->db, true, &topics, err))
+		push_next(cfg, &topics, &pushed);
 	db_exec(ctx->db, NULL, "UPDATE builds SET pushed = ? WHERE id = ?",
 		"ti", pushed.len ? pushed.buf : NULL, build);
 out:
 	json_decref(row);
-	json_decref(topics);
+	store_topic_list_release(&topics);
 	strbuf_release(&reflog);
 	strbuf_release(&pushed);
 	return ret;
@@ -517,7 +515,8 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *policy = config_get(cfg, "next.on-conflict");
 	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
 	struct build_topic *bt = NULL;
-	json_t *topics = NULL, *prev = NULL, *t;
+	struct store_topic_list topics = { 0 };
+	json_t *prev = NULL;
 	unsigned int reused = 0, done = 0, conflicts = 0, fallbacks = 0;
 	int64_t start = now_ms(), when = time(NULL), id = 0;
 	bool stop = policy && !strcmp(policy, "stop"), stopped = false;
@@ -576,15 +575,10 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = resolve_base(cfg, base, err);
 	if (ret < 0)
 		goto out_fail;
-	topics = db_query(ctx->db, err,
-			  "SELECT name, branch FROM topics WHERE into_next = 1 "
-			  "ORDER BY ord, name",
-			  NULL);
-	if (!topics) {
-		ret = -EIO;
+	ret = store_topics_list(ctx->db, true, &topics, err);
+	if (ret < 0)
 		goto out_fail;
-	}
-	nr = json_array_size(topics);
+	nr = topics.nr;
 	bt = xcalloc(nr ? nr : 1, sizeof(*bt));
 	if (!full) {
 		ret = previous_build(ctx->db, next_now, &prev, prev_base, err);
@@ -594,12 +588,12 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	reusing = prev && !strcmp(prev_base, base);
 	memcpy(head, base, sizeof(head));
 
-	json_array_foreach(topics, i, t) {
+	for (i = 0; i < nr; i++) {
 		json_t *p = reusing ? json_array_get(prev, i) : NULL;
 		int64_t t0 = now_ms();
 
-		bt[i].name = jstr(t, "name");
-		bt[i].branch = jstr(t, "branch");
+		bt[i].name = topics.v[i].name;
+		bt[i].branch = topics.v[i].branch;
 		if (ctx->progress)
 			ctx->progress(ctx, "topic %zu of %zu", i + 1, nr);
 		if (merge_resolve_commit(the_merge, bt[i].branch, bt[i].tip,
@@ -733,7 +727,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	crash_point("moved");
 	if (!stopped)
-		push_next(cfg, topics, &pushed);
+		push_next(cfg, &topics, &pushed);
 	ret = db_exec(ctx->db, err,
 		      "UPDATE builds SET state = ?, pushed = ?, finished_at = ?, "
 		      "duration_ms = ? WHERE id = ?",
@@ -768,10 +762,10 @@ out_fail : {
 }
 out:
 	if (bt)
-		for (i = 0; i < json_array_size(topics); i++)
+		for (i = 0; i < topics.nr; i++)
 			json_decref(bt[i].conflicts);
 	free(bt);
-	json_decref(topics);
+	store_topic_list_release(&topics);
 	json_decref(prev);
 	strbuf_release(&reflog);
 	strbuf_release(&pushed);
@@ -847,7 +841,8 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	const struct config *cfg = ctx->config;
 	char base[MERGE_HEXSZ + 1], next_now[MERGE_HEXSZ + 1] = "";
 	char tip[MERGE_HEXSZ + 1];
-	json_t *last = NULL, *was = NULL, *topics = NULL, *t;
+	struct store_topic_list topics = { 0 };
+	json_t *last = NULL, *was = NULL, *t;
 	char use[MERGE_HEXSZ + 1];
 	const char *state, *how;
 	bool gated;
@@ -886,27 +881,24 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 		ctx->db, err,
 		"SELECT topic, tip FROM build_topics WHERE build = ? ORDER BY pos",
 		"i", (int64_t)json_integer_value(json_object_get(last, "id")));
-	topics = db_query(ctx->db, err,
-			  "SELECT name, branch FROM topics WHERE into_next = 1 "
-			  "ORDER BY ord, name",
-			  NULL);
-	if (!was || !topics) {
+	if (!was) {
 		ret = -EIO;
 		goto out;
 	}
+	ret = store_topics_list(ctx->db, true, &topics, err);
+	if (ret < 0)
+		goto out;
 	/* a stopped build records the topics up to the conflict only */
-	if (json_array_size(was) > json_array_size(topics) ||
-	    (!strcmp(state, "done") &&
-	     json_array_size(was) != json_array_size(topics)))
+	if (json_array_size(was) > topics.nr ||
+	    (!strcmp(state, "done") && json_array_size(was) != topics.nr))
 		goto out;
 	json_array_foreach(was, i, t) {
-		json_t *now = json_array_get(topics, i);
+		const struct store_topic *now = &topics.v[i];
 
-		if (merge_resolve_commit(the_merge, jstr(now, "branch"), tip,
-					 NULL) < 0)
+		if (merge_resolve_commit(the_merge, now->branch, tip, NULL) < 0)
 			tip[0] = 0;
-		gate_topic_tip(ctx->db, cfg, jstr(now, "name"), tip, use, &how);
-		if (strcmp(jstr(t, "topic"), jstr(now, "name")) ||
+		gate_topic_tip(ctx->db, cfg, now->name, tip, use, &how);
+		if (strcmp(jstr(t, "topic"), now->name) ||
 		    strcmp(jstr(t, "tip"), use))
 			goto out;
 	}
@@ -914,7 +906,7 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 out:
 	json_decref(last);
 	json_decref(was);
-	json_decref(topics);
+	store_topic_list_release(&topics);
 	return ret;
 }
 

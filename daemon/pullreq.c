@@ -43,6 +43,7 @@
 #include "daemon/merge.h"
 #include "daemon/pullreq.h"
 #include "daemon/repo.h"
+#include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/topic.h"
 #include "lib/xalloc.h"
@@ -1693,7 +1694,7 @@ int pullreq_job_pull_request(struct job_ctx *ctx, json_t *args, json_t **result,
 	struct pullreq pr = { 0 };
 	git_remote *remote = NULL;
 	char hex[REPO_HEXSZ + 1];
-	json_t *topic = NULL;
+	struct store_topic topic = { 0 };
 	struct repo *repo;
 	size_t count = 0;
 	char *file = NULL;
@@ -1711,10 +1712,10 @@ int pullreq_job_pull_request(struct job_ctx *ctx, json_t *args, json_t **result,
 				"pull-request needs a 'topic'");
 		goto out;
 	}
-	ret = topic_get(ctx->db, pr.topic, &topic, err);
+	ret = store_topic_get(ctx->db, pr.topic, &topic, err);
 	if (ret)
 		goto out;
-	pr.branch = xstrdup(jstr(topic, "branch"));
+	pr.branch = xstrdup(topic.branch);
 	repo = repo_thread(err);
 	if (!repo) {
 		ret = -EIO;
@@ -1850,7 +1851,7 @@ out:
 	strbuf_release(&pr.conflicts_text);
 	json_decref(pr.conflicts);
 	json_decref(pr.warnings);
-	json_decref(topic);
+	store_topic_release(&topic);
 	strbuf_release(&log_and_stat);
 	strbuf_release(&buf);
 	strbuf_release(&text);

@@ -18,6 +18,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "daemon/repo.h"
+#include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/topic.h"
 #include "lib/xalloc.h"
@@ -41,82 +42,31 @@ static bool valid_source(const char *source)
 	return false;
 }
 
-#define TOPIC_COLUMNS "name, branch, ord, into_next, source, tip, moved_at"
-
-/* The API's shape of a topics row (see topic.h); a new object. */
-static json_t *topic_from_row(json_t *row)
+json_t *topic_json(const struct store_topic *t)
 {
-	json_t *into_next = json_object_get(row, "into_next");
-
-	return json_pack("{s:O, s:O, s:O, s:b, s:O, s:O, s:O}", "name",
-			 json_object_get(row, "name"), "branch",
-			 json_object_get(row, "branch"), "order",
-			 json_object_get(row, "ord"), "into_next",
-			 json_integer_value(into_next) != 0, "source",
-			 json_object_get(row, "source"), "tip",
-			 json_object_get(row, "tip"), "moved_at",
-			 json_object_get(row, "moved_at"));
+	return json_pack("{s:s, s:s, s:I, s:b, s:s, s:s?, s:o}", "name",
+			 t->name, "branch", t->branch, "order",
+			 (json_int_t)t->order, "into_next", t->into_next,
+			 "source", t->source, "tip", t->tip, "moved_at",
+			 t->moved_at ? json_integer(t->moved_at) : json_null());
 }
 
-json_t *topic_list(struct db *db, struct strbuf *err)
+json_t *topic_event_json(const struct store_event *ev)
 {
-	json_t *rows, *row, *out;
+	return json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:s, s:I}", "id",
+			 (json_int_t)ev->id, "topic", ev->topic, "old", ev->old,
+			 "new", ev->new, "kind", ev->kind, "source", ev->source,
+			 "at", (json_int_t)ev->at);
+}
+
+json_t *topic_events_json(const struct store_event_list *list)
+{
+	json_t *out = json_array();
 	size_t i;
 
-	rows = db_query(db, err,
-			"SELECT " TOPIC_COLUMNS
-			" FROM topics ORDER BY ord, name",
-			"");
-	if (!rows)
-		return NULL;
-	out = json_array();
-	json_array_foreach(rows, i, row)
-		json_array_append_new(out, topic_from_row(row));
-	json_decref(rows);
+	for (i = 0; i < list->nr; i++)
+		json_array_append_new(out, topic_event_json(&list->v[i]));
 	return out;
-}
-
-int topic_get(struct db *db, const char *name, json_t **out, struct strbuf *err)
-{
-	json_t *row;
-	int ret;
-
-	ret = db_query_row(db, &row, err,
-			   "SELECT " TOPIC_COLUMNS
-			   " FROM topics WHERE name = ?",
-			   "t", name);
-	if (ret < 0)
-		return ret;
-	if (!row)
-		return error_set(err, ERR_NOT_FOUND, "unknown topic '%s'",
-				 name);
-	*out = topic_from_row(row);
-	json_decref(row);
-	return 0;
-}
-
-json_t *topic_events(struct db *db, const char *topic, int64_t since,
-		     int64_t limit, bool newest, struct strbuf *err)
-{
-#define EVENT_SELECT "SELECT id, topic, old, new, kind, source, at FROM events"
-	if (newest && topic)
-		return db_query(db, err,
-				EVENT_SELECT " WHERE topic = ?"
-					     " ORDER BY id DESC LIMIT ?",
-				"ti", topic, limit);
-	if (newest)
-		return db_query(db, err,
-				EVENT_SELECT " ORDER BY id DESC LIMIT ?", "i",
-				limit);
-	if (topic)
-		return db_query(db, err,
-				EVENT_SELECT " WHERE topic = ? AND id > ?"
-					     " ORDER BY id LIMIT ?",
-				"tii", topic, since, limit);
-	return db_query(db, err,
-			EVENT_SELECT " WHERE id > ? ORDER BY id LIMIT ?", "ii",
-			since, limit);
-#undef EVENT_SELECT
 }
 
 /*
@@ -150,114 +100,85 @@ static const char *move_kind(struct repo *repo, const char *old,
 	return "forced";
 }
 
-static const char *str_or_null(json_t *v)
-{
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /*
- * The moves of the topics in rows: a new array of events without ids yet,
- * topics whose branch cannot be read left out (logged).
+ * The moves of topics: events without ids yet into *moves, topics whose
+ * branch cannot be read left out (logged).
  */
-static json_t *find_moves(struct repo *repo, json_t *rows, const char *source)
+static void find_moves(struct repo *repo, const struct store_topic_list *topics,
+		       const char *source, struct store_event_list *moves)
 {
 	char hex[REPO_HEXSZ + 1];
-	json_t *moves, *row;
 	time_t now = time(NULL);
 	size_t i;
 
-	moves = json_array();
-	json_array_foreach(rows, i, row) {
-		const char *name = str_or_null(json_object_get(row, "name"));
-		const char *branch =
-			str_or_null(json_object_get(row, "branch"));
-		const char *tip = str_or_null(json_object_get(row, "tip"));
+	moves->nr = 0;
+	moves->v = xcalloc(topics->nr ? topics->nr : 1, sizeof(*moves->v));
+	for (i = 0; i < topics->nr; i++) {
+		const struct store_topic *t = &topics->v[i];
 		struct strbuf err = STRBUF_INIT;
+		struct store_event *ev;
 		const char *new;
-		json_t *move;
 
-		if (!name || !branch)
+		if (!t->name || !t->branch)
 			continue;
-		if (read_tip(repo, branch, hex, &err) < 0) {
-			log_warn("topic '%s': %s", name, err.buf);
+		if (read_tip(repo, t->branch, hex, &err) < 0) {
+			log_warn("topic '%s': %s", t->name, err.buf);
 			strbuf_release(&err);
 			continue;
 		}
 		strbuf_release(&err);
 		new = hex[0] ? hex : NULL;
-		if ((!tip && !new) || (tip && new && !strcmp(tip, new)))
+		if ((!t->tip && !new) ||
+		    (t->tip && new && !strcmp(t->tip, new)))
 			continue;
-		move = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:I}", "topic",
-				 name, "old", tip, "new", new, "kind",
-				 move_kind(repo, tip, new), "source", source,
-				 "at", (json_int_t)now);
-		json_array_append_new(moves, move);
+		ev = &moves->v[moves->nr++];
+		ev->topic = xstrdup(t->name);
+		ev->old = t->tip ? xstrdup(t->tip) : NULL;
+		ev->new = new ? xstrdup(new) : NULL;
+		ev->kind = xstrdup(move_kind(repo, t->tip, new));
+		ev->source = xstrdup(source);
+		ev->at = (int64_t)now;
 	}
-	return moves;
 }
 
 /* Record moves (from find_moves()) in one transaction; set their ids. */
-static int record_moves(struct db *db, json_t *moves, struct strbuf *err)
+static int record_moves(struct db *db, struct store_event_list *moves,
+			struct strbuf *err)
 {
-	json_t *move;
 	size_t i;
 	int ret;
 
 	ret = db_begin(db, err);
 	if (ret < 0)
 		return ret;
-	json_array_foreach(moves, i, move) {
-		const char *topic = str_or_null(json_object_get(move, "topic"));
-		const char *old = str_or_null(json_object_get(move, "old"));
-		const char *new = str_or_null(json_object_get(move, "new"));
-		const char *kind = str_or_null(json_object_get(move, "kind"));
-		const char *source =
-			str_or_null(json_object_get(move, "source"));
-		int64_t at = json_integer_value(json_object_get(move, "at"));
-
-		ret = db_exec(db, err,
-			      "INSERT INTO events (topic, old, new,"
-			      " kind, source, at) VALUES (?, ?, ?, ?, ?, ?)",
-			      "ttttti", topic, old, new, kind, source, at);
-		if (ret < 0)
-			goto out_rollback;
-		json_object_set_new(move, "id",
-				    json_integer(db_last_insert_id(db)));
-		ret = db_exec(db, err,
-			      "UPDATE topics SET tip = ?, moved_at = ?"
-			      " WHERE name = ?",
-			      "tit", new, at, topic);
-		if (ret < 0)
-			goto out_rollback;
+	for (i = 0; i < moves->nr; i++) {
+		ret = store_event_record(db, &moves->v[i], err);
+		if (ret < 0) {
+			db_rollback(db);
+			return ret;
+		}
 	}
 	return db_commit(db, err);
-
-out_rollback:
-	db_rollback(db);
-	return ret;
 }
 
-static void log_moves(json_t *moves)
+static void log_moves(const struct store_event_list *moves)
 {
-	json_t *move;
 	size_t i;
 
-	json_array_foreach(moves, i, move) {
-		const char *old = str_or_null(json_object_get(move, "old"));
-		const char *new = str_or_null(json_object_get(move, "new"));
+	for (i = 0; i < moves->nr; i++) {
+		const struct store_event *ev = &moves->v[i];
 
-		log_info("topic '%s' %s %.12s..%.12s (%s)",
-			 json_string_value(json_object_get(move, "topic")),
-			 json_string_value(json_object_get(move, "kind")),
-			 old ? old : "(none)", new ? new : "(none)",
-			 json_string_value(json_object_get(move, "source")));
+		log_info("topic '%s' %s %.12s..%.12s (%s)", ev->topic, ev->kind,
+			 ev->old ? ev->old : "(none)",
+			 ev->new ? ev->new : "(none)", ev->source);
 	}
 }
 
 int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 	       struct strbuf *err)
 {
-	json_t *rows, *moves;
+	struct store_topic_list topics;
+	struct store_event_list moves;
 	struct repo *repo;
 	int ret;
 
@@ -267,62 +188,57 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 	repo = repo_thread(err);
 	if (!repo)
 		return -EIO;
-	rows = db_query(ctx->db, err,
-			"SELECT name, branch, tip FROM topics"
-			" ORDER BY ord, name",
-			"");
-	if (!rows)
-		return -EIO;
-	moves = find_moves(repo, rows, source);
-	json_decref(rows);
+	ret = store_topics_list(ctx->db, false, &topics, err);
+	if (ret < 0)
+		return ret;
+	find_moves(repo, &topics, source, &moves);
+	store_topic_list_release(&topics);
 
-	if (json_array_size(moves)) {
-		ret = record_moves(ctx->db, moves, err);
+	if (moves.nr) {
+		ret = record_moves(ctx->db, &moves, err);
 		if (ret < 0) {
-			json_decref(moves);
+			store_event_list_release(&moves);
 			return ret;
 		}
-		log_moves(moves);
-		bus_tell(BUS_MOVES, json_pack("{s:O}", "moves", moves));
+		log_moves(&moves);
+		bus_tell(BUS_MOVES, json_pack("{s:o}", "moves",
+					      topic_events_json(&moves)));
 	}
 	if (moves_out)
-		*moves_out = moves;
-	else
-		json_decref(moves);
+		*moves_out = topic_events_json(&moves);
+	store_event_list_release(&moves);
 	return 0;
 }
 
 int topic_check(bool *moved, struct strbuf *err)
 {
+	struct store_topic_list topics;
 	char hex[REPO_HEXSZ + 1];
-	json_t *rows, *row;
 	struct repo *repo;
 	size_t i;
+	int ret;
 
 	*moved = false;
 	repo = repo_thread(err);
 	if (!repo)
 		return -EIO;
-	rows = db_query(db_thread(), err,
-			"SELECT name, branch, tip FROM topics", "");
-	if (!rows)
-		return -EIO;
-	json_array_foreach(rows, i, row) {
-		const char *branch =
-			str_or_null(json_object_get(row, "branch"));
-		const char *tip = str_or_null(json_object_get(row, "tip"));
+	ret = store_topics_list(db_thread(), false, &topics, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < topics.nr; i++) {
+		const struct store_topic *t = &topics.v[i];
 
-		if (!branch)
+		if (!t->branch)
 			continue;
 		/* A branch that cannot be read is the scan's to report. */
-		if (read_tip(repo, branch, hex, NULL) < 0)
+		if (read_tip(repo, t->branch, hex, NULL) < 0)
 			continue;
-		if (tip ? strcmp(tip, hex) : !!hex[0]) {
+		if (t->tip ? strcmp(t->tip, hex) : !!hex[0]) {
 			*moved = true;
 			break;
 		}
 	}
-	json_decref(rows);
+	store_topic_list_release(&topics);
 	return 0;
 }
 
@@ -335,57 +251,53 @@ static int sync_config_topics(struct job_ctx *ctx, struct repo *repo,
 			      struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
+	struct store_topic_list had;
 	char hex[REPO_HEXSZ + 1];
-	json_t *rows, *row;
 	time_t now = time(NULL);
 	size_t i;
 	int ret;
 
-	rows = db_query(ctx->db, err,
-			"SELECT name FROM topics WHERE source = 'config'", "");
-	if (!rows)
-		return -EIO;
+	ret = store_topics_list(ctx->db, false, &had, err);
+	if (ret < 0)
+		return ret;
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
-		goto out_rows;
+		goto out;
 	for (i = 0; i < cfg->nr_topics; i++) {
-		const struct topic_conf *t = &cfg->topics[i];
+		const struct topic_conf *tc = &cfg->topics[i];
+		struct store_topic t = {
+			.name = tc->name,
+			.branch = tc->branch,
+			.order = tc->order,
+			.into_next = tc->into_next,
+		};
 
-		ret = read_tip(repo, t->branch, hex, err);
+		ret = read_tip(repo, tc->branch, hex, err);
 		if (ret < 0)
 			goto out_rollback;
-		ret = db_exec(ctx->db, err,
-			      "INSERT INTO topics (name, branch, ord, into_next,"
-			      " source, tip, created_at)"
-			      " VALUES (?, ?, ?, ?, 'config', ?, ?)"
-			      " ON CONFLICT (name) DO UPDATE SET"
-			      " branch = excluded.branch, ord = excluded.ord,"
-			      " into_next = excluded.into_next,"
-			      " source = 'config'",
-			      "ttddti", t->name, t->branch, t->order,
-			      (int)t->into_next, hex[0] ? hex : NULL,
-			      (int64_t)now);
+		t.tip = hex[0] ? hex : NULL;
+		ret = store_topic_put_config(ctx->db, &t, (int64_t)now, err);
 		if (ret < 0)
 			goto out_rollback;
 	}
-	json_array_foreach(rows, i, row) {
-		const char *name = str_or_null(json_object_get(row, "name"));
+	for (i = 0; i < had.nr; i++) {
+		const struct store_topic *t = &had.v[i];
 
-		if (!name || config_topic(cfg, name))
+		if (!t->source || strcmp(t->source, "config") ||
+		    config_topic(cfg, t->name))
 			continue;
-		ret = db_exec(ctx->db, err, "DELETE FROM topics WHERE name = ?",
-			      "t", name);
+		ret = store_topic_remove(ctx->db, t->name, err);
 		if (ret < 0)
 			goto out_rollback;
-		log_info("topic '%s' is no longer in the config", name);
+		log_info("topic '%s' is no longer in the config", t->name);
 	}
 	ret = db_commit(ctx->db, err);
-	goto out_rows;
+	goto out;
 
 out_rollback:
 	db_rollback(ctx->db);
-out_rows:
-	json_decref(rows);
+out:
+	store_topic_list_release(&had);
 	return ret;
 }
 
@@ -539,7 +451,8 @@ int topic_job_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	json_int_t order = 0;
 	int order_given = 0;
 	struct repo *repo;
-	json_t *row = NULL;
+	struct store_topic t = { 0 };
+	char *other = NULL;
 	int64_t max_ord;
 	int ret;
 
@@ -555,29 +468,23 @@ int topic_job_add(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out;
 	}
 
-	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT name FROM topics WHERE name = ?", "t", name);
-	if (ret < 0)
-		goto out;
-	if (row) {
+	ret = store_topic_get(ctx->db, name, &t, err);
+	if (!ret)
 		ret = error_set(err, ERR_EXISTS, "topic '%s' exists", name);
+	if (ret != ERR_NOT_FOUND)
 		goto out;
-	}
-	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT name FROM topics WHERE branch = ?", "t",
-			   branch.buf);
+	strbuf_reset(err);
+	ret = store_topic_on_branch(ctx->db, branch.buf, &other, err);
 	if (ret < 0)
 		goto out;
-	if (row) {
+	if (other) {
 		ret = error_set(err, ERR_EXISTS,
 				"branch '%s' is already topic '%s'", branch.buf,
-				str_or_null(json_object_get(row, "name")));
+				other);
 		goto out;
 	}
 	if (!order_given) {
-		ret = db_query_int(ctx->db, &max_ord, err,
-				   "SELECT coalesce(max(ord), 0) FROM topics",
-				   "");
+		ret = store_topics_max_order(ctx->db, &max_ord, err);
 		if (ret < 0)
 			goto out;
 		order = max_ord + 1;
@@ -591,19 +498,28 @@ int topic_job_add(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = read_tip(repo, branch.buf, hex, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(ctx->db, err,
-		      "INSERT INTO topics (name, branch, ord,"
-		      " into_next, source, tip, created_at)"
-		      " VALUES (?, ?, ?, ?, 'api', ?, ?)",
-		      "ttidti", name, branch.buf, (int64_t)order,
-		      (int)into_next, hex[0] ? hex : NULL, (int64_t)time(NULL));
+	{
+		struct store_topic add = {
+			.name = (char *)name,
+			.branch = branch.buf,
+			.order = order,
+			.into_next = into_next,
+			.source = "api",
+			.tip = hex[0] ? hex : NULL,
+		};
+
+		ret = store_topic_add(ctx->db, &add, (int64_t)time(NULL), err);
+	}
 	if (ret < 0)
 		goto out;
 	log_info("topic '%s' added on '%s'", name, branch.buf);
 	bus_tell(BUS_TOPICS, json_pack("{s:s}", "trigger", "topics"));
-	ret = topic_get(ctx->db, name, result, err);
+	ret = store_topic_get(ctx->db, name, &t, err);
+	if (!ret)
+		*result = topic_json(&t);
 out:
-	json_decref(row);
+	store_topic_release(&t);
+	free(other);
 	strbuf_release(&branch);
 	return ret;
 }
@@ -612,35 +528,33 @@ int topic_job_remove(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
 	json_t *v = json_object_get(args, "name");
+	struct store_topic t;
 	const char *name;
-	json_t *topic;
 	int ret;
 
 	if (!json_is_string(v))
 		return error_set(err, ERR_INVALID, "missing 'name'");
 	name = json_string_value(v);
-	ret = topic_get(ctx->db, name, &topic, err);
+	ret = store_topic_get(ctx->db, name, &t, err);
 	if (ret < 0)
 		return ret;
-	if (!strcmp(json_string_value(json_object_get(topic, "source")),
-		    "config")) {
-		json_decref(topic);
-		return error_set(
+	if (t.source && !strcmp(t.source, "config")) {
+		ret = error_set(
 			err, ERR_INVALID,
 			"topic '%s' is set in %s; remove its [topic] section there and reload",
 			name,
 			ctx->config->path ? ctx->config->path : "cthulhu.conf");
+		goto out;
 	}
-	ret = db_exec(ctx->db, err, "DELETE FROM topics WHERE name = ?", "t",
-		      name);
-	if (ret < 0) {
-		json_decref(topic);
-		return ret;
-	}
+	ret = store_topic_remove(ctx->db, name, err);
+	if (ret < 0)
+		goto out;
 	log_info("topic '%s' removed", name);
 	bus_tell(BUS_TOPICS, json_pack("{s:s}", "trigger", "topics"));
-	*result = topic;
-	return 0;
+	*result = topic_json(&t);
+out:
+	store_topic_release(&t);
+	return ret;
 }
 
 void topic_scan_merge_args(json_t *queued, json_t *kicked)

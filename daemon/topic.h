@@ -9,13 +9,16 @@
 struct strbuf;
 struct job_ctx;
 struct db;
+struct store_event;
+struct store_event_list;
+struct store_topic;
 
 /*
  * Topic tracking: the topics table mirrors cthulhu.conf's [topic] sections
  * plus those added through the API, and every move of a topic's branch
  * becomes an events row.
  *
- * A topic as JSON (the API's shape, what topic_get() and friends return):
+ * A topic as JSON (the API's shape, what topic_json() makes):
  *   {"name", "branch" (full ref), "order", "into_next" (bool),
  *    "source" ("config" or "api"), "tip" (hex or null),
  *    "moved_at" (unix seconds of the last move seen, or null)}
@@ -77,19 +80,14 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves,
  */
 int topic_check(bool *moved, struct strbuf *err);
 
-/* Reads for the API, from any thread; results are new references. */
-/* All topics, by order then name. */
-json_t *topic_list(struct db *db, struct strbuf *err);
-/* One topic; ERR_NOT_FOUND for an unknown name. */
-int topic_get(struct db *db, const char *name, json_t **out,
-	      struct strbuf *err);
 /*
- * Events with id > since, oldest first, at most limit; only those of
- * topic when it is not NULL.  With newest set: the latest limit events,
- * newest first (since ignored).
+ * The API's shapes (above) of the store's rows (store/topics.h): new
+ * objects, built at the edge from the typed rows.
  */
-json_t *topic_events(struct db *db, const char *topic, int64_t since,
-		     int64_t limit, bool newest, struct strbuf *err);
+json_t *topic_json(const struct store_topic *t);
+json_t *topic_event_json(const struct store_event *ev);
+/* An array of topic_event_json() of each event. */
+json_t *topic_events_json(const struct store_event_list *list);
 
 /* Jobs, registered by daemon/job-table.c's table. */
 int topic_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
