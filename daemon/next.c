@@ -31,6 +31,7 @@
 #include "daemon/merge.h"
 #include "daemon/next.h"
 #include "daemon/resolve.h"
+#include "daemon/store/builds.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/testpoint.h"
@@ -55,7 +56,8 @@ struct build_topic {
 	char tip[MERGE_HEXSZ + 1]; /* "" when the branch is missing */
 	const char *outcome;
 	char commit[MERGE_HEXSZ + 1]; /* next after this topic, or "" */
-	json_t *conflicts;	      /* array of paths, or NULL */
+	char **conflicts;	      /* paths (nr_conflicts), or NULL */
+	size_t nr_conflicts;
 	const char *method;
 	int64_t resolution; /* resolutions.id when resolved */
 	int64_t ms;
@@ -82,18 +84,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *jstr(json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : "";
-}
-
-static const char *jstr_or_null(json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
 static int open_merge(const struct config *cfg, struct strbuf *err)
 {
 	unsigned int generation;
@@ -116,31 +106,23 @@ static int open_merge(const struct config *cfg, struct strbuf *err)
 static void load_vbases(struct db *db)
 {
 	struct strbuf err = STRBUF_INIT;
-	json_t *rows, *row;
+	struct store_vbase_list vbases;
 	size_t i;
 
 	if (the_merge_has_vbases)
 		return;
 	the_merge_has_vbases = true;
-	rows = db_query(db, &err,
-			"SELECT key, tree FROM virtual_bases "
-			"ORDER BY made_at DESC LIMIT ?",
-			"i", (int64_t)VBASES_KEPT);
-	if (!rows) {
+	if (store_vbases_newest(db, VBASES_KEPT, &vbases, &err) < 0) {
 		log_warn("next: cannot read the virtual merge bases: %s",
 			 err.buf);
 		strbuf_release(&err);
 		return;
 	}
 	/* oldest first: the newest win when the memo has no room */
-	for (i = json_array_size(rows); i-- > 0;) {
-		row = json_array_get(rows, i);
-		merge_vbase_add(the_merge, jstr_or_null(row, "key"),
-				jstr_or_null(row, "tree"));
-	}
-	log_debug("next: %zu virtual merge bases from the database",
-		  json_array_size(rows));
-	json_decref(rows);
+	for (i = vbases.nr; i-- > 0;)
+		merge_vbase_add(the_merge, vbases.v[i].key, vbases.v[i].tree);
+	log_debug("next: %zu virtual merge bases from the database", vbases.nr);
+	store_vbase_list_release(&vbases);
 	strbuf_release(&err);
 }
 
@@ -156,10 +138,7 @@ static int save_vbase(const char *key, const char *tree, void *data)
 	struct vbase_save *vs = data;
 
 	vs->n++;
-	return db_exec(vs->db, vs->err,
-		       "INSERT OR REPLACE INTO virtual_bases (key, tree, made_at) "
-		       "VALUES (?, ?, ?)",
-		       "tti", key, tree, vs->when);
+	return store_vbase_put(vs->db, key, tree, vs->when, vs->err);
 }
 
 /* Keep the virtual merge bases the build made, in its transaction. */
@@ -170,11 +149,7 @@ static int save_vbases(struct db *db, int64_t when, struct strbuf *err)
 
 	ret = merge_vbases_take(the_merge, save_vbase, &vs);
 	if (!ret && vs.n)
-		ret = db_exec(db, err,
-			      "DELETE FROM virtual_bases WHERE key NOT IN "
-			      "(SELECT key FROM virtual_bases ORDER BY made_at DESC "
-			      "LIMIT ?)",
-			      "i", (int64_t)VBASES_KEPT);
+		ret = store_vbases_trim(db, VBASES_KEPT, err);
 	return ret;
 }
 
@@ -196,56 +171,26 @@ static int resolve_base(const struct config *cfg, char *hex, struct strbuf *err)
 }
 
 /*
- * Settle the builds a crash cut short: the engine is serial, so any
- * build still 'running' or 'updating' when a build starts is one.
+ * The previous build whose result next still is: its topics in *prev
+ * (empty when there is none), and its base in prev_base.
  */
-static int reconcile(struct db *db, const char *next_now, struct strbuf *err)
+static int previous_build(struct db *db, const char *next_now,
+			  struct store_build_topic_list *prev, char *prev_base,
+			  struct strbuf *err)
 {
+	struct store_build b;
+	bool found;
 	int ret;
 
-	ret = db_exec(
-		db, err,
-		"UPDATE builds SET state = 'done' WHERE state = 'updating' AND result = ?",
-		"t", next_now);
-	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE builds SET state = 'interrupted', "
-			      "error = 'cut short before next moved' "
-			      "WHERE state IN ('running', 'updating')",
-			      NULL);
-	return ret;
-}
-
-/*
- * The previous build whose result next still is: its topics (new
- * reference) in *prev, and its base in prev_base.  *prev stays NULL when
- * there is none.
- */
-static int previous_build(struct db *db, const char *next_now, json_t **prev,
-			  char *prev_base, struct strbuf *err)
-{
-	json_t *row = NULL;
-	int ret;
-
-	*prev = NULL;
 	if (!*next_now)
 		return 0;
-	ret = db_query_row(db, &row, err,
-			   "SELECT id, base FROM builds WHERE state = 'done' "
-			   "AND result = ? ORDER BY id DESC LIMIT 1",
-			   "t", next_now);
-	if (ret < 0 || !row)
+	ret = store_build_latest_done_at(db, next_now, &b, &found, err);
+	if (ret < 0 || !found)
 		return ret;
-	snprintf(prev_base, MERGE_HEXSZ + 1, "%s",
-		 json_string_value(json_object_get(row, "base")) ?: "");
-	*prev = db_query(db, err,
-			 "SELECT pos, topic, tip, outcome, merge_commit, conflicts FROM build_topics "
-			 "WHERE build = ? ORDER BY pos",
-			 "i",
-			 (int64_t)json_integer_value(
-				 json_object_get(row, "id")));
-	json_decref(row);
-	return *prev ? 0 : -EIO;
+	snprintf(prev_base, MERGE_HEXSZ + 1, "%s", b.base ? b.base : "");
+	ret = store_build_topics(db, b.id, prev, err);
+	store_build_release(&b);
+	return ret;
 }
 
 /*
@@ -263,6 +208,29 @@ static bool has_resolutions(struct db *db, const char *topic)
 	return n > 0;
 }
 
+/* Give bt a copy of the n conflicting paths. */
+static void copy_conflicts(struct build_topic *bt, const char *const *paths,
+			   size_t n)
+{
+	size_t i;
+
+	bt->conflicts = xcalloc(n + 1, sizeof(*bt->conflicts));
+	for (i = 0; i < n; i++)
+		bt->conflicts[i] = xstrdup(paths[i]);
+	bt->nr_conflicts = n;
+}
+
+static void free_conflicts(struct build_topic *bt)
+{
+	size_t i;
+
+	for (i = 0; i < bt->nr_conflicts; i++)
+		free(bt->conflicts[i]);
+	free(bt->conflicts);
+	bt->conflicts = NULL;
+	bt->nr_conflicts = 0;
+}
+
 /* Merge one topic into head; head moves when the topic merges. */
 static int merge_topic(struct db *db, const struct config *cfg,
 		       struct build_topic *bt, char *head, int64_t when,
@@ -272,7 +240,6 @@ static int merge_topic(struct db *db, const struct config *cfg,
 	struct strbuf msg = STRBUF_INIT;
 	const char *parents[2];
 	bool in;
-	size_t i;
 	int ret;
 
 	ret = merge_is_ancestor(the_merge, bt->tip, head, &in, err);
@@ -309,10 +276,8 @@ static int merge_topic(struct db *db, const struct config *cfg,
 	}
 	if (!res.clean) {
 		bt->outcome = "conflict";
-		bt->conflicts = json_array();
-		for (i = 0; i < res.nr_conflicts; i++)
-			json_array_append_new(bt->conflicts,
-					      json_string(res.conflicts[i]));
+		copy_conflicts(bt, (const char *const *)res.conflicts,
+			       res.nr_conflicts);
 		memcpy(bt->commit, head, MERGE_HEXSZ + 1);
 		merge_result_release(&res);
 		return 0;
@@ -342,21 +307,22 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 	int ret = 0;
 
 	for (i = 0; !ret && i < nr; i++) {
-		char *conflicts = bt[i].conflicts ? json_dumps(bt[i].conflicts,
-							       JSON_COMPACT) :
-						    NULL;
+		struct store_build_topic t = {
+			.pos = (int64_t)i,
+			.topic = (char *)bt[i].name,
+			.branch = (char *)bt[i].branch,
+			.tip = *bt[i].tip ? bt[i].tip : NULL,
+			.outcome = (char *)bt[i].outcome,
+			.merge_commit = *bt[i].commit ? bt[i].commit : NULL,
+			.conflicts = bt[i].conflicts,
+			.nr_conflicts = bt[i].nr_conflicts,
+			.method = (char *)bt[i].method,
+			.resolution = bt[i].resolution,
+			.duration_ms = bt[i].ms,
+			.gate = (char *)bt[i].gate,
+		};
 
-		ret = db_exec(
-			db, err,
-			"INSERT INTO build_topics (build, pos, topic, branch, tip, "
-			"outcome, merge_commit, conflicts, method, resolution, "
-			"duration_ms, gate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			"iitttttttiit", id, (int64_t)i, bt[i].name,
-			bt[i].branch, *bt[i].tip ? bt[i].tip : NULL,
-			bt[i].outcome, *bt[i].commit ? bt[i].commit : NULL,
-			conflicts, bt[i].method, bt[i].resolution, bt[i].ms,
-			bt[i].gate);
-		free(conflicts);
+		ret = store_build_add_topic(db, id, &t, err);
 	}
 	return ret;
 }
@@ -405,20 +371,18 @@ static int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	char next_now[MERGE_HEXSZ + 1] = "";
 	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
 	struct store_topic_list topics = { 0 };
-	json_t *row = NULL;
+	struct store_build b = { 0 };
 	const char *result;
 	int ret;
 
 	ret = open_merge(cfg, err);
 	if (ret < 0)
 		return ret;
-	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT result, trigger FROM builds WHERE id = ?",
-			   "i", build);
-	if (ret < 0)
+	ret = store_build_get(ctx->db, build, &b, err);
+	if (ret < 0 && ret != ERR_NOT_FOUND)
 		return ret;
-	result = jstr(row, "result");
-	if (!row || !*result) {
+	result = b.result ? b.result : "";
+	if (ret == ERR_NOT_FOUND || !*result) {
 		ret = error_set(err, ERR_NOT_FOUND,
 				"build '%" PRId64 "' has no result", build);
 		goto out;
@@ -428,7 +392,7 @@ static int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	if (!strcmp(result, next_now))
 		goto out;
 	strbuf_addf(&reflog, "cthulhu: build %" PRId64 " (%s), gate passed",
-		    build, jstr(row, "trigger"));
+		    build, b.trigger);
 	ret = merge_update_ref(the_merge, cfg->next, result, next_now,
 			       reflog.buf, err);
 	if (ret < 0)
@@ -436,10 +400,10 @@ static int next_publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	log_info("next: build %" PRId64 " published: %s", build, result);
 	if (!store_topics_list(ctx->db, true, &topics, err))
 		push_next(cfg, &topics, &pushed);
-	db_exec(ctx->db, NULL, "UPDATE builds SET pushed = ? WHERE id = ?",
-		"ti", pushed.len ? pushed.buf : NULL, build);
+	store_build_set_pushed(ctx->db, build, pushed.len ? pushed.buf : NULL,
+			       NULL);
 out:
-	json_decref(row);
+	store_build_release(&b);
 	store_topic_list_release(&topics);
 	strbuf_release(&reflog);
 	strbuf_release(&pushed);
@@ -516,7 +480,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
 	struct build_topic *bt = NULL;
 	struct store_topic_list topics = { 0 };
-	json_t *prev = NULL;
+	struct store_build_topic_list prev = { 0 };
 	unsigned int reused = 0, done = 0, conflicts = 0, fallbacks = 0;
 	int64_t start = now_ms(), when = time(NULL), id = 0;
 	bool stop = policy && !strcmp(policy, "stop"), stopped = false;
@@ -542,7 +506,8 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = merge_resolve_commit(the_merge, cfg->next, next_now, NULL);
 	if (ret == ERR_NOT_FOUND)
 		next_now[0] = 0;
-	ret = reconcile(ctx->db, next_now, err);
+	/* Settle the builds a crash cut short: the engine is serial. */
+	ret = store_builds_settle(ctx->db, next_now, err);
 	if (ret < 0)
 		return ret;
 	/*
@@ -563,14 +528,10 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 			return 0;
 		}
 	}
-	ret = db_exec(ctx->db, err,
-		      "INSERT INTO builds (trigger, full, state, base_rev, old_next, started_at) "
-		      "VALUES (?, ?, 'running', ?, ?, ?)",
-		      "tdtti", trigger, (int)full, cfg->base,
-		      *next_now ? next_now : NULL, (int64_t)when);
+	ret = store_build_begin(ctx->db, trigger, full, cfg->base,
+				*next_now ? next_now : NULL, when, &id, err);
 	if (ret < 0)
 		return ret;
-	id = db_last_insert_id(ctx->db);
 
 	ret = resolve_base(cfg, base, err);
 	if (ret < 0)
@@ -585,11 +546,12 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		if (ret < 0)
 			goto out_fail;
 	}
-	reusing = prev && !strcmp(prev_base, base);
+	reusing = prev.nr && !strcmp(prev_base, base);
 	memcpy(head, base, sizeof(head));
 
 	for (i = 0; i < nr; i++) {
-		json_t *p = reusing ? json_array_get(prev, i) : NULL;
+		const struct store_build_topic *p =
+			reusing && i < prev.nr ? &prev.v[i] : NULL;
 		int64_t t0 = now_ms();
 
 		bt[i].name = topics.v[i].name;
@@ -609,29 +571,29 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		 * too, unless the topic has recorded resolutions, one of
 		 * which may be new.
 		 */
-		if (reusing && p && !strcmp(jstr(p, "topic"), bt[i].name) &&
-		    !strcmp(jstr(p, "tip"), bt[i].tip) &&
-		    *jstr(p, "merge_commit") &&
-		    (strcmp(jstr(p, "outcome"), "conflict") ||
+		if (reusing && p && p->topic && !strcmp(p->topic, bt[i].name) &&
+		    !strcmp(p->tip ? p->tip : "", bt[i].tip) &&
+		    p->merge_commit && *p->merge_commit && p->outcome &&
+		    (strcmp(p->outcome, "conflict") ||
 		     !has_resolutions(ctx->db, bt[i].name))) {
-			memcpy(head, jstr(p, "merge_commit"), MERGE_HEXSZ);
+			memcpy(head, p->merge_commit, MERGE_HEXSZ);
 			head[MERGE_HEXSZ] = 0;
 			memcpy(bt[i].commit, head, sizeof(head));
 			/* static strings: prev goes before bt is recorded */
-			if (!strcmp(jstr(p, "outcome"), "missing"))
+			if (!strcmp(p->outcome, "missing"))
 				bt[i].outcome = "missing";
-			else if (!strcmp(jstr(p, "outcome"), "nothing"))
+			else if (!strcmp(p->outcome, "nothing"))
 				bt[i].outcome = "nothing";
-			else if (!strcmp(jstr(p, "outcome"), "conflict"))
+			else if (!strcmp(p->outcome, "conflict"))
 				bt[i].outcome = "conflict";
 			else
 				bt[i].outcome = "reused";
 			if (!strcmp(bt[i].outcome, "reused"))
 				reused++;
 			if (!strcmp(bt[i].outcome, "conflict")) {
-				const char *c = jstr(p, "conflicts");
-
-				bt[i].conflicts = json_loads(c, 0, NULL);
+				copy_conflicts(&bt[i],
+					       (const char *const *)p->conflicts,
+					       p->nr_conflicts);
 				bt[i].method = "reused";
 				conflicts++;
 				if (stop) {
@@ -675,20 +637,24 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = record_topics(ctx->db, id, bt, nr, err);
 	if (!ret)
 		ret = save_vbases(ctx->db, when, err);
-	if (!ret)
-		ret = db_exec(ctx->db, err,
-			      "UPDATE builds SET state = ?, base = ?, result = ?, "
-			      "merges_reused = ?, merges_done = ?, conflicts = ?, "
-			      "fallbacks = ?, virtual_merges = ?, "
-			      "virtual_bases_reused = ? WHERE id = ?",
-			      "tttddddiii", stopped ? "stopped" : "updating",
-			      base, stopped ? NULL : head, reused, done,
-			      conflicts, fallbacks,
-			      (int64_t)(stats1.vbase_merges -
-					stats0.vbase_merges),
-			      (int64_t)(stats1.vbases_cached -
-					stats0.vbases_cached),
-			      id);
+	if (!ret) {
+		struct store_build merged = {
+			.id = id,
+			.state = stopped ? "stopped" : "updating",
+			.base = base,
+			.result = stopped ? NULL : head,
+			.merges_reused = reused,
+			.merges_done = done,
+			.conflicts = conflicts,
+			.fallbacks = fallbacks,
+			.virtual_merges = (int64_t)(stats1.vbase_merges -
+						    stats0.vbase_merges),
+			.virtual_bases_reused = (int64_t)(stats1.vbases_cached -
+							  stats0.vbases_cached),
+		};
+
+		ret = store_build_set_merged(ctx->db, &merged, err);
+	}
 	if (ret < 0) {
 		db_rollback(ctx->db);
 		goto out_fail;
@@ -700,9 +666,8 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	crash_point("updating");
 	/* Gated: the build is a candidate, and next waits for the gate. */
 	if (!stopped && gate_holds_next(cfg)) {
-		db_exec(ctx->db, NULL,
-			"UPDATE builds SET finished_at = ?, duration_ms = ? WHERE id = ?",
-			"iii", (int64_t)time(NULL), now_ms() - start, id);
+		store_build_finish(ctx->db, id, NULL, NULL, (int64_t)time(NULL),
+				   now_ms() - start, NULL);
 		ret = gate_candidate(ctx, id, err);
 		if (ret < 0)
 			goto out_fail;
@@ -728,12 +693,9 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	crash_point("moved");
 	if (!stopped)
 		push_next(cfg, &topics, &pushed);
-	ret = db_exec(ctx->db, err,
-		      "UPDATE builds SET state = ?, pushed = ?, finished_at = ?, "
-		      "duration_ms = ? WHERE id = ?",
-		      "ttiii", stopped ? "stopped" : "done",
-		      pushed.len ? pushed.buf : NULL, (int64_t)time(NULL),
-		      now_ms() - start, id);
+	ret = store_build_finish(ctx->db, id, stopped ? "stopped" : "done",
+				 pushed.len ? pushed.buf : NULL,
+				 (int64_t)time(NULL), now_ms() - start, err);
 	if (ret < 0)
 		goto out;
 	log_info("next: build %" PRId64
@@ -754,19 +716,17 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 out_fail : {
 	struct strbuf e2 = STRBUF_INIT;
 
-	db_exec(ctx->db, &e2,
-		"UPDATE builds SET state = 'failed', error = ?, finished_at = ?, "
-		"duration_ms = ? WHERE id = ?",
-		"tiii", err->buf, (int64_t)time(NULL), now_ms() - start, id);
+	store_build_fail(ctx->db, id, err->buf, (int64_t)time(NULL),
+			 now_ms() - start, &e2);
 	strbuf_release(&e2);
 }
 out:
 	if (bt)
 		for (i = 0; i < topics.nr; i++)
-			json_decref(bt[i].conflicts);
+			free_conflicts(&bt[i]);
 	free(bt);
 	store_topic_list_release(&topics);
-	json_decref(prev);
+	store_build_topic_list_release(&prev);
 	strbuf_release(&reflog);
 	strbuf_release(&pushed);
 	return ret;
@@ -842,7 +802,9 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	char base[MERGE_HEXSZ + 1], next_now[MERGE_HEXSZ + 1] = "";
 	char tip[MERGE_HEXSZ + 1];
 	struct store_topic_list topics = { 0 };
-	json_t *last = NULL, *was = NULL, *t;
+	struct store_build_topic_list was = { 0 };
+	struct store_build last = { 0 };
+	bool found;
 	char use[MERGE_HEXSZ + 1];
 	const char *state, *how;
 	bool gated;
@@ -856,56 +818,48 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 		return ret;
 	if (merge_resolve_commit(the_merge, cfg->next, next_now, NULL) < 0)
 		next_now[0] = 0;
-	ret = db_query_row(
-		ctx->db, &last, err,
-		"SELECT id, state, base, result, gate FROM builds "
-		"WHERE state IN ('done', 'stopped') ORDER BY id DESC LIMIT 1",
-		NULL);
-	if (ret < 0 || !last)
+	ret = store_build_latest_settled(ctx->db, &last, &found, err);
+	if (ret < 0 || !found)
 		goto out;
-	if (strcmp(jstr(last, "base"), base)) {
+	if (strcmp(last.base ? last.base : "", base)) {
 		*why = "base";
 		goto out;
 	}
-	state = jstr(last, "state");
+	state = last.state ? last.state : "";
 	/*
 	 * A candidate the gate is on, or one it failed, is not next and
 	 * need not be: the gate builds again when that is needed.
 	 */
-	gated = gate_enabled(cfg) && (!strcmp(jstr(last, "gate"), "pending") ||
-				      !strcmp(jstr(last, "gate"), "failed"));
+	gated = gate_enabled(cfg) && last.gate &&
+		(!strcmp(last.gate, "pending") || !strcmp(last.gate, "failed"));
 	if (!strcmp(state, "done") && !gated &&
-	    strcmp(jstr(last, "result"), next_now))
+	    strcmp(last.result ? last.result : "", next_now))
 		goto out;
-	was = db_query(
-		ctx->db, err,
-		"SELECT topic, tip FROM build_topics WHERE build = ? ORDER BY pos",
-		"i", (int64_t)json_integer_value(json_object_get(last, "id")));
-	if (!was) {
-		ret = -EIO;
+	ret = store_build_topics(ctx->db, last.id, &was, err);
+	if (ret < 0)
 		goto out;
-	}
 	ret = store_topics_list(ctx->db, true, &topics, err);
 	if (ret < 0)
 		goto out;
 	/* a stopped build records the topics up to the conflict only */
-	if (json_array_size(was) > topics.nr ||
-	    (!strcmp(state, "done") && json_array_size(was) != topics.nr))
+	if (was.nr > topics.nr ||
+	    (!strcmp(state, "done") && was.nr != topics.nr))
 		goto out;
-	json_array_foreach(was, i, t) {
+	for (i = 0; i < was.nr; i++) {
+		const struct store_build_topic *t = &was.v[i];
 		const struct store_topic *now = &topics.v[i];
 
 		if (merge_resolve_commit(the_merge, now->branch, tip, NULL) < 0)
 			tip[0] = 0;
 		gate_topic_tip(ctx->db, cfg, now->name, tip, use, &how);
-		if (strcmp(jstr(t, "topic"), now->name) ||
-		    strcmp(jstr(t, "tip"), use))
+		if (strcmp(t->topic ? t->topic : "", now->name) ||
+		    strcmp(t->tip ? t->tip : "", use))
 			goto out;
 	}
 	*stale = false;
 out:
-	json_decref(last);
-	json_decref(was);
+	store_build_release(&last);
+	store_build_topic_list_release(&was);
 	store_topic_list_release(&topics);
 	return ret;
 }
@@ -921,7 +875,7 @@ int next_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *trigger =
 		json_string_value(json_object_get(args, "trigger"));
 	const char *why;
-	int64_t recent = 0;
+	bool recent = false;
 	bool stale;
 	int ret;
 
@@ -932,10 +886,10 @@ int next_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		return ret;
 	/* do not retry a failing build more than every few minutes */
-	db_query_int(ctx->db, &recent, NULL,
-		     "SELECT count(*) FROM builds WHERE id = (SELECT max(id) FROM builds) "
-		     "AND state = 'failed' AND started_at > ?",
-		     "i", (int64_t)time(NULL) - CHECK_INTERVAL_MS / 1000);
+	store_build_latest_failed_since(ctx->db,
+					(int64_t)time(NULL) -
+						CHECK_INTERVAL_MS / 1000,
+					&recent, NULL);
 	/* A start-up or a change of config or topics retries at once. */
 	if (stale && (startup || trigger || !recent)) {
 		json_t *kick = json_pack("{s:s}", "trigger",
@@ -985,48 +939,92 @@ void next_init(void)
 
 /* --- reads ------------------------------------------------------------- */
 
-static void decode_conflicts(json_t *topics)
+/* Strings and integers that may be NULL, as JSON. */
+static json_t *str_json(const char *s)
 {
-	json_t *t, *c;
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *int_json(int64_t v)
+{
+	return v == STORE_NONE ? json_null() : json_integer(v);
+}
+
+/* The API's shape of a build (see next.h), without its topics. */
+static json_t *build_json(const struct store_build *b)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(b->id));
+	json_object_set_new(o, "trigger", str_json(b->trigger));
+	json_object_set_new(o, "full", json_boolean(b->full));
+	json_object_set_new(o, "state", str_json(b->state));
+	json_object_set_new(o, "base_rev", str_json(b->base_rev));
+	json_object_set_new(o, "base", str_json(b->base));
+	json_object_set_new(o, "old_next", str_json(b->old_next));
+	json_object_set_new(o, "result", str_json(b->result));
+	json_object_set_new(o, "merges_reused", json_integer(b->merges_reused));
+	json_object_set_new(o, "merges_done", json_integer(b->merges_done));
+	json_object_set_new(o, "conflicts", json_integer(b->conflicts));
+	json_object_set_new(o, "fallbacks", json_integer(b->fallbacks));
+	json_object_set_new(o, "pushed", str_json(b->pushed));
+	json_object_set_new(o, "error", str_json(b->error));
+	json_object_set_new(o, "started_at", json_integer(b->started_at));
+	json_object_set_new(o, "finished_at", int_json(b->finished_at));
+	json_object_set_new(o, "duration_ms", int_json(b->duration_ms));
+	json_object_set_new(o, "virtual_merges",
+			    json_integer(b->virtual_merges));
+	json_object_set_new(o, "virtual_bases_reused",
+			    json_integer(b->virtual_bases_reused));
+	json_object_set_new(o, "gate", str_json(b->gate));
+	return o;
+}
+
+/* The API's shape of a build's topic. */
+static json_t *build_topic_json(const struct store_build_topic *t)
+{
+	json_t *o = json_object(), *paths = json_array();
 	size_t i;
 
-	json_array_foreach(topics, i, t) {
-		const char *s =
-			json_string_value(json_object_get(t, "conflicts"));
-
-		c = s ? json_loads(s, 0, NULL) : NULL;
-		json_object_set_new(t, "conflicts", c ? c : json_array());
-	}
+	for (i = 0; i < t->nr_conflicts; i++)
+		json_array_append_new(paths, json_string(t->conflicts[i]));
+	json_object_set_new(o, "pos", json_integer(t->pos));
+	json_object_set_new(o, "topic", str_json(t->topic));
+	json_object_set_new(o, "branch", str_json(t->branch));
+	json_object_set_new(o, "tip", str_json(t->tip));
+	json_object_set_new(o, "outcome", str_json(t->outcome));
+	json_object_set_new(o, "merge_commit", str_json(t->merge_commit));
+	json_object_set_new(o, "conflicts", paths);
+	json_object_set_new(o, "method", str_json(t->method));
+	json_object_set_new(o, "resolution", int_json(t->resolution));
+	json_object_set_new(o, "duration_ms", int_json(t->duration_ms));
+	json_object_set_new(o, "gate", str_json(t->gate));
+	return o;
 }
 
 int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 {
-	json_t *row = NULL, *topics;
+	struct store_build_topic_list topics;
+	struct store_build b;
+	json_t *arr;
+	size_t i;
 	int ret;
 
-	ret = db_query_row(db, &row, err, "SELECT * FROM builds WHERE id = ?",
-			   "i", id);
+	ret = store_build_get(db, id, &b, err);
 	if (ret < 0)
 		return ret;
-	if (!row)
-		return error_set(err, ERR_NOT_FOUND,
-				 "unknown build '%" PRId64 "'", id);
-	json_object_set_new(row, "full",
-			    json_boolean(json_integer_value(
-				    json_object_get(row, "full"))));
-	topics =
-		db_query(db, err,
-			 "SELECT pos, topic, branch, tip, outcome, merge_commit, "
-			 "conflicts, method, resolution, duration_ms, gate "
-			 "FROM build_topics WHERE build = ? ORDER BY pos",
-			 "i", id);
-	if (!topics) {
-		json_decref(row);
-		return -EIO;
+	ret = store_build_topics(db, id, &topics, err);
+	if (ret < 0) {
+		store_build_release(&b);
+		return ret;
 	}
-	decode_conflicts(topics);
-	json_object_set_new(row, "topics", topics);
-	*out = row;
+	*out = build_json(&b);
+	arr = json_array();
+	for (i = 0; i < topics.nr; i++)
+		json_array_append_new(arr, build_topic_json(&topics.v[i]));
+	json_object_set_new(*out, "topics", arr);
+	store_build_topic_list_release(&topics);
+	store_build_release(&b);
 	return 0;
 }
 
@@ -1035,29 +1033,27 @@ int next_latest_build(struct db *db, json_t **out, struct strbuf *err)
 	int64_t id;
 	int ret;
 
-	ret = db_query_int(db, &id, err,
-			   "SELECT max(id) FROM builds WHERE id IS NOT NULL",
-			   NULL);
-	if (ret == -ENOENT || (!ret && id <= 0)) {
+	ret = store_builds_latest_id(db, &id, err);
+	if (ret < 0)
+		return ret;
+	if (!id) {
 		*out = json_null();
 		return 0;
 	}
-	if (ret < 0)
-		return ret;
 	return next_build_get(db, id, out, err);
 }
 
 json_t *next_build_list(struct db *db, int64_t limit, struct strbuf *err)
 {
-	json_t *rows, *row;
+	struct store_build_list list;
+	json_t *out;
 	size_t i;
 
-	rows = db_query(db, err,
-			"SELECT * FROM builds ORDER BY id DESC LIMIT ?", "i",
-			limit);
-	json_array_foreach(rows, i, row)
-		json_object_set_new(row, "full",
-				    json_boolean(json_integer_value(
-					    json_object_get(row, "full"))));
-	return rows;
+	if (store_builds_list(db, limit, &list, err) < 0)
+		return NULL;
+	out = json_array();
+	for (i = 0; i < list.nr; i++)
+		json_array_append_new(out, build_json(&list.v[i]));
+	store_build_list_release(&list);
+	return out;
 }

@@ -16,3 +16,10 @@ int64_t row_int(json_t *row, const char *column)
 {
 	return json_integer_value(json_object_get(row, column));
 }
+
+int64_t row_int_or_none(json_t *row, const char *column)
+{
+	json_t *v = json_object_get(row, column);
+
+	return json_is_integer(v) ? json_integer_value(v) : STORE_NONE;
+}

@@ -15,4 +15,9 @@ char *row_strdup(json_t *row, const char *column);
 /* The column as an integer, 0 when it is null or not an integer. */
 int64_t row_int(json_t *row, const char *column);
 
+/* An integer column's NULL in the store's structs. */
+#define STORE_NONE INT64_MIN
+/* The column as an integer, STORE_NONE when it is null. */
+int64_t row_int_or_none(json_t *row, const char *column);
+
 #endif
