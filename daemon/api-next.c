@@ -30,6 +30,7 @@
 #include "daemon/next.h"
 #include "daemon/repo.h"
 #include "daemon/resolve.h"
+#include "daemon/store/builds.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -202,16 +203,20 @@ static int conflicts_get(struct http_request *req, json_t **out,
 			 struct strbuf *err)
 {
 	struct strbuf key = STRBUF_INIT, got = STRBUF_INIT;
+	struct store_conflict c = { 0 };
 	struct db *db = db_thread();
-	json_t *row = NULL;
+	json_t *row;
 	int ret;
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	ret = resolve_conflict_row(db, req->param, &row, err);
+	ret = resolve_conflict_find(db, req->param, &c, err);
 	if (ret < 0)
 		goto out;
+	row = json_pack("{s:I, s:s, s:s}", "build", (json_int_t)c.build, "ours",
+			c.ours, "theirs", c.theirs);
 	conflicts_key(&key, req->param, row);
+	json_decref(row);
 	*out = conflicts_lookup(key.buf);
 	if (*out)
 		goto out;
@@ -229,7 +234,7 @@ static int conflicts_get(struct http_request *req, json_t **out,
 	}
 	pthread_mutex_unlock(&conflicts_fill_lock);
 out:
-	json_decref(row);
+	store_conflict_release(&c);
 	strbuf_release(&key);
 	strbuf_release(&got);
 	return ret;

@@ -193,21 +193,6 @@ static int previous_build(struct db *db, const char *next_now,
 	return ret;
 }
 
-/*
- * Whether a resolution is recorded for topic: a conflict of the previous
- * build is then merged again rather than kept, so the resolution can
- * apply.
- */
-static bool has_resolutions(struct db *db, const char *topic)
-{
-	int64_t n = 1;
-
-	db_query_int(db, &n, NULL,
-		     "SELECT count(*) FROM resolutions WHERE topic = ?", "t",
-		     topic);
-	return n > 0;
-}
-
 /* Give bt a copy of the n conflicting paths. */
 static void copy_conflicts(struct build_topic *bt, const char *const *paths,
 			   size_t n)
@@ -251,7 +236,7 @@ static int merge_topic(struct db *db, const struct config *cfg,
 		return 0;
 	}
 	/* a recorded resolution works from git's conflicted tree */
-	merge_set_conflict_tree(the_merge, has_resolutions(db, bt->name));
+	merge_set_conflict_tree(the_merge, resolve_has(db, bt->name));
 	ret = merge_commits(the_merge, head, bt->tip, &res, err);
 	merge_set_conflict_tree(the_merge, false);
 	if (ret < 0)
@@ -575,7 +560,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		    !strcmp(p->tip ? p->tip : "", bt[i].tip) &&
 		    p->merge_commit && *p->merge_commit && p->outcome &&
 		    (strcmp(p->outcome, "conflict") ||
-		     !has_resolutions(ctx->db, bt[i].name))) {
+		     !resolve_has(ctx->db, bt[i].name))) {
 			memcpy(head, p->merge_commit, MERGE_HEXSZ);
 			head[MERGE_HEXSZ] = 0;
 			memcpy(bt[i].commit, head, sizeof(head));

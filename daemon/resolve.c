@@ -16,10 +16,25 @@
 #include "lib/log.h"
 #include "daemon/merge.h"
 #include "daemon/resolve.h"
+#include "daemon/store/builds.h"
+#include "daemon/store/resolutions.h"
+#include "daemon/store/row.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
 #define MARKER_LEN 7
+
+/* The API's shape of a resolution (see resolve.h). */
+static json_t *resolution_json(const struct store_resolution *r)
+{
+	return json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:o, s:I}", "id",
+			 (json_int_t)r->id, "topic", r->topic, "path", r->path,
+			 "key", r->key, "created_at", (json_int_t)r->created_at,
+			 "used_at",
+			 r->used_at == STORE_NONE ? json_null() :
+						    json_integer(r->used_at),
+			 "uses", (json_int_t)r->uses);
+}
 
 static bool is_marker(const char *line, size_t len, char c)
 {
@@ -104,36 +119,27 @@ static int resolve_file(struct db *db, const struct strbuf *conflicted,
 {
 	struct strbuf cur = STRBUF_INIT, pre = STRBUF_INIT;
 	struct strbuf post = STRBUF_INIT;
+	struct store_resolution known = { 0 };
 	char key[MERGE_HEXSZ + 1];
-	bool clean = false;
+	bool clean = false, found;
 	int ret;
 
 	if (normalise(conflicted, &cur, key) <= 0) {
 		ret = 0;
 		goto out;
 	}
-	ret = db_query_int(db, id, err,
-			   "SELECT id FROM resolutions WHERE key = ?", "t",
-			   key);
-	if (ret == -ENOENT) {
-		ret = 0;
+	ret = store_resolution_by_key(db, key, &known, &found, err);
+	if (ret < 0 || !found)
 		goto out;
-	}
-	if (!ret)
-		ret = db_query_blob(db, &pre, err,
-				    "SELECT conflict FROM resolutions WHERE id = ?",
-				    "i", *id);
-	if (!ret)
-		ret = db_query_blob(
-			db, &post, err,
-			"SELECT resolution FROM resolutions WHERE id = ?", "i",
-			*id);
+	*id = known.id;
+	ret = store_resolution_hunks(db, *id, &pre, &post, err);
 	if (!ret)
 		ret = merge_file_contents(&pre, &cur, &post, out, &clean, err);
 	if (ret < 0)
 		goto out;
 	ret = clean ? 1 : 0;
 out:
+	store_resolution_release(&known);
 	strbuf_release(&cur);
 	strbuf_release(&pre);
 	strbuf_release(&post);
@@ -172,9 +178,7 @@ int resolve_try(struct db *db, struct merge *m, const char *tree,
 		goto out;
 	*resolution = ids[0];
 	for (i = 0; i < nr; i++)
-		db_exec(db, NULL,
-			"UPDATE resolutions SET uses = uses + 1, used_at = ? WHERE id = ?",
-			"ii", (int64_t)time(NULL), ids[i]);
+		store_resolution_used(db, ids[i], (int64_t)time(NULL), NULL);
 	ret = 1;
 out:
 	for (i = 0; i < nr; i++)
@@ -185,24 +189,19 @@ out:
 	return ret;
 }
 
-int resolve_conflict_row(struct db *db, const char *topic, json_t **row,
-			 struct strbuf *err)
+int resolve_conflict_find(struct db *db, const char *topic,
+			  struct store_conflict *out, struct strbuf *err)
 {
+	bool found;
 	int ret;
 
-	*row = NULL;
-	ret = db_query_row(db, row, err,
-			   "SELECT build, merge_commit AS ours, tip AS theirs "
-			   "FROM build_topics WHERE topic = ? AND outcome = 'conflict' "
-			   "ORDER BY build DESC LIMIT 1",
-			   "t", topic);
+	memset(out, 0, sizeof(*out));
+	ret = store_build_last_conflict(db, topic, out, &found, err);
 	if (ret < 0)
 		return ret;
-	if (*row && json_is_string(json_object_get(*row, "ours")) &&
-	    json_is_string(json_object_get(*row, "theirs")))
+	if (found && out->ours && out->theirs)
 		return 0;
-	json_decref(*row);
-	*row = NULL;
+	store_conflict_release(out);
 	return error_set(err, ERR_NOT_FOUND,
 			 "no conflict of topic '%s' in the builds of next",
 			 topic);
@@ -210,19 +209,16 @@ int resolve_conflict_row(struct db *db, const char *topic, json_t **row,
 
 /* The topic's conflicted merge in the latest build where it conflicted. */
 static int conflicted_merge(struct db *db, struct merge *m, const char *topic,
-			    json_t **row, struct merge_result *res,
+			    struct store_conflict *c, struct merge_result *res,
 			    struct strbuf *err)
 {
-	const char *ours, *theirs;
 	int ret;
 
-	ret = resolve_conflict_row(db, topic, row, err);
+	ret = resolve_conflict_find(db, topic, c, err);
 	if (ret < 0)
 		return ret;
-	ours = json_string_value(json_object_get(*row, "ours"));
-	theirs = json_string_value(json_object_get(*row, "theirs"));
 	merge_set_conflict_tree(m, true);
-	ret = merge_commits(m, ours, theirs, res, err);
+	ret = merge_commits(m, c->ours, c->theirs, res, err);
 	merge_set_conflict_tree(m, false);
 	if (ret < 0)
 		return ret;
@@ -238,12 +234,13 @@ int resolve_conflicts(struct db *db, struct merge *m, const char *topic,
 		      json_t **out, struct strbuf *err)
 {
 	struct strbuf content = STRBUF_INIT;
+	struct store_conflict c = { 0 };
 	struct merge_result res;
-	json_t *row = NULL, *files;
+	json_t *files;
 	size_t i;
 	int ret;
 
-	ret = conflicted_merge(db, m, topic, &row, &res, err);
+	ret = conflicted_merge(db, m, topic, &c, &res, err);
 	if (ret < 0)
 		goto out;
 	files = json_array();
@@ -257,13 +254,12 @@ int resolve_conflicts(struct db *db, struct merge *m, const char *topic,
 						res.conflicts[i], "content",
 						content.buf, content.len));
 	}
-	*out = json_pack("{s:s, s:O, s:O, s:O, s:o}", "topic", topic, "build",
-			 json_object_get(row, "build"), "ours",
-			 json_object_get(row, "ours"), "theirs",
-			 json_object_get(row, "theirs"), "files", files);
+	*out = json_pack("{s:s, s:I, s:s, s:s, s:o}", "topic", topic, "build",
+			 (json_int_t)c.build, "ours", c.ours, "theirs",
+			 c.theirs, "files", files);
 	merge_result_release(&res);
 out:
-	json_decref(row);
+	store_conflict_release(&c);
 	strbuf_release(&content);
 	return ret;
 }
@@ -273,15 +269,16 @@ int resolve_record(struct db *db, struct merge *m, const char *topic,
 {
 	struct strbuf cur = STRBUF_INIT, pre = STRBUF_INIT;
 	struct merge_result res;
+	struct store_conflict conflict = { 0 };
 	char key[MERGE_HEXSZ + 1];
-	json_t *row = NULL, *rec = NULL, *f, *r;
+	json_t *rec = NULL, *f;
 	size_t i, k;
 	int ret;
 
 	if (!json_is_array(files) || !json_array_size(files))
 		return error_set(err, ERR_INVALID,
 				 "'files' must be a non-empty array");
-	ret = conflicted_merge(db, m, topic, &row, &res, err);
+	ret = conflicted_merge(db, m, topic, &conflict, &res, err);
 	if (ret < 0)
 		goto out_row;
 	rec = json_array();
@@ -292,7 +289,8 @@ int resolve_record(struct db *db, struct merge *m, const char *topic,
 		const char *path =
 			json_string_value(json_object_get(f, "path"));
 		json_t *c = json_object_get(f, "content");
-		bool known = false;
+		struct store_resolution r = { 0 };
+		bool known = false, found;
 
 		for (k = 0; path && k < res.nr_conflicts; k++)
 			known |= !strcmp(path, res.conflicts[k]);
@@ -320,26 +318,18 @@ int resolve_record(struct db *db, struct merge *m, const char *topic,
 				path);
 			goto out_rollback;
 		}
-		ret = db_exec(
-			db, err,
-			"INSERT INTO resolutions (topic, path, key, conflict, resolution, created_at) "
-			"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-			"topic = excluded.topic, path = excluded.path, "
-			"resolution = excluded.resolution, created_at = excluded.created_at",
-			"tttbbi", topic, path, key, pre.buf, pre.len,
-			json_string_value(c), json_string_length(c),
-			(int64_t)time(NULL));
+		ret = store_resolution_put(db, topic, path, key, &pre,
+					   json_string_value(c),
+					   json_string_length(c),
+					   (int64_t)time(NULL), err);
 		if (ret < 0)
 			goto out_rollback;
-		ret = db_query_row(
-			db, &r, err,
-			"SELECT id, topic, path, key, created_at, used_at, uses "
-			"FROM resolutions WHERE key = ?",
-			"t", key);
+		ret = store_resolution_by_key(db, key, &r, &found, err);
 		if (ret < 0)
 			goto out_rollback;
-		if (r)
-			json_array_append_new(rec, r);
+		if (found)
+			json_array_append_new(rec, resolution_json(&r));
+		store_resolution_release(&r);
 	}
 	ret = db_commit(db, err);
 	if (ret < 0)
@@ -353,7 +343,7 @@ out:
 	merge_result_release(&res);
 out_row:
 	json_decref(rec);
-	json_decref(row);
+	store_conflict_release(&conflict);
 	strbuf_release(&cur);
 	strbuf_release(&pre);
 	return ret;
@@ -361,21 +351,28 @@ out_row:
 
 json_t *resolve_list(struct db *db, struct strbuf *err)
 {
-	return db_query(db, err,
-			"SELECT id, topic, path, key, created_at, used_at, uses "
-			"FROM resolutions ORDER BY id DESC",
-			NULL);
+	struct store_resolution_list list;
+	json_t *out;
+	size_t i;
+
+	if (store_resolutions_list(db, &list, err) < 0)
+		return NULL;
+	out = json_array();
+	for (i = 0; i < list.nr; i++)
+		json_array_append_new(out, resolution_json(&list.v[i]));
+	store_resolution_list_release(&list);
+	return out;
 }
 
 int resolve_forget(struct db *db, int64_t id, struct strbuf *err)
 {
-	int ret;
+	return store_resolution_forget(db, id, err);
+}
 
-	ret = db_exec(db, err, "DELETE FROM resolutions WHERE id = ?", "i", id);
-	if (ret < 0)
-		return ret;
-	if (!db_changes(db))
-		return error_set(err, ERR_NOT_FOUND,
-				 "unknown resolution '%" PRId64 "'", id);
-	return 0;
+bool resolve_has(struct db *db, const char *topic)
+{
+	int64_t n = 1;
+
+	store_resolutions_count(db, topic, &n, NULL);
+	return n > 0;
 }

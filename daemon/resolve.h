@@ -9,6 +9,7 @@
 
 struct db;
 struct merge;
+struct store_conflict;
 struct strbuf;
 
 /*
@@ -38,11 +39,11 @@ int resolve_try(struct db *db, struct merge *m, const char *tree,
 
 /*
  * Which merge of topic conflicted in the latest build where one did:
- * *row (new reference) {"build", "ours", "theirs"}, the commits merged.
+ * *out (store/builds.h; release it) the build and the commits merged.
  * ERR_NOT_FOUND when none did.  Reads the database only.
  */
-int resolve_conflict_row(struct db *db, const char *topic, json_t **row,
-			 struct strbuf *err);
+int resolve_conflict_find(struct db *db, const char *topic,
+			  struct store_conflict *out, struct strbuf *err);
 
 /*
  * The conflicted files of topic's merge in the latest build where it
@@ -63,5 +64,7 @@ int resolve_record(struct db *db, struct merge *m, const char *topic,
 json_t *resolve_list(struct db *db, struct strbuf *err);
 /* Forget one; ERR_NOT_FOUND for an unknown id. */
 int resolve_forget(struct db *db, int64_t id, struct strbuf *err);
+/* Whether topic has any recorded resolution (true when unsure). */
+bool resolve_has(struct db *db, const char *topic);
 
 #endif

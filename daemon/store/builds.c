@@ -275,6 +275,36 @@ int store_build_topics(struct db *db, int64_t build,
 	return 0;
 }
 
+void store_conflict_release(struct store_conflict *c)
+{
+	free(c->ours);
+	free(c->theirs);
+	memset(c, 0, sizeof(*c));
+}
+
+int store_build_last_conflict(struct db *db, const char *topic,
+			      struct store_conflict *out, bool *found,
+			      struct strbuf *err)
+{
+	json_t *row = NULL;
+	int ret;
+
+	*found = false;
+	ret = db_query_row(db, &row, err,
+			   "SELECT build, merge_commit AS ours, tip AS theirs "
+			   "FROM build_topics WHERE topic = ? AND outcome = 'conflict' "
+			   "ORDER BY build DESC LIMIT 1",
+			   "t", topic);
+	if (ret < 0 || !row)
+		return ret;
+	out->build = row_int(row, "build");
+	out->ours = row_strdup(row, "ours");
+	out->theirs = row_strdup(row, "theirs");
+	*found = true;
+	json_decref(row);
+	return 0;
+}
+
 int store_build_begin(struct db *db, const char *trigger, bool full,
 		      const char *base_rev, const char *old_next,
 		      int64_t started_at, int64_t *id, struct strbuf *err)

@@ -93,6 +93,20 @@ int store_builds_latest_base(struct db *db, char base[REPO_HEXSZ + 1],
 int store_build_topics(struct db *db, int64_t build,
 		       struct store_build_topic_list *out, struct strbuf *err);
 
+/*
+ * The latest build where topic's merge conflicted: the build, and the
+ * commits it merged (ours: next before the topic; theirs: its tip).
+ */
+struct store_conflict {
+	int64_t build;
+	char *ours, *theirs; /* NULL when the row has none */
+};
+
+void store_conflict_release(struct store_conflict *c);
+int store_build_last_conflict(struct db *db, const char *topic,
+			      struct store_conflict *out, bool *found,
+			      struct strbuf *err);
+
 /* Writes, each one statement in the caller's transaction. */
 /* A build begins: a 'running' row, its id into *id. */
 int store_build_begin(struct db *db, const char *trigger, bool full,
