@@ -32,7 +32,7 @@
 #include "daemon/queue.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
-#include "daemon/testpoint.h"
+#include "daemon/testhook.h"
 #include "daemon/topic.h"
 #include "lib/xalloc.h"
 
@@ -330,12 +330,12 @@ static void record_own_move(struct job_ctx *ctx)
 }
 
 /*
- * Test points (testpoint.h): a crash at "apply-moved" or "drop-moved" once
+ * Test points (testhook.h): a crash at "apply-moved" or "drop-moved" once
  * the topic moved, before the transaction that records the move.
  */
 static void crash_point(const char *point)
 {
-	testpoint_crash(point);
+	testhook_crash(point);
 }
 
 int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The test points (testpoint.h): compiled in with --enable-test-hooks
+ * The test points (testhook.h): compiled in with --enable-test-hooks
  * only.
  */
 #include "build-config.h"
@@ -13,9 +13,9 @@
 #include "lib/log.h"
 #include "daemon/spawn.h"
 #include "lib/strbuf.h"
-#include "daemon/testpoint.h"
+#include "daemon/testhook.h"
 
-void testpoint_crash(const char *point)
+void testhook_crash(const char *point)
 {
 	const char *at = getenv("CTHULHU_CRASH_AT");
 
@@ -25,7 +25,7 @@ void testpoint_crash(const char *point)
 	}
 }
 
-void testpoint_hook(const char *hook, const char *arg)
+void testhook_run(const char *hook, const char *arg)
 {
 	const char *prog = getenv(!strcmp(hook, "cas") ? "CTHULHU_CAS_HOOK" :
 							 "CTHULHU_NEXT_HOOK");
