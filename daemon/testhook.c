@@ -17,18 +17,20 @@
 
 void testhook_crash(const char *point)
 {
-	const char *at = getenv("CTHULHU_CRASH_AT");
+	const char *at = getenv("CTHULHU_TEST_CRASH_AT");
 
 	if (at && !strcmp(at, point)) {
-		log_warn("crashing at '%s' as CTHULHU_CRASH_AT asks", point);
+		log_warn("crashing at '%s' as CTHULHU_TEST_CRASH_AT asks",
+			 point);
 		raise(SIGKILL);
 	}
 }
 
 void testhook_run(const char *hook, const char *arg)
 {
-	const char *prog = getenv(!strcmp(hook, "cas") ? "CTHULHU_CAS_HOOK" :
-							 "CTHULHU_NEXT_HOOK");
+	const char *name = !strcmp(hook, "cas") ? "CTHULHU_TEST_CAS_HOOK" :
+						  "CTHULHU_TEST_NEXT_HOOK";
+	const char *prog = getenv(name);
 	const char *argv[] = { prog, arg, NULL };
 	struct strbuf err = STRBUF_INIT;
 

@@ -10,12 +10,13 @@
  * any other build these are empty macros, and neither the code nor the
  * names of the environment variables below are in cthulhud at all.
  *
- * testhook_crash(point): when CTHULHU_CRASH_AT is point, end the process
- * there as kill -9 would.
+ * testhook_crash(point): when CTHULHU_TEST_CRASH_AT is point, end the
+ * process there as kill -9 would.
  *
- * testhook_run(hook, arg): hook "cas" runs the program CTHULHU_CAS_HOOK
- * names, "next" the one CTHULHU_NEXT_HOOK names, with arg as its only
- * argument (an argv, no shell), and waits for it.
+ * testhook_run(hook, arg): hook "cas" runs the program
+ * CTHULHU_TEST_CAS_HOOK names, "next" the one CTHULHU_TEST_NEXT_HOOK
+ * names, with arg as its only argument (an argv, no shell), and waits for
+ * it.
  */
 #ifdef CTHULHU_TEST_HOOKS
 void testhook_crash(const char *point);

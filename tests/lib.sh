@@ -211,9 +211,9 @@ need_corpus()
 	exit 0
 }
 
-# The crash and race tests drive test points (CTHULHU_CRASH_AT,
-# CTHULHU_CAS_HOOK, CTHULHU_NEXT_HOOK) that only a cthulhud configured
-# with --enable-test-hooks has; its --version says so.
+# The crash and race tests drive test points (CTHULHU_TEST_CRASH_AT,
+# CTHULHU_TEST_CAS_HOOK, CTHULHU_TEST_NEXT_HOOK) that only a cthulhud
+# configured with --enable-test-hooks has; its --version says so.
 has_test_hooks()
 {
 	"$top_builddir/cthulhud" --version | grep -q '(test hooks)'

@@ -8,10 +8,10 @@
 # it runs as an argv, each word one argument.  With --enable-test-hooks
 # the CAS and next hooks get the ref name and the point as one argument
 # each; without, cthulhud holds none of the test points' names and
-# ignores CTHULHU_CRASH_AT and the hooks.  An existing state dir of mode
-# 0755 is made 0700; a state dir that is a symbolic link, or that belongs
-# to another user, is refused with a clear error.  The systemd unit runs
-# as a user of its own, hardened.
+# ignores CTHULHU_TEST_CRASH_AT and the hooks.  An existing state dir of
+# mode 0755 is made 0700; a state dir that is a symbolic link, or that
+# belongs to another user, is refused with a clear error.  The systemd
+# unit runs as a user of its own, hardened.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
 test_init
@@ -42,19 +42,19 @@ write_config "$T/cthulhu.conf" "$T/work.git" \
 
 # An existing state dir, open to group and others.
 mkdir "$T/state" && chmod 755 "$T/state"
-CTHULHU_CAS_HOOK=$T/cas-hook CTHULHU_NEXT_HOOK=$T/next-hook
-export CTHULHU_CAS_HOOK CTHULHU_NEXT_HOOK
+CTHULHU_TEST_CAS_HOOK=$T/cas-hook CTHULHU_TEST_NEXT_HOOK=$T/next-hook
+export CTHULHU_TEST_CAS_HOOK CTHULHU_TEST_NEXT_HOOK
 if has_test_hooks; then
 	hooks=yes
 else
 	hooks=no
 	# Without test hooks a crash point is no more than a name.
-	CTHULHU_CRASH_AT=apply-moved
-	export CTHULHU_CRASH_AT
+	CTHULHU_TEST_CRASH_AT=apply-moved
+	export CTHULHU_TEST_CRASH_AT
 fi
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts" || done_testing
-unset CTHULHU_CAS_HOOK CTHULHU_NEXT_HOOK CTHULHU_CRASH_AT
+unset CTHULHU_TEST_CAS_HOOK CTHULHU_TEST_NEXT_HOOK CTHULHU_TEST_CRASH_AT
 is "$(stat -c %a "$T/state")" 700 "the existing 0755 state dir is made 0700"
 grep -q "was mode 0755: made it 0700" "$T/daemon.log"
 ok "the log says so"
@@ -76,7 +76,7 @@ ok "the ';' in the sendmail command runs nothing"
 
 # The names of the test points, in the binary.
 names=$(strings "$top_builddir/cthulhud" |
-	grep -oE 'CTHULHU_(CRASH_AT|CAS_HOOK|NEXT_HOOK)' | sort -u | wc -l)
+	grep -oE 'CTHULHU_TEST_(CRASH_AT|CAS_HOOK|NEXT_HOOK)' | sort -u | wc -l)
 if [ "$hooks" = yes ]; then
 	is "$names" 3 "a build with test hooks holds the three names"
 	is "$(cat "$T/cas-hook.args")" "refs/heads/$branch" \
@@ -86,7 +86,7 @@ if [ "$hooks" = yes ]; then
 else
 	is "$names" 0 "a build without test hooks holds none of their names"
 	kill -0 "$DAEMON_PID"
-	ok "CTHULHU_CRASH_AT=apply-moved did not kill it"
+	ok "CTHULHU_TEST_CRASH_AT=apply-moved did not kill it"
 	[ ! -e "$T/cas-hook.args" ] && [ ! -e "$T/next-hook.args" ]
 	ok "the CAS and next hooks never ran"
 fi

@@ -1,9 +1,9 @@
 #!/bin/sh
 # kill -9 between the ref update of an apply or a drop and the SQLite
-# transaction that records it (CTHULHU_CRASH_AT=apply-moved, drop-moved).
-# The job is run again at the next start: the apply records the commits
-# the topic already ends with, the drop records the drop the branch
-# already shows, each with its one notification, and the replayed
+# transaction that records it (CTHULHU_TEST_CRASH_AT=apply-moved,
+# drop-moved).  The job is run again at the next start: the apply records
+# the commits the topic already ends with, the drop records the drop the
+# branch already shows, each with its one notification, and the replayed
 # commits' rows follow them.  Neither is done twice, nor half.  And a
 # drop of a commit a rebase moved (not followed yet) drops the patch's
 # new commit.
@@ -43,10 +43,10 @@ crash_run()
 {
 	local point=$1
 	shift
-	CTHULHU_CRASH_AT=$point
-	export CTHULHU_CRASH_AT
+	CTHULHU_TEST_CRASH_AT=$point
+	export CTHULHU_TEST_CRASH_AT
 	start_daemon "$T/cthulhu.conf"
-	unset CTHULHU_CRASH_AT
+	unset CTHULHU_TEST_CRASH_AT
 	"$CTHULHU" "$@" >"$T/out" 2>&1
 	rc=$?
 	wait_for 30 dead
