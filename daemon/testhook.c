@@ -40,4 +40,11 @@ void testhook_run(const char *hook, const char *arg)
 		log_warn("test hook: %s", err.buf);
 	strbuf_release(&err);
 }
+
+uint64_t testhook_merge_mempack_max(uint64_t def)
+{
+	const char *max = getenv("CTHULHU_TEST_MERGE_MEMPACK_MAX");
+
+	return max ? strtoull(max, NULL, 10) : def;
+}
 #endif

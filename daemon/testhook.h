@@ -2,13 +2,16 @@
 #ifndef CTHULHU_TESTHOOK_H
 #define CTHULHU_TESTHOOK_H
 
+#include <stdint.h>
+
 #include "build-config.h"
 
 /*
- * The points where the crash and race tests step in.  They exist only in
- * a build configured with --enable-test-hooks (CTHULHU_TEST_HOOKS); in
- * any other build these are empty macros, and neither the code nor the
- * names of the environment variables below are in cthulhud at all.
+ * The points where the tests step in, each driven by one CTHULHU_TEST_*
+ * variable of the environment.  They exist only in a build configured
+ * with --enable-test-hooks (CTHULHU_TEST_HOOKS); in any other build these
+ * are macros that give the production behaviour, and neither the code
+ * nor the names of the variables are in cthulhud at all.
  *
  * testhook_crash(point): when CTHULHU_TEST_CRASH_AT is point, end the
  * process there as kill -9 would.
@@ -17,14 +20,21 @@
  * CTHULHU_TEST_CAS_HOOK names, "next" the one CTHULHU_TEST_NEXT_HOOK
  * names, with arg as its only argument (an argv, no shell), and waits for
  * it.
+ *
+ * testhook_merge_mempack_max(def): the bytes of virtual bases' objects a
+ * merge keeps in memory before it starts afresh, def unless
+ * CTHULHU_TEST_MERGE_MEMPACK_MAX asks for another limit (0: before every
+ * merge).
  */
 #ifdef CTHULHU_TEST_HOOKS
 void testhook_crash(const char *point);
 void testhook_run(const char *hook, const char *arg);
+uint64_t testhook_merge_mempack_max(uint64_t def);
 #define TESTHOOK_FEATURE " (test hooks)"
 #else
 #define testhook_crash(point) ((void)0)
 #define testhook_run(hook, arg) ((void)(arg))
+#define testhook_merge_mempack_max(def) ((uint64_t)(def))
 #define TESTHOOK_FEATURE ""
 #endif
 

@@ -234,19 +234,37 @@ need_test_hooks()
 	exit 0
 }
 
+# part_skipped WHAT CI-NOTE: one result for a part of a test that does
+# not run for want of WHAT: skipped, or failed under CI=true (saying
+# CI-NOTE), where nothing may be missing.
+part_skipped()
+{
+	TAP_N=$((TAP_N + 1))
+	if [ "${CI:-}" = true ]; then
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $1 (CI=true: $2)"
+	else
+		echo "ok $TAP_N # SKIP $1: its checks do not run"
+	fi
+}
+
 # have_corpus: for a test with a part that reads the corpus: true when
 # $CORPUS is there; else one result says why that part does not run
-# (skipped, or failed under CI=true) and it returns false.
+# (part_skipped) and it returns false.
 #   if have_corpus; then ...checks on the corpus...; fi
 have_corpus()
 {
 	[ -d "$CORPUS" ] && return 0
-	TAP_N=$((TAP_N + 1))
-	if [ "${CI:-}" = true ]; then
-		TAP_FAILED=$((TAP_FAILED + 1))
-		echo "not ok $TAP_N - no mail corpus at '$CORPUS' (CI=true: CI must have it)"
-	else
-		echo "ok $TAP_N # SKIP no mail corpus at '$CORPUS': its checks do not run"
-	fi
+	part_skipped "no mail corpus at '$CORPUS'" "CI must have it"
+	return 1
+}
+
+# have_test_hooks: the same for a part of a test that needs the test
+# hooks.
+have_test_hooks()
+{
+	has_test_hooks && return 0
+	part_skipped "cthulhud has no test hooks" \
+		"configure --enable-test-hooks"
 	return 1
 }

@@ -76,9 +76,10 @@ ok "the ';' in the sendmail command runs nothing"
 
 # The names of the test points, in the binary.
 names=$(strings "$top_builddir/cthulhud" |
-	grep -oE 'CTHULHU_TEST_(CRASH_AT|CAS_HOOK|NEXT_HOOK)' | sort -u | wc -l)
+	grep -oE 'CTHULHU_TEST_(CRASH_AT|CAS_HOOK|NEXT_HOOK|MERGE_MEMPACK_MAX)' |
+	sort -u | wc -l)
 if [ "$hooks" = yes ]; then
-	is "$names" 3 "a build with test hooks holds the three names"
+	is "$names" 4 "a build with test hooks holds the four names"
 	is "$(cat "$T/cas-hook.args")" "refs/heads/$branch" \
 		"the CAS hook gets the ref name as one argument"
 	grep -qx updating "$T/next-hook.args"
