@@ -116,15 +116,19 @@ wait_for()
 	return 0
 }
 
-# make_repo DIR: a bare repository at DIR.git and a work clone at DIR with
-# one commit on master, tagged base.
+# make_repo DIR [BRANCH...]: a bare repository at DIR.git and a work
+# clone at DIR with one commit on master, tagged base, and each BRANCH
+# made there; all pushed.
 make_repo()
 {
-	git init -q --bare "$1.git" &&
-	git init -q -b master "$1" &&
-	(cd "$1" && echo base > README && git add README &&
+	local dir=$1
+	shift
+	git init -q --bare "$dir.git" &&
+	git init -q -b master "$dir" &&
+	(cd "$dir" && echo base > README && git add README &&
 	 git commit -q -m 'Initial commit' && git tag base &&
-	 git remote add origin "$1.git" && git push -q origin master base)
+	 for b in "$@"; do git branch "$b" || exit; done &&
+	 git remote add origin "$dir.git" && git push -q origin master base "$@")
 }
 
 # write_config FILE REPO [EXTRA...]: a cthulhu.conf with the state in
@@ -158,6 +162,48 @@ start_daemon()
 		sed 's/^/#   /' "$T/daemon.log" | tail -30
 		return 1
 	fi
+}
+
+# start_tcp_daemon REPO [EXTRA...]: write $T/cthulhu.conf for REPO with
+# TCP on a free loopback port and start the daemon; sets $PORT and $URL.
+start_tcp_daemon()
+{
+	local repo=$1 try
+	shift
+	for try in 1 2 3 4 5 6; do
+		PORT=$((20000 + ($$ * 13 + try * 2027 + $(date +%N | sed 's/^0*//;s/^$/0/') % 997) % 40000))
+		write_config "$T/cthulhu.conf" "$repo" "$@" \
+			'[http]' "	listen = 127.0.0.1:$PORT"
+		if start_daemon "$T/cthulhu.conf" >/dev/null &&
+		   wait_for 10 curl -sf "http://127.0.0.1:$PORT/api/v1/status"; then
+			URL=http://127.0.0.1:$PORT
+			return 0
+		fi
+		stop_daemon
+	done
+	return 1
+}
+
+# setup_daemon [--tcp] REPO DESC [EXTRA...]: write $T/cthulhu.conf for
+# REPO with the EXTRA lines and start the daemon, with --tcp on a free
+# loopback port too (start_tcp_daemon).  DESC is the one result that says
+# it came up; the test ends there when it did not.
+setup_daemon()
+{
+	local tcp=no repo desc
+	if [ "$1" = --tcp ]; then
+		tcp=yes
+		shift
+	fi
+	repo=$1 desc=$2
+	shift 2
+	if [ $tcp = yes ]; then
+		start_tcp_daemon "$repo" "$@"
+	else
+		write_config "$T/cthulhu.conf" "$repo" "$@" &&
+			start_daemon "$T/cthulhu.conf"
+	fi
+	ok "$desc" || done_testing
 }
 
 # stop_daemon: SIGTERM, wait for the exit; returns the daemon's status.

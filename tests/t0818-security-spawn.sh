@@ -20,8 +20,7 @@ branch="x';touch\${IFS}$T/p;'"
 git check-ref-format "refs/heads/$branch"
 ok "the branch name is a valid ref name"
 
-make_repo "$T/work"
-(cd "$T/work" && git branch "$branch" && git push -q origin "$branch")
+make_repo "$T/work" "$branch"
 ok "the branch is pushed"
 readme_patch "$T/patch.mbox" t0818-1@example.com
 
@@ -35,11 +34,6 @@ EOF
 done
 echo "cat >>'$T/sent.mbox'" >>"$T/sendmail"
 
-write_config "$T/cthulhu.conf" "$T/work.git" \
-	'[topic "pmu"]' "	branch = \"$branch\"" '	order = 1' \
-	'[apply]' '	link = ' \
-	'[notify]' "	sendmail = \"$T/sendmail -oi ;touch\${IFS}$T/q\""
-
 # An existing state dir, open to group and others.
 mkdir "$T/state" && chmod 755 "$T/state"
 CTHULHU_TEST_CAS_HOOK=$T/cas-hook CTHULHU_TEST_NEXT_HOOK=$T/next-hook
@@ -52,8 +46,10 @@ else
 	CTHULHU_TEST_CRASH_AT=apply-moved
 	export CTHULHU_TEST_CRASH_AT
 fi
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
+setup_daemon "$T/work.git" "cthulhud starts" \
+	'[topic "pmu"]' "	branch = \"$branch\"" '	order = 1' \
+	'[apply]' '	link = ' \
+	'[notify]' "	sendmail = \"$T/sendmail -oi ;touch\${IFS}$T/q\""
 unset CTHULHU_TEST_CAS_HOOK CTHULHU_TEST_NEXT_HOOK CTHULHU_TEST_CRASH_AT
 is "$(stat -c %a "$T/state")" 700 "the existing 0755 state dir is made 0700"
 grep -q "was mode 0755: made it 0700" "$T/daemon.log"

@@ -29,8 +29,6 @@ apply_tree || exit 1
 		cat "$T/fp$k"/*.patch >"$T/s$k.mbox"
 	done
 ) || exit 1
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
-	'[apply]' '	link = '
 
 dead()
 {
@@ -59,8 +57,8 @@ sid()
 	sql "SELECT series_id FROM patches WHERE subject = 's$1: Add file 1'"
 }
 
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
+	'[apply]' '	link = '
 cth submit "$T/s1.mbox" >/dev/null && cth submit "$T/s2.mbox" >/dev/null
 ok "two series in"
 s1=$(sid 1)

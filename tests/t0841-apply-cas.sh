@@ -40,13 +40,11 @@ chmod +x "$T/hook"
 echo 0 >"$T/pushes-left"
 : >"$T/pushed"
 
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
-	'[apply]' '	link = '
 CTHULHU_TEST_CAS_HOOK=$T/hook
 export CTHULHU_TEST_CAS_HOOK
-start_daemon "$T/cthulhu.conf"
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
+	'[apply]' '	link = '
 unset CTHULHU_TEST_CAS_HOOK
-ok "cthulhud starts" || done_testing
 for k in 1 2 3; do cth submit "$T/s$k.mbox" >/dev/null || exit 1; done
 sid()
 {

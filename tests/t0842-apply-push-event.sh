@@ -20,12 +20,10 @@ apply_tree || exit 1
 	git format-patch -q --thread=shallow -o "$T/fp" base..s1
 	cat "$T/fp"/*.patch >"$T/s1.mbox"
 ) || exit 1
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
-	'[apply]' '	link = ' '[watch]' '	poll = 60'
 CTHULHU_NO_INOTIFY=1
 export CTHULHU_NO_INOTIFY
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
+	'[apply]' '	link = ' '[watch]' '	poll = 60'
 cth submit "$T/s1.mbox" >/dev/null
 sid=$(sql "SELECT series_id FROM patches WHERE subject = 's1: Add a file'")
 
