@@ -8,10 +8,10 @@
 
 /*
  * The points where the tests step in, each driven by one CTHULHU_TEST_*
- * variable of the environment.  They exist only in a build configured
- * with --enable-test-hooks (CTHULHU_TEST_HOOKS); in any other build these
- * are macros that give the production behaviour, and neither the code
- * nor the names of the variables are in cthulhud at all.
+ * variable of the environment (tests/README).  They exist only in a build
+ * configured with --enable-test-hooks (CTHULHU_TEST_HOOKS); in any other
+ * build these are macros that give the production behaviour, and neither
+ * the code nor the names of the variables are in cthulhud at all.
  *
  * testhook_crash(point): when CTHULHU_TEST_CRASH_AT is point, end the
  * process there as kill -9 would.

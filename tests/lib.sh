@@ -1,7 +1,8 @@
 # Shared helpers for the shell integration tests (tNNNN-area-detail.sh).
 # Each test sources this file, calls test_init, runs checks that print TAP,
 # and ends with done_testing.  Set by the Makefile: top_srcdir, top_builddir,
-# CTHULHUD, CTHULHU, CORPUS.
+# CTHULHUD, CTHULHU, CORPUS.  tests/README describes the libraries and the
+# variables the tests read.
 
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
