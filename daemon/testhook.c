@@ -47,4 +47,14 @@ uint64_t testhook_merge_mempack_max(uint64_t def)
 
 	return max ? strtoull(max, NULL, 10) : def;
 }
+
+bool testhook_no_inotify(void)
+{
+	const char *no = getenv("CTHULHU_TEST_NO_INOTIFY");
+
+	if (!no || !*no || !strcmp(no, "0"))
+		return false;
+	log_info("watch: inotify off (CTHULHU_TEST_NO_INOTIFY)");
+	return true;
+}
 #endif

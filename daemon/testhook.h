@@ -2,6 +2,7 @@
 #ifndef CTHULHU_TESTHOOK_H
 #define CTHULHU_TESTHOOK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "build-config.h"
@@ -25,16 +26,22 @@
  * merge keeps in memory before it starts afresh, def unless
  * CTHULHU_TEST_MERGE_MEMPACK_MAX asks for another limit (0: before every
  * merge).
+ *
+ * testhook_no_inotify(): true, and logged, when CTHULHU_TEST_NO_INOTIFY
+ * (set, not empty, not "0") asks the ref watcher to leave inotify out, so
+ * that only the poll and pokes see topics move.
  */
 #ifdef CTHULHU_TEST_HOOKS
 void testhook_crash(const char *point);
 void testhook_run(const char *hook, const char *arg);
 uint64_t testhook_merge_mempack_max(uint64_t def);
+bool testhook_no_inotify(void);
 #define TESTHOOK_FEATURE " (test hooks)"
 #else
 #define testhook_crash(point) ((void)0)
 #define testhook_run(hook, arg) ((void)(arg))
 #define testhook_merge_mempack_max(def) ((uint64_t)(def))
+#define testhook_no_inotify() false
 #define TESTHOOK_FEATURE ""
 #endif
 

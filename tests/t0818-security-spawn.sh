@@ -70,18 +70,20 @@ is "$(cat "$T/sendmail.args")" "-oi
 [ ! -e "$T/q" ]
 ok "the ';' in the sendmail command runs nothing"
 
-# The names of the test points, in the binary.
-names=$(strings "$top_builddir/cthulhud" |
-	grep -oE 'CTHULHU_TEST_(CRASH_AT|CAS_HOOK|NEXT_HOOK|MERGE_MEMPACK_MAX)' |
-	sort -u | wc -l)
+# The names of the test points' variables, in the binary.
+strings "$top_builddir/cthulhud" | grep -oE 'CTHULHU_TEST_[A-Z_]+' |
+	sort -u >"$T/names"
 if [ "$hooks" = yes ]; then
-	is "$names" 4 "a build with test hooks holds the four names"
+	is "$(tr '\n' ' ' <"$T/names")" "$(printf 'CTHULHU_TEST_%s ' CAS_HOOK \
+		CRASH_AT MERGE_MEMPACK_MAX NEXT_HOOK NO_INOTIFY)" \
+		"a build with test hooks holds the five names"
 	is "$(cat "$T/cas-hook.args")" "refs/heads/$branch" \
 		"the CAS hook gets the ref name as one argument"
 	grep -qx updating "$T/next-hook.args"
 	ok "the next hook gets the point as one argument"
 else
-	is "$names" 0 "a build without test hooks holds none of their names"
+	is "$(wc -l <"$T/names" | tr -d ' ')" 0 \
+		"a build without test hooks holds no CTHULHU_TEST_* name"
 	kill -0 "$DAEMON_PID"
 	ok "CTHULHU_TEST_CRASH_AT=apply-moved did not kill it"
 	[ ! -e "$T/cas-hook.args" ] && [ ! -e "$T/next-hook.args" ]
