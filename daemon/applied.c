@@ -34,7 +34,7 @@
 #include "daemon/repo.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
-#include "daemon/testpoint.h"
+#include "daemon/testhook.h"
 #include "daemon/topic.h"
 #include "lib/xalloc.h"
 
@@ -331,12 +331,12 @@ static void record_own_move(struct job_ctx *ctx)
 }
 
 /*
- * Test points (testpoint.h): a crash at "apply-moved" or "drop-moved" once
+ * Test points (testhook.h): a crash at "apply-moved" or "drop-moved" once
  * the topic moved, before the transaction that records the move.
  */
 static void crash_point(const char *point)
 {
-	testpoint_crash(point);
+	testhook_crash(point);
 }
 
 int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,

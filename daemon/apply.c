@@ -22,7 +22,7 @@
 #include "daemon/pathcheck.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
-#include "daemon/testpoint.h"
+#include "daemon/testhook.h"
 #include "lib/xalloc.h"
 
 #define COMMENT_CHAR '#'
@@ -1670,7 +1670,7 @@ int apply_onto(struct repo *repo, const char *base_hex,
 
 void apply_cas_hook(const char *refname)
 {
-	testpoint_hook("cas", refname);
+	testhook_run("cas", refname);
 }
 
 int apply_to_ref(struct repo *repo, const char *refname, const char *old_hex,

@@ -81,9 +81,9 @@ int apply_onto(struct repo *repo, const char *base_hex,
 
 /*
  * The test point of the compare-and-swap ref updates of apply and drop:
- * the "cas" hook of testpoint.h (CTHULHU_CAS_HOOK, in a build with test
- * hooks) runs as "HOOK REFNAME" just before the update (a test moves the
- * ref there, as a push would).
+ * the "cas" hook of testhook.h (CTHULHU_TEST_CAS_HOOK, in a build with
+ * test hooks) runs as "HOOK REFNAME" just before the update (a test moves
+ * the ref there, as a push would).
  */
 void apply_cas_hook(const char *refname);
 

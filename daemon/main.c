@@ -38,7 +38,7 @@
 #include "daemon/queue.h"
 #include "daemon/series.h"
 #include "lib/strbuf.h"
-#include "daemon/testpoint.h"
+#include "daemon/testhook.h"
 #include "daemon/topic.h"
 #include "daemon/watch.h"
 #include "lib/xalloc.h"
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 			return 0;
 		case 'V':
 			printf("cthulhud %s%s\n", PACKAGE_VERSION,
-			       TESTPOINT_FEATURE);
+			       TESTHOOK_FEATURE);
 			return 0;
 		default:
 			fputs(usage_text, stderr);

@@ -62,6 +62,7 @@
 #include "daemon/merge.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
+#include "daemon/testhook.h"
 #include "lib/xalloc.h"
 
 extern char **environ;
@@ -2256,11 +2257,7 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		return ret;
 	}
 	read_conflict_style(m);
-	/* CTHULHU_MERGE_MEMPACK_MAX: a smaller limit, for the tests */
-	m->mempack_max = MEMPACK_MAX;
-	if (getenv("CTHULHU_MERGE_MEMPACK_MAX"))
-		m->mempack_max =
-			strtoull(getenv("CTHULHU_MERGE_MEMPACK_MAX"), NULL, 10);
+	m->mempack_max = testhook_merge_mempack_max(MEMPACK_MAX);
 	*out = m;
 	return 0;
 }

@@ -34,7 +34,7 @@
 #include "daemon/store/builds.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
-#include "daemon/testpoint.h"
+#include "daemon/testhook.h"
 #include "daemon/topic.h"
 #include "lib/xalloc.h"
 
@@ -65,15 +65,15 @@ struct build_topic {
 };
 
 /*
- * Test points (testpoint.h): a crash at "merged" (merge commits written,
+ * Test points (testhook.h): a crash at "merged" (merge commits written,
  * nothing recorded), "updating" (the row says what next will be, next not
  * moved) or "moved" (next moved, the row not done); the "next" hook runs
  * at each point.
  */
 static void crash_point(const char *point)
 {
-	testpoint_crash(point);
-	testpoint_hook("next", point);
+	testhook_crash(point);
+	testhook_run("next", point);
 }
 
 static int64_t now_ms(void)

@@ -13,8 +13,8 @@
  * the fallback for file systems without inotify (NFS), for watches the
  * kernel refused, and for an event queue that overflowed.
  *
- * CTHULHU_NO_INOTIFY=1 in the environment leaves inotify out (tests of
- * the poll, and file systems where inotify misbehaves).
+ * In a build with test hooks, CTHULHU_TEST_NO_INOTIFY=1 leaves inotify
+ * out (testhook.h), for the tests of the poll and of pokes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +37,7 @@
 #include "lib/log.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
+#include "daemon/testhook.h"
 #include "daemon/topic.h"
 #include "daemon/watch.h"
 #include "lib/xalloc.h"
@@ -321,7 +322,6 @@ int watch_start(const char *gitdir, unsigned int poll_seconds,
 		struct strbuf *err)
 {
 	struct watch *w = &the_watch;
-	const char *no_inotify = getenv("CTHULHU_NO_INOTIFY");
 	struct strbuf sb = STRBUF_INIT;
 	int ret;
 
@@ -345,9 +345,7 @@ int watch_start(const char *gitdir, unsigned int poll_seconds,
 				strerror(errno));
 		goto out_release;
 	}
-	if (no_inotify && *no_inotify && strcmp(no_inotify, "0")) {
-		log_info("watch: inotify off (CTHULHU_NO_INOTIFY)");
-	} else {
+	if (!testhook_no_inotify()) {
 		w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (w->ifd < 0)
 			log_warn("watch: no inotify (%s); relying on the poll",

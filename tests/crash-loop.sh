@@ -62,12 +62,10 @@ while [ $k -le $POOL ]; do
 done
 next_pool=1
 
-write_config "$T/cthulhu.conf" "$T/src.git" \
+setup_daemon "$T/src.git" "cthulhud starts" \
 	'[topic "pmu"]' '	order = 1' '[topic "mmu"]' '	order = 2' \
 	'[topic "dev"]' '	order = 3' '[next]' '	debounce = 100' \
 	'[apply]' '	link = '
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
 cth rebuild --wait >/dev/null
 ok "a first build" || done_testing
 

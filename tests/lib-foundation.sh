@@ -74,25 +74,6 @@ unchanged()
 	fi
 }
 
-# start_tcp_daemon CONF-EXTRA...: write $T/cthulhu.conf for $REPO with
-# TCP on a free loopback port and start the daemon; sets $PORT and $URL.
-start_tcp_daemon()
-{
-	local try
-	for try in 1 2 3 4 5 6; do
-		PORT=$((20000 + ($$ * 13 + try * 2027 + $(date +%N | sed 's/^0*//;s/^$/0/') % 997) % 40000))
-		write_config "$T/cthulhu.conf" "$REPO" "$@" \
-			'[http]' "	listen = 127.0.0.1:$PORT"
-		if start_daemon "$T/cthulhu.conf" >/dev/null &&
-		   wait_for 10 curl -sf "http://127.0.0.1:$PORT/api/v1/status"; then
-			URL=http://127.0.0.1:$PORT
-			return 0
-		fi
-		stop_daemon
-	done
-	return 1
-}
-
 # run_daemon_fail CONF: run cthulhud -c CONF in the foreground, expecting
 # it to stop at once; sets $rc and $log (its stderr).  A daemon that keeps
 # running is stopped after 20 s and counts as rc 124.

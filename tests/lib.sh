@@ -1,7 +1,8 @@
 # Shared helpers for the shell integration tests (tNNNN-area-detail.sh).
 # Each test sources this file, calls test_init, runs checks that print TAP,
 # and ends with done_testing.  Set by the Makefile: top_srcdir, top_builddir,
-# CTHULHUD, CTHULHU, CORPUS.
+# CTHULHUD, CTHULHU, CORPUS.  tests/README describes the libraries and the
+# variables the tests read.
 
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -116,15 +117,19 @@ wait_for()
 	return 0
 }
 
-# make_repo DIR: a bare repository at DIR.git and a work clone at DIR with
-# one commit on master, tagged base.
+# make_repo DIR [BRANCH...]: a bare repository at DIR.git and a work
+# clone at DIR with one commit on master, tagged base, and each BRANCH
+# made there; all pushed.
 make_repo()
 {
-	git init -q --bare "$1.git" &&
-	git init -q -b master "$1" &&
-	(cd "$1" && echo base > README && git add README &&
+	local dir=$1
+	shift
+	git init -q --bare "$dir.git" &&
+	git init -q -b master "$dir" &&
+	(cd "$dir" && echo base > README && git add README &&
 	 git commit -q -m 'Initial commit' && git tag base &&
-	 git remote add origin "$1.git" && git push -q origin master base)
+	 for b in "$@"; do git branch "$b" || exit; done &&
+	 git remote add origin "$dir.git" && git push -q origin master base "$@")
 }
 
 # write_config FILE REPO [EXTRA...]: a cthulhu.conf with the state in
@@ -158,6 +163,48 @@ start_daemon()
 		sed 's/^/#   /' "$T/daemon.log" | tail -30
 		return 1
 	fi
+}
+
+# start_tcp_daemon REPO [EXTRA...]: write $T/cthulhu.conf for REPO with
+# TCP on a free loopback port and start the daemon; sets $PORT and $URL.
+start_tcp_daemon()
+{
+	local repo=$1 try
+	shift
+	for try in 1 2 3 4 5 6; do
+		PORT=$((20000 + ($$ * 13 + try * 2027 + $(date +%N | sed 's/^0*//;s/^$/0/') % 997) % 40000))
+		write_config "$T/cthulhu.conf" "$repo" "$@" \
+			'[http]' "	listen = 127.0.0.1:$PORT"
+		if start_daemon "$T/cthulhu.conf" >/dev/null &&
+		   wait_for 10 curl -sf "http://127.0.0.1:$PORT/api/v1/status"; then
+			URL=http://127.0.0.1:$PORT
+			return 0
+		fi
+		stop_daemon
+	done
+	return 1
+}
+
+# setup_daemon [--tcp] REPO DESC [EXTRA...]: write $T/cthulhu.conf for
+# REPO with the EXTRA lines and start the daemon, with --tcp on a free
+# loopback port too (start_tcp_daemon).  DESC is the one result that says
+# it came up; the test ends there when it did not.
+setup_daemon()
+{
+	local tcp=no repo desc
+	if [ "$1" = --tcp ]; then
+		tcp=yes
+		shift
+	fi
+	repo=$1 desc=$2
+	shift 2
+	if [ $tcp = yes ]; then
+		start_tcp_daemon "$repo" "$@"
+	else
+		write_config "$T/cthulhu.conf" "$repo" "$@" &&
+			start_daemon "$T/cthulhu.conf"
+	fi
+	ok "$desc" || done_testing
 }
 
 # stop_daemon: SIGTERM, wait for the exit; returns the daemon's status.
@@ -211,9 +258,9 @@ need_corpus()
 	exit 0
 }
 
-# The crash and race tests drive test points (CTHULHU_CRASH_AT,
-# CTHULHU_CAS_HOOK, CTHULHU_NEXT_HOOK) that only a cthulhud configured
-# with --enable-test-hooks has; its --version says so.
+# The crash and race tests drive test points (CTHULHU_TEST_CRASH_AT,
+# CTHULHU_TEST_CAS_HOOK, CTHULHU_TEST_NEXT_HOOK) that only a cthulhud
+# configured with --enable-test-hooks has; its --version says so.
 has_test_hooks()
 {
 	"$top_builddir/cthulhud" --version | grep -q '(test hooks)'
@@ -234,19 +281,37 @@ need_test_hooks()
 	exit 0
 }
 
+# part_skipped WHAT CI-NOTE: one result for a part of a test that does
+# not run for want of WHAT: skipped, or failed under CI=true (saying
+# CI-NOTE), where nothing may be missing.
+part_skipped()
+{
+	TAP_N=$((TAP_N + 1))
+	if [ "${CI:-}" = true ]; then
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $1 (CI=true: $2)"
+	else
+		echo "ok $TAP_N # SKIP $1: its checks do not run"
+	fi
+}
+
 # have_corpus: for a test with a part that reads the corpus: true when
 # $CORPUS is there; else one result says why that part does not run
-# (skipped, or failed under CI=true) and it returns false.
+# (part_skipped) and it returns false.
 #   if have_corpus; then ...checks on the corpus...; fi
 have_corpus()
 {
 	[ -d "$CORPUS" ] && return 0
-	TAP_N=$((TAP_N + 1))
-	if [ "${CI:-}" = true ]; then
-		TAP_FAILED=$((TAP_FAILED + 1))
-		echo "not ok $TAP_N - no mail corpus at '$CORPUS' (CI=true: CI must have it)"
-	else
-		echo "ok $TAP_N # SKIP no mail corpus at '$CORPUS': its checks do not run"
-	fi
+	part_skipped "no mail corpus at '$CORPUS'" "CI must have it"
+	return 1
+}
+
+# have_test_hooks: the same for a part of a test that needs the test
+# hooks.
+have_test_hooks()
+{
+	has_test_hooks && return 0
+	part_skipped "cthulhud has no test hooks" \
+		"configure --enable-test-hooks"
 	return 1
 }

@@ -2,7 +2,8 @@
 # The shipped documentation matches the code: the example config starts a
 # daemon without a warning, every key it shows (commented or not) is one
 # cthulhud knows, cthulhu.conf(5) documents every key of config.c's table,
-# and cthulhud(8) every option of `cthulhud --help`.
+# cthulhud(8) every option of `cthulhud --help`, and tests/README every
+# CTHULHU_TEST_* variable the test hooks and the tests read.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
 test_init
@@ -74,4 +75,22 @@ for opt in $(grep -o -- '--[a-z][a-z-]*\|[ []-[a-zA-Z]\b' "$T/help" | tr -d ' ['
 	grep -q -e "$opt\b" "$T/man8" || missing="$missing $opt"
 done
 is "$missing" "" "cthulhud(8) documents every option of --help"
+
+# The CTHULHU_TEST_* variables: the names daemon/testhook.c asks the
+# environment for, and those the test scripts read; tests/README has
+# a paragraph for each ("NAME=<value> ...") and for no other.
+{
+	grep -ohE '"CTHULHU_TEST_[A-Z_]+"' "$top_srcdir/daemon/testhook.c" |
+		tr -d '"'
+	grep -ohE '[$][{]CTHULHU_TEST_[A-Z_]+' "$top_srcdir"/tests/*.sh |
+		cut -c3-
+} | sort -u >"$T/test-vars"
+[ "$(wc -l <"$T/test-vars")" -ge 4 ]
+ok "the tree reads $(wc -l <"$T/test-vars" | tr -d ' ') CTHULHU_TEST_* variables"
+grep -oE '^CTHULHU_TEST_[A-Z_]+=' "$top_srcdir/tests/README" | tr -d = |
+	sort -u >"$T/test-vars-doc"
+is "$(comm -23 "$T/test-vars" "$T/test-vars-doc" | tr '\n' ' ')" "" \
+	"tests/README documents every one"
+is "$(comm -13 "$T/test-vars" "$T/test-vars-doc" | tr '\n' ' ')" "" \
+	"and no variable the tree does not read"
 done_testing

@@ -6,12 +6,10 @@
 . "$top_srcdir/tests/lib-foundation.sh"
 test_init
 
-make_repo "$T/work"
+make_repo "$T/work" x86/pmu svm
 REPO=$T/work.git
-(cd "$T/work" && git branch x86/pmu && git branch svm &&
- git push -q origin x86/pmu svm)
-start_tcp_daemon "$(topic_conf x86/pmu 1)"
-ok "the daemon listens on a free port" || done_testing
+setup_daemon --tcp "$REPO" "the daemon listens on a free port" \
+	"$(topic_conf x86/pmu 1)"
 wait_for 60 settled
 ok "its first build of next is done"
 snapshot before

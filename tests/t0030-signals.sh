@@ -7,13 +7,9 @@
 . "$top_srcdir/tests/lib-foundation.sh"
 test_init
 
-make_repo "$T/work"
+make_repo "$T/work" x86/pmu svm
 REPO=$T/work.git
-(cd "$T/work" && git branch x86/pmu && git branch svm &&
- git push -q origin x86/pmu svm)
-write_config "$T/cthulhu.conf" "$REPO" "$(topic_conf x86/pmu 1)"
-start_daemon "$T/cthulhu.conf"
-ok "the daemon runs" || done_testing
+setup_daemon "$REPO" "the daemon runs" "$(topic_conf x86/pmu 1)"
 
 topics_have()
 {

@@ -1,10 +1,11 @@
 #!/bin/sh
-# The poll fallback, with inotify off (CTHULHU_NO_INOTIFY=1): pushes,
+# The poll fallback, with inotify off (CTHULHU_TEST_NO_INOTIFY=1): pushes,
 # update-ref, a branch in a new folder and a packed-refs rewrite are seen
 # by the poll alone, as events of source poll.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
+need_test_hooks
 
 make_repo "$T/src"
 commit_on mmu 'mmu: first'
@@ -13,10 +14,10 @@ write_config "$T/cthulhu.conf" "$T/src.git" '[watch]' '	poll = 1' \
 	'[topic "mmu"]' '	order = 1' \
 	'[topic "pmu"]' '	branch = x86/pmu' '	order = 2'
 
-CTHULHU_NO_INOTIFY=1
-export CTHULHU_NO_INOTIFY
+CTHULHU_TEST_NO_INOTIFY=1
+export CTHULHU_TEST_NO_INOTIFY
 start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts with CTHULHU_NO_INOTIFY=1"
+ok "cthulhud starts with CTHULHU_TEST_NO_INOTIFY=1"
 like "$(cat "$T/daemon.log")" 'inotify off' "the log says inotify is off"
 
 old=$(rev mmu)

@@ -6,6 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
+need_test_hooks
 
 make_repo "$T/src"
 commit_on mmu 'mmu: first'
@@ -14,8 +15,8 @@ cp "$top_srcdir/contrib/post-receive" "$T/src.git/hooks/post-receive"
 chmod +x "$T/src.git/hooks/post-receive"
 write_config "$T/cthulhu.conf" "$T/src.git" '[watch]' '	poll = 0' \
 	'[topic "mmu"]' '	order = 1'
-CTHULHU_NO_INOTIFY=1
-export CTHULHU_NO_INOTIFY
+CTHULHU_TEST_NO_INOTIFY=1
+export CTHULHU_TEST_NO_INOTIFY
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts without inotify or poll"
 # The hook finds the daemon through cthulhu.socket and the CLI through

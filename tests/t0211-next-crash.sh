@@ -47,9 +47,9 @@ for point in merged updating moved; do
 	old=$(rev next)
 	commit_on t2 "t2: move $n"
 	(cd "$T/src" && git push -q origin t2)
-	export CTHULHU_CRASH_AT=$point
+	export CTHULHU_TEST_CRASH_AT=$point
 	start_daemon "$T/cthulhu.conf"
-	unset CTHULHU_CRASH_AT
+	unset CTHULHU_TEST_CRASH_AT
 	cth rebuild >/dev/null 2>&1
 	check "cthulhud dies at '$point'" wait_for 30 dead
 	wait "$DAEMON_PID" 2>/dev/null

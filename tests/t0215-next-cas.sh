@@ -25,7 +25,7 @@ if [ "\$1" = updating ] && [ -f "$T/push-next" ]; then
 fi
 EOF
 chmod +x "$T/hook.sh"
-export CTHULHU_NEXT_HOOK=$T/hook.sh
+export CTHULHU_TEST_NEXT_HOOK=$T/hook.sh
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts"
 done_builds()

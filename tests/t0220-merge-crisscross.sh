@@ -221,9 +221,12 @@ git checkout -q master
 
 # The in-memory objects of virtual bases emptied before every merge
 # (and the virtual bases forgotten): the same answers.
-CTHULHU_MERGE_MEMPACK_MAX=0 "$MERGE_DRIVER" . < "$list" > "$list.restart" 2>/dev/null
-is "$(cat "$list.restart")" "$(cat "$list.got")" \
-	"virtual bases made again after the memory is emptied give the same answers"
+if have_test_hooks; then
+	CTHULHU_TEST_MERGE_MEMPACK_MAX=0 "$MERGE_DRIVER" . < "$list" \
+		> "$list.restart" 2>/dev/null
+	is "$(cat "$list.restart")" "$(cat "$list.got")" \
+		"virtual bases made again after the memory is emptied give the same answers"
+fi
 
 # The same pairs again in one process: the merges by commits are kept.
 cat "$list" "$list" > "$list.twice"

@@ -10,11 +10,10 @@
 . "$top_srcdir/tests/lib-foundation.sh"
 test_init
 
-make_repo "$T/work"
+make_repo "$T/work" svm
 REPO=$T/work.git
-(cd "$T/work" && git branch svm && git push -q origin svm)
-start_tcp_daemon '[http]' '	body-limit = 1024' '	max-connections = 3'
-ok "the daemon listens on a free port" || done_testing
+setup_daemon --tcp "$REPO" "the daemon listens on a free port" \
+	'[http]' '	body-limit = 1024' '	max-connections = 3'
 token=$(cat "$T/state/token")
 auth="Authorization: Bearer $token"
 # settled (tests/lib-foundation.sh): the first build of next is done.

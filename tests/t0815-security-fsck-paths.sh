@@ -22,10 +22,8 @@ git init -q -b master "$T/dev"
 	git add -A && git commit -q -m 'Initial' && git tag base
 	git push -q "$T/src.git" master base master:pmu
 )
-write_config "$T/cthulhu.conf" "$T/src.git" \
+setup_daemon "$T/src.git" "the daemon starts" \
 	'[topic "pmu"]' '	branch = pmu' '	order = 1'
-start_daemon "$T/cthulhu.conf"
-ok "the daemon starts" || done_testing
 
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib-hostile-patch.sh"
 

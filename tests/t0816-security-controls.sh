@@ -59,12 +59,9 @@ patch_mail()
 }
 
 rlo=$(printf '\342\200\256')
-make_repo "$T/work"
-(cd "$T/work" && git branch evil && git push -q origin evil)
-write_config "$T/cthulhu.conf" "$T/work.git" \
+make_repo "$T/work" evil
+setup_daemon "$T/work.git" "the daemon starts" \
 	"[topic \"x86/${rlo}fdp\"]" '	branch = evil' '	order = 1'
-start_daemon "$T/cthulhu.conf"
-ok "the daemon starts" || done_testing
 
 # --- controls in Subject: and From: --------------------------------------
 

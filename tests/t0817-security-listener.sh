@@ -22,10 +22,10 @@ edit_on t2 10 'ten by t2'
 topics="$(topic_conf t1 1)
 $(topic_conf t2 2)"
 
-start_tcp_daemon '[watch]' '	poll = 0' "$topics" '[http]' \
+setup_daemon --tcp "$REPO" "the daemon listens on a free port" \
+	'[watch]' '	poll = 0' "$topics" '[http]' \
 	'	max-connections = 16' '	max-streams = 3' '	max-per-client = 4' \
 	'	header-timeout = 3'
-ok "the daemon listens on a free port" || done_testing
 auth="Authorization: Bearer $(cat "$T/state/token")"
 HOST=127.0.0.1 PORT=${URL##*:}
 export HOST PORT
@@ -211,9 +211,9 @@ stop_daemon
 # --- the last connections are kept for the token ----------------------
 # Without header-timeout, idle connections hold their slots; seven of
 # max-connections = 8 leave only the reserved one.
-start_tcp_daemon '[watch]' '	poll = 0' "$topics" '[http]' \
+setup_daemon --tcp "$REPO" "the daemon restarts without header-timeout" \
+	'[watch]' '	poll = 0' "$topics" '[http]' \
 	'	max-connections = 8' '	header-timeout = 0'
-ok "the daemon restarts without header-timeout" || done_testing
 PORT=${URL##*:}
 python3 - >"$T/idle.out" <<'EOF' &
 import os, socket, sys, time

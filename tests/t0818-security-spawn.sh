@@ -8,10 +8,10 @@
 # it runs as an argv, each word one argument.  With --enable-test-hooks
 # the CAS and next hooks get the ref name and the point as one argument
 # each; without, cthulhud holds none of the test points' names and
-# ignores CTHULHU_CRASH_AT and the hooks.  An existing state dir of mode
-# 0755 is made 0700; a state dir that is a symbolic link, or that belongs
-# to another user, is refused with a clear error.  The systemd unit runs
-# as a user of its own, hardened.
+# ignores CTHULHU_TEST_CRASH_AT and the hooks.  An existing state dir of
+# mode 0755 is made 0700; a state dir that is a symbolic link, or that
+# belongs to another user, is refused with a clear error.  The systemd
+# unit runs as a user of its own, hardened.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
 test_init
@@ -20,8 +20,7 @@ branch="x';touch\${IFS}$T/p;'"
 git check-ref-format "refs/heads/$branch"
 ok "the branch name is a valid ref name"
 
-make_repo "$T/work"
-(cd "$T/work" && git branch "$branch" && git push -q origin "$branch")
+make_repo "$T/work" "$branch"
 ok "the branch is pushed"
 readme_patch "$T/patch.mbox" t0818-1@example.com
 
@@ -35,26 +34,23 @@ EOF
 done
 echo "cat >>'$T/sent.mbox'" >>"$T/sendmail"
 
-write_config "$T/cthulhu.conf" "$T/work.git" \
-	'[topic "pmu"]' "	branch = \"$branch\"" '	order = 1' \
-	'[apply]' '	link = ' \
-	'[notify]' "	sendmail = \"$T/sendmail -oi ;touch\${IFS}$T/q\""
-
 # An existing state dir, open to group and others.
 mkdir "$T/state" && chmod 755 "$T/state"
-CTHULHU_CAS_HOOK=$T/cas-hook CTHULHU_NEXT_HOOK=$T/next-hook
-export CTHULHU_CAS_HOOK CTHULHU_NEXT_HOOK
+CTHULHU_TEST_CAS_HOOK=$T/cas-hook CTHULHU_TEST_NEXT_HOOK=$T/next-hook
+export CTHULHU_TEST_CAS_HOOK CTHULHU_TEST_NEXT_HOOK
 if has_test_hooks; then
 	hooks=yes
 else
 	hooks=no
 	# Without test hooks a crash point is no more than a name.
-	CTHULHU_CRASH_AT=apply-moved
-	export CTHULHU_CRASH_AT
+	CTHULHU_TEST_CRASH_AT=apply-moved
+	export CTHULHU_TEST_CRASH_AT
 fi
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
-unset CTHULHU_CAS_HOOK CTHULHU_NEXT_HOOK CTHULHU_CRASH_AT
+setup_daemon "$T/work.git" "cthulhud starts" \
+	'[topic "pmu"]' "	branch = \"$branch\"" '	order = 1' \
+	'[apply]' '	link = ' \
+	'[notify]' "	sendmail = \"$T/sendmail -oi ;touch\${IFS}$T/q\""
+unset CTHULHU_TEST_CAS_HOOK CTHULHU_TEST_NEXT_HOOK CTHULHU_TEST_CRASH_AT
 is "$(stat -c %a "$T/state")" 700 "the existing 0755 state dir is made 0700"
 grep -q "was mode 0755: made it 0700" "$T/daemon.log"
 ok "the log says so"
@@ -74,19 +70,22 @@ is "$(cat "$T/sendmail.args")" "-oi
 [ ! -e "$T/q" ]
 ok "the ';' in the sendmail command runs nothing"
 
-# The names of the test points, in the binary.
-names=$(strings "$top_builddir/cthulhud" |
-	grep -oE 'CTHULHU_(CRASH_AT|CAS_HOOK|NEXT_HOOK)' | sort -u | wc -l)
+# The names of the test points' variables, in the binary.
+strings "$top_builddir/cthulhud" | grep -oE 'CTHULHU_TEST_[A-Z_]+' |
+	sort -u >"$T/names"
 if [ "$hooks" = yes ]; then
-	is "$names" 3 "a build with test hooks holds the three names"
+	is "$(tr '\n' ' ' <"$T/names")" "$(printf 'CTHULHU_TEST_%s ' CAS_HOOK \
+		CRASH_AT MERGE_MEMPACK_MAX NEXT_HOOK NO_INOTIFY)" \
+		"a build with test hooks holds the five names"
 	is "$(cat "$T/cas-hook.args")" "refs/heads/$branch" \
 		"the CAS hook gets the ref name as one argument"
 	grep -qx updating "$T/next-hook.args"
 	ok "the next hook gets the point as one argument"
 else
-	is "$names" 0 "a build without test hooks holds none of their names"
+	is "$(wc -l <"$T/names" | tr -d ' ')" 0 \
+		"a build without test hooks holds no CTHULHU_TEST_* name"
 	kill -0 "$DAEMON_PID"
-	ok "CTHULHU_CRASH_AT=apply-moved did not kill it"
+	ok "CTHULHU_TEST_CRASH_AT=apply-moved did not kill it"
 	[ ! -e "$T/cas-hook.args" ] && [ ! -e "$T/next-hook.args" ]
 	ok "the CAS and next hooks never ran"
 fi

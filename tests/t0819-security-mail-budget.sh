@@ -19,10 +19,8 @@ BOUND=$((5 * ${CTHULHU_TEST_SLOW:-1}))
 
 make_repo "$T/work"
 mkdir -p "$T/maildir/new" "$T/maildir/cur" "$T/maildir/tmp"
-write_config "$T/cthulhu.conf" "$T/work.git" '[intake]' \
+setup_daemon "$T/work.git" "the daemon starts" '[intake]' \
 	"	maildir = $T/maildir" '	max-mail-size = 20M'
-start_daemon "$T/cthulhu.conf"
-ok "the daemon starts" || done_testing
 
 # deliver NAME FILE: put FILE into new/ as NAME, the Maildir way
 deliver()

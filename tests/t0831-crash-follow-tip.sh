@@ -22,10 +22,8 @@ apply_tree || exit 1
 		cat "$T/fp$k"/*.patch >"$T/s$k.mbox"
 	done
 ) || exit 1
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
 	'[apply]' '	link = '
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
 
 cth submit "$T/s1.mbox" >/dev/null && cth submit "$T/s2.mbox" >/dev/null
 ok "two series in"

@@ -11,10 +11,8 @@ test_init
 make_repo "$T/src"
 commit_on t1 "t1: first"
 (cd "$T/src" && git push -q origin t1)
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "t1"]' '	order = 1' \
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "t1"]' '	order = 1' \
 	'[next]' '	debounce = 100'
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
 cth rebuild --wait >/dev/null
 ok "a first build"
 stop_daemon

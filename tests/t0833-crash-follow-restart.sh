@@ -23,10 +23,8 @@ apply_tree || exit 1
 	sed -i 's/\*\*\* SUBJECT HERE \*\*\*/s1: Add files/' "$T/fp/0000-cover-letter.patch"
 	cat "$T/fp"/*.patch >"$T/s1.mbox"
 ) || exit 1
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
 	'[apply]' '	link = '
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
 cth submit "$T/s1.mbox" >/dev/null
 sid=$(sql "SELECT series_id FROM patches WHERE subject = 's1: Add file 1'")
 cth apply "$sid" pmu >/dev/null

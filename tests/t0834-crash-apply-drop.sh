@@ -1,9 +1,9 @@
 #!/bin/sh
 # kill -9 between the ref update of an apply or a drop and the SQLite
-# transaction that records it (CTHULHU_CRASH_AT=apply-moved, drop-moved).
-# The job is run again at the next start: the apply records the commits
-# the topic already ends with, the drop records the drop the branch
-# already shows, each with its one notification, and the replayed
+# transaction that records it (CTHULHU_TEST_CRASH_AT=apply-moved,
+# drop-moved).  The job is run again at the next start: the apply records
+# the commits the topic already ends with, the drop records the drop the
+# branch already shows, each with its one notification, and the replayed
 # commits' rows follow them.  Neither is done twice, nor half.  And a
 # drop of a commit a rebase moved (not followed yet) drops the patch's
 # new commit.
@@ -29,8 +29,6 @@ apply_tree || exit 1
 		cat "$T/fp$k"/*.patch >"$T/s$k.mbox"
 	done
 ) || exit 1
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
-	'[apply]' '	link = '
 
 dead()
 {
@@ -43,10 +41,10 @@ crash_run()
 {
 	local point=$1
 	shift
-	CTHULHU_CRASH_AT=$point
-	export CTHULHU_CRASH_AT
+	CTHULHU_TEST_CRASH_AT=$point
+	export CTHULHU_TEST_CRASH_AT
 	start_daemon "$T/cthulhu.conf"
-	unset CTHULHU_CRASH_AT
+	unset CTHULHU_TEST_CRASH_AT
 	"$CTHULHU" "$@" >"$T/out" 2>&1
 	rc=$?
 	wait_for 30 dead
@@ -59,8 +57,8 @@ sid()
 	sql "SELECT series_id FROM patches WHERE subject = 's$1: Add file 1'"
 }
 
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
+	'[apply]' '	link = '
 cth submit "$T/s1.mbox" >/dev/null && cth submit "$T/s2.mbox" >/dev/null
 ok "two series in"
 s1=$(sid 1)

@@ -23,12 +23,10 @@ while [ $k -le $NSERIES ]; do
 	k=$((k + 1))
 done
 
-write_config "$T/cthulhu.conf" "$T/src.git" \
+setup_daemon "$T/src.git" "cthulhud starts" \
 	'[topic "pmu"]' '	order = 1' '[topic "mmu"]' '	order = 2' \
 	'[topic "dev"]' '	order = 3' '[next]' '	debounce = 50' \
 	'[apply]' '	link = '
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
 
 # parallel N CMD...: CMD with each of 1..N as its last argument, N at once;
 # waits for all; $T/rc.I holds each one's exit status.

@@ -1,9 +1,9 @@
 #!/bin/sh
 # The compare-and-swap of apply and drop against a push that lands just
-# before the daemon moves the topic (CTHULHU_CAS_HOOK pushes there, with
-# the git CLI).  An apply whose topic moved is applied again on the new
-# tip, keeping the pushed commit; one that keeps losing the race gives up
-# after a few tries and says so, with nothing recorded.  A drop whose
+# before the daemon moves the topic (CTHULHU_TEST_CAS_HOOK pushes there,
+# with the git CLI).  An apply whose topic moved is applied again on the
+# new tip, keeping the pushed commit; one that keeps losing the race gives
+# up after a few tries and says so, with nothing recorded.  A drop whose
 # topic moved says so and changes nothing.  Never a clobbered push.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
@@ -40,13 +40,11 @@ chmod +x "$T/hook"
 echo 0 >"$T/pushes-left"
 : >"$T/pushed"
 
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
+CTHULHU_TEST_CAS_HOOK=$T/hook
+export CTHULHU_TEST_CAS_HOOK
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
 	'[apply]' '	link = '
-CTHULHU_CAS_HOOK=$T/hook
-export CTHULHU_CAS_HOOK
-start_daemon "$T/cthulhu.conf"
-unset CTHULHU_CAS_HOOK
-ok "cthulhud starts" || done_testing
+unset CTHULHU_TEST_CAS_HOOK
 for k in 1 2 3; do cth submit "$T/s$k.mbox" >/dev/null || exit 1; done
 sid()
 {

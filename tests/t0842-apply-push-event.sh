@@ -9,6 +9,7 @@
 . "$top_srcdir/tests/lib-topics.sh"
 . "$top_srcdir/tests/lib-apply.sh"
 test_init
+need_test_hooks
 
 apply_tree || exit 1
 (
@@ -20,12 +21,10 @@ apply_tree || exit 1
 	git format-patch -q --thread=shallow -o "$T/fp" base..s1
 	cat "$T/fp"/*.patch >"$T/s1.mbox"
 ) || exit 1
-write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
+CTHULHU_TEST_NO_INOTIFY=1
+export CTHULHU_TEST_NO_INOTIFY
+setup_daemon "$T/src.git" "cthulhud starts" '[topic "pmu"]' '	order = 1' \
 	'[apply]' '	link = ' '[watch]' '	poll = 60'
-CTHULHU_NO_INOTIFY=1
-export CTHULHU_NO_INOTIFY
-start_daemon "$T/cthulhu.conf"
-ok "cthulhud starts" || done_testing
 cth submit "$T/s1.mbox" >/dev/null
 sid=$(sql "SELECT series_id FROM patches WHERE subject = 's1: Add a file'")
 

@@ -8,11 +8,11 @@
 logs=${VALGRIND_LOGS:-$top_builddir/tests/valgrind}
 mkdir -p "$logs"
 # A daemon told to kill itself with SIGKILL in the middle of a job
-# (CTHULHU_CRASH_AT, the crash tests t083x) dies holding the job's
+# (CTHULHU_TEST_CRASH_AT, the crash tests t083x) dies holding the job's
 # memory, which memcheck's leak check at that death reports as lost:
 # for it only invalid accesses and uninitialised values count.
 leak=full
-[ -n "${CTHULHU_CRASH_AT:-}" ] && leak=no
+[ -n "${CTHULHU_TEST_CRASH_AT:-}" ] && leak=no
 exec valgrind --tool=memcheck --error-exitcode=99 --quiet \
 	--leak-check=$leak --show-leak-kinds=definite \
 	--errors-for-leak-kinds=definite --track-origins=yes \
