@@ -286,28 +286,6 @@ bool mail_msgid_valid(const char *id);
  */
 char *mail_pull_url(const char *text);
 
-/*
- * Whether two senders (From: name and address, as in struct mail) are one
- * person for series grouping; NULL if not, else how it was seen: "same
- * address" (any case), "list-rewritten address" (the same once a list's
- * or archive's rewriting is undone: "user at host dot org",
- * "user=host.org@list", SRS0), "same name" or "same name (via a list)"
- * (the display name, without a DMARC " via List", quotes, case, spaces;
- * "Last, First" = "First Last"), "gmane address" (a nameless
- * "user-HASH@public.gmane.org" and the same local part).  An address a
- * DMARC " via List" From: carries is the list's and names nobody, unless
- * it is a rewritten one ("user=host.org@groups.io").
- */
-const char *mail_same_sender(const char *name1, const char *email1,
-			     const char *name2, const char *email2);
-
-/*
- * Whether name and email are a rewritten sender (a " via List" From:
- * left as it was, a gmane address, a list-rewritten address): the real
- * one, when it comes, is better.
- */
-bool mail_sender_rewritten(const char *name, const char *email);
-
 /* --- mbox -------------------------------------------------------------- */
 
 enum mbox_format {

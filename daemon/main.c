@@ -23,7 +23,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
-#include "daemon/demo.h"
+#include "daemon/demo/demo.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
 #include "lib/error.h"

@@ -33,6 +33,7 @@
 #include "daemon/jobs.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "daemon/mail-identity.h"
 #include "daemon/mail.h"
 #include "daemon/series.h"
 #include "lib/strbuf.h"

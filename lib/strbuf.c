@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -144,6 +145,36 @@ void strbuf_trim(struct strbuf *sb)
 		memmove(sb->buf, sb->buf + skip, sb->len - skip);
 		strbuf_setlen(sb, sb->len - skip);
 	}
+}
+
+void strbuf_squeeze_space(struct strbuf *sb)
+{
+	size_t i, o = 0;
+	bool in_space = false;
+
+	for (i = 0; i < sb->len; i++) {
+		unsigned char c = sb->buf[i];
+
+		if (isspace(c)) {
+			if (!in_space)
+				sb->buf[o++] = ' ';
+			in_space = true;
+			continue;
+		}
+		in_space = false;
+		sb->buf[o++] = c;
+	}
+	strbuf_setlen(sb, o);
+}
+
+void strbuf_remove(struct strbuf *sb, size_t pos, size_t n)
+{
+	if (pos >= sb->len)
+		return;
+	if (n > sb->len - pos)
+		n = sb->len - pos;
+	memmove(sb->buf + pos, sb->buf + pos + n, sb->len - pos - n);
+	strbuf_setlen(sb, sb->len - n);
 }
 
 int strbuf_read_fd(struct strbuf *sb, int fd)

@@ -48,6 +48,10 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 
 void strbuf_rtrim(struct strbuf *sb);
 void strbuf_trim(struct strbuf *sb);
+/* Turn every run of whitespace into one space (git's cleanup_space). */
+void strbuf_squeeze_space(struct strbuf *sb);
+/* Remove n bytes at pos (those there are, when fewer follow pos). */
+void strbuf_remove(struct strbuf *sb, size_t pos, size_t n);
 
 /* Read the whole file at path, appending; 0 or -errno. */
 int strbuf_read_file(struct strbuf *sb, const char *path);

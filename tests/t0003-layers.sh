@@ -84,7 +84,8 @@ daemon/engine.c
 daemon/gate-run.c
 daemon/gate.c
 daemon/notify.c
-daemon/pullreq.c
+daemon/pullreq-conflicts.c
+daemon/queue-scan.c
 daemon/queue.c
 daemon/series.c
 "

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Table tests for daemon/mail.c: the synthetic subject, series-marker,
- * version, Message-ID and References cases of patchwork's test_parser.py,
- * git's inline t5100 cases, and the mbox formats.
+ * Table tests for daemon/mail.c and daemon/mail-identity.c: the synthetic
+ * subject, series-marker, version, Message-ID and References cases of
+ * patchwork's test_parser.py, git's inline t5100 cases, and the mbox
+ * formats.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/error.h"
+#include "daemon/mail-identity.h"
 #include "daemon/mail.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"

@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 
-#include "daemon/demo-data.h"
+#include "daemon/demo/demo-data.h"
 
 const struct demo_person demo_people[] = {
 	{ "Release Manager", "release@example.org", 0 },

@@ -24,8 +24,8 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
-#include "daemon/demo-data.h"
-#include "daemon/demo.h"
+#include "daemon/demo/demo-data.h"
+#include "daemon/demo/demo.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "lib/log.h"

@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Looking at a series for the review queue: lint its patches and the
+ * series, find its lane (and the reason) and whether it is queued, place
+ * it by arrival unless a bump placed it, and write its queue row.
+ * queue.c runs this on the series the triggers noted and keeps the
+ * in-memory order of the places it gives.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/config.h"
+#include "daemon/cycle.h"
+#include "daemon/db.h"
+#include "lib/error.h"
+#include "daemon/lint.h"
+#include "lib/log.h"
+#include "daemon/mail.h"
+#include "daemon/queue-scan.h"
+#include "daemon/repo.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+
+/*
+ * The rank of a series that no bump moved: its arrival in 1/2^20 s, plus
+ * the low bits of its first version's id to part series of the same
+ * second, leaving room between neighbours for bumps to land.
+ */
+#define RANK(arrival, root) \
+	((int64_t)(arrival)*QUEUE_RANK_SECOND + ((int64_t)(root)&0x3ff) * 1024)
+
+/* The states that take a series out of the queue. */
+static bool state_leaves(const char *state)
+{
+	return !strcmp(state, "applied") || !strcmp(state, "dropped") ||
+	       !strcmp(state, "rejected") || !strcmp(state, "superseded");
+}
+
+static int lint_lookup(void *data, const char *hex, struct strbuf *subject)
+{
+	struct queue_scan *sc = data;
+	char full[41];
+
+	if (!sc->repo)
+		return -ENOENT;
+	return cycle_lookup_commit(sc->repo, hex, full, subject);
+}
+
+int queue_scan_init(struct queue_scan *sc, struct db *db,
+		    const struct config *cfg, struct strbuf *err)
+{
+	struct strbuf ignore = STRBUF_INIT;
+	int ret;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->db = db;
+	sc->cfg = cfg;
+	sc->now = time(NULL);
+	sc->repo = repo_thread(&ignore);
+	if (sc->repo && cfg->mainline)
+		sc->have_cycle = !cycle_compute(sc->repo, cfg->mainline,
+						&sc->cycle, &ignore);
+	strbuf_release(&ignore);
+	/* A bad [lint] or [queue] value must not stop the queue: say so. */
+	lint_config_init(&sc->lint);
+	ret = lint_config_load(&sc->lint, cfg, err);
+	if (ret < 0) {
+		log_warn("queue: %s; using the defaults from there on",
+			 err->buf);
+		strbuf_reset(err);
+	}
+	sc->lint.lookup = lint_lookup;
+	sc->lint.lookup_data = sc;
+	sc->fixes_topic = config_get(cfg, "queue.fixes-topic");
+	if (!sc->fixes_topic)
+		sc->fixes_topic = "fixes";
+	sc->other_maintainers = config_get(cfg, "queue.other-maintainers");
+	sc->other_trees = config_get(cfg, "queue.other-trees");
+	if (config_get_bool(cfg, "queue.stable-first", true, &sc->stable_first,
+			    err) < 0) {
+		log_warn("queue: %s; taking true", err->buf);
+		strbuf_reset(err);
+		sc->stable_first = true;
+	}
+	return 0;
+}
+
+void queue_scan_release(struct queue_scan *sc)
+{
+	lint_config_release(&sc->lint);
+}
+
+/* Whether word is one of the comma- or space-separated list (any case). */
+static bool in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	if (!list || !n)
+		return false;
+	while (*p) {
+		p += strspn(p, ", \t");
+		if (!strncasecmp(p, word, n) && (!p[n] || strchr(", \t", p[n])))
+			return true;
+		p += strcspn(p, ", \t");
+	}
+	return false;
+}
+
+/* The e-mail address of "Name <addr>" or of a bare address; in buf. */
+static const char *trailer_email(const char *value, char *buf, size_t size)
+{
+	const char *lt = strchr(value, '<'), *gt;
+	size_t n;
+
+	if (lt && (gt = strchr(lt, '>'))) {
+		n = gt - lt - 1;
+		value = lt + 1;
+	} else {
+		n = strcspn(value, " \t");
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, value, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The lane of a series, best first, with its reason. */
+struct lane {
+	int lane, sub;
+	struct strbuf reason;
+};
+
+static void lane_offer(struct lane *l, int lane, int sub, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void lane_offer(struct lane *l, int lane, int sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lane > l->lane || (lane == l->lane && sub >= l->sub))
+		return;
+	l->lane = lane;
+	l->sub = sub;
+	strbuf_reset(&l->reason);
+	va_start(ap, fmt);
+	strbuf_vaddf(&l->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* Place a Fixes: tag: lane 1 for the rc range, lane 2 otherwise. */
+static void lane_fixes(struct queue_scan *sc, struct lane *l, const char *value)
+{
+	struct strbuf subject = STRBUF_INIT;
+	char *hex = NULL, *quoted = NULL, full[41];
+	enum cycle_where where;
+
+	if (!lint_fixes_parse(value, &hex, &quoted)) {
+		lane_offer(l, 2, 1, "Fixes: %s", value);
+		return;
+	}
+	if (!sc->repo || cycle_lookup_commit(sc->repo, hex, full, &subject)) {
+		lane_offer(l, 2, 1, "Fixes: %.12s (not in the repository)",
+			   hex);
+		goto out;
+	}
+	where = sc->have_cycle ?
+			cycle_commit_where(sc->repo, &sc->cycle, full) :
+			CYCLE_NOT_MAINLINE;
+	if (where == CYCLE_CURRENT)
+		lane_offer(l, 1, 0,
+			   "fix for the current release: Fixes: %.12s (\"%s\") is after %s",
+			   full, subject.buf,
+			   *sc->cycle.previous ? sc->cycle.previous :
+						 "the last release");
+	else if (where == CYCLE_OLDER)
+		lane_offer(l, 2, sc->stable_first ? 0 : 1,
+			   "fix for an older release: Fixes: %.12s (\"%s\") is in %s or earlier",
+			   full, subject.buf, sc->cycle.previous);
+	else
+		lane_offer(l, 2, 1,
+			   "fix: Fixes: %.12s (\"%s\") is not in mainline",
+			   full, subject.buf);
+out:
+	strbuf_release(&subject);
+	free(hex);
+	free(quoted);
+}
+
+/* The parsed mails of a series: its patches in order, then its cover. */
+struct smail {
+	struct mail *m;
+	int64_t patch_id; /* 0 for the cover letter */
+};
+
+static void smails_free(struct smail *v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		mail_free(v[i].m);
+	free(v);
+}
+
+static int load_mails(struct queue_scan *sc, int64_t id, json_t *series,
+		      struct smail **out, size_t *nr, struct strbuf *err)
+{
+	struct strbuf raw = STRBUF_INIT, perr = STRBUF_INIT;
+	json_t *rows, *row;
+	struct smail *v;
+	size_t i, n = 0;
+	int64_t cover = json_integer_value(json_object_get(series, "cover_id"));
+
+	rows = db_query(sc->db, err,
+			"SELECT p.id AS patch_id, p.message_id "
+			"FROM patches p WHERE p.series_id = ? ORDER BY p.number",
+			"i", id);
+	if (!rows)
+		return -EIO;
+	if (cover)
+		json_array_append_new(rows, json_pack("{s:i, s:I}", "patch_id",
+						      0, "message_id",
+						      (json_int_t)cover));
+	ALLOC_ARRAY(v, json_array_size(rows) + 1);
+	json_array_foreach(rows, i, row) {
+		strbuf_reset(&raw);
+		if (db_query_blob(sc->db, &raw, err,
+				  "SELECT raw FROM messages WHERE id = ?", "i",
+				  (int64_t)json_integer_value(
+					  json_object_get(row, "message_id"))) <
+		    0)
+			continue;
+		strbuf_reset(&perr);
+		if (mail_parse(raw.buf, raw.len, &v[n].m, &perr) < 0)
+			continue;
+		v[n].patch_id =
+			json_integer_value(json_object_get(row, "patch_id"));
+		n++;
+	}
+	json_decref(rows);
+	strbuf_release(&raw);
+	strbuf_release(&perr);
+	*out = v;
+	*nr = n;
+	return 0;
+}
+
+static bool mail_to_stable(const struct mail *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_cc; i++)
+		if (!strcasecmp(m->cc[i].email, "stable@vger.kernel.org"))
+			return true;
+	for (i = 0; i < m->nr_to; i++)
+		if (!strcasecmp(m->to[i].email, "stable@vger.kernel.org"))
+			return true;
+	return false;
+}
+
+static int store_findings(struct queue_scan *sc, int64_t series_id,
+			  int64_t patch_id, const struct lint_findings *f,
+			  int64_t counts[3], struct strbuf *err)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < f->nr; i++) {
+		if (patch_id)
+			ret = db_exec(sc->db, err,
+				      "INSERT INTO lint_findings "
+				      "(series_id, patch_id, rule, severity, "
+				      "message) VALUES (?, ?, ?, ?, ?)",
+				      "iittt", series_id, patch_id,
+				      lint_rule_name(f->v[i].rule),
+				      lint_severity_name(f->v[i].severity),
+				      f->v[i].message);
+		else
+			ret = db_exec(sc->db, err,
+				      "INSERT INTO lint_findings "
+				      "(series_id, patch_id, rule, severity, "
+				      "message) VALUES (?, NULL, ?, ?, ?)",
+				      "ittt", series_id,
+				      lint_rule_name(f->v[i].rule),
+				      lint_severity_name(f->v[i].severity),
+				      f->v[i].message);
+		if (ret < 0)
+			return ret;
+		if (f->v[i].severity >= LINT_INFO)
+			counts[f->v[i].severity - LINT_INFO]++;
+	}
+	return 0;
+}
+
+int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
+		      bool *queued, struct strbuf *err)
+{
+	struct lint_findings found = LINT_FINDINGS_INIT;
+	struct lane lane = { 5, 0, STRBUF_INIT };
+	struct lint_patch *lp = NULL;
+	struct lint_trailer *lt = NULL;
+	struct lint_series ls = { 0 };
+	struct smail *mails = NULL;
+	json_t *series = NULL, *rows = NULL, *bump = NULL, *row;
+	int64_t root = id, arrival, sup, counts[3] = { 0, 0, 0 };
+	size_t nr_mails = 0, i, j, k, nr_lt = 0, nr_lp = 0;
+	const char *state, *base;
+	char email[256];
+	bool has_base;
+	int ret, depth;
+
+	ret = db_query_row(sc->db, &series, err,
+			   "SELECT id, state, superseded_by, supersedes, date, "
+			   "tags, version, cover_id, base_commit FROM series "
+			   "WHERE id = ?",
+			   "i", id);
+	if (ret < 0)
+		goto out;
+	if (!series) {
+		/* Gone: take it out. */
+		ret = db_exec(sc->db, err,
+			      "UPDATE queue SET queued = 0 "
+			      "WHERE series_id = ?",
+			      "i", id);
+		*queued = false;
+		key->id = id;
+		goto out;
+	}
+	state = json_string_value(json_object_get(series, "state"));
+	*queued = !state_leaves(state ? state : "") &&
+		  json_is_null(json_object_get(series, "superseded_by"));
+
+	/* The first version: its arrival is the series' place in line. */
+	arrival = json_integer_value(json_object_get(series, "date"));
+	sup = json_integer_value(json_object_get(series, "supersedes"));
+	for (depth = 0; sup && depth < 100; depth++) {
+		int64_t d = 0, next = 0;
+
+		if (db_query_int(sc->db, &d, NULL,
+				 "SELECT date FROM series "
+				 "WHERE id = ?",
+				 "i", sup) < 0)
+			break;
+		root = sup;
+		if (d && d < arrival)
+			arrival = d;
+		if (db_query_int(sc->db, &next, NULL,
+				 "SELECT supersedes FROM "
+				 "series WHERE id = ?",
+				 "i", sup) < 0)
+			break;
+		sup = next;
+	}
+
+	ret = load_mails(sc, id, series, &mails, &nr_mails, err);
+	if (ret < 0)
+		goto out;
+
+	/* Lint: each patch, then the series. */
+	ret = db_exec(sc->db, err,
+		      "DELETE FROM lint_findings WHERE "
+		      "series_id = ?",
+		      "i", id);
+	if (ret < 0)
+		goto out;
+	ALLOC_ARRAY(lp, nr_mails + 1);
+	base = json_string_value(json_object_get(series, "base_commit"));
+	has_base = base && *base;
+	for (i = 0; i < nr_mails; i++) {
+		struct mail *m = mails[i].m;
+
+		has_base |= *m->base_commit != '\0';
+		if (!mails[i].patch_id)
+			continue;
+		lt = xrealloc(lt, (nr_lt + m->nr_trailers + 1) * sizeof(*lt));
+		lp[nr_lp].subject_raw = m->subject;
+		lp[nr_lp].subject = m->subject_clean;
+		lp[nr_lp].body = m->body;
+		lp[nr_lp].diff = m->patch;
+		lp[nr_lp].cc_stable = mail_to_stable(m);
+		lp[nr_lp].nr_trailers = m->nr_trailers;
+		/* lp[].trailers is set once lt stops moving. */
+		for (j = 0; j < m->nr_trailers; j++) {
+			lt[nr_lt + j].key = m->trailers[j].key;
+			lt[nr_lt + j].value = m->trailers[j].value;
+		}
+		nr_lt += m->nr_trailers;
+		nr_lp++;
+	}
+	for (i = 0, k = 0; i < nr_lp; i++) {
+		lp[i].trailers = lt + k;
+		k += lp[i].nr_trailers;
+	}
+	for (i = 0, j = 0; i < nr_mails; i++) {
+		if (!mails[i].patch_id)
+			continue;
+		lint_patch(&sc->lint, &lp[j++], &found);
+		ret = store_findings(sc, id, mails[i].patch_id, &found, counts,
+				     err);
+		lint_findings_release(&found);
+		if (ret < 0)
+			goto out;
+	}
+	ls.version = json_integer_value(json_object_get(series, "version"));
+	ls.has_base_commit = has_base;
+	ls.patches = lp;
+	ls.nr_patches = nr_lp;
+	/* The thread's first mail: the cover letter, else patch 1. */
+	if (nr_mails) {
+		struct mail *first = mails[nr_mails - 1].patch_id ?
+					     mails[0].m :
+					     mails[nr_mails - 1].m;
+		int64_t n = 0;
+
+		ls.in_reply_to = first->in_reply_to;
+		if (*first->in_reply_to && root != id)
+			ls.in_reply_to_earlier =
+				!db_query_int(
+					sc->db, &n, NULL,
+					"SELECT count(*) FROM messages m "
+					"JOIN queue q ON q.series_id = m.series_id "
+					"WHERE m.msgid = ? AND q.root_id = ?",
+					"ti", first->in_reply_to, root) &&
+				n > 0;
+	}
+	lint_series(&sc->lint, &ls, &found);
+	ret = store_findings(sc, id, 0, &found, counts, err);
+	lint_findings_release(&found);
+	if (ret < 0)
+		goto out;
+
+	/* The lane. */
+	rows = json_loads(json_string_value(json_object_get(series, "tags")) ?
+				  json_string_value(
+					  json_object_get(series, "tags")) :
+				  "[]",
+			  0, NULL);
+	json_array_foreach(rows, i, row) {
+		const char *tag = json_string_value(row);
+
+		if (!tag)
+			continue;
+		if (!strcasecmp(tag, sc->fixes_topic))
+			lane_offer(&lane, 1, 0,
+				   "aimed at the %s topic ([PATCH %s])",
+				   sc->fixes_topic, tag);
+		else if (in_list(sc->other_trees, tag))
+			lane_offer(&lane, 3, 0,
+				   "goes through another tree ([PATCH %s])",
+				   tag);
+	}
+	json_decref(rows);
+	rows = NULL;
+	for (i = 0; i < nr_lt; i++) {
+		if (!strcasecmp(lt[i].key, "Fixes"))
+			lane_fixes(sc, &lane, lt[i].value);
+		else if (!strcasecmp(lt[i].key, "Cc") &&
+			 strcasestr(lt[i].value, "stable@vger.kernel.org"))
+			lane_offer(&lane, 2, sc->stable_first ? 0 : 1,
+				   "fix for stable: Cc: stable@vger.kernel.org");
+		else if ((!strcasecmp(lt[i].key, "Acked-by") ||
+			  !strcasecmp(lt[i].key, "Reviewed-by")) &&
+			 in_list(sc->other_maintainers,
+				 trailer_email(lt[i].value, email,
+					       sizeof(email))))
+			lane_offer(&lane, 3, 0, "%s: %s (another maintainer)",
+				   lt[i].key, lt[i].value);
+	}
+	/* Acks and reviews that came as replies. */
+	if (sc->other_maintainers) {
+		rows = db_query(sc->db, err,
+				"SELECT key, value FROM trailers "
+				"WHERE series_id = ? AND key IN ('Acked-by', "
+				"'Reviewed-by') ORDER BY id",
+				"i", id);
+		if (!rows) {
+			ret = -EIO;
+			goto out;
+		}
+		json_array_foreach(rows, i, row) {
+			const char *v = json_string_value(
+				json_object_get(row, "value"));
+
+			if (v &&
+			    in_list(sc->other_maintainers,
+				    trailer_email(v, email, sizeof(email))))
+				lane_offer(&lane, 3, 0,
+					   "%s: %s (another maintainer)",
+					   json_string_value(
+						   json_object_get(row, "key")),
+					   v);
+		}
+	}
+	lane_offer(&lane, 4, 0, "in order of arrival");
+
+	/* The place: a bump of any version wins over lane and arrival. */
+	ret = db_query_row(sc->db, &bump, err,
+			   "SELECT olane, rank FROM "
+			   "queue_bumps WHERE root_id = ?",
+			   "i", root);
+	if (ret < 0)
+		goto out;
+	key->id = id;
+	key->lane = lane.lane;
+	if (bump) {
+		key->olane = json_integer_value(json_object_get(bump, "olane"));
+		key->rank = json_integer_value(json_object_get(bump, "rank"));
+	} else {
+		key->olane = lane.lane * 10 + lane.sub;
+		key->rank = RANK(arrival, root);
+	}
+
+	ret = db_exec(sc->db, err,
+		      "INSERT INTO queue (series_id, root_id, queued, lane, "
+		      "sublane, reason, arrival, olane, rank, lint_errors, "
+		      "lint_warnings, lint_infos, entered_at, left_at, "
+		      "left_state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		      "?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?3 THEN NULL "
+		      "ELSE ?13 END, CASE WHEN ?3 THEN NULL ELSE ?14 END, ?13) "
+		      "ON CONFLICT (series_id) DO UPDATE SET root_id = ?2, "
+		      "queued = ?3, lane = ?4, sublane = ?5, reason = ?6, "
+		      "arrival = ?7, olane = ?8, rank = ?9, lint_errors = ?10, "
+		      "lint_warnings = ?11, lint_infos = ?12, "
+		      "entered_at = CASE WHEN ?3 AND NOT queued THEN ?13 "
+		      "ELSE entered_at END, "
+		      "left_at = CASE WHEN ?3 THEN NULL WHEN queued THEN ?13 "
+		      "ELSE left_at END, "
+		      "left_state = CASE WHEN ?3 THEN NULL ELSE ?14 END, "
+		      "updated_at = ?13",
+		      "iidddtidiiiiit", id, root, (int)*queued, lane.lane,
+		      lane.sub, lane.reason.buf, arrival, key->olane, key->rank,
+		      counts[LINT_ERROR - LINT_INFO],
+		      counts[LINT_WARNING - LINT_INFO], counts[0],
+		      (int64_t)sc->now,
+		      json_is_null(json_object_get(series, "superseded_by")) ?
+			      state :
+			      "superseded");
+out:
+	json_decref(bump);
+	json_decref(rows);
+	json_decref(series);
+	free(lp);
+	free(lt);
+	smails_free(mails, nr_mails);
+	strbuf_release(&lane.reason);
+	return ret;
+}
