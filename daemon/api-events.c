@@ -14,6 +14,7 @@
 #include "daemon/http.h"
 #include "lib/strbuf.h"
 #include "daemon/store/topics.h"
+#include "daemon/topic-json.h"
 #include "daemon/topic.h"
 
 #define EVENTS_LIMIT_DEFAULT 100

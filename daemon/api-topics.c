@@ -18,6 +18,7 @@
 #include "daemon/store/builds.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
+#include "daemon/topic-json.h"
 #include "daemon/topic.h"
 
 /* How many of a topic's latest events GET /api/v1/topics/NAME shows. */

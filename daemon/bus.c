@@ -18,6 +18,10 @@
 
 #include "daemon/bus.h"
 #include "daemon/db.h"
+#include "daemon/store/jobs.h"
+#include "daemon/store/row.h"
+#include "daemon/store/topics.h"
+#include "daemon/topic-json.h"
 #include "lib/deadline.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -224,52 +228,61 @@ int bus_reader_next(struct bus_reader *r, struct strbuf *out,
 }
 
 /*
- * Publish the rows of the query (whose first column is "id") as messages
- * of kind, and move *mark to the last id seen.  Returns how many, or -1
- * when the query failed (the table may not exist yet).
+ * Publish the moves with id > *mark as "topic" messages, the jobs that
+ * ended with id > *mark as "job" messages, at most BUS_BATCH (then a
+ * "resync"), and move *mark to the last id seen.  Each returns how many,
+ * or -1 when the read failed (the table may not exist yet).
  */
-static int publish_rows(struct db *db, const char *kind, const char *sql,
-			int64_t *mark)
+static int publish_events(struct db *db, int64_t *mark)
 {
 	struct strbuf err = STRBUF_INIT;
-	json_t *rows, *row;
+	struct store_event_list events;
 	size_t i;
-	int n;
 
-	rows = db_query(db, &err, sql, "ii", *mark, (int64_t)BUS_BATCH);
-	if (!rows) {
+	if (store_events_list(db, NULL, *mark, BUS_BATCH, false, &events,
+			      &err) < 0) {
 		log_debug("bus: %s", err.buf);
 		strbuf_release(&err);
 		return -1;
 	}
-	json_array_foreach(rows, i, row) {
-		*mark = json_integer_value(json_object_get(row, "id"));
-		bus_publish(kind, json_incref(row));
+	for (i = 0; i < events.nr; i++) {
+		*mark = events.v[i].id;
+		bus_publish("topic", topic_event_json(&events.v[i]));
 	}
-	n = json_array_size(rows);
-	if (n >= BUS_BATCH)
+	if (events.nr >= BUS_BATCH)
 		bus_publish("resync", NULL);
-	json_decref(rows);
-	strbuf_release(&err);
-	return n;
+	store_event_list_release(&events);
+	return (int)i;
 }
 
-static const char events_sql[] =
-	"SELECT id, topic, old, new, kind, source, at FROM events "
-	"WHERE id > ? ORDER BY id LIMIT ?";
-static const char jobs_sql[] =
-	"SELECT id, type, state, error, finished_at FROM jobs "
-	"WHERE id > ? AND state IN ('done', 'failed') ORDER BY id LIMIT ?";
-
-static int64_t max_id(struct db *db, const char *sql)
+static int publish_jobs(struct db *db, int64_t *mark)
 {
 	struct strbuf err = STRBUF_INIT;
-	int64_t v = 0;
+	struct store_job_list jobs;
+	size_t i;
 
-	if (db_query_int(db, &v, &err, sql, NULL))
-		v = 0;
-	strbuf_release(&err);
-	return v;
+	if (store_jobs_ended_since(db, *mark, BUS_BATCH, &jobs, &err) < 0) {
+		log_debug("bus: %s", err.buf);
+		strbuf_release(&err);
+		return -1;
+	}
+	for (i = 0; i < jobs.nr; i++) {
+		const struct store_job *j = &jobs.v[i];
+
+		*mark = j->id;
+		bus_publish("job",
+			    json_pack("{s:I, s:s?, s:s?, s:s?, s:o}", "id",
+				      (json_int_t)j->id, "type", j->type,
+				      "state", j->state, "error", j->error,
+				      "finished_at",
+				      j->finished_at == STORE_NONE ?
+					      json_null() :
+					      json_integer(j->finished_at)));
+	}
+	if (jobs.nr >= BUS_BATCH)
+		bus_publish("resync", NULL);
+	store_job_list_release(&jobs);
+	return (int)i;
 }
 
 /*
@@ -289,10 +302,11 @@ static void *bus_watch(void *arg)
 			"bus: no database connection; the event stream tells only what modules publish");
 		return NULL;
 	}
-	events_mark = max_id(db, "SELECT coalesce(max(id), 0) FROM events");
-	jobs_mark = max_id(db, "SELECT coalesce(max(id), 0) FROM jobs "
-			       "WHERE state IN ('done', 'failed')");
-	db_query_int(db, &version, &err, "PRAGMA data_version", NULL);
+	if (store_events_last_id(db, &events_mark, NULL) < 0)
+		events_mark = 0;
+	if (store_jobs_last_ended(db, &jobs_mark, NULL) < 0)
+		jobs_mark = 0;
+	db_data_version(db, &version, &err);
 
 	pthread_mutex_lock(&bus.lock);
 	while (!bus.stopping) {
@@ -308,13 +322,13 @@ static void *bus_watch(void *arg)
 		pthread_mutex_unlock(&bus.lock);
 
 		strbuf_reset(&err);
-		if (db_query_int(db, &v, &err, "PRAGMA data_version", NULL)) {
+		if (db_data_version(db, &v, &err)) {
 			log_warn("bus: %s", err.buf);
 		} else if (v != version) {
 			version = v;
-			m = publish_rows(db, "topic", events_sql, &events_mark);
+			m = publish_events(db, &events_mark);
 			n += m > 0 ? m : 0;
-			m = publish_rows(db, "job", jobs_sql, &jobs_mark);
+			m = publish_jobs(db, &jobs_mark);
 			n += m > 0 ? m : 0;
 			if (!n)
 				bus_publish("change", NULL);

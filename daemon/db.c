@@ -365,6 +365,11 @@ int db_query_blob(struct db *db, struct strbuf *out, struct strbuf *err,
 	return 0;
 }
 
+int db_data_version(struct db *db, int64_t *version, struct strbuf *err)
+{
+	return db_query_int(db, version, err, "PRAGMA data_version", NULL);
+}
+
 int64_t db_last_insert_id(struct db *db)
 {
 	return sqlite3_last_insert_rowid(db->h);

@@ -66,6 +66,12 @@ int db_query_int(struct db *db, int64_t *out, struct strbuf *err,
 int db_query_blob(struct db *db, struct strbuf *out, struct strbuf *err,
 		  const char *sql, const char *types, ...);
 
+/*
+ * SQLite's PRAGMA data_version: a number that changes when another
+ * connection commits.
+ */
+int db_data_version(struct db *db, int64_t *version, struct strbuf *err);
+
 int64_t db_last_insert_id(struct db *db);
 int db_changes(struct db *db);
 

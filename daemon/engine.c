@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "daemon/store/jobs.h"
 #include "lib/deadline.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -126,6 +127,7 @@ static int64_t job_row_insert(const struct job_type *type, json_t *args,
 			      struct strbuf *err)
 {
 	struct db *db = db_thread();
+	int64_t id = 0;
 	char *text;
 	int rc;
 
@@ -134,15 +136,12 @@ static int64_t job_row_insert(const struct job_type *type, json_t *args,
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	text = json_dumps(args, JSON_COMPACT);
-	rc = db_exec(db, err,
-		     "INSERT INTO jobs (type, args, state, created_at) "
-		     "VALUES (?, ?, 'queued', ?)",
-		     "tti", type->name, text ? text : "{}",
-		     (int64_t)time(NULL));
+	rc = store_job_add(db, type->name, text ? text : "{}",
+			   (int64_t)time(NULL), &id, err);
 	free(text);
 	if (rc)
 		return rc;
-	return db_last_insert_id(db);
+	return id;
 }
 
 static void progress(struct job_ctx *ctx, const char *fmt, ...)
@@ -170,10 +169,7 @@ static int job_execute(struct job *job, json_t **result, struct strbuf *err)
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	if (job->id)
-		db_exec(db, &dberr,
-			"UPDATE jobs SET state = 'running', "
-			"started_at = ?, attempts = attempts + 1 WHERE id = ?",
-			"ii", (int64_t)time(NULL), job->id);
+		store_job_started(db, job->id, (int64_t)time(NULL), &dberr);
 	ctx.id = job->id;
 	ctx.db = db;
 	ctx.config = daemon_config_engine();
@@ -206,22 +202,15 @@ static int job_execute(struct job *job, json_t **result, struct strbuf *err)
 		if (code >= 0) {
 			text = *result ? json_dumps(*result, JSON_COMPACT) :
 					 NULL;
-			db_exec(db, &dberr,
-				"UPDATE jobs SET state = 'done', "
-				"result = ?, finished_at = ? WHERE id = ?",
-				"tii", text, (int64_t)time(NULL), job->id);
+			store_job_done(db, job->id, text, (int64_t)time(NULL),
+				       &dberr);
 		} else {
-			db_exec(db, &dberr,
-				"UPDATE jobs SET state = 'failed', "
-				"error = ?, code = ?, finished_at = ? WHERE id = ?",
-				"tdii", err->buf, code, (int64_t)time(NULL),
-				job->id);
+			store_job_failed(db, job->id, err->buf, code,
+					 (int64_t)time(NULL), &dberr);
 		}
 		if (!(eng.finished % 256))
-			db_exec(db, &dberr,
-				"DELETE FROM jobs WHERE state IN "
-				"('done', 'failed') AND id < ?",
-				"i", job->id - JOBS_KEPT);
+			store_jobs_forget_before(db, job->id - JOBS_KEPT,
+						 &dberr);
 	} else if (code < 0) {
 		log_warn("%s: %s", job->type->name, err->buf);
 	}
@@ -355,35 +344,29 @@ static void *engine_main(void *unused)
 static int engine_recover(struct strbuf *err)
 {
 	struct db *db = db_thread();
-	json_t *rows, *row;
+	struct store_job_list jobs;
 	size_t i;
+	int ret;
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	rows = db_query(db, err,
-			"SELECT id, type, args, state FROM jobs "
-			"WHERE state IN ('queued', 'running') ORDER BY id",
-			NULL);
-	if (!rows)
-		return -EIO;
-	json_array_foreach(rows, i, row) {
-		int64_t id = json_integer_value(json_object_get(row, "id"));
-		const char *tname =
-			json_string_value(json_object_get(row, "type"));
-		const char *state =
-			json_string_value(json_object_get(row, "state"));
+	ret = store_jobs_unfinished(db, &jobs, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < jobs.nr; i++) {
+		int64_t id = jobs.v[i].id;
+		const char *tname = jobs.v[i].type;
+		const char *state = jobs.v[i].state ? jobs.v[i].state : "";
 		const struct job_type *type = tname ? find_type(tname) : NULL;
 		struct job *job;
 
 		if (!type || !type->rerun) {
-			db_exec(db, NULL,
-				"UPDATE jobs SET state = 'failed', "
-				"error = ?, finished_at = ? WHERE id = ?",
-				"tii",
+			store_job_failed(
+				db, id,
 				!strcmp(state, "running") ?
 					"interrupted: cthulhud stopped while it ran" :
 					"interrupted: cthulhud stopped before it ran",
-				(int64_t)time(NULL), id);
+				0, (int64_t)time(NULL), NULL);
 			log_warn("job %lld (%s) was %s when cthulhud stopped; "
 				 "marked failed",
 				 (long long)id, tname ? tname : "?", state);
@@ -392,22 +375,20 @@ static int engine_recover(struct strbuf *err)
 		log_info("job %lld (%s) was %s when cthulhud stopped; "
 			 "running it again",
 			 (long long)id, tname, state);
-		db_exec(db, NULL,
-			"UPDATE jobs SET state = 'queued' WHERE id = ?", "i",
-			id);
+		store_job_requeue(db, id, NULL);
 		job = xcalloc(1, sizeof(*job));
 		job->id = id;
 		job->type = type;
-		job->args = json_loads(json_string_value(
-					       json_object_get(row, "args")),
-				       0, NULL);
+		job->args = jobs.v[i].args ?
+				    json_loads(jobs.v[i].args, 0, NULL) :
+				    NULL;
 		if (!job->args)
 			job->args = json_object();
 		pthread_mutex_lock(&eng.lock);
 		queue_append(job);
 		pthread_mutex_unlock(&eng.lock);
 	}
-	json_decref(rows);
+	store_job_list_release(&jobs);
 	return 0;
 }
 
@@ -581,10 +562,7 @@ void engine_kick(const char *type_name, json_t *args, unsigned int delay_ms)
 		if (text) {
 			struct db *db = db_thread();
 
-			if (db && db_exec(db, &err,
-					  "UPDATE jobs SET args = ? "
-					  "WHERE id = ? AND state = 'queued'",
-					  "ti", text, id) < 0)
+			if (db && store_job_set_args(db, id, text, &err) < 0)
 				log_error("cannot update job %lld: %s",
 					  (long long)id, err.buf);
 			free(text);

@@ -9,16 +9,13 @@
 struct strbuf;
 struct job_ctx;
 struct db;
-struct store_event;
-struct store_event_list;
-struct store_topic;
 
 /*
  * Topic tracking: the topics table mirrors cthulhu.conf's [topic] sections
  * plus those added through the API, and every move of a topic's branch
  * becomes an events row.
  *
- * A topic as JSON (the API's shape, what topic_json() makes):
+ * A topic as JSON (the API's shape, what topic_json() makes, topic-json.h):
  *   {"name", "branch" (full ref), "order", "into_next" (bool),
  *    "source" ("config" or "api"), "tip" (hex or null),
  *    "moved_at" (unix seconds of the last move seen, or null)}
@@ -79,15 +76,6 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves,
  * topic's branch differs from its recorded tip.
  */
 int topic_check(bool *moved, struct strbuf *err);
-
-/*
- * The API's shapes (above) of the store's rows (store/topics.h): new
- * objects, built at the edge from the typed rows.
- */
-json_t *topic_json(const struct store_topic *t);
-json_t *topic_event_json(const struct store_event *ev);
-/* An array of topic_event_json() of each event. */
-json_t *topic_events_json(const struct store_event_list *list);
 
 /* Jobs, registered by daemon/job-table.c's table. */
 int topic_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,

@@ -229,3 +229,9 @@ int store_events_list(struct db *db, const char *topic, int64_t since,
 	json_decref(rows);
 	return 0;
 }
+
+int store_events_last_id(struct db *db, int64_t *id, struct strbuf *err)
+{
+	return db_query_int(db, id, err,
+			    "SELECT coalesce(max(id), 0) FROM events", NULL);
+}

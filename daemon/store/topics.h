@@ -99,4 +99,7 @@ int store_events_list(struct db *db, const char *topic, int64_t since,
 		      int64_t limit, bool newest, struct store_event_list *out,
 		      struct strbuf *err);
 
+/* The id of the latest event, 0 for none. */
+int store_events_last_id(struct db *db, int64_t *id, struct strbuf *err);
+
 #endif
