@@ -4,12 +4,14 @@
  * and build_topics tables, for the section after git's text in a pull
  * request: so that the upstream maintainer sees them before merging.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "daemon/db.h"
 #include "lib/log.h"
 #include "daemon/pullreq-conflicts.h"
+#include "daemon/store/builds.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -118,65 +120,58 @@ static void write_conflicts(struct strbuf *out, const char *topic,
 json_t *pullreq_conflicts_find(struct db *db, const char *topic,
 			       const char *tip_hex, struct strbuf *text)
 {
-	json_t *rows, *row, *entry, *paths, *after, *topics, *p, *same;
+	struct store_build_topic_list past = { 0 };
+	int64_t *builds = NULL, *started = NULL;
+	json_t *entry, *paths, *after, *same, *build;
 	json_t *conflicts = json_array();
 	struct strbuf err = STRBUF_INIT;
-	size_t i, j;
+	char **names;
+	size_t i, j, nr;
 
-	rows = db_query(db, &err,
-			"SELECT b.id AS build, b.started_at AS at, t.pos, "
-			"t.tip, t.outcome, t.conflicts FROM build_topics t "
-			"JOIN builds b ON b.id = t.build "
-			"WHERE t.topic = ? AND b.state <> 'running' "
-			"ORDER BY b.id DESC LIMIT ?",
-			"ti", topic, (int64_t)CONFLICT_BUILDS);
-	if (!rows) {
+	if (store_topic_in_builds(db, topic, CONFLICT_BUILDS, &past, &builds,
+				  &started, &err) < 0)
 		log_warn("pull-request: cannot read the builds of next: %s",
 			 err.buf);
-		rows = json_array();
-	}
-	json_array_foreach(rows, i, row) {
-		const char *outcome = jstr(row, "outcome");
-		const char *conf = jstr(row, "conflicts");
-		const char *tip = jstr(row, "tip");
-		json_t *build = json_object_get(row, "build");
+	for (i = 0; i < past.nr; i++) {
+		const struct store_build_topic *t = &past.v[i];
 
-		if (!outcome || (strcmp(outcome, "conflict") &&
-				 strcmp(outcome, "resolved")))
+		if (!t->outcome || (strcmp(t->outcome, "conflict") &&
+				    strcmp(t->outcome, "resolved")))
 			continue;
-		paths = conf ? json_loads(conf, 0, NULL) : NULL;
-		if (!json_is_array(paths)) {
-			json_decref(paths);
-			paths = json_array();
-		}
+		paths = json_array();
+		for (j = 0; j < t->nr_conflicts; j++)
+			json_array_append_new(paths,
+					      json_string(t->conflicts[j]));
 		after = json_array();
-		topics =
-			db_query(db, &err,
-				 "SELECT topic FROM build_topics "
-				 "WHERE build = ? AND pos < ? "
-				 "AND outcome IN ('merged', 'reused', 'resolved') "
-				 "ORDER BY pos",
-				 "ii", (int64_t)json_integer_value(build),
-				 (int64_t)jint(row, "pos"));
-		json_array_foreach(topics, j, p)
-			json_array_append(after, json_object_get(p, "topic"));
-		json_decref(topics);
-		entry = json_pack("{s:[O], s:O, s:s, s:s*, s:b, s:o, s:o}",
-				  "builds", build, "at",
-				  json_object_get(row, "at"), "outcome",
-				  outcome, "tip", tip, "current_tip",
-				  tip && !strcmp(tip, tip_hex), "paths", paths,
-				  "after", after);
+		if (!store_build_merged_before(db, builds[i], t->pos, &names,
+					       &nr, &err)) {
+			for (j = 0; j < nr; j++) {
+				json_array_append_new(after,
+						      json_string(names[j]));
+				free(names[j]);
+			}
+			free(names);
+		}
+		build = json_integer(builds[i]);
+		entry = json_pack("{s:[O], s:I, s:s, s:s*, s:b, s:o, s:o}",
+				  "builds", build, "at", (json_int_t)started[i],
+				  "outcome", t->outcome, "tip", t->tip,
+				  "current_tip",
+				  t->tip && !strcmp(t->tip, tip_hex), "paths",
+				  paths, "after", after);
 		same = same_conflict(conflicts, entry);
 		if (same)
 			json_array_append(json_object_get(same, "builds"),
 					  build);
 		else
 			json_array_append(conflicts, entry);
+		json_decref(build);
 		json_decref(entry);
 	}
-	write_conflicts(text, topic, conflicts, json_array_size(rows));
-	json_decref(rows);
+	write_conflicts(text, topic, conflicts, past.nr);
+	store_build_topic_list_release(&past);
+	free(builds);
+	free(started);
 	strbuf_release(&err);
 	return conflicts;
 }

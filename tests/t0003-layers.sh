@@ -82,7 +82,6 @@ daemon/applied.c
 daemon/gate-run.c
 daemon/gate.c
 daemon/notify.c
-daemon/pullreq-conflicts.c
 daemon/queue-scan.c
 daemon/queue.c
 daemon/series.c

@@ -305,6 +305,71 @@ int store_build_last_conflict(struct db *db, const char *topic,
 	return 0;
 }
 
+int store_topic_in_builds(struct db *db, const char *topic, int64_t limit,
+			  struct store_build_topic_list *out, int64_t **builds,
+			  int64_t **started, struct strbuf *err)
+{
+	json_t *rows, *row;
+	size_t i;
+
+	rows = db_query(db, err,
+			"SELECT b.id AS build, b.started_at AS at, t.pos, "
+			"t.tip, t.outcome, t.conflicts FROM build_topics t "
+			"JOIN builds b ON b.id = t.build "
+			"WHERE t.topic = ? AND b.state <> 'running' "
+			"ORDER BY b.id DESC LIMIT ?",
+			"ti", topic, limit);
+	if (!rows)
+		return -EIO;
+	out->nr = json_array_size(rows);
+	out->v = xcalloc(out->nr ? out->nr : 1, sizeof(*out->v));
+	*builds = xcalloc(out->nr ? out->nr : 1, sizeof(**builds));
+	*started = xcalloc(out->nr ? out->nr : 1, sizeof(**started));
+	json_array_foreach(rows, i, row) {
+		struct store_build_topic *t = &out->v[i];
+
+		(*builds)[i] = row_int(row, "build");
+		(*started)[i] = row_int(row, "at");
+		t->pos = row_int(row, "pos");
+		t->tip = row_strdup(row, "tip");
+		t->outcome = row_strdup(row, "outcome");
+		decode_conflicts(json_string_value(
+					 json_object_get(row, "conflicts")),
+				 t);
+		t->resolution = STORE_NONE;
+		t->duration_ms = STORE_NONE;
+	}
+	json_decref(rows);
+	return 0;
+}
+
+int store_build_merged_before(struct db *db, int64_t build, int64_t pos,
+			      char ***names, size_t *nr, struct strbuf *err)
+{
+	json_t *rows, *row;
+	size_t i;
+
+	*names = NULL;
+	*nr = 0;
+	rows = db_query(db, err,
+			"SELECT topic FROM build_topics "
+			"WHERE build = ? AND pos < ? "
+			"AND outcome IN ('merged', 'reused', 'resolved') "
+			"ORDER BY pos",
+			"ii", build, pos);
+	if (!rows)
+		return -EIO;
+	*names = xcalloc(json_array_size(rows) + 1, sizeof(**names));
+	json_array_foreach(rows, i, row) {
+		char *name = row_strdup(row, "topic");
+
+		if (name)
+			(*names)[(*nr)++] = name;
+	}
+	json_decref(rows);
+	return 0;
+}
+
 int store_build_begin(struct db *db, const char *trigger, bool full,
 		      const char *base_rev, const char *old_next,
 		      int64_t started_at, int64_t *id, struct strbuf *err)

@@ -107,6 +107,22 @@ int store_build_last_conflict(struct db *db, const char *topic,
 			      struct store_conflict *out, bool *found,
 			      struct strbuf *err);
 
+/*
+ * A topic's place in each of the latest limit builds that are not
+ * running, newest first: the build, when it started, and the topic's
+ * row there (topic, branch, merge_commit, method, resolution and gate
+ * are not read).  store_build_topic_list_release() releases out.
+ */
+int store_topic_in_builds(struct db *db, const char *topic, int64_t limit,
+			  struct store_build_topic_list *out, int64_t **builds,
+			  int64_t **started, struct strbuf *err);
+/*
+ * The topics merged into build before position pos (merged, reused or
+ * resolved), in order: *names (nr of them; free each and the array).
+ */
+int store_build_merged_before(struct db *db, int64_t build, int64_t pos,
+			      char ***names, size_t *nr, struct strbuf *err);
+
 /* Writes, each one statement in the caller's transaction. */
 /* A build begins: a 'running' row, its id into *id. */
 int store_build_begin(struct db *db, const char *trigger, bool full,
