@@ -286,6 +286,52 @@ json_t *db_query(struct db *db, struct strbuf *err, const char *sql,
 	return rows;
 }
 
+int db_query_each(struct db *db, struct strbuf *err, db_row_fn fn, void *data,
+		  const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *stmt = db_prepare(db, sql, err);
+	va_list ap;
+	int rc, ret = 0;
+
+	if (!stmt)
+		return -EIO;
+	va_start(ap, types);
+	rc = db_bind(db, stmt, types, ap, err);
+	va_end(ap);
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ret = fn((struct db_row *)stmt, data);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_error(db, err, rc, "query failed");
+	sqlite3_reset(stmt);
+	return ret;
+}
+
+bool db_col_null(struct db_row *row, int col)
+{
+	return sqlite3_column_type((sqlite3_stmt *)row, col) == SQLITE_NULL;
+}
+
+int64_t db_col_int(struct db_row *row, int col)
+{
+	return sqlite3_column_int64((sqlite3_stmt *)row, col);
+}
+
+char *db_col_strdup(struct db_row *row, int col)
+{
+	sqlite3_stmt *stmt = (sqlite3_stmt *)row;
+	const char *p;
+
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return NULL;
+	p = (const char *)sqlite3_column_text(stmt, col);
+	return xstrndup(p ? p : "", sqlite3_column_bytes(stmt, col));
+}
+
 int db_query_row(struct db *db, json_t **row, struct strbuf *err,
 		 const char *sql, const char *types, ...)
 {

@@ -54,6 +54,21 @@ int db_exec_script(struct db *db, const char *sql, struct strbuf *err);
 json_t *db_query(struct db *db, struct strbuf *err, const char *sql,
 		 const char *types, ...);
 /*
+ * Run a query and call fn with each row, in order, for the store's typed
+ * reads without JSON in between: read the row's columns (numbered from 0
+ * as in the SELECT) with the db_col_*() functions, valid until fn
+ * returns.  A non-zero return of fn stops the query and is returned.
+ */
+struct db_row;
+typedef int (*db_row_fn)(struct db_row *row, void *data);
+int db_query_each(struct db *db, struct strbuf *err, db_row_fn fn, void *data,
+		  const char *sql, const char *types, ...);
+bool db_col_null(struct db_row *row, int col);
+int64_t db_col_int(struct db_row *row, int col);
+/* The column as a new string (NULL for NULL). */
+char *db_col_strdup(struct db_row *row, int col);
+
+/*
  * As db_query() for at most one row: *row is a new object, or NULL when
  * the query gave no row (return 0 either way).
  */

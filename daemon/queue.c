@@ -26,6 +26,8 @@
 #include "lib/log.h"
 #include "daemon/queue-scan.h"
 #include "daemon/queue.h"
+#include "daemon/store/queue.h"
+#include "daemon/store/row.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -203,30 +205,28 @@ void queue_index_reset(void)
 
 static int index_load_locked(struct db *db, struct strbuf *err)
 {
-	json_t *rows, *row;
+	struct store_queue_key *keys;
 	struct queue_key k;
-	size_t i;
+	size_t i, nr;
+	int ret;
 
-	rows = db_query(db, err,
-			"SELECT series_id, lane, olane, rank FROM "
-			"queue WHERE queued ORDER BY olane, rank, series_id",
-			NULL);
-	if (!rows)
-		return -EIO;
+	ret = store_queue_keys(db, &keys, &nr, err);
+	if (ret < 0)
+		return ret;
 	frags_free_locked();
 	free(qi.v);
 	free(qi.by_id);
 	qi.v = qi.by_id = NULL;
 	qi.nr = qi.alloc = qi.nr_ids = 0;
 	memset(qi.lane_count, 0, sizeof(qi.lane_count));
-	json_array_foreach(rows, i, row) {
-		k.id = json_integer_value(json_object_get(row, "series_id"));
-		k.lane = json_integer_value(json_object_get(row, "lane"));
-		k.olane = json_integer_value(json_object_get(row, "olane"));
-		k.rank = json_integer_value(json_object_get(row, "rank"));
+	for (i = 0; i < nr; i++) {
+		k.id = keys[i].series_id;
+		k.lane = keys[i].lane;
+		k.olane = keys[i].olane;
+		k.rank = keys[i].rank;
 		index_insert_locked(&k);
 	}
-	json_decref(rows);
+	free(keys);
 	qi.loaded = true;
 	return 0;
 }
@@ -288,16 +288,12 @@ struct throughput {
 static int throughput_get(struct db *db, time_t now, struct throughput *tp,
 			  struct strbuf *err)
 {
-	json_t *rows, *row;
-	int64_t first = now;
+	int64_t first = now, closed[NR_LANES + 1];
 	double weeks;
-	size_t i;
-	int lane;
+	int lane, ret;
 
 	memset(tp, 0, sizeof(*tp));
-	if (db_query_int(db, &first, NULL, "SELECT min(entered_at) FROM queue",
-			 NULL) < 0 ||
-	    !first)
+	if (store_queue_first_entered(db, &first, NULL) < 0 || !first)
 		first = now;
 	weeks = (double)(now - first) / WEEK;
 	if (weeks > THROUGHPUT_WEEKS)
@@ -305,22 +301,17 @@ static int throughput_get(struct db *db, time_t now, struct throughput *tp,
 	if (weeks < 1)
 		weeks = 1;
 	tp->weeks = weeks;
-	rows = db_query(db, err,
-			"SELECT lane, count(*) AS n FROM queue "
-			"WHERE left_at >= ? AND left_state <> 'superseded' "
-			"GROUP BY lane",
-			"i", (int64_t)(now - (time_t)(weeks * WEEK)));
-	if (!rows)
-		return -EIO;
-	json_array_foreach(rows, i, row) {
-		lane = json_integer_value(json_object_get(row, "lane"));
-		if (lane < 1 || lane > NR_LANES)
+	ret = store_queue_closed_since(db,
+				       (int64_t)(now - (time_t)(weeks * WEEK)),
+				       closed, NR_LANES, err);
+	if (ret < 0)
+		return ret;
+	for (lane = 1; lane <= NR_LANES; lane++) {
+		if (!closed[lane])
 			continue;
-		tp->per_week[lane] =
-			json_integer_value(json_object_get(row, "n")) / weeks;
+		tp->per_week[lane] = closed[lane] / weeks;
 		tp->per_week[0] += tp->per_week[lane];
 	}
-	json_decref(rows);
 	return 0;
 }
 
@@ -370,19 +361,67 @@ static json_t *wait_locked(int64_t pos, int olane, const struct throughput *tp)
 
 /* --- reading ---------------------------------------------------------- */
 
-#define ENTRY_COLUMNS                                                            \
-	"q.series_id AS id, q.queued, q.lane, q.reason, q.arrival, "             \
-	"q.olane, q.rank, q.lint_errors, q.lint_warnings, q.lint_infos, "        \
-	"q.left_at, q.left_state, s.state, s.subject, s.name, "                  \
-	"s.author_name, s.author_email, s.version, s.total, "                    \
-	"(SELECT count(*) FROM patches p WHERE p.series_id = s.id) AS patches, " \
-	"s.supersede_held, "                                                     \
-	"b.reason AS bump_reason, b.position AS bump_position, b.at AS bump_at "
-#define ENTRY_FROM                                          \
-	"FROM queue q JOIN series s ON s.id = q.series_id " \
-	"LEFT JOIN queue_bumps b ON b.root_id = q.root_id "
+/* Integers and strings a column may leave NULL, as JSON. */
+static json_t *int_json(int64_t v)
+{
+	return v == STORE_NONE ? json_null() : json_integer(v);
+}
 
-/* Turn a row of ENTRY_COLUMNS into the API's entry; with the lock held. */
+static json_t *str_json(const char *s)
+{
+	json_t *v = s ? json_string(s) : NULL;
+
+	/* NULL, or not UTF-8 (as db_query() gives such text) */
+	return v ? v : json_null();
+}
+
+/*
+ * The store's entry (store/queue.h) as the row entry_finish_locked() and
+ * frag_fill_locked() turn into the API's entry: a new object.
+ */
+static json_t *entry_row(const struct store_queue_entry *e)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(e->id));
+	json_object_set_new(o, "queued", int_json(e->queued));
+	json_object_set_new(o, "lane", int_json(e->lane));
+	json_object_set_new(o, "reason", str_json(e->reason));
+	json_object_set_new(o, "arrival", int_json(e->arrival));
+	json_object_set_new(o, "olane", json_integer(e->olane));
+	json_object_set_new(o, "rank", json_integer(e->rank));
+	json_object_set_new(o, "lint_errors", int_json(e->lint_errors));
+	json_object_set_new(o, "lint_warnings", int_json(e->lint_warnings));
+	json_object_set_new(o, "lint_infos", int_json(e->lint_infos));
+	json_object_set_new(o, "left_at", int_json(e->left_at));
+	json_object_set_new(o, "left_state", str_json(e->left_state));
+	json_object_set_new(o, "state", str_json(e->state));
+	json_object_set_new(o, "subject", str_json(e->subject));
+	json_object_set_new(o, "name", str_json(e->name));
+	json_object_set_new(o, "author_name", str_json(e->author_name));
+	json_object_set_new(o, "author_email", str_json(e->author_email));
+	json_object_set_new(o, "version", int_json(e->version));
+	json_object_set_new(o, "total", int_json(e->total));
+	json_object_set_new(o, "patches", int_json(e->patches));
+	json_object_set_new(o, "supersede_held", int_json(e->supersede_held));
+	json_object_set_new(o, "bump_reason", str_json(e->bump_reason));
+	json_object_set_new(o, "bump_position", int_json(e->bump_position));
+	json_object_set_new(o, "bump_at", int_json(e->bump_at));
+	return o;
+}
+
+/* The entries' rows (entry_row()), a new array. */
+static json_t *entry_rows(const struct store_queue_entry_list *list)
+{
+	json_t *rows = json_array();
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		json_array_append_new(rows, entry_row(&list->v[i]));
+	return rows;
+}
+
+/* Turn an entry_row() into the API's entry; with the lock held. */
 static void entry_finish_locked(json_t *row, time_t now,
 				const struct throughput *tp)
 {
@@ -431,18 +470,19 @@ static void entry_finish_locked(json_t *row, time_t now,
 int queue_series_json(struct db *db, int64_t id, json_t **out,
 		      struct strbuf *err)
 {
+	struct store_queue_entry e;
 	struct throughput tp;
 	time_t now = time(NULL);
 	json_t *row = NULL;
+	bool found;
 	int ret;
 
 	*out = NULL;
-	ret = db_query_row(db, &row, err,
-			   "SELECT " ENTRY_COLUMNS ENTRY_FROM
-			   "WHERE q.series_id = ?",
-			   "i", id);
-	if (ret < 0 || !row)
+	ret = store_queue_entry(db, id, &e, &found, err);
+	if (ret < 0 || !found)
 		return ret;
+	row = entry_row(&e);
+	store_queue_entry_release(&e);
 	ret = throughput_get(db, now, &tp, err);
 	if (ret < 0)
 		goto out;
@@ -460,33 +500,28 @@ out:
 
 json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err)
 {
-	json_t *rows, *row, *res, *patches, *arr;
-	json_int_t pid;
+	struct store_lint_finding_list found;
+	json_t *res, *patches, *arr;
 	char key[32];
 	size_t i;
 
-	rows = db_query(db, err,
-			"SELECT patch_id, rule, severity, message "
-			"FROM lint_findings WHERE series_id = ? ORDER BY id",
-			"i", id);
-	if (!rows)
+	if (store_lint_findings(db, id, &found, err) < 0)
 		return NULL;
 	res = json_pack("{s:[], s:{}}", "series", "patches");
 	patches = json_object_get(res, "patches");
-	json_array_foreach(rows, i, row) {
-		json_t *f = json_pack("{s:O, s:O, s:O}", "rule",
-				      json_object_get(row, "rule"), "severity",
-				      json_object_get(row, "severity"),
-				      "message",
-				      json_object_get(row, "message"));
+	for (i = 0; i < found.nr; i++) {
+		const struct store_lint_finding *lf = &found.v[i];
+		json_t *f = json_pack("{s:o, s:o, s:o}", "rule",
+				      str_json(lf->rule), "severity",
+				      str_json(lf->severity), "message",
+				      str_json(lf->message));
 
-		if (json_is_null(json_object_get(row, "patch_id"))) {
+		if (lf->patch_id == STORE_NONE) {
 			json_array_append_new(json_object_get(res, "series"),
 					      f);
 			continue;
 		}
-		pid = json_integer_value(json_object_get(row, "patch_id"));
-		snprintf(key, sizeof(key), "%lld", (long long)pid);
+		snprintf(key, sizeof(key), "%lld", (long long)lf->patch_id);
 		arr = json_object_get(patches, key);
 		if (!arr) {
 			arr = json_array();
@@ -494,7 +529,7 @@ json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err)
 		}
 		json_array_append_new(arr, f);
 	}
-	json_decref(rows);
+	store_lint_finding_list_release(&found);
 	return res;
 }
 
@@ -502,10 +537,7 @@ int queue_series_lane(struct db *db, int64_t id)
 {
 	int64_t lane = 0;
 
-	if (db_query_int(db, &lane, NULL,
-			 "SELECT lane FROM queue WHERE "
-			 "series_id = ?",
-			 "i", id) < 0)
+	if (store_queue_lane(db, id, &lane, NULL) < 0)
 		return 0;
 	return lane;
 }
@@ -571,6 +603,7 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 {
 	struct throughput tp;
 	time_t now = time(NULL);
+	struct store_queue_entry_list entries;
 	json_t *rows, *row, *lanes;
 	int64_t total = 0;
 	size_t i;
@@ -578,14 +611,11 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 
 	if (throughput_get(db, now, &tp, err) < 0)
 		return NULL;
-	rows = db_query(db, err,
-			"SELECT " ENTRY_COLUMNS ENTRY_FROM
-			"WHERE q.queued AND (?1 = 0 OR q.lane = ?1) "
-			"ORDER BY q.olane, q.rank, q.series_id "
-			"LIMIT ?2 OFFSET ?3",
-			"dii", lane, limit > 0 ? limit : (int64_t)-1, offset);
-	if (!rows)
+	if (store_queue_entries(db, lane, offset, limit > 0 ? limit : -1,
+				&entries, err) < 0)
 		return NULL;
+	rows = entry_rows(&entries);
+	store_queue_entry_list_release(&entries);
 	if (index_lock(db, err) < 0) {
 		json_decref(rows);
 		return NULL;
@@ -724,7 +754,9 @@ static int frags_load_locked(struct db *db, const size_t *sel, size_t nr,
 			     struct strbuf *err)
 {
 	struct strbuf ids = STRBUF_INIT;
-	json_t *rows, *row;
+	struct store_queue_entry_list entries;
+	json_t *row;
+	int ret;
 	int64_t id;
 	size_t i;
 
@@ -737,16 +769,16 @@ static int frags_load_locked(struct db *db, const size_t *sel, size_t nr,
 	if (!ids.len)
 		return 0;
 	strbuf_addch(&ids, ']');
-	rows = db_query(db, err,
-			"SELECT " ENTRY_COLUMNS ENTRY_FROM
-			"WHERE q.series_id IN (SELECT value FROM json_each(?))",
-			"t", ids.buf);
+	ret = store_queue_entries_of(db, ids.buf, &entries, err);
 	strbuf_release(&ids);
-	if (!rows)
-		return -EIO;
-	json_array_foreach(rows, i, row)
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < entries.nr; i++) {
+		row = entry_row(&entries.v[i]);
 		frag_fill_locked(row);
-	json_decref(rows);
+		json_decref(row);
+	}
+	store_queue_entry_list_release(&entries);
 	return 0;
 }
 
@@ -857,40 +889,34 @@ static int scan_batch(struct db *db, const struct config *cfg, size_t max,
 	struct queue_scan sc;
 	struct queue_key *keys = NULL;
 	bool *queued = NULL;
-	json_t *ids = NULL, *row, *changed;
-	size_t i, n = 0;
+	int64_t *ids = NULL;
+	json_t *changed;
+	size_t i, n = 0, nr_ids;
 	int ret;
 
 	*done = 0;
-	ids = db_query(db, err,
-		       "SELECT series_id FROM queue_dirty "
-		       "ORDER BY series_id LIMIT ?",
-		       "i", (int64_t)max);
-	if (!ids)
-		return -EIO;
-	if (!json_array_size(ids)) {
-		json_decref(ids);
+	ret = store_queue_dirty(db, (int64_t)max, &ids, &nr_ids, err);
+	if (ret < 0)
+		return ret;
+	if (!nr_ids) {
+		free(ids);
 		return 0;
 	}
 	ret = queue_scan_init(&sc, db, cfg, err);
 	if (ret < 0)
 		goto out;
-	ALLOC_ARRAY(keys, json_array_size(ids));
-	ALLOC_ARRAY(queued, json_array_size(ids));
+	ALLOC_ARRAY(keys, nr_ids);
+	ALLOC_ARRAY(queued, nr_ids);
 	ret = db_begin(db, err);
 	if (ret < 0)
 		goto out;
-	json_array_foreach(ids, i, row) {
-		int64_t id =
-			json_integer_value(json_object_get(row, "series_id"));
+	for (i = 0; i < nr_ids; i++) {
+		int64_t id = ids[i];
 
 		ret = queue_scan_series(&sc, id, &keys[n], &queued[n], err);
 		if (ret < 0)
 			break;
-		ret = db_exec(db, err,
-			      "DELETE FROM queue_dirty WHERE "
-			      "series_id = ?",
-			      "i", id);
+		ret = store_queue_dirty_done(db, id, err);
 		if (ret < 0)
 			break;
 		n++;
@@ -914,7 +940,7 @@ out:
 	queue_scan_release(&sc);
 	free(keys);
 	free(queued);
-	json_decref(ids);
+	free(ids);
 	return ret;
 }
 
@@ -1122,25 +1148,20 @@ out:
 static int bumped_list(struct db *db, struct bumped **out, size_t *nr,
 		       struct strbuf *err)
 {
-	json_t *rows, *row;
+	int64_t *ids, *roots;
 	size_t i;
+	int ret;
 
-	rows = db_query(db, err,
-			"SELECT q.series_id, q.root_id FROM queue q "
-			"JOIN queue_bumps b ON b.root_id = q.root_id "
-			"WHERE q.queued ORDER BY q.series_id",
-			NULL);
-	if (!rows)
-		return -EIO;
-	*nr = json_array_size(rows);
+	ret = store_queue_bumped(db, &ids, &roots, nr, err);
+	if (ret < 0)
+		return ret;
 	ALLOC_ARRAY(*out, *nr + 1);
-	json_array_foreach(rows, i, row) {
-		(*out)[i].id =
-			json_integer_value(json_object_get(row, "series_id"));
-		(*out)[i].root =
-			json_integer_value(json_object_get(row, "root_id"));
+	for (i = 0; i < *nr; i++) {
+		(*out)[i].id = ids[i];
+		(*out)[i].root = roots[i];
 	}
-	json_decref(rows);
+	free(ids);
+	free(roots);
 	return 0;
 }
 
@@ -1150,8 +1171,10 @@ int queue_job_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	struct bumped *bumped = NULL;
 	const struct bumped *b;
 	struct queue_key *keys = NULL;
-	json_t *row = NULL, *v, *changed;
+	struct store_queue_row row;
+	json_t *v, *changed;
 	const char *reason;
+	bool found;
 	size_t nr_bumped = 0, nr = 0, i;
 	int64_t id, to = 1, root;
 	int ret, lane;
@@ -1174,21 +1197,18 @@ int queue_job_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = scan_all(ctx->db, ctx->config, err);
 	if (ret < 0)
 		return ret;
-	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT root_id, queued, lane "
-			   "FROM queue WHERE series_id = ?",
-			   "i", id);
+	ret = store_queue_row(ctx->db, id, &row, &found, err);
 	if (ret < 0)
 		return ret;
-	if (!row || !json_integer_value(json_object_get(row, "queued"))) {
-		ret = error_set(err, row ? ERR_CONFLICT : ERR_NOT_FOUND,
-				row ? "series %lld is not in the queue" :
-				      "unknown series %lld",
+	if (!found || !row.queued) {
+		ret = error_set(err, found ? ERR_CONFLICT : ERR_NOT_FOUND,
+				found ? "series %lld is not in the queue" :
+					"unknown series %lld",
 				(long long)id);
 		goto out;
 	}
-	root = json_integer_value(json_object_get(row, "root_id"));
-	lane = json_integer_value(json_object_get(row, "lane"));
+	root = row.root_id;
+	lane = row.lane;
 	ret = bumped_list(ctx->db, &bumped, &nr_bumped, err);
 	if (ret < 0)
 		goto out;
@@ -1208,26 +1228,18 @@ int queue_job_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(ctx->db, err,
-		      "INSERT OR REPLACE INTO queue_bumps "
-		      "(root_id, olane, rank, reason, position, at) "
-		      "VALUES (?, ?, ?, ?, ?, ?)",
-		      "iditii", root, keys[0].olane, keys[0].rank, reason, to,
-		      (int64_t)time(NULL));
+	ret = store_queue_bump(ctx->db, root, keys[0].olane, keys[0].rank,
+			       reason, to, (int64_t)time(NULL), err);
 	for (i = 0; !ret && i < nr; i++) {
 		b = i ? bumped_find(bumped, nr_bumped, keys[i].id) : NULL;
 		if (b)
-			ret = db_exec(ctx->db, err,
-				      "UPDATE queue_bumps SET "
-				      "olane = ?, rank = ? WHERE root_id = ?",
-				      "dii", keys[i].olane, keys[i].rank,
-				      b->root);
+			ret = store_queue_bump_move(ctx->db, b->root,
+						    keys[i].olane, keys[i].rank,
+						    err);
 		if (!ret)
-			ret = db_exec(ctx->db, err,
-				      "UPDATE queue SET "
-				      "olane = ?, rank = ? WHERE series_id = ?",
-				      "dii", keys[i].olane, keys[i].rank,
-				      keys[i].id);
+			ret = store_queue_move(ctx->db, keys[i].id,
+					       keys[i].olane, keys[i].rank,
+					       err);
 	}
 	if (ret < 0) {
 		db_rollback(ctx->db);
@@ -1247,7 +1259,6 @@ int queue_job_bump(struct job_ctx *ctx, json_t *args, json_t **result,
 out:
 	free(keys);
 	free(bumped);
-	json_decref(row);
 	return ret;
 }
 
@@ -1255,6 +1266,7 @@ int queue_job_state(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
 {
 	const char *state;
+	bool changed;
 	int64_t id;
 	int ret;
 
@@ -1267,13 +1279,11 @@ int queue_job_state(struct job_ctx *ctx, json_t *args, json_t **result,
 			err, ERR_INVALID,
 			"bad state '%s': expected new, reviewing, changes-requested, deferred or rejected",
 			state ? state : "");
-	ret = db_exec(ctx->db, err,
-		      "UPDATE series SET state = ?, "
-		      "updated_at = ? WHERE id = ?",
-		      "tii", state, (int64_t)time(NULL), id);
+	ret = store_queue_set_review_state(ctx->db, id, state,
+					   (int64_t)time(NULL), &changed, err);
 	if (ret < 0)
 		return ret;
-	if (!db_changes(ctx->db))
+	if (!changed)
 		return error_set(err, ERR_NOT_FOUND, "unknown series %lld",
 				 (long long)id);
 	ret = scan_all(ctx->db, ctx->config, err);

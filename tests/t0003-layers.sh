@@ -83,7 +83,6 @@ daemon/gate-run.c
 daemon/gate.c
 daemon/notify.c
 daemon/queue-scan.c
-daemon/queue.c
 daemon/series.c
 "
 sql='"[[:space:]]*(SELECT|INSERT|UPDATE|DELETE FROM|REPLACE INTO|CREATE (TABLE|INDEX)|WITH|PRAGMA)[[:space:]]'
