@@ -11,6 +11,7 @@
 #include "lib/error.h"
 #include "daemon/http.h"
 #include "daemon/jobs.h"
+#include "daemon/store/notifications.h"
 #include "lib/strbuf.h"
 
 /*
@@ -57,6 +58,24 @@ static int drop_post(struct http_request *req, json_t **out, struct strbuf *err)
 }
 
 /*
+ * A notification as the outbox lists it.  Strings are "s?" throughout:
+ * a column SQLite does not hold as UTF-8 text reads as null.
+ */
+static json_t *notification_json(const struct store_notification *n)
+{
+	return json_pack("{s:I, s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:s?,"
+			 " s:s?, s:s?, s:s?, s:I, s:o}",
+			 "id", (json_int_t)n->id, "kind", n->kind, "series_id",
+			 n->series_id ? json_integer(n->series_id) :
+					json_null(),
+			 "topic", n->topic, "msgid", n->msgid, "in_reply_to",
+			 n->in_reply_to, "to", n->to, "subject", n->subject,
+			 "state", n->state, "file", n->file, "error", n->error,
+			 "created_at", (json_int_t)n->created_at, "sent_at",
+			 n->sent_at ? json_integer(n->sent_at) : json_null());
+}
+
+/*
  * GET /api/v1/outbox: {"notifications": [{id, kind, series_id, topic,
  * msgid, in_reply_to, to, subject, state, file, error, created_at,
  * sent_at}...]}, newest first; ?limit=N (default 50).
@@ -65,21 +84,25 @@ static int outbox_list(struct http_request *req, json_t **out,
 		       struct strbuf *err)
 {
 	const char *limit = http_query(req, "limit");
+	struct store_notification_list list;
 	struct db *db = db_thread();
-	json_t *rows;
 	long n = limit ? strtol(limit, NULL, 10) : 50;
+	json_t *arr;
+	size_t i;
+	int ret;
 
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	if (n <= 0)
 		n = 50;
-	rows = db_query(
-		db, err,
-		"SELECT id, kind, series_id, topic, msgid, in_reply_to, to_addr AS \"to\", subject, state, file, error, created_at, sent_at FROM notifications ORDER BY id DESC LIMIT ?",
-		"i", (int64_t)n);
-	if (!rows)
-		return -EIO;
-	*out = json_pack("{s:o}", "notifications", rows);
+	ret = store_notifications_newest(db, n, &list, err);
+	if (ret < 0)
+		return ret;
+	arr = json_array();
+	for (i = 0; i < list.nr; i++)
+		json_array_append_new(arr, notification_json(&list.v[i]));
+	store_notification_list_release(&list);
+	*out = json_pack("{s:o}", "notifications", arr);
 	return 0;
 }
 

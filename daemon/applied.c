@@ -32,6 +32,7 @@
 #include "daemon/notify.h"
 #include "daemon/queue.h"
 #include "daemon/repo.h"
+#include "daemon/store/notifications.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/testpoint.h"
@@ -656,24 +657,21 @@ out:
 static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
 {
 	json_t *reply = reply_info(db, series_reply_msg(db, series_id));
-	json_t *row = NULL, *refs;
+	struct store_notification n;
+	json_t *refs;
 
-	if (!nid ||
-	    db_query_row(db, &row, NULL,
-			 "SELECT msgid, in_reply_to FROM notifications WHERE id = ?",
-			 "i", nid) < 0 ||
-	    !row)
+	if (!nid || store_notification_get(db, nid, &n, NULL) < 0)
 		return reply;
 	refs = json_object_get(reply, "references");
 	if (!refs) {
 		refs = json_array();
 		json_object_set_new(reply, "references", refs);
 	}
-	if (*jstr(row, "in_reply_to"))
-		json_array_insert_new(refs, 0,
-				      json_string(jstr(row, "in_reply_to")));
-	json_object_set_new(reply, "msgid", json_string(jstr(row, "msgid")));
-	json_decref(row);
+	if (n.in_reply_to && *n.in_reply_to)
+		json_array_insert_new(refs, 0, json_string(n.in_reply_to));
+	json_object_set_new(reply, "msgid",
+			    json_string(n.msgid ? n.msgid : ""));
+	store_notification_release(&n);
 	return reply;
 }
 
