@@ -32,6 +32,8 @@
 #include "daemon/notify.h"
 #include "daemon/queue.h"
 #include "daemon/repo.h"
+#include "daemon/store/applied.h"
+#include "daemon/store/notifications.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/testhook.h"
@@ -199,8 +201,8 @@ static bool topic_ends_with(struct db *db, struct repo *repo, const char *tip,
 {
 	json_t *commits = json_object(), *c;
 	char pid[APPLY_HEXSZ + 1];
+	struct store_applied known;
 	bool match = false;
-	int64_t known = 1;
 	size_t i;
 
 	/* The tip alone first: one diff decides the usual case. */
@@ -220,11 +222,13 @@ static bool topic_ends_with(struct db *db, struct repo *repo, const char *tip,
 				   NULL) < 0 ||
 		    strcmp(pid, jstr(c, "patch_id")))
 			goto out;
-		if (db_query_int(db, &known, NULL,
-				 "SELECT count(*) FROM applied WHERE commit_sha = ? AND state = 'applied'",
-				 "t", jstr(c, "commit")) < 0 ||
-		    known)
+		if (store_applied_on_commit(db, jstr(c, "commit"), &known,
+					    NULL) < 0)
 			goto out;
+		if (known.id) {
+			store_applied_release(&known);
+			goto out;
+		}
 	}
 	for (i = 0; i < nr; i++) {
 		c = json_array_get(commits, nr - 1 - i);
@@ -420,8 +424,8 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	json_array_foreach(rows, i, row) {
 		struct pending *p = &pend[nr];
 		struct strbuf raw = STRBUF_INIT;
+		struct store_applied prev;
 		json_t *tr, *t;
-		char *sha = NULL;
 		size_t k;
 
 		if (!wanted(numbers, jint(row, "number")))
@@ -435,18 +439,15 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			snprintf(p->name, sizeof(p->name), "patch");
 		nr++;
 
-		if (db_query_row(db, &tr, NULL,
-				 "SELECT commit_sha, topic FROM applied WHERE patch_id = ? AND state = 'applied'",
-				 "i", jint(row, "id")) == 0 &&
-		    tr) {
-			sha = xstrdup(jstr(tr, "commit_sha"));
+		if (store_applied_of_patch(db, jint(row, "id"), &prev, NULL) ==
+			    0 &&
+		    prev.id) {
 			ret = error_set(
 				err, ERR_EXISTS,
 				"'%s' of series %lld is already applied to '%s' as %.12s",
-				p->name, (long long)series_id,
-				jstr(tr, "topic"), sha);
-			free(sha);
-			json_decref(tr);
+				p->name, (long long)series_id, prev.topic,
+				prev.commit);
+			store_applied_release(&prev);
 			goto out;
 		}
 		ret = db_query_blob(db, &raw, err,
@@ -559,6 +560,7 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	j = 0;
 	json_array_foreach(rows, i, row) {
 		const char *subject = jstr(row, "subject");
+		struct store_applied a;
 
 		if (!wanted(numbers, jint(row, "number"))) {
 			json_array_append_new(missing,
@@ -572,27 +574,31 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 							"subject", subject));
 			continue;
 		}
-		ret = db_exec(
-			db, err,
-			"INSERT INTO applied (patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_name, author_email, method, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			"iiiittttttti", jint(row, "id"), series_id,
-			jint(row, "number"), total, topic, done[j].commit,
-			done[j].patch_id, subject, ps[j].author_name,
-			ps[j].author_email,
-			done[j].three_way ? "3way" : "apply",
-			(int64_t)time(NULL));
+		a = (struct store_applied){
+			.patch = jint(row, "id"),
+			.series_id = series_id,
+			.number = jint(row, "number"),
+			.total = total,
+			.topic = (char *)topic,
+			.commit = done[j].commit,
+			.patch_id = done[j].patch_id,
+			.subject = (char *)subject,
+			.author_name = (char *)ps[j].author_name,
+			.author_email = (char *)ps[j].author_email,
+			.method = done[j].three_way ? "3way" : "apply",
+			.applied_at = time(NULL),
+		};
+		ret = store_applied_add(db, &a, err);
 		if (ret < 0)
 			break;
 		json_array_append_new(applied,
 				      json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
-						"number",
-						(json_int_t)jint(row, "number"),
-						"total", (json_int_t)total,
-						"subject", subject, "commit",
-						done[j].commit, "patch_id",
-						done[j].patch_id, "method",
-						done[j].three_way ? "3way" :
-								    "apply"));
+						"number", (json_int_t)a.number,
+						"total", (json_int_t)a.total,
+						"subject", a.subject, "commit",
+						a.commit, "patch_id",
+						a.patch_id, "method",
+						a.method));
 		j++;
 	}
 	if (!ret)
@@ -608,10 +614,8 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		ret = notify_applied(db, cfg, info, &nid, err);
 	}
 	if (!ret)
-		ret = db_exec(
-			db, err,
-			"UPDATE applied SET notification_id = ? WHERE series_id = ? AND topic = ? AND notification_id IS NULL",
-			"iit", nid, series_id, topic);
+		ret = store_applied_set_notification(db, series_id, topic, nid,
+						     err);
 	if (!ret)
 		ret = db_commit(db, err);
 	if (ret < 0) {
@@ -656,65 +660,52 @@ out:
 static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
 {
 	json_t *reply = reply_info(db, series_reply_msg(db, series_id));
-	json_t *row = NULL, *refs;
+	struct store_notification n;
+	json_t *refs;
 
-	if (!nid ||
-	    db_query_row(db, &row, NULL,
-			 "SELECT msgid, in_reply_to FROM notifications WHERE id = ?",
-			 "i", nid) < 0 ||
-	    !row)
+	if (!nid || store_notification_get(db, nid, &n, NULL) < 0)
 		return reply;
 	refs = json_object_get(reply, "references");
 	if (!refs) {
 		refs = json_array();
 		json_object_set_new(reply, "references", refs);
 	}
-	if (*jstr(row, "in_reply_to"))
-		json_array_insert_new(refs, 0,
-				      json_string(jstr(row, "in_reply_to")));
-	json_object_set_new(reply, "msgid", json_string(jstr(row, "msgid")));
-	json_decref(row);
+	if (n.in_reply_to && *n.in_reply_to)
+		json_array_insert_new(refs, 0, json_string(n.in_reply_to));
+	json_object_set_new(reply, "msgid",
+			    json_string(n.msgid ? n.msgid : ""));
+	store_notification_release(&n);
 	return reply;
 }
 
 /*
- * Record that applied row `row` is now commit new_sha, and add it to
+ * Record that applied row a is now commit new_sha, and add it to
  * changed (an object: series id -> {nid, list}).
  */
-static int follow_commit(struct db *db, json_t *row, const char *new_sha,
-			 const char *why, json_t *changed, struct strbuf *err)
+static int follow_commit(struct db *db, const struct store_applied *a,
+			 const char *new_sha, const char *why, json_t *changed,
+			 struct strbuf *err)
 {
 	char key[32];
 	json_t *grp;
 	int ret;
 
-	ret = db_exec(
-		db, err,
-		"INSERT INTO applied_history (applied_id, old_sha, new_sha, why, at) VALUES (?, ?, ?, ?, ?)",
-		"ittti", jint(row, "id"), jstr(row, "commit_sha"), new_sha, why,
-		(int64_t)time(NULL));
-	if (!ret)
-		ret = db_exec(
-			db, err,
-			"UPDATE applied SET commit_sha = ?, changed_at = ? WHERE id = ?",
-			"tii", new_sha, (int64_t)time(NULL), jint(row, "id"));
+	ret = store_applied_move(db, a, new_sha, why, time(NULL), err);
 	if (ret < 0)
 		return ret;
-	snprintf(key, sizeof(key), "%lld", (long long)jint(row, "series_id"));
+	snprintf(key, sizeof(key), "%lld", (long long)a->series_id);
 	grp = json_object_get(changed, key);
 	if (!grp) {
 		grp = json_pack("{s:I, s:I, s:[]}", "series_id",
-				(json_int_t)jint(row, "series_id"), "nid",
-				(json_int_t)jint(row, "notification_id"),
-				"changed");
+				(json_int_t)a->series_id, "nid",
+				(json_int_t)a->notification_id, "changed");
 		json_object_set_new(changed, key, grp);
 	}
 	json_array_append_new(json_object_get(grp, "changed"),
 			      json_pack("{s:I, s:I, s:s, s:s, s:s}", "number",
-					(json_int_t)jint(row, "number"),
-					"total", (json_int_t)jint(row, "total"),
-					"subject", jstr(row, "subject"), "old",
-					jstr(row, "commit_sha"), "new",
+					(json_int_t)a->number, "total",
+					(json_int_t)a->total, "subject",
+					a->subject, "old", a->commit, "new",
 					new_sha));
 	return 0;
 }
@@ -748,22 +739,20 @@ static int tell_changed(struct db *db, const struct config *cfg,
 	return 0;
 }
 
-#define APPLIED_COLS \
-	"id, patch_id, series_id, number, total, topic, commit_sha, patchid, subject, author_email, notification_id"
-
 /*
  * The commit of tip's first-parent history with the patch-id of applied
- * row's commit, for a row whose commit left the topic: in moved (the
+ * row a's commit, for a row whose commit left the topic: in moved (the
  * pointer returned), or NULL when none has it.
  */
 static const char *patch_on_topic(struct repo *repo, const char *tip,
-				  json_t *row, char (*moved)[APPLY_HEXSZ + 1])
+				  const struct store_applied *a,
+				  char (*moved)[APPLY_HEXSZ + 1])
 {
 	json_t *old = json_object(), *cands = json_array(), *c;
-	const char *pid = jstr(row, "patchid"), *found = NULL;
+	const char *pid = a->patch_id ? a->patch_id : "", *found = NULL;
 	size_t i;
 
-	if (drop_commit_info(repo, jstr(row, "commit_sha"), old, NULL) == 0 &&
+	if (drop_commit_info(repo, a->commit, old, NULL) == 0 &&
 	    *jstr(old, "patch_id"))
 		pid = jstr(old, "patch_id");
 	if (drop_list_commits(repo, tip, NULL, 5 * REBASE_SEARCH_MIN, cands,
@@ -789,7 +778,9 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *commit = jstr(args, "commit");
 	const char *reason = jstr(args, "reason");
 	struct drop_result res = { 0 };
-	json_t *rows = NULL, *row, *changed = NULL, *info, *replayed;
+	struct store_applied_list rows = { 0 };
+	const struct store_applied *row;
+	json_t *changed = NULL, *info, *replayed;
 	char moved[APPLY_HEXSZ + 1];
 	const char *topic, *target;
 	struct repo *repo;
@@ -804,24 +795,19 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 				 commit);
 	if (!*reason)
 		return error_set(err, ERR_INVALID, "drop needs a reason");
-	rows = db_query(
-		db, err,
-		"SELECT " APPLIED_COLS
-		" FROM applied WHERE state = 'applied' AND substr(commit_sha, 1, ?) = ?",
-		"it", (int64_t)len, commit);
-	if (!rows)
-		return -EIO;
-	if (json_array_size(rows) != 1) {
-		ret = json_array_size(rows) ?
-			      error_set(err, ERR_INVALID,
-					"commit '%s' is ambiguous", commit) :
-			      error_set(err, ERR_NOT_FOUND,
-					"commit '%s' is not an applied patch",
-					commit);
+	ret = store_applied_by_prefix(db, commit, &rows, err);
+	if (ret < 0)
+		return ret;
+	if (rows.nr != 1) {
+		ret = rows.nr ? error_set(err, ERR_INVALID,
+					  "commit '%s' is ambiguous", commit) :
+				error_set(err, ERR_NOT_FOUND,
+					  "commit '%s' is not an applied patch",
+					  commit);
 		goto out;
 	}
-	row = json_array_get(rows, 0);
-	topic = jstr(row, "topic");
+	row = &rows.v[0];
+	topic = row->topic;
 	ret = topic_branch(db, topic, &branch, err);
 	if (ret < 0)
 		goto out;
@@ -834,7 +820,7 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = repo_ref_oid(repo, branch, res.old_tip, err);
 	if (ret < 0)
 		goto out;
-	target = jstr(row, "commit_sha");
+	target = row->commit;
 	if (!repo_is_ancestor(repo, target, res.old_tip))
 		target = patch_on_topic(repo, res.old_tip, row, &moved);
 	if (!target) {
@@ -845,7 +831,7 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		 * updates the later rows.
 		 */
 		log_info("%.12s is no longer on '%s': recording the drop",
-			 jstr(row, "commit_sha"), topic);
+			 row->commit, topic);
 		memcpy(res.new_tip, res.old_tip, sizeof(res.new_tip));
 	} else {
 		/*
@@ -869,36 +855,27 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		ref_restore(repo, branch, res.old_tip, res.new_tip);
 		goto out;
 	}
-	ret = db_exec(
-		db, err,
-		"UPDATE applied SET state = 'dropped', reason = ?, changed_at = ? WHERE id = ?",
-		"tii", reason, (int64_t)time(NULL), jint(row, "id"));
+	ret = store_applied_mark_dropped(db, row->id, reason, time(NULL), err);
 	for (i = 0; !ret && i < res.nr; i++) {
-		json_t *later = NULL;
+		struct store_applied later;
 
-		ret = db_query_row(
-			db, &later, err,
-			"SELECT " APPLIED_COLS
-			" FROM applied WHERE state = 'applied' AND commit_sha = ?",
-			"t", res.map[i].old);
-		if (!ret && later)
-			ret = follow_commit(db, later, res.map[i].new, "drop",
+		ret = store_applied_on_commit(db, res.map[i].old, &later, err);
+		if (!ret && later.id)
+			ret = follow_commit(db, &later, res.map[i].new, "drop",
 					    changed, err);
-		json_decref(later);
+		store_applied_release(&later);
 	}
-	if (!ret && jint(row, "patch_id") &&
+	if (!ret && row->patch &&
 	    db_query_int(db, &msg_id, NULL,
 			 "SELECT message_id FROM patches WHERE id = ?", "i",
-			 jint(row, "patch_id")) == 0) {
+			 row->patch) == 0) {
 		info = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}",
-				 "series_id",
-				 (json_int_t)jint(row, "series_id"), "topic",
-				 topic, "branch", branch, "commit",
-				 jstr(row, "commit_sha"), "number",
-				 (json_int_t)jint(row, "number"), "total",
-				 (json_int_t)jint(row, "total"), "subject",
-				 jstr(row, "subject"), "reason", reason,
-				 "reply", reply_info(db, msg_id));
+				 "series_id", (json_int_t)row->series_id,
+				 "topic", topic, "branch", branch, "commit",
+				 row->commit, "number", (json_int_t)row->number,
+				 "total", (json_int_t)row->total, "subject",
+				 row->subject, "reason", reason, "reply",
+				 reply_info(db, msg_id));
 		ret = notify_dropped(db, cfg, info, &nid, err);
 		json_decref(info);
 	}
@@ -923,16 +900,15 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 							  res.map[i].old, "new",
 							  res.map[i].new));
 	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "commit",
-			    jstr(row, "commit_sha"), "topic", topic, "branch",
-			    branch, "old", res.old_tip, "new", res.new_tip,
-			    "replayed", replayed, "notification",
-			    (json_int_t)nid);
+			    row->commit, "topic", topic, "branch", branch,
+			    "old", res.old_tip, "new", res.new_tip, "replayed",
+			    replayed, "notification", (json_int_t)nid);
 	log_info("dropped %.12s from '%s' (%zu commit(s) replayed)",
-		 jstr(row, "commit_sha"), topic, res.nr);
+		 row->commit, topic, res.nr);
 out:
 	free(res.map);
 	json_decref(changed);
-	json_decref(rows);
+	store_applied_list_release(&rows);
 	free(branch);
 	return ret;
 }
@@ -951,27 +927,23 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 			size_t *nr_changed, struct strbuf *err)
 {
 	struct db *db = ctx->db;
-	json_t *rows, *row, *cands = NULL, *changed = NULL, *lost;
+	struct store_applied_list rows;
+	struct store_applied **lost = NULL;
+	json_t *cands = NULL, *changed = NULL;
+	size_t i, j, nr_lost = 0, limit;
 	char *branch = NULL;
-	size_t i, j, limit;
 	int ret;
 
-	rows = db_query(
-		db, err,
-		"SELECT " APPLIED_COLS
-		" FROM applied WHERE topic = ? AND state = 'applied' ORDER BY id",
-		"t", topic);
-	if (!rows)
-		return -EIO;
-	lost = json_array();
-	json_array_foreach(rows, i, row)
-		if (!repo_is_ancestor(repo, jstr(row, "commit_sha"), tip))
-			json_array_append(lost, row);
-	if (!json_array_size(lost)) {
-		ret = 0;
+	ret = store_applied_on_topic(db, topic, &rows, err);
+	if (ret < 0)
+		return ret;
+	lost = xcalloc(rows.nr + 1, sizeof(*lost));
+	for (i = 0; i < rows.nr; i++)
+		if (!repo_is_ancestor(repo, rows.v[i].commit, tip))
+			lost[nr_lost++] = &rows.v[i];
+	if (!nr_lost)
 		goto out;
-	}
-	limit = 4 * json_array_size(rows);
+	limit = 4 * rows.nr;
 	if (limit < REBASE_SEARCH_MIN)
 		limit = REBASE_SEARCH_MIN;
 	cands = json_array();
@@ -986,12 +958,12 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 	ret = db_begin(db, err);
 	if (ret < 0)
 		goto out;
-	json_array_foreach(lost, i, row) {
+	for (i = 0; i < nr_lost; i++) {
+		const struct store_applied *row = lost[i];
+		const char *pid = row->patch_id ? row->patch_id : "";
 		json_t *old = json_object(), *c, *hit = NULL;
-		const char *pid = jstr(row, "patchid");
 
-		if (drop_commit_info(repo, jstr(row, "commit_sha"), old,
-				     NULL) == 0 &&
+		if (drop_commit_info(repo, row->commit, old, NULL) == 0 &&
 		    *jstr(old, "patch_id"))
 			pid = jstr(old, "patch_id");
 		json_array_foreach(cands, j, c)
@@ -1004,9 +976,11 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 			json_array_foreach(cands, j, c)
 				if (!json_object_get(c, "used") &&
 				    !strcmp(jstr(c, "subject"),
-					    jstr(row, "subject")) &&
+					    row->subject ? row->subject : "") &&
 				    !strcasecmp(jstr(c, "author_email"),
-						jstr(row, "author_email"))) {
+						row->author_email ?
+							row->author_email :
+							"")) {
 					hit = c;
 					break;
 				}
@@ -1016,10 +990,8 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 					    "rebase", changed, err);
 			(*nr_changed)++;
 		} else {
-			ret = db_exec(
-				db, err,
-				"UPDATE applied SET state = 'gone', changed_at = ? WHERE id = ?",
-				"ii", (int64_t)time(NULL), jint(row, "id"));
+			ret = store_applied_mark_gone(db, row->id, time(NULL),
+						      err);
 		}
 		json_decref(old);
 		if (ret < 0)
@@ -1035,8 +1007,8 @@ static int follow_topic(struct job_ctx *ctx, struct repo *repo,
 out:
 	json_decref(changed);
 	json_decref(cands);
-	json_decref(lost);
-	json_decref(rows);
+	free(lost);
+	store_applied_list_release(&rows);
 	free(branch);
 	return ret;
 }
@@ -1060,9 +1032,7 @@ int apply_job_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 	int ret = 0;
 
 	/* Without a mark, every recorded move: only lost commits matter. */
-	db_query_int(ctx->db, &last, NULL,
-		     "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'applied.followed'",
-		     "");
+	store_applied_followed(ctx->db, &last, NULL);
 	ret = store_events_list(ctx->db, NULL, last, -1, false, &events, err);
 	if (ret < 0)
 		goto out;
@@ -1105,10 +1075,7 @@ int apply_job_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (all && nr_changed)
 		log_info("every topic was rebased at once: %zu applied commit(s) changed SHA1; no notifications sent",
 			 nr_changed);
-	ret = db_exec(
-		ctx->db, err,
-		"INSERT OR REPLACE INTO meta (key, value) VALUES ('applied.followed', ?)",
-		"i", max_id);
+	ret = store_applied_set_followed(ctx->db, max_id, err);
 	notify_deliver(ctx->db, ctx->config, NULL);
 out:
 	json_decref(forced);

@@ -15,13 +15,13 @@
 #include <gmime/gmime.h>
 
 #include "daemon/config.h"
-#include "daemon/db.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "daemon/mail.h"
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
+#include "daemon/store/notifications.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -118,6 +118,7 @@ static int notify_record(struct db *db, const struct config *cfg,
 {
 	json_t *reply = json_object_get(info, "reply");
 	json_t *refs = json_object_get(reply, "references"), *v;
+	struct store_notification n = { 0 };
 	struct strbuf sb = STRBUF_INIT;
 	GMimeMessage *msg;
 	GMimeTextPart *part;
@@ -173,16 +174,18 @@ static int notify_record(struct db *db, const struct config *cfg,
 	raw = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
 	g_object_unref(msg);
 
-	ret = db_exec(
-		db, err,
-		"INSERT INTO notifications (kind, series_id, topic, msgid, in_reply_to, to_addr, subject, raw, created_at) VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-		"titttttbi", kind, (int64_t)jint(info, "series_id"),
-		jstr(info, "topic"), msgid,
-		*jstr(reply, "msgid") ? jstr(reply, "msgid") : NULL,
-		jstr(reply, "from_email"), subject, raw, strlen(raw),
-		(int64_t)time(NULL));
+	n.kind = (char *)kind;
+	n.series_id = jint(info, "series_id");
+	n.topic = (char *)jstr(info, "topic");
+	n.msgid = msgid;
+	n.in_reply_to = *jstr(reply, "msgid") ? (char *)jstr(reply, "msgid") :
+						NULL;
+	n.to = (char *)jstr(reply, "from_email");
+	n.subject = (char *)subject;
+	n.created_at = time(NULL);
+	ret = store_notification_add(db, &n, raw, strlen(raw), err);
 	if (ret == 0)
-		*id = db_last_insert_id(db);
+		*id = n.id;
 	g_free(raw);
 	free(msgid);
 	strbuf_release(&sb);
@@ -439,28 +442,23 @@ int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err)
 	const char *sendmail = config_get(cfg, "notify.sendmail");
 	struct strbuf outbox = STRBUF_INIT, raw = STRBUF_INIT;
 	struct strbuf name = STRBUF_INIT, e = STRBUF_INIT;
-	json_t *rows, *row;
+	struct store_notification_list pending;
 	size_t i;
 	int ret = 0, r;
 
-	rows = db_query(
-		db, err,
-		"SELECT id, created_at FROM notifications WHERE state = 'pending' ORDER BY id",
-		"");
-	if (!rows)
-		return -EIO;
+	ret = store_notifications_pending(db, &pending, err);
+	if (ret < 0)
+		return ret;
 	strbuf_addf(&outbox, "%s/outbox", cfg->state_dir);
-	json_array_foreach(rows, i, row) {
-		int64_t id = jint(row, "id");
+	for (i = 0; i < pending.nr; i++) {
+		int64_t id = pending.v[i].id;
 
 		strbuf_reset(&raw);
 		strbuf_reset(&name);
 		strbuf_reset(&e);
 		strbuf_addf(&name, "%lld.cthulhu-%lld",
-			    (long long)jint(row, "created_at"), (long long)id);
-		r = db_query_blob(db, &raw, &e,
-				  "SELECT raw FROM notifications WHERE id = ?",
-				  "i", id);
+			    (long long)pending.v[i].created_at, (long long)id);
+		r = store_notification_raw(db, id, &raw, &e);
 		if (!r)
 			r = outbox_write(outbox.buf, name.buf, raw.buf, raw.len,
 					 &e);
@@ -476,26 +474,22 @@ int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err)
 			 * Mark it first: a crash inside sendmail must not
 			 * make the mail go out twice.
 			 */
-			db_exec(db, NULL,
-				"UPDATE notifications SET state = 'sending', file = ? WHERE id = ?",
-				"ti", name.buf, id);
+			store_notification_mark_sending(db, id, name.buf, NULL);
 			r = run_sendmail(sendmail, raw.buf, raw.len, &e);
 			if (r < 0) {
 				log_error("notification %lld: %s",
 					  (long long)id, e.buf);
-				db_exec(db, NULL,
-					"UPDATE notifications SET state = 'failed', error = ? WHERE id = ?",
-					"ti", e.buf, id);
+				store_notification_mark_failed(db, id, e.buf,
+							       NULL);
 				continue;
 			}
 		}
-		db_exec(db, NULL,
-			"UPDATE notifications SET state = 'sent', file = ?, sent_at = ? WHERE id = ?",
-			"tii", name.buf, (int64_t)time(NULL), id);
+		store_notification_mark_sent(db, id, name.buf, time(NULL),
+					     NULL);
 		log_info("notification %lld sent (%s)", (long long)id,
 			 name.buf);
 	}
-	json_decref(rows);
+	store_notification_list_release(&pending);
 	strbuf_release(&outbox);
 	strbuf_release(&raw);
 	strbuf_release(&name);
