@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "daemon/mail.h"
 #include "daemon/queue-scan.h"
+#include "daemon/store/queue.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -270,24 +271,10 @@ static int store_findings(struct queue_scan *sc, int64_t series_id,
 	int ret;
 
 	for (i = 0; i < f->nr; i++) {
-		if (patch_id)
-			ret = db_exec(sc->db, err,
-				      "INSERT INTO lint_findings "
-				      "(series_id, patch_id, rule, severity, "
-				      "message) VALUES (?, ?, ?, ?, ?)",
-				      "iittt", series_id, patch_id,
-				      lint_rule_name(f->v[i].rule),
-				      lint_severity_name(f->v[i].severity),
-				      f->v[i].message);
-		else
-			ret = db_exec(sc->db, err,
-				      "INSERT INTO lint_findings "
-				      "(series_id, patch_id, rule, severity, "
-				      "message) VALUES (?, NULL, ?, ?, ?)",
-				      "ittt", series_id,
-				      lint_rule_name(f->v[i].rule),
-				      lint_severity_name(f->v[i].severity),
-				      f->v[i].message);
+		ret = store_lint_add(sc->db, series_id, patch_id,
+				     lint_rule_name(f->v[i].rule),
+				     lint_severity_name(f->v[i].severity),
+				     f->v[i].message, err);
 		if (ret < 0)
 			return ret;
 		if (f->v[i].severity >= LINT_INFO)
@@ -305,7 +292,9 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 	struct lint_trailer *lt = NULL;
 	struct lint_series ls = { 0 };
 	struct smail *mails = NULL;
-	json_t *series = NULL, *rows = NULL, *bump = NULL, *row;
+	json_t *series = NULL, *rows = NULL, *row;
+	int64_t bump_olane = 0, bump_rank = 0;
+	bool bumped;
 	int64_t root = id, arrival, sup, counts[3] = { 0, 0, 0 };
 	size_t nr_mails = 0, i, j, k, nr_lt = 0, nr_lp = 0;
 	const char *state, *base;
@@ -322,10 +311,7 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 		goto out;
 	if (!series) {
 		/* Gone: take it out. */
-		ret = db_exec(sc->db, err,
-			      "UPDATE queue SET queued = 0 "
-			      "WHERE series_id = ?",
-			      "i", id);
+		ret = store_queue_drop(sc->db, id, err);
 		*queued = false;
 		key->id = id;
 		goto out;
@@ -361,10 +347,7 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 		goto out;
 
 	/* Lint: each patch, then the series. */
-	ret = db_exec(sc->db, err,
-		      "DELETE FROM lint_findings WHERE "
-		      "series_id = ?",
-		      "i", id);
+	ret = store_lint_clear(sc->db, id, err);
 	if (ret < 0)
 		goto out;
 	ALLOC_ARRAY(lp, nr_mails + 1);
@@ -498,49 +481,45 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 	lane_offer(&lane, 4, 0, "in order of arrival");
 
 	/* The place: a bump of any version wins over lane and arrival. */
-	ret = db_query_row(sc->db, &bump, err,
-			   "SELECT olane, rank FROM "
-			   "queue_bumps WHERE root_id = ?",
-			   "i", root);
+	ret = store_queue_bump_key(sc->db, root, &bump_olane, &bump_rank,
+				   &bumped, err);
 	if (ret < 0)
 		goto out;
 	key->id = id;
 	key->lane = lane.lane;
-	if (bump) {
-		key->olane = json_integer_value(json_object_get(bump, "olane"));
-		key->rank = json_integer_value(json_object_get(bump, "rank"));
+	if (bumped) {
+		key->olane = bump_olane;
+		key->rank = bump_rank;
 	} else {
 		key->olane = lane.lane * 10 + lane.sub;
 		key->rank = RANK(arrival, root);
 	}
 
-	ret = db_exec(sc->db, err,
-		      "INSERT INTO queue (series_id, root_id, queued, lane, "
-		      "sublane, reason, arrival, olane, rank, lint_errors, "
-		      "lint_warnings, lint_infos, entered_at, left_at, "
-		      "left_state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-		      "?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?3 THEN NULL "
-		      "ELSE ?13 END, CASE WHEN ?3 THEN NULL ELSE ?14 END, ?13) "
-		      "ON CONFLICT (series_id) DO UPDATE SET root_id = ?2, "
-		      "queued = ?3, lane = ?4, sublane = ?5, reason = ?6, "
-		      "arrival = ?7, olane = ?8, rank = ?9, lint_errors = ?10, "
-		      "lint_warnings = ?11, lint_infos = ?12, "
-		      "entered_at = CASE WHEN ?3 AND NOT queued THEN ?13 "
-		      "ELSE entered_at END, "
-		      "left_at = CASE WHEN ?3 THEN NULL WHEN queued THEN ?13 "
-		      "ELSE left_at END, "
-		      "left_state = CASE WHEN ?3 THEN NULL ELSE ?14 END, "
-		      "updated_at = ?13",
-		      "iidddtidiiiiit", id, root, (int)*queued, lane.lane,
-		      lane.sub, lane.reason.buf, arrival, key->olane, key->rank,
-		      counts[LINT_ERROR - LINT_INFO],
-		      counts[LINT_WARNING - LINT_INFO], counts[0],
-		      (int64_t)sc->now,
-		      json_is_null(json_object_get(series, "superseded_by")) ?
-			      state :
-			      "superseded");
+	{
+		struct store_queue_scan q = {
+			.series_id = id,
+			.root_id = root,
+			.queued = *queued,
+			.lane = lane.lane,
+			.sublane = lane.sub,
+			.reason = lane.reason.buf,
+			.arrival = arrival,
+			.olane = key->olane,
+			.rank = key->rank,
+			.lint_errors = counts[LINT_ERROR - LINT_INFO],
+			.lint_warnings = counts[LINT_WARNING - LINT_INFO],
+			.lint_infos = counts[0],
+			.at = (int64_t)sc->now,
+			.left_state =
+				json_is_null(json_object_get(series,
+							     "superseded_by")) ?
+					state :
+					"superseded",
+		};
+
+		ret = store_queue_put(sc->db, &q, err);
+	}
 out:
-	json_decref(bump);
 	json_decref(rows);
 	json_decref(series);
 	free(lp);

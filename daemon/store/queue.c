@@ -401,3 +401,79 @@ int store_queue_set_review_state(struct db *db, int64_t id, const char *state,
 	*changed = !ret && db_changes(db) > 0;
 	return ret;
 }
+
+int store_queue_put(struct db *db, const struct store_queue_scan *q,
+		    struct strbuf *err)
+{
+	return db_exec(db, err,
+		       "INSERT INTO queue (series_id, root_id, queued, lane, "
+		       "sublane, reason, arrival, olane, rank, lint_errors, "
+		       "lint_warnings, lint_infos, entered_at, left_at, "
+		       "left_state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		       "?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?3 THEN NULL "
+		       "ELSE ?13 END, CASE WHEN ?3 THEN NULL ELSE ?14 END, ?13) "
+		       "ON CONFLICT (series_id) DO UPDATE SET root_id = ?2, "
+		       "queued = ?3, lane = ?4, sublane = ?5, reason = ?6, "
+		       "arrival = ?7, olane = ?8, rank = ?9, lint_errors = ?10, "
+		       "lint_warnings = ?11, lint_infos = ?12, "
+		       "entered_at = CASE WHEN ?3 AND NOT queued THEN ?13 "
+		       "ELSE entered_at END, "
+		       "left_at = CASE WHEN ?3 THEN NULL WHEN queued THEN ?13 "
+		       "ELSE left_at END, "
+		       "left_state = CASE WHEN ?3 THEN NULL ELSE ?14 END, "
+		       "updated_at = ?13",
+		       "iidddtidiiiiit", q->series_id, q->root_id,
+		       (int)q->queued, q->lane, q->sublane, q->reason,
+		       q->arrival, q->olane, q->rank, q->lint_errors,
+		       q->lint_warnings, q->lint_infos, q->at, q->left_state);
+}
+
+int store_queue_drop(struct db *db, int64_t id, struct strbuf *err)
+{
+	return db_exec(db, err,
+		       "UPDATE queue SET queued = 0 WHERE series_id = ?", "i",
+		       id);
+}
+
+int store_queue_bump_key(struct db *db, int64_t root, int64_t *olane,
+			 int64_t *rank, bool *found, struct strbuf *err)
+{
+	json_t *row = NULL;
+	int ret;
+
+	*found = false;
+	ret = db_query_row(db, &row, err,
+			   "SELECT olane, rank FROM queue_bumps WHERE root_id = ?",
+			   "i", root);
+	if (ret < 0 || !row)
+		return ret;
+	*olane = row_int(row, "olane");
+	*rank = row_int(row, "rank");
+	*found = true;
+	json_decref(row);
+	return 0;
+}
+
+int store_lint_clear(struct db *db, int64_t series_id, struct strbuf *err)
+{
+	return db_exec(db, err, "DELETE FROM lint_findings WHERE series_id = ?",
+		       "i", series_id);
+}
+
+int store_lint_add(struct db *db, int64_t series_id, int64_t patch_id,
+		   const char *rule, const char *severity, const char *message,
+		   struct strbuf *err)
+{
+	if (patch_id)
+		return db_exec(db, err,
+			       "INSERT INTO lint_findings "
+			       "(series_id, patch_id, rule, severity, "
+			       "message) VALUES (?, ?, ?, ?, ?)",
+			       "iittt", series_id, patch_id, rule, severity,
+			       message);
+	return db_exec(db, err,
+		       "INSERT INTO lint_findings "
+		       "(series_id, patch_id, rule, severity, "
+		       "message) VALUES (?, NULL, ?, ?, ?)",
+		       "ittt", series_id, rule, severity, message);
+}

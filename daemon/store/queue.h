@@ -125,4 +125,36 @@ int store_queue_move(struct db *db, int64_t id, int64_t olane, int64_t rank,
 int store_queue_set_review_state(struct db *db, int64_t id, const char *state,
 				 int64_t at, bool *changed, struct strbuf *err);
 
+/* What a scan of one series found: its queue row, as written. */
+struct store_queue_scan {
+	int64_t series_id, root_id;
+	bool queued;
+	int lane, sublane;
+	const char *reason;
+	int64_t arrival;
+	int olane;
+	int64_t rank;
+	int64_t lint_errors, lint_warnings, lint_infos;
+	int64_t at;
+	const char *left_state; /* why it left, when not queued */
+};
+
+/*
+ * Write the series' queue row: entered_at set when it (re)enters the
+ * queue, left_at and left_state when it leaves.
+ */
+int store_queue_put(struct db *db, const struct store_queue_scan *q,
+		    struct strbuf *err);
+/* A series that is gone leaves the queue. */
+int store_queue_drop(struct db *db, int64_t id, struct strbuf *err);
+/* The key a bump gave the versions of root; *found whether one did. */
+int store_queue_bump_key(struct db *db, int64_t root, int64_t *olane,
+			 int64_t *rank, bool *found, struct strbuf *err);
+/* Forget a series' lint findings, to find them again. */
+int store_lint_clear(struct db *db, int64_t series_id, struct strbuf *err);
+/* Record a finding; patch_id 0 for one on the whole series. */
+int store_lint_add(struct db *db, int64_t series_id, int64_t patch_id,
+		   const char *rule, const char *severity, const char *message,
+		   struct strbuf *err);
+
 #endif
