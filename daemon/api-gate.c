@@ -25,6 +25,7 @@
 #include "daemon/http.h"
 #include "daemon/jobs.h"
 #include "daemon/repo.h"
+#include "daemon/store/gate.h"
 #include "lib/strbuf.h"
 
 #define CANDIDATES_LIMIT_DEFAULT 10
@@ -106,8 +107,7 @@ static int log_show(struct http_request *req, const char **content_type,
 		    struct strbuf *body, struct strbuf *err)
 {
 	struct db *db = db_thread();
-	const char *path;
-	json_t *run = NULL;
+	struct store_gate_run run;
 	int64_t id;
 	int ret;
 
@@ -116,14 +116,13 @@ static int log_show(struct http_request *req, const char **content_type,
 		return ret;
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
-	ret = gate_run_get(db, id, false, &run, err);
+	ret = store_gate_run_get(db, id, &run, err);
 	if (ret < 0)
 		return ret;
-	path = json_string_value(json_object_get(run, "log"));
-	if (!path || strbuf_read_file(body, path) < 0)
+	if (!run.log || strbuf_read_file(body, run.log) < 0)
 		ret = error_set(err, ERR_NOT_FOUND, "gate run '%s' has no log",
 				req->param);
-	json_decref(run);
+	store_gate_run_release(&run);
 	*content_type = "text/plain; charset=utf-8";
 	return ret;
 }

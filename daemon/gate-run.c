@@ -30,6 +30,7 @@
 #include "daemon/gate-run.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
+#include "daemon/store/gate.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -219,10 +220,7 @@ static void run_start(struct run *r)
 		return;
 	}
 	if (db)
-		db_exec(db, NULL,
-			"UPDATE gate_runs SET state = 'running', slot = ?, "
-			"started_at = ? WHERE id = ? AND state = 'queued'",
-			"iii", (int64_t)r->slot, (int64_t)time(NULL), r->id);
+		store_gate_run_started(db, r->id, r->slot, time(NULL), NULL);
 }
 
 /*

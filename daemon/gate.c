@@ -36,6 +36,8 @@
 #include "daemon/merge.h"
 #include "daemon/notify.h"
 #include "daemon/repo.h"
+#include "daemon/store/builds.h"
+#include "daemon/store/gate.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -71,16 +73,14 @@ static int publish(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	return the_publisher(ctx, build, err);
 }
 
-static const char *jstr(json_t *obj, const char *key)
+static const char *or_empty(const char *s)
 {
-	const char *s = json_string_value(json_object_get(obj, key));
-
 	return s ? s : "";
 }
 
-static int64_t jint(json_t *obj, const char *key)
+static bool str_is(const char *s, const char *want)
 {
-	return json_integer_value(json_object_get(obj, key));
+	return s && !strcmp(s, want);
 }
 
 static void gate_conf_get(const struct config *cfg, struct gate_conf *gc)
@@ -124,61 +124,45 @@ bool gate_holds_next(const struct config *cfg)
 void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
 		    const char *tip, char *use, const char **how)
 {
-	json_t *row = NULL;
-	const char *state;
+	struct store_gate_ejection e;
+	bool found;
 
 	snprintf(use, MERGE_HEXSZ + 1, "%s", tip);
 	*how = NULL;
 	if (!*tip || !gate_holds_next(cfg))
 		return;
-	if (db_query_row(db, &row, NULL,
-			 "SELECT state, good_tip FROM gate_ejections "
-			 "WHERE topic = ? AND bad_tip = ? AND state != 'reported' "
-			 "ORDER BY id DESC LIMIT 1",
-			 "tt", topic, tip) < 0 ||
-	    !row)
+	if (store_gate_ejection_of_tip(db, topic, tip, &e, &found, NULL) < 0 ||
+	    !found)
 		return;
-	state = jstr(row, "state");
-	if ((!strcmp(state, "trying") || !strcmp(state, "fallback")) &&
-	    *jstr(row, "good_tip")) {
-		snprintf(use, MERGE_HEXSZ + 1, "%s", jstr(row, "good_tip"));
+	if ((str_is(e.state, "trying") || str_is(e.state, "fallback")) &&
+	    e.good_tip && *e.good_tip) {
+		snprintf(use, MERGE_HEXSZ + 1, "%s", e.good_tip);
 		*how = "fallback";
 	} else {
 		use[0] = 0;
 		*how = "ejected";
 	}
-	json_decref(row);
+	store_gate_ejection_release(&e);
 }
 
 static void publish_event(struct db *db, int64_t cand, const char *what)
 {
-	json_t *row = NULL;
+	struct store_gate_candidate c;
 
-	db_query_row(db, &row, NULL,
-		     "SELECT id, build, commit_sha AS 'commit', state, round, "
-		     "culprit, reason FROM gate_candidates WHERE id = ?",
-		     "i", cand);
-	if (!row)
+	if (store_gate_candidate_get(db, cand, &c, NULL) < 0)
 		return;
-	json_object_set_new(row, "event", json_string(what));
-	bus_publish("gate", row);
+	bus_publish("gate",
+		    json_pack("{s:I, s:I, s:s?, s:s?, s:I, s:s?, s:s?, s:s}",
+			      "id", (json_int_t)c.id, "build",
+			      (json_int_t)c.build, "commit", c.commit, "state",
+			      c.state, "round", (json_int_t)c.round, "culprit",
+			      c.culprit, "reason", c.reason, "event", what));
+	store_gate_candidate_release(&c);
 }
 
 static void gate_dir(const struct config *cfg, struct strbuf *sb)
 {
 	strbuf_addf(sb, "%s/gate", cfg->state_dir);
-}
-
-/* Whether a run of the same tree and command passed before. */
-static bool tree_passed(struct db *db, const char *tree, const char *command)
-{
-	int64_t n = 0;
-
-	db_query_int(db, &n, NULL,
-		     "SELECT count(*) FROM gate_runs WHERE tree = ? AND command = ? "
-		     "AND state = 'passed'",
-		     "tt", tree, command);
-	return n > 0;
 }
 
 /*
@@ -225,15 +209,10 @@ static int push_run(struct job_ctx *ctx, const struct gate_conf *gc, int64_t id,
 		fclose(f);
 	}
 	if (ret < 0)
-		db_exec(ctx->db, NULL,
-			"UPDATE gate_runs SET state = 'error', error = ?, finished_at = ? "
-			"WHERE id = ?",
-			"tii", err->buf, (int64_t)time(NULL), id);
+		store_gate_run_failed_to_run(ctx->db, id, err->buf, time(NULL),
+					     NULL);
 	else
-		ret = db_exec(ctx->db, err,
-			      "UPDATE gate_runs SET state = 'running', slot = -1, "
-			      "started_at = ? WHERE id = ?",
-			      "ii", (int64_t)time(NULL), id);
+		ret = store_gate_run_started(ctx->db, id, -1, time(NULL), err);
 	strbuf_release(&spec);
 	strbuf_release(&msg);
 	return ret;
@@ -245,14 +224,15 @@ static int push_run(struct job_ctx *ctx, const struct gate_conf *gc, int64_t id,
  * again: the row says 'cached', and *cached is set.
  */
 static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
-		     json_t *cand, int64_t round, int64_t probe,
-		     const char *topic, const char *commit, bool *cached,
-		     struct strbuf *err)
+		     const struct store_gate_candidate *cand, int64_t round,
+		     int64_t probe, const char *topic, const char *commit,
+		     bool *cached, struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	struct gate_run_spec spec = { 0 };
 	struct strbuf dir = STRBUF_INIT, logp = STRBUF_INIT;
 	char tree[MERGE_HEXSZ + 1];
+	struct store_gate_run run = { 0 };
 	struct merge *m;
 	int64_t id;
 	int ret;
@@ -264,35 +244,29 @@ static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 	ret = merge_commit_info(m, commit, tree, NULL, NULL, err);
 	if (ret < 0)
 		return ret;
-	if (tree_passed(ctx->db, tree, gc->command)) {
+	run.candidate = cand->id;
+	run.round = round;
+	run.probe = probe;
+	run.topic = topic && *topic ? (char *)topic : NULL;
+	run.commit = (char *)commit;
+	run.tree = tree;
+	run.command = (char *)gc->command;
+	run.created_at = time(NULL);
+	if (store_gate_tree_passed(ctx->db, tree, gc->command)) {
 		*cached = true;
-		return db_exec(
-			ctx->db, err,
-			"INSERT INTO gate_runs (candidate, round, probe, topic, "
-			"commit_sha, tree, state, command, created_at, finished_at, "
-			"duration_ms) VALUES (?, ?, ?, ?, ?, ?, 'cached', ?, ?, ?, 0)",
-			"iiittttii", jint(cand, "id"), round, probe,
-			topic && *topic ? topic : NULL, commit, tree,
-			gc->command, (int64_t)time(NULL), (int64_t)time(NULL));
+		return store_gate_run_add_cached(ctx->db, &run, err);
 	}
-	ret = db_exec(
-		ctx->db, err,
-		"INSERT INTO gate_runs (candidate, round, probe, topic, commit_sha, "
-		"tree, command, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		"iiitttti", jint(cand, "id"), round, probe,
-		topic && *topic ? topic : NULL, commit, tree, gc->command,
-		(int64_t)time(NULL));
+	ret = store_gate_run_add_queued(ctx->db, &run, err);
 	if (ret < 0)
 		return ret;
-	id = db_last_insert_id(ctx->db);
+	id = run.id;
 	gate_dir(cfg, &dir);
 	mkdir(dir.buf, 0755);
 	strbuf_addf(&logp, "%s/logs", dir.buf);
 	mkdir(logp.buf, 0755);
 	strbuf_addf(&logp, "/build-%" PRId64 "-%.12s-run-%" PRId64 ".log",
-		    jint(cand, "build"), jstr(cand, "commit_sha"), id);
-	ret = db_exec(ctx->db, err, "UPDATE gate_runs SET log = ? WHERE id = ?",
-		      "ti", logp.buf, id);
+		    cand->build, or_empty(cand->commit), id);
+	ret = store_gate_run_set_log(ctx->db, id, logp.buf, err);
 	if (ret < 0)
 		goto out;
 	if (gc->external) {
@@ -312,9 +286,7 @@ static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 	spec.jobs = (unsigned int)gc->jobs;
 	ret = gate_run_queue(&spec, err);
 	if (ret < 0)
-		db_exec(ctx->db, NULL,
-			"UPDATE gate_runs SET state = 'error', error = ? WHERE id = ?",
-			"ti", err->buf, id);
+		store_gate_run_failed_to_run(ctx->db, id, err->buf, 0, NULL);
 out:
 	strbuf_release(&dir);
 	strbuf_release(&logp);
@@ -324,142 +296,104 @@ out:
 /* Kill the runs of every candidate still being gated and make it stale. */
 static void stale_older(struct job_ctx *ctx, int64_t keep)
 {
-	json_t *runs, *r;
+	struct store_gate_run_list runs = { 0 };
 	size_t i;
 
-	runs = db_query(ctx->db, NULL,
-			"SELECT r.id FROM gate_runs r JOIN gate_candidates c "
-			"ON c.id = r.candidate WHERE c.state IN ('gating', 'bisecting') "
-			"AND c.id != ? AND r.state IN ('queued', 'running')",
-			"i", keep);
-	json_array_foreach(runs, i, r)
-		gate_run_cancel(jint(r, "id"));
-	json_decref(runs);
-	/* runs the CI has: their results, when they come, are refused */
-	db_exec(ctx->db, NULL,
-		"UPDATE gate_runs SET state = 'cancelled', finished_at = ? "
-		"WHERE state = 'running' AND slot = -1 AND candidate IN (SELECT id "
-		"FROM gate_candidates WHERE state IN ('gating', 'bisecting') AND id != ?)",
-		"ii", (int64_t)time(NULL), keep);
-	db_exec(ctx->db, NULL,
-		"UPDATE builds SET gate = 'stale' WHERE id IN (SELECT build FROM "
-		"gate_candidates WHERE state IN ('gating', 'bisecting') AND id != ?)",
-		"i", keep);
-	db_exec(ctx->db, NULL,
-		"UPDATE gate_candidates SET state = 'stale', finished_at = ?, "
-		"reason = 'a newer build replaced it' "
-		"WHERE state IN ('gating', 'bisecting') AND id != ?",
-		"ii", (int64_t)time(NULL), keep);
+	store_gate_runs_to_cancel(ctx->db, keep, &runs, NULL);
+	for (i = 0; i < runs.nr; i++)
+		gate_run_cancel(runs.v[i].id);
+	store_gate_run_list_release(&runs);
+	store_gate_candidates_stale(ctx->db, keep, time(NULL), NULL);
 }
 
 /*
- * The probes of a build: the base, then next after each topic whose
- * merge changed it, in merge order, as [{topic, tip, commit}].
+ * The probes of build b: the base, then next after each topic whose
+ * merge changed it, in merge order.
  */
-static json_t *build_probes(struct db *db, json_t *build, struct strbuf *err)
+static int build_probes(struct db *db, const struct store_build *b,
+			struct store_gate_probe_list *probes,
+			struct strbuf *err)
 {
-	json_t *topics, *t, *probes;
-	const char *prev;
+	struct store_build_topic_list merges = { 0 };
+	const char *prev = or_empty(b->base);
 	size_t i;
+	int ret;
 
-	topics = db_query(db, err,
-			  "SELECT topic, tip, merge_commit FROM build_topics "
-			  "WHERE build = ? ORDER BY pos",
-			  "i", jint(build, "id"));
-	if (!topics)
-		return NULL;
-	probes = json_array();
-	json_array_append_new(probes,
-			      json_pack("{s:n, s:n, s:s}", "topic", "tip",
-					"commit", jstr(build, "base")));
-	prev = jstr(build, "base");
-	json_array_foreach(topics, i, t) {
-		const char *c = jstr(t, "merge_commit");
+	ret = store_build_topics(db, b->id, &merges, err);
+	if (ret < 0)
+		return ret;
+	probes->v = xcalloc(merges.nr + 1, sizeof(*probes->v));
+	probes->v[0].commit = xstrdup(prev);
+	probes->nr = 1;
+	for (i = 0; i < merges.nr; i++) {
+		const char *c = or_empty(merges.v[i].merge_commit);
+		struct store_gate_probe *p;
 
 		if (!*c || !strcmp(c, prev))
 			continue;
-		json_array_append_new(probes,
-				      json_pack("{s:s, s:s, s:s}", "topic",
-						jstr(t, "topic"), "tip",
-						jstr(t, "tip"), "commit", c));
+		p = &probes->v[probes->nr++];
+		p->topic = xstrdup(or_empty(merges.v[i].topic));
+		p->tip = xstrdup(or_empty(merges.v[i].tip));
+		p->commit = xstrdup(c);
 		prev = c;
 	}
-	json_decref(topics);
-	return probes;
+	store_build_topic_list_release(&merges);
+	return 0;
 }
 
-static int load_candidate(struct db *db, int64_t id, json_t **cand,
-			  struct strbuf *err)
+/* Probe i of cand; one with no strings when it has none. */
+static const struct store_gate_probe *
+probe_at(const struct store_gate_candidate *cand, int64_t i)
 {
-	int ret;
+	static const struct store_gate_probe none;
 
-	ret = db_query_row(db, cand, err,
-			   "SELECT * FROM gate_candidates WHERE id = ?", "i",
-			   id);
-	if (!ret && !*cand)
-		ret = error_set(err, ERR_NOT_FOUND,
-				"unknown gate candidate '%" PRId64 "'", id);
-	return ret;
+	if (i < 0 || (uint64_t)i >= cand->probes.nr)
+		return &none;
+	return &cand->probes.v[i];
 }
 
-/* Move the ejections the passing candidate settles; kick what is next. */
-static void settle_ejections(struct job_ctx *ctx, json_t *cand)
+/* Move the ejections the passing build settles; kick what is next. */
+static void settle_ejections(struct job_ctx *ctx, int64_t build)
 {
+	struct store_gate_waiting_list waiting = { 0 };
 	char tip[MERGE_HEXSZ + 1];
-	json_t *rows, *r;
 	struct merge *m;
 	bool kick = false;
 	size_t i;
 
-	db_exec(ctx->db, NULL,
-		"UPDATE gate_ejections SET state = 'fallback', updated_at = ? "
-		"WHERE state = 'trying' AND topic IN (SELECT topic FROM build_topics "
-		"WHERE build = ? AND gate = 'fallback')",
-		"ii", (int64_t)time(NULL), jint(cand, "build"));
+	store_gate_ejections_fall_back(ctx->db, build, time(NULL), NULL);
 	if (merge_handle(ctx->config, &m, NULL, NULL) < 0)
 		m = NULL;
-	rows = db_query(
-		ctx->db, NULL,
-		"SELECT e.id, e.topic, e.bad_tip, t.branch FROM gate_ejections e "
-		"JOIN topics t ON t.name = e.topic WHERE e.state = 'ejected' "
-		"AND e.good_tip IS NOT NULL",
-		NULL);
-	json_array_foreach(rows, i, r) {
+	store_gate_ejections_waiting(ctx->db, &waiting, NULL);
+	for (i = 0; i < waiting.nr; i++) {
+		const struct store_gate_waiting *w = &waiting.v[i];
+
 		if (!m ||
-		    merge_resolve_commit(m, jstr(r, "branch"), tip, NULL) < 0 ||
-		    strcmp(tip, jstr(r, "bad_tip")))
+		    merge_resolve_commit(m, or_empty(w->branch), tip, NULL) <
+			    0 ||
+		    strcmp(tip, or_empty(w->bad_tip)))
 			continue;
-		db_exec(ctx->db, NULL,
-			"UPDATE gate_ejections SET state = 'trying', updated_at = ? "
-			"WHERE id = ?",
-			"ii", (int64_t)time(NULL), jint(r, "id"));
+		store_gate_ejection_try(ctx->db, w->ejection, time(NULL), NULL);
 		log_info("gate: trying '%s' at its last good tip",
-			 jstr(r, "topic"));
+			 or_empty(w->topic));
 		kick = true;
 	}
-	json_decref(rows);
+	store_gate_waiting_list_release(&waiting);
 	if (kick)
 		engine_kick(JOB_NEXT_REBUILD,
 			    json_pack("{s:s}", "trigger", "gate"), 0);
 }
 
 static int candidate_passed(struct job_ctx *ctx, const struct gate_conf *gc,
-			    json_t *cand, const char *why, struct strbuf *err)
+			    const struct store_gate_candidate *cand,
+			    const char *why, struct strbuf *err)
 {
-	int64_t id = jint(cand, "id");
 	int ret;
 
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
 		return ret;
-	ret = db_exec(ctx->db, err,
-		      "UPDATE gate_candidates SET state = 'passed', reason = ?, "
-		      "finished_at = ? WHERE id = ?",
-		      "tii", why, (int64_t)time(NULL), id);
-	if (!ret)
-		ret = db_exec(ctx->db, err,
-			      "UPDATE builds SET gate = 'passed' WHERE id = ?",
-			      "i", jint(cand, "build"));
+	ret = store_gate_candidate_pass(ctx->db, cand, why, time(NULL), err);
 	if (ret < 0) {
 		db_rollback(ctx->db);
 		return ret;
@@ -468,17 +402,17 @@ static int candidate_passed(struct job_ctx *ctx, const struct gate_conf *gc,
 	if (ret < 0)
 		return ret;
 	log_info("gate: candidate %" PRId64 " (build %" PRId64 ") passes: %s",
-		 id, jint(cand, "build"), why);
+		 cand->id, cand->build, why);
 	if (gc->gated) {
-		ret = publish(ctx, jint(cand, "build"), err);
+		ret = publish(ctx, cand->build, err);
 		if (ret < 0) {
 			log_warn("gate: cannot publish build %" PRId64 ": %s",
-				 jint(cand, "build"), err->buf);
+				 cand->build, err->buf);
 			return ret;
 		}
-		settle_ejections(ctx, cand);
+		settle_ejections(ctx, cand->build);
 	}
-	publish_event(ctx->db, id, "passed");
+	publish_event(ctx->db, cand->id, "passed");
 	return 0;
 }
 
@@ -539,80 +473,60 @@ out:
 static void last_good_tip(struct db *db, const char *published,
 			  const char *topic, char *out)
 {
-	json_t *row = NULL;
+	char *tip = NULL;
 
 	out[0] = 0;
 	if (!published || !*published)
 		return;
-	db_query_row(db, &row, NULL,
-		     "SELECT bt.tip FROM build_topics bt JOIN builds b ON b.id = bt.build "
-		     "WHERE b.state = 'done' AND b.result = ? AND bt.topic = ? "
-		     "AND bt.tip IS NOT NULL AND bt.outcome IN ('merged', 'reused', "
-		     "'resolved', 'nothing') ORDER BY b.id DESC LIMIT 1",
-		     "tt", published, topic);
-	if (row)
-		snprintf(out, MERGE_HEXSZ + 1, "%s", jstr(row, "tip"));
-	json_decref(row);
-}
-
-static json_t *probe_run(struct db *db, int64_t cand, int64_t probe)
-{
-	json_t *row = NULL;
-
-	db_query_row(db, &row, NULL,
-		     "SELECT * FROM gate_runs WHERE candidate = ? AND probe = ? "
-		     "AND state IN ('passed', 'failed', 'timeout', 'cached') "
-		     "ORDER BY id DESC LIMIT 1",
-		     "ii", cand, probe);
-	return row;
+	store_gate_last_good_tip(db, published, topic, &tip, NULL);
+	if (tip)
+		snprintf(out, MERGE_HEXSZ + 1, "%s", tip);
+	free(tip);
 }
 
 /* The bisection found the first failing probe, hi. */
 static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
-			 json_t *cand, json_t *probes, int64_t lo, int64_t hi,
-			 struct strbuf *err)
+			 const struct store_gate_candidate *cand, int64_t lo,
+			 int64_t hi, struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
-	json_t *p = json_array_get(probes, hi), *fail, *pass, *how = NULL;
+	const struct store_gate_probe *p = probe_at(cand, hi);
+	const char *base = or_empty(probe_at(cand, 0)->commit);
 	struct strbuf reason = STRBUF_INIT, subject = STRBUF_INIT;
 	struct strbuf body = STRBUF_INIT;
-	int64_t id = jint(cand, "id"), notif = 0;
+	struct store_gate_run fail, pass;
+	struct store_gate_ejection ej = { 0 };
+	int64_t id = cand->id, notif = 0;
 	char good[MERGE_HEXSZ + 1] = "";
-	const char *topic = jstr(p, "topic"), *state;
-	bool fallback;
+	const char *topic = or_empty(p->topic), *tip = or_empty(p->tip);
+	const char *state;
+	bool fallback, found;
 	int ret;
 
-	fail = probe_run(ctx->db, id, hi);
-	pass = probe_run(ctx->db, id, lo);
+	/* none (id 0) when there is no such run */
+	store_gate_run_of_probe(ctx->db, id, hi, &fail, &found, NULL);
+	store_gate_run_of_probe(ctx->db, id, lo, &pass, &found, NULL);
 	if (hi == 0) {
 		strbuf_addf(&reason,
 			    "the gate fails on the base '%s' (%.12s) alone: nothing is published",
-			    cfg->base ? cfg->base : "", jstr(p, "commit"));
-		db_exec(ctx->db, NULL,
-			"UPDATE gate_candidates SET state = 'base-failed', reason = ?, "
-			"lo = ?, hi = ?, finished_at = ? WHERE id = ?",
-			"tiiii", reason.buf, lo, hi, (int64_t)time(NULL), id);
-		db_exec(ctx->db, NULL,
-			"UPDATE builds SET gate = 'failed' WHERE id = ?", "i",
-			jint(cand, "build"));
-		log_error("gate: %s (see %s)", reason.buf, jstr(fail, "log"));
+			    cfg->base ? cfg->base : "", or_empty(p->commit));
+		store_gate_candidate_fail(ctx->db, cand, NULL, reason.buf, lo,
+					  hi, time(NULL), NULL);
+		log_error("gate: %s (see %s)", reason.buf, or_empty(fail.log));
 		publish_event(ctx->db, id, "base-failed");
 		ret = 0;
 		goto out;
 	}
-	db_query_row(ctx->db, &how, NULL,
-		     "SELECT gate FROM build_topics WHERE build = ? AND topic = ?",
-		     "it", jint(cand, "build"), topic);
-	fallback = !strcmp(jstr(how, "gate"), "fallback");
+	fallback = store_gate_build_fell_back(ctx->db, cand->build, topic);
 	if (!fallback)
-		last_good_tip(ctx->db, jstr(cand, "published"), topic, good);
-	if (!strcmp(good, jstr(p, "tip")))
+		last_good_tip(ctx->db, cand->published, topic, good);
+	if (!strcmp(good, tip))
 		good[0] = 0;
 	strbuf_addf(&reason,
 		    "gate run %" PRId64
 		    " fails on next with '%s' merged at %.12s, "
 		    "gate run %" PRId64 " passes on the merge before it",
-		    jint(fail, "id"), topic, jstr(p, "tip"), jint(pass, "id"));
+		    fail.id, topic, tip, pass.id);
 	if (!gc->gated)
 		state = "reported";
 	else
@@ -623,35 +537,23 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 		goto out;
 	if (fallback) {
 		/* its last good tip failed too: leave it out */
-		ret = db_exec(
-			ctx->db, err,
-			"UPDATE gate_ejections SET state = 'dropped', updated_at = ?, "
-			"reason = reason || '; its last good tip fails too (gate run ' || ? || ')' "
-			"WHERE topic = ? AND state = 'trying'",
-			"iit", (int64_t)time(NULL), jint(fail, "id"), topic);
+		ret = store_gate_ejection_drop(ctx->db, topic, fail.id,
+					       time(NULL), err);
 	} else {
-		ret = db_exec(
-			ctx->db, err,
-			"INSERT INTO gate_ejections (candidate, topic, bad_tip, good_tip, "
-			"state, fail_run, pass_run, reason, created_at, updated_at) "
-			"VALUES (?, ?, (SELECT tip FROM build_topics WHERE build = ? AND topic = ?), "
-			"?, ?, ?, ?, ?, ?, ?)",
-			"ititttiitii", id, topic, jint(cand, "build"), topic,
-			*good ? good : NULL, state, jint(fail, "id"),
-			jint(pass, "id"), reason.buf, (int64_t)time(NULL),
-			(int64_t)time(NULL));
+		ej.candidate = id;
+		ej.topic = (char *)topic;
+		ej.good_tip = *good ? good : NULL;
+		ej.state = (char *)state;
+		ej.fail_run = fail.id;
+		ej.pass_run = pass.id;
+		ej.reason = reason.buf;
+		ej.created_at = time(NULL);
+		ret = store_gate_eject(ctx->db, &ej, cand->build, err);
 	}
 	if (!ret)
-		ret = db_exec(
-			ctx->db, err,
-			"UPDATE gate_candidates SET state = 'failed', culprit = ?, "
-			"reason = ?, lo = ?, hi = ?, finished_at = ? WHERE id = ?",
-			"ttiiii", topic, reason.buf, lo, hi,
-			(int64_t)time(NULL), id);
-	if (!ret)
-		ret = db_exec(ctx->db, err,
-			      "UPDATE builds SET gate = 'failed' WHERE id = ?",
-			      "i", jint(cand, "build"));
+		ret = store_gate_candidate_fail(ctx->db, cand, topic,
+						reason.buf, lo, hi, time(NULL),
+						err);
 
 	/* The maintainer's notification, in the same transaction. */
 	if (!ret) {
@@ -661,15 +563,13 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 			    "The gate fails on next (build %" PRId64
 			    ", candidate %.12s)\n"
 			    "with topic '%s' at %.12s merged; the merge before it passes.\n\n",
-			    jint(cand, "build"), jstr(cand, "commit_sha"),
-			    topic, jstr(p, "tip"));
+			    cand->build, or_empty(cand->commit), topic, tip);
 		strbuf_addf(&body,
 			    "    failing: gate run %" PRId64 ", %.12s, %s\n",
-			    jint(fail, "id"), jstr(fail, "commit_sha"),
-			    jstr(fail, "log"));
+			    fail.id, or_empty(fail.commit), or_empty(fail.log));
 		strbuf_addf(&body,
 			    "    passing: gate run %" PRId64 ", %.12s\n\n",
-			    jint(pass, "id"), jstr(pass, "commit_sha"));
+			    pass.id, or_empty(pass.commit));
 		if (fallback)
 			strbuf_addf(&body,
 				    "'%s' was at its last good tip: it is left out of next\n"
@@ -691,23 +591,17 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 				    topic);
 		strbuf_addf(&body, "Commits since %s (%.12s..%.12s):\n",
 			    *good ? "its last good tip" : "the base",
-			    *good ? good :
-				    jstr(json_array_get(probes, 0), "commit"),
-			    jstr(p, "tip"));
-		commit_range(*good ? good :
-				     jstr(json_array_get(probes, 0), "commit"),
-			     jstr(p, "tip"), &body);
+			    *good ? good : base, tip);
+		commit_range(*good ? good : base, tip, &body);
 		strbuf_addf(&body,
 			    "\nThe end of the log of gate run %" PRId64 ":\n\n",
-			    jint(fail, "id"));
-		log_tail(jstr(fail, "log"), &body);
+			    fail.id);
+		log_tail(or_empty(fail.log), &body);
 		ret = notify_maintainer(ctx->db, cfg, "gate-ejected", topic,
 					subject.buf, body.buf, &notif, err);
 		if (!ret && notif)
-			db_exec(ctx->db, NULL,
-				"UPDATE gate_ejections SET notification = ? "
-				"WHERE id = (SELECT max(id) FROM gate_ejections WHERE topic = ?)",
-				"it", notif, topic);
+			store_gate_ejection_notified(ctx->db, topic, notif,
+						     NULL);
 	}
 	if (ret < 0) {
 		db_rollback(ctx->db);
@@ -722,24 +616,12 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 		engine_kick(JOB_NEXT_REBUILD,
 			    json_pack("{s:s}", "trigger", "gate"), 0);
 out:
-	json_decref(fail);
-	json_decref(pass);
-	json_decref(how);
+	store_gate_run_release(&fail);
+	store_gate_run_release(&pass);
 	strbuf_release(&reason);
 	strbuf_release(&subject);
 	strbuf_release(&body);
 	return ret;
-}
-
-static int64_t outstanding(struct db *db, int64_t cand, int64_t round)
-{
-	int64_t n = 0;
-
-	db_query_int(db, &n, NULL,
-		     "SELECT count(*) FROM gate_runs WHERE candidate = ? AND round = ? "
-		     "AND state IN ('queued', 'running')",
-		     "ii", cand, round);
-	return n;
 }
 
 /*
@@ -749,9 +631,10 @@ static int64_t outstanding(struct db *db, int64_t cand, int64_t round)
  */
 static int advance(struct job_ctx *ctx, int64_t id, struct strbuf *err)
 {
+	struct store_gate_candidate cand = { 0 };
+	struct store_gate_run_list runs = { 0 };
 	struct gate_conf gc;
-	json_t *cand = NULL, *probes = NULL, *runs = NULL, *r;
-	int64_t round, lo, hi, nlo, nhi, k, j;
+	int64_t round, lo, hi, nlo, nhi, k, j, outstanding;
 	size_t i;
 	int ret;
 
@@ -759,83 +642,75 @@ static int advance(struct job_ctx *ctx, int64_t id, struct strbuf *err)
 	if (!gc.command)
 		return 0;
 again:
-	json_decref(cand);
-	json_decref(probes);
-	json_decref(runs);
-	cand = probes = runs = NULL;
-	ret = load_candidate(ctx->db, id, &cand, err);
+	store_gate_candidate_release(&cand);
+	store_gate_run_list_release(&runs);
+	ret = store_gate_candidate_get(ctx->db, id, &cand, err);
 	if (ret < 0)
 		goto out;
-	round = jint(cand, "round");
-	if (strcmp(jstr(cand, "state"), "gating") &&
-	    strcmp(jstr(cand, "state"), "bisecting"))
+	round = cand.round;
+	if (!str_is(cand.state, "gating") && !str_is(cand.state, "bisecting"))
 		goto out;
-	if (outstanding(ctx->db, id, round))
+	outstanding = 0;
+	store_gate_runs_outstanding(ctx->db, id, round, &outstanding, NULL);
+	if (outstanding)
 		goto out;
-	probes = json_loads(jstr(cand, "probes"), 0, NULL);
-	runs = db_query(
-		ctx->db, err,
-		"SELECT probe, state FROM gate_runs WHERE candidate = ? AND round = ?",
-		"ii", id, round);
-	if (!probes || !runs) {
+	ret = store_gate_runs_of_round(ctx->db, id, round, &runs, err);
+	if (cand.probes_unreadable || ret < 0) {
 		ret = error_set(err, -EIO,
 				"gate candidate %" PRId64 " is unreadable", id);
 		goto out;
 	}
-	lo = jint(cand, "lo");
-	hi = json_integer_value(json_object_get(cand, "hi"));
+	lo = cand.lo;
+	hi = cand.hi;
 	nlo = lo;
 	nhi = hi;
-	json_array_foreach(runs, i, r) {
-		const char *s = jstr(r, "state");
+	for (i = 0; i < runs.nr; i++) {
+		const struct store_gate_run *r = &runs.v[i];
 
-		if (!strcmp(s, "error")) {
-			db_exec(ctx->db, NULL,
-				"UPDATE gate_candidates SET state = 'error', finished_at = ?, "
-				"reason = 'a gate run could not run; see its log' WHERE id = ?",
-				"ii", (int64_t)time(NULL), id);
-			db_exec(ctx->db, NULL,
-				"UPDATE builds SET gate = 'failed' WHERE id = ?",
-				"i", jint(cand, "build"));
+		if (str_is(r->state, "error")) {
+			store_gate_candidate_error(ctx->db, &cand, time(NULL),
+						   NULL);
 			log_error("gate: candidate %" PRId64
 				  ": a gate run could not run",
 				  id);
 			publish_event(ctx->db, id, "error");
 			goto out;
 		}
-		if ((!strcmp(s, "failed") || !strcmp(s, "timeout")) &&
-		    jint(r, "probe") < nhi)
-			nhi = jint(r, "probe");
+		if ((str_is(r->state, "failed") ||
+		     str_is(r->state, "timeout")) &&
+		    r->probe < nhi)
+			nhi = r->probe;
 	}
-	json_array_foreach(runs, i, r) {
-		const char *s = jstr(r, "state");
+	for (i = 0; i < runs.nr; i++) {
+		const struct store_gate_run *r = &runs.v[i];
 
-		if ((!strcmp(s, "passed") || !strcmp(s, "cached")) &&
-		    jint(r, "probe") < nhi && jint(r, "probe") > nlo)
-			nlo = jint(r, "probe");
+		if ((str_is(r->state, "passed") ||
+		     str_is(r->state, "cached")) &&
+		    r->probe < nhi && r->probe > nlo)
+			nlo = r->probe;
 	}
 	if (round == 0) {
 		const char *verdict = NULL;
 		bool cached;
 
-		json_array_foreach(runs, i, r) {
-			const char *s = jstr(r, "state");
+		for (i = 0; i < runs.nr; i++) {
+			const char *s = runs.v[i].state;
 
-			if (!strcmp(s, "passed") || !strcmp(s, "cached"))
+			if (str_is(s, "passed") || str_is(s, "cached"))
 				verdict = "pass";
-			else if (!strcmp(s, "failed") || !strcmp(s, "timeout"))
+			else if (str_is(s, "failed") || str_is(s, "timeout"))
 				verdict = "fail";
 		}
 		if (!verdict) {
 			/* no run yet, or only one a stop cut short */
-			ret = queue_run(ctx, &gc, cand, 0, hi, NULL,
-					jstr(cand, "commit_sha"), &cached, err);
+			ret = queue_run(ctx, &gc, &cand, 0, hi, NULL,
+					or_empty(cand.commit), &cached, err);
 			if (ret < 0)
 				goto out;
 			goto again;
 		}
 		if (!strcmp(verdict, "pass")) {
-			ret = candidate_passed(ctx, &gc, cand,
+			ret = candidate_passed(ctx, &gc, &cand,
 					       "the gate passes", err);
 			goto out;
 		}
@@ -843,15 +718,12 @@ again:
 		nlo = -1;
 	}
 	if (nhi - nlo <= 1) {
-		ret = culprit_found(ctx, &gc, cand, probes, nlo, nhi, err);
+		ret = culprit_found(ctx, &gc, &cand, nlo, nhi, err);
 		goto out;
 	}
 	/* Another round of probes in (nlo, nhi). */
 	round++;
-	ret = db_exec(ctx->db, err,
-		      "UPDATE gate_candidates SET state = 'bisecting', round = ?, lo = ?, "
-		      "hi = ? WHERE id = ?",
-		      "iiii", round, nlo, nhi, id);
+	ret = store_gate_candidate_bisect(ctx->db, id, round, nlo, nhi, err);
 	if (ret < 0)
 		goto out;
 	k = gc.jobs;
@@ -859,14 +731,13 @@ again:
 		k = nhi - nlo - 1;
 	for (j = 1; j <= k; j++) {
 		int64_t pos = nlo + (nhi - nlo) * j / (k + 1);
-		json_t *p = json_array_get(probes, pos);
+		const struct store_gate_probe *p = probe_at(&cand, pos);
 		bool cached;
 
 		if (pos <= nlo || pos >= nhi)
 			continue;
-		ret = queue_run(ctx, &gc, cand, round, pos,
-				json_string_value(json_object_get(p, "topic")),
-				jstr(p, "commit"), &cached, err);
+		ret = queue_run(ctx, &gc, &cand, round, pos, p->topic,
+				or_empty(p->commit), &cached, err);
 		if (ret < 0)
 			goto out;
 	}
@@ -876,9 +747,8 @@ again:
 	publish_event(ctx->db, id, "bisecting");
 	goto again;
 out:
-	json_decref(cand);
-	json_decref(probes);
-	json_decref(runs);
+	store_gate_candidate_release(&cand);
+	store_gate_run_list_release(&runs);
 	return ret;
 }
 
@@ -886,11 +756,11 @@ int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	char tree[MERGE_HEXSZ + 1], next_now[MERGE_HEXSZ + 1] = "";
-	json_t *row = NULL, *probes = NULL, *cand = NULL;
+	struct store_gate_candidate add = { 0 }, cand = { 0 };
+	struct store_gate_probe_list probes = { 0 };
+	struct store_build b = { 0 };
 	struct gate_conf gc;
 	struct merge *m;
-	char *text = NULL;
-	int64_t id;
 	int ret;
 
 	gate_conf_get(cfg, &gc);
@@ -899,68 +769,55 @@ int gate_candidate(struct job_ctx *ctx, int64_t build, struct strbuf *err)
 	ret = merge_handle(cfg, &m, NULL, err);
 	if (ret < 0)
 		return ret;
-	ret = db_query_row(ctx->db, &row, err,
-			   "SELECT id, base, result FROM builds WHERE id = ?",
-			   "i", build);
-	if (ret < 0 || !row)
-		return ret < 0 ? ret :
-				 error_set(err, ERR_NOT_FOUND, "unknown build");
-	if (!*jstr(row, "result"))
+	ret = store_build_get(ctx->db, build, &b, err);
+	if (ret < 0)
+		return ret;
+	if (!b.result || !*b.result)
 		goto out;
-	ret = merge_commit_info(m, jstr(row, "result"), tree, NULL, NULL, err);
+	ret = merge_commit_info(m, b.result, tree, NULL, NULL, err);
 	if (ret < 0)
 		goto out;
 	if (merge_resolve_commit(m, cfg->next, next_now, NULL) < 0)
 		next_now[0] = 0;
-	probes = build_probes(ctx->db, row, err);
-	if (!probes) {
-		ret = -EIO;
+	ret = build_probes(ctx->db, &b, &probes, err);
+	if (ret < 0)
 		goto out;
-	}
-	text = json_dumps(probes, JSON_COMPACT);
+	add.build = build;
+	add.commit = b.result;
+	add.tree = tree;
+	add.published = *next_now ? next_now : NULL;
+	add.publish = gc.gated ? "gated" : "always";
+	add.hi = (int64_t)probes.nr - 1;
+	add.probes = probes;
+	add.created_at = time(NULL);
 	ret = db_begin(ctx->db, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(ctx->db, err,
-		      "UPDATE builds SET gate = 'pending', state = 'done', "
-		      "finished_at = coalesce(finished_at, ?) WHERE id = ?",
-		      "ii", (int64_t)time(NULL), build);
-	if (!ret)
-		ret = db_exec(ctx->db, err,
-			      "INSERT INTO gate_candidates (build, commit_sha, tree, published, "
-			      "state, publish, hi, probes, created_at) "
-			      "VALUES (?, ?, ?, ?, 'gating', ?, ?, ?, ?)",
-			      "ittttiti", build, jstr(row, "result"), tree,
-			      *next_now ? next_now : NULL,
-			      gc.gated ? "gated" : "always",
-			      (int64_t)json_array_size(probes) - 1, text,
-			      (int64_t)time(NULL));
+	ret = store_gate_candidate_add(ctx->db, &add, err);
 	if (ret < 0) {
 		db_rollback(ctx->db);
 		goto out;
 	}
-	id = db_last_insert_id(ctx->db);
 	ret = db_commit(ctx->db, err);
 	if (ret < 0)
 		goto out;
-	stale_older(ctx, id);
-	ret = load_candidate(ctx->db, id, &cand, err);
+	stale_older(ctx, add.id);
+	ret = store_gate_candidate_get(ctx->db, add.id, &cand, err);
 	if (ret < 0)
 		goto out;
 	log_info("gate: build %" PRId64 " is candidate %" PRId64 " (%.12s)",
-		 build, id, jstr(row, "result"));
-	publish_event(ctx->db, id, "candidate");
-	if (gc.gated && !strcmp(next_now, jstr(row, "result"))) {
-		ret = candidate_passed(ctx, &gc, cand,
+		 build, cand.id, b.result);
+	publish_event(ctx->db, cand.id, "candidate");
+	if (gc.gated && !strcmp(next_now, b.result)) {
+		ret = candidate_passed(ctx, &gc, &cand,
 				       "next is this commit already", err);
 		goto out;
 	}
-	ret = advance(ctx, id, err);
+	ret = advance(ctx, cand.id, err);
 out:
-	free(text);
-	json_decref(row);
-	json_decref(probes);
-	json_decref(cand);
+	store_build_release(&b);
+	store_gate_probe_list_release(&probes);
+	store_gate_candidate_release(&cand);
 	return ret;
 }
 
@@ -973,52 +830,41 @@ out:
 int gate_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
 {
-	int64_t run = jint(args, "run");
-	const char *state = jstr(args, "state");
+	int64_t run = json_integer_value(json_object_get(args, "run"));
+	const char *state =
+		or_empty(json_string_value(json_object_get(args, "state")));
 	const char *log_url =
 		json_string_value(json_object_get(args, "log_url"));
 	bool ci = json_is_true(json_object_get(args, "ci"));
-	json_t *row = NULL, *dur = json_object_get(args, "duration_ms");
+	json_t *dur = json_object_get(args, "duration_ms");
+	struct store_gate_run_end end = { 0 };
+	struct store_gate_run r;
 	int64_t now = time(NULL);
 	FILE *f;
 	int ret;
 
-	ret = db_query_row(
-		ctx->db, &row, err,
-		"SELECT candidate, state, slot, log, started_at FROM gate_runs "
-		"WHERE id = ?",
-		"i", run);
+	ret = store_gate_run_get(ctx->db, run, &r, err);
 	if (ret < 0)
 		return ret;
-	if (!row)
-		return error_set(err, ERR_NOT_FOUND,
-				 "unknown gate run '%" PRId64 "'", run);
-	if (ci && (strcmp(jstr(row, "state"), "running") ||
-		   jint(row, "slot") != -1)) {
+	if (ci && (!str_is(r.state, "running") || r.slot != -1)) {
 		ret = error_set(err, ERR_CONFLICT,
 				"gate run '%" PRId64
 				"' is not waiting for a CI result (it is '%s')",
-				run, jstr(row, "state"));
-		json_decref(row);
-		return ret;
+				run, or_empty(r.state));
+		goto out;
 	}
-	if (strcmp(jstr(row, "state"), "queued") &&
-	    strcmp(jstr(row, "state"), "running")) {
-		json_decref(row);
-		return 0;
-	}
-	ret = db_exec(ctx->db, err,
-		      "UPDATE gate_runs SET state = ?, exit_code = ?, error = ?, "
-		      "duration_ms = ?, finished_at = ?, log_url = ? "
-		      "WHERE id = ?",
-		      "titiiti", state, jint(args, "exit_code"),
-		      json_string_value(json_object_get(args, "error")),
-		      json_is_integer(dur) ?
-			      json_integer_value(dur) :
-			      (now - jint(row, "started_at")) * 1000,
-		      now, log_url, run);
-	if (!ret && (ci || log_url) && *jstr(row, "log")) {
-		f = fopen(jstr(row, "log"), "ae");
+	if (!str_is(r.state, "queued") && !str_is(r.state, "running"))
+		goto out;
+	end.state = state;
+	end.exit_code = json_integer_value(json_object_get(args, "exit_code"));
+	end.error = json_string_value(json_object_get(args, "error"));
+	end.duration_ms = json_is_integer(dur) ? json_integer_value(dur) :
+						 (now - r.started_at) * 1000;
+	end.finished_at = now;
+	end.log_url = log_url;
+	ret = store_gate_run_end(ctx->db, run, &end, err);
+	if (!ret && (ci || log_url) && r.log && *r.log) {
+		f = fopen(r.log, "ae");
 		if (f) {
 			fprintf(f, "cthulhu gate: %s%s%s\n", state,
 				log_url ? ", the CI's log: " : "",
@@ -1028,11 +874,12 @@ int gate_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	if (!ret) {
 		log_info("gate: run %" PRId64 " %s", run, state);
-		ret = advance(ctx, jint(row, "candidate"), err);
+		ret = advance(ctx, r.candidate, err);
 	}
 	*result =
 		json_pack("{s:I, s:s}", "run", (json_int_t)run, "state", state);
-	json_decref(row);
+out:
+	store_gate_run_release(&r);
 	return ret;
 }
 
@@ -1043,23 +890,22 @@ int gate_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
 int gate_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
 		   struct strbuf *err)
 {
+	struct store_gate_run_list runs = { 0 };
 	struct gate_conf gc;
-	json_t *rows, *r, *res = NULL, *a;
+	json_t *res = NULL, *a;
 	size_t i;
-	int ret = 0;
+	int ret;
 
 	gate_conf_get(ctx->config, &gc);
 	if (!gc.command || !gc.external || gc.timeout <= 0)
 		return 0;
-	rows = db_query(ctx->db, err,
-			"SELECT id FROM gate_runs WHERE state = 'running' AND slot = -1 "
-			"AND started_at < ?",
-			"i", (int64_t)time(NULL) - gc.timeout);
-	if (!rows)
-		return -EIO;
-	json_array_foreach(rows, i, r) {
+	ret = store_gate_runs_ci_overdue(ctx->db, time(NULL) - gc.timeout,
+					 &runs, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < runs.nr; i++) {
 		a = json_pack("{s:I, s:s, s:i, s:s}", "run",
-			      (json_int_t)jint(r, "id"), "state", "timeout",
+			      (json_int_t)runs.v[i].id, "state", "timeout",
 			      "exit_code", -1, "error",
 			      "no result from the CI within [gate] timeout");
 		ret = gate_job_result(ctx, a, &res, err);
@@ -1069,7 +915,7 @@ int gate_job_check(struct job_ctx *ctx, json_t *args, json_t **result,
 		if (ret < 0)
 			break;
 	}
-	json_decref(rows);
+	store_gate_run_list_release(&runs);
 	return ret;
 }
 
@@ -1080,18 +926,8 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
 	char *end;
 	long long v;
 
-	if (len == MERGE_HEXSZ && strspn(key, "0123456789abcdef") == len) {
-		int ret = db_query_int(
-			db, id, err,
-			"SELECT id FROM gate_runs WHERE commit_sha = ? "
-			"ORDER BY state = 'running' DESC, id DESC LIMIT 1",
-			"t", key);
-
-		if (ret == -ENOENT)
-			return error_set(err, ERR_NOT_FOUND,
-					 "no gate run of commit '%s'", key);
-		return ret;
-	}
+	if (len == MERGE_HEXSZ && strspn(key, "0123456789abcdef") == len)
+		return store_gate_run_of_commit(db, key, id, err);
 	for (i = 0; i < len; i++)
 		if (key[i] < '0' || key[i] > '9')
 			break;
@@ -1112,85 +948,63 @@ int gate_run_find(struct db *db, const char *key, int64_t *id,
 int gate_job_resume(struct job_ctx *ctx, json_t *args, json_t **result,
 		    struct strbuf *err)
 {
+	struct store_gate_run_list runs = { 0 };
+	struct store_gate_candidate cand = { 0 };
 	struct strbuf dir = STRBUF_INIT;
 	struct gate_conf gc;
-	json_t *runs, *r, *cand = NULL;
+	bool found;
 	size_t i;
-	int ret = 0;
+	int ret;
 
 	gate_conf_get(ctx->config, &gc);
 	/* a run the CI has keeps waiting for its POST */
-	runs = db_query(ctx->db, err,
-			"SELECT id FROM gate_runs WHERE state IN ('queued', 'running') "
-			"AND NOT (? AND state = 'running' AND slot = -1)",
-			"d", (int)gc.external);
-	if (!runs)
-		return -EIO;
+	ret = store_gate_runs_cut_short(ctx->db, gc.external, &runs, err);
+	if (ret < 0)
+		return ret;
 	gate_dir(ctx->config, &dir);
-	json_array_foreach(runs, i, r) {
-		char *marker = gate_proc_marker(dir.buf, jint(r, "id"));
+	for (i = 0; i < runs.nr; i++) {
+		char *marker = gate_proc_marker(dir.buf, runs.v[i].id);
 		int n = gate_proc_kill(marker);
 
 		if (n)
 			log_warn("gate: killed %d process%s left by run %" PRId64,
-				 n, n == 1 ? "" : "es", jint(r, "id"));
+				 n, n == 1 ? "" : "es", runs.v[i].id);
 		free(marker);
 	}
 	strbuf_release(&dir);
-	json_decref(runs);
-	ret = db_exec(ctx->db, err,
-		      "UPDATE gate_runs SET state = 'interrupted', "
-		      "error = 'cthulhud stopped while it ran', finished_at = ? "
-		      "WHERE state IN ('queued', 'running') "
-		      "AND NOT (? AND state = 'running' AND slot = -1)",
-		      "id", (int64_t)time(NULL), (int)gc.external);
+	store_gate_run_list_release(&runs);
+	ret = store_gate_runs_interrupt(ctx->db, gc.external, time(NULL), err);
 	if (ret < 0)
 		return ret;
-	db_query_row(ctx->db, &cand, NULL,
-		     "SELECT * FROM gate_candidates WHERE state IN ('gating', 'bisecting') "
-		     "ORDER BY id DESC LIMIT 1",
-		     NULL);
-	if (cand && gc.command) {
-		int64_t id = jint(cand, "id"), round = jint(cand, "round");
-
-		stale_older(ctx, id);
-		runs = db_query(
-			ctx->db, err,
-			"SELECT probe, topic, commit_sha FROM gate_runs r "
-			"WHERE candidate = ? AND round = ? AND state = 'interrupted' "
-			"AND NOT EXISTS (SELECT 1 FROM gate_runs s WHERE s.candidate = r.candidate "
-			"AND s.round = r.round AND s.probe IS r.probe AND s.state != 'interrupted') "
-			"GROUP BY probe",
-			"ii", id, round);
-		json_array_foreach(runs, i, r) {
+	store_gate_candidate_gating(ctx->db, &cand, &found, NULL);
+	if (found && gc.command) {
+		stale_older(ctx, cand.id);
+		store_gate_runs_to_rerun(ctx->db, cand.id, cand.round, &runs,
+					 NULL);
+		for (i = 0; i < runs.nr; i++) {
+			const struct store_gate_run *r = &runs.v[i];
 			bool cached;
 
 			log_info("gate: candidate %" PRId64
 				 ": running probe %" PRId64 " again",
-				 id, jint(r, "probe"));
-			ret = queue_run(ctx, &gc, cand, round, jint(r, "probe"),
-					json_string_value(
-						json_object_get(r, "topic")),
-					jstr(r, "commit_sha"), &cached, err);
+				 cand.id, r->probe);
+			ret = queue_run(ctx, &gc, &cand, cand.round, r->probe,
+					r->topic, or_empty(r->commit), &cached,
+					err);
 			if (ret < 0)
 				break;
 		}
-		json_decref(runs);
+		store_gate_run_list_release(&runs);
 		if (!ret)
-			ret = advance(ctx, id, err);
+			ret = advance(ctx, cand.id, err);
 	}
-	json_decref(cand);
-	cand = NULL;
+	store_gate_candidate_release(&cand);
 	/* passed, but cut short before next moved */
 	if (!ret && gc.command && gc.gated) {
-		db_query_row(ctx->db, &cand, NULL,
-			     "SELECT c.build, c.commit_sha FROM gate_candidates c "
-			     "WHERE c.state = 'passed' AND c.id = (SELECT max(id) FROM "
-			     "gate_candidates WHERE state != 'stale')",
-			     NULL);
-		if (cand)
-			ret = publish(ctx, jint(cand, "build"), err);
-		json_decref(cand);
+		store_gate_candidate_newest_live(ctx->db, &cand, &found, NULL);
+		if (found && str_is(cand.state, "passed"))
+			ret = publish(ctx, cand.build, err);
+		store_gate_candidate_release(&cand);
 	}
 	*result = json_object();
 	return ret;
@@ -1216,138 +1030,209 @@ void gate_stop(void)
 
 /* --- reads ------------------------------------------------------------- */
 
-static json_t *candidate_runs(struct db *db, int64_t cand, struct strbuf *err)
+/* A column that may be null (STORE_NONE) as JSON. */
+static json_t *int_or_null(int64_t v)
 {
-	return db_query(
-		db, err,
-		"SELECT id, round, probe, topic, commit_sha AS 'commit', state, "
-		"slot, exit_code, log, log_url, error, started_at, finished_at, duration_ms "
-		"FROM gate_runs WHERE candidate = ? ORDER BY id",
-		"i", cand);
+	return v == STORE_NONE ? json_null() : json_integer(v);
+}
+
+/* A time (0 for none) as JSON. */
+static json_t *time_or_null(int64_t t)
+{
+	return t ? json_integer(t) : json_null();
+}
+
+/*
+ * The API's shape of a run; in_candidate leaves out what the candidate
+ * says (candidate, build, tree, command, created_at).
+ */
+static json_t *run_json(const struct store_gate_run *r, bool in_candidate)
+{
+	json_t *out;
+
+	out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:s?, s:s?, s:s?, s:s?, "
+			"s:s?, s:o, s:o, s:s?, s:s?, s:s?, s:I, s:o, s:o, s:o}",
+			"id", (json_int_t)r->id, "candidate",
+			(json_int_t)r->candidate, "build", (json_int_t)r->build,
+			"round", (json_int_t)r->round, "probe",
+			int_or_null(r->probe), "topic", r->topic, "commit",
+			r->commit, "tree", r->tree, "state", r->state,
+			"command", r->command, "slot", int_or_null(r->slot),
+			"exit_code", int_or_null(r->exit_code), "log", r->log,
+			"log_url", r->log_url, "error", r->error, "created_at",
+			(json_int_t)r->created_at, "started_at",
+			time_or_null(r->started_at), "finished_at",
+			time_or_null(r->finished_at), "duration_ms",
+			int_or_null(r->duration_ms));
+	if (in_candidate) {
+		json_object_del(out, "candidate");
+		json_object_del(out, "build");
+		json_object_del(out, "tree");
+		json_object_del(out, "command");
+		json_object_del(out, "created_at");
+	}
+	return out;
+}
+
+/*
+ * The API's shape of the probes.  It is what the probes column holds
+ * (store/gate.c's probes_to_text()), but the two stay apart: the API's
+ * answer must not change with the store's encoding.
+ */
+static json_t *probes_json(const struct store_gate_probe_list *probes)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < probes->nr; i++) {
+		const struct store_gate_probe *p = &probes->v[i];
+
+		json_array_append_new(out,
+				      json_pack("{s:s?, s:s?, s:s?}", "topic",
+						p->topic, "tip", p->tip,
+						"commit", p->commit));
+	}
+	return out;
+}
+
+static json_t *ejection_json(const struct store_gate_ejection *e)
+{
+	return json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:s?, "
+			 "s:o, s:I, s:I}",
+			 "id", (json_int_t)e->id, "candidate",
+			 (json_int_t)e->candidate, "topic", e->topic, "bad_tip",
+			 e->bad_tip, "good_tip", e->good_tip, "state", e->state,
+			 "fail_run", int_or_null(e->fail_run), "pass_run",
+			 int_or_null(e->pass_run), "reason", e->reason,
+			 "notification", int_or_null(e->notification),
+			 "created_at", (json_int_t)e->created_at, "updated_at",
+			 (json_int_t)e->updated_at);
 }
 
 /* "bisecting: round 2, 3 runs, the culprit is in merges 5 to 8" */
-static void progress_line(json_t *cand, json_t *running, struct strbuf *sb)
+static void progress_line(const struct store_gate_candidate *cand,
+			  size_t nr_runs, json_t *running, struct strbuf *sb)
 {
-	const char *state = jstr(cand, "state");
-	json_t *probes = json_object_get(cand, "probes");
 	json_t *r = json_array_get(running, 0);
-	size_t nr_runs = json_array_size(json_object_get(cand, "runs"));
+	size_t nr_probes = cand->probes.nr;
 
-	if (!strcmp(state, "gating"))
+	if (str_is(cand->state, "gating"))
 		strbuf_addf(sb, "gating the whole candidate (%zu merges)",
-			    json_array_size(probes) ?
-				    json_array_size(probes) - 1 :
-				    0);
-	else if (!strcmp(state, "bisecting"))
+			    nr_probes ? nr_probes - 1 : 0);
+	else if (str_is(cand->state, "bisecting"))
 		strbuf_addf(sb,
 			    "bisecting, round %lld: the first failing merge is one of %lld",
-			    (long long)jint(cand, "round"),
-			    (long long)(json_integer_value(
-						json_object_get(cand, "hi")) -
-					jint(cand, "lo")));
+			    (long long)cand->round,
+			    (long long)(cand->hi - cand->lo));
 	else
-		strbuf_addstr(sb, state);
+		strbuf_addstr(sb, or_empty(cand->state));
 	strbuf_addf(sb, "; %zu run%s", nr_runs, nr_runs == 1 ? "" : "s");
 	if (r)
-		strbuf_addf(sb, "; run %lld: %s", (long long)jint(r, "run"),
-			    jstr(r, "line"));
+		strbuf_addf(sb, "; run %lld: %s",
+			    (long long)json_integer_value(
+				    json_object_get(r, "run")),
+			    or_empty(json_string_value(
+				    json_object_get(r, "line"))));
 }
 
-static int candidate_json(struct db *db, json_t *cand, json_t *running,
-			  struct strbuf *err)
+/* The API's shape of a candidate, with its runs; NULL on errors. */
+static json_t *candidate_json(struct db *db,
+			      const struct store_gate_candidate *cand,
+			      json_t *running, struct strbuf *err)
 {
+	struct store_gate_run_list runs = { 0 };
 	struct strbuf line = STRBUF_INIT;
-	json_t *runs, *probes;
+	json_t *out, *runs_json;
+	size_t i;
 
-	runs = candidate_runs(db, jint(cand, "id"), err);
-	if (!runs)
-		return -EIO;
-	probes = json_loads(jstr(cand, "probes"), 0, NULL);
-	json_object_set_new(cand, "probes", probes ? probes : json_array());
-	json_object_set_new(cand, "runs", runs);
-	json_object_set(cand, "commit", json_object_get(cand, "commit_sha"));
-	json_object_del(cand, "commit_sha");
-	progress_line(cand, running, &line);
-	json_object_set_new(cand, "progress", json_string(line.buf));
+	if (store_gate_runs_of_candidate(db, cand->id, &runs, err) < 0)
+		return NULL;
+	runs_json = json_array();
+	for (i = 0; i < runs.nr; i++)
+		json_array_append_new(runs_json, run_json(&runs.v[i], true));
+	progress_line(cand, runs.nr, running, &line);
+	out = json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:o, "
+			"s:o, s:s?, s:s?, s:I, s:o, s:o, s:s?, s:s}",
+			"id", (json_int_t)cand->id, "build",
+			(json_int_t)cand->build, "tree", cand->tree,
+			"published", cand->published, "state", cand->state,
+			"publish", cand->publish, "round",
+			(json_int_t)cand->round, "lo", (json_int_t)cand->lo,
+			"hi", int_or_null(cand->hi), "probes",
+			probes_json(&cand->probes), "culprit", cand->culprit,
+			"reason", cand->reason, "created_at",
+			(json_int_t)cand->created_at, "finished_at",
+			time_or_null(cand->finished_at), "runs", runs_json,
+			"commit", cand->commit, "progress", line.buf);
 	strbuf_release(&line);
-	return 0;
+	store_gate_run_list_release(&runs);
+	return out;
 }
 
 int gate_state(struct db *db, const struct config *cfg, const char *next_commit,
 	       json_t **out, struct strbuf *err)
 {
-	json_t *cand = NULL, *ej, *running;
+	struct store_gate_ejection_list ejections = { 0 };
+	struct store_gate_candidate cand;
+	json_t *cand_json = NULL, *ej, *running;
 	struct gate_conf gc;
+	bool found;
+	size_t i;
 	int ret;
 
 	gate_conf_get(cfg, &gc);
-	ret = db_query_row(db, &cand, err,
-			   "SELECT * FROM gate_candidates ORDER BY id DESC LIMIT 1",
-			   NULL);
+	ret = store_gate_candidate_newest(db, &cand, &found, err);
 	if (ret < 0)
 		return ret;
 	running = gate_run_status();
-	if (cand) {
-		ret = candidate_json(db, cand, running, err);
-		if (ret < 0) {
-			json_decref(cand);
-			json_decref(running);
-			return ret;
+	if (found) {
+		cand_json = candidate_json(db, &cand, running, err);
+		if (!cand_json) {
+			ret = -EIO;
+			goto out;
 		}
 	}
 	/* those that hold: the topic's branch is still at the bad tip */
-	ej = db_query(
-		db, err,
-		"SELECT e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state, "
-		"e.fail_run, e.pass_run, e.reason, e.notification, e.created_at, "
-		"e.updated_at FROM gate_ejections e JOIN topics t ON t.name = e.topic "
-		"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
-		"'fallback', 'dropped') ORDER BY e.id DESC LIMIT 50",
-		NULL);
-	if (!ej) {
-		json_decref(cand);
-		json_decref(running);
-		return -EIO;
+	ret = store_gate_ejections_holding(db, 50, &ejections, err);
+	if (ret < 0) {
+		json_decref(cand_json);
+		goto out;
 	}
-	*out = json_pack("{s:b, s:s, s:s, s:s*, s:I, s:I, s:{s:s*}, s:o, s:o, s:o}",
+	ej = json_array();
+	for (i = 0; i < ejections.nr; i++)
+		json_array_append_new(ej, ejection_json(&ejections.v[i]));
+	*out = json_pack("{s:b, s:s, s:s, s:s*, s:I, s:I, s:{s:s*}, s:o, s:O, s:o}",
 			 "enabled", gc.command != NULL, "mode",
 			 gc.external ? "external" : "local", "publish",
 			 gc.gated ? "gated" : "always", "command", gc.command,
 			 "jobs", (json_int_t)gc.jobs, "timeout",
 			 (json_int_t)gc.timeout, "published", "commit",
 			 next_commit && *next_commit ? next_commit : NULL,
-			 "candidate", cand ? cand : json_null(), "running",
-			 running, "ejections", ej);
-	return 0;
+			 "candidate", cand_json ? cand_json : json_null(),
+			 "running", running, "ejections", ej);
+out:
+	json_decref(running);
+	store_gate_candidate_release(&cand);
+	store_gate_ejection_list_release(&ejections);
+	return ret;
 }
 
 int gate_run_get(struct db *db, int64_t id, bool with_log, json_t **out,
 		 struct strbuf *err)
 {
 	struct strbuf text = STRBUF_INIT;
-	json_t *row = NULL;
+	struct store_gate_run r;
 	int ret;
 
-	ret = db_query_row(
-		db, &row, err,
-		"SELECT r.id, r.candidate, c.build, r.round, r.probe, r.topic, "
-		"r.commit_sha AS 'commit', r.tree, r.state, r.command, r.slot, "
-		"r.exit_code, r.log, r.log_url, r.error, r.created_at, r.started_at, "
-		"r.finished_at, r.duration_ms FROM gate_runs r "
-		"JOIN gate_candidates c ON c.id = r.candidate WHERE r.id = ?",
-		"i", id);
+	ret = store_gate_run_get(db, id, &r, err);
 	if (ret < 0)
 		return ret;
-	if (!row)
-		return error_set(err, ERR_NOT_FOUND,
-				 "unknown gate run '%" PRId64 "'", id);
+	*out = run_json(&r, false);
 	if (with_log) {
 		json_t *s = NULL;
 		size_t k;
 
-		if (*jstr(row, "log") &&
-		    strbuf_read_file(&text, jstr(row, "log")) >= 0) {
+		if (r.log && *r.log && strbuf_read_file(&text, r.log) >= 0) {
 			s = json_stringn(text.buf, text.len);
 			/* a log that is not UTF-8: its other bytes as '?' */
 			for (k = 0; !s && k < text.len; k++)
@@ -1357,27 +1242,33 @@ int gate_run_get(struct db *db, int64_t id, bool with_log, json_t **out,
 			if (!s)
 				s = json_stringn(text.buf, text.len);
 		}
-		json_object_set_new(row, "text", s ? s : json_null());
+		json_object_set_new(*out, "text", s ? s : json_null());
 		strbuf_release(&text);
 	}
-	*out = row;
+	store_gate_run_release(&r);
 	return 0;
 }
 
 json_t *gate_candidate_list(struct db *db, int64_t limit, struct strbuf *err)
 {
-	json_t *rows, *row, *none = json_array();
+	struct store_gate_candidate_list list = { 0 };
+	json_t *out, *c, *none;
 	size_t i;
 
-	rows = db_query(db, err,
-			"SELECT * FROM gate_candidates ORDER BY id DESC LIMIT ?",
-			"i", limit);
-	json_array_foreach(rows, i, row)
-		if (candidate_json(db, row, none, err) < 0) {
-			json_decref(rows);
-			rows = NULL;
+	if (store_gate_candidates_list(db, limit, &list, err) < 0)
+		return NULL;
+	out = json_array();
+	none = json_array();
+	for (i = 0; i < list.nr; i++) {
+		c = candidate_json(db, &list.v[i], none, err);
+		if (!c) {
+			json_decref(out);
+			out = NULL;
 			break;
 		}
+		json_array_append_new(out, c);
+	}
 	json_decref(none);
-	return rows;
+	store_gate_candidate_list_release(&list);
+	return out;
 }
