@@ -13,41 +13,7 @@
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
 #include "tests/unit/tap.h"
-
-static char tmp[] = "/tmp/cthulhu-test-repo.XXXXXX";
-
-static int sh(const char *fmt, ...)
-{
-	struct strbuf cmd = STRBUF_INIT;
-	va_list ap;
-	int ret;
-
-	strbuf_addf(&cmd, "cd '%s' && (", tmp);
-	va_start(ap, fmt);
-	strbuf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	strbuf_addstr(&cmd, ") >/dev/null 2>&1");
-	ret = system(cmd.buf);
-	strbuf_release(&cmd);
-	return ret;
-}
-
-/* git rev-parse's answer for rev in the work tree, into hex. */
-static void rev_parse(const char *rev, char *hex)
-{
-	struct strbuf cmd = STRBUF_INIT;
-	FILE *f;
-
-	hex[0] = '\0';
-	strbuf_addf(&cmd, "git -C '%s/work' rev-parse '%s'", tmp, rev);
-	f = popen(cmd.buf, "r");
-	if (f) {
-		if (!fgets(hex, REPO_HEXSZ + 1, f))
-			hex[0] = '\0';
-		pclose(f);
-	}
-	strbuf_release(&cmd);
-}
+#include "tests/unit/git-cli.h"
 
 int main(void)
 {
@@ -58,16 +24,8 @@ int main(void)
 	char *gitdir;
 	int ret;
 
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_AUTHOR_NAME", "A U Thor", 1);
-	setenv("GIT_AUTHOR_EMAIL", "author@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "C O Mitter", 1);
-	setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
-	if (!mkdtemp(tmp)) {
-		perror("mkdtemp");
+	if (!git_cli_init("test-repo"))
 		return 1;
-	}
 	ok(!sh("git init -q -b master work && cd work &&"
 	       " echo 1 > f && git add f && git commit -q -m one &&"
 	       " echo 2 > f && git commit -q -am two &&"
@@ -77,45 +35,45 @@ int main(void)
 	       " git checkout -q master && git clone -q --bare . ../bare.git &&"
 	       " cd .. && mkdir plain && echo x > file"),
 	   "make repositories with git");
-	rev_parse("master~1", a);
-	rev_parse("master", b);
-	rev_parse("side", c);
+	rev_parse("work", "master~1", a);
+	rev_parse("work", "master", b);
+	rev_parse("work", "side", c);
 
 	ok(!repo_global_init(&err), "repo_global_init: %s", err.buf);
 
-	strbuf_addf(&path, "%s/nowhere", tmp);
+	strbuf_addf(&path, "%s/nowhere", git_tmp);
 	ret = repo_check(path.buf, &err);
 	is_int(ret, ERR_INVALID, "a path that does not exist is refused");
 	ok(strstr(err.buf, "does not exist") != NULL,
 	   "and the message says so: %s", err.buf);
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/plain", tmp);
+	strbuf_addf(&path, "%s/plain", git_tmp);
 	ret = repo_check(path.buf, &err);
 	is_int(ret, ERR_INVALID, "a folder that is no repository is refused");
 	ok(strstr(err.buf, "not a git repository") != NULL,
 	   "and the message says so: %s", err.buf);
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/file", tmp);
+	strbuf_addf(&path, "%s/file", git_tmp);
 	is_int(repo_check(path.buf, &err), ERR_INVALID, "a file is refused");
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/work", tmp);
+	strbuf_addf(&path, "%s/work", git_tmp);
 	is_int(repo_check(path.buf, &err), 0, "a work tree is a repository");
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/bare.git", tmp);
+	strbuf_addf(&path, "%s/bare.git", git_tmp);
 	is_int(repo_check(path.buf, &err), 0, "a bare repository is one");
 
 	gitdir = repo_gitdir(path.buf, &err);
 	is_str(gitdir, path.buf, "git dir of a bare repository is itself");
 	free(gitdir);
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/work", tmp);
+	strbuf_addf(&path, "%s/work", git_tmp);
 	gitdir = repo_gitdir(path.buf, &err);
 	strbuf_addstr(&path, "/.git");
 	is_str(gitdir, path.buf, "git dir of a work tree is its .git");
 	free(gitdir);
 
 	strbuf_reset(&path);
-	strbuf_addf(&path, "%s/bare.git", tmp);
+	strbuf_addf(&path, "%s/bare.git", git_tmp);
 	strbuf_reset(&err);
 	ret = repo_open(path.buf, &repo, &err);
 	is_int(ret, 0, "repo_open: %s", err.buf);
@@ -152,7 +110,7 @@ int main(void)
 
 	repo_free(repo);
 	repo_global_shutdown();
-	sh("cd / && rm -rf '%s'", tmp);
+	git_cli_cleanup();
 	strbuf_release(&err);
 	strbuf_release(&path);
 	return done_testing();
