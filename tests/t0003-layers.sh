@@ -84,7 +84,6 @@ daemon/gate.c
 daemon/notify.c
 daemon/queue-scan.c
 daemon/queue.c
-daemon/series.c
 "
 sql='"[[:space:]]*(SELECT|INSERT|UPDATE|DELETE FROM|REPLACE INTO|CREATE (TABLE|INDEX)|WITH|PRAGMA)[[:space:]]'
 grep -rlE "$sql" daemon --include='*.c' | grep -v '^daemon/store/' |
