@@ -36,6 +36,7 @@
 #include "daemon/mail-identity.h"
 #include "daemon/mail.h"
 #include "daemon/series.h"
+#include "daemon/store/series.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -60,37 +61,39 @@ static const char *const collected_keys[] = {
 enum msg_kind { KIND_PATCH, KIND_COVER, KIND_REPLY, KIND_OTHER };
 static const char *const kind_names[] = { "patch", "cover", "reply", "other" };
 
+/* A series a submission touched, and whether it created it. */
+struct touched {
+	int64_t id;
+	bool created;
+};
+
 /* What one submission did, for its answer. */
 struct ingest {
-	json_t *touched; /* [{"id", "created"}] in order of first touch */
+	struct touched *touched; /* in order of first touch */
+	size_t nr_touched;
 	json_t *dups;
 	json_t *errors;
 	int ingested, duplicates;
 };
 
-static int64_t jint(json_t *row, const char *key)
+/* The store's text for the grouping's sentences: "" for none. */
+static const char *or_empty(const char *s)
 {
-	return json_integer_value(json_object_get(row, key));
-}
-
-static const char *jstr(json_t *row, const char *key)
-{
-	const char *s = json_string_value(json_object_get(row, key));
-
 	return s ? s : "";
 }
 
 static void touch(struct ingest *in, int64_t id, bool created)
 {
-	json_t *t;
 	size_t i;
 
-	json_array_foreach(in->touched, i, t)
-		if (jint(t, "id") == id)
+	for (i = 0; i < in->nr_touched; i++)
+		if (in->touched[i].id == id)
 			return;
-	json_array_append_new(in->touched,
-			      json_pack("{s:I, s:b}", "id", (json_int_t)id,
-					"created", created));
+	in->touched = xrealloc(in->touched,
+			       (in->nr_touched + 1) * sizeof(*in->touched));
+	in->touched[in->nr_touched].id = id;
+	in->touched[in->nr_touched].created = created;
+	in->nr_touched++;
 }
 
 static bool subject_is_reply(const char *s)
@@ -116,11 +119,11 @@ static enum msg_kind classify(const struct mail *m)
 }
 
 /* Prefix tags worth keeping: not PATCH, vN, M/T or "M of T". */
-static json_t *extra_tags(const struct mail_prefix *p)
+static void extra_tags(const struct mail_prefix *p, struct store_series *s)
 {
-	json_t *tags = json_array();
 	size_t i;
 
+	s->tags = xcalloc(p->nr_tags + 1, sizeof(*s->tags));
 	for (i = 0; i < p->nr_tags; i++) {
 		const char *t = p->tags[i];
 		const char *slash = strchr(t, '/');
@@ -133,19 +136,8 @@ static json_t *extra_tags(const struct mail_prefix *p)
 		    (slash && slash > t && isdigit((unsigned char)slash[-1]) &&
 		     isdigit((unsigned char)slash[1])))
 			continue;
-		json_array_append_new(tags, json_string(t));
+		s->tags[s->nr_tags++] = xstrdup(t);
 	}
-	return tags;
-}
-
-static json_t *refs_json(const struct mail *m)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < m->nr_references; i++)
-		json_array_append_new(a, json_string(m->references[i]));
-	return a;
 }
 
 /* --- trailers ----------------------------------------------------------- */
@@ -171,38 +163,11 @@ static int add_trailers(struct db *db, int64_t series_id, int64_t patch_id,
 	for (i = 0; i < m->nr_trailers; i++) {
 		const char *key = collected_key(m->trailers[i].key);
 		const char *value = m->trailers[i].value;
-		int64_t n = 0;
 
 		if (!key || !*value)
 			continue;
-		if (patch_id > 0)
-			ret = db_query_int(
-				db, &n, err,
-				"SELECT COUNT(*) FROM trailers WHERE series_id = ? "
-				"AND patch_id = ? AND key = ? AND value = ?",
-				"iitt", series_id, patch_id, key, value);
-		else
-			ret = db_query_int(
-				db, &n, err,
-				"SELECT COUNT(*) FROM trailers WHERE series_id = ? "
-				"AND patch_id IS NULL AND key = ? AND value = ?",
-				"itt", series_id, key, value);
-		if (ret < 0)
-			return ret;
-		if (n)
-			continue;
-		if (patch_id > 0)
-			ret = db_exec(db, err,
-				      "INSERT INTO trailers (series_id, "
-				      "patch_id, key, value, message_id) VALUES "
-				      "(?, ?, ?, ?, ?)",
-				      "iitti", series_id, patch_id, key, value,
-				      msg_row);
-		else
-			ret = db_exec(db, err,
-				      "INSERT INTO trailers (series_id, "
-				      "key, value, message_id) VALUES (?, ?, ?, ?)",
-				      "itti", series_id, key, value, msg_row);
+		ret = store_trailer_add(db, series_id, patch_id, key, value,
+					msg_row, err);
 		if (ret < 0)
 			return ret;
 	}
@@ -224,44 +189,37 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 
 	for (i = 0; i < m->nr_references; i++) {
 		struct strbuf detail = STRBUF_INIT;
-		json_t *row = NULL;
+		struct store_message parent = { 0 };
 		int64_t sid, pid = 0;
 		const char *kind, *what;
+		bool found = true;
 
-		ret = db_query_row(db, &row, err,
-				   "SELECT id, kind, series_id "
-				   "FROM messages WHERE msgid = ?",
-				   "t", m->references[i]);
-		if (ret < 0)
+		ret = store_message_find(db, m->references[i], &parent, &found,
+					 err);
+		if (ret < 0 || !found)
 			return ret;
-		if (!row)
-			return 0;
-		kind = jstr(row, "kind");
-		sid = jint(row, "series_id");
+		kind = or_empty(parent.kind);
+		sid = parent.series_id;
 		if (!strcmp(kind, "reply") || !strcmp(kind, "other")) {
-			json_decref(row);
+			store_message_release(&parent);
 			continue;
 		}
 		if (!sid) {
-			json_decref(row);
+			store_message_release(&parent);
 			return 0;
 		}
 		what = !strcmp(kind, "patch") ? "patch" : "cover letter";
 		if (!strcmp(kind, "patch"))
-			ret = db_query_int(db, &pid, err,
-					   "SELECT id FROM patches "
-					   "WHERE message_id = ?",
-					   "i", jint(row, "id"));
+			ret = store_patch_of_message(db, parent.id, &pid,
+						     &found, err);
 		else if (m->prefix.number > 0)
-			ret = db_query_int(db, &pid, err,
-					   "SELECT id FROM patches "
-					   "WHERE series_id = ? AND number = ?",
-					   "id", sid, m->prefix.number);
-		json_decref(row);
-		if (ret == -ENOENT)
-			return 0;
+			ret = store_patch_by_number(db, sid, m->prefix.number,
+						    &pid, &found, err);
+		store_message_release(&parent);
 		if (ret < 0)
 			return ret;
+		if (!found)
+			return 0;
 		ret = add_trailers(db, sid, pid, msg_row, m, err);
 		if (ret < 0)
 			return ret;
@@ -270,11 +228,8 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 			    i ? " (through other replies)" : "", what);
 		strbuf_addf(&detail, "; its trailers go to %s",
 			    pid ? "that patch" : "every patch");
-		ret = db_exec(db, err,
-			      "UPDATE messages SET series_id = ?, join_reason "
-			      "= COALESCE(join_reason, 'reply'), join_detail = "
-			      "COALESCE(join_detail, ?) WHERE id = ?",
-			      "iti", sid, detail.buf, msg_row);
+		ret = store_message_join_reply(db, msg_row, sid, detail.buf,
+					       err);
 		strbuf_release(&detail);
 		return ret;
 	}
@@ -284,31 +239,24 @@ static int attach_reply(struct db *db, const struct mail *m, int64_t msg_row,
 /* Replies that arrived before the mail msgid answers: attach them now. */
 static int attach_pending(struct db *db, const char *msgid, struct strbuf *err)
 {
-	json_t *rows, *row;
-	size_t i;
-	int ret = 0;
+	int64_t *ids;
+	size_t nr, i;
+	int ret;
 
-	rows = db_query(db, err,
-			"SELECT m.id FROM message_refs r JOIN messages "
-			"m ON m.id = r.message_id WHERE r.ref = ? AND m.kind = "
-			"'reply' AND m.series_id IS NULL ORDER BY m.id",
-			"t", msgid);
-	if (!rows)
-		return -EIO;
-	json_array_foreach(rows, i, row) {
+	ret = store_replies_waiting(db, msgid, &ids, &nr, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < nr; i++) {
 		struct strbuf raw = STRBUF_INIT, perr = STRBUF_INIT;
 		struct mail *m;
 
-		ret = db_query_blob(db, &raw, err,
-				    "SELECT raw FROM messages "
-				    "WHERE id = ?",
-				    "i", jint(row, "id"));
+		ret = store_message_raw_of(db, ids[i], &raw, err);
 		if (ret < 0) {
 			strbuf_release(&raw);
 			break;
 		}
 		if (!mail_parse(raw.buf, raw.len, &m, &perr)) {
-			ret = attach_reply(db, m, jint(row, "id"), err);
+			ret = attach_reply(db, m, ids[i], err);
 			mail_free(m);
 		}
 		strbuf_release(&raw);
@@ -316,7 +264,7 @@ static int attach_pending(struct db *db, const char *msgid, struct strbuf *err)
 		if (ret < 0)
 			break;
 	}
-	json_decref(rows);
+	free(ids);
 	return ret;
 }
 
@@ -334,9 +282,9 @@ enum link {
 	LINK_SHARED,   /* this mail and one of it refer to the same id */
 };
 
-/* A series the thread reaches: row (SERIES_COLS, VIA_COLS) and the link. */
+/* A series the thread reaches, and the link. */
 struct cand {
-	json_t *row;
+	struct store_candidate s;
 	enum link link;
 	const char *ref; /* for LINK_SHARED: the id both refer to */
 	bool parent;	 /* LINK_SHARED: ref is the parent of both */
@@ -350,58 +298,48 @@ struct verdict {
 	struct strbuf detail;
 };
 
-#define SERIES_COLS                                                 \
-	"s.id, s.version, s.total, s.author_name, s.author_email, " \
-	"s.cover_id, s.date"
-#define VIA_COLS                                                            \
-	"msg.msgid AS via_msgid, msg.kind AS via_kind, msg.in_reply_to AS " \
-	"via_irt, (SELECT number FROM patches WHERE message_id = msg.id) "  \
-	"AS via_number"
-
 /* How many series one shared reference may lead to (a busy parent). */
 #define MAX_SHARERS 50
 
 /* "patch 2 <id>" or "the cover letter <id>" of a candidate's member. */
-static void describe_via(struct strbuf *sb, json_t *row)
+static void describe_via(struct strbuf *sb, const struct store_candidate *c)
 {
-	if (!strcmp(jstr(row, "via_kind"), "cover"))
+	if (!strcmp(or_empty(c->via_kind), "cover"))
 		strbuf_addf(sb, "the cover letter <%s>",
-			    jstr(row, "via_msgid"));
+			    or_empty(c->via_msgid));
 	else
-		strbuf_addf(sb, "patch %lld <%s>",
-			    (long long)jint(row, "via_number"),
-			    jstr(row, "via_msgid"));
+		strbuf_addf(sb, "patch %lld <%s>", (long long)c->via_number,
+			    or_empty(c->via_msgid));
 }
 
 /*
- * How the sender of m is the sender of a mail of series row: its author
+ * How the sender of m is the sender of a mail of series c: its author
  * or any of its patches and cover; NULL (in *how) if none.
  */
-static int same_sender(struct db *db, json_t *row, const struct mail *m,
-		       const char **how, struct strbuf *err)
+static int same_sender(struct db *db, const struct store_candidate *c,
+		       const struct mail *m, const char **how,
+		       struct strbuf *err)
 {
-	json_t *rows, *r;
+	struct store_message_list senders;
 	size_t i;
+	int ret;
 
 	*how = mail_same_sender(m->from_name, m->from_email,
-				jstr(row, "author_name"),
-				jstr(row, "author_email"));
+				or_empty(c->author_name),
+				or_empty(c->author_email));
 	if (*how)
 		return 0;
-	rows = db_query(db, err,
-			"SELECT DISTINCT from_name, from_email FROM messages "
-			"WHERE series_id = ? AND kind IN ('patch', 'cover')",
-			"i", jint(row, "id"));
-	if (!rows)
-		return -EIO;
-	json_array_foreach(rows, i, r) {
+	ret = store_series_senders(db, c->id, &senders, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < senders.nr; i++) {
 		*how = mail_same_sender(m->from_name, m->from_email,
-					jstr(r, "from_name"),
-					jstr(r, "from_email"));
+					or_empty(senders.v[i].from_name),
+					or_empty(senders.v[i].from_email));
 		if (*how)
 			break;
 	}
-	json_decref(rows);
+	store_message_list_release(&senders);
 	return 0;
 }
 
@@ -413,40 +351,39 @@ static int cand_fits(struct db *db, const struct cand *c, const struct mail *m,
 		     enum msg_kind kind, int number, int total, bool *fits,
 		     const char **how, struct strbuf *why, struct strbuf *err)
 {
-	json_t *row = c->row;
-	int64_t n = 0;
+	const struct store_candidate *s = &c->s;
+	bool taken = false;
+	int64_t pid;
 	int ret;
 
 	*fits = false;
 	*how = NULL;
-	if (m->prefix.versioned && jint(row, "version") != m->prefix.version) {
+	if (m->prefix.versioned && s->version != m->prefix.version) {
 		strbuf_addf(why, "it is v%d, the series v%lld",
-			    m->prefix.version, (long long)jint(row, "version"));
+			    m->prefix.version, (long long)s->version);
 		return 0;
 	}
-	if (jint(row, "total") != total) {
+	if (s->total != total) {
 		strbuf_addf(why, "it counts %d, the series %lld", total,
-			    (long long)jint(row, "total"));
+			    (long long)s->total);
 		return 0;
 	}
 	if (kind == KIND_COVER) {
-		n = json_is_integer(json_object_get(row, "cover_id"));
+		taken = s->has_cover;
 	} else {
-		ret = db_query_int(db, &n, err,
-				   "SELECT COUNT(*) FROM patches WHERE "
-				   "series_id = ? AND number = ?",
-				   "id", jint(row, "id"), number);
+		ret = store_patch_by_number(db, s->id, number, &pid, &taken,
+					    err);
 		if (ret < 0)
 			return ret;
 	}
-	if (n) {
+	if (taken) {
 		if (kind == KIND_COVER)
 			strbuf_addstr(why, "it has a cover letter already");
 		else
 			strbuf_addf(why, "it has a patch %d already", number);
 		return 0;
 	}
-	ret = same_sender(db, row, m, how, err);
+	ret = same_sender(db, s, m, how, err);
 	if (ret < 0)
 		return ret;
 	/* Threaded straight to the series: the thread is enough. */
@@ -455,36 +392,40 @@ static int cand_fits(struct db *db, const struct cand *c, const struct mail *m,
 		*how = "the thread (the sender differs)";
 	if (!*how) {
 		strbuf_addf(why, "the sender differs (%s <%s> sent the series)",
-			    jstr(row, "author_name"),
-			    jstr(row, "author_email"));
+			    or_empty(s->author_name),
+			    or_empty(s->author_email));
 		return 0;
 	}
 	*fits = true;
 	return 0;
 }
 
-/* Add the series of rows to cands, each series once. */
-static void add_cands(struct cand **cands, size_t *nr, json_t *rows,
-		      enum link link, const char *ref, const char *irt)
+/* Move the series of list to cands, each series once; list is emptied. */
+static void add_cands(struct cand **cands, size_t *nr,
+		      struct store_candidate_list *list, enum link link,
+		      const char *ref, const char *irt)
 {
-	json_t *row;
 	size_t i, j;
 
-	json_array_foreach(rows, i, row) {
+	for (i = 0; i < list->nr; i++) {
+		struct store_candidate *s = &list->v[i];
+
 		for (j = 0; j < *nr; j++)
-			if (jint((*cands)[j].row, "id") == jint(row, "id"))
+			if ((*cands)[j].s.id == s->id)
 				break;
 		if (j < *nr)
 			continue;
 		*cands = xrealloc(*cands, (*nr + 1) * sizeof(**cands));
-		(*cands)[*nr].row = json_incref(row);
+		(*cands)[*nr].s = *s;
 		(*cands)[*nr].link = link;
 		(*cands)[*nr].ref = ref;
 		(*cands)[*nr].parent = link == LINK_SHARED && irt &&
 				       !strcmp(ref, irt) &&
-				       !strcmp(jstr(row, "via_irt"), ref);
+				       !strcmp(or_empty(s->via_irt), ref);
+		memset(s, 0, sizeof(*s));
 		(*nr)++;
 	}
+	store_candidate_list_release(list);
 }
 
 /*
@@ -497,8 +438,9 @@ static void add_cands(struct cand **cands, size_t *nr, json_t *rows,
 static int thread_cands(struct db *db, const struct mail *m,
 			struct cand **cands, size_t *nr, struct strbuf *err)
 {
-	json_t *rows;
+	struct store_candidate_list list;
 	size_t i;
+	int ret;
 
 	*cands = NULL;
 	*nr = 0;
@@ -507,33 +449,19 @@ static int thread_cands(struct db *db, const struct mail *m,
 		bool parent = i == 1 || !strcmp(ref, m->in_reply_to);
 
 		if (i) {
-			rows = db_query(db, err,
-					"SELECT " SERIES_COLS ", " VIA_COLS
-					" FROM messages msg JOIN series s ON "
-					"s.id = msg.series_id WHERE msg.msgid "
-					"= ? AND msg.kind IN ('patch', "
-					"'cover')",
-					"t", ref);
-			if (!rows)
-				return -EIO;
-			add_cands(cands, nr, rows,
+			ret = store_candidates_of_mail(db, ref, &list, err);
+			if (ret < 0)
+				return ret;
+			add_cands(cands, nr, &list,
 				  parent ? LINK_PARENT : LINK_ANCESTOR, ref,
 				  NULL);
-			json_decref(rows);
 		}
-		rows = db_query(db, err,
-				"SELECT " SERIES_COLS ", " VIA_COLS " FROM "
-				"message_refs r JOIN messages msg ON msg.id = "
-				"r.message_id JOIN series s ON s.id = "
-				"msg.series_id WHERE r.ref = ? AND msg.kind IN "
-				"('patch', 'cover') ORDER BY msg.id DESC "
-				"LIMIT ?",
-				"td", ref, MAX_SHARERS);
-		if (!rows)
-			return -EIO;
-		add_cands(cands, nr, rows, i ? LINK_SHARED : LINK_SELF, ref,
+		ret = store_candidates_referring_to(db, ref, MAX_SHARERS, &list,
+						    err);
+		if (ret < 0)
+			return ret;
+		add_cands(cands, nr, &list, i ? LINK_SHARED : LINK_SELF, ref,
 			  m->in_reply_to);
-		json_decref(rows);
 	}
 	return 0;
 }
@@ -543,7 +471,7 @@ static void cands_free(struct cand *cands, size_t nr)
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		json_decref(cands[i].row);
+		store_candidate_release(&cands[i].s);
 	free(cands);
 }
 
@@ -552,40 +480,37 @@ static void explain_join(struct db *db, struct verdict *v, const struct cand *c,
 			 const char *how)
 {
 	struct strbuf *d = &v->detail;
-	int64_t known = 0;
+	bool known = false;
 	struct strbuf e = STRBUF_INIT;
 
-	v->sid = jint(c->row, "id");
+	v->sid = c->s.id;
 	v->reason = c->link == LINK_SHARED ? "sibling" : "reference";
 	switch (c->link) {
 	case LINK_SELF:
-		describe_via(d, c->row);
+		describe_via(d, &c->s);
 		strbuf_addstr(d, " of the series refers to it");
 		break;
 	case LINK_PARENT:
 		strbuf_addstr(d, "replies to ");
-		describe_via(d, c->row);
+		describe_via(d, &c->s);
 		strbuf_addstr(d, " of the series");
 		break;
 	case LINK_ANCESTOR:
 		strbuf_addstr(d, "refers to ");
-		describe_via(d, c->row);
+		describe_via(d, &c->s);
 		strbuf_addstr(d, " of the series, up its thread");
 		break;
 	case LINK_SHARED:
-		db_query_int(db, &known, &e,
-			     "SELECT COUNT(*) FROM messages WHERE msgid = ?",
-			     "t", c->ref);
+		store_message_known(db, c->ref, &known, &e);
 		strbuf_addf(d, "%s <%s> (%s), as ",
 			    c->parent ? "replies to the same parent" :
 					"refers to the same mail",
 			    c->ref, known ? "received" : "not received");
-		describe_via(d, c->row);
+		describe_via(d, &c->s);
 		strbuf_addstr(d, " of the series does");
 		break;
 	}
-	strbuf_addf(d, "; total %lld; sender: %s",
-		    (long long)jint(c->row, "total"), how);
+	strbuf_addf(d, "; total %lld; sender: %s", (long long)c->s.total, how);
 	strbuf_release(&e);
 }
 
@@ -602,8 +527,8 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 		       struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT, first_why = STRBUF_INIT;
+	struct store_candidate_list window = { 0 };
 	struct cand *cands = NULL;
-	json_t *row, *rows;
 	const char *how = NULL;
 	bool numbered = m->prefix.number >= 0 && m->prefix.total > 0;
 	bool fits = false;
@@ -626,11 +551,11 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 		if (!first_why.len && why.len) {
 			strbuf_addf(&first_why,
 				    "its thread reaches series %lld (through ",
-				    (long long)jint(cands[i].row, "id"));
+				    (long long)cands[i].s.id);
 			if (cands[i].link == LINK_SHARED)
 				strbuf_addf(&first_why, "<%s>, shared with ",
 					    cands[i].ref);
-			describe_via(&first_why, cands[i].row);
+			describe_via(&first_why, &cands[i].s);
 			strbuf_addf(&first_why, "), which does not take it: %s",
 				    why.buf);
 		}
@@ -644,10 +569,10 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 		if (c->link != LINK_PARENT && c->link != LINK_ANCESTOR)
 			continue;
 		if ((m->prefix.versioned &&
-		     jint(c->row, "version") != m->prefix.version) ||
-		    (numbered && jint(c->row, "total") != total))
+		     c->s.version != m->prefix.version) ||
+		    (numbered && c->s.total != total))
 			continue;
-		ret = same_sender(db, c->row, m, &how, err);
+		ret = same_sender(db, &c->s, m, &how, err);
 		if (ret < 0)
 			goto out;
 		if (how)
@@ -657,13 +582,12 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 		strbuf_addf(&v->detail, "%s ",
 			    c->link == LINK_PARENT ? "replies to" :
 						     "refers to");
-		describe_via(&v->detail, c->row);
+		describe_via(&v->detail, &c->s);
 		strbuf_addf(&v->detail,
 			    " of series %lld from another sender (%s <%s> "
 			    "sent the series): a comment, not a patch of it",
-			    (long long)jint(c->row, "id"),
-			    jstr(c->row, "author_name"),
-			    jstr(c->row, "author_email"));
+			    (long long)c->s.id, or_empty(c->s.author_name),
+			    or_empty(c->s.author_email));
 		goto out;
 	}
 	if (!numbered) {
@@ -678,19 +602,14 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 	}
 	/* A mail without a usable Date: counts as sent now (see create_series()) */
 	date = m->date ? (int64_t)m->date : (int64_t)time(NULL);
-	rows = db_query(db, err,
-			"SELECT " SERIES_COLS " FROM series s WHERE "
-			"s.total = ? AND s.version = ? AND s.date BETWEEN ? "
-			"AND ? ORDER BY s.id DESC",
-			"ddii", total, m->prefix.version,
-			date - SERIES_WINDOW_SECONDS,
-			date + SERIES_WINDOW_SECONDS);
-	if (!rows) {
-		ret = -EIO;
+	ret = store_candidates_by_markers(db, total, m->prefix.version,
+					  date - SERIES_WINDOW_SECONDS,
+					  date + SERIES_WINDOW_SECONDS, &window,
+					  err);
+	if (ret < 0)
 		goto out;
-	}
-	json_array_foreach(rows, i, row) {
-		struct cand c = { .row = row, .link = LINK_ANCESTOR };
+	for (i = 0; i < window.nr; i++) {
+		struct cand c = { .s = window.v[i], .link = LINK_ANCESTOR };
 		int64_t apart;
 
 		strbuf_reset(&why);
@@ -700,8 +619,8 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 			break;
 		if (!fits)
 			continue;
-		apart = date - jint(row, "date");
-		v->sid = jint(row, "id");
+		apart = date - c.s.date;
+		v->sid = c.s.id;
 		v->reason = "markers";
 		strbuf_addf(&v->detail,
 			    "no reference to a series; same sender (%s), v%d, "
@@ -713,7 +632,6 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 			    SERIES_WINDOW_SECONDS / 3600);
 		break;
 	}
-	json_decref(rows);
 	if (!ret && !v->sid)
 		strbuf_addf(&v->detail,
 			    "%s, and no series of the same sender with v%d and "
@@ -723,6 +641,7 @@ static int find_series(struct db *db, const struct mail *m, enum msg_kind kind,
 			    m->prefix.version, total,
 			    SERIES_WINDOW_SECONDS / 3600);
 out:
+	store_candidate_list_release(&window);
 	cands_free(cands, nr);
 	strbuf_release(&why);
 	strbuf_release(&first_why);
@@ -732,25 +651,24 @@ out:
 static int create_series(struct db *db, const struct mail *m, int total,
 			 int64_t *out, struct strbuf *err)
 {
-	json_t *tags = extra_tags(&m->prefix);
-	char *tags_text = json_dumps(tags, JSON_COMPACT);
 	int64_t now = time(NULL);
+	struct store_series s = {
+		.author_name = xstrdup(m->from_name),
+		.author_email = xstrdup(m->from_email),
+		.version = m->prefix.version,
+		.total = total,
+		.rfc = m->prefix.rfc,
+		.resend = m->prefix.resend,
+		.date = m->date ? (int64_t)m->date : now,
+		.created_at = now,
+		.updated_at = now,
+	};
 	int ret;
 
-	ret = db_exec(db, err,
-		      "INSERT INTO series (author_name, author_email, "
-		      "version, total, tags, rfc, resend, date, created_at, "
-		      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		      "ttddtddiii", m->from_name, m->from_email,
-		      m->prefix.version, total, tags_text, (int)m->prefix.rfc,
-		      (int)m->prefix.resend, (int64_t)(m->date ? m->date : now),
-		      now, now);
-	free(tags_text);
-	json_decref(tags);
-	if (ret < 0)
-		return ret;
-	*out = db_last_insert_id(db);
-	return 0;
+	extra_tags(&m->prefix, &s);
+	ret = store_series_create(db, &s, out, err);
+	store_series_release(&s);
+	return ret;
 }
 
 /*
@@ -762,60 +680,26 @@ static int create_series(struct db *db, const struct mail *m, int total,
  */
 static int auto_supersede(struct db *db, int64_t id, struct strbuf *err)
 {
-	json_t *row = NULL, *match = NULL;
+	struct store_series s = { 0 };
+	char *first = NULL;
+	bool found, same;
 	int64_t old = 0;
 	int ret;
 
-	ret = db_query_row(db, &row, err,
-			   "SELECT s.supersedes, s.name, "
-			   "s.author_email, s.version, s.cover_id, (SELECT "
-			   "subject FROM patches WHERE series_id = s.id ORDER "
-			   "BY number LIMIT 1) AS first FROM series s WHERE "
-			   "s.id = ?",
-			   "i", id);
-	if (ret < 0 || !row)
-		return ret;
-	if (json_is_integer(json_object_get(row, "supersedes")))
+	ret = store_series_versioning(db, id, &s, &first, &found, err);
+	if (ret < 0 || !found || s.supersedes != STORE_NONE)
 		goto out;
-	ret = db_query_row(
-		db, &match, err,
-		"SELECT o.id, lower(o.author_email) = lower(?) AS same FROM "
-		"series o WHERE o.id < ? AND o.superseded_by IS NULL "
-		"AND o.version <= ? AND ((? <> '' AND o.cover_id IS NOT NULL "
-		"AND o.name = ?) OR (SELECT subject FROM patches WHERE "
-		"series_id = o.id ORDER BY number LIMIT 1) = ?) "
-		"ORDER BY same DESC, o.version DESC, o.id DESC LIMIT 1",
-		"tidttt", jstr(row, "author_email"), id,
-		(int)jint(row, "version"),
-		json_is_integer(json_object_get(row, "cover_id")) ?
-			jstr(row, "name") :
-			"",
-		jstr(row, "name"), jstr(row, "first"));
-	if (ret < 0 || !match)
+	ret = store_series_older_version(db, id, &s, first, &old, &same, &found,
+					 err);
+	if (ret < 0 || !found)
 		goto out;
-	old = jint(match, "id");
-	if (!jint(match, "same")) {
-		ret = db_exec(db, err,
-			      "UPDATE series SET supersede_held = ? WHERE id = ?",
-			      "ii", old, id);
-		goto out;
-	}
-	ret = db_exec(db, err, "UPDATE series SET supersedes = ? WHERE id = ?",
-		      "ii", old, id);
-	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE series SET superseded_by = ?, "
-			      "state = CASE state WHEN 'new' THEN 'superseded' "
-			      "ELSE state END WHERE id = ?",
-			      "ii", id, old);
-	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE series SET supersede_held = NULL "
-			      "WHERE id = ?",
-			      "i", id);
+	if (same)
+		ret = store_series_link_versions(db, id, old, err);
+	else
+		ret = store_series_hold_supersede(db, id, old, err);
 out:
-	json_decref(match);
-	json_decref(row);
+	free(first);
+	store_series_release(&s);
 	return ret;
 }
 
@@ -823,73 +707,43 @@ out:
 static int update_series(struct db *db, int64_t id, const struct mail *m,
 			 enum msg_kind kind, struct strbuf *err)
 {
-	json_t *row = NULL;
-	int64_t total = 0, have = 0;
+	char *subject = NULL;
+	bool found = false;
 	size_t i;
 	int ret;
 
 	if (kind == KIND_COVER) {
 		char *name = mail_subject_name(m->subject);
 
-		ret = db_exec(db, err,
-			      "UPDATE series SET name = ?, subject = ? "
-			      "WHERE id = ?",
-			      "tti", name, m->subject, id);
+		ret = store_series_set_name(db, id, name, m->subject, err);
 		free(name);
 	} else {
-		ret = db_query_row(db, &row, err,
-				   "SELECT msg.subject FROM "
-				   "patches p JOIN messages msg ON msg.id = "
-				   "p.message_id JOIN series s ON s.id = "
-				   "p.series_id WHERE p.series_id = ? AND "
-				   "s.cover_id IS NULL ORDER BY p.number "
-				   "LIMIT 1",
-				   "i", id);
-		if (!ret && row) {
-			char *name = mail_subject_name(jstr(row, "subject"));
+		ret = store_series_first_mail_subject(db, id, &subject, &found,
+						      err);
+		if (!ret && found) {
+			char *name = mail_subject_name(or_empty(subject));
 
-			ret = db_exec(db, err,
-				      "UPDATE series SET name = ?, "
-				      "subject = ? WHERE id = ?",
-				      "tti", name, jstr(row, "subject"), id);
+			ret = store_series_set_name(db, id, name,
+						    or_empty(subject), err);
 			free(name);
 		}
-		json_decref(row);
+		free(subject);
 	}
 	if (ret < 0)
 		return ret;
 	if (*m->base_commit) {
-		ret = db_exec(db, err,
-			      "UPDATE series SET base_commit = ? WHERE "
-			      "id = ? AND (base_commit IS NULL OR ?)",
-			      "tid", m->base_commit, id, kind == KIND_COVER);
+		ret = store_series_set_base(db, id, m->base_commit,
+					    kind == KIND_COVER, err);
 		if (ret < 0)
 			return ret;
 	}
 	for (i = 0; i < m->nr_prereq_patch_ids; i++) {
-		ret = db_exec(db, err,
-			      "INSERT OR IGNORE INTO series_prereqs "
-			      "(series_id, patch_id) VALUES (?, ?)",
-			      "it", id, m->prereq_patch_ids[i]);
+		ret = store_series_add_prereq(db, id, m->prereq_patch_ids[i],
+					      err);
 		if (ret < 0)
 			return ret;
 	}
-	ret = db_query_int(db, &total, err,
-			   "SELECT total FROM series WHERE "
-			   "id = ?",
-			   "i", id);
-	if (!ret)
-		ret = db_query_int(db, &have, err,
-				   "SELECT COUNT(DISTINCT number) "
-				   "FROM patches WHERE series_id = ? AND number "
-				   "BETWEEN 1 AND ?",
-				   "ii", id, total);
-	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE series SET complete = ?, "
-			      "updated_at = ? WHERE id = ?",
-			      "dii", (int)(have == total), (int64_t)time(NULL),
-			      id);
+	ret = store_series_update_complete(db, id, time(NULL), err);
 	if (!ret)
 		ret = auto_supersede(db, id, err);
 	return ret;
@@ -903,26 +757,42 @@ static int update_series(struct db *db, int64_t id, const struct mail *m,
 static int better_author(struct db *db, int64_t id, const struct mail *m,
 			 enum msg_kind kind, struct strbuf *err)
 {
-	json_t *row = NULL;
+	struct store_series s = { 0 };
+	bool found;
 	int ret;
 
 	if (mail_sender_rewritten(m->from_name, m->from_email))
 		return 0;
-	ret = db_query_row(db, &row, err,
-			   "SELECT author_name, author_email FROM series "
-			   "WHERE id = ?",
-			   "i", id);
-	if (ret < 0 || !row)
+	ret = store_series_author(db, id, &s, &found, err);
+	if (ret < 0 || !found)
 		return ret;
 	if (kind == KIND_COVER ||
-	    mail_sender_rewritten(jstr(row, "author_name"),
-				  jstr(row, "author_email")))
-		ret = db_exec(db, err,
-			      "UPDATE series SET author_name = ?, "
-			      "author_email = ? WHERE id = ?",
-			      "tti", m->from_name, m->from_email, id);
-	json_decref(row);
+	    mail_sender_rewritten(or_empty(s.author_name),
+				  or_empty(s.author_email)))
+		ret = store_series_set_author(db, id, m->from_name,
+					      m->from_email, err);
+	store_series_release(&s);
 	return ret;
+}
+
+/* The patch m (message row msg_row) is patch number of series sid. */
+static int add_patch(struct db *db, const struct mail *m, int64_t sid,
+		     int64_t msg_row, int number, struct strbuf *err)
+{
+	/* Borrowed from m: p is not released. */
+	const struct store_patch p = {
+		.series_id = sid,
+		.message_id = msg_row,
+		.number = number,
+		.subject = m->subject_clean,
+		.author_name = m->author_name,
+		.author_email = m->author_email,
+		.author_date = m->author_date,
+		.author_tz = m->author_tz_offset,
+		.has_diff = m->has_diff,
+	};
+
+	return store_patch_add(db, &p, err);
 }
 
 /*
@@ -950,10 +820,8 @@ static int place(struct db *db, const struct mail *m, enum msg_kind kind,
 		goto out;
 	if (v.comment) {
 		*comment = true;
-		ret = db_exec(db, err,
-			      "UPDATE messages SET kind = 'reply', "
-			      "join_reason = ?, join_detail = ? WHERE id = ?",
-			      "tti", v.reason, v.detail.buf, msg_row);
+		ret = store_message_make_comment(db, msg_row, v.reason,
+						 v.detail.buf, err);
 		goto out;
 	}
 	*series_id = v.sid;
@@ -968,26 +836,12 @@ static int place(struct db *db, const struct mail *m, enum msg_kind kind,
 			goto out;
 	}
 	if (kind == KIND_COVER)
-		ret = db_exec(db, err,
-			      "UPDATE series SET cover_id = ? WHERE "
-			      "id = ?",
-			      "ii", msg_row, *series_id);
+		ret = store_series_set_cover(db, *series_id, msg_row, err);
 	else
-		ret = db_exec(db, err,
-			      "INSERT INTO patches (series_id, "
-			      "message_id, number, subject, author_name, "
-			      "author_email, author_date, author_tz, has_diff) "
-			      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			      "iidtttidd", *series_id, msg_row, number,
-			      m->subject_clean, m->author_name, m->author_email,
-			      (int64_t)m->author_date, m->author_tz_offset,
-			      (int)m->has_diff);
+		ret = add_patch(db, m, *series_id, msg_row, number, err);
 	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE messages SET series_id = ?, join_reason "
-			      "= ?, join_detail = ? WHERE id = ?",
-			      "itti", *series_id, v.reason, v.detail.buf,
-			      msg_row);
+		ret = store_message_join(db, msg_row, *series_id, v.reason,
+					 v.detail.buf, err);
 	if (!ret)
 		ret = update_series(db, *series_id, m, kind, err);
 	if (!ret)
@@ -1011,6 +865,7 @@ static int dep_series(struct db *db, const char *token, int64_t *id,
 	static const char *const seg[] = { "/patch/", "/cover/" };
 	const char *p = strstr(token, "series=");
 	char *msgid = NULL, *end;
+	bool exists;
 	long long n;
 	size_t i;
 	int ret;
@@ -1024,10 +879,10 @@ static int dep_series(struct db *db, const char *token, int64_t *id,
 		n = strtoll(p, &end, 10);
 		if (end == p || n <= 0)
 			return 0;
-		ret = db_query_int(db, id, err,
-				   "SELECT id FROM series WHERE id = ?", "i",
-				   (int64_t)n);
-		return ret == -ENOENT ? 0 : ret;
+		ret = store_series_exists(db, n, &exists, err);
+		if (!ret && exists)
+			*id = n;
+		return ret;
 	}
 	for (i = 0; i < ARRAY_SIZE(seg) && !msgid; i++) {
 		p = strstr(token, seg[i]);
@@ -1038,14 +893,9 @@ static int dep_series(struct db *db, const char *token, int64_t *id,
 	}
 	if (!msgid)
 		msgid = strip_brackets(token);
-	ret = db_query_int(db, id, err,
-			   "SELECT p.series_id FROM patches p JOIN messages m "
-			   "ON m.id = p.message_id WHERE m.msgid = ?1 UNION "
-			   "ALL SELECT s.id FROM series s JOIN messages m ON "
-			   "m.id = s.cover_id WHERE m.msgid = ?1",
-			   "t", msgid);
+	ret = store_series_with_mail(db, msgid, id, err);
 	free(msgid);
-	return ret == -ENOENT ? 0 : ret;
+	return ret;
 }
 
 /* Record the series that m's "Depends-on:" lines name; not sid itself. */
@@ -1062,10 +912,7 @@ static int add_deps(struct db *db, int64_t sid, const struct mail *m,
 			return ret;
 		if (!dep || dep == sid)
 			continue;
-		ret = db_exec(db, err,
-			      "INSERT OR IGNORE INTO series_deps (series_id, "
-			      "depends_on) VALUES (?, ?)",
-			      "ii", sid, dep);
+		ret = store_series_add_dependency(db, sid, dep, err);
 		if (ret < 0)
 			return ret;
 	}
@@ -1079,14 +926,11 @@ static int add_deps(struct db *db, int64_t sid, const struct mail *m,
 static int ingest_parsed(struct db *db, struct mail *m, struct ingest *in,
 			 struct strbuf *err)
 {
-	const char *raw = m->raw;
-	size_t len = m->raw_len;
 	struct strbuf flags = STRBUF_INIT;
+	struct store_message row;
 	enum msg_kind kind;
-	int64_t msg_row, sid = 0, dup = 0;
-	bool created = false;
-	char *refs = NULL;
-	size_t i;
+	int64_t msg_row, sid = 0;
+	bool created = false, dup;
 	int ret;
 
 	if (m->flags & MAIL_NO_FROM) {
@@ -1094,47 +938,36 @@ static int ingest_parsed(struct db *db, struct mail *m, struct ingest *in,
 				"no sender: the From: header has no address");
 		goto out;
 	}
-	ret = db_query_int(db, &dup, err,
-			   "SELECT id FROM messages WHERE "
-			   "msgid = ?",
-			   "t", m->message_id);
-	if (!ret) {
+	ret = store_message_known(db, m->message_id, &dup, err);
+	if (ret < 0)
+		goto out;
+	if (dup) {
 		ret = 1;
 		goto out;
 	}
-	if (ret != -ENOENT)
-		goto out;
 
 	kind = classify(m);
 	mail_flags_describe(m->flags, &flags);
-	{
-		json_t *a = refs_json(m);
-
-		refs = json_dumps(a, JSON_COMPACT);
-		json_decref(a);
-	}
+	/* Borrowed from m: row is not released. */
+	row = (struct store_message){
+		.msgid = m->message_id,
+		.in_reply_to = *m->in_reply_to ? m->in_reply_to : NULL,
+		.refs = m->references,
+		.nr_refs = m->nr_references,
+		.from_name = m->from_name,
+		.from_email = m->from_email,
+		.date = m->date,
+		.tz = m->tz_offset,
+		.subject = m->subject,
+		.kind = (char *)kind_names[kind],
+		.flags = flags.buf,
+		.pull_url = *m->pull_url ? m->pull_url : NULL,
+		.received_at = time(NULL),
+	};
 	ret = db_begin(db, err);
 	if (ret < 0)
 		goto out;
-	ret = db_exec(db, err,
-		      "INSERT INTO messages (msgid, in_reply_to, refs, "
-		      "from_name, from_email, date, tz, subject, kind, flags, "
-		      "pull_url, raw, received_at) VALUES (?, ?, ?, ?, ?, ?, "
-		      "?, ?, ?, ?, ?, ?, ?)",
-		      "tttttidttttbi", m->message_id,
-		      *m->in_reply_to ? m->in_reply_to : NULL, refs,
-		      m->from_name, m->from_email, (int64_t)m->date,
-		      m->tz_offset, m->subject, kind_names[kind], flags.buf,
-		      *m->pull_url ? m->pull_url : NULL, (const void *)raw, len,
-		      (int64_t)time(NULL));
-	if (ret < 0)
-		goto out_rollback;
-	msg_row = db_last_insert_id(db);
-	for (i = 0; !ret && i < m->nr_references; i++)
-		ret = db_exec(db, err,
-			      "INSERT OR IGNORE INTO message_refs "
-			      "(ref, message_id) VALUES (?, ?)",
-			      "ti", m->references[i], msg_row);
+	ret = store_message_add(db, &row, m->raw, m->raw_len, &msg_row, err);
 	if (ret < 0)
 		goto out_rollback;
 	if (kind == KIND_PATCH || kind == KIND_COVER) {
@@ -1161,41 +994,144 @@ static int ingest_parsed(struct db *db, struct mail *m, struct ingest *in,
 out_rollback:
 	db_rollback(db);
 out:
-	free(refs);
 	strbuf_release(&flags);
 	return ret;
 }
 
-static json_t *series_summary(struct db *db, int64_t id, struct strbuf *err)
+/* --- the API's JSON, from the store's rows ---------------------------- */
+
+/* Strings and integers that may be NULL, as JSON. */
+static json_t *str_json(const char *s)
 {
-	static const char *const bools[] = { "complete", "cover", "rfc",
-					     "resend" };
-	json_t *row = NULL, *tags;
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *int_json(int64_t v)
+{
+	return v == STORE_NONE ? json_null() : json_integer(v);
+}
+
+/* A series as series_list() gives it. */
+static json_t *series_json(const struct store_series *s)
+{
+	json_t *o = json_object(), *tags = json_array();
 	size_t i;
 
-	if (db_query_row(db, &row, err,
-			 "SELECT s.id, s.name, s.subject, "
-			 "s.version, s.total, s.complete, s.cover_id IS NOT "
-			 "NULL AS cover, (SELECT COUNT(*) FROM patches p "
-			 "WHERE p.series_id = s.id) AS patches, s.author_name, "
-			 "s.author_email, s.tags, s.rfc, s.resend, "
-			 "s.base_commit, s.supersedes, s.superseded_by, "
-			 "s.supersede_held, s.state, s.date, s.created_at, s.updated_at, "
-			 "COALESCE((SELECT pull_url FROM messages WHERE "
-			 "id = s.cover_id), (SELECT m.pull_url FROM patches p "
-			 "JOIN messages m ON m.id = p.message_id WHERE "
-			 "p.series_id = s.id AND m.pull_url IS NOT NULL "
-			 "ORDER BY p.number LIMIT 1)) AS pull_url "
-			 "FROM series s WHERE s.id = ?",
-			 "i", id) < 0 ||
-	    !row)
-		return row;
-	for (i = 0; i < ARRAY_SIZE(bools); i++)
-		json_object_set_new(row, bools[i],
-				    json_boolean(jint(row, bools[i])));
-	tags = json_loads(jstr(row, "tags"), 0, NULL);
-	json_object_set_new(row, "tags", tags ? tags : json_array());
-	return row;
+	for (i = 0; i < s->nr_tags; i++)
+		json_array_append_new(tags, json_string(s->tags[i]));
+	json_object_set_new(o, "id", json_integer(s->id));
+	json_object_set_new(o, "name", str_json(s->name));
+	json_object_set_new(o, "subject", str_json(s->subject));
+	json_object_set_new(o, "version", json_integer(s->version));
+	json_object_set_new(o, "total", json_integer(s->total));
+	json_object_set_new(o, "complete", json_boolean(s->complete));
+	json_object_set_new(o, "cover", json_boolean(s->has_cover));
+	json_object_set_new(o, "patches", json_integer(s->patches));
+	json_object_set_new(o, "author_name", str_json(s->author_name));
+	json_object_set_new(o, "author_email", str_json(s->author_email));
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "rfc", json_boolean(s->rfc));
+	json_object_set_new(o, "resend", json_boolean(s->resend));
+	json_object_set_new(o, "base_commit", str_json(s->base_commit));
+	json_object_set_new(o, "supersedes", int_json(s->supersedes));
+	json_object_set_new(o, "superseded_by", int_json(s->superseded_by));
+	json_object_set_new(o, "supersede_held", int_json(s->supersede_held));
+	json_object_set_new(o, "state", str_json(s->state));
+	json_object_set_new(o, "date", json_integer(s->date));
+	json_object_set_new(o, "created_at", json_integer(s->created_at));
+	json_object_set_new(o, "updated_at", json_integer(s->updated_at));
+	json_object_set_new(o, "pull_url", str_json(s->pull_url));
+	return o;
+}
+
+/* The cover letter or a reply, as series_get() gives them. */
+static json_t *mail_json(const struct store_message *m)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "msgid", str_json(m->msgid));
+	json_object_set_new(o, "subject", str_json(m->subject));
+	json_object_set_new(o, "from_name", str_json(m->from_name));
+	json_object_set_new(o, "from_email", str_json(m->from_email));
+	json_object_set_new(o, "date", int_json(m->date));
+	json_object_set_new(o, "pull_url", str_json(m->pull_url));
+	json_object_set_new(o, "join_reason", str_json(m->join_reason));
+	json_object_set_new(o, "join_detail", str_json(m->join_detail));
+	return o;
+}
+
+/* Why a mail is in its series, as series_get()'s "grouping" says. */
+static json_t *grouping_json(const struct store_message *m)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "msgid", str_json(m->msgid));
+	json_object_set_new(o, "kind", str_json(m->kind));
+	json_object_set_new(o, "number", int_json(m->number));
+	json_object_set_new(o, "subject", str_json(m->subject));
+	json_object_set_new(o, "from_name", str_json(m->from_name));
+	json_object_set_new(o, "from_email", str_json(m->from_email));
+	json_object_set_new(o, "reason", str_json(m->join_reason));
+	json_object_set_new(o, "detail", str_json(m->join_detail));
+	return o;
+}
+
+/* An array of one() of each mail of list. */
+static json_t *mails_json(const struct store_message_list *list,
+			  json_t *(*one)(const struct store_message *m))
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		json_array_append_new(a, one(&list->v[i]));
+	return a;
+}
+
+/* A patch with its trailers, as series_get() gives it. */
+static json_t *patch_json(const struct store_patch *p, json_t *trailers)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(p->id));
+	json_object_set_new(o, "number", json_integer(p->number));
+	json_object_set_new(o, "subject", str_json(p->subject));
+	json_object_set_new(o, "author_name", str_json(p->author_name));
+	json_object_set_new(o, "author_email", str_json(p->author_email));
+	json_object_set_new(o, "author_date", int_json(p->author_date));
+	json_object_set_new(o, "author_tz", int_json(p->author_tz));
+	json_object_set_new(o, "has_diff", json_boolean(p->has_diff));
+	json_object_set_new(o, "msgid", str_json(p->msgid));
+	json_object_set_new(o, "mail_subject", str_json(p->mail_subject));
+	json_object_set_new(o, "pull_url", str_json(p->pull_url));
+	json_object_set_new(o, "join_reason", str_json(p->join_reason));
+	json_object_set_new(o, "join_detail", str_json(p->join_detail));
+	json_object_set_new(o, "trailers", trailers);
+	return o;
+}
+
+/* The series id as series_list() gives it; NULL when none or on error. */
+static json_t *series_summary(struct db *db, int64_t id, struct strbuf *err)
+{
+	struct store_series s;
+	json_t *o;
+	bool found;
+
+	if (store_series_get(db, id, &s, &found, err) < 0 || !found)
+		return NULL;
+	o = series_json(&s);
+	store_series_release(&s);
+	return o;
+}
+
+static json_t *series_list_json(const struct store_series_list *list)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		json_array_append_new(out, series_json(&list->v[i]));
+	return out;
 }
 
 /* --- batches: mail parsed off the engine, ingested on it ---------------- */
@@ -1281,12 +1217,11 @@ static int ingest_batch(struct db *db, struct series_batch *b, json_t **result,
 {
 	struct ingest in = { 0 };
 	struct strbuf perr = STRBUF_INIT;
-	json_t *series, *t;
+	json_t *series;
 	size_t i, done;
 	int ret;
 
 	*result = NULL;
-	in.touched = json_array();
 	in.dups = json_array();
 	in.errors = json_array();
 	for (i = 0; i < b->nr && !engine_stopping(); i++) {
@@ -1319,9 +1254,9 @@ static int ingest_batch(struct db *db, struct series_batch *b, json_t **result,
 	}
 	done = i;
 	series = json_array();
-	json_array_foreach(in.touched, i, t) {
-		json_t *s = series_summary(db, jint(t, "id"), err);
-		bool created = json_is_true(json_object_get(t, "created"));
+	for (i = 0; i < in.nr_touched; i++) {
+		json_t *s = series_summary(db, in.touched[i].id, err);
+		bool created = in.touched[i].created;
 
 		if (!s)
 			continue;
@@ -1335,7 +1270,7 @@ static int ingest_batch(struct db *db, struct series_batch *b, json_t **result,
 			    "messages", "ingested", in.ingested, "duplicates",
 			    in.duplicates, "duplicate_ids", in.dups, "errors",
 			    in.errors);
-	json_decref(in.touched);
+	free(in.touched);
 	ret = 0;
 	if (done < b->total)
 		ret = error_set(err, ERR_UNAVAILABLE,
@@ -1408,26 +1343,19 @@ int series_submit(const char *buf, size_t len, enum mbox_format format,
 json_t *series_patch_trailers(struct db *db, int64_t patch_id,
 			      struct strbuf *err)
 {
-	json_t *rows, *row, *out;
-	size_t i;
+	struct store_trailer_list list;
+	json_t *out, *x;
+	size_t i, j;
 
-	rows = db_query(db, err,
-			"SELECT t.key, t.value FROM trailers t JOIN "
-			"patches p ON p.series_id = t.series_id WHERE p.id = ? "
-			"AND (t.patch_id = p.id OR t.patch_id IS NULL) "
-			"ORDER BY t.id",
-			"i", patch_id);
-	if (!rows)
+	if (store_patch_trailers(db, patch_id, &list, err) < 0)
 		return NULL;
 	out = json_array();
-	json_array_foreach(rows, i, row) {
+	for (i = 0; i < list.nr; i++) {
 		struct strbuf sb = STRBUF_INIT;
-		json_t *x;
-		size_t j;
 		bool seen = false;
 
-		strbuf_addf(&sb, "%s: %s", jstr(row, "key"),
-			    jstr(row, "value"));
+		strbuf_addf(&sb, "%s: %s", or_empty(list.v[i].key),
+			    or_empty(list.v[i].value));
 		json_array_foreach(out, j, x)
 			if (!strcmp(json_string_value(x), sb.buf))
 				seen = true;
@@ -1435,26 +1363,98 @@ json_t *series_patch_trailers(struct db *db, int64_t patch_id,
 			json_array_append_new(out, json_string(sb.buf));
 		strbuf_release(&sb);
 	}
-	json_decref(rows);
+	store_trailer_list_release(&list);
 	return out;
 }
 
-/* Set key of obj to the rows sql gives for the series id; -EIO. */
-static int attach_rows(struct db *db, json_t *obj, const char *key,
-		       const char *sql, int64_t id, struct strbuf *err)
+/* The parts of series id that series_get() adds to its summary s. */
+static int series_get_mail(struct db *db, int64_t id, json_t *s,
+			   struct strbuf *err)
 {
-	json_t *rows = db_query(db, err, sql, "i", id);
+	struct store_message cover = { 0 };
+	struct store_message_list replies = { 0 }, mails = { 0 };
+	struct store_trailer_list trailers = { 0 };
+	struct store_patch_list patches = { 0 };
+	json_t *a, *o, *t;
+	int64_t *deps = NULL;
+	char **prereqs = NULL;
+	size_t nr_prereqs = 0, nr_deps = 0, i;
+	bool found = false;
+	int ret = 0;
 
-	if (!rows)
-		return -EIO;
-	json_object_set_new(obj, key, rows);
-	return 0;
+	if (json_is_true(json_object_get(s, "cover")))
+		ret = store_series_cover(db, id, &cover, &found, err);
+	if (ret < 0)
+		goto out;
+	json_object_set_new(s, "cover_letter",
+			    found ? mail_json(&cover) : json_null());
+	ret = store_series_patches(db, id, &patches, err);
+	if (ret < 0)
+		goto out;
+	a = json_array();
+	for (i = 0; i < patches.nr; i++) {
+		t = series_patch_trailers(db, patches.v[i].id, err);
+		if (!t) {
+			json_decref(a);
+			ret = -EIO;
+			goto out;
+		}
+		json_array_append_new(a, patch_json(&patches.v[i], t));
+	}
+	json_object_set_new(s, "patches", a);
+	ret = store_series_prereqs(db, id, &prereqs, &nr_prereqs, err);
+	if (ret < 0)
+		goto out;
+	a = json_array();
+	for (i = 0; i < nr_prereqs; i++)
+		json_array_append_new(a, json_pack("{s:o}", "patch_id",
+						   str_json(prereqs[i])));
+	json_object_set_new(s, "prerequisite_patch_ids", a);
+	ret = store_series_dependencies(db, id, &deps, &nr_deps, err);
+	if (ret < 0)
+		goto out;
+	a = json_array();
+	for (i = 0; i < nr_deps; i++)
+		json_array_append_new(a, json_pack("{s:I}", "id",
+						   (json_int_t)deps[i]));
+	json_object_set_new(s, "dependencies", a);
+	ret = store_series_trailers(db, id, &trailers, err);
+	if (ret < 0)
+		goto out;
+	a = json_array();
+	for (i = 0; i < trailers.nr; i++) {
+		o = json_object();
+		json_object_set_new(o, "key", str_json(trailers.v[i].key));
+		json_object_set_new(o, "value", str_json(trailers.v[i].value));
+		json_object_set_new(o, "msgid", str_json(trailers.v[i].msgid));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(s, "series_trailers", a);
+	ret = store_series_replies(db, id, &replies, err);
+	if (ret < 0)
+		goto out;
+	json_object_set_new(s, "replies", mails_json(&replies, mail_json));
+	/* Why each mail is here, in the order they came. */
+	ret = store_series_mails(db, id, &mails, err);
+	if (ret < 0)
+		goto out;
+	json_object_set_new(s, "grouping", mails_json(&mails, grouping_json));
+out:
+	store_message_release(&cover);
+	store_patch_list_release(&patches);
+	for (i = 0; i < nr_prereqs; i++)
+		free(prereqs[i]);
+	free(prereqs);
+	free(deps);
+	store_trailer_list_release(&trailers);
+	store_message_list_release(&replies);
+	store_message_list_release(&mails);
+	return ret;
 }
 
 int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 {
-	json_t *s, *patches, *p, *x;
-	size_t i;
+	json_t *s;
 
 	*out = NULL;
 	s = series_summary(db, id, err);
@@ -1462,72 +1462,12 @@ int series_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 		return err->len ? -EIO :
 				  error_set(err, ERR_NOT_FOUND,
 					    "no series %lld", (long long)id);
-	x = NULL;
-	if (json_is_true(json_object_get(s, "cover")) &&
-	    db_query_row(db, &x, err,
-			 "SELECT m.msgid, m.subject, m.from_name, "
-			 "m.from_email, m.date, m.pull_url, m.join_reason, "
-			 "m.join_detail FROM messages m "
-			 "JOIN series s "
-			 "ON s.cover_id = m.id WHERE s.id = ?",
-			 "i", id) < 0)
-		goto out_fail;
-	json_object_set_new(s, "cover_letter", x ? x : json_null());
-	patches =
-		db_query(db, err,
-			 "SELECT p.id, p.number, p.subject, "
-			 "p.author_name, p.author_email, p.author_date, "
-			 "p.author_tz, p.has_diff, m.msgid, m.subject AS "
-			 "mail_subject, m.pull_url, m.join_reason, m.join_detail "
-			 "FROM patches p JOIN messages m "
-			 "ON m.id = "
-			 "p.message_id WHERE p.series_id = ? ORDER BY p.number",
-			 "i", id);
-	if (!patches)
-		goto out_fail;
-	json_array_foreach(patches, i, p) {
-		x = series_patch_trailers(db, jint(p, "id"), err);
-		if (!x) {
-			json_decref(patches);
-			goto out_fail;
-		}
-		json_object_set_new(p, "trailers", x);
-		json_object_set_new(p, "has_diff",
-				    json_boolean(jint(p, "has_diff")));
+	if (series_get_mail(db, id, s, err) < 0) {
+		json_decref(s);
+		return -EIO;
 	}
-	json_object_set_new(s, "patches", patches);
-	if (attach_rows(db, s, "prerequisite_patch_ids",
-			"SELECT patch_id FROM series_prereqs WHERE "
-			"series_id = ? ORDER BY rowid",
-			id, err) ||
-	    attach_rows(db, s, "dependencies",
-			"SELECT depends_on AS id FROM series_deps WHERE "
-			"series_id = ? ORDER BY rowid",
-			id, err) ||
-	    attach_rows(db, s, "series_trailers",
-			"SELECT t.key, t.value, m.msgid FROM trailers t "
-			"JOIN messages m ON m.id = t.message_id WHERE "
-			"t.series_id = ? AND t.patch_id IS NULL ORDER BY t.id",
-			id, err) ||
-	    attach_rows(db, s, "replies",
-			"SELECT msgid, subject, from_name, from_email, "
-			"date, pull_url, join_reason, join_detail FROM messages "
-			"WHERE series_id = ? AND kind = 'reply' ORDER BY id",
-			id, err) ||
-	    /* Why each mail is here, in the order they came. */
-	    attach_rows(db, s, "grouping",
-			"SELECT m.msgid, m.kind, p.number, m.subject, "
-			"m.from_name, m.from_email, m.join_reason AS reason, "
-			"m.join_detail AS detail FROM messages m LEFT JOIN "
-			"patches p ON p.message_id = m.id WHERE m.series_id = ? "
-			"ORDER BY m.id",
-			id, err))
-		goto out_fail;
 	*out = s;
 	return 0;
-out_fail:
-	json_decref(s);
-	return -EIO;
 }
 
 static char *strip_brackets(const char *id)
@@ -1545,43 +1485,27 @@ static char *strip_brackets(const char *id)
 json_t *series_list(struct db *db, const char *msgid, const char *author,
 		    int limit, struct strbuf *err)
 {
-	json_t *ids, *row, *out;
-	size_t i;
+	struct store_series_list list;
+	json_t *out;
+	int ret;
 
 	if (limit <= 0)
 		limit = 100;
 	if (msgid) {
 		char *id = strip_brackets(msgid);
 
-		ids = db_query(db, err,
-			       "SELECT DISTINCT series_id AS id FROM "
-			       "messages WHERE msgid = ? AND series_id IS NOT "
-			       "NULL ORDER BY series_id DESC",
-			       "t", id);
+		ret = store_series_list_with_message(db, id, &list, err);
 		free(id);
 	} else if (author) {
-		ids = db_query(db, err,
-			       "SELECT id FROM series WHERE "
-			       "lower(author_email) = lower(?) OR instr("
-			       "lower(author_name), lower(?)) > 0 ORDER BY id "
-			       "DESC LIMIT ?",
-			       "ttd", author, author, limit);
+		ret = store_series_list_by_author(db, author, limit, &list,
+						  err);
 	} else {
-		ids = db_query(db, err,
-			       "SELECT id FROM series ORDER BY id DESC "
-			       "LIMIT ?",
-			       "d", limit);
+		ret = store_series_list_latest(db, limit, &list, err);
 	}
-	if (!ids)
+	if (ret < 0)
 		return NULL;
-	out = json_array();
-	json_array_foreach(ids, i, row) {
-		json_t *s = series_summary(db, jint(row, "id"), err);
-
-		if (s)
-			json_array_append_new(out, s);
-	}
-	json_decref(ids);
+	out = series_list_json(&list);
+	store_series_list_release(&list);
 	return out;
 }
 
@@ -1591,12 +1515,7 @@ int series_message_raw(struct db *db, const char *msgid, struct strbuf *out,
 	char *id = strip_brackets(msgid);
 	int ret;
 
-	ret = db_query_blob(db, out, err,
-			    "SELECT raw FROM messages WHERE "
-			    "msgid = ?",
-			    "t", id);
-	if (ret == -ENOENT)
-		ret = error_set(err, ERR_NOT_FOUND, "no message '%s'", id);
+	ret = store_message_raw(db, id, out, err);
 	free(id);
 	return ret;
 }
@@ -1604,63 +1523,39 @@ int series_message_raw(struct db *db, const char *msgid, struct strbuf *out,
 int series_supersede(struct db *db, int64_t new_id, int64_t old_id,
 		     struct strbuf *err)
 {
-	json_t *n = NULL, *o = NULL;
+	int64_t new_old = STORE_NONE, old_old = STORE_NONE;
+	bool found;
 	int ret;
 
 	if (new_id == old_id)
 		return error_set(err, ERR_INVALID,
 				 "series %lld cannot supersede itself",
 				 (long long)new_id);
-	ret = db_query_row(db, &n, err,
-			   "SELECT id, supersedes FROM series "
-			   "WHERE id = ?",
-			   "i", new_id);
-	if (!ret && !n)
+	ret = store_series_supersedes(db, new_id, &new_old, &found, err);
+	if (!ret && !found)
 		ret = error_set(err, ERR_NOT_FOUND, "no series %lld",
 				(long long)new_id);
 	if (!ret)
-		ret = db_query_row(db, &o, err,
-				   "SELECT id, supersedes FROM "
-				   "series WHERE id = ?",
-				   "i", old_id);
-	if (!ret && !o)
+		ret = store_series_supersedes(db, old_id, &old_old, &found,
+					      err);
+	if (!ret && !found)
 		ret = error_set(err, ERR_NOT_FOUND, "no series %lld",
 				(long long)old_id);
-	if (!ret && jint(o, "supersedes") == new_id)
+	if (!ret && old_old == new_id)
 		ret = error_set(err, ERR_INVALID,
 				"series %lld already "
 				"supersedes %lld",
 				(long long)old_id, (long long)new_id);
 	if (ret < 0)
-		goto out;
+		return ret;
 	ret = db_begin(db, err);
 	if (ret < 0)
-		goto out;
-	/* The one new_id superseded before is no longer superseded by it. */
-	ret = db_exec(db, err,
-		      "UPDATE series SET superseded_by = NULL, state = "
-		      "CASE state WHEN 'superseded' THEN 'new' ELSE state END "
-		      "WHERE superseded_by = ? AND id <> ?",
-		      "ii", new_id, old_id);
-	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE series SET supersedes = ?, "
-			      "supersede_held = NULL, updated_at = ? "
-			      "WHERE id = ?",
-			      "iii", old_id, (int64_t)time(NULL), new_id);
-	if (!ret)
-		ret = db_exec(db, err,
-			      "UPDATE series SET superseded_by = ?, "
-			      "state = CASE state WHEN 'new' THEN 'superseded' "
-			      "ELSE state END, updated_at = ? WHERE id = ?",
-			      "iii", new_id, (int64_t)time(NULL), old_id);
+		return ret;
+	ret = store_series_supersede(db, new_id, old_id, time(NULL), err);
 	if (!ret)
 		ret = db_commit(db, err);
 	if (ret < 0)
 		db_rollback(db);
-out:
-	json_decref(n);
-	json_decref(o);
 	return ret;
 }
 
@@ -1670,7 +1565,7 @@ out:
 int series_job_submit(struct job_ctx *ctx, json_t *args, json_t **result,
 		      struct strbuf *err)
 {
-	int64_t id = jint(args, "batch");
+	int64_t id = json_integer_value(json_object_get(args, "batch"));
 	struct series_batch *b;
 	int ret;
 
@@ -1690,7 +1585,8 @@ int series_job_submit(struct job_ctx *ctx, json_t *args, json_t **result,
 int series_job_supersede(struct job_ctx *ctx, json_t *args, json_t **result,
 			 struct strbuf *err)
 {
-	int64_t new_id = jint(args, "new"), old_id = jint(args, "old");
+	int64_t new_id = json_integer_value(json_object_get(args, "new"));
+	int64_t old_id = json_integer_value(json_object_get(args, "old"));
 	int ret;
 
 	ret = series_supersede(ctx->db, new_id, old_id, err);

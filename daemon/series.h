@@ -15,7 +15,8 @@ struct strbuf;
 
 /*
  * Patch intake: mail in, series out.  Every message is kept (raw bytes,
- * Message-ID unique) in schema/0003-mail.sql's tables and sorted into a
+ * Message-ID unique) in the series store (store/series.h, the tables of
+ * schema/0003-mail.sql and its successors) and sorted into a
  * series by threading (In-Reply-To/References, siblings of one parent),
  * the [PATCH vN M/T] prefix and the sender (rewritten addresses seen
  * through), and for mail without references by sender, version and
