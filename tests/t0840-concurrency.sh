@@ -83,11 +83,14 @@ apply_one()
 # fetched just before; a rejected push (the daemon moved the topic in
 # between) is reported by git and tried again on the new tip.  Writes
 # each acknowledged commit to $T/pushed.TOPIC, each rejection to
-# $T/rejected.TOPIC.
+# $T/rejected.TOPIC.  The clone goes through git's transport
+# (--no-local): a local clone hardlinks the object files, and fails on a
+# temporary object the daemon is writing at that moment ("hardlink
+# different from source").
 pusher()
 {
 	local topic=$1 i=1 c tries
-	git clone -q "$T/src.git" "$T/p-$topic" || return 1
+	git clone -q --no-local "$T/src.git" "$T/p-$topic" || return 1
 	cd "$T/p-$topic" || return 1
 	: >"$T/pushed.$topic"
 	: >"$T/rejected.$topic"
