@@ -270,14 +270,11 @@ static int publish_jobs(struct db *db, int64_t *mark)
 		const struct store_job *j = &jobs.v[i];
 
 		*mark = j->id;
-		bus_publish("job",
-			    json_pack("{s:I, s:s?, s:s?, s:s?, s:o}", "id",
-				      (json_int_t)j->id, "type", j->type,
-				      "state", j->state, "error", j->error,
-				      "finished_at",
-				      j->finished_at == STORE_NONE ?
-					      json_null() :
-					      json_integer(j->finished_at)));
+		bus_publish("job", json_pack("{s:I, s:s?, s:s?, s:s?, s:o}",
+					     "id", (json_int_t)j->id, "type",
+					     j->type, "state", j->state,
+					     "error", j->error, "finished_at",
+					     store_json_int(j->finished_at)));
 	}
 	if (jobs.nr >= BUS_BATCH)
 		bus_publish("resync", NULL);

@@ -36,6 +36,7 @@
 #include "daemon/merge.h"
 #include "daemon/notify.h"
 #include "daemon/repo.h"
+#include "daemon/store/row.h"
 #include "daemon/store/builds.h"
 #include "daemon/store/gate.h"
 #include "lib/strbuf.h"
@@ -1030,12 +1031,6 @@ void gate_stop(void)
 
 /* --- reads ------------------------------------------------------------- */
 
-/* A column that may be null (STORE_NONE) as JSON. */
-static json_t *int_or_null(int64_t v)
-{
-	return v == STORE_NONE ? json_null() : json_integer(v);
-}
-
 /* A time (0 for none) as JSON. */
 static json_t *time_or_null(int64_t t)
 {
@@ -1055,15 +1050,15 @@ static json_t *run_json(const struct store_gate_run *r, bool in_candidate)
 			"id", (json_int_t)r->id, "candidate",
 			(json_int_t)r->candidate, "build", (json_int_t)r->build,
 			"round", (json_int_t)r->round, "probe",
-			int_or_null(r->probe), "topic", r->topic, "commit",
+			store_json_int(r->probe), "topic", r->topic, "commit",
 			r->commit, "tree", r->tree, "state", r->state,
-			"command", r->command, "slot", int_or_null(r->slot),
-			"exit_code", int_or_null(r->exit_code), "log", r->log,
-			"log_url", r->log_url, "error", r->error, "created_at",
-			(json_int_t)r->created_at, "started_at",
+			"command", r->command, "slot", store_json_int(r->slot),
+			"exit_code", store_json_int(r->exit_code), "log",
+			r->log, "log_url", r->log_url, "error", r->error,
+			"created_at", (json_int_t)r->created_at, "started_at",
 			time_or_null(r->started_at), "finished_at",
 			time_or_null(r->finished_at), "duration_ms",
-			int_or_null(r->duration_ms));
+			store_json_int(r->duration_ms));
 	if (in_candidate) {
 		json_object_del(out, "candidate");
 		json_object_del(out, "build");
@@ -1102,9 +1097,9 @@ static json_t *ejection_json(const struct store_gate_ejection *e)
 			 "id", (json_int_t)e->id, "candidate",
 			 (json_int_t)e->candidate, "topic", e->topic, "bad_tip",
 			 e->bad_tip, "good_tip", e->good_tip, "state", e->state,
-			 "fail_run", int_or_null(e->fail_run), "pass_run",
-			 int_or_null(e->pass_run), "reason", e->reason,
-			 "notification", int_or_null(e->notification),
+			 "fail_run", store_json_int(e->fail_run), "pass_run",
+			 store_json_int(e->pass_run), "reason", e->reason,
+			 "notification", store_json_int(e->notification),
 			 "created_at", (json_int_t)e->created_at, "updated_at",
 			 (json_int_t)e->updated_at);
 }
@@ -1158,7 +1153,7 @@ static json_t *candidate_json(struct db *db,
 			"published", cand->published, "state", cand->state,
 			"publish", cand->publish, "round",
 			(json_int_t)cand->round, "lo", (json_int_t)cand->lo,
-			"hi", int_or_null(cand->hi), "probes",
+			"hi", store_json_int(cand->hi), "probes",
 			probes_json(&cand->probes), "culprit", cand->culprit,
 			"reason", cand->reason, "created_at",
 			(json_int_t)cand->created_at, "finished_at",

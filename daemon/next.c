@@ -31,6 +31,7 @@
 #include "daemon/merge.h"
 #include "daemon/next.h"
 #include "daemon/resolve.h"
+#include "daemon/store/row.h"
 #include "daemon/store/builds.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
@@ -924,44 +925,33 @@ void next_init(void)
 
 /* --- reads ------------------------------------------------------------- */
 
-/* Strings and integers that may be NULL, as JSON. */
-static json_t *str_json(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *int_json(int64_t v)
-{
-	return v == STORE_NONE ? json_null() : json_integer(v);
-}
-
 /* The API's shape of a build (see next.h), without its topics. */
 static json_t *build_json(const struct store_build *b)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_integer(b->id));
-	json_object_set_new(o, "trigger", str_json(b->trigger));
+	json_object_set_new(o, "trigger", store_json_str(b->trigger));
 	json_object_set_new(o, "full", json_boolean(b->full));
-	json_object_set_new(o, "state", str_json(b->state));
-	json_object_set_new(o, "base_rev", str_json(b->base_rev));
-	json_object_set_new(o, "base", str_json(b->base));
-	json_object_set_new(o, "old_next", str_json(b->old_next));
-	json_object_set_new(o, "result", str_json(b->result));
+	json_object_set_new(o, "state", store_json_str(b->state));
+	json_object_set_new(o, "base_rev", store_json_str(b->base_rev));
+	json_object_set_new(o, "base", store_json_str(b->base));
+	json_object_set_new(o, "old_next", store_json_str(b->old_next));
+	json_object_set_new(o, "result", store_json_str(b->result));
 	json_object_set_new(o, "merges_reused", json_integer(b->merges_reused));
 	json_object_set_new(o, "merges_done", json_integer(b->merges_done));
 	json_object_set_new(o, "conflicts", json_integer(b->conflicts));
 	json_object_set_new(o, "fallbacks", json_integer(b->fallbacks));
-	json_object_set_new(o, "pushed", str_json(b->pushed));
-	json_object_set_new(o, "error", str_json(b->error));
+	json_object_set_new(o, "pushed", store_json_str(b->pushed));
+	json_object_set_new(o, "error", store_json_str(b->error));
 	json_object_set_new(o, "started_at", json_integer(b->started_at));
-	json_object_set_new(o, "finished_at", int_json(b->finished_at));
-	json_object_set_new(o, "duration_ms", int_json(b->duration_ms));
+	json_object_set_new(o, "finished_at", store_json_int(b->finished_at));
+	json_object_set_new(o, "duration_ms", store_json_int(b->duration_ms));
 	json_object_set_new(o, "virtual_merges",
 			    json_integer(b->virtual_merges));
 	json_object_set_new(o, "virtual_bases_reused",
 			    json_integer(b->virtual_bases_reused));
-	json_object_set_new(o, "gate", str_json(b->gate));
+	json_object_set_new(o, "gate", store_json_str(b->gate));
 	return o;
 }
 
@@ -974,16 +964,16 @@ static json_t *build_topic_json(const struct store_build_topic *t)
 	for (i = 0; i < t->nr_conflicts; i++)
 		json_array_append_new(paths, json_string(t->conflicts[i]));
 	json_object_set_new(o, "pos", json_integer(t->pos));
-	json_object_set_new(o, "topic", str_json(t->topic));
-	json_object_set_new(o, "branch", str_json(t->branch));
-	json_object_set_new(o, "tip", str_json(t->tip));
-	json_object_set_new(o, "outcome", str_json(t->outcome));
-	json_object_set_new(o, "merge_commit", str_json(t->merge_commit));
+	json_object_set_new(o, "topic", store_json_str(t->topic));
+	json_object_set_new(o, "branch", store_json_str(t->branch));
+	json_object_set_new(o, "tip", store_json_str(t->tip));
+	json_object_set_new(o, "outcome", store_json_str(t->outcome));
+	json_object_set_new(o, "merge_commit", store_json_str(t->merge_commit));
 	json_object_set_new(o, "conflicts", paths);
-	json_object_set_new(o, "method", str_json(t->method));
-	json_object_set_new(o, "resolution", int_json(t->resolution));
-	json_object_set_new(o, "duration_ms", int_json(t->duration_ms));
-	json_object_set_new(o, "gate", str_json(t->gate));
+	json_object_set_new(o, "method", store_json_str(t->method));
+	json_object_set_new(o, "resolution", store_json_int(t->resolution));
+	json_object_set_new(o, "duration_ms", store_json_int(t->duration_ms));
+	json_object_set_new(o, "gate", store_json_str(t->gate));
 	return o;
 }
 

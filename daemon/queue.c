@@ -361,20 +361,6 @@ static json_t *wait_locked(int64_t pos, int olane, const struct throughput *tp)
 
 /* --- reading ---------------------------------------------------------- */
 
-/* Integers and strings a column may leave NULL, as JSON. */
-static json_t *int_json(int64_t v)
-{
-	return v == STORE_NONE ? json_null() : json_integer(v);
-}
-
-static json_t *str_json(const char *s)
-{
-	json_t *v = s ? json_string(s) : NULL;
-
-	/* NULL, or not UTF-8 (as db_query() gives such text) */
-	return v ? v : json_null();
-}
-
 /*
  * The store's entry (store/queue.h) as the row entry_finish_locked() and
  * frag_fill_locked() turn into the API's entry: a new object.
@@ -384,29 +370,32 @@ static json_t *entry_row(const struct store_queue_entry *e)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_integer(e->id));
-	json_object_set_new(o, "queued", int_json(e->queued));
-	json_object_set_new(o, "lane", int_json(e->lane));
-	json_object_set_new(o, "reason", str_json(e->reason));
-	json_object_set_new(o, "arrival", int_json(e->arrival));
+	json_object_set_new(o, "queued", store_json_int(e->queued));
+	json_object_set_new(o, "lane", store_json_int(e->lane));
+	json_object_set_new(o, "reason", store_json_str(e->reason));
+	json_object_set_new(o, "arrival", store_json_int(e->arrival));
 	json_object_set_new(o, "olane", json_integer(e->olane));
 	json_object_set_new(o, "rank", json_integer(e->rank));
-	json_object_set_new(o, "lint_errors", int_json(e->lint_errors));
-	json_object_set_new(o, "lint_warnings", int_json(e->lint_warnings));
-	json_object_set_new(o, "lint_infos", int_json(e->lint_infos));
-	json_object_set_new(o, "left_at", int_json(e->left_at));
-	json_object_set_new(o, "left_state", str_json(e->left_state));
-	json_object_set_new(o, "state", str_json(e->state));
-	json_object_set_new(o, "subject", str_json(e->subject));
-	json_object_set_new(o, "name", str_json(e->name));
-	json_object_set_new(o, "author_name", str_json(e->author_name));
-	json_object_set_new(o, "author_email", str_json(e->author_email));
-	json_object_set_new(o, "version", int_json(e->version));
-	json_object_set_new(o, "total", int_json(e->total));
-	json_object_set_new(o, "patches", int_json(e->patches));
-	json_object_set_new(o, "supersede_held", int_json(e->supersede_held));
-	json_object_set_new(o, "bump_reason", str_json(e->bump_reason));
-	json_object_set_new(o, "bump_position", int_json(e->bump_position));
-	json_object_set_new(o, "bump_at", int_json(e->bump_at));
+	json_object_set_new(o, "lint_errors", store_json_int(e->lint_errors));
+	json_object_set_new(o, "lint_warnings",
+			    store_json_int(e->lint_warnings));
+	json_object_set_new(o, "lint_infos", store_json_int(e->lint_infos));
+	json_object_set_new(o, "left_at", store_json_int(e->left_at));
+	json_object_set_new(o, "left_state", store_json_str(e->left_state));
+	json_object_set_new(o, "state", store_json_str(e->state));
+	json_object_set_new(o, "subject", store_json_str(e->subject));
+	json_object_set_new(o, "name", store_json_str(e->name));
+	json_object_set_new(o, "author_name", store_json_str(e->author_name));
+	json_object_set_new(o, "author_email", store_json_str(e->author_email));
+	json_object_set_new(o, "version", store_json_int(e->version));
+	json_object_set_new(o, "total", store_json_int(e->total));
+	json_object_set_new(o, "patches", store_json_int(e->patches));
+	json_object_set_new(o, "supersede_held",
+			    store_json_int(e->supersede_held));
+	json_object_set_new(o, "bump_reason", store_json_str(e->bump_reason));
+	json_object_set_new(o, "bump_position",
+			    store_json_int(e->bump_position));
+	json_object_set_new(o, "bump_at", store_json_int(e->bump_at));
 	return o;
 }
 
@@ -512,9 +501,9 @@ json_t *queue_lint_json(struct db *db, int64_t id, struct strbuf *err)
 	for (i = 0; i < found.nr; i++) {
 		const struct store_lint_finding *lf = &found.v[i];
 		json_t *f = json_pack("{s:o, s:o, s:o}", "rule",
-				      str_json(lf->rule), "severity",
-				      str_json(lf->severity), "message",
-				      str_json(lf->message));
+				      store_json_str(lf->rule), "severity",
+				      store_json_str(lf->severity), "message",
+				      store_json_str(lf->message));
 
 		if (lf->patch_id == STORE_NONE) {
 			json_array_append_new(json_object_get(res, "series"),

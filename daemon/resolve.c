@@ -30,10 +30,8 @@ static json_t *resolution_json(const struct store_resolution *r)
 	return json_pack("{s:I, s:s?, s:s?, s:s?, s:I, s:o, s:I}", "id",
 			 (json_int_t)r->id, "topic", r->topic, "path", r->path,
 			 "key", r->key, "created_at", (json_int_t)r->created_at,
-			 "used_at",
-			 r->used_at == STORE_NONE ? json_null() :
-						    json_integer(r->used_at),
-			 "uses", (json_int_t)r->uses);
+			 "used_at", store_json_int(r->used_at), "uses",
+			 (json_int_t)r->uses);
 }
 
 static bool is_marker(const char *line, size_t len, char c)

@@ -36,6 +36,7 @@
 #include "daemon/mail-identity.h"
 #include "daemon/mail.h"
 #include "daemon/series.h"
+#include "daemon/store/row.h"
 #include "daemon/store/series.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -1000,17 +1001,6 @@ out:
 
 /* --- the API's JSON, from the store's rows ---------------------------- */
 
-/* Strings and integers that may be NULL, as JSON. */
-static json_t *str_json(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *int_json(int64_t v)
-{
-	return v == STORE_NONE ? json_null() : json_integer(v);
-}
-
 /* A series as series_list() gives it. */
 static json_t *series_json(const struct store_series *s)
 {
@@ -1020,27 +1010,29 @@ static json_t *series_json(const struct store_series *s)
 	for (i = 0; i < s->nr_tags; i++)
 		json_array_append_new(tags, json_string(s->tags[i]));
 	json_object_set_new(o, "id", json_integer(s->id));
-	json_object_set_new(o, "name", str_json(s->name));
-	json_object_set_new(o, "subject", str_json(s->subject));
+	json_object_set_new(o, "name", store_json_str(s->name));
+	json_object_set_new(o, "subject", store_json_str(s->subject));
 	json_object_set_new(o, "version", json_integer(s->version));
 	json_object_set_new(o, "total", json_integer(s->total));
 	json_object_set_new(o, "complete", json_boolean(s->complete));
 	json_object_set_new(o, "cover", json_boolean(s->has_cover));
 	json_object_set_new(o, "patches", json_integer(s->patches));
-	json_object_set_new(o, "author_name", str_json(s->author_name));
-	json_object_set_new(o, "author_email", str_json(s->author_email));
+	json_object_set_new(o, "author_name", store_json_str(s->author_name));
+	json_object_set_new(o, "author_email", store_json_str(s->author_email));
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "rfc", json_boolean(s->rfc));
 	json_object_set_new(o, "resend", json_boolean(s->resend));
-	json_object_set_new(o, "base_commit", str_json(s->base_commit));
-	json_object_set_new(o, "supersedes", int_json(s->supersedes));
-	json_object_set_new(o, "superseded_by", int_json(s->superseded_by));
-	json_object_set_new(o, "supersede_held", int_json(s->supersede_held));
-	json_object_set_new(o, "state", str_json(s->state));
+	json_object_set_new(o, "base_commit", store_json_str(s->base_commit));
+	json_object_set_new(o, "supersedes", store_json_int(s->supersedes));
+	json_object_set_new(o, "superseded_by",
+			    store_json_int(s->superseded_by));
+	json_object_set_new(o, "supersede_held",
+			    store_json_int(s->supersede_held));
+	json_object_set_new(o, "state", store_json_str(s->state));
 	json_object_set_new(o, "date", json_integer(s->date));
 	json_object_set_new(o, "created_at", json_integer(s->created_at));
 	json_object_set_new(o, "updated_at", json_integer(s->updated_at));
-	json_object_set_new(o, "pull_url", str_json(s->pull_url));
+	json_object_set_new(o, "pull_url", store_json_str(s->pull_url));
 	return o;
 }
 
@@ -1049,14 +1041,14 @@ static json_t *mail_json(const struct store_message *m)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "msgid", str_json(m->msgid));
-	json_object_set_new(o, "subject", str_json(m->subject));
-	json_object_set_new(o, "from_name", str_json(m->from_name));
-	json_object_set_new(o, "from_email", str_json(m->from_email));
-	json_object_set_new(o, "date", int_json(m->date));
-	json_object_set_new(o, "pull_url", str_json(m->pull_url));
-	json_object_set_new(o, "join_reason", str_json(m->join_reason));
-	json_object_set_new(o, "join_detail", str_json(m->join_detail));
+	json_object_set_new(o, "msgid", store_json_str(m->msgid));
+	json_object_set_new(o, "subject", store_json_str(m->subject));
+	json_object_set_new(o, "from_name", store_json_str(m->from_name));
+	json_object_set_new(o, "from_email", store_json_str(m->from_email));
+	json_object_set_new(o, "date", store_json_int(m->date));
+	json_object_set_new(o, "pull_url", store_json_str(m->pull_url));
+	json_object_set_new(o, "join_reason", store_json_str(m->join_reason));
+	json_object_set_new(o, "join_detail", store_json_str(m->join_detail));
 	return o;
 }
 
@@ -1065,14 +1057,14 @@ static json_t *grouping_json(const struct store_message *m)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "msgid", str_json(m->msgid));
-	json_object_set_new(o, "kind", str_json(m->kind));
-	json_object_set_new(o, "number", int_json(m->number));
-	json_object_set_new(o, "subject", str_json(m->subject));
-	json_object_set_new(o, "from_name", str_json(m->from_name));
-	json_object_set_new(o, "from_email", str_json(m->from_email));
-	json_object_set_new(o, "reason", str_json(m->join_reason));
-	json_object_set_new(o, "detail", str_json(m->join_detail));
+	json_object_set_new(o, "msgid", store_json_str(m->msgid));
+	json_object_set_new(o, "kind", store_json_str(m->kind));
+	json_object_set_new(o, "number", store_json_int(m->number));
+	json_object_set_new(o, "subject", store_json_str(m->subject));
+	json_object_set_new(o, "from_name", store_json_str(m->from_name));
+	json_object_set_new(o, "from_email", store_json_str(m->from_email));
+	json_object_set_new(o, "reason", store_json_str(m->join_reason));
+	json_object_set_new(o, "detail", store_json_str(m->join_detail));
 	return o;
 }
 
@@ -1095,17 +1087,17 @@ static json_t *patch_json(const struct store_patch *p, json_t *trailers)
 
 	json_object_set_new(o, "id", json_integer(p->id));
 	json_object_set_new(o, "number", json_integer(p->number));
-	json_object_set_new(o, "subject", str_json(p->subject));
-	json_object_set_new(o, "author_name", str_json(p->author_name));
-	json_object_set_new(o, "author_email", str_json(p->author_email));
-	json_object_set_new(o, "author_date", int_json(p->author_date));
-	json_object_set_new(o, "author_tz", int_json(p->author_tz));
+	json_object_set_new(o, "subject", store_json_str(p->subject));
+	json_object_set_new(o, "author_name", store_json_str(p->author_name));
+	json_object_set_new(o, "author_email", store_json_str(p->author_email));
+	json_object_set_new(o, "author_date", store_json_int(p->author_date));
+	json_object_set_new(o, "author_tz", store_json_int(p->author_tz));
 	json_object_set_new(o, "has_diff", json_boolean(p->has_diff));
-	json_object_set_new(o, "msgid", str_json(p->msgid));
-	json_object_set_new(o, "mail_subject", str_json(p->mail_subject));
-	json_object_set_new(o, "pull_url", str_json(p->pull_url));
-	json_object_set_new(o, "join_reason", str_json(p->join_reason));
-	json_object_set_new(o, "join_detail", str_json(p->join_detail));
+	json_object_set_new(o, "msgid", store_json_str(p->msgid));
+	json_object_set_new(o, "mail_subject", store_json_str(p->mail_subject));
+	json_object_set_new(o, "pull_url", store_json_str(p->pull_url));
+	json_object_set_new(o, "join_reason", store_json_str(p->join_reason));
+	json_object_set_new(o, "join_detail", store_json_str(p->join_detail));
 	json_object_set_new(o, "trailers", trailers);
 	return o;
 }
@@ -1408,7 +1400,7 @@ static int series_get_mail(struct db *db, int64_t id, json_t *s,
 	a = json_array();
 	for (i = 0; i < nr_prereqs; i++)
 		json_array_append_new(a, json_pack("{s:o}", "patch_id",
-						   str_json(prereqs[i])));
+						   store_json_str(prereqs[i])));
 	json_object_set_new(s, "prerequisite_patch_ids", a);
 	ret = store_series_dependencies(db, id, &deps, &nr_deps, err);
 	if (ret < 0)
@@ -1424,9 +1416,12 @@ static int series_get_mail(struct db *db, int64_t id, json_t *s,
 	a = json_array();
 	for (i = 0; i < trailers.nr; i++) {
 		o = json_object();
-		json_object_set_new(o, "key", str_json(trailers.v[i].key));
-		json_object_set_new(o, "value", str_json(trailers.v[i].value));
-		json_object_set_new(o, "msgid", str_json(trailers.v[i].msgid));
+		json_object_set_new(o, "key",
+				    store_json_str(trailers.v[i].key));
+		json_object_set_new(o, "value",
+				    store_json_str(trailers.v[i].value));
+		json_object_set_new(o, "msgid",
+				    store_json_str(trailers.v[i].msgid));
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(s, "series_trailers", a);

@@ -42,8 +42,10 @@ void store_applied_list_release(struct store_applied_list *list)
 	list->nr = 0;
 }
 
-static void applied_from_row(json_t *row, struct store_applied *a)
+static void applied_from_row(json_t *row, void *elem)
 {
+	struct store_applied *a = elem;
+
 	a->id = row_int(row, "id");
 	a->patch = row_int(row, "patch_id");
 	a->series_id = row_int(row, "series_id");
@@ -66,17 +68,8 @@ static void applied_from_row(json_t *row, struct store_applied *a)
 /* The rows of a query of APPLIED_SELECT into out; rows is taken. */
 static int applied_from_rows(json_t *rows, struct store_applied_list *out)
 {
-	json_t *row;
-	size_t i;
-
-	if (!rows)
-		return -EIO;
-	out->nr = json_array_size(rows);
-	out->v = xcalloc(out->nr ? out->nr : 1, sizeof(*out->v));
-	json_array_foreach(rows, i, row)
-		applied_from_row(row, &out->v[i]);
-	json_decref(rows);
-	return 0;
+	out->v = row_list(rows, sizeof(*out->v), applied_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 /* The first row of a query of APPLIED_SELECT into out (id 0 for none). */

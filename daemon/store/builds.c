@@ -71,8 +71,10 @@ void store_build_topic_list_release(struct store_build_topic_list *list)
 	list->nr = 0;
 }
 
-static void build_from_row(json_t *row, struct store_build *b)
+static void build_from_row(json_t *row, void *elem)
 {
+	struct store_build *b = elem;
+
 	b->id = row_int(row, "id");
 	b->trigger = row_strdup(row, "trigger");
 	b->full = row_int(row, "full") != 0;
@@ -141,21 +143,14 @@ int store_builds_latest_id(struct db *db, int64_t *id, struct strbuf *err)
 int store_builds_list(struct db *db, int64_t limit,
 		      struct store_build_list *out, struct strbuf *err)
 {
-	json_t *rows, *row;
-	size_t i;
+	json_t *rows;
 
 	rows = db_query(db, err,
 			"SELECT " BUILD_COLUMNS
 			" FROM builds ORDER BY id DESC LIMIT ?",
 			"i", limit);
-	if (!rows)
-		return -EIO;
-	out->nr = json_array_size(rows);
-	out->v = xcalloc(out->nr ? out->nr : 1, sizeof(*out->v));
-	json_array_foreach(rows, i, row)
-		build_from_row(row, &out->v[i]);
-	json_decref(rows);
-	return 0;
+	out->v = row_list(rows, sizeof(*out->v), build_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 int store_build_latest_settled(struct db *db, struct store_build *out,
@@ -223,22 +218,6 @@ int store_builds_latest_base(struct db *db, char base[REPO_HEXSZ + 1],
 	return 0;
 }
 
-/* The conflicts column (a JSON array of paths) into t. */
-static void decode_conflicts(const char *text, struct store_build_topic *t)
-{
-	json_t *paths = text ? json_loads(text, 0, NULL) : NULL;
-	json_t *p;
-	size_t i;
-
-	t->conflicts =
-		xcalloc(json_array_size(paths) + 1, sizeof(*t->conflicts));
-	json_array_foreach(paths, i, p)
-		if (json_is_string(p))
-			t->conflicts[t->nr_conflicts++] =
-				xstrdup(json_string_value(p));
-	json_decref(paths);
-}
-
 int store_build_topics(struct db *db, int64_t build,
 		       struct store_build_topic_list *out, struct strbuf *err)
 {
@@ -263,9 +242,8 @@ int store_build_topics(struct db *db, int64_t build,
 		t->tip = row_strdup(row, "tip");
 		t->outcome = row_strdup(row, "outcome");
 		t->merge_commit = row_strdup(row, "merge_commit");
-		decode_conflicts(json_string_value(
-					 json_object_get(row, "conflicts")),
-				 t);
+		row_strv(json_string_value(json_object_get(row, "conflicts")),
+			 &t->conflicts, &t->nr_conflicts);
 		t->method = row_strdup(row, "method");
 		t->resolution = row_int_or_none(row, "resolution");
 		t->duration_ms = row_int_or_none(row, "duration_ms");
@@ -333,9 +311,8 @@ int store_topic_in_builds(struct db *db, const char *topic, int64_t limit,
 		t->pos = row_int(row, "pos");
 		t->tip = row_strdup(row, "tip");
 		t->outcome = row_strdup(row, "outcome");
-		decode_conflicts(json_string_value(
-					 json_object_get(row, "conflicts")),
-				 t);
+		row_strv(json_string_value(json_object_get(row, "conflicts")),
+			 &t->conflicts, &t->nr_conflicts);
 		t->resolution = STORE_NONE;
 		t->duration_ms = STORE_NONE;
 	}

@@ -237,31 +237,10 @@ static void ejection_from_row(json_t *row, void *out)
 	e->updated_at = row_int(row, "updated_at");
 }
 
-/*
- * The rows of a query (NULL when it failed: -EIO) into a list: *nr and
- * an array *v of elements of size bytes, each filled by from_row().
- */
-static int list_from_rows(json_t *rows, size_t size,
-			  void (*from_row)(json_t *row, void *elem), void **v,
-			  size_t *nr)
-{
-	json_t *row;
-	size_t i;
-
-	if (!rows)
-		return -EIO;
-	*nr = json_array_size(rows);
-	*v = xcalloc(*nr ? *nr : 1, size);
-	json_array_foreach(rows, i, row)
-		from_row(row, (char *)*v + i * size);
-	json_decref(rows);
-	return 0;
-}
-
 static int runs_from_rows(json_t *rows, struct store_gate_run_list *out)
 {
-	return list_from_rows(rows, sizeof(*out->v), run_from_row,
-			      (void **)&out->v, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), run_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 /*
@@ -397,8 +376,8 @@ int store_gate_candidates_list(struct db *db, int64_t limit,
 
 	rows = db_query(db, err, CANDIDATE_SELECT " ORDER BY id DESC LIMIT ?",
 			"i", limit);
-	return list_from_rows(rows, sizeof(*out->v), candidate_from_row,
-			      (void **)&out->v, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), candidate_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 int store_gate_candidate_add(struct db *db, struct store_gate_candidate *c,
@@ -777,8 +756,8 @@ int store_gate_ejections_holding(struct db *db, int64_t limit,
 			"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
 			"'fallback', 'dropped') ORDER BY e.id DESC LIMIT ?",
 			"i", limit);
-	return list_from_rows(rows, sizeof(*out->v), ejection_from_row,
-			      (void **)&out->v, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 int store_gate_ejections_waiting(struct db *db,

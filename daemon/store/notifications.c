@@ -43,8 +43,10 @@ void store_notification_list_release(struct store_notification_list *list)
 	list->nr = 0;
 }
 
-static void notification_from_row(json_t *row, struct store_notification *n)
+static void notification_from_row(json_t *row, void *elem)
 {
+	struct store_notification *n = elem;
+
 	n->id = row_int(row, "id");
 	n->kind = row_strdup(row, "kind");
 	n->series_id = row_int(row, "series_id");
@@ -64,17 +66,9 @@ static void notification_from_row(json_t *row, struct store_notification *n)
 static int notifications_from_rows(json_t *rows,
 				   struct store_notification_list *out)
 {
-	json_t *row;
-	size_t i;
-
-	if (!rows)
-		return -EIO;
-	out->nr = json_array_size(rows);
-	out->v = xcalloc(out->nr ? out->nr : 1, sizeof(*out->v));
-	json_array_foreach(rows, i, row)
-		notification_from_row(row, &out->v[i]);
-	json_decref(rows);
-	return 0;
+	out->v = row_list(rows, sizeof(*out->v), notification_from_row,
+			  &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 int store_notification_add(struct db *db, struct store_notification *n,

@@ -37,8 +37,10 @@ void store_resolution_list_release(struct store_resolution_list *list)
 	list->nr = 0;
 }
 
-static void resolution_from_row(json_t *row, struct store_resolution *r)
+static void resolution_from_row(json_t *row, void *elem)
 {
+	struct store_resolution *r = elem;
+
 	r->id = row_int(row, "id");
 	r->topic = row_strdup(row, "topic");
 	r->path = row_strdup(row, "path");
@@ -85,18 +87,11 @@ int store_resolution_hunks(struct db *db, int64_t id, struct strbuf *conflict,
 int store_resolutions_list(struct db *db, struct store_resolution_list *out,
 			   struct strbuf *err)
 {
-	json_t *rows, *row;
-	size_t i;
+	json_t *rows;
 
 	rows = db_query(db, err, RESOLUTION_SELECT " ORDER BY id DESC", NULL);
-	if (!rows)
-		return -EIO;
-	out->nr = json_array_size(rows);
-	out->v = xcalloc(out->nr ? out->nr : 1, sizeof(*out->v));
-	json_array_foreach(rows, i, row)
-		resolution_from_row(row, &out->v[i]);
-	json_decref(rows);
-	return 0;
+	out->v = row_list(rows, sizeof(*out->v), resolution_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 int store_resolutions_count(struct db *db, const char *topic, int64_t *n,

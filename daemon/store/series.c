@@ -46,43 +46,6 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-/*
- * The rows of a query (taken) as a new array of *nr elements of size
- * bytes, each read by from_row; NULL when the query failed.
- */
-static void *rows_read(json_t *rows, size_t size,
-		       void (*from_row)(json_t *row, void *elem), size_t *nr)
-{
-	json_t *row;
-	char *v;
-	size_t i;
-
-	*nr = 0;
-	if (!rows)
-		return NULL;
-	v = xcalloc(json_array_size(rows) ? json_array_size(rows) : 1, size);
-	json_array_foreach(rows, i, row)
-		from_row(row, v + i * size);
-	*nr = json_array_size(rows);
-	json_decref(rows);
-	return v;
-}
-
-/* A JSON array of strings (a column's text) into *v, nr of them. */
-static void strv_decode(const char *text, char ***v, size_t *nr)
-{
-	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
-	json_t *s;
-	size_t i;
-
-	*v = xcalloc(json_array_size(a) + 1, sizeof(**v));
-	*nr = 0;
-	json_array_foreach(a, i, s)
-		if (json_is_string(s))
-			(*v)[(*nr)++] = xstrdup(json_string_value(s));
-	json_decref(a);
-}
-
 /* v as the text of a JSON array of strings; free it. */
 static char *strv_encode(char *const *v, size_t nr)
 {
@@ -160,7 +123,7 @@ static void message_from_row(json_t *row, void *elem)
 
 static int messages_read(json_t *rows, struct store_message_list *out)
 {
-	out->v = rows_read(rows, sizeof(*out->v), message_from_row, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), message_from_row, &out->nr);
 	return out->v ? 0 : -EIO;
 }
 
@@ -269,7 +232,7 @@ int store_replies_waiting(struct db *db, const char *msgid, int64_t **ids,
 			"m ON m.id = r.message_id WHERE r.ref = ? AND m.kind = "
 			"'reply' AND m.series_id IS NULL ORDER BY m.id",
 			"t", msgid);
-	*ids = rows_read(rows, sizeof(**ids), id_from_row, nr);
+	*ids = row_list(rows, sizeof(**ids), id_from_row, nr);
 	return *ids ? 0 : -EIO;
 }
 
@@ -341,7 +304,7 @@ static void series_from_row(json_t *row, void *elem)
 	s->author_email = row_strdup(row, "author_email");
 	s->version = row_int(row, "version");
 	s->total = row_int(row, "total");
-	strv_decode(tags, &s->tags, &s->nr_tags);
+	row_strv(tags, &s->tags, &s->nr_tags);
 	s->rfc = row_int(row, "rfc") != 0;
 	s->resend = row_int(row, "resend") != 0;
 	s->has_cover = row_int(row, "cover") != 0 ||
@@ -362,7 +325,7 @@ static void series_from_row(json_t *row, void *elem)
 
 static int series_read(json_t *rows, struct store_series_list *out)
 {
-	out->v = rows_read(rows, sizeof(*out->v), series_from_row, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), series_from_row, &out->nr);
 	return out->v ? 0 : -EIO;
 }
 
@@ -717,7 +680,7 @@ int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
 			"SELECT patch_id FROM series_prereqs WHERE "
 			"series_id = ? ORDER BY rowid",
 			"i", id);
-	*ids = rows_read(rows, sizeof(**ids), patch_id_from_row, nr);
+	*ids = row_list(rows, sizeof(**ids), patch_id_from_row, nr);
 	return *ids ? 0 : -EIO;
 }
 
@@ -739,7 +702,7 @@ int store_series_dependencies(struct db *db, int64_t id, int64_t **ids,
 			"SELECT depends_on FROM series_deps WHERE "
 			"series_id = ? ORDER BY rowid",
 			"i", id);
-	*ids = rows_read(rows, sizeof(**ids), depends_on_from_row, nr);
+	*ids = row_list(rows, sizeof(**ids), depends_on_from_row, nr);
 	return *ids ? 0 : -EIO;
 }
 
@@ -794,7 +757,7 @@ static void candidate_from_row(json_t *row, void *elem)
 
 static int candidates_read(json_t *rows, struct store_candidate_list *out)
 {
-	out->v = rows_read(rows, sizeof(*out->v), candidate_from_row, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), candidate_from_row, &out->nr);
 	return out->v ? 0 : -EIO;
 }
 
@@ -941,7 +904,7 @@ int store_series_patches(struct db *db, int64_t id,
 			"ON m.id = "
 			"p.message_id WHERE p.series_id = ? ORDER BY p.number",
 			"i", id);
-	out->v = rows_read(rows, sizeof(*out->v), patch_from_row, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), patch_from_row, &out->nr);
 	return out->v ? 0 : -EIO;
 }
 
@@ -1005,7 +968,7 @@ int store_trailer_add(struct db *db, int64_t series_id, int64_t patch_id,
 
 static int trailers_read(json_t *rows, struct store_trailer_list *out)
 {
-	out->v = rows_read(rows, sizeof(*out->v), trailer_from_row, &out->nr);
+	out->v = row_list(rows, sizeof(*out->v), trailer_from_row, &out->nr);
 	return out->v ? 0 : -EIO;
 }
 

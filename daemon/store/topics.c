@@ -35,8 +35,10 @@ void store_topic_list_release(struct store_topic_list *list)
 	list->nr = 0;
 }
 
-static void topic_from_row(json_t *row, struct store_topic *t)
+static void topic_from_row(json_t *row, void *elem)
 {
+	struct store_topic *t = elem;
+
 	t->name = row_strdup(row, "name");
 	t->branch = row_strdup(row, "branch");
 	t->order = row_int(row, "ord");
@@ -49,21 +51,14 @@ static void topic_from_row(json_t *row, struct store_topic *t)
 int store_topics_list(struct db *db, bool into_next_only,
 		      struct store_topic_list *out, struct strbuf *err)
 {
-	json_t *rows, *row;
-	size_t i;
+	json_t *rows;
 
 	rows = db_query(db, err,
 			"SELECT " TOPIC_COLUMNS " FROM topics"
 			" WHERE ? = 0 OR into_next = 1 ORDER BY ord, name",
 			"i", (int64_t)into_next_only);
-	if (!rows)
-		return -EIO;
-	out->nr = json_array_size(rows);
-	out->v = xcalloc(out->nr ? out->nr : 1, sizeof(*out->v));
-	json_array_foreach(rows, i, row)
-		topic_from_row(row, &out->v[i]);
-	json_decref(rows);
-	return 0;
+	out->v = row_list(rows, sizeof(*out->v), topic_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
 }
 
 int store_topic_get(struct db *db, const char *name, struct store_topic *out,
