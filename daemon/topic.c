@@ -154,6 +154,7 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 	struct store_topic_list topics;
 	struct store_event_list moves;
 	struct repo *repo;
+	json_t *arr;
 	int ret;
 
 	if (!valid_source(source))
@@ -175,11 +176,15 @@ int topic_scan(struct job_ctx *ctx, const char *source, json_t **moves_out,
 			return ret;
 		}
 		log_moves(&moves);
-		bus_tell(BUS_MOVES, json_pack("{s:o}", "moves",
-					      topic_events_json(&moves)));
 	}
+	/* One array for the bus (whose subscribers only read it) and out. */
+	arr = topic_events_json(&moves);
+	if (moves.nr)
+		bus_tell(BUS_MOVES, json_pack("{s:O}", "moves", arr));
 	if (moves_out)
-		*moves_out = topic_events_json(&moves);
+		*moves_out = arr;
+	else
+		json_decref(arr);
 	store_event_list_release(&moves);
 	return 0;
 }
