@@ -454,6 +454,21 @@ int store_queue_bump_key(struct db *db, int64_t root, int64_t *olane,
 	return 0;
 }
 
+int store_queue_root_has_mail(struct db *db, int64_t root, const char *msgid,
+			      bool *has, struct strbuf *err)
+{
+	int64_t n = 0;
+	int ret;
+
+	ret = db_query_int(db, &n, err,
+			   "SELECT count(*) FROM messages m "
+			   "JOIN queue q ON q.series_id = m.series_id "
+			   "WHERE m.msgid = ? AND q.root_id = ?",
+			   "ti", msgid, root);
+	*has = !ret && n > 0;
+	return ret;
+}
+
 int store_lint_clear(struct db *db, int64_t series_id, struct strbuf *err)
 {
 	return db_exec(db, err, "DELETE FROM lint_findings WHERE series_id = ?",

@@ -103,7 +103,8 @@ struct store_series {
 	char **tags; /* prefix tags besides PATCH, vN, M/T */
 	size_t nr_tags;
 	bool rfc, resend;
-	bool has_cover; /* cover_id is set */
+	int64_t cover_id; /* its cover letter's messages row, or STORE_NONE */
+	bool has_cover;	  /* cover_id is set */
 	bool complete;
 	char *base_commit; /* NULL for none */
 	/* series ids, STORE_NONE for none */
@@ -183,6 +184,13 @@ int store_series_older_version(struct db *db, int64_t id,
 /* The series that series id supersedes into *old (STORE_NONE for none). */
 int store_series_supersedes(struct db *db, int64_t id, int64_t *old,
 			    bool *found, struct strbuf *err);
+
+/*
+ * Where series id stands in line: the earliest date among it and the
+ * versions it supersedes into *arrival, the first version into *root.
+ */
+int store_series_origin(struct db *db, int64_t id, int64_t *arrival,
+			int64_t *root, struct strbuf *err);
 
 /*
  * Start a series: all of s but id, name, subject, has_cover, complete,
@@ -336,6 +344,10 @@ int store_patch_trailers(struct db *db, int64_t patch_id,
 /* The trailers of series id as a whole, with msgid, in arrival order. */
 int store_series_trailers(struct db *db, int64_t id,
 			  struct store_trailer_list *out, struct strbuf *err);
+
+/* The Acked-by and Reviewed-by trailers any mail gave series id. */
+int store_series_reviews(struct db *db, int64_t id,
+			 struct store_trailer_list *out, struct strbuf *err);
 
 /*
  * The mail of series id: its cover letter, its replies (in arrival
