@@ -390,18 +390,6 @@ int store_queue_move(struct db *db, int64_t id, int64_t olane, int64_t rank,
 		       "iii", olane, rank, id);
 }
 
-int store_queue_set_review_state(struct db *db, int64_t id, const char *state,
-				 int64_t at, bool *changed, struct strbuf *err)
-{
-	int ret;
-
-	ret = db_exec(db, err,
-		      "UPDATE series SET state = ?, updated_at = ? WHERE id = ?",
-		      "tii", state, at, id);
-	*changed = !ret && db_changes(db) > 0;
-	return ret;
-}
-
 int store_queue_put(struct db *db, const struct store_queue_scan *q,
 		    struct strbuf *err)
 {

@@ -118,12 +118,6 @@ int store_queue_bump_move(struct db *db, int64_t root, int64_t olane,
 			  int64_t rank, struct strbuf *err);
 int store_queue_move(struct db *db, int64_t id, int64_t olane, int64_t rank,
 		     struct strbuf *err);
-/*
- * The maintainer's review state of a series (series.state, which the
- * queue orders by); *changed whether there was such a series.
- */
-int store_queue_set_review_state(struct db *db, int64_t id, const char *state,
-				 int64_t at, bool *changed, struct strbuf *err);
 
 /* What a scan of one series found: its queue row, as written. */
 struct store_queue_scan {

@@ -706,6 +706,18 @@ static void patch_id_from_row(json_t *row, void *elem)
 	*(char **)elem = row_strdup(row, "patch_id");
 }
 
+int store_series_set_state(struct db *db, int64_t id, const char *state,
+			   int64_t at, bool *changed, struct strbuf *err)
+{
+	int ret;
+
+	ret = db_exec(db, err,
+		      "UPDATE series SET state = ?, updated_at = ? WHERE id = ?",
+		      "tii", state, at, id);
+	*changed = !ret && db_changes(db) > 0;
+	return ret;
+}
+
 int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
 			 struct strbuf *err)
 {

@@ -231,6 +231,14 @@ int store_series_link_versions(struct db *db, int64_t id, int64_t old,
 int store_series_supersede(struct db *db, int64_t new_id, int64_t old_id,
 			   int64_t now, struct strbuf *err);
 
+/*
+ * The state of series id becomes state (the maintainer's review state,
+ * which the queue orders by, or "applied") at at; *changed whether
+ * there was such a series.
+ */
+int store_series_set_state(struct db *db, int64_t id, const char *state,
+			   int64_t at, bool *changed, struct strbuf *err);
+
 /* The prerequisite-patch-ids of series id in order: *ids (free each). */
 int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
 			 struct strbuf *err);
