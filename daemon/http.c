@@ -325,6 +325,7 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn,
 	struct stream_state *st;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	bool was;
 	int code;
 
 	/* A stream holds a connection and a thread for as long as it likes. */
@@ -339,7 +340,9 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn,
 	st = xcalloc(1, sizeof(*st));
 	st->streams = &l->streams;
 	strbuf_init(&st->buf, 0);
+	was = db_query_only(db_thread(), true);
 	code = route->stream(req, &content_type, &st->s, err);
+	db_query_only(db_thread(), was);
 	if (code < 0) {
 		__atomic_sub_fetch(&l->streams, 1, __ATOMIC_SEQ_CST);
 		strbuf_release(&st->buf);
@@ -516,8 +519,11 @@ static void route_answer(const struct route *route, struct http_request *req,
 {
 	struct strbuf err = STRBUF_INIT;
 	json_t *out = NULL;
+	bool was;
 	int code;
 
+	/* A route reads; it changes things only by handing the engine a job. */
+	was = db_query_only(db_thread(), true);
 	a->content_type = "text/plain";
 	if (route->raw) {
 		code = route->raw(req, &a->content_type, &a->body, &err);
@@ -544,6 +550,7 @@ static void route_answer(const struct route *route, struct http_request *req,
 				    out);
 		}
 	}
+	db_query_only(db_thread(), was);
 	json_decref(out);
 	strbuf_release(&err);
 }
