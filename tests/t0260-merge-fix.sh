@@ -115,6 +115,7 @@ is "$rc" 1 "a fix of an unknown topic is refused"
 like "$err" "unknown topic 'nosuch'" "naming the topic"
 run merge-fix record caller no-such-rev
 is "$rc" 1 "an unknown commit is refused"
+like "$err" "no-such-rev" "naming it"
 run merge-fix record caller "$(G rev-list --max-parents=0 base)"
 is "$rc" 1 "a root commit is refused"
 like "$err" "root commit" "as having no change"
