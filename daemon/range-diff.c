@@ -24,6 +24,12 @@
 
 #define CONTEXT 3
 
+/*
+ * The most edits line_diff() traces (its memory grows with their
+ * square): texts further apart are shown as all removed, then all added.
+ */
+#define TRACE_MAX 2000
+
 /* --- the texts -------------------------------------------------------- */
 
 void range_diff_begin(struct range_diff_commit *c, const char *hex,
@@ -188,6 +194,36 @@ static bool line_eq(const struct line *a, const struct line *b)
 	       !memcmp(a->p, b->p, a->len);
 }
 
+/* The edits from a to b (Myers' D), or -1 when there are more than max. */
+static int edit_distance(const struct lines *a, const struct lines *b, int max)
+{
+	int n = a->nr, m = b->nr, d, k, x, y, *v, ret = -1;
+
+	if (max > n + m)
+		max = n + m;
+	ALLOC_ARRAY(v, 2 * max + 3);
+	v += max + 1;
+	for (d = 0; d <= max && ret < 0; d++)
+		for (k = -d; k <= d; k += 2) {
+			if (k == -d || (k != d && v[k - 1] < v[k + 1]))
+				x = v[k + 1];
+			else
+				x = v[k - 1] + 1;
+			y = x - k;
+			while (x < n && y < m && line_eq(&a->v[x], &b->v[y])) {
+				x++;
+				y++;
+			}
+			v[k] = x;
+			if (x >= n && y >= m) {
+				ret = d;
+				break;
+			}
+		}
+	free(v - max - 1);
+	return ret;
+}
+
 /*
  * The edit script from a to b, in order: '=' a line of both, '-' one of
  * a only, '+' one of b only; in each run of changes the removals come
@@ -199,6 +235,14 @@ static int line_diff(const struct lines *a, const struct lines *b, char **ops)
 	int n = a->nr, m = b->nr, max = n + m, d, k, x, y, nr = 0, i, j;
 	int *v, **trace;
 	char *rev, *out;
+
+	if (edit_distance(a, b, TRACE_MAX) < 0) {
+		ALLOC_ARRAY(out, n + m + 1);
+		memset(out, '-', n);
+		memset(out + n, '+', m);
+		*ops = out;
+		return n + m;
+	}
 
 	/* v[k] for k in -max-1 .. max+1 */
 	ALLOC_ARRAY(v, 2 * max + 3);
@@ -303,7 +347,11 @@ static bool next_hunk(const char *ops, int nr, int *pos, int *start, int *end)
 	return true;
 }
 
-int range_diff_diffsize(const char *a, const char *b)
+/*
+ * range_diff_diffsize(), or bound + 1 when it would be over bound: every
+ * edit is a line of the diff, so more than bound edits is too.
+ */
+static int diffsize_bounded(const char *a, const char *b, int bound)
 {
 	struct lines la, lb;
 	int nr, pos = 0, start, end, count = 0;
@@ -313,13 +361,23 @@ int range_diff_diffsize(const char *a, const char *b)
 		return COST_MAX;
 	lines_split(a, &la);
 	lines_split(b, &lb);
+	if (edit_distance(&la, &lb, bound) < 0) {
+		count = bound + 1;
+		goto out;
+	}
 	nr = line_diff(&la, &lb, &ops);
 	while (next_hunk(ops, nr, &pos, &start, &end))
 		count += 1 + (end - start);
 	free(ops);
+out:
 	free(la.v);
 	free(lb.v);
 	return count;
+}
+
+int range_diff_diffsize(const char *a, const char *b)
+{
+	return diffsize_bounded(a, b, INT_MAX / 4);
 }
 
 /* --- the assignment ------------------------------------------------------ */
@@ -572,8 +630,15 @@ static void correspond(struct range_diff_commit *old, size_t nr_old,
 			if (old[i].matching == (int)j)
 				c = 0;
 			else if (old[i].matching < 0 && new[j].matching < 0)
-				c = range_diff_diffsize(diff_part(&old[i]),
-							diff_part(&new[j]));
+				/*
+				 * A pair dearer than leaving both alone is
+				 * never the answer: stop counting there.
+				 */
+				c = diffsize_bounded(diff_part(&old[i]),
+						     diff_part(&new[j]),
+						     (old[i].diffsize +
+						      new[j].diffsize) *
+							     factor / 100);
 			else
 				c = COST_MAX;
 			cost[i + n * j] = c;

@@ -112,7 +112,8 @@ static int open_in_memory(struct repo **out, struct strbuf *err)
 	    git_mempack_new(&mempack) < 0 ||
 	    git_odb_add_backend(odb, mempack, 999) < 0) {
 		ret = repo_error(err, -EIO, "cannot set up an in-memory store");
-		if (mempack && !odb)
+		/* Not the odb's unless it was added. */
+		if (mempack)
 			mempack->free(mempack);
 		repo_free(*out);
 		*out = NULL;

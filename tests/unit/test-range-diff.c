@@ -80,6 +80,22 @@ static void test_assign(void)
 	ok(all_ok, "400 random assignments are permutations of least cost");
 }
 
+/* Texts further apart than line_diff() traces: all removed, all added. */
+static void big_texts(void)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		strbuf_addf(&a, "a%d\n", i);
+		strbuf_addf(&b, "b%d\n", i);
+	}
+	is_int(range_diff_diffsize(a.buf, b.buf), 6001,
+	       "3000 lines against 3000 others: one hunk of them all");
+	strbuf_release(&a);
+	strbuf_release(&b);
+}
+
 static void test_diffsize(void)
 {
 	const char *ten = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n";
@@ -92,6 +108,7 @@ static void test_diffsize(void)
 	is_int(range_diff_diffsize(ten, "1\nB\n3\n4\n5\n6\n7\n8\nI\n10\n"), 13,
 	       "changes 6 lines apart share a hunk");
 	is_int(range_diff_diffsize("", "a\nb\n"), 3, "an addition to nothing");
+	big_texts();
 }
 
 /* A commit changing one line of file f from old to new. */
