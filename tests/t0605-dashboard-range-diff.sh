@@ -62,7 +62,8 @@ shot series-range-diff
 	git commit -q -m 'KVM: x86: Lone' && git format-patch -q -o "$T/lone" base..HEAD)
 lone=$(cth submit --json "$T"/lone/*.patch | jq -r '.series[0].id')
 bcheck "a lone series' page loads" goto "$url/#/series/$lone"
-bcheck "it shows its patch" wait 20000 "document.querySelector('.patch')"
+bcheck "it shows that series" wait 20000 \
+	"(document.querySelector('#series h2') || {}).textContent === '[PATCH] KVM: x86: Lone' && document.querySelector('.patch')"
 browser eval "document.querySelector('#range-diff') === null"
 is "$reply" true "and no range-diff section"
 
