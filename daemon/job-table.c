@@ -6,6 +6,7 @@
  * periodically; merge_args: how a kick folds into a queued job.
  */
 #include "daemon/applied.h"
+#include "daemon/applied-outside.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
 #include "daemon/job-table.h"
@@ -36,6 +37,11 @@ static const struct job_type job_table[] = {
 	{ .name = JOB_DROP, .run = apply_job_drop, .rerun = true },
 	{ .name = JOB_APPLIED_FOLLOW,
 	  .run = apply_job_follow,
+	  .rerun = true,
+	  .quiet = true },
+	/* Run again after a crash: what is recorded already is left. */
+	{ .name = JOB_APPLIED_OUTSIDE,
+	  .run = applied_outside_job,
 	  .rerun = true,
 	  .quiet = true },
 	{ .name = JOB_NOTIFY_DELIVER,

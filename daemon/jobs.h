@@ -19,6 +19,7 @@
 #define JOB_APPLY "apply"
 #define JOB_DROP "drop"
 #define JOB_APPLIED_FOLLOW "applied-follow"
+#define JOB_APPLIED_OUTSIDE "applied-outside"
 #define JOB_NOTIFY_DELIVER "notify-deliver"
 #define JOB_NEXT_REBUILD "next-rebuild"
 #define JOB_NEXT_CONFLICTS "next-conflicts"

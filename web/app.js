@@ -930,6 +930,10 @@ function renderSeries(root) {
 			return renderPatch(p, i, total);
 		}) : h('p', { class: 'placeholder' }, 'No patches.')));
 
+	var rd = rangeDiffSection(s);
+	if (rd)
+		root.appendChild(rd);
+
 	var hist = list(s, 'history', 'events', 'log');
 	if (!hist.length)
 		hist = seriesHistory(s);
@@ -957,6 +961,50 @@ function renderSeries(root) {
 							'type') || ''),
 				 historyDetail(e));
 		})) : h('p', { class: 'placeholder' }, 'Nothing yet.')));
+}
+
+/*
+ * What changed between the series and its other version, as git
+ * range-diff says it (GET /api/v1/series/ID/range-diff): fetched once
+ * per series shown, since both versions are applied to compute it.
+ */
+var rangeDiffFor = null;
+
+function rangeDiffSection(s) {
+	var res = state.data.rangediff, id = String(s.id), n, b, line;
+
+	if (!pick(s, 'supersedes') && !pick(s, 'superseded_by'))
+		return null;
+	if (rangeDiffFor !== id) {
+		rangeDiffFor = id;
+		delete state.data.rangediff;
+		load('rangediff', '/api/v1/series/' + encodeURIComponent(id) +
+		     '/range-diff').then(function (r) {
+			if (rangeDiffFor === id)
+				render();
+			return r;
+		});
+	}
+	n = res ? unavailable(res, 'range-diff') :
+		h('p', { class: 'placeholder' }, 'Applying both versions…');
+	if (n)
+		return section('Changes between versions', 'range-diff', n);
+	b = res.body;
+	line = function (p) {
+		return h('li', { class: 'range-pair', 'data-status': p.status },
+			 h('code', null, (p.old ? p.old.number : '-') + ' ' +
+			   p.status + ' ' + (p.new ? p.new.number : '-')),
+			 ' ', (p.new || p.old || {}).subject || '');
+	};
+	return section('Changes since v' + pick(b.old, 'version'), 'range-diff',
+		h('p', { class: 'muted' }, 'v' + pick(b.old, 'version') +
+		  ' (series #' + pick(b.old, 'series') + ') against v' +
+		  pick(b.new, 'version') + ', both applied onto ' +
+		  (pick(b.new, 'base_from') || 'their base') +
+		  ', as git range-diff shows them: = unchanged, ! changed, ' +
+		  '< dropped, > new.'),
+		h('ul', { class: 'range-pairs' }, list(b, 'pairs').map(line)),
+		h('pre', { class: 'range-diff' }, pick(b, 'text') || ''));
 }
 
 /* The applied commits of the series on screen (GET /api/v1/applied). */
@@ -1489,8 +1537,10 @@ function route() {
 	clear($('view'));
 	if (views[view].mount)
 		views[view].mount($('view'));
-	if (view === 'series')
+	if (view === 'series') {
 		delete state.data.series;
+		rangeDiffFor = null;
+	}
 	render();
 	refresh();
 }
