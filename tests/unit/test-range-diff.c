@@ -2,7 +2,7 @@
 /*
  * daemon/range-diff.c on its own: the linear assignment against brute
  * force over every permutation, the diff sizes of xdiff's hunks, and the
- * pairing and output of commits built by hand.  (t0406 compares whole
+ * pairing and output of commits built by hand.  (t0420 compares whole
  * outputs with git range-diff.)
  */
 #include <limits.h>
