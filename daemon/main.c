@@ -28,6 +28,7 @@
 #include "daemon/gate.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/inbox.h"
 #include "daemon/intake.h"
 #include "daemon/job-table.h"
 #include "daemon/jobs.h"
@@ -364,6 +365,8 @@ int main(int argc, char **argv)
 		log_warn("ref watcher: %s", err.buf);
 	if (intake_start(&err))
 		die("%s", err.buf);
+	if (inbox_start(&err))
+		die("%s", err.buf);
 	if (http_start(&err))
 		die("%s", err.buf);
 	log_info("cthulhud %s ready: tree '%s', repository %s, pid %d",
@@ -394,6 +397,7 @@ int main(int argc, char **argv)
 	gate_stop();
 	engine_stop();
 	intake_stop();
+	inbox_stop();
 	http_stop();
 	db_thread_exit();
 	repo_thread_exit();

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CTHULHU_INBOX_GIT_H
+#define CTHULHU_INBOX_GIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "daemon/repo.h"
+
+struct strbuf;
+
+/*
+ * The git side of a public-inbox v2 inbox (public-inbox-v2-format(5)):
+ * each epoch is a git repository whose every commit adds one message as
+ * the blob "m" at the root of its tree (a commit without "m" removed
+ * one).  cthulhud keeps a bare mirror of each epoch it follows and
+ * fetches into it with libgit2, over git's smart HTTP for a URL
+ * ("https://lore.kernel.org/kvm/0") or from the epoch's directory for
+ * an inbox on this machine.  Use from one thread.
+ */
+
+/*
+ * Fetch the branches of url into the bare mirror at path (made when
+ * missing) as they are, forced.  ERR_NOT_FOUND when url has no
+ * repository (an epoch not started yet: an HTTP 404, a missing
+ * directory), another negative code for any other failure; err says
+ * why.  stop is asked between packets: true ends the fetch early
+ * (ERR_UNAVAILABLE).
+ */
+int inbox_git_fetch(const char *path, const char *url, bool (*stop)(void),
+		    struct strbuf *err);
+
+/*
+ * The commits of the mirror at path after since (a hex id, NULL or ""
+ * for all), oldest first, that hold a message: *hexes is a new array
+ * of *nr (REPO_HEXSZ + 1)-byte hex ids of the commits, and *blobs the
+ * same of their blob "m"; the caller frees both.  A mirror without a
+ * branch yet has none.  When since is not an ancestor of the branch
+ * (the inbox's history was rewritten, as public-inbox-purge does)
+ * every commit is given again.
+ */
+int inbox_git_new_commits(const char *path, const char *since, char **hexes,
+			  char **blobs, size_t *nr, struct strbuf *err);
+
+/* Append the bytes of blob hex of the mirror at path to out. */
+int inbox_git_blob(const char *path, const char *hex, struct strbuf *out,
+		   struct strbuf *err);
+
+#endif
