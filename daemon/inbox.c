@@ -116,7 +116,8 @@ static struct inbox *inboxes_of_config(size_t *nr, char **state_dir)
 		v[i].local = cfg->inboxes[i].local;
 		v[i].poll = cfg->inboxes[i].poll;
 	}
-	*state_dir = xstrdup(cfg->state_dir);
+	/* The state dir of this run: a reload does not move it. */
+	*state_dir = xstrdup(the_daemon.state_dir);
 	daemon_config_put();
 	return v;
 }
