@@ -23,6 +23,11 @@ trailers()
 	[ "$(sql "SELECT count(*) FROM trailers")" = "$1" ]
 }
 
+have_messages()
+{
+	[ "$(sql "SELECT count(*) FROM messages")" = "$1" ]
+}
+
 queued()
 {
 	[ "$(sql "SELECT count(*) FROM queue WHERE queued")" = "$1" ]
@@ -90,7 +95,9 @@ make_patches "$T/s3" 1 "KVM: VMX: In epoch one"
 pi_deliver kvm "$T"/s3/*.patch
 is "$(git -C "$T/pi/kvm/git/1.git" rev-list --count HEAD)" 2 \
 	"public-inbox delivered the third series to epoch 1"
-check "the series in the new epoch is queued" wait_for 20 queued 3
+# Wait for the whole series: its cover may come a poll before its patch.
+check "the series in the new epoch is read" wait_for 20 have_messages 10
+check "and queued" wait_for 20 queued 3
 is "$(sql "SELECT epoch || ' ' || last_commit FROM inbox_epochs
 	WHERE inbox = 'kvm' ORDER BY epoch" | tr '\n' ' ')" \
 	"0 $(git -C "$T/pi/kvm/git/0.git" rev-parse HEAD) 1 $(git -C "$T/pi/kvm/git/1.git" rev-parse HEAD) " \
@@ -118,5 +125,8 @@ sleep 2 # two more polls: nothing may come of them
 is "$(rows)" "$before" "no row was added by the restart"
 is "$(awk '/ready: tree/ { n++ } n == 2 && /ingested/' "$T/daemon.log" |
 	wc -l)" 0 "the second run ingested nothing"
+
+stop_daemon
+ok "the daemon stops cleanly"
 
 done_testing

@@ -167,4 +167,7 @@ if have_test_hooks; then
 		"nothing twice: $want messages, 7 series of 14 patches, $want indexed"
 fi
 
+stop_daemon
+ok "the daemon stops cleanly"
+
 done_testing

@@ -119,4 +119,7 @@ like "$err" "names no message" "the error says so"
 run submit --msgid x@y "$T/t.mbox"
 is "$rc" 2 "--msgid and a FILE: a usage error"
 
+stop_daemon
+ok "the daemon stops cleanly"
+
 done_testing
