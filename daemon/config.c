@@ -48,6 +48,7 @@ static const char *const known_keys[] = { "tree.name",
 					  "intake.max-mail-size",
 					  "inbox.*.url",
 					  "inbox.*.poll",
+					  "inbox.*.timeout",
 					  "apply.link",
 					  "apply.signoff",
 					  "notify.from",
@@ -432,6 +433,7 @@ static struct inbox_conf *config_inbox_add(struct config *cfg, const char *name)
 	ib->url = NULL;
 	ib->local = false;
 	ib->poll = 300;
+	ib->timeout = 60;
 	return ib;
 }
 
@@ -516,6 +518,17 @@ static int config_check_inboxes(struct config *cfg, struct strbuf *err)
 						    "86400 seconds%s",
 						    NULL);
 			ib->poll = (unsigned int)n;
+		} else if (!strcmp(dot + 1, "timeout")) {
+			int64_t n;
+
+			ret = config_get_int(cfg, key, 60, &n, err);
+			if (ret)
+				return ret;
+			if (n < 1 || n > 3600)
+				return config_error(cfg, err, key,
+						    "must be 1 to 3600 seconds%s",
+						    NULL);
+			ib->timeout = (unsigned int)n;
 		}
 	}
 	for (i = 0; i < cfg->nr_inboxes; i++)

@@ -19,13 +19,15 @@ struct topic_conf {
  * [inbox "NAME"]: a public-inbox v2 inbox (daemon/inbox.c follows it).
  * url is an http(s) base URL ending in '/' ("https://lore.kernel.org/kvm/")
  * or, for an inbox on this machine, the absolute path of its directory
- * (local true); poll is in seconds, 0 for an inbox only looked up.
+ * (local true); poll is in seconds, 0 for an inbox only looked up;
+ * timeout is how many seconds a fetch waits for the server's next byte.
  */
 struct inbox_conf {
 	char *name;
 	char *url;
 	bool local;
 	unsigned int poll;
+	unsigned int timeout;
 };
 
 /*

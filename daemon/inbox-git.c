@@ -4,10 +4,16 @@
  * walked with libgit2 (see inbox-git.h).
  */
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <git2.h>
+#include <git2/sys/stream.h>
 
 #include "daemon/inbox-git.h"
 #include "daemon/repo.h"
@@ -17,6 +23,211 @@
 
 /* The branch public-inbox writes to in each epoch. */
 #define INBOX_GIT_BRANCH "refs/heads/master"
+/* How often a wait on a socket asks whether to stop. */
+#define INBOX_GIT_SLICE_MS 200
+
+/* --- the TCP stream under libgit2's HTTP and TLS --------------------------- */
+
+/*
+ * What the fetch on this thread allows a socket: at most timeout_ms
+ * without a byte either way, and an end as soon as stop() says so.  NULL
+ * on threads that are not fetching an inbox: their sockets wait as
+ * libgit2's own do.
+ */
+struct net_limits {
+	unsigned int timeout_ms;
+	bool (*stop)(void);
+	bool stopped;
+};
+
+static __thread struct net_limits *thread_limits;
+
+struct tcp_stream {
+	git_stream parent;
+	char *host, *port;
+	int fd;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is ready for events, within the thread's limits. */
+static int tcp_wait(struct tcp_stream *st, short events)
+{
+	struct net_limits *lim = thread_limits;
+	long long start = now_ms();
+	struct pollfd pfd = { .fd = st->fd, .events = events };
+	int n;
+
+	for (;;) {
+		n = poll(&pfd, 1, lim ? INBOX_GIT_SLICE_MS : -1);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR) {
+			git_error_set(GIT_ERROR_NET, "poll on %s:%s: %s",
+				      st->host, st->port, strerror(errno));
+			return -1;
+		}
+		if (lim && lim->stop && lim->stop()) {
+			lim->stopped = true;
+			git_error_set(GIT_ERROR_NET,
+				      "cut short: cthulhud stops");
+			return -1;
+		}
+		if (lim && now_ms() - start >= lim->timeout_ms) {
+			git_error_set(GIT_ERROR_NET,
+				      "no answer from %s:%s in %u seconds",
+				      st->host, st->port,
+				      lim->timeout_ms / 1000);
+			return -1;
+		}
+	}
+}
+
+static int tcp_connect(git_stream *stream)
+{
+	struct tcp_stream *st = (struct tcp_stream *)stream;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	int ret, soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	ret = getaddrinfo(st->host, st->port, &hints, &res);
+	if (ret) {
+		git_error_set(GIT_ERROR_NET, "cannot resolve '%s': %s",
+			      st->host, gai_strerror(ret));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		st->fd = socket(ai->ai_family,
+				ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				ai->ai_protocol);
+		if (st->fd < 0) {
+			soerr = errno;
+			continue;
+		}
+		if (connect(st->fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
+		    errno != EINPROGRESS) {
+			soerr = errno;
+		} else if (tcp_wait(st, POLLOUT) < 0) {
+			close(st->fd);
+			st->fd = -1;
+			freeaddrinfo(res);
+			return -1;
+		} else if (getsockopt(st->fd, SOL_SOCKET, SO_ERROR, &soerr,
+				      &len) == 0 &&
+			   !soerr) {
+			break;
+		}
+		close(st->fd);
+		st->fd = -1;
+	}
+	freeaddrinfo(res);
+	if (st->fd < 0) {
+		git_error_set(GIT_ERROR_NET, "failed to connect to %s: %s",
+			      st->host, strerror(soerr));
+		return -1;
+	}
+	return 0;
+}
+
+static ssize_t tcp_read(git_stream *stream, void *data, size_t len)
+{
+	struct tcp_stream *st = (struct tcp_stream *)stream;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(st->fd, data, len, 0);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			git_error_set(GIT_ERROR_NET, "cannot read from %s: %s",
+				      st->host, strerror(errno));
+			return -1;
+		}
+		if (tcp_wait(st, POLLIN) < 0)
+			return -1;
+	}
+}
+
+static ssize_t tcp_write(git_stream *stream, const char *data, size_t len,
+			 int flags)
+{
+	struct tcp_stream *st = (struct tcp_stream *)stream;
+	ssize_t n;
+
+	(void)flags;
+	for (;;) {
+		n = send(st->fd, data, len, MSG_NOSIGNAL);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			git_error_set(GIT_ERROR_NET, "cannot write to %s: %s",
+				      st->host, strerror(errno));
+			return -1;
+		}
+		if (tcp_wait(st, POLLOUT) < 0)
+			return -1;
+	}
+}
+
+static int tcp_close(git_stream *stream)
+{
+	struct tcp_stream *st = (struct tcp_stream *)stream;
+
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	return 0;
+}
+
+static void tcp_free(git_stream *stream)
+{
+	struct tcp_stream *st = (struct tcp_stream *)stream;
+
+	tcp_close(stream);
+	free(st->host);
+	free(st->port);
+	free(st);
+}
+
+static int tcp_stream_new(git_stream **out, const char *host, const char *port)
+{
+	struct tcp_stream *st = xcalloc(1, sizeof(*st));
+
+	st->parent.version = GIT_STREAM_VERSION;
+	st->parent.connect = tcp_connect;
+	st->parent.read = tcp_read;
+	st->parent.write = tcp_write;
+	st->parent.close = tcp_close;
+	st->parent.free = tcp_free;
+	st->host = xstrdup(host);
+	st->port = xstrdup(port);
+	st->fd = -1;
+	*out = &st->parent;
+	return 0;
+}
+
+int inbox_git_global_init(struct strbuf *err)
+{
+	static git_stream_registration reg = {
+		.version = GIT_STREAM_VERSION,
+		.init = tcp_stream_new,
+	};
+
+	if (git_stream_register(GIT_STREAM_STANDARD, &reg) < 0)
+		return repo_error(err, -EIO,
+				  "cannot register the TCP stream with libgit2");
+	return 0;
+}
 
 static int open_mirror(const char *path, git_repository **repo,
 		       struct strbuf *err)
@@ -58,9 +269,10 @@ static bool remote_missing(void)
 		strstr(e->message, "status code: 410"));
 }
 
-int inbox_git_fetch(const char *path, const char *url, bool (*stop)(void),
-		    struct strbuf *err)
+int inbox_git_fetch(const char *path, const char *url, unsigned int timeout_s,
+		    bool (*stop)(void), struct strbuf *err)
 {
+	struct net_limits limits = { timeout_s * 1000, stop, false };
 	static char *refspec = "+refs/heads/*:refs/heads/*";
 	git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
 	git_strarray specs = { &refspec, 1 };
@@ -88,8 +300,11 @@ int inbox_git_fetch(const char *path, const char *url, bool (*stop)(void),
 	opts.prune = GIT_FETCH_NO_PRUNE;
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.update_fetchhead = 0;
-	if (git_remote_fetch(remote, &specs, &opts, NULL) < 0) {
-		if (stop && stop())
+	thread_limits = &limits;
+	ret = git_remote_fetch(remote, &specs, &opts, NULL);
+	thread_limits = NULL;
+	if (ret < 0) {
+		if (limits.stopped || (stop && stop()))
 			ret = error_set(err, ERR_UNAVAILABLE,
 					"fetch of '%s' cut short: cthulhud "
 					"stops",

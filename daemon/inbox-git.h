@@ -20,15 +20,27 @@ struct strbuf;
  */
 
 /*
+ * Put cthulhud's TCP stream under libgit2's HTTP (and TLS) transport,
+ * once, before any thread fetches or pushes: a socket on a thread inside
+ * inbox_git_fetch() gives up after its timeout without a byte and ends
+ * when its stop() says so; elsewhere it waits as libgit2's own does.
+ * libgit2 1.5 has no timeout of its own, and a server that takes a
+ * connection and never answers would hold the inbox thread, and
+ * cthulhud's stop, forever.
+ */
+int inbox_git_global_init(struct strbuf *err);
+
+/*
  * Fetch the branches of url into the bare mirror at path (made when
  * missing) as they are, forced.  ERR_NOT_FOUND when url has no
  * repository (an epoch not started yet: an HTTP 404, a missing
- * directory), another negative code for any other failure; err says
- * why.  stop is asked between packets: true ends the fetch early
+ * directory), another negative code for any other failure (a server
+ * silent for timeout_s seconds among them); err says why.  stop is
+ * asked while waiting on the network: true ends the fetch early
  * (ERR_UNAVAILABLE).
  */
-int inbox_git_fetch(const char *path, const char *url, bool (*stop)(void),
-		    struct strbuf *err);
+int inbox_git_fetch(const char *path, const char *url, unsigned int timeout_s,
+		    bool (*stop)(void), struct strbuf *err);
 
 /*
  * The commits of the mirror at path after since (a hex id, NULL or ""

@@ -50,7 +50,7 @@ struct inbox {
 	char *name;
 	char *url;
 	bool local;
-	unsigned int poll;
+	unsigned int poll, timeout;
 };
 
 struct lookup {
@@ -115,6 +115,7 @@ static struct inbox *inboxes_of_config(size_t *nr, char **state_dir)
 		v[i].url = xstrdup(cfg->inboxes[i].url);
 		v[i].local = cfg->inboxes[i].local;
 		v[i].poll = cfg->inboxes[i].poll;
+		v[i].timeout = cfg->inboxes[i].timeout;
 	}
 	/* The state dir of this run: a reload does not move it. */
 	*state_dir = xstrdup(the_daemon.state_dir);
@@ -420,7 +421,7 @@ static int read_epoch(const struct inbox *in, const char *state_dir,
 	strbuf_reset(&mirror);
 	mirror_path(&mirror, state_dir, in->name, epoch);
 	epoch_url(&url, in, epoch);
-	ret = inbox_git_fetch(mirror.buf, url.buf, stopping, err);
+	ret = inbox_git_fetch(mirror.buf, url.buf, in->timeout, stopping, err);
 	if (ret < 0)
 		goto out;
 	ret = epoch_cursor(in->name, epoch, &since, &newest, err);

@@ -28,6 +28,7 @@
 #include "daemon/gate.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/inbox-git.h"
 #include "daemon/inbox.h"
 #include "daemon/intake.h"
 #include "daemon/job-table.h"
@@ -295,7 +296,7 @@ int main(int argc, char **argv)
 	umask(0077);
 	the_daemon.started = time(NULL);
 
-	if (repo_global_init(&err))
+	if (repo_global_init(&err) || inbox_git_global_init(&err))
 		die("%s", err.buf);
 	if (demo_dir) {
 		if (demo_prepare(demo_dir, http_listen, &demo_config, &err))

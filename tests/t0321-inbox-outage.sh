@@ -3,7 +3,9 @@
 # with SIGKILL again and again while cthulhud polls every second, mail
 # delivered meanwhile, the server back on the same port: every message
 # arrives, once.  A server that answers junk gives a clear log line, an
-# "inbox" event on the bus, and no rows.  cthulhud killed between the
+# "inbox" event on the bus, and no rows; one that takes the connection
+# and never answers fails the poll after [inbox] timeout, and does not
+# hold up a stop.  cthulhud killed between the
 # submit of a batch and the move of its cursor (test hook) reads the
 # batch again after the restart and takes nothing twice.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -132,14 +134,68 @@ is "$(sql "SELECT count(*) FROM inbox_epochs WHERE inbox = 'junk'")" 0 \
 	"and no cursor"
 is "$(grep -c "warning: inbox 'junk'" "$T/daemon.log")" 1 \
 	"the error is logged once, not at every poll"
-make_patches "$T/late" 1 "KVM: x86: Beside the junk"
+
+# --- a server that takes the connection and never answers -------------------
+
+SILENT_PORT=$((PI_PORT + 2))
+python3 - "$SILENT_PORT" "$T/silent.log" <<'EOF' &
+import socket, sys
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen(64)
+srv.settimeout(120)
+held = []
+open(sys.argv[2], "w").close()
+while True:
+    try:
+        c, _ = srv.accept()
+    except socket.timeout:
+        break
+    held.append(c)
+    with open(sys.argv[2], "a") as log:
+        log.write("accepted %d\n" % len(held))
+EOF
+SILENT_PID=$!
+wait_for 10 test -e "$T/silent.log"
+git config -f "$T/cthulhu.conf" --remove-section inbox.junk
+git config -f "$T/cthulhu.conf" inbox.silent.url "http://127.0.0.1:$SILENT_PORT/silent/"
+git config -f "$T/cthulhu.conf" inbox.silent.poll 1
+git config -f "$T/cthulhu.conf" inbox.silent.timeout 2
+kill -HUP "$DAEMON_PID"
+check "a server that never answers fails the poll after [inbox] timeout" \
+	wait_for 30 grep -q "warning: inbox 'silent': cannot fetch 'http://127.0.0.1:$SILENT_PORT/silent/0': no answer from 127.0.0.1:$SILENT_PORT in 2 seconds" "$T/daemon.log"
+make_patches "$T/late" 1 "KVM: x86: Beside the silent one"
 pi_deliver kvm "$T"/late/*.patch
 want=$((want + 2))
-check "the good inbox goes on beside it" wait_for 20 have_messages "$want"
-kill "$STREAM_PID" "$JUNK_PID" 2>/dev/null
-wait "$STREAM_PID" "$JUNK_PID" 2>/dev/null
+check "the good inbox goes on beside it" wait_for 30 have_messages "$want"
+
 stop_daemon
 ok "the daemon stops while an inbox fails"
+
+# A fetch that waits on the silent server does not hold up a stop.
+git config -f "$T/cthulhu.conf" inbox.silent.timeout 3600
+accepted=$(wc -l <"$T/silent.log")
+more_accepted()
+{
+	[ "$(wc -l <"$T/silent.log")" -gt "$accepted" ]
+}
+start_daemon "$T/cthulhu.conf"
+ok "the daemon starts with the silent inbox"
+check "a fetch waits on the silent server" wait_for 20 more_accepted
+# gone: no such process, or one that has ended and waits for its wait
+gone()
+{
+	! kill -0 "$1" 2>/dev/null || grep -q '^[0-9]* (.*) Z' "/proc/$1/stat"
+}
+kill -TERM "$DAEMON_PID"
+check "the daemon ends at once while the fetch waits" \
+	wait_for 20 gone "$DAEMON_PID"
+stop_daemon
+ok "and cleanly"
+kill "$STREAM_PID" "$JUNK_PID" "$SILENT_PID" 2>/dev/null
+wait "$STREAM_PID" "$JUNK_PID" "$SILENT_PID" 2>/dev/null
+git config -f "$T/cthulhu.conf" --remove-section inbox.silent
 
 # --- cthulhud killed between a batch's submit and its cursor -------------------
 
