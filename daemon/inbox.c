@@ -732,12 +732,15 @@ void inbox_stop(void)
 	pthread_join(ib.thread, NULL);
 	pthread_cond_destroy(&ib.wake);
 	pthread_cond_destroy(&ib.answered);
+	/* Requests still served may ask for the status meanwhile. */
+	pthread_mutex_lock(&ib.lock);
 	for (i = 0; i < ib.nr_status; i++)
 		inbox_status_release(&ib.status[i].st);
 	free(ib.status);
 	ib.status = NULL;
 	ib.nr_status = 0;
 	ib.running = false;
+	pthread_mutex_unlock(&ib.lock);
 }
 
 /* --- the job ----------------------------------------------------------- */
