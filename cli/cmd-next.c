@@ -13,8 +13,32 @@
 /* The Cthulhu merge: the latest build of next (next) and asking for one. */
 
 static const char *const build_cols[] = {
-	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS",
+	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS", "MERGE-FIX",
 };
+
+/* The merge-fixes of a topic's merge; the one that did not apply marked. */
+static void fmt_fixes(struct strbuf *sb, json_t *t)
+{
+	json_t *failed = json_object_get(t, "merge_fix_failed");
+	json_t *fixes = json_object_get(t, "merge_fixes");
+	json_t *f;
+	size_t i;
+
+	if (json_is_string(failed)) {
+		fmt_sha(sb, failed);
+		strbuf_addstr(sb, " (does not apply)");
+		return;
+	}
+	if (!json_is_array(fixes) || !json_array_size(fixes)) {
+		strbuf_addch(sb, '-');
+		return;
+	}
+	json_array_foreach(fixes, i, f) {
+		if (i)
+			strbuf_addch(sb, ' ');
+		fmt_sha(sb, f);
+	}
+}
 
 static void fmt_paths(struct strbuf *sb, json_t *v)
 {
@@ -30,11 +54,25 @@ static void fmt_paths(struct strbuf *sb, json_t *v)
 			    json_string_value(p) ? json_string_value(p) : "?");
 }
 
+/* Whether any topic of the build took a merge-fix, or failed one. */
+static bool any_fixes(json_t *topics)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(topics, i, t)
+		if (json_array_size(json_object_get(t, "merge_fixes")) ||
+		    json_is_string(json_object_get(t, "merge_fix_failed")))
+			return true;
+	return false;
+}
+
 static void print_build(json_t *build)
 {
 	struct strbuf line = STRBUF_INIT;
 	json_t *topics, *t;
 	struct table *tab;
+	bool fixes;
 	size_t i;
 
 	if (!json_is_object(build)) {
@@ -63,7 +101,9 @@ static void print_build(json_t *build)
 	strbuf_release(&line);
 
 	topics = json_object_get(build, "topics");
-	tab = table_new(6, build_cols);
+	/* the MERGE-FIX column only for a build that has some */
+	fixes = any_fixes(topics);
+	tab = table_new(fixes ? 7 : 6, build_cols);
 	json_array_foreach(topics, i, t) {
 		table_addf(tab, "%lld", json_int(t, "pos", 0) + 1);
 		table_add(tab, json_str(t, "topic"));
@@ -71,6 +111,8 @@ static void print_build(json_t *build)
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "tip"));
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "merge_commit"));
 		table_add_fmt(tab, fmt_paths, json_object_get(t, "conflicts"));
+		if (fixes)
+			table_add_fmt(tab, fmt_fixes, t);
 	}
 	table_print(tab, stdout, true);
 	table_free(tab);

@@ -64,6 +64,11 @@ static const struct cmd verbs[] = {
 	  "resolve --list [--json]\n"
 	  "resolve --forget ID [--json]",
 	  "record how a topic's conflict in next is resolved, for later builds" },
+	{ "merge-fix", cmd_merge_fix,
+	  "merge-fix record TOPIC COMMIT [--with OTHER] [--json]\n"
+	  "merge-fix list [--json]\n"
+	  "merge-fix drop TOPIC [--with OTHER] [--json]",
+	  "keep a commit that fixes a topic's merge into next (a semantic conflict)" },
 	{ "cycle", cmd_cycle, "cycle [--now SECONDS] [--json]",
 	  "show where mainline is in its release cycle and the soft closes" },
 	{ "queue", cmd_queue,

@@ -11,6 +11,7 @@
 #include "daemon/inbox.h"
 #include "daemon/job-table.h"
 #include "daemon/jobs.h"
+#include "daemon/merge-fix.h"
 #include "daemon/next.h"
 #include "daemon/notify.h"
 #include "daemon/pullreq.h"
@@ -58,6 +59,8 @@ static const struct job_type job_table[] = {
 	  .rerun = true,
 	  .quiet = true,
 	  .merge_args = next_merge_reasons },
+	{ .name = JOB_MERGE_FIX_RECORD, .run = merge_fix_job_record },
+	{ .name = JOB_MERGE_FIX_DROP, .run = merge_fix_job_drop },
 	{ .name = JOB_SUBMIT, .run = series_job_submit },
 	{ .name = JOB_SUPERSEDE, .run = series_job_supersede },
 	/* Run again after a crash: the same rows and cursor once more. */

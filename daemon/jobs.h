@@ -25,6 +25,8 @@
 #define JOB_NEXT_RESOLVE_RECORD "next-resolve-record"
 #define JOB_NEXT_RESOLVE_FORGET "next-resolve-forget"
 #define JOB_NEXT_CHECK "next-check"
+#define JOB_MERGE_FIX_RECORD "merge-fix-record"
+#define JOB_MERGE_FIX_DROP "merge-fix-drop"
 #define JOB_SUBMIT "submit"
 #define JOB_SUPERSEDE "supersede"
 #define JOB_INBOX_ADVANCE "inbox-advance"

@@ -21,6 +21,7 @@
 #include "daemon/mail.h"
 #include "daemon/queue-scan.h"
 #include "daemon/store/queue.h"
+#include "daemon/store/series.h"
 #include "daemon/repo.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -207,42 +208,36 @@ static void smails_free(struct smail *v, size_t nr)
 	free(v);
 }
 
-static int load_mails(struct queue_scan *sc, int64_t id, json_t *series,
+static int load_mails(struct queue_scan *sc, const struct store_series *series,
 		      struct smail **out, size_t *nr, struct strbuf *err)
 {
+	struct store_patch_list patches = { 0 };
 	struct strbuf raw = STRBUF_INIT, perr = STRBUF_INIT;
-	json_t *rows, *row;
 	struct smail *v;
 	size_t i, n = 0;
-	int64_t cover = json_integer_value(json_object_get(series, "cover_id"));
+	int ret;
 
-	rows = db_query(sc->db, err,
-			"SELECT p.id AS patch_id, p.message_id "
-			"FROM patches p WHERE p.series_id = ? ORDER BY p.number",
-			"i", id);
-	if (!rows)
-		return -EIO;
-	if (cover)
-		json_array_append_new(rows, json_pack("{s:i, s:I}", "patch_id",
-						      0, "message_id",
-						      (json_int_t)cover));
-	ALLOC_ARRAY(v, json_array_size(rows) + 1);
-	json_array_foreach(rows, i, row) {
+	ret = store_series_patches(sc->db, series->id, &patches, err);
+	if (ret < 0)
+		return ret;
+	ALLOC_ARRAY(v, patches.nr + 2);
+	/* The patches in order, then the cover letter (patch_id 0). */
+	for (i = 0; i <= patches.nr; i++) {
+		int64_t msg = i < patches.nr ? patches.v[i].message_id :
+					       series->cover_id;
+
+		if (i == patches.nr && msg == STORE_NONE)
+			break;
 		strbuf_reset(&raw);
-		if (db_query_blob(sc->db, &raw, err,
-				  "SELECT raw FROM messages WHERE id = ?", "i",
-				  (int64_t)json_integer_value(
-					  json_object_get(row, "message_id"))) <
-		    0)
+		if (store_message_raw_of(sc->db, msg, &raw, err) < 0)
 			continue;
 		strbuf_reset(&perr);
 		if (mail_parse(raw.buf, raw.len, &v[n].m, &perr) < 0)
 			continue;
-		v[n].patch_id =
-			json_integer_value(json_object_get(row, "patch_id"));
+		v[n].patch_id = i < patches.nr ? patches.v[i].id : 0;
 		n++;
 	}
-	json_decref(rows);
+	store_patch_list_release(&patches);
 	strbuf_release(&raw);
 	strbuf_release(&perr);
 	*out = v;
@@ -292,57 +287,36 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 	struct lint_trailer *lt = NULL;
 	struct lint_series ls = { 0 };
 	struct smail *mails = NULL;
-	json_t *series = NULL, *rows = NULL, *row;
+	struct store_series series = { 0 };
+	struct store_trailer_list reviews = { 0 };
 	int64_t bump_olane = 0, bump_rank = 0;
-	bool bumped;
-	int64_t root = id, arrival, sup, counts[3] = { 0, 0, 0 };
+	bool bumped, exists;
+	int64_t root = id, arrival = 0, counts[3] = { 0, 0, 0 };
 	size_t nr_mails = 0, i, j, k, nr_lt = 0, nr_lp = 0;
-	const char *state, *base;
+	const char *state = "";
 	char email[256];
 	bool has_base;
-	int ret, depth;
+	int ret;
 
-	ret = db_query_row(sc->db, &series, err,
-			   "SELECT id, state, superseded_by, supersedes, date, "
-			   "tags, version, cover_id, base_commit FROM series "
-			   "WHERE id = ?",
-			   "i", id);
+	ret = store_series_get(sc->db, id, &series, &exists, err);
 	if (ret < 0)
 		goto out;
-	if (!series) {
+	if (!exists) {
 		/* Gone: take it out. */
 		ret = store_queue_drop(sc->db, id, err);
 		*queued = false;
 		key->id = id;
 		goto out;
 	}
-	state = json_string_value(json_object_get(series, "state"));
-	*queued = !state_leaves(state ? state : "") &&
-		  json_is_null(json_object_get(series, "superseded_by"));
+	state = series.state ? series.state : "";
+	*queued = !state_leaves(state) && series.superseded_by == STORE_NONE;
 
 	/* The first version: its arrival is the series' place in line. */
-	arrival = json_integer_value(json_object_get(series, "date"));
-	sup = json_integer_value(json_object_get(series, "supersedes"));
-	for (depth = 0; sup && depth < 100; depth++) {
-		int64_t d = 0, next = 0;
+	ret = store_series_origin(sc->db, id, &arrival, &root, err);
+	if (ret < 0)
+		goto out;
 
-		if (db_query_int(sc->db, &d, NULL,
-				 "SELECT date FROM series "
-				 "WHERE id = ?",
-				 "i", sup) < 0)
-			break;
-		root = sup;
-		if (d && d < arrival)
-			arrival = d;
-		if (db_query_int(sc->db, &next, NULL,
-				 "SELECT supersedes FROM "
-				 "series WHERE id = ?",
-				 "i", sup) < 0)
-			break;
-		sup = next;
-	}
-
-	ret = load_mails(sc, id, series, &mails, &nr_mails, err);
+	ret = load_mails(sc, &series, &mails, &nr_mails, err);
 	if (ret < 0)
 		goto out;
 
@@ -351,8 +325,7 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 	if (ret < 0)
 		goto out;
 	ALLOC_ARRAY(lp, nr_mails + 1);
-	base = json_string_value(json_object_get(series, "base_commit"));
-	has_base = base && *base;
+	has_base = series.base_commit && *series.base_commit;
 	for (i = 0; i < nr_mails; i++) {
 		struct mail *m = mails[i].m;
 
@@ -388,7 +361,7 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 		if (ret < 0)
 			goto out;
 	}
-	ls.version = json_integer_value(json_object_get(series, "version"));
+	ls.version = series.version;
 	ls.has_base_commit = has_base;
 	ls.patches = lp;
 	ls.nr_patches = nr_lp;
@@ -397,18 +370,13 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 		struct mail *first = mails[nr_mails - 1].patch_id ?
 					     mails[0].m :
 					     mails[nr_mails - 1].m;
-		int64_t n = 0;
 
 		ls.in_reply_to = first->in_reply_to;
 		if (*first->in_reply_to && root != id)
-			ls.in_reply_to_earlier =
-				!db_query_int(
-					sc->db, &n, NULL,
-					"SELECT count(*) FROM messages m "
-					"JOIN queue q ON q.series_id = m.series_id "
-					"WHERE m.msgid = ? AND q.root_id = ?",
-					"ti", first->in_reply_to, root) &&
-				n > 0;
+			store_queue_root_has_mail(sc->db, root,
+						  first->in_reply_to,
+						  &ls.in_reply_to_earlier,
+						  NULL);
 	}
 	lint_series(&sc->lint, &ls, &found);
 	ret = store_findings(sc, id, 0, &found, counts, err);
@@ -417,16 +385,9 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 		goto out;
 
 	/* The lane. */
-	rows = json_loads(json_string_value(json_object_get(series, "tags")) ?
-				  json_string_value(
-					  json_object_get(series, "tags")) :
-				  "[]",
-			  0, NULL);
-	json_array_foreach(rows, i, row) {
-		const char *tag = json_string_value(row);
+	for (i = 0; i < series.nr_tags; i++) {
+		const char *tag = series.tags[i];
 
-		if (!tag)
-			continue;
 		if (!strcasecmp(tag, sc->fixes_topic))
 			lane_offer(&lane, 1, 0,
 				   "aimed at the %s topic ([PATCH %s])",
@@ -436,8 +397,6 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 				   "goes through another tree ([PATCH %s])",
 				   tag);
 	}
-	json_decref(rows);
-	rows = NULL;
 	for (i = 0; i < nr_lt; i++) {
 		if (!strcasecmp(lt[i].key, "Fixes"))
 			lane_fixes(sc, &lane, lt[i].value);
@@ -455,27 +414,18 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 	}
 	/* Acks and reviews that came as replies. */
 	if (sc->other_maintainers) {
-		rows = db_query(sc->db, err,
-				"SELECT key, value FROM trailers "
-				"WHERE series_id = ? AND key IN ('Acked-by', "
-				"'Reviewed-by') ORDER BY id",
-				"i", id);
-		if (!rows) {
-			ret = -EIO;
+		ret = store_series_reviews(sc->db, id, &reviews, err);
+		if (ret < 0)
 			goto out;
-		}
-		json_array_foreach(rows, i, row) {
-			const char *v = json_string_value(
-				json_object_get(row, "value"));
+		for (i = 0; i < reviews.nr; i++) {
+			const char *v = reviews.v[i].value;
 
 			if (v &&
 			    in_list(sc->other_maintainers,
 				    trailer_email(v, email, sizeof(email))))
 				lane_offer(&lane, 3, 0,
 					   "%s: %s (another maintainer)",
-					   json_string_value(
-						   json_object_get(row, "key")),
-					   v);
+					   reviews.v[i].key, v);
 		}
 	}
 	lane_offer(&lane, 4, 0, "in order of arrival");
@@ -510,18 +460,16 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 			.lint_warnings = counts[LINT_WARNING - LINT_INFO],
 			.lint_infos = counts[0],
 			.at = (int64_t)sc->now,
-			.left_state =
-				json_is_null(json_object_get(series,
-							     "superseded_by")) ?
-					state :
-					"superseded",
+			.left_state = series.superseded_by == STORE_NONE ?
+					      state :
+					      "superseded",
 		};
 
 		ret = store_queue_put(sc->db, &q, err);
 	}
 out:
-	json_decref(rows);
-	json_decref(series);
+	store_trailer_list_release(&reviews);
+	store_series_release(&series);
 	free(lp);
 	free(lt);
 	smails_free(mails, nr_mails);

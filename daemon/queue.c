@@ -28,6 +28,7 @@
 #include "daemon/queue.h"
 #include "daemon/store/queue.h"
 #include "daemon/store/row.h"
+#include "daemon/store/series.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -1268,8 +1269,8 @@ int queue_job_state(struct job_ctx *ctx, json_t *args, json_t **result,
 			err, ERR_INVALID,
 			"bad state '%s': expected new, reviewing, changes-requested, deferred or rejected",
 			state ? state : "");
-	ret = store_queue_set_review_state(ctx->db, id, state,
-					   (int64_t)time(NULL), &changed, err);
+	ret = store_series_set_state(ctx->db, id, state, (int64_t)time(NULL),
+				     &changed, err);
 	if (ret < 0)
 		return ret;
 	if (!changed)

@@ -1281,6 +1281,23 @@ function renderGate(root, gate) {
 			], gate.ejections, { id: 'gate-ejections' })) : null));
 }
 
+/* The merge-fixes of a topic's merge, or the one that did not apply. */
+function mergeFixMark(t) {
+	var failed = pick(t, 'merge_fix_failed');
+	var fixes = list(t, 'merge_fixes');
+
+	if (failed)
+		return h('span', { class: 'merge-fix merge-fix-failed' },
+			 'merge-fix ', h('code', { class: 'sha' }, short(failed)),
+			 ' does not apply');
+	if (!fixes.length)
+		return null;
+	return h('span', { class: 'merge-fix' }, 'with merge-fix ',
+		 fixes.map(function (f) {
+			return h('code', { class: 'sha' }, short(f));
+		 }));
+}
+
 function renderNext(root) {
 	var res = state.data.next, n = unavailable(res, 'next builds'), b;
 
@@ -1360,7 +1377,8 @@ function renderNext(root) {
 						 r !== undefined ?
 						 'resolved by record ' +
 						 (typeof r === 'object' ?
-						  pick(r, 'id') : r) : null);
+						  pick(r, 'id') : r) : null,
+						 mergeFixMark(t));
 				} }
 			], buildRows(b), { id: 'next-table' })));
 	}
@@ -1576,7 +1594,7 @@ var source = null;
 function connect() {
 	var es, kinds = ['hello', 'topic', 'job', 'change', 'resync', 'next',
 			 'queue', 'series', 'apply', 'drop', 'notify',
-			 'cycle', 'build', 'gate'];
+			 'cycle', 'build', 'gate', 'merge-fix'];
 
 	if (!window.EventSource) {
 		setLive('off', 'no live updates');

@@ -390,18 +390,6 @@ int store_queue_move(struct db *db, int64_t id, int64_t olane, int64_t rank,
 		       "iii", olane, rank, id);
 }
 
-int store_queue_set_review_state(struct db *db, int64_t id, const char *state,
-				 int64_t at, bool *changed, struct strbuf *err)
-{
-	int ret;
-
-	ret = db_exec(db, err,
-		      "UPDATE series SET state = ?, updated_at = ? WHERE id = ?",
-		      "tii", state, at, id);
-	*changed = !ret && db_changes(db) > 0;
-	return ret;
-}
-
 int store_queue_put(struct db *db, const struct store_queue_scan *q,
 		    struct strbuf *err)
 {
@@ -452,6 +440,21 @@ int store_queue_bump_key(struct db *db, int64_t root, int64_t *olane,
 	*found = true;
 	json_decref(row);
 	return 0;
+}
+
+int store_queue_root_has_mail(struct db *db, int64_t root, const char *msgid,
+			      bool *has, struct strbuf *err)
+{
+	int64_t n = 0;
+	int ret;
+
+	ret = db_query_int(db, &n, err,
+			   "SELECT count(*) FROM messages m "
+			   "JOIN queue q ON q.series_id = m.series_id "
+			   "WHERE m.msgid = ? AND q.root_id = ?",
+			   "ti", msgid, root);
+	*has = !ret && n > 0;
+	return ret;
 }
 
 int store_lint_clear(struct db *db, int64_t series_id, struct strbuf *err)

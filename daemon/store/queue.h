@@ -118,12 +118,6 @@ int store_queue_bump_move(struct db *db, int64_t root, int64_t olane,
 			  int64_t rank, struct strbuf *err);
 int store_queue_move(struct db *db, int64_t id, int64_t olane, int64_t rank,
 		     struct strbuf *err);
-/*
- * The maintainer's review state of a series (series.state, which the
- * queue orders by); *changed whether there was such a series.
- */
-int store_queue_set_review_state(struct db *db, int64_t id, const char *state,
-				 int64_t at, bool *changed, struct strbuf *err);
 
 /* What a scan of one series found: its queue row, as written. */
 struct store_queue_scan {
@@ -150,6 +144,9 @@ int store_queue_drop(struct db *db, int64_t id, struct strbuf *err);
 /* The key a bump gave the versions of root; *found whether one did. */
 int store_queue_bump_key(struct db *db, int64_t root, int64_t *olane,
 			 int64_t *rank, bool *found, struct strbuf *err);
+/* Whether the mail msgid is in a queued version of root. */
+int store_queue_root_has_mail(struct db *db, int64_t root, const char *msgid,
+			      bool *has, struct strbuf *err);
 /* Forget a series' lint findings, to find them again. */
 int store_lint_clear(struct db *db, int64_t series_id, struct strbuf *err);
 /* Record a finding; patch_id 0 for one on the whole series. */

@@ -14,16 +14,16 @@
 #include "lib/xalloc.h"
 
 /* What the API shows of a series, read with it (series.h). */
-#define SERIES_SELECT                                                         \
-	"SELECT s.id, s.name, s.subject, s.version, s.total, s.complete, "    \
-	"s.cover_id IS NOT NULL AS cover, (SELECT COUNT(*) FROM patches p "   \
-	"WHERE p.series_id = s.id) AS patches, s.author_name, "               \
-	"s.author_email, s.tags, s.rfc, s.resend, s.base_commit, "            \
-	"s.supersedes, s.superseded_by, s.supersede_held, s.state, s.date, "  \
-	"s.created_at, s.updated_at, COALESCE((SELECT pull_url FROM "         \
-	"messages WHERE id = s.cover_id), (SELECT m.pull_url FROM patches "   \
-	"p JOIN messages m ON m.id = p.message_id WHERE p.series_id = s.id "  \
-	"AND m.pull_url IS NOT NULL ORDER BY p.number LIMIT 1)) AS pull_url " \
+#define SERIES_SELECT                                                             \
+	"SELECT s.id, s.name, s.subject, s.version, s.total, s.complete, "        \
+	"s.cover_id IS NOT NULL AS cover, (SELECT COUNT(*) FROM patches p "       \
+	"WHERE p.series_id = s.id) AS patches, s.author_name, "                   \
+	"s.author_email, s.tags, s.rfc, s.resend, s.base_commit, "                \
+	"s.supersedes, s.superseded_by, s.supersede_held, s.state, s.date, "      \
+	"s.created_at, s.updated_at, s.cover_id, COALESCE((SELECT pull_url FROM " \
+	"messages WHERE id = s.cover_id), (SELECT m.pull_url FROM patches "       \
+	"p JOIN messages m ON m.id = p.message_id WHERE p.series_id = s.id "      \
+	"AND m.pull_url IS NOT NULL ORDER BY p.number LIMIT 1)) AS pull_url "     \
 	"FROM series s"
 
 /* A candidate's series and the mail of it that the thread reached. */
@@ -307,8 +307,8 @@ static void series_from_row(json_t *row, void *elem)
 	row_strv(tags, &s->tags, &s->nr_tags);
 	s->rfc = row_int(row, "rfc") != 0;
 	s->resend = row_int(row, "resend") != 0;
-	s->has_cover = row_int(row, "cover") != 0 ||
-		       row_int_or_none(row, "cover_id") != STORE_NONE;
+	s->cover_id = row_int_or_none(row, "cover_id");
+	s->has_cover = row_int(row, "cover") != 0 || s->cover_id != STORE_NONE;
 	s->complete = row_int(row, "complete") != 0;
 	s->base_commit = row_strdup(row, "base_commit");
 	s->supersedes = row_int_or_none(row, "supersedes");
@@ -532,6 +532,41 @@ int store_series_supersedes(struct db *db, int64_t id, int64_t *old,
 	return 0;
 }
 
+int store_series_origin(struct db *db, int64_t id, int64_t *arrival,
+			int64_t *root, struct strbuf *err)
+{
+	json_t *row = NULL;
+	int64_t at, sup;
+	int depth, ret;
+
+	*root = id;
+	ret = db_query_row(db, &row, err,
+			   "SELECT date, supersedes FROM series WHERE id = ?",
+			   "i", id);
+	if (ret < 0 || !row)
+		return ret < 0 ? ret : -ENOENT;
+	*arrival = row_int(row, "date");
+	sup = row_int(row, "supersedes");
+	/* At most 100 versions back: a loop in bad data must end. */
+	for (depth = 0; sup && depth < 100; depth++) {
+		json_decref(row);
+		row = NULL;
+		if (db_query_row(db, &row, NULL,
+				 "SELECT date, supersedes FROM series "
+				 "WHERE id = ?",
+				 "i", sup) < 0 ||
+		    !row)
+			break;
+		*root = sup;
+		at = row_int(row, "date");
+		if (at && at < *arrival)
+			*arrival = at;
+		sup = row_int(row, "supersedes");
+	}
+	json_decref(row);
+	return 0;
+}
+
 int store_series_create(struct db *db, const struct store_series *s,
 			int64_t *id, struct strbuf *err)
 {
@@ -669,6 +704,18 @@ int store_series_supersede(struct db *db, int64_t new_id, int64_t old_id,
 static void patch_id_from_row(json_t *row, void *elem)
 {
 	*(char **)elem = row_strdup(row, "patch_id");
+}
+
+int store_series_set_state(struct db *db, int64_t id, const char *state,
+			   int64_t at, bool *changed, struct strbuf *err)
+{
+	int ret;
+
+	ret = db_exec(db, err,
+		      "UPDATE series SET state = ?, updated_at = ? WHERE id = ?",
+		      "tii", state, at, id);
+	*changed = !ret && db_changes(db) > 0;
+	return ret;
 }
 
 int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
@@ -836,6 +883,8 @@ static void patch_from_row(json_t *row, void *elem)
 	struct store_patch *p = elem;
 
 	p->id = row_int(row, "id");
+	p->series_id = row_int(row, "series_id");
+	p->message_id = row_int(row, "message_id");
 	p->number = row_int(row, "number");
 	p->subject = row_strdup(row, "subject");
 	p->author_name = row_strdup(row, "author_name");
@@ -896,8 +945,8 @@ int store_series_patches(struct db *db, int64_t id,
 	json_t *rows;
 
 	rows = db_query(db, err,
-			"SELECT p.id, p.number, p.subject, "
-			"p.author_name, p.author_email, p.author_date, "
+			"SELECT p.id, p.series_id, p.message_id, p.number, "
+			"p.subject, p.author_name, p.author_email, p.author_date, "
 			"p.author_tz, p.has_diff, m.msgid, m.subject AS "
 			"mail_subject, m.pull_url, m.join_reason, m.join_detail "
 			"FROM patches p JOIN messages m "
@@ -993,6 +1042,17 @@ int store_series_trailers(struct db *db, int64_t id,
 				      "trailers t JOIN messages m ON m.id = "
 				      "t.message_id WHERE t.series_id = ? AND "
 				      "t.patch_id IS NULL ORDER BY t.id",
+				      "i", id),
+			     out);
+}
+
+int store_series_reviews(struct db *db, int64_t id,
+			 struct store_trailer_list *out, struct strbuf *err)
+{
+	return trailers_read(db_query(db, err,
+				      "SELECT key, value FROM trailers "
+				      "WHERE series_id = ? AND key IN "
+				      "('Acked-by', 'Reviewed-by') ORDER BY id",
 				      "i", id),
 			     out);
 }

@@ -103,7 +103,8 @@ struct store_series {
 	char **tags; /* prefix tags besides PATCH, vN, M/T */
 	size_t nr_tags;
 	bool rfc, resend;
-	bool has_cover; /* cover_id is set */
+	int64_t cover_id; /* its cover letter's messages row, or STORE_NONE */
+	bool has_cover;	  /* cover_id is set */
 	bool complete;
 	char *base_commit; /* NULL for none */
 	/* series ids, STORE_NONE for none */
@@ -185,6 +186,13 @@ int store_series_supersedes(struct db *db, int64_t id, int64_t *old,
 			    bool *found, struct strbuf *err);
 
 /*
+ * Where series id stands in line: the earliest date among it and the
+ * versions it supersedes into *arrival, the first version into *root.
+ */
+int store_series_origin(struct db *db, int64_t id, int64_t *arrival,
+			int64_t *root, struct strbuf *err);
+
+/*
  * Start a series: all of s but id, name, subject, has_cover, complete,
  * base_commit, supersede*, state, patches and pull_url.  Its id into *id.
  */
@@ -222,6 +230,14 @@ int store_series_link_versions(struct db *db, int64_t id, int64_t old,
  */
 int store_series_supersede(struct db *db, int64_t new_id, int64_t old_id,
 			   int64_t now, struct strbuf *err);
+
+/*
+ * The state of series id becomes state (the maintainer's review state,
+ * which the queue orders by, or "applied") at at; *changed whether
+ * there was such a series.
+ */
+int store_series_set_state(struct db *db, int64_t id, const char *state,
+			   int64_t at, bool *changed, struct strbuf *err);
 
 /* The prerequisite-patch-ids of series id in order: *ids (free each). */
 int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
@@ -336,6 +352,10 @@ int store_patch_trailers(struct db *db, int64_t patch_id,
 /* The trailers of series id as a whole, with msgid, in arrival order. */
 int store_series_trailers(struct db *db, int64_t id,
 			  struct store_trailer_list *out, struct strbuf *err);
+
+/* The Acked-by and Reviewed-by trailers any mail gave series id. */
+int store_series_reviews(struct db *db, int64_t id,
+			 struct store_trailer_list *out, struct strbuf *err);
 
 /*
  * The mail of series id: its cover letter, its replies (in arrival
