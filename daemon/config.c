@@ -49,6 +49,7 @@ static const char *const known_keys[] = { "tree.name",
 					  "inbox.*.url",
 					  "inbox.*.poll",
 					  "inbox.*.timeout",
+					  "inbox.*.backfill",
 					  "apply.link",
 					  "apply.signoff",
 					  "notify.from",
@@ -434,6 +435,7 @@ static struct inbox_conf *config_inbox_add(struct config *cfg, const char *name)
 	ib->local = false;
 	ib->poll = 300;
 	ib->timeout = 60;
+	ib->backfill = 14;
 	return ib;
 }
 
@@ -529,6 +531,17 @@ static int config_check_inboxes(struct config *cfg, struct strbuf *err)
 						    "must be 1 to 3600 seconds%s",
 						    NULL);
 			ib->timeout = (unsigned int)n;
+		} else if (!strcmp(dot + 1, "backfill")) {
+			int64_t n;
+
+			ret = config_get_int(cfg, key, 14, &n, err);
+			if (ret)
+				return ret;
+			if (n < 0 || n > 36500)
+				return config_error(cfg, err, key,
+						    "must be 0 to 36500 days%s",
+						    NULL);
+			ib->backfill = (unsigned int)n;
 		}
 	}
 	for (i = 0; i < cfg->nr_inboxes; i++)

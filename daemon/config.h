@@ -20,7 +20,8 @@ struct topic_conf {
  * url is an http(s) base URL ending in '/' ("https://lore.kernel.org/kvm/")
  * or, for an inbox on this machine, the absolute path of its directory
  * (local true); poll is in seconds, 0 for an inbox only looked up;
- * timeout is how many seconds a fetch waits for the server's next byte.
+ * timeout is how many seconds a fetch waits for the server's next byte;
+ * backfill how many days of mail before its first read are submitted.
  */
 struct inbox_conf {
 	char *name;
@@ -28,6 +29,7 @@ struct inbox_conf {
 	bool local;
 	unsigned int poll;
 	unsigned int timeout;
+	unsigned int backfill;
 };
 
 /*

@@ -321,9 +321,12 @@ out:
 	return ret;
 }
 
-/* The blob "m" at the root of commit's tree; false when there is none. */
+/*
+ * The blob "m" at the root of commit's tree, and the commit's time;
+ * false when there is none.
+ */
 static bool commit_message_blob(git_repository *repo, const git_oid *commit,
-				git_oid *blob)
+				git_oid *blob, int64_t *time)
 {
 	const git_tree_entry *e;
 	git_commit *c = NULL;
@@ -333,6 +336,7 @@ static bool commit_message_blob(git_repository *repo, const git_oid *commit,
 	if (git_commit_lookup(&c, repo, commit) < 0 ||
 	    git_commit_tree(&tree, c) < 0)
 		goto out;
+	*time = (int64_t)git_commit_time(c);
 	e = git_tree_entry_byname(tree, "m");
 	if (e && git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
 		git_oid_cpy(blob, git_tree_entry_id(e));
@@ -344,8 +348,9 @@ out:
 	return found;
 }
 
-int inbox_git_new_commits(const char *path, const char *since, char **hexes,
-			  char **blobs, size_t *nr, struct strbuf *err)
+int inbox_git_new_commits(const char *path, const char *since,
+			  struct inbox_git_commit **out, size_t *nr,
+			  struct strbuf *err)
 {
 	git_repository *repo = NULL;
 	git_revwalk *walk = NULL;
@@ -354,7 +359,7 @@ int inbox_git_new_commits(const char *path, const char *since, char **hexes,
 	size_t alloc = 0;
 	int ret;
 
-	*hexes = *blobs = NULL;
+	*out = NULL;
 	*nr = 0;
 	if (git_repository_open_bare(&repo, path) < 0)
 		return repo_error(err, -EIO, "cannot open the mirror '%s'",
@@ -385,18 +390,19 @@ int inbox_git_new_commits(const char *path, const char *since, char **hexes,
 		goto out;
 	}
 	while (!(ret = git_revwalk_next(&oid, walk))) {
-		if (!commit_message_blob(repo, &oid, &blob))
+		struct inbox_git_commit *c;
+		int64_t time;
+
+		if (!commit_message_blob(repo, &oid, &blob, &time))
 			continue;
 		if (*nr == alloc) {
 			alloc = alloc ? 2 * alloc : 64;
-			*hexes = xrealloc(*hexes, alloc * (REPO_HEXSZ + 1));
-			*blobs = xrealloc(*blobs, alloc * (REPO_HEXSZ + 1));
+			*out = xrealloc(*out, alloc * sizeof(**out));
 		}
-		git_oid_tostr(*hexes + *nr * (REPO_HEXSZ + 1), REPO_HEXSZ + 1,
-			      &oid);
-		git_oid_tostr(*blobs + *nr * (REPO_HEXSZ + 1), REPO_HEXSZ + 1,
-			      &blob);
-		(*nr)++;
+		c = &(*out)[(*nr)++];
+		git_oid_tostr(c->hex, sizeof(c->hex), &oid);
+		git_oid_tostr(c->blob, sizeof(c->blob), &blob);
+		c->time = time;
 	}
 	if (ret == GIT_ITEROVER)
 		ret = 0;
@@ -404,9 +410,8 @@ int inbox_git_new_commits(const char *path, const char *since, char **hexes,
 		ret = repo_error(err, -EIO, "cannot walk '%s'", path);
 out:
 	if (ret < 0) {
-		free(*hexes);
-		free(*blobs);
-		*hexes = *blobs = NULL;
+		free(*out);
+		*out = NULL;
 		*nr = 0;
 	}
 	git_revwalk_free(walk);

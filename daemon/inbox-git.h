@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon/repo.h"
 
@@ -42,17 +43,24 @@ int inbox_git_global_init(struct strbuf *err);
 int inbox_git_fetch(const char *path, const char *url, unsigned int timeout_s,
 		    bool (*stop)(void), struct strbuf *err);
 
+/* A commit of an epoch that adds a message. */
+struct inbox_git_commit {
+	char hex[REPO_HEXSZ + 1];  /* the commit */
+	char blob[REPO_HEXSZ + 1]; /* its blob "m" */
+	int64_t time;		   /* committer time: when the inbox took it */
+};
+
 /*
  * The commits of the mirror at path after since (a hex id, NULL or ""
- * for all), oldest first, that hold a message: *hexes is a new array
- * of *nr (REPO_HEXSZ + 1)-byte hex ids of the commits, and *blobs the
- * same of their blob "m"; the caller frees both.  A mirror without a
- * branch yet has none.  When since is not an ancestor of the branch
- * (the inbox's history was rewritten, as public-inbox-purge does)
- * every commit is given again.
+ * for all), oldest first, that hold a message: a new array of *nr in
+ * *out, which the caller frees.  A mirror without a branch yet has
+ * none.  When since is not an ancestor of the branch (the inbox's
+ * history was rewritten, as public-inbox-purge does) every commit is
+ * given again.
  */
-int inbox_git_new_commits(const char *path, const char *since, char **hexes,
-			  char **blobs, size_t *nr, struct strbuf *err);
+int inbox_git_new_commits(const char *path, const char *since,
+			  struct inbox_git_commit **out, size_t *nr,
+			  struct strbuf *err);
 
 /* Append the bytes of blob hex of the mirror at path to out. */
 int inbox_git_blob(const char *path, const char *hex, struct strbuf *out,

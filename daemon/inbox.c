@@ -50,7 +50,7 @@ struct inbox {
 	char *name;
 	char *url;
 	bool local;
-	unsigned int poll, timeout;
+	unsigned int poll, timeout, backfill;
 };
 
 struct lookup {
@@ -116,6 +116,7 @@ static struct inbox *inboxes_of_config(size_t *nr, char **state_dir)
 		v[i].local = cfg->inboxes[i].local;
 		v[i].poll = cfg->inboxes[i].poll;
 		v[i].timeout = cfg->inboxes[i].timeout;
+		v[i].backfill = cfg->inboxes[i].backfill;
 	}
 	/* The state dir of this run: a reload does not move it. */
 	*state_dir = xstrdup(the_daemon.state_dir);
@@ -299,57 +300,62 @@ static json_t *message_ids(const char *raw, size_t len, const char *blob,
 	return ids;
 }
 
-struct batch_counts {
+/* One read of an inbox: what it may take, and what it took. */
+struct reading {
+	const struct inbox *in;
+	const char *state_dir;
+	bool follow;   /* submit the messages too: the inbox is polled */
+	size_t max;    /* [intake] max-mail-size */
+	int64_t since; /* mail the inbox took before this is not submitted */
 	int64_t ingested, refused;
 };
 
 /*
- * Take commits [from, to) of the epoch: index each message, submit them
+ * Take commits c[0, nr) of the epoch: index each message, submit them
  * when the inbox is followed, then move the cursor to the last one.
  */
-static int take_batch(const struct inbox *in, int64_t epoch, const char *mirror,
-		      const char *hexes, const char *blobs, size_t from,
-		      size_t to, bool follow, size_t max,
-		      struct batch_counts *counts, struct strbuf *err)
+static int take_batch(struct reading *r, int64_t epoch, const char *mirror,
+		      const struct inbox_git_commit *c, size_t nr,
+		      struct strbuf *err)
 {
 	struct strbuf mbox = STRBUF_INIT, raw = STRBUF_INIT;
 	struct strbuf merr = STRBUF_INIT;
 	json_t *index = json_array(), *res = NULL, *args;
-	size_t i, nr = 0;
+	size_t i, n = 0;
 	int ret = 0;
 
-	for (i = from; i < to && !ret; i++) {
-		const char *blob = blobs + i * (REPO_HEXSZ + 1);
+	for (i = 0; i < nr && !ret; i++) {
 		json_t *ids;
 
 		strbuf_reset(&raw);
 		strbuf_reset(&merr);
-		ret = inbox_git_blob(mirror, blob, &raw, err);
+		ret = inbox_git_blob(mirror, c[i].blob, &raw, err);
 		if (ret < 0)
 			break;
-		if (raw.len > max) {
+		if (raw.len > r->max) {
 			log_warn("inbox '%s': message %s of epoch %lld: %zu "
 				 "bytes, over [intake] max-mail-size (%zu); "
 				 "refused",
-				 in->name, blob, (long long)epoch, raw.len,
-				 max);
-			counts->refused++;
+				 r->in->name, c[i].blob, (long long)epoch,
+				 raw.len, r->max);
+			r->refused++;
 			continue;
 		}
-		ids = message_ids(raw.buf, raw.len, blob, &merr);
+		ids = message_ids(raw.buf, raw.len, c[i].blob, &merr);
 		if (ids)
 			json_array_append_new(index, ids);
 		else
 			log_warn("inbox '%s': message %s of epoch %lld: %s",
-				 in->name, blob, (long long)epoch, merr.buf);
-		if (follow) {
+				 r->in->name, c[i].blob, (long long)epoch,
+				 merr.buf);
+		if (r->follow && c[i].time >= r->since) {
 			mboxrd_add(&mbox, raw.buf, raw.len);
-			nr++;
+			n++;
 		}
 	}
 	if (ret < 0)
 		goto out;
-	if (nr) {
+	if (n) {
 		json_t *msgs;
 
 		ret = series_submit(mbox.buf, mbox.len, MBOX_MBOXRD, &res, err);
@@ -359,16 +365,14 @@ static int take_batch(const struct inbox *in, int64_t epoch, const char *mirror,
 		if (ret < 0)
 			goto out;
 		msgs = json_object_get(res, "messages");
-		counts->ingested +=
+		r->ingested +=
 			json_integer_value(json_object_get(msgs, "ingested"));
-		counts->refused +=
-			json_array_size(json_object_get(msgs, "errors"));
+		r->refused += json_array_size(json_object_get(msgs, "errors"));
 	}
 	testhook_crash("inbox-submitted");
-	args = json_pack("{s:s, s:I, s:s, s:O}", "inbox", in->name, "epoch",
-			 (json_int_t)epoch, "commit",
-			 hexes + (to - 1) * (REPO_HEXSZ + 1), "messages",
-			 index);
+	args = json_pack("{s:s, s:I, s:s, s:I, s:O}", "inbox", r->in->name,
+			 "epoch", (json_int_t)epoch, "commit", c[nr - 1].hex,
+			 "since", (json_int_t)r->since, "messages", index);
 	ret = engine_run(JOB_INBOX_ADVANCE, args, NULL, err);
 out:
 	json_decref(index);
@@ -379,7 +383,7 @@ out:
 	return ret;
 }
 
-/* The cursor of the epoch into hex ("" for none); -EIO on a read error. */
+/* The cursor of the epoch into hex ("" for none), the newest with one. */
 static int epoch_cursor(const char *inbox, int64_t epoch, struct strbuf *hex,
 			int64_t *newest, struct strbuf *err)
 {
@@ -405,46 +409,63 @@ static int epoch_cursor(const char *inbox, int64_t epoch, struct strbuf *hex,
 }
 
 /* Fetch the epoch and take what is new in it. */
-static int read_epoch(const struct inbox *in, const char *state_dir,
-		      int64_t epoch, bool follow, size_t max,
-		      struct batch_counts *counts, struct strbuf *err)
+static int read_epoch(struct reading *r, int64_t epoch, struct strbuf *err)
 {
 	struct strbuf mirror = STRBUF_INIT, url = STRBUF_INIT;
 	struct strbuf since = STRBUF_INIT;
-	char *hexes = NULL, *blobs = NULL;
+	struct inbox_git_commit *c = NULL;
 	int64_t newest;
 	size_t nr = 0, i;
 	int ret;
 
-	strbuf_addf(&mirror, "%s/inbox/%s", state_dir, in->name);
+	strbuf_addf(&mirror, "%s/inbox/%s", r->state_dir, r->in->name);
 	mkdir_p(mirror.buf);
 	strbuf_reset(&mirror);
-	mirror_path(&mirror, state_dir, in->name, epoch);
-	epoch_url(&url, in, epoch);
-	ret = inbox_git_fetch(mirror.buf, url.buf, in->timeout, stopping, err);
+	mirror_path(&mirror, r->state_dir, r->in->name, epoch);
+	epoch_url(&url, r->in, epoch);
+	ret = inbox_git_fetch(mirror.buf, url.buf, r->in->timeout, stopping,
+			      err);
 	if (ret < 0)
 		goto out;
-	ret = epoch_cursor(in->name, epoch, &since, &newest, err);
+	ret = epoch_cursor(r->in->name, epoch, &since, &newest, err);
 	if (ret < 0)
 		goto out;
-	ret = inbox_git_new_commits(mirror.buf, since.buf, &hexes, &blobs, &nr,
-				    err);
+	ret = inbox_git_new_commits(mirror.buf, since.buf, &c, &nr, err);
 	for (i = 0; !ret && i < nr; i += INBOX_BATCH) {
-		size_t to = i + INBOX_BATCH < nr ? i + INBOX_BATCH : nr;
+		size_t n = nr - i < INBOX_BATCH ? nr - i : INBOX_BATCH;
 
 		if (stopping()) {
 			ret = error_set(err, ERR_UNAVAILABLE, "cthulhud stops");
 			break;
 		}
-		ret = take_batch(in, epoch, mirror.buf, hexes, blobs, i, to,
-				 follow, max, counts, err);
+		ret = take_batch(r, epoch, mirror.buf, c + i, n, err);
 	}
 out:
-	free(hexes);
-	free(blobs);
+	free(c);
 	strbuf_release(&mirror);
 	strbuf_release(&url);
 	strbuf_release(&since);
+	return ret;
+}
+
+/*
+ * Where the inbox's mail starts to be submitted: recorded at its first
+ * read ([inbox] backfill days before it), so that a read cut short
+ * goes on from the same place.
+ */
+static int inbox_since(const struct inbox *in, int64_t *since,
+		       struct strbuf *err)
+{
+	struct db *db = db_thread();
+	int ret;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	ret = store_inbox_since(db, in->name, since, err);
+	if (ret == -ENOENT) {
+		*since = (int64_t)time(NULL) - (int64_t)in->backfill * 86400;
+		ret = 0;
+	}
 	return ret;
 }
 
@@ -456,20 +477,22 @@ out:
 static int read_inbox(const struct inbox *in, const char *state_dir,
 		      bool follow, struct strbuf *err)
 {
-	struct batch_counts counts = { 0 };
+	struct reading r = { .in = in,
+			     .state_dir = state_dir,
+			     .follow = follow };
 	struct strbuf none = STRBUF_INIT;
-	int64_t epoch, newest;
-	size_t max;
+	int64_t epoch, newest = 0;
 	int ret;
 
-	max = daemon_config_get()->intake_max_mail;
+	r.max = daemon_config_get()->intake_max_mail;
 	daemon_config_put();
-	ret = epoch_cursor(in->name, -1, &none, &newest, err);
+	ret = inbox_since(in, &r.since, err);
+	if (!ret)
+		ret = epoch_cursor(in->name, -1, &none, &newest, err);
 	strbuf_release(&none);
 	for (epoch = newest; !ret; epoch++) {
 		strbuf_reset(err);
-		ret = read_epoch(in, state_dir, epoch, follow, max, &counts,
-				 err);
+		ret = read_epoch(&r, epoch, err);
 		/* The epoch after the newest has not started: done. */
 		if (ret == ERR_NOT_FOUND && epoch > newest) {
 			ret = 0;
@@ -478,7 +501,7 @@ static int read_inbox(const struct inbox *in, const char *state_dir,
 	}
 	if (ret == ERR_UNAVAILABLE)
 		return ret;
-	poll_ended(in, ret, err->buf, counts.ingested, counts.refused);
+	poll_ended(in, ret, err->buf, r.ingested, r.refused);
 	return ret;
 }
 
@@ -752,6 +775,7 @@ int inbox_job_advance(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *commit = json_string_value(json_object_get(args, "commit"));
 	json_t *msgs = json_object_get(args, "messages"), *m;
 	struct store_inbox_msg *v;
+	int64_t epoch, since;
 	size_t i, nr = 0;
 	int ret;
 
@@ -773,10 +797,10 @@ int inbox_job_advance(struct job_ctx *ctx, json_t *args, json_t **result,
 		v[nr].blob = (char *)blob;
 		nr++;
 	}
-	ret = store_inbox_advance(ctx->db, name,
-				  json_integer_value(
-					  json_object_get(args, "epoch")),
-				  commit, v, nr, time(NULL), err);
+	epoch = json_integer_value(json_object_get(args, "epoch"));
+	since = json_integer_value(json_object_get(args, "since"));
+	ret = store_inbox_advance(ctx->db, name, epoch, commit, since, v, nr,
+				  time(NULL), err);
 	free(v);
 	return ret;
 }

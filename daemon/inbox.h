@@ -17,7 +17,8 @@ struct strbuf;
  * to see a new epoch start) into a mirror in the state dir
  * (inbox-git.h), reads the message of every commit after the epoch's
  * cursor, hands them to the intake as "submit" jobs (series.h, as the
- * Maildir does), and only then moves the cursor with an "inbox-advance"
+ * Maildir does; at the first read only the mail of the last [inbox]
+ * backfill days), and only then moves the cursor with an "inbox-advance"
  * job, which also records where each message is for thread look-ups.
  * A stop or crash in between reads those messages again: Message-IDs
  * already kept are duplicates, so nothing is lost nor taken twice.
@@ -53,9 +54,11 @@ bool inbox_status_get(const char *name, struct inbox_status *out);
 void inbox_status_release(struct inbox_status *st);
 
 /*
- * Job "inbox-advance" {"inbox", "epoch", "commit", "messages":
+ * Job "inbox-advance" {"inbox", "epoch", "commit", "since", "messages":
  * [[msgid, root, blob]...]}: record the messages read and move the
- * epoch's cursor to commit, in one transaction.  Safe to run again.
+ * epoch's cursor to commit, in one transaction; at the inbox's first
+ * read, record since too (mail it took before is only indexed).  Safe
+ * to run again.
  */
 int inbox_job_advance(struct job_ctx *ctx, json_t *args, json_t **result,
 		      struct strbuf *err);

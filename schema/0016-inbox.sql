@@ -1,5 +1,14 @@
 -- The public-inbox v2 inboxes of [inbox "NAME"] (daemon/inbox.c).
 --
+-- inbox_starts: where an inbox's mail starts to be submitted, set at
+-- its first read to [inbox] backfill days before; mail the inbox took
+-- earlier (commit time) is only indexed.  Kept, so that a first read
+-- cut short goes on with the same start.
+CREATE TABLE inbox_starts (
+	inbox TEXT PRIMARY KEY,
+	since INTEGER NOT NULL
+);
+--
 -- inbox_epochs is the cursor: per inbox and epoch (git/N.git), the
 -- newest commit whose message was read and committed; a poll walks
 -- the commits after it.  A row appears once an epoch's first commits

@@ -2,7 +2,8 @@
 # Several [inbox]es at once: one served by public-inbox-httpd, one read
 # from its directory on this machine.  A series sent to both lists (Cc)
 # is one series of one message each: the Message-ID decides; each inbox
-# still records where it holds each message.  A bad [inbox] stops the
+# still records where it holds each message.  A new inbox submits only
+# the mail of its last [inbox] backfill days.  A bad [inbox] stops the
 # daemon at start with an error that names the key.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-inbox.sh"
@@ -61,6 +62,39 @@ like "$out" "lkml +1s +1 +7 .* $T/pi/lkml" \
 stop_daemon
 ok "the daemon stops"
 
+# --- a new inbox starts [inbox] backfill days back ----------------------------
+
+pi_init old
+make_patches "$T/old1" 2 "KVM: x86: Before the first read"
+old1_cover=$COVER_ID
+pi_deliver old "$T"/old1/*.patch
+# backfill = 0: what the inbox took before the first read is only
+# indexed; commit times are in whole seconds.
+sleep 1.1
+before=$(rows)
+git config -f "$T/cthulhu.conf" inbox.old.url "$T/pi/old"
+git config -f "$T/cthulhu.conf" inbox.old.poll 1
+git config -f "$T/cthulhu.conf" inbox.old.backfill 0
+start_daemon "$T/cthulhu.conf"
+ok "the daemon starts with an inbox that backfills nothing"
+check "the older mail is indexed" wait_for 20 indexed old 3
+is "$(rows)" "$before" "but not taken"
+is "$(sql "SELECT count(*) FROM inbox_starts WHERE inbox = 'old'")" 1 \
+	"the inbox's start is recorded"
+make_patches "$T/old2" 1 "KVM: x86: After the first read"
+pi_deliver old "$T"/old2/*.patch
+has_series()
+{
+	[ -n "$(sql "SELECT id FROM series WHERE name LIKE '%$1%'")" ]
+}
+check "mail that comes after the first read is taken" \
+	wait_for 20 has_series "After the first read"
+run submit --msgid "$old1_cover"
+like "$out" "created .*Before the first read" \
+	"submit --msgid still fetches the older thread"
+stop_daemon
+ok "the daemon stops cleanly"
+
 # --- bad [inbox] config --------------------------------------------------
 
 bad()
@@ -84,5 +118,11 @@ is "$(bad '[inbox "../x"]' "	url = $PI_URL/kvm/")" 1 \
 	"an inbox name that is not a folder name is refused"
 like "$(cat "$T/bad.log")" "inbox '../x' is not a valid name" \
 	"the error names the inbox"
+is "$(bad '[inbox "kvm"]' "	url = $PI_URL/kvm/" '	timeout = 0')" 1 \
+	"a timeout of 0 is refused"
+like "$(cat "$T/bad.log")" "'inbox.kvm.timeout': must be 1 to 3600 seconds" \
+	"the error gives the range"
+is "$(bad '[inbox "kvm"]' "	url = $PI_URL/kvm/" '	backfill = -1')" 1 \
+	"a negative backfill is refused"
 
 done_testing

@@ -66,7 +66,7 @@ int store_inbox_epochs(struct db *db, const char *inbox,
 }
 
 int store_inbox_advance(struct db *db, const char *inbox, int64_t epoch,
-			const char *last_commit,
+			const char *last_commit, int64_t since,
 			const struct store_inbox_msg *msgs, size_t nr,
 			int64_t at, struct strbuf *err)
 {
@@ -76,6 +76,10 @@ int store_inbox_advance(struct db *db, const char *inbox, int64_t epoch,
 	ret = db_begin(db, err);
 	if (ret < 0)
 		return ret;
+	ret = db_exec(db, err,
+		      "INSERT OR IGNORE INTO inbox_starts (inbox, since) "
+		      "VALUES (?, ?)",
+		      "ti", inbox, since);
 	for (i = 0; i < nr && !ret; i++)
 		ret = db_exec(db, err,
 			      "INSERT OR IGNORE INTO inbox_messages "
@@ -131,6 +135,14 @@ int store_inbox_thread(struct db *db, const char *msgid,
 	if (ret)
 		store_inbox_msg_list_release(out);
 	return ret < 0 ? ret : ret ? -EIO : 0;
+}
+
+int store_inbox_since(struct db *db, const char *inbox, int64_t *since,
+		      struct strbuf *err)
+{
+	return db_query_int(db, since, err,
+			    "SELECT since FROM inbox_starts WHERE inbox = ?",
+			    "t", inbox);
 }
 
 int store_inbox_count(struct db *db, const char *inbox, int64_t *n,

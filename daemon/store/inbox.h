@@ -10,7 +10,8 @@ struct strbuf;
 
 /*
  * The store of the public-inbox inboxes followed (daemon/inbox.c): the
- * tables inbox_epochs and inbox_messages (schema/0016-inbox.sql); see
+ * tables inbox_starts, inbox_epochs and inbox_messages
+ * (schema/0016-inbox.sql); see
  * store/topics.h for the store layer.
  */
 
@@ -52,12 +53,20 @@ int store_inbox_epochs(struct db *db, const char *inbox,
  * Record that inbox's epoch was read up to commit last_commit, and the
  * messages read on the way (in their inbox, epoch and blob), in one
  * transaction: the cursor never runs ahead of what it names.  A
- * Message-ID the inbox already holds keeps its first row.
+ * Message-ID the inbox already holds keeps its first row.  since is
+ * kept as the inbox's start (store_inbox_since()) when it has none.
  */
 int store_inbox_advance(struct db *db, const char *inbox, int64_t epoch,
-			const char *last_commit,
+			const char *last_commit, int64_t since,
 			const struct store_inbox_msg *msgs, size_t nr,
 			int64_t at, struct strbuf *err);
+
+/*
+ * Where inbox's mail starts to be submitted (unix seconds of the time
+ * the inbox took it), recorded at its first read; -ENOENT before.
+ */
+int store_inbox_since(struct db *db, const char *inbox, int64_t *since,
+		      struct strbuf *err);
 
 /*
  * The messages of the thread holding msgid (no <>) in any inbox: those
