@@ -3,8 +3,9 @@
  * The inboxes of [inbox "NAME"], followed by a thread of their own (see
  * inbox.h).  Why git and not new.atom: the epochs are the inbox itself,
  * every message once, in the order public-inbox took them, and libgit2
- * fetches only what is new (a poll with nothing new is one ref
- * advertisement per epoch); the feed holds only the latest messages, so
+ * fetches only what is new (a poll with nothing new is two ref
+ * advertisements: the newest epoch's and the 404 of the one after); the
+ * feed holds only the latest messages, so
  * a poll that comes late misses mail, and it would need an HTTP client
  * the daemon does not link.  New epochs are found by fetching the one
  * after the newest (a 404 means it has not started), not by reading
