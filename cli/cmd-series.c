@@ -65,11 +65,34 @@ static int print_submit(struct cli *cli, json_t *res)
 	return CLI_OK;
 }
 
+/* submit --msgid: the daemon fetches the thread from its [inbox]es. */
+static int submit_msgid(struct cli *cli, const char *msgid, bool json)
+{
+	json_t *res, *th;
+	int ret;
+
+	ret = cli_post(cli, "/api/v1/inboxes/fetch",
+		       json_pack("{s:s}", "msgid", msgid), &res);
+	if (ret)
+		return ret;
+	if (json)
+		return cli_print_reply(cli);
+	th = json_object_get(res, "thread");
+	printf("thread of <%s>: %lld message%s\n", json_str(res, "msgid"),
+	       json_int(th, "messages", 0),
+	       json_int(th, "messages", 0) == 1 ? "" : "s");
+	return print_submit(cli, res);
+}
+
 int cmd_submit(struct cli *cli, int argc, const char **argv)
 {
 	bool json = false, mboxrd = false;
+	const char *msgid = NULL;
 	const struct cli_opt opts[] = {
 		OPT_FLAG("mboxrd", &mboxrd, "unescape >From lines (mboxrd)"),
+		OPT_STRING("msgid", &msgid, "ID",
+			   "fetch the thread of Message-ID ID (or of its "
+			   "lore URL) from the [inbox]es"),
 		OPT_JSON(&json),
 		OPT_END(),
 	};
@@ -78,6 +101,10 @@ int cmd_submit(struct cli *cli, int argc, const char **argv)
 	int ret;
 
 	argc = cli_parse(cli, argc, argv, opts);
+	if (msgid && argc)
+		cli_usage_error(cli, "'submit --msgid ID' takes no FILE");
+	if (msgid)
+		return submit_msgid(cli, msgid, json);
 	if (argc != 1)
 		cli_usage_error(cli, "'submit' takes one FILE, or - for "
 				     "standard input");

@@ -82,8 +82,12 @@ static const struct cmd verbs[] = {
 	{ "show", cmd_show,
 	  "show SERIES [--range-diff [--topic TOPIC]] [--json]",
 	  "show a series with its place in the queue and its lint findings" },
-	{ "submit", cmd_submit, "submit [--mboxrd] [--json] FILE|-",
-	  "hand patch mail (an mbox or one message) to the intake" },
+	{ "submit", cmd_submit,
+	  "submit [--mboxrd] [--json] FILE|-\n"
+	  "submit --msgid ID|URL [--json]",
+	  "hand patch mail (an mbox, or a thread from an inbox) to the intake" },
+	{ "inboxes", cmd_inboxes, "inboxes [--json]",
+	  "list the public-inbox inboxes followed and how far each was read" },
 	{ "series", cmd_series,
 	  "series [--author WHO | --msgid ID] [--json]\n"
 	  "series ID [--json]",

@@ -40,10 +40,11 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # script) for the dashboard, groff for the man pages, python3 for the
 # patchwork grouping model and a fake daemon that sends the CLI broken
 # answers, Buildbot for the gate's external mode, clang-format for the
-# layout of the C files.
+# layout of the C files, public-inbox (init, mda, httpd) for real inboxes
+# that [inbox] follows over git's smart HTTP and from a directory.
 TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
 	groff-base procps python3 clang-format
-	buildbot buildbot-worker"
+	buildbot buildbot-worker public-inbox"
 
 as_root()
 {

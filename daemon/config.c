@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -45,6 +46,10 @@ static const char *const known_keys[] = { "tree.name",
 					  "next.debounce",
 					  "intake.maildir",
 					  "intake.max-mail-size",
+					  "inbox.*.url",
+					  "inbox.*.poll",
+					  "inbox.*.timeout",
+					  "inbox.*.backfill",
 					  "apply.link",
 					  "apply.signoff",
 					  "notify.from",
@@ -227,6 +232,17 @@ const struct topic_conf *config_topic(const struct config *cfg,
 	return NULL;
 }
 
+const struct inbox_conf *config_inbox(const struct config *cfg,
+				      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nr_inboxes; i++)
+		if (!strcmp(cfg->inboxes[i].name, name))
+			return &cfg->inboxes[i];
+	return NULL;
+}
+
 /* Make path absolute, relative to the folder of the config file. */
 static char *config_path_value(const struct config *cfg, const char *v)
 {
@@ -403,6 +419,139 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 	return 0;
 }
 
+static struct inbox_conf *config_inbox_add(struct config *cfg, const char *name)
+{
+	struct inbox_conf *ib;
+	size_t i;
+
+	for (i = 0; i < cfg->nr_inboxes; i++)
+		if (!strcmp(cfg->inboxes[i].name, name))
+			return &cfg->inboxes[i];
+	cfg->inboxes = xrealloc(cfg->inboxes,
+				(cfg->nr_inboxes + 1) * sizeof(*cfg->inboxes));
+	ib = &cfg->inboxes[cfg->nr_inboxes++];
+	ib->name = xstrdup(name);
+	ib->url = NULL;
+	ib->local = false;
+	ib->poll = 300;
+	ib->timeout = 60;
+	ib->backfill = 14;
+	return ib;
+}
+
+/*
+ * An inbox's name names its mirror's folder in the state dir: letters,
+ * digits, '.', '_' and '-', not starting with '.'.
+ */
+static bool inbox_name_valid(const char *name)
+{
+	const char *p;
+
+	if (!*name || *name == '.' || strlen(name) > 64)
+		return false;
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return false;
+	return true;
+}
+
+/* [inbox "NAME"]: public-inbox v2 inboxes (daemon/inbox.c reads them). */
+static int config_check_inboxes(struct config *cfg, struct strbuf *err)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < cfg->nr_entries; i++) {
+		const char *key = cfg->entries[i].key, *rest, *dot;
+		const char *v = cfg->entries[i].value;
+		struct inbox_conf *ib;
+		char *name;
+
+		if (!skip_prefix(key, "inbox.", &rest))
+			continue;
+		dot = strrchr(rest, '.');
+		if (!dot || dot == rest)
+			continue;
+		name = xstrndup(rest, dot - rest);
+		if (!inbox_name_valid(name)) {
+			ret = config_error(cfg, err, key,
+					   "inbox '%s' is not a valid name "
+					   "(letters, digits, '.', '_', '-')",
+					   name);
+			free(name);
+			return ret;
+		}
+		ib = config_inbox_add(cfg, name);
+		free(name);
+		if (!strcmp(dot + 1, "url")) {
+			struct strbuf sb = STRBUF_INIT;
+
+			free(ib->url);
+			ib->url = NULL;
+			ib->local = !starts_with(v, "http://") &&
+				    !starts_with(v, "https://");
+			if (!*v)
+				return config_error(cfg, err, key,
+						    "empty: a public-inbox URL "
+						    "or directory%s",
+						    NULL);
+			if (ib->local && strstr(v, "://"))
+				return config_error(cfg, err, key,
+						    "'%s' is neither an http(s) "
+						    "URL nor a directory",
+						    v);
+			if (ib->local) {
+				ib->url = config_path_value(cfg, v);
+				continue;
+			}
+			strbuf_addstr(&sb, v);
+			if (sb.buf[sb.len - 1] != '/')
+				strbuf_addch(&sb, '/');
+			ib->url = strbuf_detach(&sb, NULL);
+		} else if (!strcmp(dot + 1, "poll")) {
+			int64_t n;
+
+			ret = config_get_int(cfg, key, 300, &n, err);
+			if (ret)
+				return ret;
+			if (n < 0 || n > 86400)
+				return config_error(cfg, err, key,
+						    "must be 0 (never poll) to "
+						    "86400 seconds%s",
+						    NULL);
+			ib->poll = (unsigned int)n;
+		} else if (!strcmp(dot + 1, "timeout")) {
+			int64_t n;
+
+			ret = config_get_int(cfg, key, 60, &n, err);
+			if (ret)
+				return ret;
+			if (n < 1 || n > 3600)
+				return config_error(cfg, err, key,
+						    "must be 1 to 3600 seconds%s",
+						    NULL);
+			ib->timeout = (unsigned int)n;
+		} else if (!strcmp(dot + 1, "backfill")) {
+			int64_t n;
+
+			ret = config_get_int(cfg, key, 14, &n, err);
+			if (ret)
+				return ret;
+			if (n < 0 || n > 36500)
+				return config_error(cfg, err, key,
+						    "must be 0 to 36500 days%s",
+						    NULL);
+			ib->backfill = (unsigned int)n;
+		}
+	}
+	for (i = 0; i < cfg->nr_inboxes; i++)
+		if (!cfg->inboxes[i].url)
+			return config_error(cfg, err, "inbox.url",
+					    "inbox '%s' has no url",
+					    cfg->inboxes[i].name);
+	return 0;
+}
+
 static int config_check(struct config *cfg, struct strbuf *err)
 {
 	const char *v;
@@ -529,6 +678,9 @@ static int config_check(struct config *cfg, struct strbuf *err)
 	ret = config_check_gate(cfg, err);
 	if (ret)
 		return ret;
+	ret = config_check_inboxes(cfg, err);
+	if (ret)
+		return ret;
 
 	/* [topic "NAME"] sections. */
 	for (i = 0; i < cfg->nr_entries; i++) {
@@ -648,6 +800,11 @@ void config_free(struct config *cfg)
 		free(cfg->topics[i].branch);
 	}
 	free(cfg->topics);
+	for (i = 0; i < cfg->nr_inboxes; i++) {
+		free(cfg->inboxes[i].name);
+		free(cfg->inboxes[i].url);
+	}
+	free(cfg->inboxes);
 	for (i = 0; i < cfg->nr_entries; i++) {
 		free(cfg->entries[i].key);
 		free(cfg->entries[i].value);

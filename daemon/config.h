@@ -16,6 +16,23 @@ struct topic_conf {
 };
 
 /*
+ * [inbox "NAME"]: a public-inbox v2 inbox (daemon/inbox.c follows it).
+ * url is an http(s) base URL ending in '/' ("https://lore.kernel.org/kvm/")
+ * or, for an inbox on this machine, the absolute path of its directory
+ * (local true); poll is in seconds, 0 for an inbox only looked up;
+ * timeout is how many seconds a fetch waits for the server's next byte;
+ * backfill how many days of mail before its first read are submitted.
+ */
+struct inbox_conf {
+	char *name;
+	char *url;
+	bool local;
+	unsigned int poll;
+	unsigned int timeout;
+	unsigned int backfill;
+};
+
+/*
  * cthulhu.conf, read with libgit2's config parser (git-config syntax).
  * The common keys are fields; every key read is also kept as a
  * (normalised key, value) pair for config_get() so that later sections
@@ -49,6 +66,9 @@ struct config {
 	struct topic_conf *topics; /* sorted by order, then name */
 	size_t nr_topics;
 
+	struct inbox_conf *inboxes; /* in the order the file names them */
+	size_t nr_inboxes;
+
 	struct config_entry {
 		char *key;
 		char *value;
@@ -75,6 +95,8 @@ int config_get_int(const struct config *cfg, const char *key, int64_t def,
 		   int64_t *out, struct strbuf *err);
 
 const struct topic_conf *config_topic(const struct config *cfg,
+				      const char *name);
+const struct inbox_conf *config_inbox(const struct config *cfg,
 				      const char *name);
 
 #endif

@@ -9,6 +9,7 @@
 #include "daemon/applied-outside.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
+#include "daemon/inbox.h"
 #include "daemon/job-table.h"
 #include "daemon/jobs.h"
 #include "daemon/merge-fix.h"
@@ -68,6 +69,11 @@ static const struct job_type job_table[] = {
 	{ .name = JOB_MERGE_FIX_DROP, .run = merge_fix_job_drop },
 	{ .name = JOB_SUBMIT, .run = series_job_submit },
 	{ .name = JOB_SUPERSEDE, .run = series_job_supersede },
+	/* Run again after a crash: the same rows and cursor once more. */
+	{ .name = JOB_INBOX_ADVANCE,
+	  .run = inbox_job_advance,
+	  .rerun = true,
+	  .quiet = true },
 	{ .name = JOB_QUEUE_SCAN,
 	  .run = queue_job_scan,
 	  .rerun = true,

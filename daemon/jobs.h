@@ -30,6 +30,7 @@
 #define JOB_MERGE_FIX_DROP "merge-fix-drop"
 #define JOB_SUBMIT "submit"
 #define JOB_SUPERSEDE "supersede"
+#define JOB_INBOX_ADVANCE "inbox-advance"
 #define JOB_QUEUE_SCAN "queue-scan"
 #define JOB_QUEUE_BUMP "queue-bump"
 #define JOB_QUEUE_STATE "queue-state"

@@ -29,6 +29,8 @@
 #include "daemon/gate.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/inbox-git.h"
+#include "daemon/inbox.h"
 #include "daemon/intake.h"
 #include "daemon/job-table.h"
 #include "daemon/jobs.h"
@@ -296,7 +298,7 @@ int main(int argc, char **argv)
 	umask(0077);
 	the_daemon.started = time(NULL);
 
-	if (repo_global_init(&err))
+	if (repo_global_init(&err) || inbox_git_global_init(&err))
 		die("%s", err.buf);
 	if (demo_dir) {
 		if (demo_prepare(demo_dir, http_listen, &demo_config, &err))
@@ -367,6 +369,8 @@ int main(int argc, char **argv)
 		log_warn("ref watcher: %s", err.buf);
 	if (intake_start(&err))
 		die("%s", err.buf);
+	if (inbox_start(&err))
+		die("%s", err.buf);
 	if (http_start(&err))
 		die("%s", err.buf);
 	log_info("cthulhud %s ready: tree '%s', repository %s, pid %d",
@@ -397,6 +401,7 @@ int main(int argc, char **argv)
 	gate_stop();
 	engine_stop();
 	intake_stop();
+	inbox_stop();
 	http_stop();
 	db_thread_exit();
 	repo_thread_exit();

@@ -43,13 +43,15 @@ is "$(printf '%s\n' "$log" | grep -c 'unknown key' | tr -d ' ')" 0 \
 
 # config.c's known keys, each documented in cthulhu.conf(5).  The man
 # page documents "[sec]" sections with ".B key" items, and some keys as
-# "sec.key" literally; "topic.*.x" lives under [topic "NAME"].
+# "sec.key" literally; "topic.*.x" lives under [topic "NAME"], and
+# "inbox.*.x" under [inbox "NAME"].
 sed -n '/known_keys\[\] = {/,/NULL/p' "$top_srcdir/daemon/config.c" |
 	grep -o '"[a-z*.-]*"' | tr -d '"' >"$T/known"
 [ "$(wc -l <"$T/known")" -ge 10 ]
 ok "config.c's table lists $(wc -l <"$T/known" | tr -d ' ') keys"
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$man5" | awk '
 	/^\.SH "\[topic/ { sec = "topic.*"; next }
+	/^\.SH "\[inbox/ { sec = "inbox.*"; next }
 	/^\.SH "\[/ { sec = $2; gsub(/[]["]/, "", sec); next }
 	/^\.SH/ { sec = "" }
 	/^\.B[RI]? / && sec != "" { print sec "." $2 }
