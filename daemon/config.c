@@ -61,6 +61,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "gate.remote",
 					  "gate.push-ref",
 					  "notify.maintainer",
+					  "report.to",
+					  "report.every",
 					  NULL };
 
 static bool key_is_known(const char *key)
@@ -403,6 +405,25 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 	return 0;
 }
 
+/* [report]: the "What's cooking" mail (daemon/cooking-mail.c reads it). */
+static int config_check_report(struct config *cfg, struct strbuf *err)
+{
+	const char *every = config_get(cfg, "report.every");
+	const char *to = config_get(cfg, "report.to");
+
+	if (every && strcmp(every, "daily") && strcmp(every, "weekly") &&
+	    strcmp(every, "never"))
+		return config_error(cfg, err, "report.every",
+				    "'%s' is not daily, weekly or never",
+				    every);
+	if (every && strcmp(every, "never") && (!to || !*to))
+		return config_error(
+			cfg, err, "report.every",
+			"'%s' needs [report] to: nobody to mail the report to",
+			every);
+	return 0;
+}
+
 static int config_check(struct config *cfg, struct strbuf *err)
 {
 	const char *v;
@@ -527,6 +548,9 @@ static int config_check(struct config *cfg, struct strbuf *err)
 	cfg->intake_max_mail = (size_t)n;
 
 	ret = config_check_gate(cfg, err);
+	if (ret)
+		return ret;
+	ret = config_check_report(cfg, err);
 	if (ret)
 		return ret;
 
