@@ -410,6 +410,8 @@ static int config_check_report(struct config *cfg, struct strbuf *err)
 {
 	const char *every = config_get(cfg, "report.every");
 	const char *to = config_get(cfg, "report.to");
+	bool quoted = false, at = false;
+	const char *p;
 
 	if (every && strcmp(every, "daily") && strcmp(every, "weekly") &&
 	    strcmp(every, "never"))
@@ -421,6 +423,23 @@ static int config_check_report(struct config *cfg, struct strbuf *err)
 			cfg, err, "report.every",
 			"'%s' needs [report] to: nobody to mail the report to",
 			every);
+	/*
+	 * GMime parses the list when mailing; catch here what is no
+	 * address: a part between commas (outside quotes) without an '@'.
+	 */
+	for (p = to; p && *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '@')
+			at = true;
+		if ((*p == ',' && !quoted) || !p[1]) {
+			if (!at)
+				return config_error(
+					cfg, err, "report.to",
+					"'%s' is not a list of addresses", to);
+			at = false;
+		}
+	}
 	return 0;
 }
 

@@ -18,12 +18,14 @@ commit_on svm 'KVM: SVM: Sync the VMCB'
 git -C "$T/src.git" config branch.x86/pmu.description 'PMU work for 6.10.'
 ok "two topics"
 
-to='Kim Maintainer <kim@example.org>, list@example.org'
+# A name with a comma, quoted: git-config syntax wants the quotes escaped.
+to='"Maintainer, Kim" <kim@example.org>, list@example.org'
+to_conf='\"Maintainer, Kim\" <kim@example.org>, list@example.org'
 conf()	# EVERY: the config with [report] every = EVERY
 {
 	write_config "$T/cthulhu.conf" "$T/src.git" \
 		'[topic "x86/pmu"]' '	order = 1' '[topic "svm"]' '	order = 2' \
-		'[report]' "	to = $to" "	every = $1"
+		'[report]' "	to = $to_conf" "	every = $1"
 }
 
 # A bad [report] names the file, the line and the key.
@@ -37,6 +39,22 @@ write_config "$T/bad.conf" "$T/src.git" '[report]' '	every = daily'
 run_daemon_fail "$T/bad.conf"
 check "every = daily without [report] to stops it" test "$rc" -ne 0
 like "$log" "'report.every': 'daily' needs \[report\] to" "and says why"
+
+write_config "$T/bad.conf" "$T/src.git" '[report]' '	to = kim@example.org, nobody'
+run_daemon_fail "$T/bad.conf"
+check "a [report] to that is not a list of addresses stops it" test "$rc" -ne 0
+like "$log" "bad.conf:[0-9]+: 'report.to': 'kim@example.org, nobody' is not a list of addresses" \
+	"and says which"
+
+# Without [report] to, --mail is refused and nothing is sent.
+setup_daemon "$T/src.git" "cthulhud starts without [report]" \
+	'[topic "x86/pmu"]' '	order = 1'
+run cooking --mail
+is "$rc" 1 "cthulhu cooking --mail is refused"
+like "$err" "no \[report\] to: nobody to mail the report to" "and says why"
+is "$(sql 'SELECT count(*) FROM notifications') $(sql 'SELECT count(*) FROM reports')" \
+	"0 0" "no mail, no report row"
+stop_daemon
 
 reports()	# TRIGGER: how many reports of TRIGGER were recorded
 {
@@ -67,7 +85,7 @@ wait_for 20 sh -c "[ \"\$(ls '$T/state/outbox/new' | wc -l)\" -ge 1 ]"
 is "$(mails)" 1 "one mail in the outbox"
 mail=$T/state/outbox/new/$(ls "$T/state/outbox/new")
 tr -d '\r' <"$mail" >"$T/mail"
-like "$(grep -i '^To:' "$T/mail")" 'Kim Maintainer <kim@example.org>, list@example.org' \
+like "$(grep -i '^To:' "$T/mail")" '"Maintainer, Kim" <kim@example.org>, list@example.org' \
 	"to every address of [report] to"
 like "$(grep '^Subject:' "$T/mail")" "^Subject: What's cooking in test \([0-9]{4}-[0-9]{2}-[0-9]{2}\)$" \
 	"with the report's subject"
