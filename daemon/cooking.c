@@ -156,8 +156,7 @@ out:
 }
 
 /*
- * The commits of base..tip (base may be NULL: all of tip's history),
- * newest first as git log shows them, the subjects of the first
+ * The commits of base..tip, newest first as git log shows them, the subjects of the first
  * COOKING_SHORTLOG_MAX; and the committer date of the oldest.  A commit
  * is in next when the topic's merge in next (next_tip) reaches it.
  */
@@ -168,6 +167,8 @@ static int topic_commits(struct repo *repo, const char *base,
 	git_oid tip, oid, merged;
 	git_revwalk *walk = NULL;
 	git_commit *commit = NULL;
+	/* merged at its tip: every commit is in next, no walk needed */
+	bool all_in = t->next_tip && !strcmp(t->next_tip, t->tip);
 	size_t alloc = 0;
 	int ret;
 
@@ -183,7 +184,7 @@ static int topic_commits(struct repo *repo, const char *base,
 					  GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
 	if (!ret)
 		ret = git_revwalk_push(walk, &tip);
-	if (!ret && base) {
+	if (!ret) {
 		git_oid b;
 
 		ret = git_oid_fromstr(&b, base);
@@ -217,10 +218,11 @@ static int topic_commits(struct repo *repo, const char *base,
 			git_oid_tostr(c->hex, sizeof(c->hex), &oid);
 			c->subject = utf8_dup(git_commit_summary(commit) ?: "");
 			c->time = when;
-			c->in_next = t->next_tip &&
-				     (git_oid_equal(&merged, &oid) ||
-				      git_graph_descendant_of(git, &merged,
-							      &oid) == 1);
+			c->in_next = all_in ||
+				     (t->next_tip &&
+				      (git_oid_equal(&merged, &oid) ||
+				       git_graph_descendant_of(git, &merged,
+							       &oid) == 1));
 		}
 		git_commit_free(commit);
 		commit = NULL;
@@ -478,7 +480,8 @@ int cooking_build(struct db *db, const struct config *cfg, struct repo *repo,
 		t->description = branch_description(repo, st->branch);
 		topic_standing(out, t, &bts, &ej);
 		count_state(&out->counts, t->state);
-		if (t->tip) {
+		/* No base yet (base = auto, no build): not all of history. */
+		if (t->tip && out->base) {
 			ret = topic_commits(repo, out->base, t, err);
 			if (ret < 0)
 				goto out;
