@@ -302,6 +302,7 @@ static void topic_standing(struct cooking *c, struct cooking_topic *t,
 	const struct store_build_topic *bt = build_topic_of(bts, t->name);
 	const struct store_gate_ejection *e = ejection_of(ej, t->name, t->tip);
 	struct strbuf paths = STRBUF_INIT;
+	bool stopped;
 	size_t i;
 
 	if (e)
@@ -352,11 +353,22 @@ static void topic_standing(struct cooking *c, struct cooking_topic *t,
 		for (i = 0; i < bt->nr_conflicts; i++)
 			strbuf_addf(&paths, "%s%s", i ? ", " : "",
 				    bt->conflicts[i]);
-		set_state(t, COOKING_CONFLICT,
-			  "Conflicts with the topics before it in next on %s (build #%lld); left out%s.",
-			  paths.len ? paths.buf : "its files",
-			  (long long)c->build_id,
-			  c->stopped_at ? ", and the build stopped there" : "");
+		stopped = c->stopped_at && !strcmp(c->stopped_at, t->name);
+		if (bt->merge_fix_failed)
+			set_state(t, COOKING_CONFLICT,
+				  "Its merge-fix %.12s no longer applies in next on %s (build #%lld); left out%s.",
+				  bt->merge_fix_failed,
+				  paths.len ? paths.buf : "its files",
+				  (long long)c->build_id,
+				  stopped ? ", and the build stopped there" :
+					    "");
+		else
+			set_state(t, COOKING_CONFLICT,
+				  "Conflicts with the topics before it in next on %s (build #%lld); left out%s.",
+				  paths.len ? paths.buf : "its files",
+				  (long long)c->build_id,
+				  stopped ? ", and the build stopped there" :
+					    "");
 		strbuf_release(&paths);
 		return;
 	}
@@ -381,11 +393,14 @@ static void topic_standing(struct cooking *c, struct cooking_topic *t,
 			  "In next (build #%lld): nothing to merge, next has it all.",
 			  (long long)c->build_id);
 	else
-		set_state(t, COOKING_IN_NEXT, "In next (build #%lld%s).",
+		set_state(t, COOKING_IN_NEXT, "In next (build #%lld%s%s).",
 			  (long long)c->build_id,
 			  !strcmp(bt->outcome, "resolved") ?
 				  ", with a recorded resolution" :
-				  "");
+				  "",
+			  bt->nr_merge_fixes == 1 ? ", with a merge-fix" :
+			  bt->nr_merge_fixes	  ? ", with merge-fixes" :
+						    "");
 }
 
 static void count_state(struct cooking_counts *n, const char *state)
