@@ -33,6 +33,7 @@ int cmd_supersede(struct cli *cli, int argc, const char **argv);
 int cmd_series(struct cli *cli, int argc, const char **argv);
 int cmd_pullreq(struct cli *cli, int argc, const char **argv);
 int cmd_gate(struct cli *cli, int argc, const char **argv);
+int cmd_cooking(struct cli *cli, int argc, const char **argv);
 /* The gate's one-line state, for next and gate (cmd-gate.c). */
 void gate_print_summary(json_t *gate);
 

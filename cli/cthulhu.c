@@ -107,6 +107,8 @@ static const struct cmd verbs[] = {
 	  "gate [--json]\n"
 	  "gate log RUN [--json]",
 	  "show the gate of next (candidate, runs, ejections) or a run's log" },
+	{ "cooking", cmd_cooking, "cooking [--mail] [--json]",
+	  "show what is cooking: every topic, its commits and where it stands" },
 };
 
 static const struct cmd cmd_main = {

@@ -66,6 +66,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "gate.remote",
 					  "gate.push-ref",
 					  "notify.maintainer",
+					  "report.to",
+					  "report.every",
 					  NULL };
 
 static bool key_is_known(const char *key)
@@ -552,6 +554,44 @@ static int config_check_inboxes(struct config *cfg, struct strbuf *err)
 	return 0;
 }
 
+/* [report]: the "What's cooking" mail (daemon/cooking-mail.c reads it). */
+static int config_check_report(struct config *cfg, struct strbuf *err)
+{
+	const char *every = config_get(cfg, "report.every");
+	const char *to = config_get(cfg, "report.to");
+	bool quoted = false, at = false;
+	const char *p;
+
+	if (every && strcmp(every, "daily") && strcmp(every, "weekly") &&
+	    strcmp(every, "never"))
+		return config_error(cfg, err, "report.every",
+				    "'%s' is not daily, weekly or never",
+				    every);
+	if (every && strcmp(every, "never") && (!to || !*to))
+		return config_error(
+			cfg, err, "report.every",
+			"'%s' needs [report] to: nobody to mail the report to",
+			every);
+	/*
+	 * GMime parses the list when mailing; catch here what is no
+	 * address: a part between commas (outside quotes) without an '@'.
+	 */
+	for (p = to; p && *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '@')
+			at = true;
+		if ((*p == ',' && !quoted) || !p[1]) {
+			if (!at)
+				return config_error(
+					cfg, err, "report.to",
+					"'%s' is not a list of addresses", to);
+			at = false;
+		}
+	}
+	return 0;
+}
+
 static int config_check(struct config *cfg, struct strbuf *err)
 {
 	const char *v;
@@ -679,6 +719,9 @@ static int config_check(struct config *cfg, struct strbuf *err)
 	if (ret)
 		return ret;
 	ret = config_check_inboxes(cfg, err);
+	if (ret)
+		return ret;
+	ret = config_check_report(cfg, err);
 	if (ret)
 		return ret;
 

@@ -32,6 +32,7 @@ static const struct route *const route_tables[] = {
 	api_series_routes,    api_apply_routes,
 	api_pullreq_routes,   api_gate_routes,
 	api_merge_fix_routes, api_inbox_routes,
+	api_cooking_routes,
 	web_routes,	      NULL
 };
 

@@ -102,6 +102,7 @@ extern const struct route api_pullreq_routes[];
 extern const struct route api_gate_routes[];
 extern const struct route api_merge_fix_routes[];
 extern const struct route api_inbox_routes[];
+extern const struct route api_cooking_routes[];
 extern const struct route web_routes[];
 
 /*

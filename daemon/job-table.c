@@ -7,6 +7,7 @@
  */
 #include "daemon/applied.h"
 #include "daemon/applied-outside.h"
+#include "daemon/cooking-mail.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
 #include "daemon/inbox.h"
@@ -91,6 +92,14 @@ static const struct job_type job_table[] = {
 	  .run = gate_job_check,
 	  .rerun = true,
 	  .quiet = true },
+	/* Not run again: the mail may have been recorded before the crash. */
+	{ .name = JOB_COOKING_MAIL, .run = cooking_job_mail },
+	/* Run again after a crash: the period's row says what went out. */
+	{ .name = JOB_COOKING_CHECK,
+	  .run = cooking_job_check,
+	  .rerun = true,
+	  .quiet = true,
+	  .every_ms = 60000 },
 };
 
 void jobs_register(void)

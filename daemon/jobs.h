@@ -38,5 +38,7 @@
 #define JOB_GATE_RESULT "gate-result"
 #define JOB_GATE_RESUME "gate-resume"
 #define JOB_GATE_CHECK "gate-check"
+#define JOB_COOKING_MAIL "cooking-mail"
+#define JOB_COOKING_CHECK "cooking-check"
 
 #endif

@@ -22,6 +22,7 @@
 #include "daemon/applied-outside.h"
 #include "daemon/apply.h"
 #include "daemon/config.h"
+#include "daemon/cooking-mail.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/demo/demo.h"
@@ -365,6 +366,7 @@ int main(int argc, char **argv)
 	gate_start(daemon_config_engine());
 	apply_start();
 	applied_outside_start();
+	cooking_start();
 	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
 		log_warn("ref watcher: %s", err.buf);
 	if (intake_start(&err))

@@ -108,13 +108,15 @@ static void add_from(GMimeMessage *msg, const struct config *cfg)
 }
 
 /*
- * Build the message: From, To the author, Cc, Subject, In-Reply-To and
- * References to thread it under the mail answered, and body as a UTF-8
- * text/plain part.  Then insert the row.
+ * Build the message: From, To the author (or to_list, taken, when not
+ * NULL: info's "to" parsed), Cc, Subject, In-Reply-To and References to
+ * thread it under the mail answered, and body as a UTF-8 text/plain
+ * part.  Then insert the row.
  */
-static int notify_record(struct db *db, const struct config *cfg,
-			 const char *kind, json_t *info, const char *subject,
-			 const char *body, int64_t *id, struct strbuf *err)
+static int notify_record_to(struct db *db, const struct config *cfg,
+			    const char *kind, json_t *info,
+			    InternetAddressList *to_list, const char *subject,
+			    const char *body, int64_t *id, struct strbuf *err)
 {
 	json_t *reply = json_object_get(info, "reply");
 	json_t *refs = json_object_get(reply, "references"), *v;
@@ -129,9 +131,15 @@ static int notify_record(struct db *db, const struct config *cfg,
 
 	msg = g_mime_message_new(TRUE);
 	add_from(msg, cfg);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
-				   jstr(reply, "from_name"),
-				   jstr(reply, "from_email"));
+	if (to_list)
+		internet_address_list_append(
+			g_mime_message_get_addresses(msg,
+						     GMIME_ADDRESS_TYPE_TO),
+			to_list);
+	else
+		g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
+					   jstr(reply, "from_name"),
+					   jstr(reply, "from_email"));
 	json_array_foreach(json_object_get(reply, "cc"), i, v) {
 		if (!strcasecmp(jstr(v, "email"), jstr(reply, "from_email")))
 			continue;
@@ -176,11 +184,12 @@ static int notify_record(struct db *db, const struct config *cfg,
 
 	n.kind = (char *)kind;
 	n.series_id = jint(info, "series_id");
-	n.topic = (char *)jstr(info, "topic");
+	n.topic = (char *)json_string_value(json_object_get(info, "topic"));
 	n.msgid = msgid;
 	n.in_reply_to = *jstr(reply, "msgid") ? (char *)jstr(reply, "msgid") :
 						NULL;
-	n.to = (char *)jstr(reply, "from_email");
+	n.to = to_list ? (char *)jstr(info, "to") :
+			 (char *)jstr(reply, "from_email");
 	n.subject = (char *)subject;
 	n.created_at = time(NULL);
 	ret = store_notification_add(db, &n, raw, strlen(raw), err);
@@ -189,7 +198,17 @@ static int notify_record(struct db *db, const struct config *cfg,
 	g_free(raw);
 	free(msgid);
 	strbuf_release(&sb);
+	if (to_list)
+		g_object_unref(to_list);
 	return ret;
+}
+
+static int notify_record(struct db *db, const struct config *cfg,
+			 const char *kind, json_t *info, const char *subject,
+			 const char *body, int64_t *id, struct strbuf *err)
+{
+	return notify_record_to(db, cfg, kind, info, NULL, subject, body, id,
+				err);
 }
 
 static void add_greeting(struct strbuf *body, json_t *info)
@@ -412,6 +431,33 @@ int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
 							"cthulhu@localhost");
 	}
 	ret = notify_record(db, cfg, kind, info, subject, body, id, err);
+	json_decref(info);
+	return ret;
+}
+
+int notify_report(struct db *db, const struct config *cfg, const char *to,
+		  const char *subject, const char *body, int64_t *id,
+		  struct strbuf *err)
+{
+	InternetAddressList *list = internet_address_list_parse(NULL, to);
+	json_t *info;
+	int i, n, ret;
+
+	n = list ? internet_address_list_length(list) : 0;
+	for (i = 0; i < n; i++)
+		if (!INTERNET_ADDRESS_IS_MAILBOX(
+			    internet_address_list_get_address(list, i)))
+			break;
+	if (!n || i < n) {
+		if (list)
+			g_object_unref(list);
+		return error_set(err, ERR_INVALID,
+				 "bad [report] to '%s': not a list of addresses",
+				 to);
+	}
+	info = json_pack("{s:s}", "to", to);
+	ret = notify_record_to(db, cfg, "report", info, list, subject, body, id,
+			       err);
 	json_decref(info);
 	return ret;
 }

@@ -48,6 +48,15 @@ int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
 		      const char *topic, const char *subject, const char *body,
 		      int64_t *id, struct strbuf *err);
 
+/*
+ * The "What's cooking" report ([report] to: addresses, separated by
+ * commas, in one mail), kind "report".  ERR_INVALID when to is not a
+ * list of addresses.
+ */
+int notify_report(struct db *db, const struct config *cfg, const char *to,
+		  const char *subject, const char *body, int64_t *id,
+		  struct strbuf *err);
+
 /* Deliver every pending notification; 0, or the first error. */
 int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err);
 

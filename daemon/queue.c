@@ -631,6 +631,31 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 			 (json_int_t)total, "lanes", lanes);
 }
 
+int queue_lanes(struct db *db, struct queue_lane lanes[QUEUE_LANES + 1],
+		struct strbuf *err)
+{
+	struct throughput tp;
+	int l, ret;
+
+	_Static_assert(QUEUE_LANES == NR_LANES, "one count per lane");
+	memset(lanes, 0, (QUEUE_LANES + 1) * sizeof(*lanes));
+	ret = throughput_get(db, time(NULL), &tp, err);
+	if (ret < 0)
+		return ret;
+	ret = index_lock(db, err);
+	if (ret < 0)
+		return ret;
+	for (l = 1; l <= NR_LANES; l++) {
+		lanes[l].count = qi.lane_count[l];
+		lanes[l].per_week =
+			(double)(long)(tp.per_week[l] * 10 + 0.5) / 10;
+		lanes[0].count += lanes[l].count;
+		lanes[0].per_week += lanes[l].per_week;
+	}
+	pthread_mutex_unlock(&qi.lock);
+	return 0;
+}
+
 /*
  * wait_locked()'s object as JSON text, appended to out; starts[lane] is
  * count_below_olane(lane * 10) for lanes 1 to NR_LANES + 1, basis a

@@ -99,6 +99,21 @@ json_t *queue_list(struct db *db, int lane, int64_t offset, int64_t limit,
 		   struct strbuf *err);
 
 /*
+ * The lanes of the queue for a summary (the "What's cooking" report):
+ * lanes[l] for l = 1..QUEUE_LANES, the series queued in lane l and the
+ * series of that lane closed per week recently, as queue_list()'s
+ * "lanes" gives them; lanes[0] is the whole queue.  0 or a negative code
+ * with err set.
+ */
+#define QUEUE_LANES 4
+struct queue_lane {
+	int64_t count;
+	double per_week;
+};
+int queue_lanes(struct db *db, struct queue_lane lanes[QUEUE_LANES + 1],
+		struct strbuf *err);
+
+/*
  * queue_list()'s answer as JSON text appended to out, the members of
  * extra (may be NULL) after "lanes".  Built from serialized entries kept
  * in memory (read from db when missing), so that a queue of 10,000 costs

@@ -57,4 +57,11 @@ bool testhook_no_inotify(void)
 	log_info("watch: inotify off (CTHULHU_TEST_NO_INOTIFY)");
 	return true;
 }
+
+int64_t testhook_report_now(int64_t now)
+{
+	const char *v = getenv("CTHULHU_TEST_REPORT_NOW");
+
+	return v && *v ? (int64_t)strtoll(v, NULL, 10) : now;
+}
 #endif

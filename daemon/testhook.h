@@ -30,18 +30,24 @@
  * testhook_no_inotify(): true, and logged, when CTHULHU_TEST_NO_INOTIFY
  * (set, not empty, not "0") asks the ref watcher to leave inotify out, so
  * that only the poll and pokes see topics move.
+ *
+ * testhook_report_now(now): the time the periodic "What's cooking"
+ * report goes by (its day or week), now unless CTHULHU_TEST_REPORT_NOW
+ * gives other unix seconds, so that a test can be "tomorrow".
  */
 #ifdef CTHULHU_TEST_HOOKS
 void testhook_crash(const char *point);
 void testhook_run(const char *hook, const char *arg);
 uint64_t testhook_merge_mempack_max(uint64_t def);
 bool testhook_no_inotify(void);
+int64_t testhook_report_now(int64_t now);
 #define TESTHOOK_FEATURE " (test hooks)"
 #else
 #define testhook_crash(point) ((void)0)
 #define testhook_run(hook, arg) ((void)(arg))
 #define testhook_merge_mempack_max(def) ((uint64_t)(def))
 #define testhook_no_inotify() false
+#define testhook_report_now(now) ((int64_t)(now))
 #define TESTHOOK_FEATURE ""
 #endif
 

@@ -75,8 +75,8 @@ strings "$top_builddir/cthulhud" | grep -oE 'CTHULHU_TEST_[A-Z_]+' |
 	sort -u >"$T/names"
 if [ "$hooks" = yes ]; then
 	is "$(tr '\n' ' ' <"$T/names")" "$(printf 'CTHULHU_TEST_%s ' CAS_HOOK \
-		CRASH_AT MERGE_MEMPACK_MAX NEXT_HOOK NO_INOTIFY)" \
-		"a build with test hooks holds the five names"
+		CRASH_AT MERGE_MEMPACK_MAX NEXT_HOOK NO_INOTIFY REPORT_NOW)" \
+		"a build with test hooks holds the six names"
 	is "$(cat "$T/cas-hook.args")" "refs/heads/$branch" \
 		"the CAS hook gets the ref name as one argument"
 	grep -qx updating "$T/next-hook.args"

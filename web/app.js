@@ -166,7 +166,8 @@ var sources = {
 	next: '/api/v1/next',
 	builds: '/api/v1/next/builds',
 	queue: queueURL,
-	outbox: '/api/v1/outbox'
+	outbox: '/api/v1/outbox',
+	cooking: '/api/v1/cooking'
 };
 
 function fetchJSON(url) {
@@ -1507,6 +1508,105 @@ function renderNotifications(root) {
 		], items.slice(0, 200), { id: 'outbox-table' })));
 }
 
+/* --- what's cooking view ----------------------------------------------------- */
+
+var cookingGroups = [
+	{ title: 'In next', states: ['in-next'] },
+	{ title: 'Conflicting', states: ['conflict'] },
+	{ title: 'Ejected by the gate', states: ['ejected'] },
+	{ title: 'Held back', states: ['held'] },
+	{ title: 'Waiting', states: ['pending', 'missing'] }
+];
+
+function cookingSummary(r) {
+	var s = r.summary || {}, b = r.build;
+
+	return (b ? 'next from build #' + b.id +
+		(b.gate ? ' (gate: ' + b.gate + ')' : '') :
+		'next not built yet') + ' · ' +
+		(s.topics || 0) + ' topics: ' + (s.in_next || 0) + ' in next, ' +
+		(s.conflict || 0) + ' conflicting, ' + (s.ejected || 0) +
+		' ejected, ' + (s.held || 0) + ' held back, ' +
+		((s.pending || 0) + (s.missing || 0)) + ' waiting';
+}
+
+/* One topic's block, as the report's text has it. */
+function cookingTopic(t) {
+	var since = toDate(t.cooking_since);
+
+	return h('article', { class: 'cooking-topic', 'data-topic': t.name,
+			      'data-state': t.state },
+		h('h3', null, h('span', { class: 'topic-name' }, t.name), ' ',
+		  since ? h('span', { class: 'since', title: when(since) },
+			    '(' + since.toISOString().slice(0, 10) + ', ' +
+			    t.cooking_days + ' days)') : null, ' ',
+		  h('span', { class: 'ncommits' }, t.commits +
+		    (t.commits === 1 ? ' commit' : ' commits')), ' ',
+		  outcomeTag(t.state),
+		  t.gate ? h('span', { class: 'gate' }, ' gate: ' + t.gate) :
+			   null),
+		t.description ? h('p', { class: 'description' },
+				  t.description) : null,
+		h('ul', { class: 'shortlog' }, list(t, 'shortlog').map(
+			function (c) {
+				return h('li', { class: c.in_next ? 'in-next' :
+							      'not-in-next',
+						 title: c.commit },
+					 h('code', null, c.in_next ? '+' : '-'),
+					 ' ', c.subject);
+			})),
+		t.commits > list(t, 'shortlog').length ?
+			h('p', { class: 'muted' }, 'and ' + (t.commits -
+			  list(t, 'shortlog').length) + ' more') : null,
+		h('p', { class: 'why' }, t.why),
+		t.conflicts && t.conflicts.length ?
+			h('ul', { class: 'paths' }, t.conflicts.map(
+				function (p) { return h('li', null, p); })) :
+			null);
+}
+
+function renderCooking(root) {
+	var res = state.data.cooking, n = unavailable(res, 'the report');
+	var r, topics, q;
+
+	if (n) {
+		root.appendChild(section('What\u2019s cooking', 'cooking', n));
+		return;
+	}
+	r = res.body;
+	topics = list(r, 'topics');
+	q = r.queue || {};
+	root.appendChild(section('What\u2019s cooking in ' + (r.tree || ''),
+		'cooking',
+		h('p', { class: 'byline', id: 'cooking-summary' },
+		  cookingSummary(r)),
+		h('p', { class: 'byline' }, 'Commits marked + are in next. ',
+		  h('a', { href: '/api/v1/cooking.atom' }, 'Atom feed'),
+		  r.mail && r.mail.last ? ' · last mailed ' : null,
+		  r.mail && r.mail.last ? when(r.mail.last.at) : null),
+		table([
+			{ label: 'Lane', cell: function (l) {
+				return laneLabel(l.lane);
+			} },
+			{ label: 'Queued', class: 'num', cell: function (l) {
+				return String(l.count);
+			} },
+			{ label: 'Closed per week', class: 'num',
+			  cell: function (l) { return String(l.per_week); } }
+		], list(q, 'lanes'), { id: 'cooking-lanes' }),
+		h('div', { id: 'cooking-topics' },
+		  !topics.length ? h('p', { class: 'placeholder' },
+				     'No topics.') :
+		  cookingGroups.map(function (g) {
+			var ts = topics.filter(function (t) {
+				return g.states.indexOf(t.state) >= 0;
+			});
+			return ts.length ? h('div', { class: 'cooking-group' },
+				h('h3', { class: 'group' }, g.title),
+				ts.map(cookingTopic)) : null;
+		  }))));
+}
+
 /* --- views and refresh ------------------------------------------------------- */
 
 var views = {
@@ -1514,6 +1614,7 @@ var views = {
 	topics: { keys: ['topics', 'next'], render: renderTopics },
 	next: { keys: ['next', 'builds'], render: renderNext },
 	notifications: { keys: ['outbox'], render: renderNotifications },
+	cooking: { keys: ['cooking'], render: renderCooking },
 	series: { keys: [], render: renderSeries }
 };
 
