@@ -26,14 +26,11 @@
 
 /* Every route table; a new api-*.c adds its table here. */
 static const struct route *const route_tables[] = {
-	api_status_routes,    api_topics_routes,
-	api_events_routes,    api_queue_routes,
-	api_stream_routes,    api_next_routes,
-	api_series_routes,    api_apply_routes,
-	api_pullreq_routes,   api_gate_routes,
-	api_merge_fix_routes, api_inbox_routes,
-	api_cooking_routes,
-	web_routes,	      NULL
+	api_status_routes,  api_topics_routes,	  api_events_routes,
+	api_queue_routes,   api_stream_routes,	  api_next_routes,
+	api_series_routes,  api_apply_routes,	  api_pullreq_routes,
+	api_gate_routes,    api_merge_fix_routes, api_inbox_routes,
+	api_cooking_routes, web_routes,		  NULL
 };
 
 /* What each error code becomes at the HTTP boundary (see error.h). */
