@@ -3,9 +3,11 @@
  * cthulhu apply SERIES TOPIC [--patches 1,3-5] [--force]
  * cthulhu drop COMMIT --reason TEXT
  * cthulhu outbox [--limit N]
+ * cthulhu am SERIES [--patches LIST] [-s] [-o FILE]
  */
 #include "build-config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,4 +157,75 @@ int cmd_outbox(struct cli *cli, int argc, const char **argv)
 	ret = cli_show(cli, path.buf, json, print_outbox);
 	strbuf_release(&path);
 	return ret;
+}
+
+/*
+ * cthulhu am SERIES [--patches LIST] [-s|--signoff] [-o|--output FILE]:
+ * the series as the mbox `git am` takes to make the commits that apply
+ * makes, as `b4 am -o` writes it; -s adds the committer's Signed-off-by.
+ */
+int cmd_am(struct cli *cli, int argc, const char **argv)
+{
+	const char *patches = NULL, *output = NULL;
+	bool signoff = false;
+	struct cli_opt opts[] = {
+		OPT_STRING("patches", &patches, "LIST",
+			   "only these patches, e.g. 1,3-5"),
+		OPT_FLAG("signoff", &signoff,
+			 "add the committer's Signed-off-by (also -s)"),
+		OPT_STRING("output", &output, "FILE",
+			   "write the mbox to FILE, not stdout (also -o)"),
+		OPT_END(),
+	};
+	struct strbuf path = STRBUF_INIT;
+	struct strbuf *body;
+	long long series;
+	json_t *nums, *v;
+	FILE *f = stdout;
+	size_t i;
+	int k, ret;
+
+	/* b4's short options */
+	for (k = 1; k < argc; k++) {
+		if (!strcmp(argv[k], "--"))
+			break;
+		if (!strcmp(argv[k], "-s"))
+			argv[k] = "--signoff";
+		else if (!strcmp(argv[k], "-o"))
+			argv[k] = "--output";
+	}
+	argc = cli_parse(cli, argc, argv, opts);
+	if (argc != 1)
+		cli_usage_error(cli, "'am' takes one series");
+	if (parse_id(argv[0], &series))
+		cli_usage_error(cli, "'%s' is not a series number", argv[0]);
+	strbuf_addf(&path, "/api/v1/am/%lld?signoff=%d", series,
+		    signoff ? 1 : 0);
+	if (patches) {
+		nums = cli_parse_numbers(cli, "--patches", patches);
+		strbuf_addstr(&path, "&patches=");
+		json_array_foreach(nums, i, v)
+			strbuf_addf(&path, "%s%lld", i ? "," : "",
+				    (long long)json_integer_value(v));
+		json_decref(nums);
+	}
+	ret = cli_get_raw(cli, path.buf);
+	strbuf_release(&path);
+	if (ret)
+		return ret;
+	body = &cli->reply.body;
+	if (output) {
+		f = fopen(output, "w");
+		if (!f) {
+			cli_error("cannot write '%s': %s", output,
+				  strerror(errno));
+			return CLI_REFUSED;
+		}
+	}
+	cli_write_raw(f, body->buf, body->len);
+	if (output && fclose(f)) {
+		cli_error("cannot write '%s': %s", output, strerror(errno));
+		return CLI_REFUSED;
+	}
+	return CLI_OK;
 }

@@ -40,10 +40,11 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # script) for the dashboard, groff for the man pages, python3 for the
 # patchwork grouping model and a fake daemon that sends the CLI broken
 # answers, Buildbot for the gate's external mode, clang-format for the
-# layout of the C files.
+# layout of the C files, b4 as the oracle of the trailer tests (cthulhu am
+# and apply give the commit messages b4 am gives, tests/t0406-*).
 TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
 	groff-base procps python3 clang-format
-	buildbot buildbot-worker"
+	buildbot buildbot-worker b4"
 
 as_root()
 {

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/am.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
@@ -201,6 +204,77 @@ static int series_show(struct http_request *req, json_t **out,
 	return ret;
 }
 
+/* "1,3,5" into a new array of *nr numbers; -1 on anything else. */
+static int parse_numbers(const char *s, int64_t **out, size_t *nr)
+{
+	int64_t *v = xcalloc(strlen(s) / 2 + 2, sizeof(*v));
+	size_t n = 0;
+	char *end;
+
+	while (*s) {
+		long long x = strtoll(s, &end, 10);
+
+		if (end == s || x <= 0 || (*end && *end != ',')) {
+			free(v);
+			return -1;
+		}
+		v[n++] = x;
+		s = *end ? end + 1 : end;
+	}
+	*out = v;
+	*nr = n;
+	return n ? 0 : -1;
+}
+
+/*
+ * GET /api/v1/am/ID[?patches=1,3][&signoff=1]: series ID as the mbox
+ * `git am` applies to make the commits `cthulhu apply` makes (daemon/am.h),
+ * with the committer's Signed-off-by only with signoff=1, as `b4 am -o`
+ * writes it without and with -s.
+ */
+static int series_am(struct http_request *req, const char **content_type,
+		     struct strbuf *body, struct strbuf *err)
+{
+	const char *patches = http_query(req, "patches");
+	const char *signoff = http_query(req, "signoff");
+	struct db *db = db_thread();
+	const struct config *cfg;
+	struct am_series am;
+	struct apply_opts opts;
+	int64_t *nums = NULL, id;
+	size_t nr = 0;
+	int ret;
+
+	if (parse_id(req->param, &id) < 0)
+		return error_set(err, ERR_NOT_FOUND, "no series '%s'",
+				 req->param);
+	if (patches && parse_numbers(patches, &nums, &nr) < 0)
+		return error_set(err, ERR_INVALID,
+				 "'patches' must be a list of numbers, not '%s'",
+				 patches);
+	if (signoff && strcmp(signoff, "0") && strcmp(signoff, "1")) {
+		free(nums);
+		return error_set(err, ERR_INVALID,
+				 "'signoff' must be 0 or 1, not '%s'", signoff);
+	}
+	if (!db) {
+		free(nums);
+		return error_set(err, -EIO, "no database connection");
+	}
+	cfg = daemon_config_get();
+	ret = am_series_load(db, cfg, id, nums, nr, &am, err);
+	if (ret == 0) {
+		am_apply_opts(&opts, cfg);
+		opts.signoff = signoff && !strcmp(signoff, "1");
+		am_mbox(&am, &opts, body);
+	}
+	am_series_release(&am);
+	daemon_config_put();
+	free(nums);
+	*content_type = "application/mbox";
+	return ret;
+}
+
 /* POST /api/v1/supersede {"new": ID, "old": ID}: the new series. */
 static int supersede(struct http_request *req, json_t **out, struct strbuf *err)
 {
@@ -226,6 +300,7 @@ const struct route api_series_routes[] = {
 	{ "POST", "/api/v1/submit", submit },
 	{ "GET", "/api/v1/series", series_index },
 	{ "GET", "/api/v1/series/*", series_show },
+	{ "GET", "/api/v1/am/*", .raw = series_am },
 	{ "POST", "/api/v1/supersede", supersede },
 	{ 0 }
 };

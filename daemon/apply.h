@@ -64,6 +64,17 @@ struct apply_done {
  */
 void apply_message(const struct apply_patch *p, const struct apply_opts *opts,
 		   struct strbuf *out);
+/*
+ * apply_message(), and which of p->trailers it added: added[i] is false
+ * for one the message has already (name and value compared without
+ * case, as b4 does).  added (p->nr_trailers entries) may be NULL.  When
+ * it adds any, the trailer block is b4's: the committer's Signed-off-by
+ * moves from where it was to the end, below the trailers and the Link:;
+ * a patch given nothing new is committed as `git am -s` commits it.
+ */
+void apply_message_added(const struct apply_patch *p,
+			 const struct apply_opts *opts, struct strbuf *out,
+			 bool *added);
 
 /*
  * Apply patches[0..nr) one after the other on top of commit base_hex and

@@ -229,8 +229,14 @@ int notify_applied(struct db *db, const struct config *cfg, json_t *info,
 	add_tree(&body, cfg, info);
 	strbuf_addstr(&body, ", thanks!\n\n");
 	json_array_foreach(applied, i, p) {
+		json_t *t;
+		size_t k;
+
 		patch_line(&body, p);
 		strbuf_addf(&body, "      %.12s\n", jstr(p, "commit"));
+		json_array_foreach(json_object_get(p, "trailers"), k, t)
+			strbuf_addf(&body, "      + %s\n",
+				    json_string_value(t));
 	}
 	if (json_array_size(missing)) {
 		strbuf_addstr(&body, "\nNot applied:\n\n");

@@ -329,6 +329,10 @@ int store_series_patches(struct db *db, int64_t id,
 struct store_trailer {
 	char *key, *value;
 	char *msgid; /* of the reply, for store_series_trailers() */
+	/* for store_patch_am_trailers() */
+	int64_t id;
+	char *from_name, *from_email; /* of the reply */
+	bool cover;		      /* given to the cover letter */
 };
 
 struct store_trailer_list {
@@ -349,6 +353,13 @@ int store_trailer_add(struct db *db, int64_t series_id, int64_t patch_id,
 /* The trailers of a patch, its own and its series', in arrival order. */
 int store_patch_trailers(struct db *db, int64_t patch_id,
 			 struct store_trailer_list *out, struct strbuf *err);
+/*
+ * The trailers of a patch, its own and its series', in arrival order,
+ * with every field: the reply's msgid and sender, and whether the reply
+ * answered the cover letter.
+ */
+int store_patch_am_trailers(struct db *db, int64_t patch_id,
+			    struct store_trailer_list *out, struct strbuf *err);
 /* The trailers of series id as a whole, with msgid, in arrival order. */
 int store_series_trailers(struct db *db, int64_t id,
 			  struct store_trailer_list *out, struct strbuf *err);
