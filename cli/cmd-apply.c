@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cthulhu apply SERIES TOPIC [--patches 1,3-5] [--force]
+ * cthulhu apply --update-trailers TOPIC
  * cthulhu drop COMMIT --reason TEXT
  * cthulhu outbox [--limit N]
  * cthulhu am SERIES [--patches LIST] [-s] [-o FILE]
@@ -24,15 +25,50 @@ static int parse_id(const char *s, long long *out)
 	return *s && !*end && *out > 0 ? 0 : -1;
 }
 
+/* cthulhu apply --update-trailers TOPIC */
+static int update_trailers(struct cli *cli, const char *topic, bool json)
+{
+	json_t *res, *v, *t;
+	size_t i, k;
+	int ret;
+
+	ret = cli_post(cli, "/api/v1/update-trailers",
+		       json_pack("{s:s}", "topic", topic), &res);
+	if (ret || json)
+		return ret ? ret : cli_print_reply(cli);
+	if (!json_array_size(json_object_get(res, "updated"))) {
+		printf("no new trailers for the commits of '%s'\n", topic);
+		return CLI_OK;
+	}
+	printf("updated trailers on '%s' (%s), %.12s..%.12s:\n",
+	       json_str(res, "topic"), short_ref(json_str(res, "branch")),
+	       json_str(res, "old"), json_str(res, "new"));
+	json_array_foreach(json_object_get(res, "updated"), i, v) {
+		printf("  %.12s -> %.12s ", json_str(v, "old"),
+		       json_str(v, "new"));
+		if (json_int(v, "total", 1) > 1)
+			printf("[%lld/%lld] ", json_int(v, "number", 0),
+			       json_int(v, "total", 0));
+		printf("%s\n", json_str(v, "subject"));
+		json_array_foreach(json_object_get(v, "trailers"), k, t)
+			printf("      + %s\n", json_string_value(t));
+	}
+	printf("%zu commit(s) rewritten\n",
+	       json_array_size(json_object_get(res, "replayed")));
+	return CLI_OK;
+}
+
 int cmd_apply(struct cli *cli, int argc, const char **argv)
 {
-	const char *patches = NULL;
+	const char *patches = NULL, *topic = NULL;
 	bool json = false, force = false;
 	struct cli_opt opts[] = {
 		OPT_STRING("patches", &patches, "LIST",
 			   "apply only these patches, e.g. 1,3-5"),
 		OPT_FLAG("force", &force,
 			 "apply even after the soft close of the release cycle"),
+		OPT_STRING("update-trailers", &topic, "TOPIC",
+			   "give the commits of TOPIC the trailers sent since"),
 		OPT_JSON(&json),
 		OPT_END(),
 	};
@@ -42,6 +78,13 @@ int cmd_apply(struct cli *cli, int argc, const char **argv)
 	int ret;
 
 	argc = cli_parse(cli, argc, argv, opts);
+	if (topic) {
+		if (argc || patches || force)
+			cli_usage_error(
+				cli,
+				"'apply --update-trailers' takes only a topic");
+		return update_trailers(cli, topic, json);
+	}
 	if (argc != 2)
 		cli_usage_error(cli, "'apply' takes a series and a topic");
 	if (parse_id(argv[0], &series))

@@ -88,7 +88,9 @@ static const struct cmd verbs[] = {
 	  "series [--author WHO | --msgid ID] [--json]\n"
 	  "series ID [--json]",
 	  "list the patch series received, or show one with its patches" },
-	{ "apply", cmd_apply, "apply [--patches LIST] [--json] SERIES TOPIC",
+	{ "apply", cmd_apply,
+	  "apply [--patches LIST] [--force] [--json] SERIES TOPIC\n"
+	  "apply --update-trailers TOPIC [--json]",
 	  "apply a series, or some of its patches, to a topic as git am -s does" },
 	{ "am", cmd_am, "am [--patches LIST] [-s] [-o FILE] SERIES",
 	  "write a series as the mbox git am takes to commit what apply commits" },

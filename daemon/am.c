@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "lib/error.h"
 #include "daemon/mail.h"
+#include "daemon/store/applied.h"
 #include "daemon/store/series.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -345,6 +346,50 @@ char **am_patch_added(const struct am_patch *p, const struct apply_opts *opts,
 		      size_t *nr)
 {
 	return am_added_trailers(&p->patch, opts, nr);
+}
+
+int am_applied_late(struct db *db, const struct config *cfg,
+		    const struct store_applied *a, struct am_patch *p,
+		    char ***late, size_t *nr_late, struct strbuf *err)
+{
+	struct apply_opts aopts;
+	struct am_opts opts;
+	int64_t message_id = 0;
+	bool found = false;
+	char **now;
+	size_t nr, i, j;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	strbuf_init(&p->msg, 0);
+	*late = NULL;
+	*nr_late = 0;
+	if (!a->patch)
+		return 0;
+	ret = store_patch_message(db, a->patch, &message_id, &found, err);
+	if (ret < 0 || !found)
+		return ret;
+	strbuf_release(&p->msg);
+	am_opts_from_config(&opts, cfg);
+	ret = am_patch_load(db, &opts, a->patch, message_id, a->number,
+			    a->total, p, err);
+	if (ret < 0)
+		return ret;
+	am_apply_opts(&aopts, cfg);
+	now = am_patch_added(p, &aopts, &nr);
+	*late = xcalloc(nr + 1, sizeof(**late));
+	for (i = 0; i < nr; i++) {
+		bool had = false;
+
+		for (j = 0; j < a->nr_trailers && !had; j++)
+			had = !strcasecmp(now[i], a->trailers[j]);
+		if (had)
+			free(now[i]);
+		else
+			(*late)[(*nr_late)++] = now[i];
+	}
+	free(now);
+	return 0;
 }
 
 /* --- a series ------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 
 struct config;
 struct db;
+struct store_applied;
 
 /*
  * The am-ready patches of a series, as `b4 am` makes them: each patch's
@@ -87,6 +88,17 @@ char **am_patch_added(const struct am_patch *p, const struct apply_opts *opts,
 /* The same for any patch p: those of p->trailers its commit gets. */
 char **am_added_trailers(const struct apply_patch *p,
 			 const struct apply_opts *opts, size_t *nr);
+
+/*
+ * The trailers that replies gave applied patch a since it was applied
+ * (its row's trailers): those its commit would get now, as
+ * am_patch_added() gives them, that a->trailers does not list.  *p is
+ * the patch loaded (caller releases it with am_patch_release()); *late
+ * as am_patch_added().  A row without a patch gets none.
+ */
+int am_applied_late(struct db *db, const struct config *cfg,
+		    const struct store_applied *a, struct am_patch *p,
+		    char ***late, size_t *nr_late, struct strbuf *err);
 
 /* The commit options of [tree] committer and [apply] (link, signoff). */
 void am_apply_opts(struct apply_opts *opts, const struct config *cfg);

@@ -6,6 +6,7 @@
  * did.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 #include "daemon/queue.h"
 #include "daemon/series.h"
 #include "daemon/series-range.h"
+#include "daemon/store/applied.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -162,6 +164,56 @@ out:
 }
 
 /*
+ * The trailers that replies gave the applied patches of series id since
+ * they were applied (am_applied_late()): "new_trailers" of each patch of
+ * series (a list, when there are any), "nr_new_trailers" of the series
+ * (how many in all).
+ */
+static int late_decorate(struct db *db, int64_t id, json_t *series,
+			 struct strbuf *err)
+{
+	const struct config *cfg = daemon_config_get();
+	struct store_applied_list rows = { 0 };
+	char idtext[32];
+	size_t i, j, total = 0;
+	int ret;
+
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+	ret = store_applied_list(db, NULL, idtext, &rows, err);
+	for (i = 0; !ret && i < rows.nr; i++) {
+		struct am_patch p;
+		char **late;
+		size_t nr;
+		json_t *list, *pj;
+
+		if (strcmp(rows.v[i].state, "applied"))
+			continue;
+		ret = am_applied_late(db, cfg, &rows.v[i], &p, &late, &nr, err);
+		am_patch_release(&p);
+		if (ret < 0)
+			break;
+		list = json_array();
+		for (j = 0; j < nr; j++) {
+			json_array_append_new(list, json_string(late[j]));
+			free(late[j]);
+		}
+		free(late);
+		total += nr;
+		json_array_foreach(json_object_get(series, "patches"), j, pj)
+			if (json_integer_value(json_object_get(pj, "number")) ==
+				    rows.v[i].number &&
+			    nr)
+				json_object_set(pj, "new_trailers", list);
+		json_decref(list);
+	}
+	json_object_set_new(series, "nr_new_trailers",
+			    json_integer((json_int_t)total));
+	store_applied_list_release(&rows);
+	daemon_config_put();
+	return ret;
+}
+
+/*
  * GET /api/v1/series/ID: the series with its cover letter, patches and
  * their trailers.  A Message-ID in place of ID names the series holding
  * that message.
@@ -201,6 +253,12 @@ static int series_show(struct http_request *req, json_t **out,
 	ret = series_get(db, id, out, err);
 	if (!ret)
 		queue_series_decorate(db, id, *out);
+	if (!ret)
+		ret = late_decorate(db, id, *out, err);
+	if (ret < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return ret;
 }
 

@@ -853,6 +853,206 @@ out:
 	return ret;
 }
 
+/* A commit of the topic that gets trailers, for the update-trailers job. */
+struct late {
+	const struct store_applied *row;
+	struct am_patch patch;
+	char **lines; /* the new trailers */
+	size_t nr_lines;
+	struct strbuf message;
+};
+
+static void late_release(struct late *l)
+{
+	size_t i;
+
+	am_patch_release(&l->patch);
+	for (i = 0; i < l->nr_lines; i++)
+		free(l->lines[i]);
+	free(l->lines);
+	strbuf_release(&l->message);
+}
+
+/*
+ * "update-trailers" {topic} -> {topic, branch, old, new, updated:
+ * [{number, total, subject, old, new, trailers}], replayed: [{old,
+ * new}]}: give the applied commits of topic the trailers that replies
+ * gave their patches since (am_applied_late()), as `b4 trailers -u`
+ * does, and write the commits after them again; their authors get the
+ * SHA1-changed notification a drop sends.
+ */
+int apply_job_update_trailers(struct job_ctx *ctx, json_t *args,
+			      json_t **result, struct strbuf *err)
+{
+	const struct config *cfg = ctx->config;
+	struct db *db = ctx->db;
+	const char *topic = jstr(args, "topic");
+	struct store_applied_list rows = { 0 };
+	struct drop_result res = { 0 };
+	struct drop_reword *rw = NULL;
+	struct late *late = NULL;
+	struct apply_opts opts;
+	json_t *changed = NULL, *updated = NULL, *replayed;
+	struct repo *repo;
+	char *branch = NULL;
+	size_t nr = 0, nr_rw = 0, i, k;
+	int ret;
+
+	if (!*topic)
+		return error_set(err, ERR_INVALID,
+				 "update-trailers needs a 'topic'");
+	ret = topic_branch(db, topic, &branch, err);
+	if (ret < 0)
+		return ret;
+	repo = repo_thread(err);
+	if (!repo) {
+		ret = -EIO;
+		goto out;
+	}
+	record_own_move(ctx);
+	ret = repo_ref_oid(repo, branch, res.old_tip, err);
+	if (ret == 0)
+		ret = store_applied_on_topic(db, topic, &rows, err);
+	if (ret < 0)
+		goto out;
+	am_apply_opts(&opts, cfg);
+	late = xcalloc(rows.nr + 1, sizeof(*late));
+	rw = xcalloc(rows.nr + 1, sizeof(*rw));
+	for (i = 0; i < rows.nr; i++) {
+		struct late *l = &late[nr];
+		struct strbuf old = STRBUF_INIT;
+
+		strbuf_init(&l->message, 0);
+		ret = am_applied_late(db, cfg, &rows.v[i], &l->patch, &l->lines,
+				      &l->nr_lines, err);
+		nr++;
+		if (ret < 0)
+			goto out;
+		if (!l->nr_lines ||
+		    !repo_is_ancestor(repo, rows.v[i].commit, res.old_tip))
+			continue;
+		l->row = &rows.v[i];
+		ret = drop_commit_message(repo, l->row->commit, &old, err);
+		if (ret == 0)
+			apply_message_update(old.buf,
+					     (const char *const *)l->lines,
+					     l->nr_lines,
+					     l->patch.patch.message_id, &opts,
+					     &l->message);
+		strbuf_release(&old);
+		if (ret < 0)
+			goto out;
+		rw[nr_rw].commit = l->row->commit;
+		rw[nr_rw].message = l->message.buf;
+		nr_rw++;
+	}
+	if (!nr_rw) {
+		*result = json_pack("{s:s, s:s, s:s, s:s, s:[], s:[]}", "topic",
+				    topic, "branch", branch, "old", res.old_tip,
+				    "new", res.old_tip, "updated", "replayed");
+		goto out;
+	}
+	ret = drop_reword(repo, branch, rw, nr_rw,
+			  cfg->committer_name ? cfg->committer_name : "cthulhu",
+			  cfg->committer_email ? cfg->committer_email :
+						 "cthulhu@localhost",
+			  &res, err);
+	if (ret < 0)
+		goto out;
+
+	changed = json_object();
+	updated = json_array();
+	ret = db_begin(db, err);
+	if (ret < 0) {
+		ref_restore(repo, branch, res.old_tip, res.new_tip);
+		goto out;
+	}
+	for (i = 0; !ret && i < nr; i++) {
+		const struct late *l = &late[i];
+		char **all;
+
+		if (!l->row)
+			continue;
+		all = xcalloc(l->row->nr_trailers + l->nr_lines + 1,
+			      sizeof(*all));
+		for (k = 0; k < l->row->nr_trailers; k++)
+			all[k] = l->row->trailers[k];
+		for (k = 0; k < l->nr_lines; k++)
+			all[l->row->nr_trailers + k] = l->lines[k];
+		ret = store_applied_set_trailers(db, l->row->id, all,
+						 l->row->nr_trailers +
+							 l->nr_lines,
+						 err);
+		free(all);
+	}
+	for (i = 0; !ret && i < res.nr; i++) {
+		struct store_applied a;
+
+		ret = store_applied_on_commit(db, res.map[i].old, &a, err);
+		if (!ret && a.id)
+			ret = follow_commit(db, &a, res.map[i].new, "trailers",
+					    changed, err);
+		for (k = 0; !ret && a.id && k < nr; k++) {
+			json_t *lines;
+			size_t j;
+
+			if (!late[k].row || late[k].row->id != a.id)
+				continue;
+			lines = json_array();
+			for (j = 0; j < late[k].nr_lines; j++)
+				json_array_append_new(lines,
+						      json_string(
+							      late[k].lines[j]));
+			json_array_append_new(
+				updated,
+				json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}",
+					  "number", (json_int_t)a.number,
+					  "total", (json_int_t)a.total,
+					  "subject", a.subject, "old",
+					  res.map[i].old, "new", res.map[i].new,
+					  "trailers", lines));
+		}
+		store_applied_release(&a);
+	}
+	if (!ret)
+		ret = tell_changed(db, cfg, topic, branch,
+				   "new trailers from the review", changed,
+				   err);
+	if (!ret)
+		ret = db_commit(db, err);
+	if (ret < 0) {
+		db_rollback(db);
+		ref_restore(repo, branch, res.old_tip, res.new_tip);
+		goto out;
+	}
+
+	record_own_move(ctx);
+	notify_deliver(db, cfg, NULL);
+	engine_kick(JOB_NEXT_REBUILD, NULL, 0);
+	replayed = json_array();
+	for (i = 0; i < res.nr; i++)
+		json_array_append_new(replayed, json_pack("{s:s, s:s}", "old",
+							  res.map[i].old, "new",
+							  res.map[i].new));
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "topic", topic,
+			    "branch", branch, "old", res.old_tip, "new",
+			    res.new_tip, "updated", updated, "replayed",
+			    replayed);
+	log_info("gave %zu commit(s) of '%s' new trailers (%zu rewritten)",
+		 nr_rw, topic, res.nr);
+out:
+	for (i = 0; late && i < nr; i++)
+		late_release(&late[i]);
+	free(late);
+	free(rw);
+	free(res.map);
+	json_decref(changed);
+	json_decref(updated);
+	store_applied_list_release(&rows);
+	free(branch);
+	return ret;
+}
+
 /*
  * Follow applied patches across a topic's forced move: each applied
  * commit no longer on the branch is looked for among the branch's

@@ -491,6 +491,51 @@ void apply_message_added(const struct apply_patch *p,
 	strbuf_release(&msg);
 }
 
+void apply_message_update(const char *message, const char *const *trailers,
+			  size_t nr, const char *message_id,
+			  const struct apply_opts *opts, struct strbuf *out)
+{
+	struct strbuf msg = STRBUF_INIT, link = STRBUF_INIT;
+	struct strbuf sob = STRBUF_INIT;
+	bool any = false;
+	size_t i;
+
+	strbuf_addstr(&msg, message);
+	stripspace(&msg);
+	if (opts->link && *opts->link && message_id && *message_id) {
+		strbuf_addstr(&link, "Link: ");
+		expand_link(&link, opts->link, message_id);
+		strbuf_addch(&link, '\n');
+	}
+	if (opts->signoff) {
+		strbuf_addstr(&sob, "Signed-off-by: ");
+		add_without_crud(&sob, opts->committer_name);
+		strbuf_addstr(&sob, " <");
+		add_without_crud(&sob, opts->committer_email);
+		strbuf_addstr(&sob, ">\n");
+	}
+	/* b4 trailers -u: the new ones go above our Link: and sign-off */
+	if (sob.len)
+		remove_trailer(&msg, sob.buf);
+	if (link.len)
+		remove_trailer(&msg, link.buf);
+	for (i = 0; i < nr; i++)
+		any |= add_trailer(&msg, trailers[i]);
+	if (link.len) {
+		strbuf_setlen(&link, link.len - 1);
+		add_trailer(&msg, link.buf);
+	}
+	if (sob.len)
+		append_signoff(&msg, sob.buf);
+	if (any)
+		strbuf_addbuf(out, &msg);
+	else
+		strbuf_addstr(out, message);
+	strbuf_release(&sob);
+	strbuf_release(&link);
+	strbuf_release(&msg);
+}
+
 /* --- applying ------------------------------------------------------------ */
 
 /* Where git_apply_to_tree() was when it failed. */

@@ -77,6 +77,17 @@ void apply_message_added(const struct apply_patch *p,
 			 bool *added);
 
 /*
+ * An applied commit's message with trailers[0..nr) added as b4 trailers
+ * -u adds them: after its trailer block, without those it has already,
+ * then the Link: of message_id and the committer's Signed-off-by (by
+ * opts) moved below them.  Appended to out; message as it is when none
+ * is new.
+ */
+void apply_message_update(const char *message, const char *const *trailers,
+			  size_t nr, const char *message_id,
+			  const struct apply_opts *opts, struct strbuf *out);
+
+/*
  * Apply patches[0..nr) one after the other on top of commit base_hex and
  * write one commit per patch; refs are not touched.  done[] (nr entries,
  * the caller's) receives the commits.  On error nothing refers to what was

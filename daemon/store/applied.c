@@ -230,6 +230,18 @@ int store_applied_move(struct db *db, const struct store_applied *a,
 		       "tii", commit, at, a->id);
 }
 
+int store_applied_set_trailers(struct db *db, int64_t id, char *const *lines,
+			       size_t nr, struct strbuf *err)
+{
+	char *text = strv_json(lines, nr);
+	int ret;
+
+	ret = db_exec(db, err, "UPDATE applied SET trailers = ? WHERE id = ?",
+		      "ti", text ? text : "[]", id);
+	free(text);
+	return ret;
+}
+
 int store_applied_mark_dropped(struct db *db, int64_t id, const char *reason,
 			       int64_t at, struct strbuf *err)
 {

@@ -83,8 +83,12 @@ int store_applied_list(struct db *db, const char *topic, const char *series,
 int store_applied_set_notification(struct db *db, int64_t series_id,
 				   const char *topic, int64_t notification,
 				   struct strbuf *err);
+/* Row id's commit now has the trailers lines[0..nr) of replies. */
+int store_applied_set_trailers(struct db *db, int64_t id, char *const *lines,
+			       size_t nr, struct strbuf *err);
 /*
- * The patch of a is now commit (why: "drop" or "rebase"): a->commit goes
+ * The patch of a is now commit (why: "drop", "rebase" or "trailers"):
+ * a->commit goes
  * to applied_history and the row changes at the time given.
  */
 int store_applied_move(struct db *db, const struct store_applied *a,

@@ -929,6 +929,16 @@ int store_patch_of_message(struct db *db, int64_t message_id, int64_t *id,
 			found);
 }
 
+int store_patch_message(struct db *db, int64_t id, int64_t *message_id,
+			bool *found, struct strbuf *err)
+{
+	return id_found(db_query_int(db, message_id, err,
+				     "SELECT message_id FROM patches "
+				     "WHERE id = ?",
+				     "i", id),
+			found);
+}
+
 int store_patch_by_number(struct db *db, int64_t series_id, int64_t number,
 			  int64_t *id, bool *found, struct strbuf *err)
 {

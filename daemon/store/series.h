@@ -318,6 +318,9 @@ int store_patch_add(struct db *db, const struct store_patch *p,
 /* The patch of the mail of row message_id into *id. */
 int store_patch_of_message(struct db *db, int64_t message_id, int64_t *id,
 			   bool *found, struct strbuf *err);
+/* The mail (messages row) of patch id into *message_id. */
+int store_patch_message(struct db *db, int64_t id, int64_t *message_id,
+			bool *found, struct strbuf *err);
 /* Patch number of series series_id into *id. */
 int store_patch_by_number(struct db *db, int64_t series_id, int64_t number,
 			  int64_t *id, bool *found, struct strbuf *err);
