@@ -116,6 +116,13 @@ diff --git a/a.txt b/a.txt
 -35
 +35 (thirty-five)
 EOF
+# patch 3: a sender and a trailer in UTF-8
+reply r5 '=?UTF-8?q?Zo=C3=AB_=C3=9Cn=C3=AFcode?= <zoe@example.org>' \
+	'Re: [PATCH 3/3] pmu: Change thirty-five' r5@example.org "$p3" \
+	'MIME-Version: 1.0' 'Content-Type: text/plain; charset=utf-8' \
+	'Content-Transfer-Encoding: 8bit' <<'EOF'
+Acked-by: Zoë Ünïcode <zoe@example.org>
+EOF
 # the cover letter: an Acked-by for the whole series
 reply r0 'Ack Er <ack@example.org>' 'Re: [PATCH 0/3] pmu: Spell numbers' \
 	r0@example.org "$c0" <<'EOF'
@@ -123,7 +130,7 @@ For the series:
 
 Acked-by: Ack Er <ack@example.org>
 EOF
-for f in "$T"/series/*.patch "$T/r1" "$T/r2" "$T/r3" "$T/r4" "$T/r0"; do
+for f in "$T"/series/*.patch "$T/r1" "$T/r2" "$T/r3" "$T/r4" "$T/r5" "$T/r0"; do
 	cat "$f"
 	echo
 done >"$T/thread.mbox"
@@ -162,6 +169,7 @@ messages()
 b4t_msgs=$(messages "$T"/b4t/*.mbx)
 b4_msgs=$(messages "$T"/b4/*.mbx)
 like "$b4t_msgs" 'Acked-by: Ack Er' "b4 -t gives the cover's trailer to the patches"
+like "$b4t_msgs" 'Acked-by: Zoë Ünïcode <zoe@example.org>' "and takes the UTF-8 one"
 
 # --- cthulhu am ---------------------------------------------------------------
 
