@@ -223,19 +223,19 @@ int cmd_am(struct cli *cli, int argc, const char **argv)
 	struct strbuf path = STRBUF_INIT;
 	struct strbuf *body;
 	long long series;
-	json_t *nums, *v;
+	json_t *nums, *v, *res, *t;
 	FILE *f = stdout;
-	size_t i;
-	int k, ret;
+	size_t i, k;
+	int a, ret;
 
 	/* b4's short options */
-	for (k = 1; k < argc; k++) {
-		if (!strcmp(argv[k], "--"))
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--"))
 			break;
-		if (!strcmp(argv[k], "-s"))
-			argv[k] = "--signoff";
-		else if (!strcmp(argv[k], "-o"))
-			argv[k] = "--output";
+		if (!strcmp(argv[a], "-s"))
+			argv[a] = "--signoff";
+		else if (!strcmp(argv[a], "-o"))
+			argv[a] = "--output";
 	}
 	argc = cli_parse(cli, argc, argv, opts);
 	if (argc != 1)
@@ -270,5 +270,15 @@ int cmd_am(struct cli *cli, int argc, const char **argv)
 		cli_error("cannot write '%s': %s", output, strerror(errno));
 		return CLI_REFUSED;
 	}
+	/* b4 am: "NOTE: some trailers ignored due to from/email mismatches" */
+	strbuf_addf(&path, "/api/v1/series/%lld", series);
+	ret = cli_get(cli, path.buf, &res);
+	strbuf_release(&path);
+	json_array_foreach(ret ? NULL : json_object_get(res, "patches"), i, v)
+		json_array_foreach(json_object_get(v, "trailers_left_out"), k,
+				   t)
+			fprintf(stderr,
+				"warning: [%lld] trailer left out, it names someone else than the reply's sender: %s\n",
+				json_int(v, "number", 0), json_string_value(t));
 	return CLI_OK;
 }

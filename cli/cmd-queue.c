@@ -398,6 +398,10 @@ static int print_show(struct cli *cli, json_t *res)
 		json_array_foreach(json_object_get(p, "new_trailers"), k, t)
 			printf("    new since applied: %s\n",
 			       json_string_value(t));
+		json_array_foreach(json_object_get(p, "trailers_left_out"), k,
+				   t)
+			printf("    left out, names someone else than its sender: %s\n",
+			       json_string_value(t));
 	}
 	print_grouping(json_object_get(res, "grouping"));
 	strbuf_release(&sb);

@@ -22,6 +22,7 @@
 #include "daemon/series.h"
 #include "daemon/series-range.h"
 #include "daemon/store/applied.h"
+#include "daemon/store/series.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -214,6 +215,54 @@ static int late_decorate(struct db *db, int64_t id, json_t *series,
 }
 
 /*
+ * The trailers of replies that apply leaves out because they name
+ * someone else than the reply's sender (as b4 am reports them):
+ * "trailers_left_out" of each patch of series, when there are any.
+ */
+static int left_out_decorate(struct db *db, json_t *series, struct strbuf *err)
+{
+	const struct config *cfg = daemon_config_get();
+	struct am_opts opts;
+	json_t *pj;
+	size_t i, k;
+	int ret = 0;
+
+	am_opts_from_config(&opts, cfg);
+	json_array_foreach(json_object_get(series, "patches"), i, pj) {
+		int64_t pid = json_integer_value(json_object_get(pj, "id"));
+		int64_t number =
+			json_integer_value(json_object_get(pj, "number"));
+		int64_t message_id = 0;
+		struct am_patch p;
+		bool found = false;
+		json_t *list;
+
+		if (!json_is_true(json_object_get(pj, "has_diff")))
+			continue;
+		ret = store_patch_message(db, pid, &message_id, &found, err);
+		if (ret < 0)
+			break;
+		if (!found)
+			continue;
+		ret = am_patch_load(db, &opts, pid, message_id, number, 0, &p,
+				    err);
+		if (ret == 0 && p.nr_skipped) {
+			list = json_array();
+			for (k = 0; k < p.nr_skipped; k++)
+				json_array_append_new(list,
+						      json_string(
+							      p.skipped[k]));
+			json_object_set_new(pj, "trailers_left_out", list);
+		}
+		am_patch_release(&p);
+		if (ret < 0)
+			break;
+	}
+	daemon_config_put();
+	return ret;
+}
+
+/*
  * GET /api/v1/series/ID: the series with its cover letter, patches and
  * their trailers.  A Message-ID in place of ID names the series holding
  * that message.
@@ -255,6 +304,8 @@ static int series_show(struct http_request *req, json_t **out,
 		queue_series_decorate(db, id, *out);
 	if (!ret)
 		ret = late_decorate(db, id, *out, err);
+	if (!ret)
+		ret = left_out_decorate(db, *out, err);
 	if (ret < 0) {
 		json_decref(*out);
 		*out = NULL;

@@ -68,8 +68,8 @@ reply()
 	{
 		printf 'From mboxrd@z Thu Jan  1 00:00:00 1970\n'
 		printf 'From: %s\nSubject: %s\nDate: %s\n' "$from" "$subject" "$(date -R)"
-		printf 'Message-Id: <%s>\nIn-Reply-To: <%s>\nReferences: <%s> <%s>\n' \
-			"$id" "$parent" "$c0" "$parent"
+		printf 'Message-Id: <%s>\nIn-Reply-To: <%s>\nReferences: %s\n' \
+			"$id" "$parent" "${REFS:-<$c0> <$parent>}"
 		for h in "$@"; do printf '%s\n' "$h"; done
 		printf '\n'
 		cat
@@ -197,6 +197,11 @@ run am -s "$sid"
 printf '%s\n' "$out" >"$T/cth-t.mbox"
 is "$(messages "$T/cth-t.mbox")" "$b4t_msgs" \
 	"cthulhu am -s to stdout: the commit messages of b4 am -t -l -s"
+like "$err" "warning: \\[1\\] trailer left out, it names someone else than the reply's sender: Tested-by: Some One Else <else@example.org> \\(from Rev Iewer <rev@example.org>\\)" \
+	"cthulhu am reports the trailer left out, as b4 am does"
+run show "$sid"
+like "$out" 'left out, names someone else than its sender: Tested-by: Some One Else' \
+	"so does cthulhu show"
 run am --patches 2 "$sid"
 is "$(grep -c '^From git@z' "$T/out")" 1 "--patches 2: one patch"
 like "$out" 'Subject: \[PATCH 2/3\] pmu: Change twenty' "the one asked for"
@@ -231,6 +236,50 @@ is "$(git --git-dir="$T/src.git" log -1 --format=%B pmu | sed "/^$/d" | tail -n 
 is "$(sql "SELECT trailers FROM applied WHERE number = 1")" \
 	'["Reviewed-by: Rev Iewer <rev@example.org>","Acked-by: Ack Er <ack@example.org>"]' \
 	"the applied row records the trailers the commit got"
+
+# --- UTF-8 in the subject and the author: git am is the oracle --------------
+
+# b4 0.12 fails on a folded encoded Subject:, so compare cthulhu am's mbox
+# as git am commits it with cthulhu apply's commit.
+(
+	cd "$T/dev"
+	git checkout -q -b utf8 base
+	printf 'x\n' >u.txt && git add u.txt
+	GIT_AUTHOR_NAME='Björn Töpel' GIT_AUTHOR_EMAIL=bjorn@example.org \
+	GIT_AUTHOR_DATE="$((now - 50)) +0100" git commit -q -m 'pmu: Add ü, the umlaut – and a dash
+
+Grüße.
+
+Signed-off-by: Björn Töpel <bjorn@example.org>'
+	git format-patch -q -1 --thread --stdout >"$T/utf8.mbox"
+)
+u1=$(sed -n 's/^Message-I[dD]: <\(.*\)>$/\1/p' "$T/utf8.mbox")
+REFS="<$u1>" reply r6 'Re Viewer <rev@example.org>' 'Re: [PATCH] pmu: umlaut' r6@example.org "$u1" \
+	'MIME-Version: 1.0' 'Content-Type: text/plain; charset=utf-8' \
+	'Content-Transfer-Encoding: 8bit' <<'EOF'
+Reviewed-by: Re Viewer <rev@example.org>
+Tested-by: Zoë Ünïcode <zoe@example.org>
+EOF
+run submit "$T/utf8.mbox"
+run submit "$T/r6"
+usid=$(sql "SELECT series_id FROM patches WHERE subject LIKE 'pmu: Add %'")
+run am -s -o "$T/utf8-am.mbox" "$usid"
+is "$rc" 0 "cthulhu am of a patch in UTF-8"
+git --git-dir="$T/src.git" branch -q utf8t base
+stop_daemon
+write_config "$T/cthulhu.conf" "$T/src.git" '[topic "pmu"]' '	order = 1' \
+	'[topic "utf8t"]' '	order = 2'
+start_daemon "$T/cthulhu.conf"
+run apply "$usid" utf8t
+is "$rc" 0 "and cthulhu apply of it"
+like "$err" 'Tested-by: Zoë Ünïcode' "the Tested-by naming someone else is reported"
+is "$(messages "$T/utf8-am.mbox")" \
+	"$(git --git-dir="$T/src.git" log --reverse --format='%an <%ae> %ad%n%B--' base..utf8t)" \
+	"git am of cthulhu am's mbox makes the message and author cthulhu apply makes"
+like "$(git --git-dir="$T/src.git" log -1 --format=%B utf8t)" 'Reviewed-by: Re Viewer <rev@example.org>' \
+	"with the reply's trailer"
+like "$(git --git-dir="$T/src.git" log -1 --format=%s utf8t)" '^pmu: Add ü, the umlaut – and a dash$' \
+	"the subject in UTF-8 survives"
 
 outbox_has() { [ "$(ls "$T/state/outbox/new" 2>/dev/null | wc -l)" -ge "$1" ]; }
 wait_for 10 outbox_has 1
