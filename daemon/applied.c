@@ -388,8 +388,9 @@ static void record_own_move(struct job_ctx *ctx)
 }
 
 /*
- * Test points (testhook.h): a crash at "apply-moved" or "drop-moved" once
- * the topic moved, before the transaction that records the move.
+ * Test points (testhook.h): a crash at "apply-moved", "drop-moved" or
+ * "update-trailers-moved" once the topic moved, before the transaction
+ * that records the move.
  */
 static void crash_point(const char *point)
 {
@@ -895,7 +896,8 @@ int apply_job_update_trailers(struct job_ctx *ctx, json_t *args,
 	json_t *changed = NULL, *updated = NULL, *replayed;
 	struct repo *repo;
 	char *branch = NULL;
-	size_t nr = 0, nr_rw = 0, i, k;
+	size_t nr = 0, nr_rw = 0, nr_rows = 0, i, k;
+	bool same;
 	int ret;
 
 	if (!*topic)
@@ -932,6 +934,7 @@ int apply_job_update_trailers(struct job_ctx *ctx, json_t *args,
 		    !repo_is_ancestor(repo, rows.v[i].commit, res.old_tip))
 			continue;
 		l->row = &rows.v[i];
+		nr_rows++;
 		ret = drop_commit_message(repo, l->row->commit, &old, err);
 		if (ret == 0)
 			apply_message_update(old.buf,
@@ -939,26 +942,39 @@ int apply_job_update_trailers(struct job_ctx *ctx, json_t *args,
 					     l->nr_lines,
 					     l->patch.patch.message_id, &opts,
 					     &l->message);
+		/*
+		 * The commit has them already (a run cut short after the
+		 * topic moved, the move followed since): record them only.
+		 */
+		same = ret == 0 && !strcmp(old.buf, l->message.buf);
 		strbuf_release(&old);
 		if (ret < 0)
 			goto out;
+		if (same)
+			continue;
 		rw[nr_rw].commit = l->row->commit;
 		rw[nr_rw].message = l->message.buf;
 		nr_rw++;
 	}
-	if (!nr_rw) {
+	if (!nr_rows) {
 		*result = json_pack("{s:s, s:s, s:s, s:s, s:[], s:[]}", "topic",
 				    topic, "branch", branch, "old", res.old_tip,
 				    "new", res.old_tip, "updated", "replayed");
 		goto out;
 	}
-	ret = drop_reword(repo, branch, rw, nr_rw,
-			  cfg->committer_name ? cfg->committer_name : "cthulhu",
-			  cfg->committer_email ? cfg->committer_email :
-						 "cthulhu@localhost",
-			  &res, err);
+	if (nr_rw)
+		ret = drop_reword(repo, branch, rw, nr_rw,
+				  cfg->committer_name ? cfg->committer_name :
+							"cthulhu",
+				  cfg->committer_email ? cfg->committer_email :
+							 "cthulhu@localhost",
+				  &res, err);
+	else
+		memcpy(res.new_tip, res.old_tip, sizeof(res.new_tip));
 	if (ret < 0)
 		goto out;
+	if (nr_rw)
+		crash_point("update-trailers-moved");
 
 	changed = json_object();
 	updated = json_array();

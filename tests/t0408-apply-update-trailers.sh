@@ -146,4 +146,50 @@ like "$out" "no new trailers" "and a second run changes nothing"
 is "$(rev pmu)" "$newo" "the topic did not move"
 run apply --update-trailers nosuch
 is "$rc" 1 "an unknown topic is refused"
+
+# --- kill -9 between the topic's move and the rows ----------------------------
+
+p3=$(sed -n 's/^Message-I[dD]: <\(.*\)>$/\1/p' "$T"/series/0003-*.patch)
+{
+	printf 'From mboxrd@z Thu Jan  1 00:00:00 1970\n'
+	printf 'From: Late Tester <tester@example.org>\nSubject: Re: [PATCH 3/3] pmu: Change 35\n'
+	printf 'Date: %s\nMessage-Id: <tester@example.org>\n' "$(date -R)"
+	printf 'In-Reply-To: <%s>\nReferences: <%s> <%s>\n\n' "$p3" "$c0" "$p3"
+	printf 'Tested-by: Late Tester <tester@example.org>\n'
+} >"$T/tester.mbox"
+dead()
+{
+	! kill -0 "$DAEMON_PID" 2>/dev/null ||
+		[ "$(ps -o stat= -p "$DAEMON_PID" | cut -c1)" = Z ]
+}
+sql_is() { [ "$(sql "$1")" = "$2" ]; }
+if have_test_hooks; then
+	run submit "$T/tester.mbox"
+	stop_daemon
+	CTHULHU_TEST_CRASH_AT=update-trailers-moved
+	export CTHULHU_TEST_CRASH_AT
+	start_daemon "$T/cthulhu.conf"
+	unset CTHULHU_TEST_CRASH_AT
+	run apply --update-trailers pmu
+	wait_for 30 dead
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	moved=$(rev pmu)
+	check "the daemon died after moving the topic" test "$moved" != "$newo"
+	like "$(git --git-dir="$T/src.git" log -1 --format=%B pmu~1)" 'Tested-by: Late Tester' \
+		"with the trailer in the commit"
+	start_daemon "$T/cthulhu.conf"
+	ok "cthulhud starts again"
+	check "the rows follow the moved commits" \
+		wait_for 20 sql_is "SELECT commit_sha FROM applied WHERE series_id = $oid" "$moved"
+	run apply --update-trailers pmu
+	is "$rc" 0 "--update-trailers again exits 0"
+	is "$(rev pmu)" "$moved" "and does not rewrite the commits again"
+	is "$(sql "SELECT trailers FROM applied WHERE series_id = $sid AND number = 3")" \
+		'["Tested-by: Late Tester <tester@example.org>"]' \
+		"it records the trailer the commit has"
+	run show "$sid"
+	is "$(printf '%s\n' "$out" | grep -c 'new since applied')" 0 \
+		"and nothing is new any more"
+fi
 done_testing
