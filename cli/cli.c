@@ -329,6 +329,16 @@ int cli_get(struct cli *cli, const char *path, json_t **out)
 	return cli_request(cli, "GET", path, NULL, out);
 }
 
+int cli_get_raw(struct cli *cli, const char *path)
+{
+	int ret;
+
+	cli->reply.raw = true;
+	ret = cli_send(cli, "GET", path, NULL, NULL, 0, NULL);
+	cli->reply.raw = false;
+	return ret;
+}
+
 int cli_post(struct cli *cli, const char *path, json_t *body, json_t **out)
 {
 	return cli_request(cli, "POST", path, body, out);

@@ -128,6 +128,8 @@ json_t *cli_parse_numbers(struct cli *cli, const char *option,
  * <message>" is printed and CLI_REFUSED or CLI_UNREACHABLE returned.
  */
 int cli_get(struct cli *cli, const char *path, json_t **out);
+/* GET of an answer that is not JSON (an mbox): it is in cli->reply.body. */
+int cli_get_raw(struct cli *cli, const char *path);
 /* body (may be NULL) is sent as JSON; the reference is taken. */
 int cli_post(struct cli *cli, const char *path, json_t *body, json_t **out);
 /* Raw bytes (an mbox for submit) of the given Content-Type. */

@@ -148,7 +148,8 @@ int client_request(struct client *c, const char *method, const char *path,
 		goto out;
 	}
 
-	if (reply->body.len) {
+	if (reply->body.len &&
+	    !(reply->raw && reply->status >= 200 && reply->status < 300)) {
 		reply->json = json_loadb(reply->body.buf, reply->body.len,
 					 JSON_DECODE_ANY, &jerr);
 		if (!reply->json && reply->status < 400) {

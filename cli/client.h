@@ -38,11 +38,13 @@ struct client_reply {
 	long status; /* HTTP status; 0 when nothing was received */
 	struct strbuf body;
 	json_t *json; /* owned by the reply; NULL if the body is not JSON */
+	/* set by the caller: a 2xx body is text (an mbox), not JSON */
+	bool raw;
 };
 
-#define CLIENT_REPLY_INIT            \
-	{                            \
-		0, STRBUF_INIT, NULL \
+#define CLIENT_REPLY_INIT                   \
+	{                                   \
+		0, STRBUF_INIT, NULL, false \
 	}
 
 /* Talk to the daemon at the Unix socket path. */

@@ -384,10 +384,24 @@ static int print_show(struct cli *cli, json_t *res)
 		printf("lint (series):\n");
 		print_findings(json_object_get(res, "lint"), "    ");
 	}
+	if (json_int(res, "nr_new_trailers", 0))
+		printf("trailers: %lld new trailer%s since applied (cthulhu apply --update-trailers TOPIC)\n",
+		       json_int(res, "nr_new_trailers", 0),
+		       json_int(res, "nr_new_trailers", 0) == 1 ? "" : "s");
 	json_array_foreach(json_object_get(res, "patches"), i, p) {
+		json_t *t;
+		size_t k;
+
 		printf("[%lld] %s\n", json_int(p, "number", 0),
 		       json_str(p, "subject"));
 		print_findings(json_object_get(p, "lint"), "    ");
+		json_array_foreach(json_object_get(p, "new_trailers"), k, t)
+			printf("    new since applied: %s\n",
+			       json_string_value(t));
+		json_array_foreach(json_object_get(p, "trailers_left_out"), k,
+				   t)
+			printf("    left out, names someone else than its sender: %s\n",
+			       json_string_value(t));
 	}
 	print_grouping(json_object_get(res, "grouping"));
 	strbuf_release(&sb);

@@ -92,8 +92,12 @@ static const struct cmd verbs[] = {
 	  "series [--author WHO | --msgid ID] [--json]\n"
 	  "series ID [--json]",
 	  "list the patch series received, or show one with its patches" },
-	{ "apply", cmd_apply, "apply [--patches LIST] [--json] SERIES TOPIC",
+	{ "apply", cmd_apply,
+	  "apply [--patches LIST] [--force] [--json] SERIES TOPIC\n"
+	  "apply --update-trailers TOPIC [--json]",
 	  "apply a series, or some of its patches, to a topic as git am -s does" },
+	{ "am", cmd_am, "am [--patches LIST] [-s] [-o FILE] SERIES",
+	  "write a series as the mbox git am takes to commit what apply commits" },
 	{ "drop", cmd_drop, "drop --reason TEXT [--json] COMMIT",
 	  "remove an applied commit from its topic and tell its author why" },
 	{ "outbox", cmd_outbox, "outbox [--limit N] [--json]",

@@ -41,10 +41,12 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 # patchwork grouping model and a fake daemon that sends the CLI broken
 # answers, Buildbot for the gate's external mode, clang-format for the
 # layout of the C files, public-inbox (init, mda, httpd) for real inboxes
-# that [inbox] follows over git's smart HTTP and from a directory.
+# that [inbox] follows over git's smart HTTP and from a directory, b4 as
+# the oracle of the trailer tests (cthulhu am and apply give the commit
+# messages b4 am gives, tests/t0406-*).
 TEST_PKGS="git sqlite3 curl jq chromium nodejs fonts-dejavu-core
 	groff-base procps python3 clang-format
-	buildbot buildbot-worker public-inbox"
+	buildbot buildbot-worker public-inbox b4"
 
 as_root()
 {

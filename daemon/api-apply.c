@@ -43,6 +43,26 @@ static int apply_post(struct http_request *req, json_t **out,
 	return engine_run(JOB_APPLY, args, out, err);
 }
 
+/*
+ * POST /api/v1/update-trailers {topic}: the commits of topic given the
+ * trailers that arrived since they were applied, and those rewritten
+ * after them ("update-trailers" job of applied.c).
+ */
+static int update_trailers_post(struct http_request *req, json_t **out,
+				struct strbuf *err)
+{
+	json_t *args = http_json_body(req, err);
+
+	if (!args)
+		return ERR_INVALID;
+	if (!json_is_string(json_object_get(args, "topic"))) {
+		json_decref(args);
+		return error_set(err, ERR_INVALID,
+				 "update-trailers needs 'topic'");
+	}
+	return engine_run(JOB_UPDATE_TRAILERS, args, out, err);
+}
+
 /* POST /api/v1/drop {commit, reason}: the new tip and replayed commits. */
 static int drop_post(struct http_request *req, json_t **out, struct strbuf *err)
 {
@@ -158,6 +178,7 @@ static int applied_list(struct http_request *req, json_t **out,
 const struct route api_apply_routes[] = {
 	{ "POST", "/api/v1/apply", apply_post },
 	{ "POST", "/api/v1/drop", drop_post },
+	{ "POST", "/api/v1/update-trailers", update_trailers_post },
 	{ "GET", "/api/v1/outbox", outbox_list },
 	{ "GET", "/api/v1/applied", applied_list },
 	{ 0 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/am.h"
 #include "daemon/applied.h"
 #include "daemon/bus.h"
 #include "daemon/apply.h"
@@ -71,22 +72,6 @@ static int topic_branch(struct db *db, const char *topic, char **branch,
 	t.branch = NULL;
 	store_topic_release(&t);
 	return 0;
-}
-
-static void opts_from_config(struct apply_opts *opts, const struct config *cfg)
-{
-	const char *link = config_get(cfg, "apply.link");
-	bool signoff = true;
-
-	memset(opts, 0, sizeof(*opts));
-	opts->committer_name = cfg->committer_name ? cfg->committer_name :
-						     "cthulhu";
-	opts->committer_email = cfg->committer_email ? cfg->committer_email :
-						       "cthulhu@localhost";
-	opts->link = link ? link : "https://lore.kernel.org/r/%s";
-	config_get_bool(cfg, "apply.signoff", true, &signoff, NULL);
-	opts->signoff = signoff;
-	opts->three_way = true;
 }
 
 /*
@@ -155,25 +140,6 @@ static bool wanted(json_t *numbers, int64_t n)
 		if (json_integer_value(v) == n)
 			return true;
 	return false;
-}
-
-struct pending {
-	struct mail *mail;
-	struct strbuf msg;
-	char **trailers;
-	size_t nr_trailers;
-	char name[64];
-};
-
-static void pending_release(struct pending *p)
-{
-	size_t i;
-
-	mail_free(p->mail);
-	strbuf_release(&p->msg);
-	for (i = 0; i < p->nr_trailers; i++)
-		free(p->trailers[i]);
-	free(p->trailers);
 }
 
 /* Put refname back to old after a failed transaction (best effort). */
@@ -318,9 +284,11 @@ int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
 		   struct strbuf *err)
 {
 	json_t *applied = json_array(), *missing = json_array(), *row;
+	struct apply_opts opts;
 	size_t i, j = 0;
 	int ret = 0;
 
+	am_apply_opts(&opts, cfg);
 	*nid = 0;
 	*info = json_pack("{s:I, s:s, s:s, s:o, s:o}", "series_id",
 			  (json_int_t)series_id, "topic", topic, "branch",
@@ -328,6 +296,9 @@ int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
 	json_array_foreach(rows, i, row) {
 		const char *subject = jstr(row, "subject");
 		struct store_applied a;
+		json_t *added;
+		char **lines;
+		size_t nr_lines, k;
 
 		if (!wanted(numbers, jint(row, "number"))) {
 			json_array_append_new(missing,
@@ -355,17 +326,28 @@ int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
 			.method = done[j].three_way ? "3way" : "apply",
 			.applied_at = time(NULL),
 		};
+		/* the trailers of replies the commit got (daemon/am.h) */
+		lines = am_added_trailers(&ps[j], &opts, &nr_lines);
+		a.trailers = lines;
+		a.nr_trailers = nr_lines;
 		ret = store_applied_add(db, &a, err);
-		if (ret < 0)
+		added = json_array();
+		for (k = 0; k < nr_lines; k++) {
+			json_array_append_new(added, json_string(lines[k]));
+			free(lines[k]);
+		}
+		free(lines);
+		if (ret < 0) {
+			json_decref(added);
 			return ret;
-		json_array_append_new(applied,
-				      json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
-						"number", (json_int_t)a.number,
-						"total", (json_int_t)a.total,
-						"subject", a.subject, "commit",
-						a.commit, "patch_id",
-						a.patch_id, "method",
-						a.method));
+		}
+		json_array_append_new(
+			applied,
+			json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o}",
+				  "number", (json_int_t)a.number, "total",
+				  (json_int_t)a.total, "subject", a.subject,
+				  "commit", a.commit, "patch_id", a.patch_id,
+				  "method", a.method, "trailers", added));
 		j++;
 	}
 	ret = db_exec(
@@ -406,8 +388,9 @@ static void record_own_move(struct job_ctx *ctx)
 }
 
 /*
- * Test points (testhook.h): a crash at "apply-moved" or "drop-moved" once
- * the topic moved, before the transaction that records the move.
+ * Test points (testhook.h): a crash at "apply-moved", "drop-moved" or
+ * "update-trailers-moved" once the topic moved, before the transaction
+ * that records the move.
  */
 static void crash_point(const char *point)
 {
@@ -423,17 +406,18 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *topic = jstr(args, "topic");
 	json_t *numbers = json_object_get(args, "patches");
 	bool force = json_is_true(json_object_get(args, "force"));
-	json_t *series = NULL, *rows = NULL, *row, *applied, *missing;
+	json_t *series = NULL, *rows = NULL, *applied, *missing;
 	json_t *warnings = NULL;
 	json_t *info = NULL, *res = NULL, *v;
-	struct pending *pend = NULL;
+	struct am_series am = { 0 };
+	int64_t *nums = NULL;
 	struct apply_patch *ps = NULL;
 	struct apply_done *done = NULL;
 	struct apply_opts opts;
 	struct repo *repo;
 	char old[APPLY_HEXSZ + 1], new[APPLY_HEXSZ + 1];
 	char *branch = NULL;
-	size_t nr = 0, i, j;
+	size_t nr = 0, i;
 	int64_t total, nid = 0;
 	int ret, tries;
 
@@ -468,104 +452,51 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		ret = -EIO;
 		goto out;
 	}
-	json_array_foreach(numbers, i, v) {
-		bool found = false;
-
-		json_array_foreach(rows, j, row)
-			found |= jint(row, "number") == json_integer_value(v);
-		if (!found) {
-			ret = error_set(err, ERR_NOT_FOUND,
-					"series %lld has no patch %lld",
-					(long long)series_id,
-					(long long)json_integer_value(v));
-			goto out;
-		}
-	}
-	if (!numbers && !jint(series, "complete")) {
-		ret = error_set(
-			err, ERR_UNPROCESSABLE,
-			"series %lld is incomplete; name the patches to apply with 'patches'",
-			(long long)series_id);
+	nums = xcalloc(json_array_size(numbers) + 1, sizeof(*nums));
+	json_array_foreach(numbers, i, v)
+		nums[i] = json_integer_value(v);
+	ret = am_series_load(db, cfg, series_id, nums, json_array_size(numbers),
+			     &am, err);
+	if (ret < 0)
 		goto out;
-	}
-
-	pend = xcalloc(json_array_size(rows) + 1, sizeof(*pend));
-	ps = xcalloc(json_array_size(rows) + 1, sizeof(*ps));
-	done = xcalloc(json_array_size(rows) + 1, sizeof(*done));
-	json_array_foreach(rows, i, row) {
-		struct pending *p = &pend[nr];
-		struct strbuf raw = STRBUF_INIT;
+	nr = am.nr;
+	ps = xcalloc(nr + 1, sizeof(*ps));
+	done = xcalloc(nr + 1, sizeof(*done));
+	for (i = 0; i < nr; i++) {
 		struct store_applied prev;
-		json_t *tr, *t;
 		size_t k;
 
-		if (!wanted(numbers, jint(row, "number")))
-			continue;
-		strbuf_init(&p->msg, 0);
-		if (total > 1)
-			snprintf(p->name, sizeof(p->name), "patch %lld/%lld",
-				 (long long)jint(row, "number"),
-				 (long long)total);
-		else
-			snprintf(p->name, sizeof(p->name), "patch");
-		nr++;
-
-		if (store_applied_of_patch(db, jint(row, "id"), &prev, NULL) ==
-			    0 &&
+		if (store_applied_of_patch(db, am.v[i].id, &prev, NULL) == 0 &&
 		    prev.id) {
 			ret = error_set(
 				err, ERR_EXISTS,
 				"'%s' of series %lld is already applied to '%s' as %.12s",
-				p->name, (long long)series_id, prev.topic,
+				am.v[i].name, (long long)series_id, prev.topic,
 				prev.commit);
 			store_applied_release(&prev);
 			goto out;
 		}
-		ret = db_query_blob(db, &raw, err,
-				    "SELECT raw FROM messages WHERE id = ?",
-				    "i", jint(row, "message_id"));
-		if (ret == 0)
-			ret = mail_parse(raw.buf, raw.len, &p->mail, err);
-		strbuf_release(&raw);
-		if (ret < 0)
-			goto out;
-		apply_patch_from_mail(&ps[nr - 1], p->mail, p->name, &p->msg);
-
-		tr = db_query(
-			db, err,
-			"SELECT key, value FROM trailers WHERE series_id = ? AND (patch_id = ? OR patch_id IS NULL) ORDER BY id",
-			"ii", series_id, jint(row, "id"));
-		if (!tr) {
-			ret = -EIO;
-			goto out;
-		}
-		p->trailers =
-			xcalloc(json_array_size(tr) + 1, sizeof(*p->trailers));
-		json_array_foreach(tr, k, t) {
+		ps[i] = am.v[i].patch;
+		/* b4 am: "some trailers ignored due to from/email mismatches" */
+		for (k = 0; k < am.v[i].nr_skipped; k++) {
 			struct strbuf sb = STRBUF_INIT;
 
-			strbuf_addf(&sb, "%s: %s", jstr(t, "key"),
-				    jstr(t, "value"));
-			p->trailers[p->nr_trailers++] =
-				strbuf_detach(&sb, NULL);
+			strbuf_addf(&sb,
+				    "'%s': trailer left out, it names someone else than the reply's sender: %s",
+				    am.v[i].name, am.v[i].skipped[k]);
+			log_warn("series %lld: %s", (long long)series_id,
+				 sb.buf);
+			json_array_append_new(warnings, json_string(sb.buf));
+			strbuf_release(&sb);
 		}
-		json_decref(tr);
-		ps[nr - 1].trailers = (const char *const *)p->trailers;
-		ps[nr - 1].nr_trailers = p->nr_trailers;
 	}
 
-	if (!nr) {
-		ret = error_set(err, ERR_UNPROCESSABLE,
-				"series %lld has no patch to apply",
-				(long long)series_id);
-		goto out;
-	}
 	repo = repo_thread(err);
 	if (!repo) {
 		ret = -EIO;
 		goto out;
 	}
-	opts_from_config(&opts, cfg);
+	am_apply_opts(&opts, cfg);
 	for (tries = 0;; tries++) {
 		record_own_move(ctx);
 		ret = repo_ref_oid(repo, branch, old, err);
@@ -650,9 +581,8 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	log_info("applied %zu patch(es) of series %lld to '%s': %.12s", nr,
 		 (long long)series_id, topic, new);
 out:
-	for (i = 0; pend && i < nr; i++)
-		pending_release(&pend[i]);
-	free(pend);
+	am_series_release(&am);
+	free(nums);
 	free(ps);
 	free(done);
 	json_decref(info);
@@ -919,6 +849,221 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 out:
 	free(res.map);
 	json_decref(changed);
+	store_applied_list_release(&rows);
+	free(branch);
+	return ret;
+}
+
+/* A commit of the topic that gets trailers, for the update-trailers job. */
+struct late {
+	const struct store_applied *row;
+	struct am_patch patch;
+	char **lines; /* the new trailers */
+	size_t nr_lines;
+	struct strbuf message;
+};
+
+static void late_release(struct late *l)
+{
+	size_t i;
+
+	am_patch_release(&l->patch);
+	for (i = 0; i < l->nr_lines; i++)
+		free(l->lines[i]);
+	free(l->lines);
+	strbuf_release(&l->message);
+}
+
+/*
+ * "update-trailers" {topic} -> {topic, branch, old, new, updated:
+ * [{number, total, subject, old, new, trailers}], replayed: [{old,
+ * new}]}: give the applied commits of topic the trailers that replies
+ * gave their patches since (am_applied_late()), as `b4 trailers -u`
+ * does, and write the commits after them again; their authors get the
+ * SHA1-changed notification a drop sends.
+ */
+int apply_job_update_trailers(struct job_ctx *ctx, json_t *args,
+			      json_t **result, struct strbuf *err)
+{
+	const struct config *cfg = ctx->config;
+	struct db *db = ctx->db;
+	const char *topic = jstr(args, "topic");
+	struct store_applied_list rows = { 0 };
+	struct drop_result res = { 0 };
+	struct drop_reword *rw = NULL;
+	struct late *late = NULL;
+	struct apply_opts opts;
+	json_t *changed = NULL, *updated = NULL, *replayed;
+	struct repo *repo;
+	char *branch = NULL;
+	size_t nr = 0, nr_rw = 0, nr_rows = 0, i, k;
+	bool same;
+	int ret;
+
+	if (!*topic)
+		return error_set(err, ERR_INVALID,
+				 "update-trailers needs a 'topic'");
+	ret = topic_branch(db, topic, &branch, err);
+	if (ret < 0)
+		return ret;
+	repo = repo_thread(err);
+	if (!repo) {
+		ret = -EIO;
+		goto out;
+	}
+	record_own_move(ctx);
+	ret = repo_ref_oid(repo, branch, res.old_tip, err);
+	if (ret == 0)
+		ret = store_applied_on_topic(db, topic, &rows, err);
+	if (ret < 0)
+		goto out;
+	am_apply_opts(&opts, cfg);
+	late = xcalloc(rows.nr + 1, sizeof(*late));
+	rw = xcalloc(rows.nr + 1, sizeof(*rw));
+	for (i = 0; i < rows.nr; i++) {
+		struct late *l = &late[nr];
+		struct strbuf old = STRBUF_INIT;
+
+		strbuf_init(&l->message, 0);
+		ret = am_applied_late(db, cfg, &rows.v[i], &l->patch, &l->lines,
+				      &l->nr_lines, err);
+		nr++;
+		if (ret < 0)
+			goto out;
+		if (!l->nr_lines ||
+		    !repo_is_ancestor(repo, rows.v[i].commit, res.old_tip))
+			continue;
+		l->row = &rows.v[i];
+		nr_rows++;
+		ret = drop_commit_message(repo, l->row->commit, &old, err);
+		if (ret == 0)
+			apply_message_update(old.buf,
+					     (const char *const *)l->lines,
+					     l->nr_lines,
+					     l->patch.patch.message_id, &opts,
+					     &l->message);
+		/*
+		 * The commit has them already (a run cut short after the
+		 * topic moved, the move followed since): record them only.
+		 */
+		same = ret == 0 && !strcmp(old.buf, l->message.buf);
+		strbuf_release(&old);
+		if (ret < 0)
+			goto out;
+		if (same)
+			continue;
+		rw[nr_rw].commit = l->row->commit;
+		rw[nr_rw].message = l->message.buf;
+		nr_rw++;
+	}
+	if (!nr_rows) {
+		*result = json_pack("{s:s, s:s, s:s, s:s, s:[], s:[]}", "topic",
+				    topic, "branch", branch, "old", res.old_tip,
+				    "new", res.old_tip, "updated", "replayed");
+		goto out;
+	}
+	if (nr_rw)
+		ret = drop_reword(repo, branch, rw, nr_rw,
+				  cfg->committer_name ? cfg->committer_name :
+							"cthulhu",
+				  cfg->committer_email ? cfg->committer_email :
+							 "cthulhu@localhost",
+				  &res, err);
+	else
+		memcpy(res.new_tip, res.old_tip, sizeof(res.new_tip));
+	if (ret < 0)
+		goto out;
+	if (nr_rw)
+		crash_point("update-trailers-moved");
+
+	changed = json_object();
+	updated = json_array();
+	ret = db_begin(db, err);
+	if (ret < 0) {
+		ref_restore(repo, branch, res.old_tip, res.new_tip);
+		goto out;
+	}
+	for (i = 0; !ret && i < nr; i++) {
+		const struct late *l = &late[i];
+		char **all;
+
+		if (!l->row)
+			continue;
+		all = xcalloc(l->row->nr_trailers + l->nr_lines + 1,
+			      sizeof(*all));
+		for (k = 0; k < l->row->nr_trailers; k++)
+			all[k] = l->row->trailers[k];
+		for (k = 0; k < l->nr_lines; k++)
+			all[l->row->nr_trailers + k] = l->lines[k];
+		ret = store_applied_set_trailers(db, l->row->id, all,
+						 l->row->nr_trailers +
+							 l->nr_lines,
+						 err);
+		free(all);
+	}
+	for (i = 0; !ret && i < res.nr; i++) {
+		struct store_applied a;
+
+		ret = store_applied_on_commit(db, res.map[i].old, &a, err);
+		if (!ret && a.id)
+			ret = follow_commit(db, &a, res.map[i].new, "trailers",
+					    changed, err);
+		for (k = 0; !ret && a.id && k < nr; k++) {
+			json_t *lines;
+			size_t j;
+
+			if (!late[k].row || late[k].row->id != a.id)
+				continue;
+			lines = json_array();
+			for (j = 0; j < late[k].nr_lines; j++)
+				json_array_append_new(lines,
+						      json_string(
+							      late[k].lines[j]));
+			json_array_append_new(
+				updated,
+				json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}",
+					  "number", (json_int_t)a.number,
+					  "total", (json_int_t)a.total,
+					  "subject", a.subject, "old",
+					  res.map[i].old, "new", res.map[i].new,
+					  "trailers", lines));
+		}
+		store_applied_release(&a);
+	}
+	if (!ret)
+		ret = tell_changed(db, cfg, topic, branch,
+				   "new trailers from the review", changed,
+				   err);
+	if (!ret)
+		ret = db_commit(db, err);
+	if (ret < 0) {
+		db_rollback(db);
+		ref_restore(repo, branch, res.old_tip, res.new_tip);
+		goto out;
+	}
+
+	record_own_move(ctx);
+	notify_deliver(db, cfg, NULL);
+	engine_kick(JOB_NEXT_REBUILD, NULL, 0);
+	replayed = json_array();
+	for (i = 0; i < res.nr; i++)
+		json_array_append_new(replayed, json_pack("{s:s, s:s}", "old",
+							  res.map[i].old, "new",
+							  res.map[i].new));
+	*result = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "topic", topic,
+			    "branch", branch, "old", res.old_tip, "new",
+			    res.new_tip, "updated", updated, "replayed",
+			    replayed);
+	log_info("gave %zu commit(s) of '%s' new trailers (%zu rewritten)",
+		 nr_rw, topic, res.nr);
+out:
+	for (i = 0; late && i < nr; i++)
+		late_release(&late[i]);
+	free(late);
+	free(rw);
+	free(res.map);
+	json_decref(changed);
+	json_decref(updated);
 	store_applied_list_release(&rows);
 	free(branch);
 	return ret;

@@ -48,5 +48,7 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		   struct strbuf *err);
 int apply_job_follow(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err);
+int apply_job_update_trailers(struct job_ctx *ctx, json_t *args,
+			      json_t **result, struct strbuf *err);
 
 #endif

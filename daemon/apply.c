@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <git2.h>
 #include <glib.h>
@@ -295,11 +296,22 @@ static void complete_line(struct strbuf *sb)
 		strbuf_addch(sb, '\n');
 }
 
+/* Line a (with its newline or not) is line b, as b4 compares trailers. */
+static bool same_trailer(const char *a, const char *b, size_t len)
+{
+	size_t l = strcspn(a, "\n");
+
+	while (l && git_isspace((unsigned char)a[l - 1]))
+		l--;
+	return l == len && !strncasecmp(a, b, len);
+}
+
 /*
  * Add one trailer line (without newline) to msg's trailer block unless a
- * trailer of the block is the same line.
+ * trailer of the block is the same line (name and value compared without
+ * case, as b4 does); whether it was added.
  */
-static void add_trailer(struct strbuf *msg, const char *line)
+static bool add_trailer(struct strbuf *msg, const char *line)
 {
 	char **lines;
 	size_t nr, i;
@@ -309,23 +321,43 @@ static void add_trailer(struct strbuf *msg, const char *line)
 	while (len && git_isspace((unsigned char)line[len - 1]))
 		len--;
 	if (!len)
-		return;
+		return false;
 	complete_line(msg);
 	nr = message_trailers(msg, &lines);
-	for (i = 0; i < nr && !have; i++) {
-		size_t l = strlen(lines[i]);
-
-		while (l && git_isspace((unsigned char)lines[i][l - 1]))
-			l--;
-		have = l == len && !memcmp(lines[i], line, len);
-	}
+	for (i = 0; i < nr && !have; i++)
+		have = same_trailer(lines[i], line, len);
 	free_lines(lines, nr);
 	if (have)
-		return;
+		return false;
 	if (!nr)
 		open_trailer_block(msg);
 	strbuf_add(msg, line, len);
 	strbuf_addch(msg, '\n');
+	return true;
+}
+
+/*
+ * Take the lines that are line (sob, with its newline) out of msg's
+ * trailer block: b4 moves the maintainer's own Signed-off-by below the
+ * trailers it adds.
+ */
+static void remove_trailer(struct strbuf *msg, const char *sob)
+{
+	size_t len = strcspn(sob, "\n");
+	size_t end = msg->len - ignore_non_trailer(msg->buf, msg->len);
+	size_t pos = find_trailer_start(msg->buf, end);
+
+	while (pos < end) {
+		const char *nl = memchr(msg->buf + pos, '\n', end - pos);
+		size_t next = nl ? (size_t)(nl - msg->buf) + 1 : end;
+
+		if (same_trailer(msg->buf + pos, sob, len)) {
+			strbuf_remove(msg, pos, next - pos);
+			end -= next - pos;
+			continue;
+		}
+		pos = next;
+	}
 }
 
 /*
@@ -414,15 +446,28 @@ static void add_ident(struct strbuf *sb, const char *name, const char *email,
 void apply_message(const struct apply_patch *p, const struct apply_opts *opts,
 		   struct strbuf *out)
 {
+	apply_message_added(p, opts, out, NULL);
+}
+
+void apply_message_added(const struct apply_patch *p,
+			 const struct apply_opts *opts, struct strbuf *out,
+			 bool *added)
+{
 	struct strbuf msg = STRBUF_INIT;
 	struct strbuf line = STRBUF_INIT;
+	bool any = false;
 	size_t i;
 
 	strbuf_addstr(&msg, p->message ? p->message : "");
 	stripspace(&msg);
 
-	for (i = 0; i < p->nr_trailers; i++)
-		add_trailer(&msg, p->trailers[i]);
+	for (i = 0; i < p->nr_trailers; i++) {
+		bool a = add_trailer(&msg, p->trailers[i]);
+
+		if (added)
+			added[i] = a;
+		any |= a;
+	}
 
 	if (opts->link && *opts->link && p->message_id && *p->message_id) {
 		strbuf_addstr(&line, "Link: ");
@@ -437,10 +482,57 @@ void apply_message(const struct apply_patch *p, const struct apply_opts *opts,
 		strbuf_addstr(&line, " <");
 		add_without_crud(&line, opts->committer_email);
 		strbuf_addstr(&line, ">\n");
+		if (any)
+			remove_trailer(&msg, line.buf);
 		append_signoff(&msg, line.buf);
 	}
 	strbuf_addbuf(out, &msg);
 	strbuf_release(&line);
+	strbuf_release(&msg);
+}
+
+void apply_message_update(const char *message, const char *const *trailers,
+			  size_t nr, const char *message_id,
+			  const struct apply_opts *opts, struct strbuf *out)
+{
+	struct strbuf msg = STRBUF_INIT, link = STRBUF_INIT;
+	struct strbuf sob = STRBUF_INIT;
+	bool any = false;
+	size_t i;
+
+	strbuf_addstr(&msg, message);
+	stripspace(&msg);
+	if (opts->link && *opts->link && message_id && *message_id) {
+		strbuf_addstr(&link, "Link: ");
+		expand_link(&link, opts->link, message_id);
+		strbuf_addch(&link, '\n');
+	}
+	if (opts->signoff) {
+		strbuf_addstr(&sob, "Signed-off-by: ");
+		add_without_crud(&sob, opts->committer_name);
+		strbuf_addstr(&sob, " <");
+		add_without_crud(&sob, opts->committer_email);
+		strbuf_addstr(&sob, ">\n");
+	}
+	/* b4 trailers -u: the new ones go above our Link: and sign-off */
+	if (sob.len)
+		remove_trailer(&msg, sob.buf);
+	if (link.len)
+		remove_trailer(&msg, link.buf);
+	for (i = 0; i < nr; i++)
+		any |= add_trailer(&msg, trailers[i]);
+	if (link.len) {
+		strbuf_setlen(&link, link.len - 1);
+		add_trailer(&msg, link.buf);
+	}
+	if (sob.len)
+		append_signoff(&msg, sob.buf);
+	if (any)
+		strbuf_addbuf(out, &msg);
+	else
+		strbuf_addstr(out, message);
+	strbuf_release(&sob);
+	strbuf_release(&link);
 	strbuf_release(&msg);
 }
 

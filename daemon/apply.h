@@ -64,6 +64,28 @@ struct apply_done {
  */
 void apply_message(const struct apply_patch *p, const struct apply_opts *opts,
 		   struct strbuf *out);
+/*
+ * apply_message(), and which of p->trailers it added: added[i] is false
+ * for one the message has already (name and value compared without
+ * case, as b4 does).  added (p->nr_trailers entries) may be NULL.  When
+ * it adds any, the trailer block is b4's: the committer's Signed-off-by
+ * moves from where it was to the end, below the trailers and the Link:;
+ * a patch given nothing new is committed as `git am -s` commits it.
+ */
+void apply_message_added(const struct apply_patch *p,
+			 const struct apply_opts *opts, struct strbuf *out,
+			 bool *added);
+
+/*
+ * An applied commit's message with trailers[0..nr) added as b4 trailers
+ * -u adds them: after its trailer block, without those it has already,
+ * then the Link: of message_id and the committer's Signed-off-by (by
+ * opts) moved below them.  Appended to out; message as it is when none
+ * is new.
+ */
+void apply_message_update(const char *message, const char *const *trailers,
+			  size_t nr, const char *message_id,
+			  const struct apply_opts *opts, struct strbuf *out);
 
 /*
  * Apply patches[0..nr) one after the other on top of commit base_hex and

@@ -52,6 +52,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "inbox.*.backfill",
 					  "apply.link",
 					  "apply.signoff",
+					  "apply.cover-trailers",
+					  "apply.followup-trailers",
 					  "notify.from",
 					  "notify.sendmail",
 					  "queue.*",
@@ -68,6 +70,10 @@ static const char *const known_keys[] = { "tree.name",
 					  "notify.maintainer",
 					  "report.to",
 					  "report.every",
+					  "notify.commit-url",
+					  "notify.applied-template",
+					  "notify.dropped-template",
+					  "notify.sha1-changed-template",
 					  NULL };
 
 static bool key_is_known(const char *key)
@@ -592,6 +598,74 @@ static int config_check_report(struct config *cfg, struct strbuf *err)
 	return 0;
 }
 
+/* Whether mask holds one "%s" or "%.Ns" and no other conversion. */
+static bool commit_url_valid(const char *mask)
+{
+	int conversions = 0;
+	const char *p;
+
+	for (p = mask; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		if (p[1] == '.') {
+			p += 2;
+			if (!isdigit((unsigned char)*p))
+				return false;
+			while (isdigit((unsigned char)p[1]))
+				p++;
+		}
+		if (p[1] != 's')
+			return false;
+		p++;
+		conversions++;
+	}
+	return conversions == 1;
+}
+
+/* [notify]: the commit links and the templates of the notifications. */
+static int config_check_notify(struct config *cfg, struct strbuf *err)
+{
+	static const char *const templates[] = {
+		"notify.applied-template",
+		"notify.dropped-template",
+		"notify.sha1-changed-template",
+	};
+	struct strbuf why = STRBUF_INIT;
+	const char *v;
+	size_t i;
+	int ret = 0;
+
+	v = config_get(cfg, "notify.commit-url");
+	if (v && *v && !commit_url_valid(v))
+		return config_error(
+			cfg, err, "notify.commit-url",
+			"'%s' must hold one %%s (or %%.12s) for the commit", v);
+	for (i = 0; i < ARRAY_SIZE(templates) && !ret; i++) {
+		char *path = config_get_path(cfg, templates[i]);
+
+		if (path && access(path, R_OK) < 0) {
+			strbuf_addf(&why, "cannot read '%s': %s", path,
+				    strerror(errno));
+			ret = config_error(cfg, err, templates[i], "%s",
+					   why.buf);
+		}
+		free(path);
+	}
+	strbuf_release(&why);
+	return ret;
+}
+
+char *config_get_path(const struct config *cfg, const char *key)
+{
+	const char *v = config_get(cfg, key);
+
+	return v && *v ? config_path_value(cfg, v) : NULL;
+}
+
 static int config_check(struct config *cfg, struct strbuf *err)
 {
 	const char *v;
@@ -715,6 +789,9 @@ static int config_check(struct config *cfg, struct strbuf *err)
 				    "must be positive%s", NULL);
 	cfg->intake_max_mail = (size_t)n;
 
+	ret = config_check_notify(cfg, err);
+	if (ret)
+		return ret;
 	ret = config_check_gate(cfg, err);
 	if (ret)
 		return ret;

@@ -94,6 +94,12 @@ int config_get_bool(const struct config *cfg, const char *key, bool def,
 int config_get_int(const struct config *cfg, const char *key, int64_t def,
 		   int64_t *out, struct strbuf *err);
 
+/*
+ * The value of key as a path: absolute, or taken relative to the folder
+ * of the config file; NULL when unset or empty.  Caller frees.
+ */
+char *config_get_path(const struct config *cfg, const char *key);
+
 const struct topic_conf *config_topic(const struct config *cfg,
 				      const char *name);
 const struct inbox_conf *config_inbox(const struct config *cfg,

@@ -343,3 +343,159 @@ out:
 	git_revwalk_free(walk);
 	return ret;
 }
+
+int drop_commit_message(struct repo *repo, const char *hex, struct strbuf *out,
+			struct strbuf *err)
+{
+	git_commit *c;
+	git_oid oid;
+
+	if (git_oid_fromstr(&oid, hex) < 0 ||
+	    git_commit_lookup(&c, repo_git(repo), &oid) < 0)
+		return error_set(err, ERR_NOT_FOUND, "no commit %s", hex);
+	strbuf_addstr(out, git_commit_message_raw(c));
+	git_commit_free(c);
+	return 0;
+}
+
+/* The new message of c among v[0..nr), or NULL when it keeps its own. */
+static const char *reworded(const git_commit *c, const struct drop_reword *v,
+			    size_t nr)
+{
+	char hex[APPLY_HEXSZ + 1];
+	size_t i;
+
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+	for (i = 0; i < nr; i++)
+		if (!strcmp(v[i].commit, hex))
+			return v[i].message;
+	return NULL;
+}
+
+int drop_reword(struct repo *repo, const char *refname,
+		const struct drop_reword *v, size_t nr,
+		const char *committer_name, const char *committer_email,
+		struct drop_result *res, struct strbuf *err)
+{
+	git_repository *git = repo_git(repo);
+	git_commit **later = NULL, *c = NULL, *onto = NULL, *parent;
+	git_signature *committer = NULL;
+	git_reference *ref = NULL;
+	size_t n = 0, alloc = 0, found = 0, i;
+	git_oid tip, cur;
+	char sh[13];
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = git_reference_name_to_id(&tip, git, refname);
+	if (ret < 0)
+		return repo_error(err,
+				  ret == GIT_ENOTFOUND ? ERR_NOT_FOUND : -EIO,
+				  "cannot read the branch");
+	git_oid_tostr(res->old_tip, sizeof(res->old_tip), &tip);
+	if (git_commit_lookup(&c, git, &tip) < 0)
+		return repo_error(err, -EIO, "cannot read the tip");
+
+	/* Collect the commits down to the oldest one reworded, newest first. */
+	while (found < nr) {
+		if (n == DROP_DEPTH || git_commit_parentcount(c) != 1) {
+			short_hex(sh, git_commit_id(c));
+			ret = git_commit_parentcount(c) > 1 ?
+				      error_set(err, ERR_UNPROCESSABLE,
+						"cannot rewrite merge commit %s",
+						sh) :
+				      error_set(err, ERR_NOT_FOUND,
+						"a commit to reword is not on '%s'",
+						refname);
+			git_commit_free(c);
+			goto out;
+		}
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			later = xrealloc(later, alloc * sizeof(*later));
+		}
+		later[n++] = c;
+		found += reworded(c, v, nr) != NULL;
+		if (git_commit_parent(&parent, c, 0) < 0) {
+			ret = repo_error(err, -EIO, "cannot read a parent");
+			goto out;
+		}
+		c = parent;
+	}
+	onto = c;
+
+	if (git_signature_now(&committer, committer_name, committer_email) <
+	    0) {
+		ret = repo_error(err, ERR_INVALID, "bad committer");
+		goto out;
+	}
+	res->map = xcalloc(n ? n : 1, sizeof(*res->map));
+	git_oid_cpy(&cur, git_commit_id(onto));
+	for (i = n; i-- > 0;) {
+		const git_commit *pick = later[i];
+		const char *msg = reworded(pick, v, nr);
+		git_tree *tree = NULL;
+		git_oid new_oid;
+
+		ret = git_commit_tree(&tree, pick);
+		if (ret == 0)
+			ret = git_commit_create(&new_oid, git, NULL,
+						git_commit_author(pick),
+						committer,
+						msg ? NULL :
+						      git_commit_message_encoding(
+							      pick),
+						msg ? msg :
+						      git_commit_message_raw(
+							      pick),
+						tree, 1,
+						(const git_commit **)&onto);
+		git_tree_free(tree);
+		if (ret < 0) {
+			ret = repo_error(err, -EIO, "cannot write a commit");
+			goto out;
+		}
+		git_oid_tostr(res->map[n - 1 - i].old, sizeof(res->map[0].old),
+			      git_commit_id(pick));
+		git_oid_tostr(res->map[n - 1 - i].new, sizeof(res->map[0].new),
+			      &new_oid);
+		git_commit_free(onto);
+		if (git_commit_lookup(&onto, git, &new_oid) < 0) {
+			onto = NULL;
+			ret = repo_error(err, -EIO, "cannot read a commit");
+			goto out;
+		}
+		git_oid_cpy(&cur, &new_oid);
+	}
+	res->nr = n;
+
+	apply_cas_hook(refname);
+	ret = git_reference_create_matching(&ref, git, refname, &cur, 1, &tip,
+					    "cthulhu: update trailers");
+	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED) {
+		ret = repo_error(
+			err, ERR_STALE,
+			"'%s' moved while rewriting; nothing was changed, try again",
+			refname);
+		goto out;
+	}
+	if (ret < 0) {
+		ret = repo_error(err, -EIO, "cannot update the branch");
+		goto out;
+	}
+	git_reference_free(ref);
+	git_oid_tostr(res->new_tip, sizeof(res->new_tip), &cur);
+	ret = 0;
+out:
+	if (ret < 0) {
+		free(res->map);
+		res->map = NULL;
+		res->nr = 0;
+	}
+	for (i = 0; i < n; i++)
+		git_commit_free(later[i]);
+	free(later);
+	git_commit_free(onto);
+	git_signature_free(committer);
+	return ret;
+}

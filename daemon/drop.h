@@ -16,6 +16,7 @@ struct strbuf;
  * it are replayed onto its parent with cherry-pick semantics
  * (git_cherrypick_commit()), so the commits before it keep their SHA1s
  * and no other branch changes.  The branch moves by compare-and-swap.
+ * Rewording commits (new trailers) rewrites the topic the same way.
  */
 
 /* A replayed commit: its SHA1 before and after. */
@@ -42,6 +43,30 @@ struct drop_result {
 int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		const char *committer_name, const char *committer_email,
 		struct drop_result *res, struct strbuf *err);
+
+/* A commit to give a new message, for drop_reword(). */
+struct drop_reword {
+	const char *commit;  /* full SHA1 */
+	const char *message; /* the whole new message, UTF-8 */
+};
+
+/*
+ * Give the commits v[0..nr) of refname's first-parent history their new
+ * messages, and write the commits after the oldest of them again on the
+ * new parents: trees, authors and the other messages kept, the committer
+ * committer_name/email, now.  res->map has every commit rewritten,
+ * oldest first.  ERR_NOT_FOUND when one is not on the branch,
+ * ERR_UNPROCESSABLE for merges in the way, ERR_STALE if the branch moved
+ * meanwhile (nothing changed).  Caller frees res->map.
+ */
+int drop_reword(struct repo *repo, const char *refname,
+		const struct drop_reword *v, size_t nr,
+		const char *committer_name, const char *committer_email,
+		struct drop_result *res, struct strbuf *err);
+
+/* The raw message of commit hex, appended to out. */
+int drop_commit_message(struct repo *repo, const char *hex, struct strbuf *out,
+			struct strbuf *err);
 
 /*
  * Whether commit hex is on refname's first-parent history, within limit

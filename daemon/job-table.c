@@ -37,6 +37,11 @@ static const struct job_type job_table[] = {
 	{ .name = JOB_APPLY, .run = apply_job_apply, .rerun = true },
 	/* Run again after a crash: a commit off the topic is dropped. */
 	{ .name = JOB_DROP, .run = apply_job_drop, .rerun = true },
+	/*
+	 * Not run again after a crash: applied-follow finds the rewritten
+	 * commits by patch-id, and a new run finds what is still missing.
+	 */
+	{ .name = JOB_UPDATE_TRAILERS, .run = apply_job_update_trailers },
 	{ .name = JOB_APPLIED_FOLLOW,
 	  .run = apply_job_follow,
 	  .rerun = true,

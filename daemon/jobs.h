@@ -18,6 +18,7 @@
 #define JOB_TOPIC_REMOVE "topic-remove"
 #define JOB_APPLY "apply"
 #define JOB_DROP "drop"
+#define JOB_UPDATE_TRAILERS "update-trailers"
 #define JOB_APPLIED_FOLLOW "applied-follow"
 #define JOB_APPLIED_OUTSIDE "applied-outside"
 #define JOB_NOTIFY_DELIVER "notify-deliver"

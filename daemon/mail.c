@@ -1239,6 +1239,8 @@ static void walk_parts(struct mail *m, const struct mail_opts *opts,
 		return;
 	if (!top && !part_wanted(obj))
 		return;
+	if (!part_wanted(obj))
+		m->flags |= MAIL_NOT_PLAIN;
 	part = GMIME_PART(obj);
 	part_text(m, opts, part, &text, s);
 	feed_text(s, text.buf, text.len);

@@ -78,6 +78,12 @@ enum mail_flag {
 	 * X-Original-From:, else a Reply-To: or Cc: entry named Name.
 	 */
 	MAIL_DMARC_FROM = 1 << 9,
+	/*
+	 * The text is of a part that is not text/plain (nor a patch): a
+	 * mail of text/html alone, which git am reads, and b4 does not.
+	 * Not a problem of the mail: mail_flags_describe() leaves it out.
+	 */
+	MAIL_NOT_PLAIN = 1 << 10,
 };
 
 struct mail {

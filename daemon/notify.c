@@ -19,6 +19,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "daemon/mail.h"
+#include "daemon/notify-text.h"
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
 #include "daemon/store/notifications.h"
@@ -48,16 +49,6 @@ static void reply_subject(struct strbuf *out, const char *prefix,
 	}
 	strbuf_addstr(out, prefix);
 	strbuf_addstr(out, subject);
-}
-
-/* "[n/T] subject" as b4 and the tip tree write them. */
-static void patch_line(struct strbuf *out, json_t *p)
-{
-	if (jint(p, "total") > 1)
-		strbuf_addf(out, "[%lld/%lld] ", (long long)jint(p, "number"),
-			    (long long)jint(p, "total"));
-	strbuf_addstr(out, jstr(p, "subject"));
-	strbuf_addch(out, '\n');
 }
 
 static char *make_msgid(const struct config *cfg)
@@ -211,56 +202,20 @@ static int notify_record(struct db *db, const struct config *cfg,
 				err);
 }
 
-static void add_greeting(struct strbuf *body, json_t *info)
-{
-	json_t *reply = json_object_get(info, "reply");
-	const char *name = jstr(reply, "from_name");
-
-	strbuf_addf(body, "Hi %s,\n\n",
-		    *name ? name : jstr(reply, "from_email"));
-}
-
-static void add_tree(struct strbuf *body, const struct config *cfg,
-		     json_t *info)
-{
-	const char *branch = jstr(info, "branch");
-
-	skip_prefix(branch, "refs/heads/", &branch);
-	strbuf_addf(body, "tree %s, topic %s (branch %s)",
-		    cfg->tree_name ? cfg->tree_name : "", jstr(info, "topic"),
-		    branch);
-}
-
 int notify_applied(struct db *db, const struct config *cfg, json_t *info,
 		   int64_t *id, struct strbuf *err)
 {
 	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
-	json_t *applied = json_object_get(info, "applied");
-	json_t *missing = json_object_get(info, "not_applied"), *p;
-	size_t i;
+	json_t *missing = json_object_get(info, "not_applied");
 	int ret;
 
 	reply_subject(&subject,
 		      json_array_size(missing) ? "Re: (subset) " : "Re: ",
 		      jstr(json_object_get(info, "reply"), "subject"));
-	add_greeting(&body, info);
-	strbuf_addstr(&body, "Applied to ");
-	add_tree(&body, cfg, info);
-	strbuf_addstr(&body, ", thanks!\n\n");
-	json_array_foreach(applied, i, p) {
-		patch_line(&body, p);
-		strbuf_addf(&body, "      %.12s\n", jstr(p, "commit"));
-	}
-	if (json_array_size(missing)) {
-		strbuf_addstr(&body, "\nNot applied:\n\n");
-		json_array_foreach(missing, i, p)
-			patch_line(&body, p);
-	}
-	strbuf_addstr(
-		&body,
-		"\nThe SHA1s may change if the topic is rebased; you will be told.\n");
-	ret = notify_record(db, cfg, "applied", info, subject.buf, body.buf, id,
-			    err);
+	ret = notify_text_applied(cfg, info, &body, err);
+	if (!ret)
+		ret = notify_record(db, cfg, "applied", info, subject.buf,
+				    body.buf, id, err);
 	strbuf_release(&subject);
 	strbuf_release(&body);
 	return ret;
@@ -274,18 +229,10 @@ int notify_dropped(struct db *db, const struct config *cfg, json_t *info,
 
 	reply_subject(&subject,
 		      "Re: ", jstr(json_object_get(info, "reply"), "subject"));
-	add_greeting(&body, info);
-	strbuf_addf(&body, "Commit %.12s (\"%s\") was dropped from ",
-		    jstr(info, "commit"), jstr(info, "subject"));
-	add_tree(&body, cfg, info);
-	strbuf_addstr(&body, ".\n\nReason:\n\n");
-	strbuf_addstr(&body, jstr(info, "reason"));
-	strbuf_rtrim(&body);
-	strbuf_addstr(
-		&body,
-		"\n\nPlease send a new version of the patch once this is resolved.\n");
-	ret = notify_record(db, cfg, "dropped", info, subject.buf, body.buf, id,
-			    err);
+	ret = notify_text_dropped(cfg, info, &body, err);
+	if (!ret)
+		ret = notify_record(db, cfg, "dropped", info, subject.buf,
+				    body.buf, id, err);
 	strbuf_release(&subject);
 	strbuf_release(&body);
 	return ret;
@@ -295,29 +242,18 @@ int notify_sha1_changed(struct db *db, const struct config *cfg, json_t *info,
 			int64_t *id, struct strbuf *err)
 {
 	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
-	json_t *p;
-	size_t i;
 	int ret;
 
 	reply_subject(&subject,
 		      "Re: ", jstr(json_object_get(info, "reply"), "subject"));
-	add_greeting(&body, info);
-	strbuf_addstr(&body, "The commits of your patches changed SHA1 in ");
-	add_tree(&body, cfg, info);
-	strbuf_addf(&body, " (%s):\n\n", jstr(info, "why"));
-	json_array_foreach(json_object_get(info, "changed"), i, p) {
-		patch_line(&body, p);
-		strbuf_addf(&body, "      %.12s -> %.12s\n", jstr(p, "old"),
-			    jstr(p, "new"));
-	}
-	ret = notify_record(db, cfg, "sha1-changed", info, subject.buf,
-			    body.buf, id, err);
+	ret = notify_text_sha1_changed(cfg, info, &body, err);
+	if (!ret)
+		ret = notify_record(db, cfg, "sha1-changed", info, subject.buf,
+				    body.buf, id, err);
 	strbuf_release(&subject);
 	strbuf_release(&body);
 	return ret;
 }
-
-/* --- delivery ------------------------------------------------------------ */
 
 static int mkdir_p(const char *path)
 {

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/am.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/jobs.h"
@@ -51,7 +52,11 @@
  */
 #define SERIES_PARSE_BUDGET_MS 1000
 
-/* The trailers that replies give and that follow the patch into git. */
+/*
+ * The trailers spelt the same whatever case a reply writes them in: the
+ * queue looks for these by name.  Which trailers a reply gives at all is
+ * b4's rule, am_trailer_counts().
+ */
 static const char *const collected_keys[] = {
 	"Reviewed-by",
 	"Acked-by",
@@ -143,14 +148,16 @@ static void extra_tags(const struct mail_prefix *p, struct store_series *s)
 
 /* --- trailers ----------------------------------------------------------- */
 
-static const char *collected_key(const char *key)
+static const char *collected_key(const char *key, const char *value)
 {
 	size_t i;
 
+	if (!am_trailer_counts(key, value))
+		return NULL;
 	for (i = 0; i < ARRAY_SIZE(collected_keys); i++)
 		if (!strcasecmp(key, collected_keys[i]))
 			return collected_keys[i];
-	return NULL;
+	return key;
 }
 
 /* Add m's collected trailers to a patch (patch_id > 0) or a whole series. */
@@ -161,9 +168,12 @@ static int add_trailers(struct db *db, int64_t series_id, int64_t patch_id,
 	size_t i;
 	int ret;
 
+	/* b4 reads trailers from a text/plain part only, not from HTML */
+	if (m->flags & MAIL_NOT_PLAIN)
+		return 0;
 	for (i = 0; i < m->nr_trailers; i++) {
-		const char *key = collected_key(m->trailers[i].key);
 		const char *value = m->trailers[i].value;
+		const char *key = collected_key(m->trailers[i].key, value);
 
 		if (!key || !*value)
 			continue;

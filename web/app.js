@@ -906,12 +906,18 @@ function renderSeries(root) {
 			    'author_email', 'version', 'state', 'status',
 			    'position', 'lane', 'lane_reason', 'reason', 'why',
 			    'cover', 'patches', 'tags', 'rfc', 'resend',
-			    'supersedes', 'superseded_by', 'supersede_held'])));
+			    'supersedes', 'superseded_by', 'supersede_held',
+			    'nr_new_trailers'])));
 
 	var patches = list(s, 'patches');
 	var total = pick(s, 'total');
 	var cover = list(s, 'series_trailers');
+	var late = pick(s, 'nr_new_trailers');
 	root.appendChild(section('Patches', 'patches',
+		late ? h('p', { class: 'why new-trailers' }, late +
+			 (late === 1 ? ' new trailer' : ' new trailers') +
+			 ' since applied (cthulhu apply --update-trailers ' +
+			 'TOPIC).') : null,
 		cover.length ? h('div', { class: 'cover-trailers' },
 			h('p', { class: 'muted' }, 'Trailers given to the ' +
 			  'whole series:'),
@@ -1117,6 +1123,12 @@ function renderPatch(p, i, seriesTotal) {
 					   (pick(t, 'key', 'name', 'tag') ||
 					    '') + ': '),
 					 pick(t, 'value', 'who', 'text') || '');
+			})) : null,
+		list(p, 'new_trailers').length ? h('ul', { class: 'trailers new' },
+			list(p, 'new_trailers').map(function (t) {
+				return h('li', null, t, ' ',
+					 h('span', { class: 'muted' },
+					   '(new since applied)'));
 			})) : null,
 		lint.length ? findings(lint) :
 		h('p', { class: 'lint clean' }, 'Lint: clean'));

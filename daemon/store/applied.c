@@ -15,10 +15,13 @@
 #define APPLIED_SELECT                                                      \
 	"SELECT id, patch_id, series_id, number, total, topic, commit_sha," \
 	" patchid, subject, author_name, author_email, method, state,"      \
-	" reason, notification_id, applied_at, changed_at FROM applied"
+	" reason, notification_id, applied_at, changed_at, trailers"        \
+	" FROM applied"
 
 void store_applied_release(struct store_applied *a)
 {
+	size_t i;
+
 	free(a->topic);
 	free(a->commit);
 	free(a->patch_id);
@@ -28,6 +31,9 @@ void store_applied_release(struct store_applied *a)
 	free(a->method);
 	free(a->state);
 	free(a->reason);
+	for (i = 0; i < a->nr_trailers; i++)
+		free(a->trailers[i]);
+	free(a->trailers);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -63,6 +69,23 @@ static void applied_from_row(json_t *row, void *elem)
 	a->notification_id = row_int(row, "notification_id");
 	a->applied_at = row_int(row, "applied_at");
 	a->changed_at = row_int(row, "changed_at");
+	a->trailers = NULL;
+	row_strv(json_string_value(json_object_get(row, "trailers")),
+		 &a->trailers, &a->nr_trailers);
+}
+
+/* Lines as the JSON array of the trailers column; caller frees. */
+static char *strv_json(char *const *v, size_t nr)
+{
+	json_t *a = json_array();
+	char *text;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		json_array_append_new(a, json_string(v[i]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
 }
 
 /* The rows of a query of APPLIED_SELECT into out; rows is taken. */
@@ -87,17 +110,21 @@ static int applied_first(int ret, json_t *row, struct store_applied *out)
 int store_applied_add(struct db *db, struct store_applied *a,
 		      struct strbuf *err)
 {
+	char *trailers = strv_json(a->trailers, a->nr_trailers);
 	int ret;
 
 	ret = db_exec(db, err,
 		      "INSERT INTO applied (patch_id, series_id, number, total,"
 		      " topic, commit_sha, patchid, subject, author_name,"
-		      " author_email, method, applied_at)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		      "iiiittttttti", a->patch, a->series_id, a->number,
-		      a->total, a->topic, a->commit, a->patch_id, a->subject,
-		      a->author_name, a->author_email, a->method,
-		      a->applied_at);
+		      " author_email, method, applied_at, trailers)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      "iiiittttttti"
+		      "t",
+		      a->patch, a->series_id, a->number, a->total, a->topic,
+		      a->commit, a->patch_id, a->subject, a->author_name,
+		      a->author_email, a->method, a->applied_at,
+		      trailers ? trailers : "[]");
+	free(trailers);
 	if (ret == 0)
 		a->id = db_last_insert_id(db);
 	return ret;
@@ -201,6 +228,18 @@ int store_applied_move(struct db *db, const struct store_applied *a,
 		       "UPDATE applied SET commit_sha = ?, changed_at = ?"
 		       " WHERE id = ?",
 		       "tii", commit, at, a->id);
+}
+
+int store_applied_set_trailers(struct db *db, int64_t id, char *const *lines,
+			       size_t nr, struct strbuf *err)
+{
+	char *text = strv_json(lines, nr);
+	int ret;
+
+	ret = db_exec(db, err, "UPDATE applied SET trailers = ? WHERE id = ?",
+		      "ti", text ? text : "[]", id);
+	free(text);
+	return ret;
 }
 
 int store_applied_mark_dropped(struct db *db, int64_t id, const char *reason,

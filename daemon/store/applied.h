@@ -36,6 +36,9 @@ struct store_applied {
 	int64_t notification_id; /* the notification that told of it, or 0 */
 	int64_t applied_at;
 	int64_t changed_at; /* 0 for never */
+	/* the trailers replies gave its commit, "Key: value" (daemon/am.h) */
+	char **trailers;
+	size_t nr_trailers;
 };
 
 struct store_applied_list {
@@ -48,8 +51,8 @@ void store_applied_list_release(struct store_applied_list *list);
 
 /*
  * Record a patch applied: a's patch, series_id, number, total, topic,
- * commit, patch_id, subject, author_name, author_email, method and
- * applied_at, in state "applied"; a->id set.
+ * commit, patch_id, subject, author_name, author_email, method,
+ * applied_at and trailers, in state "applied"; a->id set.
  */
 int store_applied_add(struct db *db, struct store_applied *a,
 		      struct strbuf *err);
@@ -80,8 +83,12 @@ int store_applied_list(struct db *db, const char *topic, const char *series,
 int store_applied_set_notification(struct db *db, int64_t series_id,
 				   const char *topic, int64_t notification,
 				   struct strbuf *err);
+/* Row id's commit now has the trailers lines[0..nr) of replies. */
+int store_applied_set_trailers(struct db *db, int64_t id, char *const *lines,
+			       size_t nr, struct strbuf *err);
 /*
- * The patch of a is now commit (why: "drop" or "rebase"): a->commit goes
+ * The patch of a is now commit (why: "drop", "rebase" or "trailers"):
+ * a->commit goes
  * to applied_history and the row changes at the time given.
  */
 int store_applied_move(struct db *db, const struct store_applied *a,

@@ -929,6 +929,16 @@ int store_patch_of_message(struct db *db, int64_t message_id, int64_t *id,
 			found);
 }
 
+int store_patch_message(struct db *db, int64_t id, int64_t *message_id,
+			bool *found, struct strbuf *err)
+{
+	return id_found(db_query_int(db, message_id, err,
+				     "SELECT message_id FROM patches "
+				     "WHERE id = ?",
+				     "i", id),
+			found);
+}
+
 int store_patch_by_number(struct db *db, int64_t series_id, int64_t number,
 			  int64_t *id, bool *found, struct strbuf *err)
 {
@@ -967,6 +977,8 @@ void store_trailer_list_release(struct store_trailer_list *list)
 		free(list->v[i].key);
 		free(list->v[i].value);
 		free(list->v[i].msgid);
+		free(list->v[i].from_name);
+		free(list->v[i].from_email);
 	}
 	free(list->v);
 	list->v = NULL;
@@ -980,6 +992,10 @@ static void trailer_from_row(json_t *row, void *elem)
 	t->key = row_strdup(row, "key");
 	t->value = row_strdup(row, "value");
 	t->msgid = row_strdup(row, "msgid");
+	t->id = row_int(row, "id");
+	t->from_name = row_strdup(row, "from_name");
+	t->from_email = row_strdup(row, "from_email");
+	t->cover = row_int(row, "cover") != 0;
 }
 
 int store_trailer_add(struct db *db, int64_t series_id, int64_t patch_id,
@@ -1028,6 +1044,23 @@ int store_patch_trailers(struct db *db, int64_t patch_id,
 				      "SELECT t.key, t.value FROM trailers t "
 				      "JOIN patches p ON p.series_id = "
 				      "t.series_id WHERE p.id = ? AND "
+				      "(t.patch_id = p.id OR t.patch_id IS "
+				      "NULL) ORDER BY t.id",
+				      "i", patch_id),
+			     out);
+}
+
+int store_patch_am_trailers(struct db *db, int64_t patch_id,
+			    struct store_trailer_list *out, struct strbuf *err)
+{
+	return trailers_read(db_query(db, err,
+				      "SELECT t.id, t.key, t.value, m.msgid, "
+				      "m.from_name, m.from_email, "
+				      "t.patch_id IS NULL AS cover "
+				      "FROM trailers t "
+				      "JOIN patches p ON p.series_id = "
+				      "t.series_id JOIN messages m ON m.id = "
+				      "t.message_id WHERE p.id = ? AND "
 				      "(t.patch_id = p.id OR t.patch_id IS "
 				      "NULL) ORDER BY t.id",
 				      "i", patch_id),

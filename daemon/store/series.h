@@ -318,6 +318,9 @@ int store_patch_add(struct db *db, const struct store_patch *p,
 /* The patch of the mail of row message_id into *id. */
 int store_patch_of_message(struct db *db, int64_t message_id, int64_t *id,
 			   bool *found, struct strbuf *err);
+/* The mail (messages row) of patch id into *message_id. */
+int store_patch_message(struct db *db, int64_t id, int64_t *message_id,
+			bool *found, struct strbuf *err);
 /* Patch number of series series_id into *id. */
 int store_patch_by_number(struct db *db, int64_t series_id, int64_t number,
 			  int64_t *id, bool *found, struct strbuf *err);
@@ -329,6 +332,10 @@ int store_series_patches(struct db *db, int64_t id,
 struct store_trailer {
 	char *key, *value;
 	char *msgid; /* of the reply, for store_series_trailers() */
+	/* for store_patch_am_trailers() */
+	int64_t id;
+	char *from_name, *from_email; /* of the reply */
+	bool cover;		      /* given to the cover letter */
 };
 
 struct store_trailer_list {
@@ -349,6 +356,13 @@ int store_trailer_add(struct db *db, int64_t series_id, int64_t patch_id,
 /* The trailers of a patch, its own and its series', in arrival order. */
 int store_patch_trailers(struct db *db, int64_t patch_id,
 			 struct store_trailer_list *out, struct strbuf *err);
+/*
+ * The trailers of a patch, its own and its series', in arrival order,
+ * with every field: the reply's msgid and sender, and whether the reply
+ * answered the cover letter.
+ */
+int store_patch_am_trailers(struct db *db, int64_t patch_id,
+			    struct store_trailer_list *out, struct strbuf *err);
 /* The trailers of series id as a whole, with msgid, in arrival order. */
 int store_series_trailers(struct db *db, int64_t id,
 			  struct store_trailer_list *out, struct strbuf *err);
