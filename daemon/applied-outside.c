@@ -139,7 +139,7 @@ static int record_series(struct job_ctx *ctx, int64_t series_id,
 	struct apply_patch *ps = NULL;
 	struct apply_done *done = NULL;
 	struct store_topic t = { 0 };
-	json_t *rows = NULL, *numbers = NULL, *info = NULL, *commits;
+	json_t *numbers = NULL, *info = NULL, *commits;
 	int64_t total = 0, nid = 0;
 	size_t i, j, nr = 0;
 	int ret;
@@ -150,7 +150,6 @@ static int record_series(struct job_ctx *ctx, int64_t series_id,
 	ret = store_series_patches(ctx->db, series_id, &patches, err);
 	if (ret < 0)
 		goto out;
-	rows = json_array();
 	numbers = json_array();
 	commits = json_array();
 	ALLOC_ARRAY(ps, patches.nr + 1);
@@ -160,12 +159,6 @@ static int record_series(struct job_ctx *ctx, int64_t series_id,
 
 		if (!p->has_diff)
 			continue;
-		json_array_append_new(rows,
-				      json_pack("{s:I, s:I, s:s}", "id",
-						(json_int_t)p->id, "number",
-						(json_int_t)p->number,
-						"subject",
-						p->subject ? p->subject : ""));
 		for (j = 0; j < nr_cands; j++) {
 			const struct candidate *cd = &cands[j];
 
@@ -192,7 +185,7 @@ static int record_series(struct job_ctx *ctx, int64_t series_id,
 	if (ret < 0)
 		goto out;
 	ret = applied_record(ctx->db, ctx->config, series_id, total, topic,
-			     t.branch, rows, numbers, ps, done, &nid, &info,
+			     t.branch, &patches, numbers, ps, done, &nid, &info,
 			     err);
 	if (!ret)
 		ret = db_commit(ctx->db, err);
@@ -205,7 +198,6 @@ static int record_series(struct job_ctx *ctx, int64_t series_id,
 out:
 	json_decref(info);
 	json_decref(numbers);
-	json_decref(rows);
 	free(ps);
 	free(done);
 	store_patch_list_release(&patches);

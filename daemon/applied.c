@@ -35,6 +35,7 @@
 #include "daemon/repo.h"
 #include "daemon/store/applied.h"
 #include "daemon/store/notifications.h"
+#include "daemon/store/series.h"
 #include "daemon/store/topics.h"
 #include "lib/strbuf.h"
 #include "daemon/testhook.h"
@@ -86,9 +87,7 @@ static json_t *reply_info(struct db *db, int64_t msg_row_id)
 	size_t i;
 
 	reply = json_object();
-	if (db_query_blob(db, &raw, NULL,
-			  "SELECT raw FROM messages WHERE id = ?", "i",
-			  msg_row_id) < 0 ||
+	if (store_message_raw_of(db, msg_row_id, &raw, NULL) < 0 ||
 	    mail_parse(raw.buf, raw.len, &m, NULL) < 0) {
 		strbuf_release(&raw);
 		return reply;
@@ -112,20 +111,13 @@ static json_t *reply_info(struct db *db, int64_t msg_row_id)
 	return reply;
 }
 
-/* The message a series' notifications answer: its cover, else patch 1. */
-static int64_t series_reply_msg(struct db *db, int64_t series_id)
+/* The mail a series' notifications answer: its cover, else patch 1. */
+static json_t *series_reply(struct db *db, int64_t series_id)
 {
-	int64_t id;
+	int64_t msg = 0;
 
-	if (db_query_int(db, &id, NULL,
-			 "SELECT cover_id FROM series WHERE id = ? AND cover_id IS NOT NULL",
-			 "i", series_id) == 0)
-		return id;
-	if (db_query_int(db, &id, NULL,
-			 "SELECT message_id FROM patches WHERE series_id = ? ORDER BY number LIMIT 1",
-			 "i", series_id) == 0)
-		return id;
-	return 0;
+	store_series_reply_message(db, series_id, &msg, NULL);
+	return reply_info(db, msg);
 }
 
 /* Whether n is in the JSON array of numbers (NULL: every n). */
@@ -279,13 +271,14 @@ out:
 
 int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
 		   int64_t total, const char *topic, const char *branch,
-		   json_t *rows, json_t *numbers, const struct apply_patch *ps,
-		   const struct apply_done *done, int64_t *nid, json_t **info,
-		   struct strbuf *err)
+		   const struct store_patch_list *patches, json_t *numbers,
+		   const struct apply_patch *ps, const struct apply_done *done,
+		   int64_t *nid, json_t **info, struct strbuf *err)
 {
-	json_t *applied = json_array(), *missing = json_array(), *row;
+	json_t *applied = json_array(), *missing = json_array();
 	struct apply_opts opts;
 	size_t i, j = 0;
+	bool changed;
 	int ret = 0;
 
 	am_apply_opts(&opts, cfg);
@@ -293,29 +286,30 @@ int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
 	*info = json_pack("{s:I, s:s, s:s, s:o, s:o}", "series_id",
 			  (json_int_t)series_id, "topic", topic, "branch",
 			  branch, "applied", applied, "not_applied", missing);
-	json_array_foreach(rows, i, row) {
-		const char *subject = jstr(row, "subject");
+	for (i = 0; i < patches->nr; i++) {
+		const struct store_patch *p = &patches->v[i];
+		const char *subject = p->subject ? p->subject : "";
 		struct store_applied a;
 		json_t *added;
 		char **lines;
 		size_t nr_lines, k;
 
-		if (!wanted(numbers, jint(row, "number"))) {
+		if (!p->has_diff)
+			continue;
+		if (!wanted(numbers, p->number)) {
 			json_array_append_new(missing,
 					      json_pack("{s:I, s:I, s:s}",
 							"number",
-							(json_int_t)
-								jint(row,
-								     "number"),
+							(json_int_t)p->number,
 							"total",
 							(json_int_t)total,
 							"subject", subject));
 			continue;
 		}
 		a = (struct store_applied){
-			.patch = jint(row, "id"),
+			.patch = p->id,
 			.series_id = series_id,
-			.number = jint(row, "number"),
+			.number = p->number,
 			.total = total,
 			.topic = (char *)topic,
 			.commit = (char *)done[j].commit,
@@ -350,14 +344,11 @@ int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
 				  "method", a.method, "trailers", added));
 		j++;
 	}
-	ret = db_exec(
-		db, err,
-		"UPDATE series SET state = 'applied', updated_at = ? WHERE id = ?",
-		"ii", (int64_t)time(NULL), series_id);
+	ret = store_series_set_state(db, series_id, "applied",
+				     (int64_t)time(NULL), &changed, err);
 	if (ret < 0)
 		return ret;
-	json_object_set_new(*info, "reply",
-			    reply_info(db, series_reply_msg(db, series_id)));
+	json_object_set_new(*info, "reply", series_reply(db, series_id));
 	ret = notify_applied(db, cfg, *info, nid, err);
 	if (ret < 0)
 		return ret;
@@ -406,7 +397,10 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *topic = jstr(args, "topic");
 	json_t *numbers = json_object_get(args, "patches");
 	bool force = json_is_true(json_object_get(args, "force"));
-	json_t *series = NULL, *rows = NULL, *applied, *missing;
+	bool found;
+	struct store_series series = { 0 };
+	struct store_patch_list patches = { 0 };
+	json_t *applied, *missing;
 	json_t *warnings = NULL;
 	json_t *info = NULL, *res = NULL, *v;
 	struct am_series am = { 0 };
@@ -432,26 +426,18 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		return ret;
 	/* Made only once nothing returns before out: any longer. */
 	warnings = json_array();
-	ret = db_query_row(
-		db, &series, err,
-		"SELECT id, total, complete, name, cover_id FROM series WHERE id = ?",
-		"i", series_id);
+	ret = store_series_get(db, series_id, &series, &found, err);
 	if (ret < 0)
 		goto out;
-	if (!series) {
+	if (!found) {
 		ret = error_set(err, ERR_NOT_FOUND, "unknown series %lld",
 				(long long)series_id);
 		goto out;
 	}
-	total = jint(series, "total");
-	rows = db_query(
-		db, err,
-		"SELECT id, number, subject, message_id FROM patches WHERE series_id = ? AND has_diff ORDER BY number",
-		"i", series_id);
-	if (!rows) {
-		ret = -EIO;
+	total = series.total;
+	ret = store_series_patches(db, series_id, &patches, err);
+	if (ret < 0)
 		goto out;
-	}
 	nums = xcalloc(json_array_size(numbers) + 1, sizeof(*nums));
 	json_array_foreach(numbers, i, v)
 		nums[i] = json_integer_value(v);
@@ -554,7 +540,7 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		ref_restore(repo, branch, old, new);
 		goto out;
 	}
-	ret = applied_record(db, cfg, series_id, total, topic, branch, rows,
+	ret = applied_record(db, cfg, series_id, total, topic, branch, &patches,
 			     numbers, ps, done, &nid, &info, err);
 	if (!ret)
 		ret = db_commit(db, err);
@@ -586,8 +572,8 @@ out:
 	free(ps);
 	free(done);
 	json_decref(info);
-	json_decref(rows);
-	json_decref(series);
+	store_patch_list_release(&patches);
+	store_series_release(&series);
 	json_decref(warnings);
 	free(branch);
 	return ret;
@@ -600,7 +586,7 @@ out:
  */
 static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
 {
-	json_t *reply = reply_info(db, series_reply_msg(db, series_id));
+	json_t *reply = series_reply(db, series_id);
 	struct store_notification n;
 	json_t *refs;
 
@@ -728,6 +714,7 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 	char *branch = NULL;
 	int64_t nid = 0, msg_id;
 	size_t i, len = strlen(commit);
+	bool found;
 	int ret;
 
 	if (len < 4 || len > APPLY_HEXSZ ||
@@ -807,9 +794,8 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		store_applied_release(&later);
 	}
 	if (!ret && row->patch &&
-	    db_query_int(db, &msg_id, NULL,
-			 "SELECT message_id FROM patches WHERE id = ?", "i",
-			 row->patch) == 0) {
+	    store_patch_message(db, row->patch, &msg_id, &found, NULL) == 0 &&
+	    found) {
 		info = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}",
 				 "series_id", (json_int_t)row->series_id,
 				 "topic", topic, "branch", branch, "commit",

@@ -731,6 +731,21 @@ int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
 	return *ids ? 0 : -EIO;
 }
 
+int store_series_reply_message(struct db *db, int64_t id, int64_t *msg,
+			       struct strbuf *err)
+{
+	int ret;
+
+	*msg = 0;
+	ret = db_query_int(db, msg, err,
+			   "SELECT COALESCE(s.cover_id, (SELECT p.message_id "
+			   "FROM patches p WHERE p.series_id = s.id "
+			   "ORDER BY p.number LIMIT 1), 0) FROM series s "
+			   "WHERE s.id = ?",
+			   "i", id);
+	return ret == -ENOENT ? 0 : ret;
+}
+
 int store_series_add_prereq(struct db *db, int64_t id, const char *patch_id,
 			    struct strbuf *err)
 {

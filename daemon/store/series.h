@@ -239,6 +239,13 @@ int store_series_supersede(struct db *db, int64_t new_id, int64_t old_id,
 int store_series_set_state(struct db *db, int64_t id, const char *state,
 			   int64_t at, bool *changed, struct strbuf *err);
 
+/*
+ * The mail the notifications of series id answer: its cover letter's
+ * row, else its first patch's, into *msg (0 for none).
+ */
+int store_series_reply_message(struct db *db, int64_t id, int64_t *msg,
+			       struct strbuf *err);
+
 /* The prerequisite-patch-ids of series id in order: *ids (free each). */
 int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
 			 struct strbuf *err);
