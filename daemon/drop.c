@@ -53,6 +53,53 @@ int drop_on_branch(struct repo *repo, const char *refname, const char *hex,
 	return ret;
 }
 
+/*
+ * pick was made again as new_oid, the commit slot of res's map: note
+ * it, and make it what the next one is made on (onto, cur).
+ */
+static int replayed(git_repository *git, const git_commit *pick,
+		    const git_oid *new_oid, size_t slot, git_commit **onto,
+		    git_oid *cur, struct drop_result *res, struct strbuf *err)
+{
+	git_oid_tostr(res->map[slot].old, sizeof(res->map[0].old),
+		      git_commit_id(pick));
+	git_oid_tostr(res->map[slot].new, sizeof(res->map[0].new), new_oid);
+	git_commit_free(*onto);
+	if (git_commit_lookup(onto, git, new_oid) < 0) {
+		*onto = NULL;
+		return repo_error(err, -EIO, "cannot read a commit");
+	}
+	git_oid_cpy(cur, new_oid);
+	return 0;
+}
+
+/*
+ * Move refname from tip to cur (compare-and-swap; ERR_STALE, saying
+ * what it was doing, when it moved meanwhile) and note the new tip.
+ */
+static int move_branch(git_repository *git, const char *refname,
+		       const git_oid *tip, const git_oid *cur, const char *log,
+		       const char *doing, struct drop_result *res,
+		       struct strbuf *err)
+{
+	git_reference *ref = NULL;
+	int ret;
+
+	apply_cas_hook(refname);
+	ret = git_reference_create_matching(&ref, git, refname, cur, 1, tip,
+					    log);
+	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED)
+		return repo_error(
+			err, ERR_STALE,
+			"'%s' moved while %s; nothing was changed, try again",
+			refname, doing);
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot update the branch");
+	git_reference_free(ref);
+	git_oid_tostr(res->new_tip, sizeof(res->new_tip), cur);
+	return 0;
+}
+
 int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		const char *committer_name, const char *committer_email,
 		struct drop_result *res, struct strbuf *err)
@@ -61,7 +108,6 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 	git_merge_options mopts = GIT_MERGE_OPTIONS_INIT;
 	git_commit **later = NULL, *c = NULL, *onto = NULL, *parent;
 	git_signature *committer = NULL;
-	git_reference *ref = NULL;
 	git_oid want, tip, cur;
 	size_t nr = 0, alloc = 0, i;
 	char sh[13];
@@ -181,37 +227,14 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 			ret = repo_error(err, -EIO, "cannot write a commit");
 			goto out;
 		}
-		git_oid_tostr(res->map[nr - 1 - i].old, sizeof(res->map[0].old),
-			      git_commit_id(pick));
-		git_oid_tostr(res->map[nr - 1 - i].new, sizeof(res->map[0].new),
-			      &new_oid);
-		git_commit_free(onto);
-		if (git_commit_lookup(&onto, git, &new_oid) < 0) {
-			onto = NULL;
-			ret = repo_error(err, -EIO, "cannot read a commit");
+		ret = replayed(git, pick, &new_oid, nr - 1 - i, &onto, &cur,
+			       res, err);
+		if (ret < 0)
 			goto out;
-		}
-		git_oid_cpy(&cur, &new_oid);
 	}
 	res->nr = nr;
-
-	apply_cas_hook(refname);
-	ret = git_reference_create_matching(&ref, git, refname, &cur, 1, &tip,
-					    "cthulhu: drop");
-	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED) {
-		ret = repo_error(
-			err, ERR_STALE,
-			"'%s' moved while dropping; nothing was changed, try again",
-			refname);
-		goto out;
-	}
-	if (ret < 0) {
-		ret = repo_error(err, -EIO, "cannot update the branch");
-		goto out;
-	}
-	git_reference_free(ref);
-	git_oid_tostr(res->new_tip, sizeof(res->new_tip), &cur);
-	ret = 0;
+	ret = move_branch(git, refname, &tip, &cur, "cthulhu: drop", "dropping",
+			  res, err);
 out:
 	if (ret < 0) {
 		free(res->map);
@@ -380,7 +403,6 @@ int drop_reword(struct repo *repo, const char *refname,
 	git_repository *git = repo_git(repo);
 	git_commit **later = NULL, *c = NULL, *onto = NULL, *parent;
 	git_signature *committer = NULL;
-	git_reference *ref = NULL;
 	size_t n = 0, alloc = 0, found = 0, i;
 	git_oid tip, cur;
 	char sh[13];
@@ -455,37 +477,14 @@ int drop_reword(struct repo *repo, const char *refname,
 			ret = repo_error(err, -EIO, "cannot write a commit");
 			goto out;
 		}
-		git_oid_tostr(res->map[n - 1 - i].old, sizeof(res->map[0].old),
-			      git_commit_id(pick));
-		git_oid_tostr(res->map[n - 1 - i].new, sizeof(res->map[0].new),
-			      &new_oid);
-		git_commit_free(onto);
-		if (git_commit_lookup(&onto, git, &new_oid) < 0) {
-			onto = NULL;
-			ret = repo_error(err, -EIO, "cannot read a commit");
+		ret = replayed(git, pick, &new_oid, n - 1 - i, &onto, &cur, res,
+			       err);
+		if (ret < 0)
 			goto out;
-		}
-		git_oid_cpy(&cur, &new_oid);
 	}
 	res->nr = n;
-
-	apply_cas_hook(refname);
-	ret = git_reference_create_matching(&ref, git, refname, &cur, 1, &tip,
-					    "cthulhu: update trailers");
-	if (ret == GIT_EMODIFIED || ret == GIT_ELOCKED) {
-		ret = repo_error(
-			err, ERR_STALE,
-			"'%s' moved while rewriting; nothing was changed, try again",
-			refname);
-		goto out;
-	}
-	if (ret < 0) {
-		ret = repo_error(err, -EIO, "cannot update the branch");
-		goto out;
-	}
-	git_reference_free(ref);
-	git_oid_tostr(res->new_tip, sizeof(res->new_tip), &cur);
-	ret = 0;
+	ret = move_branch(git, refname, &tip, &cur, "cthulhu: update trailers",
+			  "rewriting", res, err);
 out:
 	if (ret < 0) {
 		free(res->map);
