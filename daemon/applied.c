@@ -697,6 +697,29 @@ static const char *patch_on_topic(struct repo *repo, const char *tip,
 }
 
 /* "drop" {commit, reason} -> {commit, topic, branch, old, new, replayed} */
+/*
+ * A rewrite of a topic (a drop, new trailers) is recorded: it is our own
+ * move, its notices go out and next is made again.  The commits it made
+ * again as [{old, new}] (new reference).
+ */
+static json_t *rewritten(struct job_ctx *ctx, struct db *db,
+			 const struct config *cfg,
+			 const struct drop_result *res)
+{
+	json_t *replayed = json_array();
+	size_t i;
+
+	record_own_move(ctx);
+	notify_deliver(db, cfg, NULL);
+	engine_kick(JOB_NEXT_REBUILD, NULL, 0);
+	for (i = 0; i < res->nr; i++)
+		json_array_append_new(replayed,
+				      json_pack("{s:s, s:s}", "old",
+						res->map[i].old, "new",
+						res->map[i].new));
+	return replayed;
+}
+
 int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		   struct strbuf *err)
 {
@@ -818,14 +841,7 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out;
 	}
 
-	record_own_move(ctx);
-	notify_deliver(db, cfg, NULL);
-	engine_kick(JOB_NEXT_REBUILD, NULL, 0);
-	replayed = json_array();
-	for (i = 0; i < res.nr; i++)
-		json_array_append_new(replayed, json_pack("{s:s, s:s}", "old",
-							  res.map[i].old, "new",
-							  res.map[i].new));
+	replayed = rewritten(ctx, db, cfg, &res);
 	*result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "commit",
 			    row->commit, "topic", topic, "branch", branch,
 			    "old", res.old_tip, "new", res.new_tip, "replayed",
@@ -1028,14 +1044,7 @@ int apply_job_update_trailers(struct job_ctx *ctx, json_t *args,
 		goto out;
 	}
 
-	record_own_move(ctx);
-	notify_deliver(db, cfg, NULL);
-	engine_kick(JOB_NEXT_REBUILD, NULL, 0);
-	replayed = json_array();
-	for (i = 0; i < res.nr; i++)
-		json_array_append_new(replayed, json_pack("{s:s, s:s}", "old",
-							  res.map[i].old, "new",
-							  res.map[i].new));
+	replayed = rewritten(ctx, db, cfg, &res);
 	*result = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "topic", topic,
 			    "branch", branch, "old", res.old_tip, "new",
 			    res.new_tip, "updated", updated, "replayed",
