@@ -13,7 +13,7 @@
 /* The Cthulhu merge: the latest build of next (next) and asking for one. */
 
 static const char *const build_cols[] = {
-	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS",
+	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS", "METHOD", "WHY",
 };
 
 static void fmt_paths(struct strbuf *sb, json_t *v)
@@ -30,7 +30,11 @@ static void fmt_paths(struct strbuf *sb, json_t *v)
 			    json_string_value(p) ? json_string_value(p) : "?");
 }
 
-static void print_build(json_t *build)
+/*
+ * A build: its line, and a line per topic; with why, also how each merge
+ * was made and why the fast path left it to git ("-" when it did not).
+ */
+static void print_build(json_t *build, bool why)
 {
 	struct strbuf line = STRBUF_INIT;
 	json_t *topics, *t;
@@ -63,7 +67,7 @@ static void print_build(json_t *build)
 	strbuf_release(&line);
 
 	topics = json_object_get(build, "topics");
-	tab = table_new(6, build_cols);
+	tab = table_new(why ? 8 : 6, build_cols);
 	json_array_foreach(topics, i, t) {
 		table_addf(tab, "%lld", json_int(t, "pos", 0) + 1);
 		table_add(tab, json_str(t, "topic"));
@@ -71,10 +75,19 @@ static void print_build(json_t *build)
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "tip"));
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "merge_commit"));
 		table_add_fmt(tab, fmt_paths, json_object_get(t, "conflicts"));
+		if (!why)
+			continue;
+		table_add(tab,
+			  json_str(t, "method") ? json_str(t, "method") : "-");
+		table_add(tab, json_str(t, "fallback_reason") ?
+				       json_str(t, "fallback_reason") :
+				       "-");
 	}
 	table_print(tab, stdout, true);
 	table_free(tab);
 }
+
+static bool show_why;
 
 static int print_next(struct cli *cli, json_t *res)
 {
@@ -90,7 +103,7 @@ static int print_next(struct cli *cli, json_t *res)
 		strbuf_release(&line);
 		gate_print_summary(gate);
 	}
-	print_build(json_object_get(res, "build"));
+	print_build(json_object_get(res, "build"), show_why);
 	return CLI_OK;
 }
 
@@ -99,6 +112,8 @@ int cmd_next(struct cli *cli, int argc, const char **argv)
 	bool json = false;
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
+		OPT_FLAG("why", &show_why,
+			 "show how each merge was made and why git made it"),
 		OPT_END(),
 	};
 
@@ -184,7 +199,7 @@ static int rebuild_progress(struct cli *cli, bool full)
 	strbuf_release(&path);
 	if (ret)
 		return ret;
-	print_build(res);
+	print_build(res, false);
 	return CLI_OK;
 }
 
@@ -214,7 +229,7 @@ int cmd_rebuild(struct cli *cli, int argc, const char **argv)
 	if (json)
 		return cli_print_reply(cli);
 	if (wait)
-		print_build(res);
+		print_build(res, false);
 	else
 		printf("rebuild queued as job %lld\n", json_int(res, "job", 0));
 	return CLI_OK;

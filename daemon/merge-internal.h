@@ -63,6 +63,7 @@ struct memo_entry {
 	/* the commit memo's: the first merge base and how many */
 	git_oid base;
 	unsigned int nr_bases;
+	const char *reason; /* the result's fallback_reason */
 };
 
 /* Memoised merges, keyed by three object names (a plain reset, no LRU). */

@@ -100,6 +100,7 @@ bool memo_get(struct merge *m, struct memo_table *t, const git_oid key[3],
 	res->conflicts = xcalloc(e->nr_conflicts + 1, sizeof(char *));
 	for (i = 0; i < e->nr_conflicts; i++)
 		res->conflicts[i] = xstrdup(e->conflicts[i]);
+	res->fallback_reason = e->reason;
 	/* the commit memo's, looked up before the bases are known */
 	if (e->nr_bases && !res->nr_bases) {
 		res->nr_bases = e->nr_bases;
@@ -136,6 +137,7 @@ void memo_put(struct memo_table *t, const git_oid key[3],
 	for (i = 0; i < res->nr_conflicts; i++)
 		e->conflicts[i] = xstrdup(res->conflicts[i]);
 	e->nr_bases = res->nr_bases;
+	e->reason = res->fallback_reason;
 	if (*res->base)
 		git_oid_fromstr(&e->base, res->base);
 	t->nr++;

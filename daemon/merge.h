@@ -59,8 +59,12 @@ struct merge_result {
 	char tree[MERGE_HEXSZ + 1];
 	char base[MERGE_HEXSZ + 1]; /* first merge base, "" if none */
 	unsigned int nr_bases;
-	enum merge_method method;    /* CACHED also: the same two commits */
-	const char *fallback_reason; /* static string, NULL on fast path */
+	enum merge_method method; /* CACHED also: the same two commits */
+	/*
+	 * Why the fast path left the merge to the fallback (a CACHED one:
+	 * the merge found before), NULL when it decided; a static string.
+	 */
+	const char *fallback_reason;
 	/* Conflicted paths, sorted; owned by the result. */
 	char **conflicts;
 	size_t nr_conflicts;

@@ -64,6 +64,7 @@ void store_build_topic_list_release(struct store_build_topic_list *list)
 			free(t->conflicts[j]);
 		free(t->conflicts);
 		free(t->method);
+		free(t->fallback_reason);
 		free(t->gate);
 	}
 	free(list->v);
@@ -226,7 +227,8 @@ int store_build_topics(struct db *db, int64_t build,
 
 	rows = db_query(db, err,
 			"SELECT pos, topic, branch, tip, outcome, merge_commit,"
-			" conflicts, method, resolution, duration_ms, gate"
+			" conflicts, method, resolution, duration_ms, gate,"
+			" fallback_reason"
 			" FROM build_topics WHERE build = ? ORDER BY pos",
 			"i", build);
 	if (!rows)
@@ -248,6 +250,7 @@ int store_build_topics(struct db *db, int64_t build,
 		t->resolution = row_int_or_none(row, "resolution");
 		t->duration_ms = row_int_or_none(row, "duration_ms");
 		t->gate = row_strdup(row, "gate");
+		t->fallback_reason = row_strdup(row, "fallback_reason");
 	}
 	json_decref(rows);
 	return 0;
@@ -400,12 +403,14 @@ int store_build_add_topic(struct db *db, int64_t build,
 	ret = db_exec(db, err,
 		      "INSERT INTO build_topics (build, pos, topic, branch, tip,"
 		      " outcome, merge_commit, conflicts, method, resolution,"
-		      " duration_ms, gate)"
+		      " duration_ms, gate, fallback_reason)"
 		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		      " NULLIF(?, " NONE_SQL "), NULLIF(?, " NONE_SQL "), ?)",
-		      "iitttttttiit", build, t->pos, t->topic, t->branch,
+		      " NULLIF(?, " NONE_SQL "), NULLIF(?, " NONE_SQL
+		      "), ?, ?)",
+		      "iitttttttiitt", build, t->pos, t->topic, t->branch,
 		      t->tip, t->outcome, t->merge_commit, conflicts, t->method,
-		      t->resolution, t->duration_ms, t->gate);
+		      t->resolution, t->duration_ms, t->gate,
+		      t->fallback_reason);
 	free(conflicts);
 	return ret;
 }
