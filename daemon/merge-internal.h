@@ -64,12 +64,15 @@ struct memo_entry {
 	git_oid base;
 	unsigned int nr_bases;
 	const char *reason; /* the result's fallback_reason */
+	bool libgit2;	    /* libgit2's answer: neither kept nor handed out */
+	bool unchecked; /* from merge_memo_add(): is its tree still there? */
 };
 
 /* Memoised merges, keyed by three object names (a plain reset, no LRU). */
 struct memo_table {
 	struct memo_entry *v;
 	size_t size, nr;
+	const char *kind; /* "trees" or "commits", in merge_memo_item.key */
 };
 
 /*
@@ -115,6 +118,14 @@ struct merge {
 	git_oid (*known)[3];
 	size_t known_size, known_nr;
 	bool conflict_tree; /* conflicts need git's tree (resolve.c) */
+	/* merges memoised since merge_memo_take(): their table and key */
+	struct memo_new {
+		struct memo_table *t;
+		git_oid key[3];
+	} * new_memos;
+	size_t nr_new_memos, new_memos_alloc;
+	char **reasons; /* fallback_reasons from merge_memo_add(), one each */
+	size_t nr_reasons;
 	struct merge_stats stats;
 };
 
@@ -193,13 +204,18 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 int copy_to_disk(struct merge *m, const git_oid *oid);
 
 /* merge-memo.c: memoised merges and known content conflicts */
-void memo_init(struct memo_table *t);
+void memo_init(struct memo_table *t, const char *kind);
 void memo_release(struct memo_table *t);
-/* Fill res from the memo of key; false when not there. */
+/*
+ * Fill res from the memo of key (method CACHED, or LIBGIT2 for libgit2's
+ * answer); false when not there.
+ */
 bool memo_get(struct merge *m, struct memo_table *t, const git_oid key[3],
 	      struct merge_result *res);
-void memo_put(struct memo_table *t, const git_oid key[3],
+void memo_put(struct merge *m, struct memo_table *t, const git_oid key[3],
 	      const struct merge_result *res);
+/* Free what merge_memo_take() and merge_memo_add() keep in m. */
+void memo_release_kept(struct merge *m);
 /* Whether git found the three blobs (b may be NULL) conflicting. */
 bool known_conflict(struct merge *m, const struct tentry *b,
 		    const struct tentry *o, const struct tentry *t);

@@ -6,6 +6,7 @@
  * depends on nothing else), so that a later merge meeting the same
  * three blobs, and nothing else undecided, is reported without git.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <git2.h>
@@ -90,9 +91,19 @@ bool memo_get(struct merge *m, struct memo_table *t, const git_oid key[3],
 	struct memo_entry *e = &t->v[memo_slot(t, key)];
 	size_t i;
 
-	if (!e->used ||
-	    (!e->clean && git_oid_is_zero(&e->tree) && m->conflict_tree))
+	if (!e->used)
 		return false;
+	/* kept from before: git gc may have pruned its tree since */
+	if (e->unchecked) {
+		e->unchecked = false;
+		if (!git_oid_is_zero(&e->tree) &&
+		    !git_odb_exists(m->odb, &e->tree))
+			memset(&e->tree, 0, sizeof(e->tree));
+	}
+	/* a clean merge without its tree is one to make again */
+	if (git_oid_is_zero(&e->tree) && (e->clean || m->conflict_tree))
+		return false;
+	res->method = e->libgit2 ? MERGE_METHOD_LIBGIT2 : MERGE_METHOD_CACHED;
 	res->clean = e->clean;
 	if (!git_oid_is_zero(&e->tree))
 		git_oid_tostr(res->tree, sizeof(res->tree), &e->tree);
@@ -109,7 +120,26 @@ bool memo_get(struct merge *m, struct memo_table *t, const git_oid key[3],
 	return true;
 }
 
-void memo_put(struct memo_table *t, const git_oid key[3],
+/* Note a new memo for merge_memo_take(). */
+static void memo_new(struct merge *m, struct memo_table *t,
+		     const git_oid key[3])
+{
+	if (m->nr_new_memos >= 2 * MEMO_MAX)
+		return;
+	if (m->nr_new_memos == m->new_memos_alloc) {
+		m->new_memos_alloc =
+			m->new_memos_alloc ? 2 * m->new_memos_alloc : 64;
+		m->new_memos =
+			xrealloc(m->new_memos,
+				 m->new_memos_alloc * sizeof(*m->new_memos));
+	}
+	m->new_memos[m->nr_new_memos].t = t;
+	memcpy(m->new_memos[m->nr_new_memos].key, key,
+	       sizeof(m->new_memos[0].key));
+	m->nr_new_memos++;
+}
+
+void memo_put(struct merge *m, struct memo_table *t, const git_oid key[3],
 	      const struct merge_result *res)
 {
 	struct memo_entry *e;
@@ -138,16 +168,20 @@ void memo_put(struct memo_table *t, const git_oid key[3],
 		e->conflicts[i] = xstrdup(res->conflicts[i]);
 	e->nr_bases = res->nr_bases;
 	e->reason = res->fallback_reason;
+	e->libgit2 = res->method == MERGE_METHOD_LIBGIT2;
 	if (*res->base)
 		git_oid_fromstr(&e->base, res->base);
 	t->nr++;
+	if (m && !e->libgit2)
+		memo_new(m, t, key);
 }
 
-void memo_init(struct memo_table *t)
+void memo_init(struct memo_table *t, const char *kind)
 {
 	t->size = 2 * MEMO_MAX;
 	t->v = xcalloc(t->size, sizeof(*t->v));
 	t->nr = 0;
+	t->kind = kind;
 }
 
 void memo_release(struct memo_table *t)
@@ -220,4 +254,140 @@ void learn_conflicts(struct merge *m, const git_oid trees[3],
 			continue;
 		known_add(m, key);
 	}
+}
+
+/* --- memoised merges kept beyond the process ------------------------------ */
+
+/* "trees <base> <ours> <theirs>" or "commits <ours> <theirs>". */
+static void memo_key_text(const struct memo_table *t, const git_oid key[3],
+			  struct strbuf *out)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	int i, n = git_oid_is_zero(&key[2]) ? 2 : 3;
+
+	strbuf_addstr(out, t->kind);
+	for (i = 0; i < n; i++) {
+		git_oid_tostr(hex, sizeof(hex), &key[i]);
+		strbuf_addf(out, " %s", hex);
+	}
+}
+
+static int memo_key_parse(struct merge *m, const char *text,
+			  struct memo_table **t, git_oid key[3])
+{
+	const char *p;
+	int i, n;
+
+	memset(key, 0, 3 * sizeof(*key));
+	if (starts_with(text, "trees ")) {
+		*t = &m->memo;
+		n = 3;
+	} else if (starts_with(text, "commits ")) {
+		*t = &m->commit_memo;
+		n = 2;
+	} else {
+		return -1;
+	}
+	p = strchr(text, ' ');
+	for (i = 0; i < n; i++) {
+		if (*p != ' ' || strlen(p + 1) < GIT_OID_HEXSZ ||
+		    git_oid_fromstrn(&key[i], p + 1, GIT_OID_HEXSZ) < 0)
+			return -1;
+		p += 1 + GIT_OID_HEXSZ;
+	}
+	return *p ? -1 : 0;
+}
+
+int merge_memo_take(struct merge *m, merge_memo_fn fn, void *data)
+{
+	struct strbuf key = STRBUF_INIT;
+	char tree[GIT_OID_HEXSZ + 1], base[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < m->nr_new_memos; i++) {
+		struct memo_table *t = m->new_memos[i].t;
+		const git_oid *k = m->new_memos[i].key;
+		struct memo_entry *e = &t->v[memo_slot(t, k)];
+		struct merge_memo_item item = { 0 };
+
+		/* forgotten since (the table was full) */
+		if (!e->used || e->libgit2)
+			continue;
+		strbuf_reset(&key);
+		memo_key_text(t, k, &key);
+		git_oid_tostr(tree, sizeof(tree), &e->tree);
+		git_oid_tostr(base, sizeof(base), &e->base);
+		item.key = key.buf;
+		item.clean = e->clean;
+		item.tree = git_oid_is_zero(&e->tree) ? "" : tree;
+		item.base = e->nr_bases ? base : "";
+		item.nr_bases = e->nr_bases;
+		item.reason = e->reason;
+		item.conflicts = (const char *const *)e->conflicts;
+		item.nr_conflicts = e->nr_conflicts;
+		ret = fn(&item, data);
+	}
+	m->nr_new_memos = 0;
+	strbuf_release(&key);
+	return ret;
+}
+
+/* The one copy m keeps of a fallback_reason read back. */
+static const char *reason_intern(struct merge *m, const char *reason)
+{
+	size_t i;
+
+	if (!reason)
+		return NULL;
+	for (i = 0; i < m->nr_reasons; i++)
+		if (!strcmp(m->reasons[i], reason))
+			return m->reasons[i];
+	m->reasons =
+		xrealloc(m->reasons, (m->nr_reasons + 1) * sizeof(*m->reasons));
+	m->reasons[m->nr_reasons] = xstrdup(reason);
+	return m->reasons[m->nr_reasons++];
+}
+
+void merge_memo_add(struct merge *m, const struct merge_memo_item *item)
+{
+	struct merge_result res = { 0 };
+	struct memo_table *t;
+	struct memo_entry *e;
+	git_oid key[3], oid;
+
+	if (!item || !item->key || memo_key_parse(m, item->key, &t, key) < 0)
+		return;
+	if ((item->tree && *item->tree &&
+	     (strlen(item->tree) != GIT_OID_HEXSZ ||
+	      git_oid_fromstr(&oid, item->tree) < 0)) ||
+	    (item->base && *item->base &&
+	     (strlen(item->base) != GIT_OID_HEXSZ ||
+	      git_oid_fromstr(&oid, item->base) < 0)) ||
+	    (item->clean && (!item->tree || !*item->tree)))
+		return;
+	res.clean = item->clean;
+	snprintf(res.tree, sizeof(res.tree), "%s",
+		 item->tree ? item->tree : "");
+	snprintf(res.base, sizeof(res.base), "%s",
+		 item->base ? item->base : "");
+	res.nr_bases = *res.base ? item->nr_bases : 0;
+	res.fallback_reason = reason_intern(m, item->reason);
+	res.conflicts = (char **)item->conflicts;
+	res.nr_conflicts = item->conflicts ? item->nr_conflicts : 0;
+	res.method = MERGE_METHOD_CACHED;
+	memo_put(NULL, t, key, &res);
+	e = &t->v[memo_slot(t, key)];
+	if (e->used)
+		e->unchecked = true;
+}
+
+void memo_release_kept(struct merge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_reasons; i++)
+		free(m->reasons[i]);
+	free(m->reasons);
+	free(m->new_memos);
 }

@@ -99,7 +99,6 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 	git_oid_cpy(&ckey[0], &ours_oid);
 	git_oid_cpy(&ckey[1], &theirs_oid);
 	if (memo_get(m, &m->commit_memo, ckey, res)) {
-		res->method = MERGE_METHOD_CACHED;
 		m->stats.cached++;
 		m->stats.commits_cached++;
 		goto out;
@@ -125,7 +124,6 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		git_oid_cpy(&key[1], &m->dag.nodes[a].tree);
 		git_oid_cpy(&key[2], &m->dag.nodes[b].tree);
 		if (memo_get(m, &m->memo, key, res)) {
-			res->method = MERGE_METHOD_CACHED;
 			m->stats.cached++;
 			goto out_memo;
 		}
@@ -154,7 +152,7 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 			qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
 			      cmp_str);
 			m->stats.fast++;
-			memo_put(&m->memo, key, res);
+			memo_put(m, &m->memo, key, res);
 			goto out_memo;
 		}
 		if (!ret) {
@@ -162,7 +160,7 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 			res->method = MERGE_METHOD_FAST;
 			git_oid_tostr(res->tree, sizeof(res->tree), &tree);
 			m->stats.fast++;
-			memo_put(&m->memo, key, res);
+			memo_put(m, &m->memo, key, res);
 			goto out_memo;
 		}
 		res->fallback_reason = st.undecided;
@@ -201,14 +199,14 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
 		      cmp_str);
 	if (have_base) {
-		memo_put(&m->memo, key, res);
+		memo_put(m, &m->memo, key, res);
 		if (!res->clean && res->method == MERGE_METHOD_GIT)
 			learn_conflicts(m, key, res);
 	}
 out_memo:
 	/* libgit2's answer may not be git's: only git's are kept */
 	if (res->method != MERGE_METHOD_LIBGIT2)
-		memo_put(&m->commit_memo, ckey, res);
+		memo_put(m, &m->commit_memo, ckey, res);
 	ret = 0;
 out:
 	if (ret < 0)
@@ -330,8 +328,8 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		m->gitdir[strlen(m->gitdir) - 1] = 0;
 	m->git = xstrdup("git");
 	m->fallback = MERGE_FALLBACK_GIT;
-	memo_init(&m->memo);
-	memo_init(&m->commit_memo);
+	memo_init(&m->memo, "trees");
+	memo_init(&m->commit_memo, "commits");
 	m->vbases_size = VBASES_SIZE;
 	m->vbases = xcalloc(m->vbases_size, sizeof(*m->vbases));
 	m->known_size = 2 * MEMO_MAX;
@@ -353,6 +351,7 @@ void merge_free(struct merge *m)
 		return;
 	memo_release(&m->memo);
 	memo_release(&m->commit_memo);
+	memo_release_kept(m);
 	free(m->vbases);
 	free(m->new_vbases);
 	free(m->known);

@@ -62,7 +62,8 @@ struct merge_result {
 	enum merge_method method; /* CACHED also: the same two commits */
 	/*
 	 * Why the fast path left the merge to the fallback (a CACHED one:
-	 * the merge found before), NULL when it decided; a static string.
+	 * the merge found before), NULL when it decided; a static string
+	 * or one the struct merge keeps until merge_free().
 	 */
 	const char *fallback_reason;
 	/* Conflicted paths, sorted; owned by the result. */
@@ -122,6 +123,30 @@ int merge_is_ancestor(struct merge *m, const char *ancestor,
 typedef int (*merge_vbase_fn)(const char *key, const char *tree, void *data);
 int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data);
 void merge_vbase_add(struct merge *m, const char *key, const char *tree);
+
+/*
+ * Whole merges are memoised by their inputs (the three trees, and the
+ * two commits), clean or not, the fast path's and git's alike: a merge
+ * is a pure function of them.  The caller may keep them longer (across
+ * restarts) the way it keeps virtual bases: merge_memo_take() calls fn
+ * with each merge memoised since the last call and stops at fn's first
+ * non-zero return, which it returns; merge_memo_add() gives one kept
+ * before back (one whose tree gc pruned since is made again).  libgit2's
+ * answers, which may not be git's, are not handed out.
+ */
+struct merge_memo_item {
+	const char *key; /* merge.c's: the kind and the inputs, in hex */
+	bool clean;
+	const char *tree; /* "" when none (a conflict known without git) */
+	const char *base; /* the first merge base, "" when not known */
+	unsigned int nr_bases;
+	const char *reason; /* fallback_reason, NULL when none */
+	const char *const *conflicts;
+	size_t nr_conflicts;
+};
+typedef int (*merge_memo_fn)(const struct merge_memo_item *item, void *data);
+int merge_memo_take(struct merge *m, merge_memo_fn fn, void *data);
+void merge_memo_add(struct merge *m, const struct merge_memo_item *item);
 
 /* Counters since merge_open(), for logs and the benchmark. */
 struct merge_stats {

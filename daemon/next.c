@@ -30,6 +30,7 @@
 #include "daemon/merge-handle.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
+#include "daemon/next-memo.h"
 #include "daemon/resolve.h"
 #include "daemon/store/row.h"
 #include "daemon/store/builds.h"
@@ -114,6 +115,7 @@ static void load_vbases(struct db *db)
 	if (the_merge_has_vbases)
 		return;
 	the_merge_has_vbases = true;
+	next_memo_load(db, the_merge);
 	if (store_vbases_newest(db, VBASES_KEPT, &vbases, &err) < 0) {
 		log_warn("next: cannot read the virtual merge bases: %s",
 			 err.buf);
@@ -152,6 +154,8 @@ static int save_vbases(struct db *db, int64_t when, struct strbuf *err)
 	ret = merge_vbases_take(the_merge, save_vbase, &vs);
 	if (!ret && vs.n)
 		ret = store_vbases_trim(db, VBASES_KEPT, err);
+	if (!ret)
+		ret = next_memo_save(db, the_merge, when, err);
 	return ret;
 }
 

@@ -3,7 +3,10 @@
 # build_topics.fallback_reason, the API's fallback_reason and cthulhu
 # next --why.  A topic that renames a file next changed goes to git
 # (rename detection), one that conflicts goes to git, one the fast path
-# decides has no reason; each merge has git merge-tree's tree.
+# decides has no reason; each merge has git merge-tree's tree.  Merges
+# are memoised by their inputs, the conflict and the fallback too, in
+# the database: after a restart a full rebuild asks git nothing, and a
+# memoised tree that is gone is merged again.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-topics.sh"
 test_init
@@ -108,6 +111,55 @@ is "$(sql "SELECT group_concat(topic || ':' || method || ':' ||
 	FROM (SELECT * FROM build_topics WHERE build = $id3 ORDER BY pos)")" \
 	"t1:cached:-|t2:cached:deleted on one side, changed on the other|t3:cached:-|t4:cached:content conflict|t5:cached:-" \
 	"a full rebuild finds every merge memoised, reasons included"
+
+is "$(sql "SELECT fallbacks FROM builds WHERE id = $id3")" 0 \
+	"and hands git nothing"
+
+# the memo outlives the process: conflicts and fallbacks included
+# (by the trees and by the commits, of each pair of commits merged)
+is "$(sql "SELECT count(*) > 0 FROM merge_memo WHERE NOT clean AND
+	fallback_reason = 'content conflict' AND conflicts = '[\"b\"]' AND
+	key LIKE 'trees %'")" 1 "the conflict is kept by its trees"
+is "$(sql "SELECT count(*) > 0 FROM merge_memo WHERE NOT clean AND
+	key = 'commits $($G rev-parse next~1) $(rev t4)'")" 1 \
+	"and by its commits"
+is "$(sql "SELECT count(*) > 0 FROM merge_memo WHERE clean AND
+	fallback_reason = 'deleted on one side, changed on the other'")" 1 \
+	"so is the rename git merged"
+stop_daemon
+ok "cthulhud stops"
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts again"
+api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
+id4=$(jget "$body" '$.id')
+is "$(sql "SELECT group_concat(topic || ':' || outcome || ':' || method || ':' ||
+	coalesce(fallback_reason, '-'), '|')
+	FROM (SELECT * FROM build_topics WHERE build = $id4 ORDER BY pos)")" \
+	"t1:merged:cached:-|t2:merged:cached:deleted on one side, changed on the other|t3:merged:cached:-|t4:conflict:cached:content conflict|t5:merged:cached:-" \
+	"after a restart a full rebuild merges nothing again, the conflict included"
+is "$(sql "SELECT fallbacks || ',' || conflicts FROM builds WHERE id = $id4")" \
+	"0,1" "no fallback, and still one conflict"
+is "$(sql "SELECT conflicts FROM build_topics WHERE build = $id4 AND
+	topic = 't4'")" '["b"]' "naming its path"
+for c in $($G rev-list --first-parent v1.0..next); do
+	is "$($G rev-parse "$c^{tree}")" \
+		"$($G merge-tree --write-tree "$c^1" "$c^2")" \
+		"after the restart $($G log -1 --format=%s "$c") has git merge-tree's tree"
+done
+
+# a memoised tree git gc pruned is merged again
+stop_daemon
+sql_rw() { sqlite3 "$T/state/cthulhu.db" "$1"; }
+t2tree=$($G rev-parse "next~2^{tree}")
+sql_rw "UPDATE merge_memo SET tree = '$(printf '%040d' 1)'
+	WHERE tree = '$t2tree'"
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts with a memoised tree gone"
+api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
+id5=$(jget "$body" '$.id')
+is "$(sql "SELECT method FROM build_topics WHERE build = $id5 AND
+	topic = 't2'")" git "the merge whose tree is gone goes to git again"
+is "$($G rev-parse "next~2^{tree}")" "$t2tree" "with the same tree"
 
 stop_daemon
 ok "cthulhud stops"
