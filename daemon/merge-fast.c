@@ -409,26 +409,32 @@ static bool is_tree(const struct tentry *e)
  */
 int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 		     const git_oid *base, const git_oid *ours,
-		     const git_oid *theirs, git_oid *oid, bool *empty,
+		     const git_oid *theirs, const git_oid *was_ours,
+		     const git_oid *was_result, git_oid *oid, bool *empty,
 		     struct strbuf *err)
 {
-	git_tree *tree[3] = { NULL, NULL, NULL };
-	struct tentry *v[3] = { NULL, NULL, NULL };
-	const git_oid *ids[3] = { base, ours, theirs };
-	size_t nr[3] = { 0, 0, 0 }, pos[3] = { 0, 0, 0 };
+	git_tree *tree[5] = { NULL, NULL, NULL, NULL, NULL };
+	struct tentry *v[5] = { NULL, NULL, NULL, NULL, NULL };
+	const git_oid *ids[5] = { base, ours, theirs, NULL, NULL };
+	size_t nr[5] = { 0, 0, 0, 0, 0 }, pos[5] = { 0, 0, 0, 0, 0 };
 	struct tree_out out = { 0 };
 	size_t dirlen = dir->len;
+	bool was = was_ours && was_result;
 	int ret = 0, i;
 
-	for (i = 0; i < 3; i++) {
+	if (was) {
+		ids[3] = was_ours;
+		ids[4] = was_result;
+	}
+	for (i = 0; i < 5; i++) {
 		ret = read_tree_entries(m, ids[i], &tree[i], &v[i], &nr[i],
 					err);
 		if (ret < 0)
 			goto out;
 	}
 	for (;;) {
-		const struct tentry *e[3] = { NULL, NULL, NULL };
-		const struct tentry *b, *o, *t;
+		const struct tentry *e[5] = { NULL, NULL, NULL, NULL, NULL };
+		const struct tentry *b, *o, *t, *wo, *wr;
 		const char *name = NULL;
 
 		/* the smallest name not yet done on any side */
@@ -441,10 +447,30 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 		for (i = 0; i < 3; i++)
 			if (pos[i] < nr[i] && !strcmp(v[i][pos[i]].name, name))
 				e[i] = &v[i][pos[i]++];
+		/* the old merge's names that none of the three has are gone */
+		for (i = 3; i < 5; i++) {
+			while (pos[i] < nr[i] &&
+			       strcmp(v[i][pos[i]].name, name) < 0)
+				pos[i]++;
+			if (pos[i] < nr[i] && !strcmp(v[i][pos[i]].name, name))
+				e[i] = &v[i][pos[i]++];
+		}
 		b = e[0];
 		o = e[1];
 		t = e[2];
+		wo = e[3];
+		wr = e[4];
 
+		if (was && entry_eq(o, wo)) {
+			/*
+			 * ours is here what it was in the old merge, of the
+			 * same base and theirs: so is the result.
+			 */
+			if (wr)
+				out_push(&out, wr->name, wr->mode, wr->oid);
+			m->stats.incremental_kept++;
+			continue;
+		}
 		if (entry_eq(o, t)) {
 			if (!o) {
 				fast_undecided(st, "deleted on both sides", dir,
@@ -468,13 +494,17 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 			goto out;
 		} else if (is_tree(o) && is_tree(t) && (!b || is_tree(b))) {
 			git_oid *sub = out_oid(&out, nr[1] + nr[2]);
+			bool below = was && wo && wr && is_tree(wo) &&
+				     is_tree(wr);
 			bool sub_empty;
 
 			strbuf_addstr(dir, name);
 			strbuf_addch(dir, '/');
 			ret = merge_trees_fast(m, st, dir, b ? b->oid : NULL,
-					       o->oid, t->oid, sub, &sub_empty,
-					       err);
+					       o->oid, t->oid,
+					       below ? wo->oid : NULL,
+					       below ? wr->oid : NULL, sub,
+					       &sub_empty, err);
 			strbuf_setlen(dir, dirlen);
 			if (ret)
 				goto out;
@@ -504,7 +534,7 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 out:
 	free(out.v);
 	free(out.oids);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 5; i++) {
 		free(v[i]);
 		git_tree_free(tree[i]);
 	}

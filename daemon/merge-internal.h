@@ -125,6 +125,12 @@ struct merge {
 	} * new_memos;
 	size_t nr_new_memos, new_memos_alloc;
 	char **reasons; /* fallback_reasons from merge_memo_add(), one each */
+	/* the last clean fast merge of each base and theirs (memo_last_*) */
+	struct memo_last {
+		git_oid base, theirs, ours, result;
+		bool used;
+	} * last;
+	size_t last_size, last_nr;
 	size_t nr_reasons;
 	struct merge_stats stats;
 };
@@ -194,11 +200,15 @@ int sort_bases(struct dag *dag, uint32_t *v, size_t n);
  * Merge three trees (any may be NULL: absent) at st->depth.  Returns 0
  * with *oid the merged tree and *empty set when nothing is left in it,
  * 1 when undecided (st->undecided says why, st->path where), or a
- * negative error.
+ * negative error.  With was_ours and was_result (both or neither, depth
+ * 0 only): an earlier merge of the same base and theirs into was_ours,
+ * made by this fast path, gave was_result; wherever ours is as
+ * was_ours, the result is taken from was_result unread.
  */
 int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 		     const git_oid *base, const git_oid *ours,
-		     const git_oid *theirs, git_oid *oid, bool *empty,
+		     const git_oid *theirs, const git_oid *was_ours,
+		     const git_oid *was_result, git_oid *oid, bool *empty,
 		     struct strbuf *err);
 /* Copy an object made in memory, and those it refers to, to the disk. */
 int copy_to_disk(struct merge *m, const git_oid *oid);
@@ -219,6 +229,14 @@ void memo_release_kept(struct merge *m);
 /* Whether git found the three blobs (b may be NULL) conflicting. */
 bool known_conflict(struct merge *m, const struct tentry *b,
 		    const struct tentry *o, const struct tentry *t);
+/*
+ * The last clean merge the fast path made of base and theirs (trees):
+ * into *ours, giving *result.  memo_last_put() remembers one.
+ */
+bool memo_last_get(struct merge *m, const git_oid *base, const git_oid *theirs,
+		   git_oid *ours, git_oid *result);
+void memo_last_put(struct merge *m, const git_oid *base, const git_oid *ours,
+		   const git_oid *theirs, const git_oid *result);
 /* Remember the plain content conflicts of git's result res on trees. */
 void learn_conflicts(struct merge *m, const git_oid trees[3],
 		     const struct merge_result *res);

@@ -354,7 +354,7 @@ void merge_memo_add(struct merge *m, const struct merge_memo_item *item)
 	struct merge_result res = { 0 };
 	struct memo_table *t;
 	struct memo_entry *e;
-	git_oid key[3], oid;
+	git_oid key[3], oid, oid_tree;
 
 	if (!item || !item->key || memo_key_parse(m, item->key, &t, key) < 0)
 		return;
@@ -366,6 +366,9 @@ void merge_memo_add(struct merge *m, const struct merge_memo_item *item)
 	      git_oid_fromstr(&oid, item->base) < 0)) ||
 	    (item->clean && (!item->tree || !*item->tree)))
 		return;
+	memset(&oid_tree, 0, sizeof(oid_tree));
+	if (item->tree && *item->tree)
+		git_oid_fromstr(&oid_tree, item->tree);
 	res.clean = item->clean;
 	snprintf(res.tree, sizeof(res.tree), "%s",
 		 item->tree ? item->tree : "");
@@ -380,12 +383,69 @@ void merge_memo_add(struct merge *m, const struct merge_memo_item *item)
 	e = &t->v[memo_slot(t, key)];
 	if (e->used)
 		e->unchecked = true;
+	/* a clean merge the fast path made can start an incremental one */
+	if (t == &m->memo && res.clean && !res.fallback_reason)
+		memo_last_put(m, &key[0], &key[1], &key[2], &oid_tree);
+}
+
+/* --- the last merge of each base and theirs ------------------------------- */
+
+static size_t last_slot(struct merge *m, const git_oid *base,
+			const git_oid *theirs)
+{
+	uint32_t h = oid_hash(base) ^ (oid_hash(theirs) * 31);
+	size_t pos = h & (m->last_size - 1);
+
+	while (m->last[pos].used &&
+	       !(git_oid_equal(&m->last[pos].base, base) &&
+		 git_oid_equal(&m->last[pos].theirs, theirs)))
+		pos = (pos + 1) & (m->last_size - 1);
+	return pos;
+}
+
+bool memo_last_get(struct merge *m, const git_oid *base, const git_oid *theirs,
+		   git_oid *ours, git_oid *result)
+{
+	struct memo_last *e;
+
+	if (!m->last)
+		return false;
+	e = &m->last[last_slot(m, base, theirs)];
+	if (!e->used)
+		return false;
+	git_oid_cpy(ours, &e->ours);
+	git_oid_cpy(result, &e->result);
+	return true;
+}
+
+void memo_last_put(struct merge *m, const git_oid *base, const git_oid *ours,
+		   const git_oid *theirs, const git_oid *result)
+{
+	struct memo_last *e;
+
+	if (!m->last) {
+		m->last_size = 2 * MEMO_MAX;
+		m->last = xcalloc(m->last_size, sizeof(*m->last));
+	}
+	if (m->last_nr * 2 >= m->last_size) {
+		memset(m->last, 0, m->last_size * sizeof(*m->last));
+		m->last_nr = 0;
+	}
+	e = &m->last[last_slot(m, base, theirs)];
+	if (!e->used)
+		m->last_nr++;
+	e->used = true;
+	git_oid_cpy(&e->base, base);
+	git_oid_cpy(&e->theirs, theirs);
+	git_oid_cpy(&e->ours, ours);
+	git_oid_cpy(&e->result, result);
 }
 
 void memo_release_kept(struct merge *m)
 {
 	size_t i;
 
+	free(m->last);
 	for (i = 0; i < m->nr_reasons; i++)
 		free(m->reasons[i]);
 	free(m->reasons);

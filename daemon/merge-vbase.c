@@ -258,7 +258,8 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 		git_oid_cpy(&next_tree, &m->dag.nodes[next].tree);
 		st.depth = depth + 1;
 		ret = merge_trees_fast(m, &st, &dir, &inner_tree, &cur,
-				       &next_tree, &merged, &empty, err);
+				       &next_tree, NULL, NULL, &merged, &empty,
+				       err);
 		if (ret == 1) {
 			*why = vbase_reason(st.undecided);
 			log_debug("virtual merge base: %s at '%s'",

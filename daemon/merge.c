@@ -57,6 +57,8 @@ const char *merge_method_name(enum merge_method method)
 		return "git";
 	case MERGE_METHOD_LIBGIT2:
 		return "libgit2";
+	case MERGE_METHOD_INCREMENTAL:
+		return "incremental";
 	}
 	return "?";
 }
@@ -71,6 +73,53 @@ void merge_result_release(struct merge_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+static void fast_state_reset(struct fast_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_conflicts; i++)
+		free(st->conflicts[i]);
+	free(st->conflicts);
+	st->conflicts = NULL;
+	st->nr_conflicts = 0;
+	st->undecided = NULL;
+	strbuf_reset(&st->path);
+}
+
+/*
+ * The fast tree merge of key (base, ours and theirs trees), from the last
+ * one of the same base and theirs when there is one (*incremental set):
+ * a topic's merge into a next that a topic before it changed costs what
+ * that change and the topic both touch.  The earlier result's trees
+ * are reachable from no ref once next moved on: when git gc pruned one,
+ * merge from scratch.
+ */
+static int fast_merge(struct merge *m, struct fast_state *st,
+		      struct strbuf *dir, const git_oid key[3], git_oid *tree,
+		      bool *empty, bool *incremental, struct strbuf *err)
+{
+	git_oid was[2];
+	int ret;
+
+	*incremental = false;
+	if (memo_last_get(m, &key[0], &key[2], &was[0], &was[1]) &&
+	    !git_oid_equal(&was[0], &key[1])) {
+		ret = merge_trees_fast(m, st, dir, &key[0], &key[1], &key[2],
+				       &was[0], &was[1], tree, empty, err);
+		if (ret >= 0) {
+			*incremental = true;
+			return ret;
+		}
+		log_debug("merge: cannot start from the earlier merge: %s",
+			  err->buf);
+		strbuf_reset(err);
+		strbuf_setlen(dir, 0);
+		fast_state_reset(st);
+	}
+	return merge_trees_fast(m, st, dir, &key[0], &key[1], &key[2], NULL,
+				NULL, tree, empty, err);
+}
+
 int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		  struct merge_result *res, struct strbuf *err)
 {
@@ -79,7 +128,7 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 	git_oid key[3], ckey[3], ours_oid, theirs_oid, tree;
 	uint32_t a, b, *bases = NULL;
 	size_t nr_bases = 0, i;
-	bool empty, have_git, have_base = false;
+	bool empty, have_git, have_base = false, incremental = false;
 	const char *why;
 	int ret;
 
@@ -127,8 +176,8 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 			m->stats.cached++;
 			goto out_memo;
 		}
-		ret = merge_trees_fast(m, &st, &dir, &key[0], &key[1], &key[2],
-				       &tree, &empty, err);
+		ret = fast_merge(m, &st, &dir, key, &tree, &empty, &incremental,
+				 err);
 		if (ret < 0 && nr_bases > 1) {
 			vbases_lost(m, err);
 			have_base = false;
@@ -144,7 +193,8 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		if (!ret && st.nr_conflicts) {
 			/* only conflicts git found on the same three blobs */
 			res->clean = false;
-			res->method = MERGE_METHOD_FAST;
+			res->method = incremental ? MERGE_METHOD_INCREMENTAL :
+						    MERGE_METHOD_FAST;
 			res->conflicts = st.conflicts;
 			res->nr_conflicts = st.nr_conflicts;
 			st.conflicts = NULL;
@@ -157,10 +207,14 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		}
 		if (!ret) {
 			res->clean = true;
-			res->method = MERGE_METHOD_FAST;
+			res->method = incremental ? MERGE_METHOD_INCREMENTAL :
+						    MERGE_METHOD_FAST;
 			git_oid_tostr(res->tree, sizeof(res->tree), &tree);
 			m->stats.fast++;
+			if (incremental)
+				m->stats.incremental++;
 			memo_put(m, &m->memo, key, res);
+			memo_last_put(m, &key[0], &key[1], &key[2], &tree);
 			goto out_memo;
 		}
 		res->fallback_reason = st.undecided;

@@ -47,6 +47,12 @@ enum merge_method {
 	MERGE_METHOD_CACHED,  /* the same three trees were merged before */
 	MERGE_METHOD_GIT,     /* git merge-tree */
 	MERGE_METHOD_LIBGIT2, /* git_merge_trees() or git_merge_commits() */
+	/*
+	 * The fast path from an earlier merge of the same base and theirs
+	 * into another ours: that merge's result wherever ours is the same,
+	 * merged again only where ours changed and theirs changed too.
+	 */
+	MERGE_METHOD_INCREMENTAL,
 };
 
 struct merge_result {
@@ -154,11 +160,13 @@ struct merge_stats {
 	uint64_t dag_commits; /* commits in the in-memory DAG */
 	uint64_t file_merges; /* git_merge_file() calls */
 	uint64_t trees_written;
-	uint64_t commits_cached;  /* merges found by ours and theirs */
-	uint64_t vbase_merges;	  /* merges made for virtual bases */
-	uint64_t vbases_cached;	  /* virtual bases found made before */
-	uint64_t vbases_nested;	  /* inner merges with several bases */
-	uint64_t vbase_conflicts; /* conflicts kept in virtual bases */
+	uint64_t commits_cached;   /* merges found by ours and theirs */
+	uint64_t vbase_merges;	   /* merges made for virtual bases */
+	uint64_t vbases_cached;	   /* virtual bases found made before */
+	uint64_t vbases_nested;	   /* inner merges with several bases */
+	uint64_t vbase_conflicts;  /* conflicts kept in virtual bases */
+	uint64_t incremental;	   /* merges made from an earlier one */
+	uint64_t incremental_kept; /* entries taken from the earlier result */
 };
 void merge_get_stats(struct merge *m, struct merge_stats *stats);
 

@@ -147,6 +147,22 @@ for c in $($G rev-list --first-parent v1.0..next); do
 		"after the restart $($G log -1 --format=%s "$c") has git merge-tree's tree"
 done
 
+# t1 (first) moves: the later merges start from those of the last build
+(cd "$T/src" && git checkout -q t1 && echo one > n1 && git add n1 &&
+ git commit -q -m 't1: n1' && git checkout -q master && git push -q origin t1)
+api POST /api/v1/next/rebuild '{"wait": true}'
+idm=$(jget "$body" '$.id')
+is "$(sql "SELECT group_concat(topic || ':' || outcome || ':' || method, ' ')
+	FROM (SELECT * FROM build_topics WHERE build = $idm ORDER BY pos)")" \
+	"t1:merged:fast t2:merged:git t3:merged:incremental t4:conflict:git t5:merged:incremental" \
+	"after the first topic moved, the merges the fast path made are made from the last ones"
+for c in $($G rev-list --first-parent v1.0..next); do
+	is "$($G rev-parse "$c^{tree}")" \
+		"$($G merge-tree --write-tree "$c^1" "$c^2")" \
+		"then $($G log -1 --format=%s "$c") has git merge-tree's tree"
+done
+is "$($G show next:n1)" one "with t1's new file"
+
 # a memoised tree git gc pruned is merged again
 stop_daemon
 sql_rw() { sqlite3 "$T/state/cthulhu.db" "$1"; }
