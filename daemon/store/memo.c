@@ -86,9 +86,10 @@ int store_memo_put(struct db *db, const struct store_memo *m, int64_t made_at,
 
 int store_memos_trim(struct db *db, int64_t keep, struct strbuf *err)
 {
+	/* by the index on made_at: no pass over the whole table */
 	return db_exec(db, err,
-		       "DELETE FROM merge_memo WHERE key NOT IN "
-		       "(SELECT key FROM merge_memo ORDER BY made_at DESC "
-		       "LIMIT ?)",
+		       "DELETE FROM merge_memo WHERE made_at < "
+		       "(SELECT made_at FROM merge_memo ORDER BY made_at DESC "
+		       "LIMIT 1 OFFSET ?)",
 		       "i", keep);
 }

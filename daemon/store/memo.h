@@ -36,7 +36,7 @@ int store_memos_newest(struct db *db, int64_t limit,
 /* Keep one (a new key, or the same key again). */
 int store_memo_put(struct db *db, const struct store_memo *m, int64_t made_at,
 		   struct strbuf *err);
-/* Forget all but the newest keep. */
+/* Forget all but the newest keep (and those as old as the oldest kept). */
 int store_memos_trim(struct db *db, int64_t keep, struct strbuf *err);
 
 #endif
