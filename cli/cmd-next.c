@@ -13,8 +13,32 @@
 /* The Cthulhu merge: the latest build of next (next) and asking for one. */
 
 static const char *const build_cols[] = {
-	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS", "METHOD", "WHY",
+	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS",
 };
+
+/* The merge-fixes of a topic's merge; the one that did not apply marked. */
+static void fmt_fixes(struct strbuf *sb, json_t *t)
+{
+	json_t *failed = json_object_get(t, "merge_fix_failed");
+	json_t *fixes = json_object_get(t, "merge_fixes");
+	json_t *f;
+	size_t i;
+
+	if (json_is_string(failed)) {
+		fmt_sha(sb, failed);
+		strbuf_addstr(sb, " (does not apply)");
+		return;
+	}
+	if (!json_is_array(fixes) || !json_array_size(fixes)) {
+		strbuf_addch(sb, '-');
+		return;
+	}
+	json_array_foreach(fixes, i, f) {
+		if (i)
+			strbuf_addch(sb, ' ');
+		fmt_sha(sb, f);
+	}
+}
 
 static void fmt_paths(struct strbuf *sb, json_t *v)
 {
@@ -30,6 +54,19 @@ static void fmt_paths(struct strbuf *sb, json_t *v)
 			    json_string_value(p) ? json_string_value(p) : "?");
 }
 
+/* Whether any topic of the build took a merge-fix, or failed one. */
+static bool any_fixes(json_t *topics)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(topics, i, t)
+		if (json_array_size(json_object_get(t, "merge_fixes")) ||
+		    json_is_string(json_object_get(t, "merge_fix_failed")))
+			return true;
+	return false;
+}
+
 /*
  * A build: its line, and a line per topic; with why, also how each merge
  * was made and why the fast path left it to git ("-" when it did not).
@@ -38,8 +75,10 @@ static void print_build(json_t *build, bool why)
 {
 	struct strbuf line = STRBUF_INIT;
 	json_t *topics, *t;
+	const char *cols[9];
 	struct table *tab;
-	size_t i;
+	size_t i, ncols;
+	bool fixes;
 
 	if (!json_is_object(build)) {
 		printf("no build of next yet\n");
@@ -67,7 +106,17 @@ static void print_build(json_t *build, bool why)
 	strbuf_release(&line);
 
 	topics = json_object_get(build, "topics");
-	tab = table_new(why ? 8 : 6, build_cols);
+	/* the MERGE-FIX column only for a build that has some */
+	fixes = any_fixes(topics);
+	memcpy(cols, build_cols, sizeof(build_cols));
+	ncols = sizeof(build_cols) / sizeof(build_cols[0]);
+	if (fixes)
+		cols[ncols++] = "MERGE-FIX";
+	if (why) {
+		cols[ncols++] = "METHOD";
+		cols[ncols++] = "WHY";
+	}
+	tab = table_new(ncols, cols);
 	json_array_foreach(topics, i, t) {
 		table_addf(tab, "%lld", json_int(t, "pos", 0) + 1);
 		table_add(tab, json_str(t, "topic"));
@@ -75,6 +124,8 @@ static void print_build(json_t *build, bool why)
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "tip"));
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "merge_commit"));
 		table_add_fmt(tab, fmt_paths, json_object_get(t, "conflicts"));
+		if (fixes)
+			table_add_fmt(tab, fmt_fixes, t);
 		if (!why)
 			continue;
 		table_add(tab,

@@ -394,10 +394,25 @@ static int print_show(struct cli *cli, json_t *res)
 	return CLI_OK;
 }
 
+/* The text of GET /api/v1/series/ID/range-diff, as git range-diff prints. */
+static int print_range_diff(struct cli *cli, json_t *res)
+{
+	const char *text = json_string_value(json_object_get(res, "text"));
+
+	(void)cli;
+	fputs(text ? text : "", stdout);
+	return CLI_OK;
+}
+
 int cmd_show(struct cli *cli, int argc, const char **argv)
 {
-	bool json = false;
+	bool json = false, range = false;
+	const char *topic = NULL;
 	const struct cli_opt opts[] = {
+		OPT_FLAG("range-diff", &range,
+			 "what changed since the other version (git range-diff)"),
+		OPT_STRING("topic", &topic, "TOPIC",
+			   "with --range-diff: apply onto TOPIC's tip"),
 		OPT_JSON(&json),
 		OPT_END(),
 	};
@@ -407,9 +422,17 @@ int cmd_show(struct cli *cli, int argc, const char **argv)
 	if (n != 1)
 		cli_usage_error(cli,
 				"'show' takes one series (an id or a Message-ID)");
+	if (topic && !range)
+		cli_usage_error(cli, "--topic goes with --range-diff");
 	strbuf_addstr(&path, "/api/v1/series/");
 	url_escape(&path, argv[0], false);
-	ret = cli_show(cli, path.buf, json, print_show);
+	if (range) {
+		strbuf_addstr(&path, "/range-diff");
+		if (topic)
+			url_add_query(&path, "topic", topic);
+	}
+	ret = cli_show(cli, path.buf, json,
+		       range ? print_range_diff : print_show);
 	strbuf_release(&path);
 	return ret;
 }

@@ -26,6 +26,7 @@ int cmd_outbox(struct cli *cli, int argc, const char **argv);
 int cmd_next(struct cli *cli, int argc, const char **argv);
 int cmd_rebuild(struct cli *cli, int argc, const char **argv);
 int cmd_resolve(struct cli *cli, int argc, const char **argv);
+int cmd_merge_fix(struct cli *cli, int argc, const char **argv);
 int cmd_submit(struct cli *cli, int argc, const char **argv);
 int cmd_supersede(struct cli *cli, int argc, const char **argv);
 int cmd_series(struct cli *cli, int argc, const char **argv);

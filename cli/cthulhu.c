@@ -64,6 +64,11 @@ static const struct cmd verbs[] = {
 	  "resolve --list [--json]\n"
 	  "resolve --forget ID [--json]",
 	  "record how a topic's conflict in next is resolved, for later builds" },
+	{ "merge-fix", cmd_merge_fix,
+	  "merge-fix record TOPIC COMMIT [--with OTHER] [--json]\n"
+	  "merge-fix list [--json]\n"
+	  "merge-fix drop TOPIC [--with OTHER] [--json]",
+	  "keep a commit that fixes a topic's merge into next (a semantic conflict)" },
 	{ "cycle", cmd_cycle, "cycle [--now SECONDS] [--json]",
 	  "show where mainline is in its release cycle and the soft closes" },
 	{ "queue", cmd_queue,
@@ -74,7 +79,8 @@ static const struct cmd verbs[] = {
 	{ "state", cmd_state,
 	  "state SERIES reviewing|changes-requested|deferred|rejected|new [--json]",
 	  "set the review state of a series" },
-	{ "show", cmd_show, "show SERIES [--json]",
+	{ "show", cmd_show,
+	  "show SERIES [--range-diff [--topic TOPIC]] [--json]",
 	  "show a series with its place in the queue and its lint findings" },
 	{ "submit", cmd_submit, "submit [--mboxrd] [--json] FILE|-",
 	  "hand patch mail (an mbox or one message) to the intake" },

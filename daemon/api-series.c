@@ -16,7 +16,9 @@
 #include "daemon/jobs.h"
 #include "daemon/queue.h"
 #include "daemon/series.h"
+#include "daemon/series-range.h"
 #include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /*
  * POST /api/v1/submit[?format=mbox|mboxrd]: the body is an mbox or one
@@ -88,6 +90,74 @@ static int series_index(struct http_request *req, json_t **out,
 	return 0;
 }
 
+static json_t *side_json(const struct series_range_side *side)
+{
+	json_t *commits = json_array();
+	size_t i;
+
+	for (i = 0; i < side->nr; i++)
+		json_array_append_new(commits,
+				      json_pack("{s:I, s:s, s:s}", "number",
+						(json_int_t)(i + 1), "commit",
+						side->commits[i].commit,
+						"subject",
+						side->commits[i].subject));
+	return json_pack("{s:I, s:I, s:s, s:s, s:o}", "series",
+			 (json_int_t)side->series_id, "version",
+			 (json_int_t)side->version, "base", side->base,
+			 "base_from", side->base_from ? side->base_from : "",
+			 "commits", commits);
+}
+
+static json_t *pair_side_json(const struct series_range_side *side, int i)
+{
+	if (i < 0)
+		return json_null();
+	return json_pack("{s:I, s:s, s:s}", "number", (json_int_t)(i + 1),
+			 "commit", side->commits[i].commit, "subject",
+			 side->commits[i].subject);
+}
+
+/*
+ * GET /api/v1/series/ID/range-diff[?topic=NAME]: `git range-diff` of the
+ * series and its other version, both applied in memory
+ * (daemon/series-range.h): {"old", "new", "topic", "pairs", "text"}.
+ */
+static int series_range(struct http_request *req, int64_t id, json_t **out,
+			struct strbuf *err)
+{
+	struct db *db = db_thread();
+	struct series_range r;
+	json_t *pairs;
+	size_t i;
+	int ret;
+
+	if (!db)
+		return error_set(err, -EIO, "no database connection");
+	ret = series_range_diff(db, id, http_query(req, "topic"), &r, err);
+	if (ret < 0)
+		goto out;
+	pairs = json_array();
+	for (i = 0; i < r.rd.nr; i++) {
+		const struct range_diff_pair *p = &r.rd.pairs[i];
+		char status[2] = { p->status, '\0' };
+
+		json_array_append_new(pairs,
+				      json_pack("{s:s, s:o, s:o}", "status",
+						status, "old",
+						pair_side_json(&r.old, p->old),
+						"new",
+						pair_side_json(&r.new,
+							       p->new)));
+	}
+	*out = json_pack("{s:o, s:o, s:s?, s:o, s:s}", "old", side_json(&r.old),
+			 "new", side_json(&r.new), "topic", r.topic, "pairs",
+			 pairs, "text", r.text.buf);
+out:
+	series_range_release(&r);
+	return ret;
+}
+
 /*
  * GET /api/v1/series/ID: the series with its cover letter, patches and
  * their trailers.  A Message-ID in place of ID names the series holding
@@ -100,6 +170,15 @@ static int series_show(struct http_request *req, json_t **out,
 	int64_t id;
 	int ret;
 
+	if (ends_with(req->param, "/range-diff")) {
+		char *num = xstrndup(req->param, strlen(req->param) -
+							 strlen("/range-diff"));
+
+		ret = parse_id(num, &id);
+		free(num);
+		if (ret == 0)
+			return series_range(req, id, out, err);
+	}
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	if (parse_id(req->param, &id) < 0) {

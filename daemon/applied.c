@@ -311,6 +311,77 @@ out:
 	return ret;
 }
 
+int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
+		   int64_t total, const char *topic, const char *branch,
+		   json_t *rows, json_t *numbers, const struct apply_patch *ps,
+		   const struct apply_done *done, int64_t *nid, json_t **info,
+		   struct strbuf *err)
+{
+	json_t *applied = json_array(), *missing = json_array(), *row;
+	size_t i, j = 0;
+	int ret = 0;
+
+	*nid = 0;
+	*info = json_pack("{s:I, s:s, s:s, s:o, s:o}", "series_id",
+			  (json_int_t)series_id, "topic", topic, "branch",
+			  branch, "applied", applied, "not_applied", missing);
+	json_array_foreach(rows, i, row) {
+		const char *subject = jstr(row, "subject");
+		struct store_applied a;
+
+		if (!wanted(numbers, jint(row, "number"))) {
+			json_array_append_new(missing,
+					      json_pack("{s:I, s:I, s:s}",
+							"number",
+							(json_int_t)
+								jint(row,
+								     "number"),
+							"total",
+							(json_int_t)total,
+							"subject", subject));
+			continue;
+		}
+		a = (struct store_applied){
+			.patch = jint(row, "id"),
+			.series_id = series_id,
+			.number = jint(row, "number"),
+			.total = total,
+			.topic = (char *)topic,
+			.commit = (char *)done[j].commit,
+			.patch_id = (char *)done[j].patch_id,
+			.subject = (char *)subject,
+			.author_name = (char *)ps[j].author_name,
+			.author_email = (char *)ps[j].author_email,
+			.method = done[j].three_way ? "3way" : "apply",
+			.applied_at = time(NULL),
+		};
+		ret = store_applied_add(db, &a, err);
+		if (ret < 0)
+			return ret;
+		json_array_append_new(applied,
+				      json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
+						"number", (json_int_t)a.number,
+						"total", (json_int_t)a.total,
+						"subject", a.subject, "commit",
+						a.commit, "patch_id",
+						a.patch_id, "method",
+						a.method));
+		j++;
+	}
+	ret = db_exec(
+		db, err,
+		"UPDATE series SET state = 'applied', updated_at = ? WHERE id = ?",
+		"ii", (int64_t)time(NULL), series_id);
+	if (ret < 0)
+		return ret;
+	json_object_set_new(*info, "reply",
+			    reply_info(db, series_reply_msg(db, series_id)));
+	ret = notify_applied(db, cfg, *info, nid, err);
+	if (ret < 0)
+		return ret;
+	return store_applied_set_notification(db, series_id, topic, *nid, err);
+}
+
 /*
  * "apply" {series, topic, patches?, force?} -> {series, topic, branch,
  * old, new, applied: [{number, total, subject, commit, patch_id, method}],
@@ -547,75 +618,13 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 
 	crash_point("apply-moved");
 	/* The rows, the series' state and the notification: one transaction. */
-	applied = json_array();
-	missing = json_array();
-	info = json_pack("{s:I, s:s, s:s, s:o, s:o}", "series_id",
-			 (json_int_t)series_id, "topic", topic, "branch",
-			 branch, "applied", applied, "not_applied", missing);
 	ret = db_begin(db, err);
 	if (ret < 0) {
 		ref_restore(repo, branch, old, new);
 		goto out;
 	}
-	j = 0;
-	json_array_foreach(rows, i, row) {
-		const char *subject = jstr(row, "subject");
-		struct store_applied a;
-
-		if (!wanted(numbers, jint(row, "number"))) {
-			json_array_append_new(missing,
-					      json_pack("{s:I, s:I, s:s}",
-							"number",
-							(json_int_t)
-								jint(row,
-								     "number"),
-							"total",
-							(json_int_t)total,
-							"subject", subject));
-			continue;
-		}
-		a = (struct store_applied){
-			.patch = jint(row, "id"),
-			.series_id = series_id,
-			.number = jint(row, "number"),
-			.total = total,
-			.topic = (char *)topic,
-			.commit = done[j].commit,
-			.patch_id = done[j].patch_id,
-			.subject = (char *)subject,
-			.author_name = (char *)ps[j].author_name,
-			.author_email = (char *)ps[j].author_email,
-			.method = done[j].three_way ? "3way" : "apply",
-			.applied_at = time(NULL),
-		};
-		ret = store_applied_add(db, &a, err);
-		if (ret < 0)
-			break;
-		json_array_append_new(applied,
-				      json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}",
-						"number", (json_int_t)a.number,
-						"total", (json_int_t)a.total,
-						"subject", a.subject, "commit",
-						a.commit, "patch_id",
-						a.patch_id, "method",
-						a.method));
-		j++;
-	}
-	if (!ret)
-		ret = db_exec(
-			db, err,
-			"UPDATE series SET state = 'applied', updated_at = ? WHERE id = ?",
-			"ii", (int64_t)time(NULL), series_id);
-	if (!ret) {
-		json_object_set_new(info, "reply",
-				    reply_info(db,
-					       series_reply_msg(db,
-								series_id)));
-		ret = notify_applied(db, cfg, info, &nid, err);
-	}
-	if (!ret)
-		ret = store_applied_set_notification(db, series_id, topic, nid,
-						     err);
+	ret = applied_record(db, cfg, series_id, total, topic, branch, rows,
+			     numbers, ps, done, &nid, &info, err);
 	if (!ret)
 		ret = db_commit(db, err);
 	if (ret < 0) {
@@ -623,6 +632,8 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 		ref_restore(repo, branch, old, new);
 		goto out;
 	}
+	applied = json_object_get(info, "applied");
+	missing = json_object_get(info, "not_applied");
 
 	record_own_move(ctx);
 	notify_deliver(db, cfg, NULL);

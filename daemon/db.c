@@ -24,6 +24,7 @@ struct db {
 		sqlite3_stmt *stmt;
 	} cache[STMT_CACHE];
 	size_t nr_cache;
+	bool query_only; /* PRAGMA query_only is on */
 };
 
 static int db_error(struct db *db, struct strbuf *err, int rc, const char *what)
@@ -409,6 +410,21 @@ int db_query_blob(struct db *db, struct strbuf *out, struct strbuf *err,
 		strbuf_add(out, p, sqlite3_column_bytes(stmt, 0));
 	sqlite3_reset(stmt);
 	return 0;
+}
+
+bool db_query_only(struct db *db, bool on)
+{
+	bool was;
+
+	if (!db)
+		return false;
+	was = db->query_only;
+	if (was != on && !db_exec_script(db,
+					 on ? "PRAGMA query_only = ON" :
+					      "PRAGMA query_only = OFF",
+					 NULL))
+		db->query_only = on;
+	return was;
 }
 
 int db_data_version(struct db *db, int64_t *version, struct strbuf *err)

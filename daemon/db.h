@@ -87,6 +87,13 @@ int db_query_blob(struct db *db, struct strbuf *out, struct strbuf *err,
  */
 int db_data_version(struct db *db, int64_t *version, struct strbuf *err);
 
+/*
+ * Whether db may only read (SQLite's PRAGMA query_only: a write fails
+ * with "attempt to write a readonly database"); the HTTP routes run so,
+ * and only handing the engine a job writes.  The old setting returned.
+ */
+bool db_query_only(struct db *db, bool on);
+
 int64_t db_last_insert_id(struct db *db);
 int db_changes(struct db *db);
 

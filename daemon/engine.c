@@ -129,6 +129,7 @@ static int64_t job_row_insert(const struct job_type *type, json_t *args,
 	struct db *db = db_thread();
 	int64_t id = 0;
 	char *text;
+	bool was;
 	int rc;
 
 	if (type->quiet)
@@ -136,8 +137,11 @@ static int64_t job_row_insert(const struct job_type *type, json_t *args,
 	if (!db)
 		return error_set(err, -EIO, "no database connection");
 	text = json_dumps(args, JSON_COMPACT);
+	/* The one write an HTTP route makes: it hands the engine a job. */
+	was = db_query_only(db, false);
 	rc = store_job_add(db, type->name, text ? text : "{}",
 			   (int64_t)time(NULL), &id, err);
+	db_query_only(db, was);
 	free(text);
 	if (rc)
 		return rc;

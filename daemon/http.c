@@ -25,12 +25,19 @@
 #include "lib/xalloc.h"
 
 /* Every route table; a new api-*.c adds its table here. */
-static const struct route *const route_tables[] = {
-	api_status_routes, api_topics_routes, api_events_routes,
-	api_queue_routes,  api_stream_routes, api_next_routes,
-	api_series_routes, api_apply_routes,  api_pullreq_routes,
-	api_gate_routes,   web_routes,	      NULL
-};
+static const struct route *const route_tables[] = { api_status_routes,
+						    api_topics_routes,
+						    api_events_routes,
+						    api_queue_routes,
+						    api_stream_routes,
+						    api_next_routes,
+						    api_series_routes,
+						    api_apply_routes,
+						    api_pullreq_routes,
+						    api_gate_routes,
+						    api_merge_fix_routes,
+						    web_routes,
+						    NULL };
 
 /* What each error code becomes at the HTTP boundary (see error.h). */
 static const struct {
@@ -325,6 +332,7 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn,
 	struct stream_state *st;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	bool was;
 	int code;
 
 	/* A stream holds a connection and a thread for as long as it likes. */
@@ -339,7 +347,9 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn,
 	st = xcalloc(1, sizeof(*st));
 	st->streams = &l->streams;
 	strbuf_init(&st->buf, 0);
+	was = db_query_only(db_thread(), true);
 	code = route->stream(req, &content_type, &st->s, err);
+	db_query_only(db_thread(), was);
 	if (code < 0) {
 		__atomic_sub_fetch(&l->streams, 1, __ATOMIC_SEQ_CST);
 		strbuf_release(&st->buf);
@@ -516,8 +526,11 @@ static void route_answer(const struct route *route, struct http_request *req,
 {
 	struct strbuf err = STRBUF_INIT;
 	json_t *out = NULL;
+	bool was;
 	int code;
 
+	/* A route reads; it changes things only by handing the engine a job. */
+	was = db_query_only(db_thread(), true);
 	a->content_type = "text/plain";
 	if (route->raw) {
 		code = route->raw(req, &a->content_type, &a->body, &err);
@@ -544,6 +557,7 @@ static void route_answer(const struct route *route, struct http_request *req,
 				    out);
 		}
 	}
+	db_query_only(db_thread(), was);
 	json_decref(out);
 	strbuf_release(&err);
 }

@@ -100,6 +100,7 @@ extern const struct route api_series_routes[];
 extern const struct route api_apply_routes[];
 extern const struct route api_pullreq_routes[];
 extern const struct route api_gate_routes[];
+extern const struct route api_merge_fix_routes[];
 extern const struct route web_routes[];
 
 /*

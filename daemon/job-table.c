@@ -6,10 +6,12 @@
  * periodically; merge_args: how a kick folds into a queued job.
  */
 #include "daemon/applied.h"
+#include "daemon/applied-outside.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
 #include "daemon/job-table.h"
 #include "daemon/jobs.h"
+#include "daemon/merge-fix.h"
 #include "daemon/next.h"
 #include "daemon/notify.h"
 #include "daemon/pullreq.h"
@@ -37,6 +39,11 @@ static const struct job_type job_table[] = {
 	  .run = apply_job_follow,
 	  .rerun = true,
 	  .quiet = true },
+	/* Run again after a crash: what is recorded already is left. */
+	{ .name = JOB_APPLIED_OUTSIDE,
+	  .run = applied_outside_job,
+	  .rerun = true,
+	  .quiet = true },
 	{ .name = JOB_NOTIFY_DELIVER,
 	  .run = notify_job_deliver,
 	  .rerun = true,
@@ -57,6 +64,8 @@ static const struct job_type job_table[] = {
 	  .rerun = true,
 	  .quiet = true,
 	  .merge_args = next_merge_reasons },
+	{ .name = JOB_MERGE_FIX_RECORD, .run = merge_fix_job_record },
+	{ .name = JOB_MERGE_FIX_DROP, .run = merge_fix_job_drop },
 	{ .name = JOB_SUBMIT, .run = series_job_submit },
 	{ .name = JOB_SUPERSEDE, .run = series_job_supersede },
 	{ .name = JOB_QUEUE_SCAN,

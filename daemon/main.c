@@ -19,6 +19,7 @@
 
 #include "build-config.h"
 #include "daemon/applied.h"
+#include "daemon/applied-outside.h"
 #include "daemon/apply.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
@@ -223,6 +224,7 @@ static void register_jobs(void)
 	mail_global_init();
 	jobs_register();
 	apply_init();
+	applied_outside_init();
 	next_init();
 }
 
@@ -360,6 +362,7 @@ int main(int argc, char **argv)
 	next_start();
 	gate_start(daemon_config_engine());
 	apply_start();
+	applied_outside_start();
 	if (watch_start(gitdir, daemon_config_engine()->poll_seconds, &err))
 		log_warn("ref watcher: %s", err.buf);
 	if (intake_start(&err))

@@ -181,6 +181,40 @@ int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 	return 0;
 }
 
+int merge_delete_ref(struct merge *m, const char *ref, const char *old_hex,
+		     struct strbuf *err)
+{
+	git_reference *r = NULL;
+	git_oid old_oid;
+	int ret;
+
+	ret = parse_hex(old_hex, &old_oid, err);
+	if (ret < 0)
+		return ret;
+	ret = git_reference_lookup(&r, m->repo, ref);
+	if (ret == GIT_ENOTFOUND)
+		return error_set(err, ERR_STALE, "'%s' is gone", ref);
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot read '%s'", ref);
+	if (git_reference_type(r) != GIT_REFERENCE_DIRECT ||
+	    !git_oid_equal(git_reference_target(r), &old_oid)) {
+		git_reference_free(r);
+		return error_set(err, ERR_STALE, "'%s' moved during the update",
+				 ref);
+	}
+	/* fails with GIT_EMODIFIED when the ref moved since the lookup */
+	ret = git_reference_delete(r);
+	git_reference_free(r);
+	if (ret == GIT_EMODIFIED)
+		return repo_error(err, ERR_STALE,
+				  "'%s' moved during the update", ref);
+	if (ret == GIT_ELOCKED)
+		return repo_error(err, ERR_STALE, "'%s' is locked", ref);
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot delete '%s'", ref);
+	return 0;
+}
+
 void merge_set_ident(struct merge *m, const char *name, const char *email)
 {
 	free(m->ident_name);

@@ -274,6 +274,76 @@ out:
 	return ret;
 }
 
+int merge_trees(struct merge *m, const char *base, const char *ours,
+		const char *theirs, struct merge_result *res,
+		struct strbuf *err)
+{
+	struct fast_state st = { NULL, STRBUF_INIT };
+	struct strbuf dir = STRBUF_INIT;
+	git_oid key[3], tree;
+	bool empty;
+	size_t i;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	m->stats.merges++;
+	ret = parse_hex(base, &key[0], err);
+	if (!ret)
+		ret = parse_hex(ours, &key[1], err);
+	if (!ret)
+		ret = parse_hex(theirs, &key[2], err);
+	if (ret < 0)
+		goto out;
+	if (memo_get(m, &m->memo, key, res)) {
+		m->stats.cached++;
+		goto out;
+	}
+	ret = merge_trees_fast(m, &st, &dir, &key[0], &key[1], &key[2], NULL,
+			       NULL, &tree, &empty, err);
+	if (ret < 0)
+		goto out;
+	if (!ret) {
+		res->method = MERGE_METHOD_FAST;
+		res->clean = !st.nr_conflicts;
+		if (res->clean) {
+			git_oid_tostr(res->tree, sizeof(res->tree), &tree);
+		} else {
+			res->conflicts = st.conflicts;
+			res->nr_conflicts = st.nr_conflicts;
+			st.conflicts = NULL;
+			st.nr_conflicts = 0;
+			qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
+			      cmp_str);
+		}
+		m->stats.fast++;
+		memo_put(m, &m->memo, key, res);
+		goto out;
+	}
+	res->fallback_reason = st.undecided;
+	m->stats.fallbacks++;
+	if (m->fallback == MERGE_FALLBACK_NONE) {
+		ret = error_set(err, ERR_UNPROCESSABLE,
+				"fast merge undecided: %s",
+				res->fallback_reason);
+		goto out;
+	}
+	/* git merge-tree of git 2.39 takes no merge base: libgit2 only */
+	ret = fallback_libgit2(m, &key[0], NULL, NULL, &key[1], &key[2], false,
+			       res, err);
+	if (!ret && res->nr_conflicts > 1)
+		qsort(res->conflicts, res->nr_conflicts, sizeof(char *),
+		      cmp_str);
+out:
+	if (ret < 0)
+		merge_result_release(res);
+	for (i = 0; i < st.nr_conflicts; i++)
+		free(st.conflicts[i]);
+	free(st.conflicts);
+	strbuf_release(&st.path);
+	strbuf_release(&dir);
+	return ret;
+}
+
 void merge_get_stats(struct merge *m, struct merge_stats *stats)
 {
 	*stats = m->stats;

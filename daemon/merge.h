@@ -107,6 +107,17 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		  struct merge_result *res, struct strbuf *err);
 
 /*
+ * Merge tree theirs into tree ours against tree base (hex), as git
+ * cherry-pick merges a commit with base its parent's tree: the fast
+ * path, memoised by the three trees, then libgit2's git_merge_trees()
+ * (git merge-tree of git 2.39 takes no merge base).  res as
+ * merge_commits() fills it, never with a conflict tree.
+ */
+int merge_trees(struct merge *m, const char *base, const char *ours,
+		const char *theirs, struct merge_result *res,
+		struct strbuf *err);
+
+/*
  * The merge bases of two commits as git merge-base --all finds them,
  * from the in-memory DAG.  *bases (caller frees) gets *nr hex strings
  * of MERGE_HEXSZ + 1 bytes each.
@@ -191,6 +202,9 @@ int merge_write_commit(struct merge *m, const char *tree,
 		       const char *const *parents, size_t nr_parents,
 		       const char *message, const char *name, const char *email,
 		       int64_t when, char *out, struct strbuf *err);
+/* Delete ref, only when it now points at old_hex; ERR_STALE if not. */
+int merge_delete_ref(struct merge *m, const char *ref, const char *old_hex,
+		     struct strbuf *err);
 /* The identity of the reflog entries merge_update_ref() writes. */
 void merge_set_ident(struct merge *m, const char *name, const char *email);
 /*

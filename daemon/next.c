@@ -27,6 +27,7 @@
 #include "daemon/gate.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
+#include "daemon/merge-fix.h"
 #include "daemon/merge-handle.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
@@ -65,6 +66,10 @@ struct build_topic {
 	int64_t resolution;	     /* resolutions.id when resolved */
 	int64_t ms;
 	const char *gate; /* NULL, "ejected" or "fallback" */
+	/* the merge-fixes its merge takes (borrowed from the build's set) */
+	const struct merge_fix **fixes;
+	size_t nr_fixes;
+	char fix_failed[MERGE_HEXSZ + 1]; /* the one that did not apply */
 };
 
 /*
@@ -222,6 +227,49 @@ static void free_conflicts(struct build_topic *bt)
 	bt->nr_conflicts = 0;
 }
 
+static void free_bt(struct build_topic *bt)
+{
+	free_conflicts(bt);
+	free(bt->fixes);
+	bt->fixes = NULL;
+	bt->nr_fixes = 0;
+}
+
+/*
+ * Apply bt's merge-fixes to tree (its merge's result, changed in place).
+ * A fix that does not apply, or cannot be read, makes the merge a
+ * conflict on the paths where it conflicts: false, with bt's conflicts
+ * and fix_failed set.
+ */
+static bool apply_fixes(struct build_topic *bt, char *tree)
+{
+	struct strbuf err = STRBUF_INIT;
+	char fixed[MERGE_HEXSZ + 1];
+	char **paths = NULL;
+	size_t failed = 0, n = 0, i;
+	int ret;
+
+	ret = merge_fix_apply(the_merge, tree, bt->fixes, bt->nr_fixes, fixed,
+			      &failed, &paths, &n, &err);
+	if (!ret) {
+		memcpy(tree, fixed, sizeof(fixed));
+		strbuf_release(&err);
+		return true;
+	}
+	if (ret < 0)
+		log_warn("next: merge-fix of '%s': %s", bt->name, err.buf);
+	else
+		log_info("next: merge-fix %s of '%s' no longer applies",
+			 bt->fixes[failed]->commit, bt->name);
+	memcpy(bt->fix_failed, bt->fixes[failed]->commit, MERGE_HEXSZ + 1);
+	copy_conflicts(bt, (const char *const *)paths, n);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	strbuf_release(&err);
+	return false;
+}
+
 /* Merge one topic into head; head moves when the topic merges. */
 static int merge_topic(struct db *db, const struct config *cfg,
 		       struct build_topic *bt, char *head, int64_t when,
@@ -237,6 +285,7 @@ static int merge_topic(struct db *db, const struct config *cfg,
 	if (ret < 0)
 		return ret;
 	if (in) {
+		bt->nr_fixes = 0;
 		bt->outcome = "nothing";
 		memcpy(bt->commit, head, MERGE_HEXSZ + 1);
 		return 0;
@@ -274,7 +323,14 @@ static int merge_topic(struct db *db, const struct config *cfg,
 		merge_result_release(&res);
 		return 0;
 	}
+	if (bt->nr_fixes && !apply_fixes(bt, res.tree)) {
+		bt->outcome = "conflict";
+		memcpy(bt->commit, head, MERGE_HEXSZ + 1);
+		merge_result_release(&res);
+		return 0;
+	}
 	strbuf_addf(&msg, "Merge branch '%s' into next\n", bt->name);
+	merge_fix_trailers(&msg, bt->name, bt->fixes, bt->nr_fixes);
 	parents[0] = head;
 	parents[1] = bt->tip;
 	ret = merge_write_commit(the_merge, res.tree, parents, 2, msg.buf,
@@ -292,6 +348,20 @@ static int merge_topic(struct db *db, const struct config *cfg,
 	return 0;
 }
 
+/* The commits of bt's merge-fixes (borrowed), NULL for none; free it. */
+static char **fix_commits(const struct build_topic *bt)
+{
+	char **v;
+	size_t k;
+
+	if (!bt->nr_fixes)
+		return NULL;
+	v = xcalloc(bt->nr_fixes + 1, sizeof(*v));
+	for (k = 0; k < bt->nr_fixes; k++)
+		v[k] = (char *)bt->fixes[k]->commit;
+	return v;
+}
+
 static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 			 size_t nr, struct strbuf *err)
 {
@@ -299,6 +369,7 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 	int ret = 0;
 
 	for (i = 0; !ret && i < nr; i++) {
+		char **fixes = fix_commits(&bt[i]);
 		struct store_build_topic t = {
 			.pos = (int64_t)i,
 			.topic = (char *)bt[i].name,
@@ -313,9 +384,14 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 			.resolution = bt[i].resolution,
 			.duration_ms = bt[i].ms,
 			.gate = (char *)bt[i].gate,
+			.merge_fixes = fixes,
+			.nr_merge_fixes = bt[i].nr_fixes,
+			.merge_fix_failed =
+				*bt[i].fix_failed ? bt[i].fix_failed : NULL,
 		};
 
 		ret = store_build_add_topic(db, id, &t, err);
+		free(fixes);
 	}
 	return ret;
 }
@@ -459,6 +535,73 @@ static bool moves_only(json_t *args, const char *trigger)
 	return true;
 }
 
+/* Whether a topic with outcome is in next after its merge. */
+static bool in_next(const char *outcome)
+{
+	return outcome &&
+	       (!strcmp(outcome, "merged") || !strcmp(outcome, "reused") ||
+		!strcmp(outcome, "resolved") || !strcmp(outcome, "nothing"));
+}
+
+/* The merge-fixes of the topics of a build. */
+static int load_fixes(struct db *db, const struct store_topic_list *topics,
+		      struct merge_fix_set *fixes, struct strbuf *err)
+{
+	const char **names = xcalloc(topics->nr + 1, sizeof(*names));
+	size_t i;
+	int ret;
+
+	for (i = 0; i < topics->nr; i++)
+		names[i] = topics->v[i].name;
+	ret = merge_fix_load(db, the_merge, names, topics->nr, fixes, err);
+	free(names);
+	return ret;
+}
+
+/*
+ * Whether the merge-fixes bt's merge takes are those of p's, the same
+ * topic's place in an earlier build.  A missing topic, or one that was
+ * in next already, has none to take.
+ */
+static bool same_fixes(const struct build_topic *bt,
+		       const struct store_build_topic *p)
+{
+	size_t k;
+
+	if (p->outcome &&
+	    (!strcmp(p->outcome, "missing") || !strcmp(p->outcome, "nothing")))
+		return true;
+	if (bt->nr_fixes != p->nr_merge_fixes)
+		return false;
+	for (k = 0; k < bt->nr_fixes; k++)
+		if (strcmp(bt->fixes[k]->commit, p->merge_fixes[k]))
+			return false;
+	return true;
+}
+
+/* Tell the stream of each merge-fix that no longer applied. */
+static void publish_fix_conflicts(int64_t id, const struct build_topic *bt,
+				  size_t nr)
+{
+	size_t i, k;
+
+	for (i = 0; i < nr; i++) {
+		json_t *paths;
+
+		if (!*bt[i].fix_failed || strcmp(bt[i].outcome, "conflict"))
+			continue;
+		paths = json_array();
+		for (k = 0; k < bt[i].nr_conflicts; k++)
+			json_array_append_new(paths,
+					      json_string(bt[i].conflicts[k]));
+		bus_publish("merge-fix",
+			    json_pack("{s:s, s:I, s:s, s:s, s:o}", "state",
+				      "conflict", "build", (json_int_t)id,
+				      "topic", bt[i].name, "commit",
+				      bt[i].fix_failed, "conflicts", paths));
+	}
+}
+
 int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
@@ -472,6 +615,9 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	const char *policy = config_get(cfg, "next.on-conflict");
 	struct strbuf reflog = STRBUF_INIT, pushed = STRBUF_INIT;
 	struct build_topic *bt = NULL;
+	struct merge_fix_set fixes = { 0 };
+	const char **merged = NULL;
+	size_t nr_merged = 0;
 	struct store_topic_list topics = { 0 };
 	struct store_build_topic_list prev = { 0 };
 	unsigned int reused = 0, done = 0, conflicts = 0, fallbacks = 0;
@@ -534,6 +680,10 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		goto out_fail;
 	nr = topics.nr;
 	bt = xcalloc(nr ? nr : 1, sizeof(*bt));
+	merged = xcalloc(nr + 1, sizeof(*merged));
+	ret = load_fixes(ctx->db, &topics, &fixes, err);
+	if (ret < 0)
+		goto out_fail;
 	if (!full) {
 		ret = previous_build(ctx->db, next_now, &prev, prev_base, err);
 		if (ret < 0)
@@ -547,8 +697,12 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 			reusing && i < prev.nr ? &prev.v[i] : NULL;
 		int64_t t0 = now_ms();
 
+		if (i && in_next(bt[i - 1].outcome))
+			merged[nr_merged++] = bt[i - 1].name;
 		bt[i].name = topics.v[i].name;
 		bt[i].branch = topics.v[i].branch;
+		bt[i].nr_fixes = merge_fix_wanted(&fixes, bt[i].name, merged,
+						  nr_merged, &bt[i].fixes);
 		if (ctx->progress)
 			ctx->progress(ctx, "topic %zu of %zu", i + 1, nr);
 		if (merge_resolve_commit(the_merge, bt[i].branch, bt[i].tip,
@@ -562,11 +716,12 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		 * Keep the previous next's merge for this topic while
 		 * everything before it is as it was.  A conflict is kept
 		 * too, unless the topic has recorded resolutions, one of
-		 * which may be new.
+		 * which may be new.  Either needs the same merge-fixes.
 		 */
 		if (reusing && p && p->topic && !strcmp(p->topic, bt[i].name) &&
 		    !strcmp(p->tip ? p->tip : "", bt[i].tip) &&
 		    p->merge_commit && *p->merge_commit && p->outcome &&
+		    same_fixes(&bt[i], p) &&
 		    (strcmp(p->outcome, "conflict") ||
 		     !resolve_has(ctx->db, bt[i].name))) {
 			memcpy(head, p->merge_commit, MERGE_HEXSZ);
@@ -585,6 +740,12 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 				bt[i].outcome = "reused";
 			if (!strcmp(bt[i].outcome, "reused"))
 				reused++;
+			else if (strcmp(bt[i].outcome, "conflict"))
+				bt[i].nr_fixes = 0; /* missing, nothing */
+			if (p->merge_fix_failed)
+				snprintf(bt[i].fix_failed,
+					 sizeof(bt[i].fix_failed), "%s",
+					 p->merge_fix_failed);
 			if (!strcmp(bt[i].outcome, "conflict")) {
 				copy_conflicts(&bt[i],
 					       (const char *const *)p->conflicts,
@@ -601,6 +762,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		}
 		reusing = false;
 		if (!*bt[i].tip) {
+			bt[i].nr_fixes = 0;
 			bt[i].outcome = "missing";
 			memcpy(bt[i].commit, head, sizeof(head));
 			continue;
@@ -657,6 +819,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	ret = db_commit(ctx->db, err);
 	if (ret < 0)
 		goto out_fail;
+	publish_fix_conflicts(id, bt, nr);
 
 	crash_point("updating");
 	/* Gated: the build is a candidate, and next waits for the gate. */
@@ -718,8 +881,10 @@ out_fail : {
 out:
 	if (bt)
 		for (i = 0; i < topics.nr; i++)
-			free_conflicts(&bt[i]);
+			free_bt(&bt[i]);
 	free(bt);
+	free(merged);
+	merge_fix_set_release(&fixes);
 	store_topic_list_release(&topics);
 	store_build_topic_list_release(&prev);
 	strbuf_release(&reflog);
@@ -799,6 +964,9 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	struct store_topic_list topics = { 0 };
 	struct store_build_topic_list was = { 0 };
 	struct store_build last = { 0 };
+	struct merge_fix_set fixes = { 0 };
+	const char **merged = NULL;
+	size_t nr_merged = 0;
 	bool found;
 	char use[MERGE_HEXSZ + 1];
 	const char *state, *how;
@@ -840,9 +1008,15 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	if (was.nr > topics.nr ||
 	    (!strcmp(state, "done") && was.nr != topics.nr))
 		goto out;
+	ret = load_fixes(ctx->db, &topics, &fixes, err);
+	if (ret < 0)
+		goto out;
+	merged = xcalloc(was.nr + 1, sizeof(*merged));
 	for (i = 0; i < was.nr; i++) {
 		const struct store_build_topic *t = &was.v[i];
 		const struct store_topic *now = &topics.v[i];
+		struct build_topic want = { 0 };
+		bool same;
 
 		if (merge_resolve_commit(the_merge, now->branch, tip, NULL) < 0)
 			tip[0] = 0;
@@ -850,9 +1024,22 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 		if (strcmp(t->topic ? t->topic : "", now->name) ||
 		    strcmp(t->tip ? t->tip : "", use))
 			goto out;
+		/* a merge-fix recorded, dropped or moved with git */
+		want.nr_fixes = merge_fix_wanted(&fixes, now->name, merged,
+						 nr_merged, &want.fixes);
+		same = same_fixes(&want, t);
+		free(want.fixes);
+		if (!same) {
+			*why = "merge-fix";
+			goto out;
+		}
+		if (in_next(t->outcome))
+			merged[nr_merged++] = now->name;
 	}
 	*stale = false;
 out:
+	free(merged);
+	merge_fix_set_release(&fixes);
 	store_build_release(&last);
 	store_build_topic_list_release(&was);
 	store_topic_list_release(&topics);
@@ -985,6 +1172,12 @@ static json_t *build_topic_json(const struct store_build_topic *t)
 	json_object_set_new(o, "resolution", store_json_int(t->resolution));
 	json_object_set_new(o, "duration_ms", store_json_int(t->duration_ms));
 	json_object_set_new(o, "gate", store_json_str(t->gate));
+	paths = json_array();
+	for (i = 0; i < t->nr_merge_fixes; i++)
+		json_array_append_new(paths, json_string(t->merge_fixes[i]));
+	json_object_set_new(o, "merge_fixes", paths);
+	json_object_set_new(o, "merge_fix_failed",
+			    store_json_str(t->merge_fix_failed));
 	return o;
 }
 

@@ -930,6 +930,10 @@ function renderSeries(root) {
 			return renderPatch(p, i, total);
 		}) : h('p', { class: 'placeholder' }, 'No patches.')));
 
+	var rd = rangeDiffSection(s);
+	if (rd)
+		root.appendChild(rd);
+
 	var hist = list(s, 'history', 'events', 'log');
 	if (!hist.length)
 		hist = seriesHistory(s);
@@ -957,6 +961,50 @@ function renderSeries(root) {
 							'type') || ''),
 				 historyDetail(e));
 		})) : h('p', { class: 'placeholder' }, 'Nothing yet.')));
+}
+
+/*
+ * What changed between the series and its other version, as git
+ * range-diff says it (GET /api/v1/series/ID/range-diff): fetched once
+ * per series shown, since both versions are applied to compute it.
+ */
+var rangeDiffFor = null;
+
+function rangeDiffSection(s) {
+	var res = state.data.rangediff, id = String(s.id), n, b, line;
+
+	if (!pick(s, 'supersedes') && !pick(s, 'superseded_by'))
+		return null;
+	if (rangeDiffFor !== id) {
+		rangeDiffFor = id;
+		delete state.data.rangediff;
+		load('rangediff', '/api/v1/series/' + encodeURIComponent(id) +
+		     '/range-diff').then(function (r) {
+			if (rangeDiffFor === id)
+				render();
+			return r;
+		});
+	}
+	n = res ? unavailable(res, 'range-diff') :
+		h('p', { class: 'placeholder' }, 'Applying both versions…');
+	if (n)
+		return section('Changes between versions', 'range-diff', n);
+	b = res.body;
+	line = function (p) {
+		return h('li', { class: 'range-pair', 'data-status': p.status },
+			 h('code', null, (p.old ? p.old.number : '-') + ' ' +
+			   p.status + ' ' + (p.new ? p.new.number : '-')),
+			 ' ', (p.new || p.old || {}).subject || '');
+	};
+	return section('Changes since v' + pick(b.old, 'version'), 'range-diff',
+		h('p', { class: 'muted' }, 'v' + pick(b.old, 'version') +
+		  ' (series #' + pick(b.old, 'series') + ') against v' +
+		  pick(b.new, 'version') + ', both applied onto ' +
+		  (pick(b.new, 'base_from') || 'their base') +
+		  ', as git range-diff shows them: = unchanged, ! changed, ' +
+		  '< dropped, > new.'),
+		h('ul', { class: 'range-pairs' }, list(b, 'pairs').map(line)),
+		h('pre', { class: 'range-diff' }, pick(b, 'text') || ''));
 }
 
 /* The applied commits of the series on screen (GET /api/v1/applied). */
@@ -1281,6 +1329,23 @@ function renderGate(root, gate) {
 			], gate.ejections, { id: 'gate-ejections' })) : null));
 }
 
+/* The merge-fixes of a topic's merge, or the one that did not apply. */
+function mergeFixMark(t) {
+	var failed = pick(t, 'merge_fix_failed');
+	var fixes = list(t, 'merge_fixes');
+
+	if (failed)
+		return h('span', { class: 'merge-fix merge-fix-failed' },
+			 'merge-fix ', h('code', { class: 'sha' }, short(failed)),
+			 ' does not apply');
+	if (!fixes.length)
+		return null;
+	return h('span', { class: 'merge-fix' }, 'with merge-fix ',
+		 fixes.map(function (f) {
+			return h('code', { class: 'sha' }, short(f));
+		 }));
+}
+
 function renderNext(root) {
 	var res = state.data.next, n = unavailable(res, 'next builds'), b;
 
@@ -1360,7 +1425,8 @@ function renderNext(root) {
 						 r !== undefined ?
 						 'resolved by record ' +
 						 (typeof r === 'object' ?
-						  pick(r, 'id') : r) : null);
+						  pick(r, 'id') : r) : null,
+						 mergeFixMark(t));
 				} }
 			], buildRows(b), { id: 'next-table' })));
 	}
@@ -1471,8 +1537,10 @@ function route() {
 	clear($('view'));
 	if (views[view].mount)
 		views[view].mount($('view'));
-	if (view === 'series')
+	if (view === 'series') {
 		delete state.data.series;
+		rangeDiffFor = null;
+	}
 	render();
 	refresh();
 }
@@ -1576,7 +1644,7 @@ var source = null;
 function connect() {
 	var es, kinds = ['hello', 'topic', 'job', 'change', 'resync', 'next',
 			 'queue', 'series', 'apply', 'drop', 'notify',
-			 'cycle', 'build', 'gate'];
+			 'cycle', 'build', 'gate', 'merge-fix'];
 
 	if (!window.EventSource) {
 		setLive('off', 'no live updates');

@@ -241,3 +241,69 @@ int store_applied_set_followed(struct db *db, int64_t event_id,
 		       " VALUES ('applied.followed', ?)",
 		       "i", event_id);
 }
+
+void store_applied_candidate_list_release(
+	struct store_applied_candidate_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		free(list->v[i].msgid);
+	free(list->v);
+	list->v = NULL;
+	list->nr = 0;
+}
+
+static void candidate_from_row(json_t *row, void *elem)
+{
+	struct store_applied_candidate *c = elem;
+
+	c->patch = row_int(row, "id");
+	c->series_id = row_int(row, "series_id");
+	c->number = row_int(row, "number");
+	c->total = row_int(row, "total");
+	c->msgid = row_strdup(row, "msgid");
+}
+
+int store_applied_candidates(struct db *db,
+			     struct store_applied_candidate_list *out,
+			     struct strbuf *err)
+{
+	json_t *rows;
+
+	rows = db_query(db, err,
+			"SELECT p.id, p.series_id, p.number, s.total, m.msgid"
+			" FROM patches p JOIN series s ON s.id = p.series_id"
+			" JOIN messages m ON m.id = p.message_id"
+			" WHERE p.has_diff AND s.superseded_by IS NULL"
+			" AND s.state NOT IN"
+			" ('applied', 'dropped', 'rejected', 'superseded')"
+			" AND NOT EXISTS (SELECT 1 FROM applied a"
+			" WHERE a.patch_id = p.id AND a.state = 'applied')"
+			" ORDER BY p.series_id, p.number",
+			"");
+	out->v = row_list(rows, sizeof(*out->v), candidate_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
+}
+
+int store_applied_outside_seen(struct db *db, int64_t *event_id,
+			       struct strbuf *err)
+{
+	int ret;
+
+	*event_id = 0;
+	ret = db_query_int(db, event_id, err,
+			   "SELECT CAST(value AS INTEGER) FROM meta"
+			   " WHERE key = 'applied.outside'",
+			   "");
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int store_applied_set_outside_seen(struct db *db, int64_t event_id,
+				   struct strbuf *err)
+{
+	return db_exec(db, err,
+		       "INSERT OR REPLACE INTO meta (key, value)"
+		       " VALUES ('applied.outside', ?)",
+		       "i", event_id);
+}

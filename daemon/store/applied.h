@@ -10,7 +10,8 @@ struct strbuf;
 
 /*
  * The store of applied patches: the tables applied and applied_history
- * (schema/0004-apply.sql) and the meta key applied.followed, the only
+ * (schema/0004-apply.sql) and the meta keys applied.followed and
+ * applied.outside, the only
  * place that holds their SQL; see store/topics.h for the store layer.
  * A row follows its patch's commit on the topic: a new SHA1 moves the
  * old one to applied_history.
@@ -101,5 +102,37 @@ int store_applied_followed(struct db *db, int64_t *event_id,
 			   struct strbuf *err);
 int store_applied_set_followed(struct db *db, int64_t event_id,
 			       struct strbuf *err);
+
+/*
+ * A patch that may yet be applied: of a series still open (not applied,
+ * dropped, rejected or superseded, and no newer version), with a diff,
+ * and no row still applied holds it.
+ */
+struct store_applied_candidate {
+	int64_t patch; /* patches.id */
+	int64_t series_id, number, total;
+	char *msgid; /* of its mail */
+};
+
+struct store_applied_candidate_list {
+	struct store_applied_candidate *v;
+	size_t nr;
+};
+
+void store_applied_candidate_list_release(
+	struct store_applied_candidate_list *list);
+/* Every such patch, by series then number. */
+int store_applied_candidates(struct db *db,
+			     struct store_applied_candidate_list *out,
+			     struct strbuf *err);
+
+/*
+ * The last topic move (events.id) whose new commits were matched with
+ * the open patches, 0 for none yet; and recording it.
+ */
+int store_applied_outside_seen(struct db *db, int64_t *event_id,
+			       struct strbuf *err);
+int store_applied_set_outside_seen(struct db *db, int64_t event_id,
+				   struct strbuf *err);
 
 #endif

@@ -66,6 +66,10 @@ void store_build_topic_list_release(struct store_build_topic_list *list)
 		free(t->method);
 		free(t->fallback_reason);
 		free(t->gate);
+		for (j = 0; j < t->nr_merge_fixes; j++)
+			free(t->merge_fixes[j]);
+		free(t->merge_fixes);
+		free(t->merge_fix_failed);
 	}
 	free(list->v);
 	list->v = NULL;
@@ -228,7 +232,7 @@ int store_build_topics(struct db *db, int64_t build,
 	rows = db_query(db, err,
 			"SELECT pos, topic, branch, tip, outcome, merge_commit,"
 			" conflicts, method, resolution, duration_ms, gate,"
-			" fallback_reason"
+			" merge_fixes, merge_fix_failed, fallback_reason"
 			" FROM build_topics WHERE build = ? ORDER BY pos",
 			"i", build);
 	if (!rows)
@@ -250,6 +254,9 @@ int store_build_topics(struct db *db, int64_t build,
 		t->resolution = row_int_or_none(row, "resolution");
 		t->duration_ms = row_int_or_none(row, "duration_ms");
 		t->gate = row_strdup(row, "gate");
+		row_strv(json_string_value(json_object_get(row, "merge_fixes")),
+			 &t->merge_fixes, &t->nr_merge_fixes);
+		t->merge_fix_failed = row_strdup(row, "merge_fix_failed");
 		t->fallback_reason = row_strdup(row, "fallback_reason");
 	}
 	json_decref(rows);
@@ -384,34 +391,44 @@ int store_builds_settle(struct db *db, const char *next_now, struct strbuf *err)
 	return ret;
 }
 
+/* n strings as a JSON array, for a column; NULL when v is NULL. */
+static char *strv_json(char *const *v, size_t n)
+{
+	json_t *arr;
+	char *text;
+	size_t i;
+
+	if (!v)
+		return NULL;
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(v[i]));
+	text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return text;
+}
+
 int store_build_add_topic(struct db *db, int64_t build,
 			  const struct store_build_topic *t, struct strbuf *err)
 {
-	json_t *paths = NULL;
-	char *conflicts = NULL;
-	size_t i;
+	char *conflicts = strv_json(t->conflicts, t->nr_conflicts);
+	char *fixes = strv_json(t->merge_fixes, t->nr_merge_fixes);
 	int ret;
 
-	if (t->conflicts) {
-		paths = json_array();
-		for (i = 0; i < t->nr_conflicts; i++)
-			json_array_append_new(paths,
-					      json_string(t->conflicts[i]));
-		conflicts = json_dumps(paths, JSON_COMPACT);
-		json_decref(paths);
-	}
 	ret = db_exec(db, err,
 		      "INSERT INTO build_topics (build, pos, topic, branch, tip,"
 		      " outcome, merge_commit, conflicts, method, resolution,"
-		      " duration_ms, gate, fallback_reason)"
+		      " duration_ms, gate, merge_fixes, merge_fix_failed,"
+		      " fallback_reason)"
 		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		      " NULLIF(?, " NONE_SQL "), NULLIF(?, " NONE_SQL
-		      "), ?, ?)",
-		      "iitttttttiitt", build, t->pos, t->topic, t->branch,
+		      " NULLIF(?, " NONE_SQL "), NULLIF(?, " NONE_SQL "), ?,"
+		      " ?, ?, ?)",
+		      "iitttttttiitttt", build, t->pos, t->topic, t->branch,
 		      t->tip, t->outcome, t->merge_commit, conflicts, t->method,
-		      t->resolution, t->duration_ms, t->gate,
-		      t->fallback_reason);
+		      t->resolution, t->duration_ms, t->gate, fixes,
+		      t->merge_fix_failed, t->fallback_reason);
 	free(conflicts);
+	free(fixes);
 	return ret;
 }
 

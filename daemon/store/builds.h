@@ -14,7 +14,7 @@ struct strbuf;
 
 /*
  * The store of next's builds: the tables builds, build_topics and
- * virtual_bases (schema/0002-next.sql, 0008, 0009); see store/topics.h
+ * virtual_bases (schema/0002-next.sql, 0008, 0009, 0012); see store/topics.h
  * for the store layer.  Integers a column may leave NULL are STORE_NONE
  * when it does.
  */
@@ -54,6 +54,10 @@ struct store_build_topic {
 	int64_t resolution;    /* resolutions.id, or STORE_NONE */
 	int64_t duration_ms;
 	char *gate; /* NULL, "ejected" or "fallback" */
+	/* the merge-fixes applied (or meant to be), nr_merge_fixes of them */
+	char **merge_fixes;
+	size_t nr_merge_fixes;
+	char *merge_fix_failed; /* the one that no longer applied, or NULL */
 };
 
 struct store_build_topic_list {

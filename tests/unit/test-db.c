@@ -71,6 +71,18 @@ int main(void)
 	ok(blob.len == 3 && !memcmp(blob.buf, "x\0y", 3),
 	   "blobs keep NUL bytes");
 
+	/* What the HTTP routes run under: reads only. */
+	ok(!db_query_only(db, true), "a connection starts able to write");
+	strbuf_reset(&err);
+	rc = db_exec(db, &err, "DELETE FROM topics", NULL);
+	ok(rc < 0 && strstr(err.buf, "readonly"),
+	   "a query-only connection cannot write: %s", err.buf);
+	db_query_int(db, &n, &err, "SELECT count(*) FROM topics", NULL);
+	is_int(n, 1, "and reads, with nothing changed");
+	ok(db_query_only(db, false), "the old setting comes back");
+	is_int(db_exec(db, &err, "UPDATE topics SET ord = 2", NULL), 0,
+	       "and then it writes again");
+
 	rc = db_exec(db, &err, "SELECT * FROM no_such_table", NULL);
 	ok(rc < 0 && strstr(err.buf, "no_such_table"), "bad SQL reports: %s",
 	   err.buf);

@@ -657,6 +657,57 @@ int main(void)
 	sh_out(&out, "git -C work reflog show --format=%%gs refs/heads/made");
 	is_str(out.buf, "move it\nmake it\n", "with a reflog entry each");
 
+	ret = merge_delete_ref(m, "refs/heads/made", at("base"), &err);
+	is_int(ret, ERR_STALE, "merge_delete_ref() with a wrong old value");
+	strbuf_reset(&err);
+	rev_parse("work", "made", hex);
+	is_str(hex, at("clean-ours"), "leaves the ref");
+	ret = merge_delete_ref(m, "refs/heads/made", at("clean-ours"), &err);
+	is_int(ret, 0, "with the right one deletes it: %s", err.buf);
+	rev_parse("work", "refs/heads/made", hex);
+	is_str(hex, "", "as git rev-parse sees it");
+	ret = merge_delete_ref(m, "refs/heads/made", at("clean-ours"), &err);
+	is_int(ret, ERR_STALE, "a ref that is gone is ERR_STALE");
+	strbuf_reset(&err);
+
+	/* --- three trees, as a cherry-pick merges them ---------------------- */
+	{
+		char t[3][MERGE_HEXSZ + 1];
+
+		rev_parse("work", "base^{tree}", t[0]);
+		rev_parse("work", "clean-ours^{tree}", t[1]);
+		rev_parse("work", "clean-theirs^{tree}", t[2]);
+		git_merge("clean-ours", "clean-theirs", want, NULL);
+		ret = merge_trees(m, t[0], t[1], t[2], &res, &err);
+		is_int(ret, 0, "merge_trees(): %s", err.buf);
+		ok(res.clean, "merge_trees() of clean changes is clean");
+		is_str(res.tree, want, "with git merge-tree's tree");
+		is_str(merge_method_name(res.method), "cached",
+		       "found in the memo of the merge of the same trees");
+		merge_result_release(&res);
+
+		rev_parse("work", "conflict-ours^{tree}", t[1]);
+		git_merge("conflict-ours", "clean-theirs", want, NULL);
+		ret = merge_trees(m, t[0], t[1], t[2], &res, &err);
+		ok(!ret && res.clean,
+		   "clean-theirs's change onto conflict-ours");
+		is_str(res.tree, want, "is git merge-tree's tree");
+		is_str(merge_method_name(res.method), "fast",
+		       "by the fast path");
+		merge_result_release(&res);
+
+		rev_parse("work", "conflict-theirs^{tree}", t[2]);
+		ret = merge_trees(m, t[0], t[1], t[2], &res, &err);
+		is_int(ret, 0, "merge_trees() of a conflict: %s", err.buf);
+		ok(!res.clean, "is not clean");
+		join_conflicts(&res, &sb);
+		is_str(sb.buf, "c.txt", "and names the path");
+		merge_result_release(&res);
+		is_int(merge_trees(m, "nope", t[1], t[2], &res, &err),
+		       ERR_INVALID, "a tree that is no hex is ERR_INVALID");
+		strbuf_reset(&err);
+	}
+
 	/* --- blobs and paths ---------------------------------------------- */
 	rev_parse("work", "base^{tree}", tree);
 	strbuf_reset(&sb);
@@ -713,8 +764,8 @@ int main(void)
 	}
 
 	merge_get_stats(m, &stats);
-	/* each merge is fast, cached or a fallback's, but the two that failed */
-	is_int(stats.fast + stats.cached + stats.fallbacks + 2, stats.merges,
+	/* each merge is fast, cached or a fallback's, but the three that failed */
+	is_int(stats.fast + stats.cached + stats.fallbacks + 3, stats.merges,
 	       "the counters add up to the %llu merges",
 	       (unsigned long long)stats.merges);
 
