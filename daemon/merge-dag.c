@@ -437,7 +437,27 @@ int dag_merge_bases_many(struct merge *m, uint32_t one, const uint32_t *twos,
 int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two, uint32_t **out,
 		    size_t *nr_out, struct strbuf *err)
 {
-	return dag_merge_bases_many(m, one, &two, 1, out, nr_out, err);
+	int ret;
+
+	if (!m->last_bases.used || m->last_bases.one != one ||
+	    m->last_bases.two != two) {
+		ret = dag_merge_bases_many(m, one, &two, 1, out, nr_out, err);
+		if (ret < 0)
+			return ret;
+		free(m->last_bases.v);
+		m->last_bases.v = xcalloc(*nr_out ? *nr_out : 1,
+					  sizeof(*m->last_bases.v));
+		memcpy(m->last_bases.v, *out, *nr_out * sizeof(**out));
+		m->last_bases.nr = *nr_out;
+		m->last_bases.one = one;
+		m->last_bases.two = two;
+		m->last_bases.used = true;
+		return 0;
+	}
+	*out = xcalloc(m->last_bases.nr ? m->last_bases.nr : 1, sizeof(**out));
+	memcpy(*out, m->last_bases.v, m->last_bases.nr * sizeof(**out));
+	*nr_out = m->last_bases.nr;
+	return 0;
 }
 
 /*
@@ -505,7 +525,7 @@ int merge_bases(struct merge *m, const char *one, const char *two,
 int merge_is_ancestor(struct merge *m, const char *ancestor,
 		      const char *descendant, bool *result, struct strbuf *err)
 {
-	uint32_t a, d, *common;
+	uint32_t a = 0, d = 0, *bases = NULL;
 	size_t nr;
 	int ret;
 
@@ -518,10 +538,14 @@ int merge_is_ancestor(struct merge *m, const char *ancestor,
 		*result = true;
 		return 0;
 	}
-	ret = paint_down(m, a, &d, 1, &common, &nr, err);
+	/*
+	 * ancestor is one of descendant exactly when it is their one merge
+	 * base; merge_commits() of the two, which the Cthulhu merge asks
+	 * next, then finds them made.
+	 */
+	ret = dag_merge_bases(m, d, a, &bases, &nr, err);
 	if (!ret)
-		*result = !!(m->dag.nodes[a].flags & PARENT2);
-	free(common);
-	dag_clear_flags(&m->dag);
+		*result = nr == 1 && bases[0] == a;
+	free(bases);
 	return ret;
 }

@@ -125,6 +125,16 @@ struct merge {
 	} * new_memos;
 	size_t nr_new_memos, new_memos_alloc;
 	char **reasons; /* fallback_reasons from merge_memo_add(), one each */
+	/*
+	 * The last dag_merge_bases() answer: next asks merge_is_ancestor()
+	 * of a topic, then merge_commits() of it, of the same two commits.
+	 */
+	struct {
+		uint32_t one, two;
+		uint32_t *v;
+		size_t nr;
+		bool used;
+	} last_bases;
 	/* the last clean fast merge of each base and theirs (memo_last_*) */
 	struct memo_last {
 		git_oid base, theirs, ours, result;

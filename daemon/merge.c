@@ -476,6 +476,7 @@ void merge_free(struct merge *m)
 	memo_release(&m->memo);
 	memo_release(&m->commit_memo);
 	memo_release_kept(m);
+	free(m->last_bases.v);
 	free(m->vbases);
 	free(m->new_vbases);
 	free(m->known);
