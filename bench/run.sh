@@ -263,7 +263,10 @@ BEGIN {
 	printf "%-42s %8s %8s %8s %7s %7s\n", "", "wall s", "build s", "cpu s", "loop/x", "cpu/x"
 	row("git merge-tree loop, full", L, "", LC, sprintf("(peak RSS %d MiB)", f(loop, 2) / 1024))
 	row("git merge-tree, one merge (last topic)", f(loop1, 1), "", f(loop1, 3), "")
-	row("git work-tree loop (checkout + merge)", f(wt, 1), "", f(wt, 3), sprintf("(peak RSS %d MiB)", f(wt, 2) / 1024))
+	if (f(wt, 1) > 0)
+		row("git work-tree loop (checkout + merge)", f(wt, 1), "", f(wt, 3), sprintf("(peak RSS %d MiB)", f(wt, 2) / 1024))
+	else
+		printf "%-42s (left out: WORKTREE=0)\n", "git work-tree loop (checkout + merge)"
 	row("cthulhud full rebuild, cold (start-up)", "", f(cold, 2) / 1000, f(cold, 5), "(cpu: with the start-up)")
 	row("cthulhud full rebuild, warm", f(full, 1), f(full, 2) / 1000, f(full, 5), "")
 	row("cthulhud after the last topic moved", f(lastb, 1), f(lastb, 2) / 1000, f(lastb, 5), sprintf("(%d merges reused)", f(lastb, 3)))
