@@ -386,6 +386,13 @@ void merge_memo_add(struct merge *m, const struct merge_memo_item *item)
 	/* a clean merge the fast path made can start an incremental one */
 	if (t == &m->memo && res.clean && !res.fallback_reason)
 		memo_last_put(m, &key[0], &key[1], &key[2], &oid_tree);
+	/*
+	 * git's conflicts teach the fast path their files' three blobs, as
+	 * when git was asked in this process (trees gc pruned since: not)
+	 */
+	if (t == &m->memo && !res.clean && res.fallback_reason &&
+	    res.nr_conflicts)
+		learn_conflicts(m, key, &res);
 }
 
 /* --- the last merge of each base and theirs ------------------------------- */

@@ -154,8 +154,14 @@ api POST /api/v1/next/rebuild '{"wait": true}'
 idm=$(jget "$body" '$.id')
 is "$(sql "SELECT group_concat(topic || ':' || outcome || ':' || method, ' ')
 	FROM (SELECT * FROM build_topics WHERE build = $idm ORDER BY pos)")" \
-	"t1:merged:fast t2:merged:git t3:merged:incremental t4:conflict:git t5:merged:incremental" \
+	"t1:merged:fast t2:merged:git t3:merged:incremental t4:conflict:fast t5:merged:incremental" \
 	"after the first topic moved, the merges the fast path made are made from the last ones"
+# (t4's conflict, which git found before the restart, is known by its
+# three blobs: the memo kept it)
+is "$(sql "SELECT conflicts FROM build_topics WHERE build = $idm AND
+	topic = 't4'")" '["b"]' "the conflict known without git names its path"
+is "$($G merge-tree --write-tree --name-only next~1 t4 | sed -n 2p)" b \
+	"where git finds it too"
 for c in $($G rev-list --first-parent v1.0..next); do
 	is "$($G rev-parse "$c^{tree}")" \
 		"$($G merge-tree --write-tree "$c^1" "$c^2")" \
