@@ -4,6 +4,7 @@
 
     bench/gen-crisscross.py DIR [--topics N] [--merges M] [--seed S]
                                 [--dirs D] [--files-per-dir F]
+                                [--version-file]
 
 DIR becomes a bare repository with, through git fast-import:
   * a base of D x F files (default 1,200 x 10) two levels deep, of 30
@@ -18,6 +19,10 @@ DIR becomes a bare repository with, through git fast-import:
 Every file has one owner per line range, so every merge is clean, and
 merges between topics and next have many merge bases (the commits of
 other topics a topic merged), whose own merges have several too.
+With --version-file a Makefile at the top says the rc (EXTRAVERSION),
+bumped on mainline at each tag, as a kernel's is: the topics that
+merge a later rc bring the bump along, and the virtual merge bases of
+merges with several such topics have it changed on both sides.
 It prints the topic names in merge order, one a line, on stdout.
 """
 import argparse
@@ -44,6 +49,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dirs", type=int, default=1200)
     ap.add_argument("--files-per-dir", type=int, default=10)
+    ap.add_argument("--version-file", action="store_true")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
 
@@ -62,6 +68,9 @@ def main():
 
     def content(path, state):
         r, ks = state
+        if path == "Makefile":
+            return ("VERSION = 1\nPATCHLEVEL = 0\nSUBLEVEL = 0\n"
+                    "EXTRAVERSION = -rc%d\nNAME = Bench\n" % (r // 20))
         head = ml[r].get(path) or tuple("%s line %d" % (path, i)
                                         for i in range(HEAD))
         owner = owner_of_dir.get(path.rsplit("/", 1)[0])
@@ -97,6 +106,8 @@ def main():
         return (max(a[0], b[0]), ks)
 
     base_state = (0, {})
+    if args.version_file:
+        paths.append("Makefile")
     base = commit("refs/heads/master", "base\n", None,
                   [put(p, base_state) for p in paths])
     fi.tag("v1.0-rc0", base)
@@ -104,8 +115,9 @@ def main():
     ml_changes = {0: set()}
     head = base
     cur = {}
+    files = [p for p in paths if p != "Makefile"]
     for n in range(1, 121):
-        ch = rnd.sample(paths, 3)
+        ch = rnd.sample(files, 3)
         for p in ch:
             lines = list(cur.get(p) or tuple("%s line %d" % (p, i)
                                              for i in range(HEAD)))
@@ -113,6 +125,9 @@ def main():
             cur[p] = tuple(lines)
         ml.append(dict(cur))
         ml_changes[len(ml) - 1] = set(ch)
+        if args.version_file and n % 20 == 0:
+            ch.append("Makefile")
+            ml_changes[len(ml) - 1].add("Makefile")
         r = len(ml) - 1
         head = commit("refs/heads/master", "mainline %d\n" % n, head,
                       [put(p, (r, {})) for p in ch])

@@ -158,6 +158,9 @@ def main():
         for k in range(ncommits):
             changes = []
             for p in rnd.sample(mine, min(2, len(mine))):
+                # a file mainline added has one line: left alone
+                if len(tfiles[p]) < LINES:
+                    continue
                 tfiles[p][rnd.randrange(10, LINES)] = "%s change %d" % (name, k)
                 files_saved = files.get(p)
                 files[p] = tfiles[p]

@@ -20,7 +20,13 @@
 #                     topic (git merge --abort on conflict)
 # cthulhud: a full rebuild (cold: the one it makes at start-up; then warm), the rebuild
 # after the last topic moved, after the first topic moved; the daemon's
-# own build time (duration_ms) and the CLI's wall time; peak RSS.
+# own build time (duration_ms) and the CLI's wall time; peak RSS.  The
+# "cpu" columns are the CPU time of each (git's processes, the daemon's
+# threads): what the run costs whatever else the machine runs, where
+# wall times on a loaded machine are the scheduler's.
+# WORKTREE=0 leaves the work-tree loop out.
+# VERSION_FILE=1 (crisscross) bumps a version file on mainline at each
+# rc, which the topics that merge an rc bring along.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-.}" && pwd)
@@ -43,7 +49,8 @@ if [ ! -d "$R" ]; then
 	echo "# generating $R"
 	if [ "$GEN" = crisscross ]; then
 		python3 "$here/gen-crisscross.py" --topics "$TOPICS" \
-			--merges "${MERGES:-24}" "$R" > "$WORK/topics"
+			--merges "${MERGES:-24}" \
+			${VERSION_FILE:+--version-file} "$R" > "$WORK/topics"
 	else
 		python3 "$here/gen-repo.py" --topics "$TOPICS" "$R" > "$WORK/topics"
 	fi
@@ -53,12 +60,21 @@ BASE=v1.0-rc6
 nfiles=$($G ls-tree -r --name-only "$BASE" | wc -l)
 echo "# $nfiles files at $BASE, $(wc -l < "$WORK/topics") topics"
 
-# time_of OUTFILE CMD...: run CMD, write "seconds max-rss-KiB"
+# time_of OUTFILE CMD...: run CMD, write "seconds max-rss-KiB cpu-seconds"
 time_of()
 {
 	local out=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null
+	/usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >/dev/null
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$out" > "$out.tmp" &&
+		mv "$out.tmp" "$out"
+}
+
+# cpu_of PID: the CPU seconds of the process's threads so far
+cpu_of()
+{
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+		awk '{ s += $1 } END { printf "%.4f\n", s / 1e9 }'
 }
 
 # --- the merge-tree loop ------------------------------------------------
@@ -97,6 +113,10 @@ time_of "$WORK/t.loopmid" sh "$WORK/merge-tree-loop.sh" "$R" \
 	"$midfrom" refs/heads/next-git-mid $(sed -n "${midpos},\$p" "$WORK/topics")
 
 # --- the work-tree loop -------------------------------------------------
+# (WORKTREE=0 leaves it out: with hundreds of topics it takes many minutes)
+if [ "${WORKTREE:-1}" = 0 ]; then
+	echo "0 0 0" > "$WORK/t.wt"
+else
 rm -rf "$WORK/wt"
 git clone -q --no-checkout "$R" "$WORK/wt"
 cat > "$WORK/worktree-loop.sh" <<'EOF'
@@ -112,6 +132,7 @@ EOF
 git -C "$WORK/wt" commit-graph write --reachable 2>/dev/null
 time_of "$WORK/t.wt" sh "$WORK/worktree-loop.sh" "$WORK/wt" "$BASE" \
 	$(cat "$WORK/topics")
+fi
 
 # --- cthulhud -----------------------------------------------------------
 rm -rf "$WORK/state"
@@ -138,19 +159,23 @@ until "$BUILD/cthulhu" status >/dev/null 2>&1; do
 	sleep 0.1
 done
 
-# rebuild NAME ARGS...: a build; records "wall-seconds daemon-ms reused"
+# rebuild NAME ARGS...: a build; records "wall-seconds daemon-ms reused
+# result daemon-cpu-seconds"
 rebuild()
 {
-	local name=$1 t0 t1
+	local name=$1 t0 t1 c0 c1
 	shift
+	c0=$(cpu_of "$pid")
 	t0=$(date +%s.%N)
 	"$BUILD/cthulhu" rebuild --wait --json "$@" > "$WORK/b.$name.json"
 	t1=$(date +%s.%N)
-	python3 - "$WORK/b.$name.json" "$t0" "$t1" > "$WORK/t.$name" <<'EOF'
+	c1=$(cpu_of "$pid")
+	python3 - "$WORK/b.$name.json" "$t0" "$t1" "$c0" "$c1" > "$WORK/t.$name" <<'EOF'
 import json, sys
 b = json.load(open(sys.argv[1]))
-print("%.3f %d %d %s" % (float(sys.argv[3]) - float(sys.argv[2]),
-      b["duration_ms"], b["merges_reused"], b["result"]))
+print("%.3f %d %d %s %.4f" % (float(sys.argv[3]) - float(sys.argv[2]),
+      b["duration_ms"], b["merges_reused"], b["result"],
+      float(sys.argv[5]) - float(sys.argv[4])))
 EOF
 }
 
@@ -185,7 +210,8 @@ done
 "$BUILD/cthulhu" next --json | python3 -c '
 import json, sys
 b = json.load(sys.stdin)["build"]
-print("- %d %d %s" % (b["duration_ms"], b["merges_reused"], b["result"]))' > "$WORK/t.cold"
+print("- %d %d %s %s" % (b["duration_ms"], b["merges_reused"], b["result"],
+      sys.argv[1]))' "$(cpu_of "$pid")" > "$WORK/t.cold"
 rebuild full --full
 rebuild same
 move_topic "$last"
@@ -222,20 +248,34 @@ awk -v loop="$(cat "$WORK/t.loop")" -v loop1="$(cat "$WORK/t.loop1")" \
     -v loopmid="$(cat "$WORK/t.loopmid")" -v mid="$(cat "$WORK/t.mid")" \
     -v sameb="$(cat "$WORK/t.same")" -v midsame="$midsame" '
 function f(s, i) { split(s, a, " "); return a[i] }
+function r(a, b) { return b > 0 ? a / b : 0 }
+# row: a line with loop/x (of the wall time, else the build time) and cpu/x
+function row(name, wall, build, cpu, note) {
+	printf "%-42s %8s %8s %8s %7.1f %7.1f%s\n", name,
+		wall == "" ? "-" : sprintf("%.3f", wall),
+		build == "" ? "-" : sprintf("%.3f", build),
+		cpu == "" ? "-" : sprintf("%.3f", cpu),
+		r(L, wall == "" ? build : wall), r(LC, cpu),
+		note == "" ? "" : " " note
+}
 BEGIN {
-	L = f(loop, 1)
-	printf "%-42s %9s %9s %9s\n", "", "wall s", "build s", "loop/x"
-	printf "%-42s %9.3f %9s %9s   (peak RSS %d MiB)\n", "git merge-tree loop, full", L, "-", "1.0", f(loop, 2) / 1024
-	printf "%-42s %9.3f %9s %9.1f\n", "git merge-tree, one merge (last topic)", f(loop1, 1), "-", L / f(loop1, 1)
-	printf "%-42s %9.3f %9s %9.2f   (peak RSS %d MiB)\n", "git work-tree loop (checkout + merge)", f(wt, 1), "-", L / f(wt, 1), f(wt, 2) / 1024
-	printf "%-42s %9s %9.3f %9.1f\n", "cthulhud full rebuild, cold (start-up)", "-", f(cold, 2) / 1000, L / (f(cold, 2) / 1000)
-	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud full rebuild, warm", f(full, 1), f(full, 2) / 1000, L / f(full, 1)
-	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the last topic moved", f(lastb, 1), f(lastb, 2) / 1000, L / f(lastb, 1), f(lastb, 3)
-	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused)\n", "cthulhud after the first topic moved", f(first, 1), f(first, 2) / 1000, L / f(first, 1), f(first, 3)
-	printf "%-42s %9.3f %9.3f %9.1f\n", "cthulhud rebuild, nothing moved", f(sameb, 1), f(sameb, 2) / 1000, L / f(sameb, 1)
-	M = f(loopmid, 1)
-	printf "%-42s %9.3f %9s %9.1f\n", "git merge-tree loop from the middle topic", M, "-", L / M
-	printf "%-42s %9.3f %9.3f %9.1f   (%d merges reused; %.1fx the loop from the middle)\n", "cthulhud after the middle topic moved", f(mid, 1), f(mid, 2) / 1000, L / f(mid, 1), f(mid, 3), M / f(mid, 1)
+	L = f(loop, 1); LC = f(loop, 3)
+	printf "%-42s %8s %8s %8s %7s %7s\n", "", "wall s", "build s", "cpu s", "loop/x", "cpu/x"
+	row("git merge-tree loop, full", L, "", LC, sprintf("(peak RSS %d MiB)", f(loop, 2) / 1024))
+	row("git merge-tree, one merge (last topic)", f(loop1, 1), "", f(loop1, 3), "")
+	if (f(wt, 1) > 0)
+		row("git work-tree loop (checkout + merge)", f(wt, 1), "", f(wt, 3), sprintf("(peak RSS %d MiB)", f(wt, 2) / 1024))
+	else
+		printf "%-42s (left out: WORKTREE=0)\n", "git work-tree loop (checkout + merge)"
+	row("cthulhud full rebuild, cold (start-up)", "", f(cold, 2) / 1000, f(cold, 5), "(cpu: with the start-up)")
+	row("cthulhud full rebuild, warm", f(full, 1), f(full, 2) / 1000, f(full, 5), "")
+	row("cthulhud after the last topic moved", f(lastb, 1), f(lastb, 2) / 1000, f(lastb, 5), sprintf("(%d merges reused)", f(lastb, 3)))
+	row("cthulhud after the first topic moved", f(first, 1), f(first, 2) / 1000, f(first, 5), sprintf("(%d merges reused)", f(first, 3)))
+	row("cthulhud rebuild, nothing moved", f(sameb, 1), f(sameb, 2) / 1000, f(sameb, 5), "")
+	M = f(loopmid, 1); MC = f(loopmid, 3)
+	row("git merge-tree loop from the middle topic", M, "", MC, "")
+	row("cthulhud after the middle topic moved", f(mid, 1), f(mid, 2) / 1000, f(mid, 5), sprintf("(%d merges reused)", f(mid, 3)))
+	printf "middle topic moved against the loop from it: %.1fx wall, %.1fx build, %.1fx cpu\n", r(M, f(mid, 1)), r(M, f(mid, 2) / 1000), r(MC, f(mid, 5))
 	printf "cthulhud peak RSS %d MiB; full rebuild tree equal to the git loop: %s; merges after the middle topic moved equal to git merge-tree: %s\n", rss / 1024, same, midsame
 }'
 echo "# work folder: $WORK"

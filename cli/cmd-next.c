@@ -13,7 +13,7 @@
 /* The Cthulhu merge: the latest build of next (next) and asking for one. */
 
 static const char *const build_cols[] = {
-	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS", "MERGE-FIX",
+	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS",
 };
 
 /* The merge-fixes of a topic's merge; the one that did not apply marked. */
@@ -67,13 +67,18 @@ static bool any_fixes(json_t *topics)
 	return false;
 }
 
-static void print_build(json_t *build)
+/*
+ * A build: its line, and a line per topic; with why, also how each merge
+ * was made and why the fast path left it to git ("-" when it did not).
+ */
+static void print_build(json_t *build, bool why)
 {
 	struct strbuf line = STRBUF_INIT;
 	json_t *topics, *t;
+	const char *cols[9];
 	struct table *tab;
+	size_t i, ncols;
 	bool fixes;
-	size_t i;
 
 	if (!json_is_object(build)) {
 		printf("no build of next yet\n");
@@ -103,7 +108,15 @@ static void print_build(json_t *build)
 	topics = json_object_get(build, "topics");
 	/* the MERGE-FIX column only for a build that has some */
 	fixes = any_fixes(topics);
-	tab = table_new(fixes ? 7 : 6, build_cols);
+	memcpy(cols, build_cols, sizeof(build_cols));
+	ncols = sizeof(build_cols) / sizeof(build_cols[0]);
+	if (fixes)
+		cols[ncols++] = "MERGE-FIX";
+	if (why) {
+		cols[ncols++] = "METHOD";
+		cols[ncols++] = "WHY";
+	}
+	tab = table_new(ncols, cols);
 	json_array_foreach(topics, i, t) {
 		table_addf(tab, "%lld", json_int(t, "pos", 0) + 1);
 		table_add(tab, json_str(t, "topic"));
@@ -113,10 +126,19 @@ static void print_build(json_t *build)
 		table_add_fmt(tab, fmt_paths, json_object_get(t, "conflicts"));
 		if (fixes)
 			table_add_fmt(tab, fmt_fixes, t);
+		if (!why)
+			continue;
+		table_add(tab,
+			  json_str(t, "method") ? json_str(t, "method") : "-");
+		table_add(tab, json_str(t, "fallback_reason") ?
+				       json_str(t, "fallback_reason") :
+				       "-");
 	}
 	table_print(tab, stdout, true);
 	table_free(tab);
 }
+
+static bool show_why;
 
 static int print_next(struct cli *cli, json_t *res)
 {
@@ -132,7 +154,7 @@ static int print_next(struct cli *cli, json_t *res)
 		strbuf_release(&line);
 		gate_print_summary(gate);
 	}
-	print_build(json_object_get(res, "build"));
+	print_build(json_object_get(res, "build"), show_why);
 	return CLI_OK;
 }
 
@@ -141,6 +163,8 @@ int cmd_next(struct cli *cli, int argc, const char **argv)
 	bool json = false;
 	const struct cli_opt opts[] = {
 		OPT_JSON(&json),
+		OPT_FLAG("why", &show_why,
+			 "show how each merge was made and why git made it"),
 		OPT_END(),
 	};
 
@@ -226,7 +250,7 @@ static int rebuild_progress(struct cli *cli, bool full)
 	strbuf_release(&path);
 	if (ret)
 		return ret;
-	print_build(res);
+	print_build(res, false);
 	return CLI_OK;
 }
 
@@ -256,7 +280,7 @@ int cmd_rebuild(struct cli *cli, int argc, const char **argv)
 	if (json)
 		return cli_print_reply(cli);
 	if (wait)
-		print_build(res);
+		print_build(res, false);
 	else
 		printf("rebuild queued as job %lld\n", json_int(res, "job", 0));
 	return CLI_OK;

@@ -47,6 +47,12 @@ enum merge_method {
 	MERGE_METHOD_CACHED,  /* the same three trees were merged before */
 	MERGE_METHOD_GIT,     /* git merge-tree */
 	MERGE_METHOD_LIBGIT2, /* git_merge_trees() or git_merge_commits() */
+	/*
+	 * The fast path from an earlier merge of the same base and theirs
+	 * into another ours: that merge's result wherever ours is the same,
+	 * merged again only where ours changed and theirs changed too.
+	 */
+	MERGE_METHOD_INCREMENTAL,
 };
 
 struct merge_result {
@@ -59,8 +65,13 @@ struct merge_result {
 	char tree[MERGE_HEXSZ + 1];
 	char base[MERGE_HEXSZ + 1]; /* first merge base, "" if none */
 	unsigned int nr_bases;
-	enum merge_method method;    /* CACHED also: the same two commits */
-	const char *fallback_reason; /* static string, NULL on fast path */
+	enum merge_method method; /* CACHED also: the same two commits */
+	/*
+	 * Why the fast path left the merge to the fallback (a CACHED one:
+	 * the merge found before), NULL when it decided; a static string
+	 * or one the struct merge keeps until merge_free().
+	 */
+	const char *fallback_reason;
 	/* Conflicted paths, sorted; owned by the result. */
 	char **conflicts;
 	size_t nr_conflicts;
@@ -130,17 +141,43 @@ typedef int (*merge_vbase_fn)(const char *key, const char *tree, void *data);
 int merge_vbases_take(struct merge *m, merge_vbase_fn fn, void *data);
 void merge_vbase_add(struct merge *m, const char *key, const char *tree);
 
+/*
+ * Whole merges are memoised by their inputs (the three trees, and the
+ * two commits), clean or not, the fast path's and git's alike: a merge
+ * is a pure function of them.  The caller may keep them longer (across
+ * restarts) the way it keeps virtual bases: merge_memo_take() calls fn
+ * with each merge memoised since the last call and stops at fn's first
+ * non-zero return, which it returns; merge_memo_add() gives one kept
+ * before back (one whose tree gc pruned since is made again).  libgit2's
+ * answers, which may not be git's, are not handed out.
+ */
+struct merge_memo_item {
+	const char *key; /* merge.c's: the kind and the inputs, in hex */
+	bool clean;
+	const char *tree; /* "" when none (a conflict known without git) */
+	const char *base; /* the first merge base, "" when not known */
+	unsigned int nr_bases;
+	const char *reason; /* fallback_reason, NULL when none */
+	const char *const *conflicts;
+	size_t nr_conflicts;
+};
+typedef int (*merge_memo_fn)(const struct merge_memo_item *item, void *data);
+int merge_memo_take(struct merge *m, merge_memo_fn fn, void *data);
+void merge_memo_add(struct merge *m, const struct merge_memo_item *item);
+
 /* Counters since merge_open(), for logs and the benchmark. */
 struct merge_stats {
 	uint64_t merges, fast, cached, fallbacks;
 	uint64_t dag_commits; /* commits in the in-memory DAG */
 	uint64_t file_merges; /* git_merge_file() calls */
 	uint64_t trees_written;
-	uint64_t commits_cached;  /* merges found by ours and theirs */
-	uint64_t vbase_merges;	  /* merges made for virtual bases */
-	uint64_t vbases_cached;	  /* virtual bases found made before */
-	uint64_t vbases_nested;	  /* inner merges with several bases */
-	uint64_t vbase_conflicts; /* conflicts kept in virtual bases */
+	uint64_t commits_cached;   /* merges found by ours and theirs */
+	uint64_t vbase_merges;	   /* merges made for virtual bases */
+	uint64_t vbases_cached;	   /* virtual bases found made before */
+	uint64_t vbases_nested;	   /* inner merges with several bases */
+	uint64_t vbase_conflicts;  /* conflicts kept in virtual bases */
+	uint64_t incremental;	   /* merges made from an earlier one */
+	uint64_t incremental_kept; /* entries taken from the earlier result */
 };
 void merge_get_stats(struct merge *m, struct merge_stats *stats);
 

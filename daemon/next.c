@@ -31,6 +31,7 @@
 #include "daemon/merge-handle.h"
 #include "daemon/merge.h"
 #include "daemon/next.h"
+#include "daemon/next-memo.h"
 #include "daemon/resolve.h"
 #include "daemon/store/row.h"
 #include "daemon/store/builds.h"
@@ -61,7 +62,8 @@ struct build_topic {
 	char **conflicts;	      /* paths (nr_conflicts), or NULL */
 	size_t nr_conflicts;
 	const char *method;
-	int64_t resolution; /* resolutions.id when resolved */
+	const char *fallback_reason; /* merge.h's, or the previous build's */
+	int64_t resolution;	     /* resolutions.id when resolved */
 	int64_t ms;
 	const char *gate; /* NULL, "ejected" or "fallback" */
 	/* the merge-fixes its merge takes (borrowed from the build's set) */
@@ -118,6 +120,7 @@ static void load_vbases(struct db *db)
 	if (the_merge_has_vbases)
 		return;
 	the_merge_has_vbases = true;
+	next_memo_load(db, the_merge);
 	if (store_vbases_newest(db, VBASES_KEPT, &vbases, &err) < 0) {
 		log_warn("next: cannot read the virtual merge bases: %s",
 			 err.buf);
@@ -156,6 +159,8 @@ static int save_vbases(struct db *db, int64_t when, struct strbuf *err)
 	ret = merge_vbases_take(the_merge, save_vbase, &vs);
 	if (!ret && vs.n)
 		ret = store_vbases_trim(db, VBASES_KEPT, err);
+	if (!ret)
+		ret = next_memo_save(db, the_merge, when, err);
 	return ret;
 }
 
@@ -292,6 +297,7 @@ static int merge_topic(struct db *db, const struct config *cfg,
 	if (ret < 0)
 		return ret;
 	bt->method = merge_method_name(res.method);
+	bt->fallback_reason = res.fallback_reason;
 	if (res.method == MERGE_METHOD_GIT ||
 	    res.method == MERGE_METHOD_LIBGIT2)
 		(*fallbacks)++;
@@ -374,6 +380,7 @@ static int record_topics(struct db *db, int64_t id, struct build_topic *bt,
 			.conflicts = bt[i].conflicts,
 			.nr_conflicts = bt[i].nr_conflicts,
 			.method = (char *)bt[i].method,
+			.fallback_reason = (char *)bt[i].fallback_reason,
 			.resolution = bt[i].resolution,
 			.duration_ms = bt[i].ms,
 			.gate = (char *)bt[i].gate,
@@ -720,6 +727,8 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 			memcpy(head, p->merge_commit, MERGE_HEXSZ);
 			head[MERGE_HEXSZ] = 0;
 			memcpy(bt[i].commit, head, sizeof(head));
+			/* borrowed from prev, released after bt is recorded */
+			bt[i].fallback_reason = p->fallback_reason;
 			/* static strings: prev goes before bt is recorded */
 			if (!strcmp(p->outcome, "missing"))
 				bt[i].outcome = "missing";
@@ -1158,6 +1167,8 @@ static json_t *build_topic_json(const struct store_build_topic *t)
 	json_object_set_new(o, "merge_commit", store_json_str(t->merge_commit));
 	json_object_set_new(o, "conflicts", paths);
 	json_object_set_new(o, "method", store_json_str(t->method));
+	json_object_set_new(o, "fallback_reason",
+			    store_json_str(t->fallback_reason));
 	json_object_set_new(o, "resolution", store_json_int(t->resolution));
 	json_object_set_new(o, "duration_ms", store_json_int(t->duration_ms));
 	json_object_set_new(o, "gate", store_json_str(t->gate));

@@ -57,15 +57,51 @@ commit_all()
 	git add -A . && git commit -q --allow-empty -m "$1"
 }
 
+# random_file: F gets a tracked file
+random_file()
+{
+	rnd "$(git ls-files | wc -l)"
+	F=$(git ls-files | sed -n "$((R + 1))p")
+}
+
+# random_op TAG: one random change, committed
+random_op()
+{
+	local f n a b tag=$1
+	random_file
+	f=$F
+	[ -n "$f" ] && [ -f "$f" ] || f=x/f0
+	n=$(wc -l < "$f")
+	[ "$n" -gt 0 ] || n=1
+	rnd "$n"; a=$((R + 1))
+	rnd 3; b=$((R + 1))
+	rnd 14
+	case $R in
+	0|1|2|3) edit_lines "$f" $a $b "$tag" ;;
+	4) insert_after "$f" $a "$tag inserted" ;;
+	5) lines $((a % 9 + 1)) "$tag" > "$(dirname "$f")/new-$tag" ;;
+	6) git rm -q "$f" ;;
+	7) git mv "$f" "$(dirname "$f")/ren-$tag" ;;
+	8) git mv "$f" "$f.$tag" && edit_lines "$f.$tag" 1 1 "$tag" ;;
+	9) chmod +x "$f" ;;
+	10) printf 'bin\000%s\n' "$tag" > "$f" ;;
+	11) edit_lines "$f" 1 1 "$tag"; edit_lines "$f" $n 1 "$tag" ;;
+	12) git mv "$(dirname "$f")" "$(dirname "$f")-$tag" ;;
+	13) lines 4 "$tag" > "$(dirname "$f")/dir-add-$tag" ;;
+	esac
+	commit_all "$tag"
+}
+
 # compare_merges FILE: FILE has lines "merge A B"; run the driver (extra
 # driver options in DRIVER_OPTS) and git on each; one TAP result a pair.
-# Sets FAST_COUNT to the merges the fast path decided.
+# Sets FAST_COUNT to the merges the fast path decided (incremental ones too).
 compare_merges()
 {
 	local list=$1 got want n=0 verb a b
 	"$MERGE_DRIVER" --verbose ${DRIVER_OPTS:-} . < "$list" \
 		> "$list.got" 2> "$list.log"
-	FAST_COUNT=$(awk '$1 == "#" && $2 != "merges" && $4 == "fast"' "$list.log" | wc -l)
+	FAST_COUNT=$(awk '$1 == "#" && $2 != "merges" &&
+		($4 == "fast" || $4 == "incremental")' "$list.log" | wc -l)
 	while read -r verb a b; do
 		n=$((n + 1))
 		got=$(sed -n "${n}p" "$list.got")

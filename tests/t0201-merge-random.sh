@@ -25,41 +25,6 @@ while [ $i -lt $NFILES ]; do
 done
 commit_all base
 
-# random_file: F gets a tracked file
-random_file()
-{
-	rnd "$(git ls-files | wc -l)"
-	F=$(git ls-files | sed -n "$((R + 1))p")
-}
-
-# random_op TAG: one random change, committed
-random_op()
-{
-	local f n a b tag=$1
-	random_file
-	f=$F
-	[ -n "$f" ] && [ -f "$f" ] || f=x/f0
-	n=$(wc -l < "$f")
-	[ "$n" -gt 0 ] || n=1
-	rnd "$n"; a=$((R + 1))
-	rnd 3; b=$((R + 1))
-	rnd 14
-	case $R in
-	0|1|2|3) edit_lines "$f" $a $b "$tag" ;;
-	4) insert_after "$f" $a "$tag inserted" ;;
-	5) lines $((a % 9 + 1)) "$tag" > "$(dirname "$f")/new-$tag" ;;
-	6) git rm -q "$f" ;;
-	7) git mv "$f" "$(dirname "$f")/ren-$tag" ;;
-	8) git mv "$f" "$f.$tag" && edit_lines "$f.$tag" 1 1 "$tag" ;;
-	9) chmod +x "$f" ;;
-	10) printf 'bin\000%s\n' "$tag" > "$f" ;;
-	11) edit_lines "$f" 1 1 "$tag"; edit_lines "$f" $n 1 "$tag" ;;
-	12) git mv "$(dirname "$f")" "$(dirname "$f")-$tag" ;;
-	13) lines 4 "$tag" > "$(dirname "$f")/dir-add-$tag" ;;
-	esac
-	commit_all "$tag"
-}
-
 # Mainline: six commits, each tagged m0..m5.
 git tag m0
 for k in 1 2 3 4 5; do

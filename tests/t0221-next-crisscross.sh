@@ -113,8 +113,17 @@ is "$(sql "SELECT group_concat(method, ',') FROM (SELECT method FROM
 is "$(jget "$body" '$.merges_reused')" 0 "while merging every topic again"
 is "$($G rev-parse "next^{tree}")" "$tree1" "with the same tree"
 
+# forget_merges: the daemon (stopped) forgets the merges it memoised,
+# which it keeps across restarts too (t0223), so that the next build
+# merges again, from the virtual bases
+forget_merges()
+{
+	sqlite3 "$T/state/cthulhu.db" "DELETE FROM merge_memo"
+}
+
 # a restart: the virtual bases come from the database
 stop_daemon
+forget_merges
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts again"
 api POST /api/v1/next/rebuild '{"wait": true, "full": true}'
@@ -131,6 +140,7 @@ check_next "and each merge has git merge-tree's tree"
 # build (TREE_DESC)
 restart_full_rebuild()
 {
+	forget_merges
 	start_daemon "$T/cthulhu.conf"
 	ok "$1"
 	api POST /api/v1/next/rebuild '{"wait": true, "full": true}'

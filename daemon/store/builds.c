@@ -64,6 +64,7 @@ void store_build_topic_list_release(struct store_build_topic_list *list)
 			free(t->conflicts[j]);
 		free(t->conflicts);
 		free(t->method);
+		free(t->fallback_reason);
 		free(t->gate);
 		for (j = 0; j < t->nr_merge_fixes; j++)
 			free(t->merge_fixes[j]);
@@ -231,7 +232,7 @@ int store_build_topics(struct db *db, int64_t build,
 	rows = db_query(db, err,
 			"SELECT pos, topic, branch, tip, outcome, merge_commit,"
 			" conflicts, method, resolution, duration_ms, gate,"
-			" merge_fixes, merge_fix_failed"
+			" merge_fixes, merge_fix_failed, fallback_reason"
 			" FROM build_topics WHERE build = ? ORDER BY pos",
 			"i", build);
 	if (!rows)
@@ -256,6 +257,7 @@ int store_build_topics(struct db *db, int64_t build,
 		row_strv(json_string_value(json_object_get(row, "merge_fixes")),
 			 &t->merge_fixes, &t->nr_merge_fixes);
 		t->merge_fix_failed = row_strdup(row, "merge_fix_failed");
+		t->fallback_reason = row_strdup(row, "fallback_reason");
 	}
 	json_decref(rows);
 	return 0;
@@ -416,14 +418,15 @@ int store_build_add_topic(struct db *db, int64_t build,
 	ret = db_exec(db, err,
 		      "INSERT INTO build_topics (build, pos, topic, branch, tip,"
 		      " outcome, merge_commit, conflicts, method, resolution,"
-		      " duration_ms, gate, merge_fixes, merge_fix_failed)"
+		      " duration_ms, gate, merge_fixes, merge_fix_failed,"
+		      " fallback_reason)"
 		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
 		      " NULLIF(?, " NONE_SQL "), NULLIF(?, " NONE_SQL "), ?,"
-		      " ?, ?)",
-		      "iitttttttiittt", build, t->pos, t->topic, t->branch,
+		      " ?, ?, ?)",
+		      "iitttttttiitttt", build, t->pos, t->topic, t->branch,
 		      t->tip, t->outcome, t->merge_commit, conflicts, t->method,
 		      t->resolution, t->duration_ms, t->gate, fixes,
-		      t->merge_fix_failed);
+		      t->merge_fix_failed, t->fallback_reason);
 	free(conflicts);
 	free(fixes);
 	return ret;

@@ -50,7 +50,8 @@ struct store_build_topic {
 	char **conflicts; /* the paths, nr_conflicts of them */
 	size_t nr_conflicts;
 	char *method;
-	int64_t resolution; /* resolutions.id, or STORE_NONE */
+	char *fallback_reason; /* NULL: the fast path decided */
+	int64_t resolution;    /* resolutions.id, or STORE_NONE */
 	int64_t duration_ms;
 	char *gate; /* NULL, "ejected" or "fallback" */
 	/* the merge-fixes applied (or meant to be), nr_merge_fixes of them */

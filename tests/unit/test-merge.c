@@ -17,6 +17,7 @@
 #include "daemon/repo.h"
 #include "lib/error.h"
 #include "lib/strbuf.h"
+#include "lib/xalloc.h"
 #include "tests/unit/tap.h"
 #include "tests/unit/git-cli.h"
 
@@ -28,7 +29,7 @@
 	"t=1700000000; c() { t=$((t + 60)); GIT_AUTHOR_DATE=\"$t +0000\" " \
 	"GIT_COMMITTER_DATE=\"$t +0000\" git commit -q \"$@\"; }; "
 
-static char hex_of[16][MERGE_HEXSZ + 1];
+static char hex_of[20][MERGE_HEXSZ + 1];
 static const char *const names[] = {
 	"base",
 	"clean-ours",
@@ -46,6 +47,10 @@ static const char *const names[] = {
 	"cx-a3",
 	"cx-b3",
 	"clean-ours-again",
+	"inc-o1",
+	"inc-o2",
+	"inc-o3",
+	"inc-t",
 };
 
 /* The commit of a branch made below, by name. */
@@ -147,6 +152,53 @@ static int collect_vbase(const char *key, const char *tree, void *data)
 	return 0;
 }
 
+/* merge_memo_take()'s fn: the items as lines, key|clean|tree|base|nr|reason|conflicts */
+static int collect_memo(const struct merge_memo_item *item, void *data)
+{
+	struct strbuf *sb = data;
+	size_t i;
+
+	strbuf_addf(sb, "%s|%d|%s|%s|%u|%s|", item->key, item->clean,
+		    item->tree, item->base, item->nr_bases,
+		    item->reason ? item->reason : "");
+	for (i = 0; i < item->nr_conflicts; i++)
+		strbuf_addf(sb, "%s%s", i ? " " : "", item->conflicts[i]);
+	strbuf_addch(sb, '\n');
+	return 0;
+}
+
+/* Give m the lines collect_memo() made (without conflicts: clean ones). */
+static void give_memo(struct merge *m, const struct strbuf *lines)
+{
+	char *copy = xstrdup(lines->buf), *line, *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = { NULL };
+		struct merge_memo_item item = { 0 };
+		char *p = line;
+		int i;
+
+		for (i = 0; i < 7; i++) {
+			f[i] = p;
+			p = strchr(p, '|');
+			if (!p)
+				break;
+			*p++ = '\0';
+		}
+		if (i < 6)
+			continue;
+		item.key = f[0];
+		item.clean = !strcmp(f[1], "1");
+		item.tree = f[2];
+		item.base = f[3];
+		item.nr_bases = (unsigned int)atoi(f[4]);
+		item.reason = *f[5] ? f[5] : NULL;
+		merge_memo_add(m, &item);
+	}
+	free(copy);
+}
+
 static void make_repo(void)
 {
 	size_t i;
@@ -200,6 +252,16 @@ static void make_repo(void)
 	       " git checkout -q -b cx-b3 cx-b2 &&"
 	       " sed -i 8s/8/eight/ b.txt && c -am cx-b3 &&"
 	       " git tag v1 cx-a1 && git tag -a -m tagged v2 cx-b3 &&"
+	       /* incremental: inc-t into inc-o1, then into o2 and o3 */
+	       " git checkout -q -b inc-o1 base &&"
+	       " sed -i 2s/2/two/ b.txt && echo o > dir/o.c &&"
+	       " git add dir/o.c && c -am inc-o1 &&"
+	       " git checkout -q -b inc-o2 inc-o1 &&"
+	       " sed -i 1s/1/one/ d.txt && echo o2 > dir/o.c && c -am inc-o2 &&"
+	       " git checkout -q -b inc-o3 inc-o2 &&"
+	       " sed -i 3s/3/three/ d.txt && c -am inc-o3 &&"
+	       " git checkout -q -b inc-t base &&"
+	       " sed -i 9s/9/nine/ b.txt && echo x3 > dir/x.c && c -am inc-t &&"
 	       " git checkout -q master"),
 	   "make a repository with git");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -457,6 +519,75 @@ int main(void)
 	merge_result_release(&res);
 	merge_free(m2);
 	m2 = NULL;
+
+	/* --- the incremental path ---------------------------------------- */
+	check_merge(m, "inc-o1", "inc-t", &res, "inc-o1");
+	is_str(merge_method_name(res.method), "fast",
+	       "inc-o1: the first merge of inc-t is the fast path's");
+	memcpy(tree, res.tree, sizeof(tree));
+	merge_result_release(&res);
+	merge_get_stats(m, &stats);
+	check_merge(m, "inc-o2", "inc-t", &res, "inc-o2");
+	is_str(merge_method_name(res.method), "incremental",
+	       "inc-o2: into another ours it starts from the first");
+	ok(!res.fallback_reason, "inc-o2: without a fallback reason");
+	{
+		struct merge_stats after;
+
+		merge_get_stats(m, &after);
+		is_int(after.incremental - stats.incremental, 1,
+		       "inc-o2: counted as incremental");
+		ok(after.incremental_kept > stats.incremental_kept,
+		   "inc-o2: taking entries of the first result unread");
+	}
+	merge_result_release(&res);
+
+	/* kept across a restart: new handles given the memo */
+	{
+		struct strbuf keys = STRBUF_INIT;
+		struct merge *m3 = NULL;
+
+		merge_open(path, &m2, &err);
+		check_merge(m2, "inc-o1", "inc-t", &res, "inc-o1 again");
+		merge_result_release(&res);
+		ret = merge_memo_take(m2, collect_memo, &keys);
+		is_int(ret, 0, "merge_memo_take()");
+		ok(strstr(keys.buf, "trees ") && strstr(keys.buf, "commits "),
+		   "hands out the merge by its trees and by its commits");
+		strbuf_reset(&out);
+		merge_memo_take(m2, collect_memo, &out);
+		is_str(out.buf, "", "each merge is handed out once");
+		merge_free(m2);
+
+		merge_open(path, &m2, &err);
+		give_memo(m2, &keys);
+		check_merge(m2, "inc-o2", "inc-t", &res,
+			    "inc-o2 after a restart");
+		is_str(merge_method_name(res.method), "incremental",
+		       "a merge given back starts the incremental path");
+		merge_result_release(&res);
+		check_merge(m2, "inc-o1", "inc-t", &res, "inc-o1 given back");
+		is_str(merge_method_name(res.method), "cached",
+		       "the merge given back is found by its commits");
+		merge_result_release(&res);
+		merge_free(m2);
+		m2 = NULL;
+
+		/* the earlier result's tree pruned: merged from scratch */
+		merge_open(path, &m3, &err);
+		give_memo(m3, &keys);
+		ok(!sh("cd work && rm -f .git/objects/$(echo %s | cut -c1-2)/"
+		       "$(echo %s | cut -c3-)",
+		       tree, tree),
+		   "prune the first merge's tree");
+		check_merge(m3, "inc-o3", "inc-t", &res,
+			    "inc-o3 with the first result gone");
+		is_str(merge_method_name(res.method), "fast",
+		       "the fast path merges it from scratch");
+		merge_result_release(&res);
+		merge_free(m3);
+		strbuf_release(&keys);
+	}
 
 	/* --- ancestry ----------------------------------------------------- */
 	ok(!merge_is_ancestor(m, at("base"), at("clean-ours"), &yes, &err) &&
