@@ -15,7 +15,7 @@ static const char *const run_cols[] = {
 };
 
 static const char *const ejection_cols[] = {
-	"TOPIC", "STATE", "BAD", "GOOD", "FAILING RUN",
+	"TOPIC", "STATE", "BAD", "GOOD", "FAILING RUN", "WITH",
 };
 
 void gate_print_summary(json_t *gate)
@@ -93,7 +93,7 @@ static int print_gate(struct cli *cli, json_t *gate)
 		table_free(tab);
 	}
 	if (json_array_size(json_object_get(gate, "ejections"))) {
-		tab = table_new(5, ejection_cols);
+		tab = table_new(6, ejection_cols);
 		json_array_foreach(json_object_get(gate, "ejections"), i, r) {
 			table_add(tab, json_str(r, "topic"));
 			table_add(tab, json_str(r, "state"));
@@ -102,10 +102,23 @@ static int print_gate(struct cli *cli, json_t *gate)
 			table_add_fmt(tab, fmt_sha,
 				      json_object_get(r, "good_tip"));
 			table_addf(tab, "%lld", json_int(r, "fail_run", 0));
+			table_add(tab, json_str(r, "with") ?
+					       json_str(r, "with") :
+					       "-");
 		}
 		printf("\n");
 		table_print(tab, stdout, true);
 		table_free(tab);
+		/* a pair: say so, and how to record its merge-fix */
+		json_array_foreach(json_object_get(gate, "ejections"), i, r) {
+			if (!json_str(r, "says"))
+				continue;
+			printf("%s: %s; record a merge-fix once one is committed:\n"
+			       "    %s\n",
+			       json_str(r, "topic"), json_str(r, "says"),
+			       json_str(r, "suggest") ? json_str(r, "suggest") :
+							"");
+		}
 	}
 	return CLI_OK;
 }

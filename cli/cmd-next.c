@@ -12,6 +12,11 @@
 
 /* The Cthulhu merge: the latest build of next (next) and asking for one. */
 
+/*
+ * The columns of a build's topics; GATE (the gate's word on the topic:
+ * "-", "ejected" (left out) or "fallback" (merged at its last good tip))
+ * comes after NEXT for a build where the gate marked some topic.
+ */
 static const char *const build_cols[] = {
 	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS",
 };
@@ -67,6 +72,34 @@ static bool any_fixes(json_t *topics)
 	return false;
 }
 
+/* Whether the gate marked any topic of the build. */
+static bool any_gate_words(json_t *topics)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(topics, i, t)
+		if (json_str(t, "gate"))
+			return true;
+	return false;
+}
+
+/* Below the table: why the gate marked each topic it marked. */
+static void print_gate_words(json_t *topics)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(topics, i, t) {
+		if (!json_str(t, "gate"))
+			continue;
+		printf("%s: %s: %s\n", json_str(t, "topic"),
+		       json_str(t, "gate"),
+		       json_str(t, "gate_reason") ? json_str(t, "gate_reason") :
+						    "(no reason recorded)");
+	}
+}
+
 /*
  * A build: its line, and a line per topic; with why, also how each merge
  * was made and why the fast path left it to git ("-" when it did not).
@@ -75,10 +108,10 @@ static void print_build(json_t *build, bool why)
 {
 	struct strbuf line = STRBUF_INIT;
 	json_t *topics, *t;
-	const char *cols[9];
+	const char *cols[10];
 	struct table *tab;
-	size_t i, ncols;
-	bool fixes;
+	size_t i, ncols = 0;
+	bool fixes, gate;
 
 	if (!json_is_object(build)) {
 		printf("no build of next yet\n");
@@ -106,10 +139,14 @@ static void print_build(json_t *build, bool why)
 	strbuf_release(&line);
 
 	topics = json_object_get(build, "topics");
-	/* the MERGE-FIX column only for a build that has some */
+	/* the GATE and MERGE-FIX columns only for a build that has some */
+	gate = any_gate_words(topics);
 	fixes = any_fixes(topics);
-	memcpy(cols, build_cols, sizeof(build_cols));
-	ncols = sizeof(build_cols) / sizeof(build_cols[0]);
+	for (i = 0; i < ARRAY_SIZE(build_cols); i++) {
+		if (gate && !strcmp(build_cols[i], "CONFLICTS"))
+			cols[ncols++] = "GATE";
+		cols[ncols++] = build_cols[i];
+	}
 	if (fixes)
 		cols[ncols++] = "MERGE-FIX";
 	if (why) {
@@ -123,6 +160,10 @@ static void print_build(json_t *build, bool why)
 		table_add(tab, json_str(t, "outcome"));
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "tip"));
 		table_add_fmt(tab, fmt_sha, json_object_get(t, "merge_commit"));
+		if (gate)
+			table_add(tab, json_str(t, "gate") ?
+					       json_str(t, "gate") :
+					       "-");
 		table_add_fmt(tab, fmt_paths, json_object_get(t, "conflicts"));
 		if (fixes)
 			table_add_fmt(tab, fmt_fixes, t);
@@ -136,6 +177,7 @@ static void print_build(json_t *build, bool why)
 	}
 	table_print(tab, stdout, true);
 	table_free(tab);
+	print_gate_words(topics);
 }
 
 static bool show_why;

@@ -27,6 +27,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
+#include "daemon/gate-pair.h"
 #include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
 #include "daemon/gate.h"
@@ -146,6 +147,24 @@ void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
 	store_gate_ejection_release(&e);
 }
 
+void gate_topic_word(struct db *db, const char *topic, char **reason,
+		     char **with)
+{
+	struct store_gate_ejection e;
+	bool found;
+
+	*reason = NULL;
+	*with = NULL;
+	if (store_gate_ejection_latest(db, topic, &e, &found, NULL) < 0 ||
+	    !found)
+		return;
+	*reason = e.reason;
+	*with = e.partner;
+	e.reason = NULL;
+	e.partner = NULL;
+	store_gate_ejection_release(&e);
+}
+
 static void publish_event(struct db *db, int64_t cand, const char *what)
 {
 	struct store_gate_candidate c;
@@ -153,11 +172,13 @@ static void publish_event(struct db *db, int64_t cand, const char *what)
 	if (store_gate_candidate_get(db, cand, &c, NULL) < 0)
 		return;
 	bus_publish("gate",
-		    json_pack("{s:I, s:I, s:s?, s:s?, s:I, s:s?, s:s?, s:s}",
+		    json_pack("{s:I, s:I, s:s?, s:s?, s:I, s:s?, s:s?, s:s?, "
+			      "s:s}",
 			      "id", (json_int_t)c.id, "build",
 			      (json_int_t)c.build, "commit", c.commit, "state",
 			      c.state, "round", (json_int_t)c.round, "culprit",
-			      c.culprit, "reason", c.reason, "event", what));
+			      c.culprit, "with", c.partner, "reason", c.reason,
+			      "event", what));
 	store_gate_candidate_release(&c);
 }
 
@@ -221,13 +242,14 @@ static int push_run(struct job_ctx *ctx, const struct gate_conf *gc, int64_t id,
 
 /*
  * Queue a run of commit for candidate cand (probe: its index in the
- * probes).  A tree that passed the same command before is not run
- * again: the row says 'cached', and *cached is set.
+ * probes; pair: commit is the culprit merged onto that probe).  A tree
+ * that passed the same command before is not run again: the row says
+ * 'cached', and *cached is set.
  */
 static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 		     const struct store_gate_candidate *cand, int64_t round,
-		     int64_t probe, const char *topic, const char *commit,
-		     bool *cached, struct strbuf *err)
+		     int64_t probe, bool pair, const char *topic,
+		     const char *commit, bool *cached, struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	struct gate_run_spec spec = { 0 };
@@ -248,6 +270,7 @@ static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 	run.candidate = cand->id;
 	run.round = round;
 	run.probe = probe;
+	run.pair = pair;
 	run.topic = topic && *topic ? (char *)topic : NULL;
 	run.commit = (char *)commit;
 	run.tree = tree;
@@ -485,18 +508,24 @@ static void last_good_tip(struct db *db, const char *published,
 	free(tip);
 }
 
-/* The bisection found the first failing probe, hi. */
+/*
+ * The bisection found the first failing probe, hi; pairing its topic
+ * found the topic of probe partner (0 for none) that it fails together
+ * with.
+ */
 static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 			 const struct store_gate_candidate *cand, int64_t lo,
-			 int64_t hi, struct strbuf *err)
+			 int64_t hi, int64_t partner, struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	const struct store_gate_probe *p = probe_at(cand, hi);
 	const char *base = or_empty(probe_at(cand, 0)->commit);
 	struct strbuf reason = STRBUF_INIT, subject = STRBUF_INIT;
 	struct strbuf body = STRBUF_INIT;
-	struct store_gate_run fail, pass;
+	struct store_gate_run fail, pass, alone = { 0 }, with = { 0 };
 	struct store_gate_ejection ej = { 0 };
+	struct strbuf says = STRBUF_INIT, suggest = STRBUF_INIT;
+	const char *with_topic = NULL;
 	int64_t id = cand->id, notif = 0;
 	char good[MERGE_HEXSZ + 1] = "";
 	const char *topic = or_empty(p->topic), *tip = or_empty(p->tip);
@@ -505,14 +534,23 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 	int ret;
 
 	/* none (id 0) when there is no such run */
-	store_gate_run_of_probe(ctx->db, id, hi, &fail, &found, NULL);
-	store_gate_run_of_probe(ctx->db, id, lo, &pass, &found, NULL);
+	store_gate_run_of_probe(ctx->db, id, hi, false, &fail, &found, NULL);
+	store_gate_run_of_probe(ctx->db, id, lo, false, &pass, &found, NULL);
+	if (partner > 0 && probe_at(cand, partner)->topic) {
+		with_topic = probe_at(cand, partner)->topic;
+		store_gate_run_of_probe(ctx->db, id, 0, true, &alone, &found,
+					NULL);
+		store_gate_run_of_probe(ctx->db, id, partner, true, &with,
+					&found, NULL);
+		gate_pair_says(topic, with_topic, &says);
+		gate_pair_suggest(topic, with_topic, &suggest);
+	}
 	if (hi == 0) {
 		strbuf_addf(&reason,
 			    "the gate fails on the base '%s' (%.12s) alone: nothing is published",
 			    cfg->base ? cfg->base : "", or_empty(p->commit));
-		store_gate_candidate_fail(ctx->db, cand, NULL, reason.buf, lo,
-					  hi, time(NULL), NULL);
+		store_gate_candidate_fail(ctx->db, cand, NULL, NULL, reason.buf,
+					  lo, hi, time(NULL), NULL);
 		log_error("gate: %s (see %s)", reason.buf, or_empty(fail.log));
 		publish_event(ctx->db, id, "base-failed");
 		ret = 0;
@@ -523,11 +561,24 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 		last_good_tip(ctx->db, cand->published, topic, good);
 	if (!strcmp(good, tip))
 		good[0] = 0;
+	if (with_topic) {
+		strbuf_addf(&reason,
+			    "%s: gate run %" PRId64
+			    " passes on the base with only '%s' merged, ",
+			    says.buf, alone.id, topic);
+		if (with.id)
+			strbuf_addf(&reason,
+				    "gate run %" PRId64
+				    " fails with '%s' merged onto next up to '%s', ",
+				    with.id, topic, with_topic);
+	}
 	strbuf_addf(&reason,
 		    "gate run %" PRId64
 		    " fails on next with '%s' merged at %.12s, "
 		    "gate run %" PRId64 " passes on the merge before it",
 		    fail.id, topic, tip, pass.id);
+	if (with_topic)
+		strbuf_addf(&reason, "; record a merge-fix: %s", suggest.buf);
 	if (!gc->gated)
 		state = "reported";
 	else
@@ -548,18 +599,22 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 		ej.fail_run = fail.id;
 		ej.pass_run = pass.id;
 		ej.reason = reason.buf;
+		ej.partner = (char *)with_topic;
 		ej.created_at = time(NULL);
 		ret = store_gate_eject(ctx->db, &ej, cand->build, err);
 	}
 	if (!ret)
 		ret = store_gate_candidate_fail(ctx->db, cand, topic,
-						reason.buf, lo, hi, time(NULL),
-						err);
+						with_topic, reason.buf, lo, hi,
+						time(NULL), err);
 
 	/* The maintainer's notification, in the same transaction. */
 	if (!ret) {
 		strbuf_addf(&subject, "[%s gate] '%s' %s next", cfg->tree_name,
 			    topic, gc->gated ? "ejected from" : "breaks");
+		if (with_topic)
+			strbuf_addf(&subject, ": fails together with '%s'",
+				    with_topic);
 		strbuf_addf(&body,
 			    "The gate fails on next (build %" PRId64
 			    ", candidate %.12s)\n"
@@ -571,6 +626,27 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 		strbuf_addf(&body,
 			    "    passing: gate run %" PRId64 ", %.12s\n\n",
 			    pass.id, or_empty(pass.commit));
+		if (with_topic) {
+			strbuf_addf(&body,
+				    "%s (a semantic conflict: both merge cleanly, the result\n"
+				    "does not pass):\n\n",
+				    says.buf);
+			strbuf_addf(&body,
+				    "    alone:    gate run %" PRId64
+				    ", %.12s, '%s' merged onto the base only: passes\n",
+				    alone.id, or_empty(alone.commit), topic);
+			if (with.id)
+				strbuf_addf(&body,
+					    "    together: gate run %" PRId64
+					    ", %.12s, '%s' merged onto next up to '%s': fails\n",
+					    with.id, or_empty(with.commit),
+					    topic, with_topic);
+			strbuf_addf(&body,
+				    "\nOnce a fix for the pair is committed, record it as a merge-fix\n"
+				    "so that next carries it after the two merges:\n\n"
+				    "    %s\n\n",
+				    suggest.buf);
+		}
 		if (fallback)
 			strbuf_addf(&body,
 				    "'%s' was at its last good tip: it is left out of next\n"
@@ -619,10 +695,87 @@ static int culprit_found(struct job_ctx *ctx, const struct gate_conf *gc,
 out:
 	store_gate_run_release(&fail);
 	store_gate_run_release(&pass);
+	store_gate_run_release(&alone);
+	store_gate_run_release(&with);
+	strbuf_release(&says);
+	strbuf_release(&suggest);
 	strbuf_release(&reason);
 	strbuf_release(&subject);
 	strbuf_release(&body);
 	return ret;
+}
+
+/*
+ * Queue the run of probe pos of round: next up to merge pos, or while
+ * the culprit is paired, the culprit merged onto it.  1 when that merge
+ * cannot be made (it conflicts).
+ */
+static int queue_probe(struct job_ctx *ctx, const struct gate_conf *gc,
+		       const struct store_gate_candidate *cand, int64_t round,
+		       int64_t pos, struct strbuf *err)
+{
+	const struct store_gate_probe *p = probe_at(cand, pos);
+	const struct store_gate_probe *c;
+	char commit[MERGE_HEXSZ + 1];
+	bool cached;
+	int ret;
+
+	if (cand->culprit_probe == STORE_NONE)
+		return queue_run(ctx, gc, cand, round, pos, false, p->topic,
+				 or_empty(p->commit), &cached, err);
+	c = probe_at(cand, cand->culprit_probe);
+	ret = gate_pair_commit(ctx->config, or_empty(p->commit),
+			       or_empty(c->topic), or_empty(c->tip),
+			       cand->created_at, commit, err);
+	if (ret == ERR_CONFLICT) {
+		log_warn("gate: candidate %" PRId64 ": cannot pair '%s': %s",
+			 cand->id, or_empty(c->topic), err->buf);
+		strbuf_reset(err);
+		return 1;
+	}
+	if (ret < 0)
+		return ret;
+	return queue_run(ctx, gc, cand, round, pos, true, c->topic, commit,
+			 &cached, err);
+}
+
+/*
+ * The bisection found the first failing probe hi.  Unless its topic is
+ * the first merge (then it fails with the base alone), pair it: try it
+ * on the base alone first, and with [gate] jobs above 1 on next up to
+ * merges spread over the ones before it at the same time.  1 when the
+ * pairing started, 0 when there is nothing to pair.
+ */
+static int pair_start(struct job_ctx *ctx, const struct gate_conf *gc,
+		      struct store_gate_candidate *cand, int64_t hi,
+		      struct strbuf *err)
+{
+	int64_t round = cand->round + 1, k, j;
+	int ret;
+
+	if (hi < 2 || !probe_at(cand, hi)->topic)
+		return 0;
+	ret = store_gate_candidate_pair(ctx->db, cand->id, hi, round, -1,
+					hi - 1, err);
+	if (ret < 0)
+		return ret;
+	cand->culprit_probe = hi;
+	ret = queue_probe(ctx, gc, cand, round, 0, err);
+	k = gc->jobs - 1;
+	if (k > hi - 2)
+		k = hi - 2;
+	for (j = 1; !ret && j <= k; j++)
+		ret = queue_probe(ctx, gc, cand, round, (hi - 1) * j / (k + 1),
+				  err);
+	/* a probe that cannot be made: eject it naming no partner */
+	if (ret > 0)
+		return 0;
+	if (ret < 0)
+		return ret;
+	log_info("gate: candidate %" PRId64 ": pairing '%s', round %" PRId64,
+		 cand->id, or_empty(probe_at(cand, hi)->topic), round);
+	publish_event(ctx->db, cand->id, "pairing");
+	return 1;
 }
 
 /*
@@ -636,6 +789,7 @@ static int advance(struct job_ctx *ctx, int64_t id, struct strbuf *err)
 	struct store_gate_run_list runs = { 0 };
 	struct gate_conf gc;
 	int64_t round, lo, hi, nlo, nhi, k, j, outstanding;
+	bool pairing;
 	size_t i;
 	int ret;
 
@@ -704,7 +858,7 @@ again:
 		}
 		if (!verdict) {
 			/* no run yet, or only one a stop cut short */
-			ret = queue_run(ctx, &gc, &cand, 0, hi, NULL,
+			ret = queue_run(ctx, &gc, &cand, 0, hi, false, NULL,
 					or_empty(cand.commit), &cached, err);
 			if (ret < 0)
 				goto out;
@@ -718,8 +872,19 @@ again:
 		nhi = hi;
 		nlo = -1;
 	}
+	pairing = cand.culprit_probe != STORE_NONE;
+	if (nhi - nlo <= 1 && pairing) {
+		/* the culprit fails on the base alone (nhi 0): no partner */
+		ret = culprit_found(ctx, &gc, &cand, cand.culprit_probe - 1,
+				    cand.culprit_probe, nhi, err);
+		goto out;
+	}
 	if (nhi - nlo <= 1) {
-		ret = culprit_found(ctx, &gc, &cand, nlo, nhi, err);
+		ret = pair_start(ctx, &gc, &cand, nhi, err);
+		if (ret > 0)
+			goto again;
+		if (!ret)
+			ret = culprit_found(ctx, &gc, &cand, nlo, nhi, 0, err);
 		goto out;
 	}
 	/* Another round of probes in (nlo, nhi). */
@@ -732,20 +897,25 @@ again:
 		k = nhi - nlo - 1;
 	for (j = 1; j <= k; j++) {
 		int64_t pos = nlo + (nhi - nlo) * j / (k + 1);
-		const struct store_gate_probe *p = probe_at(&cand, pos);
-		bool cached;
 
 		if (pos <= nlo || pos >= nhi)
 			continue;
-		ret = queue_run(ctx, &gc, &cand, round, pos, p->topic,
-				or_empty(p->commit), &cached, err);
+		ret = queue_probe(ctx, &gc, &cand, round, pos, err);
+		if (ret > 0) {
+			/* a probe that cannot be made: name no partner */
+			ret = culprit_found(ctx, &gc, &cand,
+					    cand.culprit_probe - 1,
+					    cand.culprit_probe, 0, err);
+			goto out;
+		}
 		if (ret < 0)
 			goto out;
 	}
-	log_info("gate: candidate %" PRId64 " bisecting, round %" PRId64
-		 ": %" PRId64 " probes in (%" PRId64 ", %" PRId64 ")",
-		 id, round, k, nlo, nhi);
-	publish_event(ctx->db, id, "bisecting");
+	log_info("gate: candidate %" PRId64 " %s, round %" PRId64 ": %" PRId64
+		 " probes in (%" PRId64 ", %" PRId64 ")",
+		 id, pairing ? "pairing its culprit" : "bisecting", round, k,
+		 nlo, nhi);
+	publish_event(ctx->db, id, pairing ? "pairing" : "bisecting");
 	goto again;
 out:
 	store_gate_candidate_release(&cand);
@@ -990,8 +1160,8 @@ int gate_job_resume(struct job_ctx *ctx, json_t *args, json_t **result,
 				 ": running probe %" PRId64 " again",
 				 cand.id, r->probe);
 			ret = queue_run(ctx, &gc, &cand, cand.round, r->probe,
-					r->topic, or_empty(r->commit), &cached,
-					err);
+					r->pair, r->topic, or_empty(r->commit),
+					&cached, err);
 			if (ret < 0)
 				break;
 		}
@@ -1059,6 +1229,7 @@ static json_t *run_json(const struct store_gate_run *r, bool in_candidate)
 			time_or_null(r->started_at), "finished_at",
 			time_or_null(r->finished_at), "duration_ms",
 			store_json_int(r->duration_ms));
+	json_object_set_new(out, "pair", json_boolean(r->pair));
 	if (in_candidate) {
 		json_object_del(out, "candidate");
 		json_object_del(out, "build");
@@ -1090,18 +1261,46 @@ static json_t *probes_json(const struct store_gate_probe_list *probes)
 	return out;
 }
 
+/*
+ * The pair's fields of an ejection or a candidate: "with" (the topic
+ * culprit fails together with, or null), and with one "says" and
+ * "suggest" (the merge-fix command), both null otherwise.
+ */
+static void pair_json(json_t *out, const char *culprit, const char *partner,
+		      struct strbuf *sb)
+{
+	json_object_set_new(out, "with", store_json_str(partner));
+	if (!culprit || !partner) {
+		json_object_set_new(out, "says", json_null());
+		json_object_set_new(out, "suggest", json_null());
+		return;
+	}
+	gate_pair_says(culprit, partner, sb);
+	json_object_set_new(out, "says", json_string(sb->buf));
+	strbuf_reset(sb);
+	gate_pair_suggest(culprit, partner, sb);
+	json_object_set_new(out, "suggest", json_string(sb->buf));
+	strbuf_reset(sb);
+}
+
 static json_t *ejection_json(const struct store_gate_ejection *e)
 {
-	return json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:s?, "
-			 "s:o, s:I, s:I}",
-			 "id", (json_int_t)e->id, "candidate",
-			 (json_int_t)e->candidate, "topic", e->topic, "bad_tip",
-			 e->bad_tip, "good_tip", e->good_tip, "state", e->state,
-			 "fail_run", store_json_int(e->fail_run), "pass_run",
-			 store_json_int(e->pass_run), "reason", e->reason,
-			 "notification", store_json_int(e->notification),
-			 "created_at", (json_int_t)e->created_at, "updated_at",
-			 (json_int_t)e->updated_at);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *out;
+
+	out = json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:s?, "
+			"s:o, s:I, s:I}",
+			"id", (json_int_t)e->id, "candidate",
+			(json_int_t)e->candidate, "topic", e->topic, "bad_tip",
+			e->bad_tip, "good_tip", e->good_tip, "state", e->state,
+			"fail_run", store_json_int(e->fail_run), "pass_run",
+			store_json_int(e->pass_run), "reason", e->reason,
+			"notification", store_json_int(e->notification),
+			"created_at", (json_int_t)e->created_at, "updated_at",
+			(json_int_t)e->updated_at);
+	pair_json(out, e->topic, e->partner, &sb);
+	strbuf_release(&sb);
+	return out;
 }
 
 /* "bisecting: round 2, 3 runs, the culprit is in merges 5 to 8" */
@@ -1114,6 +1313,16 @@ static void progress_line(const struct store_gate_candidate *cand,
 	if (str_is(cand->state, "gating"))
 		strbuf_addf(sb, "gating the whole candidate (%zu merges)",
 			    nr_probes ? nr_probes - 1 : 0);
+	else if (str_is(cand->state, "bisecting") &&
+		 cand->culprit_probe != STORE_NONE)
+		strbuf_addf(sb,
+			    "pairing, round %lld: '%s' fails with next up to its merge; "
+			    "trying it on the base alone and on the merges before it, "
+			    "the topic it fails with is one of %lld",
+			    (long long)cand->round,
+			    or_empty(
+				    probe_at(cand, cand->culprit_probe)->topic),
+			    (long long)(cand->hi - cand->lo));
 	else if (str_is(cand->state, "bisecting"))
 		strbuf_addf(sb,
 			    "bisecting, round %lld: the first failing merge is one of %lld",
@@ -1159,6 +1368,10 @@ static json_t *candidate_json(struct db *db,
 			(json_int_t)cand->created_at, "finished_at",
 			time_or_null(cand->finished_at), "runs", runs_json,
 			"commit", cand->commit, "progress", line.buf);
+	json_object_set_new(out, "culprit_probe",
+			    store_json_int(cand->culprit_probe));
+	strbuf_reset(&line);
+	pair_json(out, cand->culprit, cand->partner, &line);
 	strbuf_release(&line);
 	store_gate_run_list_release(&runs);
 	return out;

@@ -49,6 +49,14 @@ void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
 		    const char *tip, char *use, const char **how);
 
 /*
+ * The gate's word on a topic it marked in a build (ejected, fallback),
+ * for the API: the reason of its latest ejection and the topic it fails
+ * together with, into *reason and *with (new strings, NULL for none).
+ */
+void gate_topic_word(struct db *db, const char *topic, char **reason,
+		     char **with);
+
+/*
  * The build (engine thread, from the rebuild job) made a candidate:
  * record it, make older candidates stale and start gating it.  Under
  * publish = gated the build's row goes from 'updating' to 'done' with

@@ -1199,8 +1199,20 @@ int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 	}
 	*out = build_json(&b);
 	arr = json_array();
-	for (i = 0; i < topics.nr; i++)
-		json_array_append_new(arr, build_topic_json(&topics.v[i]));
+	for (i = 0; i < topics.nr; i++) {
+		const struct store_build_topic *t = &topics.v[i];
+		json_t *o = build_topic_json(t);
+		char *reason = NULL, *with = NULL;
+
+		/* the gate's word on a topic it marked */
+		if (t->gate && t->topic)
+			gate_topic_word(db, t->topic, &reason, &with);
+		json_object_set_new(o, "gate_reason", store_json_str(reason));
+		json_object_set_new(o, "gate_with", store_json_str(with));
+		json_array_append_new(arr, o);
+		free(reason);
+		free(with);
+	}
 	json_object_set_new(*out, "topics", arr);
 	store_build_topic_list_release(&topics);
 	store_build_release(&b);

@@ -24,7 +24,11 @@ struct strbuf;
  *    "pushed", "error", "started_at", "finished_at", "duration_ms",
  *    "topics": [{"pos", "topic", "branch", "tip", "outcome",
  *                "merge_commit", "conflicts": [path...], "method",
- *                "resolution", "duration_ms"}]}
+ *                "resolution", "duration_ms", "gate", "gate_reason",
+ *                "gate_with"}]}
+ * where "gate" is the gate's mark (null, "ejected" or "fallback"),
+ * "gate_reason" why (its latest ejection's reason) and "gate_with" the
+ * topic it fails together with (gate.h).
  */
 
 /*

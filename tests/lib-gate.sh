@@ -117,10 +117,10 @@ push_held()
 }
 
 # probe_state CANDIDATE PROBE: the state of the candidate's latest run of
-# next up to merge PROBE.
+# next up to merge PROBE (not of a culprit paired onto it).
 probe_state()
 {
-	sql "SELECT state FROM gate_runs WHERE candidate = $1 AND probe = $2 ORDER BY id DESC LIMIT 1"
+	sql "SELECT state FROM gate_runs WHERE candidate = $1 AND probe = $2 AND pair = 0 ORDER BY id DESC LIMIT 1"
 }
 
 # good_tip TOPIC: the last good tip its ejection records.

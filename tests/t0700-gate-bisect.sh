@@ -39,10 +39,14 @@ broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't5'")
 like "$broken" '^[0-9]+$' "one candidate names t5 as the culprit"
 is "$(sql "SELECT state FROM gate_candidates WHERE id = $broken")" failed \
 	"that candidate failed"
-is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN ('passed', 'failed')")" 4 \
+is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN ('passed', 'failed') AND pair = 0")" 4 \
 	"the whole candidate and three probes: log2 of the eight merges"
-is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND round > 0")" 3 \
+is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND round > 0 AND pair = 0")" 3 \
 	"three bisection rounds of one probe each"
+is "$(sql "SELECT probe || ' ' || state FROM gate_runs WHERE candidate = $broken AND pair = 1")" \
+	"0 failed" "then one run pairs t5: on the base alone, where it fails too"
+is "$(sql "SELECT partner IS NULL FROM gate_ejections WHERE topic = 't5'")" 1 \
+	"so the ejection names no pair"
 is "$(probe_state $broken 5)" failed \
 	"next up to t5's merge fails"
 is "$(probe_state $broken 4)" passed \

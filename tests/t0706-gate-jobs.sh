@@ -13,7 +13,7 @@ good6=$(rev t6)
 break_topic t6
 check "t6 is found, ejected and falls back" wait_for 120 fell_back t6
 broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't6'")
-is "$(sql "SELECT max(round) FROM gate_runs WHERE candidate = $broken")" 2 \
+is "$(sql "SELECT max(round) FROM gate_runs WHERE candidate = $broken AND pair = 0")" 2 \
 	"two rounds for eight merges (three with one probe at a time)"
 is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND round = 1")" 2 \
 	"two probes in a round"

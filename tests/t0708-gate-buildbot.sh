@@ -100,8 +100,10 @@ good2=$(rev t2)
 break_topic t2
 check "Buildbot fails t2, which is ejected and falls back" wait_for 300 fell_back t2
 broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't2'")
-is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN ('passed', 'failed')")" 3 \
+is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state IN ('passed', 'failed') AND pair = 0")" 3 \
 	"the candidate and two probes, one push at a time"
+is "$(sql "SELECT probe || ' ' || state FROM gate_runs WHERE candidate = $broken AND pair = 1")" \
+	"0 failed" "and one pairing t2 on the base alone, which fails too"
 is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND log_url IS NULL")" 0 \
 	"each with the CI's log URL"
 is "$(probe_state $broken 2)" failed "next up to t2 fails in Buildbot"

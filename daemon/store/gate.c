@@ -13,21 +13,21 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
-#define CANDIDATE_SELECT                                                   \
-	"SELECT id, build, commit_sha, tree, published, state, publish,"   \
-	" round, lo, hi, probes, culprit, reason, created_at, finished_at" \
-	" FROM gate_candidates"
+#define CANDIDATE_SELECT                                                    \
+	"SELECT id, build, commit_sha, tree, published, state, publish,"    \
+	" round, lo, hi, probes, culprit, reason, created_at, finished_at," \
+	" culprit_probe, partner FROM gate_candidates"
 /* Every run with its candidate's build: r and c name the two tables. */
 #define RUN_SELECT                                                        \
 	"SELECT r.id, r.candidate, c.build, r.round, r.probe, r.topic,"   \
 	" r.commit_sha, r.tree, r.state, r.command, r.slot, r.exit_code," \
 	" r.log, r.log_url, r.error, r.created_at, r.started_at,"         \
-	" r.finished_at, r.duration_ms FROM gate_runs r"                  \
+	" r.finished_at, r.duration_ms, r.pair FROM gate_runs r"          \
 	" JOIN gate_candidates c ON c.id = r.candidate"
 #define EJECTION_COLUMNS                                                   \
 	"e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state,"      \
 	" e.fail_run, e.pass_run, e.reason, e.notification, e.created_at," \
-	" e.updated_at"
+	" e.updated_at, e.partner"
 
 /* --- releasing --------------------------------------------------------- */
 
@@ -59,6 +59,7 @@ void store_gate_candidate_release(struct store_gate_candidate *c)
 	store_gate_probe_list_release(&c->probes);
 	free(c->culprit);
 	free(c->reason);
+	free(c->partner);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -104,6 +105,7 @@ void store_gate_ejection_release(struct store_gate_ejection *e)
 	free(e->good_tip);
 	free(e->state);
 	free(e->reason);
+	free(e->partner);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -192,6 +194,8 @@ static void candidate_from_row(json_t *row, void *out)
 	c->reason = row_strdup(row, "reason");
 	c->created_at = row_int(row, "created_at");
 	c->finished_at = row_int(row, "finished_at");
+	c->culprit_probe = row_int_or_none(row, "culprit_probe");
+	c->partner = row_strdup(row, "partner");
 }
 
 static void run_from_row(json_t *row, void *out)
@@ -217,6 +221,7 @@ static void run_from_row(json_t *row, void *out)
 	r->started_at = row_int(row, "started_at");
 	r->finished_at = row_int(row, "finished_at");
 	r->duration_ms = row_int_or_none(row, "duration_ms");
+	r->pair = row_int(row, "pair") != 0;
 }
 
 static void ejection_from_row(json_t *row, void *out)
@@ -235,6 +240,7 @@ static void ejection_from_row(json_t *row, void *out)
 	e->notification = row_int_or_none(row, "notification");
 	e->created_at = row_int(row, "created_at");
 	e->updated_at = row_int(row, "updated_at");
+	e->partner = row_strdup(row, "partner");
 }
 
 static int runs_from_rows(json_t *rows, struct store_gate_run_list *out)
@@ -440,6 +446,16 @@ int store_gate_candidate_bisect(struct db *db, int64_t id, int64_t round,
 		       "iiii", round, lo, hi, id);
 }
 
+int store_gate_candidate_pair(struct db *db, int64_t id, int64_t culprit_probe,
+			      int64_t round, int64_t lo, int64_t hi,
+			      struct strbuf *err)
+{
+	return db_exec(db, err,
+		       "UPDATE gate_candidates SET state = 'bisecting', "
+		       "culprit_probe = ?, round = ?, lo = ?, hi = ? WHERE id = ?",
+		       "iiiii", culprit_probe, round, lo, hi, id);
+}
+
 /* The build of a candidate that ended takes its verdict. */
 static int build_verdict(struct db *db, int64_t build, const char *gate,
 			 struct strbuf *err)
@@ -464,9 +480,9 @@ int store_gate_candidate_pass(struct db *db,
 
 int store_gate_candidate_fail(struct db *db,
 			      const struct store_gate_candidate *c,
-			      const char *culprit, const char *reason,
-			      int64_t lo, int64_t hi, int64_t at,
-			      struct strbuf *err)
+			      const char *culprit, const char *partner,
+			      const char *reason, int64_t lo, int64_t hi,
+			      int64_t at, struct strbuf *err)
 {
 	int ret;
 
@@ -474,8 +490,9 @@ int store_gate_candidate_fail(struct db *db,
 		ret = db_exec(
 			db, err,
 			"UPDATE gate_candidates SET state = 'failed', culprit = ?, "
-			"reason = ?, lo = ?, hi = ?, finished_at = ? WHERE id = ?",
-			"ttiiii", culprit, reason, lo, hi, at, c->id);
+			"partner = ?, reason = ?, lo = ?, hi = ?, finished_at = ? "
+			"WHERE id = ?",
+			"tttiiii", culprit, partner, reason, lo, hi, at, c->id);
 	else
 		ret = db_exec(db, err,
 			      "UPDATE gate_candidates SET state = 'base-failed', reason = ?, "
@@ -532,7 +549,7 @@ int store_gate_run_of_commit(struct db *db, const char *commit, int64_t *id,
 }
 
 int store_gate_run_of_probe(struct db *db, int64_t candidate, int64_t probe,
-			    struct store_gate_run *out, bool *found,
+			    bool pair, struct store_gate_run *out, bool *found,
 			    struct strbuf *err)
 {
 	json_t *row = NULL;
@@ -540,10 +557,10 @@ int store_gate_run_of_probe(struct db *db, int64_t candidate, int64_t probe,
 
 	ret = db_query_row(db, &row, err,
 			   RUN_SELECT
-			   " WHERE r.candidate = ? AND r.probe = ? "
+			   " WHERE r.candidate = ? AND r.probe = ? AND r.pair = ? "
 			   "AND r.state IN ('passed', 'failed', 'timeout', 'cached') "
 			   "ORDER BY r.id DESC LIMIT 1",
-			   "ii", candidate, probe);
+			   "iii", candidate, probe, (int64_t)pair);
 	return run_from_query(ret, row, out, found);
 }
 
@@ -664,9 +681,10 @@ int store_gate_run_add_queued(struct db *db, struct store_gate_run *r,
 	ret = db_exec(
 		db, err,
 		"INSERT INTO gate_runs (candidate, round, probe, topic, commit_sha, "
-		"tree, command, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		"iiitttti", r->candidate, r->round, r->probe, r->topic,
-		r->commit, r->tree, r->command, r->created_at);
+		"tree, command, created_at, pair) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"iiittttii", r->candidate, r->round, r->probe, r->topic,
+		r->commit, r->tree, r->command, r->created_at,
+		(int64_t)r->pair);
 	if (!ret)
 		r->id = db_last_insert_id(db);
 	return ret;
@@ -681,9 +699,10 @@ int store_gate_run_add_cached(struct db *db, struct store_gate_run *r,
 		db, err,
 		"INSERT INTO gate_runs (candidate, round, probe, topic, "
 		"commit_sha, tree, state, command, created_at, finished_at, "
-		"duration_ms) VALUES (?, ?, ?, ?, ?, ?, 'cached', ?, ?, ?, 0)",
-		"iiittttii", r->candidate, r->round, r->probe, r->topic,
-		r->commit, r->tree, r->command, r->created_at, r->created_at);
+		"duration_ms, pair) VALUES (?, ?, ?, ?, ?, ?, 'cached', ?, ?, ?, 0, ?)",
+		"iiittttiii", r->candidate, r->round, r->probe, r->topic,
+		r->commit, r->tree, r->command, r->created_at, r->created_at,
+		(int64_t)r->pair);
 	if (!ret)
 		r->id = db_last_insert_id(db);
 	return ret;
@@ -744,6 +763,22 @@ int store_gate_ejection_of_tip(struct db *db, const char *topic,
 			    found);
 }
 
+int store_gate_ejection_latest(struct db *db, const char *topic,
+			       struct store_gate_ejection *out, bool *found,
+			       struct strbuf *err)
+{
+	json_t *row = NULL;
+	int ret;
+
+	ret = db_query_row(db, &row, err,
+			   "SELECT " EJECTION_COLUMNS " FROM gate_ejections e "
+			   "WHERE e.topic = ? AND e.state != 'reported' "
+			   "ORDER BY e.id DESC LIMIT 1",
+			   "t", topic);
+	return one_from_row(ret, row, out, sizeof(*out), ejection_from_row,
+			    found);
+}
+
 int store_gate_ejections_holding(struct db *db, int64_t limit,
 				 struct store_gate_ejection_list *out,
 				 struct strbuf *err)
@@ -793,12 +828,12 @@ int store_gate_eject(struct db *db, const struct store_gate_ejection *e,
 	return db_exec(
 		db, err,
 		"INSERT INTO gate_ejections (candidate, topic, bad_tip, good_tip, "
-		"state, fail_run, pass_run, reason, created_at, updated_at) "
-		"VALUES (?, ?, (SELECT tip FROM build_topics WHERE build = ? AND topic = ?), "
-		"?, ?, ?, ?, ?, ?, ?)",
-		"ititttiitii", e->candidate, e->topic, build, e->topic,
+		"state, fail_run, pass_run, reason, created_at, updated_at, "
+		"partner) VALUES (?, ?, (SELECT tip FROM build_topics WHERE "
+		"build = ? AND topic = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ititttiitiit", e->candidate, e->topic, build, e->topic,
 		e->good_tip, e->state, e->fail_run, e->pass_run, e->reason,
-		e->created_at, e->created_at);
+		e->created_at, e->created_at, e->partner);
 }
 
 int store_gate_ejection_try(struct db *db, int64_t id, int64_t at,

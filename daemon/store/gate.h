@@ -61,6 +61,13 @@ struct store_gate_candidate {
 	char *reason;
 	int64_t created_at;
 	int64_t finished_at;
+	/*
+	 * While the culprit is paired (0013-conflict-mail.sql): the first
+	 * failing probe of the bisection (or STORE_NONE before); lo and hi
+	 * then bound the probes the culprit is merged onto.
+	 */
+	int64_t culprit_probe;
+	char *partner; /* the topic the culprit fails with, NULL for none */
 };
 
 struct store_gate_candidate_list {
@@ -96,6 +103,7 @@ struct store_gate_run {
 	int64_t started_at;
 	int64_t finished_at;
 	int64_t duration_ms; /* or STORE_NONE */
+	bool pair; /* the culprit merged onto probe, not probe itself */
 };
 
 struct store_gate_run_list {
@@ -121,6 +129,7 @@ struct store_gate_ejection {
 	int64_t notification; /* notifications.id (or STORE_NONE) */
 	int64_t created_at;
 	int64_t updated_at;
+	char *partner; /* the topic it fails together with, NULL for none */
 };
 
 struct store_gate_ejection_list {
@@ -197,6 +206,13 @@ int store_gate_candidates_stale(struct db *db, int64_t keep, int64_t at,
 /* Start round of the bisection of candidate id over (lo, hi). */
 int store_gate_candidate_bisect(struct db *db, int64_t id, int64_t round,
 				int64_t lo, int64_t hi, struct strbuf *err);
+/*
+ * Pair the culprit of candidate id, the topic of probe culprit_probe:
+ * round of the bisection of the merges it is tried on over (lo, hi).
+ */
+int store_gate_candidate_pair(struct db *db, int64_t id, int64_t culprit_probe,
+			      int64_t round, int64_t lo, int64_t hi,
+			      struct strbuf *err);
 /* Candidate c passed, its build too. */
 int store_gate_candidate_pass(struct db *db,
 			      const struct store_gate_candidate *c,
@@ -204,13 +220,14 @@ int store_gate_candidate_pass(struct db *db,
 			      struct strbuf *err);
 /*
  * Candidate c failed between probes lo and hi, its build too: culprit
- * breaks it, or with culprit NULL the base alone fails ('base-failed').
+ * breaks it (together with partner, NULL for none), or with culprit
+ * NULL the base alone fails ('base-failed').
  */
 int store_gate_candidate_fail(struct db *db,
 			      const struct store_gate_candidate *c,
-			      const char *culprit, const char *reason,
-			      int64_t lo, int64_t hi, int64_t at,
-			      struct strbuf *err);
+			      const char *culprit, const char *partner,
+			      const char *reason, int64_t lo, int64_t hi,
+			      int64_t at, struct strbuf *err);
 /* A run of candidate c could not run: c ends in 'error', failing its build. */
 int store_gate_candidate_error(struct db *db,
 			       const struct store_gate_candidate *c, int64_t at,
@@ -227,9 +244,12 @@ int store_gate_run_get(struct db *db, int64_t id, struct store_gate_run *out,
  */
 int store_gate_run_of_commit(struct db *db, const char *commit, int64_t *id,
 			     struct strbuf *err);
-/* The latest run of probe of candidate that has a verdict. */
+/*
+ * The latest run of probe of candidate that has a verdict; with pair,
+ * of the culprit merged onto the probe.
+ */
 int store_gate_run_of_probe(struct db *db, int64_t candidate, int64_t probe,
-			    struct store_gate_run *out, bool *found,
+			    bool pair, struct store_gate_run *out, bool *found,
 			    struct strbuf *err);
 /* The runs of candidate, oldest first. */
 int store_gate_runs_of_candidate(struct db *db, int64_t candidate,
@@ -321,6 +341,10 @@ int store_gate_run_end(struct db *db, int64_t id,
 int store_gate_ejection_of_tip(struct db *db, const char *topic,
 			       const char *tip, struct store_gate_ejection *out,
 			       bool *found, struct strbuf *err);
+/* The latest ejection of topic, at any tip, but 'reported' ones. */
+int store_gate_ejection_latest(struct db *db, const char *topic,
+			       struct store_gate_ejection *out, bool *found,
+			       struct strbuf *err);
 /*
  * The latest limit ejections that hold (ejected, trying, fallback or
  * dropped while the topic's tip is still the bad tip), newest first.
@@ -334,7 +358,7 @@ int store_gate_ejections_waiting(struct db *db,
 				 struct strbuf *err);
 /*
  * Eject e->topic as e says (e->candidate, e->good_tip, e->state,
- * e->fail_run, e->pass_run, e->reason, e->created_at); its bad tip is
+ * e->fail_run, e->pass_run, e->reason, e->created_at, e->partner); its bad tip is
  * its tip in build (e->bad_tip is not read).
  */
 int store_gate_eject(struct db *db, const struct store_gate_ejection *e,
