@@ -41,6 +41,7 @@ static const char *const known_keys[] = { "tree.name",
 					  "topic.*.branch",
 					  "topic.*.order",
 					  "topic.*.into-next",
+					  "topic.*.owner",
 					  "next.on-conflict",
 					  "next.push",
 					  "next.debounce",
@@ -315,6 +316,7 @@ static struct topic_conf *config_topic_add(struct config *cfg, const char *name)
 	t = &cfg->topics[cfg->nr_topics++];
 	t->name = xstrdup(name);
 	t->branch = NULL;
+	t->owner_name = t->owner_email = NULL;
 	/* Unordered topics keep the order in which the file names them. */
 	t->order = (int)(cfg->nr_topics * 10);
 	t->into_next = strcmp(name, "fixes") != 0;
@@ -837,6 +839,16 @@ static int config_check(struct config *cfg, struct strbuf *err)
 				return config_error(cfg, err, key,
 						    "'%s' is not a number", v);
 			t->order = (int)o;
+		} else if (!strcmp(dot + 1, "owner")) {
+			free(t->owner_name);
+			free(t->owner_email);
+			t->owner_name = t->owner_email = NULL;
+			if (parse_ident(v, &t->owner_name, &t->owner_email) ||
+			    !strchr(t->owner_email, '@'))
+				return config_error(
+					cfg, err, key,
+					"'%s' is not of the form 'Name <email>'",
+					v);
 		} else if (!strcmp(dot + 1, "into-next")) {
 			bool b;
 
@@ -918,6 +930,8 @@ void config_free(struct config *cfg)
 	for (i = 0; i < cfg->nr_topics; i++) {
 		free(cfg->topics[i].name);
 		free(cfg->topics[i].branch);
+		free(cfg->topics[i].owner_name);
+		free(cfg->topics[i].owner_email);
 	}
 	free(cfg->topics);
 	for (i = 0; i < cfg->nr_inboxes; i++) {

@@ -13,6 +13,8 @@ struct topic_conf {
 	char *branch; /* full ref name, "refs/heads/<branch>" */
 	int order;
 	bool into_next;
+	/* topic.NAME.owner "Name <email>": who is told of its conflicts */
+	char *owner_name, *owner_email; /* NULL for none */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
+#include "daemon/conflict-mail.h"
 #include "daemon/gate.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
@@ -602,6 +603,22 @@ static void publish_fix_conflicts(int64_t id, const struct build_topic *bt,
 	}
 }
 
+/*
+ * Tell the owners of the topics build found conflicting, once a
+ * conflict, and that a conflict is gone.  The build stands either way:
+ * a conflict not mailed now is mailed by the next build.
+ */
+static void mail_conflicts(struct job_ctx *ctx, int64_t build, const char *base)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (conflict_mail_build(ctx->db, ctx->config, build, base, &err) < 0)
+		log_warn("next: cannot mail the conflicts of build %" PRId64
+			 ": %s",
+			 build, err.buf);
+	strbuf_release(&err);
+}
+
 int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		     struct strbuf *err)
 {
@@ -820,6 +837,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		goto out_fail;
 	publish_fix_conflicts(id, bt, nr);
+	mail_conflicts(ctx, id, base);
 
 	crash_point("updating");
 	/* Gated: the build is a candidate, and next waits for the gate. */

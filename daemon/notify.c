@@ -327,45 +327,84 @@ out:
 	return ret;
 }
 
-int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
-		      const char *topic, const char *subject, const char *body,
-		      int64_t *id, struct strbuf *err)
+/*
+ * The maintainer's address ([notify] maintainer, by default [tree]
+ * committer) as a new {from_name, from_email}; NULL with err set when
+ * [notify] maintainer is no address.
+ */
+static json_t *maintainer_address(const struct config *cfg, struct strbuf *err)
 {
 	const char *to = config_get(cfg, "notify.maintainer");
 	InternetAddressList *list = NULL;
 	InternetAddress *addr = NULL;
-	json_t *info;
-	int ret;
+	json_t *out;
 
-	if (to && *to) {
-		list = internet_address_list_parse(NULL, to);
-		if (list && internet_address_list_length(list))
-			addr = internet_address_list_get_address(list, 0);
-		if (!addr || !INTERNET_ADDRESS_IS_MAILBOX(addr)) {
-			if (list)
-				g_object_unref(list);
-			return error_set(
-				err, ERR_INVALID,
-				"bad [notify] maintainer '%s': not an address",
-				to);
-		}
-		info = json_pack("{s:s, s:{s:s, s:s}}", "topic", topic, "reply",
-				 "from_name",
-				 internet_address_get_name(addr) ?
-					 internet_address_get_name(addr) :
-					 "",
-				 "from_email",
-				 internet_address_mailbox_get_addr(
-					 INTERNET_ADDRESS_MAILBOX(addr)));
-		g_object_unref(list);
-	} else {
-		info = json_pack("{s:s, s:{s:s, s:s}}", "topic", topic, "reply",
-				 "from_name",
+	if (!to || !*to)
+		return json_pack("{s:s, s:s}", "from_name",
 				 cfg->committer_name ? cfg->committer_name : "",
 				 "from_email",
 				 cfg->committer_email ? cfg->committer_email :
 							"cthulhu@localhost");
+	list = internet_address_list_parse(NULL, to);
+	if (list && internet_address_list_length(list))
+		addr = internet_address_list_get_address(list, 0);
+	if (!addr || !INTERNET_ADDRESS_IS_MAILBOX(addr)) {
+		if (list)
+			g_object_unref(list);
+		error_set(err, ERR_INVALID,
+			  "bad [notify] maintainer '%s': not an address", to);
+		return NULL;
 	}
+	out = json_pack("{s:s, s:s}", "from_name",
+			internet_address_get_name(addr) ?
+				internet_address_get_name(addr) :
+				"",
+			"from_email",
+			internet_address_mailbox_get_addr(
+				INTERNET_ADDRESS_MAILBOX(addr)));
+	g_object_unref(list);
+	return out;
+}
+
+int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
+		      const char *topic, const char *subject, const char *body,
+		      int64_t *id, struct strbuf *err)
+{
+	json_t *info, *to = maintainer_address(cfg, err);
+	int ret;
+
+	if (!to)
+		return ERR_INVALID;
+	info = json_pack("{s:s, s:o}", "topic", topic, "reply", to);
+	ret = notify_record(db, cfg, kind, info, subject, body, id, err);
+	json_decref(info);
+	return ret;
+}
+
+int notify_owner(struct db *db, const struct config *cfg, const char *kind,
+		 const char *topic, const char *in_reply_to,
+		 const char *subject, const char *body, int64_t *id,
+		 struct strbuf *err)
+{
+	const struct topic_conf *tc = config_topic(cfg, topic);
+	json_t *info, *to, *maint = maintainer_address(cfg, err);
+	int ret;
+
+	if (!maint)
+		return ERR_INVALID;
+	if (tc && tc->owner_email) {
+		to = json_pack("{s:s, s:s, s:[{s:O, s:O}]}", "from_name",
+			       tc->owner_name ? tc->owner_name : "",
+			       "from_email", tc->owner_email, "cc", "name",
+			       json_object_get(maint, "from_name"), "email",
+			       json_object_get(maint, "from_email"));
+		json_decref(maint);
+	} else {
+		to = maint;
+	}
+	if (in_reply_to && *in_reply_to)
+		json_object_set_new(to, "msgid", json_string(in_reply_to));
+	info = json_pack("{s:s, s:o}", "topic", topic, "reply", to);
 	ret = notify_record(db, cfg, kind, info, subject, body, id, err);
 	json_decref(info);
 	return ret;

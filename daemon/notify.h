@@ -57,6 +57,17 @@ int notify_report(struct db *db, const struct config *cfg, const char *to,
 		  const char *subject, const char *body, int64_t *id,
 		  struct strbuf *err);
 
+/*
+ * A notification about topic to its owner ([topic "NAME"] owner) with
+ * the maintainer on Cc, or to the maintainer alone when the topic has no
+ * owner; in_reply_to (a Message-ID without <>, or NULL) threads it under
+ * an earlier notification.
+ */
+int notify_owner(struct db *db, const struct config *cfg, const char *kind,
+		 const char *topic, const char *in_reply_to,
+		 const char *subject, const char *body, int64_t *id,
+		 struct strbuf *err);
+
 /* Deliver every pending notification; 0, or the first error. */
 int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err);
 

@@ -405,6 +405,88 @@ out:
 	return ret;
 }
 
+/* Whether commit (not a merge) changes any path opts names. */
+static int commit_touches(git_repository *git, git_commit *commit,
+			  const git_diff_options *opts, bool *touches)
+{
+	git_tree *tree = NULL, *parent_tree = NULL;
+	git_commit *parent = NULL;
+	git_diff *diff = NULL;
+	int ret = -1;
+
+	*touches = false;
+	if (git_commit_tree(&tree, commit) < 0)
+		goto out;
+	if (git_commit_parentcount(commit) &&
+	    (git_commit_parent(&parent, commit, 0) < 0 ||
+	     git_commit_tree(&parent_tree, parent) < 0))
+		goto out;
+	if (git_diff_tree_to_tree(&diff, git, parent_tree, tree, opts) < 0)
+		goto out;
+	*touches = git_diff_num_deltas(diff) > 0;
+	ret = 0;
+out:
+	git_diff_free(diff);
+	git_tree_free(parent_tree);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	return ret;
+}
+
+int repo_log_paths(struct repo *repo, const char *base, const char *tip,
+		   const char *const *paths, size_t nr, int max,
+		   struct strbuf *out, struct strbuf *err)
+{
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	git_revwalk *walk = NULL;
+	git_commit *commit;
+	git_oid t, b, oid;
+	bool touches;
+	int n = 0, ret = 0;
+
+	if (git_oid_fromstr(&t, tip) < 0 || git_oid_fromstr(&b, base) < 0)
+		return error_set(err, ERR_INVALID, "bad commit '%s..%s'", base,
+				 tip);
+	opts.pathspec.strings = (char **)paths;
+	opts.pathspec.count = nr;
+	opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	if (git_revwalk_new(&walk, repo->git) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) <
+		    0 ||
+	    git_revwalk_push(walk, &t) < 0 || git_revwalk_hide(walk, &b) < 0) {
+		ret = repo_error(err, -EIO, "cannot walk '%s..%s'", base, tip);
+		goto out;
+	}
+	while (n < max && !git_revwalk_next(&oid, walk)) {
+		if (git_commit_lookup(&commit, repo->git, &oid) < 0) {
+			ret = repo_error(err, -EIO, "cannot read commit '%s'",
+					 git_oid_tostr_s(&oid));
+			goto out;
+		}
+		if (git_commit_parentcount(commit) > 1) {
+			git_commit_free(commit);
+			continue;
+		}
+		if (commit_touches(repo->git, commit, &opts, &touches) < 0) {
+			git_commit_free(commit);
+			ret = repo_error(err, -EIO, "cannot diff commit '%s'",
+					 git_oid_tostr_s(&oid));
+			goto out;
+		}
+		if (touches) {
+			strbuf_addf(out, "%s %s\n", git_oid_tostr_s(&oid),
+				    git_commit_summary(commit) ?
+					    git_commit_summary(commit) :
+					    "");
+			n++;
+		}
+		git_commit_free(commit);
+	}
+out:
+	git_revwalk_free(walk);
+	return ret;
+}
+
 bool repo_refname_valid(const char *refname)
 {
 	int valid = 0;

@@ -103,6 +103,16 @@ int repo_ahead(struct repo *repo, const char *tip, const char *base,
 int repo_log_oneline(struct repo *repo, const char *base, const char *tip,
 		     int max, struct strbuf *out, struct strbuf *err);
 
+/*
+ * The commits on tip that base does not have that change any of the nr
+ * paths (git log --no-merges base..tip -- paths), newest first, at most
+ * max, one "SHA1 SUBJECT\n" line each (the whole hex SHA1), added to out.
+ * 0 or a negative code with err set.
+ */
+int repo_log_paths(struct repo *repo, const char *base, const char *tip,
+		   const char *const *paths, size_t nr, int max,
+		   struct strbuf *out, struct strbuf *err);
+
 /* Whether refname is a well-formed full ref name ("refs/heads/x86/pmu"). */
 bool repo_refname_valid(const char *refname);
 

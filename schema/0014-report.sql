@@ -1,9 +1,12 @@
 -- The report goes to [report] to: allow its kind.  SQLite cannot change
--- a CHECK in place, so the table is made again (as 0009 did).
+-- a CHECK in place, so the table is made again (as 0009 did).  The kinds
+-- of 0013-conflict-mail.sql, applied before this one in a new database,
+-- are kept.
 CREATE TABLE notifications_new (
 	id INTEGER PRIMARY KEY,
 	kind TEXT NOT NULL CHECK (kind IN ('applied', 'dropped', 'sha1-changed',
-					   'gate-ejected', 'report')),
+					   'gate-ejected', 'report',
+					   'conflict', 'conflict-resolved')),
 	series_id INTEGER REFERENCES series (id),
 	topic TEXT,
 	msgid TEXT NOT NULL UNIQUE,

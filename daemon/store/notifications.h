@@ -18,7 +18,11 @@ struct strbuf;
 /* A row of notifications, without the message (store_notification_raw()). */
 struct store_notification {
 	int64_t id;
-	char *kind; /* "applied", "dropped", "sha1-changed", "gate-ejected" */
+	/*
+	 * "applied", "dropped", "sha1-changed", "gate-ejected", "report",
+	 * "conflict", "conflict-resolved"
+	 */
+	char *kind;
 	int64_t series_id; /* 0 for none */
 	char *topic;	   /* NULL for none */
 	char *msgid;	   /* ours, without <> */

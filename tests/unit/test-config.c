@@ -45,6 +45,7 @@ int main(void)
 			"\tcommitter = Sean Christopherson <seanjc@google.com>\n"
 			"[http]\n\tlisten = 0\n"
 			"[topic \"svm\"]\n\torder = 30\n"
+			"\towner = Kim Developer <kim@example.org>\n"
 			"[topic \"x86/pmu\"]\n\tbranch = pmu\n\torder = 10\n"
 			"[topic \"fixes\"]\n\torder = 5\n"
 			"[apply]\n\tlink = https://lore.kernel.org/r/%s\n"),
@@ -69,6 +70,10 @@ int main(void)
 	is_str(cfg->topics[2].branch, "refs/heads/svm",
 	       "topic branch defaults to its name");
 	ok(cfg->topics[2].into_next, "other topics go into next");
+	is_str(cfg->topics[2].owner_name, "Kim Developer", "topic owner name");
+	is_str(cfg->topics[2].owner_email, "kim@example.org",
+	       "topic owner email");
+	ok(!cfg->topics[1].owner_email, "a topic without an owner has none");
 	is_str(config_get(cfg, "apply.link"), "https://lore.kernel.org/r/%s",
 	       "config_get reads any key");
 	config_get_bool(cfg, "apply.signoff", true, &b, &err);
@@ -92,6 +97,14 @@ int main(void)
 	is_int(rc, ERR_INVALID, "a bad committer is refused");
 	ok(strstr(err.buf, ":3:") && strstr(err.buf, "tree.committer"),
 	   "naming line and key: %s", err.buf);
+
+	rc = config_load(write_conf("[tree]\n\trepo = r\n[topic \"a\"]\n"
+				    "\towner = Kim <nowhere>\n"),
+			 &cfg, &err);
+	is_int(rc, ERR_INVALID, "an owner that is no address is refused");
+	ok(strstr(err.buf, ":4:") && strstr(err.buf, "topic.a.owner") &&
+		   strstr(err.buf, "'Kim <nowhere>'"),
+	   "naming line, key and value: %s", err.buf);
 
 	rc = config_load(write_conf("[tree]\n\trepo = r\n[topic \"a\"]\n"
 				    "\torder = soon\n"),

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "daemon/engine.h"
+#include "daemon/mail.h"
 #include "daemon/next.h"
 #include "daemon/repo.h"
 #include "daemon/topic.h"
@@ -138,6 +139,8 @@ int main(void)
 
 	if (!git_cli_init("test-next"))
 		return 1;
+	/* a build mails the owners of conflicting topics (conflict-mail.h) */
+	mail_global_init();
 	make_repo();
 	ok(state_job_init(&ctx, TOPICS), "a new database and a config");
 	if (!ctx.config)
