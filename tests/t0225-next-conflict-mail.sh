@@ -4,7 +4,8 @@
 # maintainer on Cc, naming the file, both topics and the commit on each
 # side that touches it.  Rebuilds (also of other topics' moves) and a
 # restart send nothing more; once x86/b no longer conflicts, a short note
-# answers the mail, once.
+# answers the mail, once.  A new conflict is mailed anew, and one that
+# changes (other files) is answered as gone and mailed again.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-next.sh"
 . "$top_srcdir/tests/lib-topics.sh"
@@ -45,7 +46,7 @@ b_conflicts()
 	[ "$(sql "SELECT outcome FROM build_topics WHERE topic = 'x86/b' ORDER BY build DESC LIMIT 1")" = conflict ] &&
 	[ "$(mails conflict)" -ge 1 ]
 }
-check "x86/b conflicts, and a mail goes out" wait_for 30 b_conflicts
+check "x86/b conflicts, and a mail goes out" wait_for 60 b_conflicts
 is "$(mails conflict)" 1 "one conflict mail"
 is "$(sql "SELECT to_addr FROM notifications WHERE kind = 'conflict'")" \
 	bob@example.com "to x86/b's owner"
@@ -85,7 +86,7 @@ builds=$(sql "SELECT count(*) FROM builds")
  git push -q origin x86/c)
 c_built() { [ "$(sql "SELECT count(*) FROM builds WHERE state = 'done'")" -gt "$builds" ] &&
 	git --git-dir="$T/src.git" merge-base --is-ancestor "$(rev x86/c)" next; }
-check "x86/c's move is built" wait_for 30 c_built
+check "x86/c's move is built" wait_for 60 c_built
 stop_daemon
 ok "cthulhud stops"
 start_daemon "$T/cthulhu.conf"
@@ -102,11 +103,14 @@ is "$(mails conflict-resolved)" 0 "and no note"
 (cd "$T/src" && git checkout -q x86/b && sed -i 's/two from b/two from a/' f.c &&
  git commit -q -am 'x86/b: Take x86/a line' && git checkout -q master &&
  git push -q origin x86/b)
+# b_merged: the latest build merged x86/b, is done, and its conflict
+# mails are written (after the build's topics, before it is done)
 b_merged()
 {
-	[ "$(sql "SELECT outcome FROM build_topics WHERE topic = 'x86/b' ORDER BY build DESC LIMIT 1")" = merged ]
+	[ "$(sql "SELECT outcome FROM build_topics WHERE topic = 'x86/b' ORDER BY build DESC LIMIT 1")" = merged ] &&
+	[ "$(sql "SELECT state FROM builds ORDER BY id DESC LIMIT 1")" = done ]
 }
-check "x86/b merges again" wait_for 30 b_merged
+check "x86/b merges again" wait_for 60 b_merged
 check "(git agrees: next has it)" git --git-dir="$T/src.git" merge-base --is-ancestor "$(rev x86/b)" next
 is "$(mails conflict-resolved)" 1 "one note that it is resolved"
 note=$(sql "SELECT id FROM notifications WHERE kind = 'conflict-resolved'")
@@ -125,4 +129,24 @@ is "$(sql "SELECT state FROM conflict_mails")" resolved "the conflict is resolve
 cth rebuild --full --wait >/dev/null
 ok "another rebuild"
 is "$(mails conflict) $(mails conflict-resolved)" "1 1" "sends nothing more"
+
+# a new conflict (g.c) is mailed; when it changes (f.c too) the old one
+# is answered as gone and the new one mailed
+(cd "$T/src" && git checkout -q x86/b && echo b >g.c &&
+ git commit -q -am 'x86/b: Change g.c' && git checkout -q master &&
+ git push -q origin x86/b)
+two() { [ "$(mails conflict)" = 2 ]; }
+check "a new conflict of x86/b is mailed" wait_for 60 two
+is "$(sql "SELECT files FROM conflict_mails WHERE state = 'open'")" g.c \
+	"on g.c"
+(cd "$T/src" && git checkout -q x86/b && sed -i 's/two from a/two from b/' f.c &&
+ git commit -q -am 'x86/b: Change two again' && git checkout -q master &&
+ git push -q origin x86/b)
+three() { [ "$(mails conflict)" = 3 ]; }
+check "a conflict that changes is mailed again" wait_for 60 three
+is "$(mails conflict-resolved)" 2 "and the old one answered"
+like "$(sql "SELECT raw FROM notifications WHERE kind = 'conflict-resolved' ORDER BY id DESC LIMIT 1")" \
+	"conflicts differently now" "saying it changed"
+is "$(sql "SELECT files FROM conflict_mails WHERE state = 'open'")" "f.c
+g.c" "the open conflict is on both files"
 done_testing
