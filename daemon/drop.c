@@ -100,6 +100,28 @@ static int move_branch(git_repository *git, const char *refname,
 	return 0;
 }
 
+/*
+ * The end of a replay: free what it held, and on an error (ret < 0)
+ * forget the commits it made again.  ret back.
+ */
+static int replay_end(int ret, struct drop_result *res, git_commit **later,
+		      size_t nr, git_commit *onto, git_signature *committer)
+{
+	size_t i;
+
+	if (ret < 0) {
+		free(res->map);
+		res->map = NULL;
+		res->nr = 0;
+	}
+	for (i = 0; i < nr; i++)
+		git_commit_free(later[i]);
+	free(later);
+	git_commit_free(onto);
+	git_signature_free(committer);
+	return ret;
+}
+
 int drop_commit(struct repo *repo, const char *refname, const char *hex,
 		const char *committer_name, const char *committer_email,
 		struct drop_result *res, struct strbuf *err)
@@ -236,17 +258,7 @@ int drop_commit(struct repo *repo, const char *refname, const char *hex,
 	ret = move_branch(git, refname, &tip, &cur, "cthulhu: drop", "dropping",
 			  res, err);
 out:
-	if (ret < 0) {
-		free(res->map);
-		res->map = NULL;
-		res->nr = 0;
-	}
-	for (i = 0; i < nr; i++)
-		git_commit_free(later[i]);
-	free(later);
-	git_commit_free(onto);
-	git_signature_free(committer);
-	return ret;
+	return replay_end(ret, res, later, nr, onto, committer);
 }
 
 /* The commit's diff against its first parent as `git show` prints it. */
@@ -486,15 +498,5 @@ int drop_reword(struct repo *repo, const char *refname,
 	ret = move_branch(git, refname, &tip, &cur, "cthulhu: update trailers",
 			  "rewriting", res, err);
 out:
-	if (ret < 0) {
-		free(res->map);
-		res->map = NULL;
-		res->nr = 0;
-	}
-	for (i = 0; i < n; i++)
-		git_commit_free(later[i]);
-	free(later);
-	git_commit_free(onto);
-	git_signature_free(committer);
-	return ret;
+	return replay_end(ret, res, later, n, onto, committer);
 }

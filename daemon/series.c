@@ -1349,7 +1349,7 @@ json_t *series_patch_trailers(struct db *db, int64_t patch_id,
 	json_t *out, *x;
 	size_t i, j;
 
-	if (store_patch_trailers(db, patch_id, &list, err) < 0)
+	if (store_patch_am_trailers(db, patch_id, &list, err) < 0)
 		return NULL;
 	out = json_array();
 	for (i = 0; i < list.nr; i++) {

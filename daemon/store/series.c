@@ -1052,19 +1052,6 @@ static int trailers_read(json_t *rows, struct store_trailer_list *out)
 	return out->v ? 0 : -EIO;
 }
 
-int store_patch_trailers(struct db *db, int64_t patch_id,
-			 struct store_trailer_list *out, struct strbuf *err)
-{
-	return trailers_read(db_query(db, err,
-				      "SELECT t.key, t.value FROM trailers t "
-				      "JOIN patches p ON p.series_id = "
-				      "t.series_id WHERE p.id = ? AND "
-				      "(t.patch_id = p.id OR t.patch_id IS "
-				      "NULL) ORDER BY t.id",
-				      "i", patch_id),
-			     out);
-}
-
 int store_patch_am_trailers(struct db *db, int64_t patch_id,
 			    struct store_trailer_list *out, struct strbuf *err)
 {

@@ -360,9 +360,6 @@ void store_trailer_list_release(struct store_trailer_list *list);
 int store_trailer_add(struct db *db, int64_t series_id, int64_t patch_id,
 		      const char *key, const char *value, int64_t message_id,
 		      struct strbuf *err);
-/* The trailers of a patch, its own and its series', in arrival order. */
-int store_patch_trailers(struct db *db, int64_t patch_id,
-			 struct store_trailer_list *out, struct strbuf *err);
 /*
  * The trailers of a patch, its own and its series', in arrival order,
  * with every field: the reply's msgid and sender, and whether the reply
