@@ -348,6 +348,19 @@ static void print_grouping(json_t *grouping)
 	}
 }
 
+/* The queued series this one conflicts with, a line each. */
+static void print_conflicts(json_t *conflicts)
+{
+	json_t *c;
+	size_t i;
+
+	if (!json_array_size(conflicts))
+		return;
+	printf("conflicts:\n");
+	json_array_foreach(conflicts, i, c)
+		printf("    %s\n", json_str(c, "says"));
+}
+
 static int print_show(struct cli *cli, json_t *res)
 {
 	json_t *q = json_object_get(res, "queue"), *p, *bump;
@@ -388,6 +401,7 @@ static int print_show(struct cli *cli, json_t *res)
 		printf("trailers: %lld new trailer%s since applied (cthulhu apply --update-trailers TOPIC)\n",
 		       json_int(res, "nr_new_trailers", 0),
 		       json_int(res, "nr_new_trailers", 0) == 1 ? "" : "s");
+	print_conflicts(json_object_get(res, "conflicts"));
 	json_array_foreach(json_object_get(res, "patches"), i, p) {
 		json_t *t;
 		size_t k;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "daemon/am.h"
+#include "daemon/check-overlap.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
@@ -262,6 +263,18 @@ static int left_out_decorate(struct db *db, json_t *series, struct strbuf *err)
 	return ret;
 }
 
+/* "conflicts": the queued series this one conflicts with. */
+static int conflicts_decorate(struct db *db, int64_t id, json_t *series,
+			      struct strbuf *err)
+{
+	json_t *list = check_conflicts_json(db, id, err);
+
+	if (!list)
+		return -EIO;
+	json_object_set_new(series, "conflicts", list);
+	return 0;
+}
+
 /*
  * GET /api/v1/series/ID: the series with its cover letter, patches and
  * their trailers.  A Message-ID in place of ID names the series holding
@@ -306,6 +319,8 @@ static int series_show(struct http_request *req, json_t **out,
 		ret = late_decorate(db, id, *out, err);
 	if (!ret)
 		ret = left_out_decorate(db, *out, err);
+	if (!ret)
+		ret = conflicts_decorate(db, id, *out, err);
 	if (ret < 0) {
 		json_decref(*out);
 		*out = NULL;

@@ -68,6 +68,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "gate.mode",
 					  "gate.remote",
 					  "gate.push-ref",
+					  "check.enabled",
+					  "check.jobs",
 					  "notify.maintainer",
 					  "report.to",
 					  "report.every",
@@ -425,6 +427,25 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 		return ret;
 	if (n < 1 || n > 64)
 		return config_error(cfg, err, "gate.jobs", "must be 1 to 64%s",
+				    NULL);
+	return 0;
+}
+
+/* [check]: the speculative checks of queued series (daemon/check.c). */
+static int config_check_check(struct config *cfg, struct strbuf *err)
+{
+	bool on;
+	int64_t n;
+	int ret;
+
+	ret = config_get_bool(cfg, "check.enabled", true, &on, err);
+	if (ret)
+		return ret;
+	ret = config_get_int(cfg, "check.jobs", 1, &n, err);
+	if (ret)
+		return ret;
+	if (n < 1 || n > 64)
+		return config_error(cfg, err, "check.jobs", "must be 1 to 64%s",
 				    NULL);
 	return 0;
 }
@@ -795,6 +816,8 @@ static int config_check(struct config *cfg, struct strbuf *err)
 	if (ret)
 		return ret;
 	ret = config_check_gate(cfg, err);
+	if (!ret)
+		ret = config_check_check(cfg, err);
 	if (ret)
 		return ret;
 	ret = config_check_inboxes(cfg, err);

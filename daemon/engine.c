@@ -279,6 +279,19 @@ static struct job *queue_take(int64_t now, int64_t *wait_ms)
 	return NULL;
 }
 
+bool engine_others_waiting(void)
+{
+	int64_t now = now_ms();
+	struct job *job;
+	bool waiting = false;
+
+	pthread_mutex_lock(&eng.lock);
+	for (job = eng.head; job && !waiting; job = job->next)
+		waiting = job->not_before_ms <= now;
+	pthread_mutex_unlock(&eng.lock);
+	return waiting;
+}
+
 static void *engine_main(void *unused)
 {
 	on_engine_thread = true;

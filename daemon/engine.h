@@ -64,6 +64,12 @@ bool engine_on_engine_thread(void);
 bool engine_stopping(void);
 
 /*
+ * Whether a job is queued that may start now: background work (the
+ * speculative checks) gives way to it between steps.
+ */
+bool engine_others_waiting(void);
+
+/*
  * Queue a job and wait for its end.  args is stolen.  Returns the job's
  * code; *result gets the job's answer (new reference) when result is not
  * NULL.  From the engine thread itself the job runs inline.

@@ -55,6 +55,8 @@ struct run {
 	char *commit, *command, *repo, *dir, *log;
 	char *marker; /* in the environment of its processes */
 	unsigned int timeout, jobs;
+	const char *result_job; /* static: a job name of jobs.h */
+	bool low;
 	int slot;	 /* -1 while queued */
 	pid_t pid;	 /* the step running, 0 when none */
 	bool in_command; /* the setup step is done */
@@ -184,7 +186,7 @@ static bool post_result(struct run *r, const char *state, int code,
 			 "duration_ms", (json_int_t)r->done_ms);
 	if (r->done_error)
 		json_object_set_new(args, "error", json_string(r->done_error));
-	posted = engine_submit(JOB_GATE_RESULT, args, &err) >= 0;
+	posted = engine_submit(r->result_job, args, &err) >= 0;
 	if (!posted)
 		log_error("gate: run %lld: cannot post its result yet: %s",
 			  (long long)r->id, err.buf);
@@ -219,7 +221,7 @@ static void run_start(struct run *r)
 		r->pid = 0;
 		return;
 	}
-	if (db)
+	if (db && !strcmp(r->result_job, JOB_GATE_RESULT))
 		store_gate_run_started(db, r->id, r->slot, time(NULL), NULL);
 }
 
@@ -311,6 +313,11 @@ static void *runner_main(void *unused)
 
 		for (r = rq.active; r; r = r->next)
 			nr_active++;
+		/* Background runs make way for a run that waits. */
+		if ((r = rq.queued) && !r->low && nr_active >= r->jobs)
+			for (r = rq.active; r; r = r->next)
+				if (r->low)
+					r->cancelled = true;
 		/* Start what the head of the queue allows. */
 		while ((r = rq.queued) && nr_active < r->jobs) {
 			int slot;
@@ -391,6 +398,8 @@ int gate_run_queue(const struct gate_run_spec *spec, struct strbuf *err)
 	r->jobs = spec->jobs ? spec->jobs : 1;
 	if (r->jobs > MAX_SLOTS)
 		r->jobs = MAX_SLOTS;
+	r->result_job = spec->result_job ? spec->result_job : JOB_GATE_RESULT;
+	r->low = spec->low;
 	r->slot = -1;
 	pthread_mutex_lock(&rq.lock);
 	if (rq.stopping) {
@@ -405,8 +414,10 @@ int gate_run_queue(const struct gate_run_spec *spec, struct strbuf *err)
 		run_free(r);
 		return ret;
 	}
-	for (pp = &rq.queued; *pp; pp = &(*pp)->next)
+	/* in order, background runs last */
+	for (pp = &rq.queued; *pp && (r->low || !(*pp)->low); pp = &(*pp)->next)
 		;
+	r->next = *pp;
 	*pp = r;
 	pthread_cond_signal(&rq.wake);
 	pthread_mutex_unlock(&rq.lock);

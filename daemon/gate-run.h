@@ -24,7 +24,8 @@ struct strbuf;
  * once it starts again.
  */
 struct gate_run_spec {
-	int64_t run;	      /* gate_runs.id */
+	/* gate_runs.id; a run of another result_job has an id of its own */
+	int64_t run;
 	const char *commit;   /* what to check out */
 	const char *command;  /* run by /bin/sh -c in the worktree */
 	const char *repo;     /* the repository the worktrees belong to */
@@ -32,6 +33,17 @@ struct gate_run_spec {
 	const char *log;      /* the log file, made or truncated */
 	unsigned int timeout; /* seconds; 0 for none */
 	unsigned int jobs;    /* how many runs at once, 1 or more */
+	/*
+	 * The job the end is posted to, NULL for "gate-result"; a run of
+	 * another job's is none of gate_runs' (its row is not touched).
+	 */
+	const char *result_job;
+	/*
+	 * Background work (speculative checks): queued after every other
+	 * run, and cancelled (posted 'cancelled') when another run waits
+	 * for its slot.
+	 */
+	bool low;
 };
 
 /* Queue a run; every string is copied. */

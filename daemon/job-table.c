@@ -7,6 +7,7 @@
  */
 #include "daemon/applied.h"
 #include "daemon/applied-outside.h"
+#include "daemon/check.h"
 #include "daemon/cooking-mail.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
@@ -105,6 +106,17 @@ static const struct job_type job_table[] = {
 	  .rerun = true,
 	  .quiet = true,
 	  .every_ms = 60000 },
+	/* Run again after a crash: a check is made from what it finds. */
+	{ .name = JOB_CHECK_SCAN,
+	  .run = check_job_scan,
+	  .rerun = true,
+	  .quiet = true,
+	  .every_ms = 2000 },
+	/* Run again after a crash: a run told twice keeps the first end. */
+	{ .name = JOB_CHECK_RESULT,
+	  .run = check_job_result,
+	  .rerun = true,
+	  .quiet = true },
 };
 
 void jobs_register(void)

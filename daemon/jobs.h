@@ -41,5 +41,7 @@
 #define JOB_GATE_CHECK "gate-check"
 #define JOB_COOKING_MAIL "cooking-mail"
 #define JOB_COOKING_CHECK "cooking-check"
+#define JOB_CHECK_SCAN "check-scan"
+#define JOB_CHECK_RESULT "check-result"
 
 #endif
