@@ -4,9 +4,10 @@
 -- other series or version that makes the same tree reuses the result.
 -- A row is written 'running' before the process starts; a start finds
 -- those a crash left, kills what they started and forgets them, so the
--- check is run again.
+-- check is run again.  Ids are never reused: a forgotten run's id (and
+-- the marker of its processes) stays its own.
 CREATE TABLE check_runs (
-	id INTEGER PRIMARY KEY,
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
 	tree TEXT NOT NULL,
 	commit_id TEXT NOT NULL,	-- the speculative next checked out
 	command TEXT NOT NULL,
