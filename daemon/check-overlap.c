@@ -157,6 +157,56 @@ static const char *file_named(const struct series_lines *sl, const char *text,
 	return fallback;
 }
 
+/*
+ * The lines of each queued series seen, by series id: a series' patches
+ * do not change once it is complete, and a long queue is compared with
+ * each series checked.  Engine thread only.
+ */
+static struct lines_memo {
+	int64_t id;
+	struct series_lines sl;
+	bool loadable; /* false: it could not be loaded (incomplete) */
+} * memo;
+static size_t memo_nr, memo_alloc;
+
+/* The lines of series id, from the memo or loaded into it; borrowed. */
+static const struct series_lines *
+lines_of_id(struct db *db, const struct config *cfg, int64_t id)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct am_series as = { 0 };
+	size_t lo = 0, hi = memo_nr;
+	struct lines_memo *e;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memo[mid].id == id)
+			return memo[mid].loadable ? &memo[mid].sl : NULL;
+		if (memo[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (am_series_load(db, cfg, id, NULL, 0, &as, &why) < 0) {
+		/* incomplete now, perhaps not later: not kept */
+		am_series_release(&as);
+		strbuf_release(&why);
+		return NULL;
+	}
+	GROW(memo, memo_nr + 1, memo_alloc);
+	memmove(&memo[lo + 1], &memo[lo], (memo_nr - lo) * sizeof(*memo));
+	memo_nr++;
+	e = &memo[lo];
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->loadable = true;
+	lines_of_series(&as, &e->sl);
+	am_series_release(&as);
+	strbuf_release(&why);
+	return &e->sl;
+}
+
 /* Compare series id with one peer; record what conflicts. */
 static int check_pair(struct db *db, struct repo *repo,
 		      const struct config *cfg, int64_t id,
@@ -165,29 +215,27 @@ static int check_pair(struct db *db, struct repo *repo,
 		      const struct check_peer *peer, struct strbuf *err)
 {
 	struct store_series_conflict c = { 0 };
+	const struct series_lines *theirs;
 	struct strbuf why = STRBUF_INIT;
-	struct series_lines theirs = { 0 };
 	struct am_series as = { 0 };
 	char out[41];
 	const char *shared;
 	bool lines;
-	int ret;
+	int ret = 0;
 
 	/* a series that cannot be loaded (incomplete) conflicts with none */
-	if (am_series_load(db, cfg, peer->id, NULL, 0, &as, &why) < 0) {
-		ret = 0;
-		goto out;
-	}
-	lines_of_series(&as, &theirs);
-	lines = overlap(mine, &theirs, &shared);
-	ret = 0;
+	theirs = lines_of_id(db, cfg, peer->id);
+	if (!theirs)
+		return 0;
+	lines = overlap(mine, theirs, &shared);
 	if (!shared)
-		goto out;
+		return 0;
 	c.series_id = id;
 	c.other_id = peer->id;
 	c.created_at = time(NULL);
 	if (topic && peer->topic && !strcmp(topic, peer->topic) &&
-	    !strcmp(tip, peer->tip)) {
+	    !strcmp(tip, peer->tip) &&
+	    am_series_load(db, cfg, peer->id, NULL, 0, &as, &why) >= 0) {
 		strbuf_reset(&why);
 		if (check_apply(repo, cfg, &as, new_tip, when, out, &why) < 0) {
 			struct strbuf alone = STRBUF_INIT;
@@ -196,7 +244,7 @@ static int check_pair(struct db *db, struct repo *repo,
 			if (!check_apply(repo, cfg, &as, tip, when, out,
 					 &alone)) {
 				c.how = "apply";
-				c.path = (char *)file_named(&theirs, why.buf,
+				c.path = (char *)file_named(theirs, why.buf,
 							    shared);
 				c.detail = why.buf;
 			}
@@ -210,8 +258,6 @@ static int check_pair(struct db *db, struct repo *repo,
 	}
 	if (c.how)
 		ret = store_series_conflict_put(db, &c, err);
-out:
-	series_lines_release(&theirs);
 	am_series_release(&as);
 	strbuf_release(&why);
 	return ret;

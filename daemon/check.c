@@ -72,6 +72,67 @@ struct scan {
 /* The runs a crash left are dealt with once, by the first scan. */
 static bool recovered;
 
+/*
+ * The series whose checks are made and final, with what they were made
+ * from (the topic's tip, next's build, the gate command): a scan skips
+ * them without a query while that holds, so that a long queue costs a
+ * look-up per series.  By series id (a version is a series of its
+ * own); engine thread only.
+ */
+static struct memo {
+	int64_t id;
+	char *key;
+} * memo;
+static size_t memo_nr, memo_alloc;
+
+/* The entry of id, or where it goes (*at). */
+static struct memo *memo_find(int64_t id, size_t *at)
+{
+	size_t lo = 0, hi = memo_nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memo[mid].id == id)
+			return &memo[mid];
+		if (memo[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (at)
+		*at = lo;
+	return NULL;
+}
+
+static bool memo_holds(int64_t id, const char *key)
+{
+	struct memo *e = memo_find(id, NULL);
+
+	return e && !strcmp(e->key, key);
+}
+
+static void memo_set(int64_t id, const char *key)
+{
+	struct memo *e;
+	size_t at = 0;
+
+	e = memo_find(id, &at);
+	if (e) {
+		free(e->key);
+		e->key = xstrdup(key);
+		return;
+	}
+	if (memo_nr == memo_alloc) {
+		memo_alloc = memo_alloc ? memo_alloc * 2 : 64;
+		memo = xrealloc(memo, memo_alloc * sizeof(*memo));
+	}
+	memmove(&memo[at + 1], &memo[at], (memo_nr - at) * sizeof(*memo));
+	memo[at].id = id;
+	memo[at].key = xstrdup(key);
+	memo_nr++;
+}
+
 static const char *or_empty(const char *s)
 {
 	return s ? s : "";
@@ -175,7 +236,8 @@ static bool made_from(struct scan *sc, int64_t id, const char *context,
  * Whether the gate check of id is made from key: done, or pending on a
  * run that is still running.
  */
-static bool gate_done(struct scan *sc, int64_t id, const char *key)
+static bool gate_done(struct scan *sc, int64_t id, const char *key,
+		      bool *pending)
 {
 	struct store_check c = { 0 };
 	struct store_check_run r = { 0 };
@@ -183,6 +245,7 @@ static bool gate_done(struct scan *sc, int64_t id, const char *key)
 	bool found = false, done;
 	size_t n = strlen(key);
 
+	*pending = false;
 	if (!sc->command) {
 		store_check_forget(sc->ctx->db, id, "gate", NULL);
 		return true;
@@ -193,6 +256,7 @@ static bool gate_done(struct scan *sc, int64_t id, const char *key)
 	done = c.inputs && !strncmp(c.inputs, key, n) &&
 	       (!c.inputs[n] || !strncmp(c.inputs + n, "; tree ", 7));
 	if (done && !strcmp(or_empty(c.state), "pending")) {
+		*pending = true;
 		tree = c.inputs + n + (c.inputs[n] ? 7 : 0);
 		done = !store_check_run_of_tree(sc->ctx->db, tree, sc->command,
 						&r, &found, NULL) &&
@@ -422,6 +486,34 @@ static int not_tried(struct scan *sc, int64_t id, const char *key,
 	return ret;
 }
 
+/*
+ * The gate check alone of series id, whose apply and merge checks are
+ * made from key and found next with it to be commit.
+ */
+static int gate_only(struct scan *sc, int64_t id, const char *key,
+		     const char *commit, struct strbuf *err)
+{
+	struct check_next cn = { 0 };
+	int ret;
+
+	if (!sc->command)
+		return 0;
+	cn.clean = true;
+	snprintf(cn.commit, sizeof(cn.commit), "%.40s", commit);
+	ret = merge_commit_info(sc->m, cn.commit, cn.tree, NULL, NULL, err);
+	if (ret < 0)
+		return ret;
+	ret = db_begin(sc->ctx->db, err);
+	if (ret < 0)
+		return ret;
+	ret = gate_check(sc, id, key, &cn, err);
+	if (ret < 0) {
+		db_rollback(sc->ctx->db);
+		return ret;
+	}
+	return db_commit(sc->ctx->db, err);
+}
+
 /* Check series peer (one of sc->peers); *worked when anything was redone. */
 static int check_series(struct scan *sc, const struct check_peer *peer,
 			bool *worked, struct strbuf *err)
@@ -432,13 +524,21 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 	struct check_next cn = { 0 };
 	struct strbuf key = STRBUF_INIT, why = STRBUF_INIT;
 	struct strbuf desc = STRBUF_INIT, merr = STRBUF_INIT;
+	struct strbuf mkey = STRBUF_INIT;
+	struct store_check mc = { 0 };
 	char new_tip[41] = "";
 	const char *topic = peer->topic;
-	bool found = false, applied = false, in_tx = false;
+	bool found = false, applied = false, in_tx = false, pending;
 	int64_t id = peer->id;
-	int ret;
+	int ret = 0;
 
 	*worked = false;
+	strbuf_addf(&mkey, "%s %s %" PRId64 " %s %s", or_empty(topic),
+		    peer->tip, sc->have_build ? sc->build.id : 0,
+		    sc->have_build ? or_empty(sc->build.result) : "",
+		    or_empty(sc->command));
+	if (memo_holds(id, mkey.buf))
+		goto out;
 	ret = store_series_get(db, id, &s, &found, err);
 	if (ret < 0 || !found)
 		goto out;
@@ -454,9 +554,18 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 	else
 		strbuf_addstr(&key, "; no build of next");
 	if (made_from(sc, id, "apply", key.buf, NULL) &&
-	    made_from(sc, id, "merge", key.buf, NULL) &&
-	    gate_done(sc, id, key.buf))
-		goto out;
+	    made_from(sc, id, "merge", key.buf, &mc)) {
+		if (gate_done(sc, id, key.buf, &pending)) {
+			if (!pending)
+				memo_set(id, mkey.buf);
+			goto out;
+		}
+		/* only the gate is left: a run that waited for a slot */
+		if (mc.log && starts_with(mc.log, "commit ")) {
+			ret = gate_only(sc, id, key.buf, mc.log + 7, err);
+			goto out;
+		}
+	}
 	*worked = true;
 	sc->checked++;
 
@@ -569,6 +678,8 @@ out:
 	strbuf_release(&why);
 	strbuf_release(&desc);
 	strbuf_release(&merr);
+	strbuf_release(&mkey);
+	store_check_release(&mc);
 	return ret;
 }
 

@@ -35,7 +35,8 @@
 #include "lib/xalloc.h"
 
 #define MAX_SLOTS 64
-#define TICK_MS 50
+/* How often running steps are looked at; idle, the thread sleeps. */
+#define TICK_MS 10
 
 /* The setup step: $1 worktree, $2 commit, $3 repository. */
 static const char setup_script[] =
@@ -354,6 +355,10 @@ static void *runner_main(void *unused)
 		}
 		if (rq.stopping)
 			break;
+		if (!rq.active && !rq.queued) {
+			pthread_cond_wait(&rq.wake, &rq.lock);
+			continue;
+		}
 		deadline_after(&ts, TICK_MS);
 		pthread_cond_timedwait(&rq.wake, &rq.lock, &ts);
 	}
