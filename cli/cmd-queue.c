@@ -128,8 +128,8 @@ static bool show_reasons;
 static int print_queue(struct cli *cli, json_t *res)
 {
 	static const char *const cols[] = {
-		"POS",	   "ID",   "LANE",  "AGE",    "WAIT",	 "VER",
-		"PATCHES", "LINT", "STATE", "AUTHOR", "SUBJECT",
+		"POS",	   "ID",   "LANE",  "AGE",    "WAIT",	"VER",
+		"PATCHES", "LINT", "STATE", "TARGET", "AUTHOR", "SUBJECT",
 	};
 	struct table *t = table_new(ARRAY_SIZE(cols), cols);
 	json_t *queue = json_object_get(res, "queue"), *e, *lane;
@@ -146,6 +146,10 @@ static int print_queue(struct cli *cli, json_t *res)
 		table_add_json(t, json_object_get(e, "patches"));
 		table_add_fmt(t, fmt_lint, json_object_get(e, "lint"));
 		table_add(t, json_str(e, "state"));
+		table_add(t, json_str(json_object_get(e, "target"), "topic") ?
+				     json_str(json_object_get(e, "target"),
+					      "topic") :
+				     "-");
 		strbuf_reset(&sb);
 		fmt_author(&sb, e);
 		table_add(t, sb.buf);
@@ -286,6 +290,62 @@ int cmd_bump(struct cli *cli, int argc, const char **argv)
 			   json);
 }
 
+/* Why a target is the series' target, as show and target print it. */
+static void print_target(const char *label, json_t *t)
+{
+	const char *source = json_str(t, "source");
+	const char *detail = json_str(t, "detail");
+
+	if (!json_is_object(t)) {
+		printf("%snone (no [topic] prefixes or paths match, no [tree] default-topic)\n",
+		       label);
+		return;
+	}
+	printf("%s%s", label, json_str(t, "topic"));
+	if (source && !strcmp(source, "maintainer"))
+		printf(" (chosen with 'cthulhu target')\n");
+	else if (source && !strcmp(source, "prefix"))
+		printf(" (prefix '%s')\n", detail ? detail : "");
+	else if (source && !strcmp(source, "paths"))
+		printf(" (touches '%s')\n", detail ? detail : "");
+	else
+		printf(" ([tree] default-topic)\n");
+}
+
+int cmd_target(struct cli *cli, int argc, const char **argv)
+{
+	struct strbuf path = STRBUF_INIT;
+	bool json = false, clear = false;
+	const struct cli_opt opts[] = {
+		OPT_JSON(&json),
+		OPT_FLAG("auto", &clear,
+			 "forget the choice: go by the config's prefixes, paths and default-topic"),
+		OPT_END(),
+	};
+	int n = cli_parse(cli, argc, argv, opts);
+	json_t *res;
+	long id;
+	int ret;
+
+	if (n != (clear ? 1 : 2))
+		cli_usage_error(
+			cli,
+			"'target' takes a series id and a topic, or a series id and --auto");
+	id = series_id_arg(cli, argv[0]);
+	strbuf_addf(&path, "/api/v1/series/%ld/target", id);
+	ret = cli_post(cli, path.buf,
+		       json_pack("{s:s?}", "topic", clear ? NULL : argv[1]),
+		       &res);
+	strbuf_release(&path);
+	if (ret != CLI_OK)
+		return ret;
+	if (json)
+		return cli_print_reply(cli);
+	printf("series %ld: ", id);
+	print_target("target ", json_object_get(res, "target"));
+	return CLI_OK;
+}
+
 int cmd_state(struct cli *cli, int argc, const char **argv)
 {
 	static const char *const states[] = {
@@ -380,6 +440,7 @@ static int print_show(struct cli *cli, json_t *res)
 		       json_int(res, "supersede_held", 0));
 	if (json_is_object(q) && json_is_true(json_object_get(q, "queued"))) {
 		fmt_wait(&sb, json_object_get(q, "wait"));
+		print_target("target:   ", json_object_get(q, "target"));
 		printf("queue:    position %lld, lane %lld: %s\n",
 		       json_int(q, "position", 0), json_int(q, "lane", 0),
 		       json_str(q, "reason"));

@@ -19,6 +19,7 @@ int cmd_cycle(struct cli *cli, int argc, const char **argv);
 int cmd_queue(struct cli *cli, int argc, const char **argv);
 int cmd_bump(struct cli *cli, int argc, const char **argv);
 int cmd_state(struct cli *cli, int argc, const char **argv);
+int cmd_target(struct cli *cli, int argc, const char **argv);
 int cmd_show(struct cli *cli, int argc, const char **argv);
 int cmd_apply(struct cli *cli, int argc, const char **argv);
 int cmd_am(struct cli *cli, int argc, const char **argv);

@@ -79,6 +79,10 @@ static const struct cmd verbs[] = {
 	{ "state", cmd_state,
 	  "state SERIES reviewing|changes-requested|deferred|rejected|new [--json]",
 	  "set the review state of a series" },
+	{ "target", cmd_target,
+	  "target SERIES TOPIC [--json]\n"
+	  "target SERIES --auto [--json]",
+	  "choose the topic a queued series is meant for" },
 	{ "show", cmd_show,
 	  "show SERIES [--range-diff [--topic TOPIC]] [--json]",
 	  "show a series with its place in the queue and its lint findings" },

@@ -14,6 +14,7 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/queue.h"
 #include "lib/strbuf.h"
 
@@ -160,7 +161,9 @@ static int queue_get_one(struct http_request *req, json_t **out,
 
 /*
  * POST /api/v1/series/ID/bump {"to"?, "reason"} and POST
- * /api/v1/series/ID/state {"state"}: the series' queue entry after it.
+ * /api/v1/series/ID/state {"state"}: the series' queue entry after it;
+ * POST /api/v1/series/ID/target {"topic"} (null: the config's guess):
+ * the series' target topic after it (target-job.c).
  * Other POSTs under /api/v1/series/ID/ are not the queue's: 404.
  */
 static int series_post(struct http_request *req, json_t **out,
@@ -178,6 +181,8 @@ static int series_post(struct http_request *req, json_t **out,
 		job = "queue-bump";
 	else if (!strcmp(rest, "/state"))
 		job = "queue-state";
+	else if (!strcmp(rest, "/target"))
+		job = JOB_SERIES_TARGET;
 	else
 		return error_set(err, ERR_NOT_FOUND,
 				 "unknown series action '%s'", req->param);

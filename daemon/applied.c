@@ -34,6 +34,7 @@
 #include "daemon/queue.h"
 #include "daemon/repo.h"
 #include "daemon/store/applied.h"
+#include "daemon/target.h"
 #include "daemon/store/notifications.h"
 #include "daemon/store/series.h"
 #include "daemon/store/topics.h"
@@ -502,6 +503,18 @@ int apply_job_apply(struct job_ctx *ctx, json_t *args, json_t **result,
 			break;
 		}
 		if (!tries) {
+			char *warning = NULL;
+
+			ret = target_check(db, cfg, series_id, topic, force,
+					   &warning, err);
+			if (ret < 0)
+				goto out;
+			if (warning) {
+				log_warn("%s", warning);
+				json_array_append_new(warnings,
+						      json_string(warning));
+				free(warning);
+			}
 			ret = soft_close_check(db, cfg, series_id, topic, force,
 					       warnings, err);
 			if (ret < 0)

@@ -24,7 +24,6 @@
 #include "daemon/check-overlap.h"
 #include "daemon/check.h"
 #include "daemon/config.h"
-#include "daemon/daemon.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/gate-proc.h"
@@ -41,7 +40,6 @@
 #include "daemon/store/series-conflicts.h"
 #include "daemon/store/series.h"
 #include "daemon/store/topics.h"
-#include "daemon/target.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
@@ -683,27 +681,29 @@ out:
 	return ret;
 }
 
-/* The queued series with their targets and the tips of those. */
+/*
+ * The queued series, in queue order, with their target topics (as the
+ * queue's scan recorded them, target.h) and the tips of those.
+ */
 static int load_peers(struct scan *sc, struct strbuf *err)
 {
-	struct store_queue_key *keys = NULL;
+	struct store_queue_entry_list list = { 0 };
 	struct strbuf ids = STRBUF_INIT;
-	size_t nr = 0, i;
+	size_t i;
 	int ret;
 
-	ret = store_queue_keys(sc->ctx->db, &keys, &nr, err);
+	ret = store_queue_entries(sc->ctx->db, 0, 0, -1, &list, err);
 	if (ret < 0)
 		return ret;
-	sc->peers = xcalloc(nr + 1, sizeof(*sc->peers));
+	sc->peers = xcalloc(list.nr + 1, sizeof(*sc->peers));
 	strbuf_addch(&ids, '[');
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < list.nr; i++) {
 		struct check_peer *p = &sc->peers[sc->nr_peers++];
 		struct store_topic t = { 0 };
 
-		p->id = keys[i].series_id;
+		p->id = list.v[i].id;
 		strbuf_addf(&ids, "%s%" PRId64, i ? "," : "", p->id);
-		if (target_of(&the_daemon, p->id, &p->topic, NULL) < 0)
-			p->topic = NULL;
+		p->topic = xstrdup_or_null(list.v[i].target);
 		if (!p->topic ||
 		    store_topic_get(sc->ctx->db, p->topic, &t, NULL) < 0)
 			continue;
@@ -713,7 +713,7 @@ static int load_peers(struct scan *sc, struct strbuf *err)
 		store_topic_release(&t);
 	}
 	strbuf_addch(&ids, ']');
-	free(keys);
+	store_queue_entry_list_release(&list);
 	ret = store_series_conflicts_keep(sc->ctx->db, ids.buf, err);
 	strbuf_release(&ids);
 	return ret;

@@ -42,6 +42,9 @@ static const char *const known_keys[] = { "tree.name",
 					  "topic.*.order",
 					  "topic.*.into-next",
 					  "topic.*.owner",
+					  "topic.*.prefixes",
+					  "topic.*.paths",
+					  "tree.default-topic",
 					  "next.on-conflict",
 					  "next.push",
 					  "next.debounce",
@@ -900,6 +903,13 @@ static int config_check(struct config *cfg, struct strbuf *err)
 					    "topic '%s' is the next branch itself",
 					    t->name);
 	}
+	v = config_get(cfg, "tree.default-topic");
+	for (i = 0; v && i < cfg->nr_topics; i++)
+		if (!strcmp(cfg->topics[i].name, v))
+			break;
+	if (v && i == cfg->nr_topics)
+		return config_error(cfg, err, "tree.default-topic",
+				    "'%s' is not a topic of the tree", v);
 	/* qsort() wants a non-NULL array even for no elements. */
 	if (cfg->nr_topics)
 		qsort(cfg->topics, cfg->nr_topics, sizeof(*cfg->topics),

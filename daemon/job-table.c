@@ -15,6 +15,7 @@
 #include "daemon/job-table.h"
 #include "daemon/jobs.h"
 #include "daemon/merge-fix.h"
+#include "daemon/target-job.h"
 #include "daemon/next.h"
 #include "daemon/notify.h"
 #include "daemon/pullreq.h"
@@ -88,6 +89,7 @@ static const struct job_type job_table[] = {
 	  .every_ms = 1000 },
 	{ .name = JOB_QUEUE_BUMP, .run = queue_job_bump },
 	{ .name = JOB_QUEUE_STATE, .run = queue_job_state },
+	{ .name = JOB_SERIES_TARGET, .run = target_job_set },
 	{ .name = JOB_PULL_REQUEST, .run = pullreq_job_pull_request },
 	{ .name = JOB_GATE_RESULT, .run = gate_job_result, .rerun = true },
 	{ .name = JOB_GATE_RESUME,

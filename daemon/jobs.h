@@ -35,6 +35,7 @@
 #define JOB_QUEUE_SCAN "queue-scan"
 #define JOB_QUEUE_BUMP "queue-bump"
 #define JOB_QUEUE_STATE "queue-state"
+#define JOB_SERIES_TARGET "series-target"
 #define JOB_PULL_REQUEST "pull-request"
 #define JOB_GATE_RESULT "gate-result"
 #define JOB_GATE_RESUME "gate-resume"

@@ -23,6 +23,7 @@
 #include "daemon/store/queue.h"
 #include "daemon/store/series.h"
 #include "daemon/repo.h"
+#include "daemon/target.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -289,6 +290,7 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 	struct smail *mails = NULL;
 	struct store_series series = { 0 };
 	struct store_trailer_list reviews = { 0 };
+	struct target target = { 0 };
 	int64_t bump_olane = 0, bump_rank = 0;
 	bool bumped, exists;
 	int64_t root = id, arrival = 0, counts[3] = { 0, 0, 0 };
@@ -445,6 +447,13 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 		key->rank = RANK(arrival, root);
 	}
 
+	/* Where it is meant to go; a guess that fails is no target. */
+	ret = target_guess(sc->db, sc->cfg, id, &target, err);
+	if (ret < 0) {
+		log_warn("queue: series %lld: no target topic: %s",
+			 (long long)id, err->buf);
+		strbuf_reset(err);
+	}
 	{
 		struct store_queue_scan q = {
 			.series_id = id,
@@ -463,11 +472,17 @@ int queue_scan_series(struct queue_scan *sc, int64_t id, struct queue_key *key,
 			.left_state = series.superseded_by == STORE_NONE ?
 					      state :
 					      "superseded",
+			.target = target.topic,
+			.target_source = target.topic ? target_source_name(
+								target.source) :
+							NULL,
+			.target_detail = target.detail,
 		};
 
 		ret = store_queue_put(sc->db, &q, err);
 	}
 out:
+	target_release(&target);
 	store_trailer_list_release(&reviews);
 	store_series_release(&series);
 	free(lp);

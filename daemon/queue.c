@@ -397,6 +397,11 @@ static json_t *entry_row(const struct store_queue_entry *e)
 	json_object_set_new(o, "bump_position",
 			    store_json_int(e->bump_position));
 	json_object_set_new(o, "bump_at", store_json_int(e->bump_at));
+	json_object_set_new(o, "target", store_json_str(e->target));
+	json_object_set_new(o, "target_source",
+			    store_json_str(e->target_source));
+	json_object_set_new(o, "target_detail",
+			    store_json_str(e->target_detail));
 	return o;
 }
 
@@ -409,6 +414,18 @@ static json_t *entry_rows(const struct store_queue_entry_list *list)
 	for (i = 0; i < list->nr; i++)
 		json_array_append_new(rows, entry_row(&list->v[i]));
 	return rows;
+}
+
+/* An entry_row()'s target: {topic, source, detail} or null. */
+static json_t *target_json(const json_t *row)
+{
+	json_t *v = json_object_get(row, "target");
+
+	if (!json_is_string(v))
+		return json_null();
+	return json_pack("{s:O, s:O, s:O}", "topic", v, "source",
+			 json_object_get(row, "target_source"), "detail",
+			 json_object_get(row, "target_detail"));
 }
 
 /* Turn an entry_row() into the API's entry; with the lock held. */
@@ -453,6 +470,9 @@ static void entry_finish_locked(json_t *row, time_t now,
 	json_object_del(row, "bump_at");
 	json_object_del(row, "olane");
 	json_object_del(row, "rank");
+	json_object_set_new(row, "target", target_json(row));
+	json_object_del(row, "target_source");
+	json_object_del(row, "target_detail");
 	json_object_set_new(row, "wait",
 			    pos ? wait_locked(pos, olane, tp) : json_null());
 }
@@ -740,7 +760,7 @@ static void frag_fill_locked(const json_t *row)
 		json_object_set(head, head_keys[i], v);
 	}
 	v = json_object_get(row, "bump_reason");
-	tail = json_pack("{s:{s:O, s:O, s:O}, s:o}", "lint", "errors",
+	tail = json_pack("{s:{s:O, s:O, s:O}, s:o, s:o}", "lint", "errors",
 			 json_object_get(row, "lint_errors"), "warnings",
 			 json_object_get(row, "lint_warnings"), "infos",
 			 json_object_get(row, "lint_infos"), "bump",
@@ -750,7 +770,8 @@ static void frag_fill_locked(const json_t *row)
 							   "bump_position"),
 					   "at",
 					   json_object_get(row, "bump_at")) :
-				 json_null());
+				 json_null(),
+			 "target", target_json(row));
 	h = json_members(head, &f->head_len);
 	t = json_members(tail, &f->tail_len);
 	free(f->text);

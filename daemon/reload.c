@@ -11,6 +11,8 @@
 #include "daemon/daemon.h"
 #include "daemon/engine.h"
 #include "daemon/reload.h"
+#include "daemon/target.h"
+#include "daemon/target-job.h"
 #include "daemon/topic.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
@@ -19,6 +21,7 @@
 int reload_job_reload(struct job_ctx *ctx, json_t *args, json_t **result,
 		      struct strbuf *err)
 {
+	struct strbuf targets = STRBUF_INIT;
 	struct config *cfg;
 	int rc;
 
@@ -36,8 +39,11 @@ int reload_job_reload(struct job_ctx *ctx, json_t *args, json_t **result,
 		log_warn("tree.repo changed to '%s': takes effect only at the "
 			 "next start",
 			 cfg->repo);
+	target_config_key(ctx->config, &targets);
 	daemon_config_replace(cfg);
 	ctx->config = daemon_config_engine();
+	target_config_reloaded(ctx->db, targets.buf, ctx->config);
+	strbuf_release(&targets);
 	rc = topic_sync(ctx, "reload", err);
 	if (!rc) {
 		log_info("reloaded %s", the_daemon.config_path);

@@ -50,3 +50,11 @@ refs()
 {
 	git --git-dir="$T/src.git" for-each-ref --format='%(refname) %(objectname)'
 }
+
+# check_config LINE...: gate_config with the [gate] lines given, and t1
+# as [tree] default-topic, the target of the tests' series.
+check_config()
+{
+	gate_config "$@" &&
+	printf '[tree]\n\tdefault-topic = t1\n' >>"$T/cthulhu.conf"
+}

@@ -10,7 +10,7 @@
 test_init
 
 gate_tree t1 t2
-gate_config '	command = make -s' '	timeout = 120'
+check_config '	command = make -s' '	timeout = 120'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with a gate" || done_testing
 check "next is built and gated" wait_for 120 settled

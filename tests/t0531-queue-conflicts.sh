@@ -14,7 +14,7 @@ gate_tree t1 t2
 # t2 changes what main() returns
 (cd "$T/src" && git checkout -q t2 && sed -i 's/return 0;/return 7;/' main.c &&
  git commit -q -am 't2: Return 7' && git push -q origin t2 && git checkout -q master)
-gate_config '	command = make -s' '	timeout = 120'
+check_config '	command = make -s' '	timeout = 120'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with a gate" || done_testing
 check "next is built and gated" wait_for 120 settled

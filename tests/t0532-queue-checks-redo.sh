@@ -11,7 +11,7 @@
 test_init
 
 gate_tree t1 t2
-gate_config "	command = \"if [ -e '$T/hold' ]; then setsid sleep 3001 & echo \$! >'$T/sid.pid'; touch '$T/held'; while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\"" \
+check_config "	command = \"if [ -e '$T/hold' ]; then setsid sleep 3001 & echo \$! >'$T/sid.pid'; touch '$T/held'; while [ ! -e '$T/go' ]; do sleep 0.1; done; fi; make -s\"" \
 	'	timeout = 120'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with a gate" || done_testing

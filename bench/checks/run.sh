@@ -113,6 +113,7 @@ write_conf()
 		printf '[watch]\n\tpoll = 1\n[next]\n\tdebounce = 100\n'
 		printf '[gate]\n\tcommand = make -s -B\n\ttimeout = 600\n'
 		printf '[check]\n\tjobs = %s\n' "$JOBS"
+		printf '[tree]\n\tdefault-topic = t1\n'
 		n=1
 		while [ $n -le $NTOPICS ]; do
 			printf '[topic "t%d"]\n\torder = %d\n' $n $n

@@ -12,14 +12,15 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
-#define ENTRY_COLUMNS                                                            \
-	"q.series_id AS id, q.queued, q.lane, q.reason, q.arrival, "             \
-	"q.olane, q.rank, q.lint_errors, q.lint_warnings, q.lint_infos, "        \
-	"q.left_at, q.left_state, s.state, s.subject, s.name, "                  \
-	"s.author_name, s.author_email, s.version, s.total, "                    \
-	"(SELECT count(*) FROM patches p WHERE p.series_id = s.id) AS patches, " \
-	"s.supersede_held, "                                                     \
-	"b.reason AS bump_reason, b.position AS bump_position, b.at AS bump_at "
+#define ENTRY_COLUMNS                                                             \
+	"q.series_id AS id, q.queued, q.lane, q.reason, q.arrival, "              \
+	"q.olane, q.rank, q.lint_errors, q.lint_warnings, q.lint_infos, "         \
+	"q.left_at, q.left_state, s.state, s.subject, s.name, "                   \
+	"s.author_name, s.author_email, s.version, s.total, "                     \
+	"(SELECT count(*) FROM patches p WHERE p.series_id = s.id) AS patches, "  \
+	"s.supersede_held, "                                                      \
+	"b.reason AS bump_reason, b.position AS bump_position, b.at AS bump_at, " \
+	"q.target, q.target_source, q.target_detail "
 #define ENTRY_FROM                                          \
 	"FROM queue q JOIN series s ON s.id = q.series_id " \
 	"LEFT JOIN queue_bumps b ON b.root_id = q.root_id "
@@ -34,6 +35,9 @@ void store_queue_entry_release(struct store_queue_entry *e)
 	free(e->author_name);
 	free(e->author_email);
 	free(e->bump_reason);
+	free(e->target);
+	free(e->target_source);
+	free(e->target_detail);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -166,6 +170,9 @@ static void entry_from_row(struct db_row *row, struct store_queue_entry *e)
 	e->bump_reason = db_col_strdup(row, 21);
 	e->bump_position = col_int(row, 22);
 	e->bump_at = col_int(row, 23);
+	e->target = db_col_strdup(row, 24);
+	e->target_source = db_col_strdup(row, 25);
+	e->target_detail = db_col_strdup(row, 26);
 }
 
 struct entries_read {
@@ -397,9 +404,11 @@ int store_queue_put(struct db *db, const struct store_queue_scan *q,
 		       "INSERT INTO queue (series_id, root_id, queued, lane, "
 		       "sublane, reason, arrival, olane, rank, lint_errors, "
 		       "lint_warnings, lint_infos, entered_at, left_at, "
-		       "left_state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		       "left_state, updated_at, target, target_source, "
+		       "target_detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 		       "?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?3 THEN NULL "
-		       "ELSE ?13 END, CASE WHEN ?3 THEN NULL ELSE ?14 END, ?13) "
+		       "ELSE ?13 END, CASE WHEN ?3 THEN NULL ELSE ?14 END, ?13, "
+		       "?15, ?16, ?17) "
 		       "ON CONFLICT (series_id) DO UPDATE SET root_id = ?2, "
 		       "queued = ?3, lane = ?4, sublane = ?5, reason = ?6, "
 		       "arrival = ?7, olane = ?8, rank = ?9, lint_errors = ?10, "
@@ -409,11 +418,21 @@ int store_queue_put(struct db *db, const struct store_queue_scan *q,
 		       "left_at = CASE WHEN ?3 THEN NULL WHEN queued THEN ?13 "
 		       "ELSE left_at END, "
 		       "left_state = CASE WHEN ?3 THEN NULL ELSE ?14 END, "
-		       "updated_at = ?13",
-		       "iidddtidiiiiit", q->series_id, q->root_id,
+		       "updated_at = ?13, target = ?15, target_source = ?16, "
+		       "target_detail = ?17",
+		       "iidddtidiiiiitttt", q->series_id, q->root_id,
 		       (int)q->queued, q->lane, q->sublane, q->reason,
 		       q->arrival, q->olane, q->rank, q->lint_errors,
-		       q->lint_warnings, q->lint_infos, q->at, q->left_state);
+		       q->lint_warnings, q->lint_infos, q->at, q->left_state,
+		       q->target, q->target_source, q->target_detail);
+}
+
+int store_queue_dirty_all(struct db *db, struct strbuf *err)
+{
+	return db_exec(db, err,
+		       "INSERT OR IGNORE INTO queue_dirty (series_id) "
+		       "SELECT series_id FROM queue WHERE queued",
+		       NULL);
 }
 
 int store_queue_drop(struct db *db, int64_t id, struct strbuf *err)

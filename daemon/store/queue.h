@@ -38,6 +38,7 @@ struct store_queue_entry {
 	int64_t version, total, patches, supersede_held;
 	char *bump_reason; /* NULL when not bumped */
 	int64_t bump_position, bump_at;
+	char *target, *target_source, *target_detail; /* NULL for none */
 };
 
 struct store_queue_entry_list {
@@ -131,6 +132,8 @@ struct store_queue_scan {
 	int64_t lint_errors, lint_warnings, lint_infos;
 	int64_t at;
 	const char *left_state; /* why it left, when not queued */
+	/* its target topic (target.h), source and detail; NULL for none */
+	const char *target, *target_source, *target_detail;
 };
 
 /*
@@ -139,6 +142,8 @@ struct store_queue_scan {
  */
 int store_queue_put(struct db *db, const struct store_queue_scan *q,
 		    struct strbuf *err);
+/* Have the next scan look at every queued series again. */
+int store_queue_dirty_all(struct db *db, struct strbuf *err);
 /* A series that is gone leaves the queue. */
 int store_queue_drop(struct db *db, int64_t id, struct strbuf *err);
 /* The key a bump gave the versions of root; *found whether one did. */

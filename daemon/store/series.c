@@ -718,6 +718,41 @@ int store_series_set_state(struct db *db, int64_t id, const char *state,
 	return ret;
 }
 
+int store_series_target(struct db *db, int64_t id, char **topic,
+			struct strbuf *err)
+{
+	json_t *row = NULL;
+	int ret;
+
+	*topic = NULL;
+	ret = db_query_row(db, &row, err,
+			   "SELECT target_topic FROM series WHERE id = ?", "i",
+			   id);
+	if (ret < 0 || !row)
+		return ret;
+	*topic = row_strdup(row, "target_topic");
+	json_decref(row);
+	return 0;
+}
+
+int store_series_set_target(struct db *db, int64_t id, const char *topic,
+			    int64_t at, struct strbuf *err)
+{
+	int ret;
+
+	/* updated_at: have the queue's trigger look at the series again */
+	ret = db_exec(db, err,
+		      "UPDATE series SET target_topic = ?, updated_at = ? "
+		      "WHERE id = ?",
+		      "tii", topic, at, id);
+	if (ret < 0)
+		return ret;
+	if (!db_changes(db))
+		return error_set(err, ERR_NOT_FOUND, "unknown series %lld",
+				 (long long)id);
+	return 0;
+}
+
 int store_series_prereqs(struct db *db, int64_t id, char ***ids, size_t *nr,
 			 struct strbuf *err)
 {

@@ -238,6 +238,18 @@ int store_series_supersede(struct db *db, int64_t new_id, int64_t old_id,
  */
 int store_series_set_state(struct db *db, int64_t id, const char *state,
 			   int64_t at, bool *changed, struct strbuf *err);
+/*
+ * The topic the maintainer chose for series id into *topic (a new
+ * string, NULL when none was chosen).
+ */
+int store_series_target(struct db *db, int64_t id, char **topic,
+			struct strbuf *err);
+/*
+ * Choose topic for series id (NULL: none) at at; ERR_NOT_FOUND for no
+ * such series.
+ */
+int store_series_set_target(struct db *db, int64_t id, const char *topic,
+			    int64_t at, struct strbuf *err);
 
 /*
  * The mail the notifications of series id answer: its cover letter's
