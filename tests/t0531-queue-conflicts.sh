@@ -2,7 +2,8 @@
 # Conflicts a queued series meets before it is applied: two series that
 # change the same line of a topic's file are listed on each other (each
 # applies alone, not after the other), one that changes other files is on
-# neither; a series whose topic, with it, conflicts with another topic
+# neither, and two for different topics that change the same lines are
+# listed too; a series whose topic, with it, conflicts with another topic
 # in next fails the merge check naming that topic and the file, as git
 # merge-tree does, and is not gated.  Through sql, the series API and
 # cthulhu show.
@@ -15,6 +16,7 @@ gate_tree t1 t2
 (cd "$T/src" && git checkout -q t2 && sed -i 's/return 0;/return 7;/' main.c &&
  git commit -q -am 't2: Return 7' && git push -q origin t2 && git checkout -q master)
 check_config '	command = make -s' '	timeout = 120'
+printf '[topic "t2"]\n\tprefixes = t2:\n' >>"$T/cthulhu.conf"
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with a gate" || done_testing
 check "next is built and gated" wait_for 120 settled
@@ -24,7 +26,9 @@ check_series twenty t1 'sed -i "s/return 1;/return 20;/" t1.c && git commit -q -
 check_series other t1 'printf "int other(void)\n{\n\treturn 3;\n}\n" >other.c
 	git add other.c && git commit -q -m "t1: Add other()"'
 check_series five t1 'sed -i "s/return 0;/return 5;/" main.c && git commit -q -am "t1: Return 5 from main"'
-for s in ten twenty other five; do
+# for t2 (its prefix), the same line of main.c as 'five'
+check_series eight t2 'sed -i "s/return 7;/return 8;/" main.c && git commit -q -am "t2: Return 8 from main"'
+for s in ten twenty other five eight; do
 	run submit "$T/$s.mbox"
 	is "$rc" 0 "series $s is submitted"
 done
@@ -32,7 +36,8 @@ ten=$(series_of 'Return 10')
 twenty=$(series_of 'Return 20')
 other=$(series_of 'Add other()')
 five=$(series_of 'Return 5 from main')
-for s in $ten $twenty $other $five; do
+eight=$(series_of 'Return 8 from main')
+for s in $ten $twenty $other $five $eight; do
 	check "series $s is checked" wait_for 120 checked $s
 done
 
@@ -80,4 +85,14 @@ is "$(cat "$T/mt.rc")" 1 "git merge-tree finds the conflict too"
 check "in main.c" grep -qx main.c "$T/mt.out"
 is "$(check_state $other merge) $(check_state $other gate)" "success success" \
 	"the series on another file merges and builds"
+
+# series for two topics that change the same line
+like "$(check_col $eight apply inputs)" "topic t2 at $(rev t2)" "'eight' is for t2, by its prefix"
+is "$(check_state $eight apply) $(check_state $eight merge) $(check_state $eight gate)" \
+	"success success success" "and applies, merges and builds"
+is "$(sql "SELECT other_id || ' ' || how || ' ' || path FROM series_conflicts WHERE series_id = $eight")" \
+	"$five lines main.c" "it changes the same lines of main.c as 'five'"
+run show "$five"
+like "$out" "conflicts with series $eight by Sam Sender in main.c \(both change the same lines\)" \
+	"cthulhu show says so"
 done_testing
