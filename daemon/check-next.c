@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/check-next.h"
+#include "daemon/merge-fix.h"
 #include "daemon/merge.h"
 #include "daemon/resolve.h"
 #include "daemon/store/builds.h"
@@ -79,6 +80,42 @@ static char *conflicting_topic(struct merge *m, const char *base,
 				return xstrdup(or_empty(t->topic));
 	}
 	return NULL;
+}
+
+/*
+ * Apply the merge-fixes the build applied at topic t's merge to tree (in
+ * place), and add their trailers to msg.  1 when one no longer applies,
+ * with out's paths set; 0, or a negative error.
+ */
+static int apply_build_fixes(struct merge *m, const struct store_build_topic *t,
+			     char *tree, struct strbuf *msg,
+			     struct check_next *out, struct strbuf *err)
+{
+	struct merge_fix *fixes;
+	const struct merge_fix **ptrs;
+	char fixed[MERGE_HEXSZ + 1];
+	size_t i, failed = 0;
+	int ret;
+
+	if (!t->nr_merge_fixes)
+		return 0;
+	fixes = xcalloc(t->nr_merge_fixes, sizeof(*fixes));
+	ptrs = xcalloc(t->nr_merge_fixes, sizeof(*ptrs));
+	for (i = 0; i < t->nr_merge_fixes; i++) {
+		fixes[i].topic = t->topic;
+		snprintf(fixes[i].commit, sizeof(fixes[i].commit), "%s",
+			 t->merge_fixes[i]);
+		ptrs[i] = &fixes[i];
+	}
+	ret = merge_fix_apply(m, tree, ptrs, t->nr_merge_fixes, fixed, &failed,
+			      &out->paths, &out->nr_paths, err);
+	if (!ret) {
+		memcpy(tree, fixed, sizeof(fixed));
+		merge_fix_trailers(msg, t->topic, ptrs, t->nr_merge_fixes);
+	}
+	free(ptrs);
+	free(fixes);
+	return ret;
 }
 
 static void take_conflicts(struct check_next *out, struct merge_result *res)
@@ -174,6 +211,16 @@ int check_next_with(struct merge *m, struct db *db, const struct store_build *b,
 		strbuf_reset(&msg);
 		strbuf_addf(&msg, "Merge branch '%s' into next\n",
 			    or_empty(t->topic));
+		/* the build's merge-fixes of the topic, as next has them */
+		ret = apply_build_fixes(m, t, res.tree, &msg, out, err);
+		if (ret) {
+			merge_result_release(&res);
+			if (ret > 0) {
+				out->with = xstrdup(or_empty(t->topic));
+				ret = 0;
+			}
+			goto out;
+		}
 		parents[0] = head;
 		parents[1] = theirs;
 		ret = merge_write_commit(m, res.tree, parents, 2, msg.buf,

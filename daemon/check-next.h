@@ -16,8 +16,8 @@ struct strbuf;
  * before the series' topic kept as they are, the topic merged at its tip
  * plus the series, and every later topic merged again onto that, as the
  * Cthulhu merge does (next.c): the build's tips (the gate's fallback
- * tips among them), its recorded resolutions, topics that conflicted in
- * the build left out.  Merge commits are written as objects only, with
+ * tips among them), its recorded resolutions and the merge-fixes it
+ * applied, topics that conflicted in the build left out.  Merge commits are written as objects only, with
  * the build's time, so that the same inputs give the same commits and
  * trees; no ref moves.
  */
