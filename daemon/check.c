@@ -71,6 +71,16 @@ struct scan {
 static bool recovered;
 
 /*
+ * What the last scan that found every check final worked from (the
+ * queue, the topics' tips, next's build, the config), NULL when it did
+ * not: a scan that finds the same skips the queue, at most
+ * QUIET_MAX_MS, so that a long queue costs nothing while nothing moves.
+ */
+static char *quiet_key;
+static int64_t quiet_since;
+#define QUIET_MAX_MS 30000
+
+/*
  * The series whose checks are made and final, with what they were made
  * from (the topic's tip, next's build, the gate command): a scan skips
  * them without a query while that holds, so that a long queue costs a
@@ -512,9 +522,12 @@ static int gate_only(struct scan *sc, int64_t id, const char *key,
 	return db_commit(sc->ctx->db, err);
 }
 
-/* Check series peer (one of sc->peers); *worked when anything was redone. */
+/*
+ * Check series peer (one of sc->peers); *worked when anything was
+ * redone, *final when its checks are all made and none is pending.
+ */
 static int check_series(struct scan *sc, const struct check_peer *peer,
-			bool *worked, struct strbuf *err)
+			bool *worked, bool *final, struct strbuf *err)
 {
 	struct db *db = sc->ctx->db;
 	struct store_series s = { 0 };
@@ -531,12 +544,15 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 	int ret = 0;
 
 	*worked = false;
+	*final = false;
 	strbuf_addf(&mkey, "%s %s %" PRId64 " %s %s", or_empty(topic),
 		    peer->tip, sc->have_build ? sc->build.id : 0,
 		    sc->have_build ? or_empty(sc->build.result) : "",
 		    or_empty(sc->command));
-	if (memo_holds(id, mkey.buf))
+	if (memo_holds(id, mkey.buf)) {
+		*final = true;
 		goto out;
+	}
 	ret = store_series_get(db, id, &s, &found, err);
 	if (ret < 0 || !found)
 		goto out;
@@ -556,6 +572,7 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 		if (gate_done(sc, id, key.buf, &pending)) {
 			if (!pending)
 				memo_set(id, mkey.buf);
+			*final = !pending;
 			goto out;
 		}
 		/* only the gate is left: a run that waited for a slot */
@@ -689,7 +706,7 @@ static int load_peers(struct scan *sc, struct strbuf *err)
 {
 	struct store_queue_entry_list list = { 0 };
 	struct strbuf ids = STRBUF_INIT;
-	size_t i;
+	size_t i, k;
 	int ret;
 
 	ret = store_queue_entries(sc->ctx->db, 0, 0, -1, &list, err);
@@ -704,8 +721,18 @@ static int load_peers(struct scan *sc, struct strbuf *err)
 		p->id = list.v[i].id;
 		strbuf_addf(&ids, "%s%" PRId64, i ? "," : "", p->id);
 		p->topic = xstrdup_or_null(list.v[i].target);
-		if (!p->topic ||
-		    store_topic_get(sc->ctx->db, p->topic, &t, NULL) < 0)
+		if (!p->topic)
+			continue;
+		/* the tip of a topic an earlier series has */
+		for (k = 0; k + 1 < sc->nr_peers; k++)
+			if (sc->peers[k].topic &&
+			    !strcmp(sc->peers[k].topic, p->topic))
+				break;
+		if (k + 1 < sc->nr_peers) {
+			memcpy(p->tip, sc->peers[k].tip, sizeof(p->tip));
+			continue;
+		}
+		if (store_topic_get(sc->ctx->db, p->topic, &t, NULL) < 0)
 			continue;
 		if (merge_resolve_commit(sc->m, or_empty(t.branch), p->tip,
 					 NULL) < 0)
@@ -717,6 +744,27 @@ static int load_peers(struct scan *sc, struct strbuf *err)
 	ret = store_series_conflicts_keep(sc->ctx->db, ids.buf, err);
 	strbuf_release(&ids);
 	return ret;
+}
+
+/* What a scan works from, for quiet_key. */
+static int scan_key(struct scan *sc, struct strbuf *out, struct strbuf *err)
+{
+	struct store_topic_list topics = { 0 };
+	size_t i;
+	int ret;
+
+	strbuf_addf(out, "build %" PRId64 " %s; %s; jobs %" PRId64 "; ",
+		    sc->have_build ? sc->build.id : 0,
+		    sc->have_build ? or_empty(sc->build.result) : "",
+		    or_empty(sc->command), sc->jobs);
+	ret = store_topics_list(sc->ctx->db, false, &topics, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < topics.nr; i++)
+		strbuf_addf(out, "%s %s; ", or_empty(topics.v[i].name),
+			    or_empty(topics.v[i].tip));
+	store_topic_list_release(&topics);
+	return store_queue_fingerprint(sc->ctx->db, out, err);
 }
 
 static void scan_release(struct scan *sc)
@@ -740,8 +788,9 @@ int check_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 	struct store_gate_candidate cand = { 0 };
 	struct store_check_run_list running = { 0 };
 	struct scan sc = { 0 };
+	struct strbuf key = STRBUF_INIT;
 	int64_t start = now_ms();
-	bool found = false;
+	bool found = false, all_final = true;
 	size_t i;
 	int ret;
 
@@ -781,17 +830,27 @@ int check_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0)
 		return ret;
 	sc.have_build = found && sc.build.result && *sc.build.result;
+	ret = scan_key(&sc, &key, err);
+	if (ret < 0)
+		goto out;
+	if (quiet_key && !strcmp(quiet_key, key.buf) &&
+	    start - quiet_since < QUIET_MAX_MS)
+		goto out;
+	free(quiet_key);
+	quiet_key = NULL;
 	ret = load_peers(&sc, err);
 	for (i = 0; !ret && i < sc.nr_peers; i++) {
-		bool worked;
+		bool worked, final;
 
 		if (engine_stopping() || engine_others_waiting() ||
 		    now_ms() - start > SCAN_BUDGET_MS) {
 			/* the rest at the next scan, soon */
 			engine_kick(JOB_CHECK_SCAN, NULL, 200);
+			all_final = false;
 			break;
 		}
-		ret = check_series(&sc, &sc.peers[i], &worked, err);
+		ret = check_series(&sc, &sc.peers[i], &worked, &final, err);
+		all_final &= final;
 		if (ret < 0) {
 			/* one series that cannot be checked stops no other */
 			log_warn("check: series %" PRId64 ": %s",
@@ -800,9 +859,15 @@ int check_job_scan(struct job_ctx *ctx, json_t *args, json_t **result,
 			ret = 0;
 		}
 	}
+	if (!ret && all_final) {
+		quiet_key = strbuf_detach(&key, NULL);
+		quiet_since = start;
+	}
 	if (!ret && (sc.checked || sc.runs_started))
 		*result = json_pack("{s:i, s:i}", "checked", (int)sc.checked,
 				    "runs", (int)sc.runs_started);
+out:
+	strbuf_release(&key);
 	scan_release(&sc);
 	return ret;
 }
@@ -829,6 +894,8 @@ int check_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (ret < 0 || !found || strcmp(or_empty(r.state), "running"))
 		goto out;
 	log_info("check: gate run %" PRId64 " %s", id, state);
+	free(quiet_key);
+	quiet_key = NULL;
 	if (!strcmp(state, "cancelled"))
 		ret = store_check_run_forget(ctx->db, id, err);
 	else

@@ -499,3 +499,14 @@ int store_lint_add(struct db *db, int64_t series_id, int64_t patch_id,
 		       "message) VALUES (?, NULL, ?, ?, ?)",
 		       "ittt", series_id, rule, severity, message);
 }
+
+int store_queue_fingerprint(struct db *db, struct strbuf *out,
+			    struct strbuf *err)
+{
+	return db_query_blob(
+		db, out, err,
+		"SELECT count(*) || ':' || total(series_id) || ':' || "
+		"total(updated_at) || ':' || total(olane * 7 + rank) || ':' || "
+		"total(length(coalesce(target, ''))) FROM queue WHERE queued",
+		NULL);
+}

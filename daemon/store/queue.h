@@ -159,4 +159,13 @@ int store_lint_add(struct db *db, int64_t series_id, int64_t patch_id,
 		   const char *rule, const char *severity, const char *message,
 		   struct strbuf *err);
 
+/*
+ * A text that changes when the queued series, their order or their
+ * targets change (rows queued, their ids and update times), appended to
+ * out: the speculative checks skip a scan while it and the rest they
+ * depend on hold.
+ */
+int store_queue_fingerprint(struct db *db, struct strbuf *out,
+			    struct strbuf *err);
+
 #endif
