@@ -3,7 +3,8 @@
 # that builds passes apply, merge and gate; one that breaks the build
 # fails the gate with the compiler's error in its log; one that does not
 # apply fails apply naming the patch and the file, and the rest is not
-# tried.  No ref moves while they run; read through sql, the series API
+# tried.  The next gated is next's merges, merge-fixes included, with the
+# series.  No ref moves while they run; read through sql, the series API
 # and cthulhu show.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-check.sh"
@@ -14,6 +15,14 @@ check_config '	command = make -s' '	timeout = 120'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with a gate" || done_testing
 check "next is built and gated" wait_for 120 settled
+# a merge-fix of t2 (a file of its own): next's merge of t2 has it
+fix=$(cd "$T/src" && git checkout -q --detach origin/t2 && echo fixed >fix.txt &&
+	git add fix.txt && git commit -q -m 'fix: Add fix.txt' && git rev-parse HEAD &&
+	git push -q origin HEAD:refs/scratch/fix && git checkout -q master)
+cth merge-fix record t2 "$fix" >/dev/null
+ok "a merge-fix of t2 is recorded"
+with_fix() { settled && git --git-dir="$T/src.git" log -1 --format=%b next | grep -qx "Merge-fix: $fix"; }
+check "and next is made with it" wait_for 120 with_fix
 
 check_series good t1 'printf "int good(void)\n{\n\treturn 2;\n}\n" >good.c
 	git add good.c && git commit -q -m "t1: Add good()"'
@@ -56,6 +65,11 @@ is "$(git --git-dir="$T/src.git" show "$commit:t2.c" | grep -c 'int t2')" 1 \
 check "and it builds" builds "$commit"
 is "$(git --git-dir="$T/src.git" log --format=%s -1 "$commit")" "Merge branch 't2' into next" \
 	"the last merge is t2's, as in next"
+is "$(git --git-dir="$T/src.git" log --format=%b -1 "$commit")" "Merge-fix: $fix" \
+	"with t2's merge-fix"
+is "$(git --git-dir="$T/src.git" show "$commit:fix.txt")" fixed "whose change it has"
+is "$(git --git-dir="$T/src.git" diff --name-only next "$commit")" good.c \
+	"git: it is next with the series' file and nothing else"
 
 is "$(check_state "$broken" apply) $(check_state "$broken" merge) $(check_state "$broken" gate)" \
 	"success success fail" "the broken series applies and merges, and fails the gate"
