@@ -78,6 +78,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "notify.applied-template",
 					  "notify.dropped-template",
 					  "notify.sha1-changed-template",
+					  "notify.check-failed-template",
+					  "check.notify-author",
 					  NULL };
 
 static bool key_is_known(const char *key)
@@ -638,12 +640,17 @@ static int config_check_notify(struct config *cfg, struct strbuf *err)
 		"notify.applied-template",
 		"notify.dropped-template",
 		"notify.sha1-changed-template",
+		"notify.check-failed-template",
 	};
 	struct strbuf why = STRBUF_INIT;
+	bool b;
 	const char *v;
 	size_t i;
 	int ret = 0;
 
+	ret = config_get_bool(cfg, "check.notify-author", false, &b, err);
+	if (ret)
+		return ret;
 	v = config_get(cfg, "notify.commit-url");
 	if (v && *v && !commit_url_valid(v))
 		return config_error(

@@ -42,5 +42,6 @@
 #define JOB_GATE_CHECK "gate-check"
 #define JOB_COOKING_MAIL "cooking-mail"
 #define JOB_COOKING_CHECK "cooking-check"
+#define JOB_CHECK_POST "check-post"
 
 #endif
