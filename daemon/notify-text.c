@@ -303,6 +303,7 @@ int notify_text_check_failed(const struct config *cfg, json_t *info,
 	json_t *vars = common_vars(cfg, info);
 	const char *url = jstr(info, "target_url");
 	const char *log = jstr(info, "log");
+	const char *p, *eol;
 	int ret;
 
 	json_object_set_new(vars, "context",
@@ -320,9 +321,11 @@ int notify_text_check_failed(const struct config *cfg, json_t *info,
 	strbuf_addf(body, "The check '%s' of your series failed in tree %s",
 		    jstr(info, "context"),
 		    cfg->tree_name ? cfg->tree_name : "");
-	strbuf_addstr(body, *jstr(info, "description") ? ":\n\n    " : ".\n");
-	if (*jstr(info, "description"))
-		strbuf_addf(body, "%s\n", jstr(info, "description"));
+	strbuf_addstr(body, *jstr(info, "description") ? ":\n\n" : ".\n");
+	for (p = jstr(info, "description"); *p; p = *eol ? eol + 1 : eol) {
+		eol = strchrnul(p, '\n');
+		strbuf_addf(body, "    %.*s\n", (int)(eol - p), p);
+	}
 	if (*url)
 		strbuf_addf(body, "\nDetails: %s\n", url);
 	if (*log) {
