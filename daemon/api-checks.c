@@ -5,7 +5,8 @@
  *   GET  /api/v1/series/ID/checks   {"series", "check", "checks": [...]}
  *   POST /api/v1/series/ID/checks   {state, context, description?,
  *        target_url?, log?} as JSON or as a form
- *        (application/x-www-form-urlencoded, as patchwork takes it):
+ *        (application/x-www-form-urlencoded, as patchwork takes it;
+ *        a body that begins with '{' is JSON whatever its type):
  *        record an outside CI's check (201, the check)
  * GET /api/v1/series/ID has them too (api-series.c).  Recording runs as
  * the "check-post" job (daemon/check-post.c).
@@ -121,6 +122,16 @@ fail:
 	return NULL;
 }
 
+/* Whether the body begins, after blanks, with a JSON object. */
+static bool looks_like_json(const struct http_request *req)
+{
+	size_t i = 0;
+
+	while (i < req->body_len && strchr(" \t\r\n", req->body[i]))
+		i++;
+	return i < req->body_len && req->body[i] == '{';
+}
+
 static int checks_get(struct http_request *req, json_t **out,
 		      struct strbuf *err)
 {
@@ -148,8 +159,14 @@ static int checks_post(struct http_request *req, json_t **out,
 	ret = checks_param(req->param, &id, err);
 	if (ret < 0)
 		return ret;
-	if (type && !strncasecmp(type, "application/x-www-form-urlencoded",
-				 strlen("application/x-www-form-urlencoded")))
+	/*
+	 * curl -d sends JSON as a form unless told otherwise: a form's
+	 * first field never begins with '{'.
+	 */
+	if (type &&
+	    !strncasecmp(type, "application/x-www-form-urlencoded",
+			 strlen("application/x-www-form-urlencoded")) &&
+	    !looks_like_json(req))
 		body = form_body(req, err);
 	else
 		body = http_json_body(req, err);

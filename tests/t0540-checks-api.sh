@@ -73,6 +73,13 @@ is "$status" 201 "a form-encoded check: 201"
 jq_is '.description' '3 new warnings & a note' "its fields are decoded"
 http_req GET "unix:/api/v1/series/$s1"
 jq_is '.check' warning "success and warning: warning"
+# curl -d sends JSON as a form when not told otherwise: still JSON.
+status=$(curl -sS -o "$T/http.out" -w '%{http_code}' --unix-socket "$CTHULHU_SOCKET" \
+	-d '{"state":"success","context":"ci-plain-d"}' \
+	"http://localhost/api/v1/series/$s1/checks")
+body=$(cat "$T/http.out")
+is "$status" 201 "JSON sent by curl -d without a Content-Type: 201"
+jq_is '.context' ci-plain-d "read as JSON"
 
 post_check "$s1" '{"state":"pending","context":"ci-boot"}'
 is "$status" 201 "a pending check: 201"
@@ -84,12 +91,12 @@ is "$(sql "SELECT count(*) FROM checks WHERE series_id = $s1 AND context = 'ci-b
 	"it replaced the pending one"
 http_req GET "unix:/api/v1/series/$s1"
 jq_is '.check' fail "with a failure: fail"
-jq_is '[.checks[].context] | join(",")' "ci-boot,ci-build,ci-sparse" "three checks, by context"
+jq_is '[.checks[].context] | join(",")' "ci-boot,ci-build,ci-plain-d,ci-sparse" "four checks, by context"
 
 http_req GET "$URL/api/v1/series/$s1/checks"
 is "$status" 200 "GET .../checks over TCP"
 jq_is '.series' "$s1" "names the series"
-jq_is '.check + " " + ([.checks[].state] | join(","))' "fail fail,success,warning" \
+jq_is '.check + " " + ([.checks[].state] | join(","))' "fail fail,success,success,warning" \
 	"and lists the checks with the combined state"
 
 # Only pending ones: pending.  None: pending (patchwork's rule).
