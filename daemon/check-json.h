@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "lib/strbuf.h"
+
 struct db;
 struct store_check;
 struct store_check_list;
@@ -27,14 +29,24 @@ json_t *checks_json(const struct store_check_list *list);
 const char *checks_combined(const struct store_check_list *list);
 
 /*
- * The summary of series id's checks for the queue, appended to out as
- * JSON text: {"state" (checks_combined()), "total", "success", "fail",
- * "warning", "pending"}, the last three the contexts in that state.
- * list holds the checks of many series, sorted by series
- * (store_check_states_of()).
+ * The summaries of the checks of many series, for the queue: each
+ * {"state" (checks_combined()), "total", "success", "fail", "warning",
+ * "pending"}, the last three the contexts in that state, as JSON text.
  */
-void checks_summary_text(struct strbuf *out,
-			 const struct store_check_list *list, int64_t id);
+struct checks_summaries {
+	int64_t *ids; /* ascending */
+	size_t *start, *len;
+	size_t nr, alloc;
+	struct strbuf text;
+};
+
+/* Read the summaries of the series in ids (a JSON array, "[1,2]"). */
+int checks_summaries_load(struct db *db, const char *ids,
+			  struct checks_summaries *out, struct strbuf *err);
+void checks_summaries_release(struct checks_summaries *s);
+/* Append the summary of series id (one of no checks when it has none). */
+void checks_summary_text(struct strbuf *out, const struct checks_summaries *s,
+			 int64_t id);
 
 /*
  * Add "checks" (checks_json()) and "check" (checks_combined()) of series

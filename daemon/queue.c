@@ -27,7 +27,6 @@
 #include "lib/log.h"
 #include "daemon/queue-scan.h"
 #include "daemon/queue.h"
-#include "daemon/store/checks.h"
 #include "daemon/store/queue.h"
 #include "daemon/store/row.h"
 #include "daemon/store/series.h"
@@ -825,7 +824,7 @@ static int frags_load_locked(struct db *db, const size_t *sel, size_t nr,
  * summaries); read with the lock held, as frags_load_locked() does.
  */
 static int checks_load(struct db *db, const size_t *sel, size_t nr,
-		       struct store_check_list *out, struct strbuf *err)
+		       struct checks_summaries *out, struct strbuf *err)
 {
 	struct strbuf ids = STRBUF_INIT;
 	size_t i;
@@ -836,7 +835,7 @@ static int checks_load(struct db *db, const size_t *sel, size_t nr,
 		strbuf_addf(&ids, "%s%lld", i ? "," : "",
 			    (long long)qi.v[sel[i]].id);
 	strbuf_addch(&ids, ']');
-	ret = store_check_states_of(db, ids.buf, out, err);
+	ret = checks_summaries_load(db, ids.buf, out, err);
 	strbuf_release(&ids);
 	return ret;
 }
@@ -844,7 +843,7 @@ static int checks_load(struct db *db, const size_t *sel, size_t nr,
 int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 		    const json_t *extra, struct strbuf *out, struct strbuf *err)
 {
-	struct store_check_list checks = { 0 };
+	struct checks_summaries checks = { .text = STRBUF_INIT };
 	struct strbuf basis = STRBUF_INIT;
 	size_t starts[NR_LANES + 2], *sel = NULL, nr = 0, i, size = 0;
 	time_t now = time(NULL);
@@ -936,7 +935,7 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 out_unlock:
 	pthread_mutex_unlock(&qi.lock);
 out:
-	store_check_list_release(&checks);
+	checks_summaries_release(&checks);
 	strbuf_release(&basis);
 	free(sel);
 	return ret;

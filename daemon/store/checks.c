@@ -10,7 +10,6 @@
 #include "daemon/store/checks.h"
 #include "daemon/store/row.h"
 #include "lib/strbuf.h"
-#include "lib/xalloc.h"
 
 #define CHECK_SELECT                                                      \
 	"SELECT id, series_id, context, state, description, target_url, " \
@@ -143,44 +142,34 @@ int store_check_forget(struct db *db, int64_t series_id, const char *context,
 }
 
 struct states_read {
-	struct store_check_list *out;
-	size_t alloc;
+	int (*fn)(const struct store_check *c, void *data);
+	void *data;
 };
 
 static int state_row(struct db_row *row, void *data)
 {
 	struct states_read *sr = data;
-	struct store_check *c;
-
-	if (sr->out->nr == sr->alloc) {
-		sr->alloc = sr->alloc ? 2 * sr->alloc : 16;
-		sr->out->v =
-			xrealloc(sr->out->v, sr->alloc * sizeof(*sr->out->v));
-	}
-	c = &sr->out->v[sr->out->nr++];
-	memset(c, 0, sizeof(*c));
-	c->series_id = db_col_int(row, 0);
-	c->context = db_col_strdup(row, 1);
-	c->state = db_col_strdup(row, 2);
-	return 0;
-}
-
-int store_check_states_of(struct db *db, const char *ids,
-			  struct store_check_list *out, struct strbuf *err)
-{
-	struct states_read sr = { out, 0 };
+	struct store_check c = { 0 };
 	int ret;
 
-	out->v = NULL;
-	out->nr = 0;
-	ret = db_query_each(db, err, state_row, &sr,
-			    "SELECT series_id, context, state FROM checks "
-			    "WHERE series_id IN (SELECT value FROM json_each(?))"
-			    " ORDER BY series_id, origin <> 'cthulhu', context",
-			    "t", ids);
-	if (ret) {
-		store_check_list_release(out);
-		return ret < 0 ? ret : -EIO;
-	}
-	return 0;
+	c.series_id = db_col_int(row, 0);
+	c.context = db_col_strdup(row, 1);
+	c.state = db_col_strdup(row, 2);
+	ret = sr->fn(&c, sr->data);
+	store_check_release(&c);
+	return ret;
+}
+
+int store_check_states_each(struct db *db, const char *ids,
+			    int (*fn)(const struct store_check *c, void *data),
+			    void *data, struct strbuf *err)
+{
+	struct states_read sr = { fn, data };
+
+	return db_query_each(db, err, state_row, &sr,
+			     "SELECT series_id, context, state FROM checks "
+			     "WHERE series_id IN "
+			     "(SELECT value FROM json_each(?)) "
+			     "ORDER BY series_id, context",
+			     "t", ids);
 }
