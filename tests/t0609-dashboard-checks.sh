@@ -101,6 +101,14 @@ is "$reply" 2 "the open checks stay open across the redraw"
 browser eval "($cell)($s1).querySelector('details').open"
 is "$reply" false "and the closed ones closed"
 
+# A check posted while the page is open shows without a reload.
+browser eval "window.cthulhuTestMarker = 'checks'"
+cth check "$s4" ci-build fail --description 'late failure' >/dev/null
+bcheck "a check posted with the CLI shows on the open page" wait 20000 \
+	"($cell)($s4).querySelector('.check-mark') && ($cell)($s4).querySelector('.check-mark').textContent === '✗'"
+browser eval "window.cthulhuTestMarker"
+is "$reply" '"checks"' "the page was not reloaded"
+
 # The series page lists them too.
 bcheck "the failing series' page loads" goto "$url/#/series/$s2"
 bcheck "it lists its checks" wait 20000 \
