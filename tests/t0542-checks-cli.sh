@@ -72,6 +72,12 @@ run queue --json
 is "$(printf '%s' "$out" | jq -r ".queue[] | select(.id == $s2) | .checks.state + \" \" + (.checks.fail | join(\",\"))")" \
 	"fail ci-boot" "queue --json has each series' checks"
 
+run check "$s3" ci-json pending --json
+is "$(printf '%s' "$out" | jq -r '.context + " " + .state + " " + .origin')" \
+	"ci-json pending api" "check --json prints the API's answer"
+run help check
+like "$out" 'check .*SERIES CONTEXT STATE' "cthulhu help check gives its usage"
+
 # Refusals: the daemon's message, exit 1; usage errors exit 2.
 run check "$s1" gate fail
 is "$rc" 1 "a reserved context: exit 1"
@@ -97,5 +103,5 @@ like "$err" "Authorization: Bearer" "saying a token is needed"
 is "$(nr_checks)" "$before" "and nothing was written"
 run --url "$URL" --token-file "$T/state/token" check "$s3" ci-build success
 is "$rc" 0 "with --token-file it is recorded"
-is "$(queue_checks "$s3")" "1/1 ok" "and shown in the queue"
+is "$(queue_checks "$s3")" "1/2 ok" "and shown in the queue"
 done_testing
