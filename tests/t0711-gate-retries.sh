@@ -1,0 +1,139 @@
+#!/bin/sh
+# [gate] retries: a gate command that fails at random (a seeded
+# generator, so every run of the test fails the same runs) does not eject
+# a good topic: each failing run is run again, up to retries times, and
+# the run that passes on a retry is recorded as flaky, with every attempt
+# and its log, and shown by `cthulhu gate`, --json and the API.  A topic
+# that really breaks the build is still ejected, after retries + 1 runs
+# of each failing probe.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-gate.sh"
+test_init
+
+retries=3
+gate_tree t1 t2 t3
+flaky_gate
+gate_config "	command = '$T/flaky-gate'" '	timeout = 120' \
+	"	retries = $retries"
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts with [gate] retries"
+check "the first candidate passes" wait_for 60 settled
+check "next is published" wait_for 60 next_is \
+	"$(sql "SELECT commit_sha FROM gate_candidates WHERE state = 'passed' ORDER BY id DESC LIMIT 1")"
+cth gate >"$T/gate.out"
+like "$(head -1 "$T/gate.out")" ", 3 retries, re-probe before ejecting$" \
+	"cthulhu gate shows the retries, and the re-probe they turn on"
+api GET /api/v1/next/gate
+is "$(jget "$body" '$.retries') $(jget "$body" '$.reprobe')" "$retries 1" \
+	"so does the API"
+
+# The seed: the first whose first draw fails and whose first pass comes
+# within the retries, found with the generator the gate command uses.
+rate=0.5 seed=0 first_pass=0
+while [ "$first_pass" = 0 ] && [ "$seed" -lt 1000 ]; do
+	seed=$((seed + 1))
+	draw_fails $((seed + 1)) $rate || continue
+	n=2
+	while [ $n -le $((retries + 1)) ]; do
+		if ! draw_fails $((seed + n)) $rate; then
+			first_pass=$n
+			break
+		fi
+		n=$((n + 1))
+	done
+done
+[ "$first_pass" -ge 2 ]
+ok "seed $seed fails the first draw and passes draw $first_pass"
+
+# A good change on t2, gated by the flaky command.
+flaky_on $seed $rate
+commit_on t2 't2: A good change'
+(cd "$T/src" && git push -q origin t2)
+good=$(rev t2)
+newest_has_t2()
+{
+	[ "$(sql "SELECT count(*) FROM gate_candidates c JOIN build_topics bt ON bt.build = c.build WHERE bt.topic = 't2' AND bt.tip = '$good'")" -ge 1 ] &&
+	settled
+}
+check "the candidate with t2's change is gated" wait_for 120 newest_has_t2
+cand=$(sql "SELECT max(id) FROM gate_candidates")
+is "$(gate_state)" passed "the candidate passes"
+is "$(sql "SELECT count(*) FROM gate_ejections")" 0 "nothing is ejected"
+last=$(sql "SELECT hi FROM gate_candidates WHERE id = $cand")
+expect=
+n=1
+while [ $n -lt "$first_pass" ]; do
+	expect="$expect$n:failed "
+	n=$((n + 1))
+done
+expect="$expect$first_pass:passed"
+is "$(runs_of $cand 0 "$last")" "$expect" \
+	"the whole candidate runs until a draw passes, each attempt a row"
+is "$(cat "$T/draws")" "$first_pass" "the command ran that often"
+is "$(sql "SELECT count(DISTINCT log) FROM gate_runs WHERE candidate = $cand")" \
+	"$first_pass" "each attempt has a log of its own"
+first=$(sql "SELECT min(id) FROM gate_runs WHERE candidate = $cand")
+check "the first attempt's log has the failing draw" \
+	grep -q 'flaky: draw 1 fails' "$(sql "SELECT log FROM gate_runs WHERE id = $first")"
+flaky=$(sql "SELECT id FROM gate_runs WHERE candidate = $cand AND flaky = 1")
+is "$(sql "SELECT attempt || ' ' || state FROM gate_runs WHERE id = '$flaky'")" \
+	"$first_pass passed" "the attempt that passes is recorded as flaky"
+like "$(sql "SELECT flaky FROM gate_candidates WHERE id = $cand")" \
+	"gate run $flaky passes on attempt $first_pass" "and so is the candidate"
+check "next is published at the flaky candidate" wait_for 60 next_is \
+	"$(sql "SELECT commit_sha FROM gate_candidates WHERE id = $cand")"
+check "next has t2's change" \
+	git --git-dir="$T/src.git" merge-base --is-ancestor "$good" next
+
+cth gate >"$T/gate.out"
+ok "cthulhu gate"
+like "$(cat "$T/gate.out")" "gate: flaky: gate run $flaky passes on attempt $first_pass" \
+	"says the candidate is flaky"
+like "$(grep "^$flaky " "$T/gate.out")" "passed \(flaky\) +$first_pass " \
+	"and marks the run that passed on a retry"
+like "$(grep "^$first " "$T/gate.out")" " failed +1 " \
+	"beside the attempt that failed"
+cth gate --json >"$T/gate.json"
+ok "cthulhu gate --json"
+is "$(jq -r '.candidate.flaky != null' "$T/gate.json")" true \
+	"--json has the candidate's flaky"
+is "$(jq -r "[.candidate.runs[] | select(.flaky)] | map(.id) | join(\" \")" "$T/gate.json")" \
+	"$flaky" "and the flaky run"
+api GET "/api/v1/next/gate/runs/$flaky"
+is "$status" 200 "GET the flaky run"
+is "$(jget "$body" '$.flaky') $(jget "$body" '$.attempt')" "1 $first_pass" \
+	"the API says it is flaky, and its attempt"
+api GET "/api/v1/next/gate/runs/$first"
+is "$(jget "$body" '$.flaky') $(jget "$body" '$.attempt') $(jget "$body" '$.state')" \
+	"0 1 failed" "and the first attempt failed"
+
+# A topic that really breaks the build: every run of a probe with it
+# fails, so each such probe runs retries + 1 times, and t3 is ejected.
+# The random failures are off, so that those are all there are.
+flaky_off
+good3=$(rev t3)
+break_topic t3
+check "t3 is ejected and falls back to its last good tip" wait_for 240 fell_back t3
+broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't3'")
+like "$broken" '^[0-9]+$' "a candidate names t3 as the culprit"
+last=$(sql "SELECT count(*) - 1 FROM json_each((SELECT probes FROM gate_candidates WHERE id = $broken))")
+is "$(runs_of $broken 0 "$last")" "1:failed 2:failed 3:failed 4:failed" \
+	"the whole candidate fails retries + 1 times"
+fail_run=$(sql "SELECT fail_run FROM gate_ejections WHERE topic = 't3'")
+fround=$(sql "SELECT round FROM gate_runs WHERE id = $fail_run")
+fprobe=$(sql "SELECT probe FROM gate_runs WHERE id = $fail_run")
+is "$(sql "SELECT topic FROM gate_runs WHERE id = $fail_run")" t3 \
+	"the failing run is of t3's merge"
+is "$(runs_of $broken "$fround" "$fprobe")" "1:failed 2:failed 3:failed 4:failed" \
+	"that probe ran retries + 1 times, all failing"
+is "$(sql "SELECT attempt FROM gate_runs WHERE id = $fail_run")" 4 \
+	"the ejection names its last attempt"
+is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND state = 'passed' AND attempt > 1")" 0 \
+	"no run passes on a retry"
+is "$(sql "SELECT flaky IS NULL FROM gate_candidates WHERE id = $broken")" 1 \
+	"so the candidate is not flaky"
+is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND recheck = 'reprobe'")" \
+	5 "the re-probe ran t3's probe (retries + 1 times) and the one before it"
+is "$(good_tip t3)" "$good3" "t3's last good tip"
+check "next never held a tree that does not build" every_next_builds
+done_testing
