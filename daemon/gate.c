@@ -801,14 +801,19 @@ static bool state_passes(const char *s)
 	return str_is(s, "passed") || str_is(s, "cached");
 }
 
-/* Whether a later run of runs is of the same probe as run i. */
+/*
+ * Whether a later run of runs is of the same probe as run i: its retry.
+ * One that a stop cut short does not count: it gave no answer, and the
+ * retry is made again.
+ */
 static bool superseded(const struct store_gate_run_list *runs, size_t i)
 {
 	size_t j;
 
 	for (j = i + 1; j < runs->nr; j++)
 		if (runs->v[j].probe == runs->v[i].probe &&
-		    runs->v[j].pair == runs->v[i].pair)
+		    runs->v[j].pair == runs->v[i].pair &&
+		    !str_is(runs->v[j].state, "interrupted"))
 			return true;
 	return false;
 }
@@ -1660,7 +1665,11 @@ static void progress_line(const struct store_gate_candidate *cand,
 	bool busy = str_is(cand->state, "gating") ||
 		    str_is(cand->state, "bisecting");
 
-	if (busy && str_is(recheck, "reprobe"))
+	if (busy && str_is(recheck, "reprobe") && cand->hi == 0)
+		strbuf_addf(sb,
+			    "re-probing, round %lld: running the base alone once more",
+			    (long long)cand->round);
+	else if (busy && str_is(recheck, "reprobe"))
 		strbuf_addf(sb,
 			    "re-probing, round %lld: running next up to '%s' and the merge before it once more before ejecting it",
 			    (long long)cand->round,

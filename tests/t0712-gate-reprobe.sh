@@ -2,10 +2,12 @@
 # [gate] reprobe: before a topic is ejected, the culprit's probe and the
 # one before it are run once more.  A failure that does not repeat
 # ejects nothing: the candidate is marked flaky (in the database, `cthulhu
-# gate`, --json and the API), run once more as a whole, and published
-# when that passes.  A failure that repeats ejects the topic as before;
-# with reprobe = false the flake ejects it too.
+# gate`, --json, the API and the dashboard's gate panel), run once more
+# as a whole, and published when that passes; when that fails, the
+# bisection goes on and a failure that repeats ejects its topic as
+# before.  With reprobe = false the flake ejects the topic.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-browser.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
@@ -24,9 +26,12 @@ EOF
 chmod +x "$T/gate-cmd"
 
 gate_tree t1 t2 t3 t4
-gate_config "	command = '$T/gate-cmd'" '	timeout = 120' '	reprobe = true'
-start_daemon "$T/cthulhu.conf"
+start_dashboard_daemon '[next]' '	debounce = 100' \
+	'[gate]' "	command = '$T/gate-cmd'" '	timeout = 120' '	reprobe = true' \
+	'[topic "t1"]' '	order = 1' '[topic "t2"]' '	order = 2' \
+	'[topic "t3"]' '	order = 3' '[topic "t4"]' '	order = 4'
 ok "cthulhud starts with [gate] reprobe = true"
+[ -n "$url" ] || done_testing
 check "the first candidate passes" wait_for 60 settled
 api GET /api/v1/next/gate
 is "$(jget "$body" '$.retries') $(jget "$body" '$.reprobe')" "0 1" \
@@ -81,19 +86,54 @@ api GET "/api/v1/next/gate/runs/$reprobe"
 is "$(jget "$body" '$.recheck') $(jget "$body" '$.flaky')" "reprobe 1" \
 	"GET the run says it is a flaky re-probe"
 
-# A failure that repeats: t4 breaks the build.  The re-probe fails again
-# on t4 and passes on t3, so t4 is ejected.
+browser_start
+ok "headless Chromium starts"
+[ -n "$BROWSER_PID" ] || done_testing
+bcheck "the next page loads" goto "$url/#/next"
+bcheck "the gate panel says the candidate is flaky" wait 20000 \
+	"document.getElementById('gate-flaky')"
+browser eval "document.getElementById('gate-flaky').textContent"
+like "$reply" "^\"flaky: the gate failed on next with 't3' merged, and passes when run again \(gate run $reprobe\)" \
+	"and why"
+browser eval "document.getElementById('gate-candidate').textContent"
+like "$reply" "candidate #$cand .*passed flaky\"\$" "the candidate is tagged flaky"
+browser eval "Array.prototype.map.call(document.querySelectorAll('#gate-runs tbody tr'), function (tr) { return tr.cells[4].textContent + '/' + tr.cells[5].textContent; }).join(' ')"
+is "$reply" '"failed/1 passed/1 passed/1 failed/1 passed flaky/1 (reprobe) passed/1 (reprobe) passed/1 (rerun)"' \
+	"each run shows its state, the flaky one tagged, and its attempt and recheck"
+shot gate-flaky
+browser_stop
+
+# A flake and a real failure in one candidate: t3 carries a new trigger
+# (two failures to come) and t4 breaks the build, pushed while cthulhud
+# is stopped so that one build has both.  The bisection lands on t3,
+# whose re-probe passes: nothing is ejected yet, and the candidate run
+# again fails, so the bisection goes on from there, finds t4, whose
+# re-probe fails again, and ejects t4.
+stop_daemon
+echo 2 >"$T/fails-left"
+(cd "$T/src" && git checkout -q t3 && echo flake >TRIGGER-t3b &&
+ git add TRIGGER-t3b && git commit -q -m 't3: Carry another trigger' &&
+ git checkout -q master)
 break_topic t4
+(cd "$T/src" && git push -q origin t3)
+tip3=$(rev t3)
+start_daemon "$T/cthulhu.conf"
 check "t4 is ejected and falls back" wait_for 120 fell_back t4
 broken=$(sql "SELECT id FROM gate_candidates WHERE culprit = 't4'")
 like "$broken" '^[0-9]+$' "a candidate names t4 as the culprit"
-is "$(sql "SELECT group_concat(probe || ':' || state, ' ') FROM (SELECT probe, state FROM gate_runs WHERE candidate = $broken AND recheck = 'reprobe' ORDER BY id)")" \
-	"4:failed 3:passed" "the re-probe fails on t4 again and passes on t3"
-is "$(sql "SELECT round FROM gate_runs WHERE id = (SELECT fail_run FROM gate_ejections WHERE topic = 't4')")" \
-	"$(sql "SELECT max(round) FROM gate_runs WHERE candidate = $broken AND recheck = 'reprobe'")" \
+is "$(sql "SELECT group_concat(round || ':' || probe || ':' || state || ':' || coalesce(recheck, '-') || ':' || pair, ' ') FROM (SELECT * FROM gate_runs WHERE candidate = $broken ORDER BY id)")" \
+	"0:4:failed:-:0 1:1:cached:-:0 2:2:cached:-:0 3:3:failed:-:0 4:3:passed:reprobe:0 4:2:passed:reprobe:0 5:4:failed:rerun:0 6:4:failed:reprobe:0 6:3:passed:reprobe:0 7:0:failed:-:1" \
+	"t3's re-probe passes, the candidate fails again, t4's re-probe fails again"
+is "$(sql "SELECT fail_run FROM gate_ejections WHERE topic = 't4'")" \
+	"$(sql "SELECT id FROM gate_runs WHERE candidate = $broken AND recheck = 'reprobe' AND probe = 4")" \
 	"the ejection names the re-probe's failing run"
-is "$(sql "SELECT flaky IS NULL FROM gate_candidates WHERE id = $broken")" 1 \
-	"that candidate is not flaky"
+like "$(sql "SELECT flaky FROM gate_candidates WHERE id = $broken")" \
+	"^the gate failed on next with 't3' merged, and passes when run again" \
+	"the candidate is flaky for t3's sake"
+is "$(sql "SELECT count(*) FROM gate_ejections WHERE topic = 't3'")" 0 \
+	"t3 is not ejected"
+check "next has t3's new commit" \
+	git --git-dir="$T/src.git" merge-base --is-ancestor "$tip3" next
 check "next never held a tree that does not build" every_next_builds
 
 # reprobe = false: the same kind of flake ejects the topic.
