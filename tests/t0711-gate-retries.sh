@@ -5,13 +5,27 @@
 # the run that passes on a retry is recorded as flaky, with every attempt
 # and its log, and shown by `cthulhu gate`, --json and the API.  A topic
 # that really breaks the build is still ejected, after retries + 1 runs
-# of each failing probe.
+# of each failing probe.  Wrong values of the keys stop cthulhud.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-foundation.sh"
 . "$top_srcdir/tests/lib-gate.sh"
 test_init
 
 retries=3
 gate_tree t1 t2 t3
+
+bad()
+{
+	write_config "$T/bad.conf" "$T/src.git" '[gate]' '	command = make' "	$1"
+	run_daemon_fail "$T/bad.conf"
+	is "$([ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && echo yes)" yes \
+		"'$1' stops cthulhud"
+	like "$log" "$2" "'$1': the message says why"
+}
+bad 'retries = 11' "'gate.retries': must be 0 to 10"
+bad 'retries = -1' "'gate.retries': must be 0 to 10"
+bad 'retries = often' "'gate.retries': 'often' is not a number"
+bad 'reprobe = maybe' "'gate.reprobe': 'maybe' is not a boolean"
 flaky_gate
 gate_config "	command = '$T/flaky-gate'" '	timeout = 120' \
 	"	retries = $retries"
