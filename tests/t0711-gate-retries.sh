@@ -5,7 +5,8 @@
 # the run that passes on a retry is recorded as flaky, with every attempt
 # and its log, and shown by `cthulhu gate`, --json and the API.  A topic
 # that really breaks the build is still ejected, after retries + 1 runs
-# of each failing probe.  Wrong values of the keys stop cthulhud.
+# of each failing probe.  A run that times out is retried too, within
+# [gate] timeout.  Wrong values of the keys stop cthulhud.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
 . "$top_srcdir/tests/lib-gate.sh"
@@ -150,4 +151,39 @@ is "$(sql "SELECT count(*) FROM gate_runs WHERE candidate = $broken AND recheck 
 	5 "the re-probe ran t3's probe (retries + 1 times) and the one before it"
 is "$(good_tip t3)" "$good3" "t3's last good tip"
 check "next never held a tree that does not build" every_next_builds
+
+# A run past [gate] timeout counts as a failure, and is run again with
+# the same timeout: the first run of this command hangs.
+stop_daemon
+cat >"$T/hang-once" <<EOF
+#!/bin/sh
+if [ -e '$T/hang' ]; then
+	rm -f '$T/hang'
+	sleep 3000
+fi
+exec make -s
+EOF
+chmod +x "$T/hang-once"
+gate_config "	command = '$T/hang-once'" '	timeout = 2' '	retries = 1'
+start_daemon "$T/cthulhu.conf"
+touch "$T/hang"
+commit_on t1 't1: Another good change'
+(cd "$T/src" && git push -q origin t1)
+tip1=$(rev t1)
+has_tip1()
+{
+	[ "$(sql "SELECT count(*) FROM gate_candidates c JOIN build_topics bt ON bt.build = c.build WHERE bt.topic = 't1' AND bt.tip = '$tip1'")" -ge 1 ] &&
+	settled
+}
+check "the candidate with t1's change is gated" wait_for 120 has_tip1
+cand=$(sql "SELECT max(id) FROM gate_candidates")
+last=$(sql "SELECT hi FROM gate_candidates WHERE id = $cand")
+is "$(runs_of $cand 0 "$last")" "1:timeout 2:passed" \
+	"the run that timed out is run again, and passes"
+is "$(gate_state) $(sql "SELECT count(*) FROM gate_runs WHERE candidate = $cand AND flaky = 1")" \
+	"passed 1" "the candidate passes, its second attempt flaky"
+check "the first attempt's log says it timed out" grep -q 'timed out after 2 s' \
+	"$(sql "SELECT log FROM gate_runs WHERE candidate = $cand AND attempt = 1")"
+check "next has t1's change" wait_for 60 sh -c \
+	"git --git-dir='$T/src.git' merge-base --is-ancestor '$tip1' next"
 done_testing
