@@ -6,7 +6,8 @@
 # and its log, and shown by `cthulhu gate`, --json and the API.  A topic
 # that really breaks the build is still ejected, after retries + 1 runs
 # of each failing probe.  A run that times out is retried too, within
-# [gate] timeout.  Wrong values of the keys stop cthulhud.
+# [gate] timeout, and one cut short by kill -9 is run again as the same
+# attempt.  Wrong values of the keys stop cthulhud.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-foundation.sh"
 . "$top_srcdir/tests/lib-gate.sh"
@@ -186,4 +187,41 @@ check "the first attempt's log says it timed out" grep -q 'timed out after 2 s' 
 	"$(sql "SELECT log FROM gate_runs WHERE candidate = $cand AND attempt = 1")"
 check "next has t1's change" wait_for 60 sh -c \
 	"git --git-dir='$T/src.git' merge-base --is-ancestor '$tip1' next"
+
+# kill -9 while a retry runs: at the next start the retry is run again,
+# as the same attempt, and the candidate passes flaky.
+stop_daemon
+cat >"$T/crash-gate" <<EOF
+#!/bin/sh
+n=\$((\$(cat '$T/crash-n' 2>/dev/null || echo 0) + 1))
+echo \$n >'$T/crash-n'
+if [ \$n = 1 ]; then
+	echo 'crash-gate: the first run fails'
+	exit 1
+fi
+if [ \$n = 2 ]; then
+	touch '$T/holding'
+	while [ ! -e '$T/go' ]; do sleep 0.1; done
+fi
+exec make -s
+EOF
+chmod +x "$T/crash-gate"
+gate_config "	command = '$T/crash-gate'" '	retries = 2'
+start_daemon "$T/cthulhu.conf"
+commit_on t2 't2: One more good change'
+(cd "$T/src" && git push -q origin t2)
+check "the retry runs" wait_for 60 test -e "$T/holding"
+cand=$(sql "SELECT max(id) FROM gate_candidates")
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts again"
+check "the candidate is gated again" wait_for 60 settled
+last=$(sql "SELECT hi FROM gate_candidates WHERE id = $cand")
+is "$(runs_of $cand 0 "$last")" "1:failed 2:interrupted 2:passed" \
+	"the retry cut short is run again as the same attempt"
+is "$(gate_state) $(sql "SELECT flaky IS NOT NULL FROM gate_candidates WHERE id = $cand")" \
+	"passed 1" "the candidate passes, flaky"
+is "$(cat "$T/crash-n")" 3 "the command ran three times"
 done_testing
