@@ -71,6 +71,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "gate.mode",
 					  "gate.remote",
 					  "gate.push-ref",
+					  "gate.retries",
+					  "gate.reprobe",
 					  "notify.maintainer",
 					  "report.to",
 					  "report.every",
@@ -388,6 +390,7 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 {
 	const char *v;
 	int64_t n;
+	bool b;
 	int ret;
 
 	v = config_get(cfg, "gate.mode");
@@ -431,7 +434,13 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 	if (n < 1 || n > 64)
 		return config_error(cfg, err, "gate.jobs", "must be 1 to 64%s",
 				    NULL);
-	return 0;
+	ret = config_get_int(cfg, "gate.retries", 0, &n, err);
+	if (ret)
+		return ret;
+	if (n < 0 || n > 10)
+		return config_error(cfg, err, "gate.retries",
+				    "must be 0 to 10%s", NULL);
+	return config_get_bool(cfg, "gate.reprobe", n > 0, &b, err);
 }
 
 static struct inbox_conf *config_inbox_add(struct config *cfg, const char *name)

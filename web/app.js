@@ -1382,7 +1382,9 @@ function buildRows(b) {
  * The gate of next (GET /api/v1/next's "gate"): the published next beside
  * the candidate, its state and progress line, its runs and the topics
  * ejected.  While a candidate is being gated the page looks again every
- * two seconds, for the run's last log line.
+ * two seconds, for the run's last log line.  A flaky candidate (a run
+ * passed on a retry, or a re-probe did not repeat the failure) says why,
+ * and so does each flaky run.
  */
 var gateTimer = null;
 
@@ -1400,17 +1402,23 @@ function renderGate(root, gate) {
 		  'published next ', h('code', { class: 'sha', id: 'gate-published' },
 			short(pick(gate.published || {}, 'commit')) || 'none'),
 		  ' · command ', h('code', null, gate.command || ''),
-		  ' · ' + gate.jobs + ' at once · publish ' + gate.publish),
+		  ' · ' + gate.jobs + ' at once · publish ' + gate.publish +
+		  (gate.retries ? ' · ' + gate.retries + (gate.retries === 1 ?
+			' retry' : ' retries') : '') +
+		  (gate.reprobe ? ' · re-probe before ejecting' : '')),
 		c ? h('p', { class: 'byline', id: 'gate-candidate' },
 		      'candidate ', h('strong', null, '#' + c.id), ' (build #' +
 		      c.build + ') ', h('code', { class: 'sha' }, short(c.commit)),
-		      ' ', outcomeTag(c.state)) :
+		      ' ', outcomeTag(c.state),
+		      c.flaky ? ' ' : null, c.flaky ? outcomeTag('flaky') : null) :
 		h('p', { class: 'placeholder' }, 'No candidate yet.'),
 		c ? h('p', { class: 'progress', id: 'gate-progress' },
 		      c.progress || '') : null,
 		c && c.reason ? h('p', { class: busy ? 'byline' :
 			c.state === 'passed' ? 'byline' : 'placeholder error',
 			id: 'gate-reason' }, c.reason) : null,
+		c && c.flaky ? h('p', { class: 'byline', id: 'gate-flaky' },
+			'flaky: ' + c.flaky) : null,
 		c && (c.runs || []).length ? table([
 			{ label: 'Run', cell: function (r) {
 				return h('a', { href: '/api/v1/next/gate/logs/' +
@@ -1425,7 +1433,13 @@ function renderGate(root, gate) {
 				return h('code', { class: 'sha' }, short(r.commit));
 			} },
 			{ label: 'State', cell: function (r) {
-				return outcomeTag(r.state); } },
+				return r.flaky ? h('span', null, outcomeTag(r.state),
+					' ', outcomeTag('flaky')) : outcomeTag(r.state);
+			} },
+			{ label: 'Attempt', class: 'num', cell: function (r) {
+				return String(r.attempt || 1) +
+					(r.recheck ? ' (' + r.recheck + ')' : '');
+			} },
 			{ label: 'Took', class: 'num', cell: function (r) {
 				return r.duration_ms === null ? '' :
 					duration(r.duration_ms); } }
