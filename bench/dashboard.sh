@@ -4,6 +4,10 @@
 # The dashboard's numbers (not a test; it prints them):
 #  1. GET /api/v1/queue with N queued series (10,000 by default), over
 #     TCP with curl: the median and worst of 20 requests;
+#     With CHECKS=K, the same again after K checks were given to every
+#     queued series (written into the database with the daemon stopped:
+#     one in ten of the series has a failing one), so that the queue's
+#     checks column is paid for;
 #  2. the requests a dashboard makes (the page, its script and style,
 #     status, cycle, topics, next, builds, queue, outbox) under wrk with
 #     64 connections for 10 s, against a daemon whose queue holds 100
@@ -122,6 +126,35 @@ fill()
 	done
 }
 
+# add_checks NAME PORT K: stop the daemon of NAME, give every queued
+# series K checks (ci-0 ... ci-K-1; ci-0 fails for one in ten), start it
+# again on PORT.
+add_checks()
+{
+	local d=$work/$1 p
+	for p in $pids; do
+		kill "$p" 2>/dev/null || :
+		wait "$p" 2>/dev/null || :
+	done
+	pids=
+	sqlite3 "$d/state/cthulhu.db" "
+		WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < $3)
+		INSERT INTO checks (series_id, context, state, description, target_url, origin, created_at, updated_at)
+		SELECT q.series_id, 'ci-' || k.n,
+		       CASE WHEN k.n = 0 AND q.series_id % 10 = 0 THEN 'fail' ELSE 'success' END,
+		       'bench check ' || k.n, 'https://ci.example.org/' || q.series_id, 'api', 1, 1
+		FROM queue q, k WHERE q.queued"
+	"$build/cthulhud" -c "$d/cthulhu.conf" >>"$d/daemon.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	until curl -sf "http://127.0.0.1:$2/api/v1/status" >/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "cthulhud did not start"; exit 1; }
+		sleep 0.1
+	done
+	curl -s "http://127.0.0.1:$2/api/v1/queue" -o /dev/null
+}
+
 port=$((30000 + $$ % 20000))
 
 # timing URL...: the median and worst of 20 requests on one connection.
@@ -145,6 +178,14 @@ if [ "${PART:-all}" != wrk ]; then
 	timing "http://127.0.0.1:$port/api/v1/queue?limit=300"
 	timing "http://127.0.0.1:$port/api/v1/queue?limit=1"
 	timing "http://127.0.0.1:$port/api/v1/series/$((N / 2))"
+	if [ "${CHECKS:-0}" -gt 0 ]; then
+		echo "# the same with $CHECKS checks of every queued series"
+		add_checks big "$port" "$CHECKS"
+		timing "http://127.0.0.1:$port/api/v1/queue"
+		timing "http://127.0.0.1:$port/api/v1/queue?limit=300"
+		timing "http://127.0.0.1:$port/api/v1/queue?limit=1"
+		timing "http://127.0.0.1:$port/api/v1/series/$((N / 2))"
+	fi
 fi
 
 echo "# the dashboard's requests under wrk, 64 connections, ${DURATION} s, $SMALL queued series"

@@ -11,7 +11,7 @@
 /* The gate of next: its state (gate), a run's log (gate log RUN). */
 
 static const char *const run_cols[] = {
-	"RUN", "ROUND", "PROBE", "TOPIC", "COMMIT", "STATE", "MS",
+	"RUN", "ROUND", "PROBE", "TOPIC", "COMMIT", "STATE", "TRY", "MS",
 };
 
 static const char *const ejection_cols[] = {
@@ -41,6 +41,8 @@ void gate_print_summary(json_t *gate)
 	printf("%s\n", line.buf);
 	if (json_str(cand, "reason"))
 		printf("gate: %s\n", json_str(cand, "reason"));
+	if (json_str(cand, "flaky"))
+		printf("gate: flaky: %s\n", json_str(cand, "flaky"));
 	strbuf_release(&line);
 }
 
@@ -59,6 +61,12 @@ static int print_gate(struct cli *cli, json_t *gate)
 		    "gate: '%s', %lld at once, timeout %lld s, publish %s",
 		    json_str(gate, "command"), json_int(gate, "jobs", 1),
 		    json_int(gate, "timeout", 0), json_str(gate, "publish"));
+	if (json_int(gate, "retries", 0))
+		strbuf_addf(&line, ", %lld retr%s",
+			    json_int(gate, "retries", 0),
+			    json_int(gate, "retries", 0) == 1 ? "y" : "ies");
+	if (json_is_true(json_object_get(gate, "reprobe")))
+		strbuf_addstr(&line, ", re-probe before ejecting");
 	printf("%s\n", line.buf);
 	strbuf_reset(&line);
 	strbuf_addstr(&line, "published next: ");
@@ -68,7 +76,7 @@ static int print_gate(struct cli *cli, json_t *gate)
 	strbuf_release(&line);
 	gate_print_summary(gate);
 	if (json_array_size(json_object_get(cand, "runs"))) {
-		tab = table_new(7, run_cols);
+		tab = table_new(8, run_cols);
 		json_array_foreach(json_object_get(cand, "runs"), i, r) {
 			json_t *probe = json_object_get(r, "probe");
 
@@ -85,7 +93,17 @@ static int print_gate(struct cli *cli, json_t *gate)
 					       "(whole)");
 			table_add_fmt(tab, fmt_sha,
 				      json_object_get(r, "commit"));
-			table_add(tab, json_str(r, "state"));
+			if (json_is_true(json_object_get(r, "flaky")))
+				table_addf(tab, "%s (flaky)",
+					   json_str(r, "state"));
+			else
+				table_add(tab, json_str(r, "state"));
+			/* the attempt, and why the probe is run once more */
+			table_addf(tab, "%lld%s%s", json_int(r, "attempt", 1),
+				   json_str(r, "recheck") ? " " : "",
+				   json_str(r, "recheck") ?
+					   json_str(r, "recheck") :
+					   "");
 			table_addf(tab, "%lld", json_int(r, "duration_ms", 0));
 		}
 		printf("\n");

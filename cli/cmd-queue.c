@@ -123,13 +123,45 @@ static void fmt_author(struct strbuf *sb, json_t *entry)
 		      name && *name ? name : json_str(entry, "author_email"));
 }
 
+/*
+ * The CHECKS column: "-" for none, "fail:CONTEXT,..." when some fail,
+ * "warn:CONTEXT,..." when some warn, else "S/N ok" (S of N succeeded,
+ * the rest pending).
+ */
+static void fmt_checks(struct strbuf *sb, json_t *checks)
+{
+	static const struct {
+		const char *key, *label;
+	} bad[] = { { "fail", "fail" }, { "warning", "warn" } };
+	long long total = json_int(checks, "total", 0);
+	json_t *list, *v;
+	size_t i, k;
+
+	if (!total) {
+		strbuf_addstr(sb, "-");
+		return;
+	}
+	for (k = 0; k < ARRAY_SIZE(bad); k++) {
+		list = json_object_get(checks, bad[k].key);
+		if (!json_array_size(list))
+			continue;
+		strbuf_addf(sb, "%s:", bad[k].label);
+		json_array_foreach(list, i, v)
+			strbuf_addf(sb, "%s%s", i ? "," : "",
+				    json_string_value(v));
+		return;
+	}
+	strbuf_addf(sb, "%lld/%lld ok", json_int(checks, "success", 0), total);
+}
+
 static bool show_reasons;
 
 static int print_queue(struct cli *cli, json_t *res)
 {
 	static const char *const cols[] = {
-		"POS",	   "ID",   "LANE",  "AGE",    "WAIT",	"VER",
-		"PATCHES", "LINT", "STATE", "TARGET", "AUTHOR", "SUBJECT",
+		"POS",	  "ID",	     "LANE",	"AGE",	  "WAIT",
+		"VER",	  "PATCHES", "LINT",	"CHECKS", "STATE",
+		"TARGET", "AUTHOR",  "SUBJECT",
 	};
 	struct table *t = table_new(ARRAY_SIZE(cols), cols);
 	json_t *queue = json_object_get(res, "queue"), *e, *lane;
@@ -145,6 +177,7 @@ static int print_queue(struct cli *cli, json_t *res)
 		table_addf(t, "v%lld", json_int(e, "version", 1));
 		table_add_json(t, json_object_get(e, "patches"));
 		table_add_fmt(t, fmt_lint, json_object_get(e, "lint"));
+		table_add_fmt(t, fmt_checks, json_object_get(e, "checks"));
 		table_add(t, json_str(e, "state"));
 		table_add(t, json_str(json_object_get(e, "target"), "topic") ?
 				     json_str(json_object_get(e, "target"),
@@ -421,6 +454,34 @@ static void print_conflicts(json_t *conflicts)
 		printf("    %s\n", json_str(c, "says"));
 }
 
+/* The checks of the series, as patchwork lists them, and their sum. */
+static void print_checks(json_t *res)
+{
+	json_t *checks = json_object_get(res, "checks"), *c;
+	struct table *t;
+	size_t i;
+
+	if (!json_array_size(checks)) {
+		printf("checks:   none\n");
+		return;
+	}
+	printf("checks:   %s (%zu)\n",
+	       json_str(res, "check") ? json_str(res, "check") : "?",
+	       json_array_size(checks));
+	t = table_new(4, NULL);
+	json_array_foreach(checks, i, c) {
+		const char *d = json_str(c, "description");
+		const char *url = json_str(c, "target_url");
+
+		table_addf(t, "    %s", json_str(c, "context"));
+		table_add(t, json_str(c, "state"));
+		table_add(t, d && *d ? d : "-");
+		table_add(t, url ? url : "");
+	}
+	table_print(t, stdout, false);
+	table_free(t);
+}
+
 static int print_show(struct cli *cli, json_t *res)
 {
 	json_t *q = json_object_get(res, "queue"), *p, *bump;
@@ -478,6 +539,7 @@ static int print_show(struct cli *cli, json_t *res)
 			printf("    left out, names someone else than its sender: %s\n",
 			       json_string_value(t));
 	}
+	print_checks(res);
 	print_grouping(json_object_get(res, "grouping"));
 	strbuf_release(&sb);
 	return CLI_OK;

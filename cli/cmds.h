@@ -21,6 +21,7 @@ int cmd_bump(struct cli *cli, int argc, const char **argv);
 int cmd_state(struct cli *cli, int argc, const char **argv);
 int cmd_target(struct cli *cli, int argc, const char **argv);
 int cmd_show(struct cli *cli, int argc, const char **argv);
+int cmd_check(struct cli *cli, int argc, const char **argv);
 int cmd_apply(struct cli *cli, int argc, const char **argv);
 int cmd_am(struct cli *cli, int argc, const char **argv);
 int cmd_drop(struct cli *cli, int argc, const char **argv);

@@ -83,6 +83,9 @@ static const struct cmd verbs[] = {
 	  "target SERIES TOPIC [--json]\n"
 	  "target SERIES --auto [--json]",
 	  "choose the topic a queued series is meant for" },
+	{ "check", cmd_check,
+	  "check [--description TEXT] [--url URL] [--json] SERIES CONTEXT STATE",
+	  "record an outside check of a series (pending, success, warning, fail)" },
 	{ "show", cmd_show,
 	  "show SERIES [--range-diff [--topic TOPIC]] [--json]",
 	  "show a series with its place in the queue and its lint findings" },

@@ -12,6 +12,7 @@
 
 #include "daemon/am.h"
 #include "daemon/check-overlap.h"
+#include "daemon/check-json.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/db.h"
@@ -315,6 +316,8 @@ static int series_show(struct http_request *req, json_t **out,
 	ret = series_get(db, id, out, err);
 	if (!ret)
 		queue_series_decorate(db, id, *out);
+	if (!ret)
+		ret = checks_decorate(db, id, *out, err);
 	if (!ret)
 		ret = late_decorate(db, id, *out, err);
 	if (!ret)

@@ -76,51 +76,6 @@ static int topic_branch(struct db *db, const char *topic, char **branch,
 	return 0;
 }
 
-/*
- * The mail a notification answers, as notify.h's REPLY: the message row
- * msg_row_id, re-parsed for its Cc and References.
- */
-static json_t *reply_info(struct db *db, int64_t msg_row_id)
-{
-	struct strbuf raw = STRBUF_INIT;
-	struct mail *m = NULL;
-	json_t *reply, *cc, *refs;
-	size_t i;
-
-	reply = json_object();
-	if (store_message_raw_of(db, msg_row_id, &raw, NULL) < 0 ||
-	    mail_parse(raw.buf, raw.len, &m, NULL) < 0) {
-		strbuf_release(&raw);
-		return reply;
-	}
-	json_object_set_new(reply, "msgid", json_string(m->message_id));
-	json_object_set_new(reply, "subject", json_string(m->subject));
-	json_object_set_new(reply, "from_name", json_string(m->from_name));
-	json_object_set_new(reply, "from_email", json_string(m->from_email));
-	cc = json_array();
-	for (i = 0; i < m->nr_cc; i++)
-		json_array_append_new(cc, json_pack("{s:s, s:s}", "name",
-						    m->cc[i].name, "email",
-						    m->cc[i].email));
-	json_object_set_new(reply, "cc", cc);
-	refs = json_array();
-	for (i = 0; i < m->nr_references; i++)
-		json_array_append_new(refs, json_string(m->references[i]));
-	json_object_set_new(reply, "references", refs);
-	mail_free(m);
-	strbuf_release(&raw);
-	return reply;
-}
-
-/* The mail a series' notifications answer: its cover, else patch 1. */
-static json_t *series_reply(struct db *db, int64_t series_id)
-{
-	int64_t msg = 0;
-
-	store_series_reply_message(db, series_id, &msg, NULL);
-	return reply_info(db, msg);
-}
-
 /* Whether n is in the JSON array of numbers (NULL: every n). */
 static bool wanted(json_t *numbers, int64_t n)
 {
@@ -349,7 +304,7 @@ int applied_record(struct db *db, const struct config *cfg, int64_t series_id,
 				     (int64_t)time(NULL), &changed, err);
 	if (ret < 0)
 		return ret;
-	json_object_set_new(*info, "reply", series_reply(db, series_id));
+	json_object_set_new(*info, "reply", notify_series_reply(db, series_id));
 	ret = notify_applied(db, cfg, *info, nid, err);
 	if (ret < 0)
 		return ret;
@@ -599,7 +554,7 @@ out:
  */
 static json_t *followup_reply(struct db *db, int64_t series_id, int64_t nid)
 {
-	json_t *reply = series_reply(db, series_id);
+	json_t *reply = notify_series_reply(db, series_id);
 	struct store_notification n;
 	json_t *refs;
 
@@ -838,7 +793,7 @@ int apply_job_drop(struct job_ctx *ctx, json_t *args, json_t **result,
 				 row->commit, "number", (json_int_t)row->number,
 				 "total", (json_int_t)row->total, "subject",
 				 row->subject, "reason", reason, "reply",
-				 reply_info(db, msg_id));
+				 notify_mail_reply(db, msg_id));
 		ret = notify_dropped(db, cfg, info, &nid, err);
 		json_decref(info);
 	}

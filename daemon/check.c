@@ -21,6 +21,7 @@
 #include "daemon/am.h"
 #include "daemon/check-apply.h"
 #include "daemon/check-next.h"
+#include "daemon/check-notify.h"
 #include "daemon/check-overlap.h"
 #include "daemon/check.h"
 #include "daemon/config.h"
@@ -210,6 +211,7 @@ static int put(struct scan *sc, int64_t id, const char *context,
 	       const char *log, struct strbuf *err)
 {
 	struct store_check c = { 0 };
+	int ret;
 
 	c.series_id = id;
 	c.context = (char *)context;
@@ -219,7 +221,11 @@ static int put(struct scan *sc, int64_t id, const char *context,
 	c.inputs = (char *)inputs;
 	c.log = (char *)log;
 	c.updated_at = time(NULL);
-	return store_check_put(sc->ctx->db, &c, err);
+	ret = store_check_put(sc->ctx->db, &c, err);
+	/* a failure mails the author, with [check] notify-author */
+	if (!ret)
+		ret = check_recorded(sc->ctx->db, sc->cfg, &c, err);
+	return ret;
 }
 
 /* Whether the check context of id was made from inputs. */
@@ -494,6 +500,43 @@ static int not_tried(struct scan *sc, int64_t id, const char *key,
 	return ret;
 }
 
+/* Forget cthulhu's checks of series id and its conflicts, at once. */
+static int forget_own(struct scan *sc, int64_t id, struct strbuf *err)
+{
+	static const char *const contexts[] = { "apply", "merge", "gate" };
+	struct db *db = sc->ctx->db;
+	struct store_check c = { 0 };
+	bool found = false;
+	size_t i;
+	int ret;
+
+	/* most series never had one: read before writing */
+	for (i = 0; i < ARRAY_SIZE(contexts); i++) {
+		if (store_check_get(db, id, contexts[i], &c, &found, NULL) < 0)
+			found = false;
+		if (found && c.origin && !strcmp(c.origin, "cthulhu")) {
+			store_check_release(&c);
+			break;
+		}
+		store_check_release(&c);
+		found = false;
+	}
+	if (!found)
+		return 0;
+	ret = db_begin(db, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; !ret && i < ARRAY_SIZE(contexts); i++)
+		ret = store_check_forget(db, id, contexts[i], err);
+	if (!ret)
+		ret = store_series_conflicts_forget(db, id, err);
+	if (ret < 0) {
+		db_rollback(db);
+		return ret;
+	}
+	return db_commit(db, err);
+}
+
 /*
  * The gate check alone of series id, whose apply and merge checks are
  * made from key and found next with it to be commit.
@@ -551,6 +594,18 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 		    or_empty(sc->command));
 	if (memo_holds(id, mkey.buf)) {
 		*final = true;
+		goto out;
+	}
+	/*
+	 * Without a target topic there is nothing to check it against: no
+	 * check of cthulhu's (those of a target it had are forgotten).
+	 */
+	if (!topic) {
+		ret = forget_own(sc, id, err);
+		if (!ret) {
+			memo_set(id, mkey.buf);
+			*final = true;
+		}
 		goto out;
 	}
 	ret = store_series_get(db, id, &s, &found, err);

@@ -22,7 +22,8 @@ struct strbuf;
  *   gate   [gate] command on that next, in the gate's worktrees
  *          (gate-run.h), at lower priority than the gate's own runs.
  *
- * Each check keeps its inputs: the series and version, the topic's tip,
+ * A series without a target topic gets none.  Each check keeps its
+ * inputs: the series and version, the topic's tip,
  * the build of next and, for the gate, the tree.  A series is checked
  * again when they change; a tree the gate tested before (the check's own
  * runs, store/check-runs.h, or a candidate of next's) is not run again.

@@ -73,6 +73,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "gate.push-ref",
 					  "check.enabled",
 					  "check.jobs",
+					  "gate.retries",
+					  "gate.reprobe",
 					  "notify.maintainer",
 					  "report.to",
 					  "report.every",
@@ -80,6 +82,8 @@ static const char *const known_keys[] = { "tree.name",
 					  "notify.applied-template",
 					  "notify.dropped-template",
 					  "notify.sha1-changed-template",
+					  "notify.check-failed-template",
+					  "check.notify-author",
 					  NULL };
 
 static bool key_is_known(const char *key)
@@ -388,6 +392,7 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 {
 	const char *v;
 	int64_t n;
+	bool b;
 	int ret;
 
 	v = config_get(cfg, "gate.mode");
@@ -431,7 +436,13 @@ static int config_check_gate(struct config *cfg, struct strbuf *err)
 	if (n < 1 || n > 64)
 		return config_error(cfg, err, "gate.jobs", "must be 1 to 64%s",
 				    NULL);
-	return 0;
+	ret = config_get_int(cfg, "gate.retries", 0, &n, err);
+	if (ret)
+		return ret;
+	if (n < 0 || n > 10)
+		return config_error(cfg, err, "gate.retries",
+				    "must be 0 to 10%s", NULL);
+	return config_get_bool(cfg, "gate.reprobe", n > 0, &b, err);
 }
 
 /* [check]: the speculative checks of queued series (daemon/check.c). */
@@ -659,12 +670,17 @@ static int config_check_notify(struct config *cfg, struct strbuf *err)
 		"notify.applied-template",
 		"notify.dropped-template",
 		"notify.sha1-changed-template",
+		"notify.check-failed-template",
 	};
 	struct strbuf why = STRBUF_INIT;
+	bool b;
 	const char *v;
 	size_t i;
 	int ret = 0;
 
+	ret = config_get_bool(cfg, "check.notify-author", false, &b, err);
+	if (ret)
+		return ret;
 	v = config_get(cfg, "notify.commit-url");
 	if (v && *v && !commit_url_valid(v))
 		return config_error(

@@ -54,6 +54,8 @@ struct gate_conf {
 	bool gated;
 	bool external; /* mode = external: the CI runs it */
 	const char *remote, *push_ref;
+	int64_t retries; /* a failing run is run again up to this often */
+	bool reprobe;	 /* run the culprit's probe once more first */
 };
 
 /* The local ref pushed to [gate] push-ref in mode = external. */
@@ -102,6 +104,11 @@ static void gate_conf_get(const struct config *cfg, struct gate_conf *gc)
 		       !strcmp(config_get(cfg, "gate.mode"), "external");
 	gc->remote = config_get(cfg, "gate.remote");
 	gc->push_ref = config_get(cfg, "gate.push-ref");
+	config_get_int(cfg, "gate.retries", 0, &gc->retries, NULL);
+	if (gc->retries < 0)
+		gc->retries = 0;
+	config_get_bool(cfg, "gate.reprobe", gc->retries > 0, &gc->reprobe,
+			NULL);
 	/* one push-ref holds one commit: one run at a time */
 	if (gc->external)
 		gc->jobs = 1;
@@ -173,12 +180,12 @@ static void publish_event(struct db *db, int64_t cand, const char *what)
 		return;
 	bus_publish("gate",
 		    json_pack("{s:I, s:I, s:s?, s:s?, s:I, s:s?, s:s?, s:s?, "
-			      "s:s}",
+			      "s:s?, s:s}",
 			      "id", (json_int_t)c.id, "build",
 			      (json_int_t)c.build, "commit", c.commit, "state",
 			      c.state, "round", (json_int_t)c.round, "culprit",
 			      c.culprit, "with", c.partner, "reason", c.reason,
-			      "event", what));
+			      "flaky", c.flaky, "event", what));
 	store_gate_candidate_release(&c);
 }
 
@@ -242,14 +249,17 @@ static int push_run(struct job_ctx *ctx, const struct gate_conf *gc, int64_t id,
 
 /*
  * Queue a run of commit for candidate cand (probe: its index in the
- * probes; pair: commit is the culprit merged onto that probe).  A tree
- * that passed the same command before is not run again: the row says
- * 'cached', and *cached is set.
+ * probes; pair: commit is the culprit merged onto that probe), the
+ * attempt-th of that probe in round, for recheck (NULL, "reprobe" or
+ * "rerun").  A tree that passed the same command before is not run
+ * again: the row says 'cached', and *cached is set; a recheck is always
+ * run, as it is there to see the command's answer once more.
  */
 static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 		     const struct store_gate_candidate *cand, int64_t round,
 		     int64_t probe, bool pair, const char *topic,
-		     const char *commit, bool *cached, struct strbuf *err)
+		     const char *commit, int64_t attempt, const char *recheck,
+		     bool *cached, struct strbuf *err)
 {
 	const struct config *cfg = ctx->config;
 	struct gate_run_spec spec = { 0 };
@@ -276,7 +286,9 @@ static int queue_run(struct job_ctx *ctx, const struct gate_conf *gc,
 	run.tree = tree;
 	run.command = (char *)gc->command;
 	run.created_at = time(NULL);
-	if (store_gate_tree_passed(ctx->db, tree, gc->command)) {
+	run.attempt = attempt;
+	run.recheck = (char *)recheck;
+	if (!recheck && store_gate_tree_passed(ctx->db, tree, gc->command)) {
 		*cached = true;
 		return store_gate_run_add_cached(ctx->db, &run, err);
 	}
@@ -722,7 +734,7 @@ static int queue_probe(struct job_ctx *ctx, const struct gate_conf *gc,
 
 	if (cand->culprit_probe == STORE_NONE)
 		return queue_run(ctx, gc, cand, round, pos, false, p->topic,
-				 or_empty(p->commit), &cached, err);
+				 or_empty(p->commit), 1, NULL, &cached, err);
 	c = probe_at(cand, cand->culprit_probe);
 	ret = gate_pair_commit(ctx->config, or_empty(p->commit),
 			       or_empty(c->topic), or_empty(c->tip),
@@ -735,8 +747,8 @@ static int queue_probe(struct job_ctx *ctx, const struct gate_conf *gc,
 	}
 	if (ret < 0)
 		return ret;
-	return queue_run(ctx, gc, cand, round, pos, true, c->topic, commit,
-			 &cached, err);
+	return queue_run(ctx, gc, cand, round, pos, true, c->topic, commit, 1,
+			 NULL, &cached, err);
 }
 
 /*
@@ -778,17 +790,353 @@ static int pair_start(struct job_ctx *ctx, const struct gate_conf *gc,
 	return 1;
 }
 
+/* Whether run state s is a failure of the command (a verdict to retry). */
+static bool state_fails(const char *s)
+{
+	return str_is(s, "failed") || str_is(s, "timeout");
+}
+
+static bool state_passes(const char *s)
+{
+	return str_is(s, "passed") || str_is(s, "cached");
+}
+
 /*
- * Move the candidate on once every run of its round has ended: pass it,
- * or start or go on bisecting, queueing up to [gate] jobs probes at once
- * spread evenly over what is left.
+ * Whether a later run of runs is of the same probe as run i: its retry.
+ * One that a stop cut short does not count: it gave no answer, and the
+ * retry is made again.
+ */
+static bool superseded(const struct store_gate_run_list *runs, size_t i)
+{
+	size_t j;
+
+	for (j = i + 1; j < runs->nr; j++)
+		if (runs->v[j].probe == runs->v[i].probe &&
+		    runs->v[j].pair == runs->v[i].pair &&
+		    !str_is(runs->v[j].state, "interrupted"))
+			return true;
+	return false;
+}
+
+/*
+ * The latest verdict of probe (pair or not) in runs: 1 passes, -1
+ * fails, 0 none; *run gets that run's id.
+ */
+static int verdict_of(const struct store_gate_run_list *runs, int64_t probe,
+		      bool pair, int64_t *run)
+{
+	int v = 0;
+	size_t i;
+
+	*run = 0;
+	for (i = 0; i < runs->nr; i++) {
+		const struct store_gate_run *r = &runs->v[i];
+
+		if (r->probe != probe || r->pair != pair)
+			continue;
+		if (state_passes(r->state) || state_fails(r->state)) {
+			v = state_passes(r->state) ? 1 : -1;
+			*run = r->id;
+		}
+	}
+	return v;
+}
+
+/* What run r ran, for the log and the reasons: "next up to 't3'". */
+static void run_what(const struct store_gate_candidate *cand,
+		     const struct store_gate_run *r, struct strbuf *sb)
+{
+	if (r->pair)
+		strbuf_addf(sb, "'%s' merged onto probe %" PRId64,
+			    or_empty(r->topic), r->probe);
+	else if (r->probe == (int64_t)cand->probes.nr - 1 && r->probe > 0)
+		strbuf_addstr(sb, "the whole candidate");
+	else if (r->probe == 0)
+		strbuf_addstr(sb, "the base alone");
+	else
+		strbuf_addf(sb, "next up to '%s'", or_empty(r->topic));
+}
+
+/*
+ * [gate] retries: a run of the round that failed (or timed out), with
+ * no later run of its probe, is run again while its probe has failed
+ * no more than retries times in the round.  1 when a run was queued.
+ */
+static int retry_failures(struct job_ctx *ctx, const struct gate_conf *gc,
+			  const struct store_gate_candidate *cand,
+			  const struct store_gate_run_list *runs,
+			  struct strbuf *err)
+{
+	struct strbuf what = STRBUF_INIT;
+	int64_t failures;
+	bool cached, queued = false;
+	size_t i, j;
+	int ret = 0;
+
+	for (i = 0; gc->retries > 0 && i < runs->nr; i++) {
+		const struct store_gate_run *r = &runs->v[i];
+
+		if (!state_fails(r->state) || superseded(runs, i))
+			continue;
+		failures = 0;
+		for (j = 0; j < runs->nr; j++)
+			if (runs->v[j].probe == r->probe &&
+			    runs->v[j].pair == r->pair &&
+			    state_fails(runs->v[j].state))
+				failures++;
+		if (failures > gc->retries)
+			continue;
+		strbuf_reset(&what);
+		run_what(cand, r, &what);
+		log_info("gate: candidate %" PRId64 ": run %" PRId64
+			 " of %s %s; running it again, attempt %" PRId64
+			 " of %" PRId64,
+			 cand->id, r->id, what.buf, r->state, failures + 1,
+			 gc->retries + 1);
+		ret = queue_run(ctx, gc, cand, cand->round, r->probe, r->pair,
+				r->topic, or_empty(r->commit), failures + 1,
+				r->recheck, &cached, err);
+		if (ret < 0)
+			break;
+		queued = true;
+	}
+	strbuf_release(&what);
+	if (ret < 0)
+		return ret;
+	if (queued)
+		publish_event(ctx->db, cand->id, "retrying");
+	return queued ? 1 : 0;
+}
+
+/* The recheck the runs of a round are for, NULL for none. */
+static const char *round_recheck(const struct store_gate_run_list *runs)
+{
+	return runs->nr ? runs->v[0].recheck : NULL;
+}
+
+/* Whether probe of cand was re-probed already. */
+static bool reprobed(struct db *db, const struct store_gate_candidate *cand,
+		     int64_t probe)
+{
+	struct store_gate_run_list runs = { 0 };
+	bool found = false;
+	size_t i;
+
+	if (store_gate_runs_of_candidate(db, cand->id, &runs, NULL) < 0)
+		return false;
+	for (i = 0; i < runs.nr && !found; i++)
+		found = !runs.v[i].pair && runs.v[i].probe == probe &&
+			str_is(runs.v[i].recheck, "reprobe");
+	store_gate_run_list_release(&runs);
+	return found;
+}
+
+/*
+ * The culprit is confirmed: pair it (1 when the pairing started) or
+ * eject it (0).
+ */
+static int culprit_confirmed(struct job_ctx *ctx, const struct gate_conf *gc,
+			     struct store_gate_candidate *cand, int64_t lo,
+			     int64_t hi, struct strbuf *err)
+{
+	int ret;
+
+	ret = pair_start(ctx, gc, cand, hi, err);
+	if (ret)
+		return ret;
+	return culprit_found(ctx, gc, cand, lo, hi, 0, err);
+}
+
+/*
+ * The bisection found probe hi fails and lo (-1: none) passes.  With
+ * [gate] reprobe, and unless hi was re-probed before, run both once more
+ * in a round of their own (1); else go on to culprit_confirmed().
+ */
+static int culprit_check(struct job_ctx *ctx, const struct gate_conf *gc,
+			 struct store_gate_candidate *cand, int64_t lo,
+			 int64_t hi, struct strbuf *err)
+{
+	const struct store_gate_probe *p;
+	int64_t round = cand->round + 1, pos[2] = { hi, lo };
+	bool cached;
+	int i, ret;
+
+	if (!gc->reprobe || reprobed(ctx->db, cand, hi))
+		return culprit_confirmed(ctx, gc, cand, lo, hi, err);
+	ret = store_gate_candidate_bisect(ctx->db, cand->id, round, lo, hi,
+					  err);
+	if (ret < 0)
+		return ret;
+	/* the base's probe has none before it: lo is -1 */
+	for (i = 0; i < 2 && pos[i] >= 0; i++) {
+		p = probe_at(cand, pos[i]);
+		ret = queue_run(ctx, gc, cand, round, pos[i], false, p->topic,
+				or_empty(p->commit), 1, "reprobe", &cached,
+				err);
+		if (ret < 0)
+			return ret;
+	}
+	log_info("gate: candidate %" PRId64 ": probe %" PRId64
+		 " fails, probe %" PRId64
+		 " passes; running both once more before ejecting '%s'",
+		 cand->id, hi, lo, or_empty(probe_at(cand, hi)->topic));
+	publish_event(ctx->db, cand->id, "reprobing");
+	return 1;
+}
+
+/*
+ * Start a round of the bisection in (lo, hi), up to [gate] jobs probes
+ * spread evenly over it: 1 when runs were queued, 0 when the culprit was
+ * settled otherwise (a pair probe that cannot be made).
+ */
+static int bisect_round(struct job_ctx *ctx, const struct gate_conf *gc,
+			struct store_gate_candidate *cand, int64_t lo,
+			int64_t hi, struct strbuf *err)
+{
+	int64_t round = cand->round + 1, k, j;
+	bool pairing = cand->culprit_probe != STORE_NONE;
+	int ret;
+
+	ret = store_gate_candidate_bisect(ctx->db, cand->id, round, lo, hi,
+					  err);
+	if (ret < 0)
+		return ret;
+	k = gc->jobs;
+	if (k > hi - lo - 1)
+		k = hi - lo - 1;
+	for (j = 1; j <= k; j++) {
+		int64_t pos = lo + (hi - lo) * j / (k + 1);
+
+		if (pos <= lo || pos >= hi)
+			continue;
+		ret = queue_probe(ctx, gc, cand, round, pos, err);
+		if (ret > 0)
+			/* a probe that cannot be made: name no partner */
+			return culprit_found(ctx, gc, cand,
+					     cand->culprit_probe - 1,
+					     cand->culprit_probe, 0, err);
+		if (ret < 0)
+			return ret;
+	}
+	log_info("gate: candidate %" PRId64 " %s, round %" PRId64 ": %" PRId64
+		 " probes in (%" PRId64 ", %" PRId64 ")",
+		 cand->id, pairing ? "pairing its culprit" : "bisecting", round,
+		 k, lo, hi);
+	publish_event(ctx->db, cand->id, pairing ? "pairing" : "bisecting");
+	return 1;
+}
+
+/*
+ * The re-probe round ended.  The culprit's probe (hi) failing again and
+ * the one before it (lo) passing again confirm the culprit; anything
+ * else is a flake: nothing is ejected, the candidate is marked flaky and
+ * run once more as a whole (1).
+ */
+static int reprobe_end(struct job_ctx *ctx, const struct gate_conf *gc,
+		       struct store_gate_candidate *cand,
+		       const struct store_gate_run_list *runs,
+		       struct strbuf *err)
+{
+	int64_t lo = cand->lo, hi = cand->hi, hi_run, lo_run = 0;
+	int64_t last = (int64_t)cand->probes.nr - 1, round = cand->round + 1;
+	const char *topic = probe_at(cand, hi)->topic;
+	struct strbuf why = STRBUF_INIT;
+	int hi_v, lo_v = 1, ret;
+	bool cached;
+
+	hi_v = verdict_of(runs, hi, false, &hi_run);
+	if (lo >= 0)
+		lo_v = verdict_of(runs, lo, false, &lo_run);
+	if (hi_v < 0 && lo_v > 0) {
+		log_info("gate: candidate %" PRId64
+			 ": run again, probe %" PRId64 " fails (run %" PRId64
+			 ") and probe %" PRId64 " passes",
+			 cand->id, hi, hi_run, lo);
+		return culprit_confirmed(ctx, gc, cand, lo, hi, err);
+	}
+	if (hi_v >= 0) {
+		strbuf_addf(&why,
+			    "the gate failed on %s%s%s, and passes when run again (gate run %" PRId64
+			    "): nothing is ejected",
+			    topic ? "next with '" : "the base alone",
+			    topic ? or_empty(topic) : "",
+			    topic ? "' merged" : "", hi_run);
+		if (hi_run)
+			store_gate_run_flaky(ctx->db, hi_run, NULL);
+	} else {
+		strbuf_addf(&why,
+			    "the merge before '%s' passed, and fails when run again (gate run %" PRId64
+			    "): nothing is ejected",
+			    or_empty(topic), lo_run);
+	}
+	ret = store_gate_candidate_flaky(ctx->db, cand->id, why.buf, err);
+	if (!ret)
+		ret = store_gate_candidate_bisect(ctx->db, cand->id, round, lo,
+						  hi, err);
+	if (!ret)
+		ret = queue_run(ctx, gc, cand, round, last, false, NULL,
+				or_empty(cand->commit), 1, "rerun", &cached,
+				err);
+	if (!ret) {
+		log_warn("gate: candidate %" PRId64
+			 " is flaky: %s; running it again",
+			 cand->id, why.buf);
+		publish_event(ctx->db, cand->id, "flaky");
+		ret = 1;
+	}
+	strbuf_release(&why);
+	return ret;
+}
+
+/*
+ * The candidate, run again after a flaky re-probe, ended: it passes and
+ * is published, or the bisection goes on from what the latest run of
+ * each probe says.
+ */
+static int rerun_end(struct job_ctx *ctx, const struct gate_conf *gc,
+		     struct store_gate_candidate *cand,
+		     const struct store_gate_run_list *runs, struct strbuf *err)
+{
+	struct store_gate_run_list all = { 0 };
+	int64_t last = (int64_t)cand->probes.nr - 1, run, p, lo = -1, hi;
+	int ret;
+
+	if (verdict_of(runs, last, false, &run) > 0)
+		return candidate_passed(
+			ctx, gc, cand,
+			"the gate passes on the candidate run again: flaky, nothing is ejected",
+			err);
+	ret = store_gate_runs_of_candidate(ctx->db, cand->id, &all, err);
+	if (ret < 0)
+		return ret;
+	for (hi = 0; hi < last && verdict_of(&all, hi, false, &run) >= 0; hi++)
+		;
+	for (p = hi - 1; p >= 0 && lo < 0; p--)
+		if (verdict_of(&all, p, false, &run) > 0)
+			lo = p;
+	store_gate_run_list_release(&all);
+	log_info("gate: candidate %" PRId64
+		 " fails when run again; bisecting on in (%" PRId64 ", %" PRId64
+		 ")",
+		 cand->id, lo, hi);
+	if (hi - lo <= 1)
+		return culprit_check(ctx, gc, cand, lo, hi, err);
+	return bisect_round(ctx, gc, cand, lo, hi, err);
+}
+
+/*
+ * Move the candidate on once every run of its round has ended: retry
+ * what failed ([gate] retries), pass it, or start or go on bisecting,
+ * queueing up to [gate] jobs probes at once spread evenly over what is
+ * left; re-probe the culprit found ([gate] reprobe).
  */
 static int advance(struct job_ctx *ctx, int64_t id, struct strbuf *err)
 {
 	struct store_gate_candidate cand = { 0 };
 	struct store_gate_run_list runs = { 0 };
 	struct gate_conf gc;
-	int64_t round, lo, hi, nlo, nhi, k, j, outstanding;
+	int64_t round, lo, hi, nlo, nhi, outstanding;
+	const char *recheck;
 	bool pairing;
 	size_t i;
 	int ret;
@@ -820,9 +1168,7 @@ again:
 	nlo = lo;
 	nhi = hi;
 	for (i = 0; i < runs.nr; i++) {
-		const struct store_gate_run *r = &runs.v[i];
-
-		if (str_is(r->state, "error")) {
+		if (str_is(runs.v[i].state, "error")) {
 			store_gate_candidate_error(ctx->db, &cand, time(NULL),
 						   NULL);
 			log_error("gate: candidate %" PRId64
@@ -831,17 +1177,34 @@ again:
 			publish_event(ctx->db, id, "error");
 			goto out;
 		}
-		if ((str_is(r->state, "failed") ||
-		     str_is(r->state, "timeout")) &&
+	}
+	ret = retry_failures(ctx, &gc, &cand, &runs, err);
+	if (ret < 0)
+		goto out;
+	if (ret > 0)
+		goto again;
+	recheck = round_recheck(&runs);
+	if (str_is(recheck, "reprobe") || str_is(recheck, "rerun")) {
+		if (str_is(recheck, "reprobe"))
+			ret = reprobe_end(ctx, &gc, &cand, &runs, err);
+		else
+			ret = rerun_end(ctx, &gc, &cand, &runs, err);
+		if (ret > 0)
+			goto again;
+		goto out;
+	}
+	/* a failure that a later attempt of its probe passed is a flake */
+	for (i = 0; i < runs.nr; i++) {
+		const struct store_gate_run *r = &runs.v[i];
+
+		if (state_fails(r->state) && !superseded(&runs, i) &&
 		    r->probe < nhi)
 			nhi = r->probe;
 	}
 	for (i = 0; i < runs.nr; i++) {
 		const struct store_gate_run *r = &runs.v[i];
 
-		if ((str_is(r->state, "passed") ||
-		     str_is(r->state, "cached")) &&
-		    r->probe < nhi && r->probe > nlo)
+		if (state_passes(r->state) && r->probe < nhi && r->probe > nlo)
 			nlo = r->probe;
 	}
 	if (round == 0) {
@@ -851,15 +1214,16 @@ again:
 		for (i = 0; i < runs.nr; i++) {
 			const char *s = runs.v[i].state;
 
-			if (str_is(s, "passed") || str_is(s, "cached"))
+			if (state_passes(s))
 				verdict = "pass";
-			else if (str_is(s, "failed") || str_is(s, "timeout"))
+			else if (state_fails(s))
 				verdict = "fail";
 		}
 		if (!verdict) {
 			/* no run yet, or only one a stop cut short */
 			ret = queue_run(ctx, &gc, &cand, 0, hi, false, NULL,
-					or_empty(cand.commit), &cached, err);
+					or_empty(cand.commit), 1, NULL, &cached,
+					err);
 			if (ret < 0)
 				goto out;
 			goto again;
@@ -879,44 +1243,12 @@ again:
 				    cand.culprit_probe, nhi, err);
 		goto out;
 	}
-	if (nhi - nlo <= 1) {
-		ret = pair_start(ctx, &gc, &cand, nhi, err);
-		if (ret > 0)
-			goto again;
-		if (!ret)
-			ret = culprit_found(ctx, &gc, &cand, nlo, nhi, 0, err);
-		goto out;
-	}
-	/* Another round of probes in (nlo, nhi). */
-	round++;
-	ret = store_gate_candidate_bisect(ctx->db, id, round, nlo, nhi, err);
-	if (ret < 0)
-		goto out;
-	k = gc.jobs;
-	if (k > nhi - nlo - 1)
-		k = nhi - nlo - 1;
-	for (j = 1; j <= k; j++) {
-		int64_t pos = nlo + (nhi - nlo) * j / (k + 1);
-
-		if (pos <= nlo || pos >= nhi)
-			continue;
-		ret = queue_probe(ctx, &gc, &cand, round, pos, err);
-		if (ret > 0) {
-			/* a probe that cannot be made: name no partner */
-			ret = culprit_found(ctx, &gc, &cand,
-					    cand.culprit_probe - 1,
-					    cand.culprit_probe, 0, err);
-			goto out;
-		}
-		if (ret < 0)
-			goto out;
-	}
-	log_info("gate: candidate %" PRId64 " %s, round %" PRId64 ": %" PRId64
-		 " probes in (%" PRId64 ", %" PRId64 ")",
-		 id, pairing ? "pairing its culprit" : "bisecting", round, k,
-		 nlo, nhi);
-	publish_event(ctx->db, id, pairing ? "pairing" : "bisecting");
-	goto again;
+	if (nhi - nlo <= 1)
+		ret = culprit_check(ctx, &gc, &cand, nlo, nhi, err);
+	else
+		ret = bisect_round(ctx, &gc, &cand, nlo, nhi, err);
+	if (ret > 0)
+		goto again;
 out:
 	store_gate_candidate_release(&cand);
 	store_gate_run_list_release(&runs);
@@ -1043,6 +1375,19 @@ int gate_job_result(struct job_ctx *ctx, json_t *args, json_t **result,
 			fclose(f);
 		}
 	}
+	if (!ret && !strcmp(state, "passed") && r.attempt > 1) {
+		struct strbuf why = STRBUF_INIT;
+
+		strbuf_addf(&why,
+			    "gate run %" PRId64 " passes on attempt %" PRId64
+			    " after its probe failed %" PRId64 " time%s",
+			    run, r.attempt, r.attempt - 1,
+			    r.attempt == 2 ? "" : "s");
+		store_gate_run_flaky(ctx->db, run, NULL);
+		store_gate_candidate_flaky(ctx->db, r.candidate, why.buf, NULL);
+		log_warn("gate: flaky: %s", why.buf);
+		strbuf_release(&why);
+	}
 	if (!ret) {
 		log_info("gate: run %" PRId64 " %s", run, state);
 		ret = advance(ctx, r.candidate, err);
@@ -1161,7 +1506,7 @@ int gate_job_resume(struct job_ctx *ctx, json_t *args, json_t **result,
 				 cand.id, r->probe);
 			ret = queue_run(ctx, &gc, &cand, cand.round, r->probe,
 					r->pair, r->topic, or_empty(r->commit),
-					&cached, err);
+					r->attempt, r->recheck, &cached, err);
 			if (ret < 0)
 				break;
 		}
@@ -1230,6 +1575,9 @@ static json_t *run_json(const struct store_gate_run *r, bool in_candidate)
 			time_or_null(r->finished_at), "duration_ms",
 			store_json_int(r->duration_ms));
 	json_object_set_new(out, "pair", json_boolean(r->pair));
+	json_object_set_new(out, "attempt", json_integer(r->attempt));
+	json_object_set_new(out, "flaky", json_boolean(r->flaky));
+	json_object_set_new(out, "recheck", store_json_str(r->recheck));
 	if (in_candidate) {
 		json_object_del(out, "candidate");
 		json_object_del(out, "build");
@@ -1305,12 +1653,32 @@ static json_t *ejection_json(const struct store_gate_ejection *e)
 
 /* "bisecting: round 2, 3 runs, the culprit is in merges 5 to 8" */
 static void progress_line(const struct store_gate_candidate *cand,
-			  size_t nr_runs, json_t *running, struct strbuf *sb)
+			  const struct store_gate_run_list *runs,
+			  json_t *running, struct strbuf *sb)
 {
 	json_t *r = json_array_get(running, 0);
-	size_t nr_probes = cand->probes.nr;
+	size_t nr_probes = cand->probes.nr, nr_runs = runs->nr;
+	const struct store_gate_run *latest = nr_runs ? &runs->v[nr_runs - 1] :
+							NULL;
+	const char *recheck =
+		latest && latest->round == cand->round ? latest->recheck : NULL;
+	bool busy = str_is(cand->state, "gating") ||
+		    str_is(cand->state, "bisecting");
 
-	if (str_is(cand->state, "gating"))
+	if (busy && str_is(recheck, "reprobe") && cand->hi == 0)
+		strbuf_addf(sb,
+			    "re-probing, round %lld: running the base alone once more",
+			    (long long)cand->round);
+	else if (busy && str_is(recheck, "reprobe"))
+		strbuf_addf(sb,
+			    "re-probing, round %lld: running next up to '%s' and the merge before it once more before ejecting it",
+			    (long long)cand->round,
+			    or_empty(probe_at(cand, cand->hi)->topic));
+	else if (busy && str_is(recheck, "rerun"))
+		strbuf_addf(sb,
+			    "running the whole candidate again, round %lld: the failure did not repeat",
+			    (long long)cand->round);
+	else if (str_is(cand->state, "gating"))
 		strbuf_addf(sb, "gating the whole candidate (%zu merges)",
 			    nr_probes ? nr_probes - 1 : 0);
 	else if (str_is(cand->state, "bisecting") &&
@@ -1354,7 +1722,7 @@ static json_t *candidate_json(struct db *db,
 	runs_json = json_array();
 	for (i = 0; i < runs.nr; i++)
 		json_array_append_new(runs_json, run_json(&runs.v[i], true));
-	progress_line(cand, runs.nr, running, &line);
+	progress_line(cand, &runs, running, &line);
 	out = json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:o, "
 			"s:o, s:s?, s:s?, s:I, s:o, s:o, s:s?, s:s}",
 			"id", (json_int_t)cand->id, "build",
@@ -1370,6 +1738,7 @@ static json_t *candidate_json(struct db *db,
 			"commit", cand->commit, "progress", line.buf);
 	json_object_set_new(out, "culprit_probe",
 			    store_json_int(cand->culprit_probe));
+	json_object_set_new(out, "flaky", store_json_str(cand->flaky));
 	strbuf_reset(&line);
 	pair_json(out, cand->culprit, cand->partner, &line);
 	strbuf_release(&line);
@@ -1418,6 +1787,8 @@ int gate_state(struct db *db, const struct config *cfg, const char *next_commit,
 			 next_commit && *next_commit ? next_commit : NULL,
 			 "candidate", cand_json ? cand_json : json_null(),
 			 "running", running, "ejections", ej);
+	json_object_set_new(*out, "retries", json_integer(gc.retries));
+	json_object_set_new(*out, "reprobe", json_boolean(gc.reprobe));
 out:
 	json_decref(running);
 	store_gate_candidate_release(&cand);

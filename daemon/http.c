@@ -26,11 +26,14 @@
 
 /* Every route table; a new api-*.c adds its table here. */
 static const struct route *const route_tables[] = {
-	api_status_routes,  api_topics_routes,	  api_events_routes,
-	api_queue_routes,   api_stream_routes,	  api_next_routes,
-	api_series_routes,  api_apply_routes,	  api_pullreq_routes,
-	api_gate_routes,    api_merge_fix_routes, api_inbox_routes,
-	api_cooking_routes, web_routes,		  NULL
+	api_checks_routes, api_status_routes,
+	api_topics_routes, api_events_routes,
+	api_queue_routes,  api_stream_routes,
+	api_next_routes,   api_series_routes,
+	api_apply_routes,  api_pullreq_routes,
+	api_gate_routes,   api_merge_fix_routes,
+	api_inbox_routes,  api_cooking_routes,
+	web_routes,	   NULL
 };
 
 /* What each error code becomes at the HTTP boundary (see error.h). */
@@ -367,6 +370,28 @@ static enum MHD_Result queue_stream(struct MHD_Connection *conn,
 }
 
 /*
+ * Whether path matches a route's pattern: the same text, or with a '*'
+ * (at star) any rest, or, when text follows the '*', one path segment
+ * then that text ("/api/v1/series/ * /checks" matches
+ * "/api/v1/series/12/checks").
+ */
+static bool route_match(const char *pattern, const char *star, const char *path)
+{
+	size_t pre, post, n = strlen(path);
+
+	if (!star)
+		return !strcmp(path, pattern);
+	pre = star - pattern;
+	post = strlen(star + 1);
+	if (strncmp(path, pattern, pre) || n <= pre + post)
+		return false;
+	if (!post)
+		return true;
+	return !strcmp(path + n - post, star + 1) &&
+	       !memchr(path + pre, '/', n - post - pre);
+}
+
+/*
  * Find the route for method and path.  *param gets what a trailing '*'
  * matched.  ERR_METHOD when the path is known under another method.
  */
@@ -381,21 +406,15 @@ static int route_find(const char *method, const char *path,
 		method = "GET";
 	for (table = route_tables; *table; table++) {
 		for (r = *table; r->path; r++) {
-			size_t n = strlen(r->path);
-			bool match;
+			const char *star = strchr(r->path, '*');
 
-			if (n && r->path[n - 1] == '*')
-				match = !strncmp(path, r->path, n - 1) &&
-					path[n - 1];
-			else
-				match = !strcmp(path, r->path);
-			if (!match)
+			if (!route_match(r->path, star, path))
 				continue;
 			path_known = true;
 			if (strcmp(r->method, method))
 				continue;
 			*out = r;
-			*param = r->path[n - 1] == '*' ? path + n - 1 : NULL;
+			*param = star ? path + (star - r->path) : NULL;
 			return 0;
 		}
 	}

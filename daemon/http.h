@@ -78,7 +78,11 @@ typedef int (*stream_handler)(struct http_request *req,
 
 /*
  * A route: method and path; a path ending in '*' matches any rest, given
- * to the handler as req->param ("/api/v1/topics/ *" for "x86/pmu").
+ * to the handler as req->param ("/api/v1/topics/ *" for "x86/pmu").  A
+ * '*' followed by more of the path matches one segment there, and
+ * req->param is then the rest from that segment on
+ * ("/api/v1/series/ * /checks" gives "12/checks").  A table before
+ * another is tried first (http.c's route_tables).
  */
 struct route {
 	const char *method;
@@ -90,6 +94,7 @@ struct route {
 };
 
 /* Route tables of the api-*.c files, each ended by an empty entry. */
+extern const struct route api_checks_routes[];
 extern const struct route api_status_routes[];
 extern const struct route api_topics_routes[];
 extern const struct route api_events_routes[];

@@ -8,6 +8,7 @@
 #include "daemon/applied.h"
 #include "daemon/applied-outside.h"
 #include "daemon/check.h"
+#include "daemon/check-post.h"
 #include "daemon/cooking-mail.h"
 #include "daemon/engine.h"
 #include "daemon/gate.h"
@@ -119,6 +120,11 @@ static const struct job_type job_table[] = {
 	  .run = check_job_result,
 	  .rerun = true,
 	  .quiet = true },
+	/*
+	 * Run again after a crash: one transaction, and a failure mailed
+	 * already is not mailed again.
+	 */
+	{ .name = JOB_CHECK_POST, .run = check_job_post, .rerun = true },
 };
 
 void jobs_register(void)

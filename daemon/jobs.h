@@ -44,5 +44,6 @@
 #define JOB_COOKING_CHECK "cooking-check"
 #define JOB_CHECK_SCAN "check-scan"
 #define JOB_CHECK_RESULT "check-result"
+#define JOB_CHECK_POST "check-post"
 
 #endif

@@ -296,3 +296,47 @@ out:
 	strbuf_release(&summary);
 	return ret < 0 ? ret : 0;
 }
+
+int notify_text_check_failed(const struct config *cfg, json_t *info,
+			     struct strbuf *body, struct strbuf *err)
+{
+	json_t *vars = common_vars(cfg, info);
+	const char *url = jstr(info, "target_url");
+	const char *log = jstr(info, "log");
+	const char *p, *eol;
+	int ret;
+
+	json_object_set_new(vars, "context",
+			    json_string(jstr(info, "context")));
+	json_object_set_new(vars, "state", json_string(jstr(info, "state")));
+	json_object_set_new(vars, "description",
+			    json_string(jstr(info, "description")));
+	json_object_set_new(vars, "target_url", json_string(url));
+	json_object_set_new(vars, "log", json_string(log));
+	ret = from_template(cfg, "notify.check-failed-template", vars, body,
+			    err);
+	if (ret)
+		goto out;
+	add_greeting(body, info);
+	strbuf_addf(body, "The check '%s' of your series failed in tree %s",
+		    jstr(info, "context"),
+		    cfg->tree_name ? cfg->tree_name : "");
+	strbuf_addstr(body, *jstr(info, "description") ? ":\n\n" : ".\n");
+	for (p = jstr(info, "description"); *p; p = *eol ? eol + 1 : eol) {
+		eol = strchrnul(p, '\n');
+		strbuf_addf(body, "    %.*s\n", (int)(eol - p), p);
+	}
+	if (*url)
+		strbuf_addf(body, "\nDetails: %s\n", url);
+	if (*log) {
+		strbuf_addstr(body, "\nThe end of its log:\n\n");
+		strbuf_addstr(body, log);
+		strbuf_rtrim(body);
+		strbuf_addch(body, '\n');
+	}
+	strbuf_addstr(body, "\nPlease look into it and send a new version if "
+			    "the series needs one.\n");
+out:
+	json_decref(vars);
+	return ret < 0 ? ret : 0;
+}

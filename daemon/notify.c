@@ -23,6 +23,7 @@
 #include "daemon/notify.h"
 #include "daemon/spawn.h"
 #include "daemon/store/notifications.h"
+#include "daemon/store/series.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -49,6 +50,50 @@ static void reply_subject(struct strbuf *out, const char *prefix,
 	}
 	strbuf_addstr(out, prefix);
 	strbuf_addstr(out, subject);
+}
+
+/*
+ * The mail a notification answers, as notify.h's REPLY: the message row
+ * msg_row_id, re-parsed for its Cc and References.
+ */
+json_t *notify_mail_reply(struct db *db, int64_t msg_row_id)
+{
+	struct strbuf raw = STRBUF_INIT;
+	struct mail *m = NULL;
+	json_t *reply, *cc, *refs;
+	size_t i;
+
+	reply = json_object();
+	if (store_message_raw_of(db, msg_row_id, &raw, NULL) < 0 ||
+	    mail_parse(raw.buf, raw.len, &m, NULL) < 0) {
+		strbuf_release(&raw);
+		return reply;
+	}
+	json_object_set_new(reply, "msgid", json_string(m->message_id));
+	json_object_set_new(reply, "subject", json_string(m->subject));
+	json_object_set_new(reply, "from_name", json_string(m->from_name));
+	json_object_set_new(reply, "from_email", json_string(m->from_email));
+	cc = json_array();
+	for (i = 0; i < m->nr_cc; i++)
+		json_array_append_new(cc, json_pack("{s:s, s:s}", "name",
+						    m->cc[i].name, "email",
+						    m->cc[i].email));
+	json_object_set_new(reply, "cc", cc);
+	refs = json_array();
+	for (i = 0; i < m->nr_references; i++)
+		json_array_append_new(refs, json_string(m->references[i]));
+	json_object_set_new(reply, "references", refs);
+	mail_free(m);
+	strbuf_release(&raw);
+	return reply;
+}
+
+json_t *notify_series_reply(struct db *db, int64_t series_id)
+{
+	int64_t msg = 0;
+
+	store_series_reply_message(db, series_id, &msg, NULL);
+	return notify_mail_reply(db, msg);
 }
 
 static char *make_msgid(const struct config *cfg)
@@ -249,6 +294,23 @@ int notify_sha1_changed(struct db *db, const struct config *cfg, json_t *info,
 	ret = notify_text_sha1_changed(cfg, info, &body, err);
 	if (!ret)
 		ret = notify_record(db, cfg, "sha1-changed", info, subject.buf,
+				    body.buf, id, err);
+	strbuf_release(&subject);
+	strbuf_release(&body);
+	return ret;
+}
+
+int notify_check_failed(struct db *db, const struct config *cfg, json_t *info,
+			int64_t *id, struct strbuf *err)
+{
+	struct strbuf subject = STRBUF_INIT, body = STRBUF_INIT;
+	int ret;
+
+	reply_subject(&subject,
+		      "Re: ", jstr(json_object_get(info, "reply"), "subject"));
+	ret = notify_text_check_failed(cfg, info, &body, err);
+	if (!ret)
+		ret = notify_record(db, cfg, "check-failed", info, subject.buf,
 				    body.buf, id, err);
 	strbuf_release(&subject);
 	strbuf_release(&body);

@@ -29,6 +29,9 @@ struct strbuf;
  * sha1-changed: {series_id, topic, branch, reply: REPLY, why,
  *   changed: [{number, total, subject, old, new}]}
  *
+ * check-failed: {series_id, reply: REPLY, context, state, description,
+ *   target_url (may be absent), log (its last lines; may be absent)}
+ *
  * REPLY is the mail answered: {msgid, subject, from_name, from_email,
  * cc: [{name, email}], references: [id...] (nearest first)}.
  */
@@ -38,6 +41,20 @@ int notify_dropped(struct db *db, const struct config *cfg, json_t *info,
 		   int64_t *id, struct strbuf *err);
 int notify_sha1_changed(struct db *db, const struct config *cfg, json_t *info,
 			int64_t *id, struct strbuf *err);
+int notify_check_failed(struct db *db, const struct config *cfg, json_t *info,
+			int64_t *id, struct strbuf *err);
+
+/*
+ * The REPLY of the message row msg_row_id (the messages table), re-parsed
+ * for its Cc and References; an empty object when it cannot be read.  A
+ * new reference.
+ */
+json_t *notify_mail_reply(struct db *db, int64_t msg_row_id);
+/*
+ * The REPLY of series_id's notifications: its cover letter, else its
+ * first patch; an empty object when it has neither.  A new reference.
+ */
+json_t *notify_series_reply(struct db *db, int64_t series_id);
 
 /*
  * A notification to the maintainer ([notify] maintainer, "Name <email>",

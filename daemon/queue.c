@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "daemon/bus.h"
+#include "daemon/check-json.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "daemon/jobs.h"
@@ -818,9 +819,31 @@ static int frags_load_locked(struct db *db, const size_t *sel, size_t nr,
 	return 0;
 }
 
+/*
+ * The states of the checks of the queued series in sel (check-json.h's
+ * summaries); read with the lock held, as frags_load_locked() does.
+ */
+static int checks_load(struct db *db, const size_t *sel, size_t nr,
+		       struct checks_summaries *out, struct strbuf *err)
+{
+	struct strbuf ids = STRBUF_INIT;
+	size_t i;
+	int ret;
+
+	strbuf_addch(&ids, '[');
+	for (i = 0; i < nr; i++)
+		strbuf_addf(&ids, "%s%lld", i ? "," : "",
+			    (long long)qi.v[sel[i]].id);
+	strbuf_addch(&ids, ']');
+	ret = checks_summaries_load(db, ids.buf, out, err);
+	strbuf_release(&ids);
+	return ret;
+}
+
 int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 		    const json_t *extra, struct strbuf *out, struct strbuf *err)
 {
+	struct checks_summaries checks = { .text = STRBUF_INIT };
 	struct strbuf basis = STRBUF_INIT;
 	size_t starts[NR_LANES + 2], *sel = NULL, nr = 0, i, size = 0;
 	time_t now = time(NULL);
@@ -855,6 +878,8 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 	 * queue_index_set() after its commit drops what this read kept.
 	 */
 	ret = frags_load_locked(db, sel, nr, err);
+	if (!ret)
+		ret = checks_load(db, sel, nr, &checks, err);
 	if (ret < 0)
 		goto out_unlock;
 	for (l = 1; l <= NR_LANES + 1; l++)
@@ -880,6 +905,8 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 		strbuf_addstr(out, ",\"wait\":");
 		wait_text_locked(out, sel[i] + 1, qi.v[sel[i]].olane, starts,
 				 &tp, &basis);
+		strbuf_addstr(out, ",\"checks\":");
+		checks_summary_text(out, &checks, qi.v[sel[i]].id);
 		strbuf_addch(out, '}');
 	}
 	rest = json_object();
@@ -908,6 +935,7 @@ int queue_list_text(struct db *db, int lane, int64_t offset, int64_t limit,
 out_unlock:
 	pthread_mutex_unlock(&qi.lock);
 out:
+	checks_summaries_release(&checks);
 	strbuf_release(&basis);
 	free(sel);
 	return ret;

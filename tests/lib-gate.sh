@@ -150,3 +150,56 @@ settled()
 	[ "$(sql "SELECT count(*) FROM gate_candidates WHERE state IN ('gating', 'bisecting')")" = 0 ] &&
 	[ "$(sql "SELECT count(*) FROM gate_runs WHERE state IN ('queued', 'running')")" = 0 ]
 }
+
+# The generator of the flaky gate: awk seeded with s, one draw, exit 0
+# (fail) when it is below rate.
+DRAW_AWK='BEGIN { srand(s); exit !(rand() < rate) }'
+
+# draw_fails SEED RATE: whether the flaky gate's draw for SEED fails.
+draw_fails()
+{
+	awk -v s="$1" -v rate="$2" "$DRAW_AWK"
+}
+
+# flaky_gate: $T/flaky-gate, a gate command that fails at random, then
+# runs "make -s".  While $T/flaky holds "SEED RATE", run n (counted in
+# $T/draws) fails when draw_fails SEED+n RATE says so; without $T/flaky
+# it only runs make.  The draws are a seeded generator's, so a gate run
+# one at a time ([gate] jobs = 1) fails the same runs every time.
+flaky_gate()
+{
+	cat >"$T/flaky-gate" <<SH
+#!/bin/sh
+if [ -e '$T/flaky' ]; then
+	read seed rate <'$T/flaky'
+	n=\$((\$(cat '$T/draws' 2>/dev/null || echo 0) + 1))
+	echo \$n >'$T/draws'
+	if awk -v s=\$((seed + n)) -v rate=\$rate '$DRAW_AWK'; then
+		echo "flaky: draw \$n fails"
+		exit 1
+	fi
+	echo "flaky: draw \$n passes"
+fi
+exec make -s
+SH
+	chmod +x "$T/flaky-gate"
+}
+
+# flaky_on SEED RATE: the flaky gate fails at random from draw 1 on.
+flaky_on()
+{
+	echo 0 >"$T/draws" && echo "$1 $2" >"$T/flaky"
+}
+
+# flaky_off: the flaky gate only runs make.
+flaky_off()
+{
+	rm -f "$T/flaky"
+}
+
+# runs_of CANDIDATE ROUND PROBE: the states of the candidate's runs of
+# next up to merge PROBE in ROUND, as "ATTEMPT:STATE" oldest first.
+runs_of()
+{
+	sql "SELECT group_concat(attempt || ':' || state, ' ') FROM (SELECT attempt, state FROM gate_runs WHERE candidate = $1 AND round = $2 AND probe = $3 AND pair = 0 ORDER BY id)"
+}

@@ -294,6 +294,109 @@ function laneLabel(lane) {
 }
 
 /* Counts out of a lint summary in whatever form the API gives it. */
+/* --- checks ------------------------------------------------------------- */
+
+/* The mark of a check state, and the word a screen reader says for it. */
+var CHECK_MARKS = {
+	success: { mark: '\u2713', word: 'passed' },
+	fail: { mark: '\u2717', word: 'failed' },
+	warning: { mark: '!', word: 'warned' },
+	pending: { mark: '\u2026', word: 'pending' }
+};
+
+function checkMark(state) {
+	return CHECK_MARKS[state] || CHECK_MARKS.pending;
+}
+
+/* "checks: failed (ci-boot failed); 1 of 3 passed" for a queue entry. */
+function checksLabel(c) {
+	var parts = [];
+
+	['fail', 'warning', 'pending'].forEach(function (k) {
+		var l = Array.isArray(c[k]) ? c[k] : [];
+		if (l.length)
+			parts.push(l.join(', ') + ' ' + checkMark(k).word);
+	});
+	return 'checks: ' + checkMark(c.state).word +
+		(parts.length ? ' (' + parts.join('; ') + ')' : '') + '; ' +
+		(c.success || 0) + ' of ' + c.total + ' passed';
+}
+
+/* The checks of a series (GET .../checks, or the series') as a list. */
+function checkList(checks) {
+	if (!checks.length)
+		return h('p', { class: 'placeholder' }, 'No checks.');
+	return h('ul', { class: 'check-list' }, checks.map(function (c) {
+		var m = checkMark(c.state), url = c.target_url;
+		var safe = typeof url === 'string' && /^https?:\/\//i.test(url);
+		return h('li', { class: 'check check-' +
+				 String(c.state).replace(/\W/g, ''),
+				 'data-context': c.context },
+			 h('span', { class: 'check-mark', 'aria-hidden': 'true' },
+			   m.mark),
+			 ' ', h('code', { class: 'check-context' }, c.context),
+			 ' ', h('span', { class: 'check-state' }, c.state),
+			 c.description ? h('span', { class: 'check-desc' },
+					   ' \u2014 ', c.description) : null,
+			 safe ? h('span', null, ' ', h('a', { href: url,
+				  class: 'check-url', rel: 'noopener noreferrer',
+				  target: '_blank' }, 'details')) : null);
+	}));
+}
+
+/*
+ * The queue's CHECKS cell: a coloured mark of the combined state whose
+ * label says what passed and failed; opening it fetches and lists each
+ * check with its description and link.  Which are open is kept across
+ * the table's live redraws.
+ */
+var checksOpen = {}, checksSeen = {};
+
+function checksCell(s) {
+	var c = pick(s, 'checks'), d, box, loaded = false, label, m;
+
+	if (!c || typeof c !== 'object' || !c.total)
+		return h('span', { class: 'checks-none muted',
+				   'aria-label': 'no checks' }, '\u2013');
+	m = checkMark(c.state);
+	label = checksLabel(c);
+	box = h('div', { class: 'check-details' },
+		 checksSeen[s.id] ? checkList(checksSeen[s.id]) :
+		 h('p', { class: 'muted' }, 'Loading the checks\u2026'));
+	d = h('details', { class: 'checks checks-' +
+			   String(c.state).replace(/\W/g, '') },
+	      h('summary', { 'aria-label': label, title: label },
+		h('span', { class: 'check-mark', 'aria-hidden': 'true' },
+		  m.mark),
+		h('span', { class: 'check-count', 'aria-hidden': 'true' },
+		  ' ' + (c.success || 0) + '/' + c.total)),
+	      box);
+	d.addEventListener('toggle', function () {
+		checksOpen[s.id] = d.open;
+		if (!d.open || loaded)
+			return;
+		loaded = true;
+		fetchJSON('/api/v1/series/' + encodeURIComponent(String(s.id)) +
+			  '/checks').then(function (res) {
+			clear(box);
+			if (res.status !== 200 || !res.body) {
+				loaded = false;
+				box.appendChild(h('p', { class: 'error' },
+					'The checks cannot be read: ' +
+					((res.body && res.body.error &&
+					  res.body.error.message) ||
+					 'no answer')));
+				return;
+			}
+			checksSeen[s.id] = list(res.body, 'checks');
+			box.appendChild(checkList(checksSeen[s.id]));
+		});
+	});
+	if (checksOpen[s.id])
+		d.open = true;
+	return d;
+}
+
 function lintSummary(s) {
 	var l = pick(s, 'lint', 'lint_summary'), e = 0, w = 0, n = 0;
 
@@ -756,6 +859,7 @@ function updateQueue() {
 			return v === undefined ? '' : 'v' + v;
 		} },
 		{ label: 'Lint', class: 'lint-col', cell: lintSummary },
+		{ label: 'Checks', class: 'checks-col', cell: checksCell },
 		{ label: 'Expected wait', class: 'wait', cell: waitText }
 	], shown.slice(0, QUEUE_SHOWN), {
 		id: 'queue-table',
@@ -899,6 +1003,12 @@ function renderSeries(root) {
 			'it (cthulhu supersede decides).') : null,
 		pos && laneReason(s) ? h('p', { class: 'why' }, 'Why this lane: ',
 				  laneReason(s)) : null,
+		Array.isArray(s.checks) && s.checks.length ?
+		h('div', { id: 'series-checks' }, h('p', { class: 'muted' },
+			'Checks: ', h('span', { class: 'check-state checks-' +
+				String(s.check).replace(/\W/g, '') },
+				checkMark(s.check).mark, ' ', s.check)),
+		  checkList(s.checks)) : null,
 		Array.isArray(s.lint) && s.lint.length ?
 		h('div', { id: 'series-lint' }, h('p', { class: 'muted' },
 			'Lint of the whole series:'), findings(s.lint)) : null,
@@ -907,7 +1017,7 @@ function renderSeries(root) {
 			    'position', 'lane', 'lane_reason', 'reason', 'why',
 			    'cover', 'patches', 'tags', 'rfc', 'resend',
 			    'supersedes', 'superseded_by', 'supersede_held',
-			    'nr_new_trailers'])));
+			    'nr_new_trailers', 'check'])));
 
 	var patches = list(s, 'patches');
 	var total = pick(s, 'total');
@@ -1272,7 +1382,9 @@ function buildRows(b) {
  * The gate of next (GET /api/v1/next's "gate"): the published next beside
  * the candidate, its state and progress line, its runs and the topics
  * ejected.  While a candidate is being gated the page looks again every
- * two seconds, for the run's last log line.
+ * two seconds, for the run's last log line.  A flaky candidate (a run
+ * passed on a retry, or a re-probe did not repeat the failure) says why,
+ * and so does each flaky run.
  */
 var gateTimer = null;
 
@@ -1290,17 +1402,23 @@ function renderGate(root, gate) {
 		  'published next ', h('code', { class: 'sha', id: 'gate-published' },
 			short(pick(gate.published || {}, 'commit')) || 'none'),
 		  ' · command ', h('code', null, gate.command || ''),
-		  ' · ' + gate.jobs + ' at once · publish ' + gate.publish),
+		  ' · ' + gate.jobs + ' at once · publish ' + gate.publish +
+		  (gate.retries ? ' · ' + gate.retries + (gate.retries === 1 ?
+			' retry' : ' retries') : '') +
+		  (gate.reprobe ? ' · re-probe before ejecting' : '')),
 		c ? h('p', { class: 'byline', id: 'gate-candidate' },
 		      'candidate ', h('strong', null, '#' + c.id), ' (build #' +
 		      c.build + ') ', h('code', { class: 'sha' }, short(c.commit)),
-		      ' ', outcomeTag(c.state)) :
+		      ' ', outcomeTag(c.state),
+		      c.flaky ? ' ' : null, c.flaky ? outcomeTag('flaky') : null) :
 		h('p', { class: 'placeholder' }, 'No candidate yet.'),
 		c ? h('p', { class: 'progress', id: 'gate-progress' },
 		      c.progress || '') : null,
 		c && c.reason ? h('p', { class: busy ? 'byline' :
 			c.state === 'passed' ? 'byline' : 'placeholder error',
 			id: 'gate-reason' }, c.reason) : null,
+		c && c.flaky ? h('p', { class: 'byline', id: 'gate-flaky' },
+			'flaky: ' + c.flaky) : null,
 		c && (c.runs || []).length ? table([
 			{ label: 'Run', cell: function (r) {
 				return h('a', { href: '/api/v1/next/gate/logs/' +
@@ -1315,7 +1433,13 @@ function renderGate(root, gate) {
 				return h('code', { class: 'sha' }, short(r.commit));
 			} },
 			{ label: 'State', cell: function (r) {
-				return outcomeTag(r.state); } },
+				return r.flaky ? h('span', null, outcomeTag(r.state),
+					' ', outcomeTag('flaky')) : outcomeTag(r.state);
+			} },
+			{ label: 'Attempt', class: 'num', cell: function (r) {
+				return String(r.attempt || 1) +
+					(r.recheck ? ' (' + r.recheck + ')' : '');
+			} },
 			{ label: 'Took', class: 'num', cell: function (r) {
 				return r.duration_ms === null ? '' :
 					duration(r.duration_ms); } }

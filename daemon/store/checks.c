@@ -140,3 +140,36 @@ int store_check_forget(struct db *db, int64_t series_id, const char *context,
 		       "DELETE FROM checks WHERE series_id = ? AND context = ?",
 		       "it", series_id, context);
 }
+
+struct states_read {
+	int (*fn)(const struct store_check *c, void *data);
+	void *data;
+};
+
+static int state_row(struct db_row *row, void *data)
+{
+	struct states_read *sr = data;
+	struct store_check c = { 0 };
+	int ret;
+
+	c.series_id = db_col_int(row, 0);
+	c.context = db_col_strdup(row, 1);
+	c.state = db_col_strdup(row, 2);
+	ret = sr->fn(&c, sr->data);
+	store_check_release(&c);
+	return ret;
+}
+
+int store_check_states_each(struct db *db, const char *ids,
+			    int (*fn)(const struct store_check *c, void *data),
+			    void *data, struct strbuf *err)
+{
+	struct states_read sr = { fn, data };
+
+	return db_query_each(db, err, state_row, &sr,
+			     "SELECT series_id, context, state FROM checks "
+			     "WHERE series_id IN "
+			     "(SELECT value FROM json_each(?)) "
+			     "ORDER BY series_id, context",
+			     "t", ids);
+}

@@ -55,6 +55,15 @@ int store_checks_of(struct db *db, int64_t series_id,
 /* The checks of every series, by series then as store_checks_of(). */
 int store_checks_list(struct db *db, struct store_check_list *out,
 		      struct strbuf *err);
+/*
+ * Call fn with each check of the series in ids (a JSON array of ids,
+ * "[1,2]"), by series then by context, with only series_id, context and
+ * state read (borrowed, valid until fn returns): for the queue's
+ * summaries.  A non-zero return of fn stops and is returned.
+ */
+int store_check_states_each(struct db *db, const char *ids,
+			    int (*fn)(const struct store_check *c, void *data),
+			    void *data, struct strbuf *err);
 /* Forget the check of series_id named context; none is no error. */
 int store_check_forget(struct db *db, int64_t series_id, const char *context,
 		       struct strbuf *err);

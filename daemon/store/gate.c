@@ -16,13 +16,14 @@
 #define CANDIDATE_SELECT                                                    \
 	"SELECT id, build, commit_sha, tree, published, state, publish,"    \
 	" round, lo, hi, probes, culprit, reason, created_at, finished_at," \
-	" culprit_probe, partner FROM gate_candidates"
+	" culprit_probe, partner, flaky FROM gate_candidates"
 /* Every run with its candidate's build: r and c name the two tables. */
 #define RUN_SELECT                                                        \
 	"SELECT r.id, r.candidate, c.build, r.round, r.probe, r.topic,"   \
 	" r.commit_sha, r.tree, r.state, r.command, r.slot, r.exit_code," \
 	" r.log, r.log_url, r.error, r.created_at, r.started_at,"         \
-	" r.finished_at, r.duration_ms, r.pair FROM gate_runs r"          \
+	" r.finished_at, r.duration_ms, r.pair, r.attempt, r.flaky,"      \
+	" r.recheck FROM gate_runs r"                                     \
 	" JOIN gate_candidates c ON c.id = r.candidate"
 #define EJECTION_COLUMNS                                                   \
 	"e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state,"      \
@@ -60,6 +61,7 @@ void store_gate_candidate_release(struct store_gate_candidate *c)
 	free(c->culprit);
 	free(c->reason);
 	free(c->partner);
+	free(c->flaky);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -84,6 +86,7 @@ void store_gate_run_release(struct store_gate_run *r)
 	free(r->log);
 	free(r->log_url);
 	free(r->error);
+	free(r->recheck);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -196,6 +199,7 @@ static void candidate_from_row(json_t *row, void *out)
 	c->finished_at = row_int(row, "finished_at");
 	c->culprit_probe = row_int_or_none(row, "culprit_probe");
 	c->partner = row_strdup(row, "partner");
+	c->flaky = row_strdup(row, "flaky");
 }
 
 static void run_from_row(json_t *row, void *out)
@@ -222,6 +226,9 @@ static void run_from_row(json_t *row, void *out)
 	r->finished_at = row_int(row, "finished_at");
 	r->duration_ms = row_int_or_none(row, "duration_ms");
 	r->pair = row_int(row, "pair") != 0;
+	r->attempt = row_int(row, "attempt");
+	r->flaky = row_int(row, "flaky") != 0;
+	r->recheck = row_strdup(row, "recheck");
 }
 
 static void ejection_from_row(json_t *row, void *out)
@@ -678,13 +685,14 @@ int store_gate_run_add_queued(struct db *db, struct store_gate_run *r,
 {
 	int ret;
 
-	ret = db_exec(
-		db, err,
-		"INSERT INTO gate_runs (candidate, round, probe, topic, commit_sha, "
-		"tree, command, created_at, pair) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"iiittttii", r->candidate, r->round, r->probe, r->topic,
-		r->commit, r->tree, r->command, r->created_at,
-		(int64_t)r->pair);
+	ret = db_exec(db, err,
+		      "INSERT INTO gate_runs (candidate, round, probe, topic, commit_sha, "
+		      "tree, command, created_at, pair, attempt, recheck) "
+		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      "iiittttiiit", r->candidate, r->round, r->probe, r->topic,
+		      r->commit, r->tree, r->command, r->created_at,
+		      (int64_t)r->pair, r->attempt ? r->attempt : 1,
+		      r->recheck);
 	if (!ret)
 		r->id = db_last_insert_id(db);
 	return ret;
@@ -695,14 +703,15 @@ int store_gate_run_add_cached(struct db *db, struct store_gate_run *r,
 {
 	int ret;
 
-	ret = db_exec(
-		db, err,
-		"INSERT INTO gate_runs (candidate, round, probe, topic, "
-		"commit_sha, tree, state, command, created_at, finished_at, "
-		"duration_ms, pair) VALUES (?, ?, ?, ?, ?, ?, 'cached', ?, ?, ?, 0, ?)",
-		"iiittttiii", r->candidate, r->round, r->probe, r->topic,
-		r->commit, r->tree, r->command, r->created_at, r->created_at,
-		(int64_t)r->pair);
+	ret = db_exec(db, err,
+		      "INSERT INTO gate_runs (candidate, round, probe, topic, "
+		      "commit_sha, tree, state, command, created_at, finished_at, "
+		      "duration_ms, pair, attempt, recheck) "
+		      "VALUES (?, ?, ?, ?, ?, ?, 'cached', ?, ?, ?, 0, ?, ?, ?)",
+		      "iiittttiiiit", r->candidate, r->round, r->probe,
+		      r->topic, r->commit, r->tree, r->command, r->created_at,
+		      r->created_at, (int64_t)r->pair,
+		      r->attempt ? r->attempt : 1, r->recheck);
 	if (!ret)
 		r->id = db_last_insert_id(db);
 	return ret;
@@ -742,6 +751,21 @@ int store_gate_run_end(struct db *db, int64_t id,
 		       "WHERE id = ?",
 		       "titiiti", end->state, end->exit_code, end->error,
 		       end->duration_ms, end->finished_at, end->log_url, id);
+}
+
+int store_gate_run_flaky(struct db *db, int64_t id, struct strbuf *err)
+{
+	return db_exec(db, err, "UPDATE gate_runs SET flaky = 1 WHERE id = ?",
+		       "i", id);
+}
+
+int store_gate_candidate_flaky(struct db *db, int64_t id, const char *why,
+			       struct strbuf *err)
+{
+	return db_exec(db, err,
+		       "UPDATE gate_candidates SET flaky = coalesce(flaky, ?) "
+		       "WHERE id = ?",
+		       "ti", why, id);
 }
 
 /* --- ejections --------------------------------------------------------- */

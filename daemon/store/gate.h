@@ -68,6 +68,12 @@ struct store_gate_candidate {
 	 */
 	int64_t culprit_probe;
 	char *partner; /* the topic the culprit fails with, NULL for none */
+	/*
+	 * Why the candidate is flaky (0020-gate-flakes.sql): a run of it
+	 * passed on a retry, or a re-probe did not repeat the failure its
+	 * bisection found; NULL for not flaky.
+	 */
+	char *flaky;
 };
 
 struct store_gate_candidate_list {
@@ -104,6 +110,16 @@ struct store_gate_run {
 	int64_t finished_at;
 	int64_t duration_ms; /* or STORE_NONE */
 	bool pair; /* the culprit merged onto probe, not probe itself */
+	/* 1, then one more for each failed attempt of its probe before it */
+	int64_t attempt;
+	bool flaky; /* passed after an earlier attempt failed */
+	/*
+	 * NULL for a run of the bisection; "reprobe": the culprit's probe
+	 * or the one before it run once more before an ejection; "rerun":
+	 * the whole candidate run again after a re-probe did not repeat
+	 * the failure.
+	 */
+	char *recheck;
 };
 
 struct store_gate_run_list {
@@ -299,7 +315,8 @@ int store_gate_runs_to_rerun(struct db *db, int64_t candidate, int64_t round,
 
 /*
  * Add run r of r->candidate (r->round, r->probe, r->topic, r->commit,
- * r->tree, r->command, r->created_at), queued to run; set r->id.
+ * r->tree, r->command, r->created_at, r->pair, r->attempt (0 for 1),
+ * r->recheck), queued to run; set r->id.
  */
 int store_gate_run_add_queued(struct db *db, struct store_gate_run *r,
 			      struct strbuf *err);
@@ -331,6 +348,12 @@ struct store_gate_run_end {
 int store_gate_run_end(struct db *db, int64_t id,
 		       const struct store_gate_run_end *end,
 		       struct strbuf *err);
+
+/* Run id passed after an earlier attempt of its probe failed. */
+int store_gate_run_flaky(struct db *db, int64_t id, struct strbuf *err);
+/* Candidate id is flaky, for why; the first why is kept. */
+int store_gate_candidate_flaky(struct db *db, int64_t id, const char *why,
+			       struct strbuf *err);
 
 /* --- ejections --------------------------------------------------------- */
 

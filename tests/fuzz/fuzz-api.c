@@ -80,7 +80,15 @@ static void add_route(const struct route *r, void *data)
 	if (!strcmp(r->method, "GET"))
 		return;
 	if (!n || r->path[n - 1] != '*') {
-		strbuf_addstr(&path, r->path);
+		const char *star = strchr(r->path, '*');
+
+		/* A '*' inside the path is one segment: a series id. */
+		if (star) {
+			strbuf_add(&path, r->path, star - r->path);
+			strbuf_addf(&path, "1%s", star + 1);
+		} else {
+			strbuf_addstr(&path, r->path);
+		}
 		add_path(r->method, &path);
 		return;
 	}
