@@ -66,7 +66,7 @@ struct build_topic {
 	const char *fallback_reason; /* merge.h's, or the previous build's */
 	int64_t resolution;	     /* resolutions.id when resolved */
 	int64_t ms;
-	const char *gate; /* NULL, "ejected" or "fallback" */
+	const char *gate; /* NULL, "ejected", "fallback" or "lifted" */
 	/* the merge-fixes its merge takes (borrowed from the build's set) */
 	const struct merge_fix **fixes;
 	size_t nr_fixes;
