@@ -749,7 +749,8 @@ static int queue_probe(struct job_ctx *ctx, const struct gate_conf *gc,
 		return queue_run(ctx, gc, cand, round, pos, false, p->topic,
 				 or_empty(p->commit), 1, NULL, &cached, err);
 	c = probe_at(cand, cand->culprit_probe);
-	ret = gate_pair_commit(ctx->config, or_empty(p->commit),
+	ret = gate_pair_commit(ctx->db, ctx->config, cand->build,
+			       pos ? p->topic : NULL, or_empty(p->commit),
 			       or_empty(c->topic), or_empty(c->tip),
 			       cand->created_at, commit, err);
 	if (ret == ERR_CONFLICT) {

@@ -832,6 +832,8 @@ int store_gate_ejections_shown(struct db *db, int64_t limit,
 			"JOIN topics t ON t.name = e.topic "
 			"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
 			"'fallback', 'dropped', 'lifted', 'cleared') "
+			"AND e.id = (SELECT max(id) FROM gate_ejections WHERE "
+			"topic = e.topic AND state != 'reported') "
 			"ORDER BY e.id DESC LIMIT ?",
 			"i", limit);
 	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);

@@ -397,9 +397,9 @@ int store_gate_ejections_fall_back(struct db *db, int64_t build, int64_t at,
 int store_gate_ejection_drop(struct db *db, const char *topic, int64_t fail_run,
 			     int64_t at, struct strbuf *err);
 /*
- * The latest limit ejections the API shows: those that hold, and those
- * a merge-fix lifted (lifted, cleared), while the topic's tip is still
- * the bad tip; newest first.
+ * The latest limit ejections the API shows, each topic's latest: those
+ * that hold, and those a merge-fix lifted (lifted, cleared), while the
+ * topic's tip is still the bad tip; newest first.
  */
 int store_gate_ejections_shown(struct db *db, int64_t limit,
 			       struct store_gate_ejection_list *out,
