@@ -25,6 +25,7 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/conflict-mail.h"
+#include "daemon/gate-pair.h"
 #include "daemon/gate.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
@@ -1199,6 +1200,28 @@ static json_t *build_topic_json(const struct store_build_topic *t)
 	return o;
 }
 
+/*
+ * The gate's words on a topic it paired with another, with: "gate_says"
+ * (gate-pair.h's) and "gate_suggest" (the merge-fix to record), null
+ * without a pair.
+ */
+static void pair_words(json_t *o, const char *topic, const char *with)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!topic || !with) {
+		json_object_set_new(o, "gate_says", json_null());
+		json_object_set_new(o, "gate_suggest", json_null());
+		return;
+	}
+	gate_pair_says(topic, with, &sb);
+	json_object_set_new(o, "gate_says", json_string(sb.buf));
+	strbuf_reset(&sb);
+	gate_pair_suggest(topic, with, &sb);
+	json_object_set_new(o, "gate_suggest", json_string(sb.buf));
+	strbuf_release(&sb);
+}
+
 int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 {
 	struct store_build_topic_list topics;
@@ -1227,6 +1250,7 @@ int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 			gate_topic_word(db, t->topic, &reason, &with);
 		json_object_set_new(o, "gate_reason", store_json_str(reason));
 		json_object_set_new(o, "gate_with", store_json_str(with));
+		pair_words(o, t->topic, with);
 		json_array_append_new(arr, o);
 		free(reason);
 		free(with);
