@@ -39,6 +39,8 @@ is "$(merged)" "rename other " "next has rename and other, not caller"
 ok "(git agrees: caller's tip is not in next)"
 check "next builds" builds next
 tip_caller=$(rev caller)
+is "$(cth cooking --json | jq -r '.topics[] | select(.name == "caller") | .state')" \
+	ejected "what's cooking says caller is ejected"
 
 # A pair's fix with another topic than the one the gate named lifts
 # nothing: caller stays out.
@@ -102,7 +104,12 @@ like "$(jget "$body" '$.topics[1].gate_reason')" \
 	"^merge-fix $s1 recorded: the gate passes with it, in next at its tip; it was ejected: caller builds alone and fails together with rename" \
 	"with the gate's word"
 is "$(jget "$body" '$.topics[1].merge_fixes[0]')" "$fix" "and the fix"
-like "$(cth gate)" "caller +cleared" "cthulhu gate lists the ejection cleared"
+cth gate >"$T/gate.out"
+like "$(cat "$T/gate.out")" "caller +cleared" "cthulhu gate lists the ejection cleared"
+like "$(cat "$T/gate.out")" "caller: lifted by merge-fix $s1: the gate passes with it" \
+	"and says the merge-fix lifted it"
+is "$(cth cooking --json | jq -r '.topics[] | select(.name == "caller") | .state')" \
+	in-next "what's cooking says caller is in next"
 cth next >"$T/next.out"
 ok "cthulhu next"
 like "$(grep ' caller ' "$T/next.out")" "merged .* lifted .* $s1" \
