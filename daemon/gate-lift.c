@@ -47,6 +47,23 @@ int gate_lift(struct db *db, const char *topic, const char *with,
 	return ret;
 }
 
+int gate_lift_new_fix(struct db *db, const char *topic, const char *commit,
+		      bool *lifted, struct strbuf *err)
+{
+	int ret;
+
+	ret = store_gate_ejection_lift_new_fix(db, topic, commit, time(NULL),
+					       lifted, err);
+	if (ret < 0 || !*lifted)
+		return ret;
+	log_info("gate: merge-fix %.12s at refs/merge-fix/%s lifts its ejection",
+		 commit, topic);
+	bus_publish("gate",
+		    json_pack("{s:s, s:s, s:n, s:s}", "event", "lifted",
+			      "topic", topic, "with", "merge_fix", commit));
+	return 0;
+}
+
 void gate_lift_settle(struct db *db, int64_t build)
 {
 	struct strbuf err = STRBUF_INIT;

@@ -2,6 +2,7 @@
 #ifndef CTHULHU_GATE_LIFT_H
 #define CTHULHU_GATE_LIFT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -24,8 +25,10 @@ struct strbuf;
  * The ejection moves to 'lifted' (schema/0021-gate-lift.sql) after the
  * fix is recorded, in the same job: a crash between the two leaves the
  * fix recorded and the ejection holding, and recording the same fix
- * again lifts it.  A fix moved into refs/merge-fix/<topic> with git is
- * applied by the next build, and lifts nothing.
+ * again lifts it.  A topic's own fix moved into refs/merge-fix/<topic>
+ * with git lifts the same once a build of next sees it
+ * (gate_lift_new_fix()), unless the topic was ejected with that very
+ * fix on its merge.
  */
 
 /*
@@ -36,6 +39,15 @@ struct strbuf;
  */
 int gate_lift(struct db *db, const char *topic, const char *with,
 	      const char *commit, json_t *lifted, struct strbuf *err);
+
+/*
+ * Topic's own merge-fix is commit as a build of next finds it (engine
+ * thread): lift the topic's ejection if the candidate that ejected it
+ * did not have that fix, as when the fix was moved with git.  *lifted
+ * says whether it did.
+ */
+int gate_lift_new_fix(struct db *db, const char *topic, const char *commit,
+		      bool *lifted, struct strbuf *err);
 
 /*
  * The gate passed build: clear the ejections it merged as lifted

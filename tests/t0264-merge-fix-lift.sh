@@ -8,7 +8,8 @@
 # ejection: next is built again with caller at its tip and the fix, the
 # gate passes, and next (git says) has caller's tip and the fix's change;
 # the ejection is cleared, in the database, the API, `cthulhu gate` and
-# `cthulhu next`, and stays so across a restart.
+# `cthulhu next`, and stays so across a restart.  A topic's own fix
+# moved with git into refs/merge-fix/<topic> lifts an ejection too.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-merge-fix.sh"
 . "$top_srcdir/tests/lib-next.sh"
@@ -129,4 +130,39 @@ is "$(jget "$body" '$.topics[1].gate')" "" "and the gate no longer marks it"
 wait_for 120 settled
 is "$(gate_state)" passed "the gate passes it"
 check "next still has caller" G merge-base --is-ancestor "$tip_caller" next
+
+# caller calls old_name() once more, in caller2.c: ejected again, it
+# falls back to its last good tip.  Its own fix moved into
+# refs/merge-fix/caller with git, while cthulhud is stopped, lifts that
+# ejection once cthulhud looks at next again (at start-up).
+(cd "$T/src" && git checkout -q caller &&
+ printf 'int old_name(void);\n\nint caller2(void)\n{\n\treturn old_name();\n}\n' >caller2.c &&
+ git add caller2.c && git commit -q -m 'caller: Add caller2()' &&
+ git checkout -q master && git push -q origin caller)
+tip2=$(rev caller)
+check "caller is ejected again and falls back to its last good tip" \
+	wait_for 180 fell_back caller
+is "$(sql "SELECT good_tip FROM gate_ejections WHERE topic = 'caller' ORDER BY id DESC LIMIT 1")" "$tip_caller" "its last good tip is the one the fix let in"
+stop_daemon
+(cd "$T/src" && git checkout -q --detach "$tip2" &&
+ sed -i 's/old_name/new_name/' caller2.c && git commit -q -am 'caller: Fix caller2() for next' &&
+ git checkout -q master)
+own=$(git -C "$T/src" rev-parse HEAD@{1})
+(cd "$T/src" && git push -q origin "$own:refs/fixes/own")
+G update-ref refs/merge-fix/caller "$own"
+start_daemon "$T/cthulhu.conf"
+ok "cthulhud starts with refs/merge-fix/caller moved with git"
+tip2_in()
+{
+	[ "$(ejection_state caller)" = cleared ] && settled &&
+	[ "$(gate_state)" = passed ] && G merge-base --is-ancestor "$tip2" next
+}
+check "the fix lifts the ejection and the gate passes caller at its tip" \
+	wait_for 180 tip2_in
+is "$(sql "SELECT merge_fix FROM gate_ejections WHERE topic = 'caller' ORDER BY id DESC LIMIT 1")" \
+	"$own" "the ejection was lifted by the fix moved with git"
+is "$(G log -1 --format=%b next^1)" "Merge-fix: $own
+Merge-fix: $fix (with 'rename')" "caller's merge takes its own fix and the pair's"
+check "next builds" builds next
+check "next never held a tree that does not build" every_next_builds
 done_testing

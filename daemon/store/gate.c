@@ -931,6 +931,30 @@ int store_gate_ejection_lift(struct db *db, const char *topic,
 	return ret;
 }
 
+int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
+				     const char *commit, int64_t at,
+				     bool *lifted, struct strbuf *err)
+{
+	int ret;
+
+	*lifted = false;
+	ret = db_exec(
+		db, err,
+		"UPDATE gate_ejections SET state = 'lifted', merge_fix = ?, "
+		"updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
+		"WHERE topic = ? AND state != 'reported') AND state IN "
+		"('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
+		"AND (merge_fix IS NULL OR merge_fix != ?) AND NOT EXISTS "
+		"(SELECT 1 FROM gate_candidates c JOIN build_topics bt "
+		"ON bt.build = c.build AND bt.topic = gate_ejections.topic, "
+		"json_each(coalesce(bt.merge_fixes, '[]')) j "
+		"WHERE c.id = gate_ejections.candidate AND j.value = ?)",
+		"tittt", commit, at, topic, commit, commit);
+	if (!ret)
+		*lifted = db_changes(db) > 0;
+	return ret;
+}
+
 int store_gate_ejections_clear(struct db *db, int64_t build, int64_t at,
 			       struct strbuf *err)
 {
