@@ -47,21 +47,39 @@ int gate_lift(struct db *db, const char *topic, const char *with,
 	return ret;
 }
 
-int gate_lift_new_fix(struct db *db, const char *topic, const char *commit,
-		      bool *lifted, struct strbuf *err)
+/* The same for a fix a build finds, where the ejecting candidate lacked it. */
+static int lift_new(struct db *db, const char *topic, const char *partner,
+		    const char *with, const char *commit, bool *any,
+		    struct strbuf *err)
+{
+	bool lifted;
+	int ret;
+
+	ret = store_gate_ejection_lift_new_fix(db, topic, partner, commit,
+					       time(NULL), &lifted, err);
+	if (ret < 0 || !lifted)
+		return ret;
+	*any = true;
+	log_info("gate: merge-fix %.12s lifts the ejection of '%s'", commit,
+		 topic);
+	bus_publish("gate", json_pack("{s:s, s:s, s:s?, s:s}", "event",
+				      "lifted", "topic", topic, "with", with,
+				      "merge_fix", commit));
+	return 0;
+}
+
+int gate_lift_new_fix(struct db *db, const char *topic, const char *with,
+		      const char *commit, bool *lifted, struct strbuf *err)
 {
 	int ret;
 
-	ret = store_gate_ejection_lift_new_fix(db, topic, commit, time(NULL),
-					       lifted, err);
-	if (ret < 0 || !*lifted)
-		return ret;
-	log_info("gate: merge-fix %.12s at refs/merge-fix/%s lifts its ejection",
-		 commit, topic);
-	bus_publish("gate",
-		    json_pack("{s:s, s:s, s:n, s:s}", "event", "lifted",
-			      "topic", topic, "with", "merge_fix", commit));
-	return 0;
+	*lifted = false;
+	if (!with)
+		return lift_new(db, topic, NULL, NULL, commit, lifted, err);
+	ret = lift_new(db, topic, with, with, commit, lifted, err);
+	if (!ret)
+		ret = lift_new(db, with, topic, topic, commit, lifted, err);
+	return ret;
 }
 
 void gate_lift_settle(struct db *db, int64_t build)

@@ -25,10 +25,11 @@ struct strbuf;
  * The ejection moves to 'lifted' (schema/0021-gate-lift.sql) after the
  * fix is recorded, in the same job: a crash between the two leaves the
  * fix recorded and the ejection holding, and recording the same fix
- * again lifts it.  A topic's own fix moved into refs/merge-fix/<topic>
- * with git lifts the same once a build of next sees it
- * (gate_lift_new_fix()), unless the topic was ejected with that very
- * fix on its merge.
+ * again lifts it.  Each build of next also lifts what the fixes it finds
+ * mend and the candidates that ejected the topics did not have
+ * (gate_lift_new_fix()), which covers that crash and a topic's own fix
+ * moved into refs/merge-fix/<topic> with git; a topic ejected with that
+ * very fix on its merge stays out.
  */
 
 /*
@@ -41,13 +42,14 @@ int gate_lift(struct db *db, const char *topic, const char *with,
 	      const char *commit, json_t *lifted, struct strbuf *err);
 
 /*
- * Topic's own merge-fix is commit as a build of next finds it (engine
- * thread): lift the topic's ejection if the candidate that ejected it
- * did not have that fix, as when the fix was moved with git.  *lifted
- * says whether it did.
+ * A merge-fix commit of topic (with: the pair's other topic, or NULL) as
+ * a build of next finds it (engine thread): lift what it lifts (as
+ * gate_lift() does) where the candidate that ejected the topic did not
+ * have that fix, as when the fix was moved with git.  *lifted says
+ * whether it lifted any.
  */
-int gate_lift_new_fix(struct db *db, const char *topic, const char *commit,
-		      bool *lifted, struct strbuf *err);
+int gate_lift_new_fix(struct db *db, const char *topic, const char *with,
+		      const char *commit, bool *lifted, struct strbuf *err);
 
 /*
  * The gate passed build: clear the ejections it merged as lifted

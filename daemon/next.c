@@ -562,9 +562,10 @@ static int load_fixes(struct db *db, const struct store_topic_list *topics,
 }
 
 /*
- * Under a gate that holds next, lift the ejections the topics' own
- * merge-fixes mend that the candidates ejecting them did not have (a
- * fix moved with git: gate-lift.h); *any says whether one was lifted.
+ * Under a gate that holds next, lift the ejections the merge-fixes mend
+ * that the candidates ejecting them did not have (a fix moved with git,
+ * or a crash between recording a fix and lifting: gate-lift.h); *any
+ * says whether one was lifted.
  */
 static int lift_new_fixes(struct job_ctx *ctx,
 			  const struct merge_fix_set *fixes, bool *any,
@@ -578,10 +579,9 @@ static int lift_new_fixes(struct job_ctx *ctx,
 	if (!gate_holds_next(ctx->config))
 		return 0;
 	for (i = 0; !ret && i < fixes->nr; i++) {
-		if (fixes->v[i].with)
-			continue;
 		ret = gate_lift_new_fix(ctx->db, fixes->v[i].topic,
-					fixes->v[i].commit, &lifted, err);
+					fixes->v[i].with, fixes->v[i].commit,
+					&lifted, err);
 		if (lifted)
 			*any = true;
 	}

@@ -932,8 +932,9 @@ int store_gate_ejection_lift(struct db *db, const char *topic,
 }
 
 int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
-				     const char *commit, int64_t at,
-				     bool *lifted, struct strbuf *err)
+				     const char *partner, const char *commit,
+				     int64_t at, bool *lifted,
+				     struct strbuf *err)
 {
 	int ret;
 
@@ -944,12 +945,13 @@ int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
 		"updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
 		"WHERE topic = ? AND state != 'reported') AND state IN "
 		"('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
+		"AND (? IS NULL OR partner = ?) "
 		"AND (merge_fix IS NULL OR merge_fix != ?) AND NOT EXISTS "
 		"(SELECT 1 FROM gate_candidates c JOIN build_topics bt "
 		"ON bt.build = c.build AND bt.topic = gate_ejections.topic, "
 		"json_each(coalesce(bt.merge_fixes, '[]')) j "
 		"WHERE c.id = gate_ejections.candidate AND j.value = ?)",
-		"tittt", commit, at, topic, commit, commit);
+		"tittttt", commit, at, topic, partner, partner, commit, commit);
 	if (!ret)
 		*lifted = db_changes(db) > 0;
 	return ret;

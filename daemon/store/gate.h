@@ -414,15 +414,17 @@ int store_gate_ejection_lift(struct db *db, const char *topic,
 			     const char *partner, const char *commit,
 			     int64_t at, bool *lifted, struct strbuf *err);
 /*
- * Topic's own merge-fix is commit, which may have been moved with git:
- * its latest ejection, when it holds or was lifted by another commit,
- * is lifted unless the candidate that ejected it had commit on the
- * topic's merge already (the topic failed with it).  *lifted says
- * whether it was.
+ * A merge-fix of topic (with partner: a pair's, or NULL: its own) is
+ * commit, as a build finds it: topic's latest ejection, when it holds
+ * or was lifted by another commit, and, unless partner is NULL, names
+ * partner as the topic it fails together with, is lifted unless the
+ * candidate that ejected it had commit on the topic's merge already
+ * (the topic failed with it).  *lifted says whether it was.
  */
 int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
-				     const char *commit, int64_t at,
-				     bool *lifted, struct strbuf *err);
+				     const char *partner, const char *commit,
+				     int64_t at, bool *lifted,
+				     struct strbuf *err);
 /*
  * The lifted ejections of the topics build merged as lifted (at their
  * tips, with their merge-fixes) are cleared: the build passed.
