@@ -127,8 +127,23 @@ static int print_gate(struct cli *cli, json_t *gate)
 		printf("\n");
 		table_print(tab, stdout, true);
 		table_free(tab);
-		/* a pair: say so, and how to record its merge-fix */
+		/*
+		 * A pair: say so, and how to record its merge-fix, or the
+		 * merge-fix that lifted it.
+		 */
 		json_array_foreach(json_object_get(gate, "ejections"), i, r) {
+			if (json_str(r, "merge_fix")) {
+				printf("%s: lifted by merge-fix %.12s: %s\n",
+				       json_str(r, "topic"),
+				       json_str(r, "merge_fix"),
+				       json_str(r, "state") &&
+						       !strcmp(json_str(r,
+									"state"),
+							       "cleared") ?
+					       "the gate passes with it" :
+					       "tried again with it");
+				continue;
+			}
 			if (!json_str(r, "says"))
 				continue;
 			printf("%s: %s; record a merge-fix once one is committed:\n"

@@ -52,6 +52,9 @@ static void fix_path(struct strbuf *path, const char *topic)
 
 static void print_pair(const char *what, json_t *res)
 {
+	json_t *lifted = json_object_get(res, "lifted"), *v;
+	size_t i;
+
 	printf("%s merge-fix %.12s of '%s'", what,
 	       json_str(res, "commit")	? json_str(res, "commit") :
 	       json_str(res, "dropped") ? json_str(res, "dropped") :
@@ -60,6 +63,10 @@ static void print_pair(const char *what, json_t *res)
 	if (json_str(res, "with"))
 		printf(" with '%s'", json_str(res, "with"));
 	printf("; next is rebuilt\n");
+	json_array_foreach(lifted, i, v)
+		printf("the gate's ejection of '%s' is lifted: "
+		       "it is tried again at its tip, with the fix\n",
+		       json_string_value(v) ? json_string_value(v) : "?");
 }
 
 static int fix_record(struct cli *cli, int argc, const char **argv,

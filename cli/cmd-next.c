@@ -14,8 +14,10 @@
 
 /*
  * The columns of a build's topics; GATE (the gate's word on the topic:
- * "-", "ejected" (left out) or "fallback" (merged at its last good tip))
- * comes after NEXT for a build where the gate marked some topic.
+ * "-", "ejected" (left out), "fallback" (merged at its last good tip) or
+ * "lifted" (ejected, and merged at its tip again since a merge-fix was
+ * recorded)) comes after NEXT for a build where the gate marked some
+ * topic.
  */
 static const char *const build_cols[] = {
 	"#", "TOPIC", "OUTCOME", "TIP", "NEXT", "CONFLICTS",

@@ -174,6 +174,36 @@ static void add_others(struct strbuf *sb, const char *others)
 	strbuf_addstr(sb, n == 1 ? " topic" : " topics");
 }
 
+/*
+ * Tell topic's owner of a conflict with the topics others names (one a
+ * line), their owners and the maintainer on Cc.
+ */
+static int notify_conflict(struct db *db, const struct config *cfg,
+			   const char *kind, const char *topic,
+			   const char *others, const char *in_reply_to,
+			   const char *subject, const char *body, int64_t *id,
+			   struct strbuf *err)
+{
+	char *copy = xstrdup(others ? others : ""), *p, *eol;
+	const char **names;
+	size_t nr = 0;
+	int ret;
+
+	names = xcalloc(strlen(copy) + 1, sizeof(*names));
+	for (p = copy; *p; p = eol + 1) {
+		eol = strchrnul(p, '\n');
+		names[nr++] = p;
+		if (!*eol)
+			break;
+		*eol = 0;
+	}
+	ret = notify_owners(db, cfg, kind, topic, names, nr, in_reply_to,
+			    subject, body, id, err);
+	free(names);
+	free(copy);
+	return ret;
+}
+
 static void conflict_release(struct conflict *c)
 {
 	strbuf_release(&c->files);
@@ -207,8 +237,8 @@ static int mail_conflict(struct db *db, const struct config *cfg, int64_t build,
 	strbuf_addf(&subject, "%s next: manual merge of the %s topic with ",
 		    cfg->tree_name ? cfg->tree_name : "", c->t->topic);
 	add_others(&subject, c->others.buf);
-	ret = notify_owner(db, cfg, "conflict", c->t->topic, NULL, subject.buf,
-			   c->body.buf, &id, err);
+	ret = notify_conflict(db, cfg, "conflict", c->t->topic, c->others.buf,
+			      NULL, subject.buf, c->body.buf, &id, err);
 	if (!ret) {
 		row.topic = c->t->topic;
 		row.files = c->files.buf;
@@ -269,8 +299,9 @@ static int mail_resolved(struct db *db, const struct config *cfg, int64_t build,
 	else
 		strbuf_addf(&body, "the %s topic merges cleanly.\n",
 			    row->topic);
-	ret = notify_owner(db, cfg, "conflict-resolved", row->topic, n.msgid,
-			   subject.buf, body.buf, &id, err);
+	ret = notify_conflict(db, cfg, "conflict-resolved", row->topic,
+			      row->others, n.msgid, subject.buf, body.buf, &id,
+			      err);
 	if (!ret)
 		ret = store_conflict_mail_resolve(db, row->id, build, id,
 						  time(NULL), err);

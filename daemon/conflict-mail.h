@@ -10,10 +10,11 @@ struct strbuf;
 
 /*
  * Conflict mail, as linux-next sends it: when a topic's merge into next
- * conflicts, its owner ([topic "NAME"] owner) and the maintainer
- * ([notify] maintainer, by default [tree] committer) get one mail
- * naming the files, the earlier topics in next whose commits touch them
- * and those commits on each side:
+ * conflicts, its owner ([topic "NAME"] owner), the owners of the earlier
+ * topics it conflicts with (on Cc, as linux-next mails both trees) and
+ * the maintainer ([notify] maintainer, by default [tree] committer) get
+ * one mail naming the files, the earlier topics in next whose commits
+ * touch them and those commits on each side:
  *
  *   Today's next merge of the x86/b topic got a conflict in:
  *     arch/x86/kvm/x86.c
@@ -27,8 +28,8 @@ struct strbuf;
  * same one holds it is not mailed again, however often next is built
  * and across restarts (a row of conflict_mails, open, store/conflict-mails.h).
  * When the topic merges again (cleanly, or with a recorded resolution),
- * or conflicts differently, a short note answers the mail and the row is
- * resolved.  Mail goes through the outbox (notify.h), kinds "conflict"
+ * or conflicts differently, a short note to the same people answers the
+ * mail and the row is resolved.  Mail goes through the outbox (notify.h), kinds "conflict"
  * and "conflict-resolved".
  */
 

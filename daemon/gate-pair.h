@@ -7,6 +7,7 @@
 #include "daemon/merge.h"
 
 struct config;
+struct db;
 struct strbuf;
 
 /*
@@ -23,13 +24,19 @@ struct strbuf;
  */
 
 /*
- * Merge tip (the culprit topic's) onto commit onto, into out; when
+ * Merge tip (the culprit topic's) onto commit onto, next of build up to
+ * the merge of topic upto (NULL: onto is the base), into out; when
  * (seconds) dates it, so that the same probe makes the same commit.
- * ERR_CONFLICT when the merge conflicts: that probe cannot be run.
+ * The merge takes the merge-fixes the build would give it there
+ * (merge-fix.h): topic's own, and those of its pairs with the topics
+ * merged up to upto, so that a pair that has a fix is not blamed.
+ * ERR_CONFLICT when the merge conflicts, or a fix does not apply: that
+ * probe cannot be run.
  */
-int gate_pair_commit(const struct config *cfg, const char *onto,
-		     const char *topic, const char *tip, int64_t when,
-		     char out[MERGE_HEXSZ + 1], struct strbuf *err);
+int gate_pair_commit(struct db *db, const struct config *cfg, int64_t build,
+		     const char *upto, const char *onto, const char *topic,
+		     const char *tip, int64_t when, char out[MERGE_HEXSZ + 1],
+		     struct strbuf *err);
 
 /*
  * The words for the pair: "x86/b builds alone and fails together with

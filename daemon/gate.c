@@ -27,6 +27,7 @@
 #include "daemon/db.h"
 #include "daemon/engine.h"
 #include "lib/error.h"
+#include "daemon/gate-lift.h"
 #include "daemon/gate-pair.h"
 #include "daemon/gate-proc.h"
 #include "daemon/gate-run.h"
@@ -143,8 +144,11 @@ void gate_topic_tip(struct db *db, const struct config *cfg, const char *topic,
 	if (store_gate_ejection_of_tip(db, topic, tip, &e, &found, NULL) < 0 ||
 	    !found)
 		return;
-	if ((str_is(e.state, "trying") || str_is(e.state, "fallback")) &&
-	    e.good_tip && *e.good_tip) {
+	if (str_is(e.state, "lifted") || str_is(e.state, "cleared")) {
+		/* a merge-fix lifted it: at its tip, with the fix */
+		*how = str_is(e.state, "lifted") ? "lifted" : NULL;
+	} else if ((str_is(e.state, "trying") || str_is(e.state, "fallback")) &&
+		   e.good_tip && *e.good_tip) {
 		snprintf(use, MERGE_HEXSZ + 1, "%s", e.good_tip);
 		*how = "fallback";
 	} else {
@@ -165,6 +169,14 @@ void gate_topic_word(struct db *db, const char *topic, char **reason,
 	if (store_gate_ejection_latest(db, topic, &e, &found, NULL) < 0 ||
 	    !found)
 		return;
+	if (e.merge_fix &&
+	    (str_is(e.state, "lifted") || str_is(e.state, "cleared"))) {
+		struct strbuf says = STRBUF_INIT;
+
+		gate_lift_says(&e, &says);
+		free(e.reason);
+		e.reason = strbuf_detach(&says, NULL);
+	}
 	*reason = e.reason;
 	*with = e.partner;
 	e.reason = NULL;
@@ -398,6 +410,7 @@ static void settle_ejections(struct job_ctx *ctx, int64_t build)
 	size_t i;
 
 	store_gate_ejections_fall_back(ctx->db, build, time(NULL), NULL);
+	gate_lift_settle(ctx->db, build);
 	if (merge_handle(ctx->config, &m, NULL, NULL) < 0)
 		m = NULL;
 	store_gate_ejections_waiting(ctx->db, &waiting, NULL);
@@ -736,7 +749,8 @@ static int queue_probe(struct job_ctx *ctx, const struct gate_conf *gc,
 		return queue_run(ctx, gc, cand, round, pos, false, p->topic,
 				 or_empty(p->commit), 1, NULL, &cached, err);
 	c = probe_at(cand, cand->culprit_probe);
-	ret = gate_pair_commit(ctx->config, or_empty(p->commit),
+	ret = gate_pair_commit(ctx->db, ctx->config, cand->build,
+			       pos ? p->topic : NULL, or_empty(p->commit),
 			       or_empty(c->topic), or_empty(c->tip),
 			       cand->created_at, commit, err);
 	if (ret == ERR_CONFLICT) {
@@ -1647,6 +1661,7 @@ static json_t *ejection_json(const struct store_gate_ejection *e)
 			"created_at", (json_int_t)e->created_at, "updated_at",
 			(json_int_t)e->updated_at);
 	pair_json(out, e->topic, e->partner, &sb);
+	json_object_set_new(out, "merge_fix", store_json_str(e->merge_fix));
 	strbuf_release(&sb);
 	return out;
 }
@@ -1769,8 +1784,8 @@ int gate_state(struct db *db, const struct config *cfg, const char *next_commit,
 			goto out;
 		}
 	}
-	/* those that hold: the topic's branch is still at the bad tip */
-	ret = store_gate_ejections_holding(db, 50, &ejections, err);
+	/* those that hold or were lifted, the branch still at the bad tip */
+	ret = store_gate_ejections_shown(db, 50, &ejections, err);
 	if (ret < 0) {
 		json_decref(cand_json);
 		goto out;

@@ -17,6 +17,7 @@
 #include "daemon/bus.h"
 #include "daemon/db.h"
 #include "daemon/engine.h"
+#include "daemon/gate-lift.h"
 #include "daemon/jobs.h"
 #include "daemon/merge-fix.h"
 #include "daemon/merge-handle.h"
@@ -374,6 +375,7 @@ int merge_fix_job_record(struct job_ctx *ctx, json_t *args, json_t **result,
 	char parent_tree[MERGE_HEXSZ + 1], previous[MERGE_HEXSZ + 1] = "";
 	struct strbuf ref = STRBUF_INIT;
 	const char *topic, *with;
+	json_t *lifted;
 	struct merge *m;
 	int ret;
 
@@ -394,20 +396,26 @@ int merge_fix_job_record(struct job_ctx *ctx, json_t *args, json_t **result,
 	if (!strcmp(tree, parent_tree))
 		return error_set(err, ERR_INVALID,
 				 "merge-fix '%s' changes nothing", rev);
+	lifted = json_array();
 	if (with)
 		ret = record_pair(ctx, m, topic, with, commit, previous, &ref,
 				  err);
 	else
 		ret = record_own(m, topic, commit, previous, &ref, err);
+	/* the topic the gate ejected for want of it is tried again */
+	if (!ret)
+		ret = gate_lift(ctx->db, topic, with, commit, lifted, err);
 	if (ret < 0)
 		goto out;
 	log_info("merge-fix: '%s'%s%s%s is %s", topic, with ? " with '" : "",
 		 with ? with : "", with ? "'" : "", commit);
-	*result = json_pack("{s:s, s:s?, s:s, s:s, s:s?}", "topic", topic,
+	*result = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:O}", "topic", topic,
 			    "with", with, "commit", commit, "ref", ref.buf,
-			    "previous", *previous ? previous : NULL);
+			    "previous", *previous ? previous : NULL, "lifted",
+			    lifted);
 	fix_changed("recorded", topic, with, commit);
 out:
+	json_decref(lifted);
 	strbuf_release(&ref);
 	return ret;
 }

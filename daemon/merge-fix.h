@@ -99,7 +99,9 @@ int merge_fix_list(struct db *db, json_t **out, struct strbuf *err);
  *   "merge-fix-record" {"topic", "commit", "with"?}: commit (any
  *       revision naming a commit with a parent) becomes topic's fix (its
  *       ref moved compare-and-swap), or the fix of topic with "with";
- *       -> {"topic", "with", "commit", "ref", "previous"}
+ *       the gate's ejections it mends are lifted (gate-lift.h)
+ *       -> {"topic", "with", "commit", "ref", "previous", "lifted":
+ *       [the topics whose ejection it lifted]}
  *   "merge-fix-drop" {"topic", "with"?}: forget it (ERR_NOT_FOUND when
  *       there is none) -> {"topic", "with", "dropped": commit}
  */

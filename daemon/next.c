@@ -25,6 +25,8 @@
 #include "daemon/engine.h"
 #include "lib/error.h"
 #include "daemon/conflict-mail.h"
+#include "daemon/gate-lift.h"
+#include "daemon/gate-pair.h"
 #include "daemon/gate.h"
 #include "daemon/jobs.h"
 #include "lib/log.h"
@@ -66,7 +68,7 @@ struct build_topic {
 	const char *fallback_reason; /* merge.h's, or the previous build's */
 	int64_t resolution;	     /* resolutions.id when resolved */
 	int64_t ms;
-	const char *gate; /* NULL, "ejected" or "fallback" */
+	const char *gate; /* NULL, "ejected", "fallback" or "lifted" */
 	/* the merge-fixes its merge takes (borrowed from the build's set) */
 	const struct merge_fix **fixes;
 	size_t nr_fixes;
@@ -560,6 +562,33 @@ static int load_fixes(struct db *db, const struct store_topic_list *topics,
 }
 
 /*
+ * Under a gate that holds next, lift the ejections the merge-fixes mend
+ * that the candidates ejecting them did not have (a fix moved with git,
+ * or a crash between recording a fix and lifting: gate-lift.h); *any
+ * says whether one was lifted.
+ */
+static int lift_new_fixes(struct job_ctx *ctx,
+			  const struct merge_fix_set *fixes, bool *any,
+			  struct strbuf *err)
+{
+	bool lifted;
+	size_t i;
+	int ret = 0;
+
+	*any = false;
+	if (!gate_holds_next(ctx->config))
+		return 0;
+	for (i = 0; !ret && i < fixes->nr; i++) {
+		ret = gate_lift_new_fix(ctx->db, fixes->v[i].topic,
+					fixes->v[i].with, fixes->v[i].commit,
+					&lifted, err);
+		if (lifted)
+			*any = true;
+	}
+	return ret;
+}
+
+/*
  * Whether the merge-fixes bt's merge takes are those of p's, the same
  * topic's place in an earlier build.  A missing topic, or one that was
  * in next already, has none to take.
@@ -641,7 +670,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	int64_t start = now_ms(), when = time(NULL), id = 0;
 	bool stop = policy && !strcmp(policy, "stop"), stopped = false;
 	struct merge_stats stats0, stats1;
-	bool reusing;
+	bool reusing, lifted;
 	size_t nr, i;
 	int ret;
 
@@ -699,6 +728,8 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	bt = xcalloc(nr ? nr : 1, sizeof(*bt));
 	merged = xcalloc(nr + 1, sizeof(*merged));
 	ret = load_fixes(ctx->db, &topics, &fixes, err);
+	if (!ret)
+		ret = lift_new_fixes(ctx, &fixes, &lifted, err);
 	if (ret < 0)
 		goto out_fail;
 	if (!full) {
@@ -988,7 +1019,7 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	bool found;
 	char use[MERGE_HEXSZ + 1];
 	const char *state, *how;
-	bool gated;
+	bool gated, lifted;
 	size_t i;
 	int ret;
 
@@ -1027,8 +1058,15 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 	    (!strcmp(state, "done") && was.nr != topics.nr))
 		goto out;
 	ret = load_fixes(ctx->db, &topics, &fixes, err);
+	if (!ret)
+		ret = lift_new_fixes(ctx, &fixes, &lifted, err);
 	if (ret < 0)
 		goto out;
+	/* an ejected topic is tried again with its new fix */
+	if (lifted) {
+		*why = "merge-fix";
+		goto out;
+	}
 	merged = xcalloc(was.nr + 1, sizeof(*merged));
 	for (i = 0; i < was.nr; i++) {
 		const struct store_build_topic *t = &was.v[i];
@@ -1199,6 +1237,28 @@ static json_t *build_topic_json(const struct store_build_topic *t)
 	return o;
 }
 
+/*
+ * The gate's words on a topic it paired with another, with: "gate_says"
+ * (gate-pair.h's) and "gate_suggest" (the merge-fix to record), null
+ * without a pair.
+ */
+static void pair_words(json_t *o, const char *topic, const char *with)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!topic || !with) {
+		json_object_set_new(o, "gate_says", json_null());
+		json_object_set_new(o, "gate_suggest", json_null());
+		return;
+	}
+	gate_pair_says(topic, with, &sb);
+	json_object_set_new(o, "gate_says", json_string(sb.buf));
+	strbuf_reset(&sb);
+	gate_pair_suggest(topic, with, &sb);
+	json_object_set_new(o, "gate_suggest", json_string(sb.buf));
+	strbuf_release(&sb);
+}
+
 int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 {
 	struct store_build_topic_list topics;
@@ -1227,6 +1287,7 @@ int next_build_get(struct db *db, int64_t id, json_t **out, struct strbuf *err)
 			gate_topic_word(db, t->topic, &reason, &with);
 		json_object_set_new(o, "gate_reason", store_json_str(reason));
 		json_object_set_new(o, "gate_with", store_json_str(with));
+		pair_words(o, t->topic, with);
 		json_array_append_new(arr, o);
 		free(reason);
 		free(with);

@@ -443,33 +443,64 @@ int notify_maintainer(struct db *db, const struct config *cfg, const char *kind,
 	return ret;
 }
 
-int notify_owner(struct db *db, const struct config *cfg, const char *kind,
-		 const char *topic, const char *in_reply_to,
-		 const char *subject, const char *body, int64_t *id,
-		 struct strbuf *err)
+/* Append {name, email} to the array cc unless an entry has email. */
+static void cc_add(json_t *cc, const char *name, const char *email)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(cc, i, v)
+		if (!strcasecmp(jstr(v, "email"), email))
+			return;
+	json_array_append_new(cc, json_pack("{s:s, s:s}", "name",
+					    name ? name : "", "email", email));
+}
+
+int notify_owners(struct db *db, const struct config *cfg, const char *kind,
+		  const char *topic, const char *const *also, size_t nr_also,
+		  const char *in_reply_to, const char *subject,
+		  const char *body, int64_t *id, struct strbuf *err)
 {
 	const struct topic_conf *tc = config_topic(cfg, topic);
-	json_t *info, *to, *maint = maintainer_address(cfg, err);
+	json_t *info, *to, *cc, *maint = maintainer_address(cfg, err);
+	size_t i;
 	int ret;
 
 	if (!maint)
 		return ERR_INVALID;
+	cc = json_array();
 	if (tc && tc->owner_email) {
-		to = json_pack("{s:s, s:s, s:[{s:O, s:O}]}", "from_name",
+		to = json_pack("{s:s, s:s}", "from_name",
 			       tc->owner_name ? tc->owner_name : "",
-			       "from_email", tc->owner_email, "cc", "name",
-			       json_object_get(maint, "from_name"), "email",
-			       json_object_get(maint, "from_email"));
+			       "from_email", tc->owner_email);
+		cc_add(cc, jstr(maint, "from_name"), jstr(maint, "from_email"));
 		json_decref(maint);
 	} else {
 		to = maint;
 	}
+	for (i = 0; i < nr_also; i++) {
+		const struct topic_conf *o = config_topic(cfg, also[i]);
+
+		if (o && o->owner_email &&
+		    strcasecmp(o->owner_email, jstr(to, "from_email")))
+			cc_add(cc, o->owner_name, o->owner_email);
+	}
+	json_object_set_new(to, "cc", cc);
 	if (in_reply_to && *in_reply_to)
 		json_object_set_new(to, "msgid", json_string(in_reply_to));
 	info = json_pack("{s:s, s:o}", "topic", topic, "reply", to);
 	ret = notify_record(db, cfg, kind, info, subject, body, id, err);
 	json_decref(info);
 	return ret;
+}
+
+int notify_owner(struct db *db, const struct config *cfg, const char *kind,
+		 const char *topic, const char *in_reply_to,
+		 const char *subject, const char *body, int64_t *id,
+		 struct strbuf *err)
+{
+	return notify_owners(db, cfg, kind, topic, NULL, 0, in_reply_to,
+			     subject, body, id, err);
 }
 
 int notify_report(struct db *db, const struct config *cfg, const char *to,

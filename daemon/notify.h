@@ -2,6 +2,7 @@
 #ifndef CTHULHU_NOTIFY_H
 #define CTHULHU_NOTIFY_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -84,6 +85,15 @@ int notify_owner(struct db *db, const struct config *cfg, const char *kind,
 		 const char *topic, const char *in_reply_to,
 		 const char *subject, const char *body, int64_t *id,
 		 struct strbuf *err);
+/*
+ * The same, with the owners of the topics also[0..nr_also) on Cc too
+ * (each address once): a conflict of topic with them is theirs as well,
+ * as linux-next mails the maintainers of both trees.
+ */
+int notify_owners(struct db *db, const struct config *cfg, const char *kind,
+		  const char *topic, const char *const *also, size_t nr_also,
+		  const char *in_reply_to, const char *subject,
+		  const char *body, int64_t *id, struct strbuf *err);
 
 /* Deliver every pending notification; 0, or the first error. */
 int notify_deliver(struct db *db, const struct config *cfg, struct strbuf *err);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Conflict mail, as linux-next sends it: x86/b's merge into next
-# conflicts with x86/a in f.c; x86/b's owner gets one mail, the
-# maintainer on Cc, naming the file, both topics and the commit on each
-# side that touches it.  Rebuilds (also of other topics' moves) and a
+# conflicts with x86/a in f.c; x86/b's owner gets one mail, x86/a's
+# owner and the maintainer on Cc (as linux-next mails both trees), and
+# no owner of a topic not in the conflict, naming the file, both topics
+# and the commit on each side that touches it.  Rebuilds (also of other topics' moves) and a
 # restart send nothing more; once x86/b no longer conflicts, a short note
 # answers the mail, once.  A new conflict is mailed anew, and one that
 # changes (other files) is answered as gone and mailed again.
@@ -35,7 +36,7 @@ write_config "$T/cthulhu.conf" "$T/src.git" \
 	'[next]' '	debounce = 100' \
 	'[topic "x86/a"]' '	order = 1' '	owner = Alice Owner <alice@example.com>' \
 	'[topic "x86/b"]' '	order = 2' '	owner = Bob Owner <bob@example.com>' \
-	'[topic "x86/c"]' '	order = 3'
+	'[topic "x86/c"]' '	order = 3' '	owner = Carol Owner <carol@example.com>'
 start_daemon "$T/cthulhu.conf"
 ok "cthulhud starts with topic owners"
 
@@ -61,6 +62,17 @@ check "it is delivered to the outbox" wait_for 20 sent "$id"
 mail=$(tr -d '\r' <"$T/state/outbox/new/$(sql "SELECT file FROM notifications WHERE id = $id")")
 like "$mail" "To: Bob Owner <bob@example.com>" "To: the owner"
 like "$mail" "Cc: Cthulhu Test <cthulhu@example.com>" "Cc: the maintainer"
+# cc MAIL: the addresses of the Cc header of MAIL (folded or not), one a
+# line
+cc()
+{
+	printf '%s\n' "$1" | sed -n '/^Cc:/,/^[^ \t]/p' | sed '$d' |
+		grep -o '<[^>]*>' | tr -d '<>' | sort
+}
+is "$(cc "$mail")" "alice@example.com
+cthulhu@example.com" "Cc: x86/a's owner too, and no one else"
+! printf '%s' "$mail" | grep -q carol
+ok "not x86/c's owner, whose topic is not in the conflict"
 like "$(flat "$mail")" "Today's test next merge of the x86/b topic got a conflict in:~~  f\.c~~between commit:~" \
 	"it names the file, as linux-next does"
 a12=$(echo "$a_commit" | cut -c1-12)
@@ -123,6 +135,9 @@ check "the note is delivered" wait_for 20 sent "$note"
 mail=$(tr -d '\r' <"$T/state/outbox/new/$(sql "SELECT file FROM notifications WHERE id = $note")")
 like "$mail" "Subject: Re: test next: manual merge of the x86/b topic with the x86/a topic" \
 	"Re: the conflict mail"
+like "$mail" "To: Bob Owner <bob@example.com>" "To: x86/b's owner"
+is "$(cc "$mail")" "alice@example.com
+cthulhu@example.com" "Cc: x86/a's owner and the maintainer, as the mail it answers"
 like "$(flat "$mail")" "The conflict of the x86/b topic with the x86/a topic in:~~  f\.c~~is gone in build [0-9]+ of next: the x86/b topic merges cleanly\." \
 	"saying it is gone"
 is "$(sql "SELECT state FROM conflict_mails")" resolved "the conflict is resolved"

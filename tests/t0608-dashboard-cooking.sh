@@ -85,6 +85,17 @@ bcheck "the new commit shows" wait 30000 \
 browser eval "window.cthulhuTestMarker"
 is "$reply" '"cooking"' "without a reload"
 
+# The feed, for a feed reader to find from the dashboard.
+browser eval "(l => l && l.getAttribute('href') + ' ' + l.type)(document.querySelector('link[rel=alternate]'))"
+is "$reply" '"/api/v1/cooking.atom application/atom+xml"' \
+	"the dashboard names the Atom feed of what's cooking"
+curl -s -D "$T/atom.h" "$url/api/v1/cooking.atom" >"$T/feed.xml"
+like "$(tr -d '\r' <"$T/atom.h")" 'Content-Type: application/atom\+xml' \
+	"which is served as Atom"
+is "$(python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); n = "{http://www.w3.org/2005/Atom}"; print(" ".join(sorted(e.find(n + "title").text.split(":")[0] for e in r.findall(n + "entry"))))' "$T/feed.xml")" \
+	"$(jq -r '[.topics[].name] | sort | join(" ")' "$T/report.json")" \
+	"with an entry for each topic"
+
 browser dialogs
 is "$reply" "[]" "no dialog opened"
 browser_stop

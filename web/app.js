@@ -1414,6 +1414,11 @@ function renderGate(root, gate) {
 		h('p', { class: 'placeholder' }, 'No candidate yet.'),
 		c ? h('p', { class: 'progress', id: 'gate-progress' },
 		      c.progress || '') : null,
+		c && c.says ? h('p', { class: 'byline gate-says',
+				       id: 'gate-says' }, c.says,
+			c.suggest ? h('span', { class: 'gate-suggest' },
+				' · record a merge-fix: ',
+				h('code', null, c.suggest)) : null) : null,
 		c && c.reason ? h('p', { class: busy ? 'byline' :
 			c.state === 'passed' ? 'byline' : 'placeholder error',
 			id: 'gate-reason' }, c.reason) : null,
@@ -1459,11 +1464,53 @@ function renderGate(root, gate) {
 						{ class: 'sha' }, short(e.good_tip)) :
 						h('span', { class: 'muted' }, 'none');
 				} },
+				{ label: 'With', cell: function (e) {
+					return e.with ? h('strong', null, e.with) :
+						h('span', { class: 'muted' }, '—');
+				} },
 				{ label: 'Why', cell: function (e) {
-					return h('a', { href: '/api/v1/next/gate/logs/' +
-							e.fail_run }, e.reason);
+					return h('span', null, ejectionWord(e),
+						 h('a', { href: '/api/v1/next/gate/logs/' +
+							  e.fail_run }, e.reason));
 				} }
 			], gate.ejections, { id: 'gate-ejections' })) : null));
+}
+
+/*
+ * What the gate says of an ejection before its reason: the pair and the
+ * merge-fix to record ("x86/b builds alone and fails together with
+ * x86/a"), or the merge-fix that lifted it.
+ */
+function ejectionWord(e) {
+	if (e.merge_fix && /^(lifted|cleared)$/.test(e.state))
+		return h('p', { class: 'gate-lifted' }, 'lifted by merge-fix ',
+			 h('code', { class: 'sha' }, short(e.merge_fix)),
+			 e.state === 'cleared' ? ': the gate passes with it' :
+			 ': tried again with it');
+	if (!e.says)
+		return null;
+	return h('p', { class: 'gate-says' }, e.says,
+		 e.suggest ? h('span', { class: 'gate-suggest' },
+			' · record a merge-fix: ', h('code', null, e.suggest)) :
+		 null);
+}
+
+/*
+ * The gate's word on a topic of a build: ejected, fallback (merged at
+ * its last good tip) or lifted (merged at its tip again, a merge-fix
+ * recorded), the topic it fails together with and the merge-fix to
+ * record; its reason as the title.
+ */
+function gateWord(t) {
+	if (!pick(t, 'gate'))
+		return '';
+	return h('span', { class: 'gate-word', title: t.gate_reason || null },
+		 outcomeTag(t.gate),
+		 t.gate_says ? h('span', { class: 'gate-says' },
+				 ' ' + t.gate_says) : null,
+		 t.gate_suggest && t.gate !== 'lifted' ?
+		 h('span', { class: 'gate-suggest' }, ' · record a merge-fix: ',
+		   h('code', null, t.gate_suggest)) : null);
 }
 
 /* The merge-fixes of a topic's merge, or the one that did not apply. */
@@ -1564,7 +1611,9 @@ function renderNext(root) {
 						 (typeof r === 'object' ?
 						  pick(r, 'id') : r) : null,
 						 mergeFixMark(t));
-				} }
+				} },
+				{ label: 'Gate', class: 'gate-col',
+				  cell: gateWord }
 			], buildRows(b), { id: 'next-table' })));
 	}
 

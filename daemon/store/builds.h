@@ -53,7 +53,7 @@ struct store_build_topic {
 	char *fallback_reason; /* NULL: the fast path decided */
 	int64_t resolution;    /* resolutions.id, or STORE_NONE */
 	int64_t duration_ms;
-	char *gate; /* NULL, "ejected" or "fallback" */
+	char *gate; /* NULL, "ejected", "fallback" or "lifted" */
 	/* the merge-fixes applied (or meant to be), nr_merge_fixes of them */
 	char **merge_fixes;
 	size_t nr_merge_fixes;

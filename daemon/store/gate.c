@@ -28,7 +28,7 @@
 #define EJECTION_COLUMNS                                                   \
 	"e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state,"      \
 	" e.fail_run, e.pass_run, e.reason, e.notification, e.created_at," \
-	" e.updated_at, e.partner"
+	" e.updated_at, e.partner, e.merge_fix"
 
 /* --- releasing --------------------------------------------------------- */
 
@@ -109,6 +109,7 @@ void store_gate_ejection_release(struct store_gate_ejection *e)
 	free(e->state);
 	free(e->reason);
 	free(e->partner);
+	free(e->merge_fix);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -248,6 +249,7 @@ static void ejection_from_row(json_t *row, void *out)
 	e->created_at = row_int(row, "created_at");
 	e->updated_at = row_int(row, "updated_at");
 	e->partner = row_strdup(row, "partner");
+	e->merge_fix = row_strdup(row, "merge_fix");
 }
 
 static int runs_from_rows(json_t *rows, struct store_gate_run_list *out)
@@ -819,6 +821,25 @@ int store_gate_ejections_holding(struct db *db, int64_t limit,
 	return out->v ? 0 : -EIO;
 }
 
+int store_gate_ejections_shown(struct db *db, int64_t limit,
+			       struct store_gate_ejection_list *out,
+			       struct strbuf *err)
+{
+	json_t *rows;
+
+	rows = db_query(db, err,
+			"SELECT " EJECTION_COLUMNS " FROM gate_ejections e "
+			"JOIN topics t ON t.name = e.topic "
+			"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
+			"'fallback', 'dropped', 'lifted', 'cleared') "
+			"AND e.id = (SELECT max(id) FROM gate_ejections WHERE "
+			"topic = e.topic AND state != 'reported') "
+			"ORDER BY e.id DESC LIMIT ?",
+			"i", limit);
+	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
+}
+
 int store_gate_ejections_waiting(struct db *db,
 				 struct store_gate_waiting_list *out,
 				 struct strbuf *err)
@@ -889,6 +910,63 @@ int store_gate_ejection_drop(struct db *db, const char *topic, int64_t fail_run,
 		"reason = reason || '; its last good tip fails too (gate run ' || ? || ')' "
 		"WHERE topic = ? AND state = 'trying'",
 		"iit", at, fail_run, topic);
+}
+
+int store_gate_ejection_lift(struct db *db, const char *topic,
+			     const char *partner, const char *commit,
+			     int64_t at, bool *lifted, struct strbuf *err)
+{
+	int ret;
+
+	*lifted = false;
+	ret = db_exec(db, err,
+		      "UPDATE gate_ejections SET state = 'lifted', merge_fix = ?, "
+		      "updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
+		      "WHERE topic = ? AND state != 'reported') AND state IN "
+		      "('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
+		      "AND (? IS NULL OR partner = ?)",
+		      "tittt", commit, at, topic, partner, partner);
+	if (!ret)
+		*lifted = db_changes(db) > 0;
+	return ret;
+}
+
+int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
+				     const char *partner, const char *commit,
+				     int64_t at, bool *lifted,
+				     struct strbuf *err)
+{
+	int ret;
+
+	*lifted = false;
+	ret = db_exec(
+		db, err,
+		"UPDATE gate_ejections SET state = 'lifted', merge_fix = ?, "
+		"updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
+		"WHERE topic = ? AND state != 'reported') AND state IN "
+		"('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
+		"AND (? IS NULL OR partner = ?) "
+		"AND (merge_fix IS NULL OR merge_fix != ?) AND NOT EXISTS "
+		"(SELECT 1 FROM gate_candidates c JOIN build_topics bt "
+		"ON bt.build = c.build AND bt.topic = gate_ejections.topic, "
+		"json_each(coalesce(bt.merge_fixes, '[]')) j "
+		"WHERE c.id = gate_ejections.candidate AND j.value = ?)",
+		"tittttt", commit, at, topic, partner, partner, commit, commit);
+	if (!ret)
+		*lifted = db_changes(db) > 0;
+	return ret;
+}
+
+int store_gate_ejections_clear(struct db *db, int64_t build, int64_t at,
+			       struct strbuf *err)
+{
+	return db_exec(
+		db, err,
+		"UPDATE gate_ejections SET state = 'cleared', updated_at = ? "
+		"WHERE state = 'lifted' AND topic IN (SELECT topic FROM "
+		"build_topics WHERE build = ? AND gate = 'lifted' AND outcome IN "
+		"('merged', 'reused', 'resolved', 'nothing'))",
+		"ii", at, build);
 }
 
 int store_gate_ejection_notified(struct db *db, const char *topic,

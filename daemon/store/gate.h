@@ -137,7 +137,7 @@ struct store_gate_ejection {
 	char *topic;
 	char *bad_tip;	/* the tip that broke the gate */
 	char *good_tip; /* its tip in the last passing next, NULL for none */
-	/* ejected, trying, fallback, dropped, reported */
+	/* ejected, trying, fallback, dropped, reported, lifted, cleared */
 	char *state;
 	int64_t fail_run; /* the merge that fails (or STORE_NONE) */
 	int64_t pass_run; /* the one before it (or STORE_NONE) */
@@ -145,7 +145,8 @@ struct store_gate_ejection {
 	int64_t notification; /* notifications.id (or STORE_NONE) */
 	int64_t created_at;
 	int64_t updated_at;
-	char *partner; /* the topic it fails together with, NULL for none */
+	char *partner;	 /* the topic it fails together with, NULL for none */
+	char *merge_fix; /* the merge-fix that lifted it, NULL for none */
 };
 
 struct store_gate_ejection_list {
@@ -395,6 +396,41 @@ int store_gate_ejections_fall_back(struct db *db, int64_t build, int64_t at,
 /* The last good tip of topic, being tried, failed too (run fail_run). */
 int store_gate_ejection_drop(struct db *db, const char *topic, int64_t fail_run,
 			     int64_t at, struct strbuf *err);
+/*
+ * The latest limit ejections the API shows, each topic's latest: those
+ * that hold, and those a merge-fix lifted (lifted, cleared), while the
+ * topic's tip is still the bad tip; newest first.
+ */
+int store_gate_ejections_shown(struct db *db, int64_t limit,
+			       struct store_gate_ejection_list *out,
+			       struct strbuf *err);
+/*
+ * A merge-fix (commit) of topic was recorded: its latest ejection, when
+ * it holds (ejected, trying, fallback, dropped) or was lifted already,
+ * and, unless partner is NULL, names partner as the topic it fails
+ * together with, is lifted.  *lifted says whether one was.
+ */
+int store_gate_ejection_lift(struct db *db, const char *topic,
+			     const char *partner, const char *commit,
+			     int64_t at, bool *lifted, struct strbuf *err);
+/*
+ * A merge-fix of topic (with partner: a pair's, or NULL: its own) is
+ * commit, as a build finds it: topic's latest ejection, when it holds
+ * or was lifted by another commit, and, unless partner is NULL, names
+ * partner as the topic it fails together with, is lifted unless the
+ * candidate that ejected it had commit on the topic's merge already
+ * (the topic failed with it).  *lifted says whether it was.
+ */
+int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
+				     const char *partner, const char *commit,
+				     int64_t at, bool *lifted,
+				     struct strbuf *err);
+/*
+ * The lifted ejections of the topics build merged as lifted (at their
+ * tips, with their merge-fixes) are cleared: the build passed.
+ */
+int store_gate_ejections_clear(struct db *db, int64_t build, int64_t at,
+			       struct strbuf *err);
 /* The latest ejection of topic was told in notification. */
 int store_gate_ejection_notified(struct db *db, const char *topic,
 				 int64_t notification, struct strbuf *err);

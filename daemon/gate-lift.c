@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A merge-fix lifts an ejection (see gate-lift.h).
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/bus.h"
+#include "daemon/gate-lift.h"
+#include "daemon/store/gate.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+
+/* Lift the ejection of topic that names partner (NULL: any). */
+static int lift_one(struct db *db, const char *topic, const char *partner,
+		    const char *with, const char *commit, json_t *names,
+		    struct strbuf *err)
+{
+	bool lifted;
+	int ret;
+
+	ret = store_gate_ejection_lift(db, topic, partner, commit, time(NULL),
+				       &lifted, err);
+	if (ret < 0 || !lifted)
+		return ret;
+	json_array_append_new(names, json_string(topic));
+	log_info("gate: merge-fix %.12s lifts the ejection of '%s'", commit,
+		 topic);
+	bus_publish("gate", json_pack("{s:s, s:s, s:s?, s:s}", "event",
+				      "lifted", "topic", topic, "with", with,
+				      "merge_fix", commit));
+	return 0;
+}
+
+int gate_lift(struct db *db, const char *topic, const char *with,
+	      const char *commit, json_t *lifted, struct strbuf *err)
+{
+	int ret;
+
+	if (!with)
+		return lift_one(db, topic, NULL, NULL, commit, lifted, err);
+	/* a pair's fix mends either of the two the gate paired */
+	ret = lift_one(db, topic, with, with, commit, lifted, err);
+	if (!ret)
+		ret = lift_one(db, with, topic, topic, commit, lifted, err);
+	return ret;
+}
+
+/* The same for a fix a build finds, where the ejecting candidate lacked it. */
+static int lift_new(struct db *db, const char *topic, const char *partner,
+		    const char *with, const char *commit, bool *any,
+		    struct strbuf *err)
+{
+	bool lifted;
+	int ret;
+
+	ret = store_gate_ejection_lift_new_fix(db, topic, partner, commit,
+					       time(NULL), &lifted, err);
+	if (ret < 0 || !lifted)
+		return ret;
+	*any = true;
+	log_info("gate: merge-fix %.12s lifts the ejection of '%s'", commit,
+		 topic);
+	bus_publish("gate", json_pack("{s:s, s:s, s:s?, s:s}", "event",
+				      "lifted", "topic", topic, "with", with,
+				      "merge_fix", commit));
+	return 0;
+}
+
+int gate_lift_new_fix(struct db *db, const char *topic, const char *with,
+		      const char *commit, bool *lifted, struct strbuf *err)
+{
+	int ret;
+
+	*lifted = false;
+	if (!with)
+		return lift_new(db, topic, NULL, NULL, commit, lifted, err);
+	ret = lift_new(db, topic, with, with, commit, lifted, err);
+	if (!ret)
+		ret = lift_new(db, with, topic, topic, commit, lifted, err);
+	return ret;
+}
+
+void gate_lift_settle(struct db *db, int64_t build)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (store_gate_ejections_clear(db, build, time(NULL), &err) < 0)
+		log_warn("gate: cannot clear the lifted ejections of build %lld: %s",
+			 (long long)build, err.buf);
+	strbuf_release(&err);
+}
+
+void gate_lift_says(const struct store_gate_ejection *e, struct strbuf *out)
+{
+	bool cleared = e->state && !strcmp(e->state, "cleared");
+
+	strbuf_addf(out, "merge-fix %.12s recorded: ",
+		    e->merge_fix ? e->merge_fix : "");
+	strbuf_addstr(out,
+		      cleared ? "the gate passes with it, in next at its tip" :
+				"tried at its tip again, with the fix");
+	strbuf_addf(out, "; it was ejected: %s", e->reason ? e->reason : "");
+}
