@@ -12,53 +12,30 @@
 #include "lib/log.h"
 #include "lib/strbuf.h"
 
-/* Lift the ejection of topic that names partner (NULL: any). */
-static int lift_one(struct db *db, const char *topic, const char *partner,
-		    const char *with, const char *commit, json_t *names,
-		    struct strbuf *err)
+/*
+ * Lift the ejection of topic that names partner (NULL: any): any such
+ * ejection, or with new_fix only one whose ejecting candidate lacked
+ * commit (a fix a build finds).  The topic's name goes to names (may be
+ * NULL) and *any is set when one was lifted.
+ */
+static int lift_one(struct db *db, bool new_fix, const char *topic,
+		    const char *partner, const char *with, const char *commit,
+		    json_t *names, bool *any, struct strbuf *err)
 {
 	bool lifted;
 	int ret;
 
-	ret = store_gate_ejection_lift(db, topic, partner, commit, time(NULL),
-				       &lifted, err);
-	if (ret < 0 || !lifted)
-		return ret;
-	json_array_append_new(names, json_string(topic));
-	log_info("gate: merge-fix %.12s lifts the ejection of '%s'", commit,
-		 topic);
-	bus_publish("gate", json_pack("{s:s, s:s, s:s?, s:s}", "event",
-				      "lifted", "topic", topic, "with", with,
-				      "merge_fix", commit));
-	return 0;
-}
-
-int gate_lift(struct db *db, const char *topic, const char *with,
-	      const char *commit, json_t *lifted, struct strbuf *err)
-{
-	int ret;
-
-	if (!with)
-		return lift_one(db, topic, NULL, NULL, commit, lifted, err);
-	/* a pair's fix mends either of the two the gate paired */
-	ret = lift_one(db, topic, with, with, commit, lifted, err);
-	if (!ret)
-		ret = lift_one(db, with, topic, topic, commit, lifted, err);
-	return ret;
-}
-
-/* The same for a fix a build finds, where the ejecting candidate lacked it. */
-static int lift_new(struct db *db, const char *topic, const char *partner,
-		    const char *with, const char *commit, bool *any,
-		    struct strbuf *err)
-{
-	bool lifted;
-	int ret;
-
-	ret = store_gate_ejection_lift_new_fix(db, topic, partner, commit,
+	if (new_fix)
+		ret = store_gate_ejection_lift_new_fix(db, topic, partner,
+						       commit, time(NULL),
+						       &lifted, err);
+	else
+		ret = store_gate_ejection_lift(db, topic, partner, commit,
 					       time(NULL), &lifted, err);
 	if (ret < 0 || !lifted)
 		return ret;
+	if (names)
+		json_array_append_new(names, json_string(topic));
 	*any = true;
 	log_info("gate: merge-fix %.12s lifts the ejection of '%s'", commit,
 		 topic);
@@ -68,18 +45,37 @@ static int lift_new(struct db *db, const char *topic, const char *partner,
 	return 0;
 }
 
-int gate_lift_new_fix(struct db *db, const char *topic, const char *with,
-		      const char *commit, bool *lifted, struct strbuf *err)
+/* Lift what the fix of topic (with: the pair's other topic) mends. */
+static int lift_fix(struct db *db, bool new_fix, const char *topic,
+		    const char *with, const char *commit, json_t *names,
+		    bool *any, struct strbuf *err)
 {
 	int ret;
 
-	*lifted = false;
 	if (!with)
-		return lift_new(db, topic, NULL, NULL, commit, lifted, err);
-	ret = lift_new(db, topic, with, with, commit, lifted, err);
+		return lift_one(db, new_fix, topic, NULL, NULL, commit, names,
+				any, err);
+	/* a pair's fix mends either of the two the gate paired */
+	ret = lift_one(db, new_fix, topic, with, with, commit, names, any, err);
 	if (!ret)
-		ret = lift_new(db, with, topic, topic, commit, lifted, err);
+		ret = lift_one(db, new_fix, with, topic, topic, commit, names,
+			       any, err);
 	return ret;
+}
+
+int gate_lift(struct db *db, const char *topic, const char *with,
+	      const char *commit, json_t *lifted, struct strbuf *err)
+{
+	bool any = false;
+
+	return lift_fix(db, false, topic, with, commit, lifted, &any, err);
+}
+
+int gate_lift_new_fix(struct db *db, const char *topic, const char *with,
+		      const char *commit, bool *lifted, struct strbuf *err)
+{
+	*lifted = false;
+	return lift_fix(db, true, topic, with, commit, NULL, lifted, err);
 }
 
 void gate_lift_settle(struct db *db, int64_t build)
