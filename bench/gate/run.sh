@@ -32,27 +32,7 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME=$WORK
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
 export GIT_COMMITTER_NAME='Maint Ainer' GIT_COMMITTER_EMAIL=maint@example.org
 
-now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc -l | sed 's/^\./0./; s/\(\.[0-9][0-9][0-9]\).*/\1/'; }
-
-# gen_c NAME N: a C file with function NAME() and N more to compile
-gen_c()
-{
-	printf 'int %s(void);\n' "$1"
-	i=0
-	while [ $i -lt "$2" ]; do
-		printf 'static int %s_%d(int x) { return x * %d + (x >> 3) - %d; }\n' \
-			"$1" $i $i $i
-		i=$((i + 1))
-	done
-	printf 'int %s(void)\n{\n\tint s = 0;\n' "$1"
-	i=0
-	while [ $i -lt "$2" ]; do
-		printf '\ts += %s_%d(s + %d);\n' "$1" $i $i
-		i=$((i + 1))
-	done
-	printf '\treturn s;\n}\n'
-}
+. "$(dirname "$0")/../lib-c.sh"
 
 make_tree()
 {
