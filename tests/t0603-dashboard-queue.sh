@@ -14,7 +14,7 @@ test_init
 make_repo "$T/src"
 commit_on x86 'KVM: x86: First'
 (cd "$T/src" && git push -q origin x86)
-start_dashboard_daemon '[topic "x86"]' '	order = 1' \
+start_dashboard_daemon '[topic "x86"]' '	order = 1' '	prefixes = KVM: x86:' \
 	'[notify]' '	from = Maint <maint@example.com>'
 ok "cthulhud serves the dashboard"
 [ -n "$url" ] || done_testing
@@ -75,6 +75,12 @@ like "$reply" "^\"$lane" "the fix shows its lane ($lane)"
 like "$reply" "$(printf '%s' "$reason" | cut -c1-20)" "and why it is there"
 browser eval "$rows[0].querySelector('td.wait').textContent"
 like "$reply" 'estimate' "and an expected wait, labelled an estimate"
+browser eval "$rows.map(r => r.querySelector('td.target').textContent).join(' ')"
+is "$reply" "$(jq -c '[.queue[].target.topic] | join(" ")' "$T/queue.json")" \
+	"each shows the target topic the API gives"
+is "$reply" '"x86 x86 x86"' "which is x86, from its prefix"
+browser eval "$rows[0].querySelector('td.target span').title"
+is "$reply" "\"its subjects start with 'KVM: x86:'\"" "and why, on hover"
 shot queue
 
 # The fix's page: its lint findings, as GET /api/v1/series/ID has them.
@@ -82,6 +88,8 @@ curl -s "$url/api/v1/series/$c" >"$T/c.json"
 nlint=$(jq '[.patches[].lint // [] | length] | add' "$T/c.json")
 bcheck "the fix's page loads" goto "$url/#/series/$c"
 bcheck "it shows its patch" wait 20000 "document.querySelector('.patch')"
+browser eval "document.getElementById('series-target').textContent"
+is "$reply" '" · for x86"' "the series page names its target topic"
 browser eval "document.querySelectorAll('.patch .findings li').length"
 is "$reply" "$nlint" "with the $nlint lint findings of its patches"
 if [ "$nlint" -gt 0 ]; then

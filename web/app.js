@@ -345,6 +345,28 @@ function checkList(checks) {
 }
 
 /*
+ * Why a series' target topic is its target, as the CLI says it:
+ * {topic, source, detail} of the queue entry.
+ */
+function targetWhy(t) {
+	if (t.source === 'maintainer')
+		return 'chosen with cthulhu target';
+	if (t.source === 'prefix')
+		return "its subjects start with '" + t.detail + "'";
+	if (t.source === 'paths')
+		return "it touches '" + t.detail + "'";
+	return '[tree] default-topic';
+}
+
+/* The queue's Target cell: the topic, with why as its title. */
+function targetCell(s) {
+	var t = pick(s, 'target');
+	if (!t || typeof t !== 'object' || !t.topic)
+		return h('span', { class: 'muted' }, '\u2013');
+	return h('span', { title: targetWhy(t) }, t.topic);
+}
+
+/*
  * The queue's CHECKS cell: a coloured mark of the combined state whose
  * label says what passed and failed; opening it fetches and lists each
  * check with its description and link.  Which are open is kept across
@@ -858,6 +880,7 @@ function updateQueue() {
 			var v = pick(s, 'version');
 			return v === undefined ? '' : 'v' + v;
 		} },
+		{ label: 'Target', class: 'target', cell: targetCell },
 		{ label: 'Lint', class: 'lint-col', cell: lintSummary },
 		{ label: 'Checks', class: 'checks-col', cell: checksCell },
 		{ label: 'Expected wait', class: 'wait', cell: waitText }
@@ -996,6 +1019,10 @@ function renderSeries(root) {
 		  pos !== undefined ? h('span', { id: 'series-position' },
 			' · position ' + pos) : null,
 		  lane !== undefined ? ' · lane ' + laneLabel(lane) : '',
+		  s.queue && s.queue.target && s.queue.target.topic ?
+		  h('span', { id: 'series-target',
+			      title: targetWhy(s.queue.target) },
+		    ' · for ' + s.queue.target.topic) : null,
 		  w ? ' · expected wait ' + w : ''),
 		pick(s, 'supersede_held') ? h('p', { class: 'why held' },
 			'Has the name of series #' + s.supersede_held +
