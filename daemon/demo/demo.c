@@ -42,13 +42,22 @@
 #define DEMO_GIT_VERSION "2.44.0"
 #define DEMO_MAX_BRANCHES 16
 
-/* Topics in the order next merges them; fixes stays out of next. */
+/*
+ * Topics in the order next merges them; fixes stays out of next.  The
+ * prefixes are the shortlogs the KVM x86 tree's topics take, so that
+ * each queued series has its target topic.
+ */
 static const struct {
 	const char *name;
 	bool into_next;
+	const char *prefixes;
 } demo_topics[] = {
-	{ "x86/mmu", true }, { "x86/pmu", true },   { "svm", true },
-	{ "vmx", true },     { "selftests", true }, { "fixes", false },
+	{ "x86/mmu", true, "KVM: x86/mmu:" },
+	{ "x86/pmu", true, "KVM: x86/pmu:" },
+	{ "svm", true, "KVM: SVM:, KVM: nSVM:" },
+	{ "vmx", true, "KVM: VMX:, KVM: nVMX:" },
+	{ "selftests", true, "KVM: selftests:" },
+	{ "fixes", false, NULL },
 };
 
 struct demo_branch {
@@ -866,6 +875,9 @@ static int demo_write_config(struct demo *demo, const char *http_listen,
 			    demo_topics[i].name, (i + 1) * 10);
 		if (!demo_topics[i].into_next)
 			strbuf_addstr(&sb, "\tinto-next = false\n");
+		if (demo_topics[i].prefixes)
+			strbuf_addf(&sb, "\tprefixes = %s\n",
+				    demo_topics[i].prefixes);
 	}
 	path = path_join(demo->build, "cthulhu.conf");
 	ret = write_file(path, &sb, err);
