@@ -141,7 +141,7 @@ static int odb_write(struct merge *m, int depth, git_oid *oid, const void *data,
 	int ret;
 
 	if (!depth || !m->mempack)
-		return git_odb_write(oid, m->odb, data, len, type);
+		return merge_odb_write(m, oid, data, len, type);
 	ret = git_odb_hash(oid, data, len, type);
 	if (ret < 0 || on_disk(m, oid))
 		return ret;
@@ -158,11 +158,13 @@ static int odb_write(struct merge *m, int depth, git_oid *oid, const void *data,
 int copy_to_disk(struct merge *m, const git_oid *oid)
 {
 	git_object_t type;
+	git_oid written;
 	size_t len;
 	void *data;
 	int ret;
 
-	if (!m->mempack || on_disk(m, oid))
+	if (!m->mempack || on_disk(m, oid) ||
+	    (m->batching && m->batch->exists(m->batch, oid)))
 		return 0;
 	ret = m->mempack->read(&data, &len, &type, m->mempack, oid);
 	if (ret < 0)
@@ -185,7 +187,9 @@ int copy_to_disk(struct merge *m, const git_oid *oid)
 			p = nul + 1 + GIT_OID_RAWSZ;
 		}
 	}
-	if (!ret)
+	if (!ret && m->batching)
+		ret = merge_odb_write(m, &written, data, len, type);
+	else if (!ret)
 		ret = m->loose_be->write(m->loose_be, oid, data, len, type);
 	git_odb_backend_data_free(m->mempack, data);
 	return ret;
