@@ -279,7 +279,8 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		*mode = t->mode;
 	} else {
 		*mode = o->mode;
-		if (t->mode != bmode) {
+		/* inside a virtual base merge-ort keeps ours' mode, and goes on */
+		if (t->mode != bmode && !st->depth) {
 			fast_undecided(st, "mode conflict", dir, o->name);
 			return 1;
 		}
@@ -318,11 +319,25 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		in[i].size = git_blob_rawsize(blob[i]);
 		in[i].path = e[i]->name;
 		in[i].mode = e[i]->mode;
-		if (is_binary(in[i].ptr, in[i].size)) {
-			fast_undecided(st, "binary file", dir, o->name);
-			ret = 1;
-			goto out;
-		}
+		if (is_binary(in[i].ptr, in[i].size))
+			break;
+	}
+	if (i < 3 && st->depth) {
+		/*
+		 * ll_binary_merge() of a virtual ancestor: the merge base's
+		 * content, cleanly (an empty file when it has none).
+		 */
+		if (b)
+			git_oid_cpy(oid, b->oid);
+		else
+			ret = odb_write(m, st->depth, oid, "", 0,
+					GIT_OBJECT_BLOB);
+		goto out;
+	}
+	if (i < 3) {
+		fast_undecided(st, "binary file", dir, o->name);
+		ret = 1;
+		goto out;
 	}
 	if (st->depth) {
 		/* merge-ort's merge_3way() inside a virtual merge base */
@@ -406,6 +421,45 @@ static bool is_tree(const struct tentry *e)
 	return e->mode == GIT_FILEMODE_TREE;
 }
 
+static bool is_type(const struct tentry *e, unsigned int type)
+{
+	return (e->mode & 0170000) == type;
+}
+
+/*
+ * Inside a virtual merge base, the entry merge-ort keeps for a path that
+ * base b and both sides have, not as folders, changed on both sides,
+ * not both regular files: NULL when not certain.  Of two different
+ * types (process_entry()) and of symlinks changed apart
+ * (handle_content_merge()) it keeps the merge base's; of submodules
+ * too, when their commits cannot be read (merge_submodule() finds no
+ * submodule repository: a bare repository without modules/), as is
+ * the daemon's.  A merge base's path that is on both sides is neither
+ * a rename's source nor its target.
+ */
+static const struct tentry *special_in_vbase(struct merge *m,
+					     const struct tentry *b,
+					     const struct tentry *o,
+					     const struct tentry *t)
+{
+	/* types apart: the base's */
+	if ((o->mode & 0170000) != (t->mode & 0170000))
+		return b;
+	/* two regular files over a special one: a content merge */
+	if (is_regular(o))
+		return NULL;
+	/* symlinks or submodules, so one mode: the trivial merges first */
+	if (git_oid_equal(o->oid, b->oid))
+		return t;
+	if (git_oid_equal(t->oid, b->oid))
+		return o;
+	if (is_type(o, 0120000))
+		return b;
+	if (is_type(o, 0160000) && m->no_submodule_repos)
+		return b;
+	return NULL;
+}
+
 /*
  * Merge three trees (any may be NULL: absent).  Returns 0 with *oid the
  * merged tree and *empty set when nothing is left in it, 1 when
@@ -438,7 +492,7 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 	}
 	for (;;) {
 		const struct tentry *e[5] = { NULL, NULL, NULL, NULL, NULL };
-		const struct tentry *b, *o, *t, *wo, *wr;
+		const struct tentry *b, *o, *t, *wo, *wr, *r;
 		const char *name = NULL;
 
 		/* the smallest name not yet done on any side */
@@ -523,6 +577,9 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 			if (ret)
 				goto out;
 			out_push(&out, name, mode, blob);
+		} else if (st->depth && b && !is_tree(b) && !is_tree(o) &&
+			   !is_tree(t) && (r = special_in_vbase(m, b, o, t))) {
+			out_push(&out, name, r->mode, r->oid);
 		} else {
 			fast_undecided(
 				st,

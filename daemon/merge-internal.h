@@ -165,6 +165,12 @@ struct merge {
 	size_t nr_new_vbases, new_vbases_alloc;
 	bool conflict_style_other; /* merge.conflictStyle is not merge */
 	/*
+	 * git finds no submodule's repository here (bare, no modules/):
+	 * merge-ort's merge_submodule() then keeps the base's commit
+	 * inside a virtual merge base.
+	 */
+	bool no_submodule_repos;
+	/*
 	 * File merges git found conflicting: base, ours and theirs blobs
 	 * (base zero for an add/add).  A content conflict is a function of
 	 * the three blobs, so the fast path may report these itself.

@@ -441,6 +441,18 @@ static void read_conflict_style(struct merge *m)
 	git_config_free(cfg);
 }
 
+static bool no_submodule_repos(struct merge *m)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	bool none;
+
+	strbuf_addf(&path, "%s/modules", m->gitdir);
+	none = git_repository_is_bare(m->repo) && stat(path.buf, &st) < 0;
+	strbuf_release(&path);
+	return none;
+}
+
 int merge_open(const char *path, struct merge **out, struct strbuf *err)
 {
 	struct merge *m;
@@ -474,6 +486,7 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		return ret;
 	}
 	read_conflict_style(m);
+	m->no_submodule_repos = no_submodule_repos(m);
 	graph_open(&m->graph, m->gitdir);
 	m->reach.anchor = UINT32_MAX;
 	m->mempack_max = testhook_merge_mempack_max(MEMPACK_MAX);
