@@ -519,26 +519,22 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The paths commit changes against its first parent, sorted. */
-static int commit_changes(git_repository *git, git_commit *commit,
-			  struct repo_change *out)
+int repo_tree_changes(git_repository *git, const git_tree *a, const git_tree *b,
+		      char ***paths, size_t *nr)
 {
-	git_tree *tree = NULL, *parent_tree = NULL;
 	struct strbuf dir = STRBUF_INIT;
 	struct path_vec pv = { 0 };
-	git_commit *parent = NULL;
 	size_t i, n;
-	int ret = -1;
+	int ret;
 
-	if (git_commit_tree(&tree, commit) < 0)
-		goto out;
-	if (git_commit_parentcount(commit) &&
-	    (git_commit_parent(&parent, commit, 0) < 0 ||
-	     git_commit_tree(&parent_tree, parent) < 0))
-		goto out;
-	ret = tree_changes(git, parent_tree, tree, &dir, &pv);
-	if (ret < 0)
-		goto out;
+	ret = tree_changes(git, a, b, &dir, &pv);
+	strbuf_release(&dir);
+	if (ret < 0) {
+		for (i = 0; i < pv.nr; i++)
+			free(pv.v[i]);
+		free(pv.v);
+		return -1;
+	}
 	qsort(pv.v, pv.nr, sizeof(*pv.v), cmp_path);
 	for (i = n = 0; i < pv.nr; i++) {
 		if (n && !strcmp(pv.v[n - 1], pv.v[i])) {
@@ -547,14 +543,28 @@ static int commit_changes(git_repository *git, git_commit *commit,
 		}
 		pv.v[n++] = pv.v[i];
 	}
-	out->paths = pv.v;
-	out->nr_paths = n;
-	pv.v = NULL;
+	*paths = pv.v;
+	*nr = n;
+	return 0;
+}
+
+/* The paths commit changes against its first parent, sorted. */
+static int commit_changes(git_repository *git, git_commit *commit,
+			  struct repo_change *out)
+{
+	git_tree *tree = NULL, *parent_tree = NULL;
+	git_commit *parent = NULL;
+	int ret = -1;
+
+	if (git_commit_tree(&tree, commit) < 0)
+		goto out;
+	if (git_commit_parentcount(commit) &&
+	    (git_commit_parent(&parent, commit, 0) < 0 ||
+	     git_commit_tree(&parent_tree, parent) < 0))
+		goto out;
+	ret = repo_tree_changes(git, parent_tree, tree, &out->paths,
+				&out->nr_paths);
 out:
-	for (i = 0; pv.v && i < pv.nr; i++)
-		free(pv.v[i]);
-	free(pv.v);
-	strbuf_release(&dir);
 	git_tree_free(parent_tree);
 	git_commit_free(parent);
 	git_tree_free(tree);
