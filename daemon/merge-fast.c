@@ -421,6 +421,44 @@ static bool is_tree(const struct tentry *e)
 	return e->mode == GIT_FILEMODE_TREE;
 }
 
+int tree_has_additions(struct merge *m, const git_oid *base,
+		       const git_oid *side, bool *found, struct strbuf *err)
+{
+	git_tree *tree[2] = { NULL, NULL };
+	struct tentry *v[2] = { NULL, NULL };
+	size_t nr[2] = { 0, 0 }, i = 0, j = 0;
+	int ret;
+
+	*found = false;
+	if (base && git_oid_equal(base, side))
+		return 0;
+	ret = read_tree_entries(m, base, &tree[0], &v[0], &nr[0], err);
+	if (!ret)
+		ret = read_tree_entries(m, side, &tree[1], &v[1], &nr[1], err);
+	while (!ret && !*found && j < nr[1]) {
+		const struct tentry *s = &v[1][j], *b = NULL;
+		int c = 1;
+
+		while (i < nr[0] && (c = strcmp(v[0][i].name, s->name)) < 0)
+			i++;
+		if (i < nr[0] && !c)
+			b = &v[0][i];
+		j++;
+		if (!b || (is_tree(s) && !is_tree(b))) {
+			*found = true; /* a file, or a folder of files */
+		} else if (is_tree(s) && !git_oid_equal(s->oid, b->oid)) {
+			ret = tree_has_additions(m, b->oid, s->oid, found, err);
+		} else if (!is_tree(s) && is_tree(b)) {
+			*found = true;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		free(v[i]);
+		git_tree_free(tree[i]);
+	}
+	return ret;
+}
+
 static bool is_type(const struct tentry *e, unsigned int type)
 {
 	return (e->mode & 0170000) == type;
@@ -530,6 +568,15 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 			continue;
 		}
 		if (entry_eq(o, t)) {
+			/*
+			 * Deleted on both sides: gone, inside a virtual base
+			 * when neither side renamed it (no directory renames
+			 * there, merge-ort's merge_ort_internal()).
+			 */
+			if (!o && st->depth) {
+				st->deleted_sides |= 3;
+				continue;
+			}
 			if (!o) {
 				fast_undecided(st, "deleted on both sides", dir,
 					       name);
@@ -543,6 +590,15 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 		} else if (entry_eq(b, t)) {
 			if (o)
 				out_push(&out, o->name, o->mode, o->oid);
+		} else if ((!o || !t) && st->depth && !is_tree(b) &&
+			   !is_tree(o ? o : t)) {
+			/*
+			 * modify/delete inside a virtual base: merge-ort's
+			 * process_entry() keeps the base's version, when the
+			 * deleting side did not rename it.
+			 */
+			st->deleted_sides |= o ? 2 : 1;
+			out_push(&out, name, b->mode, b->oid);
 		} else if (!o || !t) {
 			/* a rename or a modify/delete conflict */
 			fast_undecided(st,

@@ -238,6 +238,13 @@ struct fast_state {
 	/* paths of known content conflicts met on the way */
 	char **conflicts;
 	size_t nr_conflicts;
+	/*
+	 * Inside a virtual merge base, the sides (1 ours, 2 theirs) that
+	 * deleted a path the merge kept the base's version of or left
+	 * deleted: exact only when that side adds no file, which would be
+	 * a rename's target (tree_has_additions()).
+	 */
+	unsigned int deleted_sides;
 };
 
 /* The hash of a table slot: an object name's first bytes. */
@@ -319,6 +326,9 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 		     const git_oid *theirs, const git_oid *was_ours,
 		     const git_oid *was_result, git_oid *oid, bool *empty,
 		     struct strbuf *err);
+/* Whether tree side has a file where tree base has none. */
+int tree_has_additions(struct merge *m, const git_oid *base,
+		       const git_oid *side, bool *found, struct strbuf *err);
 /* Copy an object made in memory, and those it refers to, to the disk. */
 int copy_to_disk(struct merge *m, const git_oid *oid);
 

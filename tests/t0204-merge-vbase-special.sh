@@ -142,4 +142,69 @@ like "$(sed -n 1p "$T/list.mod.log")" "tip1 tip2 git .*special file" \
 is "$(sed -n 1p "$T/list.mod")" "$(sed -n 1p "$T/list.got")" \
 	"and gives the same tree"
 
+# Deletions: X and Y delete a file both, and one modifies what the
+# other deletes, adding no file (no rename).  merge-ort leaves the first
+# deleted and keeps the base's version of the others inside the virtual
+# base; then (run 2) X renames the file it deletes, and git decides.
+deletions()
+{
+	local run=$1
+	git init -q -b master "$T/d$run" && cd "$T/d$run" || exit 1
+	at 1
+	lines 10 both > both
+	lines 10 md > md
+	lines 10 dm > dm
+	lines 10 other > other
+	git add . && commit B
+	git checkout -q -b X
+	at 2
+	git rm -q both
+	edit_lines md 2 1 x
+	if [ "$run" = 2 ]; then
+		git mv dm dm-renamed
+	else
+		git rm -q dm
+	fi
+	edit_lines other 2 1 x
+	git add -A . && commit X
+	git checkout -q -b Y master
+	at 3
+	git rm -q both md
+	edit_lines dm 3 1 y
+	edit_lines other 8 1 y
+	git add -A . && commit Y
+	git checkout -q -b tip1 X
+	at 4
+	git merge -q --no-edit -s ours Y
+	git checkout -q -b tip2 Y
+	at 5
+	git merge -q --no-edit -s ours X
+	# tip1: the virtual base's md and dm (the base's); tip2: others
+	git checkout -q tip1
+	at 6
+	git show master:md > md
+	git show master:dm > dm
+	git add -A . && commit tip1-to-base
+	git checkout -q tip2
+	at 7
+	lines 3 r > md
+	lines 3 r > dm
+	lines 3 r > both
+	git add -A . && commit tip2-apart
+	git clone -q --bare "$T/d$run" "$T/d$run.git"
+	cd "$T/d$run.git" || exit 1
+	printf 'merge tip1 tip2\nmerge tip2 tip1\n' > "$T/dlist$run"
+	DESC="virtual base with deletions ($run)" compare_merges "$T/dlist$run"
+}
+deletions 1
+is "$(awk '$1 == "#" && $2 != "merges" { print $4 }' "$T/dlist1.log" | sort -u)" \
+	fast "deletions without a rename: the fast path makes both merges"
+for p in md dm both; do
+	is "$(git rev-parse "$(sed -n 1p "$T/dlist1.got"):$p")" \
+		"$(git rev-parse "tip2:$p")" "$p is tip2's: the virtual base's is the base's"
+done
+deletions 2
+like "$(sed -n 1p "$T/dlist2.log")" "tip1 tip2 git .*virtual merge base: deleted on" \
+	"a side that deleted and added files: git decides"
+
 done_testing
