@@ -190,22 +190,32 @@ void merge_batch_begin(struct merge *m)
  */
 static int write_pack(struct merge *m, struct strbuf *err)
 {
-	struct strbuf dir = STRBUF_INIT;
+	git_indexer_progress stats = { 0 };
+	git_odb_writepack *wp = NULL;
 	git_packbuilder *pb = NULL;
+	git_buf pack = { 0 };
 	size_t i;
 	int ret;
 
-	strbuf_addf(&dir, "%s/objects/pack", m->gitdir);
 	ret = git_packbuilder_new(&pb, m->repo);
 	for (i = 0; !ret && i < m->batch_nr; i++)
 		ret = git_packbuilder_insert(pb, &m->batch_oids[i], NULL);
+	/* made in memory, then indexed in one go: far fewer system calls */
 	if (!ret)
-		ret = git_packbuilder_write(pb, dir.buf, 0, NULL, NULL);
+		ret = git_packbuilder_write_buf(&pack, pb);
+	if (!ret)
+		ret = git_odb_write_pack(&wp, m->odb, NULL, NULL);
+	if (!ret)
+		ret = wp->append(wp, pack.ptr, pack.size, &stats);
+	if (!ret)
+		ret = wp->commit(wp, &stats);
 	if (ret < 0)
 		repo_error(err, -EIO, "cannot write a pack of %zu objects",
 			   m->batch_nr);
+	if (wp)
+		wp->free(wp);
+	git_buf_dispose(&pack);
 	git_packbuilder_free(pb);
-	strbuf_release(&dir);
 	return ret < 0 ? -EIO : 0;
 }
 
