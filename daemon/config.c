@@ -170,10 +170,52 @@ static int config_error(const struct config *cfg, struct strbuf *err,
 	return ERR_INVALID;
 }
 
+static uint32_t key_hash(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
+/* The index slot of key: its entry's, or the free one it would take. */
+static size_t index_slot(const struct config *cfg, const char *key)
+{
+	size_t mask = cfg->index_size - 1, pos = key_hash(key) & mask;
+
+	while (cfg->index[pos] &&
+	       strcmp(cfg->entries[cfg->index[pos] - 1].key, key))
+		pos = (pos + 1) & mask;
+	return pos;
+}
+
+/*
+ * Index the entries by key, the last of each winning as in git: every
+ * job asks config_get() of keys of every topic, and a tree of 400
+ * topics has thousands of entries.
+ */
+static void config_index(struct config *cfg)
+{
+	size_t i;
+
+	free(cfg->index);
+	for (cfg->index_size = 16; cfg->index_size < 2 * cfg->nr_entries;)
+		cfg->index_size *= 2;
+	cfg->index = xcalloc(cfg->index_size, sizeof(*cfg->index));
+	for (i = 0; i < cfg->nr_entries; i++)
+		cfg->index[index_slot(cfg, cfg->entries[i].key)] =
+			(uint32_t)i + 1;
+}
+
 const char *config_get(const struct config *cfg, const char *key)
 {
 	size_t i;
 
+	if (cfg->index) {
+		i = cfg->index[index_slot(cfg, key)];
+		return i ? cfg->entries[i - 1].value : NULL;
+	}
 	for (i = cfg->nr_entries; i-- > 0;)
 		if (!strcmp(cfg->entries[i].key, key))
 			return cfg->entries[i].value;
@@ -380,6 +422,7 @@ static int config_read_entries(struct config *cfg, struct strbuf *err)
 		ce->value = xstrdup(e->value ? e->value : "");
 		ce->line = 0;
 	}
+	config_index(cfg);
 	ret = 0;
 out:
 	git_config_iterator_free(it);
@@ -993,5 +1036,6 @@ void config_free(struct config *cfg)
 		free(cfg->entries[i].value);
 	}
 	free(cfg->entries);
+	free(cfg->index);
 	free(cfg);
 }

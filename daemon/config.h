@@ -77,6 +77,12 @@ struct config {
 		int line;
 	} * entries;
 	size_t nr_entries;
+	/*
+	 * config_get()'s index: entry + 1 of the last entry of each key,
+	 * 0 free; a power of two of slots, a few per topic's keys.
+	 */
+	uint32_t *index;
+	size_t index_size;
 };
 
 /*

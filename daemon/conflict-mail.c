@@ -23,6 +23,8 @@
 
 /* Commits named per side of a conflict, at most. */
 #define SIDE_MAX 10
+/* Topics' changes remembered (slots; all forgotten when half full). */
+#define CHANGES_MEMO_SIZE 4096
 
 /* A conflict of the build: the topic, its files and the earlier topics. */
 struct conflict {
@@ -43,7 +45,7 @@ static bool merged_in(const struct store_build_topic *t)
 
 /*
  * "commit:\n\n  SHA ("subject")\n" for the lines of log ("SHA SUBJECT\n"
- * each, as repo_log_paths() gives them).
+ * each, as log_paths() gives them).
  */
 static void add_commits(struct strbuf *body, const char *log)
 {
@@ -62,6 +64,144 @@ static void add_commits(struct strbuf *body, const char *log)
 			    sp < eol ? sp + 1 : eol);
 	}
 	strbuf_addch(body, '\n');
+}
+
+/*
+ * A topic's commits over the base and the paths each changes, by the
+ * two commits: every build asks of each topic merged before each
+ * conflict while the conflicts hold, so that a build walks the topics
+ * that moved, not all of them for every conflict.  Engine thread only.
+ */
+static struct topic_changes {
+	char base[REPO_HEXSZ + 1], tip[REPO_HEXSZ + 1];
+	struct repo_change_list list;
+	char **all; /* every path the commits change, sorted, borrowed */
+	size_t nr_all;
+} * changes_memo;
+static size_t changes_nr;
+
+static uint32_t changes_hash(const char *base, const char *tip)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	for (p = base; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (p = tip; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+static void changes_clear(void)
+{
+	size_t i;
+
+	for (i = 0; changes_memo && i < CHANGES_MEMO_SIZE; i++) {
+		repo_change_list_release(&changes_memo[i].list);
+		free(changes_memo[i].all);
+	}
+	free(changes_memo);
+	changes_memo = NULL;
+	changes_nr = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Whether sorted paths have path p or a path under it (a folder's, as
+ * git log -- p matches).
+ */
+static bool has_path(char *const *paths, size_t nr, const char *p)
+{
+	size_t lo = 0, hi = nr, len = strlen(p);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(paths[mid], p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nr && !strncmp(paths[lo], p, len); lo++)
+		if (!paths[lo][len] || paths[lo][len] == '/')
+			return true;
+	return false;
+}
+
+static int topic_changes(struct repo *repo, const char *base, const char *tip,
+			 const struct topic_changes **out, struct strbuf *err)
+{
+	struct topic_changes *e;
+	size_t pos, i, k, n;
+	int ret;
+
+	if (changes_nr * 2 >= CHANGES_MEMO_SIZE)
+		changes_clear();
+	if (!changes_memo)
+		changes_memo =
+			xcalloc(CHANGES_MEMO_SIZE, sizeof(*changes_memo));
+	pos = changes_hash(base, tip) & (CHANGES_MEMO_SIZE - 1);
+	for (e = &changes_memo[pos]; *e->tip; e = &changes_memo[pos]) {
+		if (!strcmp(e->base, base) && !strcmp(e->tip, tip)) {
+			*out = e;
+			return 0;
+		}
+		pos = (pos + 1) & (CHANGES_MEMO_SIZE - 1);
+	}
+	ret = repo_log_changes(repo, base, tip, &e->list, err);
+	if (ret < 0)
+		return ret;
+	for (i = n = 0; i < e->list.nr; i++)
+		n += e->list.v[i].nr_paths;
+	e->all = xcalloc(n ? n : 1, sizeof(*e->all));
+	for (i = 0; i < e->list.nr; i++)
+		for (k = 0; k < e->list.v[i].nr_paths; k++)
+			e->all[e->nr_all++] = e->list.v[i].paths[k];
+	qsort(e->all, e->nr_all, sizeof(*e->all), cmp_str);
+	snprintf(e->base, sizeof(e->base), "%s", base);
+	snprintf(e->tip, sizeof(e->tip), "%s", tip);
+	changes_nr++;
+	*out = e;
+	return 0;
+}
+
+/*
+ * The commits of base..tip that change any of paths, without merges,
+ * newest first, at most SIDE_MAX, one "SHA1 SUBJECT\n" line each (git
+ * log --no-merges base..tip -- paths), added to out.
+ */
+static int log_paths(struct repo *repo, const char *base, const char *tip,
+		     const char *const *paths, size_t nr, struct strbuf *out,
+		     struct strbuf *err)
+{
+	const struct topic_changes *tc;
+	size_t i, k, n = 0;
+	int ret;
+
+	ret = topic_changes(repo, base, tip, &tc, err);
+	if (ret < 0)
+		return ret;
+	for (k = 0; k < nr; k++)
+		if (has_path(tc->all, tc->nr_all, paths[k]))
+			break;
+	if (k == nr)
+		return 0;
+	for (i = 0; i < tc->list.nr && n < SIDE_MAX; i++) {
+		const struct repo_change *c = &tc->list.v[i];
+
+		for (k = 0; k < nr; k++)
+			if (has_path(c->paths, c->nr_paths, paths[k]))
+				break;
+		if (k == nr)
+			continue;
+		strbuf_addf(out, "%s %s\n", c->commit, c->subject);
+		n++;
+	}
+	return 0;
 }
 
 /*
@@ -85,8 +225,8 @@ static int conflict_fill(struct repo *repo, const struct config *cfg,
 		if (!merged_in(&v[j]))
 			continue;
 		strbuf_reset(&log);
-		ret = repo_log_paths(repo, base, v[j].tip, paths,
-				     t->nr_conflicts, SIDE_MAX, &log, err);
+		ret = log_paths(repo, base, v[j].tip, paths, t->nr_conflicts,
+				&log, err);
 		if (ret < 0)
 			goto out;
 		if (!log.len)
@@ -97,8 +237,7 @@ static int conflict_fill(struct repo *repo, const struct config *cfg,
 		nr_others++;
 	}
 	strbuf_reset(&log);
-	ret = repo_log_paths(repo, base, t->tip, paths, t->nr_conflicts,
-			     SIDE_MAX, &log, err);
+	ret = log_paths(repo, base, t->tip, paths, t->nr_conflicts, &log, err);
 	if (ret < 0)
 		goto out;
 

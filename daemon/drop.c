@@ -270,6 +270,8 @@ static int commit_diff_text(git_repository *git, git_commit *c,
 	git_commit *parent = NULL;
 	git_diff *diff = NULL;
 	git_buf buf = { 0 };
+	char **paths = NULL;
+	size_t nr_paths = 0, i;
 	int ret;
 
 	dopts.flags |= GIT_DIFF_SHOW_BINARY;
@@ -279,14 +281,30 @@ static int commit_diff_text(git_repository *git, git_commit *c,
 		ret = git_commit_parent(&parent, c, 0);
 	if (!ret && parent)
 		ret = git_commit_tree(&ptree, parent);
+	/*
+	 * libgit2's tree diff reads every folder of both trees, 25 ms on a
+	 * kernel-sized tree: name it the paths that changed, found without
+	 * reading the folders that did not, and it reads only those.
+	 */
+	if (!ret)
+		ret = repo_tree_changes(git, ptree, tree, &paths, &nr_paths);
+	if (!ret && !nr_paths)
+		goto out;
+	dopts.pathspec.strings = paths;
+	dopts.pathspec.count = nr_paths;
+	dopts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
 	if (!ret)
 		ret = git_diff_tree_to_tree(&diff, git, ptree, tree, &dopts);
 	if (!ret)
 		ret = git_diff_to_buf(&buf, diff, GIT_DIFF_FORMAT_PATCH);
 	if (!ret)
 		strbuf_add(out, buf.ptr, buf.size);
+out:
 	git_buf_dispose(&buf);
 	git_diff_free(diff);
+	for (i = 0; i < nr_paths; i++)
+		free(paths[i]);
+	free(paths);
 	git_tree_free(ptree);
 	git_tree_free(tree);
 	git_commit_free(parent);

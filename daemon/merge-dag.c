@@ -96,7 +96,7 @@ void dag_release(struct dag *dag)
  * Read a commit's tree, parents and committer date from its raw object;
  * cheaper than git_commit_lookup(), which parses and keeps everything.
  */
-static int dag_load(struct merge *m, uint32_t idx, struct strbuf *err)
+int dag_load(struct merge *m, uint32_t idx, struct strbuf *err)
 {
 	struct dag *dag = &m->dag;
 	git_oid oid, parent;
@@ -174,20 +174,6 @@ static void dag_clear_flags(struct dag *dag)
 	dag->nr_touched = 0;
 }
 
-/* git's prio_queue ordered by commit date, newest first, then FIFO. */
-struct pq_item {
-	uint32_t idx;
-	int64_t date;
-	uint64_t seq;
-};
-
-struct pq {
-	struct pq_item *v;
-	size_t nr, alloc;
-	uint64_t seq;
-	size_t nonstale; /* entries whose commit is not STALE */
-};
-
 static bool pq_before(const struct pq_item *a, const struct pq_item *b)
 {
 	if (a->date != b->date)
@@ -195,7 +181,7 @@ static bool pq_before(const struct pq_item *a, const struct pq_item *b)
 	return a->seq < b->seq;
 }
 
-static void pq_put(struct pq *q, uint32_t idx, int64_t date)
+void pq_put(struct pq *q, uint32_t idx, int64_t date)
 {
 	size_t i;
 
@@ -220,7 +206,7 @@ static void pq_put(struct pq *q, uint32_t idx, int64_t date)
 	}
 }
 
-static uint32_t pq_get(struct pq *q)
+uint32_t pq_get(struct pq *q)
 {
 	uint32_t idx = q->v[0].idx;
 	size_t i = 0;
@@ -441,7 +427,10 @@ int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two, uint32_t **out,
 
 	if (!m->last_bases.used || m->last_bases.one != one ||
 	    m->last_bases.two != two) {
-		ret = dag_merge_bases_many(m, one, &two, 1, out, nr_out, err);
+		ret = reach_merge_bases(m, one, two, out, nr_out, err);
+		if (ret > 0)
+			ret = dag_merge_bases_many(m, one, &two, 1, out, nr_out,
+						   err);
 		if (ret < 0)
 			return ret;
 		free(m->last_bases.v);

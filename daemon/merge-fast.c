@@ -141,7 +141,7 @@ static int odb_write(struct merge *m, int depth, git_oid *oid, const void *data,
 	int ret;
 
 	if (!depth || !m->mempack)
-		return git_odb_write(oid, m->odb, data, len, type);
+		return merge_odb_write(m, oid, data, len, type);
 	ret = git_odb_hash(oid, data, len, type);
 	if (ret < 0 || on_disk(m, oid))
 		return ret;
@@ -158,11 +158,13 @@ static int odb_write(struct merge *m, int depth, git_oid *oid, const void *data,
 int copy_to_disk(struct merge *m, const git_oid *oid)
 {
 	git_object_t type;
+	git_oid written;
 	size_t len;
 	void *data;
 	int ret;
 
-	if (!m->mempack || on_disk(m, oid))
+	if (!m->mempack || on_disk(m, oid) ||
+	    (m->batching && m->batch->exists(m->batch, oid)))
 		return 0;
 	ret = m->mempack->read(&data, &len, &type, m->mempack, oid);
 	if (ret < 0)
@@ -185,7 +187,9 @@ int copy_to_disk(struct merge *m, const git_oid *oid)
 			p = nul + 1 + GIT_OID_RAWSZ;
 		}
 	}
-	if (!ret)
+	if (!ret && m->batching)
+		ret = merge_odb_write(m, &written, data, len, type);
+	else if (!ret)
 		ret = m->loose_be->write(m->loose_be, oid, data, len, type);
 	git_odb_backend_data_free(m->mempack, data);
 	return ret;
@@ -275,7 +279,8 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		*mode = t->mode;
 	} else {
 		*mode = o->mode;
-		if (t->mode != bmode) {
+		/* inside a virtual base merge-ort keeps ours' mode, and goes on */
+		if (t->mode != bmode && !st->depth) {
 			fast_undecided(st, "mode conflict", dir, o->name);
 			return 1;
 		}
@@ -314,11 +319,25 @@ static int merge_file(struct merge *m, struct fast_state *st,
 		in[i].size = git_blob_rawsize(blob[i]);
 		in[i].path = e[i]->name;
 		in[i].mode = e[i]->mode;
-		if (is_binary(in[i].ptr, in[i].size)) {
-			fast_undecided(st, "binary file", dir, o->name);
-			ret = 1;
-			goto out;
-		}
+		if (is_binary(in[i].ptr, in[i].size))
+			break;
+	}
+	if (i < 3 && st->depth) {
+		/*
+		 * ll_binary_merge() of a virtual ancestor: the merge base's
+		 * content, cleanly (an empty file when it has none).
+		 */
+		if (b)
+			git_oid_cpy(oid, b->oid);
+		else
+			ret = odb_write(m, st->depth, oid, "", 0,
+					GIT_OBJECT_BLOB);
+		goto out;
+	}
+	if (i < 3) {
+		fast_undecided(st, "binary file", dir, o->name);
+		ret = 1;
+		goto out;
 	}
 	if (st->depth) {
 		/* merge-ort's merge_3way() inside a virtual merge base */
@@ -402,6 +421,83 @@ static bool is_tree(const struct tentry *e)
 	return e->mode == GIT_FILEMODE_TREE;
 }
 
+int tree_has_additions(struct merge *m, const git_oid *base,
+		       const git_oid *side, bool *found, struct strbuf *err)
+{
+	git_tree *tree[2] = { NULL, NULL };
+	struct tentry *v[2] = { NULL, NULL };
+	size_t nr[2] = { 0, 0 }, i = 0, j = 0;
+	int ret;
+
+	*found = false;
+	if (base && git_oid_equal(base, side))
+		return 0;
+	ret = read_tree_entries(m, base, &tree[0], &v[0], &nr[0], err);
+	if (!ret)
+		ret = read_tree_entries(m, side, &tree[1], &v[1], &nr[1], err);
+	while (!ret && !*found && j < nr[1]) {
+		const struct tentry *s = &v[1][j], *b = NULL;
+		int c = 1;
+
+		while (i < nr[0] && (c = strcmp(v[0][i].name, s->name)) < 0)
+			i++;
+		if (i < nr[0] && !c)
+			b = &v[0][i];
+		j++;
+		if (!b || (is_tree(s) && !is_tree(b))) {
+			*found = true; /* a file, or a folder of files */
+		} else if (is_tree(s) && !git_oid_equal(s->oid, b->oid)) {
+			ret = tree_has_additions(m, b->oid, s->oid, found, err);
+		} else if (!is_tree(s) && is_tree(b)) {
+			*found = true;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		free(v[i]);
+		git_tree_free(tree[i]);
+	}
+	return ret;
+}
+
+static bool is_type(const struct tentry *e, unsigned int type)
+{
+	return (e->mode & 0170000) == type;
+}
+
+/*
+ * Inside a virtual merge base, the entry merge-ort keeps for a path that
+ * base b and both sides have, not as folders, changed on both sides,
+ * not both regular files: NULL when not certain.  Of two different
+ * types (process_entry()) and of symlinks changed apart
+ * (handle_content_merge()) it keeps the merge base's; of submodules
+ * too, when their commits cannot be read (merge_submodule() finds no
+ * submodule repository: a bare repository without modules/), as is
+ * the daemon's.  A merge base's path that is on both sides is neither
+ * a rename's source nor its target.
+ */
+static const struct tentry *special_in_vbase(struct merge *m,
+					     const struct tentry *b,
+					     const struct tentry *o,
+					     const struct tentry *t)
+{
+	/* types apart: the base's */
+	if ((o->mode & 0170000) != (t->mode & 0170000))
+		return b;
+	/* two regular files over a special one: a content merge */
+	if (is_regular(o))
+		return NULL;
+	/* symlinks or submodules, so one mode: the trivial merges first */
+	if (git_oid_equal(o->oid, b->oid))
+		return t;
+	if (git_oid_equal(t->oid, b->oid))
+		return o;
+	if (is_type(o, 0120000))
+		return b;
+	if (is_type(o, 0160000) && m->no_submodule_repos)
+		return b;
+	return NULL;
+}
+
 /*
  * Merge three trees (any may be NULL: absent).  Returns 0 with *oid the
  * merged tree and *empty set when nothing is left in it, 1 when
@@ -434,7 +530,7 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 	}
 	for (;;) {
 		const struct tentry *e[5] = { NULL, NULL, NULL, NULL, NULL };
-		const struct tentry *b, *o, *t, *wo, *wr;
+		const struct tentry *b, *o, *t, *wo, *wr, *r;
 		const char *name = NULL;
 
 		/* the smallest name not yet done on any side */
@@ -472,6 +568,15 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 			continue;
 		}
 		if (entry_eq(o, t)) {
+			/*
+			 * Deleted on both sides: gone, inside a virtual base
+			 * when neither side renamed it (no directory renames
+			 * there, merge-ort's merge_ort_internal()).
+			 */
+			if (!o && st->depth) {
+				st->deleted_sides |= 3;
+				continue;
+			}
 			if (!o) {
 				fast_undecided(st, "deleted on both sides", dir,
 					       name);
@@ -485,6 +590,15 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 		} else if (entry_eq(b, t)) {
 			if (o)
 				out_push(&out, o->name, o->mode, o->oid);
+		} else if ((!o || !t) && st->depth && !is_tree(b) &&
+			   !is_tree(o ? o : t)) {
+			/*
+			 * modify/delete inside a virtual base: merge-ort's
+			 * process_entry() keeps the base's version, when the
+			 * deleting side did not rename it.
+			 */
+			st->deleted_sides |= o ? 2 : 1;
+			out_push(&out, name, b->mode, b->oid);
 		} else if (!o || !t) {
 			/* a rename or a modify/delete conflict */
 			fast_undecided(st,
@@ -519,6 +633,9 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 			if (ret)
 				goto out;
 			out_push(&out, name, mode, blob);
+		} else if (st->depth && b && !is_tree(b) && !is_tree(o) &&
+			   !is_tree(t) && (r = special_in_vbase(m, b, o, t))) {
+			out_push(&out, name, r->mode, r->oid);
 		} else {
 			fast_undecided(
 				st,

@@ -9,6 +9,8 @@
  *   merge.c          merge_commits(): the memo, then the fast path, then
  *                    the fallback; opening and closing a struct merge
  *   merge-dag.c      the commit DAG in memory and the merge bases
+ *   merge-graph.c    generation numbers, from git's commit-graph
+ *   merge-reach.c    next's ancestry kept across merges, for its bases
  *   merge-fast.c     the fast tree merge, by OID, and writing its objects
  *   merge-vbase.c    virtual merge bases of criss-cross histories
  *   merge-memo.c     merges and content conflicts remembered
@@ -40,6 +42,10 @@ struct dag_node {
 	unsigned int flags;
 	uint32_t inq; /* entries in paint_down()'s queue */
 	bool loaded;
+	unsigned char wflags; /* merge-reach.c's walk, when walk_epoch is */
+	uint32_t gen;	      /* generation number, 0 until known */
+	uint32_t in_epoch;    /* an ancestor of the reach anchor when its */
+	uint32_t walk_epoch;
 };
 
 struct dag {
@@ -51,6 +57,45 @@ struct dag {
 	uint32_t pool_nr, pool_alloc;
 	uint32_t *touched; /* nodes whose flags a walk set */
 	uint32_t nr_touched, touched_alloc;
+};
+
+/* git's prio_queue: by date (or generation), highest first, then FIFO. */
+struct pq_item {
+	uint32_t idx;
+	int64_t date;
+	uint64_t seq;
+};
+
+struct pq {
+	struct pq_item *v;
+	size_t nr, alloc;
+	uint64_t seq;
+	size_t nonstale; /* entries whose commit is not STALE */
+};
+
+/* One file of git's commit-graph, mapped (merge-graph.c). */
+struct graph_layer {
+	const unsigned char *map;
+	size_t size;
+	const unsigned char *fanout, *oids, *cdat;
+	uint32_t nr;
+};
+
+struct commit_graph {
+	struct graph_layer *layers;
+	size_t nr;
+};
+
+/*
+ * The ancestry of the anchor commit (merge-reach.c): the nodes whose
+ * in_epoch is epoch, and the queue of those whose parents are not yet.
+ */
+struct reach {
+	uint32_t anchor; /* UINT32_MAX: none */
+	uint32_t epoch;	 /* 0: never set */
+	struct pq queue;
+	uint32_t walk; /* the epoch of the topic side's walk */
+	struct pq walk_queue;
 };
 
 struct memo_entry {
@@ -98,6 +143,15 @@ struct merge {
 	 */
 	git_odb_backend *pack_be, *loose_be, *mempack;
 	uint64_t mempack_bytes, mempack_max;
+	/*
+	 * Between merge_batch_begin() and merge_batch_end(), the objects
+	 * merges make go to this in-memory backend (the odb's too), and
+	 * to the repository at the end, as one pack (merge-objects.c).
+	 */
+	git_odb_backend *batch;
+	bool batching;
+	git_oid *batch_oids;
+	size_t batch_nr, batch_alloc;
 	char *gitdir;
 	char *git;
 	char *ident_name, *ident_email;
@@ -110,6 +164,12 @@ struct merge {
 	git_oid (*new_vbases)[2]; /* made since merge_vbases_take() */
 	size_t nr_new_vbases, new_vbases_alloc;
 	bool conflict_style_other; /* merge.conflictStyle is not merge */
+	/*
+	 * git finds no submodule's repository here (bare, no modules/):
+	 * merge-ort's merge_submodule() then keeps the base's commit
+	 * inside a virtual merge base.
+	 */
+	bool no_submodule_repos;
 	/*
 	 * File merges git found conflicting: base, ours and theirs blobs
 	 * (base zero for an add/add).  A content conflict is a function of
@@ -142,6 +202,10 @@ struct merge {
 	} * last;
 	size_t last_size, last_nr;
 	size_t nr_reasons;
+	struct commit_graph graph;
+	uint32_t gens_counted; /* generation numbers not from the graph */
+	bool gens_off;	       /* too costly without a commit-graph */
+	struct reach reach;
 	struct merge_stats stats;
 };
 
@@ -174,6 +238,13 @@ struct fast_state {
 	/* paths of known content conflicts met on the way */
 	char **conflicts;
 	size_t nr_conflicts;
+	/*
+	 * Inside a virtual merge base, the sides (1 ours, 2 theirs) that
+	 * deleted a path the merge kept the base's version of or left
+	 * deleted: exact only when that side adds no file, which would be
+	 * a rename's target (tree_has_additions()).
+	 */
+	unsigned int deleted_sides;
 };
 
 /* The hash of a table slot: an object name's first bytes. */
@@ -190,6 +261,10 @@ int parse_hex(const char *hex, git_oid *oid, struct strbuf *err);
 
 /* merge-dag.c: the commit DAG */
 void dag_release(struct dag *dag);
+/* Read node idx's tree, parents and date (once). */
+int dag_load(struct merge *m, uint32_t idx, struct strbuf *err);
+void pq_put(struct pq *q, uint32_t idx, int64_t date);
+uint32_t pq_get(struct pq *q);
 /* The DAG node of commit hex, loaded. */
 int lookup_commit_node(struct merge *m, const char *hex, uint32_t *idx,
 		       struct strbuf *err);
@@ -204,6 +279,37 @@ int dag_merge_bases(struct merge *m, uint32_t one, uint32_t two, uint32_t **out,
 		    size_t *nr_out, struct strbuf *err);
 /* Newest first by commit date; 1 when two have the same date. */
 int sort_bases(struct dag *dag, uint32_t *v, size_t n);
+
+/* merge-graph.c: generation numbers */
+/* Map the repository's commit-graph files, if any (none is no error). */
+void graph_open(struct commit_graph *g, const char *gitdir);
+void graph_close(struct commit_graph *g);
+/*
+ * Set node idx's generation number (loading it and its ancestors as
+ * needed): 0, 1 when there is none to be had cheaply, or an error.
+ */
+int dag_generation(struct merge *m, uint32_t idx, struct strbuf *err);
+
+/* merge-reach.c: merge bases of next and a topic */
+/*
+ * get_merge_bases() of one (next, the anchor kept from the last call
+ * when one descends from it by first parents) and two, newest first by
+ * commit date.  *out (caller frees) gets *nr_out node indexes.  1 when
+ * generation numbers are not to be had (ask paint_down()).
+ */
+int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
+		      uint32_t **out, size_t *nr_out, struct strbuf *err);
+void reach_release(struct reach *r);
+
+/* merge-objects.c: writing objects */
+/*
+ * Write an object merges made at depth 0 to the repository: to the batch
+ * while there is one, else as a loose object.
+ */
+int merge_odb_write(struct merge *m, git_oid *oid, const void *data, size_t len,
+		    git_object_t type);
+/* Write the batch's objects so far to the repository (git reads them). */
+int batch_flush(struct merge *m, struct strbuf *err);
 
 /* merge-fast.c: the fast tree merge */
 /*
@@ -220,6 +326,9 @@ int merge_trees_fast(struct merge *m, struct fast_state *st, struct strbuf *dir,
 		     const git_oid *theirs, const git_oid *was_ours,
 		     const git_oid *was_result, git_oid *oid, bool *empty,
 		     struct strbuf *err);
+/* Whether tree side has a file where tree base has none. */
+int tree_has_additions(struct merge *m, const git_oid *base,
+		       const git_oid *side, bool *found, struct strbuf *err);
 /* Copy an object made in memory, and those it refers to, to the disk. */
 int copy_to_disk(struct merge *m, const git_oid *oid);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 
 #include "lib/error.h"
 #include "lib/log.h"
@@ -94,7 +96,7 @@ int merge_write_commit(struct merge *m, const char *tree,
 	strbuf_addstr(&buf, message);
 	if (!buf.len || buf.buf[buf.len - 1] != '\n')
 		strbuf_addch(&buf, '\n');
-	ret = git_odb_write(&oid, m->odb, buf.buf, buf.len, GIT_OBJECT_COMMIT);
+	ret = merge_odb_write(m, &oid, buf.buf, buf.len, GIT_OBJECT_COMMIT);
 	strbuf_release(&buf);
 	if (ret < 0)
 		return repo_error(err, -EIO, "cannot write commit");
@@ -145,6 +147,164 @@ static int append_reflog(struct merge *m, const char *ref, const char *new_hex,
 	return 0;
 }
 
+/* Fewer objects than this in a batch are written loose. */
+#define BATCH_PACK_MIN 32
+
+int merge_odb_write(struct merge *m, git_oid *oid, const void *data, size_t len,
+		    git_object_t type)
+{
+	int ret;
+
+	if (!m->batching)
+		return git_odb_write(oid, m->odb, data, len, type);
+	ret = git_odb_hash(oid, data, len, type);
+	/*
+	 * A loose copy is written again, as git_odb_write() freshens it:
+	 * git gc prunes old unreachable loose objects.
+	 */
+	if (ret < 0 || m->pack_be->exists(m->pack_be, oid) ||
+	    m->batch->exists(m->batch, oid))
+		return ret;
+	ret = m->batch->write(m->batch, oid, data, len, type);
+	if (ret < 0)
+		return ret;
+	if (m->batch_nr == m->batch_alloc) {
+		m->batch_alloc = m->batch_alloc ? 2 * m->batch_alloc : 256;
+		m->batch_oids =
+			xrealloc(m->batch_oids,
+				 m->batch_alloc * sizeof(*m->batch_oids));
+	}
+	git_oid_cpy(&m->batch_oids[m->batch_nr++], oid);
+	return 0;
+}
+
+void merge_batch_begin(struct merge *m)
+{
+	m->batching = m->batch != NULL;
+}
+
+/*
+ * The batch's objects as one pack in objects/pack (a .pack and its
+ * .idx): each object on its own, not what it refers to, which
+ * git_mempack_dump() would add (a whole tree each commit).
+ */
+static int write_pack(struct merge *m, struct strbuf *err)
+{
+	git_indexer_progress stats = { 0 };
+	git_odb_writepack *wp = NULL;
+	git_packbuilder *pb = NULL;
+	git_buf pack = { 0 };
+	size_t i;
+	int ret;
+
+	ret = git_packbuilder_new(&pb, m->repo);
+	for (i = 0; !ret && i < m->batch_nr; i++)
+		ret = git_packbuilder_insert(pb, &m->batch_oids[i], NULL);
+	/* made in memory, then indexed in one go: far fewer system calls */
+	if (!ret)
+		ret = git_packbuilder_write_buf(&pack, pb);
+	if (!ret)
+		ret = git_odb_write_pack(&wp, m->odb, NULL, NULL);
+	if (!ret)
+		ret = wp->append(wp, pack.ptr, pack.size, &stats);
+	if (!ret)
+		ret = wp->commit(wp, &stats);
+	if (ret < 0)
+		repo_error(err, -EIO, "cannot write a pack of %zu objects",
+			   m->batch_nr);
+	if (wp)
+		wp->free(wp);
+	git_buf_dispose(&pack);
+	git_packbuilder_free(pb);
+	return ret < 0 ? -EIO : 0;
+}
+
+/* The batch's objects one loose object each. */
+static int write_loose(struct merge *m, struct strbuf *err)
+{
+	git_object_t type;
+	size_t i, len;
+	void *data;
+	int ret = 0;
+
+	for (i = 0; !ret && i < m->batch_nr; i++) {
+		ret = m->batch->read(&data, &len, &type, m->batch,
+				     &m->batch_oids[i]);
+		if (ret < 0)
+			break;
+		ret = m->loose_be->write(m->loose_be, &m->batch_oids[i], data,
+					 len, type);
+		git_odb_backend_data_free(m->batch, data);
+	}
+	if (ret < 0)
+		return repo_error(err, -EIO, "cannot write object '%s'",
+				  git_oid_tostr_s(&m->batch_oids[i]));
+	return 0;
+}
+
+/*
+ * The batch could not be written: the merges remembered may name its
+ * objects, which are gone with it.
+ */
+static void batch_lost(struct merge *m)
+{
+	log_warn("merge: forgetting the merges made since the batch began");
+	memo_release(&m->memo);
+	memo_init(&m->memo, "trees");
+	memo_release(&m->commit_memo);
+	memo_init(&m->commit_memo, "commits");
+	m->nr_new_memos = 0;
+	if (m->last)
+		memset(m->last, 0, m->last_size * sizeof(*m->last));
+	m->last_nr = 0;
+	m->last_bases.used = false;
+}
+
+/*
+ * Write the batch out: as a pack when the objects are many, else loose.
+ * Also before git is asked for a merge (it reads ours from the
+ * repository): a build makes a pack more then, as it would make that
+ * many loose objects.
+ */
+int batch_flush(struct merge *m, struct strbuf *err)
+{
+	size_t i;
+	int ret = 0;
+
+	if (!m->batching)
+		return 0;
+	/* the virtual bases a caller will keep go with the rest */
+	for (i = 0; !ret && i < m->nr_new_vbases; i++)
+		ret = copy_to_disk(m, &m->new_vbases[i][1]);
+	if (ret < 0) {
+		ret = repo_error(err, -EIO,
+				 "cannot write a virtual merge base");
+		goto out;
+	}
+	if (m->batch_nr >= BATCH_PACK_MIN) {
+		ret = write_pack(m, err);
+		if (!ret)
+			goto out;
+		log_warn("%s; writing loose objects", err->buf);
+		strbuf_reset(err);
+	}
+	ret = write_loose(m, err);
+out:
+	if (ret < 0)
+		batch_lost(m);
+	git_mempack_reset(m->batch);
+	m->batch_nr = 0;
+	return ret;
+}
+
+int merge_batch_end(struct merge *m, struct strbuf *err)
+{
+	int ret = batch_flush(m, err);
+
+	m->batching = false;
+	return ret;
+}
+
 int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 		     const char *old_hex, const char *reflog,
 		     struct strbuf *err)
@@ -154,6 +314,9 @@ int merge_update_ref(struct merge *m, const char *ref, const char *new_hex,
 	size_t before;
 	int ret;
 
+	ret = merge_batch_end(m, err);
+	if (ret < 0)
+		return ret;
 	ret = parse_hex(new_hex, &new_oid, err);
 	if (ret < 0)
 		return ret;

@@ -172,6 +172,32 @@ void merge_vbase_add(struct merge *m, const char *key, const char *tree)
 }
 
 /*
+ * Whether a side that deleted paths in an inner merge (sides: 1 ours, 2
+ * theirs) could have renamed them: it adds a file somewhere, which git's
+ * rename detection could pair with one.  Then 1, with st->undecided.
+ */
+static int renamed_away(struct merge *m, const git_oid *base,
+			const git_oid *ours, const git_oid *theirs,
+			unsigned int sides, struct fast_state *st,
+			struct strbuf *err)
+{
+	bool found = false;
+	int ret = 0;
+
+	if (sides & 1)
+		ret = tree_has_additions(m, base, ours, &found, err);
+	if (!ret && !found && (sides & 2))
+		ret = tree_has_additions(m, base, theirs, &found, err);
+	if (ret < 0 || !found)
+		return ret;
+	st->undecided = sides == 3 ?
+				"deleted on both sides" :
+				"deleted on one side, changed on the other";
+	strbuf_reset(&st->path);
+	return 1;
+}
+
+/*
  * merge-ort's merge_ort_internal() before its last merge: the tree of
  * the virtual merge base of bases (sorted newest first, as
  * get_merge_bases() gives them) for a merge at call depth depth.  The
@@ -260,6 +286,9 @@ static int virtual_base(struct merge *m, const uint32_t *bases, size_t nr,
 		ret = merge_trees_fast(m, &st, &dir, &inner_tree, &cur,
 				       &next_tree, NULL, NULL, &merged, &empty,
 				       err);
+		if (!ret && st.deleted_sides)
+			ret = renamed_away(m, &inner_tree, &cur, &next_tree,
+					   st.deleted_sides, &st, err);
 		if (ret == 1) {
 			*why = vbase_reason(st.undecided);
 			log_debug("virtual merge base: %s at '%s'",

@@ -236,6 +236,9 @@ int merge_commits(struct merge *m, const char *ours, const char *theirs,
 		goto out;
 	}
 	ret = -1;
+	/* git reads ours, and what it is made of, from the repository */
+	if (have_git && batch_flush(m, err) < 0)
+		goto out;
 	if (have_git) {
 		ret = fallback_git(m, ours, theirs, res, err);
 		if (ret < 0)
@@ -398,6 +401,13 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 		m->mempack = NULL;
 		goto out_odb;
 	}
+	if ((ret = git_mempack_new(&m->batch)) < 0 ||
+	    (ret = git_odb_add_backend(odb, m->batch, 0)) < 0) {
+		if (m->batch)
+			m->batch->free(m->batch);
+		m->batch = NULL;
+		goto out_odb;
+	}
 	ret = git_repository_set_odb(m->repo, odb);
 	if (ret < 0)
 		goto out_odb;
@@ -407,7 +417,7 @@ static int setup_odb(struct merge *m, struct strbuf *err)
 
 out_odb:
 	git_odb_free(odb);
-	m->pack_be = m->loose_be = m->mempack = NULL;
+	m->pack_be = m->loose_be = m->mempack = m->batch = NULL;
 out_err:
 	strbuf_release(&path);
 	return repo_error(err, -EIO, "cannot open object database");
@@ -429,6 +439,18 @@ static void read_conflict_style(struct merge *m)
 	    strcmp(v, "merge"))
 		m->conflict_style_other = true;
 	git_config_free(cfg);
+}
+
+static bool no_submodule_repos(struct merge *m)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	bool none;
+
+	strbuf_addf(&path, "%s/modules", m->gitdir);
+	none = git_repository_is_bare(m->repo) && stat(path.buf, &st) < 0;
+	strbuf_release(&path);
+	return none;
 }
 
 int merge_open(const char *path, struct merge **out, struct strbuf *err)
@@ -464,6 +486,9 @@ int merge_open(const char *path, struct merge **out, struct strbuf *err)
 		return ret;
 	}
 	read_conflict_style(m);
+	m->no_submodule_repos = no_submodule_repos(m);
+	graph_open(&m->graph, m->gitdir);
+	m->reach.anchor = UINT32_MAX;
 	m->mempack_max = testhook_merge_mempack_max(MEMPACK_MAX);
 	*out = m;
 	return 0;
@@ -480,6 +505,9 @@ void merge_free(struct merge *m)
 	free(m->vbases);
 	free(m->new_vbases);
 	free(m->known);
+	free(m->batch_oids);
+	reach_release(&m->reach);
+	graph_close(&m->graph);
 	dag_release(&m->dag);
 	git_odb_free(m->odb);
 	git_repository_free(m->repo);

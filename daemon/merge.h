@@ -178,6 +178,7 @@ struct merge_stats {
 	uint64_t vbase_conflicts;  /* conflicts kept in virtual bases */
 	uint64_t incremental;	   /* merges made from an earlier one */
 	uint64_t incremental_kept; /* entries taken from the earlier result */
+	uint64_t reach_walks;	   /* merge bases found from next's ancestry */
 };
 void merge_get_stats(struct merge *m, struct merge_stats *stats);
 
@@ -202,6 +203,17 @@ int merge_write_commit(struct merge *m, const char *tree,
 		       const char *const *parents, size_t nr_parents,
 		       const char *message, const char *name, const char *email,
 		       int64_t when, char *out, struct strbuf *err);
+/*
+ * Keep the objects merges make from now on in memory, and write them all
+ * at merge_batch_end(): as one pack when they are many (a build of next
+ * makes a commit and a few trees for each topic; a loose object is a file
+ * made).  Everything that reads through the struct merge finds them
+ * meanwhile; nothing else does, and a ref that merge_update_ref() moves
+ * ends the batch first.  Without an object database of the struct's own
+ * (alternates), objects are written at once.
+ */
+void merge_batch_begin(struct merge *m);
+int merge_batch_end(struct merge *m, struct strbuf *err);
 /* Delete ref, only when it now points at old_hex; ERR_STALE if not. */
 int merge_delete_ref(struct merge *m, const char *ref, const char *old_hex,
 		     struct strbuf *err);

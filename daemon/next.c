@@ -739,6 +739,8 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 	}
 	reusing = prev.nr && !strcmp(prev_base, base);
 	memcpy(head, base, sizeof(head));
+	/* the build's commits and trees: one pack at the end */
+	merge_batch_begin(the_merge);
 
 	for (i = 0; i < nr; i++) {
 		const struct store_build_topic *p =
@@ -834,6 +836,9 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 		}
 	}
 
+	ret = merge_batch_end(the_merge, err);
+	if (ret < 0)
+		goto out_fail;
 	crash_point("merged");
 	merge_get_stats(the_merge, &stats1);
 	ret = db_begin(ctx->db, err);
@@ -922,6 +927,10 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 
 out_fail : {
 	struct strbuf e2 = STRBUF_INIT;
+
+	if (merge_batch_end(the_merge, &e2) < 0)
+		log_warn("next: %s", e2.buf);
+	strbuf_reset(&e2);
 
 	store_build_fail(ctx->db, id, err->buf, (int64_t)time(NULL),
 			 now_ms() - start, &e2);

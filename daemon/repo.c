@@ -286,9 +286,27 @@ int repo_git_resolve_commit(struct git_repository *git, const char *rev,
 			    char *hex, struct strbuf *err)
 {
 	git_object *obj = NULL, *commit = NULL;
+	git_oid oid;
 	int ret;
 
-	ret = git_revparse_single(&obj, git, rev);
+	/*
+	 * A full ref name, which is what the config's branches and next's
+	 * merge-fix refs are: read the ref alone.  git_revparse_single()
+	 * tries half a dozen names for it (refs/, refs/tags/, refs/heads/
+	 * ...), which for a build of hundreds of topics, most without a
+	 * merge-fix, is thousands of failed lookups.
+	 */
+	if (starts_with(rev, "refs/") && repo_refname_valid(rev)) {
+		ret = git_reference_name_to_id(&oid, git, rev);
+		if (ret == GIT_ENOTFOUND)
+			return error_set(err, ERR_NOT_FOUND,
+					 "unknown revision '%s'", rev);
+		if (!ret)
+			ret = git_object_lookup(&obj, git, &oid,
+						GIT_OBJECT_ANY);
+	} else {
+		ret = git_revparse_single(&obj, git, rev);
+	}
 	if (ret == GIT_ENOTFOUND || ret == GIT_EAMBIGUOUS ||
 	    ret == GIT_EINVALIDSPEC)
 		return error_set(err, ERR_NOT_FOUND, "unknown revision '%s'",
@@ -405,51 +423,181 @@ out:
 	return ret;
 }
 
-/* Whether commit (not a merge) changes any path opts names. */
-static int commit_touches(git_repository *git, git_commit *commit,
-			  const git_diff_options *opts, bool *touches)
+struct path_vec {
+	char **v;
+	size_t nr, alloc;
+};
+
+static void path_add(struct path_vec *pv, const struct strbuf *dir,
+		     const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addbuf(&sb, dir);
+	strbuf_addstr(&sb, name);
+	if (pv->nr == pv->alloc) {
+		pv->alloc = pv->alloc ? 2 * pv->alloc : 8;
+		pv->v = xrealloc(pv->v, pv->alloc * sizeof(*pv->v));
+	}
+	pv->v[pv->nr++] = strbuf_detach(&sb, NULL);
+}
+
+static int tree_changes(git_repository *git, const git_tree *a,
+			const git_tree *b, struct strbuf *dir,
+			struct path_vec *out);
+
+/*
+ * What the entries ea and eb (either may be NULL) of the same name in
+ * dir change: a file (blob, symlink, submodule) on either side is a
+ * changed path; a folder's files are, against what the other side has.
+ */
+static int entry_changes(git_repository *git, const git_tree_entry *ea,
+			 const git_tree_entry *eb, struct strbuf *dir,
+			 struct path_vec *out)
+{
+	const git_tree_entry *e = ea ? ea : eb;
+	git_tree *ta = NULL, *tb = NULL;
+	bool tree_a = ea && git_tree_entry_type(ea) == GIT_OBJECT_TREE;
+	bool tree_b = eb && git_tree_entry_type(eb) == GIT_OBJECT_TREE;
+	size_t len = dir->len;
+	int ret = 0;
+
+	if ((ea && !tree_a) || (eb && !tree_b))
+		path_add(out, dir, git_tree_entry_name(e));
+	if (!tree_a && !tree_b)
+		return 0;
+	if ((tree_a && git_tree_lookup(&ta, git, git_tree_entry_id(ea)) < 0) ||
+	    (tree_b && git_tree_lookup(&tb, git, git_tree_entry_id(eb)) < 0)) {
+		ret = -1;
+		goto out;
+	}
+	strbuf_addstr(dir, git_tree_entry_name(e));
+	strbuf_addch(dir, '/');
+	ret = tree_changes(git, ta, tb, dir, out);
+	strbuf_setlen(dir, len);
+out:
+	git_tree_free(ta);
+	git_tree_free(tb);
+	return ret;
+}
+
+/* The paths that differ between trees a and b (NULL: empty), under dir. */
+static int tree_changes(git_repository *git, const git_tree *a,
+			const git_tree *b, struct strbuf *dir,
+			struct path_vec *out)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0;
+	size_t nb = b ? git_tree_entrycount(b) : 0;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < na; i++) {
+		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+		const git_tree_entry *eb =
+			b ? git_tree_entry_byname(b, git_tree_entry_name(ea)) :
+			    NULL;
+
+		if (eb &&
+		    git_oid_equal(git_tree_entry_id(ea),
+				  git_tree_entry_id(eb)) &&
+		    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+			continue;
+		ret = entry_changes(git, ea, eb, dir, out);
+	}
+	for (i = 0; !ret && i < nb; i++) {
+		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
+
+		if (a && git_tree_entry_byname(a, git_tree_entry_name(eb)))
+			continue;
+		ret = entry_changes(git, NULL, eb, dir, out);
+	}
+	return ret;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int repo_tree_changes(git_repository *git, const git_tree *a, const git_tree *b,
+		      char ***paths, size_t *nr)
+{
+	struct strbuf dir = STRBUF_INIT;
+	struct path_vec pv = { 0 };
+	size_t i, n;
+	int ret;
+
+	ret = tree_changes(git, a, b, &dir, &pv);
+	strbuf_release(&dir);
+	if (ret < 0) {
+		for (i = 0; i < pv.nr; i++)
+			free(pv.v[i]);
+		free(pv.v);
+		return -1;
+	}
+	qsort(pv.v, pv.nr, sizeof(*pv.v), cmp_path);
+	for (i = n = 0; i < pv.nr; i++) {
+		if (n && !strcmp(pv.v[n - 1], pv.v[i])) {
+			free(pv.v[i]);
+			continue;
+		}
+		pv.v[n++] = pv.v[i];
+	}
+	*paths = pv.v;
+	*nr = n;
+	return 0;
+}
+
+/* The paths commit changes against its first parent, sorted. */
+static int commit_changes(git_repository *git, git_commit *commit,
+			  struct repo_change *out)
 {
 	git_tree *tree = NULL, *parent_tree = NULL;
 	git_commit *parent = NULL;
-	git_diff *diff = NULL;
 	int ret = -1;
 
-	*touches = false;
 	if (git_commit_tree(&tree, commit) < 0)
 		goto out;
 	if (git_commit_parentcount(commit) &&
 	    (git_commit_parent(&parent, commit, 0) < 0 ||
 	     git_commit_tree(&parent_tree, parent) < 0))
 		goto out;
-	if (git_diff_tree_to_tree(&diff, git, parent_tree, tree, opts) < 0)
-		goto out;
-	*touches = git_diff_num_deltas(diff) > 0;
-	ret = 0;
+	ret = repo_tree_changes(git, parent_tree, tree, &out->paths,
+				&out->nr_paths);
 out:
-	git_diff_free(diff);
 	git_tree_free(parent_tree);
 	git_commit_free(parent);
 	git_tree_free(tree);
 	return ret;
 }
 
-int repo_log_paths(struct repo *repo, const char *base, const char *tip,
-		   const char *const *paths, size_t nr, int max,
-		   struct strbuf *out, struct strbuf *err)
+void repo_change_list_release(struct repo_change_list *list)
 {
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	size_t i, k;
+
+	for (i = 0; i < list->nr; i++) {
+		free(list->v[i].subject);
+		for (k = 0; k < list->v[i].nr_paths; k++)
+			free(list->v[i].paths[k]);
+		free(list->v[i].paths);
+	}
+	free(list->v);
+	memset(list, 0, sizeof(*list));
+}
+
+int repo_log_changes(struct repo *repo, const char *base, const char *tip,
+		     struct repo_change_list *out, struct strbuf *err)
+{
 	git_revwalk *walk = NULL;
 	git_commit *commit;
 	git_oid t, b, oid;
-	bool touches;
-	int n = 0, ret = 0;
+	size_t alloc = 0;
+	int ret = 0;
 
+	memset(out, 0, sizeof(*out));
 	if (git_oid_fromstr(&t, tip) < 0 || git_oid_fromstr(&b, base) < 0)
 		return error_set(err, ERR_INVALID, "bad commit '%s..%s'", base,
 				 tip);
-	opts.pathspec.strings = (char **)paths;
-	opts.pathspec.count = nr;
-	opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
 	if (git_revwalk_new(&walk, repo->git) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) <
 		    0 ||
@@ -457,7 +605,9 @@ int repo_log_paths(struct repo *repo, const char *base, const char *tip,
 		ret = repo_error(err, -EIO, "cannot walk '%s..%s'", base, tip);
 		goto out;
 	}
-	while (n < max && !git_revwalk_next(&oid, walk)) {
+	while (!git_revwalk_next(&oid, walk)) {
+		struct repo_change *c;
+
 		if (git_commit_lookup(&commit, repo->git, &oid) < 0) {
 			ret = repo_error(err, -EIO, "cannot read commit '%s'",
 					 git_oid_tostr_s(&oid));
@@ -467,23 +617,29 @@ int repo_log_paths(struct repo *repo, const char *base, const char *tip,
 			git_commit_free(commit);
 			continue;
 		}
-		if (commit_touches(repo->git, commit, &opts, &touches) < 0) {
-			git_commit_free(commit);
+		if (out->nr == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			out->v = xrealloc(out->v, alloc * sizeof(*out->v));
+		}
+		c = &out->v[out->nr];
+		memset(c, 0, sizeof(*c));
+		git_oid_tostr(c->commit, sizeof(c->commit), &oid);
+		c->subject = xstrdup(git_commit_summary(commit) ?
+					     git_commit_summary(commit) :
+					     "");
+		out->nr++;
+		ret = commit_changes(repo->git, commit, c);
+		git_commit_free(commit);
+		if (ret < 0) {
 			ret = repo_error(err, -EIO, "cannot diff commit '%s'",
 					 git_oid_tostr_s(&oid));
 			goto out;
 		}
-		if (touches) {
-			strbuf_addf(out, "%s %s\n", git_oid_tostr_s(&oid),
-				    git_commit_summary(commit) ?
-					    git_commit_summary(commit) :
-					    "");
-			n++;
-		}
-		git_commit_free(commit);
 	}
 out:
 	git_revwalk_free(walk);
+	if (ret < 0)
+		repo_change_list_release(out);
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 
 struct strbuf;
 struct git_repository;
+struct git_tree;
 
 /*
  * The git repository, through libgit2.  Each thread gets its own
@@ -104,14 +105,35 @@ int repo_log_oneline(struct repo *repo, const char *base, const char *tip,
 		     int max, struct strbuf *out, struct strbuf *err);
 
 /*
- * The commits on tip that base does not have that change any of the nr
- * paths (git log --no-merges base..tip -- paths), newest first, at most
- * max, one "SHA1 SUBJECT\n" line each (the whole hex SHA1), added to out.
- * 0 or a negative code with err set.
+ * The commits on tip that base does not have, without merges, as git log
+ * --no-merges base..tip lists them (newest first), each with the paths
+ * it changes against its first parent (git diff-tree -r --name-only:
+ * files, symlinks and submodules, no folders), sorted by strcmp().
+ * Caller releases with repo_change_list_release().
  */
-int repo_log_paths(struct repo *repo, const char *base, const char *tip,
-		   const char *const *paths, size_t nr, int max,
-		   struct strbuf *out, struct strbuf *err);
+struct repo_change {
+	char commit[REPO_HEXSZ + 1];
+	char *subject;
+	char **paths;
+	size_t nr_paths;
+};
+
+struct repo_change_list {
+	struct repo_change *v;
+	size_t nr;
+};
+
+int repo_log_changes(struct repo *repo, const char *base, const char *tip,
+		     struct repo_change_list *out, struct strbuf *err);
+/*
+ * The paths that differ between trees a and b (either NULL: empty), as
+ * git diff-tree -r --name-only lists them, sorted; folders equal on both
+ * sides are not read.  *paths (caller frees each and the array) gets *nr.
+ * 0, or -1 when a tree cannot be read (libgit2's error set).
+ */
+int repo_tree_changes(struct git_repository *git, const struct git_tree *a,
+		      const struct git_tree *b, char ***paths, size_t *nr);
+void repo_change_list_release(struct repo_change_list *list);
 
 /* Whether refname is a well-formed full ref name ("refs/heads/x86/pmu"). */
 bool repo_refname_valid(const char *refname);

@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 	if (verbose) {
 		merge_get_stats(m, &st);
 		fprintf(stderr,
-			"# merges %llu fast %llu cached %llu fallbacks %llu dag %llu files %llu trees %llu commits-cached %llu vbase-merges %llu vbases-cached %llu vbases-nested %llu vbase-conflicts %llu\n",
+			"# merges %llu fast %llu cached %llu fallbacks %llu dag %llu files %llu trees %llu commits-cached %llu vbase-merges %llu vbases-cached %llu vbases-nested %llu vbase-conflicts %llu reach-walks %llu\n",
 			(unsigned long long)st.merges,
 			(unsigned long long)st.fast,
 			(unsigned long long)st.cached,
@@ -160,7 +160,8 @@ int main(int argc, char **argv)
 			(unsigned long long)st.vbase_merges,
 			(unsigned long long)st.vbases_cached,
 			(unsigned long long)st.vbases_nested,
-			(unsigned long long)st.vbase_conflicts);
+			(unsigned long long)st.vbase_conflicts,
+			(unsigned long long)st.reach_walks);
 	}
 	merge_free(m);
 	repo_global_shutdown();
