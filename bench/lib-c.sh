@@ -25,3 +25,31 @@ gen_c()
 	done
 	printf '\treturn s%s;\n}\n' "${3:-}"
 }
+
+# make_c_topics: $WORK/src.git and its clone $WORK/src (made anew) with a
+# C program on master, tagged base (make builds every *.c with -O2
+# -Werror), and NTOPICS topics t1..tN each adding a file of 400
+# functions, pushed; ends in $WORK/src.
+make_c_topics()
+{
+	rm -rf "$WORK/src" "$WORK/src.git"
+	git init -q --bare "$WORK/src.git"
+	git init -q -b master "$WORK/src"
+	cd "$WORK/src"
+	printf 'int main(void)\n{\n\treturn 0;\n}\n' >main.c
+	printf 'prog: $(wildcard *.c)\n\t$(CC) -O2 -Wall -Werror -o $@ $^\n' >Makefile
+	printf 'prog\n' >.gitignore
+	git add . && git commit -q -m base && git tag base
+	git remote add origin "$WORK/src.git"
+	git push -q origin master base
+	n=1
+	while [ $n -le $NTOPICS ]; do
+		git checkout -q -b t$n master
+		gen_c t$n 400 >t$n.c
+		git add t$n.c && git commit -q -m "t$n: Add t$n()"
+		n=$((n + 1))
+	done
+	git checkout -q master
+	git push -q origin $(n=1; while [ $n -le $NTOPICS ]; do
+		printf 't%d ' $n; n=$((n + 1)); done)
+}

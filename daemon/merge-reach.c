@@ -201,22 +201,6 @@ static void walk_put(struct merge *m, struct pq *q, uint32_t p,
 	pq_put(q, p, n->gen);
 }
 
-/* Newest first by commit date, ties in the order found. */
-static void sort_by_date(struct dag *dag, uint32_t *v, size_t n)
-{
-	size_t i, j;
-
-	for (i = 1; i < n; i++) {
-		uint32_t x = v[i];
-
-		for (j = i;
-		     j > 0 && dag->nodes[v[j - 1]].date < dag->nodes[x].date;
-		     j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
-
 int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 		      uint32_t **out, size_t *nr_out, struct strbuf *err)
 {
@@ -285,7 +269,8 @@ int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 			walk_put(m, q, p, flags, &nonstale);
 		}
 	}
-	sort_by_date(dag, res, nr);
+	/* newest first by commit date, ties in the order found */
+	(void)sort_bases(dag, res, nr);
 	*out = res ? res : xcalloc(1, sizeof(**out));
 	*nr_out = nr;
 	m->stats.reach_walks++;

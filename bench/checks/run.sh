@@ -43,26 +43,9 @@ export GIT_COMMITTER_NAME='Maint Ainer' GIT_COMMITTER_EMAIL=maint@example.org
 
 make_tree()
 {
-	rm -rf "$WORK/src" "$WORK/src.git" "$WORK/mail"
+	rm -rf "$WORK/mail"
 	mkdir -p "$WORK/mail"
-	git init -q --bare "$WORK/src.git"
-	git init -q -b master "$WORK/src"
-	cd "$WORK/src"
-	printf 'int main(void)\n{\n\treturn 0;\n}\n' >main.c
-	printf 'prog: $(wildcard *.c)\n\t$(CC) -O2 -Wall -Werror -o $@ $^\n' >Makefile
-	printf 'prog\n' >.gitignore
-	git add . && git commit -q -m base && git tag base
-	git remote add origin "$WORK/src.git"
-	git push -q origin master base
-	n=1
-	while [ $n -le $NTOPICS ]; do
-		git checkout -q -b t$n master
-		gen_c t$n 400 >t$n.c
-		git add t$n.c && git commit -q -m "t$n: Add t$n()"
-		n=$((n + 1))
-	done
-	git push -q origin $(n=1; while [ $n -le $NTOPICS ]; do
-		printf 't%d ' $n; n=$((n + 1)); done)
+	make_c_topics
 	# the series, on t1, never pushed
 	k=1
 	while [ $k -le $NSERIES ]; do
