@@ -101,9 +101,23 @@ while [ $r -le $ROUNDS ]; do
 	r=$((r + 1))
 done
 
+# One criss-cross made so, whatever the seed: c1 and c2 change the same
+# lines of x/f0, merge each other's first commit (-X ours, -X theirs),
+# and each change another file; their merge has the two first commits
+# as merge bases, whose own merge conflicts: the virtual base keeps
+# conflict markers.
+git checkout -q -b c1 master
+edit_lines x/f0 10 2 "c1 side"; tick; commit_all c1.1; git tag c1-1
+git checkout -q -b c2 master
+edit_lines x/f0 10 2 "c2 side"; tick; commit_all c2.1
+git checkout -q c1; tick; git merge -q --no-edit -X ours c2 >/dev/null
+git checkout -q c2; tick; git merge -q --no-edit -X theirs c1-1 >/dev/null
+git checkout -q c1; edit_lines y/f1 3 1 "c1 again"; tick; commit_all c1.3
+git checkout -q c2; edit_lines z/f2 3 1 "c2 again"; tick; commit_all c2.3
+
 # every pair of tips, both ways, and tips of different rounds
 list=$T/list
-: > "$list"
+printf 'merge c1 c2\nmerge c2 c1\n' > "$list"
 i=1
 while [ $i -le $NB ]; do
 	j=1
