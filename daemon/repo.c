@@ -535,7 +535,9 @@ int repo_tree_changes(git_repository *git, const git_tree *a, const git_tree *b,
 		free(pv.v);
 		return -1;
 	}
-	qsort(pv.v, pv.nr, sizeof(*pv.v), cmp_path);
+	/* qsort() wants a non-NULL array even for no elements */
+	if (pv.nr)
+		qsort(pv.v, pv.nr, sizeof(*pv.v), cmp_path);
 	for (i = n = 0; i < pv.nr; i++) {
 		if (n && !strcmp(pv.v[n - 1], pv.v[i])) {
 			free(pv.v[i]);
