@@ -963,10 +963,7 @@ static int config_check(struct config *cfg, struct strbuf *err)
 					    t->name);
 	}
 	v = config_get(cfg, "tree.default-topic");
-	for (i = 0; v && i < cfg->nr_topics; i++)
-		if (!strcmp(cfg->topics[i].name, v))
-			break;
-	if (v && i == cfg->nr_topics)
+	if (v && !config_topic(cfg, v))
 		return config_error(cfg, err, "tree.default-topic",
 				    "'%s' is not a topic of the tree", v);
 	/* qsort() wants a non-NULL array even for no elements. */

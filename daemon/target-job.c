@@ -20,16 +20,6 @@
 #include "lib/log.h"
 #include "lib/strbuf.h"
 
-static bool topic_known(const struct config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nr_topics; i++)
-		if (!strcmp(cfg->topics[i].name, name))
-			return true;
-	return false;
-}
-
 int target_job_set(struct job_ctx *ctx, json_t *args, json_t **result,
 		   struct strbuf *err)
 {
@@ -43,7 +33,7 @@ int target_job_set(struct job_ctx *ctx, json_t *args, json_t **result,
 		return error_set(
 			err, ERR_INVALID,
 			"target needs 'series' and 'topic' (a name or null)");
-	if (topic && !topic_known(ctx->config, topic))
+	if (topic && !config_topic(ctx->config, topic))
 		return error_set(err, ERR_INVALID,
 				 "'%s' is not a topic of the tree", topic);
 	ret = store_series_set_target(ctx->db, id, topic, time(NULL), err);

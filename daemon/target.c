@@ -44,66 +44,12 @@ const char *target_source_name(enum target_source source)
 }
 
 /* The index of topic name in cfg->topics (next's order), -1 for none. */
-static int topic_index(const struct config *cfg, const char *name, size_t len)
+static int topic_index(const struct config *cfg, const char *name)
 {
-	size_t i;
+	const struct topic_conf *t = config_topic(cfg, name);
 
-	for (i = 0; i < cfg->nr_topics; i++)
-		if (strlen(cfg->topics[i].name) == len &&
-		    !strncmp(cfg->topics[i].name, name, len))
-			return (int)i;
-	return -1;
+	return t ? (int)(t - cfg->topics) : -1;
 }
-
-/*
- * Call fn(topic index, item, data) for each comma-separated item of every
- * [topic "X"] var (repeated keys add up), items trimmed of blanks.
- */
-static void each_topic_item(const struct config *cfg, const char *var,
-			    void (*fn)(int topic, const char *item, void *data),
-			    void *data)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nr_entries; i++) {
-		const char *key = cfg->entries[i].key, *rest, *dot, *p;
-		int topic;
-
-		if (!skip_prefix(key, "topic.", &rest))
-			continue;
-		dot = strrchr(rest, '.');
-		if (!dot || dot == rest || strcmp(dot + 1, var))
-			continue;
-		topic = topic_index(cfg, rest, dot - rest);
-		if (topic < 0 || !cfg->entries[i].value)
-			continue;
-		for (p = cfg->entries[i].value; *p;) {
-			const char *end = strchrnul(p, ',');
-			const char *s = p, *e = end;
-			char *item;
-
-			while (s < e && (*s == ' ' || *s == '\t'))
-				s++;
-			while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			if (e > s) {
-				item = xstrndup(s, e - s);
-				fn(topic, item, data);
-				free(item);
-			}
-			p = *end ? end + 1 : end;
-		}
-	}
-}
-
-/* What decides one subject or one path: the longest item that matches. */
-struct best_item {
-	const char *subject; /* or the path */
-	int topic;
-	size_t len;
-	char *item;
-	bool path;
-};
 
 static bool path_matches(const char *pattern, const char *path)
 {
@@ -118,62 +64,110 @@ static bool path_matches(const char *pattern, const char *path)
 	return !fnmatch(pattern, path, FNM_PATHNAME);
 }
 
-static void best_item_try(int topic, const char *item, void *data)
-{
-	struct best_item *b = data;
-	size_t n = strlen(item);
-	bool match;
-
-	if (b->path)
-		match = path_matches(item, b->subject);
-	else
-		match = !strncasecmp(b->subject, item, n);
-	if (!match || n <= b->len)
-		return;
-	b->topic = topic;
-	b->len = n;
-	free(b->item);
-	b->item = xstrdup(item);
-}
-
-/* The votes of each topic, and the item that decided the first vote. */
+/*
+ * The vote of a series' patches (subjects or paths) among the topics:
+ * the items of every [topic "X"] var (comma-separated, repeated keys add
+ * up, trimmed), read once; per topic its votes and the item that decided
+ * its first one.
+ */
 struct tally {
+	struct tally_item {
+		int topic;
+		char *item;
+	} * items;
+	size_t nr_items;
+	bool path; /* items are paths, not prefixes */
 	size_t *votes;
-	char **first; /* per topic */
+	const char **first; /* per topic; borrowed from items */
 	size_t nr;
 };
 
-static void tally_init(struct tally *t, size_t nr)
+static void tally_add_items(struct tally *t, int topic, const char *value)
 {
-	t->votes = xcalloc(nr + 1, sizeof(*t->votes));
-	t->first = xcalloc(nr + 1, sizeof(*t->first));
-	t->nr = nr;
+	const char *p = value;
+
+	while (*p) {
+		const char *end = strchrnul(p, ','), *s = p, *e = end;
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > s) {
+			t->items = xrealloc(t->items, (t->nr_items +
+						       1) * sizeof(*t->items));
+			t->items[t->nr_items].topic = topic;
+			t->items[t->nr_items++].item = xstrndup(s, e - s);
+		}
+		p = *end ? end + 1 : end;
+	}
+}
+
+/* A tally over var ("prefixes" or "paths") of cfg's topics. */
+static void tally_init(struct tally *t, const struct config *cfg,
+		       const char *var)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->path = !strcmp(var, "paths");
+	t->nr = cfg->nr_topics;
+	t->votes = xcalloc(t->nr + 1, sizeof(*t->votes));
+	t->first = xcalloc(t->nr + 1, sizeof(*t->first));
+	for (i = 0; i < cfg->nr_entries; i++) {
+		const char *key = cfg->entries[i].key, *rest, *dot;
+		char *name;
+		int topic;
+
+		if (!skip_prefix(key, "topic.", &rest) ||
+		    !cfg->entries[i].value)
+			continue;
+		dot = strrchr(rest, '.');
+		if (!dot || dot == rest || strcmp(dot + 1, var))
+			continue;
+		name = xstrndup(rest, dot - rest);
+		topic = topic_index(cfg, name);
+		free(name);
+		if (topic >= 0)
+			tally_add_items(t, topic, cfg->entries[i].value);
+	}
 }
 
 static void tally_release(struct tally *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nr; i++)
-		free(t->first[i]);
+	for (i = 0; i < t->nr_items; i++)
+		free(t->items[i].item);
+	free(t->items);
 	free(t->votes);
 	free(t->first);
 }
 
-/* Vote for the topic whose item fits s best; whether one did. */
-static bool tally_vote(struct tally *t, const struct config *cfg,
-		       const char *var, const char *s, bool path)
+/*
+ * Vote for the topic whose item fits s best (the longest prefix s starts
+ * with, or the longest path pattern s falls under); whether one did.
+ */
+static bool tally_vote(struct tally *t, const char *s)
 {
-	struct best_item b = { s, -1, 0, NULL, path };
+	const struct tally_item *best = NULL;
+	size_t i, len = 0;
 
-	each_topic_item(cfg, var, best_item_try, &b);
-	if (b.topic < 0)
+	for (i = 0; i < t->nr_items; i++) {
+		const char *item = t->items[i].item;
+		size_t n = strlen(item);
+
+		if (n <= len || !(t->path ? path_matches(item, s) :
+					    !strncasecmp(s, item, n)))
+			continue;
+		best = &t->items[i];
+		len = n;
+	}
+	if (!best)
 		return false;
-	t->votes[b.topic]++;
-	if (!t->first[b.topic])
-		t->first[b.topic] = b.item;
-	else
-		free(b.item);
+	t->votes[best->topic]++;
+	if (!t->first[best->topic])
+		t->first[best->topic] = best->item;
 	return true;
 }
 
@@ -190,8 +184,7 @@ static bool tally_decide(struct tally *t, const struct config *cfg,
 		return false;
 	out->topic = xstrdup(cfg->topics[best].name);
 	out->source = source;
-	out->detail = t->first[best];
-	t->first[best] = NULL;
+	out->detail = xstrdup(t->first[best]);
 	return true;
 }
 
@@ -221,14 +214,14 @@ static int by_prefixes(struct db *db, const struct config *cfg,
 	size_t i;
 	int ret;
 
-	tally_init(&t, cfg->nr_topics);
-	ret = store_series_patches(db, series_id, &patches, err);
-	if (ret < 0)
+	tally_init(&t, cfg, "prefixes");
+	ret = t.nr_items ? store_series_patches(db, series_id, &patches, err) :
+			   0;
+	if (ret < 0 || !t.nr_items)
 		goto out;
 	for (i = 0; i < patches.nr; i++)
 		if (patches.v[i].subject)
-			tally_vote(&t, cfg, "prefixes", patches.v[i].subject,
-				   false);
+			tally_vote(&t, patches.v[i].subject);
 	*decided = tally_decide(&t, cfg, TARGET_PREFIX, out);
 	if (*decided || patches.nr)
 		goto out;
@@ -236,7 +229,7 @@ static int by_prefixes(struct db *db, const struct config *cfg,
 	ret = store_series_get(db, series_id, &series, &found, err);
 	if (ret < 0 || !found || !series.subject)
 		goto out;
-	tally_vote(&t, cfg, "prefixes", subject_bare(series.subject), false);
+	tally_vote(&t, subject_bare(series.subject));
 	*decided = tally_decide(&t, cfg, TARGET_PREFIX, out);
 out:
 	store_series_release(&series);
@@ -246,8 +239,7 @@ out:
 }
 
 /* Vote for each file the diff touches ("--- a/X", "+++ b/Y"), once each. */
-static void vote_diff_paths(struct tally *t, const struct config *cfg,
-			    const char *diff, size_t len)
+static void vote_diff_paths(struct tally *t, const char *diff, size_t len)
 {
 	const char *p = diff, *end = diff + len;
 	char *last = NULL;
@@ -270,7 +262,7 @@ static void vote_diff_paths(struct tally *t, const struct config *cfg,
 			/* git ends the name with a tab when it has blanks */
 			s[strcspn(s, "\t")] = '\0';
 			if (!last || strcmp(last, s)) {
-				tally_vote(t, cfg, "paths", s, true);
+				tally_vote(t, s);
 				free(last);
 				last = s;
 			} else {
@@ -291,10 +283,11 @@ static int by_paths(struct db *db, const struct config *cfg, int64_t series_id,
 	size_t i;
 	int ret;
 
-	tally_init(&t, cfg->nr_topics);
+	tally_init(&t, cfg, "paths");
 	am_opts_from_config(&opts, cfg);
-	ret = store_series_patches(db, series_id, &patches, err);
-	if (ret < 0)
+	ret = t.nr_items ? store_series_patches(db, series_id, &patches, err) :
+			   0;
+	if (ret < 0 || !t.nr_items)
 		goto out;
 	for (i = 0; i < patches.nr; i++) {
 		struct am_patch p = { 0 };
@@ -308,8 +301,7 @@ static int by_paths(struct db *db, const struct config *cfg, int64_t series_id,
 		if (ret < 0)
 			goto out;
 		if (p.patch.diff)
-			vote_diff_paths(&t, cfg, p.patch.diff,
-					p.patch.diff_len);
+			vote_diff_paths(&t, p.patch.diff, p.patch.diff_len);
 		am_patch_release(&p);
 	}
 	*decided = tally_decide(&t, cfg, TARGET_PATHS, out);
@@ -317,21 +309,6 @@ out:
 	store_patch_list_release(&patches);
 	tally_release(&t);
 	return ret;
-}
-
-/* Whether any [topic "X"] sets var. */
-static bool any_topic_sets(const struct config *cfg, const char *var)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nr_entries; i++) {
-		const char *key = cfg->entries[i].key, *dot;
-
-		dot = strrchr(key, '.');
-		if (starts_with(key, "topic.") && dot && !strcmp(dot + 1, var))
-			return true;
-	}
-	return false;
 }
 
 int target_guess(struct db *db, const struct config *cfg, int64_t series_id,
@@ -346,23 +323,19 @@ int target_guess(struct db *db, const struct config *cfg, int64_t series_id,
 	ret = store_series_target(db, series_id, &chosen, err);
 	if (ret < 0)
 		return ret;
-	if (chosen && topic_index(cfg, chosen, strlen(chosen)) >= 0) {
+	if (chosen && config_topic(cfg, chosen)) {
 		out->topic = chosen;
 		out->source = TARGET_MAINTAINER;
 		return 0;
 	}
 	free(chosen);
-	if (any_topic_sets(cfg, "prefixes")) {
-		ret = by_prefixes(db, cfg, series_id, out, &decided, err);
-		if (ret < 0 || decided)
-			return ret;
-	}
-	if (any_topic_sets(cfg, "paths")) {
-		ret = by_paths(db, cfg, series_id, out, &decided, err);
-		if (ret < 0 || decided)
-			return ret;
-	}
-	if (dflt && topic_index(cfg, dflt, strlen(dflt)) >= 0) {
+	ret = by_prefixes(db, cfg, series_id, out, &decided, err);
+	if (ret < 0 || decided)
+		return ret;
+	ret = by_paths(db, cfg, series_id, out, &decided, err);
+	if (ret < 0 || decided)
+		return ret;
+	if (dflt && config_topic(cfg, dflt)) {
 		out->topic = xstrdup(dflt);
 		out->source = TARGET_DEFAULT;
 	}
@@ -413,7 +386,8 @@ int target_check(struct db *db, const struct config *cfg, int64_t series_id,
 	struct strbuf msg = STRBUF_INIT;
 	int64_t lane = 0;
 	struct target t;
-	int idx, ret;
+	const struct topic_conf *tc;
+	int ret;
 
 	*warning = NULL;
 	ret = target_guess(db, cfg, series_id, &t, err);
@@ -423,8 +397,8 @@ int target_check(struct db *db, const struct config *cfg, int64_t series_id,
 	if (!t.topic || t.source == TARGET_DEFAULT || !strcmp(t.topic, topic))
 		goto out;
 	/* A fix for the current release goes to a topic outside next. */
-	idx = topic_index(cfg, topic, strlen(topic));
-	if (idx >= 0 && !cfg->topics[idx].into_next &&
+	tc = config_topic(cfg, topic);
+	if (tc && !tc->into_next &&
 	    store_queue_lane(db, series_id, &lane, err) == 0 && lane == 1)
 		goto out;
 	strbuf_reset(err);
