@@ -342,22 +342,6 @@ int target_guess(struct db *db, const struct config *cfg, int64_t series_id,
 	return 0;
 }
 
-int target_of(struct db *db, const struct config *cfg, int64_t series_id,
-	      char **topic, struct strbuf *err)
-{
-	struct target t;
-	int ret;
-
-	*topic = NULL;
-	ret = target_guess(db, cfg, series_id, &t, err);
-	if (ret < 0)
-		return ret;
-	*topic = t.topic;
-	t.topic = NULL;
-	target_release(&t);
-	return 0;
-}
-
 /* Why t names its topic, for messages: "its subjects start with 'X'". */
 static void target_why(const struct target *t, struct strbuf *sb)
 {

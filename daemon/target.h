@@ -44,10 +44,6 @@ const char *target_source_name(enum target_source source);
 int target_guess(struct db *db, const struct config *cfg, int64_t series_id,
 		 struct target *out, struct strbuf *err);
 
-/* The target topic's name alone into *topic (NULL for none; caller frees). */
-int target_of(struct db *db, const struct config *cfg, int64_t series_id,
-	      char **topic, struct strbuf *err);
-
 /*
  * Whether series_id may be applied to topic: ERR_CONFLICT saying which
  * topic it is for and why, unless force (then the same sentence goes to
