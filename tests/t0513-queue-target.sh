@@ -122,6 +122,18 @@ check "a target that is no topic is refused" [ "$rc" -ne 0 ]
 like "$err" "'no/such/topic' is not a topic of the tree" "with a clear message"
 is "$(sql "SELECT target_topic FROM series WHERE id = $id_mmu")" "misc" \
 	"and the choice stays"
+# Bad requests over the API: a clear error, the choice kept.
+post_target()	# ID BODY: the HTTP status, the body in $T/answer
+{
+	curl -s -o "$T/answer" -w '%{http_code}' --unix-socket "$CTHULHU_SOCKET" \
+		"http://localhost/api/v1/series/$1/target" -d "$2"
+}
+is "$(post_target "$id_mmu" '{"topic":5}')" 400 "a topic that is no string is refused"
+like "$(cat "$T/answer")" "target needs 'series' and 'topic'" "saying what it needs"
+is "$(post_target "$id_mmu" 'not json')" 400 "a body that is no JSON is refused"
+is "$(post_target 99999 '{"topic":"misc"}')" 404 "a series that does not exist is not found"
+is "$(sql "SELECT target_topic FROM series WHERE id = $id_mmu")" "misc" \
+	"and the choice is still the maintainer's"
 run target "$id_mmu" --auto
 is "$rc" "0" "cthulhu target --auto forgets the choice"
 is "$(target_of "$id_mmu")" "x86/mmu paths arch/x86/kvm/mmu/" \
