@@ -914,27 +914,8 @@ int store_gate_ejection_drop(struct db *db, const char *topic, int64_t fail_run,
 
 int store_gate_ejection_lift(struct db *db, const char *topic,
 			     const char *partner, const char *commit,
-			     int64_t at, bool *lifted, struct strbuf *err)
-{
-	int ret;
-
-	*lifted = false;
-	ret = db_exec(db, err,
-		      "UPDATE gate_ejections SET state = 'lifted', merge_fix = ?, "
-		      "updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
-		      "WHERE topic = ? AND state != 'reported') AND state IN "
-		      "('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
-		      "AND (? IS NULL OR partner = ?)",
-		      "tittt", commit, at, topic, partner, partner);
-	if (!ret)
-		*lifted = db_changes(db) > 0;
-	return ret;
-}
-
-int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
-				     const char *partner, const char *commit,
-				     int64_t at, bool *lifted,
-				     struct strbuf *err)
+			     bool new_fix, int64_t at, bool *lifted,
+			     struct strbuf *err)
 {
 	int ret;
 
@@ -946,12 +927,13 @@ int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
 		"WHERE topic = ? AND state != 'reported') AND state IN "
 		"('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
 		"AND (? IS NULL OR partner = ?) "
-		"AND (merge_fix IS NULL OR merge_fix != ?) AND NOT EXISTS "
-		"(SELECT 1 FROM gate_candidates c JOIN build_topics bt "
+		"AND (? = 0 OR ((merge_fix IS NULL OR merge_fix != ?) AND "
+		"NOT EXISTS (SELECT 1 FROM gate_candidates c JOIN build_topics bt "
 		"ON bt.build = c.build AND bt.topic = gate_ejections.topic, "
 		"json_each(coalesce(bt.merge_fixes, '[]')) j "
-		"WHERE c.id = gate_ejections.candidate AND j.value = ?)",
-		"tittttt", commit, at, topic, partner, partner, commit, commit);
+		"WHERE c.id = gate_ejections.candidate AND j.value = ?)))",
+		"titttitt", commit, at, topic, partner, partner,
+		(int64_t)new_fix, commit, commit);
 	if (!ret)
 		*lifted = db_changes(db) > 0;
 	return ret;
