@@ -29,6 +29,12 @@
 	"e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state,"      \
 	" e.fail_run, e.pass_run, e.reason, e.notification, e.created_at," \
 	" e.updated_at, e.partner, e.merge_fix"
+/* The states of an ejection that holds its topic out of next at its tip. */
+#define EJECTION_HOLDS "'ejected', 'trying', 'fallback', 'dropped'"
+/* Ejections of topics whose tip is still the bad tip. */
+#define EJECTIONS_AT_BAD_TIP                                 \
+	"SELECT " EJECTION_COLUMNS " FROM gate_ejections e " \
+	"JOIN topics t ON t.name = e.topic WHERE t.tip = e.bad_tip "
 
 /* --- releasing --------------------------------------------------------- */
 
@@ -805,39 +811,41 @@ int store_gate_ejection_latest(struct db *db, const char *topic,
 			    found);
 }
 
+/* The ejections sql (EJECTIONS_AT_BAD_TIP's, then LIMIT ?) lists. */
+static int ejection_list(struct db *db, const char *sql, int64_t limit,
+			 struct store_gate_ejection_list *out,
+			 struct strbuf *err)
+{
+	json_t *rows;
+
+	rows = db_query(db, err, sql, "i", limit);
+	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
+}
+
 int store_gate_ejections_holding(struct db *db, int64_t limit,
 				 struct store_gate_ejection_list *out,
 				 struct strbuf *err)
 {
-	json_t *rows;
-
-	rows = db_query(db, err,
-			"SELECT " EJECTION_COLUMNS " FROM gate_ejections e "
-			"JOIN topics t ON t.name = e.topic "
-			"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
-			"'fallback', 'dropped') ORDER BY e.id DESC LIMIT ?",
-			"i", limit);
-	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
-	return out->v ? 0 : -EIO;
+	return ejection_list(db,
+			     EJECTIONS_AT_BAD_TIP
+			     "AND e.state IN (" EJECTION_HOLDS
+			     ") ORDER BY e.id DESC LIMIT ?",
+			     limit, out, err);
 }
 
 int store_gate_ejections_shown(struct db *db, int64_t limit,
 			       struct store_gate_ejection_list *out,
 			       struct strbuf *err)
 {
-	json_t *rows;
-
-	rows = db_query(db, err,
-			"SELECT " EJECTION_COLUMNS " FROM gate_ejections e "
-			"JOIN topics t ON t.name = e.topic "
-			"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
-			"'fallback', 'dropped', 'lifted', 'cleared') "
-			"AND e.id = (SELECT max(id) FROM gate_ejections WHERE "
-			"topic = e.topic AND state != 'reported') "
-			"ORDER BY e.id DESC LIMIT ?",
-			"i", limit);
-	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
-	return out->v ? 0 : -EIO;
+	return ejection_list(db,
+			     EJECTIONS_AT_BAD_TIP
+			     "AND e.state IN (" EJECTION_HOLDS
+			     ", 'lifted', 'cleared') "
+			     "AND e.id = (SELECT max(id) FROM gate_ejections WHERE "
+			     "topic = e.topic AND state != 'reported') "
+			     "ORDER BY e.id DESC LIMIT ?",
+			     limit, out, err);
 }
 
 int store_gate_ejections_waiting(struct db *db,
@@ -925,7 +933,7 @@ int store_gate_ejection_lift(struct db *db, const char *topic,
 		"UPDATE gate_ejections SET state = 'lifted', merge_fix = ?, "
 		"updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
 		"WHERE topic = ? AND state != 'reported') AND state IN "
-		"('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
+		"(" EJECTION_HOLDS ", 'lifted') "
 		"AND (? IS NULL OR partner = ?) "
 		"AND (? = 0 OR ((merge_fix IS NULL OR merge_fix != ?) AND "
 		"NOT EXISTS (SELECT 1 FROM gate_candidates c JOIN build_topics bt "
