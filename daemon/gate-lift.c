@@ -25,13 +25,8 @@ static int lift_one(struct db *db, bool new_fix, const char *topic,
 	bool lifted;
 	int ret;
 
-	if (new_fix)
-		ret = store_gate_ejection_lift_new_fix(db, topic, partner,
-						       commit, time(NULL),
-						       &lifted, err);
-	else
-		ret = store_gate_ejection_lift(db, topic, partner, commit,
-					       time(NULL), &lifted, err);
+	ret = store_gate_ejection_lift(db, topic, partner, commit, new_fix,
+				       time(NULL), &lifted, err);
 	if (ret < 0 || !lifted)
 		return ret;
 	if (names)

@@ -16,14 +16,6 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
-/* Whether a build's outcome for a topic puts it in next (as next.c's). */
-static bool in_next(const char *outcome)
-{
-	return outcome &&
-	       (!strcmp(outcome, "merged") || !strcmp(outcome, "reused") ||
-		!strcmp(outcome, "resolved") || !strcmp(outcome, "nothing"));
-}
-
 /*
  * The merge-fixes a build makes the culprit's merge take when it is
  * merged onto next up to the merge of topic upto (NULL: the base): its
@@ -58,7 +50,7 @@ static int pair_fixes(struct db *db, struct merge *m, int64_t build,
 
 		if (!t->topic || !strcmp(t->topic, culprit))
 			break;
-		if (in_next(t->outcome))
+		if (store_build_outcome_in_next(t->outcome))
 			merged[nr_merged++] = t->topic;
 		if (!strcmp(t->topic, upto))
 			break;

@@ -538,14 +538,6 @@ static bool moves_only(json_t *args, const char *trigger)
 	return true;
 }
 
-/* Whether a topic with outcome is in next after its merge. */
-static bool in_next(const char *outcome)
-{
-	return outcome &&
-	       (!strcmp(outcome, "merged") || !strcmp(outcome, "reused") ||
-		!strcmp(outcome, "resolved") || !strcmp(outcome, "nothing"));
-}
-
 /* The merge-fixes of the topics of a build. */
 static int load_fixes(struct db *db, const struct store_topic_list *topics,
 		      struct merge_fix_set *fixes, struct strbuf *err)
@@ -747,7 +739,7 @@ int next_job_rebuild(struct job_ctx *ctx, json_t *args, json_t **result,
 			reusing && i < prev.nr ? &prev.v[i] : NULL;
 		int64_t t0 = now_ms();
 
-		if (i && in_next(bt[i - 1].outcome))
+		if (i && store_build_outcome_in_next(bt[i - 1].outcome))
 			merged[nr_merged++] = bt[i - 1].name;
 		bt[i].name = topics.v[i].name;
 		bt[i].branch = topics.v[i].branch;
@@ -1098,7 +1090,7 @@ static int next_is_stale(struct job_ctx *ctx, bool *stale, const char **why,
 			*why = "merge-fix";
 			goto out;
 		}
-		if (in_next(t->outcome))
+		if (store_build_outcome_in_next(t->outcome))
 			merged[nr_merged++] = now->name;
 	}
 	*stale = false;

@@ -48,6 +48,13 @@ void store_build_list_release(struct store_build_list *list)
 	list->nr = 0;
 }
 
+bool store_build_outcome_in_next(const char *outcome)
+{
+	return outcome &&
+	       (!strcmp(outcome, "merged") || !strcmp(outcome, "reused") ||
+		!strcmp(outcome, "resolved") || !strcmp(outcome, "nothing"));
+}
+
 void store_build_topic_list_release(struct store_build_topic_list *list)
 {
 	size_t i, j;

@@ -68,6 +68,8 @@ struct store_build_topic_list {
 void store_build_release(struct store_build *b);
 void store_build_list_release(struct store_build_list *list);
 void store_build_topic_list_release(struct store_build_topic_list *list);
+/* Whether a topic with outcome (build_topics.outcome) is in next after its merge. */
+bool store_build_outcome_in_next(const char *outcome);
 
 /* Reads. *found (for those that have it) says whether there was a row. */
 /* One build; ERR_NOT_FOUND ("unknown build 'ID'") when there is none. */

@@ -29,6 +29,12 @@
 	"e.id, e.candidate, e.topic, e.bad_tip, e.good_tip, e.state,"      \
 	" e.fail_run, e.pass_run, e.reason, e.notification, e.created_at," \
 	" e.updated_at, e.partner, e.merge_fix"
+/* The states of an ejection that holds its topic out of next at its tip. */
+#define EJECTION_HOLDS "'ejected', 'trying', 'fallback', 'dropped'"
+/* Ejections of topics whose tip is still the bad tip. */
+#define EJECTIONS_AT_BAD_TIP                                 \
+	"SELECT " EJECTION_COLUMNS " FROM gate_ejections e " \
+	"JOIN topics t ON t.name = e.topic WHERE t.tip = e.bad_tip "
 
 /* --- releasing --------------------------------------------------------- */
 
@@ -805,39 +811,41 @@ int store_gate_ejection_latest(struct db *db, const char *topic,
 			    found);
 }
 
+/* The ejections sql (EJECTIONS_AT_BAD_TIP's, then LIMIT ?) lists. */
+static int ejection_list(struct db *db, const char *sql, int64_t limit,
+			 struct store_gate_ejection_list *out,
+			 struct strbuf *err)
+{
+	json_t *rows;
+
+	rows = db_query(db, err, sql, "i", limit);
+	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
+	return out->v ? 0 : -EIO;
+}
+
 int store_gate_ejections_holding(struct db *db, int64_t limit,
 				 struct store_gate_ejection_list *out,
 				 struct strbuf *err)
 {
-	json_t *rows;
-
-	rows = db_query(db, err,
-			"SELECT " EJECTION_COLUMNS " FROM gate_ejections e "
-			"JOIN topics t ON t.name = e.topic "
-			"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
-			"'fallback', 'dropped') ORDER BY e.id DESC LIMIT ?",
-			"i", limit);
-	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
-	return out->v ? 0 : -EIO;
+	return ejection_list(db,
+			     EJECTIONS_AT_BAD_TIP
+			     "AND e.state IN (" EJECTION_HOLDS
+			     ") ORDER BY e.id DESC LIMIT ?",
+			     limit, out, err);
 }
 
 int store_gate_ejections_shown(struct db *db, int64_t limit,
 			       struct store_gate_ejection_list *out,
 			       struct strbuf *err)
 {
-	json_t *rows;
-
-	rows = db_query(db, err,
-			"SELECT " EJECTION_COLUMNS " FROM gate_ejections e "
-			"JOIN topics t ON t.name = e.topic "
-			"WHERE t.tip = e.bad_tip AND e.state IN ('ejected', 'trying', "
-			"'fallback', 'dropped', 'lifted', 'cleared') "
-			"AND e.id = (SELECT max(id) FROM gate_ejections WHERE "
-			"topic = e.topic AND state != 'reported') "
-			"ORDER BY e.id DESC LIMIT ?",
-			"i", limit);
-	out->v = row_list(rows, sizeof(*out->v), ejection_from_row, &out->nr);
-	return out->v ? 0 : -EIO;
+	return ejection_list(db,
+			     EJECTIONS_AT_BAD_TIP
+			     "AND e.state IN (" EJECTION_HOLDS
+			     ", 'lifted', 'cleared') "
+			     "AND e.id = (SELECT max(id) FROM gate_ejections WHERE "
+			     "topic = e.topic AND state != 'reported') "
+			     "ORDER BY e.id DESC LIMIT ?",
+			     limit, out, err);
 }
 
 int store_gate_ejections_waiting(struct db *db,
@@ -914,27 +922,8 @@ int store_gate_ejection_drop(struct db *db, const char *topic, int64_t fail_run,
 
 int store_gate_ejection_lift(struct db *db, const char *topic,
 			     const char *partner, const char *commit,
-			     int64_t at, bool *lifted, struct strbuf *err)
-{
-	int ret;
-
-	*lifted = false;
-	ret = db_exec(db, err,
-		      "UPDATE gate_ejections SET state = 'lifted', merge_fix = ?, "
-		      "updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
-		      "WHERE topic = ? AND state != 'reported') AND state IN "
-		      "('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
-		      "AND (? IS NULL OR partner = ?)",
-		      "tittt", commit, at, topic, partner, partner);
-	if (!ret)
-		*lifted = db_changes(db) > 0;
-	return ret;
-}
-
-int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
-				     const char *partner, const char *commit,
-				     int64_t at, bool *lifted,
-				     struct strbuf *err)
+			     bool new_fix, int64_t at, bool *lifted,
+			     struct strbuf *err)
 {
 	int ret;
 
@@ -944,14 +933,15 @@ int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
 		"UPDATE gate_ejections SET state = 'lifted', merge_fix = ?, "
 		"updated_at = ? WHERE id = (SELECT max(id) FROM gate_ejections "
 		"WHERE topic = ? AND state != 'reported') AND state IN "
-		"('ejected', 'trying', 'fallback', 'dropped', 'lifted') "
+		"(" EJECTION_HOLDS ", 'lifted') "
 		"AND (? IS NULL OR partner = ?) "
-		"AND (merge_fix IS NULL OR merge_fix != ?) AND NOT EXISTS "
-		"(SELECT 1 FROM gate_candidates c JOIN build_topics bt "
+		"AND (? = 0 OR ((merge_fix IS NULL OR merge_fix != ?) AND "
+		"NOT EXISTS (SELECT 1 FROM gate_candidates c JOIN build_topics bt "
 		"ON bt.build = c.build AND bt.topic = gate_ejections.topic, "
 		"json_each(coalesce(bt.merge_fixes, '[]')) j "
-		"WHERE c.id = gate_ejections.candidate AND j.value = ?)",
-		"tittttt", commit, at, topic, partner, partner, commit, commit);
+		"WHERE c.id = gate_ejections.candidate AND j.value = ?)))",
+		"titttitt", commit, at, topic, partner, partner,
+		(int64_t)new_fix, commit, commit);
 	if (!ret)
 		*lifted = db_changes(db) > 0;
 	return ret;

@@ -405,26 +405,19 @@ int store_gate_ejections_shown(struct db *db, int64_t limit,
 			       struct store_gate_ejection_list *out,
 			       struct strbuf *err);
 /*
- * A merge-fix (commit) of topic was recorded: its latest ejection, when
- * it holds (ejected, trying, fallback, dropped) or was lifted already,
- * and, unless partner is NULL, names partner as the topic it fails
- * together with, is lifted.  *lifted says whether one was.
+ * A merge-fix of topic (with partner: a pair's, or NULL: its own) is
+ * commit: topic's latest ejection, when it holds (ejected, trying,
+ * fallback, dropped) or was lifted already, and, unless partner is
+ * NULL, names partner as the topic it fails together with, is lifted.
+ * With new_fix (a fix a build finds) it is lifted only when it was not
+ * lifted by commit already and the candidate that ejected it did not
+ * have commit on the topic's merge (the topic failed with it).
+ * *lifted says whether it was.
  */
 int store_gate_ejection_lift(struct db *db, const char *topic,
 			     const char *partner, const char *commit,
-			     int64_t at, bool *lifted, struct strbuf *err);
-/*
- * A merge-fix of topic (with partner: a pair's, or NULL: its own) is
- * commit, as a build finds it: topic's latest ejection, when it holds
- * or was lifted by another commit, and, unless partner is NULL, names
- * partner as the topic it fails together with, is lifted unless the
- * candidate that ejected it had commit on the topic's merge already
- * (the topic failed with it).  *lifted says whether it was.
- */
-int store_gate_ejection_lift_new_fix(struct db *db, const char *topic,
-				     const char *partner, const char *commit,
-				     int64_t at, bool *lifted,
-				     struct strbuf *err);
+			     bool new_fix, int64_t at, bool *lifted,
+			     struct strbuf *err);
 /*
  * The lifted ejections of the topics build merged as lifted (at their
  * tips, with their merge-fixes) are cleared: the build passed.
