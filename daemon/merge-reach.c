@@ -132,8 +132,8 @@ static int set_anchor(struct merge *m, uint32_t one, struct strbuf *err)
 {
 	struct reach *r = &m->reach;
 	struct dag *dag = &m->dag;
-	uint32_t chain[64], *v = chain, c = one;
-	size_t nr = 0, alloc = 64, i;
+	uint32_t *v = NULL, c = one;
+	size_t nr = 0, alloc = 0, i;
 	int ret;
 
 	if (r->epoch && r->anchor == one)
@@ -148,10 +148,8 @@ static int set_anchor(struct merge *m, uint32_t one, struct strbuf *err)
 	while (c != r->anchor && nr < CHAIN_MAX &&
 	       dag->nodes[c].gen > dag->nodes[r->anchor].gen) {
 		if (nr == alloc) {
-			alloc *= 2;
-			v = v == chain ? memcpy(xmalloc(alloc * sizeof(*v)),
-						chain, sizeof(chain)) :
-					 xrealloc(v, alloc * sizeof(*v));
+			alloc = alloc ? 2 * alloc : 64;
+			v = xrealloc(v, alloc * sizeof(*v));
 		}
 		v[nr++] = c;
 		ret = dag_load(m, c, err);
@@ -172,8 +170,7 @@ static int set_anchor(struct merge *m, uint32_t one, struct strbuf *err)
 		mark_in(m, v[i]);
 	r->anchor = one;
 out:
-	if (v != chain)
-		free(v);
+	free(v);
 	return ret;
 }
 
