@@ -176,7 +176,7 @@ out:
 
 /* Put p in the walk with flags (W_TOPIC or W_STALE). */
 static void walk_put(struct merge *m, struct pq *q, uint32_t p,
-		     unsigned int flags, size_t *nonstale)
+		     unsigned int flags)
 {
 	struct dag_node *n = &m->dag.nodes[p];
 
@@ -189,12 +189,12 @@ static void walk_put(struct merge *m, struct pq *q, uint32_t p,
 	if (n->wflags & W_QUEUED) {
 		/* flags is W_STALE here: a queued topic commit goes stale */
 		n->wflags |= flags;
-		(*nonstale)--;
+		q->nonstale--;
 		return;
 	}
 	n->wflags |= flags | W_QUEUED;
 	if (!(flags & W_STALE))
-		(*nonstale)++;
+		q->nonstale++;
 	pq_put(q, p, n->gen);
 }
 
@@ -205,7 +205,7 @@ int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 	struct dag *dag = &m->dag;
 	struct pq *q = &r->walk_queue;
 	uint32_t *res = NULL;
-	size_t nr = 0, nonstale = 0;
+	size_t nr = 0;
 	bool has;
 	int ret;
 
@@ -234,15 +234,16 @@ int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 		r->walk = 1;
 	}
 	q->nr = 0;
-	walk_put(m, q, two, W_TOPIC, &nonstale);
-	while (nonstale) {
+	q->nonstale = 0;
+	walk_put(m, q, two, W_TOPIC);
+	while (q->nonstale) {
 		uint32_t x = pq_get(q), k;
 		struct dag_node *n = &dag->nodes[x];
 		unsigned int flags = W_STALE;
 
 		n->wflags &= ~W_QUEUED;
 		if (!(n->wflags & W_STALE)) {
-			nonstale--;
+			q->nonstale--;
 			ret = anchor_has(m, x, &has, err);
 			if (ret)
 				goto fail;
@@ -263,7 +264,7 @@ int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 			ret = dag_generation(m, p, err);
 			if (ret)
 				goto fail;
-			walk_put(m, q, p, flags, &nonstale);
+			walk_put(m, q, p, flags);
 		}
 	}
 	/* newest first by commit date, ties in the order found */
