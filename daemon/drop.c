@@ -271,7 +271,7 @@ static int commit_diff_text(git_repository *git, git_commit *c,
 	git_diff *diff = NULL;
 	git_buf buf = { 0 };
 	char **paths = NULL;
-	size_t nr_paths = 0, i;
+	size_t nr_paths = 0;
 	int ret;
 
 	dopts.flags |= GIT_DIFF_SHOW_BINARY;
@@ -302,9 +302,7 @@ static int commit_diff_text(git_repository *git, git_commit *c,
 out:
 	git_buf_dispose(&buf);
 	git_diff_free(diff);
-	for (i = 0; i < nr_paths; i++)
-		free(paths[i]);
-	free(paths);
+	repo_paths_free(paths, nr_paths);
 	git_tree_free(ptree);
 	git_tree_free(tree);
 	git_commit_free(parent);

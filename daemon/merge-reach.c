@@ -132,8 +132,8 @@ static int set_anchor(struct merge *m, uint32_t one, struct strbuf *err)
 {
 	struct reach *r = &m->reach;
 	struct dag *dag = &m->dag;
-	uint32_t chain[64], *v = chain, c = one;
-	size_t nr = 0, alloc = 64, i;
+	uint32_t *v = NULL, c = one;
+	size_t nr = 0, alloc = 0, i;
 	int ret;
 
 	if (r->epoch && r->anchor == one)
@@ -148,10 +148,8 @@ static int set_anchor(struct merge *m, uint32_t one, struct strbuf *err)
 	while (c != r->anchor && nr < CHAIN_MAX &&
 	       dag->nodes[c].gen > dag->nodes[r->anchor].gen) {
 		if (nr == alloc) {
-			alloc *= 2;
-			v = v == chain ? memcpy(xmalloc(alloc * sizeof(*v)),
-						chain, sizeof(chain)) :
-					 xrealloc(v, alloc * sizeof(*v));
+			alloc = alloc ? 2 * alloc : 64;
+			v = xrealloc(v, alloc * sizeof(*v));
 		}
 		v[nr++] = c;
 		ret = dag_load(m, c, err);
@@ -172,14 +170,13 @@ static int set_anchor(struct merge *m, uint32_t one, struct strbuf *err)
 		mark_in(m, v[i]);
 	r->anchor = one;
 out:
-	if (v != chain)
-		free(v);
+	free(v);
 	return ret;
 }
 
 /* Put p in the walk with flags (W_TOPIC or W_STALE). */
 static void walk_put(struct merge *m, struct pq *q, uint32_t p,
-		     unsigned int flags, size_t *nonstale)
+		     unsigned int flags)
 {
 	struct dag_node *n = &m->dag.nodes[p];
 
@@ -192,12 +189,12 @@ static void walk_put(struct merge *m, struct pq *q, uint32_t p,
 	if (n->wflags & W_QUEUED) {
 		/* flags is W_STALE here: a queued topic commit goes stale */
 		n->wflags |= flags;
-		(*nonstale)--;
+		q->nonstale--;
 		return;
 	}
 	n->wflags |= flags | W_QUEUED;
 	if (!(flags & W_STALE))
-		(*nonstale)++;
+		q->nonstale++;
 	pq_put(q, p, n->gen);
 }
 
@@ -208,7 +205,7 @@ int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 	struct dag *dag = &m->dag;
 	struct pq *q = &r->walk_queue;
 	uint32_t *res = NULL;
-	size_t nr = 0, nonstale = 0;
+	size_t nr = 0;
 	bool has;
 	int ret;
 
@@ -237,15 +234,16 @@ int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 		r->walk = 1;
 	}
 	q->nr = 0;
-	walk_put(m, q, two, W_TOPIC, &nonstale);
-	while (nonstale) {
+	q->nonstale = 0;
+	walk_put(m, q, two, W_TOPIC);
+	while (q->nonstale) {
 		uint32_t x = pq_get(q), k;
 		struct dag_node *n = &dag->nodes[x];
 		unsigned int flags = W_STALE;
 
 		n->wflags &= ~W_QUEUED;
 		if (!(n->wflags & W_STALE)) {
-			nonstale--;
+			q->nonstale--;
 			ret = anchor_has(m, x, &has, err);
 			if (ret)
 				goto fail;
@@ -266,7 +264,7 @@ int reach_merge_bases(struct merge *m, uint32_t one, uint32_t two,
 			ret = dag_generation(m, p, err);
 			if (ret)
 				goto fail;
-			walk_put(m, q, p, flags, &nonstale);
+			walk_put(m, q, p, flags);
 		}
 	}
 	/* newest first by commit date, ties in the order found */

@@ -514,6 +514,15 @@ static int tree_changes(git_repository *git, const git_tree *a,
 	return ret;
 }
 
+void repo_paths_free(char **paths, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(paths[i]);
+	free(paths);
+}
+
 static int cmp_path(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -530,9 +539,7 @@ int repo_tree_changes(git_repository *git, const git_tree *a, const git_tree *b,
 	ret = tree_changes(git, a, b, &dir, &pv);
 	strbuf_release(&dir);
 	if (ret < 0) {
-		for (i = 0; i < pv.nr; i++)
-			free(pv.v[i]);
-		free(pv.v);
+		repo_paths_free(pv.v, pv.nr);
 		return -1;
 	}
 	/* qsort() wants a non-NULL array even for no elements */
@@ -575,13 +582,11 @@ out:
 
 void repo_change_list_release(struct repo_change_list *list)
 {
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < list->nr; i++) {
 		free(list->v[i].subject);
-		for (k = 0; k < list->v[i].nr_paths; k++)
-			free(list->v[i].paths[k]);
-		free(list->v[i].paths);
+		repo_paths_free(list->v[i].paths, list->v[i].nr_paths);
 	}
 	free(list->v);
 	memset(list, 0, sizeof(*list));

@@ -128,11 +128,13 @@ int repo_log_changes(struct repo *repo, const char *base, const char *tip,
 /*
  * The paths that differ between trees a and b (either NULL: empty), as
  * git diff-tree -r --name-only lists them, sorted; folders equal on both
- * sides are not read.  *paths (caller frees each and the array) gets *nr.
- * 0, or -1 when a tree cannot be read (libgit2's error set).
+ * sides are not read.  *paths (caller frees with repo_paths_free()) gets
+ * *nr.  0, or -1 when a tree cannot be read (libgit2's error set).
  */
 int repo_tree_changes(struct git_repository *git, const struct git_tree *a,
 		      const struct git_tree *b, char ***paths, size_t *nr);
+/* Free the nr paths of repo_tree_changes() and their array. */
+void repo_paths_free(char **paths, size_t nr);
 void repo_change_list_release(struct repo_change_list *list);
 
 /* Whether refname is a well-formed full ref name ("refs/heads/x86/pmu"). */
