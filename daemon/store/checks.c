@@ -119,20 +119,6 @@ int store_checks_of(struct db *db, int64_t series_id,
 	return out->v ? 0 : -EIO;
 }
 
-int store_checks_list(struct db *db, struct store_check_list *out,
-		      struct strbuf *err)
-{
-	json_t *rows;
-
-	rows = db_query(db, err,
-			CHECK_SELECT
-			" ORDER BY series_id, origin <> 'cthulhu', "
-			"context",
-			NULL);
-	out->v = row_list(rows, sizeof(*out->v), check_from_row, &out->nr);
-	return out->v ? 0 : -EIO;
-}
-
 int store_check_forget(struct db *db, int64_t series_id, const char *context,
 		       struct strbuf *err)
 {

@@ -52,9 +52,6 @@ int store_check_get(struct db *db, int64_t series_id, const char *context,
 /* The checks of series_id, cthulhu's first, then by context. */
 int store_checks_of(struct db *db, int64_t series_id,
 		    struct store_check_list *out, struct strbuf *err);
-/* The checks of every series, by series then as store_checks_of(). */
-int store_checks_list(struct db *db, struct store_check_list *out,
-		      struct strbuf *err);
 /*
  * Call fn with each check of the series in ids (a JSON array of ids,
  * "[1,2]"), by series then by context, with only series_id, context and
