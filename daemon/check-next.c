@@ -31,18 +31,14 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-/* Whether path differs between the trees of commits one and two. */
-static bool path_changed(struct merge *m, const char *one, const char *two,
+/* Whether path differs between trees t1 and t2. */
+static bool path_changed(struct merge *m, const char *t1, const char *t2,
 			 const char *path)
 {
-	char t1[MERGE_HEXSZ + 1], t2[MERGE_HEXSZ + 1];
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	int r1, r2;
 	bool changed;
 
-	if (merge_commit_info(m, one, t1, NULL, NULL, NULL) < 0 ||
-	    merge_commit_info(m, two, t2, NULL, NULL, NULL) < 0)
-		return false;
 	r1 = merge_read_path(m, t1, path, &a, NULL);
 	r2 = merge_read_path(m, t2, path, &b, NULL);
 	changed = r1 != r2 || a.len != b.len || memcmp(a.buf, b.buf, a.len);
@@ -59,6 +55,7 @@ static char *conflicting_topic(struct merge *m, const char *base,
 			       const struct store_build_topic_list *topics,
 			       size_t k, char **paths, size_t nr)
 {
+	char t1[MERGE_HEXSZ + 1], t2[MERGE_HEXSZ + 1];
 	const char *after, *before;
 	size_t i, j, p;
 
@@ -75,8 +72,12 @@ static char *conflicting_topic(struct merge *m, const char *base,
 			}
 		if (!*after || !strcmp(after, before))
 			continue;
+		/* the trees once per merge, not once per path */
+		if (merge_commit_info(m, before, t1, NULL, NULL, NULL) < 0 ||
+		    merge_commit_info(m, after, t2, NULL, NULL, NULL) < 0)
+			continue;
 		for (p = 0; p < nr; p++)
-			if (path_changed(m, before, after, paths[p]))
+			if (path_changed(m, t1, t2, paths[p]))
 				return xstrdup(or_empty(t->topic));
 	}
 	return NULL;

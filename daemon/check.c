@@ -611,12 +611,8 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 	ret = store_series_get(db, id, &s, &found, err);
 	if (ret < 0 || !found)
 		goto out;
-	strbuf_addf(&key, "series %" PRId64 " v%" PRId64, id, s.version);
-	if (!topic)
-		strbuf_addstr(&key, "; no target topic");
-	else
-		strbuf_addf(&key, "; topic %s at %s", topic,
-			    *peer->tip ? peer->tip : "(none)");
+	strbuf_addf(&key, "series %" PRId64 " v%" PRId64 "; topic %s at %s", id,
+		    s.version, topic, *peer->tip ? peer->tip : "(none)");
 	if (sc->have_build)
 		strbuf_addf(&key, "; next build %" PRId64 " at %s",
 			    sc->build.id, or_empty(sc->build.result));
@@ -640,10 +636,8 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 	sc->checked++;
 
 	/* the apply, and next with it, before anything is recorded */
-	if (!topic || !*peer->tip) {
-		strbuf_addstr(&why,
-			      topic ? "its target topic's branch is missing" :
-				      "the series has no target topic");
+	if (!*peer->tip) {
+		strbuf_addstr(&why, "its target topic's branch is missing");
 	} else if (am_series_load(db, sc->cfg, id, NULL, 0, &as, &why) < 0) {
 		/* incomplete, or no patch */
 	} else if (check_apply(sc->repo, sc->cfg, &as, peer->tip, s.date,
@@ -680,16 +674,12 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 		goto out;
 	in_tx = true;
 	if (!applied) {
-		bool warn = !topic || !*peer->tip || !as.nr;
+		bool warn = !*peer->tip || !as.nr;
 
 		ret = put(sc, id, "apply", warn ? "warning" : "fail", why.buf,
 			  key.buf, NULL, err);
 		strbuf_reset(&desc);
-		if (topic)
-			strbuf_addf(&desc, "the series does not apply to '%s'",
-				    topic);
-		else
-			strbuf_addstr(&desc, "the series has no target topic");
+		strbuf_addf(&desc, "the series does not apply to '%s'", topic);
 		if (!ret)
 			ret = not_tried(sc, id, key.buf, desc.buf, err);
 		if (!ret)

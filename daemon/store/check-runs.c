@@ -136,9 +136,3 @@ int store_check_runs_running(struct db *db, struct store_check_run_list *out,
 	out->v = row_list(rows, sizeof(*out->v), run_from_row, &out->nr);
 	return out->v ? 0 : -EIO;
 }
-
-int store_check_runs_count(struct db *db, int64_t *count, struct strbuf *err)
-{
-	return db_query_int(db, count, err, "SELECT count(*) FROM check_runs",
-			    NULL);
-}

@@ -54,7 +54,5 @@ int store_check_run_get(struct db *db, int64_t id, struct store_check_run *out,
 /* The runs still 'running' (after a crash: the ones it cut short). */
 int store_check_runs_running(struct db *db, struct store_check_run_list *out,
 			     struct strbuf *err);
-/* How many runs there are (each one a gate run made), for the benchmark. */
-int store_check_runs_count(struct db *db, int64_t *count, struct strbuf *err);
 
 #endif
