@@ -538,34 +538,6 @@ static int forget_own(struct scan *sc, int64_t id, struct strbuf *err)
 }
 
 /*
- * The gate check alone of series id, whose apply and merge checks are
- * made from key and found next with it to be commit.
- */
-static int gate_only(struct scan *sc, int64_t id, const char *key,
-		     const char *commit, struct strbuf *err)
-{
-	struct check_next cn = { 0 };
-	int ret;
-
-	if (!sc->command)
-		return 0;
-	cn.clean = true;
-	snprintf(cn.commit, sizeof(cn.commit), "%.40s", commit);
-	ret = merge_commit_info(sc->m, cn.commit, cn.tree, NULL, NULL, err);
-	if (ret < 0)
-		return ret;
-	ret = db_begin(sc->ctx->db, err);
-	if (ret < 0)
-		return ret;
-	ret = gate_check(sc, id, key, &cn, err);
-	if (ret < 0) {
-		db_rollback(sc->ctx->db);
-		return ret;
-	}
-	return db_commit(sc->ctx->db, err);
-}
-
-/*
  * Check series peer (one of sc->peers); *worked when anything was
  * redone, *final when its checks are all made and none is pending.
  */
@@ -579,7 +551,6 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 	struct strbuf key = STRBUF_INIT, why = STRBUF_INIT;
 	struct strbuf desc = STRBUF_INIT, merr = STRBUF_INIT;
 	struct strbuf mkey = STRBUF_INIT;
-	struct store_check mc = { 0 };
 	char new_tip[41] = "";
 	const char *topic = peer->topic;
 	bool found = false, applied = false, in_tx = false, pending;
@@ -619,16 +590,11 @@ static int check_series(struct scan *sc, const struct check_peer *peer,
 	else
 		strbuf_addstr(&key, "; no build of next");
 	if (made_from(sc, id, "apply", key.buf, NULL) &&
-	    made_from(sc, id, "merge", key.buf, &mc)) {
+	    made_from(sc, id, "merge", key.buf, NULL)) {
 		if (gate_done(sc, id, key.buf, &pending)) {
 			if (!pending)
 				memo_set(id, mkey.buf);
 			*final = !pending;
-			goto out;
-		}
-		/* only the gate is left: a run that waited for a slot */
-		if (mc.log && starts_with(mc.log, "commit ")) {
-			ret = gate_only(sc, id, key.buf, mc.log + 7, err);
 			goto out;
 		}
 	}
@@ -739,7 +705,6 @@ out:
 	strbuf_release(&desc);
 	strbuf_release(&merr);
 	strbuf_release(&mkey);
-	store_check_release(&mc);
 	return ret;
 }
 
